@@ -1,0 +1,209 @@
+//! Per-array codecs: none, lz4 (block), zstd; optional byte-shuffle filter;
+//! chunking so one large array compresses and decompresses on all cores.
+
+use rayon::prelude::*;
+
+/// Raw bytes per chunk (rounded down to a multiple of the item size).
+pub const CHUNK_BYTES: usize = 4 << 20;
+
+/// A codec name as written in the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    None,
+    Lz4,
+    Zstd(i32),
+}
+
+impl Codec {
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::None => "none",
+            Codec::Lz4 => "lz4",
+            Codec::Zstd(_) => "zstd",
+        }
+    }
+}
+
+/// Chunk size for an array of the given item size.
+pub fn chunk_size(itemsize: usize) -> usize {
+    let k = itemsize.max(1);
+    ((CHUNK_BYTES / k).max(1)) * k
+}
+
+/// Byte-shuffle: gather byte j of every item together.
+pub fn shuffle(src: &[u8], itemsize: usize, dst: &mut [u8]) {
+    let n = src.len() / itemsize;
+    for (i, item) in src.chunks_exact(itemsize).enumerate() {
+        for (j, b) in item.iter().enumerate() {
+            dst[j * n + i] = *b;
+        }
+    }
+    let tail = n * itemsize;
+    dst[tail..].copy_from_slice(&src[tail..]);
+}
+
+/// Inverse of [`shuffle`].
+pub fn unshuffle(src: &[u8], itemsize: usize, dst: &mut [u8]) {
+    let n = src.len() / itemsize;
+    for (i, item) in dst.chunks_exact_mut(itemsize).enumerate() {
+        for (j, b) in item.iter_mut().enumerate() {
+            *b = src[j * n + i];
+        }
+    }
+    let tail = n * itemsize;
+    dst[tail..].copy_from_slice(&src[tail..]);
+}
+
+/// Compress one chunk.
+pub fn compress_chunk(
+    raw: &[u8],
+    codec: Codec,
+    shuffle_item: Option<usize>,
+) -> Result<Vec<u8>, String> {
+    let shuffled;
+    let input = match shuffle_item {
+        Some(k) if k > 1 => {
+            let mut buf = vec![0u8; raw.len()];
+            shuffle(raw, k, &mut buf);
+            shuffled = buf;
+            &shuffled[..]
+        }
+        _ => raw,
+    };
+    match codec {
+        Codec::None => Ok(input.to_vec()),
+        Codec::Lz4 => Ok(lz4_flex::block::compress(input)),
+        Codec::Zstd(level) => zstd::bulk::compress(input, level).map_err(|e| e.to_string()),
+    }
+}
+
+fn decode_raw(stored: &[u8], codec: Codec, dst: &mut [u8]) -> Result<(), String> {
+    let n = match codec {
+        Codec::None => {
+            if stored.len() != dst.len() {
+                return Err(format!(
+                    "stored {} bytes, expected {}",
+                    stored.len(),
+                    dst.len()
+                ));
+            }
+            dst.copy_from_slice(stored);
+            stored.len()
+        }
+        Codec::Lz4 => lz4_flex::block::decompress_into(stored, dst).map_err(|e| e.to_string())?,
+        Codec::Zstd(_) => {
+            zstd::bulk::decompress_to_buffer(stored, dst).map_err(|e| e.to_string())?
+        }
+    };
+    if n != dst.len() {
+        return Err(format!(
+            "chunk decoded to {n} bytes, expected {}",
+            dst.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Decompress one chunk straight into `dst` (exactly `dst.len()` bytes expected).
+/// With the shuffle filter, one chunk-sized scratch buffer is used.
+pub fn decompress_chunk(
+    stored: &[u8],
+    codec: Codec,
+    shuffle_item: Option<usize>,
+    dst: &mut [u8],
+) -> Result<(), String> {
+    match shuffle_item.filter(|&k| k > 1) {
+        Some(k) => {
+            let mut tmp = vec![0u8; dst.len()];
+            decode_raw(stored, codec, &mut tmp)?;
+            unshuffle(&tmp, k, dst);
+            Ok(())
+        }
+        None => decode_raw(stored, codec, dst),
+    }
+}
+
+/// Compress a whole array in chunks, in parallel. Returns the stored chunks.
+pub fn compress_array(
+    raw: &[u8],
+    codec: Codec,
+    shuffle_item: Option<usize>,
+    chunk: usize,
+) -> Result<Vec<Vec<u8>>, String> {
+    if raw.is_empty() {
+        return Ok(Vec::new());
+    }
+    raw.par_chunks(chunk)
+        .map(|c| compress_chunk(c, codec, shuffle_item))
+        .collect()
+}
+
+/// Decompress chunks into `dst` in parallel. `chunks` are the stored slices.
+pub fn decompress_array(
+    chunks: &[&[u8]],
+    codec: Codec,
+    shuffle_item: Option<usize>,
+    chunk: usize,
+    dst: &mut [u8],
+) -> Result<(), String> {
+    let expected = dst.len().div_ceil(chunk.max(1));
+    if chunks.len() != expected {
+        return Err(format!(
+            "{} chunks stored, {expected} expected",
+            chunks.len()
+        ));
+    }
+    dst.par_chunks_mut(chunk.max(1))
+        .zip(chunks.par_iter())
+        .enumerate()
+        .try_for_each(|(i, (d, s))| {
+            decompress_chunk(s, codec, shuffle_item, d).map_err(|e| format!("chunk {i}: {e}"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shuffle_roundtrip() {
+        let src: Vec<u8> = (0..103u32).map(|x| (x * 7) as u8).collect();
+        for k in [1, 2, 4, 8, 16] {
+            let mut a = vec![0; src.len()];
+            let mut b = vec![0; src.len()];
+            shuffle(&src, k, &mut a);
+            unshuffle(&a, k, &mut b);
+            assert_eq!(b, src, "itemsize {k}");
+        }
+    }
+
+    #[test]
+    fn codecs_roundtrip_multi_chunk() {
+        let src: Vec<u8> = (0..100_000u32)
+            .flat_map(|x| (x as f64).sqrt().to_le_bytes())
+            .collect();
+        for codec in [Codec::None, Codec::Lz4, Codec::Zstd(3)] {
+            for sh in [None, Some(8)] {
+                let chunk = 64 * 1024;
+                let stored = compress_array(&src, codec, sh, chunk).unwrap();
+                assert_eq!(stored.len(), src.len().div_ceil(chunk));
+                let refs: Vec<&[u8]> = stored.iter().map(|v| v.as_slice()).collect();
+                let mut out = vec![0; src.len()];
+                decompress_array(&refs, codec, sh, chunk, &mut out).unwrap();
+                assert_eq!(out, src);
+            }
+        }
+    }
+
+    #[test]
+    fn corrupt_chunk_is_an_error() {
+        let src = vec![7u8; 10_000];
+        let mut stored = compress_array(&src, Codec::Zstd(3), None, 4096).unwrap();
+        stored[1][2] ^= 0xff;
+        let refs: Vec<&[u8]> = stored.iter().map(|v| v.as_slice()).collect();
+        let mut out = vec![0; src.len()];
+        assert!(
+            decompress_array(&refs, Codec::Zstd(3), None, 4096, &mut out).is_err() || out != src
+        );
+    }
+}

@@ -1,0 +1,655 @@
+//! The `.skseal` container, format version 1 (see docs/FORMAT.md).
+//!
+//! ```text
+//! offset 0   magic       8 bytes  89 53 4B 53 0D 0A 1A 0A  ("\x89SKS\r\n\x1a\n")
+//! offset 8   version     u32 LE   1
+//! offset 12  flags       u32 LE   0 (reserved; readers refuse unknown bits)
+//! offset 16  header_len  u64 LE   length of the JSON header
+//! offset 24  header_hash 32 bytes BLAKE3 of the header bytes
+//! offset 56  header      header_len bytes of UTF-8 JSON
+//!            zero padding to a multiple of 64
+//! data_start array blobs, each at data_start + offset (offset a multiple of 64),
+//!            zero padding between blobs; the file ends at the end of the last blob
+//! ```
+
+use std::io::Write;
+
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+
+use crate::codec::{self, Codec};
+use crate::error::ContainerError;
+use crate::graphjson::{self, dtype_from_json, dtype_to_json, hex, unhex};
+use crate::ir::{ArraySource, ArraySpec, Dtype, Graph, Order};
+
+pub const MAGIC: [u8; 8] = *b"\x89SKS\r\n\x1a\n";
+pub const VERSION: u32 = 1;
+pub const PREAMBLE: usize = 56;
+pub const ALIGN: u64 = 64;
+/// Largest header a reader accepts.
+pub const MAX_HEADER: u64 = 256 << 20;
+/// Largest number of arrays a reader accepts.
+pub const MAX_ARRAYS: usize = 1 << 20;
+
+fn align(x: u64) -> u64 {
+    x.div_ceil(ALIGN) * ALIGN
+}
+
+/// Compression requested for a dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compression {
+    pub codec: Codec,
+    /// Apply the byte-shuffle filter to numeric arrays.
+    pub shuffle: bool,
+}
+
+impl Compression {
+    pub fn none() -> Self {
+        Compression {
+            codec: Codec::None,
+            shuffle: false,
+        }
+    }
+}
+
+/// Arrays smaller than this are never compressed (the codec would not pay off).
+const MIN_COMPRESS: usize = 256;
+
+/// One entry of the array table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArrayEntry {
+    pub dtype: Dtype,
+    pub shape: Vec<u64>,
+    pub order: Order,
+    /// Offset of the blob from the start of the data region.
+    pub offset: u64,
+    /// Stored length in bytes.
+    pub length: u64,
+    /// Decoded length in bytes (= product(shape) * itemsize).
+    pub nbytes: u64,
+    pub codec: Codec,
+    pub shuffle: bool,
+    /// Decoded bytes per chunk (compressed codecs only).
+    pub chunk: u64,
+    /// Stored length of each chunk (compressed codecs only).
+    pub chunks: Vec<u64>,
+    /// BLAKE3 of the decoded bytes.
+    pub digest: [u8; 32],
+}
+
+impl ArrayEntry {
+    fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("dtype".into(), dtype_to_json(&self.dtype));
+        m.insert("shape".into(), json!(self.shape));
+        m.insert("order".into(), json!(self.order.as_str()));
+        m.insert("offset".into(), json!(self.offset));
+        m.insert("length".into(), json!(self.length));
+        m.insert("nbytes".into(), json!(self.nbytes));
+        m.insert("codec".into(), json!(self.codec.name()));
+        if self.codec != Codec::None {
+            m.insert("shuffle".into(), json!(self.shuffle));
+            m.insert("chunk".into(), json!(self.chunk));
+            m.insert("chunks".into(), json!(self.chunks));
+        }
+        m.insert("blake3".into(), json!(hex(&self.digest)));
+        Value::Object(m)
+    }
+
+    fn from_json(i: usize, v: &Value) -> Result<Self, ContainerError> {
+        let err = |why: &str| ContainerError::Header(format!("array {i}: {why}"));
+        let m = v
+            .as_object()
+            .ok_or_else(|| err("entry must be an object"))?;
+        let u = |k: &str| {
+            m.get(k)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| err(&format!("{k} must be an unsigned integer")))
+        };
+        let dtype = dtype_from_json(m.get("dtype").ok_or_else(|| err("missing dtype"))?, 0)
+            .map_err(|e| err(&e))?;
+        if dtype.has_object() {
+            return Err(err("object dtype cannot be stored as raw bytes"));
+        }
+        let shape: Vec<u64> = m
+            .get("shape")
+            .and_then(Value::as_array)
+            .ok_or_else(|| err("missing shape"))?
+            .iter()
+            .map(|x| {
+                x.as_u64()
+                    .ok_or_else(|| err("shape must hold unsigned integers"))
+            })
+            .collect::<Result<_, _>>()?;
+        if shape.len() > 64 {
+            return Err(err("more than 64 dimensions"));
+        }
+        let order = match m.get("order").and_then(Value::as_str) {
+            Some("C") => Order::C,
+            Some("F") => Order::F,
+            _ => return Err(err("order must be \"C\" or \"F\"")),
+        };
+        let offset = u("offset")?;
+        let length = u("length")?;
+        let nbytes = u("nbytes")?;
+        let spec_bytes = shape
+            .iter()
+            .try_fold(1u64, |a, &d| a.checked_mul(d))
+            .and_then(|c| c.checked_mul(dtype.itemsize()?))
+            .ok_or_else(|| err("shape x itemsize overflows"))?;
+        if spec_bytes != nbytes {
+            return Err(err(&format!(
+                "nbytes {nbytes} does not match shape x itemsize = {spec_bytes}"
+            )));
+        }
+        let codec = match m.get("codec").and_then(Value::as_str) {
+            Some("none") => Codec::None,
+            Some("lz4") => Codec::Lz4,
+            Some("zstd") => Codec::Zstd(0),
+            Some(c) => return Err(err(&format!("unknown codec {c:?}"))),
+            None => return Err(err("missing codec")),
+        };
+        let (shuffle, chunk, chunks) = if codec == Codec::None {
+            if length != nbytes {
+                return Err(err("uncompressed blob length differs from nbytes"));
+            }
+            (false, 0, Vec::new())
+        } else {
+            let shuffle = m.get("shuffle").and_then(Value::as_bool).unwrap_or(false);
+            let chunk = u("chunk")?;
+            if chunk == 0 && nbytes > 0 {
+                return Err(err("chunk size 0"));
+            }
+            let chunks: Vec<u64> = m
+                .get("chunks")
+                .and_then(Value::as_array)
+                .ok_or_else(|| err("missing chunks"))?
+                .iter()
+                .map(|x| {
+                    x.as_u64()
+                        .ok_or_else(|| err("chunk lengths must be integers"))
+                })
+                .collect::<Result<_, _>>()?;
+            let expected = if nbytes == 0 {
+                0
+            } else {
+                nbytes.div_ceil(chunk)
+            };
+            if chunks.len() as u64 != expected {
+                return Err(err(&format!(
+                    "{} chunks listed, {expected} expected",
+                    chunks.len()
+                )));
+            }
+            let total = chunks.iter().try_fold(0u64, |a, &c| a.checked_add(c));
+            if total != Some(length) {
+                return Err(err("chunk lengths do not add up to the stored length"));
+            }
+            (shuffle, chunk, chunks)
+        };
+        let digest_hex = m
+            .get("blake3")
+            .and_then(Value::as_str)
+            .ok_or_else(|| err("missing blake3"))?;
+        let digest: [u8; 32] = unhex(digest_hex)
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| err("blake3 must be 64 hex digits"))?;
+        Ok(ArrayEntry {
+            dtype,
+            shape,
+            order,
+            offset,
+            length,
+            nbytes,
+            codec,
+            shuffle,
+            chunk,
+            chunks,
+            digest,
+        })
+    }
+}
+
+/// A parsed header.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub version: u32,
+    pub metadata: Value,
+    pub fingerprint: String,
+    pub graph: Graph,
+    pub arrays: Vec<ArrayEntry>,
+    /// Offset of the data region from the start of the file.
+    pub data_start: u64,
+    /// Total length the file must have.
+    pub file_len: u64,
+    /// BLAKE3 of the header bytes (hex).
+    pub header_hash: String,
+    /// The raw JSON of the header (for `inspect`).
+    pub json: Value,
+}
+
+/// Read the fixed preamble; returns (header_len, header_hash).
+pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32]), ContainerError> {
+    if data.len() < 8 || data[..8] != MAGIC {
+        let looks = if data.first() == Some(&0x80) {
+            " (it looks like a pickle; open it with skseal.load, which reads pickles safely)"
+        } else if data.starts_with(b"PK") {
+            " (it looks like a zip archive, e.g. a skops file)"
+        } else {
+            ""
+        };
+        if data.len() >= 8 && data[1..4] == *b"SKS" {
+            return Err(ContainerError::NotSkseal(
+                "the magic number is damaged (a text-mode transfer changes \\r\\n and \\x1a bytes)"
+                    .into(),
+            ));
+        }
+        return Err(ContainerError::NotSkseal(format!(
+            "the file does not start with the skseal magic number{looks}"
+        )));
+    }
+    if data.len() < PREAMBLE {
+        return Err(ContainerError::Truncated(format!(
+            "{} bytes, shorter than the {PREAMBLE}-byte preamble",
+            data.len()
+        )));
+    }
+    let version = u32::from_le_bytes([data[8], data[9], data[10], data[11]]);
+    if version != VERSION {
+        return Err(ContainerError::UnknownVersion {
+            found: version,
+            supported: VERSION,
+        });
+    }
+    let flags = u32::from_le_bytes([data[12], data[13], data[14], data[15]]);
+    if flags != 0 {
+        return Err(ContainerError::Header(format!(
+            "unknown flags 0x{flags:08x}; written by a newer skseal?"
+        )));
+    }
+    let mut l = [0u8; 8];
+    l.copy_from_slice(&data[16..24]);
+    let header_len = u64::from_le_bytes(l);
+    if header_len > MAX_HEADER {
+        return Err(ContainerError::Header(format!(
+            "header of {header_len} bytes exceeds the {MAX_HEADER}-byte limit"
+        )));
+    }
+    let mut h = [0u8; 32];
+    h.copy_from_slice(&data[24..56]);
+    Ok((header_len, h))
+}
+
+/// Parse the header from a prefix of the file (at least preamble + header).
+/// `file_len` is the real length of the file, checked against the array table.
+pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerError> {
+    let (header_len, want) = read_preamble(prefix)?;
+    let end = PREAMBLE as u64 + header_len;
+    if (prefix.len() as u64) < end || file_len < end {
+        return Err(ContainerError::Truncated(format!(
+            "the header needs {end} bytes but the file has {file_len}"
+        )));
+    }
+    let hbytes = &prefix[PREAMBLE..end as usize];
+    let got = blake3::hash(hbytes);
+    if got.as_bytes() != &want {
+        return Err(ContainerError::Integrity(
+            "the header's BLAKE3 digest does not match: the header was modified or damaged".into(),
+        ));
+    }
+    let json: Value = serde_json::from_slice(hbytes)
+        .map_err(|e| ContainerError::Header(format!("header is not valid JSON: {e}")))?;
+    let m = json
+        .as_object()
+        .ok_or_else(|| ContainerError::Header("header must be a JSON object".into()))?;
+    if m.get("format").and_then(Value::as_str) != Some("skseal") {
+        return Err(ContainerError::Header(
+            "header.format must be \"skseal\"".into(),
+        ));
+    }
+    let arrays_json = m
+        .get("arrays")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ContainerError::Header("missing arrays table".into()))?;
+    if arrays_json.len() > MAX_ARRAYS {
+        return Err(ContainerError::Header(format!(
+            "{} arrays exceed the limit of {MAX_ARRAYS}",
+            arrays_json.len()
+        )));
+    }
+    let arrays: Vec<ArrayEntry> = arrays_json
+        .iter()
+        .enumerate()
+        .map(|(i, v)| ArrayEntry::from_json(i, v))
+        .collect::<Result<_, _>>()?;
+    let data_start = align(end);
+    // Blobs in order, aligned, no overlap, no holes beyond alignment padding.
+    let mut cursor = 0u64;
+    for (i, a) in arrays.iter().enumerate() {
+        if a.offset != align(cursor) {
+            return Err(ContainerError::Header(format!(
+                "array {i} starts at {} but the layout puts it at {}",
+                a.offset,
+                align(cursor)
+            )));
+        }
+        cursor = a
+            .offset
+            .checked_add(a.length)
+            .ok_or_else(|| ContainerError::Header("offset overflow".into()))?;
+    }
+    let expected_len = data_start + cursor;
+    if file_len < expected_len {
+        return Err(ContainerError::Truncated(format!(
+            "the array table needs {expected_len} bytes but the file has {file_len}"
+        )));
+    }
+    if file_len > expected_len {
+        return Err(ContainerError::Integrity(format!(
+            "{} unexpected byte(s) after the last array",
+            file_len - expected_len
+        )));
+    }
+    let graph_json = m
+        .get("graph")
+        .ok_or_else(|| ContainerError::Header("missing graph".into()))?;
+    let mut graph = graphjson::decode(graph_json, arrays.len())
+        .map_err(|e| ContainerError::Header(format!("graph: {e}")))?;
+    graph.arrays = arrays
+        .iter()
+        .enumerate()
+        .map(|(i, a)| ArraySpec {
+            dtype: a.dtype.clone(),
+            shape: a.shape.clone(),
+            order: a.order,
+            source: ArraySource::Table(i as u32),
+        })
+        .collect();
+    let metadata = m.get("metadata").cloned().unwrap_or(Value::Null);
+    let fingerprint = m
+        .get("fingerprint")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    Ok(Header {
+        version: VERSION,
+        metadata,
+        fingerprint,
+        graph,
+        arrays,
+        data_start,
+        file_len: expected_len,
+        header_hash: hex(&want),
+        json,
+    })
+}
+
+/// A whole file in memory (or mapped), with its parsed header.
+pub struct Container<'a> {
+    pub data: &'a [u8],
+    pub header: Header,
+}
+
+impl<'a> Container<'a> {
+    pub fn parse(data: &'a [u8]) -> Result<Self, ContainerError> {
+        let header = read_header(data, data.len() as u64)?;
+        Ok(Container { data, header })
+    }
+
+    /// The stored bytes of array `i`.
+    pub fn stored(&self, i: usize) -> Result<&'a [u8], ContainerError> {
+        let a = self
+            .header
+            .arrays
+            .get(i)
+            .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        let start = self.header.data_start + a.offset;
+        let end = start + a.length;
+        self.data.get(start as usize..end as usize).ok_or_else(|| {
+            ContainerError::Truncated(format!("array {i} lies beyond the end of the file"))
+        })
+    }
+
+    /// Absolute file offset of an uncompressed array (for zero-copy views).
+    pub fn raw_offset(&self, i: usize) -> Option<u64> {
+        let a = self.header.arrays.get(i)?;
+        (a.codec == Codec::None).then_some(self.header.data_start + a.offset)
+    }
+
+    /// Check the digest of an uncompressed array in place.
+    pub fn verify_raw(&self, i: usize) -> Result<(), ContainerError> {
+        let s = self.stored(i)?;
+        let a = &self.header.arrays[i];
+        if blake3::hash(s).as_bytes() != &a.digest {
+            return Err(ContainerError::Integrity(format!(
+                "array {i} ({:?} {:?}): BLAKE3 digest mismatch",
+                a.dtype, a.shape
+            )));
+        }
+        Ok(())
+    }
+
+    /// Decode array `i` into `out` (exactly `nbytes` long) and check its digest.
+    pub fn decode_into(&self, i: usize, out: &mut [u8]) -> Result<(), ContainerError> {
+        let a = self
+            .header
+            .arrays
+            .get(i)
+            .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        if out.len() as u64 != a.nbytes {
+            return Err(ContainerError::Codec {
+                array: i,
+                why: "output buffer has the wrong size".into(),
+            });
+        }
+        let s = self.stored(i)?;
+        if a.codec == Codec::None {
+            out.copy_from_slice(s);
+        } else {
+            let mut parts = Vec::with_capacity(a.chunks.len());
+            let mut pos = 0usize;
+            for &c in &a.chunks {
+                parts.push(&s[pos..pos + c as usize]);
+                pos += c as usize;
+            }
+            let item = a.dtype.itemsize().unwrap_or(1) as usize;
+            codec::decompress_array(
+                &parts,
+                a.codec,
+                a.shuffle.then_some(item),
+                a.chunk as usize,
+                out,
+            )
+            .map_err(|why| {
+                ContainerError::Integrity(format!(
+                    "array {i} ({:?} {:?}): compressed data is damaged: {why}",
+                    a.dtype, a.shape
+                ))
+            })?;
+        }
+        if blake3::hash(out).as_bytes() != &a.digest {
+            return Err(ContainerError::Integrity(format!(
+                "array {i} ({:?} {:?}): BLAKE3 digest mismatch",
+                a.dtype, a.shape
+            )));
+        }
+        Ok(())
+    }
+
+    /// Check that padding bytes between blobs are zero.
+    pub fn verify_padding(&self) -> Result<(), ContainerError> {
+        let hend = PREAMBLE as u64 + self.header_len();
+        let mut gaps = vec![(hend, self.header.data_start)];
+        let mut cursor = 0u64;
+        for a in &self.header.arrays {
+            gaps.push((
+                self.header.data_start + cursor,
+                self.header.data_start + a.offset,
+            ));
+            cursor = a.offset + a.length;
+        }
+        for (s, e) in gaps {
+            if let Some(b) = self.data.get(s as usize..e as usize) {
+                if b.iter().any(|&x| x != 0) {
+                    return Err(ContainerError::Integrity(format!(
+                        "non-zero padding between bytes {s} and {e}"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn header_len(&self) -> u64 {
+        let mut l = [0u8; 8];
+        l.copy_from_slice(&self.data[16..24]);
+        u64::from_le_bytes(l)
+    }
+}
+
+/// Prepared blobs of one array: either borrowed raw bytes or compressed chunks.
+enum Blob<'a> {
+    Raw(&'a [u8]),
+    Chunks(Vec<Vec<u8>>),
+}
+
+/// Serialize a graph whose array data is given by `data_of(i)` for each array of `graph.arrays`.
+pub fn write<'a, W: Write>(
+    out: &mut W,
+    graph: &Graph,
+    data_of: &(dyn Fn(usize) -> Option<&'a [u8]> + Sync),
+    metadata: &Value,
+    compression: Compression,
+) -> Result<Header, ContainerError> {
+    // 1. digest + encode every array, in parallel.
+    let prepared: Vec<(Blob<'a>, [u8; 32], ArrayEntry)> = graph
+        .arrays
+        .par_iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let raw = data_of(i).ok_or_else(|| ContainerError::Codec {
+                array: i,
+                why: "array data missing".into(),
+            })?;
+            let nbytes = raw.len() as u64;
+            if spec.nbytes() != Some(nbytes) {
+                return Err(ContainerError::Codec {
+                    array: i,
+                    why: "data length does not match shape x itemsize".into(),
+                });
+            }
+            let digest = *blake3::hash(raw).as_bytes();
+            let item = spec.dtype.itemsize().unwrap_or(1) as usize;
+            let numeric = matches!(spec.dtype.kind(), 'i' | 'u' | 'f' | 'c' | 'V') && item > 1;
+            let use_codec = if raw.len() >= MIN_COMPRESS {
+                compression.codec
+            } else {
+                Codec::None
+            };
+            let (blob, codec, shuffle, chunk, chunks, length) = if use_codec == Codec::None {
+                (Blob::Raw(raw), Codec::None, false, 0, Vec::new(), nbytes)
+            } else {
+                let shuffle = compression.shuffle && numeric;
+                let chunk = codec::chunk_size(item);
+                let parts = codec::compress_array(raw, use_codec, shuffle.then_some(item), chunk)
+                    .map_err(|why| ContainerError::Codec { array: i, why })?;
+                let lens: Vec<u64> = parts.iter().map(|p| p.len() as u64).collect();
+                let total = lens.iter().sum();
+                (
+                    Blob::Chunks(parts),
+                    use_codec,
+                    shuffle,
+                    chunk as u64,
+                    lens,
+                    total,
+                )
+            };
+            let entry = ArrayEntry {
+                dtype: spec.dtype.clone(),
+                shape: spec.shape.clone(),
+                order: spec.order,
+                offset: 0,
+                length,
+                nbytes,
+                codec,
+                shuffle,
+                chunk,
+                chunks,
+                digest,
+            };
+            Ok((blob, digest, entry))
+        })
+        .collect::<Result<_, ContainerError>>()?;
+    // 2. layout
+    let mut entries: Vec<ArrayEntry> = Vec::with_capacity(prepared.len());
+    let mut cursor = 0u64;
+    for (_, _, e) in &prepared {
+        let mut e = e.clone();
+        e.offset = align(cursor);
+        cursor = e.offset + e.length;
+        entries.push(e);
+    }
+    // 3. header
+    let graph_json = graphjson::encode(graph);
+    let mut fp = blake3::Hasher::new();
+    fp.update(&serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?);
+    for (_, d, e) in &prepared {
+        fp.update(&serde_json::to_vec(&dtype_to_json(&e.dtype)).unwrap_or_default());
+        fp.update(format!("{:?}{}", e.shape, e.order.as_str()).as_bytes());
+        fp.update(d);
+    }
+    let fingerprint = fp.finalize().to_hex().to_string();
+    let header_json = json!({
+        "format": "skseal",
+        "version": VERSION,
+        "fingerprint": fingerprint,
+        "metadata": metadata,
+        "arrays": entries.iter().map(ArrayEntry::to_json).collect::<Vec<_>>(),
+        "graph": graph_json,
+    });
+    let hbytes =
+        serde_json::to_vec(&header_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+    let hhash = blake3::hash(&hbytes);
+    let hend = PREAMBLE as u64 + hbytes.len() as u64;
+    let data_start = align(hend);
+    // 4. write
+    out.write_all(&MAGIC)?;
+    out.write_all(&VERSION.to_le_bytes())?;
+    out.write_all(&0u32.to_le_bytes())?;
+    out.write_all(&(hbytes.len() as u64).to_le_bytes())?;
+    out.write_all(hhash.as_bytes())?;
+    out.write_all(&hbytes)?;
+    let zeros = [0u8; ALIGN as usize];
+    out.write_all(&zeros[..(data_start - hend) as usize])?;
+    let mut pos = 0u64;
+    for ((blob, _, _), e) in prepared.iter().zip(&entries) {
+        out.write_all(&zeros[..(e.offset - pos) as usize])?;
+        match blob {
+            Blob::Raw(r) => out.write_all(r)?,
+            Blob::Chunks(parts) => {
+                for p in parts {
+                    out.write_all(p)?;
+                }
+            }
+        }
+        pos = e.offset + e.length;
+    }
+    out.flush()?;
+    let file_len = data_start + pos;
+    let mut g = graph.clone();
+    g.arrays
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, a)| a.source = ArraySource::Table(i as u32));
+    Ok(Header {
+        version: VERSION,
+        metadata: metadata.clone(),
+        fingerprint,
+        graph: g,
+        arrays: entries,
+        data_start,
+        file_len,
+        header_hash: hhash.to_hex().to_string(),
+        json: header_json,
+    })
+}

@@ -1,0 +1,16 @@
+//! skseal-core: everything that touches file bytes, with no Python.
+//!
+//! Data flow: [`vm`] (pickle stream -> [`ir::Graph`]) -> [`policy`] (which names,
+//! in which roles) -> [`validate`] (structure of trusted types) -> [`container`]
+//! (the `.skseal` file: header JSON via [`graphjson`], arrays via [`codec`]).
+
+pub mod codec;
+pub mod container;
+pub mod error;
+pub mod graphjson;
+pub mod ir;
+pub mod policy;
+pub mod validate;
+pub mod vm;
+
+pub use error::{ContainerError, CoreError, PickleError, UntrustedError, ValidationError};

@@ -1,0 +1,385 @@
+//! The policy: which global names may appear in a graph, and in which role.
+//!
+//! Names are matched exactly as (module, qualname) after the fixed alias table
+//! of the VM. Nothing is imported or resolved here. Every allowed name has one
+//! or more roles:
+//! - *class*: instantiated as `cls.__new__(cls)` + state (and may be held as a value);
+//! - *dictclass*: a class that is a dict subclass and may receive items;
+//! - *constructor*: called, after its argument schema is checked;
+//! - *reference*: may be held as a value (e.g. `numpy.log1p`, `sklearn.feature_selection.f_classif`).
+
+mod schema;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::error::UntrustedError;
+use crate::ir::{GlobalName, Graph, Node, Use};
+
+pub use schema::Schema;
+
+/// What a name may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Class,
+    DictClass,
+    Constructor(Schema),
+    Reference,
+}
+
+/// The verdict on one name, for scanners and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    Allowed,
+    /// Allowed because the caller trusted it.
+    Trusted,
+    Unknown,
+    Dangerous,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allowed => "allowed",
+            Verdict::Trusted => "trusted",
+            Verdict::Unknown => "unknown",
+            Verdict::Dangerous => "dangerous",
+        }
+    }
+}
+
+/// The generated allow-list of classes and references (see scripts/gen_allowlist.py).
+const ALLOW_TSV: &str = include_str!("allowlist.tsv");
+
+type Table = HashMap<(String, String), Vec<Role>>;
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t: Table = HashMap::new();
+        for line in ALLOW_TSV.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut parts = line.split('\t');
+            let (Some(m), Some(n), Some(roles)) = (parts.next(), parts.next(), parts.next()) else {
+                continue;
+            };
+            let entry = t.entry((m.to_string(), n.to_string())).or_default();
+            for r in roles.split(',') {
+                let role = match r.trim() {
+                    "class" => Role::Class,
+                    "dictclass" => Role::DictClass,
+                    "reference" => Role::Reference,
+                    _ => continue,
+                };
+                if !entry.contains(&role) {
+                    entry.push(role);
+                }
+            }
+        }
+        for (m, n, s) in schema::CONSTRUCTORS {
+            t.entry((m.to_string(), n.to_string()))
+                .or_default()
+                .push(Role::Constructor(*s));
+        }
+        t
+    })
+}
+
+/// Names that are never allowed, even when a caller asks to trust them:
+/// published gadgets of restricted-unpickler bypasses.
+const DANGEROUS_MODULES: &[&str] = &[
+    "os",
+    "posix",
+    "nt",
+    "subprocess",
+    "sys",
+    "socket",
+    "shutil",
+    "importlib",
+    "pkgutil",
+    "runpy",
+    "code",
+    "codeop",
+    "pty",
+    "ctypes",
+    "marshal",
+    "pickle",
+    "_pickle",
+    "dill",
+    "cloudpickle",
+    "joblib",
+    "webbrowser",
+    "urllib",
+    "http",
+    "ftplib",
+    "smtplib",
+    "imaplib",
+    "asyncio",
+    "multiprocessing",
+    "threading",
+    "_thread",
+    "signal",
+    "types",
+    "io",
+    "_io",
+    "tempfile",
+    "glob",
+    "logging",
+    "commands",
+    "popen2",
+    "platform",
+    "venv",
+    "ensurepip",
+    "pip",
+    "setuptools",
+    "distutils",
+    "torch",
+    "bdb",
+    "pdb",
+    "timeit",
+    "trace",
+    "profile",
+    "cProfile",
+    "doctest",
+    "unittest",
+    "test",
+    "idlelib",
+    "lib2to3",
+    "xmlrpc",
+    "zipimport",
+    "operator",
+    "functools",
+    "_operator",
+    "_functools",
+    "gc",
+    "inspect",
+    "uuid",
+    "_osx_support",
+    "_aix_support",
+    "_pyrepl",
+    "pydoc",
+    "site",
+    "sysconfig",
+];
+
+const DANGEROUS_NAMES: &[(&str, &str)] = &[
+    ("builtins", "eval"),
+    ("builtins", "exec"),
+    ("builtins", "compile"),
+    ("builtins", "open"),
+    ("builtins", "getattr"),
+    ("builtins", "setattr"),
+    ("builtins", "delattr"),
+    ("builtins", "__import__"),
+    ("builtins", "globals"),
+    ("builtins", "locals"),
+    ("builtins", "vars"),
+    ("builtins", "breakpoint"),
+    ("builtins", "input"),
+    ("builtins", "apply"),
+    ("builtins", "execfile"),
+    ("builtins", "type"),
+    ("builtins", "memoryview"),
+    ("numpy", "load"),
+    ("numpy", "loads"),
+    ("numpy", "fromfile"),
+    ("numpy", "frompyfunc"),
+    ("numpy.testing._private.utils", "runstring"),
+    ("numpy.lib.npyio", "load"),
+    ("numpy._core.multiarray", "_reconstruct"),
+];
+
+/// Is this name a known gadget (never trusted)?
+pub fn is_dangerous(g: &GlobalName) -> bool {
+    if DANGEROUS_NAMES.iter().any(|(m, n)| g.is(m, n)) {
+        return true;
+    }
+    let top = g.module.split('.').next().unwrap_or("");
+    DANGEROUS_MODULES
+        .iter()
+        .any(|m| *m == g.module || *m == top)
+}
+
+/// Roles the default allow-list gives a name (empty when unknown).
+pub fn default_roles(g: &GlobalName) -> &'static [Role] {
+    match table().get(&(g.module.clone(), g.name.clone())) {
+        Some(v) => v.as_slice(),
+        None => &[],
+    }
+}
+
+/// Number of names in the default allow-list.
+pub fn default_len() -> usize {
+    table().len()
+}
+
+/// The default allow-list plus names trusted by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    trusted: HashSet<String>,
+}
+
+impl Policy {
+    /// `trusted` holds dotted names ("mypkg.MyTransformer"), matched exactly
+    /// against "module.qualname" of names in the file.
+    pub fn new<I, S>(trusted: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Policy {
+            trusted: trusted.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Judge one use of a name.
+    pub fn judge(
+        &self,
+        graph: &Graph,
+        node: &Node,
+        g: &GlobalName,
+        used: Use,
+    ) -> (Verdict, String) {
+        if is_dangerous(g) {
+            return (
+                Verdict::Dangerous,
+                format!("{g} is a known code-execution gadget and is never allowed"),
+            );
+        }
+        let roles = default_roles(g);
+        if let (Use::Constructor, Node::Call { args, .. }) = (used, node) {
+            if let Some(v) = self.judge_pyx(graph, g, args) {
+                return v;
+            }
+        }
+        let ok = match (used, node) {
+            (Use::Class, Node::Object { items, .. }) => {
+                if items.is_empty() {
+                    roles
+                        .iter()
+                        .any(|r| matches!(r, Role::Class | Role::DictClass))
+                } else {
+                    roles.contains(&Role::DictClass)
+                }
+            }
+            (Use::Constructor, Node::Call { args, .. }) => {
+                let mut last_err = None;
+                let mut any = false;
+                for r in roles {
+                    if let Role::Constructor(s) = r {
+                        match s.check(graph, args) {
+                            Ok(()) => {
+                                any = true;
+                                break;
+                            }
+                            Err(e) => last_err = Some(e),
+                        }
+                    }
+                }
+                if !any {
+                    if let Some(e) = last_err {
+                        if !self.trusted.contains(&g.dotted()) {
+                            return (
+                                Verdict::Unknown,
+                                format!("{g} called with unexpected arguments: {e}"),
+                            );
+                        }
+                    }
+                }
+                any
+            }
+            (Use::Reference, _) => roles
+                .iter()
+                .any(|r| matches!(r, Role::Reference | Role::Class | Role::DictClass)),
+            _ => false,
+        };
+        if ok {
+            return (Verdict::Allowed, String::new());
+        }
+        if self.trusted.contains(&g.dotted()) {
+            return (Verdict::Trusted, String::new());
+        }
+        let why = if roles.is_empty() {
+            format!("{g} is not in the allow-list")
+        } else {
+            format!("{g} is allowed, but not as a {}", used.as_str())
+        };
+        (Verdict::Unknown, why)
+    }
+
+    /// Cython's generated `__pyx_unpickle_X` in module M is a constructor exactly
+    /// when M.X is an allowed class and the call passes M.X itself first.
+    fn judge_pyx(
+        &self,
+        graph: &Graph,
+        g: &GlobalName,
+        args: &[crate::ir::NodeId],
+    ) -> Option<(Verdict, String)> {
+        let cls = g.name.strip_prefix("__pyx_unpickle_")?;
+        let class = GlobalName::new(g.module.clone(), cls.to_string());
+        let class_ok =
+            default_roles(&class).contains(&Role::Class) || self.trusted.contains(&class.dotted());
+        if !class_ok {
+            return None;
+        }
+        let first_ok = matches!(args.first().and_then(|&a| graph.node(a)), Some(Node::Global(c)) if *c == class);
+        match Schema::PyxUnpickle.check(graph, args) {
+            Ok(()) if first_ok => Some((Verdict::Allowed, String::new())),
+            Ok(()) => Some((
+                Verdict::Unknown,
+                format!("{g} must be called with {class} itself"),
+            )),
+            Err(e) => Some((
+                Verdict::Unknown,
+                format!("{g} called with unexpected arguments: {e}"),
+            )),
+        }
+    }
+
+    /// Check every name in the graph; on failure list all offending names.
+    pub fn check(&self, graph: &Graph) -> Result<(), UntrustedError> {
+        let mut bad: BTreeMap<String, String> = BTreeMap::new();
+        for node in &graph.nodes {
+            let (g, used) = match node {
+                Node::Global(g) => (g, Use::Reference),
+                Node::Object { class, .. } => (class, Use::Class),
+                Node::Call { func, .. } => (func, Use::Constructor),
+                _ => continue,
+            };
+            let (verdict, why) = self.judge(graph, node, g, used);
+            if matches!(verdict, Verdict::Unknown | Verdict::Dangerous) {
+                bad.entry(g.dotted()).or_insert(why);
+            }
+        }
+        if bad.is_empty() {
+            return Ok(());
+        }
+        Err(UntrustedError {
+            names: bad.keys().cloned().collect(),
+            details: bad.values().cloned().collect(),
+        })
+    }
+}
+
+/// Every distinct name in the graph with the uses it appears in and its verdict.
+pub fn survey(graph: &Graph, policy: &Policy) -> Vec<(GlobalName, BTreeSet<Use>, Verdict)> {
+    let mut seen: BTreeMap<GlobalName, (BTreeSet<Use>, Verdict)> = BTreeMap::new();
+    for node in &graph.nodes {
+        let (g, used) = match node {
+            Node::Global(g) => (g, Use::Reference),
+            Node::Object { class, .. } => (class, Use::Class),
+            Node::Call { func, .. } => (func, Use::Constructor),
+            _ => continue,
+        };
+        let (v, _) = policy.judge(graph, node, g, used);
+        let e = seen
+            .entry(g.clone())
+            .or_insert((BTreeSet::new(), Verdict::Allowed));
+        e.0.insert(used);
+        e.1 = e.1.max(v);
+    }
+    seen.into_iter().map(|(g, (u, v))| (g, u, v)).collect()
+}

@@ -1,0 +1,522 @@
+//! Structural validation of trusted types whose array values index other
+//! arrays. scikit-learn's compiled code trusts these indices; a crafted file
+//! with an out-of-range child or feature would read out of bounds at predict
+//! time. Every check here runs before any Python object is built.
+
+use crate::error::ValidationError;
+use crate::ir::{Dtype, Graph, Node, NodeId};
+
+/// Gives the decoded bytes of array `i` of the graph's array table.
+pub type ArrayBytes<'a> = dyn Fn(u32) -> Option<&'a [u8]> + 'a;
+
+struct V<'a, 'g> {
+    g: &'g Graph,
+    bytes: &'g ArrayBytes<'a>,
+}
+
+/// A typed view of a 1-D or N-D numeric array.
+struct ArrView<'a> {
+    data: &'a [u8],
+    dtype: &'a Dtype,
+    shape: &'a [u64],
+}
+
+fn read_int(b: &[u8], ty: &str) -> Option<i64> {
+    let little = !ty.starts_with('>');
+    let body = ty.trim_start_matches(['<', '>', '|', '=']);
+    let v = |n: usize| -> Option<[u8; 8]> {
+        let src = b.get(..n)?;
+        let mut a = [0u8; 8];
+        if little {
+            a[..n].copy_from_slice(src);
+        } else {
+            for (k, x) in src.iter().rev().enumerate() {
+                a[k] = *x;
+            }
+        }
+        Some(a)
+    };
+    Some(match body {
+        "i1" => b.first().map(|&x| x as i8 as i64)?,
+        "u1" | "b1" => b.first().map(|&x| x as i64)?,
+        "i2" => i16::from_le_bytes(v(2)?[..2].try_into().ok()?) as i64,
+        "u2" => u16::from_le_bytes(v(2)?[..2].try_into().ok()?) as i64,
+        "i4" => i32::from_le_bytes(v(4)?[..4].try_into().ok()?) as i64,
+        "u4" => u32::from_le_bytes(v(4)?[..4].try_into().ok()?) as i64,
+        "i8" => i64::from_le_bytes(v(8)?),
+        "u8" => i64::try_from(u64::from_le_bytes(v(8)?)).unwrap_or(i64::MAX),
+        _ => return None,
+    })
+}
+
+impl<'a> ArrView<'a> {
+    fn len0(&self) -> u64 {
+        self.shape.first().copied().unwrap_or(1)
+    }
+    fn count(&self) -> u64 {
+        self.shape.iter().product()
+    }
+    /// Integer element `i` of a plain integer array.
+    fn int_at(&self, i: u64) -> Option<i64> {
+        let Dtype::Simple(s) = self.dtype else {
+            return None;
+        };
+        let k = self.dtype.itemsize()? as usize;
+        read_int(self.data.get(i as usize * k..)?, s)
+    }
+    /// Integer field `name` of record `i` of a structured array.
+    fn field_int(&self, i: u64, name: &str) -> Option<i64> {
+        let (fd, off) = self.dtype.field(name)?;
+        let Dtype::Simple(s) = fd else { return None };
+        let k = self.dtype.itemsize()? as usize;
+        read_int(self.data.get(i as usize * k + off as usize..)?, s)
+    }
+    fn has_field(&self, name: &str) -> bool {
+        self.dtype.field(name).is_some()
+    }
+}
+
+impl<'a, 'g> V<'a, 'g> {
+    fn err(&self, ctx: &str, why: impl Into<String>) -> ValidationError {
+        ValidationError::new(ctx, why)
+    }
+    fn array(&self, id: NodeId, ctx: &str, what: &str) -> Result<ArrView<'g>, ValidationError> {
+        match self.g.node(id) {
+            Some(Node::Array(i)) => {
+                let spec =
+                    self.g.arrays.get(*i as usize).ok_or_else(|| {
+                        self.err(ctx, format!("{what}: array index out of range"))
+                    })?;
+                let data = (self.bytes)(*i)
+                    .ok_or_else(|| self.err(ctx, format!("{what}: array data missing")))?;
+                if Some(data.len() as u64) != spec.nbytes() {
+                    return Err(self.err(
+                        ctx,
+                        format!(
+                            "{what}: declared shape {:?} does not match {} bytes present",
+                            spec.shape,
+                            data.len()
+                        ),
+                    ));
+                }
+                Ok(ArrView {
+                    data,
+                    dtype: &spec.dtype,
+                    shape: &spec.shape,
+                })
+            }
+            Some(n) => Err(self.err(
+                ctx,
+                format!("{what} must be an array, found {}", n.kind_name()),
+            )),
+            None => Err(self.err(ctx, format!("{what} is missing"))),
+        }
+    }
+    fn int(&self, id: Option<NodeId>, ctx: &str, what: &str) -> Result<i64, ValidationError> {
+        id.and_then(|i| self.g.as_int(i))
+            .ok_or_else(|| self.err(ctx, format!("{what} must be an integer")))
+    }
+    fn get(&self, state: NodeId, key: &str, ctx: &str) -> Result<NodeId, ValidationError> {
+        self.g
+            .dict_get(state, key)
+            .ok_or_else(|| self.err(ctx, format!("state has no {key:?}")))
+    }
+
+    fn tree(
+        &self,
+        id: NodeId,
+        args: &[NodeId],
+        state: Option<NodeId>,
+    ) -> Result<(), ValidationError> {
+        let ctx = format!("sklearn.tree._tree.Tree (node {id})");
+        let ctx = ctx.as_str();
+        let [nf, nc, no] = args else {
+            return Err(self.err(ctx, "expected 3 constructor arguments"));
+        };
+        let n_features = self.int(Some(*nf), ctx, "n_features")?;
+        let n_outputs = self.int(Some(*no), ctx, "n_outputs")?;
+        let n_classes = self.array(*nc, ctx, "n_classes")?;
+        let mut max_classes = 0i64;
+        for k in 0..n_classes.count() {
+            let c = n_classes
+                .int_at(k)
+                .ok_or_else(|| self.err(ctx, "n_classes must be integers"))?;
+            if c < 1 {
+                return Err(self.err(ctx, format!("n_classes[{k}] = {c} must be at least 1")));
+            }
+            max_classes = max_classes.max(c);
+        }
+        let Some(state) = state else {
+            return Err(self.err(ctx, "Tree without state"));
+        };
+        let node_count = self.int(self.g.dict_get(state, "node_count"), ctx, "node_count")?;
+        let nodes = self.array(self.get(state, "nodes", ctx)?, ctx, "nodes")?;
+        let values = self.array(self.get(state, "values", ctx)?, ctx, "values")?;
+        for f in ["left_child", "right_child", "feature"] {
+            if !nodes.has_field(f) {
+                return Err(self.err(ctx, format!("node records lack the field {f:?}")));
+            }
+        }
+        if nodes.shape.len() != 1 || nodes.len0() as i64 != node_count || node_count < 0 {
+            return Err(self.err(
+                ctx,
+                format!(
+                    "node_count is {node_count} but nodes has shape {:?}",
+                    nodes.shape
+                ),
+            ));
+        }
+        let want_values = [node_count as u64, n_outputs as u64, max_classes as u64];
+        if values.shape != want_values {
+            return Err(self.err(
+                ctx,
+                format!(
+                    "values has shape {:?}, expected {:?}",
+                    values.shape, want_values
+                ),
+            ));
+        }
+        if *values.dtype != Dtype::Simple("<f8".into()) {
+            return Err(self.err(ctx, "values must be float64"));
+        }
+        for i in 0..node_count {
+            let l = nodes.field_int(i as u64, "left_child").unwrap_or(i64::MIN);
+            let r = nodes.field_int(i as u64, "right_child").unwrap_or(i64::MIN);
+            if l == -1 && r == -1 {
+                continue;
+            }
+            if l <= i || l >= node_count || r <= i || r >= node_count {
+                return Err(self.err(ctx, format!(
+                    "node {i} has children ({l}, {r}); each must be -1 (leaf) or in ({i}, {node_count})"
+                )));
+            }
+            let f = nodes.field_int(i as u64, "feature").unwrap_or(-1);
+            if f < 0 || f >= n_features {
+                return Err(self.err(
+                    ctx,
+                    format!("node {i} splits on feature {f}, outside [0, {n_features})"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn hgb_predictor(
+        &self,
+        id: NodeId,
+        state: Option<NodeId>,
+        n_features: Option<i64>,
+    ) -> Result<(), ValidationError> {
+        let ctx = format!("HistGradientBoosting TreePredictor (node {id})");
+        let ctx = ctx.as_str();
+        let Some(state) = state else {
+            return Err(self.err(ctx, "TreePredictor without state"));
+        };
+        let nodes = self.array(self.get(state, "nodes", ctx)?, ctx, "nodes")?;
+        for f in ["left", "right", "feature_idx", "is_leaf"] {
+            if !nodes.has_field(f) {
+                return Err(self.err(ctx, format!("node records lack the field {f:?}")));
+            }
+        }
+        let n = nodes.len0() as i64;
+        let n_bitsets = match self.g.dict_get(state, "raw_left_cat_bitsets") {
+            Some(b) => self.array(b, ctx, "raw_left_cat_bitsets")?.len0() as i64,
+            None => 0,
+        };
+        let n_binned_bitsets = match self.g.dict_get(state, "binned_left_cat_bitsets") {
+            Some(b) => self.array(b, ctx, "binned_left_cat_bitsets")?.len0() as i64,
+            None => 0,
+        };
+        for i in 0..n {
+            if nodes.field_int(i as u64, "is_leaf").unwrap_or(1) != 0 {
+                continue;
+            }
+            let l = nodes.field_int(i as u64, "left").unwrap_or(-1);
+            let r = nodes.field_int(i as u64, "right").unwrap_or(-1);
+            if l <= i || l >= n || r <= i || r >= n {
+                return Err(self.err(
+                    ctx,
+                    format!("node {i} has children ({l}, {r}), outside ({i}, {n})"),
+                ));
+            }
+            let f = nodes.field_int(i as u64, "feature_idx").unwrap_or(-1);
+            if f < 0 || n_features.is_some_and(|nf| f >= nf) {
+                return Err(self.err(
+                    ctx,
+                    format!(
+                        "node {i} splits on feature {f}, outside [0, {})",
+                        n_features.unwrap_or(i64::MAX)
+                    ),
+                ));
+            }
+            if nodes.field_int(i as u64, "is_categorical").unwrap_or(0) != 0 {
+                let b = nodes.field_int(i as u64, "bitset_idx").unwrap_or(-1);
+                if b < 0 || b >= n_bitsets || (n_binned_bitsets > 0 && b >= n_binned_bitsets) {
+                    return Err(self.err(
+                        ctx,
+                        format!("node {i} uses bitset {b}, outside [0, {n_bitsets})"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn binary_tree(&self, id: NodeId, state: Option<NodeId>) -> Result<(), ValidationError> {
+        let ctx = format!("KDTree/BallTree (node {id})");
+        let ctx = ctx.as_str();
+        let Some(state) = state else {
+            return Err(self.err(ctx, "tree without state"));
+        };
+        let st = match self.g.node(state) {
+            Some(Node::Tuple(v)) if v.len() >= 11 => v.clone(),
+            _ => return Err(self.err(ctx, "state must be a tuple of at least 11 fields")),
+        };
+        let data = self.array(st[0], ctx, "data")?;
+        let idx = self.array(st[1], ctx, "idx_array")?;
+        let node_data = self.array(st[2], ctx, "node_data")?;
+        let bounds = self.array(st[3], ctx, "node_bounds")?;
+        let n_nodes = self.int(Some(st[6]), ctx, "n_nodes")?;
+        if data.shape.len() != 2 {
+            return Err(self.err(ctx, "data must be 2-D"));
+        }
+        let n = data.shape[0] as i64;
+        let d = data.shape[1];
+        if idx.shape != [n as u64] {
+            return Err(self.err(
+                ctx,
+                format!("idx_array has shape {:?}, expected ({n},)", idx.shape),
+            ));
+        }
+        for k in 0..n as u64 {
+            let v = idx
+                .int_at(k)
+                .ok_or_else(|| self.err(ctx, "idx_array must be integers"))?;
+            if v < 0 || v >= n {
+                return Err(self.err(ctx, format!("idx_array[{k}] = {v} outside [0, {n})")));
+            }
+        }
+        if node_data.shape != [n_nodes as u64] || n_nodes < 1 {
+            return Err(self.err(
+                ctx,
+                format!(
+                    "node_data has shape {:?} but n_nodes is {n_nodes}",
+                    node_data.shape
+                ),
+            ));
+        }
+        if bounds.shape.len() != 3 || bounds.shape[1] != n_nodes as u64 || bounds.shape[2] != d {
+            return Err(self.err(ctx, format!("node_bounds has shape {:?}", bounds.shape)));
+        }
+        for i in 0..n_nodes {
+            let s = node_data.field_int(i as u64, "idx_start").unwrap_or(-1);
+            let e = node_data.field_int(i as u64, "idx_end").unwrap_or(-1);
+            if s < 0 || s > e || e > n {
+                return Err(self.err(ctx, format!("node {i} covers [{s}, {e}), outside [0, {n}]")));
+            }
+            let leaf = node_data.field_int(i as u64, "is_leaf").unwrap_or(1);
+            if leaf == 0 && 2 * i + 2 >= n_nodes {
+                return Err(self.err(
+                    ctx,
+                    format!(
+                        "node {i} is not a leaf but its children would be beyond n_nodes={n_nodes}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn sparse(
+        &self,
+        id: NodeId,
+        class: &str,
+        state: Option<NodeId>,
+    ) -> Result<(), ValidationError> {
+        let ctx = format!("scipy.sparse {class} (node {id})");
+        let ctx = ctx.as_str();
+        let Some(state) = state else {
+            return Err(self.err(ctx, "sparse matrix without state"));
+        };
+        let shape: Vec<i64> = match self
+            .g
+            .dict_get(state, "_shape")
+            .and_then(|s| self.g.node(s))
+        {
+            Some(Node::Tuple(v)) => v.iter().map(|&x| self.g.as_int(x).unwrap_or(-1)).collect(),
+            _ => return Err(self.err(ctx, "state needs a _shape tuple")),
+        };
+        if shape.iter().any(|&d| d < 0) {
+            return Err(self.err(ctx, "negative dimension"));
+        }
+        let is_csr = class.starts_with("csr") || class.starts_with("bsr");
+        let is_csc = class.starts_with("csc");
+        if is_csr || is_csc {
+            if shape.len() != 2 && !(is_csr && shape.len() == 1) {
+                return Err(self.err(ctx, format!("shape {shape:?} must be 2-D")));
+            }
+            let (major, minor) = if shape.len() == 1 {
+                (1, shape[0])
+            } else if is_csr {
+                (shape[0], shape[1])
+            } else {
+                (shape[1], shape[0])
+            };
+            let indptr = self.array(self.get(state, "indptr", ctx)?, ctx, "indptr")?;
+            let indices = self.array(self.get(state, "indices", ctx)?, ctx, "indices")?;
+            let data = self.array(self.get(state, "data", ctx)?, ctx, "data")?;
+            if class.starts_with("bsr") {
+                return Ok(()); // block layout checked by scipy's own constructor checks
+            }
+            if indptr.count() as i64 != major + 1 {
+                return Err(self.err(
+                    ctx,
+                    format!(
+                        "indptr has {} entries, expected {}",
+                        indptr.count(),
+                        major + 1
+                    ),
+                ));
+            }
+            let nnz = indices.count() as i64;
+            if data.count() as i64 != nnz {
+                return Err(self.err(ctx, "data and indices differ in length"));
+            }
+            let mut prev = 0i64;
+            for k in 0..indptr.count() {
+                let p = indptr
+                    .int_at(k)
+                    .ok_or_else(|| self.err(ctx, "indptr must be integers"))?;
+                if (k == 0 && p != 0) || p < prev || p > nnz {
+                    return Err(self.err(
+                        ctx,
+                        format!(
+                            "indptr[{k}] = {p} is not a valid non-decreasing offset in [0, {nnz}]"
+                        ),
+                    ));
+                }
+                prev = p;
+            }
+            if prev != nnz {
+                return Err(self.err(
+                    ctx,
+                    format!("indptr ends at {prev}, but there are {nnz} entries"),
+                ));
+            }
+            for k in 0..nnz as u64 {
+                let v = indices
+                    .int_at(k)
+                    .ok_or_else(|| self.err(ctx, "indices must be integers"))?;
+                if v < 0 || v >= minor {
+                    return Err(self.err(ctx, format!("indices[{k}] = {v} outside [0, {minor})")));
+                }
+            }
+        } else if class.starts_with("coo") {
+            let coords: Vec<NodeId> = match self
+                .g
+                .dict_get(state, "coords")
+                .and_then(|s| self.g.node(s))
+            {
+                Some(Node::Tuple(v)) => v.clone(),
+                _ => {
+                    let r = self.get(state, "row", ctx)?;
+                    let c = self.get(state, "col", ctx)?;
+                    vec![r, c]
+                }
+            };
+            if coords.len() != shape.len() {
+                return Err(self.err(ctx, "coords and shape differ in dimension"));
+            }
+            for (dim, &c) in coords.iter().enumerate() {
+                let a = self.array(c, ctx, "coords")?;
+                for k in 0..a.count() {
+                    let v = a
+                        .int_at(k)
+                        .ok_or_else(|| self.err(ctx, "coords must be integers"))?;
+                    if v < 0 || v >= shape[dim] {
+                        return Err(self.err(
+                            ctx,
+                            format!(
+                                "coordinate {v} outside [0, {}) in dimension {dim}",
+                                shape[dim]
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn collect_objects(g: &Graph, from: NodeId, class_name: &str, out: &mut Vec<NodeId>) {
+    let mut stack = vec![from];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let Some(n) = g.node(id) else { continue };
+        if let Node::Object { class, .. } = n {
+            if class.name == class_name {
+                out.push(id);
+                continue;
+            }
+        }
+        stack.extend(n.children());
+    }
+}
+
+/// Validate every index-bearing structure in the graph.
+pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationError> {
+    let v = V { g, bytes };
+    // HistGradientBoosting: predictors checked against their estimator's n_features_in_.
+    let mut checked = std::collections::HashSet::new();
+    for (id, n) in g.nodes.iter().enumerate() {
+        let id = id as NodeId;
+        match n {
+            Node::Call { func, args, state } if func.is("sklearn.tree._tree", "Tree") => {
+                v.tree(id, args, *state)?
+            }
+            Node::Call { func, state, .. }
+                if func.name == "newObj" && func.module.starts_with("sklearn.neighbors.") =>
+            {
+                v.binary_tree(id, *state)?
+            }
+            Node::Object { class, state, .. }
+                if class
+                    .module
+                    .starts_with("sklearn.ensemble._hist_gradient_boosting.gradient_boosting") =>
+            {
+                let Some(st) = state else { continue };
+                let nf = g.dict_get(*st, "n_features_in_").and_then(|x| g.as_int(x));
+                if let Some(p) = g.dict_get(*st, "_predictors") {
+                    let mut preds = Vec::new();
+                    collect_objects(g, p, "TreePredictor", &mut preds);
+                    for pid in preds {
+                        if let Some(Node::Object { state, .. }) = g.node(pid) {
+                            v.hgb_predictor(pid, *state, nf)?;
+                            checked.insert(pid);
+                        }
+                    }
+                }
+            }
+            Node::Object { class, state, .. } if class.module.starts_with("scipy.sparse.") => {
+                v.sparse(id, &class.name, *state)?
+            }
+            _ => {}
+        }
+    }
+    for (id, n) in g.nodes.iter().enumerate() {
+        if let Node::Object { class, state, .. } = n {
+            if class.is(
+                "sklearn.ensemble._hist_gradient_boosting.predictor",
+                "TreePredictor",
+            ) && !checked.contains(&(id as NodeId))
+            {
+                v.hgb_predictor(id as NodeId, *state, None)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,37 @@
+"""Shared pytest configuration for the skseal test-suite."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+if str(TESTS_DIR) not in sys.path:  # so ``import zoo`` works in every import mode
+    sys.path.insert(0, str(TESTS_DIR))
+
+
+def _test_zoo_module() -> Any | None:
+    for mod in list(sys.modules.values()):
+        path = getattr(mod, "__file__", None) or ""
+        if path and Path(path).resolve() == TESTS_DIR / "test_zoo.py":
+            return mod
+    return None
+
+
+def pytest_terminal_summary(
+    terminalreporter: Any, exitstatus: int, config: pytest.Config
+) -> None:
+    mod = _test_zoo_module()
+    if mod is None:
+        return
+    line = mod.zoo_summary_line()
+    if line is None:
+        return
+    terminalreporter.write_sep("=", "skseal zoo")
+    failed = {k: v for k, v in mod.ZOO_RESULTS.items() if v is not None}
+    for name, reason in sorted(failed.items()):
+        terminalreporter.write_line(f"FAILED {name}: {reason}")
+    terminalreporter.write_line(line)
