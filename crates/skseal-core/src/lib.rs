@@ -8,6 +8,7 @@ pub mod codec;
 pub mod container;
 pub mod error;
 pub mod graphjson;
+pub mod inspect;
 pub mod ir;
 pub mod policy;
 pub mod validate;

@@ -327,6 +327,58 @@ impl<'a, 'g> V<'a, 'g> {
         Ok(())
     }
 
+    /// MaskedArray state: (version, shape, dtype, is_fortran, data, mask, fill_value).
+    /// numpy's `__setstate__` reads `data` as raw memory, so an object dtype must
+    /// come with a list of items, never bytes, and byte lengths must match.
+    fn masked(&self, id: NodeId, state: Option<NodeId>) -> Result<(), ValidationError> {
+        let ctx = format!("numpy.ma.MaskedArray (node {id})");
+        let ctx = ctx.as_str();
+        let Some(state) = state else {
+            return Err(self.err(ctx, "masked array without state"));
+        };
+        let st = match self.g.node(state) {
+            Some(Node::Tuple(v)) if v.len() == 7 => v.clone(),
+            _ => return Err(self.err(ctx, "state must be a 7-tuple")),
+        };
+        let count: u64 = match self.g.node(st[1]) {
+            Some(Node::Tuple(dims)) => {
+                let mut c = 1u64;
+                for &d in dims {
+                    let d = self
+                        .g
+                        .as_int(d)
+                        .filter(|&x| x >= 0)
+                        .ok_or_else(|| self.err(ctx, "bad shape"))?;
+                    c = c
+                        .checked_mul(d as u64)
+                        .ok_or_else(|| self.err(ctx, "shape overflows"))?;
+                }
+                c
+            }
+            _ => return Err(self.err(ctx, "shape must be a tuple")),
+        };
+        let dtype = match self.g.node(st[2]) {
+            Some(Node::Dtype(d)) => d,
+            _ => return Err(self.err(ctx, "dtype missing")),
+        };
+        match self.g.node(st[4]) {
+            Some(Node::List(items)) if dtype.has_object() && items.len() as u64 == count => {}
+            Some(Node::Bytes(b))
+                if !dtype.has_object()
+                    && dtype.itemsize().and_then(|k| k.checked_mul(count))
+                        == Some(b.len() as u64) => {}
+            _ => return Err(self.err(
+                ctx,
+                "data does not match dtype and shape (object arrays must carry a list of items)",
+            )),
+        }
+        match self.g.node(st[5]) {
+            Some(Node::Bytes(m)) if m.len() as u64 == count => {}
+            _ => return Err(self.err(ctx, "mask must hold one byte per element")),
+        }
+        Ok(())
+    }
+
     fn sparse(
         &self,
         id: NodeId,
@@ -500,6 +552,9 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
                         }
                     }
                 }
+            }
+            Node::Call { func, state, .. } if func.is("numpy.ma.core", "_mareconstruct") => {
+                v.masked(id, *state)?
             }
             Node::Object { class, state, .. } if class.module.starts_with("scipy.sparse.") => {
                 v.sparse(id, &class.name, *state)?

@@ -1,1 +1,426 @@
+//! skseal._native: the PyO3 bridge between the Python package and skseal-core.
+//!
+//! Save: CPython's pickler output (protocol 5, out-of-band buffers) -> VM ->
+//! policy -> container. Load: container (or legacy pickle) -> policy ->
+//! arrays decoded into numpy-owned memory -> validation -> Python objects
+//! (`cls.__new__` + state, vetted constructors only).
 
+mod build;
+mod errors;
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use pyo3::buffer::PyBuffer;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyTuple};
+use serde_json::Value;
+
+use skseal_core::codec::Codec;
+use skseal_core::container::{self, Compression, Container};
+use skseal_core::ir::{Graph, Node};
+use skseal_core::policy::{self, Policy};
+use skseal_core::vm::{self, VmOptions};
+
+use crate::errors::{raise, to_pyerr};
+
+/// A read-only view of a Python buffer, kept alive by the `PyBuffer` it borrows.
+struct Bytes {
+    buf: PyBuffer<u8>,
+}
+
+impl Bytes {
+    fn get(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let buf = PyBuffer::<u8>::get(obj)?;
+        if !buf.is_c_contiguous() {
+            return Err(raise(obj.py(), "SkSealError", "buffer is not contiguous"));
+        }
+        Ok(Bytes { buf })
+    }
+    fn as_slice(&self) -> &[u8] {
+        let len = self.buf.len_bytes();
+        if len == 0 {
+            return &[];
+        }
+        // SAFETY: the PyBuffer holds a buffer export on the object for as long
+        // as `self` lives, so the memory is valid and not resized; it is
+        // C-contiguous (checked in `get`) and `len_bytes` bytes long. Python
+        // code could still write into a writable buffer concurrently, which can
+        // only change the bytes we read, exactly as with pickle.
+        unsafe { std::slice::from_raw_parts(self.buf.buf_ptr() as *const u8, len) }
+    }
+}
+
+fn parse_codec(py: Python<'_>, codec: &str, level: i32, shuffle: bool) -> PyResult<Compression> {
+    let c = match codec {
+        "none" => Codec::None,
+        "lz4" => Codec::Lz4,
+        "zstd" => {
+            if !(-7..=22).contains(&level) {
+                return Err(raise(
+                    py,
+                    "ValueError",
+                    &format!("zstd level {level} is outside -7..22"),
+                ));
+            }
+            Codec::Zstd(level)
+        }
+        other => {
+            return Err(raise(
+                py,
+                "ValueError",
+                &format!("unknown codec {other:?}; use None, 'lz4' or 'zstd'"),
+            ))
+        }
+    };
+    Ok(Compression {
+        codec: c,
+        shuffle: shuffle && c != Codec::None,
+    })
+}
+
+/// Lift a pickle stream made by `pickle.dumps((obj, probe), protocol=5,
+/// buffer_callback=...)` into a graph, and apply the policy.
+fn lift(py: Python<'_>, stream: &[u8], buffers: &[Bytes], trusted: &[String]) -> PyResult<Graph> {
+    let opts = VmOptions {
+        buffer_lens: buffers.iter().map(|b| b.as_slice().len() as u64).collect(),
+        strict_end: true,
+        ..VmOptions::default()
+    };
+    let mut g = vm::parse(stream, &opts).map_err(|e| {
+        raise(
+            py,
+            "UnsupportedObjectError",
+            &format!("could not read the pickled object: {e}"),
+        )
+    })?;
+    // The saved object is the pair (model, probe).
+    let (root, probe) = match g.node(g.root) {
+        Some(Node::Tuple(v)) if v.len() == 2 => (v[0], v[1]),
+        _ => {
+            return Err(raise(
+                py,
+                "SkSealError",
+                "internal: expected a (model, probe) pair",
+            ))
+        }
+    };
+    g.root = root;
+    g.probe = match g.node(probe) {
+        Some(Node::None) => None,
+        _ => Some(probe),
+    };
+    let policy = Policy::new(trusted.iter().cloned());
+    if let Err(e) = policy.check(&g) {
+        return Err(errors::untrusted_error(py, &e, true));
+    }
+    Ok(g)
+}
+
+fn atomic_write(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&File>) -> PyResult<container::Header>,
+) -> PyResult<container::Header> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "model".into());
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmp = dir.join(format!(".{name}.{}.{nonce}.tmp", std::process::id()));
+    let result = (|| -> PyResult<container::Header> {
+        let f = File::create(&tmp)?;
+        let header = {
+            let mut w = BufWriter::with_capacity(1 << 20, &f);
+            let h = write(&mut w)?;
+            w.flush()?;
+            h
+        };
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)?;
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(header)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A writer that forwards to a Python binary file object's `write`.
+struct PyWriter<'py> {
+    file: Bound<'py, PyAny>,
+}
+
+impl Write for PyWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let py = self.file.py();
+        let b = PyBytes::new(py, buf);
+        let n = self
+            .file
+            .call_method1("write", (b,))
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(n.extract::<usize>().unwrap_or(buf.len()))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn header_summary<'py>(py: Python<'py>, h: &container::Header) -> PyResult<Bound<'py, PyTuple>> {
+    PyTuple::new(
+        py,
+        [
+            h.fingerprint.clone().into_pyobject(py)?.into_any(),
+            h.file_len.into_pyobject(py)?.into_any(),
+        ],
+    )
+}
+
+/// Save: lift, check, write. `dest` is a path (str), a binary file object, or None (return bytes).
+#[pyfunction]
+#[pyo3(signature = (stream, buffers, dest, metadata_json, trusted, codec, level, shuffle))]
+#[allow(clippy::too_many_arguments)]
+fn save<'py>(
+    py: Python<'py>,
+    stream: &Bound<'py, PyAny>,
+    buffers: Vec<Bound<'py, PyAny>>,
+    dest: &Bound<'py, PyAny>,
+    metadata_json: &str,
+    trusted: Vec<String>,
+    codec: &str,
+    level: i32,
+    shuffle: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let comp = parse_codec(py, codec, level, shuffle)?;
+    let stream = Bytes::get(stream)?;
+    let bufs: Vec<Bytes> = buffers.iter().map(Bytes::get).collect::<PyResult<_>>()?;
+    let g = lift(py, stream.as_slice(), &bufs, &trusted)?;
+    let metadata: Value = serde_json::from_str(metadata_json)
+        .map_err(|e| raise(py, "ValueError", &format!("metadata is not JSON: {e}")))?;
+    let slices: Vec<&[u8]> = g
+        .arrays
+        .iter()
+        .map(|a| match &a.source {
+            skseal_core::ir::ArraySource::OutOfBand(i) => {
+                bufs.get(*i as usize).map(|b| b.as_slice()).unwrap_or(&[])
+            }
+            skseal_core::ir::ArraySource::Inline(v) => v.as_slice(),
+            skseal_core::ir::ArraySource::Table(_) => &[],
+        })
+        .collect();
+    let data_of = |i: usize| slices.get(i).copied();
+    if dest.is_none() {
+        let mut out = Vec::new();
+        container::write(&mut out, &g, &data_of, &metadata, comp)
+            .map_err(|e| to_pyerr(py, e.into()))?;
+        return Ok(PyBytes::new(py, &out).into_any());
+    }
+    if let Ok(path) = dest.extract::<PathBuf>() {
+        let h = atomic_write(&path, |w| {
+            container::write(w, &g, &data_of, &metadata, comp).map_err(|e| to_pyerr(py, e.into()))
+        })?;
+        return Ok(header_summary(py, &h)?.into_any());
+    }
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, PyWriter { file: dest.clone() });
+    let h = container::write(&mut w, &g, &data_of, &metadata, comp)
+        .map_err(|e| to_pyerr(py, e.into()))?;
+    w.flush()?;
+    Ok(header_summary(py, &h)?.into_any())
+}
+
+/// Load a `.skseal` file held in a buffer (bytes, bytearray or mmap).
+/// Returns (obj, probe, header_json, saved_sklearn_version_if_different).
+#[pyfunction]
+#[pyo3(signature = (data, trusted, verify_digests, zero_copy, installed_sklearn, on_mismatch))]
+fn load<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    trusted: Vec<String>,
+    verify_digests: bool,
+    zero_copy: bool,
+    installed_sklearn: Option<String>,
+    on_mismatch: &str,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let bytes = Bytes::get(data)?;
+    let c = Container::parse(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
+    let saved = c
+        .header
+        .metadata
+        .get("environment")
+        .and_then(|e| e.get("scikit-learn"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let mismatch = match (&saved, &installed_sklearn) {
+        (Some(s), Some(i)) if s != i => Some(s.clone()),
+        _ => None,
+    };
+    if let Some(s) = &mismatch {
+        if on_mismatch == "error" {
+            return Err(raise(
+                py,
+                "VersionMismatchError",
+                &format!(
+                    "this model was saved with scikit-learn {s} but scikit-learn {} is installed. \
+                     Install scikit-learn=={s}, or load with on_version_mismatch=\"warn\" and verify=True \
+                     to check the stored probe",
+                    installed_sklearn.as_deref().unwrap_or("?")
+                ),
+            ));
+        }
+    }
+    let policy = Policy::new(trusted);
+    if let Err(e) = policy.check(&c.header.graph) {
+        return Err(errors::untrusted_error(py, &e, false));
+    }
+    let arrays = build::container_arrays(py, data, &c, verify_digests, zero_copy)?;
+    let (obj, probe) = build::build_graph(py, &c.header.graph, &arrays)?;
+    let header = serde_json::to_string(&c.header.json).unwrap_or_default();
+    PyTuple::new(
+        py,
+        [
+            obj,
+            probe,
+            header.into_pyobject(py)?.into_any(),
+            mismatch.into_pyobject(py)?.into_any(),
+        ],
+    )
+}
+
+/// Describe a `.skseal` file from its header (prefix of the file + real length), as JSON text.
+#[pyfunction]
+fn inspect(py: Python<'_>, prefix: &Bound<'_, PyAny>, file_len: u64) -> PyResult<String> {
+    let bytes = Bytes::get(prefix)?;
+    let h =
+        container::read_header(bytes.as_slice(), file_len).map_err(|e| to_pyerr(py, e.into()))?;
+    Ok(skseal_core::inspect::describe(&h).to_string())
+}
+
+/// Describe a pickle stream (globals and outline) without building anything, as JSON text.
+#[pyfunction]
+fn inspect_pickle(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<String> {
+    let bytes = Bytes::get(data)?;
+    let g = vm::parse(
+        bytes.as_slice(),
+        &VmOptions {
+            strict_end: true,
+            ..VmOptions::default()
+        },
+    )
+    .map_err(|e| to_pyerr(py, e.into()))?;
+    let v = serde_json::json!({
+        "format": "pickle",
+        "globals": skseal_core::inspect::globals_json(&g),
+        "outline": skseal_core::inspect::outline(&g, None),
+    });
+    Ok(v.to_string())
+}
+
+/// Load a legacy pickle held in a buffer, with the same VM, policy and validation.
+/// Returns the object.
+#[pyfunction]
+fn load_pickle<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    trusted: Vec<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let bytes = Bytes::get(data)?;
+    let opts = VmOptions {
+        strict_end: true,
+        ..VmOptions::default()
+    };
+    let g = vm::parse(bytes.as_slice(), &opts).map_err(|e| to_pyerr(py, e.into()))?;
+    let policy = Policy::new(trusted);
+    if let Err(e) = policy.check(&g) {
+        return Err(errors::untrusted_error(py, &e, false));
+    }
+    let arrays = build::inline_arrays(py, &g)?;
+    let (obj, _) = build::build_graph(py, &g, &arrays)?;
+    Ok(obj)
+}
+
+/// Read the header of a `.skseal` file from a prefix of it (enough for
+/// preamble + header) and the file's real length. Returns the header JSON text.
+#[pyfunction]
+fn read_header(py: Python<'_>, prefix: &Bound<'_, PyAny>, file_len: u64) -> PyResult<String> {
+    let bytes = Bytes::get(prefix)?;
+    let h =
+        container::read_header(bytes.as_slice(), file_len).map_err(|e| to_pyerr(py, e.into()))?;
+    Ok(serde_json::to_string(&h.json).unwrap_or_default())
+}
+
+/// Header length from the preamble (to know how much to read for `read_header`).
+#[pyfunction]
+fn header_len(py: Python<'_>, prefix: &Bound<'_, PyAny>) -> PyResult<u64> {
+    let bytes = Bytes::get(prefix)?;
+    let (n, _) = container::read_preamble(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
+    Ok(n)
+}
+
+/// Every global name of a `.skseal` header or a pickle, with its uses and verdict:
+/// a list of (dotted_name, [uses], verdict).
+#[pyfunction]
+#[pyo3(signature = (data, trusted, is_pickle, file_len=None))]
+fn survey<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    trusted: Vec<String>,
+    is_pickle: bool,
+    file_len: Option<u64>,
+) -> PyResult<Bound<'py, PyList>> {
+    let bytes = Bytes::get(data)?;
+    let g = if is_pickle {
+        vm::parse(
+            bytes.as_slice(),
+            &VmOptions {
+                strict_end: true,
+                ..VmOptions::default()
+            },
+        )
+        .map_err(|e| to_pyerr(py, e.into()))?
+    } else {
+        let len = file_len.unwrap_or(bytes.as_slice().len() as u64);
+        container::read_header(bytes.as_slice(), len)
+            .map_err(|e| to_pyerr(py, e.into()))?
+            .graph
+    };
+    let p = Policy::new(trusted);
+    let rows = policy::survey(&g, &p);
+    let out = PyList::empty(py);
+    for (name, uses, verdict) in rows {
+        let uses: Vec<&str> = uses.iter().map(|u| u.as_str()).collect();
+        out.append((name.dotted(), uses, verdict.as_str()))?;
+    }
+    Ok(out)
+}
+
+/// Number of names in the default allow-list.
+#[pyfunction]
+fn allowlist_size() -> usize {
+    policy::default_len()
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(save, m)?)?;
+    m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(load_pickle, m)?)?;
+    m.add_function(wrap_pyfunction!(read_header, m)?)?;
+    m.add_function(wrap_pyfunction!(inspect, m)?)?;
+    m.add_function(wrap_pyfunction!(inspect_pickle, m)?)?;
+    m.add_function(wrap_pyfunction!(header_len, m)?)?;
+    m.add_function(wrap_pyfunction!(survey, m)?)?;
+    m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;
+    m.add("FORMAT_VERSION", container::VERSION)?;
+    Ok(())
+}

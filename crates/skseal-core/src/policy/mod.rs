@@ -189,8 +189,46 @@ const DANGEROUS_NAMES: &[(&str, &str)] = &[
     ("numpy", "frompyfunc"),
     ("numpy.testing._private.utils", "runstring"),
     ("numpy.lib.npyio", "load"),
-    ("numpy._core.multiarray", "_reconstruct"),
 ];
+
+/// Names the VM lowers to IR nodes (arrays, dtypes, scalars, sets, bytes):
+/// they are consumed by the VM and never called.
+const LOWERED: &[(&str, &str)] = &[
+    ("numpy", "dtype"),
+    ("numpy", "ndarray"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("copyreg", "_reconstructor"),
+    ("builtins", "object"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+    ("builtins", "bytearray"),
+    ("_codecs", "encode"),
+    ("collections", "OrderedDict"),
+];
+
+/// Nodes reachable from the graph's roots (the only ones ever built).
+pub fn reachable(graph: &Graph) -> Vec<bool> {
+    let mut seen = vec![false; graph.nodes.len()];
+    let mut stack: Vec<crate::ir::NodeId> = [Some(graph.root), graph.probe]
+        .into_iter()
+        .flatten()
+        .collect();
+    while let Some(id) = stack.pop() {
+        let Some(s) = seen.get_mut(id as usize) else {
+            continue;
+        };
+        if *s {
+            continue;
+        }
+        *s = true;
+        if let Some(n) = graph.node(id) {
+            stack.extend(n.children());
+        }
+    }
+    seen
+}
 
 /// Is this name a known gadget (never trusted)?
 pub fn is_dangerous(g: &GlobalName) -> bool {
@@ -270,7 +308,7 @@ impl Policy {
                 let mut any = false;
                 for r in roles {
                     if let Role::Constructor(s) = r {
-                        match s.check(graph, args) {
+                        match s.check(graph, g, args) {
                             Ok(()) => {
                                 any = true;
                                 break;
@@ -278,6 +316,27 @@ impl Policy {
                             Err(e) => last_err = Some(e),
                         }
                     }
+                }
+                // A class may be called with primitive arguments only
+                // (Cython classes whose __reduce__ is `(cls, (1.5,))`).
+                if !any
+                    && roles
+                        .iter()
+                        .any(|r| matches!(r, Role::Class | Role::DictClass))
+                {
+                    any = args.iter().all(|&a| {
+                        matches!(
+                            graph.node(a),
+                            Some(
+                                Node::None
+                                    | Node::Bool(_)
+                                    | Node::Int(_)
+                                    | Node::BigInt(_)
+                                    | Node::Float(_)
+                                    | Node::Str(_)
+                            )
+                        )
+                    });
                 }
                 if !any {
                     if let Some(e) = last_err {
@@ -326,7 +385,7 @@ impl Policy {
             return None;
         }
         let first_ok = matches!(args.first().and_then(|&a| graph.node(a)), Some(Node::Global(c)) if *c == class);
-        match Schema::PyxUnpickle.check(graph, args) {
+        match Schema::PyxUnpickle.check(graph, g, args) {
             Ok(()) if first_ok => Some((Verdict::Allowed, String::new())),
             Ok(()) => Some((
                 Verdict::Unknown,
@@ -340,9 +399,11 @@ impl Policy {
     }
 
     /// Check every name in the graph; on failure list all offending names.
+    /// Only nodes reachable from the roots are judged: nothing else is built.
     pub fn check(&self, graph: &Graph) -> Result<(), UntrustedError> {
         let mut bad: BTreeMap<String, String> = BTreeMap::new();
-        for node in &graph.nodes {
+        let live = reachable(graph);
+        for (node, _) in graph.nodes.iter().zip(&live).filter(|(_, l)| **l) {
             let (g, used) = match node {
                 Node::Global(g) => (g, Use::Reference),
                 Node::Object { class, .. } => (class, Use::Class),
@@ -365,9 +426,19 @@ impl Policy {
 }
 
 /// Every distinct name in the graph with the uses it appears in and its verdict.
+///
+/// Unlike [`Policy::check`], this also reports names that are not reachable from
+/// the root: pickle itself would still import and call them. Only the numpy
+/// and builtin helpers the VM lowered are left out.
 pub fn survey(graph: &Graph, policy: &Policy) -> Vec<(GlobalName, BTreeSet<Use>, Verdict)> {
     let mut seen: BTreeMap<GlobalName, (BTreeSet<Use>, Verdict)> = BTreeMap::new();
-    for node in &graph.nodes {
+    let live = reachable(graph);
+    for (node, &is_live) in graph.nodes.iter().zip(&live) {
+        if let Node::Global(g) = node {
+            if !is_live && LOWERED.iter().any(|(m, n)| g.is(m, n)) {
+                continue;
+            }
+        }
         let (g, used) = match node {
             Node::Global(g) => (g, Use::Reference),
             Node::Object { class, .. } => (class, Use::Class),

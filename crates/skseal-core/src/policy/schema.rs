@@ -1,14 +1,18 @@
 //! Argument schemas of the constructors the policy allows to be called.
 
-use crate::ir::{Dtype, Graph, Node, NodeId};
+use crate::ir::{Dtype, GlobalName, Graph, Node, NodeId};
 
 /// A constructor's argument schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Schema {
     /// `sklearn.tree._tree.Tree(n_features: int, n_classes: int64[n_outputs], n_outputs: int)`.
     Tree,
-    /// `newObj(cls)` of KD/Ball trees: one argument, the tree class itself.
-    BinaryTreeNewObj,
+    /// Cython `newObj(cls)` helpers (KD/Ball trees, distance metrics): one
+    /// argument, an allowed class defined in the same module.
+    NewObjSameModule,
+    /// `numpy.ma.core._mareconstruct(MaskedArray, ndarray, shape, 'b')`; the
+    /// BUILD state is checked by the validator.
+    MaskedArray,
     /// `__bit_generator_ctor(cls | name)`.
     BitGenerator,
     /// `__randomstate_ctor(bitgen | name [, ctor])` and `__generator_ctor(...)`.
@@ -29,13 +33,19 @@ pub const CONSTRUCTORS: &[(&str, &str, Schema)] = &[
     (
         "sklearn.neighbors._kd_tree",
         "newObj",
-        Schema::BinaryTreeNewObj,
+        Schema::NewObjSameModule,
     ),
     (
         "sklearn.neighbors._ball_tree",
         "newObj",
-        Schema::BinaryTreeNewObj,
+        Schema::NewObjSameModule,
     ),
+    (
+        "sklearn.metrics._dist_metrics",
+        "newObj",
+        Schema::NewObjSameModule,
+    ),
+    ("numpy.ma.core", "_mareconstruct", Schema::MaskedArray),
     (
         "numpy.random._pickle",
         "__bit_generator_ctor",
@@ -88,7 +98,7 @@ fn int_or_none(g: &Graph, id: NodeId) -> Result<(), String> {
 
 impl Schema {
     /// Check the arguments of a call against the schema.
-    pub fn check(self, g: &Graph, args: &[NodeId]) -> Result<(), String> {
+    pub fn check(self, g: &Graph, func: &GlobalName, args: &[NodeId]) -> Result<(), String> {
         match self {
             Schema::Tree => {
                 let [nf, nc, no] = args else {
@@ -121,22 +131,40 @@ impl Schema {
                     )),
                 }
             }
-            Schema::BinaryTreeNewObj => match args {
+            Schema::NewObjSameModule => match args {
                 [a] => match node(g, *a)? {
                     Node::Global(c)
-                        if c.is("sklearn.neighbors._kd_tree", "KDTree")
-                            || c.is("sklearn.neighbors._ball_tree", "BallTree")
-                            || c.is("sklearn.neighbors._kd_tree", "KDTree64")
-                            || c.is("sklearn.neighbors._ball_tree", "BallTree64")
-                            || c.is("sklearn.neighbors._kd_tree", "KDTree32")
-                            || c.is("sklearn.neighbors._ball_tree", "BallTree32") =>
+                        if c.module == func.module
+                            && super::default_roles(c).contains(&super::Role::Class) =>
                     {
                         Ok(())
                     }
-                    _ => Err("newObj accepts only KDTree/BallTree classes".into()),
+                    _ => Err(format!(
+                        "{func} accepts only allowed classes of {}",
+                        func.module
+                    )),
                 },
-                _ => Err("newObj takes one argument".into()),
+                _ => Err(format!("{func} takes one argument")),
             },
+            Schema::MaskedArray => {
+                let [sub, base, shape, _ty] = args else {
+                    return Err("_mareconstruct takes 4 arguments".into());
+                };
+                let is_masked = |id: NodeId| {
+                    matches!(g.node(id), Some(Node::Global(c))
+                        if c.is("numpy.ma.core", "MaskedArray") || c.is("numpy.ma", "MaskedArray"))
+                };
+                if !is_masked(*sub) {
+                    return Err("_mareconstruct builds only numpy.ma.MaskedArray".into());
+                }
+                if !matches!(g.node(*base), Some(Node::Global(c)) if c.is("numpy", "ndarray")) {
+                    return Err("_mareconstruct base class must be numpy.ndarray".into());
+                }
+                if !matches!(node(g, *shape)?, Node::Tuple(_)) {
+                    return Err("_mareconstruct shape must be a tuple".into());
+                }
+                Ok(())
+            }
             Schema::BitGenerator => match args {
                 [a] => match node(g, *a)? {
                     Node::Global(c) if BIT_GENERATORS.iter().any(|(m, n)| c.is(m, n)) => Ok(()),

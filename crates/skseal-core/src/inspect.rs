@@ -1,0 +1,283 @@
+//! Human- and machine-readable descriptions of a file, from its header alone.
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Value};
+
+use crate::container::{ArrayEntry, Header};
+use crate::graphjson::hex;
+use crate::ir::{Dtype, Graph, Node, NodeId};
+use crate::policy::{self, Policy};
+
+const MAX_LINES: usize = 400;
+const MAX_ITEMS: usize = 12;
+const MAX_DEPTH: usize = 12;
+
+fn dtype_str(d: &Dtype) -> String {
+    match d {
+        Dtype::Simple(s) => s.clone(),
+        Dtype::Struct {
+            names, itemsize, ..
+        } => format!("struct[{}]({itemsize}B)", names.join(",")),
+    }
+}
+
+fn short_class(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+struct Outliner<'a> {
+    g: &'a Graph,
+    arrays: Option<&'a [ArrayEntry]>,
+    out: String,
+    lines: usize,
+    seen: Vec<bool>,
+}
+
+impl Outliner<'_> {
+    fn line(&mut self, depth: usize, text: &str) {
+        if self.lines < MAX_LINES {
+            let _ = writeln!(self.out, "{}{}", "  ".repeat(depth), text);
+        } else if self.lines == MAX_LINES {
+            let _ = writeln!(self.out, "... (outline truncated)");
+        }
+        self.lines += 1;
+    }
+
+    fn summary(&self, id: NodeId) -> String {
+        let Some(n) = self.g.node(id) else {
+            return "?".into();
+        };
+        match n {
+            Node::None => "None".into(),
+            Node::Bool(b) => {
+                if *b {
+                    "True".into()
+                } else {
+                    "False".into()
+                }
+            }
+            Node::Int(i) => i.to_string(),
+            Node::BigInt(s) => s.clone(),
+            Node::Float(f) => format!("{f:?}"),
+            Node::Str(s) => {
+                let t: String = s.chars().take(60).collect();
+                if t.len() < s.len() {
+                    format!("{t:?}...")
+                } else {
+                    format!("{t:?}")
+                }
+            }
+            Node::Bytes(b) => format!("bytes[{}]", b.len()),
+            Node::ByteArray(b) => format!("bytearray[{}]", b.len()),
+            Node::List(v) => format!("list[{}]", v.len()),
+            Node::Tuple(v) => format!("tuple[{}]", v.len()),
+            Node::Set(v) => format!("set[{}]", v.len()),
+            Node::FrozenSet(v) => format!("frozenset[{}]", v.len()),
+            Node::Dict(v) => format!("dict[{}]", v.len()),
+            Node::Global(g) => format!("<{g}>"),
+            Node::Object { class, .. } => class.dotted(),
+            Node::Call { func, .. } => format!("{}(...)", func.dotted()),
+            Node::Array(i) => {
+                let spec = self.g.arrays.get(*i as usize);
+                let entry = self.arrays.and_then(|a| a.get(*i as usize));
+                match (spec, entry) {
+                    (_, Some(e)) => format!(
+                        "ndarray {} {:?} #{} ({} B, {})",
+                        dtype_str(&e.dtype),
+                        e.shape,
+                        i,
+                        e.nbytes,
+                        e.codec.name()
+                    ),
+                    (Some(s), None) => {
+                        format!("ndarray {} {:?} #{}", dtype_str(&s.dtype), s.shape, i)
+                    }
+                    _ => format!("ndarray #{i}"),
+                }
+            }
+            Node::ObjectArray { shape, .. } => format!("ndarray object {shape:?}"),
+            Node::Dtype(d) => format!("dtype({})", dtype_str(d)),
+            Node::Scalar { dtype, .. } => format!("numpy scalar {}", dtype_str(dtype)),
+        }
+    }
+
+    fn walk(&mut self, id: NodeId, depth: usize, label: &str) {
+        let s = self.summary(id);
+        let Some(n) = self.g.node(id) else { return };
+        let expandable = matches!(
+            n,
+            Node::List(_)
+                | Node::Tuple(_)
+                | Node::Dict(_)
+                | Node::Object { .. }
+                | Node::Call { .. }
+                | Node::Set(_)
+        );
+        if expandable && self.seen.get(id as usize).copied().unwrap_or(true) {
+            self.line(depth, &format!("{label}{s} (shared, see above)"));
+            return;
+        }
+        // Compact: tuples/lists of scalars on one line.
+        if let Node::Tuple(v) | Node::List(v) = n {
+            let all_atoms = v.iter().all(|&c| {
+                !matches!(
+                    self.g.node(c),
+                    Some(
+                        Node::List(_)
+                            | Node::Tuple(_)
+                            | Node::Dict(_)
+                            | Node::Object { .. }
+                            | Node::Call { .. }
+                    )
+                )
+            });
+            if all_atoms && v.len() <= MAX_ITEMS {
+                let items: Vec<String> = v.iter().map(|&c| self.summary(c)).collect();
+                let (o, c) = if matches!(n, Node::Tuple(_)) {
+                    ("(", ")")
+                } else {
+                    ("[", "]")
+                };
+                self.line(depth, &format!("{label}{o}{}{c}", items.join(", ")));
+                return;
+            }
+        }
+        self.line(depth, &format!("{label}{s}"));
+        if !expandable || depth >= MAX_DEPTH {
+            return;
+        }
+        if let Some(x) = self.seen.get_mut(id as usize) {
+            *x = true;
+        }
+        match n {
+            Node::List(v) | Node::Tuple(v) | Node::Set(v) => {
+                for (k, &c) in v.iter().enumerate().take(MAX_ITEMS) {
+                    self.walk(c, depth + 1, &format!("[{k}] "));
+                }
+                if v.len() > MAX_ITEMS {
+                    self.line(depth + 1, &format!("... {} more", v.len() - MAX_ITEMS));
+                }
+            }
+            Node::Dict(kv) => self.dict(kv, depth + 1),
+            Node::Object {
+                state, items, args, ..
+            } => {
+                for (k, &a) in args.iter().enumerate() {
+                    self.walk(a, depth + 1, &format!("arg{k}: "));
+                }
+                if let Some(st) = state {
+                    match self.g.node(*st) {
+                        Some(Node::Dict(kv)) => {
+                            let kv = kv.clone();
+                            self.dict(&kv, depth + 1)
+                        }
+                        _ => self.walk(*st, depth + 1, "state: "),
+                    }
+                }
+                self.dict(items, depth + 1);
+            }
+            Node::Call { args, state, .. } => {
+                for (k, &a) in args.iter().enumerate() {
+                    self.walk(a, depth + 1, &format!("arg{k}: "));
+                }
+                if let Some(st) = state {
+                    match self.g.node(*st) {
+                        Some(Node::Dict(kv)) => {
+                            let kv = kv.clone();
+                            self.dict(&kv, depth + 1)
+                        }
+                        _ => self.walk(*st, depth + 1, "state: "),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn dict(&mut self, kv: &[(NodeId, NodeId)], depth: usize) {
+        for &(k, v) in kv.iter().take(MAX_ITEMS * 8) {
+            let key = match self.g.node(k) {
+                Some(Node::Str(s)) => s.clone(),
+                _ => self.summary(k),
+            };
+            self.walk(v, depth, &format!("{key}: "));
+        }
+        if kv.len() > MAX_ITEMS * 8 {
+            self.line(depth, &format!("... {} more", kv.len() - MAX_ITEMS * 8));
+        }
+    }
+}
+
+/// A readable tree of the object graph.
+pub fn outline(g: &Graph, arrays: Option<&[ArrayEntry]>) -> String {
+    let mut o = Outliner {
+        g,
+        arrays,
+        out: String::new(),
+        lines: 0,
+        seen: vec![false; g.nodes.len()],
+    };
+    o.walk(g.root, 0, "");
+    if let Some(p) = g.probe {
+        o.line(0, "");
+        o.walk(p, 0, "probe: ");
+    }
+    let _ = short_class;
+    o.out
+}
+
+/// Every global with its uses and verdict under the default policy.
+pub fn globals_json(g: &Graph) -> Value {
+    let p = Policy::default();
+    Value::Array(
+        policy::survey(g, &p)
+            .into_iter()
+            .map(|(name, uses, verdict)| {
+                json!({
+                    "name": name.dotted(),
+                    "uses": uses.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+                    "verdict": verdict.as_str(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The full description `skseal inspect` prints.
+pub fn describe(h: &Header) -> Value {
+    let arrays: Vec<Value> = h
+        .arrays
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            json!({
+                "index": i,
+                "dtype": dtype_str(&a.dtype),
+                "shape": a.shape,
+                "order": a.order.as_str(),
+                "codec": a.codec.name(),
+                "shuffle": a.shuffle,
+                "nbytes": a.nbytes,
+                "stored": a.length,
+                "offset": h.data_start + a.offset,
+                "blake3": hex(&a.digest),
+            })
+        })
+        .collect();
+    let nbytes: u64 = h.arrays.iter().map(|a| a.nbytes).sum();
+    let stored: u64 = h.arrays.iter().map(|a| a.length).sum();
+    json!({
+        "format_version": h.version,
+        "fingerprint": h.fingerprint,
+        "header_blake3": h.header_hash,
+        "file_size": h.file_len,
+        "header_size": h.data_start,
+        "arrays_nbytes": nbytes,
+        "arrays_stored": stored,
+        "metadata": h.metadata,
+        "arrays": arrays,
+        "globals": globals_json(&h.graph),
+        "outline": outline(&h.graph, Some(&h.arrays)),
+    })
+}

@@ -1,0 +1,470 @@
+//! Building Python objects from a checked graph.
+//!
+//! Only names that passed the policy reach `resolve`, which imports exactly
+//! that module and walks exactly that qualname. Objects are made as pickle
+//! makes them (`cls.__new__(cls, *args)` then `__setstate__` or `__dict__`
+//! update), constructors are called only after their schema was checked.
+
+use std::collections::HashMap;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyList, PySet, PyString, PyTuple};
+
+use skseal_core::container::Container;
+use skseal_core::ir::{ArraySource, ArraySpec, Dtype, GlobalName, Graph, Node, NodeId, Order};
+use skseal_core::validate;
+
+use crate::errors::{raise, to_pyerr};
+
+/// Cached numpy callables.
+struct Np {
+    frombuffer: Py<PyAny>,
+    empty: Py<PyAny>,
+    dtype: Py<PyAny>,
+    uint8: Py<PyAny>,
+}
+
+static NP: PyOnceLock<Np> = PyOnceLock::new();
+static RESOLVED: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+fn np(py: Python<'_>) -> PyResult<&Np> {
+    NP.get_or_try_init(py, || {
+        let m = py.import("numpy")?;
+        Ok(Np {
+            frombuffer: m.getattr("frombuffer")?.unbind(),
+            empty: m.getattr("empty")?.unbind(),
+            dtype: m.getattr("dtype")?.unbind(),
+            uint8: m.getattr("uint8")?.unbind(),
+        })
+    })
+}
+
+/// Import `module` and walk `qualname`. Called only for names the policy accepted.
+fn resolve<'py>(py: Python<'py>, g: &GlobalName) -> PyResult<Bound<'py, PyAny>> {
+    let cache = RESOLVED
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py);
+    let key = g.colon();
+    if let Some(v) = cache.get_item(&key)? {
+        return Ok(v);
+    }
+    let module = match py.import(g.module.as_str()) {
+        Ok(m) => m,
+        Err(e) => match g.module.strip_prefix("numpy._core") {
+            // numpy 1.x spells numpy._core as numpy.core
+            Some(rest) => py
+                .import(format!("numpy.core{rest}").as_str())
+                .map_err(|_| e)?,
+            None => {
+                return Err(raise(
+                    py,
+                    "SkSealError",
+                    &format!(
+                        "cannot import {}: {e}. Is the library that defines {g} installed?",
+                        g.module
+                    ),
+                ))
+            }
+        },
+    };
+    let mut obj = module.into_any();
+    for part in g.name.split('.') {
+        obj = obj.getattr(part).map_err(|e| {
+            raise(
+                py,
+                "SkSealError",
+                &format!(
+                    "{g} does not exist in the installed version of {}: {e}",
+                    g.module
+                ),
+            )
+        })?;
+    }
+    cache.set_item(&key, &obj)?;
+    Ok(obj)
+}
+
+fn dtype_obj<'py>(py: Python<'py>, d: &Dtype) -> PyResult<Bound<'py, PyAny>> {
+    let np = np(py)?;
+    match d {
+        Dtype::Simple(s) => np.dtype.bind(py).call1((s.as_str(),)),
+        Dtype::Struct {
+            names,
+            formats,
+            offsets,
+            itemsize,
+        } => {
+            let spec = PyDict::new(py);
+            spec.set_item("names", PyList::new(py, names)?)?;
+            let f: Vec<Bound<'py, PyAny>> = formats
+                .iter()
+                .map(|x| dtype_obj(py, x))
+                .collect::<PyResult<_>>()?;
+            spec.set_item("formats", PyList::new(py, f)?)?;
+            spec.set_item("offsets", PyList::new(py, offsets)?)?;
+            spec.set_item("itemsize", *itemsize)?;
+            np.dtype.bind(py).call1((spec,))
+        }
+    }
+}
+
+/// A built numpy array and a view of its bytes for validation.
+pub struct BuiltArray<'py> {
+    pub array: Bound<'py, PyAny>,
+    ptr: *const u8,
+    len: usize,
+}
+
+impl BuiltArray<'_> {
+    fn bytes(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: `ptr`/`len` describe the data buffer of `self.array`, a
+        // contiguous numpy array we created and hold a reference to; nothing
+        // resizes it while the graph is being validated and built.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+fn shaped<'py>(
+    py: Python<'py>,
+    flat: Bound<'py, PyAny>,
+    spec: &ArraySpec,
+) -> PyResult<Bound<'py, PyAny>> {
+    let shape = PyTuple::new(py, &spec.shape)?;
+    let kw = PyDict::new(py);
+    kw.set_item("order", spec.order.as_str())?;
+    flat.call_method("reshape", (shape,), Some(&kw))
+}
+
+fn data_ptr(arr: &Bound<'_, PyAny>) -> PyResult<(*const u8, usize)> {
+    let iface = arr.getattr("__array_interface__")?;
+    let data: (usize, bool) = iface.get_item("data")?.extract()?;
+    let nbytes: usize = arr.getattr("nbytes")?.extract()?;
+    Ok((data.0 as *const u8, nbytes))
+}
+
+/// Decoded uint8 array of `n` bytes, owned by numpy.
+fn empty_bytes<'py>(py: Python<'py>, n: u64) -> PyResult<Bound<'py, PyAny>> {
+    let np = np(py)?;
+    np.empty.bind(py).call1((n, np.uint8.bind(py)))
+}
+
+/// Arrays of a container: zero-copy views of `data` for uncompressed blobs,
+/// numpy-owned buffers decoded in place for compressed ones.
+pub fn container_arrays<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    c: &Container<'_>,
+    verify: bool,
+    zero_copy: bool,
+) -> PyResult<Vec<BuiltArray<'py>>> {
+    let np = np(py)?;
+    let mut out = Vec::with_capacity(c.header.arrays.len());
+    for (i, (entry, spec)) in c
+        .header
+        .arrays
+        .iter()
+        .zip(&c.header.graph.arrays)
+        .enumerate()
+    {
+        let dt = dtype_obj(py, &entry.dtype)?;
+        let flat_u8 = match c.raw_offset(i) {
+            Some(off) if zero_copy && entry.nbytes > 0 => {
+                if verify {
+                    c.verify_raw(i).map_err(|e| to_pyerr(py, e.into()))?;
+                }
+                let kw = PyDict::new(py);
+                kw.set_item("dtype", np.uint8.bind(py))?;
+                kw.set_item("count", entry.nbytes)?;
+                kw.set_item("offset", off)?;
+                np.frombuffer.bind(py).call((data,), Some(&kw))?
+            }
+            _ => {
+                let arr = empty_bytes(py, entry.nbytes)?;
+                let (ptr, len) = data_ptr(&arr)?;
+                if len > 0 {
+                    // SAFETY: `arr` is a fresh, contiguous, writable uint8 array of
+                    // exactly `len` bytes that no one else references yet.
+                    let dst = unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) };
+                    py.detach(|| c.decode_into(i, dst))
+                        .map_err(|e| to_pyerr(py, e.into()))?;
+                }
+                arr
+            }
+        };
+        let typed = flat_u8.call_method1("view", (dt,))?;
+        let arr = shaped(py, typed, spec)?;
+        let (ptr, len) = data_ptr(&flat_u8)?;
+        out.push(BuiltArray {
+            array: arr,
+            ptr,
+            len,
+        });
+    }
+    Ok(out)
+}
+
+/// Arrays carried inline in a pickle stream, copied into numpy-owned memory.
+pub fn inline_arrays<'py>(py: Python<'py>, g: &Graph) -> PyResult<Vec<BuiltArray<'py>>> {
+    let mut out = Vec::with_capacity(g.arrays.len());
+    for spec in &g.arrays {
+        let ArraySource::Inline(bytes) = &spec.source else {
+            return Err(raise(
+                py,
+                "FormatError",
+                "array data missing from the stream",
+            ));
+        };
+        let arr = empty_bytes(py, bytes.len() as u64)?;
+        let (ptr, len) = data_ptr(&arr)?;
+        if len > 0 {
+            // SAFETY: fresh contiguous writable uint8 array of `len` bytes.
+            let dst = unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) };
+            dst.copy_from_slice(bytes);
+        }
+        let dt = dtype_obj(py, &spec.dtype)?;
+        let typed = arr.call_method1("view", (dt,))?;
+        let shaped_arr = shaped(py, typed, spec)?;
+        out.push(BuiltArray {
+            array: shaped_arr,
+            ptr,
+            len,
+        });
+    }
+    Ok(out)
+}
+
+struct Builder<'py, 'a> {
+    py: Python<'py>,
+    g: &'a Graph,
+    arrays: &'a [BuiltArray<'py>],
+    memo: Vec<Option<Bound<'py, PyAny>>>,
+    in_progress: Vec<bool>,
+    dtypes: HashMap<String, Bound<'py, PyAny>>,
+}
+
+const MAX_DEPTH: usize = 900;
+
+impl<'py> Builder<'py, '_> {
+    fn err(&self, msg: String) -> PyErr {
+        raise(self.py, "FormatError", &msg)
+    }
+
+    fn dtype(&mut self, d: &Dtype) -> PyResult<Bound<'py, PyAny>> {
+        if let Dtype::Simple(s) = d {
+            if let Some(v) = self.dtypes.get(s) {
+                return Ok(v.clone());
+            }
+            let v = dtype_obj(self.py, d)?;
+            self.dtypes.insert(s.clone(), v.clone());
+            return Ok(v);
+        }
+        dtype_obj(self.py, d)
+    }
+
+    fn list(&mut self, ids: &[NodeId], depth: usize) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        ids.iter().map(|&c| self.build(c, depth + 1)).collect()
+    }
+
+    fn apply_state(
+        &mut self,
+        obj: &Bound<'py, PyAny>,
+        state: NodeId,
+        depth: usize,
+    ) -> PyResult<()> {
+        let st = self.build(state, depth + 1)?;
+        let py = self.py;
+        if let Ok(setstate) = obj.getattr("__setstate__") {
+            setstate.call1((st,))?;
+            return Ok(());
+        }
+        let (dict_state, slot_state) = match st.cast::<PyTuple>() {
+            Ok(t) if t.len() == 2 => (t.get_item(0)?, Some(t.get_item(1)?)),
+            _ => (st, None),
+        };
+        if !dict_state.is_none() {
+            let d = dict_state
+                .cast::<PyDict>()
+                .map_err(|_| raise(py, "FormatError", "object state must be a dict"))?;
+            let inst_dict = obj.getattr("__dict__")?;
+            for (k, v) in d.iter() {
+                let k = k
+                    .cast_into::<PyString>()
+                    .map_err(|_| raise(py, "FormatError", "attribute names must be strings"))?;
+                inst_dict.set_item(PyString::intern(py, k.to_str()?), v)?;
+            }
+        }
+        if let Some(s) = slot_state {
+            if !s.is_none() {
+                let d = s
+                    .cast::<PyDict>()
+                    .map_err(|_| raise(py, "FormatError", "slot state must be a dict"))?;
+                for (k, v) in d.iter() {
+                    let k = k
+                        .cast_into::<PyString>()
+                        .map_err(|_| raise(py, "FormatError", "attribute names must be strings"))?;
+                    obj.setattr(k, v)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn build(&mut self, id: NodeId, depth: usize) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        let i = id as usize;
+        if let Some(Some(v)) = self.memo.get(i) {
+            return Ok(v.clone());
+        }
+        if depth > MAX_DEPTH {
+            return Err(self.err(format!("object graph nested deeper than {MAX_DEPTH}")));
+        }
+        if *self.in_progress.get(i).unwrap_or(&false) {
+            return Err(self.err(format!(
+                "node {id} refers to itself through an immutable container"
+            )));
+        }
+        let g = self.g;
+        let node = g
+            .node(id)
+            .ok_or_else(|| self.err(format!("node {id} does not exist")))?;
+        self.in_progress[i] = true;
+        let obj: Bound<'py, PyAny> = match node {
+            Node::None => py.None().into_bound(py),
+            Node::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
+            Node::Int(v) => v.into_pyobject(py)?.into_any(),
+            Node::BigInt(s) => py
+                .import("builtins")?
+                .getattr("int")?
+                .call1((s.as_str(),))?,
+            Node::Float(f) => f.into_pyobject(py)?.into_any(),
+            Node::Str(s) => PyString::new(py, s).into_any(),
+            Node::Bytes(b) => PyBytes::new(py, b).into_any(),
+            Node::ByteArray(b) => pyo3::types::PyByteArray::new(py, b).into_any(),
+            Node::List(items) => {
+                let l = PyList::empty(py);
+                self.memo[i] = Some(l.clone().into_any());
+                for &c in items {
+                    l.append(self.build(c, depth + 1)?)?;
+                }
+                l.into_any()
+            }
+            Node::Dict(kv) => {
+                let d = PyDict::new(py);
+                self.memo[i] = Some(d.clone().into_any());
+                for &(k, v) in kv {
+                    let kk = self.build(k, depth + 1)?;
+                    let vv = self.build(v, depth + 1)?;
+                    d.set_item(kk, vv)?;
+                }
+                d.into_any()
+            }
+            Node::Tuple(items) => {
+                let v = self.list(items, depth)?;
+                PyTuple::new(py, v)?.into_any()
+            }
+            Node::Set(items) => {
+                let v = self.list(items, depth)?;
+                PySet::new(py, &v)?.into_any()
+            }
+            Node::FrozenSet(items) => {
+                let v = self.list(items, depth)?;
+                PyFrozenSet::new(py, &v)?.into_any()
+            }
+            Node::Global(gn) => resolve(py, gn)?,
+            Node::Object {
+                class,
+                args,
+                state,
+                items,
+            } => {
+                let cls = resolve(py, class)?;
+                let a = self.list(args, depth)?;
+                let mut call_args = vec![cls.clone()];
+                call_args.extend(a);
+                let obj = cls
+                    .getattr("__new__")?
+                    .call1(PyTuple::new(py, call_args)?)?;
+                self.memo[i] = Some(obj.clone());
+                if let Some(s) = state {
+                    self.apply_state(&obj, *s, depth)?;
+                }
+                for &(k, v) in items {
+                    let kk = self.build(k, depth + 1)?;
+                    let vv = self.build(v, depth + 1)?;
+                    obj.set_item(kk, vv)?;
+                }
+                obj
+            }
+            Node::Call { func, args, state } => {
+                let f = resolve(py, func)?;
+                let a = self.list(args, depth)?;
+                let obj = f.call1(PyTuple::new(py, a)?)?;
+                self.memo[i] = Some(obj.clone());
+                if let Some(s) = state {
+                    self.apply_state(&obj, *s, depth)?;
+                }
+                obj
+            }
+            Node::Array(k) => self
+                .arrays
+                .get(*k as usize)
+                .map(|a| a.array.clone())
+                .ok_or_else(|| self.err(format!("array {k} is not in the array table")))?,
+            Node::ObjectArray {
+                shape,
+                order,
+                items,
+            } => {
+                let np = np(py)?;
+                let flat = np.empty.bind(py).call1((items.len(), "O"))?;
+                self.memo[i] = None;
+                let v = self.list(items, depth)?;
+                for (k, it) in v.into_iter().enumerate() {
+                    flat.set_item(k, it)?;
+                }
+                let kw = PyDict::new(py);
+                kw.set_item("order", if *order == Order::F { "F" } else { "C" })?;
+                flat.call_method("reshape", (PyTuple::new(py, shape)?,), Some(&kw))?
+            }
+            Node::Dtype(d) => self.dtype(d)?,
+            Node::Scalar { dtype, data } => {
+                let dt = self.dtype(dtype)?;
+                let np = np(py)?;
+                let arr = np.frombuffer.bind(py).call1((PyBytes::new(py, data), dt))?;
+                arr.get_item(0)?
+            }
+        };
+        self.in_progress[i] = false;
+        self.memo[i] = Some(obj.clone());
+        Ok(obj)
+    }
+}
+
+/// Validate, then build the root (and the probe, if any).
+pub fn build_graph<'py>(
+    py: Python<'py>,
+    g: &Graph,
+    arrays: &[BuiltArray<'py>],
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let bytes = |i: u32| arrays.get(i as usize).map(|a| a.bytes());
+    validate::validate(g, &bytes).map_err(|e| to_pyerr(py, e.into()))?;
+    let n = g.nodes.len();
+    let mut b = Builder {
+        py,
+        g,
+        arrays,
+        memo: vec![None; n],
+        in_progress: vec![false; n],
+        dtypes: HashMap::new(),
+    };
+    let root = b.build(g.root, 0)?;
+    let probe = match g.probe {
+        Some(p) => b.build(p, 0)?,
+        None => py.None().into_bound(py),
+    };
+    Ok((root, probe))
+}

@@ -1,0 +1,48 @@
+"""skseal: save and load scikit-learn models without executing code from the file.
+
+Quick use::
+
+    import skseal
+    skseal.dump(model, "model.skseal", metadata={"accuracy": 0.97}, probe=X[:5])
+    model = skseal.load("model.skseal")
+
+See README.md and docs/ for the format, the threat model and benchmarks.
+"""
+
+from __future__ import annotations
+
+from . import errors
+from ._api import dump, dumps, inspect, installed_versions, load, loads, untrusted_types
+from ._meta import SKSEAL_VERSION as __version__
+from .errors import (
+    FormatError,
+    IntegrityError,
+    ProbeMismatchError,
+    SkSealError,
+    UnsupportedObjectError,
+    UntrustedTypeError,
+    ValidationError,
+    VersionMismatchError,
+    VersionMismatchWarning,
+)
+
+__all__ = [
+    "dump",
+    "dumps",
+    "load",
+    "loads",
+    "inspect",
+    "untrusted_types",
+    "installed_versions",
+    "errors",
+    "SkSealError",
+    "FormatError",
+    "IntegrityError",
+    "UntrustedTypeError",
+    "ValidationError",
+    "UnsupportedObjectError",
+    "VersionMismatchError",
+    "VersionMismatchWarning",
+    "ProbeMismatchError",
+    "__version__",
+]

@@ -1,0 +1,285 @@
+"""The public API: dump/load/dumps/loads/inspect/untrusted_types."""
+
+from __future__ import annotations
+
+import io
+import json
+import mmap
+import os
+import pickle
+import warnings
+from collections.abc import Iterable
+from typing import IO, Any, Literal
+
+from . import _meta, _native
+from .errors import FormatError, UnsupportedObjectError, VersionMismatchWarning
+
+MAGIC = b"\x89SKS\r\n\x1a\n"
+PREAMBLE = 56
+
+PathLike = str | os.PathLike[str]
+Compress = None | bool | int | str | tuple[str, int]
+
+
+def _codec(compress: Compress) -> tuple[str, int, bool]:
+    """Map the ``compress`` argument to (codec, level, shuffle)."""
+    if compress is None or compress is False or compress == 0:
+        return "none", 0, False
+    if compress is True:
+        return "zstd", 3, True
+    if isinstance(compress, int) and not isinstance(compress, bool):
+        if not 1 <= compress <= 22:
+            raise ValueError(f"compress level {compress} is outside 1..22 (zstd levels)")
+        return "zstd", compress, True
+    if isinstance(compress, str):
+        if compress in ("lz4", "zstd"):
+            return compress, 3, True
+        if compress == "none":
+            return "none", 0, False
+    if isinstance(compress, tuple) and len(compress) == 2:
+        name, level = compress
+        if name == "zstd" and isinstance(level, int):
+            if not 1 <= level <= 22:
+                raise ValueError(f"zstd level {level} is outside 1..22")
+            return "zstd", level, True
+        if name == "lz4":
+            return "lz4", 0, True
+    raise ValueError(
+        f"compress={compress!r} is not understood; use None, True, 'lz4', 'zstd', "
+        "('zstd', level) or an int zstd level"
+    )
+
+
+def _pickle_type_name(e: Exception, obj: Any) -> str:
+    text = str(e)
+    for marker in ("cannot pickle '", "Can't pickle "):
+        if marker in text:
+            return text.split(marker, 1)[1].split("'")[0].rstrip(":")
+    return type(obj).__name__
+
+
+def _serialize(obj: Any, probe: Any) -> tuple[bytes, list[memoryview]]:
+    buffers: list[pickle.PickleBuffer] = []
+    probe_obj = None if probe is None else _meta.make_probe(obj, probe)
+    try:
+        stream = pickle.dumps((obj, probe_obj), protocol=5, buffer_callback=buffers.append)
+    except (pickle.PicklingError, TypeError, AttributeError) as e:
+        name = _pickle_type_name(e, obj)
+        raise UnsupportedObjectError(
+            f"cannot save this object: it holds {name}, which has no safe representation "
+            f"({e}). Lambdas, local functions, open files, locks and generators cannot be "
+            "saved; replace them with module-level functions or plain data",
+            [name],
+        ) from e
+    raws = []
+    for b in buffers:
+        try:
+            raws.append(b.raw())
+        except BufferError:
+            # a non-contiguous buffer: copy into a contiguous one
+            raws.append(memoryview(bytes(memoryview(b))))
+    return stream, raws
+
+
+def _save(obj: Any, dest: Any, compress: Compress, metadata: dict[str, Any] | None,
+          probe: Any, trusted: Iterable[str]) -> Any:
+    codec, level, shuffle = _codec(compress)
+    meta_json = _meta.build_metadata(obj, metadata)
+    stream, raws = _serialize(obj, probe)
+    return _native.save(stream, raws, dest, meta_json, list(trusted), codec, level, shuffle)
+
+
+def dump(
+    obj: Any,
+    file: PathLike | IO[bytes],
+    *,
+    compress: Compress = None,
+    metadata: dict[str, Any] | None = None,
+    probe: Any = None,
+    trusted: Iterable[str] = (),
+) -> str:
+    """Save ``obj`` (an estimator, pipeline, or plain data) to ``file``.
+
+    Args:
+        obj: the object to save.
+        file: a path (written atomically: temporary file, fsync, rename) or a
+            binary file object opened for writing.
+        compress: None (raw, memory-mappable), True (zstd level 3), "lz4",
+            "zstd", ("zstd", level) or an int zstd level.
+        metadata: JSON-serializable dict stored under ``metadata["user"]``
+            (metrics, description, tags...).
+        probe: a few input rows; the outputs of every output method on them are
+            stored so that ``load(..., verify=True)`` can prove the model still
+            predicts the same.
+        trusted: dotted names of your own classes/functions to allow.
+
+    Returns:
+        The content fingerprint (BLAKE3 over the object graph and array digests).
+
+    Raises:
+        UnsupportedObjectError: the object holds something that could not be
+            loaded safely; the message names it and how to trust it.
+    """
+    if isinstance(file, str | os.PathLike):
+        fp, _size = _save(obj, os.fspath(file), compress, metadata, probe, trusted)
+    else:
+        fp, _size = _save(obj, file, compress, metadata, probe, trusted)
+    return str(fp)
+
+
+def dumps(obj: Any, **kw: Any) -> bytes:
+    """Like :func:`dump`, returning the file's bytes."""
+    return bytes(_save(obj, None, kw.pop("compress", None), kw.pop("metadata", None),
+                       kw.pop("probe", None), kw.pop("trusted", ())))
+
+
+def _read_all(file: PathLike | IO[bytes] | bytes, mmap_mode: str | None) -> tuple[Any, bool]:
+    """Return (buffer, writable_views_ok)."""
+    if isinstance(file, bytes | bytearray | memoryview):
+        return file, isinstance(file, bytearray)
+    if isinstance(file, str | os.PathLike):
+        with open(file, "rb") as f:
+            if mmap_mode is not None:
+                access = {"r": mmap.ACCESS_READ, "c": mmap.ACCESS_COPY, "r+": mmap.ACCESS_WRITE}
+                if mmap_mode not in access:
+                    raise ValueError(f"mmap_mode={mmap_mode!r}; use None, 'r', 'c' or 'r+'")
+                size = os.fstat(f.fileno()).st_size
+                if size == 0:
+                    raise FormatError(f"{os.fspath(file)!r} is empty: not a skseal file")
+                return mmap.mmap(f.fileno(), 0, access=access[mmap_mode]), True
+            size = os.fstat(f.fileno()).st_size
+            buf = bytearray(size)
+            n = f.readinto(buf)
+            if n != size:
+                del buf[n:]
+            return buf, True
+    if hasattr(file, "read"):
+        return file.read(), False
+    raise TypeError(f"file must be a path, a binary file object or bytes, not {type(file).__name__}")
+
+
+def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mode: str | None,
+                 on_version_mismatch: str, verify: bool | None) -> Any:
+    if on_version_mismatch not in ("warn", "error", "ignore"):
+        raise ValueError("on_version_mismatch must be 'warn', 'error' or 'ignore'")
+    trusted = list(trusted)
+    head = bytes(data[:8])
+    if head != MAGIC:
+        if head[:1] == b"\x80" or head[:1] in (b"(", b"c", b"]", b"}"):
+            return _native.load_pickle(data, trusted)
+        # delegate to the container reader for a precise message
+    obj, probe, header_text, saved = _native.load(
+        data, trusted, mmap_mode is None, zero_copy,
+        _meta.installed_sklearn(), on_version_mismatch,
+    )
+    mismatch = saved is not None
+    if mismatch and on_version_mismatch == "warn":
+        warnings.warn(
+            f"this model was saved with scikit-learn {saved} and is loaded with "
+            f"{_meta.installed_sklearn()}; "
+            + ("its stored probe was re-checked and matches" if probe is not None and verify
+               is not False else "pass verify=True to check its predictions (needs a probe)"),
+            VersionMismatchWarning,
+            stacklevel=3,
+        )
+    if verify or (verify is None and mismatch and probe is not None):
+        if probe is None:
+            raise FormatError("verify=True, but this file has no probe; save it with probe=X_sample")
+        _meta.verify_probe(obj, probe)
+    return obj
+
+
+def load(
+    file: PathLike | IO[bytes],
+    *,
+    trusted: Iterable[str] = (),
+    mmap_mode: Literal["r", "c", "r+"] | None = None,
+    on_version_mismatch: Literal["warn", "error", "ignore"] = "warn",
+    verify: bool | None = None,
+) -> Any:
+    """Load an object saved by :func:`dump`, or a plain pickle, without running code from it.
+
+    Args:
+        file: a path or a binary file object.
+        trusted: dotted names to allow beyond the default allow-list.
+        mmap_mode: "r", "c" or "r+" maps the file; uncompressed arrays are then
+            views of the mapping (nothing is copied or read until touched).
+        on_version_mismatch: what to do when the file was saved with another
+            scikit-learn version: "warn", "error" or "ignore".
+        verify: True recomputes the stored probe and raises ProbeMismatchError
+            on any bitwise difference; None (default) does so only when the
+            scikit-learn versions differ and a probe is present.
+
+    Raises:
+        FormatError, IntegrityError, UntrustedTypeError, ValidationError,
+        VersionMismatchError, ProbeMismatchError (all subclasses of SkSealError).
+    """
+    data, zero_copy = _read_all(file, mmap_mode)
+    return _load_buffer(data, zero_copy, trusted=trusted, mmap_mode=mmap_mode,
+                        on_version_mismatch=on_version_mismatch, verify=verify)
+
+
+def loads(data: bytes | bytearray | memoryview, **kw: Any) -> Any:
+    """Like :func:`load`, from bytes."""
+    return _load_buffer(data, isinstance(data, bytearray), trusted=kw.pop("trusted", ()),
+                        mmap_mode=None,
+                        on_version_mismatch=kw.pop("on_version_mismatch", "warn"),
+                        verify=kw.pop("verify", None))
+
+
+def _read_prefix(file: PathLike | IO[bytes] | bytes) -> tuple[bytes, int]:
+    """Read the preamble and header only; returns (prefix, file length)."""
+    if isinstance(file, bytes | bytearray | memoryview):
+        return bytes(file), len(file)
+    if isinstance(file, str | os.PathLike):
+        with open(file, "rb") as f:
+            return _read_prefix_from(f, os.fstat(f.fileno()).st_size)
+    pos = file.tell() if file.seekable() else None
+    if pos is not None:
+        file.seek(0, io.SEEK_END)
+        size = file.tell() - pos
+        file.seek(pos)
+        return _read_prefix_from(file, size)
+    data = file.read()
+    return data, len(data)
+
+
+def _read_prefix_from(f: IO[bytes], size: int) -> tuple[bytes, int]:
+    pre = f.read(PREAMBLE)
+    if pre[:8] != MAGIC:
+        return pre + f.read(), size
+    n = _native.header_len(pre)
+    return pre + f.read(n), size
+
+
+def inspect(file: PathLike | IO[bytes] | bytes) -> dict[str, Any]:
+    """Describe a skseal file from its header alone: nothing is imported or built.
+
+    Returns a dict with ``format_version``, ``fingerprint``, ``header_blake3``,
+    ``metadata``, ``arrays`` (dtype, shape, codec, sizes, digest per array),
+    ``outline`` (a readable tree of the object graph), ``globals`` (each name
+    with its role and verdict) and sizes.
+    """
+    prefix, size = _read_prefix(file)
+    if prefix[:8] != MAGIC:
+        if prefix[:1] == b"\x80":
+            return json.loads(_native.inspect_pickle(prefix))
+        raise FormatError("not a skseal file: it does not start with the skseal magic number")
+    return json.loads(_native.inspect(prefix, size))
+
+
+def untrusted_types(file: PathLike | IO[bytes] | bytes, trusted: Iterable[str] = ()) -> list[str]:
+    """Names in ``file`` that the default allow-list (plus ``trusted``) does not accept.
+
+    These are the names to review before passing them as ``trusted=[...]``.
+    Reads only the header for skseal files; never imports or runs anything.
+    """
+    prefix, size = _read_prefix(file)
+    is_pickle = prefix[:8] != MAGIC
+    rows = _native.survey(prefix, list(trusted), is_pickle, size)
+    return sorted(name for name, _uses, verdict in rows if verdict in ("unknown", "dangerous"))
+
+
+def installed_versions() -> dict[str, Any]:
+    """The library versions skseal records in new files."""
+    return dict(_meta.environment())

@@ -1,0 +1,215 @@
+"""Metadata recorded with every model, and the probe (inputs + outputs at save time)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import json
+import math
+import os
+import platform
+import sys
+from importlib import metadata as _im
+from typing import Any
+
+OUTPUT_METHODS = (
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "transform",
+    "score_samples",
+)
+
+SKSEAL_VERSION = "0.1.0"
+
+
+@functools.cache
+def _dist_version(name: str) -> str | None:
+    try:
+        return _im.version(name)
+    except _im.PackageNotFoundError:
+        return None
+
+
+@functools.cache
+def environment() -> dict[str, Any]:
+    """Versions of the libraries a model depends on (cached per process)."""
+    return {
+        "python": platform.python_version(),
+        "platform": f"{sys.platform}-{platform.machine()}",
+        "numpy": _dist_version("numpy"),
+        "scipy": _dist_version("scipy"),
+        "scikit-learn": _dist_version("scikit-learn"),
+    }
+
+
+def installed_sklearn() -> str | None:
+    return environment()["scikit-learn"]
+
+
+def _created_utc() -> str:
+    # SOURCE_DATE_EPOCH makes dumps byte-for-byte reproducible.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and epoch.isdigit():
+        t = _dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC)
+    else:
+        t = _dt.datetime.now(tz=_dt.UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _jsonable(x: Any) -> Any:
+    """Convert numpy values in metadata to plain JSON values."""
+    if hasattr(x, "tolist"):
+        return _jsonable(x.tolist())
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    if x is None or isinstance(x, bool | int | float | str):
+        return x
+    return str(x)
+
+
+def class_path(obj: Any) -> str:
+    t = type(obj)
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+def output_methods(obj: Any) -> list[str]:
+    out = []
+    for m in OUTPUT_METHODS:
+        try:
+            if hasattr(obj, m):
+                out.append(m)
+        except Exception:  # available_if may raise arbitrary errors
+            pass
+    return out
+
+
+def estimator_info(obj: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {"class": class_path(obj), "methods": output_methods(obj)}
+    for attr, key in (
+        ("n_features_in_", "n_features_in"),
+        ("feature_names_in_", "feature_names_in"),
+        ("classes_", "classes"),
+    ):
+        try:
+            v = getattr(obj, attr, None)
+        except Exception:
+            v = None
+        if v is not None:
+            info[key] = _jsonable(v)
+    return info
+
+
+def build_metadata(obj: Any, user: dict[str, Any] | None) -> str:
+    """The metadata JSON text stored in the header."""
+    if user is not None and not isinstance(user, dict):
+        raise TypeError(f"metadata must be a dict, got {type(user).__name__}")
+    meta = {
+        "skseal": SKSEAL_VERSION,
+        "created_utc": _created_utc(),
+        "environment": environment(),
+        "estimator": estimator_info(obj),
+        "user": user or {},
+    }
+    try:
+        return json.dumps(meta, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise TypeError(
+            f"metadata must be JSON-serializable (no NaN/inf, no arbitrary objects): {e}. "
+            "Convert values to str/int/float/list/dict first"
+        ) from e
+
+
+# ---------------------------------------------------------------- probe
+
+
+def _probe_input(X: Any) -> dict[str, Any]:
+    """A safe representation of probe rows: numpy arrays, lists, or DataFrame columns."""
+    mod = type(X).__module__
+    if mod.startswith("pandas") and hasattr(X, "columns"):
+        import numpy as np
+
+        cols = [str(c) for c in X.columns]
+        return {
+            "kind": "dataframe",
+            "columns": cols,
+            "dtypes": [str(t) for t in X.dtypes],
+            "data": [np.asarray(X[c].to_numpy(dtype=object if X[c].dtype == object else None))
+                     for c in X.columns],
+        }
+    if mod.startswith("scipy.sparse"):
+        return {"kind": "sparse", "data": X}
+    return {"kind": "array", "data": X}
+
+
+def _probe_rebuild(p: dict[str, Any]) -> Any:
+    if p["kind"] == "dataframe":
+        import pandas as pd
+
+        df = pd.DataFrame({c: v for c, v in zip(p["columns"], p["data"], strict=True)})
+        for c, t in zip(p["columns"], p["dtypes"], strict=True):
+            try:
+                df[c] = df[c].astype(t)
+            except (TypeError, ValueError):
+                pass
+        return df
+    return p["data"]
+
+
+def make_probe(obj: Any, X: Any) -> dict[str, Any]:
+    """Record the outputs of every output method on ``X``."""
+    outputs: dict[str, Any] = {}
+    for m in output_methods(obj):
+        try:
+            outputs[m] = getattr(obj, m)(X)
+        except Exception:  # a method that cannot run on X is not recorded
+            continue
+    return {"input": _probe_input(X), "outputs": outputs}
+
+
+def _same(a: Any, b: Any) -> bool:
+    import numpy as np
+
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return False
+        if a.dtype.hasobject:
+            return bool(np.all(a == b))
+        return np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+    if type(a).__module__.startswith("scipy.sparse"):
+        a, b = a.tocsr(), b.tocsr()
+        return a.shape == b.shape and all(
+            _same(x, y) for x, y in ((a.data, b.data), (a.indices, b.indices), (a.indptr, b.indptr))
+        )
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if hasattr(a, "to_numpy"):
+        return _same(a.to_numpy(), b.to_numpy())
+    return bool(a == b)
+
+
+def verify_probe(obj: Any, probe: dict[str, Any]) -> None:
+    """Recompute the recorded outputs; raise ProbeMismatchError on any bitwise difference."""
+    from .errors import ProbeMismatchError
+
+    X = _probe_rebuild(probe["input"])
+    for m, expected in probe["outputs"].items():
+        try:
+            got = getattr(obj, m)(X)
+        except Exception as e:
+            raise ProbeMismatchError(
+                f"probe check failed: {m}() raised {type(e).__name__}: {e} on the loaded model"
+            ) from e
+        if not _same(got, expected):
+            raise ProbeMismatchError(
+                f"probe check failed: {m}() of the loaded model differs from the output recorded "
+                "at save time. The installed library versions may compute differently; compare "
+                "skseal.inspect(file)['metadata']['environment'] with your environment"
+            )

@@ -1,0 +1,74 @@
+"""Exceptions raised by skseal. All derive from :class:`SkSealError`.
+
+Every message names the problem and, where one exists, the fix.
+"""
+
+from __future__ import annotations
+
+
+class SkSealError(Exception):
+    """Base class of every skseal error."""
+
+
+class FormatError(SkSealError):
+    """The input is not a readable skseal/pickle file: wrong magic, unknown
+    format version, truncated, or malformed structure."""
+
+
+class IntegrityError(SkSealError):
+    """A digest does not match: the file was modified or damaged after it was written."""
+
+
+class UntrustedTypeError(SkSealError):
+    """The file refers to names that are not trusted.
+
+    ``types`` lists every offending name; the message shows the ``trusted=``
+    argument that would accept them. Nothing was imported or run.
+    """
+
+    types: list[str]
+
+    def __init__(self, message: str, types: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.types = list(types or [])
+
+
+class ValidationError(SkSealError):
+    """A trusted type carries structurally hostile values (e.g. an out-of-range
+    tree child index); refused before any object was built."""
+
+
+class UnsupportedObjectError(SkSealError):
+    """The object cannot be saved safely (lambda, open file, untrusted class...)."""
+
+    types: list[str]
+
+    def __init__(self, message: str, types: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.types = list(types or [])
+
+
+class VersionMismatchError(SkSealError):
+    """The file was saved with a different scikit-learn version and
+    ``on_version_mismatch="error"`` was requested."""
+
+
+class VersionMismatchWarning(UserWarning):
+    """The file was saved with a different scikit-learn version."""
+
+
+class ProbeMismatchError(SkSealError):
+    """The loaded model does not reproduce the outputs recorded at save time."""
+
+
+__all__ = [
+    "SkSealError",
+    "FormatError",
+    "IntegrityError",
+    "UntrustedTypeError",
+    "ValidationError",
+    "UnsupportedObjectError",
+    "VersionMismatchError",
+    "VersionMismatchWarning",
+    "ProbeMismatchError",
+]
