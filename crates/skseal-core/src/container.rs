@@ -297,7 +297,7 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
             "the header's BLAKE3 digest does not match: the header was modified or damaged".into(),
         ));
     }
-    let json: Value = serde_json::from_slice(hbytes)
+    let json: Value = graphjson::parse_json(hbytes)
         .map_err(|e| ContainerError::Header(format!("header is not valid JSON: {e}")))?;
     let m = json
         .as_object()
@@ -609,6 +609,13 @@ pub fn write<'a, W: Write>(
     });
     let hbytes =
         serde_json::to_vec(&header_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+    let depth = graphjson::text_depth(&hbytes);
+    if depth > graphjson::MAX_JSON_DEPTH {
+        return Err(ContainerError::Header(format!(
+            "the object is nested too deeply to store ({depth} JSON levels, limit {})",
+            graphjson::MAX_JSON_DEPTH
+        )));
+    }
     let hhash = blake3::hash(&hbytes);
     let hend = PREAMBLE as u64 + hbytes.len() as u64;
     let data_start = align(hend);

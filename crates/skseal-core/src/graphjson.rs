@@ -34,7 +34,7 @@ pub fn hex(b: &[u8]) -> String {
 }
 
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     let b = s.as_bytes();
@@ -289,7 +289,7 @@ pub fn encode(g: &Graph) -> Value {
 }
 
 /// Limits applied while decoding a header graph.
-const MAX_DEPTH: usize = 400;
+const MAX_DEPTH: usize = 200;
 
 /// Node kinds, each the key that identifies a node object.
 const TAGS: &[&str] = &[
@@ -539,4 +539,49 @@ pub fn decode(v: &Value, n_arrays: usize) -> Result<Graph, String> {
         root,
         probe,
     })
+}
+
+/// Maximum nesting of arrays/objects in a header (checked before parsing).
+pub const MAX_JSON_DEPTH: usize = 400;
+
+/// Nesting depth of JSON text, scanning brackets outside strings (no recursion).
+pub fn text_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_str, mut esc) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if b == b'\\' {
+                esc = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Parse header JSON: depth checked first, so a hostile nesting cannot exhaust the stack.
+pub fn parse_json(bytes: &[u8]) -> Result<Value, String> {
+    let d = text_depth(bytes);
+    if d > MAX_JSON_DEPTH {
+        return Err(format!(
+            "JSON nested {d} levels deep (limit {MAX_JSON_DEPTH})"
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.disable_recursion_limit();
+    let v = <Value as serde::Deserialize>::deserialize(&mut de).map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(v)
 }

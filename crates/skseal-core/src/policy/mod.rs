@@ -319,7 +319,10 @@ impl Policy {
                 }
                 // A class may be called with primitive arguments only
                 // (Cython classes whose __reduce__ is `(cls, (1.5,))`).
+                // A schema, where one exists, is the only way to call a name.
+                let has_schema = roles.iter().any(|r| matches!(r, Role::Constructor(_)));
                 if !any
+                    && !has_schema
                     && roles
                         .iter()
                         .any(|r| matches!(r, Role::Class | Role::DictClass))

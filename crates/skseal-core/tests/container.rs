@@ -1,0 +1,271 @@
+//! Container: round trips, determinism, and every malformed-input error.
+
+use proptest::prelude::*;
+use serde_json::json;
+use skseal_core::codec::Codec;
+use skseal_core::container::{self, Compression, Container, MAGIC, PREAMBLE};
+use skseal_core::graphjson;
+use skseal_core::ir::{ArraySource, ArraySpec, Dtype, GlobalName, Graph, Node, Order};
+use skseal_core::ContainerError;
+
+fn sample_graph() -> (Graph, Vec<Vec<u8>>) {
+    let a: Vec<u8> = (0..1000u32)
+        .flat_map(|x| (x as f64 * 0.5).to_le_bytes())
+        .collect();
+    let b: Vec<u8> = (0..10i64).flat_map(|x| x.to_le_bytes()).collect();
+    let nodes = vec![
+        Node::Str("coef_".into()),
+        Node::Array(0),
+        Node::Str("idx".into()),
+        Node::Array(1),
+        Node::Dict(vec![(0, 1), (2, 3), (6, 7)]),
+        Node::Object {
+            class: GlobalName::new("sklearn.linear_model._base", "LinearRegression"),
+            args: vec![],
+            state: Some(4),
+            items: vec![],
+        },
+        Node::Str("shared".into()),
+        Node::List(vec![1, 1, 8]),
+        Node::Float(f64::NAN),
+    ];
+    let arrays = vec![
+        ArraySpec {
+            dtype: Dtype::Simple("<f8".into()),
+            shape: vec![1000],
+            order: Order::C,
+            source: ArraySource::OutOfBand(0),
+        },
+        ArraySpec {
+            dtype: Dtype::Simple("<i8".into()),
+            shape: vec![2, 5],
+            order: Order::F,
+            source: ArraySource::OutOfBand(1),
+        },
+    ];
+    (
+        Graph {
+            nodes,
+            arrays,
+            root: 5,
+            probe: None,
+        },
+        vec![a, b],
+    )
+}
+
+fn write(g: &Graph, data: &[Vec<u8>], comp: Compression) -> Vec<u8> {
+    let mut out = Vec::new();
+    let f = |i: usize| data.get(i).map(|v| v.as_slice());
+    container::write(&mut out, g, &f, &json!({"user": {"k": 1}}), comp).expect("writes");
+    out
+}
+
+const COMPRESSIONS: [Compression; 4] = [
+    Compression {
+        codec: Codec::None,
+        shuffle: false,
+    },
+    Compression {
+        codec: Codec::Lz4,
+        shuffle: true,
+    },
+    Compression {
+        codec: Codec::Zstd(3),
+        shuffle: true,
+    },
+    Compression {
+        codec: Codec::Zstd(19),
+        shuffle: false,
+    },
+];
+
+#[test]
+fn roundtrip_every_codec() {
+    let (g, data) = sample_graph();
+    for comp in COMPRESSIONS {
+        let bytes = write(&g, &data, comp);
+        assert_eq!(&bytes[..8], &MAGIC);
+        let c = Container::parse(&bytes).expect("parses");
+        assert_eq!(c.header.arrays.len(), 2);
+        for (i, d) in data.iter().enumerate() {
+            let mut out = vec![0u8; d.len()];
+            c.decode_into(i, &mut out).expect("decodes");
+            assert_eq!(&out, d);
+            assert_eq!(
+                (c.header.data_start + c.header.arrays[i].offset) % 64,
+                0,
+                "aligned"
+            );
+        }
+        c.verify_padding().expect("zero padding");
+        // The graph survives: shared list, NaN float, object with dict state.
+        let h = &c.header.graph;
+        let Some(Node::Object {
+            class,
+            state: Some(st),
+            ..
+        }) = h.node(h.root)
+        else {
+            panic!("root")
+        };
+        assert_eq!(class.name, "LinearRegression");
+        let lst = h.dict_get(*st, "shared").expect("key");
+        let Some(Node::List(items)) = h.node(lst) else {
+            panic!("list")
+        };
+        assert_eq!(items[0], items[1], "array shared twice stays one node");
+        assert!(matches!(h.node(items[2]), Some(Node::Float(f)) if f.is_nan()));
+    }
+}
+
+#[test]
+fn deterministic_bytes_and_codec_independent_fingerprint() {
+    let (g, data) = sample_graph();
+    let a = write(&g, &data, COMPRESSIONS[2]);
+    let b = write(&g, &data, COMPRESSIONS[2]);
+    assert_eq!(a, b);
+    let fp = |bytes: &[u8]| Container::parse(bytes).expect("parses").header.fingerprint;
+    assert_eq!(fp(&a), fp(&write(&g, &data, COMPRESSIONS[0])));
+}
+
+#[test]
+fn unknown_version_is_refused_with_a_clear_message() {
+    let (g, data) = sample_graph();
+    let mut bytes = write(&g, &data, COMPRESSIONS[0]);
+    bytes[8] = 2;
+    match Container::parse(&bytes) {
+        Err(
+            e @ ContainerError::UnknownVersion {
+                found: 2,
+                supported: 1,
+            },
+        ) => assert!(e.to_string().contains("Upgrade")),
+        other => panic!("{:?}", other.err()),
+    }
+}
+
+#[test]
+fn not_skseal_and_damaged_magic() {
+    assert!(
+        matches!(Container::parse(b"\x80\x04N."), Err(ContainerError::NotSkseal(m)) if m.contains("pickle"))
+    );
+    let (g, data) = sample_graph();
+    let mut bytes = write(&g, &data, COMPRESSIONS[0]);
+    bytes[4] = b'\n'; // \r\n -> \n\n as a text-mode transfer would
+    assert!(
+        matches!(Container::parse(&bytes), Err(ContainerError::NotSkseal(m)) if m.contains("text-mode"))
+    );
+}
+
+#[test]
+fn every_truncation_is_a_clean_error() {
+    let (g, data) = sample_graph();
+    for comp in COMPRESSIONS {
+        let bytes = write(&g, &data, comp);
+        for cut in (0..bytes.len()).step_by(7) {
+            assert!(Container::parse(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+}
+
+#[test]
+fn trailing_bytes_are_refused() {
+    let (g, data) = sample_graph();
+    let mut bytes = write(&g, &data, COMPRESSIONS[0]);
+    bytes.push(0);
+    assert!(matches!(
+        Container::parse(&bytes),
+        Err(ContainerError::Integrity(_))
+    ));
+}
+
+#[test]
+fn header_flip_is_detected() {
+    let (g, data) = sample_graph();
+    let mut bytes = write(&g, &data, COMPRESSIONS[0]);
+    bytes[PREAMBLE + 10] ^= 1;
+    assert!(
+        matches!(Container::parse(&bytes), Err(ContainerError::Integrity(m)) if m.contains("header"))
+    );
+}
+
+#[test]
+fn every_flip_in_array_data_is_detected() {
+    let (g, data) = sample_graph();
+    for comp in COMPRESSIONS {
+        let bytes = write(&g, &data, comp);
+        let c = Container::parse(&bytes).expect("parses");
+        let (start, len) = (
+            c.header.data_start + c.header.arrays[0].offset,
+            c.header.arrays[0].length,
+        );
+        let mut detected = 0;
+        let positions: Vec<u64> = (0..len).step_by((len / 50).max(1) as usize).collect();
+        for &p in &positions {
+            let mut m = bytes.clone();
+            m[(start + p) as usize] ^= 0x10;
+            let c = Container::parse(&m).expect("header intact");
+            let mut out = vec![0u8; data[0].len()];
+            if c.decode_into(0, &mut out).is_err() {
+                detected += 1;
+            }
+        }
+        assert_eq!(detected, positions.len(), "{comp:?}");
+    }
+}
+
+#[test]
+fn graph_json_rejects_bad_refs_and_deep_nesting() {
+    assert!(graphjson::decode(&json!({"root": {"ref": 3}}), 0).is_err());
+    assert!(graphjson::decode(&json!({"root": {"array": 0}}), 0).is_err());
+    let mut v = json!(1);
+    for _ in 0..300 {
+        v = json!({"list": [v]});
+    }
+    assert!(graphjson::decode(&json!({"root": v}), 0).is_err());
+    // a cycle through the shared table decodes
+    let g = graphjson::decode(
+        &json!({"root": {"ref": 0}, "shared": [{"list": [{"ref": 0}]}]}),
+        0,
+    )
+    .expect("cycle");
+    let Some(Node::List(items)) = g.node(g.root) else {
+        panic!()
+    };
+    assert_eq!(items[0], g.root);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, .. ProptestConfig::default() })]
+    #[test]
+    fn random_mutations_never_panic(pos in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        let (g, data) = sample_graph();
+        let mut bytes = write(&g, &data, COMPRESSIONS[2]);
+        let p = pos.index(bytes.len());
+        bytes[p] = byte;
+        if let Ok(c) = Container::parse(&bytes) {
+            for i in 0..c.header.arrays.len() {
+                let mut out = vec![0u8; c.header.arrays[i].nbytes as usize];
+                let _ = c.decode_into(i, &mut out);
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_header_nesting_is_refused_before_parsing() {
+    let (g, data) = sample_graph();
+    let bytes = write(&g, &data, COMPRESSIONS[0]);
+    // Replace the header with deeply nested JSON and fix length + digest.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let mut m = Vec::new();
+    m.extend_from_slice(&bytes[..16]);
+    m.extend_from_slice(&(deep.len() as u64).to_le_bytes());
+    m.extend_from_slice(blake3::hash(deep.as_bytes()).as_bytes());
+    m.extend_from_slice(deep.as_bytes());
+    match Container::parse(&m) {
+        Err(ContainerError::Header(msg)) => assert!(msg.contains("nested"), "{msg}"),
+        other => panic!("{:?}", other.err()),
+    }
+}

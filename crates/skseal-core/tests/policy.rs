@@ -1,0 +1,245 @@
+//! Policy: exact names, roles, gadgets, schemas, and user trust.
+
+use skseal_core::ir::{ArraySource, ArraySpec, Dtype, GlobalName, Graph, Node, Order};
+use skseal_core::policy::{is_dangerous, Policy};
+
+fn graph(nodes: Vec<Node>, root: u32) -> Graph {
+    Graph {
+        nodes,
+        arrays: vec![],
+        root,
+        probe: None,
+    }
+}
+
+fn obj(m: &str, n: &str) -> Node {
+    Node::Object {
+        class: GlobalName::new(m, n),
+        args: vec![],
+        state: None,
+        items: vec![],
+    }
+}
+
+#[test]
+fn sklearn_estimator_is_allowed_as_class() {
+    let g = graph(
+        vec![obj("sklearn.linear_model._logistic", "LogisticRegression")],
+        0,
+    );
+    Policy::default().check(&g).expect("allowed");
+}
+
+#[test]
+fn unknown_class_is_refused_and_named_then_trusted() {
+    let g = graph(vec![obj("mypkg.models", "Custom")], 0);
+    let e = Policy::default().check(&g).expect_err("refused");
+    assert_eq!(e.names, vec!["mypkg.models.Custom".to_string()]);
+    Policy::new(["mypkg.models.Custom"])
+        .check(&g)
+        .expect("trusted");
+}
+
+#[test]
+fn names_match_exactly_no_prefixes() {
+    for (m, n) in [
+        (
+            "sklearn.linear_model._logistic",
+            "LogisticRegression.__init__.__globals__",
+        ),
+        ("sklearn.linear_model", "_logistic.os"),
+        ("sklearn.linear_model._logistic_evil", "LogisticRegression"),
+    ] {
+        let g = graph(vec![obj(m, n)], 0);
+        assert!(Policy::default().check(&g).is_err(), "{m}.{n}");
+    }
+}
+
+#[test]
+fn gadgets_are_dangerous_and_cannot_be_trusted() {
+    for (m, n) in [
+        ("builtins", "eval"),
+        ("builtins", "getattr"),
+        ("os", "system"),
+        ("posix", "system"),
+        ("operator", "attrgetter"),
+        ("functools", "partial"),
+        ("pkgutil", "resolve_name"),
+        ("importlib", "import_module"),
+        ("pickle", "loads"),
+        ("marshal", "loads"),
+        ("numpy", "load"),
+        ("numpy.testing._private.utils", "runstring"),
+        ("subprocess", "Popen"),
+    ] {
+        let gn = GlobalName::new(m, n);
+        assert!(is_dangerous(&gn), "{gn}");
+        let g = graph(
+            vec![
+                Node::Global(gn.clone()),
+                Node::Tuple(vec![]),
+                Node::Call {
+                    func: gn.clone(),
+                    args: vec![],
+                    state: None,
+                },
+            ],
+            2,
+        );
+        let p = Policy::new([gn.dotted()]);
+        let e = p.check(&g).expect_err("never trusted");
+        assert!(e.details[0].contains("never allowed"), "{:?}", e.details);
+    }
+}
+
+#[test]
+fn class_role_is_not_a_constructor_with_object_args() {
+    // LogisticRegression(<some object>) is refused; primitive args are fine.
+    let lr = GlobalName::new("sklearn.linear_model._logistic", "LogisticRegression");
+    let g = graph(
+        vec![
+            obj("sklearn.preprocessing._data", "StandardScaler"),
+            Node::Call {
+                func: lr.clone(),
+                args: vec![0],
+                state: None,
+            },
+        ],
+        1,
+    );
+    assert!(Policy::default().check(&g).is_err());
+    let g = graph(
+        vec![
+            Node::Float(1.0),
+            Node::Call {
+                func: lr,
+                args: vec![0],
+                state: None,
+            },
+        ],
+        1,
+    );
+    Policy::default().check(&g).expect("primitive args");
+}
+
+#[test]
+fn tree_constructor_schema() {
+    let arr = ArraySpec {
+        dtype: Dtype::Simple("<i8".into()),
+        shape: vec![1],
+        order: Order::C,
+        source: ArraySource::Table(0),
+    };
+    let tree = GlobalName::new("sklearn.tree._tree", "Tree");
+    let ok = Graph {
+        nodes: vec![
+            Node::Int(4),
+            Node::Array(0),
+            Node::Int(1),
+            Node::Call {
+                func: tree.clone(),
+                args: vec![0, 1, 2],
+                state: None,
+            },
+        ],
+        arrays: vec![arr.clone()],
+        root: 3,
+        probe: None,
+    };
+    Policy::default().check(&ok).expect("valid schema");
+    let bad = Graph {
+        nodes: vec![
+            Node::Int(4),
+            Node::Str("x".into()),
+            Node::Int(1),
+            Node::Call {
+                func: tree,
+                args: vec![0, 1, 2],
+                state: None,
+            },
+        ],
+        arrays: vec![arr],
+        root: 3,
+        probe: None,
+    };
+    let e = Policy::default().check(&bad).expect_err("bad schema");
+    assert!(
+        e.details[0].contains("unexpected arguments"),
+        "{:?}",
+        e.details
+    );
+}
+
+#[test]
+fn bit_generator_ctor_rejects_non_bit_generators() {
+    let f = GlobalName::new("numpy.random._pickle", "__bit_generator_ctor");
+    let ok = graph(
+        vec![
+            Node::Global(GlobalName::new("numpy.random._mt19937", "MT19937")),
+            Node::Call {
+                func: f.clone(),
+                args: vec![0],
+                state: None,
+            },
+        ],
+        1,
+    );
+    Policy::default().check(&ok).expect("MT19937");
+    let bad = graph(
+        vec![
+            Node::Global(GlobalName::new(
+                "sklearn.linear_model._logistic",
+                "LogisticRegression",
+            )),
+            Node::Call {
+                func: f,
+                args: vec![0],
+                state: None,
+            },
+        ],
+        1,
+    );
+    assert!(Policy::default().check(&bad).is_err());
+}
+
+#[test]
+fn items_only_on_dict_subclasses() {
+    let bunch = Node::Object {
+        class: GlobalName::new("sklearn.utils._bunch", "Bunch"),
+        args: vec![],
+        state: None,
+        items: vec![(1, 1)],
+    };
+    let g = graph(vec![bunch, Node::Str("a".into())], 0);
+    Policy::default()
+        .check(&g)
+        .expect("Bunch is a dict subclass");
+    let lr = Node::Object {
+        class: GlobalName::new("sklearn.linear_model._logistic", "LogisticRegression"),
+        args: vec![],
+        state: None,
+        items: vec![(1, 1)],
+    };
+    let g = graph(vec![lr, Node::Str("a".into())], 0);
+    assert!(Policy::default().check(&g).is_err());
+}
+
+#[test]
+fn unreachable_nodes_are_not_built_but_are_surveyed() {
+    let g = graph(
+        vec![
+            Node::Call {
+                func: GlobalName::new("os", "system"),
+                args: vec![],
+                state: None,
+            },
+            Node::None,
+        ],
+        1,
+    );
+    Policy::default().check(&g).expect("only the root is built");
+    let rows = skseal_core::policy::survey(&g, &Policy::default());
+    assert!(rows
+        .iter()
+        .any(|(n, _, v)| n.is("os", "system") && *v == skseal_core::policy::Verdict::Dangerous));
+}
