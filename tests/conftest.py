@@ -31,7 +31,15 @@ def pytest_terminal_summary(
     if line is None:
         return
     terminalreporter.write_sep("=", "skseal zoo")
-    failed = {k: v for k, v in mod.ZOO_RESULTS.items() if v is not None}
-    for name, reason in sorted(failed.items()):
-        terminalreporter.write_line(f"FAILED {name}: {reason}")
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in sorted(mod.ZOO_RESULTS.items()):
+        if reason is not None:
+            by_reason.setdefault(reason, []).append(name)
+    for reason, names in by_reason.items():
+        if len(names) <= 3:
+            for name in names:
+                terminalreporter.write_line(f"FAILED {name}: {reason}")
+        else:
+            head = ", ".join(names[:3])
+            terminalreporter.write_line(f"FAILED x{len(names)} ({head}, ...): {reason}")
     terminalreporter.write_line(line)

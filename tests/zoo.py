@@ -262,16 +262,16 @@ def _attempts(est: Any) -> Iterator[_Attempt]:
     if it.string and not it.two_d_array:
         docs = _text_data(y_cls)
         ev = _take(docs, EVAL_IDX)
-        for y in ys:
-            yield _Attempt("text", docs, y, ev)
+        for k, y in enumerate(ys):
+            yield _Attempt(f"text-y{k}", docs, y, ev)
         yield _Attempt("text-unsupervised", docs, None, ev)
         return
     if it.dict and not it.two_d_array:
         dicts = _dict_data(X0, y_cls)
         ev = _take(dicts, EVAL_IDX)
         yield _Attempt("dicts", dicts, None, ev)
-        for y in ys:
-            yield _Attempt("dicts-y", dicts, y, ev)
+        for k, y in enumerate(ys):
+            yield _Attempt(f"dicts-y{k}", dicts, y, ev)
         return
     if it.three_d_array and not it.two_d_array:
         rng = np.random.RandomState(SEED)

@@ -61,6 +61,8 @@ pub struct ArrayEntry {
     pub dtype: Dtype,
     pub shape: Vec<u64>,
     pub order: Order,
+    /// Axis permutation applied after a C-order reshape (numpy order "K").
+    pub axes: Option<Vec<u64>>,
     /// Offset of the blob from the start of the data region.
     pub offset: u64,
     /// Stored length in bytes.
@@ -83,6 +85,9 @@ impl ArrayEntry {
         m.insert("dtype".into(), dtype_to_json(&self.dtype));
         m.insert("shape".into(), json!(self.shape));
         m.insert("order".into(), json!(self.order.as_str()));
+        if let Some(ax) = &self.axes {
+            m.insert("axes".into(), json!(ax));
+        }
         m.insert("offset".into(), json!(self.offset));
         m.insert("length".into(), json!(self.length));
         m.insert("nbytes".into(), json!(self.nbytes));
@@ -128,6 +133,26 @@ impl ArrayEntry {
             Some("C") => Order::C,
             Some("F") => Order::F,
             _ => return Err(err("order must be \"C\" or \"F\"")),
+        };
+        let axes = match m.get("axes") {
+            None => None,
+            Some(v) => {
+                let ax: Vec<u64> = v
+                    .as_array()
+                    .ok_or_else(|| err("axes must be an array"))?
+                    .iter()
+                    .map(|x| {
+                        x.as_u64()
+                            .ok_or_else(|| err("axes must hold unsigned integers"))
+                    })
+                    .collect::<Result<_, _>>()?;
+                let mut sorted = ax.clone();
+                sorted.sort_unstable();
+                if sorted != (0..shape.len() as u64).collect::<Vec<_>>() {
+                    return Err(err("axes must be a permutation of the dimensions"));
+                }
+                Some(ax)
+            }
         };
         let offset = u("offset")?;
         let length = u("length")?;
@@ -198,6 +223,7 @@ impl ArrayEntry {
             dtype,
             shape,
             order,
+            axes,
             offset,
             length,
             nbytes,
@@ -362,6 +388,7 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
             dtype: a.dtype.clone(),
             shape: a.shape.clone(),
             order: a.order,
+            axes: a.axes.clone(),
             source: ArraySource::Table(i as u32),
         })
         .collect();
@@ -568,6 +595,7 @@ pub fn write<'a, W: Write>(
                 dtype: spec.dtype.clone(),
                 shape: spec.shape.clone(),
                 order: spec.order,
+                axes: spec.axes.clone(),
                 offset: 0,
                 length,
                 nbytes,

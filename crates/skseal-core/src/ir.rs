@@ -154,6 +154,9 @@ pub struct ArraySpec {
     pub dtype: Dtype,
     pub shape: Vec<u64>,
     pub order: Order,
+    /// numpy's order "K": the bytes are C-ordered for `shape`, then the
+    /// array is transposed by this permutation of its axes.
+    pub axes: Option<Vec<u64>>,
     pub source: ArraySource,
 }
 

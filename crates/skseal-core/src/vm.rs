@@ -1088,8 +1088,14 @@ impl<'a> Vm<'a> {
     }
 
     fn lower_frombuffer(&mut self, args: &[NodeId]) -> Result<NodeId, PickleError> {
-        let [buf, dt, shape, order] = args else {
-            return Err(self.numpy_err("_frombuffer takes (buffer, dtype, shape, order)"));
+        let (buf, dt, shape, order, axes_node) = match args {
+            [b, d, s, o] => (b, d, s, o, None),
+            [b, d, s, o, a] => (b, d, s, o, Some(*a)),
+            _ => {
+                return Err(
+                    self.numpy_err("_frombuffer takes (buffer, dtype, shape, order[, axes])")
+                )
+            }
         };
         let dtype = self.dtype_of(*dt)?;
         if dtype.has_object() {
@@ -1098,10 +1104,26 @@ impl<'a> Vm<'a> {
             );
         }
         let shape = self.shape_of(*shape)?;
-        let order = match self.str_of(*order) {
-            Some("C") => Order::C,
-            Some("F") => Order::F,
-            _ => return Err(self.numpy_err("array order must be 'C' or 'F'")),
+        let (order, axes) = match (self.str_of(*order), axes_node.map(|a| self.node(a))) {
+            (Some("C"), None | Some(Node::None)) => (Order::C, None),
+            (Some("F"), None | Some(Node::None)) => (Order::F, None),
+            (Some("K"), Some(Node::Tuple(ax))) => {
+                let ax: Vec<u64> = ax
+                    .iter()
+                    .filter_map(|&a| self.int_of(a))
+                    .filter(|&a| a >= 0)
+                    .map(|a| a as u64)
+                    .collect();
+                let mut sorted = ax.clone();
+                sorted.sort_unstable();
+                if sorted != (0..shape.len() as u64).collect::<Vec<_>>() {
+                    return Err(
+                        self.numpy_err("array axes must be a permutation of its dimensions")
+                    );
+                }
+                (Order::C, Some(ax))
+            }
+            _ => return Err(self.numpy_err("array order must be 'C', 'F', or 'K' with axes")),
         };
         let (source, len) = match (self.pending.get(buf), self.node(*buf)) {
             (Some(Pending::Buffer(i)), _) => {
@@ -1119,6 +1141,7 @@ impl<'a> Vm<'a> {
             dtype,
             shape,
             order,
+            axes,
             source,
         };
         let need = spec
@@ -1356,6 +1379,7 @@ impl<'a> Vm<'a> {
             dtype,
             shape,
             order,
+            axes: None,
             source: ArraySource::Inline(bytes),
         };
         let need = spec

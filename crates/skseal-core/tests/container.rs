@@ -34,12 +34,14 @@ fn sample_graph() -> (Graph, Vec<Vec<u8>>) {
             dtype: Dtype::Simple("<f8".into()),
             shape: vec![1000],
             order: Order::C,
+            axes: None,
             source: ArraySource::OutOfBand(0),
         },
         ArraySpec {
             dtype: Dtype::Simple("<i8".into()),
             shape: vec![2, 5],
             order: Order::F,
+            axes: None,
             source: ArraySource::OutOfBand(1),
         },
     ];

@@ -128,6 +128,7 @@ fn tree_constructor_schema() {
         dtype: Dtype::Simple("<i8".into()),
         shape: vec![1],
         order: Order::C,
+        axes: None,
         source: ArraySource::Table(0),
     };
     let tree = GlobalName::new("sklearn.tree._tree", "Tree");

@@ -136,7 +136,11 @@ fn shaped<'py>(
     let shape = PyTuple::new(py, &spec.shape)?;
     let kw = PyDict::new(py);
     kw.set_item("order", spec.order.as_str())?;
-    flat.call_method("reshape", (shape,), Some(&kw))
+    let arr = flat.call_method("reshape", (shape,), Some(&kw))?;
+    match &spec.axes {
+        Some(ax) => arr.call_method1("transpose", (PyTuple::new(py, ax)?,)),
+        None => Ok(arr),
+    }
 }
 
 fn data_ptr(arr: &Bound<'_, PyAny>) -> PyResult<(*const u8, usize)> {
