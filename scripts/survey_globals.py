@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from zoo import fitted_zoo
+from zoo import fitted_zoo  # noqa: E402
 
 OUT_JSON = Path(__file__).resolve().parent / "survey_globals.json"
 MAX_EXAMPLES = 3

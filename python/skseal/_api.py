@@ -7,6 +7,7 @@ import json
 import mmap
 import os
 import pickle
+import re
 import warnings
 from collections.abc import Iterable
 from typing import IO, Any, Literal
@@ -51,10 +52,16 @@ def _codec(compress: Compress) -> tuple[str, int, bool]:
 
 
 def _pickle_type_name(e: Exception, obj: Any) -> str:
+    """The offending type or object named by a pickling error message."""
     text = str(e)
-    for marker in ("cannot pickle '", "Can't pickle "):
-        if marker in text:
-            return text.split(marker, 1)[1].split("'")[0].rstrip(":")
+    for pattern in (
+        r"cannot pickle '([^']+)'",  # TypeError: cannot pickle '_io.TextIOWrapper' object
+        r"Can't pickle local object '([^']+)'",  # local classes and functions
+        r"Can't pickle <(?:function|class) ([^ >]+)",  # lambdas, unimportable functions
+    ):
+        m = re.search(pattern, text)
+        if m:
+            return m.group(1)
     return type(obj).__name__
 
 
@@ -155,7 +162,32 @@ def _read_all(file: PathLike | IO[bytes] | bytes, mmap_mode: str | None) -> tupl
             return buf, True
     if hasattr(file, "read"):
         return file.read(), False
-    raise TypeError(f"file must be a path, a binary file object or bytes, not {type(file).__name__}")
+    raise TypeError(
+        f"file must be a path, a binary file object or bytes, not {type(file).__name__}"
+    )
+
+
+_FOREIGN = (
+    (b"PK\x03\x04", "a zip archive (a skops file, or a zipped model)"),
+    (b"\x1f\x8b", "gzip-compressed (e.g. a compressed joblib file)"),
+    (b"BZh", "bz2-compressed (e.g. a compressed joblib file)"),
+    (b"\xfd7zXZ", "xz-compressed (e.g. a compressed joblib file)"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
+    (b"\x04\x22\x4d\x18", "lz4-compressed (e.g. a compressed joblib file)"),
+    (b"\x93NUMPY", "a numpy .npy file"),
+)
+
+
+def _refuse_foreign(head: bytes) -> None:
+    """A clear FormatError for well-known formats that are neither skseal nor pickle."""
+    if not head:
+        raise FormatError("the input is empty: not a skseal file or a pickle")
+    for magic, what in _FOREIGN:
+        if head.startswith(magic):
+            raise FormatError(
+                f"not a skseal file (it does not start with the skseal magic number): "
+                f"the data looks {what}. Decompress it first, or use the tool that wrote it"
+            )
 
 
 def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mode: str | None,
@@ -164,28 +196,38 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mod
         raise ValueError("on_version_mismatch must be 'warn', 'error' or 'ignore'")
     trusted = list(trusted)
     head = bytes(data[:8])
-    if head != MAGIC:
-        if head[:1] == b"\x80" or head[:1] in (b"(", b"c", b"]", b"}"):
+    _refuse_foreign(head)
+    if head != MAGIC and len(head) > 0 and head[1:4] != b"SKS":
+        # Not a skseal file: read it as a pickle with the same VM and policy.
+        try:
             return _native.load_pickle(data, trusted)
-        # delegate to the container reader for a precise message
-    obj, probe, header_text, saved = _native.load(
+        except FormatError as e:
+            raise FormatError(
+                "not a skseal file (it does not start with the skseal magic number), "
+                f"and not a readable pickle either: {e}"
+            ) from None
+    obj, probe, _, saved = _native.load(
         data, trusted, mmap_mode is None, zero_copy,
         _meta.installed_sklearn(), on_version_mismatch,
     )
     mismatch = saved is not None
+    checked = False
+    if verify or (verify is None and mismatch and probe is not None):
+        if probe is None:
+            raise FormatError(
+                "verify=True, but this file has no probe; save it with probe=X_sample"
+            )
+        _meta.verify_probe(obj, probe)  # raises ProbeMismatchError
+        checked = True
     if mismatch and on_version_mismatch == "warn":
         warnings.warn(
             f"this model was saved with scikit-learn {saved} and is loaded with "
             f"{_meta.installed_sklearn()}; "
-            + ("its stored probe was re-checked and matches" if probe is not None and verify
-               is not False else "pass verify=True to check its predictions (needs a probe)"),
+            + ("its stored probe was re-checked and matches" if checked
+               else "save it with a probe and load with verify=True to check its predictions"),
             VersionMismatchWarning,
             stacklevel=3,
         )
-    if verify or (verify is None and mismatch and probe is not None):
-        if probe is None:
-            raise FormatError("verify=True, but this file has no probe; save it with probe=X_sample")
-        _meta.verify_probe(obj, probe)
     return obj
 
 
@@ -221,7 +263,10 @@ def load(
 
 def loads(data: bytes | bytearray | memoryview, **kw: Any) -> Any:
     """Like :func:`load`, from bytes."""
-    return _load_buffer(data, isinstance(data, bytearray), trusted=kw.pop("trusted", ()),
+    if not isinstance(data, bytearray):
+        # one copy, so arrays can be writable zero-copy views of it
+        data = bytearray(data)
+    return _load_buffer(data, True, trusted=kw.pop("trusted", ()),
                         mmap_mode=None,
                         on_version_mismatch=kw.pop("on_version_mismatch", "warn"),
                         verify=kw.pop("verify", None))
@@ -261,10 +306,14 @@ def inspect(file: PathLike | IO[bytes] | bytes) -> dict[str, Any]:
     with its role and verdict) and sizes.
     """
     prefix, size = _read_prefix(file)
-    if prefix[:8] != MAGIC:
-        if prefix[:1] == b"\x80":
+    if prefix[:8] != MAGIC and prefix[1:4] != b"SKS":
+        try:
             return json.loads(_native.inspect_pickle(prefix))
-        raise FormatError("not a skseal file: it does not start with the skseal magic number")
+        except FormatError as e:
+            raise FormatError(
+                "not a skseal file (it does not start with the skseal magic number), "
+                f"and not a readable pickle either: {e}"
+            ) from None
     return json.loads(_native.inspect(prefix, size))
 
 

@@ -39,7 +39,7 @@ fn read_header(path: &PathBuf) -> Result<container::Header, String> {
     let mut pre = vec![0u8; PREAMBLE.min(len as usize)];
     f.read_exact(&mut pre)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let (hlen, _) =
+    let (hlen, _, _) =
         container::read_preamble(&pre).map_err(|e| format!("{}: {e}", path.display()))?;
     let want = (hlen as usize).min(len.saturating_sub(PREAMBLE as u64) as usize);
     let mut rest = vec![0u8; want];

@@ -3,12 +3,13 @@
 //! ```text
 //! offset 0   magic       8 bytes  89 53 4B 53 0D 0A 1A 0A  ("\x89SKS\r\n\x1a\n")
 //! offset 8   version     u32 LE   1
-//! offset 12  flags       u32 LE   0 (reserved; readers refuse unknown bits)
-//! offset 16  header_len  u64 LE   length of the JSON header
-//! offset 24  header_hash 32 bytes BLAKE3 of the header bytes
-//! offset 56  header      header_len bytes of UTF-8 JSON
+//! offset 12  flags       u32 LE   bit 0: header is zstd-compressed; other bits reserved (refused)
+//! offset 16  header_len  u64 LE   stored length of the header
+//! offset 24  header_hash 32 bytes BLAKE3 of the stored header bytes
+//! offset 56  header      header_len bytes: UTF-8 JSON (zstd frame if flag bit 0)
 //!            zero padding to a multiple of 64
-//! data_start array blobs, each at data_start + offset (offset a multiple of 64),
+//! data_start array blobs, each at data_start + offset (offset a multiple of 64
+//!            for blobs of 4096 bytes or more, of 16 for smaller ones),
 //!            zero padding between blobs; the file ends at the end of the last blob
 //! ```
 
@@ -31,8 +32,21 @@ pub const MAX_HEADER: u64 = 256 << 20;
 /// Largest number of arrays a reader accepts.
 pub const MAX_ARRAYS: usize = 1 << 20;
 
+/// Flag bit 0: the stored header is one zstd frame holding the JSON.
+pub const FLAG_HEADER_ZSTD: u32 = 1;
+/// Largest decompressed header a reader accepts.
+pub const MAX_HEADER_JSON: u64 = 512 << 20;
+/// Blobs at least this long start at a multiple of [`ALIGN`]; smaller ones at a multiple of 16.
+pub const LARGE_BLOB: u64 = 4096;
+
 fn align(x: u64) -> u64 {
     x.div_ceil(ALIGN) * ALIGN
+}
+
+/// Where a blob of `length` bytes starts when the previous one ended at `cursor`.
+pub fn blob_offset(cursor: u64, length: u64) -> u64 {
+    let a = if length >= LARGE_BLOB { ALIGN } else { 16 };
+    cursor.div_ceil(a) * a
 }
 
 /// Compression requested for a dump.
@@ -240,7 +254,8 @@ impl ArrayEntry {
 #[derive(Debug, Clone)]
 pub struct Header {
     pub version: u32,
-    pub metadata: Value,
+    /// The `metadata` member as JSON text (parsed on demand: see [`Header::metadata`]).
+    pub metadata_text: String,
     pub fingerprint: String,
     pub graph: Graph,
     pub arrays: Vec<ArrayEntry>,
@@ -250,12 +265,53 @@ pub struct Header {
     pub file_len: u64,
     /// BLAKE3 of the header bytes (hex).
     pub header_hash: String,
-    /// The raw JSON of the header (for `inspect`).
-    pub json: Value,
+    /// The whole header as JSON text (decompressed).
+    pub text: String,
 }
 
-/// Read the fixed preamble; returns (header_len, header_hash).
-pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32]), ContainerError> {
+impl Header {
+    /// The metadata object.
+    pub fn metadata(&self) -> Value {
+        serde_json::from_str(&self.metadata_text).unwrap_or(Value::Null)
+    }
+    /// The whole header as a JSON value.
+    pub fn json(&self) -> Value {
+        graphjson::parse_json(self.text.as_bytes()).unwrap_or(Value::Null)
+    }
+    /// The scikit-learn version recorded at save time, without parsing the rest.
+    pub fn saved_sklearn(&self) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct Env {
+            #[serde(rename = "scikit-learn")]
+            sklearn: Option<String>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Meta {
+            environment: Option<Env>,
+        }
+        serde_json::from_str::<Meta>(&self.metadata_text)
+            .ok()
+            .and_then(|m| m.environment)
+            .and_then(|e| e.sklearn)
+    }
+}
+
+/// The header's top level: metadata is kept as raw text, only the array
+/// table and the graph are parsed.
+#[derive(serde::Deserialize)]
+struct HeaderDe<'a> {
+    format: String,
+    version: u32,
+    #[serde(default)]
+    fingerprint: String,
+    #[serde(borrow)]
+    metadata: Option<&'a serde_json::value::RawValue>,
+    arrays: Vec<Value>,
+    graph: Value,
+}
+
+/// Read the fixed preamble; returns (header_len, header_hash, flags).
+pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32], u32), ContainerError> {
     if data.len() < 8 || data[..8] != MAGIC {
         let looks = if data.first() == Some(&0x80) {
             " (it looks like a pickle; open it with skseal.load, which reads pickles safely)"
@@ -288,7 +344,7 @@ pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32]), ContainerError> {
         });
     }
     let flags = u32::from_le_bytes([data[12], data[13], data[14], data[15]]);
-    if flags != 0 {
+    if flags & !FLAG_HEADER_ZSTD != 0 {
         return Err(ContainerError::Header(format!(
             "unknown flags 0x{flags:08x}; written by a newer skseal?"
         )));
@@ -303,13 +359,87 @@ pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32]), ContainerError> {
     }
     let mut h = [0u8; 32];
     h.copy_from_slice(&data[24..56]);
-    Ok((header_len, h))
+    Ok((header_len, h, flags))
+}
+
+thread_local! {
+    static HEADER_DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+    static HEADER_CCTX: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Compress a header with a reused per-thread context (level 3).
+fn deflate_header(json: &[u8]) -> Result<Vec<u8>, ContainerError> {
+    HEADER_CCTX.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_none() {
+            *c = Some(
+                zstd::bulk::Compressor::new(3)
+                    .map_err(|e| ContainerError::Header(format!("compressing the header: {e}")))?,
+            );
+        }
+        match c.as_mut() {
+            Some(c) => c
+                .compress(json)
+                .map_err(|e| ContainerError::Header(format!("compressing the header: {e}"))),
+            None => Err(ContainerError::Header("no compression context".into())),
+        }
+    })
+}
+
+/// Decompress a zstd header, streaming, refusing more than [`MAX_HEADER_JSON`] bytes
+/// (a compression bomb fails fast instead of filling memory).
+fn inflate_header(stored: &[u8]) -> Result<Vec<u8>, ContainerError> {
+    use std::io::Read;
+    // Fast path: the frame declares its size (skseal writes it); decode in one
+    // call with a reused context. Frames without a declared size stream.
+    if let Ok(Some(n)) = zstd::zstd_safe::get_frame_content_size(stored) {
+        if n > MAX_HEADER_JSON {
+            return Err(ContainerError::Header(format!(
+                "header declares {n} bytes, more than the {MAX_HEADER_JSON}-byte limit"
+            )));
+        }
+        return HEADER_DCTX.with(|d| {
+            let mut d = d.borrow_mut();
+            if d.is_none() {
+                *d = Some(zstd::bulk::Decompressor::new().map_err(|e| {
+                    ContainerError::Header(format!("decompressing the header: {e}"))
+                })?);
+            }
+            let Some(d) = d.as_mut() else {
+                return Err(ContainerError::Header("no decompression context".into()));
+            };
+            let mut out = Vec::with_capacity(n as usize);
+            let got = d.decompress_to_buffer(stored, &mut out).map_err(|e| {
+                ContainerError::Header(format!("compressed header is damaged: {e}"))
+            })?;
+            if got as u64 != n {
+                return Err(ContainerError::Header(
+                    "compressed header size mismatch".into(),
+                ));
+            }
+            Ok(out)
+        });
+    }
+    let dec = zstd::stream::read::Decoder::new(stored)
+        .map_err(|e| ContainerError::Header(format!("compressed header: {e}")))?;
+    let mut out = Vec::new();
+    dec.take(MAX_HEADER_JSON + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| ContainerError::Header(format!("compressed header is damaged: {e}")))?;
+    if out.len() as u64 > MAX_HEADER_JSON {
+        return Err(ContainerError::Header(format!(
+            "header decompresses to more than {MAX_HEADER_JSON} bytes"
+        )));
+    }
+    Ok(out)
 }
 
 /// Parse the header from a prefix of the file (at least preamble + header).
 /// `file_len` is the real length of the file, checked against the array table.
 pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerError> {
-    let (header_len, want) = read_preamble(prefix)?;
+    let (header_len, want, flags) = read_preamble(prefix)?;
     let end = PREAMBLE as u64 + header_len;
     if (prefix.len() as u64) < end || file_len < end {
         return Err(ContainerError::Truncated(format!(
@@ -323,20 +453,38 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
             "the header's BLAKE3 digest does not match: the header was modified or damaged".into(),
         ));
     }
-    let json: Value = graphjson::parse_json(hbytes)
-        .map_err(|e| ContainerError::Header(format!("header is not valid JSON: {e}")))?;
-    let m = json
-        .as_object()
-        .ok_or_else(|| ContainerError::Header("header must be a JSON object".into()))?;
-    if m.get("format").and_then(Value::as_str) != Some("skseal") {
+    let inflated;
+    let hbytes = if flags & FLAG_HEADER_ZSTD != 0 {
+        inflated = inflate_header(hbytes)?;
+        &inflated[..]
+    } else {
+        hbytes
+    };
+    let depth = graphjson::text_depth(hbytes);
+    if depth > graphjson::MAX_JSON_DEPTH {
+        return Err(ContainerError::Header(format!(
+            "header JSON nested {depth} levels deep (limit {})",
+            graphjson::MAX_JSON_DEPTH
+        )));
+    }
+    if hbytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ContainerError::Header(
-            "header.format must be \"skseal\"".into(),
+            "the header must be a JSON object".into(),
         ));
     }
-    let arrays_json = m
-        .get("arrays")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ContainerError::Header("missing arrays table".into()))?;
+    let mut de = serde_json::Deserializer::from_slice(hbytes);
+    de.disable_recursion_limit();
+    let hd = <HeaderDe as serde::Deserialize>::deserialize(&mut de)
+        .and_then(|h| de.end().map(|()| h))
+        .map_err(|e| {
+            ContainerError::Header(format!("header is not valid JSON for format v1: {e}"))
+        })?;
+    if hd.format != "skseal" || hd.version != VERSION {
+        return Err(ContainerError::Header(
+            "header.format must be \"skseal\" and header.version must match the preamble".into(),
+        ));
+    }
+    let arrays_json = &hd.arrays;
     if arrays_json.len() > MAX_ARRAYS {
         return Err(ContainerError::Header(format!(
             "{} arrays exceed the limit of {MAX_ARRAYS}",
@@ -352,11 +500,11 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
     // Blobs in order, aligned, no overlap, no holes beyond alignment padding.
     let mut cursor = 0u64;
     for (i, a) in arrays.iter().enumerate() {
-        if a.offset != align(cursor) {
+        if a.offset != blob_offset(cursor, a.length) {
             return Err(ContainerError::Header(format!(
                 "array {i} starts at {} but the layout puts it at {}",
                 a.offset,
-                align(cursor)
+                blob_offset(cursor, a.length)
             )));
         }
         cursor = a
@@ -376,10 +524,7 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
             file_len - expected_len
         )));
     }
-    let graph_json = m
-        .get("graph")
-        .ok_or_else(|| ContainerError::Header("missing graph".into()))?;
-    let mut graph = graphjson::decode(graph_json, arrays.len())
+    let mut graph = graphjson::decode(&hd.graph, arrays.len())
         .map_err(|e| ContainerError::Header(format!("graph: {e}")))?;
     graph.arrays = arrays
         .iter()
@@ -392,22 +537,22 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
             source: ArraySource::Table(i as u32),
         })
         .collect();
-    let metadata = m.get("metadata").cloned().unwrap_or(Value::Null);
-    let fingerprint = m
-        .get("fingerprint")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let metadata_text = hd
+        .metadata
+        .map(|r| r.get().to_string())
+        .unwrap_or_else(|| "null".into());
+    let fingerprint = hd.fingerprint;
+    let text = String::from_utf8_lossy(hbytes).into_owned();
     Ok(Header {
         version: VERSION,
-        metadata,
+        metadata_text,
         fingerprint,
         graph,
         arrays,
         data_start,
         file_len: expected_len,
         header_hash: hex(&want),
-        json,
+        text,
     })
 }
 
@@ -613,7 +758,7 @@ pub fn write<'a, W: Write>(
     let mut cursor = 0u64;
     for (_, _, e) in &prepared {
         let mut e = e.clone();
-        e.offset = align(cursor);
+        e.offset = blob_offset(cursor, e.length);
         cursor = e.offset + e.length;
         entries.push(e);
     }
@@ -635,22 +780,23 @@ pub fn write<'a, W: Write>(
         "arrays": entries.iter().map(ArrayEntry::to_json).collect::<Vec<_>>(),
         "graph": graph_json,
     });
-    let hbytes =
+    let json_text =
         serde_json::to_vec(&header_json).map_err(|e| ContainerError::Header(e.to_string()))?;
-    let depth = graphjson::text_depth(&hbytes);
+    let depth = graphjson::text_depth(&json_text);
     if depth > graphjson::MAX_JSON_DEPTH {
         return Err(ContainerError::Header(format!(
             "the object is nested too deeply to store ({depth} JSON levels, limit {})",
             graphjson::MAX_JSON_DEPTH
         )));
     }
+    let hbytes = deflate_header(&json_text)?;
     let hhash = blake3::hash(&hbytes);
     let hend = PREAMBLE as u64 + hbytes.len() as u64;
     let data_start = align(hend);
     // 4. write
     out.write_all(&MAGIC)?;
     out.write_all(&VERSION.to_le_bytes())?;
-    out.write_all(&0u32.to_le_bytes())?;
+    out.write_all(&FLAG_HEADER_ZSTD.to_le_bytes())?;
     out.write_all(&(hbytes.len() as u64).to_le_bytes())?;
     out.write_all(hhash.as_bytes())?;
     out.write_all(&hbytes)?;
@@ -678,13 +824,13 @@ pub fn write<'a, W: Write>(
         .for_each(|(i, a)| a.source = ArraySource::Table(i as u32));
     Ok(Header {
         version: VERSION,
-        metadata: metadata.clone(),
+        metadata_text: metadata.to_string(),
         fingerprint,
         graph: g,
         arrays: entries,
         data_start,
         file_len,
         header_hash: hhash.to_hex().to_string(),
-        json: header_json,
+        text: String::from_utf8_lossy(&json_text).into_owned(),
     })
 }

@@ -182,7 +182,9 @@ impl Encoder<'_> {
             Node::BigInt(s) => json!({ "int": s }),
             Node::Float(f) => {
                 if f.is_finite() {
-                    json!({ "float": f })
+                    // serde_json writes finite floats with a fraction or an
+                    // exponent ("1.0", "1e-5"), which is how readers tell them from ints.
+                    json!(f)
                 } else if f.is_nan() {
                     json!({ "float": if f.is_sign_negative() { "-nan" } else { "nan" } })
                 } else if *f > 0.0 {
@@ -250,7 +252,8 @@ impl Encoder<'_> {
 pub fn encode(g: &Graph) -> Value {
     let n = g.nodes.len();
     let mut refs = vec![0u32; n];
-    for node in &g.nodes {
+    let live = g.reachable();
+    for (node, _) in g.nodes.iter().zip(&live).filter(|(_, l)| **l) {
         for c in node.children() {
             if let Some(r) = refs.get_mut(c as usize) {
                 *r = r.saturating_add(1);
@@ -357,10 +360,13 @@ impl Decoder {
         let node = match v {
             Value::Null => Node::None,
             Value::Bool(b) => Node::Bool(*b),
-            Value::Number(n) => Node::Int(
-                n.as_i64()
-                    .ok_or_else(|| format!("bare number {n} must be an i64 integer"))?,
-            ),
+            // An integer literal is an int; a literal with a fraction or an
+            // exponent is a float (serde_json keeps the distinction).
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => Node::Int(i),
+                (None, Some(u)) => Node::BigInt(u.to_string()),
+                _ => Node::Float(n.as_f64().ok_or_else(|| format!("bad number {n}"))?),
+            },
             Value::String(s) => Node::Str(s.clone()),
             Value::Array(_) => return Err("bare JSON array is not a node".into()),
             Value::Object(m) => {

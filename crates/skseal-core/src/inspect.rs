@@ -275,7 +275,7 @@ pub fn describe(h: &Header) -> Value {
         "header_size": h.data_start,
         "arrays_nbytes": nbytes,
         "arrays_stored": stored,
-        "metadata": h.metadata,
+        "metadata": h.metadata(),
         "arrays": arrays,
         "globals": globals_json(&h.graph),
         "outline": outline(&h.graph, Some(&h.arrays)),

@@ -285,6 +285,28 @@ impl Graph {
         self.nodes.get(id as usize)
     }
 
+    /// Nodes reachable from the roots (the only ones ever built or stored).
+    pub fn reachable(&self) -> Vec<bool> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack: Vec<NodeId> = [Some(self.root), self.probe]
+            .into_iter()
+            .flatten()
+            .collect();
+        while let Some(id) = stack.pop() {
+            let Some(s) = seen.get_mut(id as usize) else {
+                continue;
+            };
+            if *s {
+                continue;
+            }
+            *s = true;
+            if let Some(n) = self.node(id) {
+                stack.extend(n.children());
+            }
+        }
+        seen
+    }
+
     /// Every global name the graph mentions, with the role it is used in.
     pub fn globals(&self) -> Vec<(GlobalName, Use)> {
         let mut out = Vec::new();

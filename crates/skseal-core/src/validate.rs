@@ -4,7 +4,7 @@
 //! time. Every check here runs before any Python object is built.
 
 use crate::error::ValidationError;
-use crate::ir::{Dtype, Graph, Node, NodeId};
+use crate::ir::{Dtype, GlobalName, Graph, Node, NodeId};
 
 /// Gives the decoded bytes of array `i` of the graph's array table.
 pub type ArrayBytes<'a> = dyn Fn(u32) -> Option<&'a [u8]> + 'a;
@@ -324,6 +324,66 @@ impl<'a, 'g> V<'a, 'g> {
                 ));
             }
         }
+        // sample_weight (field 12) must be None or one weight per sample.
+        if let Some(&sw) = st.get(12) {
+            if !matches!(self.g.node(sw), Some(Node::None)) {
+                let w = self.array(sw, ctx, "sample_weight")?;
+                if w.shape != [n as u64] {
+                    return Err(self.err(
+                        ctx,
+                        format!("sample_weight has shape {:?}, expected ({n},)", w.shape),
+                    ));
+                }
+            }
+        }
+        // The distance metric's weights/matrix must match the data dimension.
+        if let Some(&m) = st.get(11) {
+            self.metric(m, d, ctx)?;
+        }
+        Ok(())
+    }
+
+    fn metric(&self, m: NodeId, d: u64, ctx: &str) -> Result<(), ValidationError> {
+        let Some(mn) = self.g.node(m) else {
+            return Ok(());
+        };
+        let Some(class) = effective_class(self.g, mn) else {
+            return Err(self.err(ctx, "dist_metric must be a DistanceMetric object"));
+        };
+        let Some(st) = state_of(mn) else {
+            return Ok(());
+        };
+        let fields = match self.g.node(st) {
+            Some(Node::Tuple(v)) if v.len() >= 3 => v.clone(),
+            _ => return Err(self.err(ctx, "dist_metric state must be (p, vec, mat, ...)")),
+        };
+        let vec = self.array(fields[1], ctx, "dist_metric vec")?;
+        let mat = self.array(fields[2], ctx, "dist_metric mat")?;
+        let name = class.name.as_str();
+        let uses_vec = name.starts_with("Minkowski")
+            || name.starts_with("WMinkowski")
+            || name.starts_with("SEuclidean");
+        if uses_vec {
+            let ok = vec.count() == d || (name.starts_with("Minkowski") && vec.count() == 0);
+            if !ok {
+                return Err(self.err(
+                    ctx,
+                    format!(
+                        "{name} has {} weights for {d}-dimensional data",
+                        vec.count()
+                    ),
+                ));
+            }
+        }
+        if name.starts_with("Mahalanobis") && mat.shape != [d, d] {
+            return Err(self.err(
+                ctx,
+                format!(
+                    "{name} matrix has shape {:?}, expected ({d}, {d})",
+                    mat.shape
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -520,56 +580,252 @@ fn collect_objects(g: &Graph, from: NodeId, class_name: &str, out: &mut Vec<Node
 }
 
 /// Validate every index-bearing structure in the graph.
+/// Longest chain of nested containers/objects from the roots (back edges of
+/// cycles are not followed). Computed without recursion.
+pub fn graph_depth(g: &Graph) -> usize {
+    // 0 = unvisited, 1 = on the current path, 2 = done
+    let mut state = vec![0u8; g.nodes.len()];
+    let mut depth = vec![0usize; g.nodes.len()];
+    let mut best = 0usize;
+    for root in [Some(g.root), g.probe].into_iter().flatten() {
+        let mut stack: Vec<(NodeId, usize)> = vec![(root, 0)];
+        while let Some(&mut (id, ref mut next)) = stack.last_mut() {
+            let i = id as usize;
+            if i >= g.nodes.len() {
+                stack.pop();
+                continue;
+            }
+            if *next == 0 {
+                state[i] = 1;
+            }
+            let children = g.nodes[i].children();
+            if let Some(&c) = children.get(*next) {
+                *next += 1;
+                let ci = c as usize;
+                if ci < g.nodes.len() && state[ci] == 0 {
+                    stack.push((c, 0));
+                }
+                continue;
+            }
+            let d = 1 + children
+                .iter()
+                .filter(|&&c| (c as usize) < g.nodes.len() && state[c as usize] == 2)
+                .map(|&c| depth[c as usize])
+                .max()
+                .unwrap_or(0);
+            depth[i] = d;
+            state[i] = 2;
+            best = best.max(d);
+            stack.pop();
+        }
+    }
+    best
+}
+
+/// Deepest object graph accepted (the builder recurses this deep).
+pub const MAX_GRAPH_DEPTH: usize = 150;
+
+/// Refuse graphs nested deeper than [`MAX_GRAPH_DEPTH`] (a resource limit:
+/// building them would exhaust the stack).
+pub fn check_depth(g: &Graph) -> Result<(), String> {
+    let depth = graph_depth(g);
+    if depth > MAX_GRAPH_DEPTH {
+        return Err(format!(
+            "the object graph is nested {depth} levels deep (limit {MAX_GRAPH_DEPTH})"
+        ));
+    }
+    Ok(())
+}
+
+/// The class an Object or Call node builds, when it is a class at all.
+fn effective_class<'g>(g: &'g Graph, n: &'g Node) -> Option<&'g GlobalName> {
+    match n {
+        Node::Object { class, .. } => Some(class),
+        Node::Call { func, args, .. } if func.name == "newObj" => {
+            match args.first().and_then(|&a| g.node(a)) {
+                Some(Node::Global(c)) => Some(c),
+                _ => None,
+            }
+        }
+        Node::Call { func, .. } => Some(func),
+        _ => None,
+    }
+}
+
+fn state_of(n: &Node) -> Option<NodeId> {
+    match n {
+        Node::Object { state, .. } | Node::Call { state, .. } => *state,
+        _ => None,
+    }
+}
+
+fn is_binary_tree(c: &GlobalName) -> bool {
+    (c.module == "sklearn.neighbors._kd_tree" && c.name.starts_with("KDTree"))
+        || (c.module == "sklearn.neighbors._ball_tree" && c.name.starts_with("BallTree"))
+}
+
+/// Ensembles whose predict passes already-validated X to their trees with
+/// `check_input=False`: their trees must match the ensemble's input width.
+fn trusts_tree_width(c: &GlobalName) -> bool {
+    matches!(
+        c.module.as_str(),
+        "sklearn.ensemble._forest"
+            | "sklearn.ensemble._gb"
+            | "sklearn.ensemble._iforest"
+            | "sklearn.ensemble._bagging"
+    )
+}
+
+/// Items of a list, tuple or object array (one level).
+fn items_of(g: &Graph, id: NodeId) -> Vec<NodeId> {
+    match g.node(id) {
+        Some(Node::List(v) | Node::Tuple(v)) => v.clone(),
+        Some(Node::ObjectArray { items, .. }) => items.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// Validate every index-bearing structure in the graph.
 pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationError> {
     let v = V { g, bytes };
-    // HistGradientBoosting: predictors checked against their estimator's n_features_in_.
-    let mut checked = std::collections::HashSet::new();
+    let live = g.reachable();
+    let mut owned_trees = std::collections::HashSet::new();
+    let mut checked_predictors = std::collections::HashSet::new();
     for (id, n) in g.nodes.iter().enumerate() {
+        if !live[id] {
+            continue;
+        }
         let id = id as NodeId;
-        match n {
-            Node::Call { func, args, state } if func.is("sklearn.tree._tree", "Tree") => {
-                v.tree(id, args, *state)?
+        let Some(class) = effective_class(g, n) else {
+            continue;
+        };
+        let state = state_of(n);
+        if let Node::Call { func, args, state } = n {
+            if func.is("sklearn.tree._tree", "Tree") {
+                v.tree(id, args, *state)?;
+                continue;
             }
-            Node::Call { func, state, .. }
-                if func.name == "newObj" && func.module.starts_with("sklearn.neighbors.") =>
-            {
-                v.binary_tree(id, *state)?
+            if func.is("numpy.ma.core", "_mareconstruct") {
+                v.masked(id, *state)?;
+                continue;
             }
-            Node::Object { class, state, .. }
-                if class
-                    .module
-                    .starts_with("sklearn.ensemble._hist_gradient_boosting.gradient_boosting") =>
-            {
-                let Some(st) = state else { continue };
-                let nf = g.dict_get(*st, "n_features_in_").and_then(|x| g.as_int(x));
-                if let Some(p) = g.dict_get(*st, "_predictors") {
-                    let mut preds = Vec::new();
-                    collect_objects(g, p, "TreePredictor", &mut preds);
-                    for pid in preds {
-                        if let Some(Node::Object { state, .. }) = g.node(pid) {
-                            v.hgb_predictor(pid, *state, nf)?;
-                            checked.insert(pid);
+        }
+        if is_binary_tree(class) {
+            v.binary_tree(id, state)?;
+        } else if class.module.starts_with("scipy.sparse.") {
+            v.sparse(id, &class.name, state)?;
+        }
+        let Some(st) = state else { continue };
+        // A fitted tree estimator: its Tree must match its input width.
+        if let Some(t) = g.dict_get(st, "tree_") {
+            if let Some(Node::Call { func, args, .. }) = g.node(t) {
+                if func.is("sklearn.tree._tree", "Tree") {
+                    let ctx = format!("{} (node {id})", class.dotted());
+                    let nf = g.dict_get(st, "n_features_in_").and_then(|x| g.as_int(x));
+                    let tree_nf = args.first().and_then(|&a| g.as_int(a));
+                    match (nf, tree_nf) {
+                        (Some(a), Some(b)) if a == b => {}
+                        _ => {
+                            return Err(ValidationError::new(
+                                ctx,
+                                format!("n_features_in_ {nf:?} does not match its tree's n_features {tree_nf:?}"),
+                            ))
                         }
+                    }
+                    owned_trees.insert(t);
+                }
+            }
+        }
+        // Ensembles that skip input checks on their trees.
+        if trusts_tree_width(class) {
+            if let Some(ests) = g.dict_get(st, "estimators_") {
+                let ctx = format!("{} (node {id})", class.dotted());
+                let nf = g.dict_get(st, "n_features_in_").and_then(|x| g.as_int(x));
+                let feats = g
+                    .dict_get(st, "estimators_features_")
+                    .map(|f| items_of(g, f));
+                let mut members = items_of(g, ests);
+                // GradientBoosting holds a 2-D object array; forests a list.
+                if members
+                    .iter()
+                    .any(|&m| matches!(g.node(m), Some(Node::List(_) | Node::ObjectArray { .. })))
+                {
+                    members = members.iter().flat_map(|&m| items_of(g, m)).collect();
+                }
+                for (k, m) in members.iter().enumerate() {
+                    let Some(mn) = g.node(*m) else { continue };
+                    let Some(mst) = state_of(mn) else { continue };
+                    if g.dict_get(mst, "tree_").is_none() {
+                        continue;
+                    }
+                    let expected = match &feats {
+                        Some(f) => match f.get(k).and_then(|&a| g.node(a)) {
+                            Some(Node::Array(i)) => g
+                                .arrays
+                                .get(*i as usize)
+                                .and_then(|s| s.count())
+                                .map(|c| c as i64),
+                            _ => None,
+                        },
+                        None => nf,
+                    };
+                    let got = g.dict_get(mst, "n_features_in_").and_then(|x| g.as_int(x));
+                    if expected.is_none() || expected != got {
+                        return Err(ValidationError::new(
+                            ctx,
+                            format!("estimator {k} expects {got:?} features but the ensemble passes it {expected:?}"),
+                        ));
                     }
                 }
             }
-            Node::Call { func, state, .. } if func.is("numpy.ma.core", "_mareconstruct") => {
-                v.masked(id, *state)?
+        }
+        // HistGradientBoosting: predictors checked against n_features_in_.
+        if class
+            .module
+            .starts_with("sklearn.ensemble._hist_gradient_boosting.gradient_boosting")
+        {
+            if let Some(p) = g.dict_get(st, "_predictors") {
+                let nf = g.dict_get(st, "n_features_in_").and_then(|x| g.as_int(x));
+                if nf.is_none() {
+                    return Err(ValidationError::new(
+                        format!("{} (node {id})", class.dotted()),
+                        "fitted TreePredictor objects without n_features_in_ (their feature indices could not be bounded)",
+                    ));
+                }
+                let mut preds = Vec::new();
+                collect_objects(g, p, "TreePredictor", &mut preds);
+                for pid in preds {
+                    if let Some(pn) = g.node(pid) {
+                        v.hgb_predictor(pid, state_of(pn), nf)?;
+                        checked_predictors.insert(pid);
+                    }
+                }
             }
-            Node::Object { class, state, .. } if class.module.starts_with("scipy.sparse.") => {
-                v.sparse(id, &class.name, *state)?
-            }
-            _ => {}
         }
     }
     for (id, n) in g.nodes.iter().enumerate() {
-        if let Node::Object { class, state, .. } = n {
-            if class.is(
+        if !live[id] {
+            continue;
+        }
+        match n {
+            Node::Call { func, .. }
+                if func.is("sklearn.tree._tree", "Tree")
+                    && !owned_trees.contains(&(id as NodeId)) =>
+            {
+                return Err(ValidationError::new(
+                    format!("sklearn.tree._tree.Tree (node {id})"),
+                    "a Tree must belong to a fitted tree estimator (its tree_ attribute) with a matching n_features_in_",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(c) = effective_class(g, n) {
+            if c.is(
                 "sklearn.ensemble._hist_gradient_boosting.predictor",
                 "TreePredictor",
-            ) && !checked.contains(&(id as NodeId))
+            ) && !checked_predictors.contains(&(id as NodeId))
             {
-                v.hgb_predictor(id as NodeId, *state, None)?;
+                v.hgb_predictor(id as NodeId, state_of(n), None)?;
             }
         }
     }

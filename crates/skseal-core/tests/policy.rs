@@ -93,12 +93,13 @@ fn gadgets_are_dangerous_and_cannot_be_trusted() {
 }
 
 #[test]
-fn class_role_is_not_a_constructor_with_object_args() {
-    // LogisticRegression(<some object>) is refused; primitive args are fine.
+fn only_cython_loss_classes_may_be_called_with_primitive_args() {
+    // LogisticRegression(1.0) and LogisticRegression(<object>) are refused: a
+    // class is instantiated with __new__ + state, not called.
     let lr = GlobalName::new("sklearn.linear_model._logistic", "LogisticRegression");
     let g = graph(
         vec![
-            obj("sklearn.preprocessing._data", "StandardScaler"),
+            Node::Float(1.0),
             Node::Call {
                 func: lr.clone(),
                 args: vec![0],
@@ -107,10 +108,15 @@ fn class_role_is_not_a_constructor_with_object_args() {
         ],
         1,
     );
-    assert!(Policy::default().check(&g).is_err());
+    let e = Policy::default().check(&g).expect_err("not a constructor");
+    assert!(
+        e.details[0].contains("not as a constructor"),
+        "{:?}",
+        e.details
+    );
     let g = graph(
         vec![
-            Node::Float(1.0),
+            obj("sklearn.preprocessing._data", "StandardScaler"),
             Node::Call {
                 func: lr,
                 args: vec![0],
@@ -119,7 +125,35 @@ fn class_role_is_not_a_constructor_with_object_args() {
         ],
         1,
     );
-    Policy::default().check(&g).expect("primitive args");
+    assert!(Policy::default().check(&g).is_err());
+    // Cython loss classes pickle as cls(1.5): allowed with primitive args only.
+    let tw = GlobalName::new("sklearn._loss._loss", "CyHalfTweedieLoss");
+    let g = graph(
+        vec![
+            Node::Float(1.5),
+            Node::Call {
+                func: tw.clone(),
+                args: vec![0],
+                state: None,
+            },
+        ],
+        1,
+    );
+    Policy::default()
+        .check(&g)
+        .expect("loss class with a float");
+    let g = graph(
+        vec![
+            obj("sklearn.preprocessing._data", "StandardScaler"),
+            Node::Call {
+                func: tw,
+                args: vec![0],
+                state: None,
+            },
+        ],
+        1,
+    );
+    assert!(Policy::default().check(&g).is_err());
 }
 
 #[test]

@@ -26,7 +26,12 @@ struct Np {
 }
 
 static NP: PyOnceLock<Np> = PyOnceLock::new();
-static RESOLVED: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+type Cache<K> = std::sync::Mutex<HashMap<String, K>>;
+/// module -> qualname -> resolved object (only names the policy accepted get here).
+static RESOLVED: PyOnceLock<Cache<HashMap<String, Py<PyAny>>>> = PyOnceLock::new();
+/// dtype description -> numpy dtype object.
+static DTYPES: PyOnceLock<Cache<Py<PyAny>>> = PyOnceLock::new();
 
 fn np(py: Python<'_>) -> PyResult<&Np> {
     NP.get_or_try_init(py, || {
@@ -42,12 +47,14 @@ fn np(py: Python<'_>) -> PyResult<&Np> {
 
 /// Import `module` and walk `qualname`. Called only for names the policy accepted.
 fn resolve<'py>(py: Python<'py>, g: &GlobalName) -> PyResult<Bound<'py, PyAny>> {
-    let cache = RESOLVED
-        .get_or_init(py, || PyDict::new(py).unbind())
-        .bind(py);
-    let key = g.colon();
-    if let Some(v) = cache.get_item(&key)? {
-        return Ok(v);
+    let cache = RESOLVED.get_or_init(py, || std::sync::Mutex::new(HashMap::new()));
+    if let Ok(c) = cache.lock() {
+        if let Some(v) = c
+            .get(g.module.as_str())
+            .and_then(|m| m.get(g.name.as_str()))
+        {
+            return Ok(v.bind(py).clone());
+        }
     }
     let module = match py.import(g.module.as_str()) {
         Ok(m) => m,
@@ -81,11 +88,37 @@ fn resolve<'py>(py: Python<'py>, g: &GlobalName) -> PyResult<Bound<'py, PyAny>> 
             )
         })?;
     }
-    cache.set_item(&key, &obj)?;
+    if let Ok(mut c) = cache.lock() {
+        c.entry(g.module.clone())
+            .or_default()
+            .insert(g.name.clone(), obj.clone().unbind());
+    }
     Ok(obj)
 }
 
 fn dtype_obj<'py>(py: Python<'py>, d: &Dtype) -> PyResult<Bound<'py, PyAny>> {
+    let cache = DTYPES.get_or_init(py, || std::sync::Mutex::new(HashMap::new()));
+    let key_owned;
+    let key: &str = match d {
+        Dtype::Simple(s) => s,
+        Dtype::Struct { .. } => {
+            key_owned = format!("{d:?}");
+            &key_owned
+        }
+    };
+    if let Ok(c) = cache.lock() {
+        if let Some(v) = c.get(key) {
+            return Ok(v.bind(py).clone());
+        }
+    }
+    let v = make_dtype(py, d)?;
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key.to_string(), v.clone().unbind());
+    }
+    Ok(v)
+}
+
+fn make_dtype<'py>(py: Python<'py>, d: &Dtype) -> PyResult<Bound<'py, PyAny>> {
     let np = np(py)?;
     match d {
         Dtype::Simple(s) => np.dtype.bind(py).call1((s.as_str(),)),
@@ -121,9 +154,11 @@ impl BuiltArray<'_> {
         if self.len == 0 {
             return &[];
         }
-        // SAFETY: `ptr`/`len` describe the data buffer of `self.array`, a
-        // contiguous numpy array we created and hold a reference to; nothing
-        // resizes it while the graph is being validated and built.
+        // SAFETY: `ptr`/`len` describe either the data buffer of `self.array`
+        // (a contiguous numpy array we created and hold) or the region of the
+        // caller's buffer that `self.array` views (kept exported by the
+        // `PyBuffer` held for the whole load). Neither is resized or freed
+        // while the graph is validated and built.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 }
@@ -136,7 +171,14 @@ fn shaped<'py>(
     let shape = PyTuple::new(py, &spec.shape)?;
     let kw = PyDict::new(py);
     kw.set_item("order", spec.order.as_str())?;
-    let arr = flat.call_method("reshape", (shape,), Some(&kw))?;
+    let arr = if spec.order == Order::C {
+        if spec.shape.len() == 1 && spec.axes.is_none() {
+            return Ok(flat);
+        }
+        flat.call_method1("reshape", (shape,))?
+    } else {
+        flat.call_method("reshape", (shape,), Some(&kw))?
+    };
     match &spec.axes {
         Some(ax) => arr.call_method1("transpose", (PyTuple::new(py, ax)?,)),
         None => Ok(arr),
@@ -175,33 +217,34 @@ pub fn container_arrays<'py>(
         .enumerate()
     {
         let dt = dtype_obj(py, &entry.dtype)?;
-        let flat_u8 = match c.raw_offset(i) {
-            Some(off) if zero_copy && entry.nbytes > 0 => {
-                if verify {
-                    c.verify_raw(i).map_err(|e| to_pyerr(py, e.into()))?;
-                }
-                let kw = PyDict::new(py);
-                kw.set_item("dtype", np.uint8.bind(py))?;
-                kw.set_item("count", entry.nbytes)?;
-                kw.set_item("offset", off)?;
-                np.frombuffer.bind(py).call((data,), Some(&kw))?
+        if let Some(off) = c.raw_offset(i).filter(|_| zero_copy && entry.nbytes > 0) {
+            if verify {
+                c.verify_raw(i).map_err(|e| to_pyerr(py, e.into()))?;
             }
-            _ => {
-                let arr = empty_bytes(py, entry.nbytes)?;
-                let (ptr, len) = data_ptr(&arr)?;
-                if len > 0 {
-                    // SAFETY: `arr` is a fresh, contiguous, writable uint8 array of
-                    // exactly `len` bytes that no one else references yet.
-                    let dst = unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) };
-                    py.detach(|| c.decode_into(i, dst))
-                        .map_err(|e| to_pyerr(py, e.into()))?;
-                }
-                arr
-            }
-        };
+            let item = entry.dtype.itemsize().unwrap_or(1).max(1);
+            let count = entry.nbytes / item;
+            // A view of the caller's buffer: nothing is copied.
+            let typed = np.frombuffer.bind(py).call1((data, dt, count, off))?;
+            let stored = c.stored(i).map_err(|e| to_pyerr(py, e.into()))?;
+            out.push(BuiltArray {
+                array: shaped(py, typed, spec)?,
+                ptr: stored.as_ptr(),
+                len: stored.len(),
+            });
+            continue;
+        }
+        // Compressed (or copied) arrays: decoded straight into numpy-owned memory.
+        let flat_u8 = empty_bytes(py, entry.nbytes)?;
+        let (ptr, len) = data_ptr(&flat_u8)?;
+        if len > 0 {
+            // SAFETY: `flat_u8` is a fresh, contiguous, writable uint8 array of
+            // exactly `len` bytes that nothing else references yet.
+            let dst = unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) };
+            py.detach(|| c.decode_into(i, dst))
+                .map_err(|e| to_pyerr(py, e.into()))?;
+        }
         let typed = flat_u8.call_method1("view", (dt,))?;
         let arr = shaped(py, typed, spec)?;
-        let (ptr, len) = data_ptr(&flat_u8)?;
         out.push(BuiltArray {
             array: arr,
             ptr,
@@ -247,10 +290,12 @@ struct Builder<'py, 'a> {
     arrays: &'a [BuiltArray<'py>],
     memo: Vec<Option<Bound<'py, PyAny>>>,
     in_progress: Vec<bool>,
+    /// (tuple node, container, key): slots to fill once a recursive tuple exists.
+    fixups: Vec<(NodeId, Bound<'py, PyAny>, Bound<'py, PyAny>)>,
     dtypes: HashMap<String, Bound<'py, PyAny>>,
 }
 
-const MAX_DEPTH: usize = 900;
+const MAX_DEPTH: usize = 200;
 
 impl<'py> Builder<'py, '_> {
     fn err(&self, msg: String) -> PyErr {
@@ -267,6 +312,11 @@ impl<'py> Builder<'py, '_> {
             return Ok(v);
         }
         dtype_obj(self.py, d)
+    }
+
+    fn is_pending_tuple(&self, id: NodeId) -> bool {
+        self.in_progress.get(id as usize).copied().unwrap_or(false)
+            && matches!(self.g.node(id), Some(Node::Tuple(_)))
     }
 
     fn list(&mut self, ids: &[NodeId], depth: usize) -> PyResult<Vec<Bound<'py, PyAny>>> {
@@ -351,7 +401,18 @@ impl<'py> Builder<'py, '_> {
             Node::List(items) => {
                 let l = PyList::empty(py);
                 self.memo[i] = Some(l.clone().into_any());
-                for &c in items {
+                for (k, &c) in items.iter().enumerate() {
+                    if self.is_pending_tuple(c) {
+                        // A tuple that contains this list (a recursive tuple, as
+                        // pickle allows): filled in once the tuple exists.
+                        l.append(py.None())?;
+                        self.fixups.push((
+                            c,
+                            l.clone().into_any(),
+                            k.into_pyobject(py)?.into_any(),
+                        ));
+                        continue;
+                    }
                     l.append(self.build(c, depth + 1)?)?;
                 }
                 l.into_any()
@@ -361,6 +422,11 @@ impl<'py> Builder<'py, '_> {
                 self.memo[i] = Some(d.clone().into_any());
                 for &(k, v) in kv {
                     let kk = self.build(k, depth + 1)?;
+                    if self.is_pending_tuple(v) {
+                        d.set_item(&kk, py.None())?;
+                        self.fixups.push((v, d.clone().into_any(), kk));
+                        continue;
+                    }
                     let vv = self.build(v, depth + 1)?;
                     d.set_item(kk, vv)?;
                 }
@@ -368,7 +434,16 @@ impl<'py> Builder<'py, '_> {
             }
             Node::Tuple(items) => {
                 let v = self.list(items, depth)?;
-                PyTuple::new(py, v)?.into_any()
+                let t = PyTuple::new(py, v)?.into_any();
+                // Slots that had to wait for this tuple.
+                let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.fixups)
+                    .into_iter()
+                    .partition(|(id, _, _)| *id as usize == i);
+                self.fixups = waiting;
+                for (_, container, key) in ready {
+                    container.set_item(key, &t)?;
+                }
+                t
             }
             Node::Set(items) => {
                 let v = self.list(items, depth)?;
@@ -454,6 +529,7 @@ pub fn build_graph<'py>(
     g: &Graph,
     arrays: &[BuiltArray<'py>],
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    validate::check_depth(g).map_err(|e| raise(py, "FormatError", &e))?;
     let bytes = |i: u32| arrays.get(i as usize).map(|a| a.bytes());
     validate::validate(g, &bytes).map_err(|e| to_pyerr(py, e.into()))?;
     let n = g.nodes.len();
@@ -463,6 +539,7 @@ pub fn build_graph<'py>(
         arrays,
         memo: vec![None; n],
         in_progress: vec![false; n],
+        fixups: Vec::new(),
         dtypes: HashMap::new(),
     };
     let root = b.build(g.root, 0)?;

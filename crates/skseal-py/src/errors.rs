@@ -42,24 +42,39 @@ pub fn to_pyerr(py: Python<'_>, e: CoreError) -> PyErr {
 /// name and the `trusted=` argument that would accept them.
 pub fn untrusted_error(py: Python<'_>, e: &UntrustedError, saving: bool) -> PyErr {
     let names = e.names.join(", ");
-    let quoted: Vec<String> = e.names.iter().map(|n| format!("{n:?}")).collect();
+    // Known gadgets can never be trusted: do not suggest it.
+    let quoted: Vec<String> = e
+        .names
+        .iter()
+        .zip(&e.details)
+        .filter(|(_, d)| !d.contains("never allowed"))
+        .map(|(n, _)| format!("{n:?}"))
+        .collect();
+    let hint = |verb: &str| {
+        if quoted.is_empty() {
+            "These names are known code-execution gadgets; no trust setting loads them".to_string()
+        } else {
+            format!(
+                "If you trust the source, pass trusted=[{}] to {verb}",
+                quoted.join(", ")
+            )
+        }
+    };
     let details = e.details.join("; ");
     let (cls, msg) = if saving {
         (
             "UnsupportedObjectError",
             format!(
-                "cannot save this object safely: it contains types that skseal does not load by default: {names} ({details}). \
-                 If these are your own classes, pass trusted=[{}] to dump and to load",
-                quoted.join(", ")
+                "cannot save this object safely: it contains names that skseal does not load by default: {names} ({details}). {}",
+                hint("dump and to load")
             ),
         )
     } else {
         (
             "UntrustedTypeError",
             format!(
-                "the file refers to types that are not trusted: {names} ({details}). \
-                 Nothing was imported or run. If you trust the file's source, load it with trusted=[{}]",
-                quoted.join(", ")
+                "the file refers to names that are not trusted: {names} ({details}). Nothing was imported or run. {}",
+                hint("load")
             ),
         )
     };

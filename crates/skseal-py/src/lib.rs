@@ -240,7 +240,7 @@ fn save<'py>(
 }
 
 /// Load a `.skseal` file held in a buffer (bytes, bytearray or mmap).
-/// Returns (obj, probe, header_json, saved_sklearn_version_if_different).
+/// Returns (obj, probe, None, saved_sklearn_version_if_different).
 #[pyfunction]
 #[pyo3(signature = (data, trusted, verify_digests, zero_copy, installed_sklearn, on_mismatch))]
 fn load<'py>(
@@ -254,13 +254,7 @@ fn load<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let bytes = Bytes::get(data)?;
     let c = Container::parse(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
-    let saved = c
-        .header
-        .metadata
-        .get("environment")
-        .and_then(|e| e.get("scikit-learn"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let saved = c.header.saved_sklearn();
     let mismatch = match (&saved, &installed_sklearn) {
         (Some(s), Some(i)) if s != i => Some(s.clone()),
         _ => None,
@@ -283,15 +277,17 @@ fn load<'py>(
     if let Err(e) = policy.check(&c.header.graph) {
         return Err(errors::untrusted_error(py, &e, false));
     }
+    if verify_digests {
+        c.verify_padding().map_err(|e| to_pyerr(py, e.into()))?;
+    }
     let arrays = build::container_arrays(py, data, &c, verify_digests, zero_copy)?;
     let (obj, probe) = build::build_graph(py, &c.header.graph, &arrays)?;
-    let header = serde_json::to_string(&c.header.json).unwrap_or_default();
     PyTuple::new(
         py,
         [
             obj,
             probe,
-            header.into_pyobject(py)?.into_any(),
+            py.None().into_bound(py),
             mismatch.into_pyobject(py)?.into_any(),
         ],
     )
@@ -356,14 +352,15 @@ fn read_header(py: Python<'_>, prefix: &Bound<'_, PyAny>, file_len: u64) -> PyRe
     let bytes = Bytes::get(prefix)?;
     let h =
         container::read_header(bytes.as_slice(), file_len).map_err(|e| to_pyerr(py, e.into()))?;
-    Ok(serde_json::to_string(&h.json).unwrap_or_default())
+    Ok(h.text)
 }
 
 /// Header length from the preamble (to know how much to read for `read_header`).
 #[pyfunction]
 fn header_len(py: Python<'_>, prefix: &Bound<'_, PyAny>) -> PyResult<u64> {
     let bytes = Bytes::get(prefix)?;
-    let (n, _) = container::read_preamble(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
+    let (n, _, _) =
+        container::read_preamble(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
     Ok(n)
 }
 

@@ -191,6 +191,10 @@ const DANGEROUS_NAMES: &[(&str, &str)] = &[
     ("numpy.lib.npyio", "load"),
 ];
 
+/// Modules whose (Cython) classes pickle as `cls(*primitive_args)`: only their
+/// classes may be called, and only with None/bool/int/float/str arguments.
+const CALLABLE_CLASS_MODULES: &[&str] = &["sklearn._loss._loss", "sklearn.linear_model._sgd_fast"];
+
 /// Names the VM lowers to IR nodes (arrays, dtypes, scalars, sets, bytes):
 /// they are consumed by the VM and never called.
 const LOWERED: &[(&str, &str)] = &[
@@ -210,24 +214,7 @@ const LOWERED: &[(&str, &str)] = &[
 
 /// Nodes reachable from the graph's roots (the only ones ever built).
 pub fn reachable(graph: &Graph) -> Vec<bool> {
-    let mut seen = vec![false; graph.nodes.len()];
-    let mut stack: Vec<crate::ir::NodeId> = [Some(graph.root), graph.probe]
-        .into_iter()
-        .flatten()
-        .collect();
-    while let Some(id) = stack.pop() {
-        let Some(s) = seen.get_mut(id as usize) else {
-            continue;
-        };
-        if *s {
-            continue;
-        }
-        *s = true;
-        if let Some(n) = graph.node(id) {
-            stack.extend(n.children());
-        }
-    }
-    seen
+    graph.reachable()
 }
 
 /// Is this name a known gadget (never trusted)?
@@ -323,6 +310,7 @@ impl Policy {
                 let has_schema = roles.iter().any(|r| matches!(r, Role::Constructor(_)));
                 if !any
                     && !has_schema
+                    && CALLABLE_CLASS_MODULES.contains(&g.module.as_str())
                     && roles
                         .iter()
                         .any(|r| matches!(r, Role::Class | Role::DictClass))

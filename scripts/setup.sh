@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Idempotent setup: a virtualenv in .venv with the pinned test dependencies,
+# the skseal extension built into it (maturin develop), and the CLI binary.
+# Safe to run repeatedly; re-installs only when requirements change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.skseal-reqs
+want=$(cat requirements/test.txt | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "==> installing pinned Python dependencies (requirements/test.txt)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/test.txt
+  echo "$want" > "$stamp"
+fi
+echo "==> building the skseal extension (maturin develop)"
+.venv/bin/maturin develop --quiet ${SKSEAL_RELEASE:+--release} 2>&1 | grep -v "^$" | tail -n 2
+echo "==> building the skseal CLI"
+cargo build --quiet -p skseal-cli ${SKSEAL_RELEASE:+--release}
