@@ -202,6 +202,8 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mod
         try:
             return _native.load_pickle(data, trusted)
         except FormatError as e:
+            if head[:1] == b"\x80":  # a pickle (protocol 2+): say why it was refused
+                raise FormatError(f"pickle refused, nothing was run: {e}") from None
             raise FormatError(
                 "not a skseal file (it does not start with the skseal magic number), "
                 f"and not a readable pickle either: {e}"

@@ -115,65 +115,36 @@ impl ArrayEntry {
         Value::Object(m)
     }
 
-    fn from_json(i: usize, v: &Value) -> Result<Self, ContainerError> {
+    fn from_de(i: usize, a: &ArrayDe) -> Result<Self, ContainerError> {
         let err = |why: &str| ContainerError::Header(format!("array {i}: {why}"));
-        let m = v
-            .as_object()
-            .ok_or_else(|| err("entry must be an object"))?;
-        let u = |k: &str| {
-            m.get(k)
-                .and_then(Value::as_u64)
-                .ok_or_else(|| err(&format!("{k} must be an unsigned integer")))
-        };
-        let dtype = dtype_from_json(m.get("dtype").ok_or_else(|| err("missing dtype"))?, 0)
-            .map_err(|e| err(&e))?;
+        let dtype = dtype_from_json(&a.dtype, 0).map_err(|e| err(&e))?;
         if dtype.has_object() {
             return Err(err("object dtype cannot be stored as raw bytes"));
         }
-        let shape: Vec<u64> = m
-            .get("shape")
-            .and_then(Value::as_array)
-            .ok_or_else(|| err("missing shape"))?
-            .iter()
-            .map(|x| {
-                x.as_u64()
-                    .ok_or_else(|| err("shape must hold unsigned integers"))
-            })
-            .collect::<Result<_, _>>()?;
+        let shape = a.shape.clone();
         if shape.len() > 64 {
             return Err(err("more than 64 dimensions"));
         }
-        let order = match m.get("order").and_then(Value::as_str) {
-            Some("C") => Order::C,
-            Some("F") => Order::F,
+        let order = match a.order.as_str() {
+            "C" => Order::C,
+            "F" => Order::F,
             _ => return Err(err("order must be \"C\" or \"F\"")),
         };
-        let axes = match m.get("axes") {
+        let axes = match &a.axes {
             None => None,
-            Some(v) => {
-                let ax: Vec<u64> = v
-                    .as_array()
-                    .ok_or_else(|| err("axes must be an array"))?
-                    .iter()
-                    .map(|x| {
-                        x.as_u64()
-                            .ok_or_else(|| err("axes must hold unsigned integers"))
-                    })
-                    .collect::<Result<_, _>>()?;
+            Some(ax) => {
                 let mut sorted = ax.clone();
                 sorted.sort_unstable();
                 if sorted != (0..shape.len() as u64).collect::<Vec<_>>() {
                     return Err(err("axes must be a permutation of the dimensions"));
                 }
-                Some(ax)
+                Some(ax.clone())
             }
         };
-        let offset = u("offset")?;
-        let length = u("length")?;
-        let nbytes = u("nbytes")?;
+        let (offset, length, nbytes) = (a.offset, a.length, a.nbytes);
         let spec_bytes = shape
             .iter()
-            .try_fold(1u64, |a, &d| a.checked_mul(d))
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
             .and_then(|c| c.checked_mul(dtype.itemsize()?))
             .ok_or_else(|| err("shape x itemsize overflows"))?;
         if spec_bytes != nbytes {
@@ -181,12 +152,11 @@ impl ArrayEntry {
                 "nbytes {nbytes} does not match shape x itemsize = {spec_bytes}"
             )));
         }
-        let codec = match m.get("codec").and_then(Value::as_str) {
-            Some("none") => Codec::None,
-            Some("lz4") => Codec::Lz4,
-            Some("zstd") => Codec::Zstd(0),
-            Some(c) => return Err(err(&format!("unknown codec {c:?}"))),
-            None => return Err(err("missing codec")),
+        let codec = match a.codec.as_str() {
+            "none" => Codec::None,
+            "lz4" => Codec::Lz4,
+            "zstd" => Codec::Zstd(0),
+            c => return Err(err(&format!("unknown codec {c:?}"))),
         };
         let (shuffle, chunk, chunks) = if codec == Codec::None {
             if length != nbytes {
@@ -194,21 +164,11 @@ impl ArrayEntry {
             }
             (false, 0, Vec::new())
         } else {
-            let shuffle = m.get("shuffle").and_then(Value::as_bool).unwrap_or(false);
-            let chunk = u("chunk")?;
+            let chunk = a.chunk.ok_or_else(|| err("missing chunk"))?;
             if chunk == 0 && nbytes > 0 {
                 return Err(err("chunk size 0"));
             }
-            let chunks: Vec<u64> = m
-                .get("chunks")
-                .and_then(Value::as_array)
-                .ok_or_else(|| err("missing chunks"))?
-                .iter()
-                .map(|x| {
-                    x.as_u64()
-                        .ok_or_else(|| err("chunk lengths must be integers"))
-                })
-                .collect::<Result<_, _>>()?;
+            let chunks = a.chunks.clone().ok_or_else(|| err("missing chunks"))?;
             let expected = if nbytes == 0 {
                 0
             } else {
@@ -220,17 +180,13 @@ impl ArrayEntry {
                     chunks.len()
                 )));
             }
-            let total = chunks.iter().try_fold(0u64, |a, &c| a.checked_add(c));
+            let total = chunks.iter().try_fold(0u64, |acc, &c| acc.checked_add(c));
             if total != Some(length) {
                 return Err(err("chunk lengths do not add up to the stored length"));
             }
-            (shuffle, chunk, chunks)
+            (a.shuffle, chunk, chunks)
         };
-        let digest_hex = m
-            .get("blake3")
-            .and_then(Value::as_str)
-            .ok_or_else(|| err("missing blake3"))?;
-        let digest: [u8; 32] = unhex(digest_hex)
+        let digest: [u8; 32] = unhex(&a.blake3)
             .and_then(|v| v.try_into().ok())
             .ok_or_else(|| err("blake3 must be 64 hex digits"))?;
         Ok(ArrayEntry {
@@ -296,6 +252,27 @@ impl Header {
     }
 }
 
+/// One array-table entry as written in the header.
+#[derive(serde::Deserialize)]
+struct ArrayDe {
+    dtype: Value,
+    shape: Vec<u64>,
+    order: String,
+    #[serde(default)]
+    axes: Option<Vec<u64>>,
+    offset: u64,
+    length: u64,
+    nbytes: u64,
+    codec: String,
+    #[serde(default)]
+    shuffle: bool,
+    #[serde(default)]
+    chunk: Option<u64>,
+    #[serde(default)]
+    chunks: Option<Vec<u64>>,
+    blake3: String,
+}
+
 /// The header's top level: metadata is kept as raw text, only the array
 /// table and the graph are parsed.
 #[derive(serde::Deserialize)]
@@ -306,7 +283,7 @@ struct HeaderDe<'a> {
     fingerprint: String,
     #[serde(borrow)]
     metadata: Option<&'a serde_json::value::RawValue>,
-    arrays: Vec<Value>,
+    arrays: Vec<ArrayDe>,
     graph: Value,
 }
 
@@ -494,7 +471,7 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
     let arrays: Vec<ArrayEntry> = arrays_json
         .iter()
         .enumerate()
-        .map(|(i, v)| ArrayEntry::from_json(i, v))
+        .map(|(i, v)| ArrayEntry::from_de(i, v))
         .collect::<Result<_, _>>()?;
     let data_start = align(end);
     // Blobs in order, aligned, no overlap, no holes beyond alignment padding.
@@ -542,7 +519,9 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
         .map(|r| r.get().to_string())
         .unwrap_or_else(|| "null".into());
     let fingerprint = hd.fingerprint;
-    let text = String::from_utf8_lossy(hbytes).into_owned();
+    let text = std::str::from_utf8(hbytes)
+        .map_err(|_| ContainerError::Header("the header is not UTF-8".into()))?
+        .to_owned();
     Ok(Header {
         version: VERSION,
         metadata_text,

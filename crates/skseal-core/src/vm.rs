@@ -935,9 +935,13 @@ impl<'a> Vm<'a> {
     /// REDUCE: lower numpy and builtin helpers, keep everything else as a `Call`.
     fn reduce(&mut self, func: NodeId, args: NodeId) -> Result<NodeId, PickleError> {
         let Some(g) = self.global_of(func).cloned() else {
+            let what = match self.node(func) {
+                Node::Call { func: f, .. } => format!("the result of calling {f}"),
+                Node::Object { class, .. } => format!("an instance of {class}"),
+                other => format!("a {}", other.kind_name()),
+            };
             return Err(self.refused(format!(
-                "REDUCE on a {} (only named globals may be called)",
-                self.node(func).kind_name()
+                "REDUCE calls {what}; only named, allowed globals may be called (a code-execution pattern)"
             )));
         };
         let args = self.tuple_items(args, "REDUCE arguments")?;
