@@ -133,6 +133,10 @@ pub fn compress_array(
     if raw.is_empty() {
         return Ok(Vec::new());
     }
+    if raw.len() <= chunk {
+        // one chunk: no thread hand-off
+        return Ok(vec![compress_chunk(raw, codec, shuffle_item)?]);
+    }
     raw.par_chunks(chunk)
         .map(|c| compress_chunk(c, codec, shuffle_item))
         .collect()
@@ -152,6 +156,10 @@ pub fn decompress_array(
             "{} chunks stored, {expected} expected",
             chunks.len()
         ));
+    }
+    if let [only] = chunks {
+        return decompress_chunk(only, codec, shuffle_item, dst)
+            .map_err(|e| format!("chunk 0: {e}"));
     }
     dst.par_chunks_mut(chunk.max(1))
         .zip(chunks.par_iter())

@@ -66,6 +66,9 @@ impl Compression {
     }
 }
 
+/// Below this many array bytes a dump runs on the calling thread only.
+const PARALLEL_MIN_BYTES: usize = 1 << 20;
+
 /// Arrays smaller than this are never compressed (the codec would not pay off).
 const MIN_COMPRESS: usize = 256;
 
@@ -284,7 +287,8 @@ struct HeaderDe<'a> {
     #[serde(borrow)]
     metadata: Option<&'a serde_json::value::RawValue>,
     arrays: Vec<ArrayDe>,
-    graph: Value,
+    #[serde(borrow)]
+    graph: &'a serde_json::value::RawValue,
 }
 
 /// Read the fixed preamble; returns (header_len, header_hash, flags).
@@ -501,7 +505,7 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
             file_len - expected_len
         )));
     }
-    let mut graph = graphjson::decode(&hd.graph, arrays.len())
+    let mut graph = graphjson::decode_text(hd.graph.get(), arrays.len())
         .map_err(|e| ContainerError::Header(format!("graph: {e}")))?;
     graph.arrays = arrays
         .iter()
@@ -672,66 +676,80 @@ pub fn write<'a, W: Write>(
     metadata: &Value,
     compression: Compression,
 ) -> Result<Header, ContainerError> {
-    // 1. digest + encode every array, in parallel.
-    let prepared: Vec<(Blob<'a>, [u8; 32], ArrayEntry)> = graph
-        .arrays
-        .par_iter()
-        .enumerate()
-        .map(|(i, spec)| {
-            let raw = data_of(i).ok_or_else(|| ContainerError::Codec {
+    // 1. digest + encode every array, in parallel when there is enough work
+    //    to pay for waking the thread pool.
+    let prepare = |(i, spec): (usize, &ArraySpec)| {
+        let raw = data_of(i).ok_or_else(|| ContainerError::Codec {
+            array: i,
+            why: "array data missing".into(),
+        })?;
+        let nbytes = raw.len() as u64;
+        if spec.nbytes() != Some(nbytes) {
+            return Err(ContainerError::Codec {
                 array: i,
-                why: "array data missing".into(),
-            })?;
-            let nbytes = raw.len() as u64;
-            if spec.nbytes() != Some(nbytes) {
-                return Err(ContainerError::Codec {
-                    array: i,
-                    why: "data length does not match shape x itemsize".into(),
-                });
-            }
-            let digest = *blake3::hash(raw).as_bytes();
-            let item = spec.dtype.itemsize().unwrap_or(1) as usize;
-            let numeric = matches!(spec.dtype.kind(), 'i' | 'u' | 'f' | 'c' | 'V') && item > 1;
-            let use_codec = if raw.len() >= MIN_COMPRESS {
-                compression.codec
-            } else {
-                Codec::None
-            };
-            let (blob, codec, shuffle, chunk, chunks, length) = if use_codec == Codec::None {
-                (Blob::Raw(raw), Codec::None, false, 0, Vec::new(), nbytes)
-            } else {
-                let shuffle = compression.shuffle && numeric;
-                let chunk = codec::chunk_size(item);
-                let parts = codec::compress_array(raw, use_codec, shuffle.then_some(item), chunk)
-                    .map_err(|why| ContainerError::Codec { array: i, why })?;
-                let lens: Vec<u64> = parts.iter().map(|p| p.len() as u64).collect();
-                let total = lens.iter().sum();
-                (
-                    Blob::Chunks(parts),
-                    use_codec,
-                    shuffle,
-                    chunk as u64,
-                    lens,
-                    total,
-                )
-            };
-            let entry = ArrayEntry {
-                dtype: spec.dtype.clone(),
-                shape: spec.shape.clone(),
-                order: spec.order,
-                axes: spec.axes.clone(),
-                offset: 0,
-                length,
-                nbytes,
-                codec,
+                why: "data length does not match shape x itemsize".into(),
+            });
+        }
+        let digest = *blake3::hash(raw).as_bytes();
+        let item = spec.dtype.itemsize().unwrap_or(1) as usize;
+        let numeric = matches!(spec.dtype.kind(), 'i' | 'u' | 'f' | 'c' | 'V') && item > 1;
+        let use_codec = if raw.len() >= MIN_COMPRESS {
+            compression.codec
+        } else {
+            Codec::None
+        };
+        let (blob, codec, shuffle, chunk, chunks, length) = if use_codec == Codec::None {
+            (Blob::Raw(raw), Codec::None, false, 0, Vec::new(), nbytes)
+        } else {
+            let shuffle = compression.shuffle && numeric;
+            let chunk = codec::chunk_size(item);
+            let parts = codec::compress_array(raw, use_codec, shuffle.then_some(item), chunk)
+                .map_err(|why| ContainerError::Codec { array: i, why })?;
+            let lens: Vec<u64> = parts.iter().map(|p| p.len() as u64).collect();
+            let total = lens.iter().sum();
+            (
+                Blob::Chunks(parts),
+                use_codec,
                 shuffle,
-                chunk,
-                chunks,
-                digest,
-            };
-            Ok((blob, digest, entry))
-        })
-        .collect::<Result<_, ContainerError>>()?;
+                chunk as u64,
+                lens,
+                total,
+            )
+        };
+        let entry = ArrayEntry {
+            dtype: spec.dtype.clone(),
+            shape: spec.shape.clone(),
+            order: spec.order,
+            axes: spec.axes.clone(),
+            offset: 0,
+            length,
+            nbytes,
+            codec,
+            shuffle,
+            chunk,
+            chunks,
+            digest,
+        };
+        Ok((blob, digest, entry))
+    };
+    let total: usize = (0..graph.arrays.len())
+        .map(|i| data_of(i).map_or(0, <[u8]>::len))
+        .sum();
+    let prepared: Vec<(Blob<'a>, [u8; 32], ArrayEntry)> = if total >= PARALLEL_MIN_BYTES {
+        graph
+            .arrays
+            .par_iter()
+            .enumerate()
+            .map(prepare)
+            .collect::<Result<_, ContainerError>>()?
+    } else {
+        graph
+            .arrays
+            .iter()
+            .enumerate()
+            .map(prepare)
+            .collect::<Result<_, ContainerError>>()?
+    };
     // 2. layout
     let mut entries: Vec<ArrayEntry> = Vec::with_capacity(prepared.len());
     let mut cursor = 0u64;

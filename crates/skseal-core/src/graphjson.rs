@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::ir::{Dtype, GlobalName, Graph, Node, NodeId, Order};
+use crate::ir::{Dtype, GlobalName, Graph, Node, NodeId};
 
 fn is_atom(n: &Node) -> bool {
     matches!(
@@ -294,33 +294,6 @@ pub fn encode(g: &Graph) -> Value {
 /// Limits applied while decoding a header graph.
 const MAX_DEPTH: usize = 200;
 
-/// Node kinds, each the key that identifies a node object.
-const TAGS: &[&str] = &[
-    "ref",
-    "int",
-    "float",
-    "bytes",
-    "bytearray",
-    "list",
-    "tuple",
-    "set",
-    "frozenset",
-    "dict",
-    "global",
-    "object",
-    "call",
-    "array",
-    "objarray",
-    "dtype",
-    "scalar",
-];
-
-struct Decoder {
-    nodes: Vec<Node>,
-    shared_ids: Vec<NodeId>,
-    n_arrays: usize,
-}
-
 fn parse_global(s: &str) -> Result<GlobalName, String> {
     let (m, n) = s
         .split_once(':')
@@ -331,220 +304,9 @@ fn parse_global(s: &str) -> Result<GlobalName, String> {
     Ok(GlobalName::new(m, n))
 }
 
-impl Decoder {
-    fn add(&mut self, n: Node) -> NodeId {
-        self.nodes.push(n);
-        (self.nodes.len() - 1) as NodeId
-    }
-    fn list(&mut self, v: &Value, depth: usize) -> Result<Vec<NodeId>, String> {
-        v.as_array()
-            .ok_or("expected a JSON array")?
-            .iter()
-            .map(|x| self.dec(x, depth + 1))
-            .collect()
-    }
-    fn pairs(&mut self, v: &Value, depth: usize) -> Result<Vec<(NodeId, NodeId)>, String> {
-        v.as_array()
-            .ok_or("expected a JSON array of pairs")?
-            .iter()
-            .map(|p| match p.as_array().map(Vec::as_slice) {
-                Some([k, v]) => Ok((self.dec(k, depth + 1)?, self.dec(v, depth + 1)?)),
-                _ => Err("dict entry must be a [key, value] pair".to_string()),
-            })
-            .collect()
-    }
-    fn dec(&mut self, v: &Value, depth: usize) -> Result<NodeId, String> {
-        if depth > MAX_DEPTH {
-            return Err(format!("object graph nested deeper than {MAX_DEPTH}"));
-        }
-        let node = match v {
-            Value::Null => Node::None,
-            Value::Bool(b) => Node::Bool(*b),
-            // An integer literal is an int; a literal with a fraction or an
-            // exponent is a float (serde_json keeps the distinction).
-            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => Node::Int(i),
-                (None, Some(u)) => Node::BigInt(u.to_string()),
-                _ => Node::Float(n.as_f64().ok_or_else(|| format!("bad number {n}"))?),
-            },
-            Value::String(s) => Node::Str(s.clone()),
-            Value::Array(_) => return Err("bare JSON array is not a node".into()),
-            Value::Object(m) => {
-                let (tag, body) = TAGS
-                    .iter()
-                    .find_map(|t| m.get(*t).map(|b| (*t, b)))
-                    .ok_or("JSON object without a node kind")?;
-                match tag {
-                    "ref" => {
-                        let k = body.as_u64().ok_or("ref must be an integer")? as usize;
-                        return self
-                            .shared_ids
-                            .get(k)
-                            .copied()
-                            .ok_or_else(|| format!("ref {k} out of range"));
-                    }
-                    "int" => {
-                        let s = body.as_str().ok_or("big int must be a string")?;
-                        let d = s.strip_prefix('-').unwrap_or(s);
-                        if d.is_empty()
-                            || !d.bytes().all(|b| b.is_ascii_digit())
-                            || d.len() > 20_000
-                        {
-                            return Err(format!("bad big int {s:?}"));
-                        }
-                        Node::BigInt(s.to_string())
-                    }
-                    "float" => Node::Float(match body {
-                        Value::Number(n) => n.as_f64().ok_or("bad float")?,
-                        Value::String(s) => match s.as_str() {
-                            "nan" => f64::NAN,
-                            "-nan" => -f64::NAN,
-                            "inf" => f64::INFINITY,
-                            "-inf" => f64::NEG_INFINITY,
-                            _ => return Err(format!("bad float {s:?}")),
-                        },
-                        _ => return Err("bad float".into()),
-                    }),
-                    "bytes" => Node::Bytes(
-                        unhex(body.as_str().ok_or("bytes must be hex")?).ok_or("bad hex")?,
-                    ),
-                    "bytearray" => Node::ByteArray(
-                        unhex(body.as_str().ok_or("bytearray must be hex")?).ok_or("bad hex")?,
-                    ),
-                    "list" => Node::List(self.list(body, depth)?),
-                    "tuple" => Node::Tuple(self.list(body, depth)?),
-                    "set" => Node::Set(self.list(body, depth)?),
-                    "frozenset" => Node::FrozenSet(self.list(body, depth)?),
-                    "dict" => Node::Dict(self.pairs(body, depth)?),
-                    "global" => Node::Global(parse_global(
-                        body.as_str().ok_or("global must be a string")?,
-                    )?),
-                    "object" => {
-                        let class =
-                            parse_global(body.as_str().ok_or("object class must be a string")?)?;
-                        let args = match m.get("args") {
-                            Some(a) => self.list(a, depth)?,
-                            None => Vec::new(),
-                        };
-                        let state = match m.get("state") {
-                            Some(s) => Some(self.dec(s, depth + 1)?),
-                            None => None,
-                        };
-                        let items = match m.get("items") {
-                            Some(a) => self.pairs(a, depth)?,
-                            None => Vec::new(),
-                        };
-                        Node::Object {
-                            class,
-                            args,
-                            state,
-                            items,
-                        }
-                    }
-                    "call" => {
-                        let func =
-                            parse_global(body.as_str().ok_or("call target must be a string")?)?;
-                        let args = self.list(m.get("args").ok_or("call needs args")?, depth)?;
-                        let state = match m.get("state") {
-                            Some(s) => Some(self.dec(s, depth + 1)?),
-                            None => None,
-                        };
-                        Node::Call { func, args, state }
-                    }
-                    "array" => {
-                        let i = body.as_u64().ok_or("array index must be an integer")? as usize;
-                        if i >= self.n_arrays {
-                            return Err(format!("array {i} is not in the array table"));
-                        }
-                        Node::Array(i as u32)
-                    }
-                    "objarray" => {
-                        let items = self.list(body, depth)?;
-                        let shape: Vec<u64> = m
-                            .get("shape")
-                            .and_then(Value::as_array)
-                            .ok_or("objarray needs a shape")?
-                            .iter()
-                            .map(|x| x.as_u64().ok_or("shape must hold integers"))
-                            .collect::<Result<_, _>>()?;
-                        let count = shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
-                        if count != Some(items.len() as u64) {
-                            return Err("objarray shape does not match its item count".into());
-                        }
-                        let order = match m.get("order").and_then(Value::as_str) {
-                            Some("F") => Order::F,
-                            Some("C") | None => Order::C,
-                            Some(o) => return Err(format!("bad order {o:?}")),
-                        };
-                        Node::ObjectArray {
-                            shape,
-                            order,
-                            items,
-                        }
-                    }
-                    "dtype" => Node::Dtype(dtype_from_json(body, 0)?),
-                    "scalar" => {
-                        let dtype = dtype_from_json(body, 0)?;
-                        if dtype.has_object() {
-                            return Err("object scalar".into());
-                        }
-                        let data = unhex(
-                            m.get("hex")
-                                .and_then(Value::as_str)
-                                .ok_or("scalar needs hex")?,
-                        )
-                        .ok_or("bad hex")?;
-                        if Some(data.len() as u64) != dtype.itemsize() {
-                            return Err("scalar size does not match its dtype".into());
-                        }
-                        Node::Scalar { dtype, data }
-                    }
-                    other => return Err(format!("unknown node kind {other:?}")),
-                }
-            }
-        };
-        Ok(self.add(node))
-    }
-}
-
-/// Decode the header's `graph` object. `n_arrays` bounds array indices.
+/// Decode the header's `graph` object (a parsed JSON value).
 pub fn decode(v: &Value, n_arrays: usize) -> Result<Graph, String> {
-    let m = v.as_object().ok_or("graph must be a JSON object")?;
-    let shared: &[Value] = match m.get("shared") {
-        Some(Value::Array(a)) => a,
-        Some(_) => return Err("graph.shared must be an array".into()),
-        None => &[],
-    };
-    let mut d = Decoder {
-        nodes: Vec::with_capacity(64),
-        shared_ids: Vec::new(),
-        n_arrays,
-    };
-    // Reserve one node per shared entry first, so refs (including cycles) resolve.
-    for _ in 0..shared.len() {
-        let id = d.add(Node::None);
-        d.shared_ids.push(id);
-    }
-    for (k, sv) in shared.iter().enumerate() {
-        if matches!(sv, Value::Object(o) if o.contains_key("ref")) {
-            return Err(format!("shared entry {k} is itself a ref"));
-        }
-        let tmp = d.dec(sv, 1)?;
-        let node = std::mem::replace(&mut d.nodes[tmp as usize], Node::None);
-        let target = d.shared_ids[k] as usize;
-        d.nodes[target] = node;
-    }
-    let root = d.dec(m.get("root").ok_or("graph needs a root")?, 0)?;
-    let probe = match m.get("probe") {
-        Some(p) => Some(d.dec(p, 0)?),
-        None => None,
-    };
-    Ok(Graph {
-        nodes: d.nodes,
-        arrays: Vec::new(),
-        root,
-        probe,
-    })
+    decode_text(&v.to_string(), n_arrays)
 }
 
 /// Maximum nesting of arrays/objects in a header (checked before parsing).
@@ -590,4 +352,539 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, String> {
     let v = <Value as serde::Deserialize>::deserialize(&mut de).map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
     Ok(v)
+}
+
+// ---------------------------------------------------------------------------
+// Streaming decoder: builds the arena straight from the JSON text, without an
+// intermediate `serde_json::Value` tree (the load path's hot spot).
+
+mod stream {
+    use std::collections::HashMap;
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
+
+    use super::{dtype_from_json, parse_global, unhex, MAX_DEPTH};
+    use crate::ir::{Dtype, Graph, Node, NodeId, Order};
+
+    pub(super) struct St {
+        pub nodes: Vec<Node>,
+        /// shared-table index -> reserved node id
+        pub refs: HashMap<u64, NodeId>,
+        pub n_arrays: usize,
+    }
+
+    impl St {
+        fn add(&mut self, n: Node) -> NodeId {
+            self.nodes.push(n);
+            (self.nodes.len() - 1) as NodeId
+        }
+        fn slot(&mut self, k: u64) -> NodeId {
+            if let Some(&id) = self.refs.get(&k) {
+                return id;
+            }
+            let id = self.add(Node::None);
+            self.refs.insert(k, id);
+            id
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    #[serde(field_identifier, rename_all = "lowercase")]
+    enum Key {
+        Ref,
+        Int,
+        Float,
+        Bytes,
+        Bytearray,
+        List,
+        Tuple,
+        Set,
+        Frozenset,
+        Dict,
+        Global,
+        Object,
+        Call,
+        Array,
+        Objarray,
+        Dtype,
+        Scalar,
+        Args,
+        State,
+        Items,
+        Shape,
+        Order,
+        Hex,
+        #[serde(other)]
+        Unknown,
+    }
+
+    #[derive(Default)]
+    struct Parts {
+        tag: Option<&'static str>,
+        ref_: Option<u64>,
+        text: Option<String>,
+        float: Option<f64>,
+        seq: Option<Vec<NodeId>>,
+        pairs: Option<Vec<(NodeId, NodeId)>>,
+        args: Option<Vec<NodeId>>,
+        state: Option<NodeId>,
+        items: Option<Vec<(NodeId, NodeId)>>,
+        array: Option<u64>,
+        dtype: Option<Value>,
+        shape: Option<Vec<u64>>,
+        order: Option<String>,
+        hex: Option<String>,
+    }
+
+    pub(super) struct NodeSeed<'s> {
+        pub st: &'s mut St,
+        pub depth: usize,
+    }
+
+    impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
+        type Value = NodeId;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<NodeId, D::Error> {
+            if self.depth > MAX_DEPTH {
+                return Err(de::Error::custom(format!(
+                    "object graph nested deeper than {MAX_DEPTH}"
+                )));
+            }
+            d.deserialize_any(self)
+        }
+    }
+
+    struct SeqSeed<'s> {
+        st: &'s mut St,
+        depth: usize,
+    }
+
+    impl<'de> DeserializeSeed<'de> for SeqSeed<'_> {
+        type Value = Vec<NodeId>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<NodeId>, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for SeqSeed<'_> {
+        type Value = Vec<NodeId>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON array of nodes")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<NodeId>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(id) = seq.next_element_seed(NodeSeed {
+                st: &mut *self.st,
+                depth: self.depth + 1,
+            })? {
+                out.push(id);
+            }
+            Ok(out)
+        }
+    }
+
+    struct PairsSeed<'s> {
+        st: &'s mut St,
+        depth: usize,
+    }
+
+    impl<'de> DeserializeSeed<'de> for PairsSeed<'_> {
+        type Value = Vec<(NodeId, NodeId)>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for PairsSeed<'_> {
+        type Value = Vec<(NodeId, NodeId)>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON array of [key, value] pairs")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(kv) = seq.next_element_seed(SeqSeed {
+                st: &mut *self.st,
+                depth: self.depth,
+            })? {
+                match kv.as_slice() {
+                    [k, v] => out.push((*k, *v)),
+                    _ => return Err(de::Error::custom("dict entry must be a [key, value] pair")),
+                }
+            }
+            Ok(out)
+        }
+    }
+
+    fn set_tag<E: de::Error>(p: &mut Parts, tag: &'static str) -> Result<(), E> {
+        match p.tag {
+            None => {
+                p.tag = Some(tag);
+                Ok(())
+            }
+            Some(t) => Err(E::custom(format!("node has two kinds: {t} and {tag}"))),
+        }
+    }
+
+    impl<'de> Visitor<'de> for NodeSeed<'_> {
+        type Value = NodeId;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a graph node")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<NodeId, E> {
+            Ok(self.st.add(Node::None))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<NodeId, E> {
+            Ok(self.st.add(Node::Bool(v)))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<NodeId, E> {
+            Ok(self.st.add(Node::Int(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<NodeId, E> {
+            Ok(self.st.add(match i64::try_from(v) {
+                Ok(i) => Node::Int(i),
+                Err(_) => Node::BigInt(v.to_string()),
+            }))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<NodeId, E> {
+            Ok(self.st.add(Node::Float(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<NodeId, E> {
+            Ok(self.st.add(Node::Str(v.to_owned())))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<NodeId, E> {
+            Ok(self.st.add(Node::Str(v)))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<NodeId, A::Error> {
+            Err(de::Error::custom("bare JSON array is not a node"))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NodeId, A::Error> {
+            let st = self.st;
+            let depth = self.depth;
+            let mut p = Parts::default();
+            while let Some(key) = map.next_key::<Key>()? {
+                match key {
+                    Key::Ref => {
+                        set_tag(&mut p, "ref")?;
+                        p.ref_ = Some(map.next_value()?);
+                    }
+                    Key::Int => {
+                        set_tag(&mut p, "int")?;
+                        p.text = Some(map.next_value()?);
+                    }
+                    Key::Float => {
+                        set_tag(&mut p, "float")?;
+                        p.float = Some(match map.next_value::<Value>()? {
+                            Value::Number(n) => {
+                                n.as_f64().ok_or_else(|| de::Error::custom("bad float"))?
+                            }
+                            Value::String(s) => match s.as_str() {
+                                "nan" => f64::NAN,
+                                "-nan" => -f64::NAN,
+                                "inf" => f64::INFINITY,
+                                "-inf" => f64::NEG_INFINITY,
+                                _ => return Err(de::Error::custom(format!("bad float {s:?}"))),
+                            },
+                            _ => return Err(de::Error::custom("bad float")),
+                        });
+                    }
+                    Key::Bytes | Key::Bytearray => {
+                        set_tag(
+                            &mut p,
+                            if matches!(key, Key::Bytes) {
+                                "bytes"
+                            } else {
+                                "bytearray"
+                            },
+                        )?;
+                        p.text = Some(map.next_value()?);
+                    }
+                    Key::List | Key::Tuple | Key::Set | Key::Frozenset | Key::Objarray => {
+                        let tag = match key {
+                            Key::List => "list",
+                            Key::Tuple => "tuple",
+                            Key::Set => "set",
+                            Key::Frozenset => "frozenset",
+                            _ => "objarray",
+                        };
+                        set_tag(&mut p, tag)?;
+                        p.seq = Some(map.next_value_seed(SeqSeed {
+                            st: &mut *st,
+                            depth,
+                        })?);
+                    }
+                    Key::Dict => {
+                        set_tag(&mut p, "dict")?;
+                        p.pairs = Some(map.next_value_seed(PairsSeed {
+                            st: &mut *st,
+                            depth: depth + 1,
+                        })?);
+                    }
+                    Key::Global | Key::Object | Key::Call => {
+                        let tag = match key {
+                            Key::Global => "global",
+                            Key::Object => "object",
+                            _ => "call",
+                        };
+                        set_tag(&mut p, tag)?;
+                        p.text = Some(map.next_value()?);
+                    }
+                    Key::Array => {
+                        set_tag(&mut p, "array")?;
+                        p.array = Some(map.next_value()?);
+                    }
+                    Key::Dtype | Key::Scalar => {
+                        set_tag(
+                            &mut p,
+                            if matches!(key, Key::Dtype) {
+                                "dtype"
+                            } else {
+                                "scalar"
+                            },
+                        )?;
+                        p.dtype = Some(map.next_value()?);
+                    }
+                    Key::Args => {
+                        p.args = Some(map.next_value_seed(SeqSeed {
+                            st: &mut *st,
+                            depth,
+                        })?)
+                    }
+                    Key::State => {
+                        p.state = Some(map.next_value_seed(NodeSeed {
+                            st: &mut *st,
+                            depth: depth + 1,
+                        })?)
+                    }
+                    Key::Items => {
+                        p.items = Some(map.next_value_seed(PairsSeed {
+                            st: &mut *st,
+                            depth: depth + 1,
+                        })?)
+                    }
+                    Key::Shape => p.shape = Some(map.next_value()?),
+                    Key::Order => p.order = Some(map.next_value()?),
+                    Key::Hex => p.hex = Some(map.next_value()?),
+                    Key::Unknown => return Err(de::Error::custom("unknown key in a graph node")),
+                }
+            }
+            let err = |m: &str| de::Error::custom(m.to_string());
+            let node = match p.tag {
+                None => return Err(err("JSON object without a node kind")),
+                Some("ref") => return Ok(st.slot(p.ref_.unwrap_or(u64::MAX))),
+                Some("int") => {
+                    let s = p.text.unwrap_or_default();
+                    let d = s.strip_prefix('-').unwrap_or(&s);
+                    if d.is_empty() || !d.bytes().all(|b| b.is_ascii_digit()) || d.len() > 20_000 {
+                        return Err(err("bad big int"));
+                    }
+                    Node::BigInt(s)
+                }
+                Some("float") => Node::Float(p.float.unwrap_or(f64::NAN)),
+                Some("bytes") => {
+                    Node::Bytes(unhex(&p.text.unwrap_or_default()).ok_or_else(|| err("bad hex"))?)
+                }
+                Some("bytearray") => Node::ByteArray(
+                    unhex(&p.text.unwrap_or_default()).ok_or_else(|| err("bad hex"))?,
+                ),
+                Some("list") => Node::List(p.seq.unwrap_or_default()),
+                Some("tuple") => Node::Tuple(p.seq.unwrap_or_default()),
+                Some("set") => Node::Set(p.seq.unwrap_or_default()),
+                Some("frozenset") => Node::FrozenSet(p.seq.unwrap_or_default()),
+                Some("dict") => Node::Dict(p.pairs.unwrap_or_default()),
+                Some("global") => Node::Global(
+                    parse_global(&p.text.unwrap_or_default()).map_err(de::Error::custom)?,
+                ),
+                Some("object") => Node::Object {
+                    class: parse_global(&p.text.unwrap_or_default()).map_err(de::Error::custom)?,
+                    args: p.args.unwrap_or_default(),
+                    state: p.state,
+                    items: p.items.unwrap_or_default(),
+                },
+                Some("call") => Node::Call {
+                    func: parse_global(&p.text.unwrap_or_default()).map_err(de::Error::custom)?,
+                    args: p.args.ok_or_else(|| err("call needs args"))?,
+                    state: p.state,
+                },
+                Some("array") => {
+                    let i = p.array.unwrap_or(u64::MAX);
+                    if i >= st.n_arrays as u64 {
+                        return Err(de::Error::custom(format!(
+                            "array {i} is not in the array table"
+                        )));
+                    }
+                    Node::Array(i as u32)
+                }
+                Some("objarray") => {
+                    let items = p.seq.unwrap_or_default();
+                    let shape = p.shape.ok_or_else(|| err("objarray needs a shape"))?;
+                    let count = shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
+                    if count != Some(items.len() as u64) {
+                        return Err(err("objarray shape does not match its item count"));
+                    }
+                    let order = match p.order.as_deref() {
+                        Some("F") => Order::F,
+                        Some("C") | None => Order::C,
+                        Some(_) => return Err(err("bad order")),
+                    };
+                    Node::ObjectArray {
+                        shape,
+                        order,
+                        items,
+                    }
+                }
+                Some("dtype") => Node::Dtype(
+                    dtype_from_json(&p.dtype.unwrap_or_default(), 0).map_err(de::Error::custom)?,
+                ),
+                Some("scalar") => {
+                    let dtype: Dtype = dtype_from_json(&p.dtype.unwrap_or_default(), 0)
+                        .map_err(de::Error::custom)?;
+                    if dtype.has_object() {
+                        return Err(err("object scalar"));
+                    }
+                    let data = unhex(&p.hex.unwrap_or_default()).ok_or_else(|| err("bad hex"))?;
+                    if Some(data.len() as u64) != dtype.itemsize() {
+                        return Err(err("scalar size does not match its dtype"));
+                    }
+                    Node::Scalar { dtype, data }
+                }
+                Some(other) => return Err(de::Error::custom(format!("unknown node kind {other}"))),
+            };
+            Ok(st.add(node))
+        }
+    }
+
+    /// The graph object: {"root": node, "probe"?: node, "shared"?: [node...]}.
+    pub(super) struct GraphVisitor<'s> {
+        pub st: &'s mut St,
+    }
+
+    pub(super) struct Top {
+        pub root: Option<NodeId>,
+        pub probe: Option<NodeId>,
+        pub shared_len: usize,
+    }
+
+    #[derive(serde::Deserialize)]
+    #[serde(field_identifier, rename_all = "lowercase")]
+    enum TopKey {
+        Root,
+        Probe,
+        Shared,
+        #[serde(other)]
+        Unknown,
+    }
+
+    struct SharedSeed<'s> {
+        st: &'s mut St,
+    }
+
+    impl<'de> DeserializeSeed<'de> for SharedSeed<'_> {
+        type Value = usize;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for SharedSeed<'_> {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("the shared node table")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+            let mut k = 0u64;
+            loop {
+                let before = self.st.nodes.len();
+                let Some(tmp) = seq.next_element_seed(NodeSeed {
+                    st: &mut *self.st,
+                    depth: 1,
+                })?
+                else {
+                    break;
+                };
+                if (tmp as usize) < before {
+                    return Err(de::Error::custom(format!(
+                        "shared entry {k} is itself a ref"
+                    )));
+                }
+                let slot = self.st.slot(k);
+                let node = std::mem::replace(&mut self.st.nodes[tmp as usize], Node::None);
+                self.st.nodes[slot as usize] = node;
+                k += 1;
+            }
+            Ok(k as usize)
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for GraphVisitor<'_> {
+        type Value = Top;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Top, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for GraphVisitor<'_> {
+        type Value = Top;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("the graph object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
+            let mut top = Top {
+                root: None,
+                probe: None,
+                shared_len: 0,
+            };
+            while let Some(k) = map.next_key::<TopKey>()? {
+                match k {
+                    TopKey::Root => {
+                        top.root = Some(map.next_value_seed(NodeSeed {
+                            st: &mut *self.st,
+                            depth: 0,
+                        })?)
+                    }
+                    TopKey::Probe => {
+                        top.probe = Some(map.next_value_seed(NodeSeed {
+                            st: &mut *self.st,
+                            depth: 0,
+                        })?)
+                    }
+                    TopKey::Shared => {
+                        top.shared_len = map.next_value_seed(SharedSeed { st: &mut *self.st })?
+                    }
+                    TopKey::Unknown => return Err(de::Error::custom("unknown key in graph")),
+                }
+            }
+            Ok(top)
+        }
+    }
+
+    pub(super) fn finish(st: St, top: Top) -> Result<Graph, String> {
+        if let Some(k) = st.refs.keys().find(|&&k| k as usize >= top.shared_len) {
+            return Err(format!("ref {k} out of range"));
+        }
+        let root = top.root.ok_or("graph needs a root")?;
+        Ok(Graph {
+            nodes: st.nodes,
+            arrays: Vec::new(),
+            root,
+            probe: top.probe,
+        })
+    }
+}
+
+/// Decode the graph from its JSON text without building a JSON tree.
+pub fn decode_text(text: &str, n_arrays: usize) -> Result<Graph, String> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let mut st = stream::St {
+        nodes: Vec::with_capacity(text.len() / 16),
+        refs: Default::default(),
+        n_arrays,
+    };
+    let top = stream::GraphVisitor { st: &mut st }
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    stream::finish(st, top)
 }

@@ -584,35 +584,36 @@ fn collect_objects(g: &Graph, from: NodeId, class_name: &str, out: &mut Vec<Node
 /// cycles are not followed). Computed without recursion.
 pub fn graph_depth(g: &Graph) -> usize {
     // 0 = unvisited, 1 = on the current path, 2 = done
-    let mut state = vec![0u8; g.nodes.len()];
-    let mut depth = vec![0usize; g.nodes.len()];
+    let n = g.nodes.len();
+    let mut state = vec![0u8; n];
+    let mut depth = vec![0usize; n];
     let mut best = 0usize;
     for root in [Some(g.root), g.probe].into_iter().flatten() {
-        let mut stack: Vec<(NodeId, usize)> = vec![(root, 0)];
-        while let Some(&mut (id, ref mut next)) = stack.last_mut() {
-            let i = id as usize;
-            if i >= g.nodes.len() {
-                stack.pop();
-                continue;
-            }
-            if *next == 0 {
-                state[i] = 1;
-            }
-            let children = g.nodes[i].children();
+        if (root as usize) >= n || state[root as usize] != 0 {
+            continue;
+        }
+        // (node, its children, index of the next child to visit)
+        let mut stack: Vec<(NodeId, Vec<NodeId>, usize)> =
+            vec![(root, g.nodes[root as usize].children(), 0)];
+        state[root as usize] = 1;
+        while let Some((id, children, next)) = stack.last_mut() {
             if let Some(&c) = children.get(*next) {
                 *next += 1;
                 let ci = c as usize;
-                if ci < g.nodes.len() && state[ci] == 0 {
-                    stack.push((c, 0));
+                if ci < n && state[ci] == 0 {
+                    state[ci] = 1;
+                    let cc = g.nodes[ci].children();
+                    stack.push((c, cc, 0));
                 }
                 continue;
             }
             let d = 1 + children
                 .iter()
-                .filter(|&&c| (c as usize) < g.nodes.len() && state[c as usize] == 2)
+                .filter(|&&c| (c as usize) < n && state[c as usize] == 2)
                 .map(|&c| depth[c as usize])
                 .max()
                 .unwrap_or(0);
+            let i = *id as usize;
             depth[i] = d;
             state[i] = 2;
             best = best.max(d);

@@ -274,3 +274,41 @@ fn hostile_header_nesting_is_refused_before_parsing() {
         other => panic!("{:?}", other.err()),
     }
 }
+
+#[test]
+fn graph_json_roundtrips_through_the_streaming_decoder() {
+    let (g, _) = sample_graph();
+    let v = graphjson::encode(&g);
+    let back = graphjson::decode(&v, 2).expect("decodes");
+    assert_eq!(graphjson::encode(&back), v);
+    // keys may come in any order; unknown keys and double kinds are refused
+    let g2 = graphjson::decode(
+        &json!({"shared": [{"list": [1, {"ref": 0}]}], "root": {"ref": 0}}),
+        0,
+    )
+    .expect("order");
+    let Some(Node::List(items)) = g2.node(g2.root) else {
+        panic!()
+    };
+    assert_eq!(items[1], g2.root);
+    assert!(graphjson::decode(&json!({"root": {"list": [], "tuple": []}}), 0).is_err());
+    assert!(graphjson::decode(&json!({"root": {"evil": 1}}), 0).is_err());
+    assert!(graphjson::decode(&json!({"root": {"ref": 0}, "shared": [{"ref": 0}]}), 0).is_err());
+    assert!(graphjson::decode(&json!({"root": [1]}), 0).is_err());
+    // ints stay ints, floats stay floats, big ints are exact
+    let g3 = graphjson::decode(
+        &json!({"root": {"list": [1, 1.0, 18446744073709551615u64, {"float": "nan"}]}}),
+        0,
+    )
+    .expect("nums");
+    let Some(Node::List(items)) = g3.node(g3.root) else {
+        panic!()
+    };
+    assert_eq!(g3.node(items[0]), Some(&Node::Int(1)));
+    assert_eq!(g3.node(items[1]), Some(&Node::Float(1.0)));
+    assert_eq!(
+        g3.node(items[2]),
+        Some(&Node::BigInt("18446744073709551615".into()))
+    );
+    assert!(matches!(g3.node(items[3]), Some(Node::Float(f)) if f.is_nan()));
+}
