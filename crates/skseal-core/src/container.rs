@@ -46,7 +46,7 @@ fn align(x: u64) -> u64 {
 /// Where a blob of `length` bytes starts when the previous one ended at `cursor`.
 pub fn blob_offset(cursor: u64, length: u64) -> u64 {
     let a = if length >= LARGE_BLOB { ALIGN } else { 16 };
-    cursor.div_ceil(a) * a
+    cursor.div_ceil(a).saturating_mul(a)
 }
 
 /// Compression requested for a dump.
@@ -493,7 +493,9 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
             .checked_add(a.length)
             .ok_or_else(|| ContainerError::Header("offset overflow".into()))?;
     }
-    let expected_len = data_start + cursor;
+    let expected_len = data_start
+        .checked_add(cursor)
+        .ok_or_else(|| ContainerError::Header("array table overflows".into()))?;
     if file_len < expected_len {
         return Err(ContainerError::Truncated(format!(
             "the array table needs {expected_len} bytes but the file has {file_len}"

@@ -312,3 +312,25 @@ fn graph_json_roundtrips_through_the_streaming_decoder() {
     );
     assert!(matches!(g3.node(items[3]), Some(Node::Float(f)) if f.is_nan()));
 }
+
+#[test]
+fn huge_declared_offsets_are_errors_not_overflows() {
+    // An array table whose lengths sum past u64::MAX must be refused cleanly.
+    let (g, data) = sample_graph();
+    let bytes = write(&g, &data, COMPRESSIONS[0]);
+    let c = Container::parse(&bytes).expect("parses");
+    let mut v = c.header.json();
+    v["arrays"][0]["length"] = json!(u64::MAX - 10);
+    v["arrays"][0]["nbytes"] = json!(u64::MAX - 10);
+    v["arrays"][0]["shape"] = json!([u64::MAX - 10]);
+    v["arrays"][0]["dtype"] = json!("|u1");
+    v["arrays"][1]["offset"] = json!(u64::MAX);
+    let text = serde_json::to_vec(&v).expect("json");
+    let mut m = Vec::new();
+    m.extend_from_slice(&bytes[..12]);
+    m.extend_from_slice(&0u32.to_le_bytes());
+    m.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    m.extend_from_slice(blake3::hash(&text).as_bytes());
+    m.extend_from_slice(&text);
+    assert!(Container::parse(&m).is_err());
+}
