@@ -334,3 +334,13 @@ fn huge_declared_offsets_are_errors_not_overflows() {
     m.extend_from_slice(&text);
     assert!(Container::parse(&m).is_err());
 }
+
+#[test]
+fn text_depth_counts_brackets_outside_strings_only() {
+    use skseal_core::graphjson::text_depth;
+    assert_eq!(text_depth(br#"{"a": [1, {"b": "[[[{"}]}"#), 3);
+    assert_eq!(text_depth(br#"{"a": "\"[[", "b": [[]]}"#), 3);
+    assert_eq!(text_depth(br#""unterminated [[["#), 0);
+    assert_eq!(text_depth(b"[[[["), 4);
+    assert_eq!(text_depth(br#"["\\", [1]]"#), 2);
+}
