@@ -12,12 +12,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import skseal
 from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+import skseal
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = ROOT / "target" / "debug" / "skseal"

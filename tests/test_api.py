@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 import skseal
 import skseal._meta
 

@@ -26,6 +26,7 @@ import blake3
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
 import skseal
 
 MAGIC = b"\x89SKS\r\n\x1a\n"

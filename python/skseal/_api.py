@@ -12,6 +12,8 @@ import warnings
 from collections.abc import Iterable
 from typing import IO, Any, Literal
 
+import numpy as np
+
 from . import _meta, _native
 from .errors import FormatError, UnsupportedObjectError, VersionMismatchWarning
 
@@ -155,11 +157,11 @@ def _read_all(file: PathLike | IO[bytes] | bytes, mmap_mode: str | None) -> tupl
                     raise FormatError(f"{os.fspath(file)!r} is empty: not a skseal file")
                 return mmap.mmap(f.fileno(), 0, access=access[mmap_mode]), True
             size = os.fstat(f.fileno()).st_size
-            buf = bytearray(size)
-            n = f.readinto(buf)
-            if n != size:
-                del buf[n:]
-            return buf, True
+            # numpy's allocation is not zero-filled (a bytearray would be, a
+            # second pass over the whole file); arrays become views of it.
+            buf = np.empty(size, dtype=np.uint8)
+            n = f.readinto(memoryview(buf)) or 0
+            return (buf if n == size else buf[:n]), True
     if hasattr(file, "read"):
         return file.read(), False
     raise TypeError(

@@ -586,6 +586,20 @@ impl<'a> Container<'a> {
         Ok(())
     }
 
+    /// Check the digests of every uncompressed array, on all cores when the
+    /// data is large (compressed arrays are checked as they are decoded).
+    pub fn verify_raw_all(&self) -> Result<(), ContainerError> {
+        let raw: Vec<usize> = (0..self.header.arrays.len())
+            .filter(|&i| self.header.arrays[i].codec == Codec::None)
+            .collect();
+        let total: u64 = raw.iter().map(|&i| self.header.arrays[i].nbytes).sum();
+        if total >= PARALLEL_MIN_BYTES as u64 {
+            raw.par_iter().try_for_each(|&i| self.verify_raw(i))
+        } else {
+            raw.iter().try_for_each(|&i| self.verify_raw(i))
+        }
+    }
+
     /// Decode array `i` into `out` (exactly `nbytes` long) and check its digest.
     pub fn decode_into(&self, i: usize, out: &mut [u8]) -> Result<(), ContainerError> {
         let a = self

@@ -49,7 +49,87 @@ fn read_int(b: &[u8], ty: &str) -> Option<i64> {
     })
 }
 
+/// A precomputed reader of one integer field (or of the items of an integer array).
+struct Reader<'a> {
+    data: &'a [u8],
+    stride: usize,
+    off: usize,
+    size: usize,
+    signed: bool,
+    little: bool,
+}
+
+impl Reader<'_> {
+    #[inline]
+    fn at(&self, i: u64) -> Option<i64> {
+        let start = (i as usize)
+            .checked_mul(self.stride)?
+            .checked_add(self.off)?;
+        let b = self.data.get(start..start.checked_add(self.size)?)?;
+        let mut a = [0u8; 8];
+        if self.little {
+            a[..self.size].copy_from_slice(b);
+        } else {
+            for (k, x) in b.iter().rev().enumerate() {
+                a[k] = *x;
+            }
+        }
+        let u = u64::from_le_bytes(a);
+        Some(if self.signed {
+            let shift = 64 - 8 * self.size as u32;
+            ((u << shift) as i64) >> shift
+        } else {
+            i64::try_from(u).unwrap_or(i64::MAX)
+        })
+    }
+}
+
+fn int_type(ty: &str) -> Option<(usize, bool, bool)> {
+    let little = !ty.starts_with('>');
+    let body = ty.trim_start_matches(['<', '>', '|', '=']);
+    let (size, signed) = match body {
+        "i1" => (1, true),
+        "u1" | "b1" => (1, false),
+        "i2" => (2, true),
+        "u2" => (2, false),
+        "i4" => (4, true),
+        "u4" => (4, false),
+        "i8" => (8, true),
+        "u8" => (8, false),
+        _ => return None,
+    };
+    Some((size, signed, little))
+}
+
 impl<'a> ArrView<'a> {
+    /// Reader of integer field `name` of a structured array, or of the items
+    /// of a plain integer array when `name` is None.
+    fn reader(&self, name: Option<&str>) -> Option<Reader<'a>> {
+        let stride = self.dtype.itemsize()? as usize;
+        let (ty, off) = match name {
+            Some(n) => {
+                let (fd, off) = self.dtype.field(n)?;
+                match fd {
+                    Dtype::Simple(s) => (s.as_str(), off as usize),
+                    Dtype::Struct { .. } => return None,
+                }
+            }
+            None => match self.dtype {
+                Dtype::Simple(s) => (s.as_str(), 0),
+                Dtype::Struct { .. } => return None,
+            },
+        };
+        let (size, signed, little) = int_type(ty)?;
+        Some(Reader {
+            data: self.data,
+            stride,
+            off,
+            size,
+            signed,
+            little,
+        })
+    }
+
     fn len0(&self) -> u64 {
         self.shape.first().copied().unwrap_or(1)
     }
@@ -179,9 +259,16 @@ impl<'a, 'g> V<'a, 'g> {
         if *values.dtype != Dtype::Simple("<f8".into()) {
             return Err(self.err(ctx, "values must be float64"));
         }
+        let (Some(rl), Some(rr), Some(rf)) = (
+            nodes.reader(Some("left_child")),
+            nodes.reader(Some("right_child")),
+            nodes.reader(Some("feature")),
+        ) else {
+            return Err(self.err(ctx, "node fields must be integers"));
+        };
         for i in 0..node_count {
-            let l = nodes.field_int(i as u64, "left_child").unwrap_or(i64::MIN);
-            let r = nodes.field_int(i as u64, "right_child").unwrap_or(i64::MIN);
+            let l = rl.at(i as u64).unwrap_or(i64::MIN);
+            let r = rr.at(i as u64).unwrap_or(i64::MIN);
             if l == -1 && r == -1 {
                 continue;
             }
@@ -190,7 +277,7 @@ impl<'a, 'g> V<'a, 'g> {
                     "node {i} has children ({l}, {r}); each must be -1 (leaf) or in ({i}, {node_count})"
                 )));
             }
-            let f = nodes.field_int(i as u64, "feature").unwrap_or(-1);
+            let f = rf.at(i as u64).unwrap_or(-1);
             if f < 0 || f >= n_features {
                 return Err(self.err(
                     ctx,
@@ -227,19 +314,29 @@ impl<'a, 'g> V<'a, 'g> {
             Some(b) => self.array(b, ctx, "binned_left_cat_bitsets")?.len0() as i64,
             None => 0,
         };
+        let (Some(r_leaf), Some(rl), Some(rr), Some(rf)) = (
+            nodes.reader(Some("is_leaf")),
+            nodes.reader(Some("left")),
+            nodes.reader(Some("right")),
+            nodes.reader(Some("feature_idx")),
+        ) else {
+            return Err(self.err(ctx, "node fields must be integers"));
+        };
+        let r_cat = nodes.reader(Some("is_categorical"));
+        let r_bits = nodes.reader(Some("bitset_idx"));
         for i in 0..n {
-            if nodes.field_int(i as u64, "is_leaf").unwrap_or(1) != 0 {
+            if r_leaf.at(i as u64).unwrap_or(1) != 0 {
                 continue;
             }
-            let l = nodes.field_int(i as u64, "left").unwrap_or(-1);
-            let r = nodes.field_int(i as u64, "right").unwrap_or(-1);
+            let l = rl.at(i as u64).unwrap_or(-1);
+            let r = rr.at(i as u64).unwrap_or(-1);
             if l <= i || l >= n || r <= i || r >= n {
                 return Err(self.err(
                     ctx,
                     format!("node {i} has children ({l}, {r}), outside ({i}, {n})"),
                 ));
             }
-            let f = nodes.field_int(i as u64, "feature_idx").unwrap_or(-1);
+            let f = rf.at(i as u64).unwrap_or(-1);
             if f < 0 || n_features.is_some_and(|nf| f >= nf) {
                 return Err(self.err(
                     ctx,
@@ -249,8 +346,8 @@ impl<'a, 'g> V<'a, 'g> {
                     ),
                 ));
             }
-            if nodes.field_int(i as u64, "is_categorical").unwrap_or(0) != 0 {
-                let b = nodes.field_int(i as u64, "bitset_idx").unwrap_or(-1);
+            if r_cat.as_ref().and_then(|r| r.at(i as u64)).unwrap_or(0) != 0 {
+                let b = r_bits.as_ref().and_then(|r| r.at(i as u64)).unwrap_or(-1);
                 if b < 0 || b >= n_bitsets || (n_binned_bitsets > 0 && b >= n_binned_bitsets) {
                     return Err(self.err(
                         ctx,
@@ -831,4 +928,38 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_decodes_every_int_width_and_order() {
+        let d = Dtype::Simple("<i2".into());
+        let data = [0xfe, 0xff, 0x02, 0x00];
+        let v = ArrView { data: &data, dtype: &d, shape: &[2] };
+        let r = v.reader(None).expect("int dtype");
+        assert_eq!((r.at(0), r.at(1), r.at(2)), (Some(-2), Some(2), None));
+        let d = Dtype::Simple(">u4".into());
+        let data = [0x00, 0x00, 0x01, 0x00];
+        let v = ArrView { data: &data, dtype: &d, shape: &[1] };
+        assert_eq!(v.reader(None).and_then(|r| r.at(0)), Some(256));
+        let d = Dtype::Struct {
+            names: vec!["a".into(), "b".into()],
+            formats: vec![Dtype::Simple("|u1".into()), Dtype::Simple("<i8".into())],
+            offsets: vec![0, 8],
+            itemsize: 16,
+        };
+        let mut data = vec![0u8; 32];
+        data[8..16].copy_from_slice(&(-5i64).to_le_bytes());
+        data[16] = 7;
+        data[24..32].copy_from_slice(&(9i64).to_le_bytes());
+        let v = ArrView { data: &data, dtype: &d, shape: &[2] };
+        let b = v.reader(Some("b")).expect("field b");
+        let a = v.reader(Some("a")).expect("field a");
+        assert_eq!((b.at(0), b.at(1), a.at(1)), (Some(-5), Some(9), Some(7)));
+        assert!(v.reader(Some("zz")).is_none());
+        assert!(ArrView { data: &data, dtype: &Dtype::Simple("<f8".into()), shape: &[4] }.reader(None).is_none());
+    }
 }

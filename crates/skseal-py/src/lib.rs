@@ -280,7 +280,12 @@ fn load<'py>(
     if verify_digests {
         c.verify_padding().map_err(|e| to_pyerr(py, e.into()))?;
     }
-    let arrays = build::container_arrays(py, data, &c, verify_digests, zero_copy)?;
+    if verify_digests {
+        py.detach(|| c.verify_raw_all())
+            .map_err(|e| to_pyerr(py, e.into()))?;
+    }
+    // Raw digests were checked above; compressed arrays are checked as decoded.
+    let arrays = build::container_arrays(py, data, &c, false, zero_copy)?;
     let (obj, probe) = build::build_graph(py, &c.header.graph, &arrays)?;
     PyTuple::new(
         py,
