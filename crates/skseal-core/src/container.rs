@@ -684,16 +684,27 @@ enum Blob<'a> {
     Chunks(Vec<Vec<u8>>),
 }
 
-/// Serialize a graph whose array data is given by `data_of(i)` for each array of `graph.arrays`.
-pub fn write<'a, W: Write>(
-    out: &mut W,
+/// Uncompressed dumps with at least this many array bytes keep a plain JSON
+/// header, so a seekable writer can hash and write the arrays at the same time.
+pub const PIPELINE_MIN_BYTES: u64 = 16 << 20;
+
+/// Arrays encoded for writing, with their table entries (digests may still be
+/// zero when `hash` was false).
+struct Plan<'a> {
+    blobs: Vec<Blob<'a>>,
+    entries: Vec<ArrayEntry>,
+    raws: Vec<&'a [u8]>,
+    compress_header: bool,
+}
+
+fn plan<'a>(
     graph: &Graph,
     data_of: &(dyn Fn(usize) -> Option<&'a [u8]> + Sync),
-    metadata: &Value,
     compression: Compression,
-) -> Result<Header, ContainerError> {
-    // 1. digest + encode every array, in parallel when there is enough work
-    //    to pay for waking the thread pool.
+    hash: bool,
+) -> Result<Plan<'a>, ContainerError> {
+    // Digest + encode every array, in parallel when there is enough work to
+    // pay for waking the thread pool.
     let prepare = |(i, spec): (usize, &ArraySpec)| {
         let raw = data_of(i).ok_or_else(|| ContainerError::Codec {
             array: i,
@@ -706,7 +717,11 @@ pub fn write<'a, W: Write>(
                 why: "data length does not match shape x itemsize".into(),
             });
         }
-        let digest = *blake3::hash(raw).as_bytes();
+        let digest = if hash {
+            *blake3::hash(raw).as_bytes()
+        } else {
+            [0u8; 32]
+        };
         let item = spec.dtype.itemsize().unwrap_or(1) as usize;
         let numeric = matches!(spec.dtype.kind(), 'i' | 'u' | 'f' | 'c' | 'V') && item > 1;
         let use_codec = if raw.len() >= MIN_COMPRESS {
@@ -746,12 +761,12 @@ pub fn write<'a, W: Write>(
             chunks,
             digest,
         };
-        Ok((blob, digest, entry))
+        Ok((blob, raw, entry))
     };
     let total: usize = (0..graph.arrays.len())
         .map(|i| data_of(i).map_or(0, <[u8]>::len))
         .sum();
-    let prepared: Vec<(Blob<'a>, [u8; 32], ArrayEntry)> = if total >= PARALLEL_MIN_BYTES {
+    let prepared: Vec<(Blob<'a>, &'a [u8], ArrayEntry)> = if total >= PARALLEL_MIN_BYTES {
         graph
             .arrays
             .par_iter()
@@ -766,23 +781,41 @@ pub fn write<'a, W: Write>(
             .map(prepare)
             .collect::<Result<_, ContainerError>>()?
     };
-    // 2. layout
-    let mut entries: Vec<ArrayEntry> = Vec::with_capacity(prepared.len());
+    // Layout: each blob at its aligned offset.
+    let mut blobs = Vec::with_capacity(prepared.len());
+    let mut entries = Vec::with_capacity(prepared.len());
+    let mut raws = Vec::with_capacity(prepared.len());
     let mut cursor = 0u64;
-    for (_, _, e) in &prepared {
-        let mut e = e.clone();
+    for (blob, raw, mut e) in prepared {
         e.offset = blob_offset(cursor, e.length);
         cursor = e.offset + e.length;
+        blobs.push(blob);
         entries.push(e);
+        raws.push(raw);
     }
-    // 3. header
-    let graph_json = graphjson::encode(graph);
+    let compress_header = !(compression.codec == Codec::None && total as u64 >= PIPELINE_MIN_BYTES);
+    Ok(Plan {
+        blobs,
+        entries,
+        raws,
+        compress_header,
+    })
+}
+
+/// The header text and its stored form for a plan whose digests are final.
+fn header_for(
+    graph_json: &Value,
+    graph_text: &[u8],
+    entries: &[ArrayEntry],
+    metadata: &Value,
+    compress: bool,
+) -> Result<(Vec<u8>, Vec<u8>, String), ContainerError> {
     let mut fp = blake3::Hasher::new();
-    fp.update(&serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?);
-    for (_, d, e) in &prepared {
+    fp.update(graph_text);
+    for e in entries {
         fp.update(&serde_json::to_vec(&dtype_to_json(&e.dtype)).unwrap_or_default());
         fp.update(format!("{:?}{}", e.shape, e.order.as_str()).as_bytes());
-        fp.update(d);
+        fp.update(&e.digest);
     }
     let fingerprint = fp.finalize().to_hex().to_string();
     let header_json = json!({
@@ -802,21 +835,42 @@ pub fn write<'a, W: Write>(
             graphjson::MAX_JSON_DEPTH
         )));
     }
-    let hbytes = deflate_header(&json_text)?;
-    let hhash = blake3::hash(&hbytes);
-    let hend = PREAMBLE as u64 + hbytes.len() as u64;
+    let stored = if compress {
+        deflate_header(&json_text)?
+    } else {
+        json_text.clone()
+    };
+    Ok((json_text, stored, fingerprint))
+}
+
+fn write_front<W: Write>(
+    out: &mut W,
+    stored: &[u8],
+    compressed: bool,
+) -> Result<u64, ContainerError> {
+    let hhash = blake3::hash(stored);
+    let hend = PREAMBLE as u64 + stored.len() as u64;
     let data_start = align(hend);
-    // 4. write
     out.write_all(&MAGIC)?;
     out.write_all(&VERSION.to_le_bytes())?;
-    out.write_all(&FLAG_HEADER_ZSTD.to_le_bytes())?;
-    out.write_all(&(hbytes.len() as u64).to_le_bytes())?;
+    let flags = if compressed { FLAG_HEADER_ZSTD } else { 0 };
+    out.write_all(&flags.to_le_bytes())?;
+    out.write_all(&(stored.len() as u64).to_le_bytes())?;
     out.write_all(hhash.as_bytes())?;
-    out.write_all(&hbytes)?;
+    out.write_all(stored)?;
     let zeros = [0u8; ALIGN as usize];
     out.write_all(&zeros[..(data_start - hend) as usize])?;
+    Ok(data_start)
+}
+
+fn write_blobs<W: Write>(
+    out: &mut W,
+    blobs: &[Blob<'_>],
+    entries: &[ArrayEntry],
+) -> Result<u64, ContainerError> {
+    let zeros = [0u8; ALIGN as usize];
     let mut pos = 0u64;
-    for ((blob, _, _), e) in prepared.iter().zip(&entries) {
+    for (blob, e) in blobs.iter().zip(entries) {
         out.write_all(&zeros[..(e.offset - pos) as usize])?;
         match blob {
             Blob::Raw(r) => out.write_all(r)?,
@@ -828,22 +882,150 @@ pub fn write<'a, W: Write>(
         }
         pos = e.offset + e.length;
     }
-    out.flush()?;
-    let file_len = data_start + pos;
+    Ok(pos)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finished_header(
+    graph: &Graph,
+    metadata: &Value,
+    entries: Vec<ArrayEntry>,
+    json_text: &[u8],
+    stored: &[u8],
+    fingerprint: String,
+    data_start: u64,
+    data_len: u64,
+) -> Header {
     let mut g = graph.clone();
     g.arrays
         .iter_mut()
         .enumerate()
         .for_each(|(i, a)| a.source = ArraySource::Table(i as u32));
-    Ok(Header {
+    Header {
         version: VERSION,
         metadata_text: metadata.to_string(),
         fingerprint,
         graph: g,
         arrays: entries,
         data_start,
-        file_len,
-        header_hash: hhash.to_hex().to_string(),
-        text: String::from_utf8_lossy(&json_text).into_owned(),
-    })
+        file_len: data_start + data_len,
+        header_hash: blake3::hash(stored).to_hex().to_string(),
+        text: String::from_utf8_lossy(json_text).into_owned(),
+    }
+}
+
+/// Serialize a graph whose array data is given by `data_of(i)` for each array
+/// of `graph.arrays`, front to back (any writer).
+pub fn write<'a, W: Write>(
+    out: &mut W,
+    graph: &Graph,
+    data_of: &(dyn Fn(usize) -> Option<&'a [u8]> + Sync),
+    metadata: &Value,
+    compression: Compression,
+) -> Result<Header, ContainerError> {
+    let p = plan(graph, data_of, compression, true)?;
+    let graph_json = graphjson::encode(graph);
+    let graph_text =
+        serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+    let (json_text, stored, fingerprint) = header_for(
+        &graph_json,
+        &graph_text,
+        &p.entries,
+        metadata,
+        p.compress_header,
+    )?;
+    let data_start = write_front(out, &stored, p.compress_header)?;
+    let data_len = write_blobs(out, &p.blobs, &p.entries)?;
+    out.flush()?;
+    Ok(finished_header(
+        graph,
+        metadata,
+        p.entries,
+        &json_text,
+        &stored,
+        fingerprint,
+        data_start,
+        data_len,
+    ))
+}
+
+/// Like [`write`], with the same bytes, for seekable writers: a large
+/// uncompressed dump writes its arrays while they are being hashed (on other
+/// cores), then goes back to write the header.
+pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
+    out: &mut W,
+    graph: &Graph,
+    data_of: &(dyn Fn(usize) -> Option<&'a [u8]> + Sync),
+    metadata: &Value,
+    compression: Compression,
+) -> Result<Header, ContainerError> {
+    use std::io::SeekFrom;
+    let mut p = plan(graph, data_of, compression, false)?;
+    if p.compress_header {
+        // Compressed headers change size with their content: hash first.
+        p.entries
+            .par_iter_mut()
+            .zip(p.raws.par_iter())
+            .for_each(|(e, r)| e.digest = *blake3::hash(r).as_bytes());
+        let graph_json = graphjson::encode(graph);
+        let graph_text =
+            serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+        let (json_text, stored, fingerprint) =
+            header_for(&graph_json, &graph_text, &p.entries, metadata, true)?;
+        let data_start = write_front(out, &stored, true)?;
+        let data_len = write_blobs(out, &p.blobs, &p.entries)?;
+        out.flush()?;
+        return Ok(finished_header(
+            graph,
+            metadata,
+            p.entries,
+            &json_text,
+            &stored,
+            fingerprint,
+            data_start,
+            data_len,
+        ));
+    }
+    let graph_json = graphjson::encode(graph);
+    let graph_text =
+        serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+    // Plain JSON with fixed-width hex digests: its length does not depend on them.
+    let (_, placeholder, _) = header_for(&graph_json, &graph_text, &p.entries, metadata, false)?;
+    let data_start = align(PREAMBLE as u64 + placeholder.len() as u64);
+    out.seek(SeekFrom::Start(data_start))?;
+    let raws = &p.raws;
+    let (written, digests) = rayon::join(
+        || write_blobs(&mut *out, &p.blobs, &p.entries),
+        || {
+            raws.par_iter()
+                .map(|r| *blake3::hash(r).as_bytes())
+                .collect::<Vec<[u8; 32]>>()
+        },
+    );
+    let data_len = written?;
+    for (e, d) in p.entries.iter_mut().zip(digests) {
+        e.digest = d;
+    }
+    let (json_text, stored, fingerprint) =
+        header_for(&graph_json, &graph_text, &p.entries, metadata, false)?;
+    if stored.len() != placeholder.len() {
+        return Err(ContainerError::Header(
+            "internal: header length changed while writing".into(),
+        ));
+    }
+    out.seek(SeekFrom::Start(0))?;
+    let start = write_front(out, &stored, false)?;
+    debug_assert_eq!(start, data_start);
+    out.seek(SeekFrom::Start(data_start + data_len))?;
+    out.flush()?;
+    Ok(finished_header(
+        graph,
+        metadata,
+        p.entries,
+        &json_text,
+        &stored,
+        fingerprint,
+        data_start,
+        data_len,
+    ))
 }

@@ -938,12 +938,20 @@ mod tests {
     fn reader_decodes_every_int_width_and_order() {
         let d = Dtype::Simple("<i2".into());
         let data = [0xfe, 0xff, 0x02, 0x00];
-        let v = ArrView { data: &data, dtype: &d, shape: &[2] };
+        let v = ArrView {
+            data: &data,
+            dtype: &d,
+            shape: &[2],
+        };
         let r = v.reader(None).expect("int dtype");
         assert_eq!((r.at(0), r.at(1), r.at(2)), (Some(-2), Some(2), None));
         let d = Dtype::Simple(">u4".into());
         let data = [0x00, 0x00, 0x01, 0x00];
-        let v = ArrView { data: &data, dtype: &d, shape: &[1] };
+        let v = ArrView {
+            data: &data,
+            dtype: &d,
+            shape: &[1],
+        };
         assert_eq!(v.reader(None).and_then(|r| r.at(0)), Some(256));
         let d = Dtype::Struct {
             names: vec!["a".into(), "b".into()],
@@ -955,11 +963,21 @@ mod tests {
         data[8..16].copy_from_slice(&(-5i64).to_le_bytes());
         data[16] = 7;
         data[24..32].copy_from_slice(&(9i64).to_le_bytes());
-        let v = ArrView { data: &data, dtype: &d, shape: &[2] };
+        let v = ArrView {
+            data: &data,
+            dtype: &d,
+            shape: &[2],
+        };
         let b = v.reader(Some("b")).expect("field b");
         let a = v.reader(Some("a")).expect("field a");
         assert_eq!((b.at(0), b.at(1), a.at(1)), (Some(-5), Some(9), Some(7)));
         assert!(v.reader(Some("zz")).is_none());
-        assert!(ArrView { data: &data, dtype: &Dtype::Simple("<f8".into()), shape: &[4] }.reader(None).is_none());
+        assert!(ArrView {
+            data: &data,
+            dtype: &Dtype::Simple("<f8".into()),
+            shape: &[4]
+        }
+        .reader(None)
+        .is_none());
     }
 }

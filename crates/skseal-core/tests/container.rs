@@ -344,3 +344,30 @@ fn text_depth_counts_brackets_outside_strings_only() {
     assert_eq!(text_depth(b"[[[["), 4);
     assert_eq!(text_depth(br#"["\\", [1]]"#), 2);
 }
+
+#[test]
+fn seekable_writer_gives_the_same_bytes_small_and_large() {
+    // Large enough (>= PIPELINE_MIN_BYTES) to take the pipelined path.
+    let big: Vec<u8> = (0..(container::PIPELINE_MIN_BYTES as usize / 8 + 1000))
+        .flat_map(|x| (x as f64).to_le_bytes())
+        .collect();
+    let small: Vec<u8> = (0..10i64).flat_map(|x| x.to_le_bytes()).collect();
+    let (mut g, _) = sample_graph();
+    g.arrays[0].shape = vec![(big.len() / 8) as u64];
+    let data = vec![big, small];
+    // none takes the pipelined path; lz4 the compressed-header path
+    for comp in &COMPRESSIONS[..2] {
+        let comp = *comp;
+        let plain = write(&g, &data, comp);
+        let mut cur = std::io::Cursor::new(Vec::new());
+        let f = |i: usize| data.get(i).map(|v| v.as_slice());
+        container::write_seekable(&mut cur, &g, &f, &json!({"user": {"k": 1}}), comp)
+            .expect("writes");
+        assert_eq!(cur.into_inner(), plain, "{comp:?}");
+        let c = Container::parse(&plain).expect("parses");
+        c.verify_raw_all().expect("digests");
+        let mut out = vec![0u8; data[0].len()];
+        c.decode_into(0, &mut out).expect("decodes");
+        assert_eq!(out, data[0]);
+    }
+}

@@ -228,7 +228,8 @@ fn save<'py>(
     }
     if let Ok(path) = dest.extract::<PathBuf>() {
         let h = atomic_write(&path, |w| {
-            container::write(w, &g, &data_of, &metadata, comp).map_err(|e| to_pyerr(py, e.into()))
+            container::write_seekable(w, &g, &data_of, &metadata, comp)
+                .map_err(|e| to_pyerr(py, e.into()))
         })?;
         return Ok(header_summary(py, &h)?.into_any());
     }
