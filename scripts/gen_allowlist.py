@@ -4,8 +4,10 @@ Writes ``crates/skseal-core/src/policy/allowlist.tsv``: one line per global name
 ``module<TAB>qualname<TAB>roles``, where roles is a comma-separated subset of
 
 * ``class``     - may be instantiated as ``cls.__new__(cls)`` + ``__setstate__`` /
-  ``__dict__`` update, or called with primitive arguments (Cython classes whose
-  ``__reduce__`` is ``(cls, (1.5,))``); may also be held as a value;
+  ``__dict__`` update; may also be held as a value.  Only the Cython classes of
+  ``sklearn._loss._loss`` and ``sklearn.linear_model._sgd_fast`` (whose
+  ``__reduce__`` is ``(cls, (1.5,))``) may also be *called*, with primitive
+  arguments only (``CALLABLE_CLASS_MODULES`` in policy/mod.rs);
 * ``dictclass`` - a ``dict`` subclass that may receive items;
 * ``reference`` - may only be held as a value (functions, ufuncs, scalar types).
   An estimator may later *call* a reference with user data, so references are
@@ -429,7 +431,10 @@ def add_sklearn(c: Collector, walk_errors: list[str]) -> None:
 # scipy
 # --------------------------------------------------------------------------
 
-SPARSE_FORMATS: Final = ("csr", "csc", "coo", "bsr", "dia", "dok", "lil")
+# Only the formats whose index arrays validate.rs checks.  dok and lil keep
+# their structure in Python containers that compiled conversions trust, so they
+# are left out of the default trust.
+SPARSE_FORMATS: Final = ("csr", "csc", "coo", "bsr", "dia")
 
 
 def add_scipy(c: Collector) -> None:
@@ -608,9 +613,10 @@ def add_survey(c: Collector) -> SurveyReport:
 
 def drop_class_role_of_schema_constructors(c: Collector) -> None:
     """A class with an argument schema in schema.rs (``sklearn.tree._tree.Tree``) is no
-    ``class``: the policy lets a ``class`` be called with any primitive arguments, which
-    would bypass its schema.  ``Tree.__new__`` needs those arguments anyway, so it is
-    never rebuilt by ``NEWOBJ``."""
+    ``class``: a class of a callable-class module may be called with primitive
+    arguments, which would bypass a schema; keeping schema constructors out of
+    ``class`` makes that impossible by construction.  ``Tree.__new__`` needs
+    those arguments anyway, so it is never rebuilt by ``NEWOBJ``."""
     for name in sorted(schema_constructors()):
         entry = c.entries.get(name)
         if entry is None or not entry.roles & {"class", "dictclass"}:
@@ -725,7 +731,8 @@ def render(entries: dict[Name, Entry]) -> str:
         "#   .venv/bin/python scripts/gen_allowlist.py",
         f"# numpy {np.__version__}, scipy {scipy.__version__}, "
         f"scikit-learn {sklearn.__version__} (Python {platform.python_version()})",
-        "# roles: class = cls.__new__(cls) + state, or called with primitive arguments;",
+        "# roles: class = cls.__new__(cls) + state (the Cython classes of two modules may",
+        "#        also be called with primitive arguments: see CALLABLE_CLASS_MODULES);",
         "#        dictclass = dict subclass receiving items; reference = held as a value.",
     ]
     lines = set()

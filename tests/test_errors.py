@@ -122,13 +122,15 @@ class SkFile:
             elif isinstance(v, list):
                 stack.extend(v)
 
-    def to_bytes(self, *, relayout: bool = True) -> bytes:
+    def to_bytes(self, *, relayout: bool = True, refingerprint: bool = True) -> bytes:
         if relayout:
             cursor = 0
             for a, b in zip(self.header.get("arrays", []), self.blobs, strict=True):
                 a["offset"] = _blob_offset(cursor, len(b))
                 a["length"] = len(b)
                 cursor = a["offset"] + len(b)
+        if refingerprint and "graph" in self.header and "arrays" in self.header:
+            self.header["fingerprint"] = fingerprint(self.header)
         h = json.dumps(self.header, separators=(",", ":")).encode()
         return self.with_header_bytes(h)
 
@@ -143,6 +145,35 @@ class SkFile:
             out += b"\0" * (start + a["offset"] - len(out))
             out += b
         return bytes(out)
+
+
+def fingerprint(header: dict[str, Any]) -> str:
+    """The content fingerprint as docs/FORMAT.md defines it. Anyone who can edit
+    a file can recompute it: it identifies content, it does not authenticate it."""
+    h = blake3.blake3(json.dumps(header["graph"], separators=(",", ":")).encode())
+    for a in header["arrays"]:
+        h.update(json.dumps(a["dtype"], separators=(",", ":"), sort_keys=True).encode())
+        shape = "[" + ", ".join(str(d) for d in a["shape"]) + "]"
+        axes = "None" if a.get("axes") is None else \
+            "Some([" + ", ".join(str(d) for d in a["axes"]) + "])"
+        h.update(f"{shape}{a['order']}{axes}".encode())
+        try:
+            h.update(bytes.fromhex(a["blake3"]))
+        except ValueError:  # a deliberately malformed digest: refused before this
+            h.update(a["blake3"].encode())
+    return h.hexdigest()
+
+
+def test_fingerprint_matches_the_spec(plain_bytes: bytes) -> None:
+    f = SkFile.parse(plain_bytes)
+    assert fingerprint(f.header) == f.header["fingerprint"]
+
+
+def test_edited_graph_without_new_fingerprint_is_refused(plain_bytes: bytes) -> None:
+    f = SkFile.parse(plain_bytes)
+    f.header["graph"]["root"] = {"list": []}
+    with pytest.raises(skseal.IntegrityError, match="fingerprint"):
+        skseal.loads(f.to_bytes(refingerprint=False))
 
 
 def state_dict(node: dict[str, Any]) -> list[list[Any]]:
@@ -747,6 +778,31 @@ def _sparse_array(f: SkFile, key: str) -> int:
     return int(idx)
 
 
+def _state_array(f: SkFile, cls: str, key: str) -> int:
+    [pairs] = [state_dict(n) for n in f.nodes() if n.get("object") == cls]
+    [idx] = [v["array"] for k, v in pairs if k == key]
+    return int(idx)
+
+
+def craft_bsr_index(iris: tuple[np.ndarray, np.ndarray]) -> bytes:
+    """A BSR block column index past the last block column (matvec reads out of bounds)."""
+    f = SkFile.parse(skseal.dumps(sp.bsr_matrix(np.eye(6), blocksize=(2, 2))))
+    i = _state_array(f, "scipy.sparse._bsr:bsr_matrix", "indices")
+    a = f.array(i)
+    a[0] = 1000
+    f.set_array(i, a)
+    return f.to_bytes()
+
+
+def craft_dia_offsets(iris: tuple[np.ndarray, np.ndarray]) -> bytes:
+    """More DIA offsets than stored diagonals (matvec reads past the data)."""
+    f = SkFile.parse(skseal.dumps(sp.dia_matrix(np.eye(6) + np.eye(6, k=1))))
+    i = _state_array(f, "scipy.sparse._dia:dia_matrix", "offsets")
+    a = f.array(i)
+    f.set_array(i, np.concatenate([a, a, a]))
+    return f.to_bytes()
+
+
 def craft_csr_index(iris: tuple[np.ndarray, np.ndarray]) -> bytes:
     f = _sparse_file()
     i = _sparse_array(f, "indices")
@@ -930,6 +986,8 @@ VALIDATION_CASES: dict[str, tuple[Callable[[tuple[np.ndarray, np.ndarray]], byte
     "csr-indptr": (craft_csr_indptr, "csr_matrix"),
     "csr-indptr-past-end": (craft_csr_indptr_past_end, "csr_matrix"),
     "csr-shape": (craft_csr_shape, "csr_matrix"),
+    "bsr-index": (craft_bsr_index, "bsr_matrix"),
+    "dia-offsets": (craft_dia_offsets, "dia_matrix"),
     "kdtree-idx": (craft_kdtree_idx, "KDTree"),
     "kdtree-node-range": (craft_kdtree_node_range, "KDTree"),
     "kdtree-as-object": (craft_kdtree_as_object, "KDTree"),

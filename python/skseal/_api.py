@@ -177,6 +177,10 @@ _FOREIGN = (
     (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
     (b"\x04\x22\x4d\x18", "lz4-compressed (e.g. a compressed joblib file)"),
     (b"\x93NUMPY", "a numpy .npy file"),
+    (b"\x78\x01", "zlib-compressed (joblib's default compression)"),
+    (b"\x78\x5e", "zlib-compressed (joblib's default compression)"),
+    (b"\x78\x9c", "zlib-compressed (joblib's default compression)"),
+    (b"\x78\xda", "zlib-compressed (joblib's default compression)"),
 )
 
 

@@ -525,6 +525,11 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
         .map(|r| r.get().to_string())
         .unwrap_or_else(|| "null".into());
     let fingerprint = hd.fingerprint;
+    if fingerprint != fingerprint_of(hd.graph.get().as_bytes(), &arrays) {
+        return Err(ContainerError::Integrity(
+            "the content fingerprint does not match the graph and array table".into(),
+        ));
+    }
     let text = std::str::from_utf8(hbytes)
         .map_err(|_| ContainerError::Header("the header is not UTF-8".into()))?
         .to_owned();
@@ -802,6 +807,20 @@ fn plan<'a>(
     })
 }
 
+/// The content fingerprint: BLAKE3 over the graph's JSON text and, per array,
+/// its dtype, shape, order, axes and digest. Metadata is not included, so
+/// the same model saved twice (or with another codec) has the same fingerprint.
+pub fn fingerprint_of(graph_text: &[u8], entries: &[ArrayEntry]) -> String {
+    let mut fp = blake3::Hasher::new();
+    fp.update(graph_text);
+    for e in entries {
+        fp.update(&serde_json::to_vec(&dtype_to_json(&e.dtype)).unwrap_or_default());
+        fp.update(format!("{:?}{}{:?}", e.shape, e.order.as_str(), e.axes).as_bytes());
+        fp.update(&e.digest);
+    }
+    fp.finalize().to_hex().to_string()
+}
+
 /// The header text and its stored form for a plan whose digests are final.
 fn header_for(
     graph_json: &Value,
@@ -810,14 +829,7 @@ fn header_for(
     metadata: &Value,
     compress: bool,
 ) -> Result<(Vec<u8>, Vec<u8>, String), ContainerError> {
-    let mut fp = blake3::Hasher::new();
-    fp.update(graph_text);
-    for e in entries {
-        fp.update(&serde_json::to_vec(&dtype_to_json(&e.dtype)).unwrap_or_default());
-        fp.update(format!("{:?}{}", e.shape, e.order.as_str()).as_bytes());
-        fp.update(&e.digest);
-    }
-    let fingerprint = fp.finalize().to_hex().to_string();
+    let fingerprint = fingerprint_of(graph_text, entries);
     let header_json = json!({
         "format": "skseal",
         "version": VERSION,

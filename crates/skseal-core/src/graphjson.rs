@@ -369,6 +369,8 @@ mod stream {
     use crate::ir::{Dtype, Graph, Node, NodeId, Order};
 
     pub(super) struct St {
+        /// Set when the last node read was a `{"ref": k}`.
+        pub last_was_ref: bool,
         pub nodes: Vec<Node>,
         /// shared-table index -> reserved node id
         pub refs: HashMap<u64, NodeId>,
@@ -377,6 +379,7 @@ mod stream {
 
     impl St {
         fn add(&mut self, n: Node) -> NodeId {
+            self.last_was_ref = false;
             self.nodes.push(n);
             (self.nodes.len() - 1) as NodeId
         }
@@ -671,7 +674,11 @@ mod stream {
             let err = |m: &str| de::Error::custom(m.to_string());
             let node = match p.tag {
                 None => return Err(err("JSON object without a node kind")),
-                Some("ref") => return Ok(st.slot(p.ref_.unwrap_or(u64::MAX))),
+                Some("ref") => {
+                    let id = st.slot(p.ref_.unwrap_or(u64::MAX));
+                    st.last_was_ref = true;
+                    return Ok(id);
+                }
                 Some("int") => {
                     let s = p.text.unwrap_or_default();
                     let d = s.strip_prefix('-').unwrap_or(&s);
@@ -794,7 +801,7 @@ mod stream {
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
             let mut k = 0u64;
             loop {
-                let before = self.st.nodes.len();
+                self.st.last_was_ref = false;
                 let Some(tmp) = seq.next_element_seed(NodeSeed {
                     st: &mut *self.st,
                     depth: 1,
@@ -802,7 +809,7 @@ mod stream {
                 else {
                     break;
                 };
-                if (tmp as usize) < before {
+                if self.st.last_was_ref {
                     return Err(de::Error::custom(format!(
                         "shared entry {k} is itself a ref"
                     )));
@@ -878,6 +885,7 @@ pub fn decode_text(text: &str, n_arrays: usize) -> Result<Graph, String> {
     let mut de = serde_json::Deserializer::from_str(text);
     de.disable_recursion_limit();
     let mut st = stream::St {
+        last_was_ref: false,
         nodes: Vec::with_capacity(text.len() / 16),
         refs: Default::default(),
         n_arrays,

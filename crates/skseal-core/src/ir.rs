@@ -114,10 +114,22 @@ pub fn simple_itemsize(s: &str) -> Option<u64> {
     } else {
         digits.parse().ok()?
     };
+    // Only sizes numpy itself accepts for each kind.
+    let ok = match kind {
+        'i' | 'u' => matches!(n, 1 | 2 | 4 | 8),
+        'f' => matches!(n, 2 | 4 | 8 | 16),
+        'c' => matches!(n, 8 | 16 | 32),
+        'b' | '?' => n == 1,
+        'O' => n == 8,
+        'U' | 'S' | 'V' => n <= 1 << 30,
+        _ => false,
+    };
+    if !ok {
+        return None;
+    }
     match kind {
         'U' => n.checked_mul(4),
-        'b' | 'i' | 'u' | 'f' | 'c' | 'S' | 'V' | 'O' | '?' => Some(n),
-        _ => None,
+        _ => Some(n),
     }
 }
 

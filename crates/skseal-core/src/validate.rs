@@ -574,9 +574,25 @@ impl<'a, 'g> V<'a, 'g> {
             let indptr = self.array(self.get(state, "indptr", ctx)?, ctx, "indptr")?;
             let indices = self.array(self.get(state, "indices", ctx)?, ctx, "indices")?;
             let data = self.array(self.get(state, "data", ctx)?, ctx, "data")?;
-            if class.starts_with("bsr") {
-                return Ok(()); // block layout checked by scipy's own constructor checks
-            }
+            // BSR: data holds (nnz_blocks, R, C) blocks; indices/indptr count blocks.
+            let (major, minor, data_items) = if class.starts_with("bsr") {
+                let [nb, r, c] = data.shape else {
+                    return Err(self.err(
+                        ctx,
+                        format!("bsr data has shape {:?}, expected 3-D blocks", data.shape),
+                    ));
+                };
+                let (r, c) = (*r as i64, *c as i64);
+                if r < 1 || c < 1 || shape.len() != 2 || shape[0] % r != 0 || shape[1] % c != 0 {
+                    return Err(self.err(
+                        ctx,
+                        format!("blocks of {r}x{c} do not tile shape {shape:?}"),
+                    ));
+                }
+                (shape[0] / r, shape[1] / c, *nb as i64)
+            } else {
+                (major, minor, data.count() as i64)
+            };
             if indptr.count() as i64 != major + 1 {
                 return Err(self.err(
                     ctx,
@@ -588,7 +604,7 @@ impl<'a, 'g> V<'a, 'g> {
                 ));
             }
             let nnz = indices.count() as i64;
-            if data.count() as i64 != nnz {
+            if data_items != nnz {
                 return Err(self.err(ctx, "data and indices differ in length"));
             }
             let mut prev = 0i64;
@@ -619,6 +635,25 @@ impl<'a, 'g> V<'a, 'g> {
                 if v < 0 || v >= minor {
                     return Err(self.err(ctx, format!("indices[{k}] = {v} outside [0, {minor})")));
                 }
+            }
+        } else if class.starts_with("dia") {
+            // data is (n_diagonals, L); offsets one per diagonal.
+            let data = self.array(self.get(state, "data", ctx)?, ctx, "data")?;
+            let offsets = self.array(self.get(state, "offsets", ctx)?, ctx, "offsets")?;
+            if data.shape.len() != 2
+                || offsets.shape.len() != 1
+                || offsets.shape[0] != data.shape[0]
+            {
+                return Err(self.err(
+                    ctx,
+                    format!(
+                        "offsets {:?} and data {:?} disagree on the number of diagonals",
+                        offsets.shape, data.shape
+                    ),
+                ));
+            }
+            if offsets.reader(None).is_none() {
+                return Err(self.err(ctx, "offsets must be integers"));
             }
         } else if class.starts_with("coo") {
             let coords: Vec<NodeId> = match self

@@ -371,3 +371,24 @@ fn seekable_writer_gives_the_same_bytes_small_and_large() {
         assert_eq!(out, data[0]);
     }
 }
+
+#[test]
+fn forward_ref_as_a_shared_entry_is_refused() {
+    let bad = json!({"root": {"ref": 0}, "shared": [{"ref": 1}, {"list": []}]});
+    assert!(graphjson::decode(&bad, 0).is_err());
+    let bad2 = json!({"root": {"ref": 1}, "shared": [{"list": []}, {"ref": 0}]});
+    assert!(graphjson::decode(&bad2, 0).is_err());
+}
+
+#[test]
+fn dtype_sizes_numpy_does_not_know_are_refused() {
+    for d in ["<f3", "<u3", "|b2", "<i16", "<c4", "|O4"] {
+        assert!(skseal_core::ir::simple_itemsize(d).is_none(), "{d}");
+        assert!(graphjson::dtype_from_json(&json!(d), 0).is_err(), "{d}");
+    }
+    for d in [
+        "<f8", "<f2", "|u1", "<c16", "|b1", "<U7", "|S3", "|V64", "|O8",
+    ] {
+        assert!(skseal_core::ir::simple_itemsize(d).is_some(), "{d}");
+    }
+}
