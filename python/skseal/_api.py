@@ -171,17 +171,16 @@ def _read_all(file: PathLike | IO[bytes] | bytes, mmap_mode: str | None) -> tupl
 
 _FOREIGN = (
     (b"PK\x03\x04", "a zip archive (a skops file, or a zipped model)"),
-    (b"\x1f\x8b", "gzip-compressed (e.g. a compressed joblib file)"),
-    (b"BZh", "bz2-compressed (e.g. a compressed joblib file)"),
-    (b"\xfd7zXZ", "xz-compressed (e.g. a compressed joblib file)"),
     (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
-    (b"\x04\x22\x4d\x18", "lz4-compressed (e.g. a compressed joblib file)"),
     (b"\x93NUMPY", "a numpy .npy file"),
-    (b"\x78\x01", "zlib-compressed (joblib's default compression)"),
-    (b"\x78\x5e", "zlib-compressed (joblib's default compression)"),
-    (b"\x78\x9c", "zlib-compressed (joblib's default compression)"),
-    (b"\x78\xda", "zlib-compressed (joblib's default compression)"),
 )
+
+
+def _max_decompressed() -> int:
+    """Cap on the decompressed size of a compressed pickle/joblib file
+    (SKSEAL_MAX_DECOMPRESSED bytes, default 8 GiB)."""
+    v = os.environ.get("SKSEAL_MAX_DECOMPRESSED", "")
+    return int(v) if v.isdigit() else 8 << 30
 
 
 def _refuse_foreign(head: bytes) -> None:
@@ -206,7 +205,7 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mod
     if head != MAGIC and len(head) > 0 and head[1:4] != b"SKS":
         # Not a skseal file: read it as a pickle with the same VM and policy.
         try:
-            return _native.load_pickle(data, trusted)
+            return _native.load_pickle(data, trusted, _max_decompressed())
         except FormatError as e:
             if head[:1] == b"\x80":  # a pickle (protocol 2+): say why it was refused
                 raise FormatError(f"pickle refused, nothing was run: {e}") from None

@@ -34,6 +34,8 @@ pub enum PickleError {
     NoStop,
     #[error("unsupported numpy construct at byte {offset}: {why}")]
     Numpy { offset: usize, why: String },
+    #[error("{codec}-compressed input: {why}")]
+    Decompress { codec: &'static str, why: String },
 }
 
 /// Errors raised by the container reader/writer.

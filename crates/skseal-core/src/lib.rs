@@ -10,6 +10,7 @@ pub mod error;
 pub mod graphjson;
 pub mod inspect;
 pub mod ir;
+pub mod legacy;
 pub mod policy;
 pub mod validate;
 pub mod vm;

@@ -161,10 +161,23 @@ struct Vm<'a> {
     pending: HashMap<NodeId, Pending>,
     next_buffer: u32,
     opts: &'a VmOptions,
+    /// >0 while reading the nested pickle of a joblib object array.
+    nested: usize,
+    /// joblib arrays stepped over: (offset of the data, bytes).
+    pub(crate) joblib_arrays: Vec<(usize, usize)>,
 }
 
 /// Parse a whole pickle stream into a graph whose root is the pickled object.
 pub fn parse(data: &[u8], opts: &VmOptions) -> Result<Graph, PickleError> {
+    parse_report(data, opts).map(|(g, _)| g)
+}
+
+/// Like [`parse`], also returning the (offset, length) of every joblib array
+/// read from between the opcodes.
+pub fn parse_report(
+    data: &[u8],
+    opts: &VmOptions,
+) -> Result<(Graph, Vec<(usize, usize)>), PickleError> {
     let mut vm = Vm {
         data,
         pos: 0,
@@ -178,6 +191,8 @@ pub fn parse(data: &[u8], opts: &VmOptions) -> Result<Graph, PickleError> {
         pending: HashMap::new(),
         next_buffer: 0,
         opts,
+        nested: 0,
+        joblib_arrays: Vec::new(),
     };
     let root = vm.run()?;
     if let Some((id, p)) = vm.pending.iter().min_by_key(|(id, _)| **id) {
@@ -193,12 +208,16 @@ pub fn parse(data: &[u8], opts: &VmOptions) -> Result<Graph, PickleError> {
             why,
         });
     }
-    Ok(Graph {
-        nodes: vm.nodes,
-        arrays: vm.arrays,
-        root,
-        probe: None,
-    })
+    let stepped = std::mem::take(&mut vm.joblib_arrays);
+    Ok((
+        Graph {
+            nodes: vm.nodes,
+            arrays: vm.arrays,
+            root,
+            probe: None,
+        },
+        stepped,
+    ))
 }
 
 impl<'a> Vm<'a> {
@@ -399,7 +418,7 @@ impl<'a> Vm<'a> {
                 }
                 b'.' => {
                     let v = self.pop()?;
-                    if self.opts.strict_end && self.pos != self.data.len() {
+                    if self.nested == 0 && self.opts.strict_end && self.pos != self.data.len() {
                         return Err(PickleError::TrailingData {
                             offset: self.pos,
                             extra: self.data.len() - self.pos,
@@ -732,7 +751,11 @@ impl<'a> Vm<'a> {
                 b'b' => {
                     let state = self.pop()?;
                     let obj = self.top()?;
-                    self.build(obj, state)?
+                    if self.is_joblib_wrapper(obj) {
+                        self.read_joblib_array(obj, state)?
+                    } else {
+                        self.build(obj, state)?
+                    }
                 }
                 b'P' | b'Q' => {
                     return Err(self.refused(
@@ -772,6 +795,113 @@ impl<'a> Vm<'a> {
                 }
             }
         }
+    }
+
+    fn is_joblib_wrapper(&self, obj: NodeId) -> bool {
+        matches!(self.node(obj), Node::Object { class, .. }
+            if class.module == "joblib.numpy_pickle"
+                && matches!(class.name.as_str(), "NumpyArrayWrapper" | "NDArrayWrapper" | "ZNDArrayWrapper"))
+    }
+
+    /// joblib's `NumpyArrayWrapper`: its BUILD is followed, in the file, by the
+    /// array's raw bytes (after a pad-length byte and 0xFF padding in joblib
+    /// >= 1.2), or for object arrays by a nested pickle. The wrapper becomes
+    /// the array node, as joblib's unpickler replaces it.
+    fn read_joblib_array(&mut self, obj: NodeId, state: NodeId) -> Result<(), PickleError> {
+        let class = match self.node(obj) {
+            Node::Object { class, .. } => class.name.clone(),
+            _ => String::new(),
+        };
+        if class != "NumpyArrayWrapper" {
+            return Err(self.refused(format!(
+                "joblib's {class} is the multi-file format of joblib < 0.10: it names sibling \
+                 .npy files, which skseal never opens. Re-save the model with a current joblib"
+            )));
+        }
+        let get = |k: &str| -> Option<NodeId> {
+            match self.node(state) {
+                Node::Dict(kv) => kv
+                    .iter()
+                    .find_map(|&(a, b)| (self.str_of(a) == Some(k)).then_some(b)),
+                _ => None,
+            }
+        };
+        match get("subclass").and_then(|c| self.global_of(c)) {
+            Some(g) if g.is("numpy", "ndarray") => {}
+            Some(g) => {
+                return Err(self.numpy_err(format!("joblib array of subclass {g} is not supported")))
+            }
+            None => return Err(self.numpy_err("joblib array wrapper without a subclass")),
+        }
+        let dtype = self
+            .dtype_of(get("dtype").ok_or_else(|| self.numpy_err("joblib array without dtype"))?)?;
+        let shape = self
+            .shape_of(get("shape").ok_or_else(|| self.numpy_err("joblib array without shape"))?)?;
+        let order = match get("order").and_then(|o| self.str_of(o)) {
+            Some("F") => Order::F,
+            Some("C") | None => Order::C,
+            Some(o) => return Err(self.numpy_err(format!("joblib array order {o:?}"))),
+        };
+        if dtype.has_object() {
+            // A complete pickle of the object array, with its own stack and memo.
+            if self.nested > 0 {
+                return Err(self.refused("a joblib array inside a joblib object array"));
+            }
+            let saved = (
+                std::mem::take(&mut self.stack),
+                std::mem::take(&mut self.metastack),
+                std::mem::take(&mut self.memo),
+            );
+            self.nested += 1;
+            let start = self.pos;
+            let inner = self.run();
+            self.nested -= 1;
+            (self.stack, self.metastack, self.memo) = saved;
+            let inner = inner?;
+            self.joblib_arrays.push((start, self.pos - start));
+            let node = std::mem::replace(&mut self.nodes[inner as usize], Node::None);
+            if !matches!(node, Node::ObjectArray { .. } | Node::Array(_)) {
+                return Err(self.numpy_err("joblib object array is not an array"));
+            }
+            self.set_node(obj, node);
+            return Ok(());
+        }
+        let aligned = get("numpy_array_alignment_bytes")
+            .map(|a| !matches!(self.node(a), Node::None))
+            .unwrap_or(false);
+        if aligned {
+            let pad = self.u8()? as usize;
+            if pad > 16 {
+                return Err(self.malformed(format!("joblib padding of {pad} bytes (at most 16)")));
+            }
+            let p = self.take(pad, "joblib alignment padding")?;
+            if p.iter().any(|&b| b != 0xff) {
+                return Err(self.malformed("joblib alignment padding must be 0xFF bytes"));
+            }
+        }
+        let spec_len = ArraySpec {
+            dtype: dtype.clone(),
+            shape: shape.clone(),
+            order,
+            axes: None,
+            source: ArraySource::Inline(Vec::new()),
+        }
+        .nbytes()
+        .ok_or_else(|| self.numpy_err("joblib array size overflows"))?;
+        let n = usize::try_from(spec_len).map_err(|_| self.numpy_err("joblib array too large"))?;
+        let start = self.pos;
+        let bytes = self.take(n, "joblib array data")?.to_vec();
+        self.joblib_arrays.push((start, n));
+        let idx = self.arrays.len() as u32;
+        self.arrays.push(ArraySpec {
+            dtype,
+            shape,
+            order,
+            axes: None,
+            source: ArraySource::Inline(bytes),
+        });
+        self.set_node(obj, Node::Array(idx));
+        Ok(())
     }
 
     fn extend_list(&mut self, l: NodeId, items: Vec<NodeId>) -> Result<(), PickleError> {

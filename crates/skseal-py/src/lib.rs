@@ -20,6 +20,7 @@ use serde_json::Value;
 use skseal_core::codec::Codec;
 use skseal_core::container::{self, Compression, Container};
 use skseal_core::ir::{Graph, Node};
+use skseal_core::legacy;
 use skseal_core::policy::{self, Policy};
 use skseal_core::vm::{self, VmOptions};
 
@@ -312,16 +313,12 @@ fn inspect(py: Python<'_>, prefix: &Bound<'_, PyAny>, file_len: u64) -> PyResult
 #[pyfunction]
 fn inspect_pickle(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<String> {
     let bytes = Bytes::get(data)?;
-    let g = vm::parse(
-        bytes.as_slice(),
-        &VmOptions {
-            strict_end: true,
-            ..VmOptions::default()
-        },
-    )
-    .map_err(|e| to_pyerr(py, e.into()))?;
+    let (g, info) = legacy::parse_file(bytes.as_slice(), legacy::DEFAULT_MAX_DECOMPRESSED)
+        .map_err(|e| to_pyerr(py, e.into()))?;
     let v = serde_json::json!({
-        "format": "pickle",
+        "format": if info.joblib_arrays.is_empty() { "pickle" } else { "joblib" },
+        "compression": info.codec.map(|c| c.name()),
+        "joblib_arrays": info.joblib_arrays.len(),
         "globals": skseal_core::inspect::globals_json(&g),
         "outline": skseal_core::inspect::outline(&g, None),
     });
@@ -335,13 +332,12 @@ fn load_pickle<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     trusted: Vec<String>,
+    max_decompressed: u64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let bytes = Bytes::get(data)?;
-    let opts = VmOptions {
-        strict_end: true,
-        ..VmOptions::default()
-    };
-    let g = vm::parse(bytes.as_slice(), &opts).map_err(|e| to_pyerr(py, e.into()))?;
+    let (g, _) = py
+        .detach(|| legacy::parse_file(bytes.as_slice(), max_decompressed))
+        .map_err(|e| to_pyerr(py, e.into()))?;
     let policy = Policy::new(trusted);
     if let Err(e) = policy.check(&g) {
         return Err(errors::untrusted_error(py, &e, false));
@@ -383,14 +379,9 @@ fn survey<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let bytes = Bytes::get(data)?;
     let g = if is_pickle {
-        vm::parse(
-            bytes.as_slice(),
-            &VmOptions {
-                strict_end: true,
-                ..VmOptions::default()
-            },
-        )
-        .map_err(|e| to_pyerr(py, e.into()))?
+        legacy::parse_file(bytes.as_slice(), legacy::DEFAULT_MAX_DECOMPRESSED)
+            .map_err(|e| to_pyerr(py, e.into()))?
+            .0
     } else {
         let len = file_len.unwrap_or(bytes.as_slice().len() as u64);
         container::read_header(bytes.as_slice(), len)

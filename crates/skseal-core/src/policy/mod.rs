@@ -210,6 +210,7 @@ const LOWERED: &[(&str, &str)] = &[
     ("builtins", "bytearray"),
     ("_codecs", "encode"),
     ("collections", "OrderedDict"),
+    ("joblib.numpy_pickle", "NumpyArrayWrapper"),
 ];
 
 /// Nodes reachable from the graph's roots (the only ones ever built).
