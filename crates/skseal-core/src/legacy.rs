@@ -39,7 +39,7 @@ pub fn sniff(data: &[u8]) -> Option<FileCodec> {
         [0x04, 0x22, 0x4d, 0x18, ..] => Some(FileCodec::Lz4),
         // joblib's lzma files are LZMA_ALONE streams: properties byte 0x5d.
         [0x5d, 0x00, ..] => Some(FileCodec::Lzma),
-        [0x78, b, ..] if (0x78u16 * 256 + *b as u16) % 31 == 0 => Some(FileCodec::Zlib),
+        [0x78, b, ..] if (0x78u16 * 256 + *b as u16).is_multiple_of(31) => Some(FileCodec::Zlib),
         _ => None,
     }
 }

@@ -804,8 +804,8 @@ impl<'a> Vm<'a> {
     }
 
     /// joblib's `NumpyArrayWrapper`: its BUILD is followed, in the file, by the
-    /// array's raw bytes (after a pad-length byte and 0xFF padding in joblib
-    /// >= 1.2), or for object arrays by a nested pickle. The wrapper becomes
+    /// array's raw bytes (after a pad-length byte and 0xFF padding since
+    /// joblib 1.2), or for object arrays by a nested pickle. The wrapper becomes
     /// the array node, as joblib's unpickler replaces it.
     fn read_joblib_array(&mut self, obj: NodeId, state: NodeId) -> Result<(), PickleError> {
         let class = match self.node(obj) {
