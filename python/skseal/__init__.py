@@ -12,7 +12,16 @@ See README.md and docs/ for the format, the threat model and benchmarks.
 from __future__ import annotations
 
 from . import errors
-from ._api import dump, dumps, inspect, installed_versions, load, loads, untrusted_types
+from ._api import (
+    convert,
+    dump,
+    dumps,
+    inspect,
+    installed_versions,
+    load,
+    loads,
+    untrusted_types,
+)
 from ._meta import SKSEAL_VERSION as __version__
 from .errors import (
     FormatError,
@@ -33,6 +42,7 @@ __all__ = [
     "loads",
     "inspect",
     "untrusted_types",
+    "convert",
     "installed_versions",
     "errors",
     "SkSealError",

@@ -336,6 +336,34 @@ def untrusted_types(file: PathLike | IO[bytes] | bytes, trusted: Iterable[str] =
     return sorted(name for name, _uses, verdict in rows if verdict in ("unknown", "dangerous"))
 
 
+def convert(
+    src: PathLike,
+    dst: PathLike,
+    *,
+    trusted: Iterable[str] = (),
+    compress: Compress = None,
+    metadata: dict[str, Any] | None = None,
+) -> str:
+    """Convert a legacy ``.pkl``/``.joblib`` file to ``.skseal`` without building
+    any Python object from it.
+
+    The file is read by the same VM, policy and validators as :func:`load`;
+    untrusted names raise :class:`UntrustedTypeError`. The output records the
+    source file's BLAKE3 digest, format and compression, and the scikit-learn
+    version found in the pickled state. Written atomically.
+
+    Returns:
+        The content fingerprint of the new file.
+    """
+    codec, level, shuffle = _codec(compress)
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
+    user = json.dumps(metadata or {}, sort_keys=True, allow_nan=False)
+    fp, _size = _native.convert(os.fspath(src), os.fspath(dst), list(trusted), codec, level,
+                                shuffle, user, _max_decompressed())
+    return str(fp)
+
+
 def installed_versions() -> dict[str, Any]:
     """The library versions skseal records in new files."""
     return dict(_meta.environment())

@@ -1041,3 +1041,46 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
         data_len,
     ))
 }
+
+/// Write a file atomically: a temporary file in the same directory, fsync,
+/// rename over `path`, fsync of the directory. On any error the temporary
+/// file is removed and `path` is untouched.
+pub fn write_atomic<E: From<std::io::Error>>(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> Result<Header, E>,
+) -> Result<Header, E> {
+    use std::fs::{self, File};
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "model".into());
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmp = dir.join(format!(".{name}.{}.{nonce}.tmp", std::process::id()));
+    let result = (|| -> Result<Header, E> {
+        let f = File::create(&tmp)?;
+        let header = {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, &f);
+            let h = write(&mut w)?;
+            w.flush()?;
+            h
+        };
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)?;
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(header)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}

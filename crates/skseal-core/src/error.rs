@@ -99,3 +99,9 @@ pub enum CoreError {
     #[error(transparent)]
     Validation(#[from] ValidationError),
 }
+
+impl From<std::io::Error> for CoreError {
+    fn from(e: std::io::Error) -> Self {
+        CoreError::Container(ContainerError::Io(e))
+    }
+}

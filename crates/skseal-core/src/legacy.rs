@@ -162,6 +162,8 @@ pub struct LegacyInfo {
     pub codec: Option<FileCodec>,
     /// (offset, length) of joblib arrays stepped over, in the decompressed stream.
     pub joblib_arrays: Vec<(usize, usize)>,
+    /// (node, byte offset in the decompressed stream) of every named global.
+    pub global_offsets: Vec<(crate::ir::NodeId, usize)>,
 }
 
 /// Read a pickle or joblib file (optionally compressed) into a graph with
@@ -183,12 +185,13 @@ pub fn parse_file(
         strict_end: true,
         ..Default::default()
     };
-    let (g, joblib_arrays) = crate::vm::parse_report(stream, &opts)?;
+    let (g, report) = crate::vm::parse_report(stream, &opts)?;
     Ok((
         g,
         LegacyInfo {
             codec,
-            joblib_arrays,
+            joblib_arrays: report.joblib_arrays,
+            global_offsets: report.global_offsets,
         },
     ))
 }

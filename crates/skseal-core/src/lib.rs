@@ -6,6 +6,7 @@
 
 pub mod codec;
 pub mod container;
+pub mod convert;
 pub mod error;
 pub mod graphjson;
 pub mod inspect;

@@ -165,6 +165,17 @@ struct Vm<'a> {
     nested: usize,
     /// joblib arrays stepped over: (offset of the data, bytes).
     pub(crate) joblib_arrays: Vec<(usize, usize)>,
+    /// Byte offset of the opcode that named each global node.
+    global_offsets: Vec<(NodeId, usize)>,
+}
+
+/// What a parse saw besides the graph (for scanners).
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// (offset, length) of every joblib array read from between the opcodes.
+    pub joblib_arrays: Vec<(usize, usize)>,
+    /// (node, byte offset of the GLOBAL/STACK_GLOBAL/INST opcode) of every named global.
+    pub global_offsets: Vec<(NodeId, usize)>,
 }
 
 /// Parse a whole pickle stream into a graph whose root is the pickled object.
@@ -172,12 +183,12 @@ pub fn parse(data: &[u8], opts: &VmOptions) -> Result<Graph, PickleError> {
     parse_report(data, opts).map(|(g, _)| g)
 }
 
-/// Like [`parse`], also returning the (offset, length) of every joblib array
-/// read from between the opcodes.
-pub fn parse_report(
+/// For scanners: every global named before the stream ended or was refused,
+/// with the offset of its opcode, and the error if the stream was refused.
+pub fn scan_globals(
     data: &[u8],
     opts: &VmOptions,
-) -> Result<(Graph, Vec<(usize, usize)>), PickleError> {
+) -> (Vec<(GlobalName, usize)>, Option<PickleError>) {
     let mut vm = Vm {
         data,
         pos: 0,
@@ -193,6 +204,42 @@ pub fn parse_report(
         opts,
         nested: 0,
         joblib_arrays: Vec::new(),
+        global_offsets: Vec::new(),
+    };
+    let err = vm.run().err();
+    let names = vm
+        .global_offsets
+        .iter()
+        .filter_map(|&(id, off)| match vm.nodes.get(id as usize) {
+            Some(Node::Global(g)) => Some((g.clone(), off)),
+            Some(Node::Object { class: g, .. }) | Some(Node::Call { func: g, .. }) => {
+                Some((g.clone(), off))
+            }
+            _ => None,
+        })
+        .collect();
+    (names, err)
+}
+
+/// Like [`parse`], also returning what a scanner reports: joblib arrays
+/// stepped over and the offset of every global.
+pub fn parse_report(data: &[u8], opts: &VmOptions) -> Result<(Graph, Report), PickleError> {
+    let mut vm = Vm {
+        data,
+        pos: 0,
+        op_pos: 0,
+        op: 0,
+        nodes: Vec::new(),
+        arrays: Vec::new(),
+        stack: Vec::new(),
+        metastack: Vec::new(),
+        memo: HashMap::new(),
+        pending: HashMap::new(),
+        next_buffer: 0,
+        opts,
+        nested: 0,
+        joblib_arrays: Vec::new(),
+        global_offsets: Vec::new(),
     };
     let root = vm.run()?;
     if let Some((id, p)) = vm.pending.iter().min_by_key(|(id, _)| **id) {
@@ -208,7 +255,10 @@ pub fn parse_report(
             why,
         });
     }
-    let stepped = std::mem::take(&mut vm.joblib_arrays);
+    let stepped = Report {
+        joblib_arrays: std::mem::take(&mut vm.joblib_arrays),
+        global_offsets: std::mem::take(&mut vm.global_offsets),
+    };
     Ok((
         Graph {
             nodes: vm.nodes,
@@ -735,7 +785,9 @@ impl<'a> Vm<'a> {
                     let name = self.line_str()?.to_string();
                     let args = self.pop_mark()?;
                     let g = GlobalName::new(canonical_module(&module), name);
-                    self.push_new(instantiate(g, args))?
+                    let id = self.add(instantiate(g, args))?;
+                    self.global_offsets.push((id, self.op_pos));
+                    self.push(id)?
                 }
                 b'o' => {
                     let mut items = self.pop_mark()?;
@@ -945,7 +997,9 @@ impl<'a> Vm<'a> {
             return Err(self.malformed("global name empty or longer than 512 characters"));
         }
         let g = GlobalName::new(canonical_module(module), name.to_string());
-        self.push_new(Node::Global(g))
+        let id = self.add(Node::Global(g))?;
+        self.global_offsets.push((id, self.op_pos));
+        self.push(id)
     }
 
     fn parse_decimal(&self, l: &str) -> Result<Node, PickleError> {

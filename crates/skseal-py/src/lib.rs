@@ -8,9 +8,8 @@
 mod build;
 mod errors;
 
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 
 use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
@@ -119,45 +118,6 @@ fn lift(py: Python<'_>, stream: &[u8], buffers: &[Bytes], trusted: &[String]) ->
     Ok(g)
 }
 
-fn atomic_write(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<&File>) -> PyResult<container::Header>,
-) -> PyResult<container::Header> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "model".into());
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmp = dir.join(format!(".{name}.{}.{nonce}.tmp", std::process::id()));
-    let result = (|| -> PyResult<container::Header> {
-        let f = File::create(&tmp)?;
-        let header = {
-            let mut w = BufWriter::with_capacity(1 << 20, &f);
-            let h = write(&mut w)?;
-            w.flush()?;
-            h
-        };
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(header)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
 /// A writer that forwards to a Python binary file object's `write`.
 struct PyWriter<'py> {
     file: Bound<'py, PyAny>,
@@ -228,7 +188,7 @@ fn save<'py>(
         return Ok(PyBytes::new(py, &out).into_any());
     }
     if let Ok(path) = dest.extract::<PathBuf>() {
-        let h = atomic_write(&path, |w| {
+        let h = container::write_atomic(&path, |w| {
             container::write_seekable(w, &g, &data_of, &metadata, comp)
                 .map_err(|e| to_pyerr(py, e.into()))
         })?;
@@ -398,6 +358,46 @@ fn survey<'py>(
     Ok(out)
 }
 
+/// Convert a legacy pickle/joblib file to `.skseal` without building any
+/// Python object. Returns (fingerprint, file size).
+#[pyfunction]
+#[pyo3(signature = (src, dst, trusted, codec, level, shuffle, user_metadata_json, max_decompressed))]
+#[allow(clippy::too_many_arguments)]
+fn convert<'py>(
+    py: Python<'py>,
+    src: PathBuf,
+    dst: PathBuf,
+    trusted: Vec<String>,
+    codec: &str,
+    level: i32,
+    shuffle: bool,
+    user_metadata_json: &str,
+    max_decompressed: u64,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let comp = parse_codec(py, codec, level, shuffle)?;
+    let user: Value = serde_json::from_str(user_metadata_json)
+        .map_err(|e| raise(py, "ValueError", &format!("metadata is not JSON: {e}")))?;
+    let data = std::fs::read(&src)?;
+    let policy = Policy::new(trusted);
+    let (g, info) =
+        match py.detach(|| skseal_core::convert::read_checked(&data, &policy, max_decompressed)) {
+            Ok(v) => v,
+            Err(skseal_core::CoreError::Untrusted(u)) => {
+                return Err(errors::untrusted_error(py, &u, false))
+            }
+            Err(e) => return Err(to_pyerr(py, e)),
+        };
+    let name = src
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let meta = skseal_core::convert::metadata(&g, &info, &name, &data, user);
+    let h = container::write_atomic(&dst, |w| {
+        skseal_core::convert::write(w, &g, &meta, comp).map_err(|e| to_pyerr(py, e))
+    })?;
+    header_summary(py, &h)
+}
+
 /// Number of names in the default allow-list.
 #[pyfunction]
 fn allowlist_size() -> usize {
@@ -414,6 +414,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inspect_pickle, m)?)?;
     m.add_function(wrap_pyfunction!(header_len, m)?)?;
     m.add_function(wrap_pyfunction!(survey, m)?)?;
+    m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;
     m.add("FORMAT_VERSION", container::VERSION)?;
     Ok(())

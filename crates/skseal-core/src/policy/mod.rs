@@ -261,6 +261,11 @@ impl Policy {
         }
     }
 
+    /// Whether the caller trusted this exact name.
+    pub fn trusts(&self, g: &GlobalName) -> bool {
+        self.trusted.contains(&g.dotted())
+    }
+
     /// Judge one use of a name.
     pub fn judge(
         &self,
@@ -427,7 +432,27 @@ pub fn survey(graph: &Graph, policy: &Policy) -> Vec<(GlobalName, BTreeSet<Use>,
     let live = reachable(graph);
     for (node, &is_live) in graph.nodes.iter().zip(&live) {
         if let Node::Global(g) = node {
-            if !is_live && LOWERED.iter().any(|(m, n)| g.is(m, n)) {
+            if !is_live {
+                // A name the stream imports and then consumes (the callable of a
+                // REDUCE, the class of a NEWOBJ): its use is judged on that node.
+                // Still report the import itself: dangerous or unknown names are
+                // flagged, since pickle would import them.
+                if LOWERED.iter().any(|(m, n)| g.is(m, n)) {
+                    continue;
+                }
+                let v = if is_dangerous(g) {
+                    Verdict::Dangerous
+                } else if !default_roles(g).is_empty() || g.name.starts_with("__pyx_unpickle_") {
+                    Verdict::Allowed
+                } else if policy.trusts(g) {
+                    Verdict::Trusted
+                } else {
+                    Verdict::Unknown
+                };
+                let e = seen
+                    .entry(g.clone())
+                    .or_insert((BTreeSet::new(), Verdict::Allowed));
+                e.1 = e.1.max(v);
                 continue;
             }
         }
