@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -62,7 +62,7 @@ enum Cmd {
     },
 }
 
-fn read_header(path: &PathBuf) -> Result<container::Header, String> {
+fn read_header(path: &Path) -> Result<container::Header, String> {
     let mut f = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let len = f.metadata().map_err(|e| e.to_string())?.len();
     let mut pre = vec![0u8; PREAMBLE.min(len as usize)];
@@ -189,7 +189,7 @@ fn collect(paths: &[PathBuf], out: &mut Vec<PathBuf>) {
 }
 
 /// Scan one file: Ok(report) or Err(message) when unreadable.
-fn scan_file(path: &PathBuf, policy: &Policy) -> Result<Value, String> {
+fn scan_file(path: &Path, policy: &Policy) -> Result<Value, String> {
     let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
     let (graph, format, compression, arrays, offsets) = if data.starts_with(&container::MAGIC) {
         let h = container::read_header(&data, data.len() as u64).map_err(|e| e.to_string())?;
@@ -252,7 +252,7 @@ fn scan_file(path: &PathBuf, policy: &Policy) -> Result<Value, String> {
 /// before stopping. A refusal of a code-execution pattern, or any untrusted
 /// name, flags the file; otherwise it is unreadable.
 fn scan_refused(
-    path: &PathBuf,
+    path: &Path,
     data: &[u8],
     policy: &Policy,
     err: skseal_core::PickleError,
@@ -408,12 +408,7 @@ fn parse_compress(s: &str) -> Result<Compression, String> {
     })
 }
 
-fn convert(
-    src: &PathBuf,
-    dst: &PathBuf,
-    trusted: Vec<String>,
-    compress: &str,
-) -> Result<String, String> {
+fn convert(src: &Path, dst: &Path, trusted: Vec<String>, compress: &str) -> Result<String, String> {
     let comp = parse_compress(compress)?;
     let data = std::fs::read(src).map_err(|e| format!("cannot read {}: {e}", src.display()))?;
     let policy = Policy::new(trusted);
