@@ -98,3 +98,20 @@ def test_joblib_padding_must_be_0xff(models: dict, tmp_path: Path) -> None:
     data[start - 1] = 0x00
     with pytest.raises(skseal.FormatError, match="padding"):
         skseal.loads(bytes(data))
+
+
+def test_pre_0_10_joblib_wrappers_are_refused() -> None:
+    """joblib < 0.10 kept arrays in sibling .npy files named inside the pickle:
+    skseal never opens a file name read from a file."""
+    def short(text: str) -> bytes:  # SHORT_BINUNICODE
+        return b"\x8c" + bytes([len(text)]) + text.encode()
+
+    stream = (b"\x80\x04" + short("joblib.numpy_pickle") + short("NDArrayWrapper")
+              + b"\x93)\x81}" + short("filename") + short("model.pkl_01.npy") + b"sb.")
+    with pytest.raises(skseal.FormatError, match="multi-file format"):
+        skseal.loads(stream)
+
+
+def test_numpy1_bool_name_maps_to_numpy2() -> None:
+    # a protocol-0 pickle of the global numpy.bool_ (numpy 1.x spelling)
+    assert skseal.loads(b"cnumpy\nbool_\np0\n.") is np.bool_

@@ -996,6 +996,12 @@ impl<'a> Vm<'a> {
         if module.is_empty() || name.is_empty() || module.len() > 512 || name.len() > 512 {
             return Err(self.malformed("global name empty or longer than 512 characters"));
         }
+        // numpy 1.x pickles numpy.bool_ where numpy 2 writes numpy.bool
+        let name = if module == "numpy" && name == "bool_" {
+            "bool"
+        } else {
+            name
+        };
         let g = GlobalName::new(canonical_module(module), name.to_string());
         let id = self.add(Node::Global(g))?;
         self.global_offsets.push((id, self.op_pos));
