@@ -162,6 +162,14 @@ def _read_all(file: PathLike | IO[bytes] | bytes, mmap_mode: str | None) -> tupl
             buf = np.empty(size, dtype=np.uint8)
             n = f.readinto(memoryview(buf)) or 0
             return (buf if n == size else buf[:n]), True
+    if hasattr(file, "readinto") and getattr(file, "seekable", lambda: False)():
+        # read straight into numpy-owned memory: arrays become writable views
+        start = file.tell()
+        size = file.seek(0, os.SEEK_END) - start
+        file.seek(start)
+        buf = np.empty(max(size, 0), dtype=np.uint8)
+        n = file.readinto(memoryview(buf)) or 0
+        return (buf if n == size else buf[:n]), True
     if hasattr(file, "read"):
         return file.read(), False
     raise TypeError(
