@@ -90,12 +90,26 @@ def _serialize(obj: Any, probe: Any) -> tuple[bytes, list[memoryview]]:
     return stream, raws
 
 
+KeyLike = bytes | str | os.PathLike[str]
+
+
+def _key_bytes(key: KeyLike | None) -> bytes | None:
+    """A key as bytes: raw 32 bytes, 64 hex digits, or a path to a key file."""
+    if key is None:
+        return None
+    if isinstance(key, bytes | bytearray):
+        return bytes(key)
+    with open(key, "rb") as f:
+        return f.read()
+
+
 def _save(obj: Any, dest: Any, compress: Compress, metadata: dict[str, Any] | None,
-          probe: Any, trusted: Iterable[str]) -> Any:
+          probe: Any, trusted: Iterable[str], signing_key: KeyLike | None = None) -> Any:
     codec, level, shuffle = _codec(compress)
     meta_json = _meta.build_metadata(obj, metadata)
     stream, raws = _serialize(obj, probe)
-    return _native.save(stream, raws, dest, meta_json, list(trusted), codec, level, shuffle)
+    return _native.save(stream, raws, dest, meta_json, list(trusted), codec, level, shuffle,
+                        _key_bytes(signing_key))
 
 
 def dump(
@@ -106,6 +120,7 @@ def dump(
     metadata: dict[str, Any] | None = None,
     probe: Any = None,
     trusted: Iterable[str] = (),
+    signing_key: KeyLike | None = None,
 ) -> str:
     """Save ``obj`` (an estimator, pipeline, or plain data) to ``file``.
 
@@ -121,6 +136,9 @@ def dump(
             stored so that ``load(..., verify=True)`` can prove the model still
             predicts the same.
         trusted: dotted names of your own classes/functions to allow.
+        signing_key: an Ed25519 private key (32 raw bytes, 64 hex digits, or the
+            path of a key file made by ``skseal keygen``): the file is signed
+            over its header and every array digest.
 
     Returns:
         The content fingerprint (BLAKE3 over the object graph and array digests).
@@ -129,17 +147,15 @@ def dump(
         UnsupportedObjectError: the object holds something that could not be
             loaded safely; the message names it and how to trust it.
     """
-    if isinstance(file, str | os.PathLike):
-        fp, _size = _save(obj, os.fspath(file), compress, metadata, probe, trusted)
-    else:
-        fp, _size = _save(obj, file, compress, metadata, probe, trusted)
+    dest = os.fspath(file) if isinstance(file, str | os.PathLike) else file
+    fp, _size = _save(obj, dest, compress, metadata, probe, trusted, signing_key)
     return str(fp)
 
 
 def dumps(obj: Any, **kw: Any) -> bytes:
     """Like :func:`dump`, returning the file's bytes."""
     return bytes(_save(obj, None, kw.pop("compress", None), kw.pop("metadata", None),
-                       kw.pop("probe", None), kw.pop("trusted", ())))
+                       kw.pop("probe", None), kw.pop("trusted", ()), kw.pop("signing_key", None)))
 
 
 def _read_all(file: PathLike | IO[bytes] | bytes, mmap_mode: str | None) -> tuple[Any, bool]:
@@ -204,12 +220,17 @@ def _refuse_foreign(head: bytes) -> None:
 
 
 def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mode: str | None,
-                 on_version_mismatch: str, verify: bool | None) -> Any:
+                 on_version_mismatch: str, verify: bool | None,
+                 public_key: KeyLike | None = None) -> Any:
     if on_version_mismatch not in ("warn", "error", "ignore"):
         raise ValueError("on_version_mismatch must be 'warn', 'error' or 'ignore'")
     trusted = list(trusted)
     head = bytes(data[:8])
     _refuse_foreign(head)
+    if public_key is not None and head != MAGIC:
+        raise FormatError(
+            "a public key was given, but this is not a skseal file: only .skseal files are signed"
+        )
     if head != MAGIC and len(head) > 0 and head[1:4] != b"SKS":
         # Not a skseal file: read it as a pickle with the same VM and policy.
         try:
@@ -223,7 +244,7 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mod
             ) from None
     obj, probe, _, saved = _native.load(
         data, trusted, mmap_mode is None, zero_copy,
-        _meta.installed_sklearn(), on_version_mismatch,
+        _meta.installed_sklearn(), on_version_mismatch, _key_bytes(public_key),
     )
     mismatch = saved is not None
     checked = False
@@ -253,6 +274,7 @@ def load(
     mmap_mode: Literal["r", "c", "r+"] | None = None,
     on_version_mismatch: Literal["warn", "error", "ignore"] = "warn",
     verify: bool | None = None,
+    public_key: KeyLike | None = None,
 ) -> Any:
     """Load an object saved by :func:`dump`, or a plain pickle, without running code from it.
 
@@ -266,6 +288,9 @@ def load(
         verify: True recomputes the stored probe and raises ProbeMismatchError
             on any bitwise difference; None (default) does so only when the
             scikit-learn versions differ and a probe is present.
+        public_key: an Ed25519 public key (32 raw bytes, 64 hex digits or a
+            ``.pub`` file): the file must be signed by it, else IntegrityError.
+            Without it, a signature the file carries is still checked.
 
     Raises:
         FormatError, IntegrityError, UntrustedTypeError, ValidationError,
@@ -273,7 +298,8 @@ def load(
     """
     data, zero_copy = _read_all(file, mmap_mode)
     return _load_buffer(data, zero_copy, trusted=trusted, mmap_mode=mmap_mode,
-                        on_version_mismatch=on_version_mismatch, verify=verify)
+                        on_version_mismatch=on_version_mismatch, verify=verify,
+                        public_key=public_key)
 
 
 def loads(data: bytes | bytearray | memoryview, **kw: Any) -> Any:
@@ -284,7 +310,7 @@ def loads(data: bytes | bytearray | memoryview, **kw: Any) -> Any:
     return _load_buffer(data, True, trusted=kw.pop("trusted", ()),
                         mmap_mode=None,
                         on_version_mismatch=kw.pop("on_version_mismatch", "warn"),
-                        verify=kw.pop("verify", None))
+                        verify=kw.pop("verify", None), public_key=kw.pop("public_key", None))
 
 
 def _read_prefix(file: PathLike | IO[bytes] | bytes) -> tuple[bytes, int]:

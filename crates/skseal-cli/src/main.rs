@@ -42,6 +42,22 @@ enum Cmd {
         #[arg(long = "trust")]
         trusted: Vec<String>,
     },
+    /// Make an Ed25519 key pair: KEY (private, mode 0600) and KEY.pub.
+    Keygen { key: PathBuf },
+    /// Sign a .skseal file in place (atomically) with a private key.
+    Sign {
+        file: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Check every digest, the padding and, with --key (or an embedded
+    /// signature), the signature. Exit 0: intact; 1: damaged; 2: unreadable.
+    Verify {
+        file: PathBuf,
+        /// Public key (KEY.pub) the file must be signed by.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
     /// Convert a legacy .pkl/.joblib file to .skseal without executing it.
     Convert {
         src: PathBuf,
@@ -431,9 +447,133 @@ fn convert(src: &Path, dst: &Path, trusted: Vec<String>, compress: &str) -> Resu
     Ok(h.fingerprint)
 }
 
+fn read_key(path: &Path) -> Result<[u8; 32], String> {
+    let data =
+        std::fs::read(path).map_err(|e| format!("cannot read key {}: {e}", path.display()))?;
+    container::keys::parse(&data).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn keygen(path: &Path) -> Result<(), String> {
+    use std::io::Write as _;
+    let (seed, pk) = container::keys::generate();
+    let pub_path = PathBuf::from(format!("{}.pub", path.display()));
+    if path.exists() {
+        return Err(format!(
+            "{} exists; refusing to overwrite a key",
+            path.display()
+        ));
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(container::keys::to_text(&seed).as_bytes())
+        .map_err(|e| e.to_string())?;
+    std::fs::write(&pub_path, container::keys::to_text(&pk))
+        .map_err(|e| format!("{}: {e}", pub_path.display()))?;
+    println!(
+        "private key: {} (keep it secret)\npublic key:  {}",
+        path.display(),
+        pub_path.display()
+    );
+    Ok(())
+}
+
+fn sign(file: &Path, key: &Path) -> Result<(), String> {
+    let seed = read_key(key)?;
+    let data = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let signed = container::sign_bytes(&data, &container::keys::signing_key(&seed))
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    container::write_atomic(file, |w| {
+        use std::io::Write as _;
+        w.write_all(&signed)?;
+        container::Container::parse(&signed)
+            .map(|c| c.header)
+            .map_err(std::io::Error::other)
+    })
+    .map_err(|e: std::io::Error| format!("{}: {e}", file.display()))?;
+    println!("signed {}", file.display());
+    Ok(())
+}
+
+/// Ok(true) when intact, Ok(false) when something is wrong (reported), Err when unreadable.
+fn verify(file: &Path, key: Option<&Path>) -> Result<bool, String> {
+    let want = key.map(read_key).transpose()?;
+    let data = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let c = container::Container::parse(&data).map_err(|e| e.to_string())?;
+    println!(
+        "{}: header digest and content fingerprint OK",
+        file.display()
+    );
+    let mut ok = true;
+    for (i, a) in c.header.arrays.iter().enumerate() {
+        let r = if a.codec == Codec::None {
+            c.verify_raw(i)
+        } else {
+            match usize::try_from(a.nbytes) {
+                Ok(n) => {
+                    let mut buf = vec![0u8; n];
+                    c.decode_into(i, &mut buf)
+                }
+                Err(_) => Err(skseal_core::ContainerError::Header(
+                    "array too large".into(),
+                )),
+            }
+        };
+        if let Err(e) = r {
+            ok = false;
+            println!("  array {i}: DAMAGED: {e}");
+        }
+    }
+    if ok {
+        println!("  {} array digest(s) OK", c.header.arrays.len());
+    }
+    if let Err(e) = c.verify_padding() {
+        ok = false;
+        println!("  padding: {e}");
+    }
+    match c.verify_signature(want.as_ref()) {
+        Ok(()) if c.header.signature.is_some() => println!("  signature OK"),
+        Ok(()) => println!("  not signed"),
+        Err(e) => {
+            ok = false;
+            println!("  signature: {e}");
+        }
+    }
+    Ok(ok)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
+        Cmd::Keygen { key } => match keygen(&key) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("skseal: error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Cmd::Sign { file, key } => match sign(&file, &key) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("skseal: error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Cmd::Verify { file, key } => match verify(&file, key.as_deref()) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("skseal: error: {}: {e}", file.display());
+                ExitCode::from(2)
+            }
+        },
         Cmd::Scan {
             paths,
             json,

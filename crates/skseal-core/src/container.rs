@@ -34,6 +34,32 @@ pub const MAX_ARRAYS: usize = 1 << 20;
 
 /// Flag bit 0: the stored header is one zstd frame holding the JSON.
 pub const FLAG_HEADER_ZSTD: u32 = 1;
+/// Flag bit 1: the file ends with an Ed25519 signature trailer.
+pub const FLAG_SIGNED: u32 = 2;
+/// Magic of the signature trailer.
+pub const SIG_MAGIC: [u8; 8] = *b"SKSIG\x001\x00";
+/// Trailer: magic (8) + public key (32) + signature (64).
+pub const SIG_TRAILER: u64 = 104;
+/// Domain-separation prefix of the signed message.
+const SIG_DOMAIN: &[u8] = b"skseal signature v1\0";
+
+/// The message an Ed25519 signature signs: a fixed prefix and the BLAKE3 of
+/// the stored header. The header holds every array's digest and the content
+/// fingerprint, so the signature covers the header and every array.
+pub fn signed_message(header_hash: &[u8; 32]) -> Vec<u8> {
+    let mut m = SIG_DOMAIN.to_vec();
+    m.extend_from_slice(header_hash);
+    m
+}
+
+fn trailer(signer: &ed25519_dalek::SigningKey, header_hash: &[u8; 32]) -> Vec<u8> {
+    use ed25519_dalek::Signer;
+    let sig = signer.sign(&signed_message(header_hash));
+    let mut t = SIG_MAGIC.to_vec();
+    t.extend_from_slice(signer.verifying_key().as_bytes());
+    t.extend_from_slice(&sig.to_bytes());
+    t
+}
 /// Largest decompressed header a reader accepts.
 pub const MAX_HEADER_JSON: u64 = 512 << 20;
 /// Blobs at least this long start at a multiple of [`ALIGN`]; smaller ones at a multiple of 16.
@@ -226,6 +252,11 @@ pub struct Header {
     pub header_hash: String,
     /// The whole header as JSON text (decompressed).
     pub text: String,
+    /// (public key, signature) of an embedded Ed25519 signature (read by
+    /// [`Container::parse`], which sees the end of the file).
+    pub signature: Option<([u8; 32], [u8; 64])>,
+    /// Flag bit 1: the file carries a signature trailer.
+    pub signed: bool,
 }
 
 impl Header {
@@ -325,7 +356,7 @@ pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32], u32), ContainerError
         });
     }
     let flags = u32::from_le_bytes([data[12], data[13], data[14], data[15]]);
-    if flags & !FLAG_HEADER_ZSTD != 0 {
+    if flags & !(FLAG_HEADER_ZSTD | FLAG_SIGNED) != 0 {
         return Err(ContainerError::Header(format!(
             "unknown flags 0x{flags:08x}; written by a newer skseal?"
         )));
@@ -493,8 +524,10 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
             .checked_add(a.length)
             .ok_or_else(|| ContainerError::Header("offset overflow".into()))?;
     }
+    let signed = flags & FLAG_SIGNED != 0;
     let expected_len = data_start
         .checked_add(cursor)
+        .and_then(|l| l.checked_add(if signed { SIG_TRAILER } else { 0 }))
         .ok_or_else(|| ContainerError::Header("array table overflows".into()))?;
     if file_len < expected_len {
         return Err(ContainerError::Truncated(format!(
@@ -543,6 +576,8 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
         file_len: expected_len,
         header_hash: hex(&want),
         text,
+        signature: None,
+        signed,
     })
 }
 
@@ -554,8 +589,61 @@ pub struct Container<'a> {
 
 impl<'a> Container<'a> {
     pub fn parse(data: &'a [u8]) -> Result<Self, ContainerError> {
-        let header = read_header(data, data.len() as u64)?;
+        let mut header = read_header(data, data.len() as u64)?;
+        if header.signed {
+            let t = data
+                .len()
+                .checked_sub(SIG_TRAILER as usize)
+                .and_then(|s| data.get(s..))
+                .ok_or_else(|| ContainerError::Truncated("signature trailer missing".into()))?;
+            if t[..8] != SIG_MAGIC {
+                return Err(ContainerError::Integrity(
+                    "the signature trailer is damaged".into(),
+                ));
+            }
+            let mut pk = [0u8; 32];
+            pk.copy_from_slice(&t[8..40]);
+            let mut sig = [0u8; 64];
+            sig.copy_from_slice(&t[40..104]);
+            header.signature = Some((pk, sig));
+        }
         Ok(Container { data, header })
+    }
+
+    /// Check the embedded signature. With `expected`, the file must be signed
+    /// by exactly that public key; without, any embedded signature must hold.
+    pub fn verify_signature(&self, expected: Option<&[u8; 32]>) -> Result<(), ContainerError> {
+        use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+        let Some((pk, sig)) = &self.header.signature else {
+            return match expected {
+                Some(_) => Err(ContainerError::Integrity(
+                    "the file is not signed, but a public key was given: refusing it".into(),
+                )),
+                None => Ok(()),
+            };
+        };
+        if let Some(want) = expected {
+            if want != pk {
+                return Err(ContainerError::Integrity(format!(
+                    "the file is signed by another key ({}), not by {}",
+                    hex(&pk[..8]),
+                    hex(&want[..8])
+                )));
+            }
+        }
+        let key = VerifyingKey::from_bytes(pk).map_err(|_| {
+            ContainerError::Integrity("the signature's public key is invalid".into())
+        })?;
+        let mut hh = [0u8; 32];
+        let raw = unhex(&self.header.header_hash).unwrap_or_default();
+        if raw.len() == 32 {
+            hh.copy_from_slice(&raw);
+        }
+        key.verify(&signed_message(&hh), &Signature::from_bytes(sig)).map_err(|_| {
+            ContainerError::Integrity(
+                "the signature does not match the content: the file was modified after it was signed".into(),
+            )
+        })
     }
 
     /// The stored bytes of array `i`.
@@ -859,13 +947,15 @@ fn write_front<W: Write>(
     out: &mut W,
     stored: &[u8],
     compressed: bool,
+    signed: bool,
 ) -> Result<u64, ContainerError> {
     let hhash = blake3::hash(stored);
     let hend = PREAMBLE as u64 + stored.len() as u64;
     let data_start = align(hend);
     out.write_all(&MAGIC)?;
     out.write_all(&VERSION.to_le_bytes())?;
-    let flags = if compressed { FLAG_HEADER_ZSTD } else { 0 };
+    let flags =
+        if compressed { FLAG_HEADER_ZSTD } else { 0 } | if signed { FLAG_SIGNED } else { 0 };
     out.write_all(&flags.to_le_bytes())?;
     out.write_all(&(stored.len() as u64).to_le_bytes())?;
     out.write_all(hhash.as_bytes())?;
@@ -923,6 +1013,8 @@ fn finished_header(
         file_len: data_start + data_len,
         header_hash: blake3::hash(stored).to_hex().to_string(),
         text: String::from_utf8_lossy(json_text).into_owned(),
+        signature: None,
+        signed: false,
     }
 }
 
@@ -934,6 +1026,7 @@ pub fn write<'a, W: Write>(
     data_of: &(dyn Fn(usize) -> Option<&'a [u8]> + Sync),
     metadata: &Value,
     compression: Compression,
+    signer: Option<&ed25519_dalek::SigningKey>,
 ) -> Result<Header, ContainerError> {
     let p = plan(graph, data_of, compression, true)?;
     let graph_json = graphjson::encode(graph);
@@ -946,19 +1039,47 @@ pub fn write<'a, W: Write>(
         metadata,
         p.compress_header,
     )?;
-    let data_start = write_front(out, &stored, p.compress_header)?;
+    let data_start = write_front(out, &stored, p.compress_header, signer.is_some())?;
     let data_len = write_blobs(out, &p.blobs, &p.entries)?;
+    let sig = append_signature(out, signer, &stored)?;
     out.flush()?;
-    Ok(finished_header(
-        graph,
-        metadata,
-        p.entries,
-        &json_text,
-        &stored,
-        fingerprint,
-        data_start,
-        data_len,
+    Ok(with_signature(
+        finished_header(
+            graph,
+            metadata,
+            p.entries,
+            &json_text,
+            &stored,
+            fingerprint,
+            data_start,
+            data_len,
+        ),
+        sig,
     ))
+}
+
+fn append_signature<W: Write>(
+    out: &mut W,
+    signer: Option<&ed25519_dalek::SigningKey>,
+    stored: &[u8],
+) -> Result<Option<([u8; 32], [u8; 64])>, ContainerError> {
+    let Some(k) = signer else { return Ok(None) };
+    let t = trailer(k, blake3::hash(stored).as_bytes());
+    out.write_all(&t)?;
+    let mut pk = [0u8; 32];
+    pk.copy_from_slice(&t[8..40]);
+    let mut sig = [0u8; 64];
+    sig.copy_from_slice(&t[40..104]);
+    Ok(Some((pk, sig)))
+}
+
+fn with_signature(mut h: Header, sig: Option<([u8; 32], [u8; 64])>) -> Header {
+    if sig.is_some() {
+        h.signed = true;
+        h.file_len += SIG_TRAILER;
+        h.signature = sig;
+    }
+    h
 }
 
 /// Like [`write`], with the same bytes, for seekable writers: a large
@@ -970,6 +1091,7 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
     data_of: &(dyn Fn(usize) -> Option<&'a [u8]> + Sync),
     metadata: &Value,
     compression: Compression,
+    signer: Option<&ed25519_dalek::SigningKey>,
 ) -> Result<Header, ContainerError> {
     use std::io::SeekFrom;
     let mut p = plan(graph, data_of, compression, false)?;
@@ -984,18 +1106,22 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
             serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
         let (json_text, stored, fingerprint) =
             header_for(&graph_json, &graph_text, &p.entries, metadata, true)?;
-        let data_start = write_front(out, &stored, true)?;
+        let data_start = write_front(out, &stored, true, signer.is_some())?;
         let data_len = write_blobs(out, &p.blobs, &p.entries)?;
+        let sig = append_signature(out, signer, &stored)?;
         out.flush()?;
-        return Ok(finished_header(
-            graph,
-            metadata,
-            p.entries,
-            &json_text,
-            &stored,
-            fingerprint,
-            data_start,
-            data_len,
+        return Ok(with_signature(
+            finished_header(
+                graph,
+                metadata,
+                p.entries,
+                &json_text,
+                &stored,
+                fingerprint,
+                data_start,
+                data_len,
+            ),
+            sig,
         ));
     }
     let graph_json = graphjson::encode(graph);
@@ -1026,19 +1152,23 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
         ));
     }
     out.seek(SeekFrom::Start(0))?;
-    let start = write_front(out, &stored, false)?;
+    let start = write_front(out, &stored, false, signer.is_some())?;
     debug_assert_eq!(start, data_start);
     out.seek(SeekFrom::Start(data_start + data_len))?;
+    let sig = append_signature(out, signer, &stored)?;
     out.flush()?;
-    Ok(finished_header(
-        graph,
-        metadata,
-        p.entries,
-        &json_text,
-        &stored,
-        fingerprint,
-        data_start,
-        data_len,
+    Ok(with_signature(
+        finished_header(
+            graph,
+            metadata,
+            p.entries,
+            &json_text,
+            &stored,
+            fingerprint,
+            data_start,
+            data_len,
+        ),
+        sig,
     ))
 }
 
@@ -1083,4 +1213,67 @@ pub fn write_atomic<E: From<std::io::Error>>(
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Sign an existing file: the same bytes with flag bit 1 set and a signature
+/// trailer (replacing any previous signature). The header and every array
+/// digest must check out first: a damaged file is never signed.
+pub fn sign_bytes(
+    data: &[u8],
+    signer: &ed25519_dalek::SigningKey,
+) -> Result<Vec<u8>, ContainerError> {
+    let c = Container::parse(data)?;
+    c.verify_raw_all()?;
+    for (i, a) in c.header.arrays.iter().enumerate() {
+        if a.codec != Codec::None {
+            let mut buf = vec![
+                0u8;
+                usize::try_from(a.nbytes)
+                    .map_err(|_| ContainerError::Header("array too large".into()))?
+            ];
+            c.decode_into(i, &mut buf)?;
+        }
+    }
+    let body_len = (c.header.file_len - if c.header.signed { SIG_TRAILER } else { 0 }) as usize;
+    let mut out = data[..body_len].to_vec();
+    let flags = u32::from_le_bytes([out[12], out[13], out[14], out[15]]) | FLAG_SIGNED;
+    out[12..16].copy_from_slice(&flags.to_le_bytes());
+    let mut hh = [0u8; 32];
+    hh.copy_from_slice(&data[24..56]);
+    out.extend_from_slice(&trailer(signer, &hh));
+    Ok(out)
+}
+
+/// Ed25519 keys as skseal stores them: 64 hex digits (a private key's seed, or
+/// a public key), one per file.
+pub mod keys {
+    use super::ContainerError;
+    use crate::graphjson::{hex, unhex};
+
+    /// A new random key pair: (private seed, public key).
+    pub fn generate() -> ([u8; 32], [u8; 32]) {
+        let k = ed25519_dalek::SigningKey::generate(&mut rand_core::OsRng);
+        (k.to_bytes(), k.verifying_key().to_bytes())
+    }
+
+    /// Parse 32 raw bytes or 64 hex digits (surrounding whitespace ignored).
+    pub fn parse(data: &[u8]) -> Result<[u8; 32], ContainerError> {
+        if data.len() == 32 {
+            let mut k = [0u8; 32];
+            k.copy_from_slice(data);
+            return Ok(k);
+        }
+        let text = std::str::from_utf8(data).unwrap_or("").trim();
+        unhex(text).and_then(|v| v.try_into().ok()).ok_or_else(|| {
+            ContainerError::Header("a key must be 32 raw bytes or 64 hex digits".into())
+        })
+    }
+
+    pub fn signing_key(seed: &[u8; 32]) -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(seed)
+    }
+
+    pub fn to_text(k: &[u8; 32]) -> String {
+        format!("{}\n", hex(k))
+    }
 }

@@ -124,5 +124,6 @@ pub fn write<W: Write + Seek + Send>(
         &data_of,
         metadata,
         compression,
+        None,
     )?)
 }

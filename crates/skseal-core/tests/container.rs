@@ -59,7 +59,7 @@ fn sample_graph() -> (Graph, Vec<Vec<u8>>) {
 fn write(g: &Graph, data: &[Vec<u8>], comp: Compression) -> Vec<u8> {
     let mut out = Vec::new();
     let f = |i: usize| data.get(i).map(|v| v.as_slice());
-    container::write(&mut out, g, &f, &json!({"user": {"k": 1}}), comp).expect("writes");
+    container::write(&mut out, g, &f, &json!({"user": {"k": 1}}), comp, None).expect("writes");
     out
 }
 
@@ -361,7 +361,7 @@ fn seekable_writer_gives_the_same_bytes_small_and_large() {
         let plain = write(&g, &data, comp);
         let mut cur = std::io::Cursor::new(Vec::new());
         let f = |i: usize| data.get(i).map(|v| v.as_slice());
-        container::write_seekable(&mut cur, &g, &f, &json!({"user": {"k": 1}}), comp)
+        container::write_seekable(&mut cur, &g, &f, &json!({"user": {"k": 1}}), comp, None)
             .expect("writes");
         assert_eq!(cur.into_inner(), plain, "{comp:?}");
         let c = Container::parse(&plain).expect("parses");
@@ -391,4 +391,79 @@ fn dtype_sizes_numpy_does_not_know_are_refused() {
     ] {
         assert!(skseal_core::ir::simple_itemsize(d).is_some(), "{d}");
     }
+}
+
+#[test]
+fn signatures_cover_header_and_arrays() {
+    use skseal_core::container::keys;
+    let (g, data) = sample_graph();
+    let (seed, pk) = keys::generate();
+    let (_, other_pk) = keys::generate();
+    let signer = keys::signing_key(&seed);
+    // signed at write time, and signing afterwards, give the same bytes
+    let mut written = Vec::new();
+    let f = |i: usize| data.get(i).map(|v| v.as_slice());
+    container::write(
+        &mut written,
+        &g,
+        &f,
+        &json!({}),
+        COMPRESSIONS[2],
+        Some(&signer),
+    )
+    .expect("writes");
+    let plain = write(&g, &data, COMPRESSIONS[2]);
+    let mut unsigned_meta = Vec::new();
+    container::write(
+        &mut unsigned_meta,
+        &g,
+        &f,
+        &json!({}),
+        COMPRESSIONS[2],
+        None,
+    )
+    .expect("writes");
+    assert_eq!(
+        container::sign_bytes(&unsigned_meta, &signer).expect("signs"),
+        written
+    );
+    let c = Container::parse(&written).expect("parses");
+    c.verify_signature(Some(&pk)).expect("valid");
+    c.verify_signature(None)
+        .expect("valid with the embedded key");
+    // another key, an unsigned file
+    assert!(c.verify_signature(Some(&other_pk)).is_err());
+    let u = Container::parse(&plain).expect("parses");
+    assert!(
+        matches!(u.verify_signature(Some(&pk)), Err(ContainerError::Integrity(m)) if m.contains("not signed"))
+    );
+    u.verify_signature(None).expect("unsigned and no key asked");
+    // the metadata changed (header rewritten, its hash recomputed, arrays and
+    // trailer kept): the file parses, but the signature no longer holds
+    let text = c
+        .header
+        .text
+        .replace("\"metadata\":{}", "\"metadata\":{\"owner\":\"mallory\"}");
+    assert_ne!(text, c.header.text);
+    let data_start = c.header.data_start as usize;
+    let mut tampered = Vec::new();
+    tampered.extend_from_slice(&written[..12]);
+    tampered.extend_from_slice(&container::FLAG_SIGNED.to_le_bytes());
+    tampered.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    tampered.extend_from_slice(blake3::hash(text.as_bytes()).as_bytes());
+    tampered.extend_from_slice(text.as_bytes());
+    while tampered.len() % 64 != 0 {
+        tampered.push(0);
+    }
+    tampered.extend_from_slice(&written[data_start..]);
+    let t = Container::parse(&tampered).expect("a consistent file");
+    t.verify_raw_all().expect("arrays untouched");
+    assert!(
+        matches!(t.verify_signature(Some(&pk)), Err(ContainerError::Integrity(m)) if m.contains("modified after it was signed"))
+    );
+    // a damaged file is never signed
+    let mut damaged = plain.clone();
+    let n = damaged.len();
+    damaged[n - 3] ^= 0xff;
+    assert!(container::sign_bytes(&damaged, &signer).is_err());
 }

@@ -150,7 +150,7 @@ fn header_summary<'py>(py: Python<'py>, h: &container::Header) -> PyResult<Bound
 
 /// Save: lift, check, write. `dest` is a path (str), a binary file object, or None (return bytes).
 #[pyfunction]
-#[pyo3(signature = (stream, buffers, dest, metadata_json, trusted, codec, level, shuffle))]
+#[pyo3(signature = (stream, buffers, dest, metadata_json, trusted, codec, level, shuffle, signing_key=None))]
 #[allow(clippy::too_many_arguments)]
 fn save<'py>(
     py: Python<'py>,
@@ -162,7 +162,16 @@ fn save<'py>(
     codec: &str,
     level: i32,
     shuffle: bool,
+    signing_key: Option<Vec<u8>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let signer = match &signing_key {
+        Some(k) => Some(container::keys::signing_key(
+            &container::keys::parse(k)
+                .map_err(|e| raise(py, "ValueError", &format!("signing_key: {e}")))?,
+        )),
+        None => None,
+    };
+    let signer = signer.as_ref();
     let comp = parse_codec(py, codec, level, shuffle)?;
     let stream = Bytes::get(stream)?;
     let bufs: Vec<Bytes> = buffers.iter().map(Bytes::get).collect::<PyResult<_>>()?;
@@ -183,19 +192,19 @@ fn save<'py>(
     let data_of = |i: usize| slices.get(i).copied();
     if dest.is_none() {
         let mut out = Vec::new();
-        container::write(&mut out, &g, &data_of, &metadata, comp)
+        container::write(&mut out, &g, &data_of, &metadata, comp, signer)
             .map_err(|e| to_pyerr(py, e.into()))?;
         return Ok(PyBytes::new(py, &out).into_any());
     }
     if let Ok(path) = dest.extract::<PathBuf>() {
         let h = container::write_atomic(&path, |w| {
-            container::write_seekable(w, &g, &data_of, &metadata, comp)
+            container::write_seekable(w, &g, &data_of, &metadata, comp, signer)
                 .map_err(|e| to_pyerr(py, e.into()))
         })?;
         return Ok(header_summary(py, &h)?.into_any());
     }
     let mut w = std::io::BufWriter::with_capacity(1 << 20, PyWriter { file: dest.clone() });
-    let h = container::write(&mut w, &g, &data_of, &metadata, comp)
+    let h = container::write(&mut w, &g, &data_of, &metadata, comp, signer)
         .map_err(|e| to_pyerr(py, e.into()))?;
     w.flush()?;
     Ok(header_summary(py, &h)?.into_any())
@@ -204,7 +213,7 @@ fn save<'py>(
 /// Load a `.skseal` file held in a buffer (bytes, bytearray or mmap).
 /// Returns (obj, probe, None, saved_sklearn_version_if_different).
 #[pyfunction]
-#[pyo3(signature = (data, trusted, verify_digests, zero_copy, installed_sklearn, on_mismatch))]
+#[pyo3(signature = (data, trusted, verify_digests, zero_copy, installed_sklearn, on_mismatch, public_key=None))]
 fn load<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
@@ -213,9 +222,21 @@ fn load<'py>(
     zero_copy: bool,
     installed_sklearn: Option<String>,
     on_mismatch: &str,
+    public_key: Option<Vec<u8>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let bytes = Bytes::get(data)?;
     let c = Container::parse(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
+    // Before anything is built: a requested signature must hold; an embedded
+    // one must hold too.
+    let want = match &public_key {
+        Some(k) => Some(
+            container::keys::parse(k)
+                .map_err(|e| raise(py, "ValueError", &format!("public_key: {e}")))?,
+        ),
+        None => None,
+    };
+    c.verify_signature(want.as_ref())
+        .map_err(|e| to_pyerr(py, e.into()))?;
     let saved = c.header.saved_sklearn();
     let mismatch = match (&saved, &installed_sklearn) {
         (Some(s), Some(i)) if s != i => Some(s.clone()),

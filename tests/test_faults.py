@@ -1,0 +1,551 @@
+"""Fault injection: single bit flips, truncation, SIGKILL during dump(), and
+loads racing an atomic replace.
+
+Every test prints its figures (run with ``pytest -s`` to see them) and asserts.
+The byte regions are computed here from docs/FORMAT.md (§2), independently of
+the reader: preamble fields, stored header, header padding, each array blob and
+the zero padding before blobs.
+"""
+
+from __future__ import annotations
+
+import collections
+import faulthandler
+import json
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import textwrap
+import time
+import traceback
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.decomposition import PCA
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import skseal
+
+MAGIC = b"\x89SKS\r\n\x1a\n"
+PREAMBLE = 56
+FLAG_HEADER_ZSTD = 1
+OUTPUT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and rename")
+
+
+@pytest.fixture(autouse=True)
+def watchdog() -> Iterator[None]:
+    """A hang is a failure: dump every thread's stack and abort after 120 s."""
+    faulthandler.dump_traceback_later(120, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
+
+
+# ------------------------------------------------------------ the sample files
+
+
+@dataclass
+class Sample:
+    name: str
+    obj: Any
+    X: npt.NDArray[np.float64]
+    data: bytes
+    fingerprint: str
+    outputs: list[npt.NDArray[Any]] = field(default_factory=list)
+
+
+def model_outputs(obj: Any, X: npt.NDArray[np.float64]) -> list[npt.NDArray[Any]]:
+    return [np.asarray(getattr(obj, m)(X)) for m in OUTPUT_METHODS if hasattr(obj, m)]
+
+
+def bitwise_equal(a: list[npt.NDArray[Any]], b: list[npt.NDArray[Any]]) -> bool:
+    return len(a) == len(b) and all(
+        x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def content_fingerprint(obj: Any) -> str:
+    """Fingerprint of ``obj`` as skseal would save it: BLAKE3 over the object
+    graph and every array's digest (docs/FORMAT.md §8.3), so two objects with
+    the same fingerprint have the same graph and bitwise the same arrays."""
+    return str(skseal.inspect(skseal.dumps(obj))["fingerprint"])
+
+
+@pytest.fixture(scope="module")
+def samples() -> dict[str, Sample]:
+    X, y = make_classification(n_samples=300, n_features=48, n_informative=10, random_state=0)
+    pipe = make_pipeline(
+        StandardScaler(), PCA(n_components=12, random_state=0), LogisticRegression()
+    ).fit(X, y)
+    forest = RandomForestClassifier(n_estimators=10, max_depth=6, random_state=0).fit(X, y)
+    out: dict[str, Sample] = {}
+    for name, obj, compress in (
+        ("pipeline-none", pipe, None),
+        ("pipeline-zstd", pipe, True),
+        ("forest-lz4", forest, "lz4"),
+    ):
+        data = skseal.dumps(obj, compress=compress)
+        fp = str(skseal.inspect(data)["fingerprint"])
+        out[name] = Sample(name, obj, X[:50], data, fp, model_outputs(obj, X[:50]))
+    # the compressed pipeline really holds compressed blobs
+    codecs = {a["codec"] for a in parse_layout(out["pipeline-zstd"].data)[1]["arrays"]}
+    assert codecs == {"none", "zstd"}, codecs
+    return out
+
+
+SAMPLE_NAMES = ["pipeline-none", "pipeline-zstd", "forest-lz4"]
+
+
+# ------------------------------------------------------------------ the layout
+
+
+@dataclass(frozen=True)
+class Region:
+    kind: str  # the table row
+    label: str  # this region in particular
+    start: int
+    end: int
+    codec: str | None = None  # array blobs only
+
+
+def align(x: int, a: int) -> int:
+    return (x + a - 1) // a * a
+
+
+def parse_layout(data: bytes) -> tuple[list[Region], dict[str, Any]]:
+    """Classify every byte of a valid file into regions that tile ``[0, len)``."""
+    assert data[:8] == MAGIC
+    version, flags, header_len = struct.unpack_from("<IIQ", data, 8)
+    assert version == 1 and flags in (0, FLAG_HEADER_ZSTD), (version, flags)
+    header_end = PREAMBLE + header_len
+    if flags & FLAG_HEADER_ZSTD:
+        assert data[PREAMBLE:PREAMBLE + 4] == b"\x28\xb5\x2f\xfd"  # zstd frame magic
+        text = skseal._native.read_header(data, len(data))
+    else:
+        text = data[PREAMBLE:header_end].decode("utf-8")
+    header: dict[str, Any] = json.loads(text)
+    data_start = align(header_end, 64)
+    regions = [
+        Region("magic", "magic", 0, 8),
+        Region("version", "version", 8, 12),
+        Region("flags", "flags", 12, 16),
+        Region("header_len", "header_len", 16, 24),
+        Region("header_hash", "header_hash", 24, PREAMBLE),
+        Region("header", "stored header", PREAMBLE, header_end),
+        Region("header padding", "header padding", header_end, data_start),
+    ]
+    cursor = 0
+    for i, a in enumerate(header["arrays"]):
+        dtype = a["dtype"] if isinstance(a["dtype"], str) else "struct"
+        if a["offset"] > cursor:
+            regions.append(Region("blob padding", f"padding before blob {i}",
+                                  data_start + cursor, data_start + a["offset"]))
+        start = data_start + a["offset"]
+        regions.append(Region(f"blob ({a['codec']})",
+                              f"blob {i} ({a['codec']}, {dtype}, shape {a['shape']})",
+                              start, start + a["length"], a["codec"]))
+        cursor = a["offset"] + a["length"]
+    assert data_start + cursor == len(data), "the file ends exactly at its last blob"
+    regions = [r for r in regions if r.end > r.start]
+    pos = 0
+    for r in regions:  # the regions tile the file
+        assert r.start == pos, (r, pos)
+        pos = r.end
+    assert pos == len(data)
+    return regions, header
+
+
+# Which error the spec (docs/FORMAT.md §9) prescribes for a flip in each region.
+EXPECTED_FLIP_ERRORS: dict[str, tuple[type[skseal.SkSealError], ...]] = {
+    "magic": (skseal.FormatError,),  # step 1 (or the pickle fallback refusing it)
+    "version": (skseal.FormatError,),  # step 3
+    "flags": (skseal.FormatError,),  # step 4 (bit 0: the zstd frame is not JSON)
+    # step 5 / 6 (too long, truncated) or step 7 (hash over other bytes)
+    "header_len": (skseal.FormatError, skseal.IntegrityError),
+    "header_hash": (skseal.IntegrityError,),  # step 7
+    "header": (skseal.IntegrityError,),  # step 7
+    "header padding": (skseal.IntegrityError,),  # step 15
+    "blob padding": (skseal.IntegrityError,),  # step 15
+    "blob (none)": (skseal.IntegrityError,),  # step 16
+    "blob (lz4)": (skseal.IntegrityError,),  # step 16 (decode error or digest)
+    "blob (zstd)": (skseal.IntegrityError,),  # step 16
+}
+
+
+# ------------------------------------------------------------------- bit flips
+
+
+@dataclass
+class FlipStats:
+    regions: int = 0
+    nbytes: int = 0
+    tried: int = 0
+    detected: int = 0
+    harmless: int = 0
+    errors: collections.Counter[str] = field(default_factory=collections.Counter)
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_bit_flips(samples: dict[str, Sample], name: str) -> None:
+    s = samples[name]
+    regions, header = parse_layout(s.data)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    stats: dict[str, FlipStats] = {}
+    harmless: list[str] = []
+    failures: list[str] = []
+    slowest = 0.0
+    t0 = time.perf_counter()
+    for r in regions:
+        st = stats.setdefault(r.kind, FlipStats())
+        st.regions += 1
+        st.nbytes += r.end - r.start
+        nbits = (r.end - r.start) * 8
+        picks = rng.choice(nbits, size=min(200, nbits), replace=False)
+        for p in sorted(int(x) for x in picks):
+            off, bit = r.start + p // 8, p % 8
+            flipped = bytearray(s.data)
+            flipped[off] ^= 1 << bit
+            where = f"{name}: {r.label}, offset {off} (+{off - r.start}), bit {bit}"
+            st.tried += 1
+            t = time.perf_counter()
+            try:
+                loaded = skseal.loads(flipped)
+            except skseal.SkSealError as e:
+                st.detected += 1
+                st.errors[type(e).__name__] += 1
+                if not isinstance(e, EXPECTED_FLIP_ERRORS[r.kind]):
+                    failures.append(f"{where}: {type(e).__name__} ({e}), expected one of "
+                                    f"{[c.__name__ for c in EXPECTED_FLIP_ERRORS[r.kind]]}")
+                continue
+            except Exception:
+                failures.append(f"{where}: not a SkSealError:\n{traceback.format_exc()}")
+                continue
+            finally:
+                slowest = max(slowest, time.perf_counter() - t)
+            # It loaded. Harmless only if the content is provably unchanged.
+            same_outputs = bitwise_equal(model_outputs(loaded, s.X), s.outputs)
+            same_content = content_fingerprint(loaded) == s.fingerprint
+            if not (same_outputs and same_content):
+                failures.append(f"{where}: SILENT CORRUPTION (loaded; outputs equal: "
+                                f"{same_outputs}, content fingerprint equal: {same_content})")
+            elif r.codec not in ("lz4", "zstd"):
+                failures.append(f"{where}: undetected flip outside a compressed blob")
+            else:
+                st.harmless += 1
+                harmless.append(where)
+    elapsed = time.perf_counter() - t0
+
+    total = FlipStats()
+    print(f"\nbit flips, {name}: {len(s.data)} bytes, {len(header['arrays'])} arrays, "
+          f"{len(regions)} regions, {elapsed:.1f} s, slowest load {slowest * 1e3:.1f} ms")
+    print(f"  {'region':<15} {'regions':>7} {'bytes':>6} {'flips':>6} {'detected':>8} "
+          f"{'harmless':>8}  errors")
+    for kind, st in stats.items():
+        errs = ", ".join(f"{k}={v}" for k, v in sorted(st.errors.items()))
+        print(f"  {kind:<15} {st.regions:>7} {st.nbytes:>6} {st.tried:>6} {st.detected:>8} "
+              f"{st.harmless:>8}  {errs}")
+        total.tried += st.tried
+        total.detected += st.detected
+        total.harmless += st.harmless
+    print(f"  {'total':<15} {len(regions):>7} {len(s.data):>6} {total.tried:>6} "
+          f"{total.detected:>8} {total.harmless:>8}")
+    if harmless:
+        print("  harmless flips (all in compressed blobs: the reader checked BLAKE3 of the "
+              "decoded bytes,\n  the reloaded object has the original content fingerprint "
+              "and bitwise-equal outputs):")
+        for h in harmless:
+            print(f"    {h}")
+    for f in failures:
+        print(f"  FAILURE {f}")
+    assert not failures, f"{len(failures)} bad outcome(s), first: {failures[0]}"
+    assert total.tried == total.detected + total.harmless
+    assert total.harmless <= total.tried // 20, "harmless flips should be rare"
+
+
+# ------------------------------------------------------------------ truncation
+
+
+def truncation_points(regions: list[Region], size: int, rng: np.random.Generator) -> list[int]:
+    points = {0, 1, 7, 8, 55, 56, size - 1}
+    for r in regions:
+        points |= {r.start, r.start + 1, (r.start + r.end) // 2, r.end - 1}
+        points |= {int(x) for x in rng.integers(r.start, r.end, size=min(10, r.end - r.start))}
+    return sorted(p for p in points if 0 <= p < size)
+
+
+def expected_truncation(n: int, header_end: int) -> str:
+    """Why docs/FORMAT.md §9 says a file cut to ``n`` bytes is a FormatError."""
+    if n == 0:
+        return "empty input (Python API)"
+    if n < 8:
+        return "step 1: fewer than 8 bytes cannot hold the magic"
+    if n < PREAMBLE:
+        return "step 2: shorter than the 56-byte preamble (truncated)"
+    if n < header_end:
+        return "step 6: shorter than 56 + header_len (truncated)"
+    return "step 13: shorter than data_start + end of the last blob (truncated)"
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_truncation(samples: dict[str, Sample], name: str, tmp_path: Path) -> None:
+    s = samples[name]
+    regions, _ = parse_layout(s.data)
+    header_end = PREAMBLE + struct.unpack_from("<Q", s.data, 16)[0]
+    points = truncation_points(regions, len(s.data), np.random.default_rng(zlib.crc32(b"t")))
+    outcomes: collections.Counter[str] = collections.Counter()
+    failures: list[str] = []
+    path = tmp_path / "cut.skseal"
+    loaders: list[tuple[str, Callable[[bytes], Any]]] = [
+        ("loads", lambda b: skseal.loads(b)),
+        ("load(path)", lambda b: (path.write_bytes(b), skseal.load(path))),
+        ("load(path, mmap_mode='r')", lambda b: (path.write_bytes(b),
+                                                skseal.load(path, mmap_mode="r"))),
+    ]
+    for n in points:
+        why = expected_truncation(n, header_end)
+        for how, loader in loaders:
+            try:
+                loader(s.data[:n])
+            except (skseal.FormatError, skseal.IntegrityError) as e:
+                outcomes[f"{how}: {type(e).__name__}"] += 1
+                if not isinstance(e, skseal.FormatError):
+                    failures.append(f"{how} of {n} bytes: {type(e).__name__} ({e}); "
+                                    f"expected FormatError, {why}")
+                elif n >= 8 and "truncated" not in str(e):
+                    failures.append(f"{how} of {n} bytes: message does not say truncated "
+                                    f"({e}); {why}")
+            except Exception:
+                failures.append(f"{how} of {n} of {len(s.data)} bytes ({why}): "
+                                f"{traceback.format_exc()}")
+            else:
+                failures.append(f"{how} of {n} of {len(s.data)} bytes loaded ({why})")
+    print(f"\ntruncation, {name}: {len(points)} lengths of {len(s.data)} bytes "
+          f"(0..{points[-1]}), 3 loaders each")
+    for k, v in sorted(outcomes.items()):
+        print(f"  {k:<40} {v}")
+    for f in failures:
+        print(f"  FAILURE {f}")
+    assert not failures, f"{len(failures)} bad outcome(s), first: {failures[0]}"
+    assert sum(outcomes.values()) == 3 * len(points)
+
+
+# ------------------------------------------- writer processes (kill, replace)
+
+# The two payloads, built the same way by the writers and by the test.
+PAYLOAD_SRC = """
+def payload(which, n):
+    return np.arange(n, dtype=np.float64) * (1.0 if which == 0 else -1.0) + 0.5 * which
+"""
+
+
+def payload(which: int, n: int) -> npt.NDArray[np.float64]:
+    return np.arange(n, dtype=np.float64) * (1.0 if which == 0 else -1.0) + 0.5 * which
+
+
+def which_payload(obj: Any, n: int, candidates: list[npt.NDArray[np.float64]]) -> int:
+    """Index of the candidate ``obj`` equals exactly, or raise AssertionError."""
+    assert isinstance(obj, np.ndarray), type(obj)
+    assert obj.dtype == np.float64 and obj.shape == (n,), (obj.dtype, obj.shape)
+    for i, c in enumerate(candidates):
+        if obj[0] == c[0] and np.array_equal(obj, c):
+            return i
+    raise AssertionError(f"loaded array is neither payload (starts {obj[:4]})")
+
+
+KILL_WRITER = PAYLOAD_SRC + """
+import sys
+import numpy as np
+import skseal
+path, first, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+objs = [payload(0, n), payload(1, n)]
+print("ready", flush=True)
+i = 0
+while True:
+    skseal.dump(objs[(first + i) % 2], path)
+    i += 1
+    print("done", i, flush=True)
+"""
+
+REPLACE_WRITER = PAYLOAD_SRC + """
+import sys, time
+import numpy as np
+import skseal
+path, first, n, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+objs = [payload(0, n), payload(1, n)]
+print("ready", flush=True)
+end = time.monotonic() + seconds
+i = 0
+while time.monotonic() < end:
+    # alternate the object on every dump and the codec on every other one
+    skseal.dump(objs[(first + i) % 2], path, compress=None if (i // 2) % 2 == 0 else "lz4")
+    i += 1
+print("dumps", i, flush=True)
+"""
+
+
+def start_writer(code: str, *args: object) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], 60)
+    line = proc.stdout.readline() if ready else ""
+    if line.strip() != "ready":
+        proc.kill()
+        _, err = proc.communicate()
+        raise AssertionError(f"writer did not start: {line!r}\n{err}")
+    return proc
+
+
+def read_rest(stream: IO[str] | None) -> str:
+    assert stream is not None
+    return stream.read()
+
+
+def temp_files(directory: Path, name: str) -> list[str]:
+    pattern = re.compile(rf"\.{re.escape(name)}\.\d+\.\d+\.tmp")
+    entries = sorted(os.listdir(directory))
+    others = [e for e in entries if e != name and not pattern.fullmatch(e)]
+    assert not others, f"unexpected files next to {name}: {others}"
+    return [e for e in entries if pattern.fullmatch(e)]
+
+
+KILL_N = 2_500_000  # 20 MB of float64
+KILL_TRIALS = 60
+KILL_BUDGET_S = 45.0
+
+
+def test_sigkill_during_dump(tmp_path: Path) -> None:
+    name = "model.skseal"
+    dest = tmp_path / name
+    objs = [payload(0, KILL_N), payload(1, KILL_N)]
+    # calibrate: how long does one dump of 20 MB take here?
+    times = []
+    for i in range(3):
+        t = time.perf_counter()
+        skseal.dump(objs[i % 2], dest)
+        times.append(time.perf_counter() - t)
+    dump_s = float(np.median(times))
+    skseal.dump(objs[0], dest)
+    current = 0
+    rng = np.random.default_rng(20240607)
+    counts: collections.Counter[str] = collections.Counter()
+    strays = completed = 0
+    t0 = time.perf_counter()
+    trials = 0
+    while trials < KILL_TRIALS and (trials < 50 or time.perf_counter() - t0 < KILL_BUDGET_S):
+        trials += 1
+        first = 1 - current  # the writer's first dump replaces the current content
+        proc = start_writer(KILL_WRITER, dest, first, KILL_N)
+        time.sleep(float(rng.uniform(0.0, 1.25 * dump_s)))
+        os.kill(proc.pid, signal.SIGKILL)
+        rc = proc.wait(30)
+        out, err = read_rest(proc.stdout), read_rest(proc.stderr)
+        assert rc == -signal.SIGKILL, f"writer exited with {rc} before the kill:\n{err}"
+        done = sum(1 for line in out.splitlines() if line.startswith("done"))
+        completed += done
+        # Dump k (k >= 1) writes objs[(first + k - 1) % 2]; "version 0" is the
+        # content before the trial. The last acknowledged version is `done`;
+        # the dump in flight may already have renamed before it could say so.
+        old, new = (current + done) % 2, (current + done + 1) % 2
+        tmps = temp_files(tmp_path, name)
+        counts["mid-write (temp file present)"] += bool(tmps)
+        strays += len(tmps)
+        try:
+            loaded = skseal.load(dest)
+        except Exception:
+            raise AssertionError(
+                f"trial {trials}: destination unreadable after SIGKILL ({done} dumps done, "
+                f"temps {tmps}):\n{traceback.format_exc()}") from None
+        got = which_payload(loaded, KILL_N, objs)
+        del loaded
+        assert got in (old, new), (trials, done, got, old, new)
+        counts["old version"] += got == old
+        counts["new version"] += got == new
+        current = got
+        for t in tmps:
+            (tmp_path / t).unlink()
+    elapsed = time.perf_counter() - t0
+    print(f"\nSIGKILL during dump: {trials} trials in {elapsed:.1f} s; one dump of "
+          f"{KILL_N * 8 / 1e6:.0f} MB takes {dump_s * 1e3:.0f} ms, kills uniform over "
+          f"[0, {1.25 * dump_s * 1e3:.0f}] ms after the writer is ready")
+    print(f"  destination = old version: {counts['old version']}, new version: "
+          f"{counts['new version']}; kills mid-write (temp file present): "
+          f"{counts['mid-write (temp file present)']}; stray temp files: {strays}; "
+          f"dumps completed before the kill: {completed}")
+    assert trials >= 50
+    assert counts["old version"] + counts["new version"] == trials
+    # the sampling did hit both outcomes and the write window
+    assert counts["old version"] > 0 and counts["new version"] > 0
+    assert counts["mid-write (temp file present)"] > 0
+
+
+REPLACE_N = 500_000  # 4 MB of float64
+REPLACE_SECONDS = 4.0
+
+
+def test_load_while_replacing(tmp_path: Path) -> None:
+    name = "model.skseal"
+    dest = tmp_path / name
+    objs = [payload(0, REPLACE_N), payload(1, REPLACE_N)]
+    skseal.dump(objs[0], dest)
+    proc = start_writer(REPLACE_WRITER, dest, 1, REPLACE_N, REPLACE_SECONDS)
+    loads: collections.Counter[str] = collections.Counter()
+    changes = inode_changes = 0
+    last = 0
+    last_ino = dest.stat().st_ino
+    failures: list[str] = []
+    try:
+        while proc.poll() is None and len(failures) < 5:
+            mode = None if sum(loads.values()) % 2 == 0 else "r"
+            try:
+                loaded = skseal.load(dest, mmap_mode=mode)
+                got = which_payload(loaded, REPLACE_N, objs)
+                del loaded
+            except Exception:
+                failures.append(f"load(mmap_mode={mode!r}) #{sum(loads.values())}:\n"
+                                f"{traceback.format_exc()}")
+                continue
+            loads[f"mmap_mode={mode!r}"] += 1
+            changes += got != last
+            last = got
+            ino = dest.stat().st_ino
+            inode_changes += ino != last_ino
+            last_ino = ino
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        rc = proc.wait(30)
+    out, err = read_rest(proc.stdout), read_rest(proc.stderr)
+    assert rc == 0, f"writer failed ({rc}):\n{err}"
+    m = re.search(r"dumps (\d+)", out)
+    assert m, out
+    dumps = int(m.group(1))
+    total = sum(loads.values())
+    print(f"\nload while replacing: {REPLACE_SECONDS:.0f} s, writer replaced the file "
+          f"{dumps} times ({REPLACE_N * 8 / 1e6:.0f} MB, alternating objects, codec none/lz4)")
+    print(f"  loads: {total} ({', '.join(f'{k}: {v}' for k, v in sorted(loads.items()))}), "
+          f"all complete and equal to one of the two objects; replacements observed by the "
+          f"reader: {changes} content changes, {inode_changes} inode changes")
+    assert temp_files(tmp_path, name) == []
+    for f in failures:
+        print(f"  FAILURE {f}")
+    assert not failures, failures[0]
+    assert dumps >= 10 and total >= 20 and changes >= 2, (dumps, total, changes)

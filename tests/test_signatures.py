@@ -1,0 +1,109 @@
+"""Ed25519 signatures: dump(signing_key=...), load(public_key=...), and the
+skseal keygen / sign / verify commands."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+import skseal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def cli() -> Path:
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    subprocess.run(["cargo", "build", "--quiet", "-p", "skseal-cli"], cwd=ROOT, check=True)
+    return ROOT / "target" / "debug" / "skseal"
+
+
+@pytest.fixture(scope="module")
+def keys(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    d = tmp_path_factory.mktemp("keys")
+    for name in ("team", "other"):
+        r = subprocess.run([str(cli), "keygen", str(d / name)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    assert (d / "team").stat().st_mode & 0o077 == 0, "private key must not be world-readable"
+    return d / "team", d / "team.pub", d / "other.pub"
+
+
+@pytest.fixture(scope="module")
+def model() -> LogisticRegression:
+    X, y = load_iris(return_X_y=True)
+    return LogisticRegression(max_iter=500).fit(X, y)
+
+
+def test_signed_dump_loads_with_the_right_key(model: LogisticRegression, keys: tuple,
+                                              tmp_path: Path) -> None:
+    priv, pub, other = keys
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p, signing_key=priv, compress=True)
+    loaded = skseal.load(p, public_key=pub)
+    assert np.array_equal(loaded.coef_, model.coef_)
+    with pytest.raises(skseal.IntegrityError, match="signed by another key"):
+        skseal.load(p, public_key=other)
+    # raw 32-byte keys work too
+    raw_pub = bytes.fromhex(pub.read_text().strip())
+    skseal.loads(p.read_bytes(), public_key=raw_pub)
+
+
+def test_unsigned_file_is_refused_when_a_key_is_asked(model: LogisticRegression, keys: tuple,
+                                                     tmp_path: Path) -> None:
+    _, pub, _ = keys
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p)
+    with pytest.raises(skseal.IntegrityError, match="not signed"):
+        skseal.load(p, public_key=pub)
+    skseal.load(p)  # no key asked: fine
+
+
+def test_content_changed_after_signing_is_refused(model: LogisticRegression, keys: tuple,
+                                                  tmp_path: Path) -> None:
+    priv, pub, _ = keys
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p, signing_key=priv)
+    data = bytearray(p.read_bytes())
+    # change the last byte of the last array blob (just before the 104-byte trailer)
+    data[-105] ^= 0x01
+    with pytest.raises(skseal.IntegrityError):
+        skseal.loads(bytes(data), public_key=pub)
+    # an embedded signature is checked even when no key is asked
+    with pytest.raises(skseal.IntegrityError):
+        skseal.loads(bytes(data))
+
+
+def test_cli_sign_and_verify(cli: Path, model: LogisticRegression, keys: tuple,
+                             tmp_path: Path) -> None:
+    priv, pub, other = keys
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p, compress="lz4")
+    r = subprocess.run([str(cli), "verify", str(p), "--key", str(pub)], capture_output=True,
+                       text=True)
+    assert r.returncode == 1 and "not signed" in r.stdout
+    r = subprocess.run([str(cli), "sign", str(p), "--key", str(priv)], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([str(cli), "verify", str(p), "--key", str(pub)], capture_output=True,
+                       text=True)
+    assert r.returncode == 0 and "signature OK" in r.stdout, r.stdout
+    assert skseal.load(p, public_key=pub).predict([[5.0, 3.0, 1.5, 0.2]])[0] == 0
+    r = subprocess.run([str(cli), "verify", str(p), "--key", str(other)], capture_output=True,
+                       text=True)
+    assert r.returncode == 1 and "another key" in r.stdout
+    # a damaged array is reported by index
+    data = bytearray(p.read_bytes())
+    info = skseal.inspect(p)
+    big = max(info["arrays"], key=lambda a: a["stored"])
+    data[big["offset"] + big["stored"] // 2] ^= 0xFF
+    q = tmp_path / "damaged.skseal"
+    q.write_bytes(bytes(data))
+    r = subprocess.run([str(cli), "verify", str(q)], capture_output=True, text=True)
+    assert r.returncode == 1 and f"array {big['index']}: DAMAGED" in r.stdout, r.stdout
