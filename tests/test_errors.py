@@ -301,8 +301,9 @@ def test_future_version(plain_bytes: bytes) -> None:
         assert "version 2" in msg and "Upgrade skseal" in msg
 
 
-@pytest.mark.parametrize("flags", [2, 0x80000000, 0xFFFFFFFF])
+@pytest.mark.parametrize("flags", [4, 0x80000000, 0xFFFFFFFF])
 def test_unknown_flags(flags: int, plain_bytes: bytes) -> None:
+    # bit 0: compressed header, bit 1: signature trailer; the others are refused
     data = bytearray(plain_bytes)
     data[12:16] = struct.pack("<I", flags)
     with pytest.raises(skseal.FormatError, match=f"unknown flags 0x{flags:08x}"):
@@ -1146,3 +1147,11 @@ def test_error_hierarchy() -> None:
                 skseal.VersionMismatchError, skseal.ProbeMismatchError):
         assert issubclass(cls, skseal.SkSealError)
     assert issubclass(skseal.VersionMismatchWarning, UserWarning)
+
+
+def test_signed_flag_without_a_trailer_is_refused(plain_bytes: bytes) -> None:
+    data = bytearray(plain_bytes)
+    flags = struct.unpack_from("<I", data, 12)[0]
+    data[12:16] = struct.pack("<I", flags | 2)
+    with pytest.raises(skseal.FormatError, match="needs"):
+        skseal.loads(bytes(data))

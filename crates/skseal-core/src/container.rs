@@ -40,6 +40,9 @@ pub const FLAG_SIGNED: u32 = 2;
 pub const SIG_MAGIC: [u8; 8] = *b"SKSIG\x001\x00";
 /// Trailer: magic (8) + public key (32) + signature (64).
 pub const SIG_TRAILER: u64 = 104;
+/// An embedded signature: (Ed25519 public key, signature).
+pub type Signature = ([u8; 32], [u8; 64]);
+
 /// Domain-separation prefix of the signed message.
 const SIG_DOMAIN: &[u8] = b"skseal signature v1\0";
 
@@ -254,7 +257,7 @@ pub struct Header {
     pub text: String,
     /// (public key, signature) of an embedded Ed25519 signature (read by
     /// [`Container::parse`], which sees the end of the file).
-    pub signature: Option<([u8; 32], [u8; 64])>,
+    pub signature: Option<Signature>,
     /// Flag bit 1: the file carries a signature trailer.
     pub signed: bool,
 }
@@ -1062,7 +1065,7 @@ fn append_signature<W: Write>(
     out: &mut W,
     signer: Option<&ed25519_dalek::SigningKey>,
     stored: &[u8],
-) -> Result<Option<([u8; 32], [u8; 64])>, ContainerError> {
+) -> Result<Option<Signature>, ContainerError> {
     let Some(k) = signer else { return Ok(None) };
     let t = trailer(k, blake3::hash(stored).as_bytes());
     out.write_all(&t)?;
@@ -1073,7 +1076,7 @@ fn append_signature<W: Write>(
     Ok(Some((pk, sig)))
 }
 
-fn with_signature(mut h: Header, sig: Option<([u8; 32], [u8; 64])>) -> Header {
+fn with_signature(mut h: Header, sig: Option<Signature>) -> Header {
     if sig.is_some() {
         h.signed = true;
         h.file_len += SIG_TRAILER;

@@ -214,6 +214,7 @@ fn save<'py>(
 /// Returns (obj, probe, None, saved_sklearn_version_if_different).
 #[pyfunction]
 #[pyo3(signature = (data, trusted, verify_digests, zero_copy, installed_sklearn, on_mismatch, public_key=None))]
+#[allow(clippy::too_many_arguments)]
 fn load<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
