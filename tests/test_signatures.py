@@ -107,3 +107,21 @@ def test_cli_sign_and_verify(cli: Path, model: LogisticRegression, keys: tuple,
     q.write_bytes(bytes(data))
     r = subprocess.run([str(cli), "verify", str(q)], capture_output=True, text=True)
     assert r.returncode == 1 and f"array {big['index']}: DAMAGED" in r.stdout, r.stdout
+
+
+def test_mmap_load_with_a_key_checks_the_array_bytes(model: LogisticRegression, keys: tuple,
+                                                     tmp_path: Path) -> None:
+    priv, pub, _ = keys
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p, signing_key=priv)
+    info = skseal.inspect(p)
+    assert info["signed"] is True
+    big = max(info["arrays"], key=lambda a: a["stored"])
+    data = bytearray(p.read_bytes())
+    data[big["offset"]] ^= 0x01
+    p.write_bytes(bytes(data))
+    with pytest.raises(skseal.IntegrityError):
+        skseal.load(p, mmap_mode="r", public_key=pub)
+    # hex text works as a key too
+    with pytest.raises(skseal.IntegrityError):
+        skseal.load(p, public_key=pub.read_text().strip())

@@ -99,6 +99,8 @@ def _key_bytes(key: KeyLike | None) -> bytes | None:
         return None
     if isinstance(key, bytes | bytearray):
         return bytes(key)
+    if isinstance(key, str) and re.fullmatch(r"\s*[0-9a-fA-F]{64}\s*", key):
+        return key.strip().encode()
     with open(key, "rb") as f:
         return f.read()
 
@@ -242,8 +244,11 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mod
                 "not a skseal file (it does not start with the skseal magic number), "
                 f"and not a readable pickle either: {e}"
             ) from None
+    # Mapped arrays are not hashed (nothing is read until touched), unless a
+    # signature is asked for: then every byte it covers is checked.
+    verify_digests = mmap_mode is None or public_key is not None
     obj, probe, _, saved = _native.load(
-        data, trusted, mmap_mode is None, zero_copy,
+        data, trusted, verify_digests, zero_copy,
         _meta.installed_sklearn(), on_version_mismatch, _key_bytes(public_key),
     )
     mismatch = saved is not None
@@ -349,7 +354,7 @@ def inspect(file: PathLike | IO[bytes] | bytes) -> dict[str, Any]:
     prefix, size = _read_prefix(file)
     if prefix[:8] != MAGIC and prefix[1:4] != b"SKS":
         try:
-            return json.loads(_native.inspect_pickle(prefix))
+            return json.loads(_native.inspect_pickle(prefix, _max_decompressed()))
         except FormatError as e:
             raise FormatError(
                 "not a skseal file (it does not start with the skseal magic number), "
@@ -366,7 +371,7 @@ def untrusted_types(file: PathLike | IO[bytes] | bytes, trusted: Iterable[str] =
     """
     prefix, size = _read_prefix(file)
     is_pickle = prefix[:8] != MAGIC
-    rows = _native.survey(prefix, list(trusted), is_pickle, size)
+    rows = _native.survey(prefix, list(trusted), is_pickle, size, _max_decompressed())
     return sorted(name for name, _uses, verdict in rows if verdict in ("unknown", "dangerous"))
 
 

@@ -1227,6 +1227,7 @@ pub fn sign_bytes(
 ) -> Result<Vec<u8>, ContainerError> {
     let c = Container::parse(data)?;
     c.verify_raw_all()?;
+    c.verify_padding()?;
     for (i, a) in c.header.arrays.iter().enumerate() {
         if a.codec != Codec::None {
             let mut buf = vec![

@@ -271,6 +271,7 @@ pub fn describe(h: &Header) -> Value {
         "format_version": h.version,
         "fingerprint": h.fingerprint,
         "header_blake3": h.header_hash,
+        "signed": h.signed,
         "file_size": h.file_len,
         "header_size": h.data_start,
         "arrays_nbytes": nbytes,

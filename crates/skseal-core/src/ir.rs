@@ -121,7 +121,9 @@ pub fn simple_itemsize(s: &str) -> Option<u64> {
         'c' => matches!(n, 8 | 16 | 32),
         'b' | '?' => n == 1,
         'O' => n == 8,
-        'U' | 'S' | 'V' => n <= 1 << 30,
+        // numpy item sizes are C ints: at most 2^31-1 bytes (2^29-1 UCS4 chars)
+        'U' => n < 1 << 29,
+        'S' | 'V' => n < 1 << 31,
         _ => false,
     };
     if !ok {

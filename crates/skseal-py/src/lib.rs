@@ -293,9 +293,14 @@ fn inspect(py: Python<'_>, prefix: &Bound<'_, PyAny>, file_len: u64) -> PyResult
 
 /// Describe a pickle stream (globals and outline) without building anything, as JSON text.
 #[pyfunction]
-fn inspect_pickle(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<String> {
+#[pyo3(signature = (data, max_decompressed=legacy::DEFAULT_MAX_DECOMPRESSED))]
+fn inspect_pickle(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    max_decompressed: u64,
+) -> PyResult<String> {
     let bytes = Bytes::get(data)?;
-    let (g, info) = legacy::parse_file(bytes.as_slice(), legacy::DEFAULT_MAX_DECOMPRESSED)
+    let (g, info) = legacy::parse_file(bytes.as_slice(), max_decompressed)
         .map_err(|e| to_pyerr(py, e.into()))?;
     let v = serde_json::json!({
         "format": if info.joblib_arrays.is_empty() { "pickle" } else { "joblib" },
@@ -351,17 +356,18 @@ fn header_len(py: Python<'_>, prefix: &Bound<'_, PyAny>) -> PyResult<u64> {
 /// Every global name of a `.skseal` header or a pickle, with its uses and verdict:
 /// a list of (dotted_name, [uses], verdict).
 #[pyfunction]
-#[pyo3(signature = (data, trusted, is_pickle, file_len=None))]
+#[pyo3(signature = (data, trusted, is_pickle, file_len=None, max_decompressed=legacy::DEFAULT_MAX_DECOMPRESSED))]
 fn survey<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     trusted: Vec<String>,
     is_pickle: bool,
     file_len: Option<u64>,
+    max_decompressed: u64,
 ) -> PyResult<Bound<'py, PyList>> {
     let bytes = Bytes::get(data)?;
     let g = if is_pickle {
-        legacy::parse_file(bytes.as_slice(), legacy::DEFAULT_MAX_DECOMPRESSED)
+        legacy::parse_file(bytes.as_slice(), max_decompressed)
             .map_err(|e| to_pyerr(py, e.into()))?
             .0
     } else {

@@ -189,6 +189,11 @@ const DANGEROUS_NAMES: &[(&str, &str)] = &[
     ("numpy", "frompyfunc"),
     ("numpy.testing._private.utils", "runstring"),
     ("numpy.lib.npyio", "load"),
+    ("numpy.lib._npyio_impl", "load"),
+    ("numpy.lib._npyio_impl", "loadtxt"),
+    ("numpy.lib._npyio_impl", "genfromtxt"),
+    ("numpy.lib.format", "read_array"),
+    ("numpy.lib._format_impl", "read_array"),
 ];
 
 /// Modules whose (Cython) classes pickle as `cls(*primitive_args)`: only their
