@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -43,7 +43,11 @@ import skseal
 MAGIC = b"\x89SKS\r\n\x1a\n"
 PREAMBLE = 56
 FLAG_HEADER_ZSTD = 1
+EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 OUTPUT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+
+# skseal._native is a compiled module without type stubs
+read_header: Callable[[bytes, int], str] = skseal._native.read_header  # type: ignore[attr-defined]
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and rename")
 
@@ -100,7 +104,9 @@ def samples() -> dict[str, Sample]:
         ("pipeline-zstd", pipe, True),
         ("forest-lz4", forest, "lz4"),
     ):
-        data = skseal.dumps(obj, compress=compress)
+        with pytest.MonkeyPatch.context() as mp:  # reproducible bytes, same layout every run
+            mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+            data = skseal.dumps(obj, compress=compress)
         fp = str(skseal.inspect(data)["fingerprint"])
         out[name] = Sample(name, obj, X[:50], data, fp, model_outputs(obj, X[:50]))
     # the compressed pipeline really holds compressed blobs
@@ -122,6 +128,7 @@ class Region:
     start: int
     end: int
     codec: str | None = None  # array blobs only
+    chunks: tuple[int, ...] = ()  # stored chunk lengths of a compressed blob
 
 
 def align(x: int, a: int) -> int:
@@ -136,7 +143,7 @@ def parse_layout(data: bytes) -> tuple[list[Region], dict[str, Any]]:
     header_end = PREAMBLE + header_len
     if flags & FLAG_HEADER_ZSTD:
         assert data[PREAMBLE:PREAMBLE + 4] == b"\x28\xb5\x2f\xfd"  # zstd frame magic
-        text = skseal._native.read_header(data, len(data))
+        text = read_header(data, len(data))
     else:
         text = data[PREAMBLE:header_end].decode("utf-8")
     header: dict[str, Any] = json.loads(text)
@@ -159,7 +166,8 @@ def parse_layout(data: bytes) -> tuple[list[Region], dict[str, Any]]:
         start = data_start + a["offset"]
         regions.append(Region(f"blob ({a['codec']})",
                               f"blob {i} ({a['codec']}, {dtype}, shape {a['shape']})",
-                              start, start + a["length"], a["codec"]))
+                              start, start + a["length"], a["codec"],
+                              tuple(a.get("chunks", ()))))
         cursor = a["offset"] + a["length"]
     assert data_start + cursor == len(data), "the file ends exactly at its last blob"
     regions = [r for r in regions if r.end > r.start]
@@ -191,6 +199,61 @@ EXPECTED_FLIP_ERRORS: dict[str, tuple[type[skseal.SkSealError], ...]] = {
 # ------------------------------------------------------------------- bit flips
 
 
+def lz4_field(region: Region, data: bytes, offset: int) -> str:
+    """Which field of an LZ4 block (docs/FORMAT.md §4.1) holds byte ``offset``."""
+    start = region.start
+    for length in region.chunks:
+        if offset < start + length:
+            break
+        start += length
+    block, pos = data[start:start + length], offset - start
+    i = 0
+    while i < len(block):
+        token = i
+        i += 1
+        literals = block[token] >> 4
+        if literals == 15:
+            while True:
+                i += 1
+                literals += block[i - 1]
+                if block[i - 1] != 255:
+                    break
+        if pos < i:
+            last = i + literals >= len(block)
+            return "last token" if pos == token and last else "token or length"
+        i += literals
+        if pos < i:
+            return "literal"
+        if pos < i + 2:
+            return "match offset"
+        i += 2
+        if block[token] & 15 == 15:
+            while block[i] == 255:
+                i += 1
+            i += 1
+        if pos < i:
+            return "match length"
+    raise AssertionError(f"offset {offset} is not in an LZ4 block of {region.label}")
+
+
+def justify_harmless(region: Region, data: bytes, offset: int, bit: int) -> str | None:
+    """Why a flip that loaded to the same content can be harmless, or None.
+
+    The reader checks BLAKE3 of the *decoded* bytes of a compressed array, so
+    a flip that changes only the encoding, not the decoded bytes, is not an
+    error. For LZ4 the two such places are a match offset that points at
+    identical bytes, and the low nibble of the last token (the match length
+    of the final, literals-only sequence, which decoders ignore)."""
+    if region.codec == "zstd":
+        return "zstd frame (decoded bytes verified by digest)"
+    if region.codec == "lz4":
+        where = lz4_field(region, data, offset)
+        if where == "match offset" or (where == "last token" and bit < 4):
+            return f"lz4 {where}"
+    return None
+
+
+
 @dataclass
 class FlipStats:
     regions: int = 0
@@ -209,6 +272,7 @@ def test_bit_flips(samples: dict[str, Sample], name: str) -> None:
     stats: dict[str, FlipStats] = {}
     harmless: list[str] = []
     failures: list[str] = []
+    reasons: collections.Counter[str] = collections.Counter()
     slowest = 0.0
     t0 = time.perf_counter()
     for r in regions:
@@ -244,11 +308,13 @@ def test_bit_flips(samples: dict[str, Sample], name: str) -> None:
             if not (same_outputs and same_content):
                 failures.append(f"{where}: SILENT CORRUPTION (loaded; outputs equal: "
                                 f"{same_outputs}, content fingerprint equal: {same_content})")
-            elif r.codec not in ("lz4", "zstd"):
-                failures.append(f"{where}: undetected flip outside a compressed blob")
+            elif (why := justify_harmless(r, s.data, off, bit)) is None:
+                failures.append(f"{where}: undetected flip in a place where it cannot be "
+                                "harmless")
             else:
                 st.harmless += 1
-                harmless.append(where)
+                harmless.append(f"{where}: {why}")
+                reasons[f"{r.kind}: {why}"] += 1
     elapsed = time.perf_counter() - t0
 
     total = FlipStats()
@@ -266,9 +332,11 @@ def test_bit_flips(samples: dict[str, Sample], name: str) -> None:
     print(f"  {'total':<15} {len(regions):>7} {len(s.data):>6} {total.tried:>6} "
           f"{total.detected:>8} {total.harmless:>8}")
     if harmless:
-        print("  harmless flips (all in compressed blobs: the reader checked BLAKE3 of the "
-              "decoded bytes,\n  the reloaded object has the original content fingerprint "
-              "and bitwise-equal outputs):")
+        print("  harmless flips: they loaded, the reloaded object has the original content "
+              "fingerprint\n  and bitwise-equal outputs, and the flipped bit is one that "
+              "does not change the decoded bytes:")
+        for reason, n in sorted(reasons.items()):
+            print(f"    {reason}: {n}")
         for h in harmless:
             print(f"    {h}")
     for f in failures:
@@ -311,11 +379,19 @@ def test_truncation(samples: dict[str, Sample], name: str, tmp_path: Path) -> No
     outcomes: collections.Counter[str] = collections.Counter()
     failures: list[str] = []
     path = tmp_path / "cut.skseal"
+
+    def from_path(b: bytes) -> Any:
+        path.write_bytes(b)
+        return skseal.load(path)
+
+    def from_mmap(b: bytes) -> Any:
+        path.write_bytes(b)
+        return skseal.load(path, mmap_mode="r")
+
     loaders: list[tuple[str, Callable[[bytes], Any]]] = [
-        ("loads", lambda b: skseal.loads(b)),
-        ("load(path)", lambda b: (path.write_bytes(b), skseal.load(path))),
-        ("load(path, mmap_mode='r')", lambda b: (path.write_bytes(b),
-                                                skseal.load(path, mmap_mode="r"))),
+        ("loads", skseal.loads),
+        ("load(path)", from_path),
+        ("load(path, mmap_mode='r')", from_mmap),
     ]
     for n in points:
         why = expected_truncation(n, header_end)
@@ -429,19 +505,28 @@ def temp_files(directory: Path, name: str) -> list[str]:
 
 KILL_N = 2_500_000  # 20 MB of float64
 KILL_TRIALS = 60
-KILL_BUDGET_S = 45.0
+KILL_BUDGET_S = 20.0  # more than 50 trials only while within this budget
 
 
 def test_sigkill_during_dump(tmp_path: Path) -> None:
     name = "model.skseal"
     dest = tmp_path / name
     objs = [payload(0, KILL_N), payload(1, KILL_N)]
-    # calibrate: how long does one dump of 20 MB take here?
+    skseal.dump(objs[0], dest)
+    # calibrate: how long after "ready" does a fresh writer finish its first
+    # dump (the first one is slower than later ones in a warm process)?
     times = []
     for i in range(3):
+        proc = start_writer(KILL_WRITER, dest, i % 2, KILL_N)
         t = time.perf_counter()
-        skseal.dump(objs[i % 2], dest)
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
         times.append(time.perf_counter() - t)
+        proc.kill()
+        proc.communicate()
+        assert line.startswith("done"), line
+    for tmp in temp_files(tmp_path, name):  # a kill may land in the second dump
+        (tmp_path / tmp).unlink()
     dump_s = float(np.median(times))
     skseal.dump(objs[0], dest)
     current = 0
@@ -479,15 +564,20 @@ def test_sigkill_during_dump(tmp_path: Path) -> None:
         assert got in (old, new), (trials, done, got, old, new)
         counts["old version"] += got == old
         counts["new version"] += got == new
+        counts["changed by the trial"] += got != current
         current = got
-        for t in tmps:
-            (tmp_path / t).unlink()
+        for tmp in tmps:
+            (tmp_path / tmp).unlink()
     elapsed = time.perf_counter() - t0
     print(f"\nSIGKILL during dump: {trials} trials in {elapsed:.1f} s; one dump of "
-          f"{KILL_N * 8 / 1e6:.0f} MB takes {dump_s * 1e3:.0f} ms, kills uniform over "
+          f"{KILL_N * 8 / 1e6:.0f} MB in a fresh writer takes {dump_s * 1e3:.0f} ms, kills "
+          f"uniform over "
           f"[0, {1.25 * dump_s * 1e3:.0f}] ms after the writer is ready")
-    print(f"  destination = old version: {counts['old version']}, new version: "
-          f"{counts['new version']}; kills mid-write (temp file present): "
+    print(f"  destination = old version (the interrupted dump had not renamed): "
+          f"{counts['old version']}, new version (renamed, not yet acknowledged): "
+          f"{counts['new version']}; different from before the trial: "
+          f"{counts['changed by the trial']}")
+    print(f"  kills mid-write (temp file present): "
           f"{counts['mid-write (temp file present)']}; stray temp files: {strays}; "
           f"dumps completed before the kill: {completed}")
     assert trials >= 50
@@ -498,7 +588,7 @@ def test_sigkill_during_dump(tmp_path: Path) -> None:
 
 
 REPLACE_N = 500_000  # 4 MB of float64
-REPLACE_SECONDS = 4.0
+REPLACE_SECONDS = 3.0
 
 
 def test_load_while_replacing(tmp_path: Path) -> None:
@@ -514,7 +604,7 @@ def test_load_while_replacing(tmp_path: Path) -> None:
     failures: list[str] = []
     try:
         while proc.poll() is None and len(failures) < 5:
-            mode = None if sum(loads.values()) % 2 == 0 else "r"
+            mode: Literal["r"] | None = None if sum(loads.values()) % 2 == 0 else "r"
             try:
                 loaded = skseal.load(dest, mmap_mode=mode)
                 got = which_payload(loaded, REPLACE_N, objs)

@@ -123,6 +123,31 @@ pub fn decompress_chunk(
     }
 }
 
+/// Bytes of an array tried both ways to decide on the shuffle filter.
+const SHUFFLE_SAMPLE: usize = 64 << 10;
+
+/// Whether the byte-shuffle filter makes this array smaller: the first
+/// [`SHUFFLE_SAMPLE`] bytes are compressed with and without it. Smooth floats
+/// gain; arrays of repeated values (tree leaf values, class counts) lose.
+/// Deterministic: the same bytes always give the same answer.
+pub fn shuffle_pays(raw: &[u8], codec: Codec, item: usize) -> bool {
+    if item < 2 {
+        return false;
+    }
+    let n = (raw.len().min(SHUFFLE_SAMPLE) / item) * item;
+    if n == 0 {
+        return false;
+    }
+    let sample = &raw[..n];
+    match (
+        compress_chunk(sample, codec, Some(item)),
+        compress_chunk(sample, codec, None),
+    ) {
+        (Ok(with), Ok(without)) => with.len() < without.len(),
+        _ => false,
+    }
+}
+
 /// Compress a whole array in chunks, in parallel. Returns the stored chunks.
 pub fn compress_array(
     raw: &[u8],
@@ -172,6 +197,19 @@ pub fn decompress_array(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shuffle_is_chosen_only_where_it_pays() {
+        let smooth: Vec<u8> = (0..50_000u32)
+            .flat_map(|x| (x as f64 * 1e-3).sin().to_le_bytes())
+            .collect();
+        assert!(shuffle_pays(&smooth, Codec::Zstd(3), 8));
+        let repeated: Vec<u8> = (0..50_000u32)
+            .flat_map(|x| ((x % 3) as f64 / 3.0).to_le_bytes())
+            .collect();
+        assert!(!shuffle_pays(&repeated, Codec::Zstd(3), 8));
+        assert!(!shuffle_pays(&smooth, Codec::Zstd(3), 1));
+    }
 
     #[test]
     fn shuffle_roundtrip() {

@@ -209,6 +209,8 @@ pub fn container_arrays<'py>(
 ) -> PyResult<Vec<BuiltArray<'py>>> {
     let np = np(py)?;
     let mut out = Vec::with_capacity(c.header.arrays.len());
+    // (array index, destination address, length) of arrays still to decode
+    let mut pending: Vec<(usize, usize, usize)> = Vec::new();
     for (i, (entry, spec)) in c
         .header
         .arrays
@@ -233,15 +235,12 @@ pub fn container_arrays<'py>(
             });
             continue;
         }
-        // Compressed (or copied) arrays: decoded straight into numpy-owned memory.
+        // Compressed (or copied) arrays: numpy-owned memory now, decoded below
+        // (all at once, on every core) straight into it.
         let flat_u8 = empty_bytes(py, entry.nbytes)?;
         let (ptr, len) = data_ptr(&flat_u8)?;
         if len > 0 {
-            // SAFETY: `flat_u8` is a fresh, contiguous, writable uint8 array of
-            // exactly `len` bytes that nothing else references yet.
-            let dst = unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) };
-            py.detach(|| c.decode_into(i, dst))
-                .map_err(|e| to_pyerr(py, e.into()))?;
+            pending.push((i, ptr as usize, len));
         }
         let typed = flat_u8.call_method1("view", (dt,))?;
         let arr = shaped(py, typed, spec)?;
@@ -251,6 +250,24 @@ pub fn container_arrays<'py>(
             len,
         });
     }
+    let decode = |&(i, ptr, len): &(usize, usize, usize)| {
+        // SAFETY: each (ptr, len) is the data buffer of a distinct fresh,
+        // contiguous, writable uint8 numpy array created above and held in
+        // `out`; nothing else reads or writes it until decoding finishes, and
+        // no two entries overlap.
+        let dst = unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) };
+        c.decode_into(i, dst)
+    };
+    let total: usize = pending.iter().map(|p| p.2).sum();
+    py.detach(|| {
+        if total >= 1 << 20 && pending.len() > 1 {
+            use rayon::prelude::*;
+            pending.par_iter().try_for_each(decode)
+        } else {
+            pending.iter().try_for_each(decode)
+        }
+    })
+    .map_err(|e| to_pyerr(py, e.into()))?;
     Ok(out)
 }
 
