@@ -882,6 +882,14 @@ mod stream {
 /// Decode the graph from its JSON text without building a JSON tree.
 pub fn decode_text(text: &str, n_arrays: usize) -> Result<Graph, String> {
     use serde::de::DeserializeSeed;
+    // serde's own recursion limit is off (graphs may nest deeper than 128):
+    // bound the nesting of the text first so no input can exhaust the stack.
+    let depth = text_depth(text.as_bytes());
+    if depth > MAX_JSON_DEPTH {
+        return Err(format!(
+            "graph JSON nested {depth} levels deep (limit {MAX_JSON_DEPTH})"
+        ));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     de.disable_recursion_limit();
     let mut st = stream::St {

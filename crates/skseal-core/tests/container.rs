@@ -467,3 +467,14 @@ fn signatures_cover_header_and_arrays() {
     damaged[n - 3] ^= 0xff;
     assert!(container::sign_bytes(&damaged, &signer).is_err());
 }
+
+#[test]
+fn deeply_nested_graph_text_is_refused_not_a_stack_overflow() {
+    // found by the graph_json fuzz target: a dtype value nested 100k deep
+    let deep = format!(
+        "{{\"root\":{{\"dtype\":{}1{}}}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert!(graphjson::decode_text(&deep, 0).is_err());
+}
