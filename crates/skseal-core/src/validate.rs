@@ -593,13 +593,12 @@ impl<'a, 'g> V<'a, 'g> {
             } else {
                 (major, minor, data.count() as i64)
             };
-            if indptr.count() as i64 != major + 1 {
+            if Some(indptr.count() as i64) != major.checked_add(1) {
                 return Err(self.err(
                     ctx,
                     format!(
-                        "indptr has {} entries, expected {}",
-                        indptr.count(),
-                        major + 1
+                        "indptr has {} entries, expected {major} + 1",
+                        indptr.count()
                     ),
                 ));
             }
