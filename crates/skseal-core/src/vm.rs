@@ -183,29 +183,35 @@ pub fn parse(data: &[u8], opts: &VmOptions) -> Result<Graph, PickleError> {
     parse_report(data, opts).map(|(g, _)| g)
 }
 
+impl<'a> Vm<'a> {
+    fn new(data: &'a [u8], opts: &'a VmOptions) -> Self {
+        Vm {
+            data,
+            pos: 0,
+            op_pos: 0,
+            op: 0,
+            nodes: Vec::new(),
+            arrays: Vec::new(),
+            stack: Vec::new(),
+            metastack: Vec::new(),
+            memo: HashMap::new(),
+            pending: HashMap::new(),
+            next_buffer: 0,
+            opts,
+            nested: 0,
+            joblib_arrays: Vec::new(),
+            global_offsets: Vec::new(),
+        }
+    }
+}
+
 /// For scanners: every global named before the stream ended or was refused,
 /// with the offset of its opcode, and the error if the stream was refused.
 pub fn scan_globals(
     data: &[u8],
     opts: &VmOptions,
 ) -> (Vec<(GlobalName, usize)>, Option<PickleError>) {
-    let mut vm = Vm {
-        data,
-        pos: 0,
-        op_pos: 0,
-        op: 0,
-        nodes: Vec::new(),
-        arrays: Vec::new(),
-        stack: Vec::new(),
-        metastack: Vec::new(),
-        memo: HashMap::new(),
-        pending: HashMap::new(),
-        next_buffer: 0,
-        opts,
-        nested: 0,
-        joblib_arrays: Vec::new(),
-        global_offsets: Vec::new(),
-    };
+    let mut vm = Vm::new(data, opts);
     let err = vm.run().err();
     let names = vm
         .global_offsets
@@ -224,23 +230,7 @@ pub fn scan_globals(
 /// Like [`parse`], also returning what a scanner reports: joblib arrays
 /// stepped over and the offset of every global.
 pub fn parse_report(data: &[u8], opts: &VmOptions) -> Result<(Graph, Report), PickleError> {
-    let mut vm = Vm {
-        data,
-        pos: 0,
-        op_pos: 0,
-        op: 0,
-        nodes: Vec::new(),
-        arrays: Vec::new(),
-        stack: Vec::new(),
-        metastack: Vec::new(),
-        memo: HashMap::new(),
-        pending: HashMap::new(),
-        next_buffer: 0,
-        opts,
-        nested: 0,
-        joblib_arrays: Vec::new(),
-        global_offsets: Vec::new(),
-    };
+    let mut vm = Vm::new(data, opts);
     let root = vm.run()?;
     if let Some((id, p)) = vm.pending.iter().min_by_key(|(id, _)| **id) {
         let why = match p {
