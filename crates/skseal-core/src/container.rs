@@ -1102,36 +1102,15 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
     signer: Option<&ed25519_dalek::SigningKey>,
 ) -> Result<Header, ContainerError> {
     use std::io::SeekFrom;
-    let mut p = plan(graph, data_of, compression, false)?;
-    if p.compress_header {
-        // Compressed headers change size with their content: hash first.
-        p.entries
-            .par_iter_mut()
-            .zip(p.raws.par_iter())
-            .for_each(|(e, r)| e.digest = *blake3::hash(r).as_bytes());
-        let graph_json = graphjson::encode(graph);
-        let graph_text =
-            serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
-        let (json_text, stored, fingerprint) =
-            header_for(&graph_json, &graph_text, &p.entries, metadata, true)?;
-        let data_start = write_front(out, &stored, true, signer.is_some())?;
-        let data_len = write_blobs(out, &p.blobs, &p.entries)?;
-        let sig = append_signature(out, signer, &stored)?;
-        out.flush()?;
-        return Ok(with_signature(
-            finished_header(
-                graph,
-                metadata,
-                p.entries,
-                &json_text,
-                &stored,
-                fingerprint,
-                data_start,
-                data_len,
-            ),
-            sig,
-        ));
+    let total: u64 = (0..graph.arrays.len())
+        .map(|i| data_of(i).map_or(0, |d| d.len() as u64))
+        .sum();
+    if compression.codec != Codec::None || total < PIPELINE_MIN_BYTES {
+        // A compressed header changes size with its content: nothing to
+        // overlap, the front-to-back writer gives the same bytes.
+        return write(out, graph, data_of, metadata, compression, signer);
     }
+    let mut p = plan(graph, data_of, compression, false)?;
     let graph_json = graphjson::encode(graph);
     let graph_text =
         serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;

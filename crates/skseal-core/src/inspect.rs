@@ -163,35 +163,24 @@ impl Outliner<'_> {
             Node::Object {
                 state, items, args, ..
             } => {
-                for (k, &a) in args.iter().enumerate() {
-                    self.walk(a, depth + 1, &format!("arg{k}: "));
-                }
-                if let Some(st) = state {
-                    match self.g.node(*st) {
-                        Some(Node::Dict(kv)) => {
-                            let kv = kv.clone();
-                            self.dict(&kv, depth + 1)
-                        }
-                        _ => self.walk(*st, depth + 1, "state: "),
-                    }
-                }
+                self.args_and_state(args, *state, depth + 1);
                 self.dict(items, depth + 1);
             }
-            Node::Call { args, state, .. } => {
-                for (k, &a) in args.iter().enumerate() {
-                    self.walk(a, depth + 1, &format!("arg{k}: "));
-                }
-                if let Some(st) = state {
-                    match self.g.node(*st) {
-                        Some(Node::Dict(kv)) => {
-                            let kv = kv.clone();
-                            self.dict(&kv, depth + 1)
-                        }
-                        _ => self.walk(*st, depth + 1, "state: "),
-                    }
-                }
-            }
+            Node::Call { args, state, .. } => self.args_and_state(args, *state, depth + 1),
             _ => {}
+        }
+    }
+
+    /// Constructor arguments, then the state (a dict state is shown as attributes).
+    fn args_and_state(&mut self, args: &[NodeId], state: Option<NodeId>, depth: usize) {
+        for (k, &a) in args.iter().enumerate() {
+            self.walk(a, depth, &format!("arg{k}: "));
+        }
+        let g = self.g;
+        match state.map(|st| (st, g.node(st))) {
+            Some((_, Some(Node::Dict(kv)))) => self.dict(kv, depth),
+            Some((st, _)) => self.walk(st, depth, "state: "),
+            None => {}
         }
     }
 
