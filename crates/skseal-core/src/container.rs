@@ -216,6 +216,20 @@ impl ArrayEntry {
             if total != Some(length) {
                 return Err(err("chunk lengths do not add up to the stored length"));
             }
+            // No allocation the file does not back: a chunk can only decode to
+            // what its codec can expand its stored bytes to, so a small file
+            // cannot declare a huge array and have it allocated before the
+            // lie is found.
+            for (k, &stored) in chunks.iter().enumerate() {
+                let decoded = chunk.min(nbytes - (k as u64) * chunk);
+                if decoded > max_decoded(codec, stored) {
+                    return Err(err(&format!(
+                        "chunk {k} declares {decoded} decoded bytes from {stored} stored bytes, \
+                         more than {} can expand to",
+                        codec.name()
+                    )));
+                }
+            }
             (a.shuffle, chunk, chunks)
         };
         let digest: [u8; 32] = unhex(&a.blake3)
@@ -326,6 +340,19 @@ struct HeaderDe<'a> {
 }
 
 /// Read the fixed preamble; returns (header_len, header_hash, flags).
+/// The most bytes `stored` compressed bytes can decode to. zstd's densest
+/// encoding is a 128 KiB RLE block in 4 bytes (3-byte block header, 1 byte of
+/// content): 32,768x. An lz4 block spends at least one byte per 255 bytes of
+/// match length: under 256x, plus a few literal bytes.
+pub fn max_decoded(codec: Codec, stored: u64) -> u64 {
+    let ratio = match codec {
+        Codec::None => 1,
+        Codec::Lz4 => 256,
+        Codec::Zstd(_) => 32_768,
+    };
+    stored.saturating_mul(ratio).saturating_add(64)
+}
+
 pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32], u32), ContainerError> {
     if data.len() < 8 || data[..8] != MAGIC {
         let looks = if data.first() == Some(&0x80) {

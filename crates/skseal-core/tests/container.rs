@@ -478,3 +478,44 @@ fn deeply_nested_graph_text_is_refused_not_a_stack_overflow() {
     );
     assert!(graphjson::decode_text(&deep, 0).is_err());
 }
+
+#[test]
+fn declared_sizes_beyond_what_the_codec_can_expand_to_are_refused() {
+    // A compressed array may not declare more decoded bytes than its stored
+    // bytes can expand to, so nothing is allocated for a size the file does
+    // not back.
+    let (g, data) = sample_graph();
+    for comp in &COMPRESSIONS[1..3] {
+        let bytes = write(&g, &data, *comp);
+        let c = Container::parse(&bytes).expect("parses");
+        let mut v = c.header.json();
+        let stored = v["arrays"][0]["length"].as_u64().expect("length");
+        let huge = 1u64 << 40;
+        v["arrays"][0]["shape"] = json!([huge / 8]);
+        v["arrays"][0]["nbytes"] = json!(huge);
+        v["arrays"][0]["chunk"] = json!(huge);
+        v["arrays"][0]["chunks"] = json!([stored]);
+        let text = serde_json::to_vec(&v).expect("json");
+        let mut m = Vec::new();
+        m.extend_from_slice(&bytes[..12]);
+        m.extend_from_slice(&0u32.to_le_bytes());
+        m.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        m.extend_from_slice(blake3::hash(&text).as_bytes());
+        m.extend_from_slice(&text);
+        m.resize(m.len() + bytes.len(), 0);
+        let e = Container::parse(&m).err().expect("refused").to_string();
+        assert!(e.contains("can expand to"), "{e}");
+    }
+    // The densest real data stays readable: 64 MiB of zeros at zstd 19 and lz4.
+    let zeros = vec![0u8; 64 << 20];
+    let mut g2 = g.clone();
+    g2.arrays[0].shape = vec![(64 << 20) / 8];
+    let data2 = vec![zeros.clone(), data[1].clone()];
+    for comp in [COMPRESSIONS[1], COMPRESSIONS[3]] {
+        let bytes = write(&g2, &data2, comp);
+        let c = Container::parse(&bytes).expect("parses");
+        let mut out = vec![1u8; zeros.len()];
+        c.decode_into(0, &mut out).expect("decodes");
+        assert!(out == zeros);
+    }
+}
