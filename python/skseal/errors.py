@@ -48,6 +48,11 @@ class UnsupportedObjectError(SkSealError):
         self.types = list(types or [])
 
 
+class UnsupportedModelError(SkSealError):
+    """Native inference (:mod:`skseal.native`) has no implementation of a step
+    of this model; the message names it. Load it with :func:`skseal.load`."""
+
+
 class VersionMismatchError(SkSealError):
     """The file was saved with a different scikit-learn version and
     ``on_version_mismatch="error"`` was requested."""

@@ -7,6 +7,7 @@
 
 mod build;
 mod errors;
+mod native;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -444,6 +445,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(survey, m)?)?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;
+    m.add_function(wrap_pyfunction!(native::native_load, m)?)?;
+    m.add_class::<native::NativeModel>()?;
     m.add("FORMAT_VERSION", container::VERSION)?;
     Ok(())
 }

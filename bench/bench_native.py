@@ -1,0 +1,955 @@
+"""Benchmark native (Rust) inference with skseal.native, and write a section of docs/BENCHMARKS.md.
+
+skseal.native loads a .skseal file into a Rust model that predicts without scikit-learn.
+It is compared with scikit-learn itself, with ONNX Runtime (after skl2onnx) and with
+treelite's GTIL (tree ensembles only), on three models fitted with fixed random_state:
+
+(1) RandomForestClassifier(n_estimators=100) on make_classification (20 features,
+    10 informative, 2 classes, 20k training rows);
+(2) HistGradientBoostingClassifier (default parameters, max_iter=100) on the same data;
+(3) ColumnTransformer(StandardScaler on 3 numeric columns, OneHotEncoder(handle_unknown=
+    "ignore") on 2 string columns) + LogisticRegression, on a pandas DataFrame of 20k rows.
+
+For each model and engine, with predict_proba: the latency of one call on one row (the
+same row every call, timed alone with time.perf_counter_ns) and the time of one call on a
+10k-row batch. Everything runs in one process, in interleaved rounds (every round runs
+every engine once, in an order rotated by one each round, so machine noise hits all
+engines alike); the tables report medians. Each engine gets its input prepared before the
+timer, in the type it wants (float32 for ONNX Runtime, one array per column for the
+pipeline in ONNX Runtime).
+
+Exactness is measured on the 10k-row batch against scikit-learn's predict_proba, and on
+an adversarial data set (integer-valued features of magnitude 2**24 .. 2**26, where
+float32 cannot hold every integer) that makes ONNX Runtime flip predicted labels.
+
+A converter or engine that fails on a model is reported with its error text; the run
+goes on. Targets are checked at the end and written with the tables, between the marker
+lines ``<!-- native-inference:begin -->`` and ``<!-- native-inference:end -->`` of the
+output file (appended at its end if absent; the rest of the file is left as it is).
+
+Usage::
+
+    .venv/bin/python bench/bench_native.py                 # full run (a few minutes)
+    .venv/bin/python bench/bench_native.py --quick --out /tmp/n.md   # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata as im
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import make_classification
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+import skseal
+
+T = TypeVar("T")
+Data = np.ndarray | pd.DataFrame
+
+REPO = Path(__file__).resolve().parent.parent
+BEGIN = "<!-- native-inference:begin -->"
+END = "<!-- native-inference:end -->"
+
+SKLEARN, SKSEAL, ONNX, TREELITE = "sklearn", "skseal", "onnx", "treelite"
+ENGINE_KEYS = (SKLEARN, SKSEAL, ONNX, TREELITE)
+ENGINE_NAMES = {
+    SKLEARN: "scikit-learn",
+    SKSEAL: "skseal.native",
+    ONNX: "ONNX Runtime (skl2onnx)",
+    TREELITE: "treelite GTIL",
+}
+
+NUMERIC = ["age", "income", "tenure"]
+STRINGS = ["city", "plan"]
+CITIES = ["Lyon", "Oslo", "Porto", "Turin", "Ghent", "Graz", "Brno", "Cork"]
+PLANS = ["basic", "plus", "pro", "team"]
+# Each adversarial feature takes every integer of a window at one magnitude; above 2**24
+# float32 holds only every 2nd (then 4th, 8th) integer, so casts round across thresholds.
+ADV_BASES = (2**24 + 1, 2**25 + 3, 2**26 - 4096)
+ADV_WIDTH = 4000
+
+
+# ---------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Config:
+    quick: bool
+    out: Path
+    engines: tuple[str, ...]
+    train_rows: int
+    batch_rows: int
+    rf_trees: int
+    calls: int  # one-row calls per engine and model
+    call_rounds: int
+    batch_reps: int
+    adv_rows: int
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Config:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: 4k training rows, 2k-row batch, 200 one-row calls, 3 reps")
+    p.add_argument("--out", type=Path, default=REPO / "docs" / "BENCHMARKS.md",
+                   help="markdown file whose native-inference section is (re)written "
+                        "(default: docs/BENCHMARKS.md)")
+    # Hidden: a comma-separated subset of engines (scikit-learn always runs, as reference).
+    p.add_argument("--engines", default=",".join(ENGINE_KEYS), help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    wanted = [e.strip() for e in a.engines.split(",") if e.strip()]
+    unknown = sorted(set(wanted) - set(ENGINE_KEYS))
+    if unknown:
+        p.error(f"--engines: unknown {', '.join(unknown)} (known: {', '.join(ENGINE_KEYS)})")
+    engines = tuple(e for e in ENGINE_KEYS if e == SKLEARN or e in wanted)
+    return Config(
+        quick=a.quick,
+        out=a.out,
+        engines=engines,
+        train_rows=4_000 if a.quick else 20_000,
+        batch_rows=2_000 if a.quick else 10_000,
+        rf_trees=100,
+        calls=200 if a.quick else 1_000,
+        call_rounds=4 if a.quick else 10,
+        batch_reps=3 if a.quick else 9,
+        adv_rows=3_000 if a.quick else 10_000,
+    )
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def median(xs: Sequence[float]) -> float:
+    return statistics.median(xs)
+
+
+def rotated(items: Sequence[T], k: int) -> list[T]:
+    k %= len(items)
+    return list(items[k:]) + list(items[:k])
+
+
+def fmt_x(r: float) -> str:
+    """A ratio, with fewer decimals as it grows."""
+    if r >= 100:
+        return f"{r:,.0f}x"
+    if r >= 10:
+        return f"{r:.1f}x"
+    return f"{r:.2f}x"
+
+
+def fmt_us(ns: float) -> str:
+    us = ns / 1e3
+    return f"{us:,.1f}" if us < 1000 else f"{us:,.0f}"
+
+
+def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> str:
+    align = align or "l" + "r" * (len(header) - 1)
+    sep = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(sep) + " |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def error_text(e: BaseException, limit: int = 300) -> str:
+    """One line: the exception and its causes, each message cut to ``limit`` characters."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        msg = " ".join(str(cur).split())
+        if len(msg) > limit:
+            msg = msg[:limit] + f" ... [{len(msg) - limit:,} more characters]"
+        parts.append(f"{type(cur).__name__}: {msg}" if msg else type(cur).__name__)
+        cur = cur.__cause__ or cur.__context__
+    return " <- caused by ".join(parts)
+
+
+def code(text: str) -> str:
+    """``text`` as a markdown code span."""
+    return "`" + text.replace("`", "'") + "`"
+
+
+class NotApplicable(Exception):
+    """The engine does not handle this kind of model (not a failure)."""
+
+
+# ---------------------------------------------------------------- cases
+
+
+@dataclass
+class Runner:
+    prepare: Callable[[Data], Any]  # untimed: test data -> the input the engine wants
+    proba: Callable[[Any], np.ndarray]  # timed
+    setup_s: float  # conversion or load, once
+    native: Any = None  # the skseal.native model, for the API checks
+
+
+@dataclass
+class Exact:
+    dtype: str
+    max_abs: float
+    flips: int
+    bitwise: bool
+
+
+@dataclass
+class Case:
+    key: str
+    title: str
+    model: Any
+    X_test: Data
+    fit_s: float
+    onnx_types: Callable[[], list[tuple[str, Any]]]
+    onnx_feed: Callable[[Data], dict[str, np.ndarray]]
+    detail: str = ""
+    ref: np.ndarray = field(default_factory=lambda: np.empty(0))
+    runners: dict[str, Runner] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # engine -> why not applicable
+    exact: dict[str, Exact] = field(default_factory=dict)
+    latency_ns: dict[str, list[int]] = field(default_factory=dict)
+    batch_s: dict[str, list[float]] = field(default_factory=dict)
+    prep_s: dict[str, list[float]] = field(default_factory=dict)
+    api: list[tuple[str, str]] = field(default_factory=list)  # skseal.native API checks
+
+    @property
+    def row(self) -> Data:
+        if isinstance(self.X_test, pd.DataFrame):
+            return self.X_test.iloc[[0]]
+        return np.ascontiguousarray(self.X_test[:1])
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.X_test)
+
+
+def _array_types(n_features: int) -> Callable[[], list[tuple[str, Any]]]:
+    def types() -> list[tuple[str, Any]]:
+        from skl2onnx.common.data_types import FloatTensorType
+
+        return [("X", FloatTensorType([None, n_features]))]
+
+    return types
+
+
+def _array_feed(X: Data) -> dict[str, np.ndarray]:
+    return {"X": np.ascontiguousarray(X, dtype=np.float32)}
+
+
+def _frame_types() -> list[tuple[str, Any]]:
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    return ([(c, FloatTensorType([None, 1])) for c in NUMERIC]
+            + [(c, StringTensorType([None, 1])) for c in STRINGS])
+
+
+def _frame_feed(df: Data) -> dict[str, np.ndarray]:
+    assert isinstance(df, pd.DataFrame)
+    feed = {c: df[c].to_numpy(dtype=np.float32).reshape(-1, 1) for c in NUMERIC}
+    feed.update({c: df[c].to_numpy(dtype=object).reshape(-1, 1) for c in STRINGS})
+    return feed
+
+
+def _fit(model: T, X: Data, y: np.ndarray) -> tuple[T, float]:
+    t0 = time.perf_counter()
+    model.fit(X, y)  # type: ignore[attr-defined]
+    return model, time.perf_counter() - t0
+
+
+def _single_threaded(model: Any) -> Any:
+    """Predict with one job: a threaded forest sums trees in a scheduling-dependent order."""
+    if isinstance(model, RandomForestClassifier):
+        model.set_params(n_jobs=1)
+    elif isinstance(model, Pipeline) and isinstance(model[-1], RandomForestClassifier):
+        model[-1].set_params(n_jobs=1)
+    return model
+
+
+def make_frame(n: int, seed: int, unseen: float = 0.0) -> tuple[pd.DataFrame, np.ndarray]:
+    """A deterministic customer-like table: 3 numeric columns, 2 string columns, a label.
+
+    ``unseen`` is the share of rows whose city or plan was never seen in training (the
+    OneHotEncoder ignores them).
+    """
+    rng = np.random.default_rng(seed)
+    age = rng.normal(42.0, 12.0, n).round(1)
+    income = rng.lognormal(10.5, 0.6, n).round(2)
+    tenure = rng.integers(0, 30, n).astype(np.float64)
+    city = rng.choice(np.array(CITIES, dtype=object), n, p=np.linspace(2, 1, len(CITIES)) / 12)
+    plan = rng.choice(np.array(PLANS, dtype=object), n)
+    city_w = dict(zip(CITIES, np.linspace(-0.8, 0.8, len(CITIES)), strict=True))
+    plan_w = dict(zip(PLANS, [-0.5, 0.0, 0.4, 0.9], strict=True))
+    logit = (0.04 * (age - 42.0) + 0.8 * (np.log(income) - 10.5) - 0.05 * (tenure - 15.0)
+             + np.array([city_w[c] for c in city]) + np.array([plan_w[p] for p in plan])
+             + rng.logistic(size=n))
+    y = (logit > 0).astype(np.int64)
+    if unseen:
+        k = int(n * unseen)
+        city[rng.choice(n, k, replace=False)] = "Atlantis"
+        plan[rng.choice(n, k // 2, replace=False)] = "enterprise"
+    df = pd.DataFrame({"age": age, "income": income, "tenure": tenure,
+                       "city": pd.Series(city, dtype="str"), "plan": pd.Series(plan, dtype="str")})
+    return df, y
+
+
+def main_cases(cfg: Config) -> list[Case]:
+    n, m = cfg.train_rows, cfg.batch_rows
+    X, y = make_classification(n_samples=n + m, n_features=20, n_informative=10, n_classes=2,
+                               random_state=0)
+    X_train, y_train, X_test = X[:n], y[:n], np.ascontiguousarray(X[n:])
+    cases = []
+
+    print(f"fitting RandomForestClassifier({cfg.rf_trees}) on {n:,} x 20 ...", flush=True)
+    rf, t = _fit(RandomForestClassifier(n_estimators=cfg.rf_trees, random_state=0, n_jobs=-1),
+                 X_train, y_train)
+    nodes = sum(e.tree_.node_count for e in rf.estimators_)
+    cases.append(Case("rf", f"RandomForestClassifier({cfg.rf_trees})", _single_threaded(rf),
+                      X_test, t, _array_types(20), _array_feed,
+                      f"{n:,} x 20, {nodes:,} nodes in all; fit with n_jobs=-1, "
+                      "predicts with n_jobs=1"))
+
+    print(f"fitting HistGradientBoostingClassifier on {n:,} x 20 ...", flush=True)
+    hgb, t = _fit(HistGradientBoostingClassifier(max_iter=100, random_state=0), X_train, y_train)
+    cases.append(Case("hgb", "HistGradientBoostingClassifier", hgb, X_test, t,
+                      _array_types(20), _array_feed,
+                      f"{n:,} x 20, {hgb.n_iter_} iterations (default early stopping)"))
+
+    print(f"fitting ColumnTransformer + LogisticRegression on a {n:,}-row DataFrame ...",
+          flush=True)
+    df_train, yf = make_frame(n, seed=1)
+    df_test, _ = make_frame(m, seed=2, unseen=0.01)
+    pipe = Pipeline([
+        ("prep", ColumnTransformer([
+            ("num", StandardScaler(), NUMERIC),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), STRINGS),
+        ])),
+        ("clf", LogisticRegression()),
+    ])
+    pipe, t = _fit(pipe, df_train, yf)
+    cases.append(Case("pipe", "ColumnTransformer + LogisticRegression", pipe, df_test, t,
+                      _frame_types, _frame_feed,
+                      f"DataFrame {n:,} rows: {', '.join(NUMERIC)} (float64, StandardScaler), "
+                      f"{', '.join(STRINGS)} (pandas dtype {df_test['city'].dtype}, "
+                      "OneHotEncoder); 1% of test rows hold an unseen city, 0.5% an unseen "
+                      "plan"))
+    return cases
+
+
+def make_adversarial(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Integer-valued features at 2**24 .. 2**26, each covering every integer of a window.
+
+    The label is a fixed random bit per float32 value of features 0 and 1, so fully grown
+    trees split between neighbouring representable values: thresholds sit between
+    consecutive integers, where float32 arithmetic and casts decide differently.
+    """
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.integers(b, b + ADV_WIDTH, n) for b in ADV_BASES])
+    table = np.random.default_rng(12345).integers(0, 2, 2 * ADV_WIDTH + 64)
+    x32 = X.astype(np.float32).astype(np.int64)  # rounding moves a value by at most 2 here
+    y = (table[x32[:, 0] - ADV_BASES[0] + 8]
+         ^ table[x32[:, 1] - ADV_BASES[1] + ADV_WIDTH + 40])
+    return X.astype(np.float64), y.astype(np.int64)
+
+
+def adversarial_cases(cfg: Config) -> list[Case]:
+    X, y = make_adversarial(cfg.train_rows, seed=3)
+    X_test, _ = make_adversarial(cfg.adv_rows, seed=4)
+    trees = cfg.rf_trees
+    models: list[tuple[str, str, Any]] = [
+        ("adv_dt", "StandardScaler + DecisionTreeClassifier",
+         Pipeline([("scale", StandardScaler()), ("tree", DecisionTreeClassifier(random_state=0))])),
+        ("adv_srf", f"StandardScaler + RandomForestClassifier({trees})",
+         Pipeline([("scale", StandardScaler()),
+                   ("rf", RandomForestClassifier(trees, random_state=0, n_jobs=-1))])),
+        ("adv_rf", f"RandomForestClassifier({trees}), raw features",
+         RandomForestClassifier(trees, random_state=0, n_jobs=-1)),
+    ]
+    out = []
+    for key, title, model in models:
+        print(f"fitting adversarial {title} on {cfg.train_rows:,} x 3 ...", flush=True)
+        model, t = _fit(model, X, y)
+        out.append(Case(key, title, _single_threaded(model), X_test, t, _array_types(3),
+                        _array_feed, f"{cfg.train_rows:,} x 3"))
+    return out
+
+
+# ---------------------------------------------------------------- engines
+
+
+def _as_float64(X: Data) -> np.ndarray:
+    return np.ascontiguousarray(X, dtype=np.float64)
+
+
+def build_sklearn(case: Case, tmpdir: str) -> Runner:
+    return Runner(lambda X: X, case.model.predict_proba, 0.0)
+
+
+def build_skseal(case: Case, tmpdir: str) -> Runner:
+    import skseal.native
+
+    path = os.path.join(tmpdir, f"{case.key}.skseal")
+    t0 = time.perf_counter()
+    skseal.dump(case.model, path)
+    native = skseal.native.load(path)
+    return Runner(lambda X: X, native.predict_proba, time.perf_counter() - t0, native)
+
+
+def build_onnx(case: Case, tmpdir: str) -> Runner:
+    import onnxruntime as ort
+    from skl2onnx import convert_sklearn
+
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        onx = convert_sklearn(case.model, initial_types=case.onnx_types(),
+                              options={id(case.model): {"zipmap": False}})
+    sess = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [o.name for o in sess.get_outputs()]
+    out = ["probabilities" if "probabilities" in names else names[-1]]
+
+    def proba(feed: dict[str, np.ndarray]) -> np.ndarray:
+        return sess.run(out, feed)[0]
+
+    return Runner(case.onnx_feed, proba, time.perf_counter() - t0)
+
+
+def build_treelite(case: Case, tmpdir: str) -> Runner:
+    if not isinstance(case.model, RandomForestClassifier | HistGradientBoostingClassifier):
+        raise NotApplicable("treelite imports tree ensembles only, not pipelines")
+    import treelite.gtil
+    import treelite.sklearn
+
+    t0 = time.perf_counter()
+    tm = treelite.sklearn.import_model(case.model)
+
+    def proba(X: np.ndarray) -> np.ndarray:
+        p = treelite.gtil.predict(tm, X)
+        p = p.reshape(p.shape[0], -1)
+        if p.shape[1] == 1:  # binary boosting: P(class 1) only
+            p = np.hstack([1.0 - p, p])
+        return p
+
+    return Runner(_as_float64, proba, time.perf_counter() - t0)
+
+
+BUILDERS: dict[str, Callable[[Case, str], Runner]] = {
+    SKLEARN: build_sklearn, SKSEAL: build_skseal, ONNX: build_onnx, TREELITE: build_treelite,
+}
+
+
+def setup_engines(case: Case, engines: Sequence[str], tmpdir: str) -> None:
+    """Build every engine for ``case`` and measure exactness on its test batch.
+
+    The reference (scikit-learn) must work; another engine that raises is recorded
+    in ``case.errors`` and left out of the timings.
+    """
+    case.ref = case.model.predict_proba(case.X_test)
+    ref_label = case.ref.argmax(axis=1)
+    for eng in engines:
+        try:
+            runner = BUILDERS[eng](case, tmpdir)
+        except NotApplicable as e:
+            case.skipped[eng] = str(e)
+            continue
+        except Exception as e:  # recorded in the report
+            case.errors[eng] = f"setup failed: {error_text(e)}"
+            print(f"  {case.key} {eng}: setup failed: {error_text(e, 150)}", flush=True)
+            continue
+        try:
+            got = runner.proba(runner.prepare(case.X_test))
+            runner.proba(runner.prepare(case.row))
+        except Exception as e:  # recorded in the report
+            case.errors[eng] = f"predict_proba failed: {error_text(e)}"
+            print(f"  {case.key} {eng}: predict_proba failed: {error_text(e, 150)}", flush=True)
+            continue
+        got = np.asarray(got)
+        if got.shape != case.ref.shape:
+            case.errors[eng] = f"predict_proba returned shape {got.shape}, expected " \
+                               f"{case.ref.shape}"
+            continue
+        diff = np.abs(got.astype(np.float64) - case.ref)
+        case.exact[eng] = Exact(
+            dtype=str(got.dtype),
+            max_abs=float(np.nanmax(diff)) if not np.isnan(diff).all() else float("nan"),
+            flips=int((got.argmax(axis=1) != ref_label).sum()),
+            bitwise=got.dtype == np.float64 and np.array_equal(got, case.ref),
+        )
+        case.runners[eng] = runner
+        if eng == SKSEAL:
+            case.api = skseal_api_checks(case, runner.native)
+
+
+def skseal_api_checks(case: Case, native: Any) -> list[tuple[str, str]]:
+    """predict, decision_function and classes_ of skseal.native against scikit-learn."""
+    checks: list[tuple[str, str]] = []
+    X, model = case.X_test, case.model
+
+    def compare(what: str, fn: Callable[[], Any], ref: np.ndarray) -> None:
+        try:
+            got = np.asarray(fn())
+        except Exception as e:  # recorded in the report
+            checks.append((what, f"error: {code(error_text(e, 200))}"))
+            return
+        if got.shape == ref.shape and got.dtype == ref.dtype and np.array_equal(got, ref):
+            checks.append((what, "equal (dtype, shape, values)"))
+            return
+        detail = f"dtype {got.dtype} vs {ref.dtype}, shape {got.shape} vs {ref.shape}"
+        if got.shape == ref.shape and got.dtype.kind in "fiu" and ref.dtype.kind in "fiu":
+            detail += f", max abs diff {np.abs(got.astype(float) - ref).max():.3g}"
+        elif got.shape == ref.shape:
+            detail += f", {int((got != ref).sum())} values differ"
+        checks.append((what, f"**differs**: {detail}"))
+
+    compare("classes_", lambda: native.classes_, np.asarray(model.classes_))
+    compare("predict", lambda: native.predict(X), model.predict(X))
+    if hasattr(model, "decision_function"):
+        compare("decision_function", lambda: native.decision_function(X),
+                model.decision_function(X))
+    return checks
+
+
+# ---------------------------------------------------------------- timing
+
+
+def time_one_row(case: Case, cfg: Config) -> None:
+    engines = list(case.runners)
+    inputs = {e: case.runners[e].prepare(case.row) for e in engines}
+    per_round = max(1, cfg.calls // cfg.call_rounds)
+    clock = time.perf_counter_ns
+    for e in engines:  # warm-up, untimed
+        fn, x = case.runners[e].proba, inputs[e]
+        for _ in range(min(20, per_round)):
+            fn(x)
+    case.latency_ns = {e: [] for e in engines}
+    for r in range(cfg.call_rounds):
+        for e in rotated(engines, r):
+            fn, x, lat = case.runners[e].proba, inputs[e], case.latency_ns[e]
+            gc.collect()
+            for _ in range(per_round):
+                t0 = clock()
+                fn(x)
+                lat.append(clock() - t0)
+
+
+def time_batch(case: Case, cfg: Config) -> None:
+    engines = list(case.runners)
+    case.batch_s = {e: [] for e in engines}
+    case.prep_s = {e: [] for e in engines}
+    clock = time.perf_counter
+    for r in range(cfg.batch_reps):
+        for e in rotated(engines, r):
+            runner = case.runners[e]
+            gc.collect()
+            t0 = clock()
+            x = runner.prepare(case.X_test)
+            t1 = clock()
+            runner.proba(x)
+            t2 = clock()
+            case.prep_s[e].append(t1 - t0)
+            case.batch_s[e].append(t2 - t1)
+            del x
+
+
+# ---------------------------------------------------------------- machine
+
+
+def _ver(name: str) -> str:
+    try:
+        return im.version(name)
+    except im.PackageNotFoundError:
+        return "not installed"
+
+
+def _loadavg() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _skseal_build() -> str:
+    try:
+        from skseal import _native
+
+        data = Path(_native.__file__ or "").read_bytes()
+    except (ImportError, OSError) as e:
+        return f"unknown ({type(e).__name__})"
+    # Rust's UB-check helpers exist only when debug assertions are on (dev profile).
+    if b"precondition_check" in data:
+        return "DEBUG (debug assertions on; numbers are not representative)"
+    return "release (no debug-assertion code)"
+
+
+def machine_info() -> list[tuple[str, str]]:
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                       cpu)
+    except OSError:
+        pass
+    ncpu = os.cpu_count() or 0
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = ncpu
+    head = _git("rev-parse", "--short", "HEAD") or "?"
+    dirty = _git("status", "--porcelain", "--", "crates", "python", "bench", "Cargo.toml",
+                 "Cargo.lock")
+    blas = ", ".join(f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                                      "OMP_NUM_THREADS") if k in os.environ)
+    return [
+        ("CPU", cpu),
+        ("cores", f"{ncpu} logical ({usable} usable by this process)"),
+        ("OS", platform.platform()),
+        ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
+        ("numpy", np.__version__),
+        ("scikit-learn", _ver("scikit-learn")),
+        ("pandas", pd.__version__),
+        ("onnxruntime", _ver("onnxruntime")),
+        ("onnx / skl2onnx", f"{_ver('onnx')} / {_ver('skl2onnx')}"),
+        ("treelite", _ver("treelite")),
+        ("skseal", f"{skseal.__version__}; git {head}"
+                   + (" + uncommitted changes in crates/, python/ or bench/" if dirty
+                      else " (clean)")),
+        ("skseal build", _skseal_build()),
+        ("thread settings in the environment", blas or "none"),
+        ("date", dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("load average (1/5/15 min) at the start", _loadavg()),
+    ]
+
+
+def command_line() -> str:
+    exe = Path(sys.executable)
+    try:
+        exe = exe.relative_to(REPO)
+    except ValueError:
+        pass
+    script = Path(sys.argv[0])
+    if script.is_absolute():
+        try:
+            script = script.relative_to(REPO)
+        except ValueError:
+            pass
+    return shlex.join([str(exe), str(script), *sys.argv[1:]])
+
+
+# ---------------------------------------------------------------- targets
+
+
+@dataclass
+class Target:
+    text: str
+    measured: str
+    verdict: str  # "met", "MISSED" or "not measured"
+
+
+def _why_missing(case: Case, eng: str) -> str:
+    if eng in case.errors:
+        return f"{ENGINE_NAMES[eng]} failed on this model"
+    if eng in case.skipped:
+        return f"{ENGINE_NAMES[eng]} does not apply"
+    return f"{ENGINE_NAMES[eng]} not run (--engines)"
+
+
+def _ratio_target(text: str, case: Case, num: str, den: str, xs: Callable[[Case, str], float],
+                  goal: float, unit: Callable[[float], str]) -> Target:
+    if num not in case.runners or den not in case.runners:
+        missing = num if num not in case.runners else den
+        return Target(text, _why_missing(case, missing), "not measured")
+    r = xs(case, num) / xs(case, den)
+    return Target(text, f"{fmt_x(r)} ({ENGINE_NAMES[num]} {unit(xs(case, num))} / "
+                  f"{ENGINE_NAMES[den]} {unit(xs(case, den))})", "met" if r >= goal else "MISSED")
+
+
+def _lat(case: Case, eng: str) -> float:
+    return median(case.latency_ns[eng])
+
+
+def _bat(case: Case, eng: str) -> float:
+    return median(case.batch_s[eng])
+
+
+def check_targets(cases: list[Case], adv: list[Case]) -> list[Target]:
+    by = {c.key: c for c in cases}
+    rf = by["rf"]
+    targets = [
+        _ratio_target("RF one-row latency: skseal.native at least 300x below scikit-learn's",
+                      rf, SKLEARN, SKSEAL, _lat, 300.0, lambda ns: f"{fmt_us(ns)} µs"),
+        _ratio_target("RF one-row latency: skseal.native at least 2x below ONNX Runtime's",
+                      rf, ONNX, SKSEAL, _lat, 2.0, lambda ns: f"{fmt_us(ns)} µs"),
+    ]
+    for c in cases:
+        targets.append(_ratio_target(
+            f"{c.title}: {c.n_rows:,}-row batch at least 1.5x faster than scikit-learn",
+            c, SKLEARN, SKSEAL, _bat, 1.5, lambda s: f"{s * 1e3:,.1f} ms"))
+    text = ("Exactness: skseal.native bitwise equal to scikit-learn (and no flipped label) on "
+            "every data set where ONNX Runtime disagrees")
+    disagree = [c for c in cases + adv if ONNX in c.exact and not c.exact[ONNX].bitwise]
+    if not disagree:
+        targets.append(Target(text, "ONNX Runtime disagreed nowhere (or did not run)",
+                              "not measured"))
+    elif any(SKSEAL not in c.exact for c in disagree):
+        miss = [c.title for c in disagree if SKSEAL not in c.exact]
+        targets.append(Target(text, f"skseal.native has no output for: {'; '.join(miss)}",
+                              "not measured"))
+    else:
+        parts, ok = [], True
+        for c in disagree:
+            o, s = c.exact[ONNX], c.exact[SKSEAL]
+            good = s.bitwise and s.flips == 0
+            ok &= good
+            parts.append(f"{c.title}: ONNX {o.flips} flips, max |Δ| {o.max_abs:.2g}; skseal "
+                         + ("bitwise equal" if good else
+                            f"NOT equal ({s.flips} flips, max |Δ| {s.max_abs:.2g})"))
+        flips = sum(c.exact[ONNX].flips for c in disagree)
+        targets.append(Target(text, f"ONNX Runtime disagrees on {len(disagree)} data sets "
+                                    f"({flips} flipped labels in all): " + "; ".join(parts),
+                              "met" if ok else "MISSED"))
+    return targets
+
+
+# ---------------------------------------------------------------- report
+
+
+def _engine_order(cases: Sequence[Case]) -> list[str]:
+    seen = {e for c in cases for e in c.runners}
+    return [e for e in ENGINE_KEYS if e in seen]
+
+
+def latency_table(cases: Sequence[Case]) -> str:
+    rows = []
+    for c in cases:
+        sk = _lat(c, SKLEARN)
+        ss = _lat(c, SKSEAL) if SKSEAL in c.latency_ns else None
+        for e in c.latency_ns:
+            xs = c.latency_ns[e]
+            q = statistics.quantiles(xs, n=20)
+            m = median(xs)
+            rows.append([c.title, ENGINE_NAMES[e], fmt_us(m), fmt_us(min(xs)), fmt_us(q[1]),
+                         fmt_us(q[18]), fmt_x(sk / m), fmt_x(m / ss) if ss else "-"])
+    return md_table(["model", "engine", "median µs", "min µs", "p10 µs", "p95 µs",
+                     "speed-up vs scikit-learn", "time vs skseal.native"], rows, "llrrrrrr")
+
+
+def batch_table(cases: Sequence[Case]) -> str:
+    rows = []
+    for c in cases:
+        sk = _bat(c, SKLEARN)
+        ss = _bat(c, SKSEAL) if SKSEAL in c.batch_s else None
+        for e in c.batch_s:
+            m = _bat(c, e)
+            rows.append([c.title, ENGINE_NAMES[e], f"{m * 1e3:,.2f}",
+                         f"{min(c.batch_s[e]) * 1e3:,.2f}", f"{median(c.prep_s[e]) * 1e3:,.2f}",
+                         fmt_x(sk / m), fmt_x(m / ss) if ss else "-"])
+    return md_table(["model", "engine", "median ms", "min ms", "input preparation ms (untimed)",
+                     "speed-up vs scikit-learn", "time vs skseal.native"], rows, "llrrrrr")
+
+
+def exact_table(cases: Sequence[Case], engines: Sequence[str], with_setup: bool = True) -> str:
+    rows = []
+    for c in cases:
+        for e in engines:
+            if e in c.exact:
+                x = c.exact[e]
+                setup = f"{c.runners[e].setup_s:.2f}" if e != SKLEARN else "-"
+                row = [c.title, ENGINE_NAMES[e], x.dtype, f"{x.max_abs:.3g}",
+                       f"{x.flips:,} / {c.n_rows:,}", "yes" if x.bitwise else "no"]
+            else:
+                why = ("failed (see errors)" if e in c.errors
+                       else f"n/a: {c.skipped[e]}" if e in c.skipped else "not run")
+                setup = "-"
+                row = [c.title, ENGINE_NAMES[e], why, "-", "-", "-"]
+            rows.append(row + [setup] if with_setup else row)
+    header = ["model", "engine", "output dtype", "max abs diff", "labels differing",
+              "bitwise equal"]
+    return md_table(header + ["setup s"] if with_setup else header, rows,
+                    "lllrrl" + ("r" if with_setup else ""))
+
+
+def render(cfg: Config, machine: list[tuple[str, str]], cases: list[Case], adv: list[Case],
+           targets: list[Target]) -> str:
+    engines = list(cfg.engines)
+    not_run = [ENGINE_NAMES[e] for e in ENGINE_KEYS if e not in cfg.engines]
+    per_round = max(1, cfg.calls // cfg.call_rounds)
+    n_calls = per_round * cfg.call_rounds
+    adv_desc = ", ".join(f"[{b:,}, {b + ADV_WIDTH - 1:,}]" for b in ADV_BASES)
+    out = [
+        "## Native inference: skseal.native against scikit-learn, ONNX Runtime and treelite",
+        "",
+        f"Generated by `{command_line()}`."
+        + (" **Quick smoke run: numbers are not representative.**" if cfg.quick else ""),
+        *([""] + [f"**Not run** (`--engines`): {', '.join(not_run)}."] if not_run else []),
+        "",
+        "### Machine",
+        "",
+        md_table(["", ""], [[k, v] for k, v in machine], "ll"),
+        "",
+        "### How it was measured",
+        "",
+        "- One process runs everything. Timings are **interleaved**: every round runs every "
+        "engine once, in an order rotated by one place per round, so machine noise falls on "
+        "all engines alike. Tables show **medians**.",
+        f"- One-row latency: {n_calls:,} `predict_proba` calls per engine and model "
+        f"({cfg.call_rounds} rounds of {per_round}, after 20 untimed warm-up calls), each "
+        "timed alone with `time.perf_counter_ns`, on the same single row (the first test "
+        "row), prepared before the timer in the type the engine wants: a 1 x n float64 array "
+        "(scikit-learn, skseal.native, treelite), a float32 array (ONNX Runtime), a 1-row "
+        "DataFrame (scikit-learn and skseal.native on the pipeline), one (1, 1) array per "
+        "column (ONNX Runtime on the pipeline: float32 for numbers, object for strings).",
+        f"- Batch: {cfg.batch_reps} interleaved reps of one `predict_proba` call on the "
+        f"{cfg.batch_rows:,}-row test batch, timed with `time.perf_counter`. The input is "
+        "converted to the engine's type before the timer (that time is shown apart).",
+        "- `gc.collect()` runs before each engine's turn, outside the timer; the garbage "
+        "collector stays enabled.",
+        "- Threads: every engine at its defaults. scikit-learn's forests predict with "
+        "`n_jobs=1` (fit with `n_jobs=-1`), HistGradientBoosting and treelite use OpenMP "
+        "threads, ONNX Runtime its default intra-op thread pool "
+        "(`CPUExecutionProvider`).",
+        "- ONNX: `skl2onnx.convert_sklearn` with default options plus `options={id(model): "
+        "{\"zipmap\": False}}` (probabilities as a float32 tensor), float32 inputs as "
+        "skl2onnx requires; for the pipeline one input per column. treelite: "
+        "`treelite.sklearn.import_model`, then `treelite.gtil.predict` on float64 input; for a "
+        "binary HistGradientBoostingClassifier GTIL returns P(class 1), and the benchmark "
+        "stacks 1 - p beside it (inside the timer). skseal.native: `skseal.dump` to a file, "
+        "then `skseal.native.load`. \"setup s\" is the time of that conversion or load.",
+        "- Exactness compares each engine's `predict_proba` on the test batch with "
+        "scikit-learn's: the largest absolute difference, the labels (argmax) that differ, "
+        "and `np.array_equal` on float64 arrays (float32 output is never bitwise equal).",
+        "",
+        "### Models",
+        "",
+        md_table(["model", "data", "fit s"],
+                 [[c.title, c.detail, f"{c.fit_s:.1f}"] for c in cases + adv], "llr"),
+        "",
+        f"### One-row latency (predict_proba, µs per call, {n_calls:,} calls)",
+        "",
+        latency_table(cases),
+        "",
+        f"### {cfg.batch_rows:,}-row batch (predict_proba, median of {cfg.batch_reps} reps)",
+        "",
+        batch_table(cases),
+        "",
+        f"### Exactness on the {cfg.batch_rows:,}-row test batch",
+        "",
+        exact_table(cases, engines),
+        "",
+        "### Adversarial data: large integer-valued features",
+        "",
+        f"Three integer features, each taking every integer of a window of {ADV_WIDTH:,}: "
+        f"{adv_desc}. float32 holds only every 2nd integer above 2**24, every 4th above 2**25 "
+        "and every 8th above 2**26. The label is a fixed random bit per float32 value of the "
+        "first two features, so fully grown trees split between neighbouring values "
+        "(thresholds between consecutive integers). Models are fitted on "
+        f"{cfg.train_rows:,} rows, compared on {cfg.adv_rows:,} fresh rows from the same "
+        "windows. scikit-learn scales in float64 and casts to float32 only at the tree; "
+        "ONNX Runtime gets float32 input and scales in float32; treelite compares float64 "
+        "input with the thresholds, where scikit-learn first rounds the input to float32.",
+        "",
+        exact_table(adv, engines, with_setup=False),
+        "",
+    ]
+    api = [(c, name, res) for c in cases + adv for name, res in c.api]
+    if api:
+        out += ["### skseal.native: other outputs against scikit-learn", "",
+                md_table(["model", "output", "result"], [[c.title, n, r] for c, n, r in api],
+                         "lll"), ""]
+    errors = [(c, e, msg) for c in cases + adv for e, msg in c.errors.items()]
+    out += ["### Converter and engine errors", ""]
+    if errors:
+        out += [f"- {c.title}, {ENGINE_NAMES[e]}: {code(msg)}" for c, e, msg in errors]
+    else:
+        out.append("None: every engine that was run handled every model it applies to.")
+    out += ["", "### Targets", ""]
+    for t in targets:
+        box = "x" if t.verdict == "met" else " "
+        out.append(f"- [{box}] **{t.verdict}**: {t.text} — measured {t.measured}")
+    out += ["", "Verdicts use the medians above."]
+    return "\n".join(out)
+
+
+def write_section(path: Path, body: str) -> None:
+    """Put ``body`` between the markers in ``path``; append the markers if absent."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    nb, ne = text.count(BEGIN), text.count(END)
+    block = f"{BEGIN}\n{body.rstrip()}\n{END}"
+    if nb == 1 and ne == 1 and text.index(BEGIN) < text.index(END):
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        new = head + block + tail
+    elif nb == 0 and ne == 0:
+        sep = "" if not text else "\n" if text.endswith("\n\n") else \
+            "\n\n" if not text.endswith("\n") else "\n"
+        new = text + sep + block + "\n"
+    else:
+        raise SystemExit(f"{path}: expected one {BEGIN} line before one {END} line, found "
+                         f"{nb} and {ne}; fix the file by hand")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new, encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    cfg = parse_args(argv)
+    machine = machine_info()
+    if _skseal_build().startswith("DEBUG"):
+        print("warning: skseal is a debug build; numbers are not representative",
+              file=sys.stderr)
+    cases = main_cases(cfg)
+    adv = adversarial_cases(cfg)
+    with tempfile.TemporaryDirectory(prefix="skseal-native-bench-") as tmpdir:
+        for c in cases + adv:
+            print(f"[{c.key}] setting up {', '.join(cfg.engines)} ...", flush=True)
+            setup_engines(c, cfg.engines, tmpdir)
+        for c in cases:
+            print(f"[{c.key}] one-row latency, {cfg.calls} calls per engine ...", flush=True)
+            time_one_row(c, cfg)
+            print(f"[{c.key}] {c.n_rows:,}-row batch, {cfg.batch_reps} reps ...", flush=True)
+            time_batch(c, cfg)
+    machine.append(("load average (1/5/15 min) at the end", _loadavg()))
+    targets = check_targets(cases, adv)
+    print("\none-row latency\n" + latency_table(cases))
+    print("\nbatch\n" + batch_table(cases))
+    print("\nexactness\n" + exact_table(cases, cfg.engines))
+    print("\nadversarial\n" + exact_table(adv, cfg.engines, with_setup=False) + "\n")
+    for c in cases + adv:
+        for e, msg in c.errors.items():
+            print(f"error: {c.title}, {ENGINE_NAMES[e]}: {msg[:300]}")
+    for t in targets:
+        print(f"{t.verdict:12} {t.text}: {t.measured}")
+    write_section(cfg.out, render(cfg, machine, cases, adv, targets))
+    print(f"\nwrote the native-inference section of {cfg.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

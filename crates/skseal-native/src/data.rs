@@ -1,0 +1,356 @@
+//! Inputs and outputs: a dense row-major f64 matrix, a column table for mixed
+//! types, class labels and method results.
+
+use crate::error::{input, Result};
+
+/// A dense row-major matrix of f64.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mat {
+    pub rows: usize,
+    pub cols: usize,
+    pub data: Vec<f64>,
+}
+
+impl Mat {
+    pub fn new(rows: usize, cols: usize, data: Vec<f64>) -> Result<Mat> {
+        if rows.checked_mul(cols) != Some(data.len()) {
+            return Err(input(format!(
+                "{} values do not make a {rows} x {cols} matrix",
+                data.len()
+            )));
+        }
+        Ok(Mat { rows, cols, data })
+    }
+    pub fn zeros(rows: usize, cols: usize) -> Mat {
+        Mat {
+            rows,
+            cols,
+            data: vec![0.0; rows * cols],
+        }
+    }
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+    pub fn row_mut(&mut self, i: usize) -> &mut [f64] {
+        &mut self.data[i * self.cols..(i + 1) * self.cols]
+    }
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.data[i * self.cols + j]
+    }
+    /// Columns `idx` of every row, in that order.
+    pub fn select(&self, idx: &[usize]) -> Mat {
+        let mut data = Vec::with_capacity(self.rows * idx.len());
+        for i in 0..self.rows {
+            let r = self.row(i);
+            data.extend(idx.iter().map(|&j| r[j]));
+        }
+        Mat {
+            rows: self.rows,
+            cols: idx.len(),
+            data,
+        }
+    }
+    /// Side-by-side concatenation (numpy's hstack).
+    pub fn hstack(parts: &[Mat], rows: usize) -> Mat {
+        let cols: usize = parts.iter().map(|p| p.cols).sum();
+        let mut data = Vec::with_capacity(rows * cols);
+        for i in 0..rows {
+            for p in parts {
+                data.extend_from_slice(p.row(i));
+            }
+        }
+        Mat { rows, cols, data }
+    }
+}
+
+/// One column of a [`Table`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// Numbers; NaN is a missing value.
+    F64(Vec<f64>),
+    /// Strings; `None` is a missing value.
+    Str(Vec<Option<String>>),
+}
+
+impl Column {
+    pub fn len(&self) -> usize {
+        match self {
+            Column::F64(v) => v.len(),
+            Column::Str(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn take(&self, rows: &[usize]) -> Column {
+        match self {
+            Column::F64(v) => Column::F64(rows.iter().map(|&i| v[i]).collect()),
+            Column::Str(v) => Column::Str(rows.iter().map(|&i| v[i].clone()).collect()),
+        }
+    }
+}
+
+/// Named columns of possibly different types (a DataFrame).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub names: Vec<String>,
+    pub columns: Vec<Column>,
+    pub rows: usize,
+}
+
+impl Table {
+    pub fn new(names: Vec<String>, columns: Vec<Column>) -> Result<Table> {
+        if names.len() != columns.len() {
+            return Err(input(format!(
+                "{} column names for {} columns",
+                names.len(),
+                columns.len()
+            )));
+        }
+        let rows = columns.first().map_or(0, Column::len);
+        if let Some((n, c)) = names.iter().zip(&columns).find(|(_, c)| c.len() != rows) {
+            return Err(input(format!(
+                "column {n:?} has {} rows, the first column has {rows}",
+                c.len()
+            )));
+        }
+        Ok(Table {
+            names,
+            columns,
+            rows,
+        })
+    }
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+    /// Some rows of every column.
+    pub fn take_rows(&self, rows: &[usize]) -> Table {
+        Table {
+            names: self.names.clone(),
+            columns: self.columns.iter().map(|c| c.take(rows)).collect(),
+            rows: rows.len(),
+        }
+    }
+}
+
+/// Data flowing through a model: numbers only, or a table of mixed columns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    Dense(Mat),
+    Table(Table),
+}
+
+impl Data {
+    pub fn rows(&self) -> usize {
+        match self {
+            Data::Dense(m) => m.rows,
+            Data::Table(t) => t.rows,
+        }
+    }
+    pub fn cols(&self) -> usize {
+        match self {
+            Data::Dense(m) => m.cols,
+            Data::Table(t) => t.columns.len(),
+        }
+    }
+    /// The numbers, for steps that take numbers only.
+    pub fn into_dense(self, step: &str) -> Result<Mat> {
+        match self {
+            Data::Dense(m) => Ok(m),
+            Data::Table(t) => {
+                let mut data = vec![0.0; t.rows * t.columns.len()];
+                let w = t.columns.len();
+                for (j, (name, c)) in t.names.iter().zip(&t.columns).enumerate() {
+                    match c {
+                        Column::F64(v) => {
+                            for (i, x) in v.iter().enumerate() {
+                                data[i * w + j] = *x;
+                            }
+                        }
+                        Column::Str(_) => {
+                            return Err(input(format!(
+                                "column {name:?} holds strings, but {step} takes numbers only; \
+                                 encode it first (for example with a OneHotEncoder in a ColumnTransformer)"
+                            )))
+                        }
+                    }
+                }
+                Ok(Mat {
+                    rows: t.rows,
+                    cols: w,
+                    data,
+                })
+            }
+        }
+    }
+    pub fn names(&self) -> Option<&[String]> {
+        match self {
+            Data::Dense(_) => None,
+            Data::Table(t) => Some(&t.names),
+        }
+    }
+    /// Some rows (for batching).
+    pub fn take_rows(&self, rows: &[usize]) -> Data {
+        match self {
+            Data::Dense(m) => {
+                let mut data = Vec::with_capacity(rows.len() * m.cols);
+                for &i in rows {
+                    data.extend_from_slice(m.row(i));
+                }
+                Data::Dense(Mat {
+                    rows: rows.len(),
+                    cols: m.cols,
+                    data,
+                })
+            }
+            Data::Table(t) => Data::Table(t.take_rows(rows)),
+        }
+    }
+}
+
+/// Class labels (the model's `classes_`, or predictions).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Labels {
+    Int(Vec<i64>),
+    Float(Vec<f64>),
+    Bool(Vec<bool>),
+    Str(Vec<String>),
+}
+
+impl Labels {
+    pub fn len(&self) -> usize {
+        match self {
+            Labels::Int(v) => v.len(),
+            Labels::Float(v) => v.len(),
+            Labels::Bool(v) => v.len(),
+            Labels::Str(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// `classes_.take(idx)`; every index must be `< len()`.
+    pub fn take(&self, idx: &[usize]) -> Labels {
+        match self {
+            Labels::Int(v) => Labels::Int(idx.iter().map(|&i| v[i]).collect()),
+            Labels::Float(v) => Labels::Float(idx.iter().map(|&i| v[i]).collect()),
+            Labels::Bool(v) => Labels::Bool(idx.iter().map(|&i| v[i]).collect()),
+            Labels::Str(v) => Labels::Str(idx.iter().map(|&i| v[i].clone()).collect()),
+        }
+    }
+    /// The label at `i` as text (for CSV/JSON output).
+    pub fn text(&self, i: usize) -> String {
+        match self {
+            Labels::Int(v) => v[i].to_string(),
+            Labels::Float(v) => format!("{:?}", v[i]),
+            Labels::Bool(v) => v[i].to_string(),
+            Labels::Str(v) => v[i].clone(),
+        }
+    }
+    /// Concatenation (for batches).
+    pub fn concat(parts: Vec<Labels>) -> Option<Labels> {
+        let mut it = parts.into_iter();
+        let mut out = it.next()?;
+        for p in it {
+            match (&mut out, p) {
+                (Labels::Int(a), Labels::Int(b)) => a.extend(b),
+                (Labels::Float(a), Labels::Float(b)) => a.extend(b),
+                (Labels::Bool(a), Labels::Bool(b)) => a.extend(b),
+                (Labels::Str(a), Labels::Str(b)) => a.extend(b),
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+/// What a method returns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// A 2-D result (probabilities, scores, transformed data).
+    Matrix(Mat),
+    /// A 1-D numeric result (regression, binary decision function, scores).
+    Vector(Vec<f64>),
+    /// Predicted class labels.
+    Labels(Labels),
+}
+
+impl Output {
+    pub fn rows(&self) -> usize {
+        match self {
+            Output::Matrix(m) => m.rows,
+            Output::Vector(v) => v.len(),
+            Output::Labels(l) => l.len(),
+        }
+    }
+    /// Concatenation of batch results along rows.
+    pub fn concat(parts: Vec<Output>) -> Option<Output> {
+        match parts.first()? {
+            Output::Matrix(m0) => {
+                let cols = m0.cols;
+                let mut data = Vec::new();
+                let mut rows = 0;
+                for p in parts {
+                    let Output::Matrix(m) = p else { return None };
+                    if m.cols != cols {
+                        return None;
+                    }
+                    rows += m.rows;
+                    data.extend(m.data);
+                }
+                Some(Output::Matrix(Mat { rows, cols, data }))
+            }
+            Output::Vector(_) => {
+                let mut v = Vec::new();
+                for p in parts {
+                    let Output::Vector(x) = p else { return None };
+                    v.extend(x);
+                }
+                Some(Output::Vector(v))
+            }
+            Output::Labels(_) => {
+                let mut ls = Vec::new();
+                for p in parts {
+                    let Output::Labels(l) = p else { return None };
+                    ls.push(l);
+                }
+                Labels::concat(ls).map(Output::Labels)
+            }
+        }
+    }
+}
+
+/// The methods scikit-learn estimators expose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Predict,
+    PredictProba,
+    PredictLogProba,
+    DecisionFunction,
+    Transform,
+    ScoreSamples,
+}
+
+impl Method {
+    pub const ALL: [Method; 6] = [
+        Method::Predict,
+        Method::PredictProba,
+        Method::PredictLogProba,
+        Method::DecisionFunction,
+        Method::Transform,
+        Method::ScoreSamples,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Predict => "predict",
+            Method::PredictProba => "predict_proba",
+            Method::PredictLogProba => "predict_log_proba",
+            Method::DecisionFunction => "decision_function",
+            Method::Transform => "transform",
+            Method::ScoreSamples => "score_samples",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.name() == s)
+    }
+}

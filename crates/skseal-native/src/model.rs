@@ -1,0 +1,229 @@
+//! The model interface, the dispatch from a class name to its
+//! implementation, and the checks every input gets.
+
+use rayon::prelude::*;
+
+use crate::access::{Ctx, Obj};
+use crate::data::{Data, Labels, Mat, Method, Output};
+use crate::error::{input, NativeError, Result};
+use crate::{compose, linear, preprocess, tree};
+
+/// What every estimator knows about itself.
+#[derive(Debug, Clone, Default)]
+pub struct Info {
+    /// "module.Class" as the file names it.
+    pub class: String,
+    pub n_features: Option<usize>,
+    pub feature_names: Option<Vec<String>>,
+}
+
+impl Info {
+    pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<Info> {
+        Ok(Info {
+            class: est.class.name.clone(),
+            n_features: est.n_features(path)?,
+            feature_names: est.feature_names(path)?,
+        })
+    }
+}
+
+/// A fitted estimator, transformer or composition, ready to compute.
+pub trait Estimator: Send + Sync {
+    fn info(&self) -> &Info;
+    /// `classes_`, for classifiers.
+    fn classes(&self) -> Option<&Labels> {
+        None
+    }
+    fn supports(&self, m: Method) -> bool;
+    /// Compute method `m` on `x` (the caller checked `supports`).
+    fn run(&self, m: Method, x: Data) -> Result<Output>;
+    /// The error for a method this model does not have.
+    fn no_method(&self, m: Method) -> NativeError {
+        let have: Vec<&str> = Method::ALL
+            .into_iter()
+            .filter(|&k| self.supports(k))
+            .map(Method::name)
+            .collect();
+        NativeError::NoMethod {
+            model: self.info().class.clone(),
+            method: m.name().into(),
+            hint: format!("; it has: {}", have.join(", ")),
+        }
+    }
+}
+
+/// The width check scikit-learn makes (`X has 3 features, but ... is expecting 4`).
+pub fn check_width(info: &Info, x: &Mat) -> Result<()> {
+    if let Some(n) = info.n_features {
+        if x.cols != n {
+            return Err(input(format!(
+                "X has {} features, but {} is expecting {n} features as input",
+                x.cols, info.class
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Build the native implementation of the estimator at `id`.
+pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<Box<dyn Estimator>> {
+    let est = ctx.obj(id, path)?;
+    if !est.class.module.starts_with("sklearn.") {
+        return Err(unsupported(&est, path));
+    }
+    let b: Box<dyn Estimator> = match est.name() {
+        "DecisionTreeClassifier"
+        | "DecisionTreeRegressor"
+        | "ExtraTreeClassifier"
+        | "ExtraTreeRegressor"
+        | "RandomForestClassifier"
+        | "RandomForestRegressor"
+        | "ExtraTreesClassifier"
+        | "ExtraTreesRegressor" => Box::new(tree::Forest::read(&est, path)?),
+        "GradientBoostingClassifier" | "GradientBoostingRegressor" => {
+            Box::new(tree::GradientBoosting::read(&est, path)?)
+        }
+        "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => {
+            Box::new(tree::HistGradientBoosting::read(&est, path)?)
+        }
+        _ => {
+            if let Some(r) = linear::build(ctx, &est, path) {
+                r?
+            } else if let Some(r) = preprocess::build(ctx, &est, path) {
+                r?
+            } else if let Some(r) = compose::build(ctx, &est, path) {
+                r?
+            } else {
+                return Err(unsupported(&est, path));
+            }
+        }
+    };
+    Ok(b)
+}
+
+fn unsupported(est: &Obj<'_, '_>, path: &str) -> NativeError {
+    NativeError::Unsupported {
+        what: format!("{}", est.class),
+        path: path.into(),
+        hint: "Native inference implements trees and tree ensembles, linear models, \
+               the common preprocessing steps, Pipeline, ColumnTransformer and FeatureUnion \
+               (docs/NATIVE.md lists them); load this model with skseal.load to use scikit-learn."
+            .into(),
+    }
+}
+
+/// Rows per parallel batch; below two batches everything runs on the calling thread.
+const BATCH: usize = 1024;
+
+/// A loaded native model: the root estimator plus input checks and batching.
+pub struct Model {
+    root: Box<dyn Estimator>,
+}
+
+impl Model {
+    pub fn from_graph(ctx: &Ctx<'_>) -> Result<Model> {
+        Ok(Model {
+            root: build(ctx, ctx.g.root, "model")?,
+        })
+    }
+    pub fn class(&self) -> &str {
+        &self.root.info().class
+    }
+    pub fn classes(&self) -> Option<&Labels> {
+        self.root.classes()
+    }
+    pub fn n_features_in(&self) -> Option<usize> {
+        self.root.info().n_features
+    }
+    pub fn feature_names_in(&self) -> Option<&[String]> {
+        self.root.info().feature_names.as_deref()
+    }
+    pub fn supports(&self, m: Method) -> bool {
+        self.root.supports(m)
+    }
+    pub fn methods(&self) -> Vec<Method> {
+        Method::ALL
+            .into_iter()
+            .filter(|&m| self.supports(m))
+            .collect()
+    }
+
+    /// Check a table's columns against `feature_names_in_`: every name the
+    /// model was fitted on must be there; extra columns are an error, as in
+    /// scikit-learn. Columns are reordered to the fitted order.
+    fn align(&self, x: Data) -> Result<Data> {
+        let (Some(want), Data::Table(t)) = (self.feature_names_in(), &x) else {
+            if let (Some(n), Data::Table(t)) = (self.n_features_in(), &x) {
+                if t.columns.len() != n {
+                    return Err(input(format!(
+                        "the input has {} columns, but {} is expecting {n}",
+                        t.columns.len(),
+                        self.class()
+                    )));
+                }
+            }
+            return Ok(x);
+        };
+        let missing: Vec<&str> = want
+            .iter()
+            .filter(|n| t.position(n).is_none())
+            .map(String::as_str)
+            .collect();
+        let extra: Vec<&str> = t
+            .names
+            .iter()
+            .filter(|n| !want.contains(n))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() || !extra.is_empty() {
+            return Err(input(format!(
+                "the column names do not match those the model was fitted with; missing: {missing:?}, unexpected: {extra:?}"
+            )));
+        }
+        if t.names.as_slice() == want {
+            return Ok(x);
+        }
+        let Data::Table(t) = x else { return Ok(x) };
+        let mut cols = Vec::with_capacity(want.len());
+        let mut names = Vec::with_capacity(want.len());
+        for n in want {
+            if let Some(p) = t.position(n) {
+                cols.push(t.columns[p].clone());
+                names.push(n.clone());
+            }
+        }
+        Ok(Data::Table(crate::data::Table::new(names, cols)?))
+    }
+
+    /// Compute method `m`; large inputs are split into batches run on all cores.
+    pub fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.root.no_method(m));
+        }
+        let x = self.align(x)?;
+        let n = x.rows();
+        if n < 2 * BATCH {
+            return self.root.run(m, x);
+        }
+        let starts: Vec<usize> = (0..n).step_by(BATCH).collect();
+        let parts = starts
+            .par_iter()
+            .map(|&s| {
+                let rows: Vec<usize> = (s..(s + BATCH).min(n)).collect();
+                self.root.run(m, x.take_rows(&rows))
+            })
+            .collect::<Result<Vec<Output>>>()?;
+        Output::concat(parts).ok_or_else(|| input("batches gave results of different shapes"))
+    }
+
+    /// The dense, one-row fast path (no batching).
+    pub fn run_dense(&self, m: Method, x: Mat) -> Result<Output> {
+        if x.rows < 2 * BATCH {
+            if !self.supports(m) {
+                return Err(self.root.no_method(m));
+            }
+            return self.root.run(m, Data::Dense(x));
+        }
+        self.run(m, Data::Dense(x))
+    }
+}

@@ -1,0 +1,193 @@
+//! `skseal._native.NativeModel`: a model computed by skseal-native, with the
+//! GIL released while it runs.
+
+use pyo3::buffer::PyBuffer;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyTuple};
+
+use skseal_native::{
+    Column, Data, Labels, LoadOptions, Mat, Method, Model, NativeError, Output, Table,
+};
+
+use crate::errors::{raise, to_pyerr};
+use crate::Bytes;
+
+fn native_err(py: Python<'_>, e: NativeError) -> PyErr {
+    match e {
+        NativeError::Core(c) => to_pyerr(py, c),
+        NativeError::Unsupported { .. } => raise(py, "UnsupportedModelError", &e.to_string()),
+        NativeError::Malformed { .. } => raise(py, "ValidationError", &e.to_string()),
+        NativeError::NoMethod { .. } => raise(py, "AttributeError", &e.to_string()),
+        NativeError::Input(_) => raise(py, "ValueError", &e.to_string()),
+    }
+}
+
+/// A fitted model computed in Rust.
+#[pyclass(frozen, module = "skseal._native")]
+pub struct NativeModel {
+    model: Model,
+}
+
+/// Load a native model from file bytes (.skseal, pickle or joblib).
+#[pyfunction]
+#[pyo3(signature = (data, trusted=Vec::new(), public_key=None, max_decompressed=skseal_core::legacy::DEFAULT_MAX_DECOMPRESSED))]
+pub fn native_load(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    trusted: Vec<String>,
+    public_key: Option<Vec<u8>>,
+    max_decompressed: u64,
+) -> PyResult<NativeModel> {
+    let bytes = Bytes::get(data)?;
+    let public_key = match public_key {
+        Some(k) => Some(
+            skseal_core::container::keys::parse(&k)
+                .map_err(|e| raise(py, "ValueError", &format!("public_key: {e}")))?,
+        ),
+        None => None,
+    };
+    let opts = LoadOptions {
+        trusted,
+        public_key,
+        max_decompressed,
+    };
+    let slice = bytes.as_slice();
+    let model = py
+        .detach(|| skseal_native::load_bytes(slice, &opts))
+        .map_err(|e| native_err(py, e))?;
+    Ok(NativeModel { model })
+}
+
+fn f64_vec(obj: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
+    let buf = PyBuffer::<f64>::get(obj)?;
+    buf.to_vec(obj.py())
+}
+
+fn labels_py<'py>(py: Python<'py>, l: &Labels) -> PyResult<Bound<'py, PyTuple>> {
+    let (kind, payload): (&str, Bound<'py, PyAny>) = match l {
+        Labels::Int(v) => (
+            "i8",
+            PyBytes::new(
+                py,
+                &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
+            )
+            .into_any(),
+        ),
+        Labels::Float(v) => (
+            "f8",
+            PyBytes::new(
+                py,
+                &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
+            )
+            .into_any(),
+        ),
+        Labels::Bool(v) => (
+            "b1",
+            PyBytes::new(py, &v.iter().map(|&b| u8::from(b)).collect::<Vec<u8>>()).into_any(),
+        ),
+        Labels::Str(v) => ("str", PyList::new(py, v)?.into_any()),
+    };
+    PyTuple::new(py, [kind.into_pyobject(py)?.into_any(), payload])
+}
+
+#[pymethods]
+impl NativeModel {
+    /// Compute `method` on X. X is either ("dense", buffer of float64, rows, cols)
+    /// or ("table", [(name, "f", float64 buffer) | (name, "s", [str | None])]).
+    /// Returns (kind, rows, cols, payload): kind "f8" (payload bytes, cols 0 for
+    /// 1-D) or a labels tuple.
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        x: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let m = Method::parse(method)
+            .ok_or_else(|| raise(py, "ValueError", &format!("unknown method {method:?}")))?;
+        let tag: String = x.get_item(0)?.extract()?;
+        let data = match tag.as_str() {
+            "dense" => {
+                let v = f64_vec(&x.get_item(1)?)?;
+                let rows: usize = x.get_item(2)?.extract()?;
+                let cols: usize = x.get_item(3)?.extract()?;
+                Data::Dense(Mat::new(rows, cols, v).map_err(|e| native_err(py, e))?)
+            }
+            "table" => {
+                let cols = x.get_item(1)?;
+                let mut names = Vec::new();
+                let mut columns = Vec::new();
+                for item in cols.try_iter()? {
+                    let t = item?;
+                    let name: String = t.get_item(0)?.extract()?;
+                    let kind: String = t.get_item(1)?.extract()?;
+                    let payload = t.get_item(2)?;
+                    columns.push(match kind.as_str() {
+                        "f" => Column::F64(f64_vec(&payload)?),
+                        _ => Column::Str(payload.extract::<Vec<Option<String>>>()?),
+                    });
+                    names.push(name);
+                }
+                Data::Table(Table::new(names, columns).map_err(|e| native_err(py, e))?)
+            }
+            t => {
+                return Err(raise(
+                    py,
+                    "ValueError",
+                    &format!("unknown input kind {t:?}"),
+                ))
+            }
+        };
+        let model = &self.model;
+        let out = py
+            .detach(|| match data {
+                Data::Dense(mat) => model.run_dense(m, mat),
+                d => model.run(m, d),
+            })
+            .map_err(|e| native_err(py, e))?;
+        let f8 = |v: &[f64]| {
+            PyBytes::new(
+                py,
+                &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
+            )
+        };
+        let (kind, rows, cols, payload): (&str, usize, usize, Bound<'py, PyAny>) = match &out {
+            Output::Matrix(mm) => ("f8", mm.rows, mm.cols, f8(&mm.data).into_any()),
+            Output::Vector(v) => ("f8", v.len(), 0, f8(v).into_any()),
+            Output::Labels(l) => ("labels", l.len(), 0, labels_py(py, l)?.into_any()),
+        };
+        PyTuple::new(
+            py,
+            [
+                kind.into_pyobject(py)?.into_any(),
+                rows.into_pyobject(py)?.into_any(),
+                cols.into_pyobject(py)?.into_any(),
+                payload,
+            ],
+        )
+    }
+
+    /// `classes_` as a labels tuple, or None for regressors and transformers.
+    fn classes<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        self.model.classes().map(|c| labels_py(py, c)).transpose()
+    }
+
+    #[getter]
+    fn class_name(&self) -> String {
+        self.model.class().to_string()
+    }
+
+    #[getter]
+    fn n_features_in(&self) -> Option<usize> {
+        self.model.n_features_in()
+    }
+
+    #[getter]
+    fn feature_names_in(&self) -> Option<Vec<String>> {
+        self.model.feature_names_in().map(<[String]>::to_vec)
+    }
+
+    #[getter]
+    fn methods(&self) -> Vec<&'static str> {
+        self.model.methods().into_iter().map(Method::name).collect()
+    }
+}

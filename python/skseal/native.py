@@ -1,0 +1,159 @@
+"""Native inference: compute a saved model's predictions in Rust.
+
+``skseal.native.load`` reads a ``.skseal``, pickle or joblib file with the
+same checks as :func:`skseal.load` (nothing from the file is executed), then
+builds a Rust implementation of the model. scikit-learn is not used at
+predict time, and the results are bit-identical to scikit-learn's for trees,
+tree ensembles and the other supported families (see docs/NATIVE.md for the
+list and the few documented bounds)::
+
+    import skseal.native
+    m = skseal.native.load("model.skseal")
+    m.predict_proba(X)          # numpy array or pandas DataFrame
+
+Models with a step native inference does not implement are refused at load
+with :class:`~skseal.errors.UnsupportedModelError` naming the step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from . import _native
+from ._api import KeyLike, _key_bytes
+
+__all__ = ["NativeModel", "load", "loads"]
+
+
+def _labels(t: tuple[str, Any]) -> np.ndarray:
+    kind, payload = t
+    if kind == "str":
+        out = np.empty(len(payload), dtype=object)
+        out[:] = payload
+        return out
+    dtype = {"i8": "<i8", "f8": "<f8", "b1": "?"}[kind]
+    return np.frombuffer(payload, dtype=dtype).copy()
+
+
+def _column(name: str, col: Any) -> tuple[str, str, Any]:
+    arr = np.asarray(col)
+    if arr.dtype.kind in "biuf":
+        return (name, "f", np.ascontiguousarray(arr, dtype=np.float64))
+    values: list[str | None] = []
+    for v in arr.tolist():
+        if v is None or (isinstance(v, float) and v != v):
+            values.append(None)
+        elif isinstance(v, str):
+            values.append(v)
+        else:
+            raise ValueError(
+                f"column {name!r} mixes strings with {type(v).__name__} values; "
+                "native inference takes a column of numbers or a column of strings"
+            )
+    return (name, "s", values)
+
+
+def _input(X: Any) -> tuple[Any, ...]:
+    columns = getattr(X, "columns", None)
+    if columns is not None and hasattr(X, "iloc"):
+        cols = [_column(str(c), X[c].to_numpy()) for c in columns]
+        return ("table", cols)
+    arr = np.asarray(X)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"Expected a 2-D array, got {arr.ndim}-D (reshape a single row with x.reshape(1, -1))"
+        )
+    if arr.dtype.kind not in "biuf":
+        names = [str(j) for j in range(arr.shape[1])]
+        return ("table", [_column(n, arr[:, j]) for j, n in enumerate(names)])
+    a = np.ascontiguousarray(arr, dtype=np.float64)
+    return ("dense", a, a.shape[0], a.shape[1])
+
+
+class NativeModel:
+    """A fitted model computed in Rust. Methods mirror scikit-learn's."""
+
+    def __init__(self, inner: Any) -> None:
+        self._m = inner
+        c = inner.classes()
+        #: ``classes_`` of a classifier (None otherwise).
+        self.classes_: np.ndarray | None = None if c is None else _labels(c)
+        #: class name of the root estimator.
+        self.class_name: str = inner.class_name
+        #: ``n_features_in_`` when known.
+        self.n_features_in_: int | None = inner.n_features_in
+        names = inner.feature_names_in
+        #: ``feature_names_in_`` when the model was fitted on a DataFrame.
+        self.feature_names_in_: np.ndarray | None = (
+            None if names is None else np.array(names, dtype=object)
+        )
+        #: the methods this model has.
+        self.methods: list[str] = list(inner.methods)
+
+    def __repr__(self) -> str:
+        return f"<skseal.native model {self.class_name}: {', '.join(self.methods)}>"
+
+    def _run(self, method: str, X: Any) -> np.ndarray:
+        kind, rows, cols, payload = self._m.run(method, _input(X))
+        if kind == "labels":
+            return _labels(payload)
+        out = np.frombuffer(payload, dtype="<f8")
+        return out.reshape(rows, cols) if cols else out
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted labels (classifiers) or values (regressors)."""
+        return self._run("predict", X)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``."""
+        return self._run("predict_proba", X)
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """Logarithm of the class probabilities."""
+        return self._run("predict_log_proba", X)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Raw scores (1-D for two classes, as scikit-learn)."""
+        return self._run("decision_function", X)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Transformed data (transformers and pipelines ending in one)."""
+        return self._run("transform", X)
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Per-sample scores (e.g. IsolationForest)."""
+        return self._run("score_samples", X)
+
+
+def loads(
+    data: bytes | bytearray | memoryview,
+    *,
+    trusted: Iterable[str] = (),
+    public_key: KeyLike | None = None,
+) -> NativeModel:
+    """Build a native model from file bytes (``.skseal``, pickle or joblib).
+
+    Raises:
+        FormatError, IntegrityError, UntrustedTypeError, ValidationError: as
+        :func:`skseal.load`; UnsupportedModelError when a step has no native
+        implementation.
+    """
+    return NativeModel(
+        _native.native_load(data, list(trusted), _key_bytes(public_key))
+    )
+
+
+def load(
+    file: str | os.PathLike[str],
+    *,
+    trusted: Iterable[str] = (),
+    public_key: KeyLike | None = None,
+) -> NativeModel:
+    """Build a native model from a file path; see :func:`loads`."""
+    with open(file, "rb") as f:
+        data = f.read()
+    return loads(data, trusted=trusted, public_key=public_key)
