@@ -1,4 +1,6 @@
-//! `skseal`: inspect skseal files without Python.
+//! `skseal`: inspect, scan, convert, sign, verify and serve skseal files without Python.
+
+mod predict;
 
 use std::fs::File;
 use std::io::Read;
@@ -68,6 +70,34 @@ enum Cmd {
         /// none, lz4, zstd or zstd:LEVEL.
         #[arg(long, default_value = "none")]
         compress: String,
+    },
+    /// Compute a model's predictions on CSV or JSON-lines input (native
+    /// inference, bit-identical to scikit-learn; no Python).
+    Predict {
+        /// A .skseal, .pkl or .joblib model file.
+        model: PathBuf,
+        /// Input rows: CSV with a header, or JSON lines ("-" for stdin).
+        #[arg(long)]
+        input: PathBuf,
+        /// predict, predict_proba, predict_log_proba, decision_function,
+        /// transform or score_samples.
+        #[arg(long, default_value = "predict")]
+        method: String,
+        /// Output file (default: stdout), written atomically.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Input format: csv or jsonl (default: from the file name, else csv).
+        #[arg(long)]
+        input_format: Option<String>,
+        /// Output format: csv or jsonl (default: from --output's name, else the input's).
+        #[arg(long)]
+        output_format: Option<String>,
+        /// Names (module.qualname) to trust beyond the default allow-list.
+        #[arg(long = "trust")]
+        trusted: Vec<String>,
+        /// Require a signature by this public key (KEY.pub).
+        #[arg(long)]
+        key: Option<PathBuf>,
     },
     /// Describe a .skseal file from its header alone (no array data is read).
     Inspect {
@@ -594,6 +624,45 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Cmd::Predict {
+            model,
+            input,
+            method,
+            output,
+            input_format,
+            output_format,
+            trusted,
+            key,
+        } => {
+            let res = (|| {
+                let fi = input_format
+                    .as_deref()
+                    .map(predict::Format::parse)
+                    .transpose()?;
+                let fo = output_format
+                    .as_deref()
+                    .map(predict::Format::parse)
+                    .transpose()?;
+                let key = key.as_deref().map(read_key).transpose()?;
+                predict::run(predict::Args {
+                    model: &model,
+                    input: &input,
+                    output: output.as_deref(),
+                    method: &method,
+                    input_format: fi,
+                    output_format: fo,
+                    trusted,
+                    key,
+                })
+            })();
+            match res {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("skseal: error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Cmd::Inspect { file, json } => match read_header(&file) {
             Ok(h) => {
                 let d = inspect::describe(&h);
