@@ -177,7 +177,9 @@ impl Model {
             .collect();
         if !missing.is_empty() || !extra.is_empty() {
             return Err(input(format!(
-                "the column names do not match those the model was fitted with; missing: {missing:?}, unexpected: {extra:?}"
+                "the column names do not match those the model was fitted with; missing: [{}], unexpected: [{}]",
+                missing.join(", "),
+                extra.join(", ")
             )));
         }
         if t.names.as_slice() == want {

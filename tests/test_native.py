@@ -1,0 +1,339 @@
+"""Native inference of trees and tree ensembles: bit-identical to scikit-learn.
+
+Every model is saved with skseal.dump (and, for some, with joblib.dump of a
+model fitted here), loaded with skseal.native.load, and every method the
+scikit-learn model has is compared with np.array_equal: same labels, same
+class order, same bits.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import warnings
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.tree import (
+    DecisionTreeClassifier,
+    DecisionTreeRegressor,
+    ExtraTreeClassifier,
+    ExtraTreeRegressor,
+)
+
+import skseal
+import skseal.native
+from skseal.errors import UnsupportedModelError
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = ROOT / "target" / "debug" / "skseal"
+METHODS = ["predict", "predict_proba", "predict_log_proba", "decision_function"]
+
+
+def _data(kind: str, n_classes: int = 2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    if kind == "regression":
+        X, y = make_regression(600, 6, noise=5.0, random_state=seed)
+        return X, y
+    X, y = make_classification(
+        600, 6, n_informative=4, n_classes=n_classes, n_clusters_per_class=1, random_state=seed
+    )
+    if kind == "large_int":
+        # Integer-valued features above 2**24: float32 cannot hold them all,
+        # the case where converters that compare in float32 flip predictions.
+        X = np.round(X * 3e6 + 2**25)
+    return X, y
+
+
+def _thresholds_probe(model: Any, X: np.ndarray) -> np.ndarray:
+    """Rows whose values sit exactly at, and one ulp around, split thresholds."""
+    trees = []
+    if hasattr(model, "tree_"):
+        trees = [model.tree_]
+    elif hasattr(model, "estimators_"):
+        est = np.asarray(model.estimators_, dtype=object).ravel()
+        trees = [e.tree_ for e in est[:5]]
+    rows = [X[:50].copy()]
+    rng = np.random.default_rng(1)
+    for t in trees:
+        internal = t.children_left != -1
+        for f, thr in zip(t.feature[internal][:40], t.threshold[internal][:40], strict=True):
+            for v in (
+                thr,
+                np.nextafter(thr, np.inf),
+                np.nextafter(thr, -np.inf),
+                float(np.float32(thr)),
+                float(np.nextafter(np.float32(thr), np.float32(np.inf))),
+            ):
+                r = X[rng.integers(len(X))].copy()
+                r[f] = v
+                rows.append(r[None, :])
+    return np.vstack(rows)
+
+
+def _compare(model: Any, native: skseal.native.NativeModel, X: Any) -> list[str]:
+    checked = []
+    for meth in METHODS:
+        if not hasattr(model, meth):
+            continue
+        assert meth in native.methods, f"{type(model).__name__}: native lacks {meth}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = getattr(model, meth)(X)
+        got = getattr(native, meth)(X)
+        assert got.shape == want.shape, (meth, got.shape, want.shape)
+        if want.dtype.kind == "f":
+            same = np.array_equal(got, want, equal_nan=True)
+            if not same:
+                bad = ~((got == want) | (np.isnan(got) & np.isnan(want)))
+                raise AssertionError(
+                    f"{type(model).__name__}.{meth}: {int(bad.sum())} values differ, "
+                    f"max abs {np.nanmax(np.abs(got - want))}"
+                )
+        else:
+            assert np.array_equal(got.astype(object), want.astype(object)), meth
+        checked.append(meth)
+    if getattr(model, "classes_", None) is not None:
+        assert list(native.classes_) == list(model.classes_)
+    return checked
+
+
+def _roundtrip(model: Any, tmp_path: Path) -> skseal.native.NativeModel:
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p)
+    return skseal.native.load(p)
+
+
+CLASSIFIERS = [
+    DecisionTreeClassifier(random_state=0),
+    DecisionTreeClassifier(max_depth=4, random_state=0),
+    ExtraTreeClassifier(random_state=0),
+    RandomForestClassifier(n_estimators=25, random_state=0),
+    ExtraTreesClassifier(n_estimators=25, random_state=0),
+    GradientBoostingClassifier(n_estimators=30, random_state=0),
+    HistGradientBoostingClassifier(max_iter=30, random_state=0),
+]
+REGRESSORS = [
+    DecisionTreeRegressor(random_state=0),
+    ExtraTreeRegressor(random_state=0),
+    RandomForestRegressor(n_estimators=20, random_state=0),
+    ExtraTreesRegressor(n_estimators=20, random_state=0),
+    GradientBoostingRegressor(n_estimators=30, random_state=0),
+    GradientBoostingRegressor(loss="huber", n_estimators=20, random_state=0),
+    GradientBoostingRegressor(loss="quantile", alpha=0.8, n_estimators=20, random_state=0),
+    HistGradientBoostingRegressor(max_iter=30, random_state=0),
+    HistGradientBoostingRegressor(loss="poisson", max_iter=30, random_state=0),
+]
+
+
+@pytest.mark.parametrize("kind", ["random", "large_int"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("model", CLASSIFIERS, ids=lambda m: type(m).__name__)
+def test_classifiers_bitwise(model: Any, n_classes: int, kind: str, tmp_path: Path) -> None:
+    X, y = _data(kind, n_classes)
+    model.fit(X, y)
+    native = _roundtrip(model, tmp_path)
+    checked = _compare(model, native, _thresholds_probe(model, X))
+    assert "predict" in checked and "predict_proba" in checked
+
+
+@pytest.mark.parametrize("model", REGRESSORS, ids=lambda m: f"{type(m).__name__}-{m.loss}"
+                         if hasattr(m, "loss") else type(m).__name__)
+def test_regressors_bitwise(model: Any, tmp_path: Path) -> None:
+    X, y = _data("regression")
+    if getattr(model, "loss", None) == "poisson":
+        y = np.abs(y)
+    model.fit(X, y)
+    native = _roundtrip(model, tmp_path)
+    assert _compare(model, native, _thresholds_probe(model, X)) == ["predict"]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        DecisionTreeClassifier(random_state=0),
+        RandomForestClassifier(n_estimators=15, random_state=0),
+        ExtraTreeClassifier(random_state=0),
+        HistGradientBoostingClassifier(max_iter=20, random_state=0),
+    ],
+    ids=lambda m: type(m).__name__,
+)
+def test_missing_values_follow_the_learned_side(model: Any, tmp_path: Path) -> None:
+    X, y = _data("random", 3)
+    rng = np.random.default_rng(0)
+    X[rng.random(X.shape) < 0.1] = np.nan
+    model.fit(X, y)
+    native = _roundtrip(model, tmp_path)
+    Xt = X.copy()
+    Xt[rng.random(Xt.shape) < 0.3] = np.nan
+    _compare(model, native, Xt)
+
+
+def test_nan_where_scikit_learn_refuses_it_is_refused(tmp_path: Path) -> None:
+    X, y = _data("random")
+    model = ExtraTreeClassifier(splitter="best", random_state=0).fit(X, y)
+    native = _roundtrip(model, tmp_path)
+    Xt = X[:3].copy()
+    Xt[1, 2] = np.nan
+    with pytest.raises(ValueError):
+        model.predict(Xt)
+    with pytest.raises(ValueError, match="row 1, column 2: NaN"):
+        native.predict(Xt)
+
+
+def test_infinite_and_float32_overflow_are_refused_like_scikit_learn(tmp_path: Path) -> None:
+    X, y = _data("random")
+    model = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+    native = _roundtrip(model, tmp_path)
+    for bad in (np.inf, 1e39):
+        Xt = X[:2].copy()
+        Xt[0, 0] = bad
+        with pytest.raises(ValueError):
+            model.predict(Xt)
+        with pytest.raises(ValueError, match="infinite or too large for float32"):
+            native.predict(Xt)
+
+
+def test_gradient_boosting_refuses_nan_like_scikit_learn(tmp_path: Path) -> None:
+    X, y = _data("random")
+    model = GradientBoostingClassifier(n_estimators=10, random_state=0).fit(X, y)
+    native = _roundtrip(model, tmp_path)
+    Xt = X[:40].copy()
+    Xt[::3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(Xt)
+    with pytest.raises(ValueError, match="row 0, column 1: NaN"):
+        native.predict(Xt)
+
+
+@pytest.mark.parametrize("labels", [["cat", "dog", "emu"], [10, -3, 7], [1.0, 2.0, 4.0]])
+def test_class_labels_keep_type_and_order(labels: list[Any], tmp_path: Path) -> None:
+    X, y = _data("random", 3)
+    yl = np.array(labels, dtype=object if isinstance(labels[0], str) else None)[y]
+    model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, yl)
+    native = _roundtrip(model, tmp_path)
+    _compare(model, native, X[:100])
+    assert native.predict(X[:5]).dtype == model.predict(X[:5]).dtype
+
+
+def test_joblib_file_gives_the_same_results(tmp_path: Path) -> None:
+    X, y = _data("random", 3)
+    model = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    for compress in (0, 3):
+        p = tmp_path / f"m{compress}.joblib"
+        joblib.dump(model, p, compress=compress)
+        native = skseal.native.load(p)
+        _compare(model, native, X)
+
+
+def test_batches_on_all_cores_equal_one_call(tmp_path: Path) -> None:
+    X, y = _data("random", 3)
+    model = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    native = _roundtrip(model, tmp_path)
+    big = np.tile(X, (10, 1))  # 6000 rows: several parallel batches
+    assert np.array_equal(native.predict_proba(big), model.predict_proba(big))
+    one = np.vstack([native.predict_proba(big[i : i + 1]) for i in range(0, 6000, 997)])
+    assert np.array_equal(one, model.predict_proba(big[::997]))
+
+
+def test_dataframe_input_checks_feature_names(tmp_path: Path) -> None:
+    X, y = _data("random")
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    model = RandomForestClassifier(n_estimators=5, random_state=0).fit(df, y)
+    native = _roundtrip(model, tmp_path)
+    assert list(native.feature_names_in_) == list(df.columns)
+    _compare(model, native, df)
+    # reordered columns are put back in the fitted order
+    assert np.array_equal(native.predict_proba(df[df.columns[::-1]]), model.predict_proba(df))
+    with pytest.raises(ValueError, match=r"missing: \[f5\], unexpected: \[\]"):
+        native.predict(df.drop(columns=["f5"]))
+    with pytest.raises(ValueError, match=r"unexpected: \[extra\]"):
+        native.predict(df.assign(extra=1.0))
+    with pytest.raises(ValueError, match="X has 5 features, but RandomForestClassifier"):
+        native.predict(X[:, :5])
+
+
+def test_unsupported_models_are_refused_at_load_naming_the_step(tmp_path: Path) -> None:
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = _data("random")
+    p = tmp_path / "knn.skseal"
+    skseal.dump(KNeighborsClassifier().fit(X, y), p)
+    with pytest.raises(UnsupportedModelError, match="KNeighborsClassifier"):
+        skseal.native.load(p)
+    multi = DecisionTreeClassifier().fit(X, np.column_stack([y, y]))
+    skseal.dump(multi, p)
+    with pytest.raises(UnsupportedModelError, match="2 outputs"):
+        skseal.native.load(p)
+
+
+def test_missing_method_is_an_attribute_error(tmp_path: Path) -> None:
+    X, y = _data("regression")
+    native = _roundtrip(RandomForestRegressor(n_estimators=2).fit(X, y), tmp_path)
+    with pytest.raises(AttributeError, match="no method predict_proba; it has: predict"):
+        native.predict_proba(X)
+
+
+def test_hostile_files_are_refused_before_anything_is_built(tmp_path: Path) -> None:
+    import pickle
+    import pickletools  # noqa: F401  (the payload is built by hand below)
+
+    class Boom:
+        def __reduce__(self) -> tuple[Any, tuple[str]]:
+            return (print, ("never",))
+
+    p = tmp_path / "evil.pkl"
+    p.write_bytes(pickle.dumps(Boom()))
+    with pytest.raises(skseal.UntrustedTypeError, match="builtins.print"):
+        skseal.native.load(p)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CLI), *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not CLI.exists(), reason="CLI not built (scripts/setup.sh builds it)")
+def test_cli_predict_csv_and_jsonl(tmp_path: Path) -> None:
+    X, y = _data("random", 3)
+    yl = np.array(["a", "b", "c"], dtype=object)[y]
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    model = HistGradientBoostingClassifier(max_iter=10).fit(df, yl)
+    mp = tmp_path / "m.skseal"
+    skseal.dump(model, mp)
+    inp = tmp_path / "in.csv"
+    df.iloc[:50].to_csv(inp, index=False)
+    r = _cli("predict", str(mp), "--input", str(inp), "--method", "predict_proba")
+    assert r.returncode == 0, r.stderr
+    got = pd.read_csv(pd.io.common.StringIO(r.stdout), float_precision="round_trip")
+    assert list(got.columns) == ["a", "b", "c"]
+    assert np.array_equal(got.to_numpy(), model.predict_proba(df.iloc[:50]))
+    jl = tmp_path / "in.jsonl"
+    jl.write_text("\n".join(json.dumps(r) for r in df.iloc[:20].to_dict("records")) + "\n")
+    out = tmp_path / "out.jsonl"
+    r = _cli("predict", str(mp), "--input", str(jl), "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(s) for s in out.read_text().splitlines()] == list(
+        model.predict(df.iloc[:20])
+    )
+    # errors: clear message, exit 2, no output file left behind
+    bad = tmp_path / "bad.csv"
+    df.iloc[:5, :4].to_csv(bad, index=False)
+    out2 = tmp_path / "out2.csv"
+    r = _cli("predict", str(mp), "--input", str(bad), "--output", str(out2))
+    assert r.returncode == 2 and "missing" in r.stderr and not out2.exists()
+    r = _cli("predict", str(mp), "--input", str(inp), "--method", "transform")
+    assert r.returncode == 2 and "has no method transform" in r.stderr
