@@ -1216,6 +1216,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         machine.append(("native module", build.note()))
         report = render(cfg, machine, a, b, targets, profiles)
     cfg.out.parent.mkdir(parents=True, exist_ok=True)
+    # Sections other benchmarks own (between their marker lines) are kept.
+    if cfg.out.exists():
+        old = cfg.out.read_text(encoding="utf-8")
+        begin, end = "<!-- native-inference:begin -->", "<!-- native-inference:end -->"
+        if begin in old and end in old:
+            kept = old[old.index(begin) : old.index(end) + len(end)]
+            report = report.rstrip("\n") + "\n\n" + kept + "\n"
     cfg.out.write_text(report, encoding="utf-8")
     for title, body in profiles:
         print(f"\n### {title}\n\n{body}")
