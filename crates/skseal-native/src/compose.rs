@@ -1,14 +1,570 @@
-//! (being written)
+//! Compositions: Pipeline, ColumnTransformer, FeatureUnion.
+//!
+//! - Pipeline: the steps before the last transform (`None` and
+//!   "passthrough" steps are skipped); the last step decides the methods.
+//! - ColumnTransformer: every fitted entry of `transformers_` in order, its
+//!   input columns from `_transformer_to_input_indices` (so columns given by
+//!   name, index, boolean mask, slice or callable all work), selected by name
+//!   when the input is a table and the transformer was fitted on one;
+//!   "drop" entries and empty selections are skipped, `transformer_weights`
+//!   multiply, the results are stacked side by side. A scalar column spec
+//!   (which gives the transformer 1-D data) is refused. The result is dense
+//!   also when scikit-learn would return a sparse matrix (same values).
+//! - FeatureUnion: every transformer of `transformer_list` on the same
+//!   input ("drop" skipped, "passthrough" the identity), weighted, stacked.
+//!
+//! Strings flow through as table columns (e.g. a "passthrough" of a string
+//! column into a OneHotEncoder of an outer step).
+
+use skseal_core::ir::{Node, NodeId};
 
 use crate::access::{Ctx, Obj};
-use crate::error::Result;
-use crate::model::Estimator;
+use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
+use crate::error::{input, malformed, Result};
+use crate::model::{self, check_width, Estimator, Info};
+use crate::preprocess::{self, data_output, unsupported, Transformer};
+
+/// The identity, for "passthrough".
+struct Passthrough {
+    info: Info,
+}
+
+impl Estimator for Passthrough {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn supports(&self, m: Method) -> bool {
+        m == Method::Transform
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if m != Method::Transform {
+            return Err(self.no_method(m));
+        }
+        data_output(x, "passthrough")
+    }
+}
+
+impl Transformer for Passthrough {
+    fn transform_data(&self, x: Data) -> Result<Data> {
+        Ok(x)
+    }
+}
+
+fn passthrough() -> Box<dyn Transformer> {
+    Box::new(Passthrough {
+        info: Info {
+            class: "passthrough".into(),
+            ..Info::default()
+        },
+    })
+}
+
+/// A step that must transform.
+pub(crate) fn any_transformer(
+    ctx: &Ctx<'_>,
+    id: NodeId,
+    path: &str,
+) -> Result<Box<dyn Transformer>> {
+    let est = ctx.obj(id, path)?;
+    if est.class.module.starts_with("sklearn.") {
+        if let Some(r) = preprocess::transformer(&est, path) {
+            return r;
+        }
+        match est.name() {
+            "Pipeline" => {
+                let p = Pipeline::read(ctx, &est, path)?;
+                if matches!(p.last, Last::E(_)) {
+                    return Err(unsupported(
+                        "a Pipeline whose last step has no transform, used as a transformer",
+                        path,
+                        "",
+                    ));
+                }
+                return Ok(Box::new(p));
+            }
+            "ColumnTransformer" => return Ok(Box::new(ColumnTransformer::read(ctx, &est, path)?)),
+            "FeatureUnion" => return Ok(Box::new(FeatureUnion::read(ctx, &est, path)?)),
+            _ => {}
+        }
+    }
+    // a model native inference knows but that does not transform, or an error
+    let e = model::build(ctx, id, path)?;
+    Err(unsupported(
+        format!("{} as a transforming step", e.info().class),
+        path,
+        "Native inference implements transform for the preprocessing steps and compositions only.",
+    ))
+}
+
+/// "passthrough", "drop" or None as a step.
+fn step_word(ctx: &Ctx<'_>, id: NodeId) -> Option<String> {
+    match ctx.g.node(id)? {
+        Node::None => Some("passthrough".into()),
+        Node::Str(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// `(name, x, ...)` tuple items.
+fn tuple<'a>(ctx: &Ctx<'a>, id: NodeId, min: usize, path: &str) -> Result<&'a [NodeId]> {
+    let t = ctx.seq(id, path)?;
+    if t.len() < min {
+        return Err(malformed(path, format!("expected a tuple of {min} items")));
+    }
+    Ok(t)
+}
+
+fn weights(est: &Obj<'_, '_>, path: &str) -> Result<Vec<(String, f64)>> {
+    let Some(id) = est.opt("transformer_weights") else {
+        return Ok(Vec::new());
+    };
+    let p = format!("{path}.transformer_weights");
+    match est.ctx.node(id, &p)? {
+        Node::Dict(kv) => kv
+            .iter()
+            .map(|&(k, v)| Ok((est.ctx.str(k, &p)?.to_string(), est.ctx.f64(v, &p)?)))
+            .collect(),
+        n => Err(malformed(
+            &p,
+            format!("expected a dict, found {}", n.kind_name()),
+        )),
+    }
+}
+
+fn weighted(d: Data, w: Option<f64>, who: &str) -> Result<Data> {
+    match w {
+        None => Ok(d),
+        Some(w) => {
+            let mut m = d.into_dense(who)?;
+            for v in &mut m.data {
+                *v *= w;
+            }
+            Ok(Data::Dense(m))
+        }
+    }
+}
+
+/// np.hstack of the parts: dense when every part is numbers, else a table.
+fn hstack(parts: Vec<Data>, rows: usize) -> Result<Data> {
+    for p in &parts {
+        if p.rows() != rows {
+            return Err(input(format!(
+                "a transformer returned {} rows for {rows} input rows",
+                p.rows()
+            )));
+        }
+    }
+    if parts.iter().all(|p| matches!(p, Data::Dense(_))) {
+        let mats: Vec<Mat> = parts
+            .into_iter()
+            .filter_map(|p| match p {
+                Data::Dense(m) => Some(m),
+                Data::Table(_) => None,
+            })
+            .collect();
+        return Ok(Data::Dense(Mat::hstack(&mats, rows)));
+    }
+    let mut names = Vec::new();
+    let mut cols = Vec::new();
+    for p in parts {
+        match p {
+            Data::Dense(m) => {
+                for j in 0..m.cols {
+                    names.push(format!("x{}", names.len()));
+                    cols.push(Column::F64(
+                        (0..m.rows).map(|i| m.data[i * m.cols + j]).collect(),
+                    ));
+                }
+            }
+            Data::Table(t) => {
+                for c in t.columns {
+                    names.push(format!("x{}", names.len()));
+                    cols.push(c);
+                }
+            }
+        }
+    }
+    Ok(Data::Table(Table::new(names, cols)?))
+}
+
+// ---------------------------------------------------------------- Pipeline
+
+enum Last {
+    Passthrough,
+    T(Box<dyn Transformer>),
+    E(Box<dyn Estimator>),
+}
+
+struct Pipeline {
+    info: Info,
+    steps: Vec<Box<dyn Transformer>>,
+    last: Last,
+}
+
+impl Pipeline {
+    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Result<Pipeline> {
+        let sp = format!("{path}.steps");
+        let items = ctx.seq(est.req("steps", path)?, &sp)?;
+        let Some((last_id, first)) = items.split_last() else {
+            return Err(malformed(&sp, "no steps"));
+        };
+        let mut steps = Vec::new();
+        let mut first_info: Option<Info> = None;
+        for (k, &s) in first.iter().enumerate() {
+            let p = format!("{sp}[{k}]");
+            let t = tuple(ctx, s, 2, &p)?;
+            let name = ctx.str(t[0], &p)?;
+            let p = format!("{path}[{name:?}]");
+            if let Some(w) = step_word(ctx, t[1]) {
+                if w != "passthrough" {
+                    return Err(malformed(&p, format!("step {w:?}")));
+                }
+                continue;
+            }
+            let tr = any_transformer(ctx, t[1], &p)?;
+            if first_info.is_none() {
+                first_info = Some(tr.info().clone());
+            }
+            steps.push(tr);
+        }
+        let lp = format!("{sp}[{}]", first.len());
+        let t = tuple(ctx, *last_id, 2, &lp)?;
+        let name = ctx.str(t[0], &lp)?;
+        let p = format!("{path}[{name:?}]");
+        let last = match step_word(ctx, t[1]) {
+            Some(w) if w == "passthrough" => Last::Passthrough,
+            Some(w) => return Err(malformed(&p, format!("step {w:?}"))),
+            None => {
+                let o = ctx.obj(t[1], &p)?;
+                let is_tr = o.class.module.starts_with("sklearn.")
+                    && (preprocess::transformer(&o, &p).is_some()
+                        || matches!(o.name(), "ColumnTransformer" | "FeatureUnion"));
+                if is_tr {
+                    Last::T(any_transformer(ctx, t[1], &p)?)
+                } else {
+                    Last::E(model::build(ctx, t[1], &p)?)
+                }
+            }
+        };
+        if first_info.is_none() {
+            first_info = match &last {
+                Last::Passthrough => None,
+                Last::T(t) => Some(t.info().clone()),
+                Last::E(e) => Some(e.info().clone()),
+            };
+        }
+        let fi = first_info.unwrap_or_default();
+        let own = Info::read(est, path)?;
+        let info = Info {
+            class: own.class,
+            n_features: own.n_features.or(fi.n_features),
+            feature_names: own.feature_names.or(fi.feature_names),
+        };
+        Ok(Pipeline { info, steps, last })
+    }
+
+    fn front(&self, mut x: Data) -> Result<Data> {
+        for s in &self.steps {
+            x = s.transform_data(x)?;
+        }
+        Ok(x)
+    }
+}
+
+impl Estimator for Pipeline {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        match &self.last {
+            Last::Passthrough => None,
+            Last::T(t) => t.classes(),
+            Last::E(e) => e.classes(),
+        }
+    }
+    fn supports(&self, m: Method) -> bool {
+        match &self.last {
+            Last::Passthrough => m == Method::Transform,
+            Last::T(t) => t.supports(m),
+            Last::E(e) => e.supports(m),
+        }
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.no_method(m));
+        }
+        let xt = self.front(x)?;
+        match &self.last {
+            Last::Passthrough => data_output(xt, &self.info.class),
+            Last::T(t) => t.run(m, xt),
+            Last::E(e) => e.run(m, xt),
+        }
+    }
+}
+
+impl Transformer for Pipeline {
+    fn transform_data(&self, x: Data) -> Result<Data> {
+        let xt = self.front(x)?;
+        match &self.last {
+            Last::Passthrough => Ok(xt),
+            Last::T(t) => t.transform_data(xt),
+            Last::E(e) => Err(e.no_method(Method::Transform)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- ColumnTransformer
+
+struct Part {
+    name: String,
+    tr: Box<dyn Transformer>,
+    idx: Vec<usize>,
+    /// feature_names_in_[idx] when fitted on a table
+    names: Option<Vec<String>>,
+    weight: Option<f64>,
+}
+
+struct ColumnTransformer {
+    info: Info,
+    parts: Vec<Part>,
+}
+
+impl ColumnTransformer {
+    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Result<ColumnTransformer> {
+        let info = Info::read(est, path)?;
+        let nf = info
+            .n_features
+            .ok_or_else(|| malformed(path, "n_features_in_ missing"))?;
+        if let Some(names) = &info.feature_names {
+            if names.len() != nf {
+                return Err(malformed(
+                    path,
+                    "feature_names_in_ does not match n_features_in_",
+                ));
+            }
+        }
+        let w = weights(est, path)?;
+        let ip = format!("{path}._transformer_to_input_indices");
+        let indices_id = est.req("_transformer_to_input_indices", path)?;
+        let tp = format!("{path}.transformers_");
+        let items = ctx.seq(est.req("transformers_", path)?, &tp)?;
+        let mut parts = Vec::new();
+        for (k, &it) in items.iter().enumerate() {
+            let p = format!("{tp}[{k}]");
+            let t = tuple(ctx, it, 3, &p)?;
+            let name = ctx.str(t[0], &p)?.to_string();
+            let p = format!("{path}[{name:?}]");
+            let word = step_word(ctx, t[1]);
+            if word.as_deref() == Some("drop") {
+                continue;
+            }
+            if matches!(
+                ctx.node(t[2], &p)?,
+                Node::Str(_) | Node::Int(_) | Node::Scalar { .. }
+            ) {
+                return Err(unsupported(
+                    "a ColumnTransformer column given as a scalar (the transformer gets 1-D data)",
+                    &p,
+                    "Give the columns as a list (e.g. [\"text\"]) to use native inference.",
+                ));
+            }
+            let idx_id = ctx.g.dict_get(indices_id, &name).ok_or_else(|| {
+                malformed(&ip, format!("no input indices for transformer {name:?}"))
+            })?;
+            let idx: Vec<usize> = ctx
+                .arr_i64(idx_id, &format!("{ip}[{name:?}]"))?
+                .data
+                .into_iter()
+                .map(|v| {
+                    usize::try_from(v)
+                        .ok()
+                        .filter(|&u| u < nf)
+                        .ok_or_else(|| malformed(&ip, format!("column index {v} out of range")))
+                })
+                .collect::<Result<_>>()?;
+            if idx.is_empty() {
+                continue;
+            }
+            let tr = match word.as_deref() {
+                Some("passthrough") => passthrough(),
+                Some(other) => return Err(malformed(&p, format!("transformer {other:?}"))),
+                None => any_transformer(ctx, t[1], &p)?,
+            };
+            let names = info
+                .feature_names
+                .as_ref()
+                .map(|f| idx.iter().map(|&i| f[i].clone()).collect());
+            let weight = w.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+            parts.push(Part {
+                name,
+                tr,
+                idx,
+                names,
+                weight,
+            });
+        }
+        Ok(ColumnTransformer { info, parts })
+    }
+}
+
+fn select(x: &Data, idx: &[usize], names: Option<&[String]>) -> Result<Data> {
+    match x {
+        Data::Dense(m) => Ok(Data::Dense(m.select(idx))),
+        Data::Table(t) => {
+            let pos: Vec<usize> = match names {
+                Some(ns) => ns
+                    .iter()
+                    .map(|n| {
+                        t.position(n)
+                            .ok_or_else(|| input(format!("columns are missing: {n:?}")))
+                    })
+                    .collect::<Result<_>>()?,
+                None => idx.to_vec(),
+            };
+            let mut cols = Vec::with_capacity(pos.len());
+            let mut nm = Vec::with_capacity(pos.len());
+            for p in pos {
+                let c = t
+                    .columns
+                    .get(p)
+                    .ok_or_else(|| input(format!("the input has no column {p}")))?;
+                cols.push(c.clone());
+                nm.push(t.names[p].clone());
+            }
+            Ok(Data::Table(Table::new(nm, cols)?))
+        }
+    }
+}
+
+impl Transformer for ColumnTransformer {
+    fn transform_data(&self, x: Data) -> Result<Data> {
+        let rows = x.rows();
+        let by_name = matches!(x, Data::Table(_)) && self.info.feature_names.is_some();
+        if !by_name {
+            if let Some(n) = self.info.n_features {
+                if x.cols() != n {
+                    return Err(input(format!(
+                        "X has {} features, but ColumnTransformer is expecting {n} features as input",
+                        x.cols()
+                    )));
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(self.parts.len());
+        for p in &self.parts {
+            let names = if by_name { p.names.as_deref() } else { None };
+            let sub = select(&x, &p.idx, names)?;
+            let r = p.tr.transform_data(sub)?;
+            out.push(weighted(r, p.weight, &p.name)?);
+        }
+        hstack(out, rows)
+    }
+}
+
+impl Estimator for ColumnTransformer {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn supports(&self, m: Method) -> bool {
+        m == Method::Transform
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if m != Method::Transform {
+            return Err(self.no_method(m));
+        }
+        data_output(self.transform_data(x)?, &self.info.class)
+    }
+}
+
+// ---------------------------------------------------------------- FeatureUnion
+
+struct FeatureUnion {
+    info: Info,
+    parts: Vec<(String, Box<dyn Transformer>, Option<f64>)>,
+}
+
+impl FeatureUnion {
+    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Result<FeatureUnion> {
+        let w = weights(est, path)?;
+        let lp = format!("{path}.transformer_list");
+        let items = ctx.seq(est.req("transformer_list", path)?, &lp)?;
+        let mut parts = Vec::new();
+        let mut first: Option<Info> = None;
+        for (k, &it) in items.iter().enumerate() {
+            let p = format!("{lp}[{k}]");
+            let t = tuple(ctx, it, 2, &p)?;
+            let name = ctx.str(t[0], &p)?.to_string();
+            let p = format!("{path}[{name:?}]");
+            let tr = match step_word(ctx, t[1]).as_deref() {
+                Some("drop") => continue,
+                Some("passthrough") => passthrough(),
+                Some(other) => return Err(malformed(&p, format!("transformer {other:?}"))),
+                None => any_transformer(ctx, t[1], &p)?,
+            };
+            if first.is_none() {
+                first = Some(tr.info().clone());
+            }
+            let weight = w.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+            parts.push((name, tr, weight));
+        }
+        let own = Info::read(est, path)?;
+        let fi = first.unwrap_or_default();
+        Ok(FeatureUnion {
+            info: Info {
+                class: own.class,
+                n_features: own.n_features.or(fi.n_features),
+                feature_names: own.feature_names.or(fi.feature_names),
+            },
+            parts,
+        })
+    }
+}
+
+impl Transformer for FeatureUnion {
+    fn transform_data(&self, x: Data) -> Result<Data> {
+        let rows = x.rows();
+        if let (Some(n), Data::Dense(m)) = (self.info.n_features, &x) {
+            if m.cols != n {
+                check_width(&self.info, m)?;
+            }
+        }
+        let mut out = Vec::with_capacity(self.parts.len());
+        for (name, tr, w) in &self.parts {
+            let r = tr.transform_data(x.clone())?;
+            out.push(weighted(r, *w, name)?);
+        }
+        hstack(out, rows)
+    }
+}
+
+impl Estimator for FeatureUnion {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn supports(&self, m: Method) -> bool {
+        m == Method::Transform
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if m != Method::Transform {
+            return Err(self.no_method(m));
+        }
+        data_output(self.transform_data(x)?, &self.info.class)
+    }
+}
 
 /// The implementation of `est` when this module has it.
-pub fn build(
-    _ctx: &Ctx<'_>,
-    _est: &Obj<'_, '_>,
-    _path: &str,
-) -> Option<Result<Box<dyn Estimator>>> {
-    None
+pub fn build(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
+    if !est.class.module.starts_with("sklearn.") {
+        return None;
+    }
+    Some(match est.name() {
+        "Pipeline" => Pipeline::read(ctx, est, path).map(|p| Box::new(p) as Box<dyn Estimator>),
+        "ColumnTransformer" => {
+            ColumnTransformer::read(ctx, est, path).map(|p| Box::new(p) as Box<dyn Estimator>)
+        }
+        "FeatureUnion" => {
+            FeatureUnion::read(ctx, est, path).map(|p| Box::new(p) as Box<dyn Estimator>)
+        }
+        _ => return None,
+    })
 }

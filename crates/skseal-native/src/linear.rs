@@ -1,14 +1,336 @@
-//! (being written)
+//! Linear models: LogisticRegression, LinearRegression, Ridge,
+//! RidgeClassifier, Lasso, ElasticNet, SGDClassifier, SGDRegressor,
+//! LinearSVC, LinearSVR, Perceptron.
+//!
+//! scikit-learn computes `X @ coef_.T + intercept_` through numpy's matmul,
+//! i.e. OpenBLAS (dgemv for one output, dgemm for several), whose
+//! accumulation order depends on the CPU kernel, the matrix shapes and the
+//! memory layout of X (C or Fortran order). Here each score is one dot
+//! product with fused multiply-adds in feature order starting from 0, then
+//! `+ intercept`. On the reference machine (OpenBLAS 0.3.31, SkylakeX
+//! kernels) this is bit-identical to numpy's dgemm for up to 17 features and
+//! at least 5 rows; otherwise the scores differ by a few ulp. Measured over
+//! 324 fits (LinearRegression and 3-class LogisticRegression, 1..300
+//! features, 1..500 rows, C-ordered input): 49.6% of scores bit-identical,
+//! max |native - sklearn| = 4.9e-16 x (sum_j |x_j * coef_j| + |intercept|).
+//! tests/test_native_linear.py checks 4e-15 x that sum element-wise.
+//! Everything after the scores (expit, softmax, OvR normalisation,
+//! clipping, argmax, `> 0`) follows numpy's order exactly,
+//! so predicted labels can differ only for rows whose score is within
+//! that bound of a decision threshold (0 or a tie between classes).
+//!
+//! predict_proba: LogisticRegression uses expit + `[1 - p, p]` for two
+//! classes and softmax otherwise (scikit-learn 1.9.1 has no OvR mode);
+//! SGDClassifier with log_loss uses `_predict_proba_lr` (expit, OvR
+//! normalisation), with modified_huber `(clip(d, -1, 1) + 1) / 2`.
 
 use crate::access::{Ctx, Obj};
-use crate::error::Result;
-use crate::model::Estimator;
+use crate::data::{Data, Labels, Mat, Method, Output};
+use crate::error::{malformed, Result};
+use crate::model::{Estimator, Info};
+use crate::npmath;
+use crate::npsum;
+use crate::preprocess::{dense_in, fma_dot, row_sum, unsupported};
+use crate::tree::{expit, log_mat};
+
+/// sklearn.utils.extmath.softmax on each row: `X -= max; exp; X /= sum`,
+/// the sum in numpy's order for `np.sum(X, axis=1)` ([`row_sum`]).
+fn softmax(p: &mut Mat) {
+    for i in 0..p.rows {
+        let r = p.row_mut(i);
+        let m = npsum::max(r);
+        for v in r.iter_mut() {
+            *v = npmath::np_exp(*v - m);
+        }
+        let s = row_sum(r);
+        for v in r.iter_mut() {
+            *v /= s;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Proba {
+    None,
+    /// expit; binary `[1-p, p]`, multiclass OvR-normalised
+    Lr,
+    Softmax,
+    ModifiedHuber,
+}
+
+/// A fitted linear model.
+pub struct Linear {
+    info: Info,
+    /// k x d, row-major
+    coef: Mat,
+    intercept: Vec<f64>,
+    /// coef_ was 1-D (regressors): 1-D output
+    flat: bool,
+    classes: Option<Labels>,
+    proba: Proba,
+}
+
+impl Linear {
+    fn read(est: &Obj<'_, '_>, path: &str) -> Result<Linear> {
+        let info = Info::read(est, path)?;
+        let name = est.name();
+        let ca = est.arr_f64("coef_", path)?;
+        let (coef, flat) = match ca.shape.as_slice() {
+            [d] => (
+                Mat {
+                    rows: 1,
+                    cols: *d,
+                    data: ca.data,
+                },
+                true,
+            ),
+            [k, d] => (
+                Mat {
+                    rows: *k,
+                    cols: *d,
+                    data: ca.data,
+                },
+                false,
+            ),
+            s => {
+                return Err(malformed(
+                    &format!("{path}.coef_"),
+                    format!("expected a 1-D or 2-D array, found shape {s:?}"),
+                ))
+            }
+        };
+        if coef.rows == 0 {
+            return Err(malformed(&format!("{path}.coef_"), "no coefficients"));
+        }
+        if let Some(n) = info.n_features {
+            if n != coef.cols {
+                return Err(malformed(
+                    &format!("{path}.coef_"),
+                    format!("{} features, n_features_in_ is {n}", coef.cols),
+                ));
+            }
+        }
+        let ip = format!("{path}.intercept_");
+        let iid = est.req("intercept_", path)?;
+        let ia = match est.ctx.node(iid, &ip)? {
+            skseal_core::ir::Node::Float(_) | skseal_core::ir::Node::Int(_) => crate::access::Arr {
+                shape: vec![],
+                data: vec![est.ctx.f64(iid, &ip)?],
+            },
+            _ => est.ctx.arr_f64(iid, &ip)?,
+        };
+        let intercept = match ia.data.as_slice() {
+            [b] => vec![*b; coef.rows],
+            v if v.len() == coef.rows && ia.shape.len() <= 1 => v.to_vec(),
+            _ => {
+                return Err(malformed(
+                    &ip,
+                    format!("{} values for {} outputs", ia.data.len(), coef.rows),
+                ))
+            }
+        };
+        let is_clf = matches!(
+            name,
+            "LogisticRegression" | "RidgeClassifier" | "SGDClassifier" | "LinearSVC" | "Perceptron"
+        );
+        let (classes, proba) = if is_clf {
+            let c = est.labels("classes_", path)?;
+            let want = if c.len() == 2 { 1 } else { c.len() };
+            if c.len() < 2 || (flat && c.len() != 2) || coef.rows != want {
+                return Err(malformed(
+                    path,
+                    format!("{} classes but coef_ has {} rows", c.len(), coef.rows),
+                ));
+            }
+            if name == "RidgeClassifier" {
+                if let Some(lb) = est.opt("_label_binarizer") {
+                    let lbp = format!("{path}._label_binarizer");
+                    let lb = est.ctx.obj(lb, &lbp)?;
+                    if lb.str("y_type_", &lbp)?.starts_with("multilabel") {
+                        return Err(unsupported(
+                            "a multilabel RidgeClassifier",
+                            path,
+                            "Only single-label classification is implemented.",
+                        ));
+                    }
+                }
+            }
+            let proba = match name {
+                "LogisticRegression" => {
+                    if c.len() <= 2 {
+                        Proba::Lr
+                    } else {
+                        Proba::Softmax
+                    }
+                }
+                "SGDClassifier" => match est.str("loss", path)? {
+                    "log_loss" => Proba::Lr,
+                    "modified_huber" => Proba::ModifiedHuber,
+                    _ => Proba::None,
+                },
+                _ => Proba::None,
+            };
+            (Some(c), proba)
+        } else {
+            (None, Proba::None)
+        };
+        let mut info = info;
+        info.n_features = Some(coef.cols);
+        Ok(Linear {
+            info,
+            coef,
+            intercept,
+            flat,
+            classes,
+            proba,
+        })
+    }
+
+    /// Scores: n x k.
+    fn scores(&self, x: &Mat) -> Mat {
+        let k = self.coef.rows;
+        let mut out = Mat::zeros(x.rows, k);
+        for i in 0..x.rows {
+            let xr = x.row(i);
+            for (c, o) in out.row_mut(i).iter_mut().enumerate() {
+                *o = fma_dot(xr, self.coef.row(c)) + self.intercept[c];
+            }
+        }
+        out
+    }
+
+    fn proba(&self, s: Mat) -> Mat {
+        let k = s.cols;
+        match self.proba {
+            Proba::Softmax => {
+                let mut p = s;
+                softmax(&mut p);
+                p
+            }
+            Proba::Lr | Proba::ModifiedHuber if k == 1 => {
+                let mut p = Mat::zeros(s.rows, 2);
+                for (i, &d) in s.data.iter().enumerate() {
+                    let p1 = if self.proba == Proba::Lr {
+                        expit(d)
+                    } else {
+                        (clip1(d) + 1.0) / 2.0
+                    };
+                    p.data[2 * i] = 1.0 - p1;
+                    p.data[2 * i + 1] = p1;
+                }
+                p
+            }
+            _ => {
+                let mut p = s;
+                for v in &mut p.data {
+                    *v = if self.proba == Proba::Lr {
+                        expit(*v)
+                    } else {
+                        (clip1(*v) + 1.0) / 2.0
+                    };
+                }
+                for i in 0..p.rows {
+                    let r = p.row_mut(i);
+                    let mut sum = row_sum(r);
+                    if sum == 0.0 {
+                        r.fill(1.0);
+                        sum = k as f64;
+                    }
+                    for v in r.iter_mut() {
+                        *v /= sum;
+                    }
+                }
+                p
+            }
+        }
+    }
+}
+
+fn clip1(x: f64) -> f64 {
+    if x.is_nan() {
+        x
+    } else {
+        x.clamp(-1.0, 1.0)
+    }
+}
+
+impl Estimator for Linear {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        self.classes.as_ref()
+    }
+    fn supports(&self, m: Method) -> bool {
+        match m {
+            Method::Predict => true,
+            Method::DecisionFunction => self.classes.is_some(),
+            Method::PredictProba | Method::PredictLogProba => self.proba != Proba::None,
+            _ => false,
+        }
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.no_method(m));
+        }
+        let x = dense_in(&self.info, x, false)?;
+        let s = self.scores(&x);
+        match (m, &self.classes) {
+            (Method::Predict, None) => Ok(if self.flat {
+                Output::Vector(s.data)
+            } else {
+                Output::Matrix(s)
+            }),
+            (Method::Predict, Some(c)) => {
+                let idx: Vec<usize> = (0..s.rows)
+                    .map(|i| {
+                        if s.cols == 1 {
+                            usize::from(s.data[i] > 0.0)
+                        } else {
+                            npsum::argmax(s.row(i))
+                        }
+                    })
+                    .collect();
+                Ok(Output::Labels(c.take(&idx)))
+            }
+            (Method::DecisionFunction, _) => Ok(if s.cols == 1 {
+                Output::Vector(s.data)
+            } else {
+                Output::Matrix(s)
+            }),
+            (Method::PredictProba, _) => Ok(Output::Matrix(self.proba(s))),
+            (Method::PredictLogProba, _) => {
+                let mut p = self.proba(s);
+                // np.log of exact zeros (modified_huber) gives -inf, as in numpy
+                p = log_mat(p);
+                Ok(Output::Matrix(p))
+            }
+            _ => Err(self.no_method(m)),
+        }
+    }
+}
 
 /// The implementation of `est` when this module has it.
-pub fn build(
-    _ctx: &Ctx<'_>,
-    _est: &Obj<'_, '_>,
-    _path: &str,
-) -> Option<Result<Box<dyn Estimator>>> {
-    None
+pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
+    if !est.class.module.starts_with("sklearn.") {
+        return None;
+    }
+    match est.name() {
+        "LogisticRegression" | "LinearRegression" | "Ridge" | "RidgeClassifier" | "Lasso"
+        | "ElasticNet" | "SGDClassifier" | "SGDRegressor" | "LinearSVC" | "LinearSVR"
+        | "Perceptron" => Some(Linear::read(est, path).map(|l| Box::new(l) as Box<dyn Estimator>)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_and_dot() {
+        assert_eq!(clip1(3.0), 1.0);
+        assert_eq!(clip1(-3.0), -1.0);
+        assert_eq!(fma_dot(&[1.0, 2.0], &[3.0, 4.0]), 11.0);
+    }
 }

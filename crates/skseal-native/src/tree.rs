@@ -19,15 +19,87 @@ use crate::model::{check_width, Estimator, Info};
 use crate::npmath;
 use crate::npsum;
 
-const LEAF: u32 = u32::MAX;
-
+/// A split node in 16 bytes. The f64 threshold is stored as the largest f32
+/// not above it: for an f32 feature value `v` (not NaN),
+/// `(v as f64) <= threshold` holds exactly when `v <= floor_f32(threshold)`,
+/// so comparing in f32 gives scikit-learn's answer bit for bit.
 #[derive(Debug, Clone, Copy)]
 struct TNode {
     left: u32,
     right: u32,
+    /// feature index; the top bit is `missing_go_to_left`
     feature: u32,
-    missing_left: bool,
-    threshold: f64,
+    threshold: f32,
+}
+
+const MISSING_LEFT: u32 = 1 << 31;
+
+/// The largest f32 that is `<= t` (NaN stays NaN: every comparison is false).
+fn floor_f32(t: f64) -> f32 {
+    let f = t as f32;
+    if f64::from(f) > t {
+        // one f32 step down
+        if f == 0.0 {
+            -f32::from_bits(1)
+        } else if f > 0.0 {
+            f32::from_bits(f.to_bits() - 1)
+        } else {
+            f32::from_bits(f.to_bits() + 1)
+        }
+    } else {
+        f
+    }
+}
+
+/// Rows cast to f32 as scikit-learn's `check_array(X, dtype=np.float32)`
+/// does; small inputs use a stack buffer (the one-row path allocates nothing).
+fn with_f32<R>(x: &Mat, f: impl FnOnce(&[f32]) -> R) -> R {
+    const STACK: usize = 512;
+    let n = x.data.len();
+    if n <= STACK {
+        let mut buf = [0f32; STACK];
+        for (d, s) in buf.iter_mut().zip(&x.data) {
+            *d = *s as f32;
+        }
+        f(&buf[..n])
+    } else {
+        let v: Vec<f32> = x.data.iter().map(|&s| s as f32).collect();
+        f(&v)
+    }
+}
+
+/// Walks done together: independent (tree, row) walks overlap their memory
+/// latencies, and branch-free steps leave nothing to mispredict.
+const LANES: usize = 8;
+
+/// Leaves of up to [`LANES`] (tree, row) pairs: every walk takes the depth
+/// of its deepest tree in steps (leaves step to themselves).
+#[inline]
+fn walk(lanes: &[(&Tree, &[f32])], out: &mut [u32; LANES]) {
+    let n = lanes.len().min(LANES);
+    let depth = lanes.iter().map(|(t, _)| t.depth).max().unwrap_or(0);
+    let mut cur = [0u32; LANES];
+    let mut done = 0;
+    while done < depth {
+        // a few branch-free steps, then stop early once every walk is at a leaf
+        for _ in 0..4 {
+            for (c, (t, x)) in cur.iter_mut().zip(lanes) {
+                if let Some(node) = t.nodes.get(*c as usize) {
+                    *c = Tree::step(node, x);
+                }
+            }
+        }
+        done += 4;
+        let all_leaves = cur.iter().zip(lanes).all(|(c, (t, _))| {
+            t.nodes
+                .get(*c as usize)
+                .is_none_or(|nd| nd.left == nd.right)
+        });
+        if all_leaves {
+            break;
+        }
+    }
+    out[..n].copy_from_slice(&cur[..n]);
 }
 
 /// One fitted `sklearn.tree._tree.Tree`.
@@ -38,6 +110,8 @@ pub struct Tree {
     values: Vec<f64>,
     /// Values per node (n_outputs x max_n_classes).
     stride: usize,
+    /// Steps from the root to the deepest leaf.
+    depth: u32,
     max_n_classes: usize,
 }
 
@@ -86,14 +160,17 @@ impl Tree {
             return Err(malformed(&np, format!("{count} nodes")));
         }
         let mut nodes = Vec::with_capacity(count);
+        if n_features >= MISSING_LEFT as usize {
+            return Err(malformed(&np, "too many features"));
+        }
         for i in 0..count {
             let (l, r) = (left[i] as i64, right[i] as i64);
             let node = if l == -1 && r == -1 {
+                // A leaf points at itself: walks may take extra steps safely.
                 TNode {
-                    left: LEAF,
-                    right: LEAF,
+                    left: i as u32,
+                    right: i as u32,
                     feature: 0,
-                    missing_left: false,
                     threshold: 0.0,
                 }
             } else {
@@ -109,14 +186,26 @@ impl Tree {
                 TNode {
                     left: l as u32,
                     right: r as u32,
-                    feature: f as u32,
-                    missing_left: missing[i] != 0,
-                    threshold: f64::from_bits(threshold[i]),
+                    feature: f as u32 | if missing[i] != 0 { MISSING_LEFT } else { 0 },
+                    threshold: floor_f32(f64::from_bits(threshold[i])),
                 }
             };
             nodes.push(node);
         }
+        // Depth of the deepest leaf (children come after parents).
+        let mut d = vec![0u32; count];
+        let mut depth = 0u32;
+        for i in 0..count {
+            let n = nodes[i];
+            if n.left != n.right {
+                d[n.left as usize] = d[i] + 1;
+                d[n.right as usize] = d[i] + 1;
+            } else {
+                depth = depth.max(d[i]);
+            }
+        }
         Ok(Tree {
+            depth,
             nodes,
             values: vals.data,
             stride,
@@ -124,45 +213,47 @@ impl Tree {
         })
     }
 
-    /// Leaf reached by one row (features already float32-representable).
-    #[inline]
-    fn leaf(&self, x: &[f64]) -> usize {
-        let mut i = 0usize;
-        loop {
-            let n = &self.nodes[i];
-            if n.left == LEAF {
-                return i;
-            }
-            let v = x[n.feature as usize] as f32;
-            i = if v.is_nan() {
-                if n.missing_left {
-                    n.left
-                } else {
-                    n.right
-                }
-            } else if f64::from(v) <= n.threshold {
-                n.left
-            } else {
-                n.right
-            } as usize;
+    /// One step from node `n` for the f32 row `x`, without a branch on the
+    /// outcome (a leaf steps to itself). NaN follows `missing_go_to_left`.
+    #[inline(always)]
+    fn step(n: &TNode, x: &[f32]) -> u32 {
+        let v = x
+            .get((n.feature & !MISSING_LEFT) as usize)
+            .copied()
+            .unwrap_or(f32::NAN);
+        let go_left = (v <= n.threshold) | (v.is_nan() & (n.feature & MISSING_LEFT != 0));
+        if go_left {
+            n.left
+        } else {
+            n.right
         }
     }
 
-    /// Leaf as gradient boosting's `predict_stages` finds it (no NaN branch).
+    /// Leaf reached by one f32 row.
     #[inline]
-    fn leaf_gb(&self, x: &[f64]) -> usize {
+    fn leaf(&self, x: &[f32]) -> usize {
         let mut i = 0usize;
         loop {
             let n = &self.nodes[i];
-            if n.left == LEAF {
+            if n.left == n.right {
                 return i;
             }
-            let v = x[n.feature as usize] as f32;
-            i = if f64::from(v) <= n.threshold {
-                n.left
-            } else {
-                n.right
-            } as usize;
+            i = Self::step(n, x) as usize;
+        }
+    }
+
+    /// Leaf as gradient boosting's `predict_stages` finds it (no NaN branch:
+    /// NaN <= t is false, so NaN goes right).
+    #[inline]
+    fn leaf_gb(&self, x: &[f32]) -> usize {
+        let mut i = 0usize;
+        loop {
+            let n = &self.nodes[i];
+            if n.left == n.right {
+                return i;
+            }
+            let v = x[(n.feature & !MISSING_LEFT) as usize];
+            i = if v <= n.threshold { n.left } else { n.right } as usize;
         }
     }
 
@@ -292,24 +383,59 @@ impl Forest {
     fn proba(&self, x: &Mat) -> Result<Mat> {
         let k = self.classes.as_ref().map_or(1, Labels::len);
         let mut out = Mat::zeros(x.rows, k);
-        for i in 0..x.rows {
-            let row = x.row(i);
-            let o = out.row_mut(i);
+        let cols = x.cols;
+        with_f32(x, |xf| {
             if self.single {
                 let t = &self.trees[0];
-                o.copy_from_slice(&t.value(t.leaf(row))[..k]);
-            } else {
-                for t in &self.trees {
-                    for (a, b) in o.iter_mut().zip(t.value(t.leaf(row))) {
-                        *a += *b;
+                for i in 0..x.rows {
+                    let leaf = t.leaf(&xf[i * cols..(i + 1) * cols]);
+                    out.row_mut(i).copy_from_slice(&t.value(leaf)[..k]);
+                }
+                return;
+            }
+            // Tree by tree (one tree stays in cache), each row's sum in tree
+            // order: scikit-learn's additions. One row: several trees walked
+            // at once; many rows: several rows through one tree at once.
+            let mut leaves = [0u32; LANES];
+            if x.rows == 1 {
+                for chunk in self.trees.chunks(LANES) {
+                    let mut buf: [(&Tree, &[f32]); LANES] = [(&self.trees[0], xf); LANES];
+                    for (b, t) in buf.iter_mut().zip(chunk) {
+                        *b = (t, xf);
+                    }
+                    walk(&buf[..chunk.len()], &mut leaves);
+                    let o = out.row_mut(0);
+                    for (t, &leaf) in chunk.iter().zip(&leaves) {
+                        for (a, b) in o.iter_mut().zip(t.value(leaf as usize)) {
+                            *a += *b;
+                        }
                     }
                 }
-                let n = self.trees.len() as f64;
-                for a in o.iter_mut() {
-                    *a /= n;
+            } else {
+                for t in &self.trees {
+                    let mut i = 0;
+                    while i < x.rows {
+                        let n = LANES.min(x.rows - i);
+                        let mut buf: [(&Tree, &[f32]); LANES] = [(t, xf); LANES];
+                        for (k, b) in buf.iter_mut().enumerate().take(n) {
+                            *b = (t, &xf[(i + k) * cols..(i + k + 1) * cols]);
+                        }
+                        walk(&buf[..n], &mut leaves);
+                        for (r, &leaf) in leaves[..n].iter().enumerate() {
+                            let v = t.value(leaf as usize);
+                            for (a, b) in out.row_mut(i + r).iter_mut().zip(v) {
+                                *a += *b;
+                            }
+                        }
+                        i += n;
+                    }
                 }
             }
-        }
+            let n = self.trees.len() as f64;
+            for a in out.data.iter_mut() {
+                *a /= n;
+            }
+        });
         Ok(out)
     }
 }
@@ -538,15 +664,20 @@ impl GradientBoosting {
     fn raw(&self, x: &Mat) -> Mat {
         let mut out = Mat::zeros(x.rows, self.k);
         for i in 0..x.rows {
-            let row = x.row(i);
-            let o = out.row_mut(i);
-            o.copy_from_slice(&self.init);
+            out.row_mut(i).copy_from_slice(&self.init);
+        }
+        // Stage by stage over all rows; each row still adds stages in order.
+        let cols = x.cols;
+        with_f32(x, |xf| {
             for stage in &self.stages {
                 for (j, t) in stage.iter().enumerate() {
-                    o[j] += self.learning_rate * t.values[t.leaf_gb(row)];
+                    for i in 0..x.rows {
+                        let v = t.values[t.leaf_gb(&xf[i * cols..(i + 1) * cols])];
+                        out.data[i * self.k + j] += self.learning_rate * v;
+                    }
                 }
             }
-        }
+        });
         out
     }
 }
@@ -968,12 +1099,13 @@ impl HistGradientBoosting {
         let k = self.baseline.len();
         let mut out = Mat::zeros(x.rows, k);
         for i in 0..x.rows {
-            let row = x.row(i);
-            let o = out.row_mut(i);
-            o.copy_from_slice(&self.baseline);
-            for it in &self.predictors {
-                for (j, t) in it.iter().enumerate() {
-                    o[j] += t.predict(row, &self.known, &self.fmap);
+            out.row_mut(i).copy_from_slice(&self.baseline);
+        }
+        // Iteration by iteration over all rows; each row adds them in order.
+        for it in &self.predictors {
+            for (j, t) in it.iter().enumerate() {
+                for i in 0..x.rows {
+                    out.data[i * k + j] += t.predict(x.row(i), &self.known, &self.fmap);
                 }
             }
         }

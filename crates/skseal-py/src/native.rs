@@ -1,6 +1,7 @@
 //! `skseal._native.NativeModel`: a model computed by skseal-native, with the
 //! GIL released while it runs.
 
+use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
@@ -164,6 +165,44 @@ impl NativeModel {
                 payload,
             ],
         )
+    }
+
+    /// The fast path: `method` on a C-contiguous float64 2-D array; returns a
+    /// numpy array (or ("str", list) for string labels).
+    fn run_array<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        x: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let m = Method::parse(method)
+            .ok_or_else(|| raise(py, "ValueError", &format!("unknown method {method:?}")))?;
+        let [rows, cols] = [x.shape()[0], x.shape()[1]];
+        let data = x
+            .as_slice()
+            .map_err(|_| raise(py, "ValueError", "X must be C-contiguous"))?
+            .to_vec();
+        let mat = Mat::new(rows, cols, data).map_err(|e| native_err(py, e))?;
+        let model = &self.model;
+        let out = if rows < 64 {
+            // one row: no thread hop
+            model.run_dense(m, mat)
+        } else {
+            py.detach(|| model.run_dense(m, mat))
+        }
+        .map_err(|e| native_err(py, e))?;
+        Ok(match out {
+            Output::Matrix(mm) => mm
+                .data
+                .into_pyarray(py)
+                .reshape([mm.rows, mm.cols])?
+                .into_any(),
+            Output::Vector(v) => v.into_pyarray(py).into_any(),
+            Output::Labels(Labels::Int(v)) => v.into_pyarray(py).into_any(),
+            Output::Labels(Labels::Float(v)) => v.into_pyarray(py).into_any(),
+            Output::Labels(Labels::Bool(v)) => v.into_pyarray(py).into_any(),
+            Output::Labels(l @ Labels::Str(_)) => labels_py(py, &l)?.into_any(),
+        })
     }
 
     /// `classes_` as a labels tuple, or None for regressors and transformers.
