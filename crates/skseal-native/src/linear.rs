@@ -28,26 +28,9 @@ use crate::access::{Ctx, Obj};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::model::{Estimator, Info};
-use crate::npmath;
 use crate::npsum;
 use crate::preprocess::{dense_in, fma_dot, row_sum, unsupported};
-use crate::tree::{expit, log_mat};
-
-/// sklearn.utils.extmath.softmax on each row: `X -= max; exp; X /= sum`,
-/// the sum in numpy's order for `np.sum(X, axis=1)` ([`row_sum`]).
-fn softmax(p: &mut Mat) {
-    for i in 0..p.rows {
-        let r = p.row_mut(i);
-        let m = npsum::max(r);
-        for v in r.iter_mut() {
-            *v = npmath::np_exp(*v - m);
-        }
-        let s = row_sum(r);
-        for v in r.iter_mut() {
-            *v /= s;
-        }
-    }
-}
+use crate::tree::{expit, log_mat, softmax_rows};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Proba {
@@ -204,7 +187,7 @@ impl Linear {
         match self.proba {
             Proba::Softmax => {
                 let mut p = s;
-                softmax(&mut p);
+                softmax_rows(&mut p);
                 p
             }
             Proba::Lr | Proba::ModifiedHuber if k == 1 => {

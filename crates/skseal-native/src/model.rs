@@ -83,6 +83,7 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
         "GradientBoostingClassifier" | "GradientBoostingRegressor" => {
             Box::new(tree::GradientBoosting::read(&est, path)?)
         }
+        "IsolationForest" => Box::new(tree::IsolationForest::read(&est, path)?),
         "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => {
             Box::new(tree::HistGradientBoosting::read(&est, path)?)
         }

@@ -131,45 +131,13 @@ pub(crate) fn einsum_sq(a: &[f64]) -> f64 {
     0.0 + (acc[0] + acc[1])
 }
 
-/// numpy's pairwise summation (`pairwise_sum` in loops_utils.h).
-fn pairwise(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        let mut res = -0.0;
-        for &x in a {
-            res += x;
-        }
-        res
-    } else if n <= 128 {
-        let mut r = [0.0f64; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i < n - (n % 8) {
-            for k in 0..8 {
-                r[k] += a[i + k];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += a[i];
-            i += 1;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        pairwise(&a[..n2]) + pairwise(&a[n2..])
-    }
-}
-
 /// `np.sum(X, axis=1)` for one row of a C-contiguous float64 matrix (and
 /// `np.sum` of a 1-D array): one pairwise sum over the whole row, added to
 /// the identity. Measured against numpy 2.4: this, not
 /// `row[0] + pairwise(row[1..])`, is numpy's order (they differ from 3
 /// elements on).
 pub(crate) fn row_sum(a: &[f64]) -> f64 {
-    pairwise(a)
+    crate::npsum::sum(a)
 }
 
 /// scikit-learn's finiteness check (`ensure_all_finite=True` or "allow-nan").
