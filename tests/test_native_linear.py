@@ -236,8 +236,9 @@ def test_linear_exact_at_small_width(tmp_path: Path) -> None:
     model = LogisticRegression().fit(X, yc)
     m = _native(model, tmp_path)
     assert np.array_equal(m.decision_function(X), model.decision_function(X))
-    # exact once npmath.np_exp is numpy's exp; within an ulp or two with libm's
-    assert np.allclose(m.predict_proba(X), model.predict_proba(X), rtol=1e-15, atol=0)
+    # softmax with numpy's own exp (npmath) and row-sum order: bitwise
+    assert np.array_equal(m.predict_proba(X), model.predict_proba(X))
+    assert np.array_equal(m.predict_log_proba(X), model.predict_log_proba(X))
     assert np.array_equal(m.predict(X), model.predict(X))
 
 

@@ -304,7 +304,14 @@ pub fn inline_arrays<'py>(py: Python<'py>, g: &Graph) -> PyResult<Vec<BuiltArray
 struct Builder<'py, 'a> {
     py: Python<'py>,
     g: &'a Graph,
-    arrays: &'a [BuiltArray<'py>],
+    /// Arrays still to hand out; an array used once is moved out, so the
+    /// only reference left is the object that took it (a Tree copies its
+    /// node arrays in `__setstate__`, and the decoded buffer is freed then).
+    arrays: Vec<Option<BuiltArray<'py>>>,
+    array_uses: Vec<u32>,
+    /// How many places refer to each node: nodes used once are not memoised
+    /// after they are built, so nothing keeps their state alive.
+    node_uses: Vec<u32>,
     memo: Vec<Option<Bound<'py, PyAny>>>,
     in_progress: Vec<bool>,
     /// (tuple node, container, key): slots to fill once a recursive tuple exists.
@@ -505,11 +512,23 @@ impl<'py> Builder<'py, '_> {
                 }
                 obj
             }
-            Node::Array(k) => self
-                .arrays
-                .get(*k as usize)
-                .map(|a| a.array.clone())
-                .ok_or_else(|| self.err(format!("array {k} is not in the array table")))?,
+            Node::Array(k) => {
+                let k = *k as usize;
+                let once = self.array_uses.get(k).copied().unwrap_or(0) <= 1;
+                let slot = self.arrays.get_mut(k).ok_or_else(|| {
+                    raise(
+                        py,
+                        "FormatError",
+                        &format!("array {k} is not in the array table"),
+                    )
+                })?;
+                let a = if once {
+                    slot.take().map(|b| b.array)
+                } else {
+                    slot.as_ref().map(|b| b.array.clone())
+                };
+                a.ok_or_else(|| self.err(format!("array {k} is used twice")))?
+            }
             Node::ObjectArray {
                 shape,
                 order,
@@ -535,7 +554,11 @@ impl<'py> Builder<'py, '_> {
             }
         };
         self.in_progress[i] = false;
-        self.memo[i] = Some(obj.clone());
+        self.memo[i] = if self.node_uses.get(i).copied().unwrap_or(0) > 1 {
+            Some(obj.clone())
+        } else {
+            None
+        };
         Ok(obj)
     }
 }
@@ -544,16 +567,37 @@ impl<'py> Builder<'py, '_> {
 pub fn build_graph<'py>(
     py: Python<'py>,
     g: &Graph,
-    arrays: &[BuiltArray<'py>],
+    arrays: Vec<BuiltArray<'py>>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     validate::check_depth(g).map_err(|e| raise(py, "FormatError", &e))?;
     let bytes = |i: u32| arrays.get(i as usize).map(|a| a.bytes());
     validate::validate(g, &bytes).map_err(|e| to_pyerr(py, e.into()))?;
     let n = g.nodes.len();
+    let mut node_uses = vec![0u32; n];
+    let mut array_uses = vec![0u32; arrays.len()];
+    for node in &g.nodes {
+        for c in node.children() {
+            if let Some(u) = node_uses.get_mut(c as usize) {
+                *u = u.saturating_add(1);
+            }
+        }
+        if let Node::Array(k) = node {
+            if let Some(u) = array_uses.get_mut(*k as usize) {
+                *u = u.saturating_add(1);
+            }
+        }
+    }
+    for r in [Some(g.root), g.probe].into_iter().flatten() {
+        if let Some(u) = node_uses.get_mut(r as usize) {
+            *u = u.saturating_add(1);
+        }
+    }
     let mut b = Builder {
         py,
         g,
-        arrays,
+        arrays: arrays.into_iter().map(Some).collect(),
+        array_uses,
+        node_uses,
         memo: vec![None; n],
         in_progress: vec![false; n],
         fixups: Vec::new(),

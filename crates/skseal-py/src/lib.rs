@@ -271,7 +271,7 @@ fn load<'py>(
     }
     // Raw digests were checked above; compressed arrays are checked as decoded.
     let arrays = build::container_arrays(py, data, &c, false, zero_copy)?;
-    let (obj, probe) = build::build_graph(py, &c.header.graph, &arrays)?;
+    let (obj, probe) = build::build_graph(py, &c.header.graph, arrays)?;
     PyTuple::new(
         py,
         [
@@ -331,7 +331,7 @@ fn load_pickle<'py>(
         return Err(errors::untrusted_error(py, &e, false));
     }
     let arrays = build::inline_arrays(py, &g)?;
-    let (obj, _) = build::build_graph(py, &g, &arrays)?;
+    let (obj, _) = build::build_graph(py, &g, arrays)?;
     Ok(obj)
 }
 
