@@ -166,6 +166,10 @@ def _read_all(file: PathLike | IO[bytes] | bytes, mmap_mode: str | None) -> tupl
         return file, isinstance(file, bytearray)
     if isinstance(file, str | os.PathLike):
         with open(file, "rb") as f:
+            if mmap_mode is None and f.read(len(MAGIC)) == MAGIC:
+                # read array by array (see _native.load_file), not whole
+                return _SksealPath(os.fspath(file)), True
+            f.seek(0)
             if mmap_mode is not None:
                 access = {"r": mmap.ACCESS_READ, "c": mmap.ACCESS_COPY, "r+": mmap.ACCESS_WRITE}
                 if mmap_mode not in access:
@@ -227,7 +231,7 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mod
     if on_version_mismatch not in ("warn", "error", "ignore"):
         raise ValueError("on_version_mismatch must be 'warn', 'error' or 'ignore'")
     trusted = list(trusted)
-    head = bytes(data[:8])
+    head = MAGIC if isinstance(data, _SksealPath) else bytes(data[:8])
     _refuse_foreign(head)
     if public_key is not None and head != MAGIC:
         raise FormatError(
@@ -247,10 +251,29 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mod
     # Mapped arrays are not hashed (nothing is read until touched), unless a
     # signature is asked for: then every byte it covers is checked.
     verify_digests = mmap_mode is None or public_key is not None
-    obj, probe, _, saved = _native.load(
-        data, trusted, verify_digests, zero_copy,
-        _meta.installed_sklearn(), on_version_mismatch, _key_bytes(public_key),
-    )
+    if isinstance(data, _SksealPath):
+        # A path: positioned reads, each array into its own buffer.
+        loaded = _native.load_file(
+            data.path, trusted, _meta.installed_sklearn(), on_version_mismatch,
+            _key_bytes(public_key),
+        )
+    else:
+        loaded = _native.load(
+            data, trusted, verify_digests, zero_copy,
+            _meta.installed_sklearn(), on_version_mismatch, _key_bytes(public_key),
+        )
+    return _finish_load(*loaded, on_version_mismatch=on_version_mismatch, verify=verify)
+
+
+class _SksealPath:
+    """A path to a file that starts with the skseal magic number."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+def _finish_load(obj: Any, probe: Any, _unused: Any, saved: str | None, *,
+                 on_version_mismatch: str, verify: bool | None) -> Any:
     mismatch = saved is not None
     checked = False
     if verify or (verify is None and mismatch and probe is not None):
@@ -267,7 +290,7 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mod
             + ("its stored probe was re-checked and matches" if checked
                else "save it with a probe and load with verify=True to check its predictions"),
             VersionMismatchWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return obj
 

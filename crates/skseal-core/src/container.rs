@@ -611,40 +611,26 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
     })
 }
 
-/// A whole file in memory (or mapped), with its parsed header.
-pub struct Container<'a> {
-    pub data: &'a [u8],
-    pub header: Header,
+/// The public key and signature of a signature trailer.
+pub fn parse_trailer(t: &[u8]) -> Result<([u8; 32], [u8; 64]), ContainerError> {
+    if t.len() != SIG_TRAILER as usize || t[..8] != SIG_MAGIC {
+        return Err(ContainerError::Integrity(
+            "the signature trailer is damaged".into(),
+        ));
+    }
+    let mut pk = [0u8; 32];
+    pk.copy_from_slice(&t[8..40]);
+    let mut sig = [0u8; 64];
+    sig.copy_from_slice(&t[40..104]);
+    Ok((pk, sig))
 }
 
-impl<'a> Container<'a> {
-    pub fn parse(data: &'a [u8]) -> Result<Self, ContainerError> {
-        let mut header = read_header(data, data.len() as u64)?;
-        if header.signed {
-            let t = data
-                .len()
-                .checked_sub(SIG_TRAILER as usize)
-                .and_then(|s| data.get(s..))
-                .ok_or_else(|| ContainerError::Truncated("signature trailer missing".into()))?;
-            if t[..8] != SIG_MAGIC {
-                return Err(ContainerError::Integrity(
-                    "the signature trailer is damaged".into(),
-                ));
-            }
-            let mut pk = [0u8; 32];
-            pk.copy_from_slice(&t[8..40]);
-            let mut sig = [0u8; 64];
-            sig.copy_from_slice(&t[40..104]);
-            header.signature = Some((pk, sig));
-        }
-        Ok(Container { data, header })
-    }
-
+impl Header {
     /// Check the embedded signature. With `expected`, the file must be signed
     /// by exactly that public key; without, any embedded signature must hold.
     pub fn verify_signature(&self, expected: Option<&[u8; 32]>) -> Result<(), ContainerError> {
         use ed25519_dalek::{Signature, Verifier, VerifyingKey};
-        let Some((pk, sig)) = &self.header.signature else {
+        let Some((pk, sig)) = &self.signature else {
             return match expected {
                 Some(_) => Err(ContainerError::Integrity(
                     "the file is not signed, but a public key was given: refusing it".into(),
@@ -665,7 +651,7 @@ impl<'a> Container<'a> {
             ContainerError::Integrity("the signature's public key is invalid".into())
         })?;
         let mut hh = [0u8; 32];
-        let raw = unhex(&self.header.header_hash).unwrap_or_default();
+        let raw = unhex(&self.header_hash).unwrap_or_default();
         if raw.len() == 32 {
             hh.copy_from_slice(&raw);
         }
@@ -674,6 +660,92 @@ impl<'a> Container<'a> {
                 "the signature does not match the content: the file was modified after it was signed".into(),
             )
         })
+    }
+
+    /// (start, end) file offsets of every gap that must hold zero bytes:
+    /// after the header, and between blobs.
+    pub fn padding_gaps(&self, header_len: u64) -> Vec<(u64, u64)> {
+        let hend = PREAMBLE as u64 + header_len;
+        let mut gaps = vec![(hend, self.data_start)];
+        let mut cursor = 0u64;
+        for a in &self.arrays {
+            gaps.push((self.data_start + cursor, self.data_start + a.offset));
+            cursor = a.offset + a.length;
+        }
+        gaps
+    }
+}
+
+/// Decode the stored bytes `s` of array `i` (entry `a`) into `out` (exactly
+/// `nbytes` long) and check its digest.
+pub fn decode_stored(
+    a: &ArrayEntry,
+    i: usize,
+    s: &[u8],
+    out: &mut [u8],
+) -> Result<(), ContainerError> {
+    if out.len() as u64 != a.nbytes || s.len() as u64 != a.length {
+        return Err(ContainerError::Codec {
+            array: i,
+            why: "buffer of the wrong size".into(),
+        });
+    }
+    if a.codec == Codec::None {
+        out.copy_from_slice(s);
+    } else {
+        let mut parts = Vec::with_capacity(a.chunks.len());
+        let mut pos = 0usize;
+        for &c in &a.chunks {
+            parts.push(&s[pos..pos + c as usize]);
+            pos += c as usize;
+        }
+        let item = a.dtype.itemsize().unwrap_or(1) as usize;
+        codec::decompress_array(
+            &parts,
+            a.codec,
+            a.shuffle.then_some(item),
+            a.chunk as usize,
+            out,
+        )
+        .map_err(|why| {
+            ContainerError::Integrity(format!(
+                "array {i} ({:?} {:?}): compressed data is damaged: {why}",
+                a.dtype, a.shape
+            ))
+        })?;
+    }
+    if blake3::hash(out).as_bytes() != &a.digest {
+        return Err(ContainerError::Integrity(format!(
+            "array {i} ({:?} {:?}): BLAKE3 digest mismatch",
+            a.dtype, a.shape
+        )));
+    }
+    Ok(())
+}
+
+/// A whole file in memory (or mapped), with its parsed header.
+pub struct Container<'a> {
+    pub data: &'a [u8],
+    pub header: Header,
+}
+
+impl<'a> Container<'a> {
+    pub fn parse(data: &'a [u8]) -> Result<Self, ContainerError> {
+        let mut header = read_header(data, data.len() as u64)?;
+        if header.signed {
+            let t = data
+                .len()
+                .checked_sub(SIG_TRAILER as usize)
+                .and_then(|s| data.get(s..))
+                .ok_or_else(|| ContainerError::Truncated("signature trailer missing".into()))?;
+            header.signature = Some(parse_trailer(t)?);
+        }
+        Ok(Container { data, header })
+    }
+
+    /// Check the embedded signature (see [`Header::verify_signature`]).
+    pub fn verify_signature(&self, expected: Option<&[u8; 32]>) -> Result<(), ContainerError> {
+        self.header.verify_signature(expected)
     }
 
     /// The stored bytes of array `i`.
@@ -730,59 +802,12 @@ impl<'a> Container<'a> {
             .arrays
             .get(i)
             .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
-        if out.len() as u64 != a.nbytes {
-            return Err(ContainerError::Codec {
-                array: i,
-                why: "output buffer has the wrong size".into(),
-            });
-        }
-        let s = self.stored(i)?;
-        if a.codec == Codec::None {
-            out.copy_from_slice(s);
-        } else {
-            let mut parts = Vec::with_capacity(a.chunks.len());
-            let mut pos = 0usize;
-            for &c in &a.chunks {
-                parts.push(&s[pos..pos + c as usize]);
-                pos += c as usize;
-            }
-            let item = a.dtype.itemsize().unwrap_or(1) as usize;
-            codec::decompress_array(
-                &parts,
-                a.codec,
-                a.shuffle.then_some(item),
-                a.chunk as usize,
-                out,
-            )
-            .map_err(|why| {
-                ContainerError::Integrity(format!(
-                    "array {i} ({:?} {:?}): compressed data is damaged: {why}",
-                    a.dtype, a.shape
-                ))
-            })?;
-        }
-        if blake3::hash(out).as_bytes() != &a.digest {
-            return Err(ContainerError::Integrity(format!(
-                "array {i} ({:?} {:?}): BLAKE3 digest mismatch",
-                a.dtype, a.shape
-            )));
-        }
-        Ok(())
+        decode_stored(a, i, self.stored(i)?, out)
     }
 
     /// Check that padding bytes between blobs are zero.
     pub fn verify_padding(&self) -> Result<(), ContainerError> {
-        let hend = PREAMBLE as u64 + self.header_len();
-        let mut gaps = vec![(hend, self.header.data_start)];
-        let mut cursor = 0u64;
-        for a in &self.header.arrays {
-            gaps.push((
-                self.header.data_start + cursor,
-                self.header.data_start + a.offset,
-            ));
-            cursor = a.offset + a.length;
-        }
-        for (s, e) in gaps {
+        for (s, e) in self.header.padding_gaps(self.header_len()) {
             if let Some(b) = self.data.get(s as usize..e as usize) {
                 if b.iter().any(|&x| x != 0) {
                     return Err(ContainerError::Integrity(format!(

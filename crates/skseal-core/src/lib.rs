@@ -8,6 +8,7 @@ pub mod codec;
 pub mod container;
 pub mod convert;
 pub mod error;
+pub mod filecontainer;
 pub mod graphjson;
 pub mod inspect;
 pub mod ir;

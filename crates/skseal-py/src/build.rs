@@ -237,37 +237,80 @@ pub fn container_arrays<'py>(
         }
         // Compressed (or copied) arrays: numpy-owned memory now, decoded below
         // (all at once, on every core) straight into it.
-        let flat_u8 = empty_bytes(py, entry.nbytes)?;
-        let (ptr, len) = data_ptr(&flat_u8)?;
-        if len > 0 {
-            pending.push((i, ptr as usize, len));
-        }
-        let typed = flat_u8.call_method1("view", (dt,))?;
-        let arr = shaped(py, typed, spec)?;
-        out.push(BuiltArray {
-            array: arr,
-            ptr,
-            len,
-        });
+        out.push(owned_array(py, i, entry.nbytes, dt, spec, &mut pending)?);
     }
-    let decode = |&(i, ptr, len): &(usize, usize, usize)| {
+    fill_pending(py, &pending, |i, dst| c.decode_into(i, dst))?;
+    Ok(out)
+}
+
+/// A fresh numpy-owned array for array `i`, to be filled later: its buffer
+/// is queued in `pending`.
+fn owned_array<'py>(
+    py: Python<'py>,
+    i: usize,
+    nbytes: u64,
+    dt: Bound<'py, PyAny>,
+    spec: &ArraySpec,
+    pending: &mut Vec<(usize, usize, usize)>,
+) -> PyResult<BuiltArray<'py>> {
+    let flat_u8 = empty_bytes(py, nbytes)?;
+    let (ptr, len) = data_ptr(&flat_u8)?;
+    if len > 0 {
+        pending.push((i, ptr as usize, len));
+    }
+    let typed = flat_u8.call_method1("view", (dt,))?;
+    Ok(BuiltArray {
+        array: shaped(py, typed, spec)?,
+        ptr,
+        len,
+    })
+}
+
+/// Fill every queued buffer with `fill(i, buffer)`, on all cores when there
+/// is enough data, with the GIL released.
+fn fill_pending<F>(py: Python<'_>, pending: &[(usize, usize, usize)], fill: F) -> PyResult<()>
+where
+    F: Fn(usize, &mut [u8]) -> Result<(), skseal_core::ContainerError> + Sync,
+{
+    let one = |&(i, ptr, len): &(usize, usize, usize)| {
         // SAFETY: each (ptr, len) is the data buffer of a distinct fresh,
-        // contiguous, writable uint8 numpy array created above and held in
-        // `out`; nothing else reads or writes it until decoding finishes, and
-        // no two entries overlap.
+        // contiguous, writable uint8 numpy array made by `owned_array` and
+        // held by the caller's output; nothing else reads or writes it until
+        // filling finishes, and no two entries overlap.
         let dst = unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) };
-        c.decode_into(i, dst)
+        fill(i, dst)
     };
     let total: usize = pending.iter().map(|p| p.2).sum();
     py.detach(|| {
         if total >= 1 << 20 && pending.len() > 1 {
             use rayon::prelude::*;
-            pending.par_iter().try_for_each(decode)
+            pending.par_iter().try_for_each(one)
         } else {
-            pending.iter().try_for_each(decode)
+            pending.iter().try_for_each(one)
         }
     })
-    .map_err(|e| to_pyerr(py, e.into()))?;
+    .map_err(|e| to_pyerr(py, e.into()))
+}
+
+/// Arrays of a file opened with positioned reads: each one read (and decoded,
+/// and its digest checked) straight into its own numpy-owned buffer.
+pub fn file_arrays<'py>(
+    py: Python<'py>,
+    fc: &skseal_core::filecontainer::FileContainer,
+) -> PyResult<Vec<BuiltArray<'py>>> {
+    let mut out = Vec::with_capacity(fc.header.arrays.len());
+    let mut pending = Vec::new();
+    for (i, (entry, spec)) in fc
+        .header
+        .arrays
+        .iter()
+        .zip(&fc.header.graph.arrays)
+        .enumerate()
+    {
+        let dt = dtype_obj(py, &entry.dtype)?;
+        out.push(owned_array(py, i, entry.nbytes, dt, spec, &mut pending)?);
+    }
+    fill_pending(py, &pending, |i, dst| fc.read_array(i, dst))?;
     Ok(out)
 }
 

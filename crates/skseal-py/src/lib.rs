@@ -211,25 +211,18 @@ fn save<'py>(
     Ok(header_summary(py, &h)?.into_any())
 }
 
-/// Load a `.skseal` file held in a buffer (bytes, bytearray or mmap).
-/// Returns (obj, probe, None, saved_sklearn_version_if_different).
-#[pyfunction]
-#[pyo3(signature = (data, trusted, verify_digests, zero_copy, installed_sklearn, on_mismatch, public_key=None))]
-#[allow(clippy::too_many_arguments)]
-fn load<'py>(
-    py: Python<'py>,
-    data: &Bound<'py, PyAny>,
+/// What both loaders check on the header before anything is read or built:
+/// the signature (a requested key, or any embedded signature), the
+/// scikit-learn version policy and the allow-list. Returns the saved
+/// scikit-learn version when it differs from the installed one.
+fn check_header(
+    py: Python<'_>,
+    header: &container::Header,
     trusted: Vec<String>,
-    verify_digests: bool,
-    zero_copy: bool,
     installed_sklearn: Option<String>,
     on_mismatch: &str,
     public_key: Option<Vec<u8>>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let bytes = Bytes::get(data)?;
-    let c = Container::parse(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
-    // Before anything is built: a requested signature must hold; an embedded
-    // one must hold too.
+) -> PyResult<Option<String>> {
     let want = match &public_key {
         Some(k) => Some(
             container::keys::parse(k)
@@ -237,9 +230,10 @@ fn load<'py>(
         ),
         None => None,
     };
-    c.verify_signature(want.as_ref())
+    header
+        .verify_signature(want.as_ref())
         .map_err(|e| to_pyerr(py, e.into()))?;
-    let saved = c.header.saved_sklearn();
+    let saved = header.saved_sklearn();
     let mismatch = match (&saved, &installed_sklearn) {
         (Some(s), Some(i)) if s != i => Some(s.clone()),
         _ => None,
@@ -259,19 +253,18 @@ fn load<'py>(
         }
     }
     let policy = Policy::new(trusted);
-    if let Err(e) = policy.check(&c.header.graph) {
+    if let Err(e) = policy.check(&header.graph) {
         return Err(errors::untrusted_error(py, &e, false));
     }
-    if verify_digests {
-        c.verify_padding().map_err(|e| to_pyerr(py, e.into()))?;
-    }
-    if verify_digests {
-        py.detach(|| c.verify_raw_all())
-            .map_err(|e| to_pyerr(py, e.into()))?;
-    }
-    // Raw digests were checked above; compressed arrays are checked as decoded.
-    let arrays = build::container_arrays(py, data, &c, false, zero_copy)?;
-    let (obj, probe) = build::build_graph(py, &c.header.graph, arrays)?;
+    Ok(mismatch)
+}
+
+fn loaded<'py>(
+    py: Python<'py>,
+    obj: Bound<'py, PyAny>,
+    probe: Bound<'py, PyAny>,
+    mismatch: Option<String>,
+) -> PyResult<Bound<'py, PyTuple>> {
     PyTuple::new(
         py,
         [
@@ -281,6 +274,74 @@ fn load<'py>(
             mismatch.into_pyobject(py)?.into_any(),
         ],
     )
+}
+
+/// Load a `.skseal` file held in a buffer. Returns (object, probe, None, saved
+/// scikit-learn version if it differs from the installed one).
+#[pyfunction]
+#[pyo3(signature = (data, trusted, verify_digests, zero_copy, installed_sklearn, on_mismatch, public_key=None))]
+#[allow(clippy::too_many_arguments)]
+fn load<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    trusted: Vec<String>,
+    verify_digests: bool,
+    zero_copy: bool,
+    installed_sklearn: Option<String>,
+    on_mismatch: &str,
+    public_key: Option<Vec<u8>>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let bytes = Bytes::get(data)?;
+    let c = Container::parse(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
+    let mismatch = check_header(
+        py,
+        &c.header,
+        trusted,
+        installed_sklearn,
+        on_mismatch,
+        public_key,
+    )?;
+    if verify_digests {
+        c.verify_padding().map_err(|e| to_pyerr(py, e.into()))?;
+        py.detach(|| c.verify_raw_all())
+            .map_err(|e| to_pyerr(py, e.into()))?;
+    }
+    // Raw digests were checked above; compressed arrays are checked as decoded.
+    let arrays = build::container_arrays(py, data, &c, false, zero_copy)?;
+    let (obj, probe) = build::build_graph(py, &c.header.graph, arrays)?;
+    loaded(py, obj, probe, mismatch)
+}
+
+/// Load a `.skseal` file from a path with positioned reads: every array is
+/// read (decoded, digest-checked) into its own numpy-owned buffer, so the file
+/// is never held whole and arrays a class copies (Tree nodes) are freed once
+/// copied. Same result and checks as `load`.
+#[pyfunction]
+#[pyo3(signature = (path, trusted, installed_sklearn, on_mismatch, public_key=None))]
+fn load_file<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    trusted: Vec<String>,
+    installed_sklearn: Option<String>,
+    on_mismatch: &str,
+    public_key: Option<Vec<u8>>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let file = std::fs::File::open(&path)
+        .map_err(|e| raise(py, "OSError", &format!("{}: {e}", path.display())))?;
+    let fc = skseal_core::filecontainer::FileContainer::open(file)
+        .map_err(|e| to_pyerr(py, e.into()))?;
+    let mismatch = check_header(
+        py,
+        &fc.header,
+        trusted,
+        installed_sklearn,
+        on_mismatch,
+        public_key,
+    )?;
+    fc.verify_padding().map_err(|e| to_pyerr(py, e.into()))?;
+    let arrays = build::file_arrays(py, &fc)?;
+    let (obj, probe) = build::build_graph(py, &fc.header.graph, arrays)?;
+    loaded(py, obj, probe, mismatch)
 }
 
 /// Describe a `.skseal` file from its header (prefix of the file + real length), as JSON text.
@@ -437,6 +498,7 @@ fn allowlist_size() -> usize {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(save, m)?)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(load_file, m)?)?;
     m.add_function(wrap_pyfunction!(load_pickle, m)?)?;
     m.add_function(wrap_pyfunction!(read_header, m)?)?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;

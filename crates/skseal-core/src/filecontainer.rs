@@ -1,0 +1,133 @@
+//! Reading a `.skseal` file piece by piece with positioned reads, instead of
+//! whole into one buffer: each array goes straight into the memory that will
+//! hold it, so an array the loader copies elsewhere (a Tree's node array)
+//! can be freed on its own and the file is never held twice. Positioned
+//! reads take `&File`, so arrays are read on several threads at once.
+
+use std::fs::File;
+
+use crate::container::{
+    decode_stored, parse_trailer, read_header, read_preamble, Header, PREAMBLE, SIG_TRAILER,
+};
+use crate::error::ContainerError;
+
+#[cfg(unix)]
+fn read_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    f.read_exact_at(buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(f: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match f.seek_read(buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn io(what: &str, e: std::io::Error) -> ContainerError {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        ContainerError::Truncated(format!("{what}: the file ends early"))
+    } else {
+        ContainerError::Header(format!("{what}: {e}"))
+    }
+}
+
+/// An open `.skseal` file with its parsed header (and signature trailer).
+pub struct FileContainer {
+    file: File,
+    pub header: Header,
+    header_len: u64,
+}
+
+impl FileContainer {
+    /// Read and check the preamble, header and signature trailer.
+    pub fn open(file: File) -> Result<FileContainer, ContainerError> {
+        let len = file
+            .metadata()
+            .map_err(|e| ContainerError::Header(format!("cannot stat the file: {e}")))?
+            .len();
+        let mut pre = vec![0u8; (PREAMBLE as u64).min(len) as usize];
+        read_at(&file, &mut pre, 0).map_err(|e| io("preamble", e))?;
+        let (header_len, _, _) = read_preamble(&pre)?;
+        let want = (PREAMBLE as u64)
+            .checked_add(header_len)
+            .filter(|&n| n <= len)
+            .ok_or_else(|| {
+                ContainerError::Truncated(format!(
+                    "the header ({header_len} bytes) extends beyond the end of the {len}-byte file"
+                ))
+            })?;
+        let mut prefix = vec![0u8; want as usize];
+        read_at(&file, &mut prefix, 0).map_err(|e| io("header", e))?;
+        let mut header = read_header(&prefix, len)?;
+        if header.signed {
+            let start = len
+                .checked_sub(SIG_TRAILER)
+                .ok_or_else(|| ContainerError::Truncated("signature trailer missing".into()))?;
+            let mut t = vec![0u8; SIG_TRAILER as usize];
+            read_at(&file, &mut t, start).map_err(|e| io("signature trailer", e))?;
+            header.signature = Some(parse_trailer(&t)?);
+        }
+        Ok(FileContainer {
+            file,
+            header,
+            header_len,
+        })
+    }
+
+    /// Read array `i` into `out` (exactly its `nbytes`), decoding it if it is
+    /// compressed, and check its digest. A compressed array's stored bytes
+    /// pass through one temporary buffer of their (compressed) size.
+    pub fn read_array(&self, i: usize, out: &mut [u8]) -> Result<(), ContainerError> {
+        let a = self
+            .header
+            .arrays
+            .get(i)
+            .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        let at = self.header.data_start + a.offset;
+        if a.codec == crate::codec::Codec::None {
+            if out.len() as u64 != a.nbytes {
+                return Err(ContainerError::Codec {
+                    array: i,
+                    why: "output buffer has the wrong size".into(),
+                });
+            }
+            read_at(&self.file, out, at).map_err(|e| io(&format!("array {i}"), e))?;
+            if blake3::hash(out).as_bytes() != &a.digest {
+                return Err(ContainerError::Integrity(format!(
+                    "array {i} ({:?} {:?}): BLAKE3 digest mismatch",
+                    a.dtype, a.shape
+                )));
+            }
+            return Ok(());
+        }
+        let mut stored = vec![0u8; a.length as usize];
+        read_at(&self.file, &mut stored, at).map_err(|e| io(&format!("array {i}"), e))?;
+        decode_stored(a, i, &stored, out)
+    }
+
+    /// Check that the padding between header and blobs is zero.
+    pub fn verify_padding(&self) -> Result<(), ContainerError> {
+        for (s, e) in self.header.padding_gaps(self.header_len) {
+            if e <= s {
+                continue;
+            }
+            let mut b = vec![0u8; (e - s) as usize];
+            read_at(&self.file, &mut b, s).map_err(|e| io("padding", e))?;
+            if b.iter().any(|&x| x != 0) {
+                return Err(ContainerError::Integrity(format!(
+                    "non-zero padding between bytes {s} and {e}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
