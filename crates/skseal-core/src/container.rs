@@ -845,6 +845,77 @@ struct Plan<'a> {
     compress_header: bool,
 }
 
+/// Digest and encode one array: its blob and its table entry (offset 0).
+#[allow(clippy::type_complexity)]
+fn prepare_array<'a>(
+    i: usize,
+    spec: &ArraySpec,
+    data_of: &(dyn Fn(usize) -> Option<&'a [u8]> + Sync),
+    compression: Compression,
+    hash: bool,
+) -> Result<(Blob<'a>, &'a [u8], ArrayEntry), ContainerError> {
+    let raw = data_of(i).ok_or_else(|| ContainerError::Codec {
+        array: i,
+        why: "array data missing".into(),
+    })?;
+    let nbytes = raw.len() as u64;
+    if spec.nbytes() != Some(nbytes) {
+        return Err(ContainerError::Codec {
+            array: i,
+            why: "data length does not match shape x itemsize".into(),
+        });
+    }
+    let digest = if hash {
+        *blake3::hash(raw).as_bytes()
+    } else {
+        [0u8; 32]
+    };
+    let item = spec.dtype.itemsize().unwrap_or(1) as usize;
+    // Shuffle plain numeric arrays only: on structured records (tree nodes)
+    // it splits each field's bytes apart and compresses worse (measured).
+    let numeric = matches!(spec.dtype, Dtype::Simple(_))
+        && matches!(spec.dtype.kind(), 'i' | 'u' | 'f' | 'c')
+        && item > 1;
+    let use_codec = if raw.len() >= MIN_COMPRESS {
+        compression.codec
+    } else {
+        Codec::None
+    };
+    let (blob, codec, shuffle, chunk, chunks, length) = if use_codec == Codec::None {
+        (Blob::Raw(raw), Codec::None, false, 0, Vec::new(), nbytes)
+    } else {
+        let shuffle = compression.shuffle && numeric && codec::shuffle_pays(raw, use_codec, item);
+        let chunk = codec::chunk_size(item);
+        let parts = codec::compress_array(raw, use_codec, shuffle.then_some(item), chunk)
+            .map_err(|why| ContainerError::Codec { array: i, why })?;
+        let lens: Vec<u64> = parts.iter().map(|p| p.len() as u64).collect();
+        let total = lens.iter().sum();
+        (
+            Blob::Chunks(parts),
+            use_codec,
+            shuffle,
+            chunk as u64,
+            lens,
+            total,
+        )
+    };
+    let entry = ArrayEntry {
+        dtype: spec.dtype.clone(),
+        shape: spec.shape.clone(),
+        order: spec.order,
+        axes: spec.axes.clone(),
+        offset: 0,
+        length,
+        nbytes,
+        codec,
+        shuffle,
+        chunk,
+        chunks,
+        digest,
+    };
+    Ok((blob, raw, entry))
+}
+
 fn plan<'a>(
     graph: &Graph,
     data_of: &(dyn Fn(usize) -> Option<&'a [u8]> + Sync),
@@ -853,69 +924,8 @@ fn plan<'a>(
 ) -> Result<Plan<'a>, ContainerError> {
     // Digest + encode every array, in parallel when there is enough work to
     // pay for waking the thread pool.
-    let prepare = |(i, spec): (usize, &ArraySpec)| {
-        let raw = data_of(i).ok_or_else(|| ContainerError::Codec {
-            array: i,
-            why: "array data missing".into(),
-        })?;
-        let nbytes = raw.len() as u64;
-        if spec.nbytes() != Some(nbytes) {
-            return Err(ContainerError::Codec {
-                array: i,
-                why: "data length does not match shape x itemsize".into(),
-            });
-        }
-        let digest = if hash {
-            *blake3::hash(raw).as_bytes()
-        } else {
-            [0u8; 32]
-        };
-        let item = spec.dtype.itemsize().unwrap_or(1) as usize;
-        // Shuffle plain numeric arrays only: on structured records (tree nodes)
-        // it splits each field's bytes apart and compresses worse (measured).
-        let numeric = matches!(spec.dtype, Dtype::Simple(_))
-            && matches!(spec.dtype.kind(), 'i' | 'u' | 'f' | 'c')
-            && item > 1;
-        let use_codec = if raw.len() >= MIN_COMPRESS {
-            compression.codec
-        } else {
-            Codec::None
-        };
-        let (blob, codec, shuffle, chunk, chunks, length) = if use_codec == Codec::None {
-            (Blob::Raw(raw), Codec::None, false, 0, Vec::new(), nbytes)
-        } else {
-            let shuffle =
-                compression.shuffle && numeric && codec::shuffle_pays(raw, use_codec, item);
-            let chunk = codec::chunk_size(item);
-            let parts = codec::compress_array(raw, use_codec, shuffle.then_some(item), chunk)
-                .map_err(|why| ContainerError::Codec { array: i, why })?;
-            let lens: Vec<u64> = parts.iter().map(|p| p.len() as u64).collect();
-            let total = lens.iter().sum();
-            (
-                Blob::Chunks(parts),
-                use_codec,
-                shuffle,
-                chunk as u64,
-                lens,
-                total,
-            )
-        };
-        let entry = ArrayEntry {
-            dtype: spec.dtype.clone(),
-            shape: spec.shape.clone(),
-            order: spec.order,
-            axes: spec.axes.clone(),
-            offset: 0,
-            length,
-            nbytes,
-            codec,
-            shuffle,
-            chunk,
-            chunks,
-            digest,
-        };
-        Ok((blob, raw, entry))
-    };
+    let prepare =
+        |(i, spec): (usize, &ArraySpec)| prepare_array(i, spec, data_of, compression, hash);
     let total: usize = (0..graph.arrays.len())
         .map(|i| data_of(i).map_or(0, <[u8]>::len))
         .sum();
@@ -1211,6 +1221,193 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
     ))
 }
 
+/// Compressed dumps with at least this many array bytes stream their blobs
+/// to the file (see [`write_file`]) instead of holding them all in memory.
+pub const STREAM_MIN_BYTES: u64 = 32 << 20;
+
+/// Raw bytes compressed at once (on all cores) by the streaming writer.
+const STREAM_BATCH: u64 = 64 << 20;
+
+#[cfg(unix)]
+fn write_at(f: &std::fs::File, buf: &[u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    f.write_all_at(buf, offset)
+}
+
+#[cfg(windows)]
+fn write_at(f: &std::fs::File, mut buf: &[u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        let n = f.seek_write(buf, offset)?;
+        buf = &buf[n..];
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+pub(crate) fn read_at(f: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    f.read_exact_at(buf, offset)
+}
+
+#[cfg(windows)]
+pub(crate) fn read_at(
+    f: &std::fs::File,
+    mut buf: &mut [u8],
+    mut offset: u64,
+) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match f.seek_read(buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Like [`write_seekable`], with the same bytes, into a file. A large
+/// compressed dump does not hold its compressed blobs: arrays are compressed
+/// a batch at a time (on all cores) and written past a gap reserved for the
+/// header (an upper bound of its size); the header is then written in front
+/// and the blobs moved down to where the layout puts them. Memory: one batch
+/// of compressed chunks, never the whole compressed model.
+pub fn write_file<'a>(
+    out: &mut std::io::BufWriter<&std::fs::File>,
+    graph: &Graph,
+    data_of: &(dyn Fn(usize) -> Option<&'a [u8]> + Sync),
+    metadata: &Value,
+    compression: Compression,
+    signer: Option<&ed25519_dalek::SigningKey>,
+) -> Result<Header, ContainerError> {
+    use std::io::{Seek, SeekFrom};
+    let sizes: Vec<u64> = (0..graph.arrays.len())
+        .map(|i| data_of(i).map_or(0, |d| d.len() as u64))
+        .collect();
+    let total: u64 = sizes.iter().sum();
+    if compression.codec == Codec::None || total < STREAM_MIN_BYTES {
+        return write_seekable(out, graph, data_of, metadata, compression, signer);
+    }
+    out.flush()?;
+    let f: &std::fs::File = out.get_ref();
+    let start_pos = out.stream_position()?;
+    let graph_json = graphjson::encode(graph);
+    let graph_text =
+        serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+    // An upper bound of the stored header: every number of the array table at
+    // its widest, then zstd's worst case.
+    let widest: Vec<ArrayEntry> = graph
+        .arrays
+        .iter()
+        .zip(&sizes)
+        .map(|(spec, &n)| {
+            let item = spec.dtype.itemsize().unwrap_or(1).max(1) as usize;
+            let chunk = codec::chunk_size(item) as u64;
+            ArrayEntry {
+                dtype: spec.dtype.clone(),
+                shape: spec.shape.clone(),
+                order: spec.order,
+                axes: spec.axes.clone(),
+                offset: u64::MAX,
+                length: u64::MAX,
+                nbytes: u64::MAX,
+                codec: compression.codec,
+                shuffle: false,
+                chunk: u64::MAX,
+                chunks: vec![u64::MAX; n.div_ceil(chunk.max(1)) as usize],
+                digest: [0xff; 32],
+            }
+        })
+        .collect();
+    let (widest_json, _, _) = header_for(&graph_json, &graph_text, &widest, metadata, false)?;
+    let bound = zstd::zstd_safe::compress_bound(widest_json.len() + 64) as u64;
+    let gap_start = start_pos + align(PREAMBLE as u64 + bound);
+    // Compress and write the blobs in order, one batch at a time.
+    let mut entries: Vec<ArrayEntry> = Vec::with_capacity(graph.arrays.len());
+    let mut cursor = 0u64;
+    let zeros = [0u8; ALIGN as usize];
+    let mut i = 0usize;
+    while i < graph.arrays.len() {
+        let mut j = i;
+        let mut batch = 0u64;
+        while j < graph.arrays.len() && (j == i || batch + sizes[j] <= STREAM_BATCH) {
+            batch += sizes[j];
+            j += 1;
+        }
+        let prepared = (i..j)
+            .into_par_iter()
+            .map(|k| prepare_array(k, &graph.arrays[k], data_of, compression, true))
+            .collect::<Result<Vec<_>, ContainerError>>()?;
+        for (blob, _, mut e) in prepared {
+            e.offset = blob_offset(cursor, e.length);
+            write_at(
+                f,
+                &zeros[..(e.offset - cursor) as usize],
+                gap_start + cursor,
+            )?;
+            let mut at = gap_start + e.offset;
+            match &blob {
+                Blob::Raw(r) => write_at(f, r, at)?,
+                Blob::Chunks(parts) => {
+                    for p in parts {
+                        write_at(f, p, at)?;
+                        at += p.len() as u64;
+                    }
+                }
+            }
+            cursor = e.offset + e.length;
+            entries.push(e);
+        }
+        i = j;
+    }
+    let data_len = cursor;
+    let (json_text, stored, fingerprint) =
+        header_for(&graph_json, &graph_text, &entries, metadata, true)?;
+    let data_start = align(PREAMBLE as u64 + stored.len() as u64);
+    if start_pos + data_start > gap_start {
+        return Err(ContainerError::Header(
+            "internal: the header outgrew its reserved space".into(),
+        ));
+    }
+    // The header in front, then the blobs moved down (front to back: every
+    // read is at or ahead of the write before it).
+    let mut front = Vec::with_capacity(data_start as usize);
+    write_front(&mut front, &stored, true, signer.is_some())?;
+    write_at(f, &front, start_pos)?;
+    let dst0 = start_pos + data_start;
+    if dst0 != gap_start {
+        let mut buf = vec![0u8; (4usize << 20).min(data_len as usize).max(1)];
+        let mut done = 0u64;
+        while done < data_len {
+            let n = (data_len - done).min(buf.len() as u64) as usize;
+            read_at(f, &mut buf[..n], gap_start + done)?;
+            write_at(f, &buf[..n], dst0 + done)?;
+            done += n as u64;
+        }
+    }
+    f.set_len(dst0 + data_len)?;
+    out.seek(SeekFrom::Start(dst0 + data_len))?;
+    let sig = append_signature(out, signer, &stored)?;
+    out.flush()?;
+    Ok(with_signature(
+        finished_header(
+            graph,
+            metadata,
+            entries,
+            &json_text,
+            &stored,
+            fingerprint,
+            data_start,
+            data_len,
+        ),
+        sig,
+    ))
+}
+
 /// Write a file atomically: a temporary file in the same directory, fsync,
 /// rename over `path`, fsync of the directory. On any error the temporary
 /// file is removed and `path` is untouched.
@@ -1233,7 +1430,13 @@ pub fn write_atomic<E: From<std::io::Error>>(
         .unwrap_or(0);
     let tmp = dir.join(format!(".{name}.{}.{nonce}.tmp", std::process::id()));
     let result = (|| -> Result<Header, E> {
-        let f = File::create(&tmp)?;
+        // readable too: the streaming writer moves blobs within the file
+        let f = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
         let header = {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, &f);
             let h = write(&mut w)?;

@@ -2,8 +2,6 @@
 //! policy and validators as loading, then the container writer. Nothing from
 //! the source file is imported, called or built.
 
-use std::io::{Seek, Write};
-
 use serde_json::{json, Map, Value};
 
 use crate::container::{self, Compression, Header};
@@ -107,9 +105,10 @@ pub fn metadata(
     })
 }
 
-/// Write a checked legacy graph as a `.skseal` container.
-pub fn write<W: Write + Seek + Send>(
-    out: &mut W,
+/// Write a checked legacy graph as a `.skseal` file (through
+/// [`container::write_atomic`]'s writer).
+pub fn write(
+    out: &mut std::io::BufWriter<&std::fs::File>,
     g: &Graph,
     metadata: &Value,
     compression: Compression,
@@ -118,7 +117,7 @@ pub fn write<W: Write + Seek + Send>(
         Some(ArraySource::Inline(v)) => Some(v.as_slice()),
         _ => None,
     };
-    Ok(container::write_seekable(
+    Ok(container::write_file(
         out,
         g,
         &data_of,

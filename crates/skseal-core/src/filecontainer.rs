@@ -7,30 +7,10 @@
 use std::fs::File;
 
 use crate::container::{
-    decode_stored, parse_trailer, read_header, read_preamble, Header, PREAMBLE, SIG_TRAILER,
+    decode_stored, parse_trailer, read_at, read_header, read_preamble, Header, PREAMBLE,
+    SIG_TRAILER,
 };
 use crate::error::ContainerError;
-
-#[cfg(unix)]
-fn read_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    f.read_exact_at(buf, offset)
-}
-
-#[cfg(windows)]
-fn read_at(f: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    while !buf.is_empty() {
-        match f.seek_read(buf, offset)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                offset += n as u64;
-            }
-        }
-    }
-    Ok(())
-}
 
 fn io(what: &str, e: std::io::Error) -> ContainerError {
     if e.kind() == std::io::ErrorKind::UnexpectedEof {

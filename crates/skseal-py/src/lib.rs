@@ -199,7 +199,7 @@ fn save<'py>(
     }
     if let Ok(path) = dest.extract::<PathBuf>() {
         let h = container::write_atomic(&path, |w| {
-            container::write_seekable(w, &g, &data_of, &metadata, comp, signer)
+            container::write_file(w, &g, &data_of, &metadata, comp, signer)
                 .map_err(|e| to_pyerr(py, e.into()))
         })?;
         return Ok(header_summary(py, &h)?.into_any());
