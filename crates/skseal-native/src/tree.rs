@@ -760,13 +760,7 @@ impl Estimator for GradientBoosting {
         self.classes.as_ref()
     }
     fn supports(&self, m: Method) -> bool {
-        match m {
-            Method::Predict => true,
-            Method::PredictProba | Method::PredictLogProba | Method::DecisionFunction => {
-                self.classes.is_some()
-            }
-            _ => false,
-        }
+        boosted_supports(self.classes.is_some(), m)
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         let x = x.into_dense(&self.info.class)?;
@@ -789,6 +783,15 @@ impl Estimator for GradientBoosting {
             return Ok(Output::Labels(c.take(&idx)));
         }
         boosted_output(self, m, raw, self.link, self.classes.as_ref())
+    }
+}
+
+/// The methods of both gradient-boosting families.
+fn boosted_supports(classifier: bool, m: Method) -> bool {
+    match m {
+        Method::Predict => true,
+        Method::PredictProba | Method::PredictLogProba | Method::DecisionFunction => classifier,
+        _ => false,
     }
 }
 
@@ -1121,13 +1124,7 @@ impl Estimator for HistGradientBoosting {
         self.classes.as_ref()
     }
     fn supports(&self, m: Method) -> bool {
-        match m {
-            Method::Predict => true,
-            Method::PredictProba | Method::PredictLogProba | Method::DecisionFunction => {
-                self.classes.is_some()
-            }
-            _ => false,
-        }
+        boosted_supports(self.classes.is_some(), m)
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         let x = x.into_dense(&self.info.class)?;
