@@ -1,15 +1,18 @@
-"""Test vectors for skseal-native's port of numpy's float64 exp and log (npmath.rs).
+"""Test vectors for skseal-native's port of numpy's float64 exp, log and power (npmath.rs).
 
 Writes, for each function, the inputs and numpy's outputs as raw little-endian float64
-files: ``{exp,log}_in.bin`` and ``{exp,log}_out.bin`` in the output directory (default
-``/tmp/npmath/vectors``). The inputs cover normal(0, 5), the whole finite domain, the
-thresholds where the SVML code changes branch, table and rounding boundaries, exact
-integers, signed zeros, infinities, NaNs with payloads, subnormals, negative inputs (log)
-and random bit patterns.
+files: ``{exp,log}_in.bin`` and ``{exp,log}_out.bin``, and ``pow_x.bin``, ``pow_y.bin``,
+``pow_out.bin`` (``np.power(x, y)`` with both operands arrays) in the output directory
+(default ``/tmp/npmath/vectors``). The inputs cover normal(0, 5), the whole finite domain,
+the thresholds where the SVML code changes branch, table and rounding boundaries, exact
+integers, signed zeros, infinities, NaNs with payloads, subnormals, negative inputs and
+random bit patterns; for power also ``2 ** -d`` (IsolationForest scores), negative bases
+with integer exponents, products ``y*log2(x)`` near the overflow, underflow and subnormal
+thresholds, bases near 1 with huge exponents and tiny exponents.
 
 With ``--rust-cases N`` it also prints Rust arrays of up to N (input bits, numpy bits)
-pairs per function where numpy differs from the C library, plus the special values:
-that is the table in npmath.rs's tests.
+pairs per function (triples for power) where numpy differs from the C library, plus the
+special values: that is the table in npmath.rs's tests.
 
 Usage: python scripts/gen_npmath_vectors.py [--out DIR] [--rust-cases N] [--seed S]
 """
@@ -42,6 +45,24 @@ EXP_THRESHOLDS = [
 LOG_RCP_STEPS = [
     1039, 3223, 5556, 8048, 10726, 13603, 16707, 20063,
     23705, 27669, 32007, 36764, 42010, 47824, 54300, 61568,
+]  # fmt: skip
+# Mantissa prefixes where vrcp14pd rounded to 1/32 steps for m in [0.5, 1) (power).
+POW_RCP_STEPS = [
+    518, 1575, 2666, 3792, 4957, 6159, 7410, 8701, 10038, 11423, 12864, 14354, 15909,
+    17518, 19198, 20946, 22767, 24663, 26647, 28717, 30885, 33154, 35533, 38026, 40651,
+    43407, 46313, 49376, 52616, 56038, 59669, 63523,
+]  # fmt: skip
+# Values of y*log2(x) where __svml_pow8_ha / __svml_dpow_ha_cout_rare_internal change
+# branch or the result changes range (overflow, subnormal, underflow).
+POW_THRESHOLDS = [1024.0, 1023.0, 1021.5, -1021.5, -1022.0, -1023.0, -1032.0, -1074.0, -1075.0,
+                  -1084.0]  # fmt: skip
+# Extra operands for power's special-value grid: integers odd and even (around 2^53
+# too), halves, huge and tiny magnitudes.
+POW_EXTRA = [
+    0.5, 2.0, 3.0, -2.0, -3.0, 0.25, 1.5, -0.5, 2.0**53, -(2.0**53), 2.0**53 + 2,
+    2.0**52 + 1, -(2.0**52 + 1), 1e300, -1e300, 1e-300, -1e-300, 1023.0, 1024.0, -1074.0,
+    -1075.0, 0.1, -0.1, np.pi, -np.pi, 7.0, -7.0, 2.0**31 + 1, 2.0**32 + 1, 2.0**21 + 1,
+    2.0**20 + 1, 1e10 + 1,
 ]  # fmt: skip
 SPECIAL_BITS = [
     0x0000000000000000,  # +0
@@ -161,11 +182,90 @@ def log_inputs(rng: np.random.Generator) -> F64:
     return np.concatenate(parts)
 
 
+def pow_inputs(rng: np.random.Generator) -> tuple[F64, F64]:
+    xs: list[F64] = []
+    ys: list[F64] = []
+
+    def add(x: float | F64, y: float | F64) -> None:
+        bx, by = np.broadcast_arrays(
+            np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        )
+        xs.append(bx.ravel())
+        ys.append(by.ravel())
+
+    add(2.0, rng.uniform(-60.0, 10.0, 2_000_000))
+    add(2.0, -rng.uniform(0.0, 50.0, 500_000))  # 2 ** -d, IsolationForest
+    # Positive bases of every magnitude, exponents putting y*log2(x) in [-1100, 1100].
+    pos = bits_to_f64(rng.integers(1, 0x7FF0000000000000, size=1_500_000, dtype=np.uint64))
+    with np.errstate(all="ignore"):
+        lg = np.log2(pos)
+        add(pos, rng.uniform(-1100.0, 1100.0, pos.size) / np.where(lg == 0, 1.0, lg))
+    add(rng.uniform(0.0, 10.0, 1_000_000), rng.uniform(-10.0, 10.0, 1_000_000))
+    add(np.abs(rng.normal(0.0, 5.0, 500_000)), rng.normal(0.0, 5.0, 500_000))
+    # Bases near 1 with large exponents.
+    add(1.0 + rng.normal(0.0, 1e-6, 300_000), rng.normal(0.0, 1e8, 300_000))
+    near1 = 1.0 + rng.integers(-2000, 2000, 300_000) * 2.0**-52
+    add(near1, rng.uniform(-1e17, 1e17, 300_000))
+    # y*log2(x) close to the branch and range thresholds.
+    base = np.exp2(rng.uniform(-20.0, 20.0, 1_200_000))
+    target = rng.choice(np.array(POW_THRESHOLDS), base.size)
+    with np.errstate(all="ignore"):
+        add(base, target / np.log2(base) * (1.0 + rng.normal(0.0, 1e-12, base.size)))
+    add(rng.uniform(0.0, 1.0, 300_000), rng.uniform(1000.0, 1100.0, 300_000))
+    add(rng.uniform(1.0, 4.0, 300_000), rng.uniform(-1100.0, 1100.0, 300_000))
+    sub = bits_to_f64(rng.integers(1, 0x0010000000000000, size=300_000, dtype=np.uint64))
+    add(sub, rng.uniform(-1.1, 1.1, 300_000))
+    # Reciprocal steps of vrcp14pd.
+    exps = rng.integers(1, 0x7FF, size=500_000, dtype=np.uint64)
+    prefixes = rng.choice(np.array(POW_RCP_STEPS, dtype=np.int64), 500_000)
+    prefixes = prefixes + rng.integers(-2, 2, 500_000)
+    tails = rng.integers(0, 2**36, size=500_000, dtype=np.uint64)
+    tails[::5] = 0
+    step = bits_to_f64(
+        (exps << np.uint64(52)) | (prefixes.astype(np.uint64) << np.uint64(36)) | tails
+    )
+    with np.errstate(all="ignore"):
+        scale = np.minimum(1e300, 1000.0 / np.abs(np.log2(step)))
+    add(step, rng.uniform(-1.0, 1.0, step.size) * scale)
+    # Negative bases: integer exponents (odd and even), non-integers, huge integers.
+    add(-np.exp2(rng.uniform(-30.0, 30.0, 800_000)), rng.integers(-60, 60, 800_000).astype(float))
+    neg = -bits_to_f64(rng.integers(1, 0x7FF0000000000000, size=400_000, dtype=np.uint64))
+    add(neg, np.round(rng.uniform(-3000.0, 3000.0, 400_000)))
+    add(-rng.uniform(0.0, 3.0, 200_000), rng.uniform(-20.0, 20.0, 200_000))
+    big = np.round(rng.uniform(-2e6, 2e6, 200_000)) * rng.choice([1.0, 2.0**20, 2.0**40], 200_000)
+    add(-rng.uniform(0.5, 2.0, 200_000), big)
+    add(
+        -1.0 - rng.integers(1, 1000, 100_000) * 2.0**-52,
+        np.round(rng.uniform(-1e16, 1e16, 100_000)),
+    )
+    add(rng.integers(-20, 21, 300_000).astype(float), rng.integers(-40, 41, 300_000).astype(float))
+    # Tiny exponents: |y*log2(x)| below 2^-600, down to products below 2^-1074.
+    tiny = np.exp2(rng.uniform(-1074.0, -500.0, 400_000)) * rng.choice([-1.0, 1.0], 400_000)
+    add(np.exp2(rng.uniform(-3.0, 3.0, 400_000)), tiny)
+    add(1.0 + rng.integers(-50, 50, 200_000) * 2.0**-52, tiny[:200_000])
+    # Special values against each other and against ordinary operands.
+    grid = np.concatenate([specials(), np.array(POW_EXTRA)])
+    add(grid[:, None], grid[None, :])
+    add(grid[:, None], rng.normal(0.0, 10.0, (grid.size, 2000)))
+    add(rng.normal(0.0, 10.0, (2000, grid.size)), grid[None, :])
+    add(random_bits(rng, 1_000_000), random_bits(rng, 1_000_000))
+    add(random_bits(rng, 300_000), rng.normal(0.0, 3.0, 300_000))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
 def libm_func(name: str) -> Callable[[float], float]:
     path = ctypes.util.find_library("m") or "libm.so.6"
     func = getattr(ctypes.CDLL(path), name)
     func.restype = ctypes.c_double
     func.argtypes = [ctypes.c_double]
+    return func
+
+
+def libm_pow() -> Callable[[float, float], float]:
+    path = ctypes.util.find_library("m") or "libm.so.6"
+    func = ctypes.CDLL(path).pow
+    func.restype = ctypes.c_double
+    func.argtypes = [ctypes.c_double, ctypes.c_double]
     return func
 
 
@@ -216,6 +316,77 @@ def rust_cases(name: str, x: F64, y: F64, limit: int) -> str:
     return "\n".join(lines)
 
 
+def check_pow_paths(x: F64, y: F64, z: F64) -> None:
+    """np.power gives the same bits in place, strided and on numpy scalars (np.power on
+    two np.float64; ``np.float64 ** np.float64`` is libm, a broadcast scalar exponent of
+    -1, 0.5 or 2 is ``1/x``, ``sqrt(x)``, ``x*x``)."""
+    sx, sy, want = x[:200_000].copy(), y[:200_000].copy(), z[:200_000].view(np.uint64)
+    inplace = sx.copy()
+    np.power(inplace, sy, out=inplace)
+    strided = np.power(np.repeat(sx, 2)[::2], np.repeat(sy, 2)[::2])
+    scalar = np.array(
+        [
+            np.power(np.float64(a), np.float64(b))
+            for a, b in zip(sx[:20_000], sy[:20_000], strict=True)
+        ]
+    )
+    for label, got in (("in-place", inplace), ("strided", strided), ("scalar", scalar)):
+        if not np.array_equal(got.view(np.uint64), want[: got.size]):
+            print(f"warning: power {label} differs from contiguous", file=sys.stderr)
+
+
+def rust_pow_cases(x: F64, y: F64, z: F64, limit: int) -> str:
+    """Rust array of (x bits, y bits, numpy bits): numpy != libm cases, then specials.
+
+    A quarter of the cases come from the scalar rare path (negative bases, results near
+    or past overflow and underflow), a quarter are ``2 ** y``; the special-value grid is
+    the product of the specials with a few ordinary operands.
+    """
+    libm = libm_pow()
+    xb, yb, zb = x.view(np.uint64), y.view(np.uint64), z.view(np.uint64)
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(z) & (x != 0) & (z != 0)
+        rare = ok & ((x < 0) | (np.abs(y * np.log2(np.abs(x))) > 1021.0))
+        two = ok & (x == 2.0) & ~rare
+    rng = np.random.default_rng(7)
+    picked: list[int] = []
+    quarter = limit // 4
+    for mask, want in ((rare, quarter), (two, quarter), (ok & ~rare & ~two, limit - 2 * quarter)):
+        found = 0
+        for i in rng.permutation(np.flatnonzero(mask)):
+            if np.float64(libm(float(x[i]), float(y[i]))).view(np.uint64) != zb[i]:
+                picked.append(int(i))
+                found += 1
+                if found >= want:
+                    break
+    triples = [(int(xb[i]), int(yb[i]), int(zb[i])) for i in sorted(picked)]
+    grid_bits = [
+        0x0000000000000000,  # +0
+        0x8000000000000000,  # -0
+        0x7FF0000000000000,  # +inf
+        0xFFF0000000000000,  # -inf
+        0x7FF8000000000000,  # quiet NaN
+        0xFFF80000DEADBEEF,  # negative quiet NaN with payload
+        0x7FF0000000000001,  # signalling NaN
+        0x0000000000000001,  # smallest subnormal
+        0x7FEFFFFFFFFFFFFF,  # largest finite
+        0x3FF0000000000000,  # 1
+        0xBFF0000000000000,  # -1
+    ]
+    grid = np.concatenate([bits_to_f64(np.array(grid_bits, dtype=np.uint64)), [0.5, 3.0, -3.0]])
+    gx, gy = (a.ravel().copy() for a in np.meshgrid(grid, grid, indexing="ij"))
+    with np.errstate(all="ignore"):
+        gz = np.power(gx, gy)
+    triples += [
+        (int(a), int(b), int(c))
+        for a, b, c in zip(gx.view(np.uint64), gy.view(np.uint64), gz.view(np.uint64), strict=True)
+    ]
+    lines = [f"const POW_CASES: [(u64, u64, u64); {len(triples)}] = ["]
+    lines += [f"    (0x{a:016x}, 0x{b:016x}, 0x{c:016x})," for a, b, c in triples]
+    lines.append("];")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("/tmp/npmath/vectors"))
@@ -237,6 +408,15 @@ def main() -> None:
         print(f"{name}: {x.size} vectors written to {args.out}", file=sys.stderr)
         if args.rust_cases:
             print(rust_cases(name, x, y, args.rust_cases))
+    px, py = (np.ascontiguousarray(a, dtype=np.float64) for a in pow_inputs(rng))
+    with np.errstate(all="ignore"):
+        pz = np.power(px, py)
+        check_pow_paths(px, py, pz)
+    for suffix, arr in (("x", px), ("y", py), ("out", pz)):
+        arr.astype("<f8").tofile(args.out / f"pow_{suffix}.bin")
+    print(f"pow: {px.size} vectors written to {args.out}", file=sys.stderr)
+    if args.rust_cases:
+        print(rust_pow_cases(px, py, pz, args.rust_cases))
 
 
 if __name__ == "__main__":

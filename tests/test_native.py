@@ -340,9 +340,8 @@ def test_cli_predict_csv_and_jsonl(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("max_features", [1.0, 0.5])
-def test_isolation_forest_within_one_ulp(max_features: float, tmp_path: Path) -> None:
-    # numpy computes 2 ** -x with its own SIMD power on AVX-512 machines; skseal
-    # uses the C library's pow: scores agree to 1 ulp (docs/NATIVE.md).
+def test_isolation_forest_bitwise(max_features: float, tmp_path: Path) -> None:
+    # 2 ** -x is numpy's SVML power on AVX-512 machines: npmath ports it
     from sklearn.ensemble import IsolationForest
 
     X, _ = _data("random")
@@ -350,12 +349,7 @@ def test_isolation_forest_within_one_ulp(max_features: float, tmp_path: Path) ->
     model = IsolationForest(n_estimators=50, max_features=max_features, random_state=0).fit(X)
     native = _roundtrip(model, tmp_path)
     Xt = np.vstack([X, X * 3.0])
-    score = model.score_samples(Xt)
-    ulp = np.spacing(np.abs(score))
-    for meth in ("score_samples", "decision_function"):
-        # decision_function = score_samples - offset_: the score's ulp carries over
+    for meth in ("score_samples", "decision_function", "predict"):
         want, got = getattr(model, meth)(Xt), getattr(native, meth)(Xt)
-        assert got.shape == want.shape
-        assert np.all(np.abs(got - want) <= ulp), meth
-    assert np.mean(native.score_samples(Xt) == score) > 0.5
-    assert np.array_equal(native.predict(Xt), model.predict(Xt))
+        assert got.shape == want.shape and got.dtype.kind == want.dtype.kind
+        assert np.array_equal(got, want), meth

@@ -1138,12 +1138,8 @@ impl Estimator for HistGradientBoosting {
 ///
 /// Depths are summed in tree order as scikit-learn does
 /// (`depths += path_length[leaf] + avg_path_length[leaf] - 1.0`), then the
-/// score is `-(2 ** -(depths / denominator))`. numpy computes that power
-/// with its own SIMD `power` on AVX-512 machines, which differs from the C
-/// library's `pow` in the last bit for a few percent of inputs; skseal uses
-/// the C library's, so `score_samples` and `decision_function` are within
-/// 1 ulp of scikit-learn's (depths and denominators are bitwise equal) and
-/// `predict` differs only where the decision is within 1 ulp of 0.
+/// score is `-(2 ** -(depths / denominator))` with numpy's own `power`
+/// ([`npmath::np_pow`]): bitwise equal.
 pub struct IsolationForest {
     info: Info,
     trees: Vec<Tree>,
@@ -1268,7 +1264,7 @@ impl IsolationForest {
                 } else {
                     1.0
                 };
-                -(2f64.powf(-r))
+                -npmath::np_pow(2.0, -r)
             })
             .collect()
     }
