@@ -844,8 +844,54 @@ struct HNode {
     bitset: u32,
 }
 
+/// A numeric split of a histogram-boosting predictor, for branch-free walks
+/// (a leaf points at itself).
+#[derive(Debug, Clone, Copy)]
+struct FNode {
+    threshold: f64,
+    /// feature index; the top bit is `missing_go_to_left`
+    feature: u32,
+    left: u32,
+    right: u32,
+}
+
+/// Leaves of up to [`LANES`] (predictor, row) pairs without categorical
+/// splits: X stays float64 (no cast), NaN follows `missing_go_to_left`.
+#[inline]
+fn walk_hist(lanes: &[(&[FNode], &[f64])], depth: u32, out: &mut [u32; LANES]) {
+    let n = lanes.len().min(LANES);
+    let mut cur = [0u32; LANES];
+    let mut done = 0;
+    while done < depth {
+        for _ in 0..4 {
+            for (c, (nodes, x)) in cur.iter_mut().zip(lanes) {
+                if let Some(nd) = nodes.get(*c as usize) {
+                    let v = x
+                        .get((nd.feature & !MISSING_LEFT) as usize)
+                        .copied()
+                        .unwrap_or(f64::NAN);
+                    let go_left =
+                        (v <= nd.threshold) | (v.is_nan() & (nd.feature & MISSING_LEFT != 0));
+                    *c = if go_left { nd.left } else { nd.right };
+                }
+            }
+        }
+        done += 4;
+        let all_leaves = cur[..n]
+            .iter()
+            .zip(lanes)
+            .all(|(&c, (nodes, _))| nodes.get(c as usize).is_none_or(|nd| nd.left == nd.right));
+        if all_leaves {
+            break;
+        }
+    }
+    out[..n].copy_from_slice(&cur[..n]);
+}
+
 /// One `TreePredictor` of histogram gradient boosting.
 struct HTree {
+    /// the same nodes for branch-free walks, when no split is categorical
+    fast: Option<(Vec<FNode>, u32)>,
     nodes: Vec<HNode>,
     /// raw_left_cat_bitsets: rows of 8 u32
     left_cat: Vec<[u32; 8]>,
@@ -922,6 +968,8 @@ pub struct HistGradientBoosting {
     classes: Option<Labels>,
     known: Vec<[u32; 8]>,
     fmap: Vec<usize>,
+    /// no predictor has a categorical split
+    all_fast: bool,
 }
 
 impl HistGradientBoosting {
@@ -1036,7 +1084,48 @@ impl HistGradientBoosting {
                 if count == 0 {
                     return Err(malformed(&np, "no nodes"));
                 }
-                trees.push(HTree { nodes, left_cat });
+                let fast = if nodes.iter().any(|n| n.categorical) || nf >= MISSING_LEFT as usize {
+                    None
+                } else {
+                    let f: Vec<FNode> = nodes
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| {
+                            if n.leaf {
+                                FNode {
+                                    threshold: 0.0,
+                                    feature: 0,
+                                    left: i as u32,
+                                    right: i as u32,
+                                }
+                            } else {
+                                FNode {
+                                    threshold: n.threshold,
+                                    feature: n.feature
+                                        | if n.missing_left { MISSING_LEFT } else { 0 },
+                                    left: n.left,
+                                    right: n.right,
+                                }
+                            }
+                        })
+                        .collect();
+                    let mut d = vec![0u32; f.len()];
+                    let mut depth = 0u32;
+                    for (i, n) in f.iter().enumerate() {
+                        if n.left != n.right {
+                            d[n.left as usize] = d[i] + 1;
+                            d[n.right as usize] = d[i] + 1;
+                        } else {
+                            depth = depth.max(d[i]);
+                        }
+                    }
+                    Some((f, depth))
+                };
+                trees.push(HTree {
+                    fast,
+                    nodes,
+                    left_cat,
+                });
             }
             predictors.push(trees);
         }
@@ -1087,7 +1176,9 @@ impl HistGradientBoosting {
         } else {
             None
         };
+        let all_fast = predictors.iter().flatten().all(|t| t.fast.is_some());
         Ok(HistGradientBoosting {
+            all_fast,
             info,
             predictors,
             baseline,
@@ -1105,10 +1196,53 @@ impl HistGradientBoosting {
             out.row_mut(i).copy_from_slice(&self.baseline);
         }
         // Iteration by iteration over all rows; each row adds them in order.
+        let mut leaves = [0u32; LANES];
+        if x.rows == 1 && self.all_fast {
+            // one row: several predictors walked at once, added in order
+            let row = x.row(0);
+            let flat: Vec<(usize, &HTree, &[FNode], u32)> = self
+                .predictors
+                .iter()
+                .flat_map(|it| it.iter().enumerate())
+                .filter_map(|(j, t)| t.fast.as_ref().map(|(f, d)| (j, t, f.as_slice(), *d)))
+                .collect();
+            for chunk in flat.chunks(LANES) {
+                let empty: &[FNode] = &[];
+                let mut lanes: [(&[FNode], &[f64]); LANES] = [(empty, row); LANES];
+                for (l, (_, _, nodes, _)) in lanes.iter_mut().zip(chunk) {
+                    *l = (nodes, row);
+                }
+                let depth = chunk.iter().map(|c| c.3).max().unwrap_or(0);
+                walk_hist(&lanes[..chunk.len()], depth, &mut leaves);
+                for ((j, t, _, _), &leaf) in chunk.iter().zip(&leaves) {
+                    out.data[*j] += t.nodes[leaf as usize].value;
+                }
+            }
+            return out;
+        }
         for it in &self.predictors {
             for (j, t) in it.iter().enumerate() {
-                for i in 0..x.rows {
-                    out.data[i * k + j] += t.predict(x.row(i), &self.known, &self.fmap);
+                match &t.fast {
+                    Some((nodes, depth)) => {
+                        let mut i = 0;
+                        while i < x.rows {
+                            let n = LANES.min(x.rows - i);
+                            let mut lanes: [(&[FNode], &[f64]); LANES] = [(nodes, &[]); LANES];
+                            for (r, slot) in lanes.iter_mut().enumerate().take(n) {
+                                *slot = (nodes, x.row(i + r));
+                            }
+                            walk_hist(&lanes[..n], *depth, &mut leaves);
+                            for (r, &leaf) in leaves[..n].iter().enumerate() {
+                                out.data[(i + r) * k + j] += t.nodes[leaf as usize].value;
+                            }
+                            i += n;
+                        }
+                    }
+                    None => {
+                        for i in 0..x.rows {
+                            out.data[i * k + j] += t.predict(x.row(i), &self.known, &self.fmap);
+                        }
+                    }
                 }
             }
         }
