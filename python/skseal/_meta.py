@@ -44,8 +44,13 @@ def environment() -> dict[str, Any]:
     }
 
 
+@functools.cache
 def installed_sklearn() -> str | None:
-    return environment()["scikit-learn"]
+    """The installed scikit-learn version: its ``__version__`` when it is
+    imported (instant), else the distribution metadata (a few ms)."""
+    mod = sys.modules.get("sklearn")
+    v = getattr(mod, "__version__", None)
+    return v if isinstance(v, str) else _dist_version("scikit-learn")
 
 
 def _created_utc() -> str:
