@@ -1,7 +1,7 @@
 //! `skseal._native.NativeModel`: a model computed by skseal-native, with the
 //! GIL released while it runs.
 
-use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{IntoPyArray, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
@@ -192,11 +192,12 @@ impl NativeModel {
         }
         .map_err(|e| native_err(py, e))?;
         Ok(match out {
-            Output::Matrix(mm) => mm
-                .data
-                .into_pyarray(py)
-                .reshape([mm.rows, mm.cols])?
-                .into_any(),
+            Output::Matrix(mm) => {
+                numpy::ndarray::Array2::from_shape_vec((mm.rows, mm.cols), mm.data)
+                    .map_err(|e| raise(py, "ValueError", &e.to_string()))?
+                    .into_pyarray(py)
+                    .into_any()
+            }
             Output::Vector(v) => v.into_pyarray(py).into_any(),
             Output::Labels(Labels::Int(v)) => v.into_pyarray(py).into_any(),
             Output::Labels(Labels::Float(v)) => v.into_pyarray(py).into_any(),
