@@ -935,3 +935,15 @@ def test_cli_truncated_file(cli: Path, tmp_path: Path) -> None:
 def test_nan_in_plain_data_survives_inspect() -> None:
     info = skseal.inspect(skseal.dumps({"x": float("nan"), "y": math.inf}))
     assert "nan" in info["outline"].lower() and "inf" in info["outline"]
+
+
+def test_python_floats_round_trip_exactly() -> None:
+    # Python floats live in the header JSON: every one must come back with the
+    # same bits (serde_json parses with float_roundtrip).
+    rng = np.random.default_rng(0)
+    vals = [float(v) for v in rng.standard_normal(20000)]
+    vals += [float(v) for v in rng.uniform(-1e300, 1e300, 2000)]
+    vals += [5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 0.1, -0.11085046243661957]
+    back = skseal.loads(skseal.dumps({"v": vals}))["v"]
+    bad = [(a, b) for a, b in zip(vals, back, strict=True) if a.hex() != b.hex()]
+    assert not bad, f"{len(bad)} floats changed, e.g. {bad[:3]}"
