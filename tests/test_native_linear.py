@@ -2,9 +2,11 @@
 steps and compositions (Pipeline, ColumnTransformer, FeatureUnion).
 
 Preprocessing results are compared bit for bit. Linear scores (and PCA /
-KMeans distances) go through OpenBLAS in scikit-learn, so they are compared
-within the bound documented in crates/skseal-native/src/linear.rs, with
-identical predicted labels.
+KMeans distances) go through OpenBLAS in scikit-learn; for a C-ordered X
+skseal reproduces its kernels and they are compared bit for bit too. For a
+Fortran-ordered X (what a DataFrame becomes) they are compared within the
+bound documented in crates/skseal-native/src/linear.rs, with identical
+predicted labels away from decision thresholds.
 """
 
 from __future__ import annotations
@@ -120,8 +122,19 @@ def _bound(model: Any, X: np.ndarray) -> np.ndarray:
 
 def _linear(model: Any, X: np.ndarray, tmp_path: Path) -> float:
     """Scores within the bound, labels identical where not at a threshold;
-    returns the max relative difference seen."""
+    returns the max relative difference seen. A C-ordered X must give
+    bit-identical scores and labels unless coef_ has several rows and is
+    Fortran-ordered (numpy then uses kernels skseal does not model)."""
     m = _native(model, tmp_path, X)
+    coef = np.atleast_2d(model.coef_)
+    if X.flags.c_contiguous and (coef.shape[0] == 1 or coef.strides[1] == coef.itemsize):
+        for meth in ("predict", "decision_function"):
+            if hasattr(model, meth):
+                want, got = getattr(model, meth)(X), getattr(m, meth)(X)
+                if want.dtype.kind in "OUS":
+                    assert list(got) == list(want), meth
+                else:
+                    assert np.array_equal(got, want), (meth, np.max(np.abs(got - want)))
     tol = _bound(model, X)
     worst = 0.0
     if hasattr(model, "classes_"):
@@ -208,7 +221,9 @@ def test_multi_target_ridge(tmp_path: Path) -> None:
     model = Ridge().fit(X, Y)
     m = _native(model, tmp_path)
     assert m.predict(X).shape == (len(X), 2)
-    assert np.all(np.abs(m.predict(X) - model.predict(X)) <= _bound(model, X))
+    assert np.array_equal(m.predict(X), model.predict(X))
+    XF = np.asfortranarray(X)
+    assert np.all(np.abs(m.predict(XF) - model.predict(XF)) <= _bound(model, X))
 
 
 @pytest.mark.parametrize(
@@ -271,13 +286,34 @@ def test_linear_nan_is_an_error(tmp_path: Path) -> None:
 
 
 def test_measured_bound(tmp_path: Path) -> None:
+    # Fortran-ordered X (a DataFrame's layout): other OpenBLAS kernels, bounded
     worst = 0.0
     for seed, d in [(0, 50), (1, 100), (2, 300)]:
         X, y = _data(seed, n=500, d=d)
-        worst = max(worst, _linear(LinearRegression().fit(X, y), X, tmp_path))
+        XF = np.asfortranarray(X)
+        worst = max(worst, _linear(LinearRegression().fit(X, y), XF, tmp_path))
         yc = np.digitize(y, [-0.5, 0.5])
-        worst = max(worst, _linear(LogisticRegression(max_iter=300).fit(X, yc), X, tmp_path))
+        worst = max(worst, _linear(LogisticRegression(max_iter=300).fit(X, yc), XF, tmp_path))
+        yb = (y > 0).astype(int)
+        worst = max(worst, _linear(LogisticRegression(max_iter=300).fit(X, yb), XF, tmp_path))
     assert worst < 2e-15  # measured: 4.9e-16
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 10])
+def test_scores_bitwise_across_shapes(tmp_path: Path, k: int) -> None:
+    # C-ordered X: every OpenBLAS path numpy takes (ddot, dgemv_t with and
+    # without its 2-thread split, small-matrix TN kernel, blocked dgemm)
+    rng = np.random.default_rng(k)
+    shapes = [(1, 1), (3, 1), (1, 7), (2, 7), (5, 17), (1, 33), (6, 31), (7, 32), (13, 45)]
+    shapes += [(50, 64), (255, 99), (500, 300), (1537, 300), (600, 385), (301, 4003)]
+    for n, d in shapes:
+        coef = rng.normal(size=(k, d)) if k > 1 else rng.normal(size=d)
+        model = LinearRegression().fit(rng.normal(size=(3, d)), rng.normal(size=(3, k)))
+        model.coef_ = coef
+        model.intercept_ = rng.normal(size=k) if k > 1 else np.float64(rng.normal())
+        m = _native(model, tmp_path)
+        X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, size=d)
+        assert np.array_equal(m.predict(X), model.predict(X)), (n, d)
 
 
 # ---------------------------------------------------------------- preprocessing
@@ -414,7 +450,11 @@ def test_pca(tmp_path: Path, whiten: bool) -> None:
     X, _ = _data(8, d=5)
     model = PCA(n_components=3, whiten=whiten).fit(X)
     m = _native(model, tmp_path)
+    # components_ is Fortran-ordered: numpy's dgemm NN kernel, not modelled
     got, want = m.transform(X), model.transform(X)
+    assert np.allclose(got, want, rtol=0, atol=1e-12 * np.abs(X).sum(axis=1).max())
+    XF = np.asfortranarray(X)
+    got, want = m.transform(XF), model.transform(XF)
     assert np.allclose(got, want, rtol=0, atol=1e-12 * np.abs(X).sum(axis=1).max())
 
 
@@ -423,7 +463,10 @@ def test_kmeans(tmp_path: Path) -> None:
     model = KMeans(n_clusters=4, n_init=2, random_state=0).fit(X)
     m = _native(model, tmp_path)
     assert np.array_equal(m.predict(X), model.predict(X))
-    assert np.allclose(m.transform(X), model.transform(X), rtol=1e-12, atol=1e-12)
+    assert np.array_equal(m.transform(X), model.transform(X))
+    assert np.array_equal(m.transform(X[:1]), model.transform(X[:1]))
+    XF = np.asfortranarray(X)
+    assert np.allclose(m.transform(XF), model.transform(XF), rtol=1e-12, atol=1e-12)
 
 
 def test_large_integers_scaled_into_trees(tmp_path: Path) -> None:
