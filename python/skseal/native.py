@@ -44,6 +44,9 @@ def _column(name: str, col: Any) -> tuple[str, str, Any]:
     if arr.dtype.kind in "biuf":
         return (name, "f", np.ascontiguousarray(arr, dtype=np.float64))
     values: list[str | None] = []
+    fast = _strings_fast(arr)
+    if fast is not None:
+        return (name, "s", fast)
     for v in arr.tolist():
         if v is None or (isinstance(v, float) and v != v):
             values.append(None)
@@ -55,6 +58,23 @@ def _column(name: str, col: Any) -> tuple[str, str, Any]:
                 "native inference takes a column of numbers or a column of strings"
             )
     return (name, "s", values)
+
+
+def _strings_fast(arr: np.ndarray) -> list[str | None] | None:
+    """The column as a list when pandas can tell, in C, that it holds only
+    strings and missing values; None to take the checked slow path."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is optional
+        return None
+    if pd.api.types.infer_dtype(arr, skipna=True) != "string":
+        return None
+    values: list[str | None] = arr.tolist()
+    missing = pd.isna(arr)
+    if missing.any():
+        for i in np.flatnonzero(missing).tolist():
+            values[i] = None
+    return values
 
 
 def _input(X: Any) -> tuple[Any, ...]:

@@ -205,7 +205,10 @@ impl Model {
         }
         let x = self.align(x)?;
         let n = x.rows();
-        if n < 2 * BATCH {
+        // Tables with string columns run in one piece: splitting them would
+        // copy every string, which costs more than the parallel part saves.
+        let strings = matches!(&x, Data::Table(t) if t.columns.iter().any(|c| matches!(c, crate::data::Column::Str(_))));
+        if n < 2 * BATCH || strings {
             return self.root.run(m, x);
         }
         let starts: Vec<usize> = (0..n).step_by(BATCH).collect();
