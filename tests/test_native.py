@@ -353,3 +353,23 @@ def test_isolation_forest_bitwise(max_features: float, tmp_path: Path) -> None:
         want, got = getattr(model, meth)(Xt), getattr(native, meth)(Xt)
         assert got.shape == want.shape and got.dtype.kind == want.dtype.kind
         assert np.array_equal(got, want), meth
+
+
+def test_any_numeric_array_layout_gives_the_same_result(tmp_path: Path) -> None:
+    # C-contiguous float64 takes the fast path; the rest is converted first
+    X, y = _data("random")
+    model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    native = _roundtrip(model, tmp_path)
+    want = model.predict_proba(X[:50])
+    for variant in (
+        np.asfortranarray(X[:50]),
+        X[:50].astype(np.float32),
+        np.ascontiguousarray(X[:50]),
+        np.hstack([X[:50], X[:50]])[:, :6],
+    ):
+        assert np.array_equal(native.predict_proba(variant), model.predict_proba(variant))
+    assert np.array_equal(native.predict_proba(X[:50].tolist()), want)
+    Xi = np.round(X[:50]).astype(np.int64)
+    assert np.array_equal(native.predict_proba(Xi), model.predict_proba(Xi))
+    with pytest.raises(ValueError, match="2-D"):
+        native.predict_proba(X[0])

@@ -118,14 +118,15 @@ class NativeModel:
         return f"<skseal.native model {self.class_name}: {', '.join(self.methods)}>"
 
     def _run(self, method: str, X: Any) -> np.ndarray:
-        if (
-            type(X) is np.ndarray
-            and X.dtype == np.float64
-            and X.ndim == 2
-            and X.flags.c_contiguous
-        ):
-            out = self._m.run_array(method, X)
-            return _labels(out) if type(out) is tuple else out
+        if type(X) is np.ndarray:
+            # the fast path takes C-contiguous 2-D float64 as it is; anything
+            # else is a TypeError from it and goes the general way
+            try:
+                out = self._m.run_array(method, X)
+            except TypeError:
+                pass
+            else:
+                return _labels(out) if type(out) is tuple else out
         kind, rows, cols, payload = self._m.run(method, _input(X))
         if kind == "labels":
             return _labels(payload)

@@ -102,6 +102,47 @@ fn walk(lanes: &[(&Tree, &[f32])], out: &mut [u32; LANES]) {
     out[..n].copy_from_slice(&cur[..n]);
 }
 
+/// Leaves of one row in every tree (the one-row path): [`LANES`] walks at
+/// once, and a lane that reaches a leaf takes the next tree at once, so no
+/// step is spent waiting for the deepest walk of a group.
+fn walk_all(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
+    let mut lane_tree = [usize::MAX; LANES];
+    let mut cur = [0u32; LANES];
+    let mut next = 0usize;
+    for slot in lane_tree.iter_mut() {
+        if next < trees.len() {
+            *slot = next;
+            next += 1;
+        }
+    }
+    let mut active = trees.len().min(LANES);
+    while active > 0 {
+        for (c, ti) in cur.iter_mut().zip(lane_tree.iter_mut()) {
+            let Some(t) = trees.get(*ti) else { continue };
+            let Some(node) = t.nodes.get(*c as usize) else {
+                *ti = usize::MAX;
+                active -= 1;
+                continue;
+            };
+            if node.left == node.right {
+                if let Some(l) = leaves.get_mut(*ti) {
+                    *l = *c;
+                }
+                *c = 0;
+                if next < trees.len() {
+                    *ti = next;
+                    next += 1;
+                } else {
+                    *ti = usize::MAX;
+                    active -= 1;
+                }
+            } else {
+                *c = Tree::step(node, x);
+            }
+        }
+    }
+}
+
 /// One fitted `sklearn.tree._tree.Tree`.
 #[derive(Debug, Clone)]
 pub struct Tree {
@@ -398,17 +439,20 @@ impl Forest {
             // at once; many rows: several rows through one tree at once.
             let mut leaves = [0u32; LANES];
             if x.rows == 1 {
-                for chunk in self.trees.chunks(LANES) {
-                    let mut buf: [(&Tree, &[f32]); LANES] = [(&self.trees[0], xf); LANES];
-                    for (b, t) in buf.iter_mut().zip(chunk) {
-                        *b = (t, xf);
-                    }
-                    walk(&buf[..chunk.len()], &mut leaves);
-                    let o = out.row_mut(0);
-                    for (t, &leaf) in chunk.iter().zip(&leaves) {
-                        for (a, b) in o.iter_mut().zip(t.value(leaf as usize)) {
-                            *a += *b;
-                        }
+                const STACK: usize = 1024;
+                let mut on_stack = [0u32; STACK];
+                let mut on_heap = Vec::new();
+                let all: &mut [u32] = if self.trees.len() <= STACK {
+                    &mut on_stack[..self.trees.len()]
+                } else {
+                    on_heap.resize(self.trees.len(), 0);
+                    &mut on_heap
+                };
+                walk_all(&self.trees, xf, all);
+                let o = out.row_mut(0);
+                for (t, &leaf) in self.trees.iter().zip(all.iter()) {
+                    for (a, b) in o.iter_mut().zip(t.value(leaf as usize)) {
+                        *a += *b;
                     }
                 }
             } else {

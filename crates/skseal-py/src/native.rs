@@ -1,7 +1,7 @@
 //! `skseal._native.NativeModel`: a model computed by skseal-native, with the
 //! GIL released while it runs.
 
-use numpy::{IntoPyArray, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
@@ -173,14 +173,22 @@ impl NativeModel {
         &self,
         py: Python<'py>,
         method: &str,
-        x: PyReadonlyArray2<'py, f64>,
+        x: &Bound<'py, PyArray2<f64>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let m = Method::parse(method)
             .ok_or_else(|| raise(py, "ValueError", &format!("unknown method {method:?}")))?;
         let [rows, cols] = [x.shape()[0], x.shape()[1]];
-        let data = x
-            .as_slice()
-            .map_err(|_| raise(py, "ValueError", "X must be C-contiguous"))?
+        if !x.is_c_contiguous() {
+            return Err(raise(py, "TypeError", "X must be C-contiguous"));
+        }
+        // SAFETY: the array is C-contiguous (checked above) float64 (the
+        // argument's type); the slice is copied at once while the GIL is held,
+        // so no Python code can resize or free the array meanwhile (a writer
+        // from another thread without the GIL would race with numpy itself).
+        // Reading without rust-numpy's borrow registry saves its lookup on the
+        // one-row path; `tests/test_native.py` covers this path.
+        let data = unsafe { x.as_slice() }
+            .map_err(|_| raise(py, "TypeError", "X must be C-contiguous"))?
             .to_vec();
         let mat = Mat::new(rows, cols, data).map_err(|e| native_err(py, e))?;
         let model = &self.model;
