@@ -38,6 +38,8 @@ CORES="$(nproc 2>/dev/null || echo 1)"
 JOBS="${FUZZ_JOBS:-$(( CORES >= 2 ? 2 : 1 ))}"
 TARGETS=(${FUZZ_TARGETS:-container pickle graph_json container_structured})
 export RUSTC_BOOTSTRAP=1
+# one input decodes on one thread: rayon hand-offs only slow the fuzzers down
+export RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"
 
 max_len() {
     case "$1" in
