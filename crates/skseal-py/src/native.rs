@@ -200,6 +200,18 @@ impl NativeModel {
         }
         .map_err(|e| native_err(py, e))?;
         Ok(match out {
+            Output::Matrix(mm) if mm.data.len() <= 64 => {
+                // small results (one row): a numpy-owned array and a copy is
+                // cheaper than handing the Vec over with an owner object
+                let arr = PyArray2::<f64>::zeros(py, [mm.rows, mm.cols], false);
+                // SAFETY: `arr` was just created here, C-contiguous, of exactly
+                // rows x cols = data.len() elements, and no other reference to
+                // it exists yet.
+                unsafe { arr.as_slice_mut() }
+                    .map_err(|e| raise(py, "ValueError", &e.to_string()))?
+                    .copy_from_slice(&mm.data);
+                arr.into_any()
+            }
             Output::Matrix(mm) => {
                 numpy::ndarray::Array2::from_shape_vec((mm.rows, mm.cols), mm.data)
                     .map_err(|e| raise(py, "ValueError", &e.to_string()))?
