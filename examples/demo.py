@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skseal
+import skseal.native
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = ROOT / "target" / "debug" / "skseal"
@@ -67,7 +68,22 @@ def main() -> None:
         print(f"{name}: predict_proba on {len(X_test)} rows bitwise identical: {same}")
         assert same
 
-    banner("5. a hostile pickle is refused before anything runs")
+    banner("5. serve without scikit-learn: native inference in Rust")
+    for name, model in (("forest", forest), ("pipeline", pipe)):
+        native = skseal.native.load(paths[name])
+        same = np.array_equal(native.predict_proba(X_test), model.predict_proba(X_test))
+        print(f"{name}: skseal.native predict_proba bitwise identical to scikit-learn: {same}")
+        assert same
+    rows = out / "rows.csv"
+    X_test.iloc[:3].to_csv(rows, index=False)
+    print(f"$ skseal predict {paths['forest'].name} --input {rows.name} --method predict_proba")
+    subprocess.run(
+        [str(CLI), "predict", str(paths["forest"]), "--input", str(rows), "--method",
+         "predict_proba"],
+        check=True,
+    )
+
+    banner("6. a hostile pickle is refused before anything runs")
     canary = out / "pwned"
 
     class Payload:
