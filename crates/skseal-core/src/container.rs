@@ -1067,13 +1067,14 @@ fn finished_header(
     fingerprint: String,
     data_start: u64,
     data_len: u64,
+    sig: Option<Signature>,
 ) -> Header {
     let mut g = graph.clone();
     g.arrays
         .iter_mut()
         .enumerate()
         .for_each(|(i, a)| a.source = ArraySource::Table(i as u32));
-    Header {
+    let h = Header {
         version: VERSION,
         metadata_text: metadata.to_string(),
         fingerprint,
@@ -1085,7 +1086,8 @@ fn finished_header(
         text: String::from_utf8_lossy(json_text).into_owned(),
         signature: None,
         signed: false,
-    }
+    };
+    with_signature(h, sig)
 }
 
 /// Serialize a graph whose array data is given by `data_of(i)` for each array
@@ -1113,17 +1115,15 @@ pub fn write<'a, W: Write>(
     let data_len = write_blobs(out, &p.blobs, &p.entries)?;
     let sig = append_signature(out, signer, &stored)?;
     out.flush()?;
-    Ok(with_signature(
-        finished_header(
-            graph,
-            metadata,
-            p.entries,
-            &json_text,
-            &stored,
-            fingerprint,
-            data_start,
-            data_len,
-        ),
+    Ok(finished_header(
+        graph,
+        metadata,
+        p.entries,
+        &json_text,
+        &stored,
+        fingerprint,
+        data_start,
+        data_len,
         sig,
     ))
 }
@@ -1206,17 +1206,15 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
     out.seek(SeekFrom::Start(data_start + data_len))?;
     let sig = append_signature(out, signer, &stored)?;
     out.flush()?;
-    Ok(with_signature(
-        finished_header(
-            graph,
-            metadata,
-            p.entries,
-            &json_text,
-            &stored,
-            fingerprint,
-            data_start,
-            data_len,
-        ),
+    Ok(finished_header(
+        graph,
+        metadata,
+        p.entries,
+        &json_text,
+        &stored,
+        fingerprint,
+        data_start,
+        data_len,
         sig,
     ))
 }
@@ -1393,17 +1391,15 @@ pub fn write_file<'a>(
     out.seek(SeekFrom::Start(dst0 + data_len))?;
     let sig = append_signature(out, signer, &stored)?;
     out.flush()?;
-    Ok(with_signature(
-        finished_header(
-            graph,
-            metadata,
-            entries,
-            &json_text,
-            &stored,
-            fingerprint,
-            data_start,
-            data_len,
-        ),
+    Ok(finished_header(
+        graph,
+        metadata,
+        entries,
+        &json_text,
+        &stored,
+        fingerprint,
+        data_start,
+        data_len,
         sig,
     ))
 }

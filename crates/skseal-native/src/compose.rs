@@ -461,20 +461,7 @@ impl Transformer for ColumnTransformer {
     }
 }
 
-impl Estimator for ColumnTransformer {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn supports(&self, m: Method) -> bool {
-        m == Method::Transform
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(self.no_method(m));
-        }
-        data_output(self.transform_data(x)?, &self.info.class)
-    }
-}
+crate::preprocess::transformer_estimator!(ColumnTransformer);
 
 // ---------------------------------------------------------------- FeatureUnion
 
@@ -537,20 +524,7 @@ impl Transformer for FeatureUnion {
     }
 }
 
-impl Estimator for FeatureUnion {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn supports(&self, m: Method) -> bool {
-        m == Method::Transform
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(self.no_method(m));
-        }
-        data_output(self.transform_data(x)?, &self.info.class)
-    }
-}
+crate::preprocess::transformer_estimator!(FeatureUnion);
 
 /// The implementation of `est` when this module has it.
 pub fn build(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {

@@ -522,6 +522,7 @@ macro_rules! transformer_estimator {
         }
     };
 }
+pub(crate) use transformer_estimator;
 
 // ---------------------------------------------------------------- scalers
 
