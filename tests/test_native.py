@@ -373,3 +373,22 @@ def test_any_numeric_array_layout_gives_the_same_result(tmp_path: Path) -> None:
     assert np.array_equal(native.predict_proba(Xi), model.predict_proba(Xi))
     with pytest.raises(ValueError, match="2-D"):
         native.predict_proba(X[0])
+
+
+def test_malformed_fitted_state_is_refused_at_load_naming_the_attribute(tmp_path: Path) -> None:
+    X, y = _data("random")
+    p = tmp_path / "bad.skseal"
+    empty = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+    empty.estimators_ = []
+    wrong_type = GradientBoostingClassifier(n_estimators=3, random_state=0).fit(X, y)
+    wrong_type.learning_rate = "x"
+    too_many = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+    too_many.classes_ = np.arange(5)
+    for model, message in (
+        (empty, "at model: estimators_ is empty"),
+        (wrong_type, r"at model\.learning_rate: expected a number, found str"),
+        (too_many, "trees hold fewer class values than classes_"),
+    ):
+        skseal.dump(model, p)
+        with pytest.raises(skseal.ValidationError, match=message):
+            skseal.native.load(p)
