@@ -947,3 +947,29 @@ def test_python_floats_round_trip_exactly() -> None:
     back = skseal.loads(skseal.dumps({"v": vals}))["v"]
     bad = [(a, b) for a, b in zip(vals, back, strict=True) if a.hex() != b.hex()]
     assert not bad, f"{len(bad)} floats changed, e.g. {bad[:3]}"
+
+
+@pytest.mark.parametrize("n", [20_000, 1_000_000], ids=["one-read", "per-array-reads"])
+@pytest.mark.parametrize("compress", [None, True], ids=["raw", "zstd"])
+def test_path_load_reads_and_checks_every_array(n: int, compress: Any, tmp_path: Path) -> None:
+    """A path is read in one call when its blobs are small (<= 4 MiB) and with
+    one positioned read per array otherwise: both give the arrays back and
+    both name the array whose bytes were damaged."""
+    rng = np.random.default_rng(0)
+    obj = {"x": rng.random(n), "nodes": np.zeros(50, dtype=[("a", "<f8"), ("b", "<u4")]),
+           "f": np.asfortranarray(rng.random((30, 7))), "empty": np.zeros((0, 3))}
+    p = tmp_path / "a.skseal"
+    skseal.dump(obj, p, compress=compress)
+    back = skseal.load(p)
+    for k, v in obj.items():
+        assert back[k].dtype == v.dtype and back[k].shape == v.shape
+        assert np.array_equal(back[k], v)
+        assert back[k].flags.f_contiguous == v.flags.f_contiguous
+        assert back[k].flags.writeable and back[k].flags.owndata
+    info = skseal.inspect(p)
+    big = max(info["arrays"], key=lambda a: a["stored"])
+    data = bytearray(p.read_bytes())
+    data[big["offset"] + big["stored"] // 2] ^= 0x10
+    p.write_bytes(bytes(data))
+    with pytest.raises(skseal.IntegrityError, match=f"array {big['index']}"):
+        skseal.load(p)

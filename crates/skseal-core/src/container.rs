@@ -147,9 +147,9 @@ impl ArrayEntry {
         Value::Object(m)
     }
 
-    fn from_de(i: usize, a: &ArrayDe) -> Result<Self, ContainerError> {
+    fn from_de(i: usize, a: &ArrayDe, dtypes: &mut DtypeCache) -> Result<Self, ContainerError> {
         let err = |why: &str| ContainerError::Header(format!("array {i}: {why}"));
-        let dtype = dtype_from_json(&a.dtype, 0).map_err(|e| err(&e))?;
+        let dtype = dtypes.parse(a.dtype.get()).map_err(|e| err(&e))?;
         if dtype.has_object() {
             return Err(err("object dtype cannot be stored as raw bytes"));
         }
@@ -305,8 +305,9 @@ impl Header {
 
 /// One array-table entry as written in the header.
 #[derive(serde::Deserialize)]
-struct ArrayDe {
-    dtype: Value,
+struct ArrayDe<'a> {
+    #[serde(borrow)]
+    dtype: &'a serde_json::value::RawValue,
     shape: Vec<u64>,
     order: String,
     #[serde(default)]
@@ -324,6 +325,27 @@ struct ArrayDe {
     blake3: String,
 }
 
+/// Dtypes already parsed from the array table, by their JSON text: a model
+/// with many arrays of one structured dtype (tree nodes) parses it once.
+#[derive(Default)]
+struct DtypeCache {
+    seen: Vec<(String, Dtype)>,
+}
+
+impl DtypeCache {
+    fn parse(&mut self, text: &str) -> Result<Dtype, String> {
+        if let Some((_, d)) = self.seen.iter().find(|(t, _)| t == text) {
+            return Ok(d.clone());
+        }
+        let v: Value = serde_json::from_str(text).map_err(|e| format!("dtype: {e}"))?;
+        let d = dtype_from_json(&v, 0)?;
+        if self.seen.len() < 16 {
+            self.seen.push((text.to_string(), d.clone()));
+        }
+        Ok(d)
+    }
+}
+
 /// The header's top level: metadata is kept as raw text, only the array
 /// table and the graph are parsed.
 #[derive(serde::Deserialize)]
@@ -334,7 +356,8 @@ struct HeaderDe<'a> {
     fingerprint: String,
     #[serde(borrow)]
     metadata: Option<&'a serde_json::value::RawValue>,
-    arrays: Vec<ArrayDe>,
+    #[serde(borrow)]
+    arrays: Vec<ArrayDe<'a>>,
     #[serde(borrow)]
     graph: &'a serde_json::value::RawValue,
 }
@@ -533,10 +556,11 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
             arrays_json.len()
         )));
     }
+    let mut dtypes = DtypeCache::default();
     let arrays: Vec<ArrayEntry> = arrays_json
         .iter()
         .enumerate()
-        .map(|(i, v)| ArrayEntry::from_de(i, v))
+        .map(|(i, v)| ArrayEntry::from_de(i, v, &mut dtypes))
         .collect::<Result<_, _>>()?;
     let data_start = align(end);
     // Blobs in order, aligned, no overlap, no holes beyond alignment padding.
@@ -969,11 +993,27 @@ fn plan<'a>(
 /// its dtype, shape, order, axes and digest. Metadata is not included, so
 /// the same model saved twice (or with another codec) has the same fingerprint.
 pub fn fingerprint_of(graph_text: &[u8], entries: &[ArrayEntry]) -> String {
+    use std::fmt::Write as _;
     let mut fp = blake3::Hasher::new();
     fp.update(graph_text);
+    // dtype JSON texts already made (tree node arrays share one dtype)
+    let mut texts: Vec<(&Dtype, Vec<u8>)> = Vec::new();
+    let mut line = String::new();
     for e in entries {
-        fp.update(&serde_json::to_vec(&dtype_to_json(&e.dtype)).unwrap_or_default());
-        fp.update(format!("{:?}{}{:?}", e.shape, e.order.as_str(), e.axes).as_bytes());
+        match texts.iter().find(|(d, _)| **d == e.dtype) {
+            Some((_, t)) => fp.update(t),
+            None => {
+                let t = serde_json::to_vec(&dtype_to_json(&e.dtype)).unwrap_or_default();
+                fp.update(&t);
+                if texts.len() < 16 {
+                    texts.push((&e.dtype, t));
+                }
+                &mut fp
+            }
+        };
+        line.clear();
+        let _ = write!(line, "{:?}{}{:?}", e.shape, e.order.as_str(), e.axes);
+        fp.update(line.as_bytes());
         fp.update(&e.digest);
     }
     fp.finalize().to_hex().to_string()

@@ -20,6 +20,11 @@ fn io(what: &str, e: std::io::Error) -> ContainerError {
     }
 }
 
+/// The blob region of a small file, read at once.
+pub struct Blobs {
+    data: Vec<u8>,
+}
+
 /// An open `.skseal` file with its parsed header (and signature trailer).
 pub struct FileContainer {
     file: File,
@@ -92,6 +97,47 @@ impl FileContainer {
         let mut stored = vec![0u8; a.length as usize];
         read_at(&self.file, &mut stored, at).map_err(|e| io(&format!("array {i}"), e))?;
         decode_stored(a, i, &stored, out)
+    }
+
+    /// The whole blob region (every array's stored bytes, padding included)
+    /// in one read, when it is at most `limit` bytes: for small files one
+    /// read is cheaper than one positioned read per array. `None` when larger.
+    pub fn blobs_if_small(&self, limit: u64) -> Result<Option<Blobs>, ContainerError> {
+        let start = self.header.data_start;
+        let end = self
+            .header
+            .arrays
+            .last()
+            .map_or(start, |a| start + a.offset + a.length);
+        let len = end - start;
+        if len > limit {
+            return Ok(None);
+        }
+        let mut data = vec![0u8; len as usize];
+        read_at(&self.file, &mut data, start).map_err(|e| io("arrays", e))?;
+        Ok(Some(Blobs { data }))
+    }
+
+    /// Like [`read_array`](Self::read_array), from the blob region read by
+    /// [`blobs_if_small`](Self::blobs_if_small).
+    pub fn array_from(
+        &self,
+        blobs: &Blobs,
+        i: usize,
+        out: &mut [u8],
+    ) -> Result<(), ContainerError> {
+        let a = self
+            .header
+            .arrays
+            .get(i)
+            .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        let stored = blobs
+            .data
+            .get(a.offset as usize..(a.offset + a.length) as usize)
+            .ok_or_else(|| {
+                ContainerError::Truncated(format!("array {i} lies beyond the blob region"))
+            })?;
+        decode_stored(a, i, stored, out)
     }
 
     /// Check that the padding between header and blobs is zero.

@@ -211,6 +211,7 @@ pub fn container_arrays<'py>(
     let mut out = Vec::with_capacity(c.header.arrays.len());
     // (array index, destination address, length) of arrays still to decode
     let mut pending: Vec<(usize, usize, usize)> = Vec::new();
+    let mut dtypes = DtypeMemo::default();
     for (i, (entry, spec)) in c
         .header
         .arrays
@@ -218,7 +219,7 @@ pub fn container_arrays<'py>(
         .zip(&c.header.graph.arrays)
         .enumerate()
     {
-        let dt = dtype_obj(py, &entry.dtype)?;
+        let dt = dtypes.get(py, &entry.dtype)?;
         if let Some(off) = c.raw_offset(i).filter(|_| zero_copy && entry.nbytes > 0) {
             if verify {
                 c.verify_raw(i).map_err(|e| to_pyerr(py, e.into()))?;
@@ -244,7 +245,8 @@ pub fn container_arrays<'py>(
 }
 
 /// A fresh numpy-owned array for array `i`, to be filled later: its buffer
-/// is queued in `pending`.
+/// is queued in `pending`. Made with numpy's C API in one call (dtype, shape
+/// and order at once), not through `numpy.empty(...).view(...).reshape(...)`.
 fn owned_array<'py>(
     py: Python<'py>,
     i: usize,
@@ -253,17 +255,76 @@ fn owned_array<'py>(
     spec: &ArraySpec,
     pending: &mut Vec<(usize, usize, usize)>,
 ) -> PyResult<BuiltArray<'py>> {
-    let flat_u8 = empty_bytes(py, nbytes)?;
-    let (ptr, len) = data_ptr(&flat_u8)?;
+    use numpy::npyffi::{self, PY_ARRAY_API};
+    use numpy::{PyArrayDescr, PyArrayDescrMethods};
+    let descr = dt.cast_into::<PyArrayDescr>().map_err(PyErr::from)?;
+    let mut dims: Vec<npyffi::npy_intp> = spec
+        .shape
+        .iter()
+        .map(|&d| npyffi::npy_intp::try_from(d))
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            raise(
+                py,
+                "FormatError",
+                &format!("array {i}: a dimension is too large"),
+            )
+        })?;
+    let nd = std::os::raw::c_int::try_from(dims.len()).map_err(|_| {
+        raise(
+            py,
+            "FormatError",
+            &format!("array {i}: too many dimensions"),
+        )
+    })?;
+    let flags = if spec.order == Order::F {
+        npyffi::NPY_ARRAY_F_CONTIGUOUS
+    } else {
+        0
+    };
+    // SAFETY: PyArray_NewFromDescr steals one reference to `descr`, so we
+    // hand it a new one (`into_ptr` on a clone); `dims` holds `nd` valid
+    // dimensions and outlives the call; null strides and data make numpy
+    // allocate a fresh contiguous buffer it owns. A null return means a
+    // Python exception is set, which `from_owned_ptr_or_err` turns into Err.
+    let arr = unsafe {
+        let raw = PY_ARRAY_API.PyArray_NewFromDescr(
+            py,
+            PY_ARRAY_API.get_type_object(py, npyffi::NpyTypes::PyArray_Type),
+            descr.clone().into_ptr() as *mut npyffi::PyArray_Descr,
+            nd,
+            dims.as_mut_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            flags,
+            std::ptr::null_mut(),
+        );
+        Bound::from_owned_ptr_or_err(py, raw)?
+    };
+    // SAFETY: `arr` is a live ndarray we just created, so the object is a
+    // PyArrayObject whose `data` field points at its buffer.
+    let ptr = unsafe { (*(arr.as_ptr() as *mut npyffi::PyArrayObject)).data } as *const u8;
+    let len = usize::try_from(nbytes)
+        .map_err(|_| raise(py, "FormatError", &format!("array {i} is too large")))?;
+    // What numpy allocated, from the dtype it holds: the writes below stay in it.
+    let have = spec.shape.iter().try_fold(descr.itemsize(), |acc, &d| {
+        usize::try_from(d).ok().and_then(|d| acc.checked_mul(d))
+    });
+    if have != Some(len) {
+        return Err(raise(
+            py,
+            "FormatError",
+            &format!("array {i}: numpy made {have:?} bytes for {len} declared"),
+        ));
+    }
     if len > 0 {
         pending.push((i, ptr as usize, len));
     }
-    let typed = flat_u8.call_method1("view", (dt,))?;
-    Ok(BuiltArray {
-        array: shaped(py, typed, spec)?,
-        ptr,
-        len,
-    })
+    let array = match &spec.axes {
+        Some(ax) => arr.call_method1("transpose", (PyTuple::new(py, ax)?,))?,
+        None => arr,
+    };
+    Ok(BuiltArray { array, ptr, len })
 }
 
 /// Fill every queued buffer with `fill(i, buffer)`, on all cores when there
@@ -300,6 +361,7 @@ pub fn file_arrays<'py>(
 ) -> PyResult<Vec<BuiltArray<'py>>> {
     let mut out = Vec::with_capacity(fc.header.arrays.len());
     let mut pending = Vec::new();
+    let mut dtypes = DtypeMemo::default();
     for (i, (entry, spec)) in fc
         .header
         .arrays
@@ -307,11 +369,41 @@ pub fn file_arrays<'py>(
         .zip(&fc.header.graph.arrays)
         .enumerate()
     {
-        let dt = dtype_obj(py, &entry.dtype)?;
+        let dt = dtypes.get(py, &entry.dtype)?;
         out.push(owned_array(py, i, entry.nbytes, dt, spec, &mut pending)?);
     }
-    fill_pending(py, &pending, |i, dst| fc.read_array(i, dst))?;
+    // A small file: one read of every blob, then copies (or decodes) from it.
+    let small = fc
+        .blobs_if_small(SMALL_FILE_BLOBS)
+        .map_err(|e| to_pyerr(py, e.into()))?;
+    match &small {
+        Some(blobs) => fill_pending(py, &pending, |i, dst| fc.array_from(blobs, i, dst))?,
+        None => fill_pending(py, &pending, |i, dst| fc.read_array(i, dst))?,
+    }
     Ok(out)
+}
+
+/// Files whose blobs total at most this are read in one call.
+const SMALL_FILE_BLOBS: u64 = 4 << 20;
+
+/// Numpy dtype objects already made during this load, compared by value
+/// (cheaper than the global cache's text key for structured dtypes).
+#[derive(Default)]
+struct DtypeMemo<'a, 'py> {
+    seen: Vec<(&'a Dtype, Bound<'py, PyAny>)>,
+}
+
+impl<'a, 'py> DtypeMemo<'a, 'py> {
+    fn get(&mut self, py: Python<'py>, d: &'a Dtype) -> PyResult<Bound<'py, PyAny>> {
+        if let Some((_, v)) = self.seen.iter().find(|(k, _)| *k == d) {
+            return Ok(v.clone());
+        }
+        let v = dtype_obj(py, d)?;
+        if self.seen.len() < 16 {
+            self.seen.push((d, v.clone()));
+        }
+        Ok(v)
+    }
 }
 
 /// Arrays carried inline in a pickle stream, copied into numpy-owned memory.
