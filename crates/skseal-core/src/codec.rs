@@ -73,8 +73,58 @@ pub fn compress_chunk(
     match codec {
         Codec::None => Ok(input.to_vec()),
         Codec::Lz4 => Ok(lz4_flex::block::compress(input)),
-        Codec::Zstd(level) => zstd::bulk::compress(input, level).map_err(|e| e.to_string()),
+        Codec::Zstd(level) => zstd_compress(input, level),
     }
+}
+
+thread_local! {
+    /// One zstd compression context per thread and level, reused: making a
+    /// context costs more than compressing a few KiB (a model with hundreds
+    /// of small arrays paid that once per array).
+    static CCTX: std::cell::RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
+        const { std::cell::RefCell::new(None) };
+    /// One zstd decompression context per thread, reused likewise.
+    static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Contexts of higher levels are not kept: their tables grow to tens of MiB
+/// per thread for 4 MiB chunks, which a one-off strong compression should not
+/// leave behind.
+const MAX_CACHED_LEVEL: i32 = 5;
+
+fn zstd_compress(input: &[u8], level: i32) -> Result<Vec<u8>, String> {
+    if level > MAX_CACHED_LEVEL {
+        return zstd::bulk::compress(input, level).map_err(|e| e.to_string());
+    }
+    CCTX.with(|c| {
+        let mut c = c.try_borrow_mut().map_err(|e| e.to_string())?;
+        if c.as_ref().map(|(l, _)| *l) != Some(level) {
+            *c = Some((
+                level,
+                zstd::bulk::Compressor::new(level).map_err(|e| e.to_string())?,
+            ));
+        }
+        match c.as_mut() {
+            Some((_, z)) => z.compress(input).map_err(|e| e.to_string()),
+            None => Err("no zstd context".into()),
+        }
+    })
+}
+
+fn zstd_decompress(stored: &[u8], dst: &mut [u8]) -> Result<usize, String> {
+    DCTX.with(|d| {
+        let mut d = d.try_borrow_mut().map_err(|e| e.to_string())?;
+        if d.is_none() {
+            *d = Some(zstd::bulk::Decompressor::new().map_err(|e| e.to_string())?);
+        }
+        match d.as_mut() {
+            Some(z) => z
+                .decompress_to_buffer(stored, dst)
+                .map_err(|e| e.to_string()),
+            None => Err("no zstd context".into()),
+        }
+    })
 }
 
 fn decode_raw(stored: &[u8], codec: Codec, dst: &mut [u8]) -> Result<(), String> {
@@ -91,9 +141,7 @@ fn decode_raw(stored: &[u8], codec: Codec, dst: &mut [u8]) -> Result<(), String>
             stored.len()
         }
         Codec::Lz4 => lz4_flex::block::decompress_into(stored, dst).map_err(|e| e.to_string())?,
-        Codec::Zstd(_) => {
-            zstd::bulk::decompress_to_buffer(stored, dst).map_err(|e| e.to_string())?
-        }
+        Codec::Zstd(_) => zstd_decompress(stored, dst)?,
     };
     if n != dst.len() {
         return Err(format!(
@@ -124,12 +172,15 @@ pub fn decompress_chunk(
 }
 
 /// Bytes of an array tried both ways to decide on the shuffle filter.
-const SHUFFLE_SAMPLE: usize = 64 << 10;
+const SHUFFLE_SAMPLE: usize = 16 << 10;
 
-/// Whether the byte-shuffle filter makes this array smaller: the first
-/// [`SHUFFLE_SAMPLE`] bytes are compressed with and without it. Smooth floats
-/// gain; arrays of repeated values (tree leaf values, class counts) lose.
-/// Deterministic: the same bytes always give the same answer.
+/// Whether the byte-shuffle filter makes this array smaller:
+/// [`SHUFFLE_SAMPLE`] bytes from the middle of the array are compressed with
+/// and without it (zstd at level 1, the cheapest, whatever the level asked:
+/// the trial only ranks the two layouts; a 64 KiB trial at the asked level
+/// cost a forest's dump 10%). Smooth floats gain; arrays of repeated values
+/// (tree leaf values, class counts) lose. Deterministic: the same bytes
+/// always give the same answer.
 pub fn shuffle_pays(raw: &[u8], codec: Codec, item: usize) -> bool {
     if item < 2 {
         return false;
@@ -138,7 +189,12 @@ pub fn shuffle_pays(raw: &[u8], codec: Codec, item: usize) -> bool {
     if n == 0 {
         return false;
     }
-    let sample = &raw[..n];
+    let start = ((raw.len() - n) / 2 / item) * item;
+    let sample = &raw[start..start + n];
+    let codec = match codec {
+        Codec::Zstd(_) => Codec::Zstd(1),
+        c => c,
+    };
     match (
         compress_chunk(sample, codec, Some(item)),
         compress_chunk(sample, codec, None),
