@@ -301,13 +301,29 @@ def test_future_version(plain_bytes: bytes) -> None:
         assert "version 2" in msg and "Upgrade skseal" in msg
 
 
-@pytest.mark.parametrize("flags", [4, 0x80000000, 0xFFFFFFFF])
+@pytest.mark.parametrize("flags", [8, 0x80000000, 0xFFFFFFFF])
 def test_unknown_flags(flags: int, plain_bytes: bytes) -> None:
-    # bit 0: compressed header, bit 1: signature trailer; the others are refused
+    # bit 0: compressed header, bit 1: signature trailer, bit 2: packs; the
+    # others are refused
     data = bytearray(plain_bytes)
     data[12:16] = struct.pack("<I", flags)
     with pytest.raises(skseal.FormatError, match=f"unknown flags 0x{flags:08x}"):
         skseal.loads(bytes(data))
+
+
+def test_packs_flag_must_match_the_header() -> None:
+    """Flag bit 2 says the data region starts with packs of small arrays: set
+    on a file without packs, or cleared on a file with them, it is refused."""
+    small = {"a": np.arange(100.0), "b": np.arange(5)}
+    for compress, flip in ((None, 4), (True, 4)):
+        data = bytearray(skseal.dumps(small, compress=compress))
+        has_packs = bool(skseal.inspect(bytes(data))["packs"])
+        assert has_packs == (compress is not None)
+        flags = struct.unpack_from("<I", data, 12)[0]
+        assert bool(flags & 4) == has_packs
+        data[12:16] = struct.pack("<I", flags ^ flip)
+        with pytest.raises(skseal.FormatError, match="flag bit 2"):
+            skseal.loads(bytes(data))
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,7 @@ import skseal
 MAGIC = b"\x89SKS\r\n\x1a\n"
 PREAMBLE = 56
 FLAG_HEADER_ZSTD = 1
+FLAG_PACKS = 4
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 OUTPUT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
 
@@ -98,24 +99,35 @@ def samples() -> dict[str, Sample]:
         StandardScaler(), PCA(n_components=12, random_state=0), LogisticRegression()
     ).fit(X, y)
     forest = RandomForestClassifier(n_estimators=10, max_depth=6, random_state=0).fit(X, y)
+    # a blob compressed on its own (above the 64 KiB pack threshold), a pack,
+    # and an empty array
+    arrays = {"big": np.sin(np.linspace(0, 40, 20_000)), "small": np.arange(10),
+              "empty": np.zeros((0, 3))}
     out: dict[str, Sample] = {}
     for name, obj, compress in (
         ("pipeline-none", pipe, None),
         ("pipeline-zstd", pipe, True),
         ("forest-lz4", forest, "lz4"),
+        ("arrays-zstd", arrays, True),
     ):
         with pytest.MonkeyPatch.context() as mp:  # reproducible bytes, same layout every run
             mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
             data = skseal.dumps(obj, compress=compress)
         fp = str(skseal.inspect(data)["fingerprint"])
         out[name] = Sample(name, obj, X[:50], data, fp, model_outputs(obj, X[:50]))
-    # the compressed pipeline really holds compressed blobs
-    codecs = {a["codec"] for a in parse_layout(out["pipeline-zstd"].data)[1]["arrays"]}
-    assert codecs == {"none", "zstd"}, codecs
+    # the compressed samples really hold compressed blobs: the pipeline's small
+    # arrays all in packs, and a large array compressed on its own
+    header = parse_layout(out["pipeline-zstd"].data)[1]
+    assert {a["codec"] for a in header["arrays"]} == {"zstd"} and header["packs"], header
+    assert all("pack" in a for a in header["arrays"])
+    header = parse_layout(out["arrays-zstd"].data)[1]
+    own = {a["codec"] for a in header["arrays"] if "pack" not in a}
+    assert own == {"none", "zstd"} and len(header["packs"]) == 1, header
+    assert parse_layout(out["forest-lz4"].data)[1]["packs"][0]["codec"] == "lz4"
     return out
 
 
-SAMPLE_NAMES = ["pipeline-none", "pipeline-zstd", "forest-lz4"]
+SAMPLE_NAMES = ["pipeline-none", "pipeline-zstd", "forest-lz4", "arrays-zstd"]
 
 
 # ------------------------------------------------------------------ the layout
@@ -139,7 +151,7 @@ def parse_layout(data: bytes) -> tuple[list[Region], dict[str, Any]]:
     """Classify every byte of a valid file into regions that tile ``[0, len)``."""
     assert data[:8] == MAGIC
     version, flags, header_len = struct.unpack_from("<IIQ", data, 8)
-    assert version == 1 and flags in (0, FLAG_HEADER_ZSTD), (version, flags)
+    assert version == 1 and flags & ~(FLAG_HEADER_ZSTD | FLAG_PACKS) == 0, (version, flags)
     header_end = PREAMBLE + header_len
     if flags & FLAG_HEADER_ZSTD:
         assert data[PREAMBLE:PREAMBLE + 4] == b"\x28\xb5\x2f\xfd"  # zstd frame magic
@@ -147,6 +159,7 @@ def parse_layout(data: bytes) -> tuple[list[Region], dict[str, Any]]:
     else:
         text = data[PREAMBLE:header_end].decode("utf-8")
     header: dict[str, Any] = json.loads(text)
+    assert bool(flags & FLAG_PACKS) == bool(header.get("packs")), (flags, header.get("packs"))
     data_start = align(header_end, 64)
     regions = [
         Region("magic", "magic", 0, 8),
@@ -158,16 +171,25 @@ def parse_layout(data: bytes) -> tuple[list[Region], dict[str, Any]]:
         Region("header padding", "header padding", header_end, data_start),
     ]
     cursor = 0
+    # blobs in file order: packs of small arrays first (one frame each), then
+    # the arrays stored on their own (docs/FORMAT.md §4)
+    blobs: list[tuple[str, dict[str, Any], tuple[int, ...]]] = [
+        (f"pack {p} ({pk['codec']}, {pk['nbytes']} bytes)", pk, (pk["length"],))
+        for p, pk in enumerate(header.get("packs", []))
+    ]
     for i, a in enumerate(header["arrays"]):
+        if "pack" in a:
+            continue
         dtype = a["dtype"] if isinstance(a["dtype"], str) else "struct"
+        blobs.append((f"blob {i} ({a['codec']}, {dtype}, shape {a['shape']})", a,
+                      tuple(a.get("chunks", ()))))
+    for label, a, chunks in blobs:
         if a["offset"] > cursor:
-            regions.append(Region("blob padding", f"padding before blob {i}",
+            regions.append(Region("blob padding", f"padding before {label}",
                                   data_start + cursor, data_start + a["offset"]))
         start = data_start + a["offset"]
-        regions.append(Region(f"blob ({a['codec']})",
-                              f"blob {i} ({a['codec']}, {dtype}, shape {a['shape']})",
-                              start, start + a["length"], a["codec"],
-                              tuple(a.get("chunks", ()))))
+        regions.append(Region(f"blob ({a['codec']})", label, start, start + a["length"],
+                              a["codec"], chunks))
         cursor = a["offset"] + a["length"]
     assert data_start + cursor == len(data), "the file ends exactly at its last blob"
     regions = [r for r in regions if r.end > r.start]

@@ -624,6 +624,7 @@ fn fix_fingerprint(text: &mut Vec<u8>) -> Option<()> {
             chunk: 0,
             chunks: Vec::new(),
             digest: unhex(a.get("blake3")?.as_str()?)?.try_into().ok()?,
+            pack: None,
         });
     }
     let fp = container::fingerprint_of(h.graph.get().as_bytes(), &entries);

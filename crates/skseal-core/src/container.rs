@@ -22,6 +22,7 @@ use crate::codec::{self, Codec};
 use crate::error::ContainerError;
 use crate::graphjson::{self, dtype_from_json, dtype_to_json, hex, unhex};
 use crate::ir::{ArraySource, ArraySpec, Dtype, Graph, Order};
+use crate::pack::{self, PackCache, PackEntry};
 
 pub const MAGIC: [u8; 8] = *b"\x89SKS\r\n\x1a\n";
 pub const VERSION: u32 = 1;
@@ -36,6 +37,10 @@ pub const MAX_ARRAYS: usize = 1 << 20;
 pub const FLAG_HEADER_ZSTD: u32 = 1;
 /// Flag bit 1: the file ends with an Ed25519 signature trailer.
 pub const FLAG_SIGNED: u32 = 2;
+/// Flag bit 2: the header has a non-empty `packs` list and the data region
+/// starts with the packs' blobs (small arrays stored together, see
+/// [`crate::pack`]). Readers that predate packs refuse the file by this bit.
+pub const FLAG_PACKS: u32 = 4;
 /// Magic of the signature trailer.
 pub const SIG_MAGIC: [u8; 8] = *b"SKSIG\x001\x00";
 /// Trailer: magic (8) + public key (32) + signature (64).
@@ -123,6 +128,9 @@ pub struct ArrayEntry {
     pub chunks: Vec<u64>,
     /// BLAKE3 of the decoded bytes.
     pub digest: [u8; 32],
+    /// (pack, offset in its decoded bytes) of an array stored in a pack (see
+    /// [`crate::pack`]); its own offset, length and chunks are then unused (0).
+    pub pack: Option<(u32, u64)>,
 }
 
 impl ArrayEntry {
@@ -134,10 +142,15 @@ impl ArrayEntry {
         if let Some(ax) = &self.axes {
             m.insert("axes".into(), json!(ax));
         }
-        m.insert("offset".into(), json!(self.offset));
-        m.insert("length".into(), json!(self.length));
         m.insert("nbytes".into(), json!(self.nbytes));
         m.insert("codec".into(), json!(self.codec.name()));
+        if let Some((p, off)) = self.pack {
+            m.insert("pack".into(), json!([p, off]));
+            m.insert("blake3".into(), json!(hex(&self.digest)));
+            return Value::Object(m);
+        }
+        m.insert("offset".into(), json!(self.offset));
+        m.insert("length".into(), json!(self.length));
         if self.codec != Codec::None {
             m.insert("shuffle".into(), json!(self.shuffle));
             m.insert("chunk".into(), json!(self.chunk));
@@ -173,7 +186,7 @@ impl ArrayEntry {
                 Some(ax.clone())
             }
         };
-        let (offset, length, nbytes) = (a.offset, a.length, a.nbytes);
+        let nbytes = a.nbytes;
         let spec_bytes = shape
             .iter()
             .try_fold(1u64, |acc, &d| acc.checked_mul(d))
@@ -190,6 +203,38 @@ impl ArrayEntry {
             "zstd" => Codec::Zstd(0),
             c => return Err(err(&format!("unknown codec {c:?}"))),
         };
+        let digest: [u8; 32] = unhex(&a.blake3)
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| err("blake3 must be 64 hex digits"))?;
+        if let Some(pack) = a.pack {
+            // stored in a pack: no blob of its own (checked against the
+            // packs list by pack::check_members)
+            if codec == Codec::None || nbytes == 0 {
+                return Err(err("a packed array must be compressed and not empty"));
+            }
+            if a.offset.is_some() || a.length.is_some() || a.chunk.is_some() || a.chunks.is_some() {
+                return Err(err(
+                    "a packed array has no offset, length or chunks of its own",
+                ));
+            }
+            return Ok(ArrayEntry {
+                dtype,
+                shape,
+                order,
+                axes,
+                offset: 0,
+                length: 0,
+                nbytes,
+                codec,
+                shuffle: false,
+                chunk: 0,
+                chunks: Vec::new(),
+                digest,
+                pack: Some(pack),
+            });
+        }
+        let offset = a.offset.ok_or_else(|| err("missing offset"))?;
+        let length = a.length.ok_or_else(|| err("missing length"))?;
         let (shuffle, chunk, chunks) = if codec == Codec::None {
             if length != nbytes {
                 return Err(err("uncompressed blob length differs from nbytes"));
@@ -232,9 +277,6 @@ impl ArrayEntry {
             }
             (a.shuffle, chunk, chunks)
         };
-        let digest: [u8; 32] = unhex(&a.blake3)
-            .and_then(|v| v.try_into().ok())
-            .ok_or_else(|| err("blake3 must be 64 hex digits"))?;
         Ok(ArrayEntry {
             dtype,
             shape,
@@ -248,6 +290,7 @@ impl ArrayEntry {
             chunk,
             chunks,
             digest,
+            pack: None,
         })
     }
 }
@@ -261,6 +304,9 @@ pub struct Header {
     pub fingerprint: String,
     pub graph: Graph,
     pub arrays: Vec<ArrayEntry>,
+    /// Packs of small compressed arrays (see [`crate::pack`]); blobs of packs
+    /// come first in the data region, then those of unpacked arrays.
+    pub packs: Vec<PackEntry>,
     /// Offset of the data region from the start of the file.
     pub data_start: u64,
     /// Total length the file must have.
@@ -312,10 +358,14 @@ struct ArrayDe<'a> {
     order: String,
     #[serde(default)]
     axes: Option<Vec<u64>>,
-    offset: u64,
-    length: u64,
+    #[serde(default)]
+    offset: Option<u64>,
+    #[serde(default)]
+    length: Option<u64>,
     nbytes: u64,
     codec: String,
+    #[serde(default)]
+    pack: Option<(u32, u64)>,
     #[serde(default)]
     shuffle: bool,
     #[serde(default)]
@@ -358,8 +408,44 @@ struct HeaderDe<'a> {
     metadata: Option<&'a serde_json::value::RawValue>,
     #[serde(borrow)]
     arrays: Vec<ArrayDe<'a>>,
+    #[serde(default)]
+    packs: Vec<crate::pack::PackDe>,
     #[serde(borrow)]
     graph: &'a serde_json::value::RawValue,
+}
+
+/// The blobs of the data region in file order: (what, offset, length) of
+/// every pack, then of every array that is not packed.
+fn blob_layout<'h>(
+    packs: &'h [PackEntry],
+    arrays: &'h [ArrayEntry],
+) -> impl Iterator<Item = (BlobName, u64, u64)> + 'h {
+    packs
+        .iter()
+        .enumerate()
+        .map(|(p, e)| (BlobName::Pack(p), e.offset, e.length))
+        .chain(
+            arrays
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.pack.is_none())
+                .map(|(i, a)| (BlobName::Array(i), a.offset, a.length)),
+        )
+}
+
+/// A blob, for messages.
+enum BlobName {
+    Pack(usize),
+    Array(usize),
+}
+
+impl std::fmt::Display for BlobName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BlobName::Pack(p) => write!(f, "pack {p}"),
+            BlobName::Array(i) => write!(f, "array {i}"),
+        }
+    }
 }
 
 /// Read the fixed preamble; returns (header_len, header_hash, flags).
@@ -409,7 +495,7 @@ pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32], u32), ContainerError
         });
     }
     let flags = u32::from_le_bytes([data[12], data[13], data[14], data[15]]);
-    if flags & !(FLAG_HEADER_ZSTD | FLAG_SIGNED) != 0 {
+    if flags & !(FLAG_HEADER_ZSTD | FLAG_SIGNED | FLAG_PACKS) != 0 {
         return Err(ContainerError::Header(format!(
             "unknown flags 0x{flags:08x}; written by a newer skseal?"
         )));
@@ -562,20 +648,38 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
         .enumerate()
         .map(|(i, v)| ArrayEntry::from_de(i, v, &mut dtypes))
         .collect::<Result<_, _>>()?;
+    if hd.packs.len() > crate::pack::MAX_PACKS {
+        return Err(ContainerError::Header(format!(
+            "{} packs exceed the limit of {}",
+            hd.packs.len(),
+            crate::pack::MAX_PACKS
+        )));
+    }
+    let packs: Vec<PackEntry> = hd
+        .packs
+        .iter()
+        .enumerate()
+        .map(|(p, d)| d.entry(p))
+        .collect::<Result<_, _>>()?;
+    if packs.is_empty() == (flags & FLAG_PACKS != 0) {
+        return Err(ContainerError::Header(
+            "flag bit 2 (packs) must be set exactly when the header lists packs".into(),
+        ));
+    }
+    crate::pack::check_members(&arrays, &packs)?;
     let data_start = align(end);
-    // Blobs in order, aligned, no overlap, no holes beyond alignment padding.
+    // Blobs in order (packs, then unpacked arrays), aligned, no overlap, no
+    // holes beyond alignment padding.
     let mut cursor = 0u64;
-    for (i, a) in arrays.iter().enumerate() {
-        if a.offset != blob_offset(cursor, a.length) {
+    for (what, offset, length) in blob_layout(&packs, &arrays) {
+        if offset != blob_offset(cursor, length) {
             return Err(ContainerError::Header(format!(
-                "array {i} starts at {} but the layout puts it at {}",
-                a.offset,
-                blob_offset(cursor, a.length)
+                "{what} starts at {offset} but the layout puts it at {}",
+                blob_offset(cursor, length)
             )));
         }
-        cursor = a
-            .offset
-            .checked_add(a.length)
+        cursor = offset
+            .checked_add(length)
             .ok_or_else(|| ContainerError::Header("offset overflow".into()))?;
     }
     let signed = flags & FLAG_SIGNED != 0;
@@ -626,6 +730,7 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
         fingerprint,
         graph,
         arrays,
+        packs,
         data_start,
         file_len: expected_len,
         header_hash: hex(&want),
@@ -686,15 +791,21 @@ impl Header {
         })
     }
 
+    /// Length of the data region (every blob and the padding between them).
+    pub fn data_len(&self) -> u64 {
+        let trailer = if self.signed { SIG_TRAILER } else { 0 };
+        self.file_len.saturating_sub(self.data_start + trailer)
+    }
+
     /// (start, end) file offsets of every gap that must hold zero bytes:
     /// after the header, and between blobs.
     pub fn padding_gaps(&self, header_len: u64) -> Vec<(u64, u64)> {
         let hend = PREAMBLE as u64 + header_len;
         let mut gaps = vec![(hend, self.data_start)];
         let mut cursor = 0u64;
-        for a in &self.arrays {
-            gaps.push((self.data_start + cursor, self.data_start + a.offset));
-            cursor = a.offset + a.length;
+        for (_, offset, length) in blob_layout(&self.packs, &self.arrays) {
+            gaps.push((self.data_start + cursor, self.data_start + offset));
+            cursor = offset + length;
         }
         gaps
     }
@@ -751,6 +862,7 @@ pub fn decode_stored(
 pub struct Container<'a> {
     pub data: &'a [u8],
     pub header: Header,
+    packs: PackCache,
 }
 
 impl<'a> Container<'a> {
@@ -764,7 +876,12 @@ impl<'a> Container<'a> {
                 .ok_or_else(|| ContainerError::Truncated("signature trailer missing".into()))?;
             header.signature = Some(parse_trailer(t)?);
         }
-        Ok(Container { data, header })
+        let packs = PackCache::new(header.packs.len());
+        Ok(Container {
+            data,
+            header,
+            packs,
+        })
     }
 
     /// Check the embedded signature (see [`Header::verify_signature`]).
@@ -779,11 +896,31 @@ impl<'a> Container<'a> {
             .arrays
             .get(i)
             .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        if let Some((p, _)) = a.pack {
+            return Err(ContainerError::Header(format!(
+                "array {i} is stored in pack {p}, not on its own"
+            )));
+        }
         let start = self.header.data_start + a.offset;
         let end = start + a.length;
         self.data.get(start as usize..end as usize).ok_or_else(|| {
             ContainerError::Truncated(format!("array {i} lies beyond the end of the file"))
         })
+    }
+
+    /// The stored bytes of pack `p`.
+    fn stored_pack(&self, p: usize) -> Result<&'a [u8], ContainerError> {
+        let e = self
+            .header
+            .packs
+            .get(p)
+            .ok_or_else(|| ContainerError::Header(format!("no pack {p}")))?;
+        let start = self.header.data_start + e.offset;
+        self.data
+            .get(start as usize..(start + e.length) as usize)
+            .ok_or_else(|| {
+                ContainerError::Truncated(format!("pack {p} lies beyond the end of the file"))
+            })
     }
 
     /// Absolute file offset of an uncompressed array (for zero-copy views).
@@ -826,6 +963,11 @@ impl<'a> Container<'a> {
             .arrays
             .get(i)
             .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        if a.pack.is_some() {
+            return self.packs.copy_out(&self.header.packs, a, i, out, |p| {
+                self.stored_pack(p).map(<[u8]>::to_vec)
+            });
+        }
         decode_stored(a, i, self.stored(i)?, out)
     }
 
@@ -863,6 +1005,8 @@ pub const PIPELINE_MIN_BYTES: u64 = 16 << 20;
 /// Arrays encoded for writing, with their table entries (digests may still be
 /// zero when `hash` was false).
 struct Plan<'a> {
+    /// Packs (entry, stored frame), laid out before the unpacked arrays.
+    packs: Vec<(PackEntry, Vec<u8>)>,
     blobs: Vec<Blob<'a>>,
     entries: Vec<ArrayEntry>,
     raws: Vec<&'a [u8]>,
@@ -877,6 +1021,7 @@ fn prepare_array<'a>(
     data_of: &(dyn Fn(usize) -> Option<&'a [u8]> + Sync),
     compression: Compression,
     hash: bool,
+    packed: Option<(u32, u64)>,
 ) -> Result<(Blob<'a>, &'a [u8], ArrayEntry), ContainerError> {
     let raw = data_of(i).ok_or_else(|| ContainerError::Codec {
         array: i,
@@ -894,6 +1039,25 @@ fn prepare_array<'a>(
     } else {
         [0u8; 32]
     };
+    if packed.is_some() {
+        // its bytes go into a pack (compressed there); only the entry here
+        let entry = ArrayEntry {
+            dtype: spec.dtype.clone(),
+            shape: spec.shape.clone(),
+            order: spec.order,
+            axes: spec.axes.clone(),
+            offset: 0,
+            length: 0,
+            nbytes,
+            codec: compression.codec,
+            shuffle: false,
+            chunk: 0,
+            chunks: Vec::new(),
+            digest,
+            pack: packed,
+        };
+        return Ok((Blob::Raw(&[]), raw, entry));
+    }
     let item = spec.dtype.itemsize().unwrap_or(1) as usize;
     // Shuffle plain numeric arrays only: on structured records (tree nodes)
     // it splits each field's bytes apart and compresses worse (measured).
@@ -936,6 +1100,7 @@ fn prepare_array<'a>(
         chunk,
         chunks,
         digest,
+        pack: None,
     };
     Ok((blob, raw, entry))
 }
@@ -948,11 +1113,24 @@ fn plan<'a>(
 ) -> Result<Plan<'a>, ContainerError> {
     // Digest + encode every array, in parallel when there is enough work to
     // pay for waking the thread pool.
-    let prepare =
-        |(i, spec): (usize, &ArraySpec)| prepare_array(i, spec, data_of, compression, hash);
-    let total: usize = (0..graph.arrays.len())
-        .map(|i| data_of(i).map_or(0, <[u8]>::len))
-        .sum();
+    let sizes: Vec<u64> = (0..graph.arrays.len())
+        .map(|i| data_of(i).map_or(0, |d| d.len() as u64))
+        .collect();
+    let groups = pack::group(&sizes, compression.codec);
+    let place = pack_places(&groups, &sizes);
+    let prepare = |(i, spec): (usize, &ArraySpec)| {
+        prepare_array(i, spec, data_of, compression, hash, place[i])
+    };
+    let total = sizes.iter().sum::<u64>() as usize;
+    let compress_pack = |m: &Vec<usize>| pack::compress(m, data_of, compression.codec);
+    let frames: Vec<(Vec<u8>, u64)> = if total >= PARALLEL_MIN_BYTES {
+        groups
+            .par_iter()
+            .map(compress_pack)
+            .collect::<Result<_, _>>()?
+    } else {
+        groups.iter().map(compress_pack).collect::<Result<_, _>>()?
+    };
     let prepared: Vec<(Blob<'a>, &'a [u8], ArrayEntry)> = if total >= PARALLEL_MIN_BYTES {
         graph
             .arrays
@@ -968,25 +1146,53 @@ fn plan<'a>(
             .map(prepare)
             .collect::<Result<_, ContainerError>>()?
     };
-    // Layout: each blob at its aligned offset.
+    // Layout: each blob at its aligned offset, packs first.
+    let mut cursor = 0u64;
+    let mut packs = Vec::with_capacity(frames.len());
+    for (frame, nbytes) in frames {
+        let offset = blob_offset(cursor, frame.len() as u64);
+        cursor = offset + frame.len() as u64;
+        let e = PackEntry {
+            offset,
+            length: frame.len() as u64,
+            nbytes,
+            codec: compression.codec,
+        };
+        packs.push((e, frame));
+    }
     let mut blobs = Vec::with_capacity(prepared.len());
     let mut entries = Vec::with_capacity(prepared.len());
     let mut raws = Vec::with_capacity(prepared.len());
-    let mut cursor = 0u64;
     for (blob, raw, mut e) in prepared {
-        e.offset = blob_offset(cursor, e.length);
-        cursor = e.offset + e.length;
+        if e.pack.is_none() {
+            e.offset = blob_offset(cursor, e.length);
+            cursor = e.offset + e.length;
+        }
         blobs.push(blob);
         entries.push(e);
         raws.push(raw);
     }
     let compress_header = !(compression.codec == Codec::None && total as u64 >= PIPELINE_MIN_BYTES);
     Ok(Plan {
+        packs,
         blobs,
         entries,
         raws,
         compress_header,
     })
+}
+
+/// For each array, its (pack, offset in the pack) if it is in one of `groups`.
+fn pack_places(groups: &[Vec<usize>], sizes: &[u64]) -> Vec<Option<(u32, u64)>> {
+    let mut place = vec![None; sizes.len()];
+    for (p, members) in groups.iter().enumerate() {
+        let mut off = 0u64;
+        for &i in members {
+            place[i] = Some((p as u32, off));
+            off += sizes[i];
+        }
+    }
+    place
 }
 
 /// The content fingerprint: BLAKE3 over the graph's JSON text and, per array,
@@ -1024,11 +1230,12 @@ fn header_for(
     graph_json: &Value,
     graph_text: &[u8],
     entries: &[ArrayEntry],
+    packs: &[PackEntry],
     metadata: &Value,
     compress: bool,
 ) -> Result<(Vec<u8>, Vec<u8>, String), ContainerError> {
     let fingerprint = fingerprint_of(graph_text, entries);
-    let header_json = json!({
+    let mut header_json = json!({
         "format": "skseal",
         "version": VERSION,
         "fingerprint": fingerprint,
@@ -1036,6 +1243,14 @@ fn header_for(
         "arrays": entries.iter().map(ArrayEntry::to_json).collect::<Vec<_>>(),
         "graph": graph_json,
     });
+    if !packs.is_empty() {
+        if let Value::Object(m) = &mut header_json {
+            m.insert(
+                "packs".into(),
+                Value::Array(packs.iter().map(PackEntry::to_json).collect()),
+            );
+        }
+    }
     let json_text =
         serde_json::to_vec(&header_json).map_err(|e| ContainerError::Header(e.to_string()))?;
     let depth = graphjson::text_depth(&json_text);
@@ -1058,14 +1273,16 @@ fn write_front<W: Write>(
     stored: &[u8],
     compressed: bool,
     signed: bool,
+    packed: bool,
 ) -> Result<u64, ContainerError> {
     let hhash = blake3::hash(stored);
     let hend = PREAMBLE as u64 + stored.len() as u64;
     let data_start = align(hend);
     out.write_all(&MAGIC)?;
     out.write_all(&VERSION.to_le_bytes())?;
-    let flags =
-        if compressed { FLAG_HEADER_ZSTD } else { 0 } | if signed { FLAG_SIGNED } else { 0 };
+    let flags = if compressed { FLAG_HEADER_ZSTD } else { 0 }
+        | if signed { FLAG_SIGNED } else { 0 }
+        | if packed { FLAG_PACKS } else { 0 };
     out.write_all(&flags.to_le_bytes())?;
     out.write_all(&(stored.len() as u64).to_le_bytes())?;
     out.write_all(hhash.as_bytes())?;
@@ -1077,12 +1294,21 @@ fn write_front<W: Write>(
 
 fn write_blobs<W: Write>(
     out: &mut W,
+    packs: &[(PackEntry, Vec<u8>)],
     blobs: &[Blob<'_>],
     entries: &[ArrayEntry],
 ) -> Result<u64, ContainerError> {
     let zeros = [0u8; ALIGN as usize];
     let mut pos = 0u64;
+    for (e, frame) in packs {
+        out.write_all(&zeros[..(e.offset - pos) as usize])?;
+        out.write_all(frame)?;
+        pos = e.offset + e.length;
+    }
     for (blob, e) in blobs.iter().zip(entries) {
+        if e.pack.is_some() {
+            continue;
+        }
         out.write_all(&zeros[..(e.offset - pos) as usize])?;
         match blob {
             Blob::Raw(r) => out.write_all(r)?,
@@ -1102,6 +1328,7 @@ fn finished_header(
     graph: &Graph,
     metadata: &Value,
     entries: Vec<ArrayEntry>,
+    packs: Vec<PackEntry>,
     json_text: &[u8],
     stored: &[u8],
     fingerprint: String,
@@ -1120,6 +1347,7 @@ fn finished_header(
         fingerprint,
         graph: g,
         arrays: entries,
+        packs,
         data_start,
         file_len: data_start + data_len,
         header_hash: blake3::hash(stored).to_hex().to_string(),
@@ -1144,21 +1372,30 @@ pub fn write<'a, W: Write>(
     let graph_json = graphjson::encode(graph);
     let graph_text =
         serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+    let pack_entries: Vec<PackEntry> = p.packs.iter().map(|(e, _)| e.clone()).collect();
     let (json_text, stored, fingerprint) = header_for(
         &graph_json,
         &graph_text,
         &p.entries,
+        &pack_entries,
         metadata,
         p.compress_header,
     )?;
-    let data_start = write_front(out, &stored, p.compress_header, signer.is_some())?;
-    let data_len = write_blobs(out, &p.blobs, &p.entries)?;
+    let data_start = write_front(
+        out,
+        &stored,
+        p.compress_header,
+        signer.is_some(),
+        !p.packs.is_empty(),
+    )?;
+    let data_len = write_blobs(out, &p.packs, &p.blobs, &p.entries)?;
     let sig = append_signature(out, signer, &stored)?;
     out.flush()?;
     Ok(finished_header(
         graph,
         metadata,
         p.entries,
+        pack_entries,
         &json_text,
         &stored,
         fingerprint,
@@ -1217,12 +1454,23 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
     let graph_text =
         serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
     // Plain JSON with fixed-width hex digests: its length does not depend on them.
-    let (_, placeholder, _) = header_for(&graph_json, &graph_text, &p.entries, metadata, false)?;
+    let pack_entries: Vec<PackEntry> = p.packs.iter().map(|(e, _)| e.clone()).collect();
+    let plain_header = |entries: &[ArrayEntry]| {
+        header_for(
+            &graph_json,
+            &graph_text,
+            entries,
+            &pack_entries,
+            metadata,
+            false,
+        )
+    };
+    let (_, placeholder, _) = plain_header(&p.entries)?;
     let data_start = align(PREAMBLE as u64 + placeholder.len() as u64);
     out.seek(SeekFrom::Start(data_start))?;
     let raws = &p.raws;
     let (written, digests) = rayon::join(
-        || write_blobs(&mut *out, &p.blobs, &p.entries),
+        || write_blobs(&mut *out, &p.packs, &p.blobs, &p.entries),
         || {
             raws.par_iter()
                 .map(|r| *blake3::hash(r).as_bytes())
@@ -1233,15 +1481,14 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
     for (e, d) in p.entries.iter_mut().zip(digests) {
         e.digest = d;
     }
-    let (json_text, stored, fingerprint) =
-        header_for(&graph_json, &graph_text, &p.entries, metadata, false)?;
+    let (json_text, stored, fingerprint) = plain_header(&p.entries)?;
     if stored.len() != placeholder.len() {
         return Err(ContainerError::Header(
             "internal: header length changed while writing".into(),
         ));
     }
     out.seek(SeekFrom::Start(0))?;
-    let start = write_front(out, &stored, false, signer.is_some())?;
+    let start = write_front(out, &stored, false, signer.is_some(), !p.packs.is_empty())?;
     debug_assert_eq!(start, data_start);
     out.seek(SeekFrom::Start(data_start + data_len))?;
     let sig = append_signature(out, signer, &stored)?;
@@ -1250,6 +1497,7 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
         graph,
         metadata,
         p.entries,
+        pack_entries,
         &json_text,
         &stored,
         fingerprint,
@@ -1336,15 +1584,19 @@ pub fn write_file<'a>(
     let graph_json = graphjson::encode(graph);
     let graph_text =
         serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+    let groups = pack::group(&sizes, compression.codec);
+    let place = pack_places(&groups, &sizes);
     // An upper bound of the stored header: every number of the array table at
     // its widest, then zstd's worst case.
     let widest: Vec<ArrayEntry> = graph
         .arrays
         .iter()
         .zip(&sizes)
-        .map(|(spec, &n)| {
+        .zip(&place)
+        .map(|((spec, &n), at)| {
             let item = spec.dtype.itemsize().unwrap_or(1).max(1) as usize;
             let chunk = codec::chunk_size(item) as u64;
+            let packed = at.is_some();
             ArrayEntry {
                 dtype: spec.dtype.clone(),
                 shape: spec.shape.clone(),
@@ -1356,18 +1608,67 @@ pub fn write_file<'a>(
                 codec: compression.codec,
                 shuffle: false,
                 chunk: u64::MAX,
-                chunks: vec![u64::MAX; n.div_ceil(chunk.max(1)) as usize],
+                chunks: if packed {
+                    Vec::new()
+                } else {
+                    vec![u64::MAX; n.div_ceil(chunk.max(1)) as usize]
+                },
                 digest: [0xff; 32],
+                pack: at.map(|_| (u32::MAX, u64::MAX)),
             }
         })
         .collect();
-    let (widest_json, _, _) = header_for(&graph_json, &graph_text, &widest, metadata, false)?;
+    let widest_packs = vec![
+        PackEntry {
+            offset: u64::MAX,
+            length: u64::MAX,
+            nbytes: u64::MAX,
+            codec: compression.codec,
+        };
+        groups.len()
+    ];
+    let (widest_json, _, _) = header_for(
+        &graph_json,
+        &graph_text,
+        &widest,
+        &widest_packs,
+        metadata,
+        false,
+    )?;
     let bound = zstd::zstd_safe::compress_bound(widest_json.len() + 64) as u64;
     let gap_start = start_pos + align(PREAMBLE as u64 + bound);
-    // Compress and write the blobs in order, one batch at a time.
+    // Compress and write the blobs in order, one batch at a time: packs first.
     let mut entries: Vec<ArrayEntry> = Vec::with_capacity(graph.arrays.len());
+    let mut packs: Vec<PackEntry> = Vec::with_capacity(groups.len());
     let mut cursor = 0u64;
     let zeros = [0u8; ALIGN as usize];
+    let group_bytes = |g: &Vec<usize>| g.iter().map(|&k| sizes[k]).sum::<u64>();
+    let mut i = 0usize;
+    while i < groups.len() {
+        let mut j = i;
+        let mut batch = 0u64;
+        while j < groups.len() && (j == i || batch + group_bytes(&groups[j]) <= STREAM_BATCH) {
+            batch += group_bytes(&groups[j]);
+            j += 1;
+        }
+        let frames = groups[i..j]
+            .par_iter()
+            .map(|m| pack::compress(m, data_of, compression.codec))
+            .collect::<Result<Vec<_>, ContainerError>>()?;
+        for (frame, nbytes) in frames {
+            let offset = blob_offset(cursor, frame.len() as u64);
+            write_at(f, &zeros[..(offset - cursor) as usize], gap_start + cursor)?;
+            write_at(f, &frame, gap_start + offset)?;
+            cursor = offset + frame.len() as u64;
+            packs.push(PackEntry {
+                offset,
+                length: frame.len() as u64,
+                nbytes,
+                codec: compression.codec,
+            });
+        }
+        i = j;
+    }
     let mut i = 0usize;
     while i < graph.arrays.len() {
         let mut j = i;
@@ -1378,9 +1679,13 @@ pub fn write_file<'a>(
         }
         let prepared = (i..j)
             .into_par_iter()
-            .map(|k| prepare_array(k, &graph.arrays[k], data_of, compression, true))
+            .map(|k| prepare_array(k, &graph.arrays[k], data_of, compression, true, place[k]))
             .collect::<Result<Vec<_>, ContainerError>>()?;
         for (blob, _, mut e) in prepared {
+            if e.pack.is_some() {
+                entries.push(e);
+                continue;
+            }
             e.offset = blob_offset(cursor, e.length);
             write_at(
                 f,
@@ -1404,7 +1709,7 @@ pub fn write_file<'a>(
     }
     let data_len = cursor;
     let (json_text, stored, fingerprint) =
-        header_for(&graph_json, &graph_text, &entries, metadata, true)?;
+        header_for(&graph_json, &graph_text, &entries, &packs, metadata, true)?;
     let data_start = align(PREAMBLE as u64 + stored.len() as u64);
     if start_pos + data_start > gap_start {
         return Err(ContainerError::Header(
@@ -1414,7 +1719,13 @@ pub fn write_file<'a>(
     // The header in front, then the blobs moved down (front to back: every
     // read is at or ahead of the write before it).
     let mut front = Vec::with_capacity(data_start as usize);
-    write_front(&mut front, &stored, true, signer.is_some())?;
+    write_front(
+        &mut front,
+        &stored,
+        true,
+        signer.is_some(),
+        !packs.is_empty(),
+    )?;
     write_at(f, &front, start_pos)?;
     let dst0 = start_pos + data_start;
     if dst0 != gap_start {
@@ -1435,6 +1746,7 @@ pub fn write_file<'a>(
         graph,
         metadata,
         entries,
+        packs,
         &json_text,
         &stored,
         fingerprint,

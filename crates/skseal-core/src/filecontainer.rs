@@ -11,6 +11,7 @@ use crate::container::{
     SIG_TRAILER,
 };
 use crate::error::ContainerError;
+use crate::pack::PackCache;
 
 fn io(what: &str, e: std::io::Error) -> ContainerError {
     if e.kind() == std::io::ErrorKind::UnexpectedEof {
@@ -30,6 +31,7 @@ pub struct FileContainer {
     file: File,
     pub header: Header,
     header_len: u64,
+    packs: PackCache,
 }
 
 impl FileContainer {
@@ -61,10 +63,12 @@ impl FileContainer {
             read_at(&file, &mut t, start).map_err(|e| io("signature trailer", e))?;
             header.signature = Some(parse_trailer(&t)?);
         }
+        let packs = PackCache::new(header.packs.len());
         Ok(FileContainer {
             file,
             header,
             header_len,
+            packs,
         })
     }
 
@@ -77,6 +81,15 @@ impl FileContainer {
             .arrays
             .get(i)
             .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        if a.pack.is_some() {
+            return self.packs.copy_out(&self.header.packs, a, i, out, |p| {
+                let e = &self.header.packs[p];
+                let mut s = vec![0u8; e.length as usize];
+                read_at(&self.file, &mut s, self.header.data_start + e.offset)
+                    .map_err(|e| io(&format!("pack {p}"), e))?;
+                Ok(s)
+            });
+        }
         let at = self.header.data_start + a.offset;
         if a.codec == crate::codec::Codec::None {
             if out.len() as u64 != a.nbytes {
@@ -104,12 +117,7 @@ impl FileContainer {
     /// read is cheaper than one positioned read per array. `None` when larger.
     pub fn blobs_if_small(&self, limit: u64) -> Result<Option<Blobs>, ContainerError> {
         let start = self.header.data_start;
-        let end = self
-            .header
-            .arrays
-            .last()
-            .map_or(start, |a| start + a.offset + a.length);
-        let len = end - start;
+        let len = self.header.data_len();
         if len > limit {
             return Ok(None);
         }
@@ -131,6 +139,18 @@ impl FileContainer {
             .arrays
             .get(i)
             .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        if a.pack.is_some() {
+            return self.packs.copy_out(&self.header.packs, a, i, out, |p| {
+                let e = &self.header.packs[p];
+                blobs
+                    .data
+                    .get(e.offset as usize..(e.offset + e.length) as usize)
+                    .map(<[u8]>::to_vec)
+                    .ok_or_else(|| {
+                        ContainerError::Truncated(format!("pack {p} lies beyond the blob region"))
+                    })
+            });
+        }
         let stored = blobs
             .data
             .get(a.offset as usize..(a.offset + a.length) as usize)

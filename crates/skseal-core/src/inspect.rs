@@ -240,7 +240,7 @@ pub fn describe(h: &Header) -> Value {
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            json!({
+            let mut v = json!({
                 "index": i,
                 "dtype": dtype_str(&a.dtype),
                 "shape": a.shape,
@@ -251,11 +251,34 @@ pub fn describe(h: &Header) -> Value {
                 "stored": a.length,
                 "offset": h.data_start + a.offset,
                 "blake3": hex(&a.digest),
+            });
+            if let (Some((p, off)), Value::Object(m)) = (a.pack, &mut v) {
+                // stored inside a pack: no blob of its own
+                m.insert("pack".into(), json!(p));
+                m.insert("pack_offset".into(), json!(off));
+                m.insert("offset".into(), Value::Null);
+            }
+            v
+        })
+        .collect();
+    let packs: Vec<Value> = h
+        .packs
+        .iter()
+        .enumerate()
+        .map(|(p, e)| {
+            json!({
+                "index": p,
+                "codec": e.codec.name(),
+                "nbytes": e.nbytes,
+                "stored": e.length,
+                "offset": h.data_start + e.offset,
+                "arrays": h.arrays.iter().filter(|a| a.pack.map(|x| x.0 as usize) == Some(p)).count(),
             })
         })
         .collect();
     let nbytes: u64 = h.arrays.iter().map(|a| a.nbytes).sum();
-    let stored: u64 = h.arrays.iter().map(|a| a.length).sum();
+    let stored: u64 = h.arrays.iter().map(|a| a.length).sum::<u64>()
+        + h.packs.iter().map(|e| e.length).sum::<u64>();
     json!({
         "format_version": h.version,
         "fingerprint": h.fingerprint,
@@ -267,6 +290,7 @@ pub fn describe(h: &Header) -> Value {
         "arrays_stored": stored,
         "metadata": h.metadata(),
         "arrays": arrays,
+        "packs": packs,
         "globals": globals_json(&h.graph),
         "outline": outline(&h.graph, Some(&h.arrays)),
     })

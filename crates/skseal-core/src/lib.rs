@@ -13,6 +13,7 @@ pub mod graphjson;
 pub mod inspect;
 pub mod ir;
 pub mod legacy;
+pub mod pack;
 pub mod policy;
 pub mod validate;
 pub mod vm;

@@ -448,7 +448,9 @@ fn signatures_cover_header_and_arrays() {
     let data_start = c.header.data_start as usize;
     let mut tampered = Vec::new();
     tampered.extend_from_slice(&written[..12]);
-    tampered.extend_from_slice(&container::FLAG_SIGNED.to_le_bytes());
+    let packs_bit = u32::from_le_bytes([written[12], written[13], written[14], written[15]])
+        & container::FLAG_PACKS;
+    tampered.extend_from_slice(&(container::FLAG_SIGNED | packs_bit).to_le_bytes());
     tampered.extend_from_slice(&(text.len() as u64).to_le_bytes());
     tampered.extend_from_slice(blake3::hash(text.as_bytes()).as_bytes());
     tampered.extend_from_slice(text.as_bytes());
@@ -484,18 +486,14 @@ fn declared_sizes_beyond_what_the_codec_can_expand_to_are_refused() {
     // A compressed array may not declare more decoded bytes than its stored
     // bytes can expand to, so nothing is allocated for a size the file does
     // not back.
-    let (g, data) = sample_graph();
-    for comp in &COMPRESSIONS[1..3] {
-        let bytes = write(&g, &data, *comp);
-        let c = Container::parse(&bytes).expect("parses");
-        let mut v = c.header.json();
-        let stored = v["arrays"][0]["length"].as_u64().expect("length");
-        let huge = 1u64 << 40;
-        v["arrays"][0]["shape"] = json!([huge / 8]);
-        v["arrays"][0]["nbytes"] = json!(huge);
-        v["arrays"][0]["chunk"] = json!(huge);
-        v["arrays"][0]["chunks"] = json!([stored]);
-        let text = serde_json::to_vec(&v).expect("json");
+    let (mut g, mut data) = sample_graph();
+    // array 0 above the pack threshold (a blob of its own), array 1 packed
+    g.arrays[0].shape = vec![10_000];
+    data[0] = (0..10_000u32)
+        .flat_map(|x| (x as f64 * 0.5).to_le_bytes())
+        .collect();
+    let reseal = |bytes: &[u8], v: &serde_json::Value| {
+        let text = serde_json::to_vec(v).expect("json");
         let mut m = Vec::new();
         m.extend_from_slice(&bytes[..12]);
         m.extend_from_slice(&0u32.to_le_bytes());
@@ -503,7 +501,31 @@ fn declared_sizes_beyond_what_the_codec_can_expand_to_are_refused() {
         m.extend_from_slice(blake3::hash(&text).as_bytes());
         m.extend_from_slice(&text);
         m.resize(m.len() + bytes.len(), 0);
-        let e = Container::parse(&m).err().expect("refused").to_string();
+        m
+    };
+    for comp in &COMPRESSIONS[1..3] {
+        let bytes = write(&g, &data, *comp);
+        let c = Container::parse(&bytes).expect("parses");
+        // the same rule for a pack
+        let mut v = c.header.json();
+        assert!(v["arrays"][1]["pack"].is_array(), "{}", v["arrays"][1]);
+        v["packs"][0]["nbytes"] = json!(4u64 << 20);
+        let e = Container::parse(&reseal(&bytes, &v))
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(e.contains("can expand to"), "{e}");
+        let mut v = c.header.json();
+        let stored = v["arrays"][0]["length"].as_u64().expect("length");
+        let huge = 1u64 << 40;
+        v["arrays"][0]["shape"] = json!([huge / 8]);
+        v["arrays"][0]["nbytes"] = json!(huge);
+        v["arrays"][0]["chunk"] = json!(huge);
+        v["arrays"][0]["chunks"] = json!([stored]);
+        let e = Container::parse(&reseal(&bytes, &v))
+            .err()
+            .expect("refused")
+            .to_string();
         assert!(e.contains("can expand to"), "{e}");
     }
     // The densest real data stays readable: 64 MiB of zeros at zstd 19 and lz4.
@@ -554,4 +576,186 @@ fn streaming_file_writer_gives_the_same_bytes_as_the_front_to_back_writer() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A graph of `sizes.len()` uint8 arrays of the given sizes, each filled with
+/// bytes that differ from array to array.
+fn arrays_graph(sizes: &[usize]) -> (Graph, Vec<Vec<u8>>) {
+    let mut nodes = Vec::new();
+    let mut arrays = Vec::new();
+    let mut data = Vec::new();
+    for (i, &n) in sizes.iter().enumerate() {
+        nodes.push(Node::Array(i as u32));
+        arrays.push(ArraySpec {
+            dtype: Dtype::Simple("|u1".into()),
+            shape: vec![n as u64],
+            order: Order::C,
+            axes: None,
+            source: ArraySource::OutOfBand(i as u32),
+        });
+        data.push((0..n).map(|k| ((k * 7 + i * 13) % 251) as u8).collect());
+    }
+    let root = nodes.len() as u32;
+    nodes.push(Node::List((0..sizes.len() as u32).collect()));
+    let g = Graph {
+        nodes,
+        root,
+        arrays,
+        ..Graph::default()
+    };
+    (g, data)
+}
+
+#[test]
+fn small_arrays_share_packs_and_read_back_from_bytes_and_files() {
+    use skseal_core::filecontainer::FileContainer;
+    use skseal_core::pack::{PACK_ARRAY_MAX, PACK_MAX};
+    // 150 arrays of 60 KB (packed, several packs of <= 4 MiB), two large ones
+    // (on their own), one empty, interleaved
+    let mut sizes = vec![60_000usize; 150];
+    sizes.insert(3, 300_000);
+    sizes.insert(70, 0);
+    sizes.push(PACK_ARRAY_MAX as usize); // at the threshold: not packed
+    sizes.push(100);
+    let (g, data) = arrays_graph(&sizes);
+    let dir = std::env::temp_dir().join(format!("skseal-packs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for comp in &COMPRESSIONS[1..] {
+        let bytes = write(&g, &data, *comp);
+        let c = Container::parse(&bytes).expect("parses");
+        let h = &c.header;
+        assert!(h.packs.len() >= 3, "{} packs", h.packs.len());
+        assert!(h.packs.iter().all(|p| p.nbytes <= PACK_MAX));
+        for (i, a) in h.arrays.iter().enumerate() {
+            let small = sizes[i] > 0 && (sizes[i] as u64) < PACK_ARRAY_MAX;
+            assert_eq!(a.pack.is_some(), small, "array {i} of {} bytes", sizes[i]);
+        }
+        // the same fingerprint as without packs (uncompressed)
+        let plain_bytes = write(&g, &data, COMPRESSIONS[0]);
+        let plain = Container::parse(&plain_bytes).expect("parses");
+        assert_eq!(h.fingerprint, plain.header.fingerprint);
+        assert!(plain.header.packs.is_empty());
+        // every array back, from memory and from a file (one read or per array)
+        let p = dir.join("a.skseal");
+        std::fs::write(&p, &bytes).expect("write");
+        let fc = FileContainer::open(std::fs::File::open(&p).expect("open")).expect("opens");
+        fc.verify_padding().expect("padding");
+        let blobs = fc.blobs_if_small(u64::MAX).expect("reads").expect("small");
+        for (i, want) in data.iter().enumerate() {
+            for way in 0..3 {
+                let mut out = vec![0xAAu8; want.len()];
+                match way {
+                    0 => c.decode_into(i, &mut out),
+                    1 => fc.read_array(i, &mut out),
+                    _ => fc.array_from(&blobs, i, &mut out),
+                }
+                .expect("decodes");
+                assert!(&out == want, "array {i}, way {way}");
+            }
+        }
+        // a damaged pack names the array being read
+        let first = &h.packs[0];
+        let member = h.arrays.iter().position(|a| a.pack.map(|x| x.0) == Some(0));
+        let member = member.expect("a member");
+        let mut bad = bytes.clone();
+        let at = (h.data_start + first.offset + first.length / 2) as usize;
+        bad[at] ^= 0x55;
+        let c = Container::parse(&bad).expect("header intact");
+        let errs: Vec<String> = (0..h.arrays.len())
+            .filter(|&i| h.arrays[i].pack.map(|x| x.0) == Some(0))
+            .filter_map(|i| {
+                let mut out = vec![0u8; data[i].len()];
+                c.decode_into(i, &mut out).err().map(|e| e.to_string())
+            })
+            .collect();
+        assert!(!errs.is_empty(), "a flipped byte in pack 0 went unnoticed");
+        assert!(errs.iter().all(|e| e.contains("array ")), "{errs:?}");
+        assert!(h.arrays[member].pack.is_some());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn malformed_packs_are_refused() {
+    let (g, data) = arrays_graph(&[1000, 2000, 3000]);
+    let bytes = write(&g, &data, COMPRESSIONS[2]);
+    let c = Container::parse(&bytes).expect("parses");
+    let flags = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
+    assert_ne!(flags & container::FLAG_PACKS, 0);
+    let reseal = |v: &serde_json::Value| {
+        let text = serde_json::to_vec(v).expect("json");
+        let mut m = Vec::new();
+        m.extend_from_slice(&bytes[..12]);
+        m.extend_from_slice(&container::FLAG_PACKS.to_le_bytes());
+        m.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        m.extend_from_slice(blake3::hash(&text).as_bytes());
+        m.extend_from_slice(&text);
+        while m.len() % 64 != 0 {
+            m.push(0);
+        }
+        m.extend_from_slice(&bytes[c.header.data_start as usize..]);
+        m
+    };
+    // the unmodified header, resealed, still parses (the test harness is sound)
+    Container::parse(&reseal(&c.header.json())).expect("resealed original parses");
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "pack 7 does not exist",
+            Box::new(|v| v["arrays"][1]["pack"] = json!([7, 1000])),
+        ),
+        (
+            "but its members before it end at",
+            Box::new(|v| v["arrays"][1]["pack"] = json!([0, 999])),
+        ),
+        (
+            "its members cover",
+            Box::new(|v| v["packs"][0]["nbytes"] = json!(6001)),
+        ),
+        (
+            "extends beyond the end of pack",
+            Box::new(|v| v["packs"][0]["nbytes"] = json!(5999)),
+        ),
+        (
+            "codec differs",
+            Box::new(|v| v["arrays"][2]["codec"] = json!("lz4")),
+        ),
+        (
+            "no offset, length or chunks",
+            Box::new(|v| v["arrays"][0]["offset"] = json!(0)),
+        ),
+        (
+            "must be compressed",
+            Box::new(|v| v["arrays"][0]["codec"] = json!("none")),
+        ),
+        (
+            "codec must be",
+            Box::new(|v| v["packs"][0]["codec"] = json!("none")),
+        ),
+        (
+            "a pack holds 1 to",
+            Box::new(|v| v["packs"][0]["nbytes"] = json!(0)),
+        ),
+        (
+            "pack 0 starts at",
+            Box::new(|v| v["packs"][0]["offset"] = json!(16)),
+        ),
+        (
+            "unknown field",
+            Box::new(|v| v["packs"][0]["extra"] = json!(1)),
+        ),
+        (
+            "flag bit 2",
+            Box::new(|v| {
+                v.as_object_mut().map(|m| m.remove("packs"));
+            }),
+        ),
+    ];
+    for (want, edit) in cases {
+        let mut v = c.header.json();
+        edit(&mut v);
+        let e = Container::parse(&reseal(&v)).err().map(|e| e.to_string());
+        let e = e.unwrap_or_else(|| panic!("{want}: accepted"));
+        assert!(e.contains(want), "{want}: {e}");
+    }
 }
