@@ -1065,6 +1065,31 @@ def test_hostile_structure_in_plain_pickle(iris: tuple[np.ndarray, np.ndarray]) 
         skseal.loads(bytes(data))
 
 
+def test_forest_trees_are_checked_in_parallel_and_the_first_bad_one_is_named(
+        iris: tuple[np.ndarray, np.ndarray]) -> None:
+    """A forest's trees are validated in parallel; with two bad trees the
+    error is always the one a walk in graph order meets first."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = iris
+    model = RandomForestClassifier(n_estimators=12, random_state=0).fit(X, y)
+    data = bytearray(pickle.dumps(model, protocol=5))
+    for k, field_, value in ((2, "left_child", 10_000), (8, "feature", 99)):
+        nodes = model.estimators_[k].tree_.__getstate__()["nodes"]
+        pos = data.find(nodes.tobytes())
+        assert pos > 0
+        bad = nodes.copy()
+        bad[field_][0] = value
+        data[pos:pos + nodes.nbytes] = bad.tobytes()
+    messages = set()
+    for _ in range(5):
+        with pytest.raises(skseal.ValidationError) as ei:
+            skseal.loads(bytes(data))
+        messages.add(str(ei.value))
+    [msg] = messages
+    assert "has children" in msg and "10000" in msg, msg
+
+
 def test_untouched_models_still_load(iris: tuple[np.ndarray, np.ndarray]) -> None:
     """Control for the cases above: the files they start from load and predict."""
     X, _ = iris

@@ -11,7 +11,8 @@ pub type ArrayBytes<'a> = dyn Fn(u32) -> Option<&'a [u8]> + 'a;
 
 struct V<'a, 'g> {
     g: &'g Graph,
-    bytes: &'g ArrayBytes<'a>,
+    /// Every array's bytes, looked up once (shared by the parallel tree checks).
+    bytes: &'g (dyn Fn(u32) -> Option<&'a [u8]> + Sync + 'g),
 }
 
 /// A typed view of a 1-D or N-D numeric array.
@@ -65,6 +66,19 @@ impl Reader<'_> {
         let start = (i as usize)
             .checked_mul(self.stride)?
             .checked_add(self.off)?;
+        if self.size == 8 && self.little {
+            // the common case (tree node fields are <i8): one load
+            let b: [u8; 8] = self
+                .data
+                .get(start..start.checked_add(8)?)?
+                .try_into()
+                .ok()?;
+            return Some(if self.signed {
+                i64::from_le_bytes(b)
+            } else {
+                i64::try_from(u64::from_le_bytes(b)).unwrap_or(i64::MAX)
+            });
+        }
         let b = self.data.get(start..start.checked_add(self.size)?)?;
         let mut a = [0u8; 8];
         if self.little {
@@ -819,7 +833,12 @@ fn items_of(g: &Graph, id: NodeId) -> Vec<NodeId> {
 
 /// Validate every index-bearing structure in the graph.
 pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationError> {
-    let v = V { g, bytes };
+    let table: Vec<Option<&'a [u8]>> = (0..g.arrays.len() as u32).map(bytes).collect();
+    let lookup = |i: u32| table.get(i as usize).copied().flatten();
+    let v = V { g, bytes: &lookup };
+    // Trees are checked after the walk, in parallel: their node arrays are most
+    // of a forest's bytes (a memory-bound scan).
+    let mut trees: Vec<(NodeId, &[NodeId], Option<NodeId>)> = Vec::new();
     let live = g.reachable();
     let mut owned_trees = std::collections::HashSet::new();
     let mut checked_predictors = std::collections::HashSet::new();
@@ -834,7 +853,7 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
         let state = state_of(n);
         if let Node::Call { func, args, state } = n {
             if func.is("sklearn.tree._tree", "Tree") {
-                v.tree(id, args, *state)?;
+                trees.push((id, args, *state));
                 continue;
             }
             if func.is("numpy.ma.core", "_mareconstruct") {
@@ -935,6 +954,20 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
             }
         }
     }
+    // the first failing tree in graph order, as a sequential walk would report
+    let checked: Vec<Result<(), ValidationError>> = if trees.len() > 4 {
+        use rayon::prelude::*;
+        trees
+            .par_iter()
+            .map(|&(id, args, state)| v.tree(id, args, state))
+            .collect()
+    } else {
+        trees
+            .iter()
+            .map(|&(id, args, state)| v.tree(id, args, state))
+            .collect()
+    };
+    checked.into_iter().collect::<Result<(), _>>()?;
     for (id, n) in g.nodes.iter().enumerate() {
         if !live[id] {
             continue;
