@@ -398,7 +398,7 @@ def file_methods(cfg: Config) -> list[FileMethod]:
                    note="trusted=get_untrusted_types(file=...) computed before the timer"),
         FileMethod("skseal", ".skseal", lambda o, p: skseal.dump(o, p),
                    lambda p, _c: skseal.load(p)),
-        FileMethod("skseal compress=True (zstd 3)", ".zskseal",
+        FileMethod("skseal compress=True (zstd 2)", ".zskseal",
                    lambda o, p: skseal.dump(o, p, compress=True), lambda p, _c: skseal.load(p)),
         FileMethod('skseal, load mmap_mode="r"', ".mskseal", lambda o, p: skseal.dump(o, p),
                    lambda p, _c: skseal.load(p, mmap_mode="r"),

@@ -436,7 +436,7 @@ fn scan(paths: &[PathBuf], as_json: bool, trusted: Vec<String>) -> ExitCode {
 fn parse_compress(s: &str) -> Result<Compression, String> {
     let (name, level) = match s.split_once(':') {
         Some((n, l)) => (n, l.parse::<i32>().map_err(|_| format!("bad level {l:?}"))?),
-        None => (s, 3),
+        None => (s, skseal_core::codec::DEFAULT_ZSTD_LEVEL),
     };
     let codec = match name {
         "none" => Codec::None,

@@ -6,6 +6,12 @@ use rayon::prelude::*;
 /// Raw bytes per chunk (rounded down to a multiple of the item size).
 pub const CHUNK_BYTES: usize = 4 << 20;
 
+/// The zstd level of "zstd" without a level (Python `compress=True` and
+/// `compress="zstd"`, CLI `--compress zstd`). Chosen by benchmark: on a
+/// 200-tree forest level 2 compresses 6-7% faster than level 3 for a file
+/// 0.2% larger (both 0.96x joblib compress=3's size; docs/BENCHMARKS_SCALE.md).
+pub const DEFAULT_ZSTD_LEVEL: i32 = 2;
+
 /// A codec name as written in the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Codec {
