@@ -487,6 +487,47 @@ def test_mmap_plain_arrays(tmp_path: Path) -> None:
     assert_same(obj, skseal.load(p))
 
 
+def _mapping_of(arr: np.ndarray) -> mmap.mmap:
+    base: Any = arr
+    while isinstance(base, np.ndarray):
+        base = base.base
+    if isinstance(base, memoryview):
+        base = base.obj
+    assert isinstance(base, mmap.mmap), type(base)
+    return base
+
+
+@pytest.mark.parametrize("mode", ["r", "c", "r+"])
+def test_mmap_large_arrays_have_their_own_mapping(mode: str, tmp_path: Path) -> None:
+    """Under mmap_mode every uncompressed array views a mapping of its own,
+    unmapped when the array dies (a forest's node arrays, copied by
+    Tree.__setstate__, do not stay resident), which also keeps the kernel's
+    fault-around from mapping the pages of neighbouring arrays."""
+    p = tmp_path / "m.skseal"
+    rng = np.random.default_rng(0)
+    obj = {"big": rng.random(20_000), "big2": np.asfortranarray(rng.random((300, 40))),
+           "small": np.arange(100.0), "small2": np.arange(7)}
+    skseal.dump(obj, p)
+    size = p.stat().st_size
+    out = skseal.load(p, mmap_mode=mode)  # type: ignore[arg-type]
+    assert_same(obj, out)
+    big, big2 = _mapping_of(out["big"]), _mapping_of(out["big2"])
+    small, small2 = _mapping_of(out["small"]), _mapping_of(out["small2"])
+    maps = (big, big2, small, small2)
+    assert len({id(m) for m in maps}) == 4 and all(len(m) < size for m in maps)
+    assert len(small) < 2 * mmap.PAGESIZE
+    assert len(big) >= out["big"].nbytes and len(big) - out["big"].nbytes < mmap.PAGESIZE
+    assert out["big"].flags.writeable == (mode != "r")
+    if mode == "r+":
+        out["big"][5] = -1.0
+        big.flush()
+        del out, big, big2, small, small2
+        assert skseal.load(p, mmap_mode="r")["big"][5] == -1.0
+    else:
+        del out, big, big2, small, small2
+        assert_same(obj, skseal.load(p))
+
+
 def test_mmap_compressed_arrays_are_decoded(tmp_path: Path) -> None:
     p = tmp_path / "c.skseal"
     obj = {"a": np.arange(10_000.0)}

@@ -186,7 +186,7 @@ def _read_all(file: PathLike | IO[bytes] | bytes, mmap_mode: str | None) -> tupl
                 size = os.fstat(f.fileno()).st_size
                 if size == 0:
                     raise FormatError(f"{os.fspath(file)!r} is empty: not a skseal file")
-                return mmap.mmap(f.fileno(), 0, access=access[mmap_mode]), True
+                return _Mapped(os.fspath(file), access[mmap_mode]), True
             size = os.fstat(f.fileno()).st_size
             # numpy's allocation is not zero-filled (a bytearray would be, a
             # second pass over the whole file); arrays become views of it.
@@ -240,6 +240,9 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mod
     if on_version_mismatch not in ("warn", "error", "ignore"):
         raise ValueError("on_version_mismatch must be 'warn', 'error' or 'ignore'")
     trusted = list(trusted)
+    mapper = None
+    if isinstance(data, _Mapped):
+        data, mapper = data.whole, data.map_range
     head = MAGIC if isinstance(data, _SksealPath) else bytes(data[:8])
     _refuse_foreign(head)
     if public_key is not None and head != MAGIC:
@@ -269,9 +272,32 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mod
     else:
         loaded = _native.load(
             data, trusted, verify_digests, zero_copy,
-            _meta.installed_sklearn(), on_version_mismatch, _key_bytes(public_key),
+            _meta.installed_sklearn(), on_version_mismatch, _key_bytes(public_key), mapper,
         )
     return _finish_load(*loaded, on_version_mismatch=on_version_mismatch, verify=verify)
+
+
+class _Mapped:
+    """A file loaded with ``mmap_mode``: one mapping of the whole file (header
+    and small arrays), and one mapping per large array (``map_range``), so the
+    pages of an array that a class copies and drops (a Tree's node array) are
+    unmapped with it instead of staying resident until the whole model dies."""
+
+    def __init__(self, path: str, access: int) -> None:
+        self.file = open(path, "rb" if access == mmap.ACCESS_READ else "r+b")  # noqa: SIM115
+        self.access = access
+        self.whole = mmap.mmap(self.file.fileno(), 0, access=access)
+
+    def map_range(self, offset: int, length: int) -> tuple[mmap.mmap, int]:
+        """A mapping holding bytes ``[offset, offset + length)`` of the file,
+        and where they start in it (mappings start at page boundaries)."""
+        start = offset - offset % mmap.ALLOCATIONGRANULARITY
+        m = mmap.mmap(self.file.fileno(), offset + length - start, access=self.access,
+                      offset=start)
+        return m, offset - start
+
+    def close(self) -> None:
+        self.file.close()  # the mappings stay valid (they hold their own descriptor)
 
 
 class _SksealPath:
@@ -334,9 +360,13 @@ def load(
         VersionMismatchError, ProbeMismatchError (all subclasses of SkSealError).
     """
     data, zero_copy = _read_all(file, mmap_mode)
-    return _load_buffer(data, zero_copy, trusted=trusted, mmap_mode=mmap_mode,
-                        on_version_mismatch=on_version_mismatch, verify=verify,
-                        public_key=public_key)
+    try:
+        return _load_buffer(data, zero_copy, trusted=trusted, mmap_mode=mmap_mode,
+                            on_version_mismatch=on_version_mismatch, verify=verify,
+                            public_key=public_key)
+    finally:
+        if isinstance(data, _Mapped):
+            data.close()
 
 
 def loads(data: bytes | bytearray | memoryview, **kw: Any) -> Any:

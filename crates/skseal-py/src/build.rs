@@ -199,19 +199,32 @@ fn empty_bytes<'py>(py: Python<'py>, n: u64) -> PyResult<Bound<'py, PyAny>> {
 }
 
 /// Arrays of a container: zero-copy views of `data` for uncompressed blobs,
-/// numpy-owned buffers decoded in place for compressed ones.
+/// numpy-owned buffers decoded in place for compressed ones. With
+/// `map_range` (memory-mapped loads), each uncompressed array is a view of
+/// its own mapping, `map_range(offset, nbytes) -> (mapping, start)`,
+/// unmapped when the array dies (for files with more than
+/// [`MAX_OWN_MAPPINGS`] such arrays, only those of at least
+/// [`OWN_MAPPING_MIN`] bytes: the others share the whole-file mapping).
 pub fn container_arrays<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     c: &Container<'_>,
-    verify: bool,
     zero_copy: bool,
+    map_range: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Vec<BuiltArray<'py>>> {
     let np = np(py)?;
     let mut out = Vec::with_capacity(c.header.arrays.len());
     // (array index, destination address, length) of arrays still to decode
     let mut pending: Vec<(usize, usize, usize)> = Vec::new();
     let mut dtypes = DtypeMemo::default();
+    let raw_arrays = (0..c.header.arrays.len())
+        .filter(|&i| c.raw_offset(i).is_some())
+        .count();
+    let own_min = if raw_arrays <= MAX_OWN_MAPPINGS {
+        1
+    } else {
+        OWN_MAPPING_MIN
+    };
     for (i, (entry, spec)) in c
         .header
         .arrays
@@ -221,11 +234,32 @@ pub fn container_arrays<'py>(
     {
         let dt = dtypes.get(py, &entry.dtype)?;
         if let Some(off) = c.raw_offset(i).filter(|_| zero_copy && entry.nbytes > 0) {
-            if verify {
-                c.verify_raw(i).map_err(|e| to_pyerr(py, e.into()))?;
-            }
             let item = entry.dtype.itemsize().unwrap_or(1).max(1);
             let count = entry.nbytes / item;
+            // Own mappings also keep the kernel's fault-around (which maps up
+            // to 64 KiB around a touched page) from mapping the neighbouring
+            // arrays' pages when a small array is read.
+            if let Some(map) = map_range.filter(|_| entry.nbytes >= own_min) {
+                // A view of a mapping of its own: nothing is copied, and the
+                // structural checks read these pages, not the whole-file mapping's.
+                let (mapping, start): (Bound<'py, PyAny>, u64) =
+                    map.call1((off, entry.nbytes))?.extract()?;
+                let typed = np.frombuffer.bind(py).call1((mapping, dt, count, start))?;
+                let (ptr, len) = array_data(&typed)?;
+                if len as u64 != entry.nbytes {
+                    return Err(raise(
+                        py,
+                        "FormatError",
+                        &format!("array {i}: short mapping"),
+                    ));
+                }
+                out.push(BuiltArray {
+                    array: shaped(py, typed, spec)?,
+                    ptr,
+                    len,
+                });
+                continue;
+            }
             // A view of the caller's buffer: nothing is copied.
             let typed = np.frombuffer.bind(py).call1((data, dt, count, off))?;
             let stored = c.stored(i).map_err(|e| to_pyerr(py, e.into()))?;
@@ -242,6 +276,26 @@ pub fn container_arrays<'py>(
     }
     fill_pending(py, &pending, |i, dst| c.decode_into(i, dst))?;
     Ok(out)
+}
+
+/// Above this many uncompressed arrays, only the large ones get a mapping of
+/// their own (a process may hold 65,530 mappings by default on Linux).
+const MAX_OWN_MAPPINGS: usize = 16_384;
+/// ... and large means at least this many bytes.
+const OWN_MAPPING_MIN: u64 = 64 << 10;
+
+/// The data pointer and byte length of a contiguous numpy array.
+fn array_data(arr: &Bound<'_, PyAny>) -> PyResult<(*const u8, usize)> {
+    use numpy::npyffi;
+    let len: usize = arr.getattr("nbytes")?.extract()?;
+    if !arr.is_instance_of::<numpy::PyUntypedArray>() {
+        return Err(raise(arr.py(), "FormatError", "not a numpy array"));
+    }
+    // SAFETY: `arr` is a live ndarray (checked just above), so the object is
+    // a PyArrayObject whose `data` field points at its (contiguous, as made
+    // by frombuffer) buffer of `nbytes` bytes, kept alive by `arr`.
+    let ptr = unsafe { (*(arr.as_ptr() as *mut npyffi::PyArrayObject)).data } as *const u8;
+    Ok((ptr, len))
 }
 
 /// A fresh numpy-owned array for array `i`, to be filled later: its buffer

@@ -279,7 +279,7 @@ fn loaded<'py>(
 /// Load a `.skseal` file held in a buffer. Returns (object, probe, None, saved
 /// scikit-learn version if it differs from the installed one).
 #[pyfunction]
-#[pyo3(signature = (data, trusted, verify_digests, zero_copy, installed_sklearn, on_mismatch, public_key=None))]
+#[pyo3(signature = (data, trusted, verify_digests, zero_copy, installed_sklearn, on_mismatch, public_key=None, map_range=None))]
 #[allow(clippy::too_many_arguments)]
 fn load<'py>(
     py: Python<'py>,
@@ -290,6 +290,7 @@ fn load<'py>(
     installed_sklearn: Option<String>,
     on_mismatch: &str,
     public_key: Option<Vec<u8>>,
+    map_range: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let bytes = Bytes::get(data)?;
     let c = Container::parse(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
@@ -307,7 +308,7 @@ fn load<'py>(
             .map_err(|e| to_pyerr(py, e.into()))?;
     }
     // Raw digests were checked above; compressed arrays are checked as decoded.
-    let arrays = build::container_arrays(py, data, &c, false, zero_copy)?;
+    let arrays = build::container_arrays(py, data, &c, zero_copy, map_range.as_ref())?;
     let (obj, probe) = build::build_graph(py, &c.header.graph, arrays)?;
     loaded(py, obj, probe, mismatch)
 }
