@@ -1014,3 +1014,26 @@ def test_path_load_reads_and_checks_every_array(n: int, compress: Any, tmp_path:
     p.write_bytes(bytes(data))
     with pytest.raises(skseal.IntegrityError, match=f"array {big['index']}"):
         skseal.load(p)
+
+
+def test_load_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> None:
+    """load() pauses cyclic garbage collection while it builds, and restores
+    the caller's setting, also when loading fails."""
+    import gc
+
+    p = tmp_path / "a.skseal"
+    skseal.dump({"a": [1, 2]}, p)
+    assert gc.isenabled()
+    skseal.load(p)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        skseal.load(p)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    bad = tmp_path / "bad.skseal"
+    bad.write_bytes(p.read_bytes()[:-3])
+    with pytest.raises(skseal.SkSealError):
+        skseal.load(bad)
+    assert gc.isenabled()
