@@ -16,7 +16,9 @@
 use std::io::Write;
 
 use rayon::prelude::*;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
+#[cfg(test)]
+use serde_json::{json, Map};
 
 use crate::codec::{self, Codec};
 use crate::error::ContainerError;
@@ -133,7 +135,58 @@ pub struct ArrayEntry {
     pub pack: Option<(u32, u64)>,
 }
 
+/// `v` as JSON numbers separated by commas.
+fn push_u64s(t: &mut Vec<u8>, v: &[u64]) {
+    for (k, x) in v.iter().enumerate() {
+        if k > 0 {
+            t.push(b',');
+        }
+        t.extend_from_slice(x.to_string().as_bytes());
+    }
+}
+
 impl ArrayEntry {
+    /// Append this entry as compact JSON with sorted keys, byte for byte what
+    /// serde_json writes for [`ArrayEntry::to_json`]; `dtype` is the dtype's
+    /// JSON text.
+    fn write_json(&self, t: &mut Vec<u8>, dtype: &[u8]) {
+        use std::io::Write as _;
+        t.push(b'{');
+        if let Some(ax) = &self.axes {
+            t.extend_from_slice(b"\"axes\":[");
+            push_u64s(t, ax);
+            t.extend_from_slice(b"],");
+        }
+        let _ = write!(t, "\"blake3\":\"{}\",", hex(&self.digest));
+        let packed = self.pack.is_some();
+        if self.codec != Codec::None && !packed {
+            let _ = write!(t, "\"chunk\":{},\"chunks\":[", self.chunk);
+            push_u64s(t, &self.chunks);
+            t.extend_from_slice(b"],");
+        }
+        let _ = write!(t, "\"codec\":\"{}\",\"dtype\":", self.codec.name());
+        t.extend_from_slice(dtype);
+        if !packed {
+            let _ = write!(t, ",\"length\":{}", self.length);
+        }
+        let _ = write!(t, ",\"nbytes\":{}", self.nbytes);
+        if !packed {
+            let _ = write!(t, ",\"offset\":{}", self.offset);
+        }
+        let _ = write!(t, ",\"order\":\"{}\"", self.order.as_str());
+        if let Some((p, off)) = self.pack {
+            let _ = write!(t, ",\"pack\":[{p},{off}]");
+        }
+        t.extend_from_slice(b",\"shape\":[");
+        push_u64s(t, &self.shape);
+        t.push(b']');
+        if self.codec != Codec::None && !packed {
+            let _ = write!(t, ",\"shuffle\":{}", self.shuffle);
+        }
+        t.push(b'}');
+    }
+
+    #[cfg(test)]
     fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("dtype".into(), dtype_to_json(&self.dtype));
@@ -1227,7 +1280,6 @@ pub fn fingerprint_of(graph_text: &[u8], entries: &[ArrayEntry]) -> String {
 
 /// The header text and its stored form for a plan whose digests are final.
 fn header_for(
-    graph_json: &Value,
     graph_text: &[u8],
     entries: &[ArrayEntry],
     packs: &[PackEntry],
@@ -1235,24 +1287,49 @@ fn header_for(
     compress: bool,
 ) -> Result<(Vec<u8>, Vec<u8>, String), ContainerError> {
     let fingerprint = fingerprint_of(graph_text, entries);
-    let mut header_json = json!({
-        "format": "skseal",
-        "version": VERSION,
-        "fingerprint": fingerprint,
-        "metadata": metadata,
-        "arrays": entries.iter().map(ArrayEntry::to_json).collect::<Vec<_>>(),
-        "graph": graph_json,
-    });
-    if !packs.is_empty() {
-        if let Value::Object(m) = &mut header_json {
-            m.insert(
-                "packs".into(),
-                Value::Array(packs.iter().map(PackEntry::to_json).collect()),
-            );
+    // Written as text, exactly as serde_json writes the header object
+    // (compact, keys sorted), without building it as a Value first: the
+    // array table of a forest is most of a large header.
+    let meta = serde_json::to_vec(metadata).map_err(|e| ContainerError::Header(e.to_string()))?;
+    let mut t: Vec<u8> = Vec::with_capacity(graph_text.len() + meta.len() + entries.len() * 400);
+    t.extend_from_slice(b"{\"arrays\":[");
+    let mut dtypes: Vec<(&Dtype, Vec<u8>)> = Vec::new();
+    for (k, e) in entries.iter().enumerate() {
+        if k > 0 {
+            t.push(b',');
         }
+        let dt = match dtypes.iter().position(|(d, _)| **d == e.dtype) {
+            Some(p) => p,
+            None => {
+                let text = serde_json::to_vec(&dtype_to_json(&e.dtype))
+                    .map_err(|err| ContainerError::Header(err.to_string()))?;
+                dtypes.push((&e.dtype, text));
+                if dtypes.len() > 16 {
+                    dtypes.remove(0);
+                }
+                dtypes.len() - 1
+            }
+        };
+        e.write_json(&mut t, &dtypes[dt].1);
     }
-    let json_text =
-        serde_json::to_vec(&header_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+    t.extend_from_slice(b"],\"fingerprint\":\"");
+    t.extend_from_slice(fingerprint.as_bytes());
+    t.extend_from_slice(b"\",\"format\":\"skseal\",\"graph\":");
+    t.extend_from_slice(graph_text);
+    t.extend_from_slice(b",\"metadata\":");
+    t.extend_from_slice(&meta);
+    if !packs.is_empty() {
+        t.extend_from_slice(b",\"packs\":[");
+        for (k, p) in packs.iter().enumerate() {
+            if k > 0 {
+                t.push(b',');
+            }
+            p.write_json(&mut t);
+        }
+        t.push(b']');
+    }
+    t.extend_from_slice(format!(",\"version\":{VERSION}}}").as_bytes());
+    let json_text = t;
     let depth = graphjson::text_depth(&json_text);
     if depth > graphjson::MAX_JSON_DEPTH {
         return Err(ContainerError::Header(format!(
@@ -1374,7 +1451,6 @@ pub fn write<'a, W: Write>(
         serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
     let pack_entries: Vec<PackEntry> = p.packs.iter().map(|(e, _)| e.clone()).collect();
     let (json_text, stored, fingerprint) = header_for(
-        &graph_json,
         &graph_text,
         &p.entries,
         &pack_entries,
@@ -1455,16 +1531,8 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
         serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
     // Plain JSON with fixed-width hex digests: its length does not depend on them.
     let pack_entries: Vec<PackEntry> = p.packs.iter().map(|(e, _)| e.clone()).collect();
-    let plain_header = |entries: &[ArrayEntry]| {
-        header_for(
-            &graph_json,
-            &graph_text,
-            entries,
-            &pack_entries,
-            metadata,
-            false,
-        )
-    };
+    let plain_header =
+        |entries: &[ArrayEntry]| header_for(&graph_text, entries, &pack_entries, metadata, false);
     let (_, placeholder, _) = plain_header(&p.entries)?;
     let data_start = align(PREAMBLE as u64 + placeholder.len() as u64);
     out.seek(SeekFrom::Start(data_start))?;
@@ -1627,14 +1695,7 @@ pub fn write_file<'a>(
         };
         groups.len()
     ];
-    let (widest_json, _, _) = header_for(
-        &graph_json,
-        &graph_text,
-        &widest,
-        &widest_packs,
-        metadata,
-        false,
-    )?;
+    let (widest_json, _, _) = header_for(&graph_text, &widest, &widest_packs, metadata, false)?;
     let bound = zstd::zstd_safe::compress_bound(widest_json.len() + 64) as u64;
     let gap_start = start_pos + align(PREAMBLE as u64 + bound);
     // Compress and write the blobs in order, one batch at a time: packs first.
@@ -1709,7 +1770,7 @@ pub fn write_file<'a>(
     }
     let data_len = cursor;
     let (json_text, stored, fingerprint) =
-        header_for(&graph_json, &graph_text, &entries, &packs, metadata, true)?;
+        header_for(&graph_text, &entries, &packs, metadata, true)?;
     let data_start = align(PREAMBLE as u64 + stored.len() as u64);
     if start_pos + data_start > gap_start {
         return Err(ContainerError::Header(
@@ -1866,5 +1927,79 @@ pub mod keys {
 
     pub fn to_text(k: &[u8; 32]) -> String {
         format!("{}\n", hex(k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header writer emits the array table as text; it must be exactly
+    /// what serde_json writes for the same entries as Values.
+    #[test]
+    fn array_entries_as_text_equal_serde_json() {
+        let nodes = Dtype::Struct {
+            names: vec!["a".into(), "b\"q".into()],
+            formats: vec![Dtype::Simple("<i8".into()), Dtype::Simple("|u1".into())],
+            offsets: vec![0, 8],
+            itemsize: 16,
+        };
+        let base = ArrayEntry {
+            dtype: Dtype::Simple("<f8".into()),
+            shape: vec![3, 0, 7],
+            order: Order::C,
+            axes: None,
+            offset: 123,
+            length: 456,
+            nbytes: 0,
+            codec: Codec::None,
+            shuffle: false,
+            chunk: 0,
+            chunks: Vec::new(),
+            digest: [0xab; 32],
+            pack: None,
+        };
+        let entries = vec![
+            base.clone(),
+            ArrayEntry {
+                codec: Codec::Zstd(2),
+                shuffle: true,
+                chunk: 4 << 20,
+                chunks: vec![1, 22, u64::MAX],
+                axes: Some(vec![2, 0, 1]),
+                order: Order::F,
+                ..base.clone()
+            },
+            ArrayEntry {
+                codec: Codec::Lz4,
+                dtype: nodes.clone(),
+                shape: vec![],
+                ..base.clone()
+            },
+            ArrayEntry {
+                codec: Codec::Zstd(0),
+                pack: Some((7, 99)),
+                dtype: nodes,
+                offset: 0,
+                length: 0,
+                ..base
+            },
+        ];
+        for e in &entries {
+            let dtype = serde_json::to_vec(&dtype_to_json(&e.dtype)).expect("json");
+            let mut t = Vec::new();
+            e.write_json(&mut t, &dtype);
+            let want = serde_json::to_vec(&e.to_json()).expect("json");
+            assert_eq!(String::from_utf8_lossy(&t), String::from_utf8_lossy(&want));
+        }
+        let p = PackEntry {
+            offset: 64,
+            length: 5,
+            nbytes: 4 << 20,
+            codec: Codec::Lz4,
+        };
+        let mut t = Vec::new();
+        p.write_json(&mut t);
+        assert_eq!(t, serde_json::to_vec(&p.to_json()).expect("json"));
     }
 }

@@ -13,6 +13,7 @@
 
 use std::sync::OnceLock;
 
+#[cfg(test)]
 use serde_json::{json, Value};
 
 use crate::codec::{self, Codec};
@@ -39,6 +40,21 @@ pub struct PackEntry {
 }
 
 impl PackEntry {
+    /// Append this entry as compact JSON with sorted keys (as serde_json
+    /// writes [`PackEntry::to_json`]).
+    pub(crate) fn write_json(&self, t: &mut Vec<u8>) {
+        use std::io::Write as _;
+        let _ = write!(
+            t,
+            "{{\"codec\":\"{}\",\"length\":{},\"nbytes\":{},\"offset\":{}}}",
+            self.codec.name(),
+            self.length,
+            self.nbytes,
+            self.offset
+        );
+    }
+
+    #[cfg(test)]
     pub(crate) fn to_json(&self) -> Value {
         json!({
             "codec": self.codec.name(),
