@@ -506,7 +506,8 @@ def test_mmap_large_arrays_have_their_own_mapping(mode: str, tmp_path: Path) -> 
     p = tmp_path / "m.skseal"
     rng = np.random.default_rng(0)
     obj = {"big": rng.random(20_000), "big2": np.asfortranarray(rng.random((300, 40))),
-           "small": np.arange(100.0), "small2": np.arange(7)}
+           "small": np.arange(100.0), "small2": np.arange(7),
+           "pad": np.zeros(16 << 17)}  # 16 MiB: files under 16 MiB share one mapping
     skseal.dump(obj, p)
     size = p.stat().st_size
     out = skseal.load(p, mmap_mode=mode)  # type: ignore[arg-type]
@@ -516,6 +517,12 @@ def test_mmap_large_arrays_have_their_own_mapping(mode: str, tmp_path: Path) -> 
     maps = (big, big2, small, small2)
     assert len({id(m) for m in maps}) == 4 and all(len(m) < size for m in maps)
     assert len(small) < 2 * mmap.PAGESIZE
+    # a small file: one mapping for all
+    q = tmp_path / "small.skseal"
+    skseal.dump({k: obj[k] for k in ("big", "small")}, q)
+    few = skseal.load(q, mmap_mode=mode)  # type: ignore[arg-type]
+    assert _mapping_of(few["big"]) is _mapping_of(few["small"])
+    del few
     assert len(big) >= out["big"].nbytes and len(big) - out["big"].nbytes < mmap.PAGESIZE
     assert out["big"].flags.writeable == (mode != "r")
     if mode == "r+":

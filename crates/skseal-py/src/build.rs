@@ -204,7 +204,10 @@ fn empty_bytes<'py>(py: Python<'py>, n: u64) -> PyResult<Bound<'py, PyAny>> {
 /// its own mapping, `map_range(offset, nbytes) -> (mapping, start)`,
 /// unmapped when the array dies (for files with more than
 /// [`MAX_OWN_MAPPINGS`] such arrays, only those of at least
-/// [`OWN_MAPPING_MIN`] bytes: the others share the whole-file mapping).
+/// [`OWN_MAPPING_MIN`] bytes: the others share the whole-file mapping). Files
+/// whose data region is under [`OWN_MAPPINGS_FROM`] bytes use the whole-file
+/// mapping only: a mapping per array would cost more time than the pages it
+/// saves.
 pub fn container_arrays<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
@@ -220,7 +223,9 @@ pub fn container_arrays<'py>(
     let raw_arrays = (0..c.header.arrays.len())
         .filter(|&i| c.raw_offset(i).is_some())
         .count();
-    let own_min = if raw_arrays <= MAX_OWN_MAPPINGS {
+    let own_min = if c.header.data_len() < OWN_MAPPINGS_FROM {
+        u64::MAX
+    } else if raw_arrays <= MAX_OWN_MAPPINGS {
         1
     } else {
         OWN_MAPPING_MIN
@@ -278,6 +283,8 @@ pub fn container_arrays<'py>(
     Ok(out)
 }
 
+/// Files with a data region smaller than this share one mapping under `mmap_mode`.
+const OWN_MAPPINGS_FROM: u64 = 16 << 20;
 /// Above this many uncompressed arrays, only the large ones get a mapping of
 /// their own (a process may hold 65,530 mappings by default on Linux).
 const MAX_OWN_MAPPINGS: usize = 16_384;
