@@ -533,7 +533,9 @@ def profile_lines(c: Case) -> list[str]:
         out.append(f"- A second uncompressed load of the same file in the same process takes "
                    f"{statistics.median(second) * 1e3:.2f} ms (first: {ul * 1e3:.2f} ms): the "
                    "difference is first-use work in a fresh process (imports of the model's "
-                   "modules, numpy dtype objects, zstd contexts, the thread pool).")
+                   "modules, numpy dtype objects, zstd contexts, the thread pool) and, for "
+                   "large models, memory the first load faults in fresh from the kernel "
+                   "(zeroed pages) where the second reuses what the first freed.")
     out.append(f"- Reading and checking the header alone (format steps 1-15) takes "
                f"{hs * 1e3:.2f} ms, {hs / ul:.0%} of skseal's uncompressed load "
                f"({ul * 1e3:.2f} ms; pickle's whole load: {pl * 1e3:.2f} ms). The rest is "
