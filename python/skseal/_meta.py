@@ -32,25 +32,30 @@ def _dist_version(name: str) -> str | None:
         return None
 
 
+def _version(dist: str, module: str) -> str | None:
+    """A library's version: its module's ``__version__`` when the module is
+    imported (instant), else its distribution metadata (a few ms: it scans
+    the installed packages)."""
+    v = getattr(sys.modules.get(module), "__version__", None)
+    return v if isinstance(v, str) else _dist_version(dist)
+
+
 @functools.cache
 def environment() -> dict[str, Any]:
     """Versions of the libraries a model depends on (cached per process)."""
     return {
         "python": platform.python_version(),
         "platform": f"{sys.platform}-{platform.machine()}",
-        "numpy": _dist_version("numpy"),
-        "scipy": _dist_version("scipy"),
-        "scikit-learn": _dist_version("scikit-learn"),
+        "numpy": _version("numpy", "numpy"),
+        "scipy": _version("scipy", "scipy"),
+        "scikit-learn": _version("scikit-learn", "sklearn"),
     }
 
 
 @functools.cache
 def installed_sklearn() -> str | None:
-    """The installed scikit-learn version: its ``__version__`` when it is
-    imported (instant), else the distribution metadata (a few ms)."""
-    mod = sys.modules.get("sklearn")
-    v = getattr(mod, "__version__", None)
-    return v if isinstance(v, str) else _dist_version("scikit-learn")
+    """The installed scikit-learn version (see :func:`_version`)."""
+    return _version("scikit-learn", "sklearn")
 
 
 def _created_utc() -> str:
