@@ -119,15 +119,24 @@ fn zstd_compress(input: &[u8], level: i32) -> Result<Vec<u8>, String> {
 }
 
 fn zstd_decompress(stored: &[u8], dst: &mut [u8]) -> Result<usize, String> {
+    with_dctx(|z| {
+        z.decompress_to_buffer(stored, dst)
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Run `f` with this thread's zstd decompression context (made on first use;
+/// shared by array chunks, packs and the header).
+pub(crate) fn with_dctx<R>(
+    f: impl FnOnce(&mut zstd::bulk::Decompressor<'static>) -> Result<R, String>,
+) -> Result<R, String> {
     DCTX.with(|d| {
         let mut d = d.try_borrow_mut().map_err(|e| e.to_string())?;
         if d.is_none() {
             *d = Some(zstd::bulk::Decompressor::new().map_err(|e| e.to_string())?);
         }
         match d.as_mut() {
-            Some(z) => z
-                .decompress_to_buffer(stored, dst)
-                .map_err(|e| e.to_string()),
+            Some(z) => f(z),
             None => Err("no zstd context".into()),
         }
     })

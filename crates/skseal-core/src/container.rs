@@ -567,8 +567,6 @@ pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32], u32), ContainerError
 }
 
 thread_local! {
-    static HEADER_DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
-        const { std::cell::RefCell::new(None) };
     static HEADER_CCTX: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
         const { std::cell::RefCell::new(None) };
 }
@@ -604,27 +602,18 @@ fn inflate_header(stored: &[u8]) -> Result<Vec<u8>, ContainerError> {
                 "header declares {n} bytes, more than the {MAX_HEADER_JSON}-byte limit"
             )));
         }
-        return HEADER_DCTX.with(|d| {
-            let mut d = d.borrow_mut();
-            if d.is_none() {
-                *d = Some(zstd::bulk::Decompressor::new().map_err(|e| {
-                    ContainerError::Header(format!("decompressing the header: {e}"))
-                })?);
-            }
-            let Some(d) = d.as_mut() else {
-                return Err(ContainerError::Header("no decompression context".into()));
-            };
-            let mut out = Vec::with_capacity(n as usize);
-            let got = d.decompress_to_buffer(stored, &mut out).map_err(|e| {
-                ContainerError::Header(format!("compressed header is damaged: {e}"))
-            })?;
-            if got as u64 != n {
-                return Err(ContainerError::Header(
-                    "compressed header size mismatch".into(),
-                ));
-            }
-            Ok(out)
-        });
+        let mut out = Vec::with_capacity(n as usize);
+        let got = codec::with_dctx(|d| {
+            d.decompress_to_buffer(stored, &mut out)
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| ContainerError::Header(format!("compressed header is damaged: {e}")))?;
+        if got as u64 != n {
+            return Err(ContainerError::Header(
+                "compressed header size mismatch".into(),
+            ));
+        }
+        return Ok(out);
     }
     let dec = zstd::stream::read::Decoder::new(stored)
         .map_err(|e| ContainerError::Header(format!("compressed header: {e}")))?;
