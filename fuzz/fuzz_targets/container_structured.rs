@@ -51,6 +51,8 @@ const MAX_FIX_NBYTES: u64 = 1 << 20;
 struct Seed {
     json: String,
     compressed: bool,
+    /// Flag bit 2: the seed stores small arrays in packs.
+    packed: bool,
     arrays: Vec<Vec<u8>>,
     /// The seed's data region (everything from data_start on).
     data: Vec<u8>,
@@ -74,6 +76,7 @@ fn seeds() -> &'static [Seed] {
                 Seed {
                     json: c.header.text.clone(),
                     compressed: flags & container::FLAG_HEADER_ZSTD != 0,
+                    packed: flags & container::FLAG_PACKS != 0,
                     arrays,
                     data: f[c.header.data_start as usize..].to_vec(),
                 }
@@ -532,6 +535,8 @@ fn fix_arrays(text: &mut Vec<u8>, arrays: &[Vec<u8>], plan: &Plan) -> Option<Vec
     let mut cursor = 0u64;
     for (i, e) in entries.iter_mut().enumerate() {
         let Some(m) = e.as_object_mut() else { continue };
+        // every array gets a blob of its own here (the packs are dropped below)
+        m.remove("pack");
         let dtype = m.get("dtype").and_then(|d| dtype_from_json(d, 0).ok());
         let shape = m.get("shape").and_then(u64s);
         let (Some(dtype), Some(shape)) = (dtype, shape) else { continue };
@@ -591,6 +596,9 @@ fn fix_arrays(text: &mut Vec<u8>, arrays: &[Vec<u8>], plan: &Plan) -> Option<Vec
     }
     let new = serde_json::to_vec(&table).ok()?;
     text.splice(span.start..span.end, new);
+    if let Some(packs) = top_member(text, "packs") {
+        text.splice(packs.start..packs.end, b"[]".iter().copied());
+    }
     Some(data)
 }
 
@@ -651,6 +659,8 @@ fn build(u: &mut Unstructured) -> arbitrary::Result<Vec<u8>> {
     } else {
         None
     };
+    // the seed's packs stay unless the arrays were re-encoded one by one
+    let packed = seed.packed && data_region.is_none();
     let data_region = data_region.unwrap_or_else(|| seed.data.clone());
     if plan.fix_fingerprint {
         fix_fingerprint(&mut text);
@@ -672,7 +682,9 @@ fn build(u: &mut Unstructured) -> arbitrary::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(PREAMBLE + stored.len() + 64 + data_region.len());
     out.extend_from_slice(&container::MAGIC);
     out.extend_from_slice(&container::VERSION.to_le_bytes());
-    out.extend_from_slice(&(if compressed { container::FLAG_HEADER_ZSTD } else { 0 }).to_le_bytes());
+    let flags = if compressed { container::FLAG_HEADER_ZSTD } else { 0 }
+        | if packed { container::FLAG_PACKS } else { 0 };
+    out.extend_from_slice(&flags.to_le_bytes());
     out.extend_from_slice(&(stored.len() as u64).to_le_bytes());
     out.extend_from_slice(blake3::hash(&stored).as_bytes());
     out.extend_from_slice(&stored);

@@ -40,10 +40,18 @@ CORPUS = FUZZ / "corpus"
 MALICIOUS = ROOT.parent / "shared" / "corpus" / "picklescan" / "malicious"
 
 
+# Containers written before packs existed (small compressed arrays each in a
+# blob of their own), kept in corpus/container under this prefix: the writer
+# no longer makes such files, the reader still reads them.
+KEEP = "v1nopack_"
+
+
 def fresh(d: pathlib.Path) -> pathlib.Path:
-    if d.exists():
-        shutil.rmtree(d)
-    d.mkdir(parents=True)
+    """Empty `d` (creating it), except the files named KEEP*."""
+    d.mkdir(parents=True, exist_ok=True)
+    for f in d.iterdir():
+        if not f.name.startswith(KEEP):
+            f.unlink()
     return d
 
 
