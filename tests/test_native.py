@@ -240,6 +240,20 @@ def test_joblib_file_gives_the_same_results(tmp_path: Path) -> None:
         _compare(model, native, X)
 
 
+@pytest.mark.parametrize("compress", [True, "lz4"])
+def test_compressed_files_with_packs_give_the_same_results(compress: Any,
+                                                           tmp_path: Path) -> None:
+    """Small arrays of a compressed file live in packs (FORMAT.md 4.5); native
+    loading reads them from a path and from bytes."""
+    X, y = _data("random", 3)
+    model = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p, compress=compress)
+    assert skseal.inspect(p)["packs"]
+    _compare(model, skseal.native.load(p), X)
+    _compare(model, skseal.native.loads(p.read_bytes()), X)
+
+
 def test_batches_on_all_cores_equal_one_call(tmp_path: Path) -> None:
     X, y = _data("random", 3)
     model = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
