@@ -833,6 +833,13 @@ impl Header {
         })
     }
 
+    /// Array-table entry `i`.
+    pub fn entry(&self, i: usize) -> Result<&ArrayEntry, ContainerError> {
+        self.arrays
+            .get(i)
+            .ok_or_else(|| ContainerError::Header(format!("no array {i}")))
+    }
+
     /// Length of the data region (every blob and the padding between them).
     pub fn data_len(&self) -> u64 {
         let trailer = if self.signed { SIG_TRAILER } else { 0 };
@@ -933,11 +940,7 @@ impl<'a> Container<'a> {
 
     /// The stored bytes of array `i`.
     pub fn stored(&self, i: usize) -> Result<&'a [u8], ContainerError> {
-        let a = self
-            .header
-            .arrays
-            .get(i)
-            .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        let a = self.header.entry(i)?;
         if let Some((p, _)) = a.pack {
             return Err(ContainerError::Header(format!(
                 "array {i} is stored in pack {p}, not on its own"
@@ -948,21 +951,6 @@ impl<'a> Container<'a> {
         self.data.get(start as usize..end as usize).ok_or_else(|| {
             ContainerError::Truncated(format!("array {i} lies beyond the end of the file"))
         })
-    }
-
-    /// The stored bytes of pack `p`.
-    fn stored_pack(&self, p: usize) -> Result<&'a [u8], ContainerError> {
-        let e = self
-            .header
-            .packs
-            .get(p)
-            .ok_or_else(|| ContainerError::Header(format!("no pack {p}")))?;
-        let start = self.header.data_start + e.offset;
-        self.data
-            .get(start as usize..(start + e.length) as usize)
-            .ok_or_else(|| {
-                ContainerError::Truncated(format!("pack {p} lies beyond the end of the file"))
-            })
     }
 
     /// Absolute file offset of an uncompressed array (for zero-copy views).
@@ -1000,14 +988,18 @@ impl<'a> Container<'a> {
 
     /// Decode array `i` into `out` (exactly `nbytes` long) and check its digest.
     pub fn decode_into(&self, i: usize, out: &mut [u8]) -> Result<(), ContainerError> {
-        let a = self
-            .header
-            .arrays
-            .get(i)
-            .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        let a = self.header.entry(i)?;
         if a.pack.is_some() {
-            return self.packs.copy_out(&self.header.packs, a, i, out, |p| {
-                self.stored_pack(p).map(<[u8]>::to_vec)
+            return self.packs.copy_out(&self.header.packs, a, i, out, |p, e| {
+                let start = self.header.data_start + e.offset;
+                self.data
+                    .get(start as usize..(start + e.length) as usize)
+                    .map(std::borrow::Cow::Borrowed)
+                    .ok_or_else(|| {
+                        ContainerError::Truncated(format!(
+                            "pack {p} lies beyond the end of the file"
+                        ))
+                    })
             });
         }
         decode_stored(a, i, self.stored(i)?, out)

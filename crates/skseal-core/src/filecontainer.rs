@@ -4,6 +4,7 @@
 //! can be freed on its own and the file is never held twice. Positioned
 //! reads take `&File`, so arrays are read on several threads at once.
 
+use std::borrow::Cow;
 use std::fs::File;
 
 use crate::container::{
@@ -76,18 +77,13 @@ impl FileContainer {
     /// compressed, and check its digest. A compressed array's stored bytes
     /// pass through one temporary buffer of their (compressed) size.
     pub fn read_array(&self, i: usize, out: &mut [u8]) -> Result<(), ContainerError> {
-        let a = self
-            .header
-            .arrays
-            .get(i)
-            .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        let a = self.header.entry(i)?;
         if a.pack.is_some() {
-            return self.packs.copy_out(&self.header.packs, a, i, out, |p| {
-                let e = &self.header.packs[p];
+            return self.packs.copy_out(&self.header.packs, a, i, out, |p, e| {
                 let mut s = vec![0u8; e.length as usize];
                 read_at(&self.file, &mut s, self.header.data_start + e.offset)
                     .map_err(|e| io(&format!("pack {p}"), e))?;
-                Ok(s)
+                Ok(Cow::Owned(s))
             });
         }
         let at = self.header.data_start + a.offset;
@@ -134,18 +130,13 @@ impl FileContainer {
         i: usize,
         out: &mut [u8],
     ) -> Result<(), ContainerError> {
-        let a = self
-            .header
-            .arrays
-            .get(i)
-            .ok_or_else(|| ContainerError::Header(format!("no array {i}")))?;
+        let a = self.header.entry(i)?;
         if a.pack.is_some() {
-            return self.packs.copy_out(&self.header.packs, a, i, out, |p| {
-                let e = &self.header.packs[p];
+            return self.packs.copy_out(&self.header.packs, a, i, out, |p, e| {
                 blobs
                     .data
                     .get(e.offset as usize..(e.offset + e.length) as usize)
-                    .map(<[u8]>::to_vec)
+                    .map(Cow::Borrowed)
                     .ok_or_else(|| {
                         ContainerError::Truncated(format!("pack {p} lies beyond the blob region"))
                     })

@@ -11,6 +11,7 @@
 //! packing. Readers decode a pack once ([`PackCache`]) and copy its members
 //! out; packs decode in parallel with each other and with large arrays.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 #[cfg(test)]
@@ -207,14 +208,15 @@ impl PackCache {
     }
 
     /// Copy packed array `i` (entry `a`) out of its pack into `out` and check
-    /// its digest. `stored(p)` gives pack `p`'s stored bytes.
-    pub fn copy_out(
+    /// its digest. `stored(p, entry)` gives pack `p`'s stored bytes (borrowed
+    /// from a buffer, or read into a new one), called only on first use.
+    pub fn copy_out<'s>(
         &self,
         packs: &[PackEntry],
         a: &ArrayEntry,
         i: usize,
         out: &mut [u8],
-        stored: impl FnOnce(usize) -> Result<Vec<u8>, ContainerError>,
+        stored: impl FnOnce(usize, &PackEntry) -> Result<Cow<'s, [u8]>, ContainerError>,
     ) -> Result<(), ContainerError> {
         let damaged = |why: &str| {
             ContainerError::Integrity(format!(
@@ -231,7 +233,7 @@ impl PackCache {
             .zip(self.slots.get(p))
             .ok_or_else(|| ContainerError::Header(format!("array {i}: no pack {p}")))?;
         let decoded = slot.get_or_init(|| {
-            let s = stored(p).map_err(|e| e.to_string())?;
+            let s = stored(p, pe).map_err(|e| e.to_string())?;
             let mut d = vec![0u8; pe.nbytes as usize];
             codec::decompress_chunk(&s, pe.codec, None, &mut d)
                 .map_err(|why| format!("pack {p}: {why}"))?;

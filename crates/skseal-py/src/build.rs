@@ -22,7 +22,6 @@ struct Np {
     frombuffer: Py<PyAny>,
     empty: Py<PyAny>,
     dtype: Py<PyAny>,
-    uint8: Py<PyAny>,
 }
 
 static NP: PyOnceLock<Np> = PyOnceLock::new();
@@ -40,7 +39,6 @@ fn np(py: Python<'_>) -> PyResult<&Np> {
             frombuffer: m.getattr("frombuffer")?.unbind(),
             empty: m.getattr("empty")?.unbind(),
             dtype: m.getattr("dtype")?.unbind(),
-            uint8: m.getattr("uint8")?.unbind(),
         })
     })
 }
@@ -183,19 +181,6 @@ fn shaped<'py>(
         Some(ax) => arr.call_method1("transpose", (PyTuple::new(py, ax)?,)),
         None => Ok(arr),
     }
-}
-
-fn data_ptr(arr: &Bound<'_, PyAny>) -> PyResult<(*const u8, usize)> {
-    let iface = arr.getattr("__array_interface__")?;
-    let data: (usize, bool) = iface.get_item("data")?.extract()?;
-    let nbytes: usize = arr.getattr("nbytes")?.extract()?;
-    Ok((data.0 as *const u8, nbytes))
-}
-
-/// Decoded uint8 array of `n` bytes, owned by numpy.
-fn empty_bytes<'py>(py: Python<'py>, n: u64) -> PyResult<Bound<'py, PyAny>> {
-    let np = np(py)?;
-    np.empty.bind(py).call1((n, np.uint8.bind(py)))
 }
 
 /// Arrays of a container: zero-copy views of `data` for uncompressed blobs,
@@ -470,7 +455,9 @@ impl<'a, 'py> DtypeMemo<'a, 'py> {
 /// Arrays carried inline in a pickle stream, copied into numpy-owned memory.
 pub fn inline_arrays<'py>(py: Python<'py>, g: &Graph) -> PyResult<Vec<BuiltArray<'py>>> {
     let mut out = Vec::with_capacity(g.arrays.len());
-    for spec in &g.arrays {
+    let mut pending = Vec::new();
+    let mut dtypes = DtypeMemo::default();
+    for (i, spec) in g.arrays.iter().enumerate() {
         let ArraySource::Inline(bytes) = &spec.source else {
             return Err(raise(
                 py,
@@ -478,22 +465,28 @@ pub fn inline_arrays<'py>(py: Python<'py>, g: &Graph) -> PyResult<Vec<BuiltArray
                 "array data missing from the stream",
             ));
         };
-        let arr = empty_bytes(py, bytes.len() as u64)?;
-        let (ptr, len) = data_ptr(&arr)?;
-        if len > 0 {
-            // SAFETY: fresh contiguous writable uint8 array of `len` bytes.
-            let dst = unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) };
-            dst.copy_from_slice(bytes);
-        }
-        let dt = dtype_obj(py, &spec.dtype)?;
-        let typed = arr.call_method1("view", (dt,))?;
-        let shaped_arr = shaped(py, typed, spec)?;
-        out.push(BuiltArray {
-            array: shaped_arr,
-            ptr,
-            len,
-        });
+        let dt = dtypes.get(py, &spec.dtype)?;
+        out.push(owned_array(
+            py,
+            i,
+            bytes.len() as u64,
+            dt,
+            spec,
+            &mut pending,
+        )?);
     }
+    fill_pending(py, &pending, |i, dst| {
+        match g.arrays.get(i).map(|s| &s.source) {
+            Some(ArraySource::Inline(bytes)) if bytes.len() == dst.len() => {
+                dst.copy_from_slice(bytes);
+                Ok(())
+            }
+            _ => Err(skseal_core::ContainerError::Codec {
+                array: i,
+                why: "inline array data does not match its buffer".into(),
+            }),
+        }
+    })?;
     Ok(out)
 }
 
