@@ -14,6 +14,7 @@
 //! ```
 
 use std::io::Write;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -1233,30 +1234,45 @@ fn pack_places(groups: &[Vec<usize>], sizes: &[u64]) -> Vec<Option<(u32, u64)>> 
 /// its dtype, shape, order, axes and digest. Metadata is not included, so
 /// the same model saved twice (or with another codec) has the same fingerprint.
 pub fn fingerprint_of(graph_text: &[u8], entries: &[ArrayEntry]) -> String {
+    fingerprint_with(graph_text, entries, &dtype_texts(entries))
+}
+
+/// [`fingerprint_of`] with each entry's dtype JSON text already made.
+fn fingerprint_with(graph_text: &[u8], entries: &[ArrayEntry], dtypes: &[Arc<[u8]>]) -> String {
     use std::fmt::Write as _;
     let mut fp = blake3::Hasher::new();
     fp.update(graph_text);
-    // dtype JSON texts already made (tree node arrays share one dtype)
-    let mut texts: Vec<(&Dtype, Vec<u8>)> = Vec::new();
     let mut line = String::new();
-    for e in entries {
-        match texts.iter().find(|(d, _)| **d == e.dtype) {
-            Some((_, t)) => fp.update(t),
-            None => {
-                let t = serde_json::to_vec(&dtype_to_json(&e.dtype)).unwrap_or_default();
-                fp.update(&t);
-                if texts.len() < 16 {
-                    texts.push((&e.dtype, t));
-                }
-                &mut fp
-            }
-        };
+    for (e, dt) in entries.iter().zip(dtypes) {
+        fp.update(dt);
         line.clear();
         let _ = write!(line, "{:?}{}{:?}", e.shape, e.order.as_str(), e.axes);
         fp.update(line.as_bytes());
         fp.update(&e.digest);
     }
     fp.finalize().to_hex().to_string()
+}
+
+/// The compact JSON text of every entry's dtype, made once per distinct dtype
+/// (the node arrays of a forest share one structured dtype; up to 16
+/// distinct ones are remembered, the others are made again).
+fn dtype_texts(entries: &[ArrayEntry]) -> Vec<Arc<[u8]>> {
+    let mut seen: Vec<(&Dtype, Arc<[u8]>)> = Vec::new();
+    entries
+        .iter()
+        .map(|e| {
+            if let Some((_, t)) = seen.iter().find(|(d, _)| **d == e.dtype) {
+                return t.clone();
+            }
+            let t: Arc<[u8]> = serde_json::to_vec(&dtype_to_json(&e.dtype))
+                .unwrap_or_default()
+                .into();
+            if seen.len() < 16 {
+                seen.push((&e.dtype, t.clone()));
+            }
+            t
+        })
+        .collect()
 }
 
 /// The header text and its stored form for a plan whose digests are final.
@@ -1267,31 +1283,19 @@ fn header_for(
     metadata: &Value,
     compress: bool,
 ) -> Result<(Vec<u8>, Vec<u8>, String), ContainerError> {
-    let fingerprint = fingerprint_of(graph_text, entries);
+    let dtypes = dtype_texts(entries);
+    let fingerprint = fingerprint_with(graph_text, entries, &dtypes);
     // Written as text, exactly as serde_json writes the header object
     // (compact, keys sorted), without building it as a Value first: the
     // array table of a forest is most of a large header.
     let meta = serde_json::to_vec(metadata).map_err(|e| ContainerError::Header(e.to_string()))?;
     let mut t: Vec<u8> = Vec::with_capacity(graph_text.len() + meta.len() + entries.len() * 400);
     t.extend_from_slice(b"{\"arrays\":[");
-    let mut dtypes: Vec<(&Dtype, Vec<u8>)> = Vec::new();
-    for (k, e) in entries.iter().enumerate() {
+    for (k, (e, dt)) in entries.iter().zip(&dtypes).enumerate() {
         if k > 0 {
             t.push(b',');
         }
-        let dt = match dtypes.iter().position(|(d, _)| **d == e.dtype) {
-            Some(p) => p,
-            None => {
-                let text = serde_json::to_vec(&dtype_to_json(&e.dtype))
-                    .map_err(|err| ContainerError::Header(err.to_string()))?;
-                dtypes.push((&e.dtype, text));
-                if dtypes.len() > 16 {
-                    dtypes.remove(0);
-                }
-                dtypes.len() - 1
-            }
-        };
-        e.write_json(&mut t, &dtypes[dt].1);
+        e.write_json(&mut t, dt);
     }
     t.extend_from_slice(b"],\"fingerprint\":\"");
     t.extend_from_slice(fingerprint.as_bytes());
