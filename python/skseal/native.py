@@ -26,7 +26,30 @@ import numpy as np
 from . import _native
 from ._api import KeyLike, _key_bytes
 
-__all__ = ["NativeModel", "load", "loads"]
+__all__ = ["NativeModel", "load", "loads", "numpy_blas"]
+
+
+def numpy_blas() -> tuple[str, int] | None:
+    """``(core, threads)`` of the BLAS numpy uses, as it reports them now.
+
+    Native results reproduce numpy's matrix products for that OpenBLAS core
+    and thread count (docs/NATIVE.md). Asked of the loaded library through
+    threadpoolctl; None when threadpoolctl is missing (the Rust side then
+    detects them as OpenBLAS would). A BLAS other than OpenBLAS is reported
+    by its name, and products are then bounded, not bitwise.
+    """
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return None
+    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    numpy_dir = os.path.dirname(os.path.dirname(np.__file__))
+    own = [p for p in pools if str(p.get("filepath", "")).startswith(os.path.join(numpy_dir, "numpy"))]
+    for p in own or pools:
+        if p.get("internal_api") == "openblas":
+            return (str(p.get("architecture") or "unknown"), int(p.get("num_threads") or 1))
+        return (f"{p.get('internal_api')} (not OpenBLAS)", int(p.get("num_threads") or 1))
+    return None
 
 
 def _labels(t: tuple[str, Any]) -> np.ndarray:
@@ -113,6 +136,18 @@ class NativeModel:
         )
         #: the methods this model has.
         self.methods: list[str] = list(inner.methods)
+        #: ``(core, threads)`` of the OpenBLAS whose products this model reproduces.
+        self.blas: tuple[str, int] = tuple(inner.blas)  # type: ignore[assignment]
+
+    def exactness(self, method: str) -> str:
+        """Whether ``method`` gives scikit-learn's bits on this machine.
+
+        ``"bitwise"``; ``"bitwise-c-ordered"`` (bitwise when the matrix
+        product sees a C-ordered X, as from a numpy array; a DataFrame makes
+        it Fortran-ordered); or ``"bounded: <why>"`` (within the bound in
+        docs/NATIVE.md).
+        """
+        return str(self._m.exactness(method))
 
     def __repr__(self) -> str:
         return f"<skseal.native model {self.class_name}: {', '.join(self.methods)}>"
@@ -172,7 +207,7 @@ def loads(
         implementation.
     """
     return NativeModel(
-        _native.native_load(data, list(trusted), _key_bytes(public_key))
+        _native.native_load(data, list(trusted), _key_bytes(public_key), blas=numpy_blas())
     )
 
 

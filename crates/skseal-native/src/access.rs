@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use skseal_core::ir::{ArraySpec, Dtype, GlobalName, Graph, Node, NodeId, Order};
 
+use crate::blas::Blas;
 use crate::data::Labels;
 use crate::error::{malformed, Result};
 
@@ -17,6 +18,8 @@ pub type ArrayBytes<'a> = dyn Fn(u32) -> Option<&'a [u8]> + 'a;
 pub struct Ctx<'a> {
     pub g: &'a Graph,
     pub bytes: &'a ArrayBytes<'a>,
+    /// numpy's OpenBLAS on this machine (models with matrix products keep a copy).
+    pub blas: Blas,
 }
 
 /// An n-dimensional array read into logical C order.

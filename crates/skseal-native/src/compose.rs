@@ -19,6 +19,7 @@
 use skseal_core::ir::{Node, NodeId};
 
 use crate::access::{Ctx, Obj};
+use crate::blas::Exactness;
 use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, malformed, Result};
 use crate::model::{self, check_width, Estimator, Info};
@@ -282,6 +283,24 @@ impl Estimator for Pipeline {
             Last::E(e) => e.classes(),
         }
     }
+    fn exactness(&self, m: Method) -> Exactness {
+        let front = self.steps.iter().fold(Exactness::Bitwise, |e, s| {
+            e.and(s.exactness(Method::Transform))
+        });
+        front.and(match &self.last {
+            Last::Passthrough => Exactness::Bitwise,
+            Last::T(t) => t.exactness(m),
+            Last::E(e) => e.exactness(m),
+        })
+    }
+    fn batchable(&self) -> bool {
+        self.steps.iter().all(|s| s.batchable())
+            && match &self.last {
+                Last::Passthrough => true,
+                Last::T(t) => t.batchable(),
+                Last::E(e) => e.batchable(),
+            }
+    }
     fn supports(&self, m: Method) -> bool {
         match &self.last {
             Last::Passthrough => m == Method::Transform,
@@ -461,7 +480,12 @@ impl Transformer for ColumnTransformer {
     }
 }
 
-crate::preprocess::transformer_estimator!(ColumnTransformer);
+crate::preprocess::transformer_estimator!(
+    ColumnTransformer,
+    |s: &ColumnTransformer| s.parts.iter().fold(Exactness::Bitwise, |e, p| e
+        .and(p.tr.exactness(Method::Transform))),
+    |s: &ColumnTransformer| s.parts.iter().all(|p| p.tr.batchable())
+);
 
 // ---------------------------------------------------------------- FeatureUnion
 
@@ -524,7 +548,12 @@ impl Transformer for FeatureUnion {
     }
 }
 
-crate::preprocess::transformer_estimator!(FeatureUnion);
+crate::preprocess::transformer_estimator!(
+    FeatureUnion,
+    |s: &FeatureUnion| s.parts.iter().fold(Exactness::Bitwise, |e, p| e
+        .and(p.1.exactness(Method::Transform))),
+    |s: &FeatureUnion| s.parts.iter().all(|p| p.1.batchable())
+);
 
 /// The implementation of `est` when this module has it.
 pub fn build(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {

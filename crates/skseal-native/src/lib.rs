@@ -7,6 +7,7 @@
 //! (input checks, batches on all cores) -> [`Output`].
 
 pub mod access;
+pub mod blas;
 pub mod compose;
 pub mod data;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod npsum;
 pub mod preprocess;
 pub mod tree;
 
+pub use blas::{Blas, Core, Exactness};
 pub use data::{Column, Data, Labels, Mat, Method, Output, Table};
 pub use error::{NativeError, Result};
 pub use load::{load_bytes, load_path, LoadOptions};

@@ -4,7 +4,7 @@
 //!
 //! scikit-learn computes `X @ coef_.T + intercept_` through numpy's matmul,
 //! i.e. OpenBLAS, whose accumulation order depends on the shapes, the CPU
-//! kernel and the memory layout of X. `preprocess::matmul_t` reproduces
+//! kernel and the memory layout of X. `blas::Blas::matmul_t` reproduces
 //! what numpy 2.4.6 with its bundled OpenBLAS 0.3.31 (SkylakeX kernels, 2
 //! threads: the reference machine) does for a C-ordered X, then
 //! `+ intercept` is added as numpy does:
@@ -41,11 +41,12 @@
 //! normalisation), with modified_huber `(clip(d, -1, 1) + 1) / 2`.
 
 use crate::access::{Ctx, Obj};
+use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::model::{Estimator, Info};
 use crate::npsum;
-use crate::preprocess::{dense_in, fortran_ordered, matmul_t, row_sum, unsupported};
+use crate::preprocess::{dense_in, fortran_ordered, row_sum, unsupported};
 use crate::tree::{expit, log_mat, softmax_rows};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,6 +70,7 @@ pub struct Linear {
     coef_f: bool,
     classes: Option<Labels>,
     proba: Proba,
+    blas: Blas,
 }
 
 impl Linear {
@@ -186,12 +188,13 @@ impl Linear {
             coef_f,
             classes,
             proba,
+            blas: est.ctx.blas.clone(),
         })
     }
 
     /// Scores: n x k.
     fn scores(&self, x: &Mat) -> Mat {
-        let mut out = matmul_t(x, &self.coef, self.coef_f);
+        let mut out = self.blas.matmul_t(x, &self.coef, self.coef_f);
         for i in 0..out.rows {
             for (o, b) in out.row_mut(i).iter_mut().zip(&self.intercept) {
                 *o += b;
@@ -258,6 +261,12 @@ fn clip1(x: f64) -> f64 {
 impl Estimator for Linear {
     fn info(&self) -> &Info {
         &self.info
+    }
+    fn exactness(&self, _m: Method) -> Exactness {
+        self.blas.exactness(self.coef_f)
+    }
+    fn batchable(&self) -> bool {
+        false
     }
     fn classes(&self) -> Option<&Labels> {
         self.classes.as_ref()
@@ -334,6 +343,7 @@ mod tests {
         assert_eq!(clip1(-3.0), -1.0);
         let x = Mat::new(1, 2, vec![1.0, 2.0]).unwrap_or_else(|_| Mat::zeros(1, 2));
         let c = Mat::new(1, 2, vec![3.0, 4.0]).unwrap_or_else(|_| Mat::zeros(1, 2));
-        assert_eq!(matmul_t(&x, &c, false).data, vec![11.0]);
+        let b = Blas::new(crate::blas::Core::Haswell, 1);
+        assert_eq!(b.matmul_t(&x, &c, false).data, vec![11.0]);
     }
 }

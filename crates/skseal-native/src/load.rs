@@ -10,6 +10,7 @@ use skseal_core::policy::Policy;
 use skseal_core::{convert, legacy, validate, CoreError, ValidationError};
 
 use crate::access::Ctx;
+use crate::blas::Blas;
 use crate::error::Result;
 use crate::model::Model;
 
@@ -22,6 +23,9 @@ pub struct LoadOptions {
     pub public_key: Option<[u8; 32]>,
     /// Cap on the decompressed size of a compressed pickle/joblib file.
     pub max_decompressed: u64,
+    /// numpy's OpenBLAS whose results to reproduce; `None`: [`Blas::detect`]
+    /// (Python passes what the loaded OpenBLAS reports).
+    pub blas: Option<Blas>,
 }
 
 impl Default for LoadOptions {
@@ -30,6 +34,7 @@ impl Default for LoadOptions {
             trusted: Vec::new(),
             public_key: None,
             max_decompressed: legacy::DEFAULT_MAX_DECOMPRESSED,
+            blas: None,
         }
     }
 }
@@ -64,7 +69,7 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Model> {
                 None => c.stored(i).ok(),
             }
         };
-        finish(g, &bytes)
+        finish(g, &bytes, opts)
     } else {
         if opts.public_key.is_some() {
             return Err(CoreError::from(skseal_core::ContainerError::Integrity(
@@ -79,15 +84,20 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Model> {
             Some(ArraySource::Inline(v)) => Some(v.as_slice()),
             _ => None,
         };
-        finish(&g, &bytes)
+        finish(&g, &bytes, opts)
     }
 }
 
-fn finish<'a>(g: &'a Graph, bytes: &'a (dyn Fn(u32) -> Option<&'a [u8]> + 'a)) -> Result<Model> {
+fn finish<'a>(
+    g: &'a Graph,
+    bytes: &'a (dyn Fn(u32) -> Option<&'a [u8]> + 'a),
+    opts: &LoadOptions,
+) -> Result<Model> {
     validate::check_depth(g)
         .map_err(|why| CoreError::from(ValidationError::new("object graph", why)))?;
     validate::validate(g, bytes).map_err(CoreError::from)?;
-    let ctx = Ctx { g, bytes };
+    let blas = opts.blas.clone().unwrap_or_else(Blas::detect);
+    let ctx = Ctx { g, bytes, blas };
     Model::from_graph(&ctx)
 }
 

@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 
 use crate::access::{Ctx, Obj};
+use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, NativeError, Result};
 use crate::{compose, linear, preprocess, tree};
@@ -37,6 +38,17 @@ pub trait Estimator: Send + Sync {
     fn supports(&self, m: Method) -> bool;
     /// Compute method `m` on `x` (the caller checked `supports`).
     fn run(&self, m: Method, x: Data) -> Result<Output>;
+    /// Whether method `m`'s results are bit-identical to scikit-learn's on
+    /// this machine, or within a bound (and why).
+    fn exactness(&self, _m: Method) -> Exactness {
+        Exactness::Bitwise
+    }
+    /// Whether rows may be computed in separate batches with the same
+    /// results (false where numpy's BLAS chooses its order from the whole
+    /// matrix: matrix products).
+    fn batchable(&self) -> bool {
+        true
+    }
     /// The error for a method this model does not have.
     fn no_method(&self, m: Method) -> NativeError {
         let have: Vec<&str> = Method::ALL
@@ -119,12 +131,14 @@ const BATCH: usize = 1024;
 /// A loaded native model: the root estimator plus input checks and batching.
 pub struct Model {
     root: Box<dyn Estimator>,
+    blas: crate::blas::Blas,
 }
 
 impl Model {
     pub fn from_graph(ctx: &Ctx<'_>) -> Result<Model> {
         Ok(Model {
             root: build(ctx, ctx.g.root, "model")?,
+            blas: ctx.blas.clone(),
         })
     }
     pub fn class(&self) -> &str {
@@ -141,6 +155,14 @@ impl Model {
     }
     pub fn supports(&self, m: Method) -> bool {
         self.root.supports(m)
+    }
+    /// The OpenBLAS core and thread count whose results this model reproduces.
+    pub fn blas(&self) -> &crate::blas::Blas {
+        &self.blas
+    }
+    /// Whether method `m` gives scikit-learn's bits on this machine.
+    pub fn exactness(&self, m: Method) -> Exactness {
+        self.root.exactness(m)
     }
     pub fn methods(&self) -> Vec<Method> {
         Method::ALL
@@ -208,7 +230,7 @@ impl Model {
         // Tables with string columns run in one piece: splitting them would
         // copy every string, which costs more than the parallel part saves.
         let strings = matches!(&x, Data::Table(t) if t.columns.iter().any(|c| matches!(c, crate::data::Column::Str(_))));
-        if n < 2 * BATCH || strings {
+        if n < 2 * BATCH || strings || !self.root.batchable() {
             return self.root.run(m, x);
         }
         let starts: Vec<usize> = (0..n).step_by(BATCH).collect();

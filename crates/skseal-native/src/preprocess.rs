@@ -22,7 +22,7 @@
 //! - PolynomialFeatures (degree or (min, max), interaction_only,
 //!   include_bias): the same products in the same order as its dense path.
 //! - PCA.transform and KMeans.transform use `X @ components_.T` /
-//!   `X @ cluster_centers_.T`, which numpy hands to OpenBLAS; `matmul_t`
+//!   `X @ cluster_centers_.T`, which numpy hands to OpenBLAS; `Blas::matmul_t`
 //!   reproduces the bundled OpenBLAS's kernels for a C-ordered X (bitwise on
 //!   the reference machine, see `linear.rs` for what is not modelled and the
 //!   bound). KMeans.predict runs scikit-learn's Cython loop with scipy's
@@ -35,6 +35,7 @@ use std::collections::HashMap;
 use skseal_core::ir::{Node, NodeId};
 
 use crate::access::{Ctx, Obj};
+use crate::blas::{Blas, Exactness};
 use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, malformed, NativeError, Result};
 use crate::model::{check_width, Estimator, Info};
@@ -96,190 +97,6 @@ pub(crate) fn mat_f64(est: &Obj<'_, '_>, key: &str, path: &str) -> Result<Mat> {
     }
 }
 
-/// `sum_k a[k] * b[k]` with fused multiply-adds in index order, from 0
-/// (what OpenBLAS's dgemm kernels do per output element on the reference
-/// machine for small widths; used for the matrix @ matrix case).
-#[inline]
-pub(crate) fn fma_dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = 0.0f64;
-    for (x, y) in a.iter().zip(b) {
-        acc = x.mul_add(*y, acc);
-    }
-    acc
-}
-
-// ------------------------------------------------- numpy matmul / OpenBLAS
-//
-// `X @ C.T` for a C-ordered X (n x d) and C (k x d), as numpy 2.4's matmul
-// loop (umath/matmul.c.src) dispatches it and as the OpenBLAS 0.3.31
-// bundled with numpy (scipy-openblas64, DYNAMIC_ARCH, SkylakeX kernels on
-// the reference machine, 2 threads) accumulates it:
-//
-// - d == 1: numpy's non-BLAS loop (`0 + x * c`);
-// - n == 1, k == 1: `DOUBLE_dot` -> `cblas_ddot` (`ddot_k_SKYLAKEX`,
-//   ddot_microk_skylakex-2.c): see `blas_ddot`;
-// - k == 1 (matrix @ vector) and n == 1 (vector @ matrix): `cblas_dgemv`
-//   ColMajor/Trans -> `dgemv_t_SKYLAKEX` (kernel/x86_64/dgemv_t_4.c with the
-//   Haswell 4x4 micro-kernel): see `gemv_t`; OpenBLAS splits the columns
-//   over its threads when `d * columns >= 115200 * 4`;
-// - otherwise `cblas_dgemm` (RowMajor NoTrans/Trans = ColMajor TN): one
-//   `fma_dot` per output, exact for small widths only (see linear.rs).
-//
-// A Fortran-ordered X takes other kernels (dgemv_n, dgemm with a transposed
-// A); those results are within the bound documented in linear.rs.
-
-/// Column count times dot length from which OpenBLAS threads dgemv
-/// (interface/gemv.c: `m * n < 115200 * GEMM_MULTITHREAD_THRESHOLD` runs
-/// single-threaded).
-const GEMV_THREAD_MIN: usize = 115_200 * 4;
-/// Threads of the reference machine's OpenBLAS (its core count).
-const BLAS_THREADS: usize = 2;
-/// dgemv_t's block length along the dot (NBMAX).
-const GEMV_NBMAX: usize = 2048;
-
-/// `cblas_ddot(a, b)` as `ddot_k_SKYLAKEX` computes it single-threaded
-/// (numpy adds it to `0.0`): the first `n & !15` elements go to four
-/// 4-lane FMA accumulators (16 per step; before that, while 32 remain,
-/// four 8-lane accumulators, each folded to 4 lanes as `lo + hi`), reduced
-/// as `((a0 + a1) + a2) + a3` per lane, then `(l0 + l2) + (l1 + l3)`; the
-/// rest is added with one FMA each in order. (OpenBLAS threads ddot from
-/// 10001 elements; that case is not modelled.)
-pub(crate) fn blas_ddot(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let n16 = n & !15;
-    let mut dot = 0.0f64;
-    if n16 > 0 {
-        let mut acc = [[0.0f64; 4]; 4];
-        let mut i = 0;
-        if n16 >= 32 {
-            let n32 = n & !31;
-            let mut z = [[0.0f64; 8]; 4];
-            while i < n32 {
-                for (r, zr) in z.iter_mut().enumerate() {
-                    let o = i + 8 * r;
-                    for (l, zl) in zr.iter_mut().enumerate() {
-                        *zl = a[o + l].mul_add(b[o + l], *zl);
-                    }
-                }
-                i += 32;
-            }
-            for (ar, zr) in acc.iter_mut().zip(&z) {
-                for (l, al) in ar.iter_mut().enumerate() {
-                    *al = zr[l] + zr[l + 4];
-                }
-            }
-        }
-        while i < n16 {
-            for (r, ar) in acc.iter_mut().enumerate() {
-                let o = i + 4 * r;
-                for (l, al) in ar.iter_mut().enumerate() {
-                    *al = a[o + l].mul_add(b[o + l], *al);
-                }
-            }
-            i += 16;
-        }
-        let mut v = [0.0f64; 4];
-        for (l, vl) in v.iter_mut().enumerate() {
-            *vl = ((acc[1][l] + acc[0][l]) + acc[2][l]) + acc[3][l];
-        }
-        dot = (v[0] + v[2]) + (v[1] + v[3]);
-    }
-    for i in n16..n {
-        dot = a[i].mul_add(b[i], dot);
-    }
-    dot
-}
-
-/// One `dgemv_t` call (one thread): `y[j] += a_j . x` for the `y.len()`
-/// rows `a_j` of `a` (row length `x.len()`), `y` zeroed by the caller.
-///
-/// The dot is cut into blocks of up to 2048 elements (a multiple of 4);
-/// per block, the columns go four at a time to the 4x4 micro-kernel (4
-/// FMA lanes by element index mod 4, `(l0 + l2) + (l1 + l3)`), then a pair
-/// to the 4x2 kernel (2 lanes, multiply then add, `l0 + l1`), then a last
-/// odd column to the 4x1 kernel (4 lanes, multiply then add, `(l0 + l2) +
-/// (l1 + l3)`); each block result is added to `y`. The last `d % 4`
-/// elements are then added to `y` as gcc contracted the C:
-/// `y = fma(a0, x0, y)`, `y + fma(a0, x0, a1 * x1)` or
-/// `y + fma(a2, x2, fma(a0, x0, a1 * x1))`.
-fn gemv_t(a: &[f64], x: &[f64], y: &mut [f64]) {
-    let m = x.len();
-    let ncol = y.len();
-    let m3 = m & 3;
-    let main = m - m3;
-    let g4 = ncol & !3;
-    let g2 = g4 + (ncol & 2);
-    let mut start = 0;
-    while start < main {
-        let nb = (main - start).min(GEMV_NBMAX);
-        let xs = &x[start..start + nb];
-        for (j, yj) in y.iter_mut().enumerate() {
-            let col = &a[j * m + start..j * m + start + nb];
-            let t = if j < g4 {
-                let mut acc = [0.0f64; 4];
-                for (ac, xc) in col.chunks_exact(4).zip(xs.chunks_exact(4)) {
-                    for l in 0..4 {
-                        acc[l] = ac[l].mul_add(xc[l], acc[l]);
-                    }
-                }
-                (acc[0] + acc[2]) + (acc[1] + acc[3])
-            } else if j < g2 {
-                let mut acc = [0.0f64; 2];
-                for (ac, xc) in col.chunks_exact(2).zip(xs.chunks_exact(2)) {
-                    for l in 0..2 {
-                        acc[l] += ac[l] * xc[l];
-                    }
-                }
-                acc[0] + acc[1]
-            } else {
-                let mut acc = [0.0f64; 4];
-                for (ac, xc) in col.chunks_exact(4).zip(xs.chunks_exact(4)) {
-                    for l in 0..4 {
-                        acc[l] += ac[l] * xc[l];
-                    }
-                }
-                (acc[0] + acc[2]) + (acc[1] + acc[3])
-            };
-            *yj += t;
-        }
-        start += nb;
-    }
-    if m3 == 0 {
-        return;
-    }
-    let xt = &x[main..];
-    for (j, yj) in y.iter_mut().enumerate() {
-        let at = &a[j * m + main..(j + 1) * m];
-        match m3 {
-            1 => *yj = at[0].mul_add(xt[0], *yj),
-            2 => *yj += at[0].mul_add(xt[0], at[1] * xt[1]),
-            _ => *yj += at[2].mul_add(xt[2], at[0].mul_add(xt[0], at[1] * xt[1])),
-        }
-    }
-}
-
-/// `cblas_dgemv(ColMajor, Trans)` with beta 0 as OpenBLAS runs it: the
-/// columns split over `BLAS_THREADS` threads (gemv_thread.c: widths
-/// `ceil(rest / threads_left)`, at least 4) when large enough.
-fn gemv_t_threaded(a: &[f64], x: &[f64], y: &mut [f64]) {
-    y.fill(0.0);
-    let m = x.len();
-    let n = y.len();
-    if m.saturating_mul(n) < GEMV_THREAD_MIN || BLAS_THREADS <= 1 {
-        gemv_t(a, x, y);
-        return;
-    }
-    let (mut from, mut left, mut cpu) = (0usize, n, 0usize);
-    while left > 0 {
-        let threads_left = BLAS_THREADS.saturating_sub(cpu).max(1);
-        let w = left.div_ceil(threads_left).max(4).min(left);
-        gemv_t(&a[from * m..(from + w) * m], x, &mut y[from..from + w]);
-        from += w;
-        left -= w;
-        cpu += 1;
-    }
-}
-
 /// Whether the fitted array at `key` is stored Fortran-ordered (numpy
 /// then sees `key.T` as C-contiguous, which changes the BLAS call).
 pub(crate) fn fortran_ordered(est: &Obj<'_, '_>, key: &str) -> bool {
@@ -294,139 +111,6 @@ pub(crate) fn fortran_ordered(est: &Obj<'_, '_>, key: &str) -> bool {
         }),
         _ => false,
     }
-}
-
-/// `X @ C.T` (n x k) for X n x d and C k x d, accumulated as numpy's
-/// matmul with the bundled OpenBLAS does for a C-ordered X (see above).
-/// `c_fortran`: C (k > 1 rows) is stored Fortran-ordered
-/// (LogisticRegression's multinomial coef_, Ridge, LinearSVC, PCA's
-/// components_, ...): numpy then calls dgemm NN (small-matrix NN kernel up
-/// to 1e6 multiply-adds) or, for one row, dgemv_n. Those kernels are not
-/// modelled; what measured closest is used (one row or k >= 4: `fma_dot`,
-/// otherwise the C-ordered model), within the bound in linear.rs.
-pub(crate) fn matmul_t(x: &Mat, c: &Mat, c_fortran: bool) -> Mat {
-    let (n, d, k) = (x.rows, x.cols, c.rows);
-    let mut out = Mat::zeros(n, k);
-    if n == 0 || k == 0 || d == 0 || c.cols != d {
-        return out;
-    }
-    if c_fortran && k > 1 && d > 1 && (n == 1 || k >= 4) {
-        for i in 0..n {
-            let xr = x.row(i);
-            for (j, o) in out.row_mut(i).iter_mut().enumerate() {
-                *o = gemm_dot(xr, c.row(j));
-            }
-        }
-        return out;
-    }
-    if d == 1 {
-        for i in 0..n {
-            let xi = x.data[i];
-            for (o, cc) in out.row_mut(i).iter_mut().zip(&c.data) {
-                *o = 0.0 + xi * cc;
-            }
-        }
-    } else if n == 1 && k == 1 {
-        out.data[0] = 0.0 + blas_ddot(&x.data, &c.data);
-    } else if n == 1 {
-        gemv_t_threaded(&c.data, &x.data, &mut out.data);
-    } else if k == 1 {
-        gemv_t_threaded(&x.data, &c.data, &mut out.data);
-    } else if small_tn_permit(k, n, d) {
-        for i in 0..n {
-            let xr = x.row(i);
-            let pair_reduce = i >= n & !3;
-            for (j, o) in out.row_mut(i).iter_mut().enumerate() {
-                let lanes = lanes8(c.row(j), xr);
-                // coef rows in a group of 4, or samples in a group of 4:
-                // REDUCE_4; otherwise _mm512_reduce_add_pd
-                *o = if j < k & !3 || !pair_reduce {
-                    reduce4(&lanes)
-                } else {
-                    reduce_add(&lanes)
-                };
-            }
-        }
-    } else {
-        for i in 0..n {
-            let xr = x.row(i);
-            for (j, o) in out.row_mut(i).iter_mut().enumerate() {
-                *o = gemm_dot(xr, c.row(j));
-            }
-        }
-    }
-    out
-}
-
-/// DGEMM_Q of the SkylakeX kernels: the inner dimension is cut into blocks
-/// of at most this length.
-const GEMM_Q: usize = 384;
-
-/// One element of the regular dgemm (dgemm_kernel_16x2_skylakex): per
-/// block of the inner dimension (level3_thread.c: 384 while at least 768
-/// remain, then `(rest + 1) / 2` while more than 384 remain, then the rest)
-/// a `fma_dot` from 0, added to the output (zeroed first, beta = 0).
-/// Inner dimensions above 384 only reach this path multi-threaded, whose
-/// blocking this is.
-fn gemm_dot(a: &[f64], b: &[f64]) -> f64 {
-    let k = a.len().min(b.len());
-    let mut c = 0.0f64;
-    let mut ls = 0;
-    while ls < k {
-        let rest = k - ls;
-        let l = if rest >= 2 * GEMM_Q {
-            GEMM_Q
-        } else if rest > GEMM_Q {
-            rest.div_ceil(2)
-        } else {
-            rest
-        };
-        c += fma_dot(&a[ls..ls + l], &b[ls..ls + l]);
-        ls += l;
-    }
-    c
-}
-
-/// `dgemm_small_matrix_permit_SKYLAKEX` for transa = T, transb = N (what
-/// a RowMajor `X @ C.T` becomes): M = k, N = n, K = d.
-fn small_tn_permit(k: usize, n: usize, d: usize) -> bool {
-    let mnk = k as f64 * n as f64 * d as f64;
-    mnk <= 1e6 && k.saturating_mul(n) < 1201 && d >= 32
-}
-
-/// dgemm_small_kernel_b0_tn_skylakex: 8 FMA lanes by index mod 8 (the
-/// masked tail adds `0 * 0` to the unused lanes).
-fn lanes8(a: &[f64], b: &[f64]) -> [f64; 8] {
-    let mut acc = [0.0f64; 8];
-    let mut ac = a.chunks_exact(8);
-    let mut bc = b.chunks_exact(8);
-    for (x, y) in (&mut ac).zip(&mut bc) {
-        for l in 0..8 {
-            acc[l] = x[l].mul_add(y[l], acc[l]);
-        }
-    }
-    let (ra, rb) = (ac.remainder(), bc.remainder());
-    if !ra.is_empty() {
-        for (l, al) in acc.iter_mut().enumerate() {
-            let (x, y) = match (ra.get(l), rb.get(l)) {
-                (Some(x), Some(y)) => (*x, *y),
-                _ => (0.0, 0.0),
-            };
-            *al = x.mul_add(y, *al);
-        }
-    }
-    acc
-}
-
-/// The kernel's REDUCE_4 (unpack / permute / add) for one accumulator.
-fn reduce4(a: &[f64; 8]) -> f64 {
-    ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
-}
-
-/// gcc's `_mm512_reduce_add_pd`: halves, then quarters, then the pair.
-fn reduce_add(a: &[f64; 8]) -> f64 {
-    let t: [f64; 4] = [a[4] + a[0], a[5] + a[1], a[6] + a[2], a[7] + a[3]];
-    (t[2] + t[0]) + (t[3] + t[1])
 }
 
 /// `np.einsum("ij,ij->i", X, X)` for one contiguous row (numpy 2.4's
@@ -506,7 +190,20 @@ pub(crate) fn data_output(d: Data, who: &str) -> Result<Output> {
 
 macro_rules! transformer_estimator {
     ($t:ty) => {
+        $crate::preprocess::transformer_estimator!(
+            $t,
+            |_: &$t| $crate::blas::Exactness::Bitwise,
+            |_: &$t| true
+        );
+    };
+    ($t:ty, $exact:expr, $batchable:expr) => {
         impl Estimator for $t {
+            fn exactness(&self, _m: Method) -> $crate::blas::Exactness {
+                ($exact)(self)
+            }
+            fn batchable(&self) -> bool {
+                ($batchable)(self)
+            }
             fn info(&self) -> &Info {
                 &self.info
             }
@@ -1648,6 +1345,7 @@ struct Pca {
     /// mean_ @ components_.T
     mean_proj: Vec<f64>,
     scale: Option<Vec<f64>>,
+    blas: Blas,
 }
 
 impl Pca {
@@ -1661,16 +1359,18 @@ impl Pca {
         let mean = vec_f64(est, "mean_", path, Some(d))?;
         // `reshape(mean_, (1, -1)) @ components_.T`
         let comp_f = fortran_ordered(est, "components_");
-        let mean_proj = matmul_t(
-            &Mat {
-                rows: 1,
-                cols: d,
-                data: mean,
-            },
-            &components,
-            comp_f,
-        )
-        .data;
+        let blas = est.ctx.blas.clone();
+        let mean_proj = blas
+            .matmul_t(
+                &Mat {
+                    rows: 1,
+                    cols: d,
+                    data: mean,
+                },
+                &components,
+                comp_f,
+            )
+            .data;
         let whiten = match est.opt("whiten") {
             Some(v) => est.ctx.bool(v, &format!("{path}.whiten"))?,
             None => false,
@@ -1700,6 +1400,7 @@ impl Pca {
             comp_f,
             mean_proj,
             scale,
+            blas,
         })
     }
 }
@@ -1707,7 +1408,7 @@ impl Pca {
 impl Transformer for Pca {
     fn transform_data(&self, x: Data) -> Result<Data> {
         let x = dense_in(&self.info, x, false)?;
-        let mut out = matmul_t(&x, &self.components, self.comp_f);
+        let mut out = self.blas.matmul_t(&x, &self.components, self.comp_f);
         for i in 0..out.rows {
             for (c, v) in out.row_mut(i).iter_mut().enumerate() {
                 let mut t = *v - self.mean_proj[c];
@@ -1720,7 +1421,7 @@ impl Transformer for Pca {
         Ok(Data::Dense(out))
     }
 }
-transformer_estimator!(Pca);
+transformer_estimator!(Pca, |s: &Pca| s.blas.exactness(s.comp_f), |_: &Pca| false);
 
 struct KMeans {
     info: Info,
@@ -1728,6 +1429,7 @@ struct KMeans {
     /// cluster_centers_ stored Fortran-ordered
     centers_f: bool,
     sq_norms: Vec<f64>,
+    blas: Blas,
 }
 
 impl KMeans {
@@ -1753,6 +1455,7 @@ impl KMeans {
             centers_f: fortran_ordered(est, "cluster_centers_"),
             centers,
             sq_norms,
+            blas: est.ctx.blas.clone(),
         })
     }
 }
@@ -1761,7 +1464,7 @@ impl Transformer for KMeans {
     fn transform_data(&self, x: Data) -> Result<Data> {
         // euclidean_distances: -2 X.C^T, += ||x||^2, += ||c||^2, max(0), sqrt
         let x = dense_in(&self.info, x, false)?;
-        let mut out = matmul_t(&x, &self.centers, self.centers_f);
+        let mut out = self.blas.matmul_t(&x, &self.centers, self.centers_f);
         for i in 0..x.rows {
             let xx = einsum_sq(x.row(i));
             for (c, v) in out.row_mut(i).iter_mut().enumerate() {
@@ -1779,6 +1482,19 @@ impl Estimator for KMeans {
     fn info(&self) -> &Info {
         &self.info
     }
+    fn exactness(&self, m: Method) -> Exactness {
+        match m {
+            Method::Predict => Exactness::Bounded(
+                "KMeans.predict runs scikit-learn's chunked Cython loop with scipy's BLAS; \
+                 labels differ only for points equidistant to two centers within the bound"
+                    .into(),
+            ),
+            _ => self.blas.exactness(self.centers_f),
+        }
+    }
+    fn batchable(&self) -> bool {
+        false
+    }
     fn supports(&self, m: Method) -> bool {
         matches!(m, Method::Transform | Method::Predict)
     }
@@ -1793,7 +1509,8 @@ impl Estimator for KMeans {
                         let mut best = 0usize;
                         let mut min = f64::INFINITY;
                         for c in 0..self.centers.rows {
-                            let d = self.sq_norms[c] + -2.0 * fma_dot(xr, self.centers.row(c));
+                            let d = self.sq_norms[c]
+                                + -2.0 * crate::blas::fma_dot(xr, self.centers.row(c));
                             if c == 0 || d < min {
                                 min = d;
                                 best = c;

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use skseal_native::{
-    Column, Data, Labels, LoadOptions, Mat, Method, Model, NativeError, Output, Table,
+    Blas, Column, Core, Data, Labels, LoadOptions, Mat, Method, Model, NativeError, Output, Table,
 };
 
 use crate::errors::{raise, to_pyerr};
@@ -30,14 +30,17 @@ pub struct NativeModel {
 }
 
 /// Load a native model from file bytes (.skseal, pickle or joblib).
+/// `blas`: `(core name, threads)` of numpy's OpenBLAS as it reports them;
+/// None detects them as OpenBLAS would.
 #[pyfunction]
-#[pyo3(signature = (data, trusted=Vec::new(), public_key=None, max_decompressed=skseal_core::legacy::DEFAULT_MAX_DECOMPRESSED))]
+#[pyo3(signature = (data, trusted=Vec::new(), public_key=None, max_decompressed=skseal_core::legacy::DEFAULT_MAX_DECOMPRESSED, blas=None))]
 pub fn native_load(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
     trusted: Vec<String>,
     public_key: Option<Vec<u8>>,
     max_decompressed: u64,
+    blas: Option<(String, usize)>,
 ) -> PyResult<NativeModel> {
     let bytes = Bytes::get(data)?;
     let public_key = match public_key {
@@ -51,6 +54,7 @@ pub fn native_load(
         trusted,
         public_key,
         max_decompressed,
+        blas: blas.map(|(core, threads)| Blas::new(Core::from_name(&core), threads)),
     };
     let slice = bytes.as_slice();
     let model = py
@@ -244,6 +248,21 @@ impl NativeModel {
     #[getter]
     fn feature_names_in(&self) -> Option<Vec<String>> {
         self.model.feature_names_in().map(<[String]>::to_vec)
+    }
+
+    /// `bitwise`, `bitwise-c-ordered` or `bounded: <why>` for `method` on this machine.
+    fn exactness(&self, method: &str) -> PyResult<String> {
+        let m = Method::parse(method).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!("unknown method {method:?}"))
+        })?;
+        Ok(self.model.exactness(m).describe())
+    }
+
+    /// `(core, threads)` of the OpenBLAS whose results this model reproduces.
+    #[getter]
+    fn blas(&self) -> (String, usize) {
+        let b = self.model.blas();
+        (b.core.name().to_string(), b.threads)
     }
 
     #[getter]
