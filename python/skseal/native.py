@@ -26,6 +26,20 @@ import numpy as np
 from . import _native
 from ._api import KeyLike, _key_bytes
 
+
+def _numpy_svml() -> bool:
+    """Does this process's numpy compute float64 exp/log/power with SVML
+    (its X86_V4 dispatch, after NPY_DISABLE_CPU_FEATURES)?"""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # pragma: no cover - numpy < 2
+        return False
+    return bool(__cpu_features__.get("X86_V4", False))
+
+
+#: whether native exp/log/power follow numpy's SVML routines in this process
+NUMPY_SVML: bool = _native.set_numpy_svml(_numpy_svml())
+
 __all__ = ["NativeModel", "load", "loads", "numpy_blas"]
 
 
@@ -44,7 +58,8 @@ def numpy_blas() -> tuple[str, int] | None:
         return None
     pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
     numpy_dir = os.path.dirname(os.path.dirname(np.__file__))
-    own = [p for p in pools if str(p.get("filepath", "")).startswith(os.path.join(numpy_dir, "numpy"))]
+    mine = os.path.join(numpy_dir, "numpy")
+    own = [p for p in pools if str(p.get("filepath", "")).startswith(mine)]
     for p in own or pools:
         if p.get("internal_api") == "openblas":
             return (str(p.get("architecture") or "unknown"), int(p.get("num_threads") or 1))
@@ -58,7 +73,7 @@ def _labels(t: tuple[str, Any]) -> np.ndarray:
         out = np.empty(len(payload), dtype=object)
         out[:] = payload
         return out
-    dtype = {"i8": "<i8", "f8": "<f8", "b1": "?"}[kind]
+    dtype = {"i8": "<i8", "i4": "<i4", "f8": "<f8", "b1": "?"}[kind]
     return np.frombuffer(payload, dtype=dtype).copy()
 
 

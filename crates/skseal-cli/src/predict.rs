@@ -213,6 +213,7 @@ fn json_num(x: f64) -> Value {
 fn label_json(l: &Labels, i: usize) -> Value {
     match l {
         Labels::Int(v) => Value::from(v[i]),
+        Labels::Int32(v) => Value::from(v[i]),
         Labels::Float(v) => json_num(v[i]),
         Labels::Bool(v) => Value::from(v[i]),
         Labels::Str(v) => Value::from(v[i].clone()),

@@ -212,6 +212,8 @@ impl Data {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Labels {
     Int(Vec<i64>),
+    /// int32 labels (what scikit-learn returns for cluster indices).
+    Int32(Vec<i32>),
     Float(Vec<f64>),
     Bool(Vec<bool>),
     Str(Vec<String>),
@@ -221,6 +223,7 @@ impl Labels {
     pub fn len(&self) -> usize {
         match self {
             Labels::Int(v) => v.len(),
+            Labels::Int32(v) => v.len(),
             Labels::Float(v) => v.len(),
             Labels::Bool(v) => v.len(),
             Labels::Str(v) => v.len(),
@@ -233,6 +236,7 @@ impl Labels {
     pub fn take(&self, idx: &[usize]) -> Labels {
         match self {
             Labels::Int(v) => Labels::Int(idx.iter().map(|&i| v[i]).collect()),
+            Labels::Int32(v) => Labels::Int32(idx.iter().map(|&i| v[i]).collect()),
             Labels::Float(v) => Labels::Float(idx.iter().map(|&i| v[i]).collect()),
             Labels::Bool(v) => Labels::Bool(idx.iter().map(|&i| v[i]).collect()),
             Labels::Str(v) => Labels::Str(idx.iter().map(|&i| v[i].clone()).collect()),
@@ -242,6 +246,7 @@ impl Labels {
     pub fn text(&self, i: usize) -> String {
         match self {
             Labels::Int(v) => v[i].to_string(),
+            Labels::Int32(v) => v[i].to_string(),
             Labels::Float(v) => format!("{:?}", v[i]),
             Labels::Bool(v) => v[i].to_string(),
             Labels::Str(v) => v[i].clone(),
@@ -254,6 +259,7 @@ impl Labels {
         for p in it {
             match (&mut out, p) {
                 (Labels::Int(a), Labels::Int(b)) => a.extend(b),
+                (Labels::Int32(a), Labels::Int32(b)) => a.extend(b),
                 (Labels::Float(a), Labels::Float(b)) => a.extend(b),
                 (Labels::Bool(a), Labels::Bool(b)) => a.extend(b),
                 (Labels::Str(a), Labels::Str(b)) => a.extend(b),

@@ -442,12 +442,21 @@ fn quiet(x: f64) -> f64 {
 /// (the code ported here)? True on Linux x86-64 CPUs with numpy's `X86_V4` feature
 /// group, which is what selects the SVML loop: `X86_V3` (AVX, AVX2, F16C,
 /// FMA3, BMI1, BMI2, LZCNT, MOVBE) plus AVX512F, AVX512CD, AVX512BW,
-/// AVX512DQ and AVX512VL. False elsewhere. (numpy can also be told to ignore
-/// features with `NPY_DISABLE_CPU_FEATURES`; that is not looked at here.)
+/// AVX512DQ and AVX512VL. False elsewhere, and when `NPY_DISABLE_CPU_FEATURES`
+/// names that group, a feature in it, or the `X86_V3` group below it (numpy
+/// reads the variable once, at import). From Python, numpy's own answer is
+/// passed instead ([`set_numpy_svml`]).
 pub fn numpy_uses_avx512f() -> bool {
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     {
-        std::is_x86_feature_detected!("avx")
+        let disabled = std::env::var("NPY_DISABLE_CPU_FEATURES").unwrap_or_default();
+        let off = disabled
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .any(|t| {
+                let t = t.trim().to_ascii_uppercase();
+                t == "X86_V4" || t == "X86_V3" || t.starts_with("AVX512")
+            });
+        !off && std::is_x86_feature_detected!("avx")
             && std::is_x86_feature_detected!("avx2")
             && std::is_x86_feature_detected!("f16c")
             && std::is_x86_feature_detected!("fma")
@@ -467,16 +476,24 @@ pub fn numpy_uses_avx512f() -> bool {
     }
 }
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+static USES_SVML: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
 fn uses_svml_cached() -> bool {
-    use std::sync::OnceLock;
-    static USES: OnceLock<bool> = OnceLock::new();
-    *USES.get_or_init(numpy_uses_avx512f)
+    *USES_SVML.get_or_init(numpy_uses_avx512f)
 }
 
-#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-fn uses_svml_cached() -> bool {
-    false
+/// Tell native inference what the numpy of this process does (Python:
+/// `numpy._core._multiarray_umath.__cpu_features__["X86_V4"]` on Linux
+/// x86-64). numpy decides once, at import, so this is process-wide; the
+/// first answer stays. Returns the value in effect.
+pub fn set_numpy_svml(uses: bool) -> bool {
+    let uses = uses && cfg!(all(target_arch = "x86_64", target_os = "linux"));
+    *USES_SVML.get_or_init(|| uses)
+}
+
+/// Whether np.exp / np.log / np.power are computed with the SVML port in this process.
+pub fn numpy_svml_in_effect() -> bool {
+    uses_svml_cached()
 }
 
 /// `np.exp` for one float64, as numpy 2.4.6 computes it on this machine: the
@@ -1127,7 +1144,10 @@ pub fn np_pow(x: f64, y: f64) -> f64 {
     if uses_svml_cached() {
         pow(x, y)
     } else {
-        x.powf(y)
+        // numpy calls the C library's `pow`; with a constant base of 2.0 the
+        // compiler would turn `powf` into `exp2`, which differs in the last
+        // bit for some exponents (IsolationForest's `2 ** -x`)
+        std::hint::black_box(x).powf(y)
     }
 }
 

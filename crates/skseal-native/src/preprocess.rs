@@ -1516,10 +1516,10 @@ impl Estimator for KMeans {
                                 best = c;
                             }
                         }
-                        best as i64
+                        best as i32
                     })
                     .collect();
-                Ok(Output::Labels(Labels::Int(labels)))
+                Ok(Output::Labels(Labels::Int32(labels)))
             }
             _ => Err(self.no_method(m)),
         }

@@ -509,6 +509,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;
     m.add_function(wrap_pyfunction!(native::native_load, m)?)?;
+    m.add_function(wrap_pyfunction!(native::set_numpy_svml, m)?)?;
     m.add_class::<native::NativeModel>()?;
     m.add("FORMAT_VERSION", container::VERSION)?;
     Ok(())

@@ -29,6 +29,13 @@ pub struct NativeModel {
     model: Model,
 }
 
+/// What this process's numpy computes exp/log/power with (its `X86_V4`
+/// dispatch); the first call decides. Returns the value in effect.
+#[pyfunction]
+pub fn set_numpy_svml(uses: bool) -> bool {
+    skseal_native::npmath::set_numpy_svml(uses)
+}
+
 /// Load a native model from file bytes (.skseal, pickle or joblib).
 /// `blas`: `(core name, threads)` of numpy's OpenBLAS as it reports them;
 /// None detects them as OpenBLAS would.
@@ -70,6 +77,14 @@ fn f64_vec(obj: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
 
 fn labels_py<'py>(py: Python<'py>, l: &Labels) -> PyResult<Bound<'py, PyTuple>> {
     let (kind, payload): (&str, Bound<'py, PyAny>) = match l {
+        Labels::Int32(v) => (
+            "i4",
+            PyBytes::new(
+                py,
+                &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
+            )
+            .into_any(),
+        ),
         Labels::Int(v) => (
             "i8",
             PyBytes::new(
@@ -224,6 +239,7 @@ impl NativeModel {
             }
             Output::Vector(v) => v.into_pyarray(py).into_any(),
             Output::Labels(Labels::Int(v)) => v.into_pyarray(py).into_any(),
+            Output::Labels(Labels::Int32(v)) => v.into_pyarray(py).into_any(),
             Output::Labels(Labels::Float(v)) => v.into_pyarray(py).into_any(),
             Output::Labels(Labels::Bool(v)) => v.into_pyarray(py).into_any(),
             Output::Labels(l @ Labels::Str(_)) => labels_py(py, &l)?.into_any(),
