@@ -744,7 +744,7 @@ def test_probe_detects_changed_model(tmp_path: Path, logreg: tuple[Any, np.ndarr
                                      "decision_function"}
     np.testing.assert_array_equal(probe["input"]["data"], X[:5])
     loaded.coef_ += 1.0
-    with pytest.raises(skseal.ProbeMismatchError, match="differs"):
+    with pytest.raises(skseal.ProbeMismatchError, match="rows differ"):
         original(loaded, probe)
 
 

@@ -16,7 +16,12 @@ from typing import IO, Any, Literal
 import numpy as np
 
 from . import _meta, _native
-from .errors import FormatError, UnsupportedObjectError, VersionMismatchWarning
+from .errors import (
+    FormatError,
+    ProbeMismatchError,
+    UnsupportedObjectError,
+    VersionMismatchWarning,
+)
 
 MAGIC = b"\x89SKS\r\n\x1a\n"
 PREAMBLE = 56
@@ -325,7 +330,10 @@ def _finish_load(obj: Any, probe: Any, _unused: Any, saved: str | None, *,
             raise FormatError(
                 "verify=True, but this file has no probe; save it with probe=X_sample"
             )
-        _meta.verify_probe(obj, probe)  # raises ProbeMismatchError
+        try:
+            _meta.verify_probe(obj, probe)
+        except ProbeMismatchError as e:
+            raise ProbeMismatchError(f"{e} {_meta.probe_cause(mismatch)}") from None
         checked = True
     if mismatch and on_version_mismatch == "warn":
         warnings.warn(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import json
@@ -9,6 +10,8 @@ import math
 import os
 import platform
 import sys
+import warnings
+from collections.abc import Iterator
 from importlib import metadata as _im
 from typing import Any
 
@@ -139,16 +142,24 @@ def build_metadata(obj: Any, user: dict[str, Any] | None) -> str:
 
 
 def _probe_input(X: Any) -> dict[str, Any]:
-    """A safe representation of probe rows: numpy arrays, lists, or DataFrame columns."""
+    """A safe representation of probe rows that rebuilds to the same bytes in
+    the same memory layout: numpy arrays as they are (C or Fortran order),
+    DataFrames with one numeric dtype as one 2-D array in the layout
+    ``np.asarray(X)`` has (a single pandas block, as the frame had), other
+    DataFrames column by column."""
+    import numpy as np
+
     mod = type(X).__module__
     if mod.startswith("pandas") and hasattr(X, "columns"):
-        import numpy as np
-
         cols = [str(c) for c in X.columns]
+        dtypes = [str(t) for t in X.dtypes]
+        numeric = all(t.kind in "biuf" for t in X.dtypes)
+        if numeric and len(set(dtypes)) == 1 and len(cols) > 0:
+            return {"kind": "frame2d", "columns": cols, "data": np.asarray(X)}
         return {
             "kind": "dataframe",
             "columns": cols,
-            "dtypes": [str(t) for t in X.dtypes],
+            "dtypes": dtypes,
             "data": [np.asarray(X[c].to_numpy(dtype=object if X[c].dtype == object else None))
                      for c in X.columns],
         }
@@ -158,6 +169,12 @@ def _probe_input(X: Any) -> dict[str, Any]:
 
 
 def _probe_rebuild(p: dict[str, Any]) -> Any:
+    if p["kind"] == "frame2d":
+        import pandas as pd
+
+        # pandas keeps a 2-D array as one block (its transpose): np.asarray of
+        # the frame gives back this array's layout, so BLAS sums in the same order
+        return pd.DataFrame(p["data"], columns=p["columns"], copy=False)
     if p["kind"] == "dataframe":
         import pandas as pd
 
@@ -171,14 +188,54 @@ def _probe_rebuild(p: dict[str, Any]) -> Any:
     return p["data"]
 
 
+def _probe_output(out: Any) -> Any:
+    """A method's output in a form stored without pandas objects: a DataFrame
+    or Series becomes its values (plus column names and index for frames)."""
+    import numpy as np
+
+    mod = type(out).__module__
+    if mod.startswith("pandas"):
+        if hasattr(out, "columns"):
+            return {
+                "kind": "frame",
+                "values": np.asarray(out),
+                "columns": [str(c) for c in out.columns],
+                "index": np.asarray(out.index.to_numpy()),
+            }
+        if hasattr(out, "to_numpy"):
+            return {"kind": "series", "values": np.asarray(out.to_numpy())}
+    return out
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Warnings the model's own methods raise (numpy's divide-by-zero in a
+    forest's predict_log_proba, convergence notes) are not the user's business
+    while a probe is computed or checked."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
 def make_probe(obj: Any, X: Any) -> dict[str, Any]:
-    """Record the outputs of every output method on ``X``."""
+    """Record the outputs of every output method on ``X``.
+
+    Raises ValueError when no output method runs on ``X`` (wrong width,
+    wrong column names, ...), naming each method's exception.
+    """
     outputs: dict[str, Any] = {}
-    for m in output_methods(obj):
-        try:
-            outputs[m] = getattr(obj, m)(X)
-        except Exception:  # a method that cannot run on X is not recorded
-            continue
+    errors: list[str] = []
+    with _quiet():
+        for m in output_methods(obj):
+            try:
+                outputs[m] = _probe_output(getattr(obj, m)(X))
+            except Exception as e:  # noqa: BLE001 - reported below when nothing runs
+                errors.append(f"{m}(): {type(e).__name__}: {e}")
+    if not outputs:
+        raise ValueError(
+            "probe: no output method of this model runs on the probe rows, so nothing could "
+            "be recorded; pass rows shaped like the model's input (" + "; ".join(errors) + ")"
+        )
     return {"input": _probe_input(X), "outputs": outputs}
 
 
@@ -198,6 +255,8 @@ def _same(a: Any, b: Any) -> bool:
         return a.shape == b.shape and all(
             _same(x, y) for x, y in ((a.data, b.data), (a.indices, b.indices), (a.indptr, b.indptr))
         )
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list | tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if hasattr(a, "to_numpy"):
@@ -205,21 +264,67 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _difference(got: Any, expected: Any) -> str:
+    """How two outputs differ: rows that differ and the largest gap in ulp."""
+    import numpy as np
+
+    if isinstance(got, dict) and isinstance(expected, dict):
+        if got.get("columns") != expected.get("columns"):
+            return "the output columns differ"
+        got, expected = got.get("values"), expected.get("values")
+    if type(got).__module__.startswith("scipy.sparse"):
+        got, expected = got.toarray(), expected.toarray()
+    a, b = np.asarray(got), np.asarray(expected)
+    if a.shape != b.shape:
+        return f"shape {a.shape} instead of {b.shape}"
+    if a.dtype != b.dtype:
+        return f"dtype {a.dtype} instead of {b.dtype}"
+    n = a.shape[0] if a.ndim else 1
+    diff = (a != b).reshape(n, -1)
+    if a.dtype.kind == "f":
+        both_nan = (np.isnan(a) & np.isnan(b)).reshape(n, -1)
+        diff &= ~both_nan
+    rows = int(diff.any(axis=1).sum())
+    text = f"{rows} of {n} rows differ"
+    if a.dtype.kind == "f" and a.dtype.itemsize == 8 and rows:
+        ia = a.astype("<f8").view("<i8").astype(object)
+        ib = b.astype("<f8").view("<i8").astype(object)
+        ulp = max(abs(int(x) - int(y)) for x, y in zip(ia.ravel(), ib.ravel(), strict=True))
+        text += f", by up to {ulp} ulp"
+    return text
+
+
 def verify_probe(obj: Any, probe: dict[str, Any]) -> None:
-    """Recompute the recorded outputs; raise ProbeMismatchError on any bitwise difference."""
+    """Recompute the recorded outputs; raise ProbeMismatchError on any bitwise
+    difference, naming each method, the rows that differ and the largest gap."""
     from .errors import ProbeMismatchError
 
     X = _probe_rebuild(probe["input"])
-    for m, expected in probe["outputs"].items():
-        try:
-            got = getattr(obj, m)(X)
-        except Exception as e:
-            raise ProbeMismatchError(
-                f"probe check failed: {m}() raised {type(e).__name__}: {e} on the loaded model"
-            ) from e
-        if not _same(got, expected):
-            raise ProbeMismatchError(
-                f"probe check failed: {m}() of the loaded model differs from the output recorded "
-                "at save time. The installed library versions may compute differently; compare "
-                "skseal.inspect(file)['metadata']['environment'] with your environment"
-            )
+    problems: list[str] = []
+    with _quiet():
+        for m, expected in probe["outputs"].items():
+            try:
+                got = _probe_output(getattr(obj, m)(X))
+            except Exception as e:  # noqa: BLE001 - reported as a mismatch
+                problems.append(f"{m}() raised {type(e).__name__}: {e}")
+                continue
+            if not _same(got, expected):
+                problems.append(f"{m}(): {_difference(got, expected)}")
+    if problems:
+        raise ProbeMismatchError(
+            "probe check failed: the loaded model does not reproduce the outputs recorded at "
+            "save time: " + "; ".join(problems) + "."
+        )
+
+
+def probe_cause(versions_differ: bool) -> str:
+    """The sentence a probe mismatch ends with: what the difference comes from."""
+    if versions_differ:
+        return (
+            "The library versions differ from those that saved the file (compare "
+            "skseal.inspect(file)['metadata']['environment'] with your environment)."
+        )
+    return (
+        "The library versions are those that saved the file, so the difference comes "
+        "from the machine (CPU kernels, BLAS threads) or the model itself."
+    )
