@@ -330,8 +330,9 @@ def test_cli_predict_csv_and_jsonl(tmp_path: Path) -> None:
     skseal.dump(model, mp)
     inp = tmp_path / "in.csv"
     df.iloc[:50].to_csv(inp, index=False)
-    r = _cli("predict", str(mp), "--input", str(inp), "--method", "predict_proba")
+    r = _cli("predict", str(mp), "--input", str(inp), "--method", "predict_proba", "--explain")
     assert r.returncode == 0, r.stderr
+    assert "HistGradientBoostingClassifier predict_proba: bitwise (numpy's OpenBLAS" in r.stderr
     got = pd.read_csv(pd.io.common.StringIO(r.stdout), float_precision="round_trip")
     assert list(got.columns) == ["a", "b", "c"]
     assert np.array_equal(got.to_numpy(), model.predict_proba(df.iloc[:50]))

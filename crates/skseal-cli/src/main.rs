@@ -98,6 +98,10 @@ enum Cmd {
         /// Require a signature by this public key (KEY.pub).
         #[arg(long)]
         key: Option<PathBuf>,
+        /// Say on stderr whether the results are bit-identical to
+        /// scikit-learn's on this machine or within a bound (docs/NATIVE.md).
+        #[arg(long)]
+        explain: bool,
     },
     /// Describe a .skseal file from its header alone (no array data is read).
     Inspect {
@@ -633,6 +637,7 @@ fn main() -> ExitCode {
             output_format,
             trusted,
             key,
+            explain,
         } => {
             let res = (|| {
                 let fi = input_format
@@ -653,6 +658,7 @@ fn main() -> ExitCode {
                     output_format: fo,
                     trusted,
                     key,
+                    explain,
                 })
             })();
             match res {

@@ -298,6 +298,8 @@ pub struct Args<'a> {
     pub output_format: Option<Format>,
     pub trusted: Vec<String>,
     pub key: Option<[u8; 32]>,
+    /// Print to stderr whether the results are bitwise or bounded on this machine.
+    pub explain: bool,
 }
 
 pub fn run(a: Args<'_>) -> Result<(), String> {
@@ -323,6 +325,17 @@ pub fn run(a: Args<'_>) -> Result<(), String> {
             method.name(),
             have.join(", ")
         ));
+    }
+    if a.explain {
+        let b = model.blas();
+        eprintln!(
+            "skseal: {} {}: {} (numpy's OpenBLAS reproduced: {} kernels, {} threads)",
+            model.class(),
+            method.name(),
+            model.exactness(method).describe(),
+            b.core.name(),
+            b.threads
+        );
     }
     let fmt_in = a.input_format.unwrap_or_else(|| Format::guess(a.input));
     let data = {
