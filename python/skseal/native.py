@@ -172,7 +172,9 @@ def loads(
         implementation.
     """
     return NativeModel(
-        _native.native_load(data, list(trusted), _key_bytes(public_key))
+        _native.native_load(
+            data, list(trusted), _key_bytes(public_key), _native.max_decompressed()
+        )
     )
 
 
