@@ -206,7 +206,10 @@ impl<'a> Vm<'a> {
         let n = usize::try_from(spec_len).map_err(|_| self.numpy_err("joblib array too large"))?;
         let start = self.pos;
         self.charge(spec_len, "joblib array data")?;
-        let bytes = self.take(n, "joblib array data")?.to_vec();
+        let mut bytes = self.take(n, "joblib array data")?.to_vec();
+        // joblib.load converts arrays to native byte order
+        // (`ensure_native_byte_order="auto"`, `_ensure_native_byte_order`).
+        let dtype = self.to_native_order(dtype, &mut bytes)?;
         self.joblib_arrays.push((start, n));
         let idx = self.arrays.len() as u32;
         self.arrays.push(ArraySpec {
@@ -219,6 +222,45 @@ impl<'a> Vm<'a> {
         self.set_node(obj, Node::Array(idx));
         self.jl_replaced.insert(obj);
         Ok(())
+    }
+}
+
+impl<'a> Vm<'a> {
+    /// A big-endian dtype and its bytes, converted to little-endian as
+    /// joblib's `_ensure_native_byte_order` does (`astype(dtype.newbyteorder('='))`).
+    fn to_native_order(&self, dtype: Dtype, bytes: &mut [u8]) -> Result<Dtype, PickleError> {
+        let Dtype::Simple(s) = &dtype else {
+            if dtype_has_big_endian(&dtype) {
+                return Err(self.numpy_err(
+                    "joblib array of a structured dtype with big-endian fields: joblib would \
+                     convert it to native byte order, which skseal does not do for structured \
+                     dtypes. Re-save it with native byte order",
+                ));
+            }
+            return Ok(dtype);
+        };
+        let Some(body) = s.strip_prefix('>') else {
+            return Ok(dtype);
+        };
+        let unit = match (body.chars().next(), dtype.itemsize()) {
+            (Some('i' | 'u' | 'f'), Some(n)) => n as usize,
+            (Some('c'), Some(n)) => n as usize / 2,
+            (Some('U'), Some(_)) => 4,
+            _ => return Ok(dtype),
+        };
+        if unit > 1 {
+            for chunk in bytes.chunks_exact_mut(unit) {
+                chunk.reverse();
+            }
+        }
+        Ok(Dtype::Simple(format!("<{body}")))
+    }
+}
+
+fn dtype_has_big_endian(d: &Dtype) -> bool {
+    match d {
+        Dtype::Simple(s) => s.starts_with('>'),
+        Dtype::Struct { formats, .. } => formats.iter().any(dtype_has_big_endian),
     }
 }
 
