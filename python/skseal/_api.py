@@ -223,9 +223,10 @@ _FOREIGN = (
 
 def _max_decompressed() -> int:
     """Cap on the decompressed size of a compressed pickle/joblib file
-    (SKSEAL_MAX_DECOMPRESSED bytes, default 8 GiB)."""
-    v = os.environ.get("SKSEAL_MAX_DECOMPRESSED", "")
-    return int(v) if v.isdigit() else 8 << 30
+    (SKSEAL_MAX_DECOMPRESSED bytes, default 8 GiB), read by skseal-core's one
+    parser of the variable (the CLI uses the same); a value that is not a byte
+    count raises FormatError."""
+    return int(_native.max_decompressed())
 
 
 def _refuse_foreign(head: bytes) -> None:

@@ -222,7 +222,13 @@ def loads(
         implementation.
     """
     return NativeModel(
-        _native.native_load(data, list(trusted), _key_bytes(public_key), blas=numpy_blas())
+        _native.native_load(
+            data,
+            list(trusted),
+            _key_bytes(public_key),
+            _native.max_decompressed(),
+            blas=numpy_blas(),
+        )
     )
 
 

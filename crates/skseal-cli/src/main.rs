@@ -238,6 +238,12 @@ fn collect(paths: &[PathBuf], out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The decompression cap: `SKSEAL_MAX_DECOMPRESSED` (parsed by skseal-core,
+/// the same parser the Python module uses), else 8 GiB.
+fn max_decompressed() -> Result<u64, String> {
+    skseal_core::resources::configured_max_decompressed().map_err(|e| e.to_string())
+}
+
 /// Scan one file: Ok(report) or Err(message) when unreadable.
 fn scan_file(path: &Path, policy: &Policy) -> Result<Value, String> {
     let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
@@ -245,7 +251,7 @@ fn scan_file(path: &Path, policy: &Policy) -> Result<Value, String> {
         let h = container::read_header(&data, data.len() as u64).map_err(|e| e.to_string())?;
         (h.graph, "skseal", None, Vec::new(), Vec::new())
     } else {
-        let parsed = legacy::parse_file(&data, legacy::DEFAULT_MAX_DECOMPRESSED);
+        let parsed = legacy::parse_file(&data, max_decompressed()?);
         let (g, info) = match parsed {
             Ok(v) => v,
             Err(e) => return scan_refused(path, &data, policy, e),
@@ -308,8 +314,7 @@ fn scan_refused(
     err: skseal_core::PickleError,
 ) -> Result<Value, String> {
     let stream = match legacy::sniff(data) {
-        Some(c) => legacy::decompress(data, c, legacy::DEFAULT_MAX_DECOMPRESSED)
-            .map_err(|e| e.to_string())?,
+        Some(c) => legacy::decompress(data, c, max_decompressed()?).map_err(|e| e.to_string())?,
         None => data.to_vec(),
     };
     let opts = skseal_core::vm::VmOptions {
@@ -462,7 +467,7 @@ fn convert(src: &Path, dst: &Path, trusted: Vec<String>, compress: &str) -> Resu
     let comp = parse_compress(compress)?;
     let data = std::fs::read(src).map_err(|e| format!("cannot read {}: {e}", src.display()))?;
     let policy = Policy::new(trusted);
-    let (g, info) = skseal_core::convert::read_checked(&data, &policy, legacy::DEFAULT_MAX_DECOMPRESSED).map_err(|e| match e {
+    let (g, info) = skseal_core::convert::read_checked(&data, &policy, max_decompressed()?).map_err(|e| match e {
         skseal_core::CoreError::Untrusted(u) => format!(
             "{}: refers to names that are not trusted: {} ({}); nothing was run. If you trust the source, add --trust NAME for each",
             src.display(),

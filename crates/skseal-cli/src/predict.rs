@@ -313,7 +313,8 @@ pub fn run(a: Args<'_>) -> Result<(), String> {
     let opts = LoadOptions {
         trusted: a.trusted,
         public_key: a.key,
-        ..LoadOptions::default()
+        max_decompressed: skseal_core::resources::configured_max_decompressed()
+            .map_err(|e| e.to_string())?,
     };
     let model = skseal_native::load_path(a.model, &opts)
         .map_err(|e| format!("{}: {e}", a.model.display()))?;

@@ -36,6 +36,8 @@ pub enum PickleError {
     Numpy { offset: usize, why: String },
     #[error("{codec}-compressed input: {why}")]
     Decompress { codec: &'static str, why: String },
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 /// Errors raised by the container reader/writer.

@@ -2,7 +2,7 @@
 //! lzma, xz, lz4), sniffed by magic and decompressed as a stream with an
 //! output cap, so a compression bomb fails as soon as it passes the cap.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use crate::error::PickleError;
 
@@ -44,20 +44,45 @@ pub fn sniff(data: &[u8]) -> Option<FileCodec> {
     }
 }
 
-/// A writer that refuses to grow past `limit` bytes.
+/// A writer that refuses to grow past `limit` bytes, and reports an
+/// allocation failure as an error instead of aborting the process.
 struct Capped {
     out: Vec<u8>,
     limit: u64,
+    /// The memory figure that lowered the limit, for the message.
+    available: Option<u64>,
+}
+
+impl Capped {
+    fn over(&self) -> String {
+        match self.available {
+            Some(avail) => format!(
+                "decompressed data exceeds the limit of {} bytes (a quarter of the {avail} bytes \
+                 of memory this process can still use). Free memory or raise the process's \
+                 memory limit to read it",
+                self.limit
+            ),
+            None => format!(
+                "decompressed data exceeds the limit of {} bytes; set {} to a larger byte \
+                 count if the file is trusted to be that large",
+                self.limit,
+                crate::resources::MAX_DECOMPRESSED_VAR
+            ),
+        }
+    }
 }
 
 impl Write for Capped {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.out.len() as u64 + buf.len() as u64 > self.limit {
-            return Err(std::io::Error::other(format!(
-                "decompressed data exceeds the limit of {} bytes",
-                self.limit
-            )));
+            return Err(std::io::Error::other(self.over()));
         }
+        self.out.try_reserve(buf.len()).map_err(|_| {
+            std::io::Error::other(format!(
+                "cannot allocate {} bytes for the decompressed data",
+                self.out.len() + buf.len()
+            ))
+        })?;
         self.out.extend_from_slice(buf);
         Ok(buf.len())
     }
@@ -66,42 +91,136 @@ impl Write for Capped {
     }
 }
 
-fn read_capped(mut r: impl Read, limit: u64) -> std::io::Result<Vec<u8>> {
-    let mut w = Capped {
-        out: Vec::new(),
-        limit,
-    };
-    std::io::copy(&mut r, &mut w)?;
-    Ok(w.out)
+/// lzma-rs 0.3's error after a complete xz stream followed by more bytes.
+const XZ_MORE_DATA: &str = "Unexpected data after last XZ block";
+
+/// lzma-rs 0.3's error for an LZMA_ALONE stream followed by more bytes.
+const LZMA_MORE_DATA: &str = "more bytes are available";
+
+/// Decode one stream of `codec` from the front of `input` into `w`,
+/// advancing `input` past exactly the bytes the stream used.
+fn one_stream(codec: FileCodec, input: &mut &[u8], w: &mut Capped) -> std::io::Result<()> {
+    match codec {
+        FileCodec::Zlib => {
+            let mut d = flate2::bufread::ZlibDecoder::new(&mut *input);
+            std::io::copy(&mut d, w).map(|_| ())
+        }
+        FileCodec::Gzip => {
+            let mut d = flate2::bufread::GzDecoder::new(&mut *input);
+            std::io::copy(&mut d, w).map(|_| ())
+        }
+        FileCodec::Bz2 => {
+            let mut d = bzip2::bufread::BzDecoder::new(&mut *input);
+            std::io::copy(&mut d, w).map(|_| ())
+        }
+        FileCodec::Lz4 => {
+            let mut d = lz4_flex::frame::FrameDecoder::new(&mut *input);
+            std::io::copy(&mut d, w).map(|_| ())
+        }
+        FileCodec::Xz => match lzma_rs::xz_decompress(input, w) {
+            Ok(()) => Ok(()),
+            // lzma-rs reads one stream completely (footer checked), then
+            // refuses what follows; `input` then starts at the next stream.
+            Err(lzma_rs::error::Error::XzError(m)) if m == XZ_MORE_DATA => Ok(()),
+            Err(e) => Err(std::io::Error::other(e.to_string())),
+        },
+        FileCodec::Lzma => {
+            lzma_rs::lzma_decompress(input, w).map_err(|e| std::io::Error::other(e.to_string()))
+        }
+    }
 }
 
-/// Decompress a whole file; at most `limit` bytes of output are produced.
-pub fn decompress(data: &[u8], codec: FileCodec, limit: u64) -> Result<Vec<u8>, PickleError> {
+/// Decompress a whole file exactly as joblib reads it; at most `cap` bytes
+/// of output (lowered to a quarter of the memory available) are produced.
+///
+/// - zlib and gzip: joblib's `BinaryZlibFile` reads ONE stream (one gzip
+///   member) and never finishes a file with bytes after it (it feeds them to
+///   the ended decompressor forever), so such bytes are refused.
+/// - bz2, xz, lzma: Python's `BZ2File`/`LZMAFile` read every stream of a
+///   multi-stream file (for xz and lzma, each later stream may be either
+///   format); skseal reads bz2 and xz streams the same way, and an
+///   LZMA_ALONE stream only as the last stream (data after one is refused:
+///   the decoder cannot tell where such a stream ends). Python ignores
+///   trailing bytes that fail to start a stream; skseal refuses them.
+/// - lz4: the frame decoder reads concatenated frames.
+pub fn decompress(data: &[u8], codec: FileCodec, cap: u64) -> Result<Vec<u8>, PickleError> {
     let err = |why: String| PickleError::Decompress {
         codec: codec.name(),
         why,
     };
-    let out = match codec {
-        FileCodec::Zlib => read_capped(flate2::read::ZlibDecoder::new(data), limit),
-        FileCodec::Gzip => read_capped(flate2::read::MultiGzDecoder::new(data), limit),
-        FileCodec::Bz2 => read_capped(bzip2::read::MultiBzDecoder::new(data), limit),
-        FileCodec::Lz4 => read_capped(lz4_flex::frame::FrameDecoder::new(data), limit),
-        FileCodec::Xz | FileCodec::Lzma => {
-            let mut w = Capped {
-                out: Vec::new(),
-                limit,
-            };
-            let mut input = std::io::BufReader::new(data);
-            let r = if codec == FileCodec::Xz {
-                lzma_rs::xz_decompress(&mut input, &mut w)
-            } else {
-                lzma_rs::lzma_decompress(&mut input, &mut w)
-            };
-            r.map(|()| w.out)
-                .map_err(|e| std::io::Error::other(e.to_string()))
-        }
+    let (limit, available) = crate::resources::decompress_limit(cap);
+    let mut w = Capped {
+        out: Vec::new(),
+        limit,
+        available,
     };
-    out.map_err(|e| err(e.to_string()))
+    let mut input: &[u8] = data;
+    let mut streams = 0usize;
+    loop {
+        let this = match (codec, streams) {
+            (_, 0) => codec,
+            (FileCodec::Xz | FileCodec::Lzma, _) if sniff(input) == Some(FileCodec::Xz) => {
+                FileCodec::Xz
+            }
+            (FileCodec::Xz | FileCodec::Lzma, _) => FileCodec::Lzma,
+            _ => codec,
+        };
+        let before = input.len();
+        one_stream(this, &mut input, &mut w).map_err(|e| {
+            let at = data.len() - before;
+            if this == FileCodec::Lzma && e.to_string().contains(LZMA_MORE_DATA) {
+                err(format!(
+                    "data follows the lzma (LZMA_ALONE) stream that starts at byte {at}: \
+                     Python's LZMAFile would read it as a further stream, but skseal reads an \
+                     LZMA_ALONE stream only as the last one of a file, so the file is refused. \
+                     Re-compress it as one stream"
+                ))
+            } else if streams == 0 {
+                err(e.to_string())
+            } else {
+                err(format!(
+                    "{} byte(s) after stream {streams} (at byte {at}) are not a complete {} \
+                     stream ({e}); Python would skip or fail on them, skseal refuses the file",
+                    before,
+                    this.name()
+                ))
+            }
+        })?;
+        streams += 1;
+        if input.is_empty() {
+            break;
+        }
+        if input.len() == before {
+            return Err(err("the decoder made no progress".to_string()));
+        }
+        let at = data.len() - input.len();
+        if this == FileCodec::Lzma {
+            return Err(err(format!(
+                "data follows an lzma (LZMA_ALONE) stream at byte {at}: Python's LZMAFile \
+                 would read it as a further stream, but skseal reads an LZMA_ALONE stream only \
+                 as the last one of a file, so the file is refused. Re-compress it as one stream"
+            )));
+        }
+        match codec {
+            FileCodec::Zlib | FileCodec::Gzip => {
+                return Err(err(format!(
+                    "{} byte(s) after the end of the {} stream at byte {at}: joblib never \
+                     finishes reading such a file (and gzip tools would read them as another \
+                     member), so the file is refused",
+                    input.len(),
+                    codec.name()
+                )))
+            }
+            FileCodec::Lz4 => {
+                return Err(err(format!(
+                    "{} byte(s) after the lz4 frames at byte {at} are refused",
+                    input.len()
+                )))
+            }
+            FileCodec::Bz2 | FileCodec::Xz | FileCodec::Lzma => {}
+        }
+    }
+    Ok(w.out)
 }
 
 #[cfg(test)]
@@ -153,7 +272,7 @@ mod tests {
 }
 
 /// Default cap on the decompressed size of a legacy file.
-pub const DEFAULT_MAX_DECOMPRESSED: u64 = 8 << 30;
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = crate::resources::DEFAULT_MAX_DECOMPRESSED;
 
 /// What reading a legacy file found besides the graph.
 #[derive(Debug, Clone, Default)]

@@ -15,6 +15,7 @@ pub mod ir;
 pub mod legacy;
 pub mod pack;
 pub mod policy;
+pub mod resources;
 pub mod validate;
 pub mod vm;
 

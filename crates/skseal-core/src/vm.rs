@@ -6,10 +6,13 @@
 //! `_frombuffer`, `scalar`, `dtype`) are lowered here to `Array`, `Scalar` and
 //! `Dtype` nodes, so numpy functions are never called with file data.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::PickleError;
 use crate::ir::{ArraySource, ArraySpec, Dtype, GlobalName, Graph, Node, NodeId, Order};
+
+mod joblib;
+mod keys;
 
 /// Resource caps for one stream.
 #[derive(Debug, Clone)]
@@ -20,6 +23,11 @@ pub struct Limits {
     pub max_nodes: usize,
     pub max_int_bytes: usize,
     pub max_ndim: usize,
+    /// Bytes of memory the VM may use for nodes and for everything it copies
+    /// out of shared values (argument lists, buffers, dict keys). `None`:
+    /// derived from the input length and the memory available
+    /// ([`crate::resources::vm_budget`]), so memory stays linear in the file.
+    pub max_memory: Option<u64>,
 }
 
 impl Default for Limits {
@@ -31,6 +39,7 @@ impl Default for Limits {
             max_nodes: 1 << 26,
             max_int_bytes: 4096,
             max_ndim: 64,
+            max_memory: None,
         }
     }
 }
@@ -167,6 +176,18 @@ struct Vm<'a> {
     pub(crate) joblib_arrays: Vec<(usize, usize)>,
     /// Byte offset of the opcode that named each global node.
     global_offsets: Vec<(NodeId, usize)>,
+    /// End of the current protocol-4 FRAME (joblib reads arrays past it).
+    frame_end: Option<usize>,
+    /// Memory the VM may still use (see [`Limits::max_memory`]).
+    budget: u64,
+    /// The keys of every dict (and dict-subclass instance) built so far.
+    dict_keys: HashMap<NodeId, HashSet<keys::Key>>,
+    /// Dicts applied as an object's state: pickle copies them at BUILD.
+    frozen: HashSet<NodeId>,
+    /// joblib wrappers referenced through the memo or DUP before their BUILD.
+    jl_aliased: HashSet<NodeId>,
+    /// joblib wrappers replaced by their array.
+    jl_replaced: HashSet<NodeId>,
 }
 
 /// What a parse saw besides the graph (for scanners).
@@ -201,6 +222,15 @@ impl<'a> Vm<'a> {
             nested: 0,
             joblib_arrays: Vec::new(),
             global_offsets: Vec::new(),
+            frame_end: None,
+            budget: opts
+                .limits
+                .max_memory
+                .unwrap_or_else(|| crate::resources::vm_budget(data.len())),
+            dict_keys: HashMap::new(),
+            frozen: HashSet::new(),
+            jl_aliased: HashSet::new(),
+            jl_replaced: HashSet::new(),
         }
     }
 }
@@ -335,7 +365,30 @@ impl<'a> Vm<'a> {
         std::str::from_utf8(l).map_err(|_| self.malformed("argument line is not ASCII/UTF-8"))
     }
 
+    /// Take `bytes` from the memory budget before allocating them.
+    fn charge(&mut self, bytes: u64, what: &str) -> Result<(), PickleError> {
+        match self.budget.checked_sub(bytes) {
+            Some(rest) => {
+                self.budget = rest;
+                Ok(())
+            }
+            None => Err(PickleError::Limit {
+                offset: self.op_pos,
+                why: format!(
+                    "reading it needs more memory than the budget for this file ({what}; the \
+                     budget is linear in the file size and bounded by the memory available). \
+                     Shared values copied many times are the usual cause"
+                ),
+            }),
+        }
+    }
+    /// Charge a copy of `n` node ids.
+    fn charge_ids(&mut self, n: usize, what: &str) -> Result<(), PickleError> {
+        self.charge(n as u64 * std::mem::size_of::<NodeId>() as u64, what)
+    }
+
     fn add(&mut self, n: Node) -> Result<NodeId, PickleError> {
+        self.charge(std::mem::size_of::<Node>() as u64, "objects")?;
         if self.nodes.len() >= self.opts.limits.max_nodes {
             return Err(PickleError::Limit {
                 offset: self.op_pos,
@@ -391,7 +444,10 @@ impl<'a> Vm<'a> {
     }
     fn memo_get(&mut self, key: u64) -> Result<(), PickleError> {
         match self.memo.get(&key) {
-            Some(&v) => self.push(v),
+            Some(&v) => {
+                self.note_wrapper_reference(v, "memo GET")?;
+                self.push(v)
+            }
             None => Err(self.malformed(format!("memo key {key} was never stored"))),
         }
     }
@@ -409,7 +465,12 @@ impl<'a> Vm<'a> {
             _ => None,
         }
     }
-    fn tuple_items(&self, id: NodeId, what: &str) -> Result<Vec<NodeId>, PickleError> {
+    fn tuple_items(&mut self, id: NodeId, what: &str) -> Result<Vec<NodeId>, PickleError> {
+        let n = match self.node(id) {
+            Node::Tuple(v) => v.len(),
+            _ => 0,
+        };
+        self.charge_ids(n, what)?;
         match self.node(id) {
             Node::Tuple(v) => Ok(v.clone()),
             other => {
@@ -422,6 +483,15 @@ impl<'a> Vm<'a> {
             Node::Global(g) => Some(g),
             _ => None,
         }
+    }
+    /// A copy of a global's name, charged to the memory budget.
+    fn global_copy(&mut self, id: NodeId) -> Result<Option<GlobalName>, PickleError> {
+        let n = match self.global_of(id) {
+            Some(g) => g.module.len() + g.name.len(),
+            None => return Ok(None),
+        };
+        self.charge(n as u64, "class names")?;
+        Ok(self.global_of(id).cloned())
     }
     fn str_of(&self, id: NodeId) -> Option<&str> {
         match self.node(id) {
@@ -455,6 +525,7 @@ impl<'a> Vm<'a> {
                             needed: (n - (self.data.len() - self.pos) as u64) as usize,
                         });
                     }
+                    self.frame_end = Some(self.pos + n as usize);
                 }
                 b'.' => {
                     let v = self.pop()?;
@@ -487,6 +558,7 @@ impl<'a> Vm<'a> {
                 }
                 b'2' => {
                     let v = self.top()?;
+                    self.note_wrapper_reference(v, "DUP")?;
                     self.push(v)?;
                 }
                 b'N' => self.push_new(Node::None)?,
@@ -632,8 +704,11 @@ impl<'a> Vm<'a> {
                     if items.len() % 2 != 0 {
                         return Err(self.malformed("odd number of items for DICT"));
                     }
-                    let kv = items.chunks(2).map(|c| (c[0], c[1])).collect();
-                    self.push_new(Node::Dict(kv))?
+                    let kv: Vec<(NodeId, NodeId)> = items.chunks(2).map(|c| (c[0], c[1])).collect();
+                    let id = self.add(Node::Dict(Vec::new()))?;
+                    self.add_keys(id, &kv)?;
+                    self.set_node(id, Node::Dict(kv));
+                    self.push(id)?
                 }
                 0x8f => self.push_new(Node::Set(Vec::new()))?,
                 0x91 => {
@@ -734,7 +809,7 @@ impl<'a> Vm<'a> {
                 0x81 => {
                     let args = self.pop()?;
                     let cls = self.pop()?;
-                    let Some(class) = self.global_of(cls).cloned() else {
+                    let Some(class) = self.global_copy(cls)? else {
                         return Err(self.refused("NEWOBJ on something that is not a global class"));
                     };
                     let args = self.tuple_items(args, "NEWOBJ arguments")?;
@@ -749,7 +824,7 @@ impl<'a> Vm<'a> {
                     let kwargs = self.pop()?;
                     let args = self.pop()?;
                     let cls = self.pop()?;
-                    let Some(class) = self.global_of(cls).cloned() else {
+                    let Some(class) = self.global_copy(cls)? else {
                         return Err(
                             self.refused("NEWOBJ_EX on something that is not a global class")
                         );
@@ -785,7 +860,7 @@ impl<'a> Vm<'a> {
                         return Err(self.malformed("OBJ without a class"));
                     }
                     let cls = items.remove(0);
-                    let Some(g) = self.global_of(cls).cloned() else {
+                    let Some(g) = self.global_copy(cls)? else {
                         return Err(self.refused("OBJ on something that is not a global class"));
                     };
                     self.push_new(instantiate(g, items))?
@@ -796,7 +871,9 @@ impl<'a> Vm<'a> {
                     if self.is_joblib_wrapper(obj) {
                         self.read_joblib_array(obj, state)?
                     } else {
-                        self.build(obj, state)?
+                        self.refuse_hidden_wrapper(obj)?;
+                        self.build(obj, state)?;
+                        self.freeze_state(state);
                     }
                 }
                 b'P' | b'Q' => {
@@ -839,113 +916,6 @@ impl<'a> Vm<'a> {
         }
     }
 
-    fn is_joblib_wrapper(&self, obj: NodeId) -> bool {
-        matches!(self.node(obj), Node::Object { class, .. }
-            if class.module == "joblib.numpy_pickle"
-                && matches!(class.name.as_str(), "NumpyArrayWrapper" | "NDArrayWrapper" | "ZNDArrayWrapper"))
-    }
-
-    /// joblib's `NumpyArrayWrapper`: its BUILD is followed, in the file, by the
-    /// array's raw bytes (after a pad-length byte and 0xFF padding since
-    /// joblib 1.2), or for object arrays by a nested pickle. The wrapper becomes
-    /// the array node, as joblib's unpickler replaces it.
-    fn read_joblib_array(&mut self, obj: NodeId, state: NodeId) -> Result<(), PickleError> {
-        let class = match self.node(obj) {
-            Node::Object { class, .. } => class.name.clone(),
-            _ => String::new(),
-        };
-        if class != "NumpyArrayWrapper" {
-            return Err(self.refused(format!(
-                "joblib's {class} is the multi-file format of joblib < 0.10: it names sibling \
-                 .npy files, which skseal never opens. Re-save the model with a current joblib"
-            )));
-        }
-        let get = |k: &str| -> Option<NodeId> {
-            match self.node(state) {
-                Node::Dict(kv) => kv
-                    .iter()
-                    .find_map(|&(a, b)| (self.str_of(a) == Some(k)).then_some(b)),
-                _ => None,
-            }
-        };
-        match get("subclass").and_then(|c| self.global_of(c)) {
-            Some(g) if g.is("numpy", "ndarray") => {}
-            Some(g) => {
-                return Err(self.numpy_err(format!("joblib array of subclass {g} is not supported")))
-            }
-            None => return Err(self.numpy_err("joblib array wrapper without a subclass")),
-        }
-        let dtype = self
-            .dtype_of(get("dtype").ok_or_else(|| self.numpy_err("joblib array without dtype"))?)?;
-        let shape = self
-            .shape_of(get("shape").ok_or_else(|| self.numpy_err("joblib array without shape"))?)?;
-        let order = match get("order").and_then(|o| self.str_of(o)) {
-            Some("F") => Order::F,
-            Some("C") | None => Order::C,
-            Some(o) => return Err(self.numpy_err(format!("joblib array order {o:?}"))),
-        };
-        if dtype.has_object() {
-            // A complete pickle of the object array, with its own stack and memo.
-            if self.nested > 0 {
-                return Err(self.refused("a joblib array inside a joblib object array"));
-            }
-            let saved = (
-                std::mem::take(&mut self.stack),
-                std::mem::take(&mut self.metastack),
-                std::mem::take(&mut self.memo),
-            );
-            self.nested += 1;
-            let start = self.pos;
-            let inner = self.run();
-            self.nested -= 1;
-            (self.stack, self.metastack, self.memo) = saved;
-            let inner = inner?;
-            self.joblib_arrays.push((start, self.pos - start));
-            let node = std::mem::replace(&mut self.nodes[inner as usize], Node::None);
-            if !matches!(node, Node::ObjectArray { .. } | Node::Array(_)) {
-                return Err(self.numpy_err("joblib object array is not an array"));
-            }
-            self.set_node(obj, node);
-            return Ok(());
-        }
-        let aligned = get("numpy_array_alignment_bytes")
-            .map(|a| !matches!(self.node(a), Node::None))
-            .unwrap_or(false);
-        if aligned {
-            let pad = self.u8()? as usize;
-            if pad > 16 {
-                return Err(self.malformed(format!("joblib padding of {pad} bytes (at most 16)")));
-            }
-            let p = self.take(pad, "joblib alignment padding")?;
-            if p.iter().any(|&b| b != 0xff) {
-                return Err(self.malformed("joblib alignment padding must be 0xFF bytes"));
-            }
-        }
-        let spec_len = ArraySpec {
-            dtype: dtype.clone(),
-            shape: shape.clone(),
-            order,
-            axes: None,
-            source: ArraySource::Inline(Vec::new()),
-        }
-        .nbytes()
-        .ok_or_else(|| self.numpy_err("joblib array size overflows"))?;
-        let n = usize::try_from(spec_len).map_err(|_| self.numpy_err("joblib array too large"))?;
-        let start = self.pos;
-        let bytes = self.take(n, "joblib array data")?.to_vec();
-        self.joblib_arrays.push((start, n));
-        let idx = self.arrays.len() as u32;
-        self.arrays.push(ArraySpec {
-            dtype,
-            shape,
-            order,
-            axes: None,
-            source: ArraySource::Inline(bytes),
-        });
-        self.set_node(obj, Node::Array(idx));
-        Ok(())
-    }
-
     fn extend_list(&mut self, l: NodeId, items: Vec<NodeId>) -> Result<(), PickleError> {
         match &mut self.nodes[l as usize] {
             Node::List(v) => {
@@ -960,7 +930,26 @@ impl<'a> Vm<'a> {
             }
         }
     }
+    /// A state dict (or the two dicts of a `(state, slotstate)` tuple) is
+    /// copied by pickle when applied: later SETITEMs do not reach the object.
+    fn freeze_state(&mut self, state: NodeId) {
+        let parts = match self.node(state) {
+            Node::Dict(_) => vec![state],
+            Node::Tuple(t) if t.len() == 2 => t.clone(),
+            _ => Vec::new(),
+        };
+        for p in parts {
+            if matches!(self.node(p), Node::Dict(_)) {
+                self.frozen.insert(p);
+            }
+        }
+    }
+
     fn extend_dict(&mut self, d: NodeId, items: Vec<NodeId>) -> Result<(), PickleError> {
+        if matches!(self.node(d), Node::Dict(_) | Node::Object { .. }) {
+            let pairs: Vec<(NodeId, NodeId)> = items.chunks(2).map(|c| (c[0], c[1])).collect();
+            self.add_keys(d, &pairs)?;
+        }
         match &mut self.nodes[d as usize] {
             Node::Dict(kv) => {
                 kv.extend(items.chunks(2).map(|c| (c[0], c[1])));
@@ -1114,7 +1103,7 @@ impl<'a> Vm<'a> {
 
     /// REDUCE: lower numpy and builtin helpers, keep everything else as a `Call`.
     fn reduce(&mut self, func: NodeId, args: NodeId) -> Result<NodeId, PickleError> {
-        let Some(g) = self.global_of(func).cloned() else {
+        let Some(g) = self.global_copy(func)? else {
             let what = match self.node(func) {
                 Node::Call { func: f, .. } => format!("the result of calling {f}"),
                 Node::Object { class, .. } => format!("an instance of {class}"),
@@ -1160,7 +1149,7 @@ impl<'a> Vm<'a> {
                 if args.len() != 3 {
                     return Err(self.malformed("copyreg._reconstructor takes 3 arguments"));
                 }
-                let cls = self.global_of(args[0]).cloned();
+                let cls = self.global_copy(args[0])?;
                 let base_ok = self
                     .global_of(args[1])
                     .is_some_and(|b| b.is("builtins", "object"));
@@ -1186,10 +1175,18 @@ impl<'a> Vm<'a> {
             ("builtins", "set") | ("builtins", "frozenset") => {
                 let items = match args.as_slice() {
                     [] => Vec::new(),
-                    [a] => match self.node(*a) {
-                        Node::List(v) | Node::Tuple(v) => v.clone(),
-                        _ => return Err(self.malformed("set() argument must be a list")),
-                    },
+                    [a] => {
+                        let a = *a;
+                        let n = match self.node(a) {
+                            Node::List(v) | Node::Tuple(v) => v.len(),
+                            _ => return Err(self.malformed("set() argument must be a list")),
+                        };
+                        self.charge_ids(n, "set items")?;
+                        match self.node(a) {
+                            Node::List(v) | Node::Tuple(v) => v.clone(),
+                            _ => Vec::new(),
+                        }
+                    }
                     _ => return Err(self.malformed("set() takes one argument")),
                 };
                 let node = if n == "set" {
@@ -1202,10 +1199,18 @@ impl<'a> Vm<'a> {
             ("builtins", "bytearray") => {
                 let data = match args.as_slice() {
                     [] => Vec::new(),
-                    [a] => match self.node(*a) {
-                        Node::Bytes(b) => b.clone(),
-                        _ => return Err(self.malformed("bytearray() argument must be bytes")),
-                    },
+                    [a] => {
+                        let a = *a;
+                        let n = match self.node(a) {
+                            Node::Bytes(b) => b.len(),
+                            _ => return Err(self.malformed("bytearray() argument must be bytes")),
+                        };
+                        self.charge(n as u64, "bytearray")?;
+                        match self.node(a) {
+                            Node::Bytes(b) => b.clone(),
+                            _ => Vec::new(),
+                        }
+                    }
                     _ => return Err(self.malformed("bytearray() takes one argument")),
                 };
                 self.add(Node::ByteArray(data))
@@ -1239,14 +1244,16 @@ impl<'a> Vm<'a> {
     }
 
     fn shape_of(&self, id: NodeId) -> Result<Vec<u64>, PickleError> {
+        if let Node::Tuple(v) | Node::List(v) = self.node(id) {
+            if v.len() > self.opts.limits.max_ndim {
+                return Err(self.numpy_err(format!("array with {} dimensions", v.len())));
+            }
+        }
         let items = match self.node(id) {
             Node::Tuple(v) | Node::List(v) => v.clone(),
             Node::Int(_) => vec![id],
             _ => return Err(self.numpy_err("array shape must be a tuple of integers")),
         };
-        if items.len() > self.opts.limits.max_ndim {
-            return Err(self.numpy_err(format!("array with {} dimensions", items.len())));
-        }
         let mut shape = Vec::with_capacity(items.len());
         for it in items {
             match self.int_of(it) {
@@ -1264,7 +1271,12 @@ impl<'a> Vm<'a> {
         Ok(shape)
     }
 
-    fn dtype_of(&self, id: NodeId) -> Result<Dtype, PickleError> {
+    fn dtype_of(&mut self, id: NodeId) -> Result<Dtype, PickleError> {
+        let weight = match self.node(id) {
+            Node::Dtype(d) => dtype_weight(d, self.budget),
+            _ => return Err(self.numpy_err("expected a numpy dtype")),
+        };
+        self.charge(weight, "dtype copies")?;
         match self.node(id) {
             Node::Dtype(d) => Ok(d.clone()),
             _ => Err(self.numpy_err("expected a numpy dtype")),
@@ -1316,7 +1328,12 @@ impl<'a> Vm<'a> {
                 (ArraySource::OutOfBand(i), len)
             }
             (None, Node::Bytes(b) | Node::ByteArray(b)) => {
-                (ArraySource::Inline(b.clone()), b.len() as u64)
+                let n = b.len() as u64;
+                self.charge(n, "array bytes")?;
+                match self.node(*buf) {
+                    Node::Bytes(b) | Node::ByteArray(b) => (ArraySource::Inline(b.clone()), n),
+                    _ => (ArraySource::Inline(Vec::new()), 0),
+                }
             }
             _ => return Err(self.numpy_err("_frombuffer needs a buffer")),
         };
@@ -1349,6 +1366,12 @@ impl<'a> Vm<'a> {
         if dtype.has_object() {
             return Err(self.numpy_err("object-dtype numpy scalars are not supported"));
         }
+        let n = match self.node(*data) {
+            Node::Bytes(b) => b.len(),
+            Node::Str(s) => s.len(),
+            _ => 0,
+        };
+        self.charge(n as u64, "numpy scalar bytes")?;
         let bytes = match self.node(*data) {
             Node::Bytes(b) => b.clone(),
             Node::Str(s) => {
@@ -1410,7 +1433,7 @@ impl<'a> Vm<'a> {
         }
     }
 
-    fn lower_dtype(&self, descr: &str, state: NodeId) -> Result<Dtype, PickleError> {
+    fn lower_dtype(&mut self, descr: &str, state: NodeId) -> Result<Dtype, PickleError> {
         let st = self.tuple_items(state, "dtype state")?;
         if st.len() < 8 {
             return Err(self.numpy_err("dtype state has fewer than 8 fields"));
@@ -1463,24 +1486,29 @@ impl<'a> Vm<'a> {
             }
             Node::Tuple(names) => {
                 let names = names.clone();
-                let fields = match self.node(st[4]) {
-                    Node::Dict(kv) => kv.clone(),
+                let fields: HashMap<&str, NodeId> = match self.node(st[4]) {
+                    Node::Dict(kv) => kv
+                        .iter()
+                        .filter_map(|&(k, v)| Some((self.str_of(k)?, v)))
+                        .collect(),
                     _ => return Err(self.numpy_err("structured dtype without a fields dict")),
                 };
+                let fields: HashMap<String, NodeId> = fields
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+                self.charge_ids(names.len() * 8, "dtype fields")?;
                 let mut out_names = Vec::with_capacity(names.len());
                 let mut formats = Vec::with_capacity(names.len());
                 let mut offsets = Vec::with_capacity(names.len());
                 for nm in names {
                     let name = self
                         .str_of(nm)
-                        .ok_or_else(|| self.numpy_err("field name must be a string"))?;
-                    let val = fields
-                        .iter()
-                        .find(|(k, _)| self.str_of(*k) == Some(name))
-                        .map(|&(_, v)| v)
-                        .ok_or_else(|| {
-                            self.numpy_err(format!("field {name:?} missing from fields"))
-                        })?;
+                        .ok_or_else(|| self.numpy_err("field name must be a string"))?
+                        .to_string();
+                    let val = *fields.get(&name).ok_or_else(|| {
+                        self.numpy_err(format!("field {name:?} missing from fields"))
+                    })?;
                     let vt = self.tuple_items(val, "field description")?;
                     if vt.len() < 2 {
                         return Err(self.numpy_err("field description needs (dtype, offset)"));
@@ -1490,7 +1518,12 @@ impl<'a> Vm<'a> {
                         .int_of(vt[1])
                         .filter(|&o| o >= 0)
                         .ok_or_else(|| self.numpy_err("field offset"))?;
-                    out_names.push(name.to_string());
+                    if dtype_depth(&fd) >= MAX_DTYPE_DEPTH {
+                        return Err(self.numpy_err(format!(
+                            "structured dtype nested deeper than {MAX_DTYPE_DEPTH} levels"
+                        )));
+                    }
+                    out_names.push(name);
                     formats.push(fd);
                     offsets.push(off as u64);
                 }
@@ -1529,6 +1562,10 @@ impl<'a> Vm<'a> {
         };
         let count = shape.iter().product::<u64>();
         if dtype.has_object() {
+            if let Node::List(v) = self.node(*data) {
+                let n = v.len();
+                self.charge_ids(n, "object array items")?;
+            }
             let items = match self.node(*data) {
                 Node::List(v) => v.clone(),
                 _ => {
@@ -1552,6 +1589,12 @@ impl<'a> Vm<'a> {
                 items,
             });
         }
+        let n = match self.node(*data) {
+            Node::Bytes(b) | Node::ByteArray(b) => b.len(),
+            Node::Str(s) => s.len(),
+            _ => 0,
+        };
+        self.charge(n as u64, "array bytes")?;
         let bytes = match self.node(*data) {
             Node::Bytes(b) | Node::ByteArray(b) => b.clone(),
             Node::Str(s) => {
@@ -1580,6 +1623,39 @@ impl<'a> Vm<'a> {
         self.arrays.push(spec);
         Ok(Node::Array(idx))
     }
+}
+
+/// Structured dtypes nested deeper than this are refused (numpy models never
+/// need more; deep nesting would make copies and drops recursive).
+const MAX_DTYPE_DEPTH: usize = 32;
+
+fn dtype_depth(d: &Dtype) -> usize {
+    match d {
+        Dtype::Simple(_) => 0,
+        Dtype::Struct { formats, .. } => 1 + formats.iter().map(dtype_depth).max().unwrap_or(0),
+    }
+}
+
+/// Bytes a copy of `d` holds, counted up to just past `cap` (a dtype whose
+/// fields share one nested dtype can describe far more than it stores).
+fn dtype_weight(d: &Dtype, cap: u64) -> u64 {
+    let own = std::mem::size_of::<Dtype>() as u64;
+    let mut total = 0u64;
+    let mut todo = vec![d];
+    while let Some(d) = todo.pop() {
+        total = total.saturating_add(own);
+        match d {
+            Dtype::Simple(s) => total = total.saturating_add(s.len() as u64),
+            Dtype::Struct { names, formats, .. } => {
+                total = total.saturating_add(names.iter().map(|n| n.len() as u64 + 32).sum());
+                todo.extend(formats.iter());
+            }
+        }
+        if total > cap {
+            break;
+        }
+    }
+    total
 }
 
 /// INST/OBJ: a class called with arguments, or `cls.__new__(cls)` without.

@@ -489,6 +489,13 @@ fn convert<'py>(
     header_summary(py, &h)
 }
 
+/// The decompression cap configured by `SKSEAL_MAX_DECOMPRESSED` (parsed by
+/// skseal-core, the same parser the CLI uses); a bad value is a FormatError.
+#[pyfunction]
+fn max_decompressed(py: Python<'_>) -> PyResult<u64> {
+    skseal_core::resources::configured_max_decompressed().map_err(|e| to_pyerr(py, e.into()))
+}
+
 /// Number of names in the default allow-list.
 #[pyfunction]
 fn allowlist_size() -> usize {
@@ -508,6 +515,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(survey, m)?)?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;
+    m.add_function(wrap_pyfunction!(max_decompressed, m)?)?;
     m.add_function(wrap_pyfunction!(native::native_load, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_numpy_svml, m)?)?;
     m.add_class::<native::NativeModel>()?;
