@@ -315,6 +315,7 @@ pub fn run(a: Args<'_>) -> Result<(), String> {
         public_key: a.key,
         max_decompressed: skseal_core::resources::configured_max_decompressed()
             .map_err(|e| e.to_string())?,
+        blas: None,
     };
     let model = skseal_native::load_path(a.model, &opts)
         .map_err(|e| format!("{}: {e}", a.model.display()))?;
