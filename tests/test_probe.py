@@ -106,3 +106,38 @@ def test_load_says_what_a_mismatch_comes_from(
     monkeypatch.setattr(_meta, "verify_probe", differs)
     with pytest.raises(ProbeMismatchError, match="rows differ. The library versions are those"):
         skseal.load(p, verify=True)
+
+
+def test_native_probe_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import skseal.native
+
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    rng = np.random.default_rng(4)
+    df = X.iloc[:, :3].copy()
+    df["c"] = rng.choice(["x", "y"], size=len(df))
+    ct = ColumnTransformer(
+        [("num", StandardScaler(), list(df.columns[:3])), ("cat", OneHotEncoder(), ["c"])]
+    )
+    cases = [
+        (RandomForestClassifier(n_estimators=5, random_state=0).fit(X.to_numpy(), y), X.to_numpy()),
+        (make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000)).fit(X, y), X),
+        (make_pipeline(ct, LogisticRegression()).fit(df, y), df),
+    ]
+    for model, data in cases:
+        p = tmp_path / "m.skseal"
+        skseal.dump(model, p, probe=data[:25])
+        passed, text = skseal.native.load(p).check_probe()
+        assert passed and "predict_proba: bitwise equal" in text, text
+    # outputs recorded wrong: the native check reports which rows differ
+    real = _meta._probe_output
+    monkeypatch.setattr(
+        _meta,
+        "_probe_output",
+        lambda o: real(o) + 1e-6 if isinstance(o, np.ndarray) and o.dtype.kind == "f" else real(o),
+    )
+    model, data = cases[0]
+    skseal.dump(model, tmp_path / "bad.skseal", probe=data[:25])
+    passed, text = skseal.native.load(tmp_path / "bad.skseal").check_probe()
+    assert not passed and "predict_proba: 25 of 25 rows differ" in text, text
+    skseal.dump(model, tmp_path / "none.skseal")
+    assert skseal.native.load(tmp_path / "none.skseal").check_probe() == (True, "no probe")

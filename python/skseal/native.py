@@ -154,6 +154,17 @@ class NativeModel:
         #: ``(core, threads)`` of the OpenBLAS whose products this model reproduces.
         self.blas: tuple[str, int] = tuple(inner.blas)  # type: ignore[assignment]
 
+    def check_probe(self) -> tuple[bool, str]:
+        """Re-run the probe stored in the file natively (no scikit-learn).
+
+        Returns ``(passed, description)``: each recorded method compared
+        bitwise (or within the documented bound where the model claims only
+        the bound); passed is True also when the file has no probe or its
+        input form is not read natively (the description says so).
+        """
+        passed, text = self._m.check_probe()
+        return bool(passed), str(text)
+
     def exactness(self, method: str) -> str:
         """Whether ``method`` gives scikit-learn's bits on this machine.
 

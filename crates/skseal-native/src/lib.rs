@@ -17,6 +17,7 @@ pub mod model;
 pub mod npmath;
 pub mod npsum;
 pub mod preprocess;
+pub mod probe;
 pub mod tree;
 
 pub use blas::{Blas, Core, Exactness};
@@ -24,3 +25,4 @@ pub use data::{Column, Data, Labels, Mat, Method, Output, Table};
 pub use error::{NativeError, Result};
 pub use load::{load_bytes, load_path, LoadOptions};
 pub use model::{Estimator, Model};
+pub use probe::{ProbeReport, Verdict};

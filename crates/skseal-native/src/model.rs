@@ -132,6 +132,8 @@ const BATCH: usize = 1024;
 pub struct Model {
     root: Box<dyn Estimator>,
     blas: crate::blas::Blas,
+    /// The file's probe, when it has one (or why it cannot be read natively).
+    probe: Option<std::result::Result<crate::probe::Probe, String>>,
 }
 
 impl Model {
@@ -139,6 +141,7 @@ impl Model {
         Ok(Model {
             root: build(ctx, ctx.g.root, "model")?,
             blas: ctx.blas.clone(),
+            probe: ctx.g.probe.map(|p| crate::probe::read(ctx, p)),
         })
     }
     pub fn class(&self) -> &str {
@@ -155,6 +158,10 @@ impl Model {
     }
     pub fn supports(&self, m: Method) -> bool {
         self.root.supports(m)
+    }
+    /// The probe stored in the file, as read natively.
+    pub fn probe(&self) -> Option<&std::result::Result<crate::probe::Probe, String>> {
+        self.probe.as_ref()
     }
     /// The OpenBLAS core and thread count whose results this model reproduces.
     pub fn blas(&self) -> &crate::blas::Blas {

@@ -274,6 +274,12 @@ impl NativeModel {
         Ok(self.model.exactness(m).describe())
     }
 
+    /// Re-run the file's probe natively: `(passed, description)`.
+    fn check_probe(&self, py: Python<'_>) -> (bool, String) {
+        let r = py.detach(|| self.model.check_probe());
+        (r.passed(), r.describe())
+    }
+
     /// `(core, threads)` of the OpenBLAS whose results this model reproduces.
     #[getter]
     fn blas(&self) -> (String, usize) {

@@ -1,0 +1,302 @@
+//! The probe stored with a `.skseal` file (input rows and the outputs the
+//! model gave at save time, `python/skseal/_meta.py::make_probe`), read from
+//! the checked graph and re-run natively: a server or a script can prove a
+//! model still predicts what it predicted when saved, without Python.
+//!
+//! Inputs understood: a 2-D numeric array (`kind: "array"`), a homogeneous
+//! numeric DataFrame (`"frame2d"`) and a DataFrame stored column by column
+//! (`"dataframe"`: numbers, strings, missing values). Outputs: numeric arrays,
+//! label arrays, and DataFrame outputs (`{"kind": "frame", "values": ...}`).
+//! Anything else is reported as not checked, with the reason.
+
+use skseal_core::ir::{Node, NodeId};
+
+use crate::access::Ctx;
+use crate::blas::Exactness;
+use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
+use crate::error::{malformed, Result};
+use crate::model::Model;
+
+/// A probe read from a file: its rows and the recorded outputs.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub input: Data,
+    pub outputs: Vec<(Method, Output)>,
+}
+
+/// What re-running one recorded method gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Bit-identical to the recorded output.
+    Equal,
+    /// Not bit-identical, within the documented bound, where the model only
+    /// claims the bound (e.g. a Fortran-ordered product).
+    WithinBound,
+    /// Different: how many rows.
+    Differs { rows: usize, of: usize },
+    /// The method failed natively.
+    Failed(String),
+}
+
+/// The result of [`Model::check_probe`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProbeReport {
+    /// The file has no probe.
+    Absent,
+    /// The probe could not be read natively (an input kind native inference
+    /// does not take); nothing was checked.
+    NotChecked(String),
+    /// One verdict per recorded method native inference has.
+    Checked(Vec<(Method, Verdict)>),
+}
+
+impl ProbeReport {
+    /// True unless a recorded output was not reproduced.
+    pub fn passed(&self) -> bool {
+        match self {
+            ProbeReport::Checked(v) => v
+                .iter()
+                .all(|(_, x)| matches!(x, Verdict::Equal | Verdict::WithinBound)),
+            _ => true,
+        }
+    }
+
+    /// One line for logs and errors.
+    pub fn describe(&self) -> String {
+        match self {
+            ProbeReport::Absent => "no probe".into(),
+            ProbeReport::NotChecked(why) => format!("probe not checked natively: {why}"),
+            ProbeReport::Checked(v) => v
+                .iter()
+                .map(|(m, x)| {
+                    let what = match x {
+                        Verdict::Equal => "bitwise equal".to_string(),
+                        Verdict::WithinBound => "within the documented bound".to_string(),
+                        Verdict::Differs { rows, of } => format!("{rows} of {of} rows differ"),
+                        Verdict::Failed(e) => format!("failed: {e}"),
+                    };
+                    format!("{}: {what}", m.name())
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+}
+
+/// Read the probe at `id`; `Ok(None)` with a reason when its form is not one
+/// native inference takes.
+pub(crate) fn read(ctx: &Ctx<'_>, id: NodeId) -> std::result::Result<Probe, String> {
+    let path = "probe";
+    let input = item(ctx, id, "input").ok_or("no input")?;
+    let kind = item(ctx, input, "kind")
+        .and_then(|k| ctx.str(k, path).ok())
+        .ok_or("input without a kind")?;
+    let data = item(ctx, input, "data").ok_or("input without data")?;
+    let input = match kind {
+        "array" => Data::Dense(matrix(ctx, data).map_err(|e| e.to_string())?),
+        "frame2d" => {
+            let m = matrix(ctx, data).map_err(|e| e.to_string())?;
+            let names = names(ctx, input)?;
+            if names.len() != m.cols {
+                return Err("frame2d: column names do not match the data".into());
+            }
+            let cols = (0..m.cols)
+                .map(|j| Column::F64((0..m.rows).map(|i| m.get(i, j)).collect()))
+                .collect();
+            Data::Table(Table::new(names, cols).map_err(|e| e.to_string())?)
+        }
+        "dataframe" => {
+            let names = names(ctx, input)?;
+            let items = ctx.seq(data, path).map_err(|e| e.to_string())?;
+            let cols = items
+                .iter()
+                .map(|&c| column(ctx, c))
+                .collect::<std::result::Result<Vec<_>, String>>()?;
+            Data::Table(Table::new(names, cols).map_err(|e| e.to_string())?)
+        }
+        k => {
+            return Err(format!(
+                "input kind {k:?} (sparse or other) is not read natively"
+            ))
+        }
+    };
+    let outs = item(ctx, id, "outputs").ok_or("no outputs")?;
+    let Some(Node::Dict(pairs)) = ctx.g.node(outs) else {
+        return Err("outputs is not a dict".into());
+    };
+    let mut outputs = Vec::new();
+    for (k, v) in pairs {
+        let Ok(name) = ctx.str(*k, path) else {
+            continue;
+        };
+        let Some(m) = Method::parse(name) else {
+            continue;
+        };
+        let v = item(ctx, *v, "values").unwrap_or(*v);
+        if let Ok(o) = output(ctx, v) {
+            outputs.push((m, o));
+        }
+    }
+    Ok(Probe { input, outputs })
+}
+
+fn item(ctx: &Ctx<'_>, dict: NodeId, key: &str) -> Option<NodeId> {
+    match ctx.g.node(dict)? {
+        Node::Dict(pairs) => pairs
+            .iter()
+            .find(|(k, _)| matches!(ctx.g.node(*k), Some(Node::Str(s)) if s == key))
+            .map(|(_, v)| *v),
+        _ => None,
+    }
+}
+
+fn names(ctx: &Ctx<'_>, input: NodeId) -> std::result::Result<Vec<String>, String> {
+    let cols = item(ctx, input, "columns").ok_or("no column names")?;
+    ctx.seq(cols, "probe.columns")
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|&c| {
+            ctx.str(c, "probe.columns")
+                .map(str::to_string)
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+fn matrix(ctx: &Ctx<'_>, id: NodeId) -> Result<Mat> {
+    let a = ctx.arr_f64(id, "probe.input")?;
+    match a.shape.as_slice() {
+        [n, d] => Mat::new(*n, *d, a.data),
+        s => Err(malformed(
+            "probe.input",
+            format!("expected a 2-D array, found shape {s:?}"),
+        )),
+    }
+}
+
+fn column(ctx: &Ctx<'_>, id: NodeId) -> std::result::Result<Column, String> {
+    if let Some(Node::ObjectArray { items, .. }) = ctx.g.node(id) {
+        let mut v = Vec::with_capacity(items.len());
+        for &i in items {
+            match ctx.g.node(i) {
+                Some(Node::Str(s)) => v.push(Some(s.clone())),
+                Some(Node::None) => v.push(None),
+                Some(Node::Float(f)) if f.is_nan() => v.push(None),
+                _ => return Err("a column mixes strings with other values".into()),
+            }
+        }
+        return Ok(Column::Str(v));
+    }
+    let a = ctx.arr_f64(id, "probe.column").map_err(|e| e.to_string())?;
+    if a.shape.len() != 1 {
+        return Err("a column is not 1-D".into());
+    }
+    Ok(Column::F64(a.data))
+}
+
+fn output(ctx: &Ctx<'_>, id: NodeId) -> Result<Output> {
+    if let Ok(l) = ctx.labels(id, "probe.outputs") {
+        return Ok(match l {
+            Labels::Float(v) => Output::Vector(v),
+            l => Output::Labels(l),
+        });
+    }
+    let a = ctx.arr_f64(id, "probe.outputs")?;
+    match a.shape.as_slice() {
+        [n, d] => Ok(Output::Matrix(Mat::new(*n, *d, a.data)?)),
+        s => Err(malformed(
+            "probe.outputs",
+            format!("unexpected shape {s:?}"),
+        )),
+    }
+}
+
+/// Compare a native output with the recorded one.
+pub(crate) fn verdict(got: &Output, want: &Output, exact: &Exactness) -> Verdict {
+    let rows = want.rows();
+    let floats = |o: &Output| -> Option<(Vec<f64>, usize)> {
+        match o {
+            Output::Matrix(m) => Some((m.data.clone(), m.cols.max(1))),
+            Output::Vector(v) => Some((v.clone(), 1)),
+            Output::Labels(Labels::Float(v)) => Some((v.clone(), 1)),
+            Output::Labels(_) => None,
+        }
+    };
+    match (floats(got), floats(want)) {
+        (Some((a, ca)), Some((b, cb))) => {
+            if a.len() != b.len() || ca != cb {
+                return Verdict::Differs { rows, of: rows };
+            }
+            let same = |x: &f64, y: &f64| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
+            let differ = a
+                .chunks(ca)
+                .zip(b.chunks(cb))
+                .filter(|(r, s)| !r.iter().zip(s.iter()).all(|(x, y)| same(x, y)))
+                .count();
+            if differ == 0 {
+                return Verdict::Equal;
+            }
+            let close = a
+                .iter()
+                .zip(&b)
+                .all(|(x, y)| same(x, y) || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1e-3));
+            if matches!(exact, Exactness::Bounded(_) | Exactness::BitwiseCOrdered) && close {
+                Verdict::WithinBound
+            } else {
+                Verdict::Differs {
+                    rows: differ,
+                    of: rows,
+                }
+            }
+        }
+        _ => {
+            if got == want {
+                Verdict::Equal
+            } else {
+                let differ = match (got, want) {
+                    (Output::Labels(a), Output::Labels(b)) if a.len() == b.len() => {
+                        (0..a.len()).filter(|&i| a.text(i) != b.text(i)).count()
+                    }
+                    _ => rows,
+                };
+                if differ == 0 {
+                    // same values, another integer width (e.g. int32 vs int64)
+                    Verdict::Equal
+                } else {
+                    Verdict::Differs {
+                        rows: differ,
+                        of: rows,
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Model {
+    /// Re-run the file's probe natively: every recorded method this model
+    /// has, compared bitwise (or within the bound where the model only
+    /// claims the bound).
+    pub fn check_probe(&self) -> ProbeReport {
+        let probe = match self.probe() {
+            None => return ProbeReport::Absent,
+            Some(Err(why)) => return ProbeReport::NotChecked(why.clone()),
+            Some(Ok(p)) => p,
+        };
+        let mut out = Vec::new();
+        for (m, want) in &probe.outputs {
+            if !self.supports(*m) {
+                continue;
+            }
+            let v = match self.run(*m, probe.input.clone()) {
+                Ok(got) => verdict(&got, want, &self.exactness(*m)),
+                Err(e) => Verdict::Failed(e.to_string()),
+            };
+            out.push((*m, v));
+        }
+        if out.is_empty() {
+            return ProbeReport::NotChecked("no recorded method that native inference has".into());
+        }
+        ProbeReport::Checked(out)
+    }
+}
