@@ -1,0 +1,18 @@
+//! One JSON line per event on stderr (requests, loads, reloads), so a log
+//! collector can parse it without a pattern.
+
+use serde_json::{Map, Value};
+
+/// Write `{"ts": <unix seconds>, key: value, ...}` as one line to stderr.
+pub fn log_event(fields: &[(&str, Value)]) {
+    let mut m = Map::new();
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    m.insert("ts".into(), ts.into());
+    for (k, v) in fields {
+        m.insert((*k).to_string(), v.clone());
+    }
+    eprintln!("{}", Value::Object(m));
+}
