@@ -153,9 +153,6 @@ impl<'a> ArrView<'a> {
         let k = self.dtype.itemsize()? as usize;
         read_int(self.data.get(i as usize * k + off as usize..)?, s)
     }
-    pub(super) fn has_field(&self, name: &str) -> bool {
-        self.dtype.field(name).is_some()
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,40 @@
 
 use super::V;
 use crate::error::ValidationError;
-use crate::ir::NodeId;
+use crate::ir::{Dtype, NodeId};
+
+/// `sklearn.ensemble._hist_gradient_boosting.common.PREDICTOR_RECORD_DTYPE`
+/// (64-bit little-endian, packed).
+pub(super) fn predictor_node_dtype() -> Dtype {
+    let f = |s: &str| Dtype::Simple(s.into());
+    Dtype::Struct {
+        names: [
+            "value",
+            "count",
+            "feature_idx",
+            "num_threshold",
+            "missing_go_to_left",
+            "left",
+            "right",
+            "gain",
+            "depth",
+            "is_leaf",
+            "bin_threshold",
+            "is_categorical",
+            "bitset_idx",
+        ]
+        .map(String::from)
+        .to_vec(),
+        formats: [
+            "<f8", "<u4", "<i8", "<f8", "|u1", "<u4", "<u4", "<f8", "<u4", "|u1", "|u1", "|u1",
+            "<u4",
+        ]
+        .map(f)
+        .to_vec(),
+        offsets: vec![0, 8, 12, 20, 28, 29, 33, 37, 45, 49, 50, 51, 52],
+        itemsize: 56,
+    }
+}
 
 impl V<'_, '_> {
     pub(super) fn hgb_predictor(
@@ -18,10 +51,18 @@ impl V<'_, '_> {
             return Err(self.err(ctx, "TreePredictor without state"));
         };
         let nodes = self.array(self.get(state, "nodes", ctx)?, ctx, "nodes")?;
-        for f in ["left", "right", "feature_idx", "is_leaf"] {
-            if !nodes.has_field(f) {
-                return Err(self.err(ctx, format!("node records lack the field {f:?}")));
-            }
+        // TreePredictor.__setstate__ casts any other layout with
+        // astype(casting="same_kind") after validation (a <u2 is_leaf of 256
+        // becomes 0): only the exact layout is validated as it is built.
+        self.exact_dtype(&nodes, &predictor_node_dtype(), ctx, "nodes")?;
+        if nodes.shape.len() != 1 || nodes.len0() < 1 {
+            return Err(self.err(
+                ctx,
+                format!(
+                    "nodes has shape {:?}: a predictor has at least one node",
+                    nodes.shape
+                ),
+            ));
         }
         let n = nodes.len0() as i64;
         let n_bitsets = match self.g.dict_get(state, "raw_left_cat_bitsets") {

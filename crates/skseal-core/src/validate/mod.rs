@@ -7,12 +7,13 @@ mod arrays;
 mod hgb;
 mod neighbors;
 mod sparse;
+mod state;
 mod tree;
 
 use arrays::ArrView;
 
 use crate::error::ValidationError;
-use crate::ir::{GlobalName, Graph, Node, NodeId};
+use crate::ir::{Dtype, GlobalName, Graph, Node, NodeId};
 
 /// Gives the decoded bytes of array `i` of the graph's array table.
 pub type ArrayBytes<'a> = dyn Fn(u32) -> Option<&'a [u8]> + 'a;
@@ -46,6 +47,22 @@ impl<'a, 'g> V<'a, 'g> {
                         ),
                     ));
                 }
+                // `_frombuffer(..., "K", axes)` builds the transpose of the
+                // stored shape: the validators would check one shape and the
+                // object would get another. No fitted structure is stored
+                // that way (numpy writes C or F order for them), so refuse it.
+                if let Some(ax) = &spec.axes {
+                    if ax.iter().enumerate().any(|(k, &a)| a != k as u64) {
+                        return Err(self.err(
+                            ctx,
+                            format!(
+                                "{what}: array stored with shape {:?} and transposed by axes {ax:?} when built; \
+                                 validated arrays must be stored in C or F order (re-save the model)",
+                                spec.shape
+                            ),
+                        ));
+                    }
+                }
                 Ok(ArrView {
                     data,
                     dtype: &spec.dtype,
@@ -59,6 +76,28 @@ impl<'a, 'g> V<'a, 'g> {
             None => Err(self.err(ctx, format!("{what} is missing"))),
         }
     }
+    /// The array's dtype must be exactly `want` (names, formats, offsets,
+    /// itemsize): the class casts any other layout after validation.
+    fn exact_dtype(
+        &self,
+        a: &ArrView<'_>,
+        want: &Dtype,
+        ctx: &str,
+        what: &str,
+    ) -> Result<(), ValidationError> {
+        if a.dtype == want {
+            return Ok(());
+        }
+        Err(self.err(
+            ctx,
+            format!(
+                "{what} has dtype {}, expected exactly {} (scikit-learn would cast it after validation; \
+                 re-save the model with this scikit-learn on a 64-bit little-endian machine)",
+                describe_dtype(a.dtype),
+                describe_dtype(want)
+            ),
+        ))
+    }
     fn int(&self, id: Option<NodeId>, ctx: &str, what: &str) -> Result<i64, ValidationError> {
         id.and_then(|i| self.g.as_int(i))
             .ok_or_else(|| self.err(ctx, format!("{what} must be an integer")))
@@ -67,6 +106,27 @@ impl<'a, 'g> V<'a, 'g> {
         self.g
             .dict_get(state, key)
             .ok_or_else(|| self.err(ctx, format!("state has no {key:?}")))
+    }
+}
+
+/// A short numpy-like description of a dtype, for messages.
+fn describe_dtype(d: &Dtype) -> String {
+    match d {
+        Dtype::Simple(s) => s.clone(),
+        Dtype::Struct {
+            names,
+            formats,
+            offsets,
+            itemsize,
+        } => {
+            let fields: Vec<String> = names
+                .iter()
+                .zip(formats)
+                .zip(offsets)
+                .map(|((n, f), o)| format!("{n}: {} @{o}", describe_dtype(f)))
+                .collect();
+            format!("{{{}; itemsize {itemsize}}}", fields.join(", "))
+        }
     }
 }
 
@@ -205,7 +265,11 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
     let mut trees: Vec<(NodeId, &[NodeId], Option<NodeId>)> = Vec::new();
     let live = g.reachable();
     let mut owned_trees = std::collections::HashSet::new();
+    // what was checked already (shared values are validated once)
     let mut checked_predictors = std::collections::HashSet::new();
+    let mut owned_predictors = std::collections::HashSet::new();
+    let mut checked_predictor_lists = std::collections::HashSet::new();
+    let mut checked_members = std::collections::HashSet::new();
     for (id, n) in g.nodes.iter().enumerate() {
         if !live[id] {
             continue;
@@ -215,6 +279,9 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
             continue;
         };
         let state = state_of(n);
+        if let Some(st) = state {
+            state::check_state_keys(g, class, id, st)?;
+        }
         if let Node::Call { func, args, state } = n {
             if func.is("sklearn.tree._tree", "Tree") {
                 trees.push((id, args, *state));
@@ -253,12 +320,16 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
         }
         // Ensembles that skip input checks on their trees.
         if trusts_tree_width(class) {
-            if let Some(ests) = g.dict_get(st, "estimators_") {
+            let nf = g.dict_get(st, "n_features_in_").and_then(|x| g.as_int(x));
+            let feats_id = g.dict_get(st, "estimators_features_");
+            // A shared estimators_ is checked once per (list, width, features):
+            // validation stays linear however often it is referenced.
+            if let Some(ests) = g
+                .dict_get(st, "estimators_")
+                .filter(|&e| checked_members.insert((e, nf, feats_id)))
+            {
                 let ctx = format!("{} (node {id})", class.dotted());
-                let nf = g.dict_get(st, "n_features_in_").and_then(|x| g.as_int(x));
-                let feats = g
-                    .dict_get(st, "estimators_features_")
-                    .map(|f| items_of(g, f));
+                let feats = feats_id.map(|f| items_of(g, f));
                 let mut members = items_of(g, ests);
                 // GradientBoosting holds a 2-D object array; forests a list.
                 if members
@@ -299,8 +370,11 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
             .module
             .starts_with("sklearn.ensemble._hist_gradient_boosting.gradient_boosting")
         {
-            if let Some(p) = g.dict_get(st, "_predictors") {
-                let nf = g.dict_get(st, "n_features_in_").and_then(|x| g.as_int(x));
+            let nf = g.dict_get(st, "n_features_in_").and_then(|x| g.as_int(x));
+            if let Some(p) = g
+                .dict_get(st, "_predictors")
+                .filter(|&p| checked_predictor_lists.insert((p, nf)))
+            {
                 if nf.is_none() {
                     return Err(ValidationError::new(
                         format!("{} (node {id})", class.dotted()),
@@ -311,8 +385,10 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
                 collect_objects(g, p, "TreePredictor", &mut preds);
                 for pid in preds {
                     if let Some(pn) = g.node(pid) {
-                        v.hgb_predictor(pid, state_of(pn), nf)?;
-                        checked_predictors.insert(pid);
+                        if checked_predictors.insert((pid, nf)) {
+                            v.hgb_predictor(pid, state_of(pn), nf)?;
+                        }
+                        owned_predictors.insert(pid);
                     }
                 }
             }
@@ -352,7 +428,7 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
             if c.is(
                 "sklearn.ensemble._hist_gradient_boosting.predictor",
                 "TreePredictor",
-            ) && !checked_predictors.contains(&(id as NodeId))
+            ) && !owned_predictors.contains(&(id as NodeId))
             {
                 v.hgb_predictor(id as NodeId, state_of(n), None)?;
             }

@@ -5,6 +5,30 @@ use super::V;
 use crate::error::ValidationError;
 use crate::ir::{Dtype, NodeId};
 
+/// `sklearn.tree._tree.NODE_DTYPE` (scikit-learn >= 1.3 on 64-bit little-endian).
+pub(super) fn tree_node_dtype() -> Dtype {
+    let f = |s: &str| Dtype::Simple(s.into());
+    Dtype::Struct {
+        names: [
+            "left_child",
+            "right_child",
+            "feature",
+            "threshold",
+            "impurity",
+            "n_node_samples",
+            "weighted_n_node_samples",
+            "missing_go_to_left",
+        ]
+        .map(String::from)
+        .to_vec(),
+        formats: ["<i8", "<i8", "<i8", "<f8", "<f8", "<i8", "<f8", "|u1"]
+            .map(f)
+            .to_vec(),
+        offsets: vec![0, 8, 16, 24, 32, 40, 48, 56],
+        itemsize: 64,
+    }
+}
+
 impl V<'_, '_> {
     pub(super) fn tree(
         &self,
@@ -34,14 +58,19 @@ impl V<'_, '_> {
             return Err(self.err(ctx, "Tree without state"));
         };
         let node_count = self.int(self.g.dict_get(state, "node_count"), ctx, "node_count")?;
+        let max_depth = self.int(self.g.dict_get(state, "max_depth"), ctx, "max_depth")?;
         let nodes = self.array(self.get(state, "nodes", ctx)?, ctx, "nodes")?;
         let values = self.array(self.get(state, "values", ctx)?, ctx, "values")?;
-        for f in ["left_child", "right_child", "feature"] {
-            if !nodes.has_field(f) {
-                return Err(self.err(ctx, format!("node records lack the field {f:?}")));
-            }
+        // Tree.__setstate__ casts other layouts with astype(casting="same_kind"),
+        // after validation: only the exact layout is validated as it is built.
+        self.exact_dtype(&nodes, &tree_node_dtype(), ctx, "nodes")?;
+        if node_count < 1 {
+            return Err(self.err(
+                ctx,
+                format!("node_count is {node_count}: a fitted tree has at least one node (predict would never reach a leaf)"),
+            ));
         }
-        if nodes.shape.len() != 1 || nodes.len0() as i64 != node_count || node_count < 0 {
+        if nodes.shape.len() != 1 || nodes.len0() as i64 != node_count {
             return Err(self.err(
                 ctx,
                 format!(
@@ -70,6 +99,9 @@ impl V<'_, '_> {
         ) else {
             return Err(self.err(ctx, "node fields must be integers"));
         };
+        // depth of each node: children come after their parent, so one pass
+        let mut depth = vec![0u32; node_count as usize];
+        let mut deepest = 0u32;
         for i in 0..node_count {
             let l = rl.at(i as u64).unwrap_or(i64::MIN);
             let r = rr.at(i as u64).unwrap_or(i64::MIN);
@@ -78,16 +110,35 @@ impl V<'_, '_> {
             }
             if l <= i || l >= node_count || r <= i || r >= node_count {
                 return Err(self.err(ctx, format!(
-                    "node {i} has children ({l}, {r}); each must be -1 (leaf) or in ({i}, {node_count})"
+                    "nodes[{i}] has children ({l}, {r}); each must be -1 (leaf) or in ({i}, {node_count})"
                 )));
             }
+            let d = depth
+                .get(i as usize)
+                .copied()
+                .unwrap_or(0)
+                .saturating_add(1);
+            for c in [l, r] {
+                if let Some(x) = depth.get_mut(c as usize) {
+                    *x = (*x).max(d);
+                }
+            }
+            deepest = deepest.max(d);
             let f = rf.at(i as u64).unwrap_or(-1);
             if f < 0 || f >= n_features {
                 return Err(self.err(
                     ctx,
-                    format!("node {i} splits on feature {f}, outside [0, {n_features})"),
+                    format!("nodes[{i}].feature = {f}, outside [0, {n_features})"),
                 ));
             }
+        }
+        // decision_path allocates n_samples * (1 + max_depth) entries and
+        // writes one per node on each path: max_depth bounds the real depth.
+        if max_depth < i64::from(deepest) || max_depth >= node_count {
+            return Err(self.err(
+                ctx,
+                format!("max_depth is {max_depth} but the nodes form a tree of depth {deepest} (node_count {node_count}); it must be at least the depth and below node_count"),
+            ));
         }
         Ok(())
     }
