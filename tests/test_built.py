@@ -123,7 +123,8 @@ def test_hgb_is_leaf_stored_wider_is_refused(iris: XY) -> None:
     i = f.structs_with("bitset_idx")[0]
     old = f.array(i)
     d = f.arrays[i]["dtype"]
-    formats = ["<u2" if n == "is_leaf" else t for n, t in zip(d["names"], d["formats"], strict=True)]
+    formats = ["<u2" if n == "is_leaf" else t
+               for n, t in zip(d["names"], d["formats"], strict=True)]
     wide = np.dtype({"names": d["names"], "formats": formats})  # packed
     new = np.zeros(len(old), dtype=wide)
     for n in d["names"]:

@@ -5,6 +5,7 @@
 
 mod arrays;
 mod hgb;
+mod models;
 mod neighbors;
 mod sparse;
 mod state;
@@ -298,6 +299,7 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
             v.sparse(id, &class.name, state)?;
         }
         let Some(st) = state else { continue };
+        v.model_invariants(id, class, st)?;
         // A fitted tree estimator: its Tree must match its input width.
         if let Some(t) = g.dict_get(st, "tree_") {
             if let Some(Node::Call { func, args, .. }) = g.node(t) {
