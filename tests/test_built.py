@@ -73,6 +73,12 @@ def test_dict_state_setting_a_dunder_is_refused() -> None:
     _refused(data, "__class__")
 
 
+def test_slot_state_as_an_ordered_dict_is_checked_too() -> None:
+    """The builder accepts any dict subclass as a slot state."""
+    od = {"object": "collections:OrderedDict", "items": [["__class__", None]]}
+    _refused(_kfold_with_state({"tuple": [None, od]}), "slot state", "__class__")
+
+
 def test_ordinary_slot_state_still_loads() -> None:
     data = _kfold_with_state({"tuple": [{"dict": [["n_splits", 3]]},
                                         {"dict": [["shuffle", False], ["random_state", None]]}]})

@@ -232,6 +232,19 @@ def test_out_keyword_is_refused(attr: str) -> None:
     _refused(f.to_bytes(), attr, '"out"')
 
 
+def test_out_keyword_in_an_ordered_dict_or_as_numpy_str() -> None:
+    """``**kw_args`` unpacks any mapping (an OrderedDict's items) and accepts
+    str subclasses as keywords (numpy.str_)."""
+    f = _ft(func=np.sum, kw_args={"axis": 1})
+    out = {"scalar": "<U3", "hex": "out".encode("utf-32-le").hex()}
+    _pairs(f.root)["kw_args"][1]["dict"].append([out, None])
+    _refused(f.to_bytes(), "kw_args", '"out"')
+    f = _ft(func=np.sum, kw_args={"axis": 1})
+    _pairs(f.root)["kw_args"][1] = {"object": "collections:OrderedDict",
+                                    "items": [["axis", 1], ["out", None]]}
+    _refused(f.to_bytes(), "kw_args", '"out"')
+
+
 def test_kmeans_helpers_are_not_references() -> None:
     from sklearn.cluster._kmeans import _kmeans_single_lloyd
     from sklearn.preprocessing import FunctionTransformer

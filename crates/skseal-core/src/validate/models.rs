@@ -81,8 +81,19 @@ impl V<'_, '_> {
             let Some(d) = self.g.dict_get(st, attr) else {
                 continue;
             };
+            // a dict, or a dict subclass (OrderedDict, Bunch) whose items
+            // `**` unpacks; keys may be str or numpy.str_
+            let keys: Vec<NodeId> = match self.g.node(d) {
+                Some(Node::Dict(kv)) => kv.iter().map(|&(k, _)| k).collect(),
+                Some(Node::Object { items, .. }) => items.iter().map(|&(k, _)| k).collect(),
+                _ => Vec::new(),
+            };
+            let names: Vec<String> = keys
+                .iter()
+                .filter_map(|&k| super::state::key_text(self.g, k))
+                .collect();
             for w in WRITING_KWARGS {
-                if self.g.dict_get(d, w).is_some() {
+                if names.iter().any(|n| n == w) {
                     return Err(self.err(
                         ctx,
                         format!(

@@ -13,7 +13,7 @@ use crate::ir::{Dtype, GlobalName, Graph, Node, NodeId};
 
 /// The text of a state key: a `str`, or a `numpy.str_` scalar (which the
 /// builder passes to `setattr` as the `str` subclass it is).
-fn key_text(g: &Graph, k: NodeId) -> Option<String> {
+pub(super) fn key_text(g: &Graph, k: NodeId) -> Option<String> {
     match g.node(k)? {
         Node::Str(s) => Some(s.clone()),
         Node::Scalar {
@@ -52,13 +52,16 @@ pub(super) fn check_state_keys(
     state: NodeId,
 ) -> Result<(), ValidationError> {
     let parts: Vec<(NodeId, &str)> = match g.node(state) {
-        Some(Node::Dict(_)) => vec![(state, "state")],
+        Some(Node::Dict(_) | Node::Object { .. }) => vec![(state, "state")],
         Some(Node::Tuple(v)) if v.len() == 2 => vec![(v[0], "dict state"), (v[1], "slot state")],
         _ => return Ok(()),
     };
     for (part, what) in parts {
-        let Some(Node::Dict(kv)) = g.node(part) else {
-            continue;
+        // a dict, or a dict subclass (OrderedDict) the builder also accepts
+        let kv = match g.node(part) {
+            Some(Node::Dict(kv)) => kv,
+            Some(Node::Object { items, .. }) => items,
+            _ => continue,
         };
         for &(k, _) in kv {
             if let Some(name) = key_text(g, k) {
