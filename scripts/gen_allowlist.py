@@ -348,11 +348,26 @@ SKLEARN_SCORE_FUNCS: Final[tuple[str, ...]] = (
     "mutual_info_regression",
 )
 
-# Functions fitted estimators hold (BisectingKMeans keeps its k-means routine).
-SKLEARN_EXTRA_REFERENCES: Final[tuple[str, ...]] = (
-    "sklearn.cluster._kmeans:_kmeans_single_elkan",
-    "sklearn.cluster._kmeans:_kmeans_single_lloyd",
-)
+# Functions fitted estimators hold as attributes are NOT references: private
+# compiled helpers (BisectingKMeans keeps _kmeans_single_lloyd/_elkan) trust
+# their arguments and overflow the heap when a FunctionTransformer calls them
+# with file-chosen keyword arguments. policy::HELD_ONLY allows those two only
+# as BisectingKMeans._kmeans_single.
+SKLEARN_EXTRA_REFERENCES: Final[tuple[str, ...]] = ()
+
+
+def is_public_python_function(value: Any) -> bool:
+    """References must be plain Python functions with a public name whose
+    module path has no private compiled part: Cython/C helpers
+    (``_expected_mutual_info_fast.expected_mutual_information``,
+    ``_k_means_lloyd.lloyd_iter_chunked_dense``) skip input validation."""
+    if not inspect.isfunction(value):
+        return False
+    if value.__name__.startswith("_") or value.__qualname__.startswith("_"):
+        return False
+    mod = sys.modules.get(getattr(value, "__module__", "") or "")
+    path = getattr(mod, "__file__", "") or ""
+    return path.endswith(".py")
 
 # Public callables of sklearn.metrics that are factories/registries, not metrics.
 SKLEARN_METRICS_NOT_REFERENCES: Final = frozenset(
@@ -418,6 +433,7 @@ def add_sklearn(c: Collector, walk_errors: list[str]) -> None:
                 callable(value)
                 and not isinstance(value, type)
                 and getattr(value, "__module__", "").startswith("sklearn.metrics")
+                and is_public_python_function(value)
             ):
                 c.add(value, ["reference"], f"sklearn:{mod.__name__}")
     for attr in SKLEARN_SCORE_FUNCS:
@@ -595,6 +611,10 @@ def add_survey(c: Collector) -> SurveyReport:
                         f"{key}: a function called by REDUCE, not a constructor of schema.rs"
                     )
                 continue
+            if qual.split(".")[-1].startswith("_"):
+                # a private helper held by an estimator (policy::HELD_ONLY)
+                report.skipped.append(f"{key}: private helper, never a general reference")
+                continue
             roles = ["reference"]
         if roles:
             name = c.add(obj, roles, "survey")
@@ -692,6 +712,12 @@ def rust_dangerous() -> tuple[set[str], set[Name]]:
 
 def check_exclusions(entries: dict[Name, Entry]) -> None:
     rust_modules, rust_names = rust_dangerous()
+    text = POLICY_RS.read_text()
+    rust_packages = set(re.findall(
+        r'"([^"]+)"', text.split("const DANGEROUS_PACKAGES", 1)[1].split("];", 1)[0]))
+    rust_file_names = set(re.findall(
+        r'\("([^"]+)",\s*"([^"]+)"\)',
+        text.split("const DANGEROUS_FILE_NAMES", 1)[1].split("];", 1)[0]))
     bad: list[str] = []
     for (mod, qual), _entry in sorted(entries.items()):
         top = mod.split(".")[0]
@@ -709,6 +735,14 @@ def check_exclusions(entries: dict[Name, Entry]) -> None:
             why = "forbidden builtin"
         elif top == "numpy" and leaf in FORBIDDEN_NUMPY:
             why = "forbidden numpy function"
+        elif any(mod == p or mod.startswith(p + ".") for p in rust_packages):
+            why = "in DANGEROUS_PACKAGES of policy/mod.rs"
+        elif (mod, qual) in rust_file_names:
+            why = "in DANGEROUS_FILE_NAMES of policy/mod.rs"
+        elif top == "pandas" and leaf.startswith(("read_", "to_")):
+            why = "pandas reader/writer"
+        elif "reference" in _entry.roles and top == "sklearn" and leaf.startswith("_"):
+            why = "private scikit-learn helper as a reference (see policy::HELD_ONLY)"
         elif (mod, qual) not in WORD_EXCEPTIONS:
             hit = [w for w in FORBIDDEN_WORDS if w in qual.lower()]
             if hit:

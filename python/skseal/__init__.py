@@ -26,6 +26,7 @@ from ._meta import SKSEAL_VERSION as __version__
 from .errors import (
     FormatError,
     IntegrityError,
+    InternalError,
     ProbeMismatchError,
     SkSealError,
     UnsupportedModelError,
@@ -49,6 +50,7 @@ __all__ = [
     "SkSealError",
     "FormatError",
     "IntegrityError",
+    "InternalError",
     "UntrustedTypeError",
     "ValidationError",
     "UnsupportedObjectError",

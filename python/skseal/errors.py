@@ -66,8 +66,15 @@ class ProbeMismatchError(SkSealError):
     """The loaded model does not reproduce the outputs recorded at save time."""
 
 
+class InternalError(SkSealError):
+    """A bug inside skseal (a Rust panic) was caught at the boundary; nothing
+    was returned. Not caused by a wrong argument: please report it with the
+    file that triggers it."""
+
+
 __all__ = [
     "SkSealError",
+    "InternalError",
     "FormatError",
     "IntegrityError",
     "UntrustedTypeError",

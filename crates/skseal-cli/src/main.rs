@@ -590,6 +590,30 @@ fn verify(file: &Path, key: Option<&Path>) -> Result<bool, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A panic is a bug, never an answer: report it in one line and exit 2
+    // (not 101 with a backtrace hint), like every other error.
+    let location = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let loc = location.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        if let (Some(l), Ok(mut s)) = (info.location(), loc.lock()) {
+            *s = format!("{}:{}", l.file(), l.line());
+        }
+    }));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(code) => code,
+        Err(payload) => {
+            let at = location.lock().map(|s| s.clone()).unwrap_or_default();
+            eprintln!(
+                "skseal: internal error: {} (at {at}). This is a bug in skseal, not in your \
+                 command: please report it with the file that triggers it",
+                skseal_native::panic_message(payload.as_ref())
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> ExitCode {
     match cli.cmd {
         Cmd::Keygen { key } => match keygen(&key) {
             Ok(()) => ExitCode::SUCCESS,

@@ -278,3 +278,88 @@ fn unreachable_nodes_are_not_built_but_are_surveyed() {
         .iter()
         .any(|(n, _, v)| n.is("os", "system") && *v == skseal_core::policy::Verdict::Dangerous));
 }
+
+#[test]
+fn file_and_deserialisation_functions_are_never_allowed() {
+    for (m, n) in [
+        ("pandas", "read_pickle"),
+        ("pandas.io.pickle", "read_pickle"),
+        ("pandas.core.generic", "to_pickle"),
+        ("numpy.lib.format", "open_memmap"),
+        ("numpy.lib._format_impl", "open_memmap"),
+        ("numpy", "memmap"),
+        ("numpy._core.memmap", "memmap"),
+        ("numpy", "save"),
+        ("numpy", "loadtxt"),
+        ("numpy.ctypeslib", "load_library"),
+        ("numpy.ctypeslib", "as_array"),
+        ("ctypes", "CDLL"),
+        ("scipy.io", "loadmat"),
+        ("scipy.io.matlab._mio", "loadmat"),
+        ("scipy.io", "mmread"),
+        ("scipy.io.wavfile", "read"),
+        ("sklearn.datasets", "fetch_openml"),
+        ("sklearn.datasets._openml", "fetch_openml"),
+        ("sklearn.datasets._svmlight_format_io", "load_svmlight_file"),
+        ("sklearn.datasets._base", "load_iris"),
+        ("joblib", "load"),
+        ("socket", "socket"),
+    ] {
+        let gn = GlobalName::new(m, n);
+        assert!(is_dangerous(&gn), "{gn}");
+        let g = graph(vec![Node::Global(gn.clone())], 0);
+        let e = Policy::new([gn.dotted()])
+            .check(&g)
+            .expect_err("never trusted");
+        assert!(e.details[0].contains("never allowed"), "{:?}", e.details);
+    }
+    // names that merely resemble them stay ordinary
+    for (m, n) in [
+        ("numpy", "sum"),
+        ("scipy.interpolate._bsplines", "BSpline"),
+        ("sklearn.preprocessing._data", "StandardScaler"),
+        ("scipy.iox", "x"),
+    ] {
+        assert!(!is_dangerous(&GlobalName::new(m, n)), "{m}.{n}");
+    }
+}
+
+#[test]
+fn private_kmeans_helpers_only_as_bisecting_kmeans_attribute() {
+    let lloyd = GlobalName::new("sklearn.cluster._kmeans", "_kmeans_single_lloyd");
+    let bkm = GlobalName::new("sklearn.cluster._bisect_k_means", "BisectingKMeans");
+    let ft = GlobalName::new(
+        "sklearn.preprocessing._function_transformer",
+        "FunctionTransformer",
+    );
+    let object = |class: &GlobalName, state: u32| Node::Object {
+        class: class.clone(),
+        args: vec![],
+        state: Some(state),
+        items: vec![],
+    };
+    // [BisectingKMeans(_kmeans_single=lloyd)]: allowed
+    let mut nodes = vec![
+        Node::Global(lloyd.clone()),        // 0
+        Node::Str("_kmeans_single".into()), // 1
+        Node::Dict(vec![(1, 0)]),           // 2
+        object(&bkm, 2),                    // 3
+        Node::List(vec![3]),                // 4
+        Node::Str("func".into()),           // 5
+        Node::Dict(vec![(5, 0)]),           // 6
+        object(&ft, 6),                     // 7: FunctionTransformer(func=lloyd)
+        Node::List(vec![3, 7]),             // 8
+        object(&ft, 2),                     // 9: the BisectingKMeans state on another class
+        Node::List(vec![3, 9]),             // 10
+    ];
+    let p = Policy::default();
+    assert!(p.check(&graph(nodes.clone(), 4)).is_ok());
+    for root in [7, 8, 10] {
+        let e = p.check(&graph(nodes.clone(), root)).expect_err("refused");
+        assert_eq!(e.names, vec![lloyd.dotted()], "root {root}");
+        assert!(e.details[0].contains("internal helper"), "{:?}", e.details);
+    }
+    // not a general reference, even alone
+    nodes.push(Node::List(vec![0]));
+    assert!(p.check(&graph(nodes, 11)).is_err());
+}

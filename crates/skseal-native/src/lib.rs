@@ -26,3 +26,26 @@ pub use error::{NativeError, Result};
 pub use load::{load_bytes, load_path, LoadOptions};
 pub use model::{Estimator, Model};
 pub use probe::{ProbeReport, Verdict};
+
+/// Test-only hook: panics at `site` when the environment variable
+/// `SKSEAL_TEST_PANIC` names it, so that tests can prove the Python module
+/// and the CLI turn a panic into a clear error (issue 11, "no panic across
+/// the boundary"). The environment is trusted (docs/SECURITY.md §2); nothing
+/// in a file can reach this.
+#[doc(hidden)]
+pub fn panic_hook_for_tests(site: &str) {
+    if std::env::var_os("SKSEAL_TEST_PANIC").is_some_and(|v| v == site) {
+        panic!("deliberate panic at {site} (SKSEAL_TEST_PANIC)");
+    }
+}
+
+/// The message of a caught panic payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".to_string()
+    }
+}

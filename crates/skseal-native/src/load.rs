@@ -41,6 +41,7 @@ impl Default for LoadOptions {
 
 /// Load a `.skseal`, pickle or joblib file held in memory.
 pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Model> {
+    crate::panic_hook_for_tests("native_load");
     let policy = Policy::new(opts.trusted.clone());
     if data.starts_with(&container::MAGIC) {
         let c = Container::parse(data).map_err(CoreError::from)?;

@@ -680,6 +680,17 @@ impl GradientBoosting {
             stages.push(row);
         }
         let init = init_raw(est, link, k, is_clf, path)?;
+        // raw() starts every row from init and adds stage j into column j:
+        // init's width must be the number of trees per stage.
+        if init.len() != k {
+            return Err(malformed(
+                &format!("{path}.init_"),
+                format!(
+                    "the initial prediction has {} value(s) per row but estimators_ has {k} tree(s) per stage",
+                    init.len()
+                ),
+            ));
+        }
         let classes = if is_clf {
             Some(est.labels("classes_", path)?)
         } else {

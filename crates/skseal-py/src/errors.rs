@@ -17,6 +17,24 @@ pub fn raise(py: Python<'_>, name: &str, msg: &str) -> PyErr {
     }
 }
 
+/// Run an entry point, turning a Rust panic below it into
+/// `skseal.errors.InternalError` (an `Exception`, unlike PyO3's
+/// `PanicException`): a bug must never look like a crash to callers.
+pub fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => Err(raise(
+            py,
+            "InternalError",
+            &format!(
+                "skseal hit an internal error ({}); nothing was returned. This is a bug in skseal, \
+                 not in your call: please report it with the file that triggers it",
+                skseal_native::panic_message(payload.as_ref())
+            ),
+        )),
+    }
+}
+
 pub fn to_pyerr(py: Python<'_>, e: CoreError) -> PyErr {
     match e {
         CoreError::Pickle(p) => raise(py, "FormatError", &format!("{p}")),
@@ -52,7 +70,7 @@ pub fn untrusted_error(py: Python<'_>, e: &UntrustedError, saving: bool) -> PyEr
         .collect();
     let hint = |verb: &str| {
         if quoted.is_empty() {
-            "These names are known code-execution gadgets; no trust setting loads them".to_string()
+            "These names are never allowed (code execution, file access or deserialisation); no trust setting loads them".to_string()
         } else {
             format!(
                 "If you trust the source, pass trusted=[{}] to {verb}",

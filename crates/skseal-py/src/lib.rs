@@ -165,50 +165,52 @@ fn save<'py>(
     shuffle: bool,
     signing_key: Option<Vec<u8>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let signer = match &signing_key {
-        Some(k) => Some(container::keys::signing_key(
-            &container::keys::parse(k)
-                .map_err(|e| raise(py, "ValueError", &format!("signing_key: {e}")))?,
-        )),
-        None => None,
-    };
-    let signer = signer.as_ref();
-    let comp = parse_codec(py, codec, level, shuffle)?;
-    let stream = Bytes::get(stream)?;
-    let bufs: Vec<Bytes> = buffers.iter().map(Bytes::get).collect::<PyResult<_>>()?;
-    let g = lift(py, stream.as_slice(), &bufs, &trusted)?;
-    let metadata: Value = serde_json::from_str(metadata_json)
-        .map_err(|e| raise(py, "ValueError", &format!("metadata is not JSON: {e}")))?;
-    let slices: Vec<&[u8]> = g
-        .arrays
-        .iter()
-        .map(|a| match &a.source {
-            skseal_core::ir::ArraySource::OutOfBand(i) => {
-                bufs.get(*i as usize).map(|b| b.as_slice()).unwrap_or(&[])
-            }
-            skseal_core::ir::ArraySource::Inline(v) => v.as_slice(),
-            skseal_core::ir::ArraySource::Table(_) => &[],
-        })
-        .collect();
-    let data_of = |i: usize| slices.get(i).copied();
-    if dest.is_none() {
-        let mut out = Vec::new();
-        container::write(&mut out, &g, &data_of, &metadata, comp, signer)
+    crate::errors::guard(py, move || {
+        let signer = match &signing_key {
+            Some(k) => Some(container::keys::signing_key(
+                &container::keys::parse(k)
+                    .map_err(|e| raise(py, "ValueError", &format!("signing_key: {e}")))?,
+            )),
+            None => None,
+        };
+        let signer = signer.as_ref();
+        let comp = parse_codec(py, codec, level, shuffle)?;
+        let stream = Bytes::get(stream)?;
+        let bufs: Vec<Bytes> = buffers.iter().map(Bytes::get).collect::<PyResult<_>>()?;
+        let g = lift(py, stream.as_slice(), &bufs, &trusted)?;
+        let metadata: Value = serde_json::from_str(metadata_json)
+            .map_err(|e| raise(py, "ValueError", &format!("metadata is not JSON: {e}")))?;
+        let slices: Vec<&[u8]> = g
+            .arrays
+            .iter()
+            .map(|a| match &a.source {
+                skseal_core::ir::ArraySource::OutOfBand(i) => {
+                    bufs.get(*i as usize).map(|b| b.as_slice()).unwrap_or(&[])
+                }
+                skseal_core::ir::ArraySource::Inline(v) => v.as_slice(),
+                skseal_core::ir::ArraySource::Table(_) => &[],
+            })
+            .collect();
+        let data_of = |i: usize| slices.get(i).copied();
+        if dest.is_none() {
+            let mut out = Vec::new();
+            container::write(&mut out, &g, &data_of, &metadata, comp, signer)
+                .map_err(|e| to_pyerr(py, e.into()))?;
+            return Ok(PyBytes::new(py, &out).into_any());
+        }
+        if let Ok(path) = dest.extract::<PathBuf>() {
+            let h = container::write_atomic(&path, |w| {
+                container::write_file(w, &g, &data_of, &metadata, comp, signer)
+                    .map_err(|e| to_pyerr(py, e.into()))
+            })?;
+            return Ok(header_summary(py, &h)?.into_any());
+        }
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, PyWriter { file: dest.clone() });
+        let h = container::write(&mut w, &g, &data_of, &metadata, comp, signer)
             .map_err(|e| to_pyerr(py, e.into()))?;
-        return Ok(PyBytes::new(py, &out).into_any());
-    }
-    if let Ok(path) = dest.extract::<PathBuf>() {
-        let h = container::write_atomic(&path, |w| {
-            container::write_file(w, &g, &data_of, &metadata, comp, signer)
-                .map_err(|e| to_pyerr(py, e.into()))
-        })?;
-        return Ok(header_summary(py, &h)?.into_any());
-    }
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, PyWriter { file: dest.clone() });
-    let h = container::write(&mut w, &g, &data_of, &metadata, comp, signer)
-        .map_err(|e| to_pyerr(py, e.into()))?;
-    w.flush()?;
-    Ok(header_summary(py, &h)?.into_any())
+        w.flush()?;
+        Ok(header_summary(py, &h)?.into_any())
+    })
 }
 
 /// What both loaders check on the header before anything is read or built:
@@ -292,25 +294,28 @@ fn load<'py>(
     public_key: Option<Vec<u8>>,
     map_range: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let bytes = Bytes::get(data)?;
-    let c = Container::parse(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
-    let mismatch = check_header(
-        py,
-        &c.header,
-        trusted,
-        installed_sklearn,
-        on_mismatch,
-        public_key,
-    )?;
-    if verify_digests {
-        c.verify_padding().map_err(|e| to_pyerr(py, e.into()))?;
-        py.detach(|| c.verify_raw_all())
-            .map_err(|e| to_pyerr(py, e.into()))?;
-    }
-    // Raw digests were checked above; compressed arrays are checked as decoded.
-    let arrays = build::container_arrays(py, data, &c, zero_copy, map_range.as_ref())?;
-    let (obj, probe) = build::build_graph(py, &c.header.graph, arrays)?;
-    loaded(py, obj, probe, mismatch)
+    crate::errors::guard(py, move || {
+        skseal_native::panic_hook_for_tests("load");
+        let bytes = Bytes::get(data)?;
+        let c = Container::parse(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
+        let mismatch = check_header(
+            py,
+            &c.header,
+            trusted,
+            installed_sklearn,
+            on_mismatch,
+            public_key,
+        )?;
+        if verify_digests {
+            c.verify_padding().map_err(|e| to_pyerr(py, e.into()))?;
+            py.detach(|| c.verify_raw_all())
+                .map_err(|e| to_pyerr(py, e.into()))?;
+        }
+        // Raw digests were checked above; compressed arrays are checked as decoded.
+        let arrays = build::container_arrays(py, data, &c, zero_copy, map_range.as_ref())?;
+        let (obj, probe) = build::build_graph(py, &c.header.graph, arrays)?;
+        loaded(py, obj, probe, mismatch)
+    })
 }
 
 /// Load a `.skseal` file from a path with positioned reads: every array is
@@ -327,31 +332,36 @@ fn load_file<'py>(
     on_mismatch: &str,
     public_key: Option<Vec<u8>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let file = std::fs::File::open(&path)
-        .map_err(|e| raise(py, "OSError", &format!("{}: {e}", path.display())))?;
-    let fc = skseal_core::filecontainer::FileContainer::open(file)
-        .map_err(|e| to_pyerr(py, e.into()))?;
-    let mismatch = check_header(
-        py,
-        &fc.header,
-        trusted,
-        installed_sklearn,
-        on_mismatch,
-        public_key,
-    )?;
-    fc.verify_padding().map_err(|e| to_pyerr(py, e.into()))?;
-    let arrays = build::file_arrays(py, &fc)?;
-    let (obj, probe) = build::build_graph(py, &fc.header.graph, arrays)?;
-    loaded(py, obj, probe, mismatch)
+    crate::errors::guard(py, move || {
+        skseal_native::panic_hook_for_tests("load");
+        let file = std::fs::File::open(&path)
+            .map_err(|e| raise(py, "OSError", &format!("{}: {e}", path.display())))?;
+        let fc = skseal_core::filecontainer::FileContainer::open(file)
+            .map_err(|e| to_pyerr(py, e.into()))?;
+        let mismatch = check_header(
+            py,
+            &fc.header,
+            trusted,
+            installed_sklearn,
+            on_mismatch,
+            public_key,
+        )?;
+        fc.verify_padding().map_err(|e| to_pyerr(py, e.into()))?;
+        let arrays = build::file_arrays(py, &fc)?;
+        let (obj, probe) = build::build_graph(py, &fc.header.graph, arrays)?;
+        loaded(py, obj, probe, mismatch)
+    })
 }
 
 /// Describe a `.skseal` file from its header (prefix of the file + real length), as JSON text.
 #[pyfunction]
 fn inspect(py: Python<'_>, prefix: &Bound<'_, PyAny>, file_len: u64) -> PyResult<String> {
-    let bytes = Bytes::get(prefix)?;
-    let h =
-        container::read_header(bytes.as_slice(), file_len).map_err(|e| to_pyerr(py, e.into()))?;
-    Ok(skseal_core::inspect::describe(&h).to_string())
+    crate::errors::guard(py, move || {
+        let bytes = Bytes::get(prefix)?;
+        let h = container::read_header(bytes.as_slice(), file_len)
+            .map_err(|e| to_pyerr(py, e.into()))?;
+        Ok(skseal_core::inspect::describe(&h).to_string())
+    })
 }
 
 /// Describe a pickle stream (globals and outline) without building anything, as JSON text.
@@ -362,17 +372,19 @@ fn inspect_pickle(
     data: &Bound<'_, PyAny>,
     max_decompressed: u64,
 ) -> PyResult<String> {
-    let bytes = Bytes::get(data)?;
-    let (g, info) = legacy::parse_file(bytes.as_slice(), max_decompressed)
-        .map_err(|e| to_pyerr(py, e.into()))?;
-    let v = serde_json::json!({
-        "format": if info.joblib_arrays.is_empty() { "pickle" } else { "joblib" },
-        "compression": info.codec.map(|c| c.name()),
-        "joblib_arrays": info.joblib_arrays.len(),
-        "globals": skseal_core::inspect::globals_json(&g),
-        "outline": skseal_core::inspect::outline(&g, None),
-    });
-    Ok(v.to_string())
+    crate::errors::guard(py, move || {
+        let bytes = Bytes::get(data)?;
+        let (g, info) = legacy::parse_file(bytes.as_slice(), max_decompressed)
+            .map_err(|e| to_pyerr(py, e.into()))?;
+        let v = serde_json::json!({
+            "format": if info.joblib_arrays.is_empty() { "pickle" } else { "joblib" },
+            "compression": info.codec.map(|c| c.name()),
+            "joblib_arrays": info.joblib_arrays.len(),
+            "globals": skseal_core::inspect::globals_json(&g),
+            "outline": skseal_core::inspect::outline(&g, None),
+        });
+        Ok(v.to_string())
+    })
 }
 
 /// Load a legacy pickle held in a buffer, with the same VM, policy and validation.
@@ -384,36 +396,43 @@ fn load_pickle<'py>(
     trusted: Vec<String>,
     max_decompressed: u64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let bytes = Bytes::get(data)?;
-    let (g, _) = py
-        .detach(|| legacy::parse_file(bytes.as_slice(), max_decompressed))
-        .map_err(|e| to_pyerr(py, e.into()))?;
-    let policy = Policy::new(trusted);
-    if let Err(e) = policy.check(&g) {
-        return Err(errors::untrusted_error(py, &e, false));
-    }
-    let arrays = build::inline_arrays(py, &g)?;
-    let (obj, _) = build::build_graph(py, &g, arrays)?;
-    Ok(obj)
+    crate::errors::guard(py, move || {
+        skseal_native::panic_hook_for_tests("load");
+        let bytes = Bytes::get(data)?;
+        let (g, _) = py
+            .detach(|| legacy::parse_file(bytes.as_slice(), max_decompressed))
+            .map_err(|e| to_pyerr(py, e.into()))?;
+        let policy = Policy::new(trusted);
+        if let Err(e) = policy.check(&g) {
+            return Err(errors::untrusted_error(py, &e, false));
+        }
+        let arrays = build::inline_arrays(py, &g)?;
+        let (obj, _) = build::build_graph(py, &g, arrays)?;
+        Ok(obj)
+    })
 }
 
 /// Read the header of a `.skseal` file from a prefix of it (enough for
 /// preamble + header) and the file's real length. Returns the header JSON text.
 #[pyfunction]
 fn read_header(py: Python<'_>, prefix: &Bound<'_, PyAny>, file_len: u64) -> PyResult<String> {
-    let bytes = Bytes::get(prefix)?;
-    let h =
-        container::read_header(bytes.as_slice(), file_len).map_err(|e| to_pyerr(py, e.into()))?;
-    Ok(h.text)
+    crate::errors::guard(py, move || {
+        let bytes = Bytes::get(prefix)?;
+        let h = container::read_header(bytes.as_slice(), file_len)
+            .map_err(|e| to_pyerr(py, e.into()))?;
+        Ok(h.text)
+    })
 }
 
 /// Header length from the preamble (to know how much to read for `read_header`).
 #[pyfunction]
 fn header_len(py: Python<'_>, prefix: &Bound<'_, PyAny>) -> PyResult<u64> {
-    let bytes = Bytes::get(prefix)?;
-    let (n, _, _) =
-        container::read_preamble(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
-    Ok(n)
+    crate::errors::guard(py, move || {
+        let bytes = Bytes::get(prefix)?;
+        let (n, _, _) =
+            container::read_preamble(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
+        Ok(n)
+    })
 }
 
 /// Every global name of a `.skseal` header or a pickle, with its uses and verdict:
@@ -428,25 +447,27 @@ fn survey<'py>(
     file_len: Option<u64>,
     max_decompressed: u64,
 ) -> PyResult<Bound<'py, PyList>> {
-    let bytes = Bytes::get(data)?;
-    let g = if is_pickle {
-        legacy::parse_file(bytes.as_slice(), max_decompressed)
-            .map_err(|e| to_pyerr(py, e.into()))?
-            .0
-    } else {
-        let len = file_len.unwrap_or(bytes.as_slice().len() as u64);
-        container::read_header(bytes.as_slice(), len)
-            .map_err(|e| to_pyerr(py, e.into()))?
-            .graph
-    };
-    let p = Policy::new(trusted);
-    let rows = policy::survey(&g, &p);
-    let out = PyList::empty(py);
-    for (name, uses, verdict) in rows {
-        let uses: Vec<&str> = uses.iter().map(|u| u.as_str()).collect();
-        out.append((name.dotted(), uses, verdict.as_str()))?;
-    }
-    Ok(out)
+    crate::errors::guard(py, move || {
+        let bytes = Bytes::get(data)?;
+        let g = if is_pickle {
+            legacy::parse_file(bytes.as_slice(), max_decompressed)
+                .map_err(|e| to_pyerr(py, e.into()))?
+                .0
+        } else {
+            let len = file_len.unwrap_or(bytes.as_slice().len() as u64);
+            container::read_header(bytes.as_slice(), len)
+                .map_err(|e| to_pyerr(py, e.into()))?
+                .graph
+        };
+        let p = Policy::new(trusted);
+        let rows = policy::survey(&g, &p);
+        let out = PyList::empty(py);
+        for (name, uses, verdict) in rows {
+            let uses: Vec<&str> = uses.iter().map(|u| u.as_str()).collect();
+            out.append((name.dotted(), uses, verdict.as_str()))?;
+        }
+        Ok(out)
+    })
 }
 
 /// Convert a legacy pickle/joblib file to `.skseal` without building any
@@ -465,28 +486,31 @@ fn convert<'py>(
     user_metadata_json: &str,
     max_decompressed: u64,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let comp = parse_codec(py, codec, level, shuffle)?;
-    let user: Value = serde_json::from_str(user_metadata_json)
-        .map_err(|e| raise(py, "ValueError", &format!("metadata is not JSON: {e}")))?;
-    let data = std::fs::read(&src)?;
-    let policy = Policy::new(trusted);
-    let (g, info) =
-        match py.detach(|| skseal_core::convert::read_checked(&data, &policy, max_decompressed)) {
+    crate::errors::guard(py, move || {
+        let comp = parse_codec(py, codec, level, shuffle)?;
+        let user: Value = serde_json::from_str(user_metadata_json)
+            .map_err(|e| raise(py, "ValueError", &format!("metadata is not JSON: {e}")))?;
+        let data = std::fs::read(&src)?;
+        let policy = Policy::new(trusted);
+        let (g, info) = match py
+            .detach(|| skseal_core::convert::read_checked(&data, &policy, max_decompressed))
+        {
             Ok(v) => v,
             Err(skseal_core::CoreError::Untrusted(u)) => {
                 return Err(errors::untrusted_error(py, &u, false))
             }
             Err(e) => return Err(to_pyerr(py, e)),
         };
-    let name = src
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let meta = skseal_core::convert::metadata(&g, &info, &name, &data, user);
-    let h = container::write_atomic(&dst, |w| {
-        skseal_core::convert::write(w, &g, &meta, comp).map_err(|e| to_pyerr(py, e))
-    })?;
-    header_summary(py, &h)
+        let name = src
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let meta = skseal_core::convert::metadata(&g, &info, &name, &data, user);
+        let h = container::write_atomic(&dst, |w| {
+            skseal_core::convert::write(w, &g, &meta, comp).map_err(|e| to_pyerr(py, e))
+        })?;
+        header_summary(py, &h)
+    })
 }
 
 /// The decompression cap configured by `SKSEAL_MAX_DECOMPRESSED` (parsed by

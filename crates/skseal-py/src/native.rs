@@ -49,25 +49,27 @@ pub fn native_load(
     max_decompressed: u64,
     blas: Option<(String, usize)>,
 ) -> PyResult<NativeModel> {
-    let bytes = Bytes::get(data)?;
-    let public_key = match public_key {
-        Some(k) => Some(
-            skseal_core::container::keys::parse(&k)
-                .map_err(|e| raise(py, "ValueError", &format!("public_key: {e}")))?,
-        ),
-        None => None,
-    };
-    let opts = LoadOptions {
-        trusted,
-        public_key,
-        max_decompressed,
-        blas: blas.map(|(core, threads)| Blas::new(Core::from_name(&core), threads)),
-    };
-    let slice = bytes.as_slice();
-    let model = py
-        .detach(|| skseal_native::load_bytes(slice, &opts))
-        .map_err(|e| native_err(py, e))?;
-    Ok(NativeModel { model })
+    crate::errors::guard(py, move || {
+        let bytes = Bytes::get(data)?;
+        let public_key = match public_key {
+            Some(k) => Some(
+                skseal_core::container::keys::parse(&k)
+                    .map_err(|e| raise(py, "ValueError", &format!("public_key: {e}")))?,
+            ),
+            None => None,
+        };
+        let opts = LoadOptions {
+            trusted,
+            public_key,
+            max_decompressed,
+            blas: blas.map(|(core, threads)| Blas::new(Core::from_name(&core), threads)),
+        };
+        let slice = bytes.as_slice();
+        let model = py
+            .detach(|| skseal_native::load_bytes(slice, &opts))
+            .map_err(|e| native_err(py, e))?;
+        Ok(NativeModel { model })
+    })
 }
 
 fn f64_vec(obj: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
@@ -122,68 +124,70 @@ impl NativeModel {
         method: &str,
         x: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let m = Method::parse(method)
-            .ok_or_else(|| raise(py, "ValueError", &format!("unknown method {method:?}")))?;
-        let tag: String = x.get_item(0)?.extract()?;
-        let data = match tag.as_str() {
-            "dense" => {
-                let v = f64_vec(&x.get_item(1)?)?;
-                let rows: usize = x.get_item(2)?.extract()?;
-                let cols: usize = x.get_item(3)?.extract()?;
-                Data::Dense(Mat::new(rows, cols, v).map_err(|e| native_err(py, e))?)
-            }
-            "table" => {
-                let cols = x.get_item(1)?;
-                let mut names = Vec::new();
-                let mut columns = Vec::new();
-                for item in cols.try_iter()? {
-                    let t = item?;
-                    let name: String = t.get_item(0)?.extract()?;
-                    let kind: String = t.get_item(1)?.extract()?;
-                    let payload = t.get_item(2)?;
-                    columns.push(match kind.as_str() {
-                        "f" => Column::F64(f64_vec(&payload)?),
-                        _ => Column::Str(payload.extract::<Vec<Option<String>>>()?),
-                    });
-                    names.push(name);
+        crate::errors::guard(py, move || {
+            let m = Method::parse(method)
+                .ok_or_else(|| raise(py, "ValueError", &format!("unknown method {method:?}")))?;
+            let tag: String = x.get_item(0)?.extract()?;
+            let data = match tag.as_str() {
+                "dense" => {
+                    let v = f64_vec(&x.get_item(1)?)?;
+                    let rows: usize = x.get_item(2)?.extract()?;
+                    let cols: usize = x.get_item(3)?.extract()?;
+                    Data::Dense(Mat::new(rows, cols, v).map_err(|e| native_err(py, e))?)
                 }
-                Data::Table(Table::new(names, columns).map_err(|e| native_err(py, e))?)
-            }
-            t => {
-                return Err(raise(
+                "table" => {
+                    let cols = x.get_item(1)?;
+                    let mut names = Vec::new();
+                    let mut columns = Vec::new();
+                    for item in cols.try_iter()? {
+                        let t = item?;
+                        let name: String = t.get_item(0)?.extract()?;
+                        let kind: String = t.get_item(1)?.extract()?;
+                        let payload = t.get_item(2)?;
+                        columns.push(match kind.as_str() {
+                            "f" => Column::F64(f64_vec(&payload)?),
+                            _ => Column::Str(payload.extract::<Vec<Option<String>>>()?),
+                        });
+                        names.push(name);
+                    }
+                    Data::Table(Table::new(names, columns).map_err(|e| native_err(py, e))?)
+                }
+                t => {
+                    return Err(raise(
+                        py,
+                        "ValueError",
+                        &format!("unknown input kind {t:?}"),
+                    ))
+                }
+            };
+            let model = &self.model;
+            let out = py
+                .detach(|| match data {
+                    Data::Dense(mat) => model.run_dense(m, mat),
+                    d => model.run(m, d),
+                })
+                .map_err(|e| native_err(py, e))?;
+            let f8 = |v: &[f64]| {
+                PyBytes::new(
                     py,
-                    "ValueError",
-                    &format!("unknown input kind {t:?}"),
-                ))
-            }
-        };
-        let model = &self.model;
-        let out = py
-            .detach(|| match data {
-                Data::Dense(mat) => model.run_dense(m, mat),
-                d => model.run(m, d),
-            })
-            .map_err(|e| native_err(py, e))?;
-        let f8 = |v: &[f64]| {
-            PyBytes::new(
+                    &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
+                )
+            };
+            let (kind, rows, cols, payload): (&str, usize, usize, Bound<'py, PyAny>) = match &out {
+                Output::Matrix(mm) => ("f8", mm.rows, mm.cols, f8(&mm.data).into_any()),
+                Output::Vector(v) => ("f8", v.len(), 0, f8(v).into_any()),
+                Output::Labels(l) => ("labels", l.len(), 0, labels_py(py, l)?.into_any()),
+            };
+            PyTuple::new(
                 py,
-                &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
+                [
+                    kind.into_pyobject(py)?.into_any(),
+                    rows.into_pyobject(py)?.into_any(),
+                    cols.into_pyobject(py)?.into_any(),
+                    payload,
+                ],
             )
-        };
-        let (kind, rows, cols, payload): (&str, usize, usize, Bound<'py, PyAny>) = match &out {
-            Output::Matrix(mm) => ("f8", mm.rows, mm.cols, f8(&mm.data).into_any()),
-            Output::Vector(v) => ("f8", v.len(), 0, f8(v).into_any()),
-            Output::Labels(l) => ("labels", l.len(), 0, labels_py(py, l)?.into_any()),
-        };
-        PyTuple::new(
-            py,
-            [
-                kind.into_pyobject(py)?.into_any(),
-                rows.into_pyobject(py)?.into_any(),
-                cols.into_pyobject(py)?.into_any(),
-                payload,
-            ],
-        )
+        })
     }
 
     /// The fast path: `method` on a C-contiguous float64 2-D array; returns a
@@ -194,55 +198,57 @@ impl NativeModel {
         method: &str,
         x: &Bound<'py, PyArray2<f64>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let m = Method::parse(method)
-            .ok_or_else(|| raise(py, "ValueError", &format!("unknown method {method:?}")))?;
-        let [rows, cols] = [x.shape()[0], x.shape()[1]];
-        if !x.is_c_contiguous() {
-            return Err(raise(py, "TypeError", "X must be C-contiguous"));
-        }
-        // SAFETY: the array is C-contiguous (checked above) float64 (the
-        // argument's type); the slice is copied at once while the GIL is held,
-        // so no Python code can resize or free the array meanwhile (a writer
-        // from another thread without the GIL would race with numpy itself).
-        // Reading without rust-numpy's borrow registry saves its lookup on the
-        // one-row path; `tests/test_native.py` covers this path.
-        let data = unsafe { x.as_slice() }
-            .map_err(|_| raise(py, "TypeError", "X must be C-contiguous"))?
-            .to_vec();
-        let mat = Mat::new(rows, cols, data).map_err(|e| native_err(py, e))?;
-        let model = &self.model;
-        let out = if rows < 64 {
-            // one row: no thread hop
-            model.run_dense(m, mat)
-        } else {
-            py.detach(|| model.run_dense(m, mat))
-        }
-        .map_err(|e| native_err(py, e))?;
-        Ok(match out {
-            Output::Matrix(mm) if mm.data.len() <= 64 => {
-                // small results (one row): a numpy-owned array and a copy is
-                // cheaper than handing the Vec over with an owner object
-                let arr = PyArray2::<f64>::zeros(py, [mm.rows, mm.cols], false);
-                // SAFETY: `arr` was just created here, C-contiguous, of exactly
-                // rows x cols = data.len() elements, and no other reference to
-                // it exists yet.
-                unsafe { arr.as_slice_mut() }
-                    .map_err(|e| raise(py, "ValueError", &e.to_string()))?
-                    .copy_from_slice(&mm.data);
-                arr.into_any()
+        crate::errors::guard(py, move || {
+            let m = Method::parse(method)
+                .ok_or_else(|| raise(py, "ValueError", &format!("unknown method {method:?}")))?;
+            let [rows, cols] = [x.shape()[0], x.shape()[1]];
+            if !x.is_c_contiguous() {
+                return Err(raise(py, "TypeError", "X must be C-contiguous"));
             }
-            Output::Matrix(mm) => {
-                numpy::ndarray::Array2::from_shape_vec((mm.rows, mm.cols), mm.data)
-                    .map_err(|e| raise(py, "ValueError", &e.to_string()))?
-                    .into_pyarray(py)
-                    .into_any()
+            // SAFETY: the array is C-contiguous (checked above) float64 (the
+            // argument's type); the slice is copied at once while the GIL is held,
+            // so no Python code can resize or free the array meanwhile (a writer
+            // from another thread without the GIL would race with numpy itself).
+            // Reading without rust-numpy's borrow registry saves its lookup on the
+            // one-row path; `tests/test_native.py` covers this path.
+            let data = unsafe { x.as_slice() }
+                .map_err(|_| raise(py, "TypeError", "X must be C-contiguous"))?
+                .to_vec();
+            let mat = Mat::new(rows, cols, data).map_err(|e| native_err(py, e))?;
+            let model = &self.model;
+            let out = if rows < 64 {
+                // one row: no thread hop
+                model.run_dense(m, mat)
+            } else {
+                py.detach(|| model.run_dense(m, mat))
             }
-            Output::Vector(v) => v.into_pyarray(py).into_any(),
-            Output::Labels(Labels::Int(v)) => v.into_pyarray(py).into_any(),
-            Output::Labels(Labels::Int32(v)) => v.into_pyarray(py).into_any(),
-            Output::Labels(Labels::Float(v)) => v.into_pyarray(py).into_any(),
-            Output::Labels(Labels::Bool(v)) => v.into_pyarray(py).into_any(),
-            Output::Labels(l @ Labels::Str(_)) => labels_py(py, &l)?.into_any(),
+            .map_err(|e| native_err(py, e))?;
+            Ok(match out {
+                Output::Matrix(mm) if mm.data.len() <= 64 => {
+                    // small results (one row): a numpy-owned array and a copy is
+                    // cheaper than handing the Vec over with an owner object
+                    let arr = PyArray2::<f64>::zeros(py, [mm.rows, mm.cols], false);
+                    // SAFETY: `arr` was just created here, C-contiguous, of exactly
+                    // rows x cols = data.len() elements, and no other reference to
+                    // it exists yet.
+                    unsafe { arr.as_slice_mut() }
+                        .map_err(|e| raise(py, "ValueError", &e.to_string()))?
+                        .copy_from_slice(&mm.data);
+                    arr.into_any()
+                }
+                Output::Matrix(mm) => {
+                    numpy::ndarray::Array2::from_shape_vec((mm.rows, mm.cols), mm.data)
+                        .map_err(|e| raise(py, "ValueError", &e.to_string()))?
+                        .into_pyarray(py)
+                        .into_any()
+                }
+                Output::Vector(v) => v.into_pyarray(py).into_any(),
+                Output::Labels(Labels::Int(v)) => v.into_pyarray(py).into_any(),
+                Output::Labels(Labels::Int32(v)) => v.into_pyarray(py).into_any(),
+                Output::Labels(Labels::Float(v)) => v.into_pyarray(py).into_any(),
+                Output::Labels(Labels::Bool(v)) => v.into_pyarray(py).into_any(),
+                Output::Labels(l @ Labels::Str(_)) => labels_py(py, &l)?.into_any(),
+            })
         })
     }
 

@@ -82,7 +82,11 @@ async fn live() -> Json<Value> {
 
 async fn ready(AxState(s): St) -> Response {
     let r = s.registry.ready();
-    let code = if r { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let code = if r {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (code, Json(json!({ "ready": r }))).into_response()
 }
 
@@ -112,7 +116,10 @@ fn loaded(s: &State, name: &str) -> Result<Arc<Loaded>, ApiError> {
         )
     })?;
     slot.current.load_full().ok_or_else(|| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("model {name:?} is still loading"))
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("model {name:?} is still loading"),
+        )
     })
 }
 
@@ -120,7 +127,10 @@ async fn model_ready(AxState(s): St, Path(name): Path<String>) -> Response {
     match loaded(&s, &name) {
         Ok(_) => Json(json!({ "name": name, "ready": true })).into_response(),
         Err(e) if e.status == StatusCode::NOT_FOUND => e.into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "name": name, "ready": false })))
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "name": name, "ready": false })),
+        )
             .into_response(),
     }
 }
@@ -131,8 +141,10 @@ async fn model_meta(AxState(s): St, Path(name): Path<String>) -> Result<Json<Val
     let inputs: Vec<Value> = match (m.feature_names_in(), m.n_features_in()) {
         (Some(names), _) => names
             .iter()
-            .map(|n| json!({ "name": n, "datatype": "FP64", "shape": [-1],
-                             "parameters": { "note": "string columns are sent as BYTES" } }))
+            .map(|n| {
+                json!({ "name": n, "datatype": "FP64", "shape": [-1],
+                             "parameters": { "note": "string columns are sent as BYTES" } })
+            })
             .collect(),
         (None, Some(d)) => vec![json!({ "name": "input", "datatype": "FP64", "shape": [-1, d] })],
         (None, None) => vec![json!({ "name": "input", "datatype": "FP64", "shape": [-1, -1] })],
@@ -144,7 +156,12 @@ async fn model_meta(AxState(s): St, Path(name): Path<String>) -> Result<Json<Val
         .collect();
     let exact: serde_json::Map<String, Value> = methods
         .iter()
-        .map(|k| (k.name().to_string(), Value::from(m.exactness(*k).describe())))
+        .map(|k| {
+            (
+                k.name().to_string(),
+                Value::from(m.exactness(*k).describe()),
+            )
+        })
         .collect();
     let classes: Option<Vec<Value>> = m.classes().map(|c| {
         let o = Output::Labels(c.clone());
@@ -176,7 +193,10 @@ async fn model_meta(AxState(s): St, Path(name): Path<String>) -> Result<Json<Val
 
 async fn metrics(AxState(s): St) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         s.metrics.encode(),
     )
         .into_response()
@@ -196,7 +216,10 @@ fn body(b: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
 
 fn json_body(b: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(b).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {e}"))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not valid JSON: {e}"),
+        )
     })
 }
 
@@ -222,20 +245,31 @@ async fn compute(
         let have: Vec<&str> = l.model.methods().into_iter().map(Method::name).collect();
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            format!("{} has no method {method_name}; it has: {}", l.model.class(), have.join(", ")),
+            format!(
+                "{} has no method {method_name}; it has: {}",
+                l.model.class(),
+                have.join(", ")
+            ),
         ));
     }
     if data.rows() > s.max_rows {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("{} rows in one request; the limit is {} (--max-rows)", data.rows(), s.max_rows),
+            format!(
+                "{} rows in one request; the limit is {} (--max-rows)",
+                data.rows(),
+                s.max_rows
+            ),
         ));
     }
     let job = tokio::task::spawn_blocking(move || l.model.run(m, data));
     match tokio::time::timeout(s.timeout, job).await {
         Err(_) => Err(ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
-            format!("the request took longer than {:?} (--timeout-ms)", s.timeout),
+            format!(
+                "the request took longer than {:?} (--timeout-ms)",
+                s.timeout
+            ),
         )),
         Ok(Err(e)) => Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -259,7 +293,8 @@ fn finish(
         Ok((v, rows)) => (StatusCode::OK, rows, Json(v).into_response()),
         Err(e) => (e.status, 0, e.into_response()),
     };
-    s.metrics.request(name, method, protocol, code.as_u16(), secs, rows);
+    s.metrics
+        .request(name, method, protocol, code.as_u16(), secs, rows);
     log_event(&[
         ("event", "request".into()),
         ("protocol", protocol.into()),

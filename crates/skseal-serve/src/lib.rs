@@ -71,7 +71,9 @@ pub fn model_list(args: &[String]) -> Result<Vec<(String, PathBuf)>, String> {
     let mut out: Vec<(String, PathBuf)> = Vec::new();
     for a in args {
         let (name, path) = match a.split_once('=') {
-            Some((n, p)) if !n.is_empty() && !n.contains('/') => (Some(n.to_string()), PathBuf::from(p)),
+            Some((n, p)) if !n.is_empty() && !n.contains('/') => {
+                (Some(n.to_string()), PathBuf::from(p))
+            }
             _ => (None, PathBuf::from(a)),
         };
         if path.is_dir() {
@@ -82,7 +84,10 @@ pub fn model_list(args: &[String]) -> Result<Vec<(String, PathBuf)>, String> {
                 .collect();
             files.sort();
             if files.is_empty() {
-                return Err(format!("{}: no .skseal files in this folder", path.display()));
+                return Err(format!(
+                    "{}: no .skseal files in this folder",
+                    path.display()
+                ));
             }
             for f in files {
                 let stem = stem(&f)?;
@@ -115,21 +120,40 @@ fn stem(p: &std::path::Path) -> Result<String, String> {
     p.file_stem()
         .and_then(|s| s.to_str())
         .map(str::to_string)
-        .ok_or_else(|| format!("{}: cannot name a model after this path; use NAME=PATH", p.display()))
+        .ok_or_else(|| {
+            format!(
+                "{}: cannot name a model after this path; use NAME=PATH",
+                p.display()
+            )
+        })
 }
 
 /// Serve until SIGTERM or SIGINT; in-flight requests are drained first.
 pub async fn run(cfg: Config) -> Result<(), ServeError> {
     let metrics = Arc::new(Metrics::new());
-    let registry = Arc::new(Registry::new(cfg.models.clone(), cfg.load.clone(), metrics.clone()));
+    let registry = Arc::new(Registry::new(
+        cfg.models.clone(),
+        cfg.load.clone(),
+        metrics.clone(),
+    ));
     let listener = tokio::net::TcpListener::bind(cfg.addr)
         .await
-        .map_err(|source| ServeError::Bind { addr: cfg.addr, source })?;
+        .map_err(|source| ServeError::Bind {
+            addr: cfg.addr,
+            source,
+        })?;
     let local = listener.local_addr()?;
     log_event(&[
         ("event", "listening".into()),
         ("addr", local.to_string().into()),
-        ("models", cfg.models.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>().into()),
+        (
+            "models",
+            cfg.models
+                .iter()
+                .map(|(n, _)| n.clone())
+                .collect::<Vec<_>>()
+                .into(),
+        ),
     ]);
     let state = Arc::new(State {
         registry: registry.clone(),
@@ -179,7 +203,10 @@ async fn signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
             (Ok(mut t), Ok(mut i)) => {
                 tokio::select! {
                     _ = t.recv() => {}

@@ -49,22 +49,42 @@ pub struct Metrics {
 
 fn latency_histogram() -> Histogram {
     // 10 us .. ~10 s
-    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(1e-5, 2.0, 21))
+    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+        1e-5, 2.0, 21,
+    ))
 }
 
 impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("skseal");
         let requests = Family::<ReqLabels, Counter>::default();
-        let latency = Family::<LatLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let latency = Family::<LatLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
         let rows = Family::<LatLabels, Counter>::default();
         let load_seconds = Family::<ModelLabels, Gauge<f64, AtomicU64>>::default();
         let reloads = Family::<ReloadLabels, Counter>::default();
-        registry.register("requests", "Requests answered, by model, method, protocol and HTTP status", requests.clone());
-        registry.register("request_duration_seconds", "Time from request to answer, by model and method", latency.clone());
+        registry.register(
+            "requests",
+            "Requests answered, by model, method, protocol and HTTP status",
+            requests.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Time from request to answer, by model and method",
+            latency.clone(),
+        );
         registry.register("rows", "Rows predicted, by model and method", rows.clone());
-        registry.register("model_load_seconds", "Seconds the last (re)load of the model took: read, checks, build, probe", load_seconds.clone());
-        registry.register("reloads", "Model reloads, by result (ok, refused)", reloads.clone());
+        registry.register(
+            "model_load_seconds",
+            "Seconds the last (re)load of the model took: read, checks, build, probe",
+            load_seconds.clone(),
+        );
+        registry.register(
+            "reloads",
+            "Model reloads, by result (ok, refused)",
+            reloads.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
@@ -75,7 +95,15 @@ impl Metrics {
         }
     }
 
-    pub fn request(&self, model: &str, method: &str, protocol: &str, code: u16, seconds: f64, rows: usize) {
+    pub fn request(
+        &self,
+        model: &str,
+        method: &str,
+        protocol: &str,
+        code: u16,
+        seconds: f64,
+        rows: usize,
+    ) {
         self.requests
             .get_or_create(&ReqLabels {
                 model: model.into(),
@@ -96,7 +124,9 @@ impl Metrics {
 
     pub fn loaded(&self, model: &str, seconds: f64) {
         self.load_seconds
-            .get_or_create(&ModelLabels { model: model.into() })
+            .get_or_create(&ModelLabels {
+                model: model.into(),
+            })
             .set(seconds);
     }
 

@@ -43,9 +43,9 @@ fn column(name: &str, vals: &[&Value]) -> Result<Column, BadRequest> {
                 Value::Null => out.push(None),
                 other => {
                     return Err(bad(format!(
-                        "column {name:?} mixes strings with {} at row {i}; send one type per column",
-                        kind(other)
-                    )))
+                    "column {name:?} mixes strings with {} at row {i}; send one type per column",
+                    kind(other)
+                )))
                 }
             }
         }
@@ -86,10 +86,19 @@ fn kind(v: &Value) -> &'static str {
 
 /// Rows of equal-length lists: a dense matrix when every value is a number,
 /// otherwise a table with columns named by position or `names`.
-fn rows_to_data(rows: &[Value], names: Option<Vec<String>>, what: &str) -> Result<Data, BadRequest> {
+fn rows_to_data(
+    rows: &[Value],
+    names: Option<Vec<String>>,
+    what: &str,
+) -> Result<Data, BadRequest> {
     let width = match rows.first() {
         Some(Value::Array(r)) => r.len(),
-        Some(v) => return Err(bad(format!("{what}: each row must be a list, found {}", kind(v)))),
+        Some(v) => {
+            return Err(bad(format!(
+                "{what}: each row must be a list, found {}",
+                kind(v)
+            )))
+        }
         None => return Err(bad(format!("{what}: no rows"))),
     };
     let mut cols: Vec<Vec<&Value>> = vec![Vec::with_capacity(rows.len()); width];
@@ -149,7 +158,10 @@ fn records_to_data(recs: &[Value], what: &str) -> Result<Data, BadRequest> {
     let mut cols: Vec<Vec<&Value>> = vec![Vec::with_capacity(recs.len()); names.len()];
     for (i, r) in recs.iter().enumerate() {
         let Value::Object(r) = r else {
-            return Err(bad(format!("{what}: record {i} is {}, not an object", kind(r))));
+            return Err(bad(format!(
+                "{what}: record {i} is {}, not an object",
+                kind(r)
+            )));
         };
         if r.len() != names.len() {
             return Err(bad(format!(
@@ -159,9 +171,10 @@ fn records_to_data(recs: &[Value], what: &str) -> Result<Data, BadRequest> {
             )));
         }
         for (n, c) in names.iter().zip(cols.iter_mut()) {
-            c.push(r.get(n).ok_or_else(|| {
-                bad(format!("{what}: record {i} has no field {n:?}"))
-            })?);
+            c.push(
+                r.get(n)
+                    .ok_or_else(|| bad(format!("{what}: record {i} has no field {n:?}")))?,
+            );
         }
     }
     let columns = names
@@ -180,7 +193,10 @@ fn columns_to_data(obj: &Map<String, Value>, what: &str) -> Result<Data, BadRequ
     let mut columns = Vec::new();
     for (n, v) in obj {
         let Value::Array(vals) = v else {
-            return Err(bad(format!("{what}: column {n:?} is {}, not a list", kind(v))));
+            return Err(bad(format!(
+                "{what}: column {n:?} is {}, not a list",
+                kind(v)
+            )));
         };
         let refs: Vec<&Value> = vals.iter().collect();
         names.push(n.clone());
@@ -217,11 +233,19 @@ pub fn mlflow_json(body: &Value) -> Result<(Data, Option<String>), BadRequest> {
                     .map(|v| match v {
                         Value::String(s) => Ok(s.clone()),
                         Value::Number(n) => Ok(n.to_string()),
-                        v => Err(bad(format!("dataframe_split.columns: {} is not a name", kind(v)))),
+                        v => Err(bad(format!(
+                            "dataframe_split.columns: {} is not a name",
+                            kind(v)
+                        ))),
                     })
                     .collect::<Result<Vec<_>, _>>()?,
             ),
-            Some(v) => return Err(bad(format!("dataframe_split.columns is {}, not a list", kind(v)))),
+            Some(v) => {
+                return Err(bad(format!(
+                    "dataframe_split.columns is {}, not a list",
+                    kind(v)
+                )))
+            }
         };
         rows_to_data(rows, names, "dataframe_split.data")?
     } else if let Some(recs) = o.get("dataframe_records") {
@@ -236,7 +260,12 @@ pub fn mlflow_json(body: &Value) -> Result<(Data, Option<String>), BadRequest> {
             }
             Value::Array(items) => rows_to_data(items, None, "instances")?,
             Value::Object(cols) => columns_to_data(cols, "inputs")?,
-            v => return Err(bad(format!("instances/inputs is {}, not a list or object", kind(v)))),
+            v => {
+                return Err(bad(format!(
+                    "instances/inputs is {}, not a list or object",
+                    kind(v)
+                )))
+            }
         }
     } else {
         return Err(bad(
@@ -249,7 +278,9 @@ pub fn mlflow_json(body: &Value) -> Result<(Data, Option<String>), BadRequest> {
 /// A CSV body with a header row: one column per header field; a column is
 /// numeric when every value parses as a number (empty = missing).
 pub fn csv_body(body: &[u8]) -> Result<Data, BadRequest> {
-    let mut rd = csv::ReaderBuilder::new().has_headers(true).from_reader(body);
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(body);
     let names: Vec<String> = rd
         .headers()
         .map_err(|e| bad(format!("CSV header: {e}")))?
@@ -349,7 +380,11 @@ pub fn v2_infer(body: &Value) -> Result<(Data, Option<String>), BadRequest> {
             .iter()
             .map(|d| d.as_u64().map(|d| d as usize))
             .collect::<Option<_>>()
-            .ok_or_else(|| bad(format!("input {name:?}: shape must be non-negative integers")))?;
+            .ok_or_else(|| {
+                bad(format!(
+                    "input {name:?}: shape must be non-negative integers"
+                ))
+            })?;
         let dt = t
             .get("datatype")
             .and_then(Value::as_str)
@@ -377,7 +412,10 @@ pub fn v2_infer(body: &Value) -> Result<(Data, Option<String>), BadRequest> {
             .enumerate()
             .map(|(i, v)| {
                 number(v).ok_or_else(|| {
-                    bad(format!("input {name:?} ({dt}), value {i}: {} is not a number", kind(v)))
+                    bad(format!(
+                        "input {name:?} ({dt}), value {i}: {} is not a number",
+                        kind(v)
+                    ))
                 })
             })
             .collect::<Result<Vec<f64>, _>>()?;
@@ -451,7 +489,11 @@ pub fn v2_output(method: &str, out: &Output) -> Value {
                 Labels::Bool(_) => "BOOL",
                 Labels::Str(_) => "BYTES",
             };
-            (vec![l.len()], dt, (0..l.len()).map(|i| label(l, i)).collect())
+            (
+                vec![l.len()],
+                dt,
+                (0..l.len()).map(|i| label(l, i)).collect(),
+            )
         }
     };
     json!({ "name": method, "shape": shape, "datatype": datatype, "data": data })
@@ -467,7 +509,8 @@ mod tests {
         assert_eq!(m.as_deref(), Some("predict_proba"));
         let Data::Table(t) = d else { panic!("table") };
         assert_eq!(t.columns[1], Column::Str(vec![Some("x".into()), None]));
-        let (d, _) = mlflow_json(&json!({"instances": [[1, 2], [3, 4]]})).unwrap_or_else(|e| panic!("{e}"));
+        let (d, _) =
+            mlflow_json(&json!({"instances": [[1, 2], [3, 4]]})).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(d, Data::Dense(m) if m.data == vec![1.0, 2.0, 3.0, 4.0]));
         assert!(mlflow_json(&json!({"instances": [[1, 2], [3]]})).is_err());
         assert!(mlflow_json(&json!({"nothing": 1})).is_err());
@@ -482,7 +525,8 @@ mod tests {
         assert!(v2_infer(&json!({"inputs": [{"name": "x", "shape": [2, 1], "datatype": "COMPLEX", "data": [1, 2]}]})).is_err());
         let (d, _) = v2_infer(&json!({"inputs": [
             {"name": "a", "shape": [2], "datatype": "FP64", "data": [1, 2]},
-            {"name": "c", "shape": [2], "datatype": "BYTES", "data": ["x", "y"]}]})).unwrap_or_else(|e| panic!("{e}"));
+            {"name": "c", "shape": [2], "datatype": "BYTES", "data": ["x", "y"]}]}))
+        .unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(d, Data::Table(t) if t.names == vec!["a", "c"]));
     }
 

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::error::UntrustedError;
-use crate::ir::{GlobalName, Graph, Node, Use};
+use crate::ir::{GlobalName, Graph, Node, NodeId, Use};
 
 pub use schema::Schema;
 
@@ -196,6 +196,202 @@ const DANGEROUS_NAMES: &[(&str, &str)] = &[
     ("numpy.lib._format_impl", "read_array"),
 ];
 
+/// Module trees (the module and every submodule) that read or write files,
+/// map memory, load shared libraries or deserialise: never allowed, even when
+/// trusted. scipy.io holds loadmat/readsav/mmread/netcdf/wavfile readers;
+/// sklearn.datasets the fetchers (network + files) and svmlight loaders.
+const DANGEROUS_PACKAGES: &[&str] = &[
+    "scipy.io",
+    "scipy.datasets",
+    "sklearn.datasets",
+    "sklearn.utils._testing",
+    "numpy.ctypeslib",
+    "numpy.f2py",
+    "numpy.distutils",
+    "numpy.lib.format",
+    "numpy.lib._format_impl",
+    "numpy.lib.npyio",
+    "numpy.lib._npyio_impl",
+    "numpy.lib._datasource",
+    "numpy._core.memmap",
+    "numpy.core.memmap",
+    "pandas.io",
+];
+
+/// Exact names of file, memory-map and deserialisation functions outside
+/// those trees (their public aliases).
+const DANGEROUS_FILE_NAMES: &[(&str, &str)] = &[
+    ("numpy", "memmap"),
+    ("numpy", "save"),
+    ("numpy", "savez"),
+    ("numpy", "savez_compressed"),
+    ("numpy", "savetxt"),
+    ("numpy", "loadtxt"),
+    ("numpy", "genfromtxt"),
+    ("numpy", "fromregex"),
+    ("numpy", "DataSource"),
+    ("numpy", "ctypeslib"),
+    ("numpy.lib", "format"),
+    ("numpy.lib", "npyio"),
+    ("scipy", "io"),
+    ("sklearn", "datasets"),
+];
+
+/// Why a name is never allowed, or `None` when it is not on the list.
+pub fn danger(g: &GlobalName) -> Option<&'static str> {
+    let in_tree = |p: &str| {
+        g.module == p
+            || g.module
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
+    if DANGEROUS_FILE_NAMES.iter().any(|(m, n)| g.is(m, n))
+        || DANGEROUS_PACKAGES.iter().any(|p| in_tree(p))
+        // pandas' readers and writers (read_pickle unpickles, to_* write files)
+        || (g.module.split('.').next() == Some("pandas")
+            && (g.name.starts_with("read_") || g.name.starts_with("to_")))
+    {
+        return Some(
+            "reads, writes or maps files, loads libraries or deserialises (pickle, joblib, \
+             .npy, .mat, datasets), and is never allowed, whatever trusted= says",
+        );
+    }
+    if DANGEROUS_NAMES.iter().any(|(m, n)| g.is(m, n)) {
+        return Some("is a known code-execution gadget and is never allowed");
+    }
+    let top = g.module.split('.').next().unwrap_or("");
+    if DANGEROUS_MODULES
+        .iter()
+        .any(|m| *m == g.module || *m == top)
+    {
+        return Some("is a known code-execution gadget and is never allowed");
+    }
+    None
+}
+
+/// Internal helper functions that a fitted estimator holds as an attribute:
+/// (module, name, owner class module, owner class, attribute). They are not
+/// references in general (a FunctionTransformer calling `_kmeans_single_lloyd`
+/// with file-chosen keyword arguments overflows the heap); they are allowed
+/// only as that attribute of that class, and nowhere else in the file.
+pub const HELD_ONLY: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "sklearn.cluster._kmeans",
+        "_kmeans_single_lloyd",
+        "sklearn.cluster._bisect_k_means",
+        "BisectingKMeans",
+        "_kmeans_single",
+    ),
+    (
+        "sklearn.cluster._kmeans",
+        "_kmeans_single_elkan",
+        "sklearn.cluster._bisect_k_means",
+        "BisectingKMeans",
+        "_kmeans_single",
+    ),
+];
+
+fn held_only(
+    g: &GlobalName,
+) -> Option<&'static (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+)> {
+    HELD_ONLY.iter().find(|(m, n, ..)| g.is(m, n))
+}
+
+/// Global nodes of [`HELD_ONLY`] names that appear only where they are
+/// allowed: as the value of the owner's attribute in a state dict that only
+/// owner objects use. One pass over the live nodes.
+fn held_in_place(graph: &Graph, live: &[bool]) -> HashSet<NodeId> {
+    let mut candidates: HashMap<NodeId, bool> = HashMap::new();
+    let mut dicts: HashMap<NodeId, (&'static str, &'static str)> = HashMap::new();
+    for (id, n) in graph.nodes.iter().enumerate() {
+        if !live.get(id).copied().unwrap_or(false) {
+            continue;
+        }
+        if let Node::Global(g) = n {
+            if held_only(g).is_some() {
+                candidates.entry(id as NodeId).or_insert(true);
+            }
+        }
+    }
+    if candidates.is_empty() {
+        return HashSet::new();
+    }
+    for (id, n) in graph.nodes.iter().enumerate() {
+        if !live.get(id).copied().unwrap_or(false) {
+            continue;
+        }
+        for c in n.children() {
+            let Some(ok) = candidates.get(&c).copied() else {
+                continue;
+            };
+            if !ok {
+                continue;
+            }
+            let Some(Node::Global(g)) = graph.node(c) else {
+                continue;
+            };
+            let Some(&(_, _, om, oc, attr)) = held_only(g) else {
+                continue;
+            };
+            let in_place = match n {
+                Node::Dict(kv) => kv.iter().all(|&(k, v)| {
+                    k != c && (v != c || matches!(graph.node(k), Some(Node::Str(s)) if s == attr))
+                }),
+                _ => false,
+            };
+            if in_place {
+                dicts.insert(id as NodeId, (om, oc));
+            } else {
+                candidates.insert(c, false);
+            }
+        }
+    }
+    // every live user of those dicts must be an owner object whose state it is
+    let mut bad_dicts: HashSet<NodeId> = HashSet::new();
+    for (id, n) in graph.nodes.iter().enumerate() {
+        if !live.get(id).copied().unwrap_or(false) {
+            continue;
+        }
+        for c in n.children() {
+            let Some(&(om, oc)) = dicts.get(&c) else {
+                continue;
+            };
+            let owner_state = matches!(n, Node::Object { class, args, state, items }
+                if class.is(om, oc) && *state == Some(c) && !args.contains(&c)
+                    && items.iter().all(|&(k, v)| k != c && v != c));
+            if !owner_state {
+                bad_dicts.insert(c);
+            }
+        }
+    }
+    if graph.node(graph.root).is_some() && dicts.contains_key(&graph.root) {
+        bad_dicts.insert(graph.root);
+    }
+    // a helper is in place when every dict that holds it is good
+    let mut held: HashMap<NodeId, bool> = candidates;
+    for (&d, _) in dicts.iter() {
+        if let Some(Node::Dict(kv)) = graph.node(d) {
+            for &(_, v) in kv {
+                if let Some(ok) = held.get_mut(&v) {
+                    if bad_dicts.contains(&d) {
+                        *ok = false;
+                    }
+                }
+            }
+        }
+    }
+    held.into_iter()
+        .filter(|(_, ok)| *ok)
+        .map(|(id, _)| id)
+        .collect()
+}
+
 /// Modules whose (Cython) classes pickle as `cls(*primitive_args)`: only their
 /// classes may be called, and only with None/bool/int/float/str arguments.
 const CALLABLE_CLASS_MODULES: &[&str] = &["sklearn._loss._loss", "sklearn.linear_model._sgd_fast"];
@@ -225,13 +421,7 @@ pub fn reachable(graph: &Graph) -> Vec<bool> {
 
 /// Is this name a known gadget (never trusted)?
 pub fn is_dangerous(g: &GlobalName) -> bool {
-    if DANGEROUS_NAMES.iter().any(|(m, n)| g.is(m, n)) {
-        return true;
-    }
-    let top = g.module.split('.').next().unwrap_or("");
-    DANGEROUS_MODULES
-        .iter()
-        .any(|m| *m == g.module || *m == top)
+    danger(g).is_some()
 }
 
 /// Roles the default allow-list gives a name (empty when unknown).
@@ -279,11 +469,8 @@ impl Policy {
         g: &GlobalName,
         used: Use,
     ) -> (Verdict, String) {
-        if is_dangerous(g) {
-            return (
-                Verdict::Dangerous,
-                format!("{g} is a known code-execution gadget and is never allowed"),
-            );
+        if let Some(why) = danger(g) {
+            return (Verdict::Dangerous, format!("{g} {why}"));
         }
         let roles = default_roles(g);
         if let (Use::Constructor, Node::Call { args, .. }) = (used, node) {
@@ -400,12 +587,48 @@ impl Policy {
         }
     }
 
+    /// The verdict on a [`HELD_ONLY`] helper used as a value, in context.
+    fn judge_held(
+        &self,
+        node: &Node,
+        id: NodeId,
+        held: &HashSet<NodeId>,
+    ) -> Option<(Verdict, String)> {
+        let Node::Global(g) = node else { return None };
+        let &(_, _, om, oc, attr) = held_only(g)?;
+        if held.contains(&id) {
+            return Some((Verdict::Allowed, String::new()));
+        }
+        if self.trusts(g) {
+            return Some((Verdict::Trusted, String::new()));
+        }
+        Some((
+            Verdict::Unknown,
+            format!("{g} is an internal helper, allowed only as the {attr} attribute of {om}.{oc}"),
+        ))
+    }
+
     /// Check every name in the graph; on failure list all offending names.
     /// Only nodes reachable from the roots are judged: nothing else is built.
     pub fn check(&self, graph: &Graph) -> Result<(), UntrustedError> {
         let mut bad: BTreeMap<String, String> = BTreeMap::new();
         let live = reachable(graph);
-        for (node, _) in graph.nodes.iter().zip(&live).filter(|(_, l)| **l) {
+        let held = held_in_place(graph, &live);
+        for (id, (node, _)) in graph
+            .nodes
+            .iter()
+            .zip(&live)
+            .enumerate()
+            .filter(|(_, (_, l))| **l)
+        {
+            if let Some((verdict, why)) = self.judge_held(node, id as NodeId, &held) {
+                if matches!(verdict, Verdict::Unknown | Verdict::Dangerous) {
+                    if let Node::Global(g) = node {
+                        bad.entry(g.dotted()).or_insert(why);
+                    }
+                }
+                continue;
+            }
             let (g, used) = match node {
                 Node::Global(g) => (g, Use::Reference),
                 Node::Object { class, .. } => (class, Use::Class),
@@ -435,7 +658,20 @@ impl Policy {
 pub fn survey(graph: &Graph, policy: &Policy) -> Vec<(GlobalName, BTreeSet<Use>, Verdict)> {
     let mut seen: BTreeMap<GlobalName, (BTreeSet<Use>, Verdict)> = BTreeMap::new();
     let live = reachable(graph);
-    for (node, &is_live) in graph.nodes.iter().zip(&live) {
+    let held = held_in_place(graph, &live);
+    for (id, (node, &is_live)) in graph.nodes.iter().zip(&live).enumerate() {
+        if is_live {
+            if let (Node::Global(g), Some((v, _))) =
+                (node, policy.judge_held(node, id as NodeId, &held))
+            {
+                let e = seen
+                    .entry(g.clone())
+                    .or_insert((BTreeSet::new(), Verdict::Allowed));
+                e.0.insert(Use::Reference);
+                e.1 = e.1.max(v);
+                continue;
+            }
+        }
         if let Node::Global(g) = node {
             if !is_live {
                 // A name the stream imports and then consumes (the callable of a
@@ -447,7 +683,10 @@ pub fn survey(graph: &Graph, policy: &Policy) -> Vec<(GlobalName, BTreeSet<Use>,
                 }
                 let v = if is_dangerous(g) {
                     Verdict::Dangerous
-                } else if !default_roles(g).is_empty() || g.name.starts_with("__pyx_unpickle_") {
+                } else if !default_roles(g).is_empty()
+                    || g.name.starts_with("__pyx_unpickle_")
+                    || held_only(g).is_some()
+                {
                     Verdict::Allowed
                 } else if policy.trusts(g) {
                     Verdict::Trusted
