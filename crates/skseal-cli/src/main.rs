@@ -71,6 +71,38 @@ enum Cmd {
         #[arg(long, default_value = "none")]
         compress: String,
     },
+    /// Serve models over HTTP with native inference (Open Inference Protocol
+    /// v2, MLflow's /invocations, Prometheus /metrics); no Python. Reloads a
+    /// model when its file is replaced; SIGTERM/SIGINT drain and stop.
+    Serve {
+        /// .skseal files, folders of them, or NAME=PATH (name: the file stem).
+        #[arg(required = true)]
+        models: Vec<String>,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port (0: any free port; the chosen one is logged).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Refuse any model not signed by this public key (KEY.pub), at start and reload.
+        #[arg(long)]
+        require_key: Option<PathBuf>,
+        /// Names (module.qualname) to trust beyond the default allow-list.
+        #[arg(long = "trust")]
+        trusted: Vec<String>,
+        /// Largest request body in bytes (413 beyond).
+        #[arg(long, default_value_t = 64 << 20)]
+        max_body_bytes: usize,
+        /// Most rows in one request (413 beyond).
+        #[arg(long, default_value_t = 1_000_000)]
+        max_rows: usize,
+        /// Longest a request may compute, in milliseconds (504 beyond).
+        #[arg(long, default_value_t = 30_000)]
+        timeout_ms: u64,
+        /// How often model files are checked for replacement, in milliseconds.
+        #[arg(long, default_value_t = 1_000)]
+        reload_ms: u64,
+    },
     /// Compute a model's predictions on CSV or JSON-lines input (native
     /// inference, bit-identical to scikit-learn; no Python).
     Predict {
@@ -657,6 +689,48 @@ fn run(cli: Cli) -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Cmd::Serve {
+            models,
+            host,
+            port,
+            require_key,
+            trusted,
+            max_body_bytes,
+            max_rows,
+            timeout_ms,
+            reload_ms,
+        } => {
+            let res = (|| {
+                let models = skseal_serve::model_list(&models)?;
+                let ip: std::net::IpAddr = host
+                    .parse()
+                    .map_err(|e| format!("--host {host:?}: {e} (give an IP address)"))?;
+                let load = skseal_native::LoadOptions {
+                    trusted,
+                    public_key: require_key.as_deref().map(read_key).transpose()?,
+                    max_decompressed: skseal_core::resources::configured_max_decompressed()
+                        .map_err(|e| e.to_string())?,
+                    blas: None,
+                };
+                skseal_serve::serve_blocking(skseal_serve::Config {
+                    models,
+                    addr: std::net::SocketAddr::new(ip, port),
+                    load,
+                    max_body_bytes,
+                    max_rows,
+                    timeout: std::time::Duration::from_millis(timeout_ms),
+                    reload_every: std::time::Duration::from_millis(reload_ms.max(10)),
+                })
+                .map_err(|e| e.to_string())
+            })();
+            match res {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("skseal: error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Cmd::Predict {
             model,
             input,

@@ -15,9 +15,17 @@ fn bad(s: impl Into<String>) -> BadRequest {
     BadRequest(s.into())
 }
 
-/// A JSON number, or null for NaN and infinities (JSON has no literal for them).
+/// A JSON number; NaN and the infinities (which JSON has no literal for) as
+/// the strings "NaN", "Infinity" and "-Infinity", as protobuf's JSON mapping
+/// of doubles spells them (KServe's REST protocol mirrors its gRPC one), so a
+/// `-inf` log-probability survives the trip (`float("-Infinity")` in Python).
 pub fn num(x: f64) -> Value {
-    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+    match serde_json::Number::from_f64(x) {
+        Some(n) => Value::Number(n),
+        None if x.is_nan() => Value::from("NaN"),
+        None if x > 0.0 => Value::from("Infinity"),
+        None => Value::from("-Infinity"),
+    }
 }
 
 fn label(l: &Labels, i: usize) -> Value {
@@ -68,6 +76,9 @@ fn number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::Null => Some(f64::NAN),
+        Value::String(s) if s == "NaN" => Some(f64::NAN),
+        Value::String(s) if s == "Infinity" => Some(f64::INFINITY),
+        Value::String(s) if s == "-Infinity" => Some(f64::NEG_INFINITY),
         Value::Bool(b) => Some(f64::from(u8::from(*b))),
         _ => None,
     }

@@ -1,0 +1,409 @@
+"""`skseal serve`: a real HTTP server (the `skseal` binary) on loopback,
+driven with the standard library's HTTP client. Every answer is compared
+bitwise with scikit-learn; errors must carry the right status and a clear
+message; reloads, signatures and shutdown are exercised for real. Load in
+these tests is bounded in requests and time."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import load_iris
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+import skseal
+
+CLI = Path(__file__).resolve().parent.parent / "target" / "debug" / "skseal"
+pytestmark = pytest.mark.skipif(not CLI.exists(), reason="CLI not built (scripts/setup.sh)")
+
+
+class Server:
+    """A `skseal serve` process on 127.0.0.1 with a port chosen by the OS."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(CLI), "serve", "--port", "0", *args],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.events: list[dict[str, Any]] = []
+        assert self.proc.stderr is not None
+        line = self.proc.stderr.readline()
+        ev = json.loads(line)
+        assert ev["event"] == "listening", line
+        self.base = f"http://{ev['addr']}"
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            try:
+                self.events.append(json.loads(line))
+            except ValueError:
+                self.events.append({"text": line})
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            code, _ = self.get("/v2/health/ready")
+            if code == 200:
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited: {self.events}")
+            time.sleep(0.05)
+        raise AssertionError("server not ready")
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, ctype: str = "application/json"
+    ) -> tuple[int, Any]:
+        req = urllib.request.Request(self.base + path, data=body, method=method)
+        if body is not None:
+            req.add_header("Content-Type", ctype)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                raw = r.read()
+                code = r.status
+        except urllib.error.HTTPError as e:
+            raw, code = e.read(), e.code
+        try:
+            return code, json.loads(raw)
+        except ValueError:
+            return code, raw.decode()
+
+    def get(self, path: str) -> tuple[int, Any]:
+        return self.request("GET", path)
+
+    def post(self, path: str, obj: Any) -> tuple[int, Any]:
+        return self.request("POST", path, json.dumps(obj).encode())
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=30)
+
+
+def _frame(n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n) * 5,
+            "c": rng.choice(["red", "green", "blue"], size=n),
+        }
+    )
+    y = np.where(df["a"] + (df["c"] == "red") > 0.3, "yes", "no")
+    return df, y
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    d = tmp_path_factory.mktemp("serve")
+    X, y = load_iris(return_X_y=True)
+    forest = RandomForestClassifier(n_estimators=30, random_state=0).fit(X, y)
+    hgb = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
+    df, yd = _frame()
+    ct = ColumnTransformer(
+        [("num", StandardScaler(), ["a", "b"]), ("cat", OneHotEncoder(), ["c"])]
+    )
+    pipe = make_pipeline(ct, LogisticRegression()).fit(df, yd)
+    skseal.dump(forest, d / "forest.skseal", probe=X[:10])
+    skseal.dump(hgb, d / "hgb.skseal")
+    skseal.dump(pipe, d / "pipe.skseal", probe=df.iloc[:10])
+    return {"dir": d, "X": X, "forest": forest, "hgb": hgb, "df": df, "pipe": pipe}
+
+
+@pytest.fixture(scope="module")
+def server(models: dict[str, Any]) -> Iterator[Server]:
+    s = Server(str(models["dir"]), "--max-rows", "5000", "--max-body-bytes", "2000000")
+    s.wait_ready()
+    yield s
+    assert s.stop() == 0
+
+
+def _v2_dense(X: np.ndarray, method: str) -> dict[str, Any]:
+    return {
+        "id": "r1",
+        "inputs": [
+            {"name": "x", "shape": list(X.shape), "datatype": "FP64", "data": X.ravel().tolist()}
+        ],
+        "parameters": {"method": method},
+    }
+
+
+def test_health_metadata_and_metrics(server: Server) -> None:
+    assert server.get("/v2/health/live") == (200, {"live": True})
+    assert server.get("/v2/health/ready") == (200, {"ready": True})
+    assert server.get("/v2/models/forest/ready") == (200, {"name": "forest", "ready": True})
+    code, meta = server.get("/v2/models/pipe")
+    assert code == 200
+    assert [i["name"] for i in meta["inputs"]] == ["a", "b", "c"]
+    assert meta["parameters"]["classes"] == ["no", "yes"]
+    assert "predict_proba: bitwise equal" in meta["parameters"]["probe"]
+    code, meta = server.get("/v2/models/forest")
+    assert meta["inputs"] == [{"name": "input", "datatype": "FP64", "shape": [-1, 4]}]
+    assert meta["parameters"]["exactness"]["predict_proba"] == "bitwise"
+    code, text = server.get("/metrics")
+    assert code == 200 and "skseal_model_load_seconds" in text
+    assert 'skseal_model_load_seconds{model="hgb"}' in text
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("forest", "predict"),
+        ("forest", "predict_proba"),
+        ("forest", "predict_log_proba"),
+        ("hgb", "predict"),
+        ("hgb", "predict_proba"),
+        ("hgb", "decision_function"),
+    ],
+)
+def test_v2_dense_bitwise(server: Server, models: dict[str, Any], name: str, method: str) -> None:
+    X = models["X"]
+    code, out = server.post(f"/v2/models/{name}/infer", _v2_dense(X, method))
+    assert code == 200, out
+    assert out["id"] == "r1" and out["model_name"] == name
+    [t] = out["outputs"]
+    want = getattr(models[name], method)(X)
+    assert t["shape"] == list(want.shape)
+    got = np.array([np.nan if v is None else v for v in t["data"]], dtype=float)
+    if method == "predict":
+        assert t["datatype"] == "INT64" and got.astype(int).tolist() == want.tolist()
+    else:
+        assert np.array_equal(got.reshape(want.shape), want, equal_nan=True)
+
+
+def test_v2_table_with_string_columns(server: Server, models: dict[str, Any]) -> None:
+    df, pipe = models["df"], models["pipe"]
+    body = {
+        "inputs": [
+            {"name": "a", "shape": [len(df)], "datatype": "FP64", "data": df["a"].tolist()},
+            {"name": "b", "shape": [len(df)], "datatype": "FP64", "data": df["b"].tolist()},
+            {"name": "c", "shape": [len(df)], "datatype": "BYTES", "data": df["c"].tolist()},
+        ],
+        "parameters": {"method": "predict_proba"},
+    }
+    code, out = server.post("/v2/models/pipe/infer", body)
+    assert code == 200, out
+    got = np.array(out["outputs"][0]["data"]).reshape(len(df), 2)
+    assert np.array_equal(got, pipe.predict_proba(df))
+    body["parameters"] = {"method": "predict"}
+    code, out = server.post("/v2/models/pipe/infer", body)
+    assert out["outputs"][0]["datatype"] == "BYTES"
+    assert out["outputs"][0]["data"] == pipe.predict(df).tolist()
+
+
+def test_mlflow_formats(server: Server, models: dict[str, Any]) -> None:
+    df, pipe = models["df"], models["pipe"]
+    want = pipe.predict_proba(df).tolist()
+    split = json.loads(df.to_json(orient="split", index=False, double_precision=15))
+    split["data"] = df.to_numpy().tolist()  # exact floats, not pandas' rounded text
+    bodies = [
+        {"dataframe_split": {"columns": list(df.columns), "data": split["data"]}},
+        {"dataframe_records": df.to_dict(orient="records")},
+        {"instances": df.to_dict(orient="records")},
+        {"inputs": {c: df[c].tolist() for c in df.columns}},
+    ]
+    for b in bodies:
+        b["params"] = {"method": "predict_proba"}
+        code, out = server.post("/models/pipe/invocations", b)
+        assert code == 200, (b.keys(), out)
+        assert out["predictions"] == want
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(df.columns)
+    for row in df.itertuples(index=False):
+        w.writerow([repr(row.a), repr(row.b), row.c])
+    code, out = server.request(
+        "POST", "/models/pipe/invocations?method=predict", buf.getvalue().encode(), "text/csv"
+    )
+    assert code == 200, out
+    assert out["predictions"] == pipe.predict(df).tolist()
+    X, forest = models["X"], models["forest"]
+    code, out = server.post("/models/forest/invocations", {"instances": X.tolist()})
+    assert code == 200 and out["predictions"] == forest.predict(X).tolist()
+
+
+def test_errors_are_clear(server: Server, models: dict[str, Any]) -> None:
+    def err(code_want: int, resp: tuple[int, Any], *words: str) -> None:
+        code, body = resp
+        assert code == code_want, (code, body)
+        assert isinstance(body, dict) and "error" in body, body
+        for w in words:
+            assert w in body["error"], (w, body["error"])
+
+    X = models["X"]
+    err(400, server.request("POST", "/v2/models/forest/infer", b"{not json"), "not valid JSON")
+    err(404, server.post("/v2/models/nope/infer", _v2_dense(X, "predict")), "no model named")
+    err(400, server.post("/v2/models/forest/infer", _v2_dense(X, "fly")), "unknown method")
+    err(400, server.post("/v2/models/forest/infer", _v2_dense(X, "transform")), "has no method")
+    err(400, server.post("/v2/models/forest/infer", _v2_dense(X[:, :3], "predict")), "features")
+    bad_shape = _v2_dense(X, "predict")
+    bad_shape["inputs"][0]["shape"] = [150, 3]
+    err(400, server.post("/v2/models/forest/infer", bad_shape), "holds 450 values")
+    bad_type = _v2_dense(X, "predict")
+    bad_type["inputs"][0]["datatype"] = "COMPLEX64"
+    err(400, server.post("/v2/models/forest/infer", bad_type), "datatype")
+    df = models["df"]
+    recs = df.rename(columns={"c": "colour"}).to_dict(orient="records")
+    err(400, server.post("/models/pipe/invocations", {"dataframe_records": recs}), "colour")
+    err(400, server.post("/models/pipe/invocations", {"instances": [[1, 2], [3]]}), "row 1")
+    err(400, server.post("/invocations", {"instances": [[1.0] * 4]}), "several models")
+    err(400, server.post("/models/pipe/invocations", {"nothing": 1}), "dataframe_split")
+    mixed = {"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 2, "x"], [1, "y", 3]]}}
+    err(400, server.post("/models/pipe/invocations", mixed), "mixes strings")
+    err(415, server.request("POST", "/models/pipe/invocations", b"x", "text/plain"), "text/csv")
+    err(413, server.post("/models/forest/invocations", {"instances": [[1.0] * 4] * 6000}), "5000")
+    big = b'{"instances": [' + b"[1.0, 2.0, 3.0, 4.0]," * 120_000 + b"[1,2,3,4]]}"
+    err(413, server.request("POST", "/models/forest/invocations", big), "limit")
+    err(404, server.get("/v3/what"), "no such endpoint")
+    # the server is still healthy afterwards
+    code, out = server.post("/v2/models/forest/infer", _v2_dense(X[:2], "predict"))
+    assert code == 200
+    code, text = server.get("/metrics")
+    assert 'code="413"' in text and 'code="400"' in text
+
+
+def test_hot_reload_under_load(tmp_path: Path) -> None:
+    X, y = load_iris(return_X_y=True)
+    a = RandomForestClassifier(n_estimators=10, random_state=1).fit(X, y)
+    b = RandomForestClassifier(n_estimators=10, random_state=2).fit(X, y)
+    assert not np.array_equal(a.predict_proba(X), b.predict_proba(X))
+    path = tmp_path / "m.skseal"
+    skseal.dump(a, path)
+    s = Server(str(path), "--reload-ms", "50")
+    try:
+        s.wait_ready()
+        want_a = a.predict_proba(X).tolist()
+        want_b = b.predict_proba(X).tolist()
+        body = {"instances": X.tolist(), "params": {"method": "predict_proba"}}
+        stop = threading.Event()
+        seen: dict[str, int] = {"a": 0, "b": 0, "other": 0, "failed": 0}
+
+        def client() -> None:
+            deadline = time.monotonic() + 20
+            while not stop.is_set() and time.monotonic() < deadline:
+                code, out = s.post("/invocations", body)
+                if code != 200:
+                    seen["failed"] += 1
+                elif out["predictions"] == want_a:
+                    seen["a"] += 1
+                elif out["predictions"] == want_b:
+                    seen["b"] += 1
+                else:
+                    seen["other"] += 1
+
+        threads = [threading.Thread(target=client) for _ in range(3)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        tmp = tmp_path / "m.new"
+        skseal.dump(b, tmp)
+        os.replace(tmp, path)  # atomic replacement
+        end = time.monotonic() + 10
+        while time.monotonic() < end and seen["b"] < 20:
+            time.sleep(0.05)
+        # a damaged replacement is refused; the good model keeps serving
+        damaged = bytearray(path.read_bytes())
+        damaged[len(damaged) // 2] ^= 0xFF
+        tmp.write_bytes(bytes(damaged))
+        os.replace(tmp, path)
+        time.sleep(0.5)
+        stop.set()
+        for t in threads:
+            t.join()
+        assert seen["failed"] == 0 and seen["other"] == 0, seen
+        assert seen["a"] > 0 and seen["b"] >= 20, seen
+        code, out = s.post("/invocations", body)
+        assert code == 200 and out["predictions"] == want_b
+        code, text = s.get("/metrics")
+        assert 'skseal_reloads_total{model="m",result="ok"} 1' in text, text
+        assert 'skseal_reloads_total{model="m",result="refused"} 1' in text, text
+    finally:
+        assert s.stop() == 0
+    assert any(e.get("event") == "reload_refused" for e in s.events), s.events
+
+
+def test_require_key(tmp_path: Path) -> None:
+    X, y = load_iris(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    key = tmp_path / "team.key"
+    subprocess.run([str(CLI), "keygen", str(key)], check=True, capture_output=True)
+    unsigned = tmp_path / "unsigned.skseal"
+    skseal.dump(model, unsigned)
+    r = subprocess.run(
+        [str(CLI), "serve", "--port", "0", "--require-key", f"{key}.pub", str(unsigned)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2 and "sign" in r.stderr.lower(), r.stderr
+    signed = tmp_path / "signed.skseal"
+    skseal.dump(model, signed, signing_key=str(key))
+    s = Server("--require-key", f"{key}.pub", "--reload-ms", "50", str(signed))
+    try:
+        s.wait_ready()
+        code, out = s.post("/invocations", {"instances": X[:3].tolist()})
+        assert code == 200 and out["predictions"] == model.predict(X[:3]).tolist()
+        # an unsigned replacement is refused at reload; the signed model keeps serving
+        shutil.copy(unsigned, tmp_path / "next")
+        os.replace(tmp_path / "next", signed)
+        end = time.monotonic() + 10
+        while time.monotonic() < end and not any(
+            e.get("event") == "reload_refused" for e in s.events
+        ):
+            time.sleep(0.05)
+        assert any(e.get("event") == "reload_refused" for e in s.events), s.events
+        code, out = s.post("/invocations", {"instances": X[:3].tolist()})
+        assert code == 200
+    finally:
+        assert s.stop() == 0
+
+
+def test_sigterm_drains_in_flight_requests(tmp_path: Path) -> None:
+    X, y = load_iris(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=200, random_state=0).fit(X, y)
+    path = tmp_path / "big.skseal"
+    skseal.dump(model, path)
+    s = Server(str(path))
+    s.wait_ready()
+    rows = np.tile(X, (40, 1))  # 6,000 rows of a 200-tree forest per request
+    body = {"instances": rows.tolist(), "params": {"method": "predict_proba"}}
+    want = model.predict_proba(rows).tolist()
+    results: list[int] = []
+
+    def one() -> None:
+        code, out = s.post("/invocations", body)
+        results.append(code if code != 200 or out["predictions"] == want else -1)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    s.proc.send_signal(signal.SIGTERM)
+    for t in threads:
+        t.join(timeout=60)
+    assert s.proc.wait(timeout=30) == 0
+    assert results == [200] * 4, results
+    assert any(e.get("event") == "draining" for e in s.events)
