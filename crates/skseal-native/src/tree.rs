@@ -815,8 +815,7 @@ impl Estimator for GradientBoosting {
         self.classes.as_ref()
     }
     fn supports(&self, m: Method) -> bool {
-        // scikit-learn's HistGradientBoostingClassifier has no predict_log_proba
-        m != Method::PredictLogProba && boosted_supports(self.classes.is_some(), m)
+        boosted_supports(self.classes.is_some(), m)
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         let x = x.into_dense(&self.info.class)?;
@@ -1314,7 +1313,8 @@ impl Estimator for HistGradientBoosting {
         self.classes.as_ref()
     }
     fn supports(&self, m: Method) -> bool {
-        boosted_supports(self.classes.is_some(), m)
+        // scikit-learn's HistGradientBoostingClassifier has no predict_log_proba
+        m != Method::PredictLogProba && boosted_supports(self.classes.is_some(), m)
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         let x = x.into_dense(&self.info.class)?;
