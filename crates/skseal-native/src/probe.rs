@@ -29,8 +29,10 @@ pub struct Probe {
 pub enum Verdict {
     /// Bit-identical to the recorded output.
     Equal,
-    /// Not bit-identical, within the documented bound, where the model only
-    /// claims the bound (e.g. a Fortran-ordered product).
+    /// Not bit-identical, but within 1e-9 relative (1e-12 absolute near
+    /// zero), where the model claims only a bound for this method (e.g. a
+    /// Fortran-ordered product): the documented bound is ~1e-15 relative to
+    /// the products' magnitudes, which the probe does not record.
     WithinBound,
     /// Different: how many rows.
     Differs { rows: usize, of: usize },
@@ -71,7 +73,7 @@ impl ProbeReport {
                 .map(|(m, x)| {
                     let what = match x {
                         Verdict::Equal => "bitwise equal".to_string(),
-                        Verdict::WithinBound => "within the documented bound".to_string(),
+                        Verdict::WithinBound => "within tolerance (bounded method)".to_string(),
                         Verdict::Differs { rows, of } => format!("{rows} of {of} rows differ"),
                         Verdict::Failed(e) => format!("failed: {e}"),
                     };
