@@ -213,17 +213,73 @@ def loads(
     *,
     trusted: Iterable[str] = (),
     public_key: KeyLike | None = None,
+    verify: bool = False,
 ) -> NativeModel:
     """Build a native model from file bytes (``.skseal``, pickle or joblib).
+
+    ``verify=True`` recomputes the probe stored in a ``.skseal`` file (by
+    :func:`skseal.dump` or ``skseal.convert(..., probe=X)``) with the native
+    model and raises ProbeMismatchError on any bitwise difference (a file
+    without a probe, or a pickle, is a FormatError). Neither the model nor
+    scikit-learn is built for this: only the probe's arrays are.
 
     Raises:
         FormatError, IntegrityError, UntrustedTypeError, ValidationError: as
         :func:`skseal.load`; UnsupportedModelError when a step has no native
-        implementation.
+        implementation; ProbeMismatchError (``verify=True``).
     """
-    return NativeModel(
+    model = NativeModel(
         _native.native_load(data, list(trusted), _key_bytes(public_key), blas=numpy_blas())
     )
+    if verify:
+        _verify_probe(model, data, trusted, public_key)
+    return model
+
+
+def _verify_probe(
+    model: NativeModel,
+    data: bytes | bytearray | memoryview,
+    trusted: Iterable[str],
+    public_key: KeyLike | None,
+) -> None:
+    from . import _meta
+    from ._api import MAGIC
+    from .errors import FormatError, ProbeMismatchError
+
+    if bytes(data[: len(MAGIC)]) != MAGIC:
+        raise FormatError(
+            "verify=True, but this is a pickle/joblib file, which has no probe; convert it "
+            "with skseal.convert(src, dst, probe=X_sample) first"
+        )
+    probe = _native.load_probe(data, list(trusted), _key_bytes(public_key))
+    if probe is None:
+        raise FormatError("verify=True, but this file has no probe; save it with probe=X_sample")
+    X = _meta._probe_rebuild(probe["input"])
+    problems: list[str] = []
+    with _meta._quiet():
+        for m, expected in probe["outputs"].items():
+            if isinstance(expected, dict) and "values" in expected:
+                expected = expected["values"]  # a pandas output: native gives its values
+            if type(expected).__module__.startswith("scipy.sparse"):
+                expected = expected.toarray()  # native outputs are dense
+            if m not in model.methods:
+                problems.append(f"{m}() is not computed natively")
+                continue
+            try:
+                got = getattr(model, m)(X)
+            except Exception as e:  # noqa: BLE001 - reported as a mismatch
+                problems.append(f"{m}() raised {type(e).__name__}: {e}")
+                continue
+            if not _meta._same(got, expected):
+                problems.append(
+                    f"{m}(): {_meta._difference(got, expected)} "
+                    f"(native exactness here: {model.exactness(m)})"
+                )
+    if problems:
+        raise ProbeMismatchError(
+            "probe check failed: native inference does not reproduce the outputs recorded "
+            "in the file: " + "; ".join(problems) + "."
+        )
 
 
 def load(
@@ -231,8 +287,9 @@ def load(
     *,
     trusted: Iterable[str] = (),
     public_key: KeyLike | None = None,
+    verify: bool = False,
 ) -> NativeModel:
     """Build a native model from a file path; see :func:`loads`."""
     with open(file, "rb") as f:
         data = f.read()
-    return loads(data, trusted=trusted, public_key=public_key)
+    return loads(data, trusted=trusted, public_key=public_key, verify=verify)

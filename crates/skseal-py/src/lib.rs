@@ -345,6 +345,35 @@ fn load_file<'py>(
     loaded(py, obj, probe, mismatch)
 }
 
+/// The probe of a `.skseal` file held in a buffer, built alone (None when the
+/// file has none): the model itself is not built, so this works for a model
+/// the installed scikit-learn cannot rebuild. Same container, signature,
+/// policy and structural checks as `load`.
+#[pyfunction]
+#[pyo3(signature = (data, trusted, public_key=None))]
+fn load_probe<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    trusted: Vec<String>,
+    public_key: Option<Vec<u8>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let bytes = Bytes::get(data)?;
+    let c = Container::parse(bytes.as_slice()).map_err(|e| to_pyerr(py, e.into()))?;
+    check_header(py, &c.header, trusted, None, "ignore", public_key)?;
+    c.verify_padding().map_err(|e| to_pyerr(py, e.into()))?;
+    py.detach(|| c.verify_raw_all())
+        .map_err(|e| to_pyerr(py, e.into()))?;
+    let Some(p) = c.header.graph.probe else {
+        return Ok(py.None().into_bound(py));
+    };
+    let mut g = c.header.graph.clone();
+    g.root = p;
+    g.probe = None;
+    let arrays = build::container_arrays(py, data, &c, false, None)?;
+    let (probe, _none) = build::build_graph(py, &g, arrays)?;
+    Ok(probe)
+}
+
 /// Describe a `.skseal` file from its header (prefix of the file + real length), as JSON text.
 #[pyfunction]
 fn inspect(py: Python<'_>, prefix: &Bound<'_, PyAny>, file_len: u64) -> PyResult<String> {
@@ -450,9 +479,11 @@ fn survey<'py>(
 }
 
 /// Convert a legacy pickle/joblib file to `.skseal` without building any
-/// Python object. Returns (fingerprint, file size).
+/// Python object from it; `probe_stream` (with its out-of-band buffers) is a
+/// `(None, probe)` pair to store as the file's probe. Returns (fingerprint,
+/// file size).
 #[pyfunction]
-#[pyo3(signature = (src, dst, trusted, codec, level, shuffle, user_metadata_json, max_decompressed))]
+#[pyo3(signature = (src, dst, trusted, codec, level, shuffle, user_metadata_json, max_decompressed, probe_stream=None, probe_buffers=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn convert<'py>(
     py: Python<'py>,
@@ -464,13 +495,15 @@ fn convert<'py>(
     shuffle: bool,
     user_metadata_json: &str,
     max_decompressed: u64,
+    probe_stream: Option<Bound<'py, PyAny>>,
+    probe_buffers: Vec<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let comp = parse_codec(py, codec, level, shuffle)?;
     let user: Value = serde_json::from_str(user_metadata_json)
         .map_err(|e| raise(py, "ValueError", &format!("metadata is not JSON: {e}")))?;
     let data = std::fs::read(&src)?;
     let policy = Policy::new(trusted);
-    let (g, info) =
+    let (mut g, info) =
         match py.detach(|| skseal_core::convert::read_checked(&data, &policy, max_decompressed)) {
             Ok(v) => v,
             Err(skseal_core::CoreError::Untrusted(u)) => {
@@ -482,7 +515,21 @@ fn convert<'py>(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let meta = skseal_core::convert::metadata(&g, &info, &name, &data, user);
+    let mut meta = skseal_core::convert::metadata(&g, &info, &name, &data, user);
+    if let Some(stream) = probe_stream {
+        // a (None, probe) pair pickled by CPython (protocol 5), as `save` takes it
+        let stream = Bytes::get(&stream)?;
+        let bufs: Vec<Bytes> = probe_buffers
+            .iter()
+            .map(Bytes::get)
+            .collect::<PyResult<_>>()?;
+        let pg = lift(py, stream.as_slice(), &bufs, &[])?;
+        let slices: Vec<&[u8]> = bufs.iter().map(|b| b.as_slice()).collect();
+        skseal_core::convert::attach_probe(&mut g, &pg, &slices).map_err(|e| to_pyerr(py, e))?;
+        if let Some(m) = meta.as_object_mut() {
+            m.insert("probe".into(), Value::from("skseal.native"));
+        }
+    }
     let h = container::write_atomic(&dst, |w| {
         skseal_core::convert::write(w, &g, &meta, comp).map_err(|e| to_pyerr(py, e))
     })?;
@@ -507,6 +554,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(header_len, m)?)?;
     m.add_function(wrap_pyfunction!(survey, m)?)?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;
+    m.add_function(wrap_pyfunction!(load_probe, m)?)?;
     m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;
     m.add_function(wrap_pyfunction!(native::native_load, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_numpy_svml, m)?)?;
