@@ -13,6 +13,32 @@ versions found at run time, so one run per venv adds one directory::
 >= 1.2 writes one pad-length byte plus ``0xff`` padding before each raw array so
 the data is 16-byte aligned; joblib < 1.2 writes the data right after ``BUILD``).
 
+Newer releases, written with fewer protocol/codec combinations (``--small``:
+pickle protocols 4 and 5, joblib uncompressed; the
+compressors are covered by the 1.1.3 corpus) and three more models
+(``--more``: HistGradientBoostingClassifier with missing values, IsolationForest,
+GradientBoostingClassifier), so that native inference can be checked against the
+outputs each release gave (Python 3.11, every version pinned)::
+
+    python3.11 -m venv /tmp/legacy-1.3
+    /tmp/legacy-1.3/bin/pip install numpy==1.26.4 scipy==1.11.4 \
+        scikit-learn==1.3.2 joblib==1.3.2 threadpoolctl==3.2.0
+    /tmp/legacy-1.3/bin/python scripts/make_legacy_fixtures.py --small --more
+
+    python3.11 -m venv /tmp/legacy-1.5
+    /tmp/legacy-1.5/bin/pip install numpy==2.0.2 scipy==1.14.1 \
+        scikit-learn==1.5.2 joblib==1.4.2 threadpoolctl==3.5.0
+    /tmp/legacy-1.5/bin/python scripts/make_legacy_fixtures.py --small --more
+
+    python3.11 -m venv /tmp/legacy-1.7
+    /tmp/legacy-1.7/bin/pip install numpy==2.2.6 scipy==1.15.3 \
+        scikit-learn==1.7.2 joblib==1.5.2 threadpoolctl==3.6.0
+    /tmp/legacy-1.7/bin/python scripts/make_legacy_fixtures.py --small --more
+
+The recorded outputs (``expected.npz``) are computed in the saving venv, on the
+machine that ran it: for linear models and PCA they depend on that numpy's
+OpenBLAS (the manifest records ``threadpoolctl``'s view of it under ``blas``).
+
 For every model, ``tests/fixtures/legacy/<tag>/`` gets:
 
 * ``<model>.p{0,2,3,4,5}.pkl`` - ``pickle.dump(model, f, protocol=N)``; a protocol
@@ -55,8 +81,13 @@ import numpy as np
 import scipy
 import scipy.sparse as sp
 import sklearn
-from sklearn.datasets import load_iris, make_regression
-from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier
+from sklearn.datasets import load_breast_cancer, load_iris, make_regression
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    IsolationForest,
+    RandomForestClassifier,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -67,8 +98,12 @@ DEFAULT_OUT = ROOT / "tests" / "fixtures" / "legacy"
 
 PICKLE_PROTOCOLS: tuple[int, ...] = (0, 2, 3, 4, 5)
 JOBLIB_CODECS: tuple[str, ...] = ("zlib", "gzip", "bz2", "lzma", "xz", "lz4")
+SMALL_PICKLE_PROTOCOLS: tuple[int, ...] = (4, 5)
+SMALL_JOBLIB_CODECS: tuple[str, ...] = ()
 JOBLIB_LEVEL = 3
 METHODS: tuple[str, ...] = ("predict", "predict_proba", "decision_function", "transform")
+# recorded for the --more models only (the 1.1.3 corpus was written without them)
+MORE_METHODS: tuple[str, ...] = ("score_samples",)
 
 Loader = Callable[[Path], Any]
 
@@ -117,6 +152,18 @@ def versions() -> dict[str, str]:
     return found
 
 
+def blas_info() -> list[dict[str, Any]]:
+    """The BLAS the recorded outputs were computed with (threadpoolctl's view)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    keep = ("internal_api", "version", "architecture", "num_threads")
+    return [
+        {k: p.get(k) for k in keep} for p in threadpool_info() if p.get("user_api") == "blas"
+    ]
+
+
 def tag_for(found: dict[str, str]) -> str:
     return f"sklearn{found['scikit-learn']}-numpy{found['numpy']}-joblib{found['joblib']}"
 
@@ -126,8 +173,8 @@ def joblib_aligns_arrays(version: str) -> bool:
     return (major, minor) >= (1, 2)
 
 
-def build_cases() -> list[Case]:
-    """Fit every model on small deterministic data."""
+def build_cases(more: bool = False) -> list[Case]:
+    """Fit every model on small deterministic data (``more``: three more models)."""
     iris = load_iris()
     X_iris = np.ascontiguousarray(iris.data, dtype=np.float64)
     y_iris = np.asarray(iris.target)
@@ -155,7 +202,7 @@ def build_cases() -> list[Case]:
         if cats.dtype != object:
             raise RuntimeError(f"expected object categories_, got {cats.dtype}")
 
-    return [
+    cases = [
         Case("logreg", LogisticRegression(max_iter=1000).fit(X_iris, y_iris), X_iris),
         Case(
             "tree", DecisionTreeClassifier(max_depth=4, random_state=0).fit(X_iris, y_iris), X_iris
@@ -184,12 +231,60 @@ def build_cases() -> list[Case]:
             note="fitted on an object array: categories_ are object-dtype arrays",
         ),
     ]
+    if more:
+        cases += more_cases(X_iris, y_iris)
+    return cases
 
 
-def record_outputs(model: Any, X: np.ndarray) -> dict[str, np.ndarray]:
+def more_cases(X_iris: np.ndarray, y_iris: np.ndarray) -> list[Case]:
+    """HistGradientBoosting (binary with missing values, and multiclass),
+    IsolationForest and GradientBoostingClassifier, on small inputs."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    cancer = load_breast_cancer()
+    X_bc = np.ascontiguousarray(cancer.data[:120, :10], dtype=np.float64)
+    y_bc = np.asarray(cancer.target[:120])
+    rng = np.random.RandomState(0)
+    X_nan = X_bc.copy()
+    X_nan[rng.uniform(size=X_nan.shape) < 0.05] = np.nan
+    return [
+        Case(
+            "hgb",
+            HistGradientBoostingClassifier(
+                max_iter=15, max_leaf_nodes=8, max_bins=32, random_state=0
+            ).fit(X_nan, y_bc),
+            X_nan,
+            note="binary, about 5% of the inputs missing (NaN) at fit and predict time",
+        ),
+        Case(
+            "hgb3",
+            HistGradientBoostingClassifier(
+                max_iter=8, max_leaf_nodes=6, max_bins=32, random_state=0
+            ).fit(X_iris, y_iris),
+            X_iris,
+            note="three classes (softmax)",
+        ),
+        Case(
+            "iforest",
+            IsolationForest(n_estimators=5, max_samples=32, random_state=0).fit(X_bc),
+            X_bc,
+        ),
+        Case(
+            "gbc",
+            GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=0).fit(
+                X_iris, y_iris
+            ),
+            X_iris,
+        ),
+    ]
+
+
+def record_outputs(
+    model: Any, X: np.ndarray, methods: tuple[str, ...] = METHODS
+) -> dict[str, np.ndarray]:
     """Numeric outputs of every available method (sparse results densified)."""
     out: dict[str, np.ndarray] = {}
-    for method in METHODS:
+    for method in methods:
         if not hasattr(model, method):
             continue
         value: Any = getattr(model, method)(X)
@@ -206,9 +301,11 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_pickles(case: Case, out_dir: Path, rec: ModelRecord) -> list[tuple[str, Loader]]:
+def write_pickles(
+    case: Case, out_dir: Path, rec: ModelRecord, protocols: tuple[int, ...] = PICKLE_PROTOCOLS
+) -> list[tuple[str, Loader]]:
     written: list[tuple[str, Loader]] = []
-    for proto in PICKLE_PROTOCOLS:
+    for proto in protocols:
         name = f"{case.name}.p{proto}.pkl"
         buf = io.BytesIO()
         try:
@@ -222,10 +319,12 @@ def write_pickles(case: Case, out_dir: Path, rec: ModelRecord) -> list[tuple[str
     return written
 
 
-def write_joblibs(case: Case, out_dir: Path, rec: ModelRecord) -> list[tuple[str, Loader]]:
+def write_joblibs(
+    case: Case, out_dir: Path, rec: ModelRecord, codecs: tuple[str, ...] = JOBLIB_CODECS
+) -> list[tuple[str, Loader]]:
     written: list[tuple[str, Loader]] = []
     variants: list[tuple[str, Any]] = [(f"{case.name}.joblib", 0)]
-    variants += [(f"{case.name}.{codec}.joblib", (codec, JOBLIB_LEVEL)) for codec in JOBLIB_CODECS]
+    variants += [(f"{case.name}.{codec}.joblib", (codec, JOBLIB_LEVEL)) for codec in codecs]
     for name, compress in variants:
         path = out_dir / name
         try:
@@ -246,7 +345,11 @@ def _load_pickle(path: Path) -> Any:
 
 
 def verify(
-    out_dir: Path, loaders: list[tuple[str, Loader]], case: Case, expected: dict[str, np.ndarray]
+    out_dir: Path,
+    loaders: list[tuple[str, Loader]],
+    case: Case,
+    expected: dict[str, np.ndarray],
+    methods: tuple[str, ...] = METHODS,
 ) -> None:
     X = np.load(out_dir / f"{case.name}.X.npy", allow_pickle=False)
     with np.load(out_dir / f"{case.name}.expected.npz", allow_pickle=False) as npz:
@@ -254,7 +357,7 @@ def verify(
     if stored.keys() != expected.keys():
         raise AssertionError(f"{case.name}: expected.npz keys {sorted(stored)}")
     for name, load in loaders:
-        got = record_outputs(load(out_dir / name), X)
+        got = record_outputs(load(out_dir / name), X, methods)
         if got.keys() != stored.keys():
             raise AssertionError(f"{name}: methods {sorted(got)} != {sorted(stored)}")
         for method, want in stored.items():
@@ -272,7 +375,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-verify", action="store_true", help="skip loading the written files back"
     )
+    parser.add_argument(
+        "--small",
+        action="store_true",
+        help="pickle protocols 4 and 5 and uncompressed joblib only",
+    )
+    parser.add_argument(
+        "--more",
+        action="store_true",
+        help="add HistGradientBoosting, IsolationForest and GradientBoostingClassifier",
+    )
     args = parser.parse_args(argv)
+    protocols = SMALL_PICKLE_PROTOCOLS if args.small else PICKLE_PROTOCOLS
+    codecs = SMALL_JOBLIB_CODECS if args.small else JOBLIB_CODECS
+    methods = METHODS + MORE_METHODS if args.more else METHODS
 
     found = versions()
     tag = tag_for(found)
@@ -282,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir.mkdir(parents=True)
 
     records: list[ModelRecord] = []
-    for case in build_cases():
+    for case in build_cases(args.more):
         x_file = f"{case.name}.X.npy"
         expected_file = f"{case.name}.expected.npz"
         rec = ModelRecord(
@@ -295,14 +411,16 @@ def main(argv: list[str] | None = None) -> int:
             expected_file=expected_file,
         )
         np.save(out_dir / x_file, case.X, allow_pickle=False)
-        expected = record_outputs(case.model, case.X)
+        expected = record_outputs(case.model, case.X, methods)
         np.savez(out_dir / expected_file, **expected)
         rec.methods = {
             m: {"dtype": a.dtype.str, "shape": list(a.shape)} for m, a in expected.items()
         }
-        loaders = write_pickles(case, out_dir, rec) + write_joblibs(case, out_dir, rec)
+        loaders = write_pickles(case, out_dir, rec, protocols) + write_joblibs(
+            case, out_dir, rec, codecs
+        )
         if not args.no_verify:
-            verify(out_dir, loaders, case, expected)
+            verify(out_dir, loaders, case, expected, methods)
         records.append(rec)
         print(
             f"{tag}/{case.name}: {len(rec.files)} model files, methods {sorted(expected)}"
@@ -319,14 +437,16 @@ def main(argv: list[str] | None = None) -> int:
             "system": platform.system(),
             "byteorder": sys.byteorder,
         },
-        "pickle": {"protocols": list(PICKLE_PROTOCOLS)},
+        "pickle": {"protocols": list(protocols)},
         "joblib": {
             "pickle_protocol": pickle.DEFAULT_PROTOCOL,
-            "codecs": list(JOBLIB_CODECS),
+            "codecs": list(codecs),
             "level": JOBLIB_LEVEL,
             "aligned_inline_arrays": joblib_aligns_arrays(found["joblib"]),
         },
         "verified_by_reload": not args.no_verify,
+        "methods": list(methods),
+        "blas": blas_info(),
         "models": [rec.__dict__ for rec in records],
         "files": [{"name": p.name, "size": p.stat().st_size, "sha256": sha256(p)} for p in files],
     }

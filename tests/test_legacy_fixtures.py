@@ -1,6 +1,8 @@
 """Files written by scikit-learn 1.1.3 / numpy 1.23.5 / joblib 1.1.0 and 1.2.0
 (tests/fixtures/legacy, made by scripts/make_legacy_fixtures.py): pickle
-protocols 0-5, joblib uncompressed and every compressor.
+protocols 0-5, joblib uncompressed and every compressor; and by scikit-learn
+1.3.2, 1.5.2 and 1.7.2 (protocols 4 and 5, joblib uncompressed). Native
+inference of the same files: tests/test_legacy_native.py.
 
 Every file must be *read* by skseal's VM. Whether the old model then works under
 the installed scikit-learn is scikit-learn's business: the reference is what
@@ -37,8 +39,14 @@ def _outputs(model: object, X: np.ndarray, methods: list[str]) -> dict[str, np.n
 
 def test_fixture_corpus_is_present() -> None:
     tags = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
-    assert len(tags) == 2 and all("sklearn1.1.3" in t for t in tags)
-    assert len(FILES) == 2 * 6 * 12  # protocols 0, 2-5; joblib raw + 6 compressors
+    old = [t for t in tags if "sklearn1.1.3" in t]
+    assert len(old) == 2
+    old_files = [p for p in FILES if p.parent.name in old]
+    assert len(old_files) == 2 * 6 * 12  # protocols 0, 2-5; joblib raw + 6 compressors
+    # scikit-learn 1.3.2, 1.5.2, 1.7.2: 10 models, protocols 4 and 5 + raw joblib
+    newer = [t for t in tags if t not in old]
+    assert [t.split("-")[0] for t in newer] == ["sklearn1.3.2", "sklearn1.5.2", "sklearn1.7.2"]
+    assert len(FILES) - len(old_files) == 3 * 10 * 3
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name[-12:]}/{p.name}" for p in FILES])

@@ -127,7 +127,7 @@ def test_native_probe_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         p = tmp_path / "m.skseal"
         skseal.dump(model, p, probe=data[:25])
         passed, text = skseal.native.load(p).check_probe()
-        assert passed and "predict_proba: bitwise equal" in text, text
+        assert passed and "predict_proba(): bitwise equal" in text, text
     # outputs recorded wrong: the native check reports which rows differ
     real = _meta._probe_output
     monkeypatch.setattr(
@@ -138,6 +138,6 @@ def test_native_probe_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     model, data = cases[0]
     skseal.dump(model, tmp_path / "bad.skseal", probe=data[:25])
     passed, text = skseal.native.load(tmp_path / "bad.skseal").check_probe()
-    assert not passed and "predict_proba: 25 of 25 rows differ" in text, text
+    assert not passed and "predict_proba(): 25 of 25 rows differ" in text, text
     skseal.dump(model, tmp_path / "none.skseal")
     assert skseal.native.load(tmp_path / "none.skseal").check_probe() == (True, "no probe")

@@ -159,7 +159,7 @@ def test_health_metadata_and_metrics(server: Server) -> None:
     assert code == 200
     assert [i["name"] for i in meta["inputs"]] == ["a", "b", "c"]
     assert meta["parameters"]["classes"] == ["no", "yes"]
-    assert "predict_proba: bitwise equal" in meta["parameters"]["probe"]
+    assert "predict_proba(): bitwise equal" in meta["parameters"]["probe"]
     code, meta = server.get("/v2/models/forest")
     assert meta["inputs"] == [{"name": "input", "datatype": "FP64", "shape": [-1, 4]}]
     assert meta["parameters"]["exactness"]["predict_proba"] == "bitwise"

@@ -462,6 +462,7 @@ def convert(
     trusted: Iterable[str] = (),
     compress: Compress = None,
     metadata: dict[str, Any] | None = None,
+    probe: Any = None,
 ) -> str:
     """Convert a legacy ``.pkl``/``.joblib`` file to ``.skseal`` without building
     any Python object from it.
@@ -471,6 +472,16 @@ def convert(
     source file's BLAKE3 digest, format and compression, and the scikit-learn
     version found in the pickled state. Written atomically.
 
+    Args:
+        probe: a few input rows. Their outputs are computed by native inference
+            (:func:`skseal.native.load` of ``src``; scikit-learn is not used, so
+            this works for a model the installed scikit-learn cannot load) and
+            stored as the file's probe, the way :func:`dump` stores one:
+            ``load(dst, verify=True)`` checks it through scikit-learn and
+            ``skseal.native.load(dst, verify=True)`` natively. Raises
+            UnsupportedModelError when native inference does not implement the
+            model.
+
     Returns:
         The content fingerprint of the new file.
     """
@@ -478,9 +489,49 @@ def convert(
     if metadata is not None and not isinstance(metadata, dict):
         raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
     user = json.dumps(metadata or {}, sort_keys=True, allow_nan=False)
+    stream: bytes | None = None
+    raws: list[memoryview] = []
+    if probe is not None:
+        stream, raws = _native_probe_stream(src, probe, trusted)
     fp, _size = _native.convert(os.fspath(src), os.fspath(dst), list(trusted), codec, level,
-                                shuffle, user, _max_decompressed())
+                                shuffle, user, _max_decompressed(), stream, raws)
     return str(fp)
+
+
+def _native_probe_stream(
+    src: PathLike, X: Any, trusted: Iterable[str]
+) -> tuple[bytes, list[memoryview]]:
+    """A ``(None, probe)`` pair pickled as :func:`dump` pickles its probe, the
+    outputs computed by native inference of ``src``."""
+    from . import native  # native imports this module
+
+    model = native.load(src, trusted=trusted)
+    outputs: dict[str, Any] = {}
+    errors: list[str] = []
+    with _meta._quiet():
+        for m in model.methods:
+            try:
+                outputs[m] = _meta._probe_output(getattr(model, m)(X))
+            except Exception as e:  # noqa: BLE001 - reported below when nothing runs
+                errors.append(f"{m}(): {type(e).__name__}: {e}")
+    if not outputs:
+        raise ValueError(
+            "probe: no output method of this model runs on the probe rows, so nothing could "
+            "be recorded; pass rows shaped like the model's input (" + "; ".join(errors) + ")"
+        )
+    return _pickle_probe({"input": _meta._probe_input(X), "outputs": outputs})
+
+
+def _pickle_probe(probe_obj: dict[str, Any]) -> tuple[bytes, list[memoryview]]:
+    buffers: list[pickle.PickleBuffer] = []
+    stream = pickle.dumps((None, probe_obj), protocol=5, buffer_callback=buffers.append)
+    raws = []
+    for b in buffers:
+        try:
+            raws.append(b.raw())
+        except BufferError:
+            raws.append(memoryview(bytes(memoryview(b))))
+    return stream, raws
 
 
 def installed_versions() -> dict[str, Any]:

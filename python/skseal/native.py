@@ -224,15 +224,22 @@ def loads(
     *,
     trusted: Iterable[str] = (),
     public_key: KeyLike | None = None,
+    verify: bool = False,
 ) -> NativeModel:
     """Build a native model from file bytes (``.skseal``, pickle or joblib).
+
+    ``verify=True`` recomputes the probe stored in a ``.skseal`` file (by
+    :func:`skseal.dump` or ``skseal.convert(..., probe=X)``) with the native
+    model and raises ProbeMismatchError on any bitwise difference (a file
+    without a probe, or a pickle, is a FormatError). Neither the model nor
+    scikit-learn is built for this: only the probe's arrays are.
 
     Raises:
         FormatError, IntegrityError, UntrustedTypeError, ValidationError: as
         :func:`skseal.load`; UnsupportedModelError when a step has no native
-        implementation.
+        implementation; ProbeMismatchError (``verify=True``).
     """
-    return NativeModel(
+    model = NativeModel(
         _native.native_load(
             data,
             list(trusted),
@@ -241,6 +248,31 @@ def loads(
             blas=numpy_blas(),
         )
     )
+    if verify:
+        _verify_probe(model, data)
+    return model
+
+
+def _verify_probe(model: NativeModel, data: bytes | bytearray | memoryview) -> None:
+    """Re-run the file's probe natively (Rust: ``Model::check_probe``)."""
+    from ._api import MAGIC
+    from .errors import FormatError, ProbeMismatchError
+
+    if bytes(data[: len(MAGIC)]) != MAGIC:
+        raise FormatError(
+            "verify=True, but this is a pickle/joblib file, which has no probe; convert it "
+            "with skseal.convert(src, dst, probe=X_sample) first"
+        )
+    passed, text = model.check_probe()
+    if text == "no probe":
+        raise FormatError("verify=True, but this file has no probe; save it with probe=X_sample")
+    if text.startswith("probe not checked natively"):
+        raise FormatError(f"verify=True, but the {text}")
+    if not passed:
+        raise ProbeMismatchError(
+            "probe check failed: native inference does not reproduce the outputs recorded "
+            f"in the file: {text}."
+        )
 
 
 def load(
@@ -248,8 +280,9 @@ def load(
     *,
     trusted: Iterable[str] = (),
     public_key: KeyLike | None = None,
+    verify: bool = False,
 ) -> NativeModel:
     """Build a native model from a file path; see :func:`loads`."""
     with open(file, "rb") as f:
         data = f.read()
-    return loads(data, trusted=trusted, public_key=public_key)
+    return loads(data, trusted=trusted, public_key=public_key, verify=verify)

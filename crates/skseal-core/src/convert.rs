@@ -126,3 +126,66 @@ pub fn write(
         None,
     )?)
 }
+
+/// Attach a probe to a converted graph: `probe` is a lifted graph whose
+/// `probe` is set (its root is ignored); its nodes and arrays are appended to
+/// `g`, and its out-of-band buffers (`buffers`) become inline array bytes.
+pub fn attach_probe(g: &mut Graph, probe: &Graph, buffers: &[&[u8]]) -> Result<(), CoreError> {
+    let Some(p) = probe.probe else {
+        return Ok(());
+    };
+    let bad = |why: String| CoreError::from(ValidationError::new("probe", why));
+    let node_base = u32::try_from(g.nodes.len()).map_err(|_| bad("too many nodes".into()))?;
+    let array_base = u32::try_from(g.arrays.len()).map_err(|_| bad("too many arrays".into()))?;
+    let n = |id: crate::ir::NodeId| id + node_base;
+    let ns = |v: &[crate::ir::NodeId]| v.iter().map(|&c| c + node_base).collect::<Vec<_>>();
+    for a in &probe.arrays {
+        let mut a = a.clone();
+        if let ArraySource::OutOfBand(i) = a.source {
+            let data = buffers
+                .get(i as usize)
+                .ok_or_else(|| bad(format!("buffer {i} is missing")))?;
+            a.source = ArraySource::Inline(data.to_vec());
+        }
+        g.arrays.push(a);
+    }
+    for node in &probe.nodes {
+        let moved = match node {
+            Node::List(v) => Node::List(ns(v)),
+            Node::Tuple(v) => Node::Tuple(ns(v)),
+            Node::Set(v) => Node::Set(ns(v)),
+            Node::FrozenSet(v) => Node::FrozenSet(ns(v)),
+            Node::Dict(kv) => Node::Dict(kv.iter().map(|&(k, v)| (n(k), n(v))).collect()),
+            Node::Object {
+                class,
+                args,
+                state,
+                items,
+            } => Node::Object {
+                class: class.clone(),
+                args: ns(args),
+                state: state.map(n),
+                items: items.iter().map(|&(k, v)| (n(k), n(v))).collect(),
+            },
+            Node::Call { func, args, state } => Node::Call {
+                func: func.clone(),
+                args: ns(args),
+                state: state.map(n),
+            },
+            Node::ObjectArray {
+                shape,
+                order,
+                items,
+            } => Node::ObjectArray {
+                shape: shape.clone(),
+                order: *order,
+                items: ns(items),
+            },
+            Node::Array(k) => Node::Array(k + array_base),
+            other => other.clone(),
+        };
+        g.nodes.push(moved);
+    }
+    g.probe = Some(n(p));
+    Ok(())
+}

@@ -9,7 +9,7 @@
 //! label arrays, and DataFrame outputs (`{"kind": "frame", "values": ...}`).
 //! Anything else is reported as not checked, with the reason.
 
-use skseal_core::ir::{Node, NodeId};
+use skseal_core::ir::{Node, NodeId, Order};
 
 use crate::access::Ctx;
 use crate::blas::Exactness;
@@ -77,7 +77,7 @@ impl ProbeReport {
                         Verdict::Differs { rows, of } => format!("{rows} of {of} rows differ"),
                         Verdict::Failed(e) => format!("failed: {e}"),
                     };
-                    format!("{}: {what}", m.name())
+                    format!("{}(): {what}", m.name())
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
@@ -95,7 +95,14 @@ pub(crate) fn read(ctx: &Ctx<'_>, id: NodeId) -> std::result::Result<Probe, Stri
         .ok_or("input without a kind")?;
     let data = item(ctx, input, "data").ok_or("input without data")?;
     let input = match kind {
-        "array" => Data::Dense(matrix(ctx, data).map_err(|e| e.to_string())?),
+        "array" => match ctx.g.node(data) {
+            Some(Node::ObjectArray {
+                shape,
+                order,
+                items,
+            }) => object_table(ctx, shape, *order, items)?,
+            _ => Data::Dense(matrix(ctx, data).map_err(|e| e.to_string())?),
+        },
         "frame2d" => {
             let m = matrix(ctx, data).map_err(|e| e.to_string())?;
             let names = names(ctx, input)?;
@@ -174,6 +181,63 @@ fn matrix(ctx: &Ctx<'_>, id: NodeId) -> Result<Mat> {
             format!("expected a 2-D array, found shape {s:?}"),
         )),
     }
+}
+
+/// A 2-D object array (strings, numbers, missing values) as a table with
+/// columns named by position, as `skseal.native` reads such an array.
+fn object_table(
+    ctx: &Ctx<'_>,
+    shape: &[u64],
+    order: Order,
+    items: &[NodeId],
+) -> std::result::Result<Data, String> {
+    let [n, d] = shape else {
+        return Err(format!("an object array of shape {shape:?} (expected 2-D)"));
+    };
+    let (n, d) = (*n as usize, *d as usize);
+    if n.checked_mul(d) != Some(items.len()) {
+        return Err("an object array whose items do not match its shape".into());
+    }
+    let at = |i: usize, j: usize| match order {
+        Order::F => items[j * n + i],
+        _ => items[i * d + j],
+    };
+    let mut names = Vec::with_capacity(d);
+    let mut cols = Vec::with_capacity(d);
+    for j in 0..d {
+        let vals: Vec<&Node> = (0..n)
+            .map(|i| ctx.g.node(at(i, j)).ok_or("a missing item"))
+            .collect::<std::result::Result<_, _>>()?;
+        let strings = vals.iter().any(|v| matches!(v, Node::Str(_)));
+        let col = if strings {
+            Column::Str(
+                vals.iter()
+                    .map(|v| match v {
+                        Node::Str(s) => Ok(Some(s.clone())),
+                        Node::None => Ok(None),
+                        Node::Float(f) if f.is_nan() => Ok(None),
+                        _ => Err("a column mixes strings with other values".to_string()),
+                    })
+                    .collect::<std::result::Result<_, _>>()?,
+            )
+        } else {
+            Column::F64(
+                vals.iter()
+                    .map(|v| match v {
+                        Node::Float(f) => Ok(*f),
+                        Node::Int(i) => Ok(*i as f64),
+                        Node::None => Ok(f64::NAN),
+                        _ => Err("an object column with values that are not numbers".to_string()),
+                    })
+                    .collect::<std::result::Result<_, _>>()?,
+            )
+        };
+        names.push(j.to_string());
+        cols.push(col);
+    }
+    Table::new(names, cols)
+        .map(Data::Table)
+        .map_err(|e| e.to_string())
 }
 
 fn column(ctx: &Ctx<'_>, id: NodeId) -> std::result::Result<Column, String> {

@@ -157,6 +157,22 @@ pub struct Tree {
 }
 
 impl Tree {
+    /// scikit-learn < 1.4 stored weighted class counts in a classifier's
+    /// `tree_.value` and divided at predict time (`proba /= proba.sum(axis=1)`,
+    /// a zero sum read as 1.0); dividing each node's values once here gives
+    /// the same bits (the division is per element; the sum is numpy's).
+    fn normalize_counts(&mut self) {
+        let k = self.max_n_classes;
+        for node in self.values.chunks_mut(self.stride) {
+            let row = &mut node[..k];
+            let s = npsum::sum(row);
+            let s = if s == 0.0 { 1.0 } else { s };
+            for v in row.iter_mut() {
+                *v /= s;
+            }
+        }
+    }
+
     /// Read the `tree_` attribute of a fitted tree estimator.
     pub fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, n_features: usize, path: &str) -> Result<Tree> {
         let path = format!("{path}.tree_");
@@ -327,6 +343,29 @@ fn check_f32(x: &Mat, allow_nan: bool, model: &str) -> Result<()> {
     Ok(())
 }
 
+/// Does this classifier's `tree_.value` hold weighted counts (saved by
+/// scikit-learn < 1.4, or by a release too old to record its version)
+/// rather than the class fractions 1.4 and later store?
+fn stores_counts(est: &Obj<'_, '_>, path: &str) -> Result<bool> {
+    let Some(v) = est.opt_str("_sklearn_version", path)? else {
+        return Ok(true);
+    };
+    let mut parts = v.split('.').map(|p| {
+        p.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u32>()
+            .ok()
+    });
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => Ok((major, minor) < (1, 4)),
+        _ => Err(malformed(
+            &format!("{path}._sklearn_version"),
+            format!("{v:?} is not a version"),
+        )),
+    }
+}
+
 fn n_outputs_one(est: &Obj<'_, '_>, path: &str) -> Result<()> {
     if let Some(v) = est.opt("n_outputs_") {
         let n = est.ctx.usize(v, &format!("{path}.n_outputs_"))?;
@@ -365,7 +404,7 @@ impl Forest {
         let is_clf = name.ends_with("Classifier");
         let single = name.starts_with("DecisionTree")
             || name.starts_with("ExtraTree") && !name.starts_with("ExtraTrees");
-        let (trees, first) = if single {
+        let (mut trees, first) = if single {
             (vec![Tree::read(ctx, est, nf, path)?], *est)
         } else {
             let list = ctx.seq(
@@ -383,6 +422,11 @@ impl Forest {
             }
             (trees, ctx.obj(list[0], &format!("{path}.estimators_[0]"))?)
         };
+        if is_clf && stores_counts(est, path)? {
+            for t in &mut trees {
+                t.normalize_counts();
+            }
+        }
         let classes = if is_clf {
             let c = est.labels("classes_", path)?;
             for t in &trees {
@@ -573,6 +617,11 @@ enum Link {
 fn link_of(loss: &Obj<'_, '_>, path: &str) -> Result<Link> {
     Ok(match loss.name() {
         "HalfSquaredError" | "AbsoluteError" | "PinballLoss" | "HuberLoss" => Link::Identity,
+        // sklearn.ensemble._gb_losses (GradientBoostingRegressor saved by 1.0
+        // to 1.3): identity link, same sums and init; checked against the
+        // outputs 1.1.3 and 1.3.2 recorded (tests/test_legacy_native.py). The
+        // other _gb_losses classes are not mapped: not checked.
+        "LeastSquaresError" => Link::Identity,
         "HalfPoissonLoss" | "HalfGammaLoss" | "HalfTweedieLoss" | "HalfTweedieLossIdentity" => {
             if loss.name() == "HalfTweedieLossIdentity" {
                 Link::Identity

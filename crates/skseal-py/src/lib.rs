@@ -471,9 +471,11 @@ fn survey<'py>(
 }
 
 /// Convert a legacy pickle/joblib file to `.skseal` without building any
-/// Python object. Returns (fingerprint, file size).
+/// Python object from it; `probe_stream` (with its out-of-band buffers) is a
+/// `(None, probe)` pair to store as the file's probe. Returns (fingerprint,
+/// file size).
 #[pyfunction]
-#[pyo3(signature = (src, dst, trusted, codec, level, shuffle, user_metadata_json, max_decompressed))]
+#[pyo3(signature = (src, dst, trusted, codec, level, shuffle, user_metadata_json, max_decompressed, probe_stream=None, probe_buffers=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn convert<'py>(
     py: Python<'py>,
@@ -485,6 +487,8 @@ fn convert<'py>(
     shuffle: bool,
     user_metadata_json: &str,
     max_decompressed: u64,
+    probe_stream: Option<Bound<'py, PyAny>>,
+    probe_buffers: Vec<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     crate::errors::guard(py, move || {
         let comp = parse_codec(py, codec, level, shuffle)?;
@@ -492,7 +496,7 @@ fn convert<'py>(
             .map_err(|e| raise(py, "ValueError", &format!("metadata is not JSON: {e}")))?;
         let data = std::fs::read(&src)?;
         let policy = Policy::new(trusted);
-        let (g, info) = match py
+        let (mut g, info) = match py
             .detach(|| skseal_core::convert::read_checked(&data, &policy, max_decompressed))
         {
             Ok(v) => v,
@@ -505,7 +509,22 @@ fn convert<'py>(
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let meta = skseal_core::convert::metadata(&g, &info, &name, &data, user);
+        let mut meta = skseal_core::convert::metadata(&g, &info, &name, &data, user);
+        if let Some(stream) = probe_stream {
+            // a (None, probe) pair pickled by CPython (protocol 5), as `save` takes it
+            let stream = Bytes::get(&stream)?;
+            let bufs: Vec<Bytes> = probe_buffers
+                .iter()
+                .map(Bytes::get)
+                .collect::<PyResult<_>>()?;
+            let pg = lift(py, stream.as_slice(), &bufs, &[])?;
+            let slices: Vec<&[u8]> = bufs.iter().map(|b| b.as_slice()).collect();
+            skseal_core::convert::attach_probe(&mut g, &pg, &slices)
+                .map_err(|e| to_pyerr(py, e))?;
+            if let Some(m) = meta.as_object_mut() {
+                m.insert("probe".into(), Value::from("skseal.native"));
+            }
+        }
         let h = container::write_atomic(&dst, |w| {
             skseal_core::convert::write(w, &g, &meta, comp).map_err(|e| to_pyerr(py, e))
         })?;

@@ -54,7 +54,7 @@ impl V<'_, '_> {
         // TreePredictor.__setstate__ casts any other layout with
         // astype(casting="same_kind") after validation (a <u2 is_leaf of 256
         // becomes 0): only the exact layout is validated as it is built.
-        self.exact_dtype(&nodes, &predictor_node_dtype(), ctx, "nodes")?;
+        self.exact_dtype(&nodes, &[predictor_node_dtype()], ctx, "nodes")?;
         if nodes.shape.len() != 1 || nodes.len0() < 1 {
             return Err(self.err(
                 ctx,

@@ -77,16 +77,16 @@ impl<'a, 'g> V<'a, 'g> {
             None => Err(self.err(ctx, format!("{what} is missing"))),
         }
     }
-    /// The array's dtype must be exactly `want` (names, formats, offsets,
-    /// itemsize): the class casts any other layout after validation.
+    /// The array's dtype must be exactly one of `want` (names, formats,
+    /// offsets, itemsize): the class casts any other layout after validation.
     fn exact_dtype(
         &self,
         a: &ArrView<'_>,
-        want: &Dtype,
+        want: &[Dtype],
         ctx: &str,
         what: &str,
     ) -> Result<(), ValidationError> {
-        if a.dtype == want {
+        if want.iter().any(|w| a.dtype == w) {
             return Ok(());
         }
         Err(self.err(
@@ -95,7 +95,7 @@ impl<'a, 'g> V<'a, 'g> {
                 "{what} has dtype {}, expected exactly {} (scikit-learn would cast it after validation; \
                  re-save the model with this scikit-learn on a 64-bit little-endian machine)",
                 describe_dtype(a.dtype),
-                describe_dtype(want)
+                want.iter().map(describe_dtype).collect::<Vec<_>>().join(" or ")
             ),
         ))
     }

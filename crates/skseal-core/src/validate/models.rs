@@ -115,12 +115,15 @@ impl V<'_, '_> {
         let Some(shape) = self.shape_of(st, "estimators_", ctx)? else {
             return Ok(()); // not fitted
         };
-        let k = self.opt_int(st, "n_trees_per_iteration_").ok_or_else(|| {
-            self.err(
-                ctx,
-                "fitted gradient boosting without n_trees_per_iteration_",
-            )
-        })?;
+        // scikit-learn < 1.4 has no n_trees_per_iteration_: one tree per stage
+        // for regressors and binary classifiers, one per class otherwise
+        let k = match self.opt_int(st, "n_trees_per_iteration_") {
+            Some(k) => k,
+            None => match self.opt_int(st, "n_classes_") {
+                Some(nc) if nc > 2 => nc,
+                _ => 1,
+            },
+        };
         if shape.len() != 2 || shape[1] as i64 != k || k < 1 {
             return Err(self.err(
                 ctx,

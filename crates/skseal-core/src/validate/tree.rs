@@ -5,6 +5,31 @@ use super::V;
 use crate::error::ValidationError;
 use crate::ir::{Dtype, NodeId};
 
+/// The node layouts scikit-learn writes on 64-bit little-endian machines:
+/// `sklearn.tree._tree.NODE_DTYPE` of scikit-learn >= 1.3, and the layout of
+/// earlier releases (the same first seven fields, without
+/// `missing_go_to_left`), which `Tree.__setstate__` upgrades by adding that
+/// field as 0: the fields validation reads keep their values.
+pub(super) fn tree_node_dtypes() -> [Dtype; 2] {
+    let now = tree_node_dtype();
+    let Dtype::Struct {
+        names,
+        formats,
+        offsets,
+        ..
+    } = &now
+    else {
+        return [now.clone(), now];
+    };
+    let before_1_3 = Dtype::Struct {
+        names: names[..7].to_vec(),
+        formats: formats[..7].to_vec(),
+        offsets: offsets[..7].to_vec(),
+        itemsize: 56,
+    };
+    [now, before_1_3]
+}
+
 /// `sklearn.tree._tree.NODE_DTYPE` (scikit-learn >= 1.3 on 64-bit little-endian).
 pub(super) fn tree_node_dtype() -> Dtype {
     let f = |s: &str| Dtype::Simple(s.into());
@@ -63,7 +88,7 @@ impl V<'_, '_> {
         let values = self.array(self.get(state, "values", ctx)?, ctx, "values")?;
         // Tree.__setstate__ casts other layouts with astype(casting="same_kind"),
         // after validation: only the exact layout is validated as it is built.
-        self.exact_dtype(&nodes, &tree_node_dtype(), ctx, "nodes")?;
+        self.exact_dtype(&nodes, &tree_node_dtypes(), ctx, "nodes")?;
         if node_count < 1 {
             return Err(self.err(
                 ctx,
