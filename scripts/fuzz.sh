@@ -3,7 +3,8 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]        (default 60)
 #
-# Targets (fuzz/fuzz_targets/): container, pickle, graph_json, container_structured.
+# Targets (fuzz/fuzz_targets/): container, pickle, graph_json, container_structured,
+# native (bytes to a built native model, then every method on a few rows).
 # Exits non-zero if any target finds a crash, panic, timeout or OOM; the input
 # is saved under fuzz/artifacts/<target>/ (cargo fuzz prints the command that
 # reproduces it). Known reproducers live in fuzz/regressions/<target>/.
@@ -36,7 +37,7 @@ FUZZ="$ROOT/fuzz"
 SAN="${FUZZ_SANITIZER:-none}"
 CORES="$(nproc 2>/dev/null || echo 1)"
 JOBS="${FUZZ_JOBS:-$(( CORES >= 2 ? 2 : 1 ))}"
-TARGETS=(${FUZZ_TARGETS:-container pickle graph_json container_structured})
+TARGETS=(${FUZZ_TARGETS:-container pickle graph_json container_structured native})
 export RUSTC_BOOTSTRAP=1
 # one input decodes on one thread: rayon hand-offs only slow the fuzzers down
 export RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"

@@ -180,3 +180,35 @@ pub fn run_graph_json(data: &[u8]) {
     let _ = Policy::default().check(&g);
     let _ = validate::check_depth(&g);
 }
+
+/// Bytes to a native model (`skseal_native::load_bytes` with a 64 MiB
+/// decompression cap and one BLAS thread), then every method the model has
+/// on three rows of the width it expects (finite values, zeros and a NaN
+/// row): errors are fine, panics are not.
+pub fn run_native(data: &[u8]) {
+    use skseal_native::{Blas, Core, Data, LoadOptions, Mat, Method};
+    let opts = LoadOptions {
+        max_decompressed: MAX_DECOMPRESSED,
+        blas: Some(Blas::new(Core::Haswell, 1)),
+        ..LoadOptions::default()
+    };
+    let Ok(model) = skseal_native::load_bytes(data, &opts) else {
+        return;
+    };
+    let d = model.n_features_in().unwrap_or(3).min(4096);
+    let mut rows = Vec::with_capacity(3 * d);
+    for i in 0..d {
+        rows.push(i as f64 * 0.37 - 1.0);
+    }
+    rows.extend(std::iter::repeat_n(0.0, d));
+    rows.extend(std::iter::repeat_n(f64::NAN, d));
+    let Ok(x) = Mat::new(3, d, rows) else {
+        return;
+    };
+    for m in Method::ALL {
+        if model.supports(m) {
+            let _ = model.run(m, Data::Dense(x.clone()));
+        }
+    }
+    let _ = model.check_probe();
+}
