@@ -487,9 +487,11 @@ import skseal
 path, first, n, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 objs = [payload(0, n), payload(1, n)]
 print("ready", flush=True)
-end = time.monotonic() + seconds
+start = time.monotonic()
 i = 0
-while time.monotonic() < end:
+# at least `seconds` and at least 20 replacements (a busy machine dumps slower),
+# never more than 10x `seconds`
+while (time.monotonic() - start < seconds or i < 20) and time.monotonic() - start < 10 * seconds:
     # alternate the object on every dump and the codec on every other one
     skseal.dump(objs[(first + i) % 2], path, compress=None if (i // 2) % 2 == 0 else "lz4")
     i += 1
