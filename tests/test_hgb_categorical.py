@@ -42,7 +42,8 @@ def _models() -> list[tuple[str, Any, Any]]:
     out: list[tuple[str, Any, Any]] = []
     for Est in (HistGradientBoostingClassifier, HistGradientBoostingRegressor):
         out.append(("from_dtype", Est(max_iter=5).fit(df, y), df))
-        out.append(("mask", Est(max_iter=5, categorical_features=[False, True, False]).fit(Xn, y), Xn))
+        mask = [False, True, False]
+        out.append(("mask", Est(max_iter=5, categorical_features=mask).fit(Xn, y), Xn))
         out.append(("indices", Est(max_iter=5, categorical_features=[1]).fit(Xn, y), Xn))
     return out
 
