@@ -707,8 +707,12 @@ def test_dump_refuses_untrusted_class(mymod: Any) -> None:
 
 
 def test_trusted_is_exact_match(thing_file: Path) -> None:
-    for wrong in (["mymod"], ["mymod.Thin"], ["mymod.Thing.x"], ["Thing"]):
+    for wrong in (["mymod.Thin"], ["mymod.Thing.x"]):
         with pytest.raises(skseal.UntrustedTypeError):
+            skseal.load(thing_file, trusted=wrong)
+    # names without a dot are refused before the file is read (no module-wide trust)
+    for wrong in (["mymod"], ["Thing"]):
+        with pytest.raises(ValueError, match="never trusts a whole module"):
             skseal.load(thing_file, trusted=wrong)
 
 
@@ -1044,3 +1048,63 @@ def test_load_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> Non
     with pytest.raises(skseal.SkSealError):
         skseal.load(bad)
     assert gc.isenabled()
+
+
+# ------------------------------------------------------ trusted= normalised
+
+
+def _trust_calls(p: Path, out: Path) -> list[Any]:
+    import skseal.native
+
+    data = p.read_bytes()
+    return [
+        lambda t: skseal.load(p, trusted=t),
+        lambda t: skseal.loads(data, trusted=t),
+        lambda t: skseal.untrusted_types(p, trusted=t),
+        lambda t: skseal.convert(p, out, trusted=t),
+        lambda t: skseal.dumps([1], trusted=t),
+        lambda t: skseal.dump([1], out, trusted=t),
+        lambda t: skseal.native.load(p, trusted=t),
+        lambda t: skseal.native.loads(data, trusted=t),
+    ]
+
+
+def test_trusted_bare_string_shows_the_list_form(thing_file: Path, tmp_path: Path) -> None:
+    for call in _trust_calls(thing_file, tmp_path / "o.skseal"):
+        with pytest.raises(TypeError, match=r'trusted=\["mymod.Thing"\]'):
+            call("mymod.Thing")
+
+
+def test_trusted_true_is_refused_with_a_reason(thing_file: Path, tmp_path: Path) -> None:
+    for call in _trust_calls(thing_file, tmp_path / "o.skseal"):
+        for t in (True, False):
+            with pytest.raises(TypeError, match="no blanket trust"):
+                call(t)
+
+
+def test_trusted_module_name_is_a_value_error(thing_file: Path, tmp_path: Path) -> None:
+    for call in _trust_calls(thing_file, tmp_path / "o.skseal"):
+        for t in (["xgboost"], ["mymod."], [".Thing"]):
+            with pytest.raises(ValueError, match="never trusts a whole module"):
+                call(t)
+
+
+def test_trusted_non_str_entry_is_a_type_error(thing_file: Path, tmp_path: Path) -> None:
+    for call in _trust_calls(thing_file, tmp_path / "o.skseal"):
+        with pytest.raises(TypeError, match="dotted names"):
+            call([42])
+
+
+def test_trusted_accepts_classes(mymod: Any, thing_file: Path, tmp_path: Path) -> None:
+    from skseal._trust import normalize_trusted
+
+    assert normalize_trusted([mymod.Thing, "a.b"]) == ["mymod.Thing", "a.b"]
+    assert normalize_trusted(("mymod.Thing",)) == ["mymod.Thing"]
+    assert normalize_trusted(None) == []
+    obj = skseal.load(thing_file, trusted=[mymod.Thing])
+    assert type(obj) is mymod.Thing
+    assert skseal.untrusted_types(thing_file, trusted=[mymod.Thing]) == []
+    pk = tmp_path / "thing.pkl"
+    pk.write_bytes(pickle.dumps(mymod.Thing(), protocol=5))
+    skseal.convert(pk, tmp_path / "c.skseal", trusted=[mymod.Thing])
+    skseal.dump(mymod.Thing(), tmp_path / "d.skseal", trusted=[mymod.Thing])

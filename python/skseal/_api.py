@@ -16,6 +16,7 @@ from typing import IO, Any, Literal
 import numpy as np
 
 from . import _meta, _native
+from ._trust import normalize_trusted
 from .errors import (
     FormatError,
     ProbeMismatchError,
@@ -121,11 +122,12 @@ def _key_bytes(key: KeyLike | None) -> bytes | None:
 
 
 def _save(obj: Any, dest: Any, compress: Compress, metadata: dict[str, Any] | None,
-          probe: Any, trusted: Iterable[str], signing_key: KeyLike | None = None) -> Any:
+          probe: Any, trusted: Iterable[str | type], signing_key: KeyLike | None = None) -> Any:
+    trusted = normalize_trusted(trusted)
     codec, level, shuffle = _codec(compress)
     meta_json = _meta.build_metadata(obj, metadata)
     stream, raws = _serialize(obj, probe)
-    return _native.save(stream, raws, dest, meta_json, list(trusted), codec, level, shuffle,
+    return _native.save(stream, raws, dest, meta_json, trusted, codec, level, shuffle,
                         _key_bytes(signing_key))
 
 
@@ -136,7 +138,7 @@ def dump(
     compress: Compress = None,
     metadata: dict[str, Any] | None = None,
     probe: Any = None,
-    trusted: Iterable[str] = (),
+    trusted: Iterable[str | type] = (),
     signing_key: KeyLike | None = None,
 ) -> str:
     """Save ``obj`` (an estimator, pipeline, or plain data) to ``file``.
@@ -241,12 +243,13 @@ def _refuse_foreign(head: bytes) -> None:
             )
 
 
-def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str], mmap_mode: str | None,
+def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
+                 mmap_mode: str | None,
                  on_version_mismatch: str, verify: bool | None,
                  public_key: KeyLike | None = None) -> Any:
     if on_version_mismatch not in ("warn", "error", "ignore"):
         raise ValueError("on_version_mismatch must be 'warn', 'error' or 'ignore'")
-    trusted = list(trusted)
+    trusted = normalize_trusted(trusted)
     mapper = None
     if isinstance(data, _Mapped):
         data, mapper = data.whole, data.map_range
@@ -351,7 +354,7 @@ def _finish_load(obj: Any, probe: Any, _unused: Any, saved: str | None, *,
 def load(
     file: PathLike | IO[bytes],
     *,
-    trusted: Iterable[str] = (),
+    trusted: Iterable[str | type] = (),
     mmap_mode: Literal["r", "c", "r+"] | None = None,
     on_version_mismatch: Literal["warn", "error", "ignore"] = "warn",
     verify: bool | None = None,
@@ -443,15 +446,17 @@ def inspect(file: PathLike | IO[bytes] | bytes) -> dict[str, Any]:
     return json.loads(_native.inspect(prefix, size))
 
 
-def untrusted_types(file: PathLike | IO[bytes] | bytes, trusted: Iterable[str] = ()) -> list[str]:
+def untrusted_types(file: PathLike | IO[bytes] | bytes,
+                    trusted: Iterable[str | type] = ()) -> list[str]:
     """Names in ``file`` that the default allow-list (plus ``trusted``) does not accept.
 
     These are the names to review before passing them as ``trusted=[...]``.
     Reads only the header for skseal files; never imports or runs anything.
     """
+    names = normalize_trusted(trusted)
     prefix, size = _read_prefix(file)
     is_pickle = prefix[:8] != MAGIC
-    rows = _native.survey(prefix, list(trusted), is_pickle, size, _max_decompressed())
+    rows = _native.survey(prefix, names, is_pickle, size, _max_decompressed())
     return sorted(name for name, _uses, verdict in rows if verdict in ("unknown", "dangerous"))
 
 
@@ -459,7 +464,7 @@ def convert(
     src: PathLike,
     dst: PathLike,
     *,
-    trusted: Iterable[str] = (),
+    trusted: Iterable[str | type] = (),
     compress: Compress = None,
     metadata: dict[str, Any] | None = None,
     probe: Any = None,
@@ -489,11 +494,12 @@ def convert(
     if metadata is not None and not isinstance(metadata, dict):
         raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
     user = json.dumps(metadata or {}, sort_keys=True, allow_nan=False)
+    names = normalize_trusted(trusted)
     stream: bytes | None = None
     raws: list[memoryview] = []
     if probe is not None:
-        stream, raws = _native_probe_stream(src, probe, trusted)
-    fp, _size = _native.convert(os.fspath(src), os.fspath(dst), list(trusted), codec, level,
+        stream, raws = _native_probe_stream(src, probe, names)
+    fp, _size = _native.convert(os.fspath(src), os.fspath(dst), names, codec, level,
                                 shuffle, user, _max_decompressed(), stream, raws)
     return str(fp)
 

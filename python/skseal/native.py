@@ -25,6 +25,7 @@ import numpy as np
 
 from . import _native
 from ._api import KeyLike, _key_bytes
+from ._trust import normalize_trusted
 
 
 def _numpy_svml() -> bool:
@@ -222,7 +223,7 @@ class NativeModel:
 def loads(
     data: bytes | bytearray | memoryview,
     *,
-    trusted: Iterable[str] = (),
+    trusted: Iterable[str | type] = (),
     public_key: KeyLike | None = None,
     verify: bool = False,
 ) -> NativeModel:
@@ -242,7 +243,7 @@ def loads(
     model = NativeModel(
         _native.native_load(
             data,
-            list(trusted),
+            normalize_trusted(trusted),
             _key_bytes(public_key),
             _native.max_decompressed(),
             blas=numpy_blas(),
@@ -278,11 +279,12 @@ def _verify_probe(model: NativeModel, data: bytes | bytearray | memoryview) -> N
 def load(
     file: str | os.PathLike[str],
     *,
-    trusted: Iterable[str] = (),
+    trusted: Iterable[str | type] = (),
     public_key: KeyLike | None = None,
     verify: bool = False,
 ) -> NativeModel:
     """Build a native model from a file path; see :func:`loads`."""
+    trusted = normalize_trusted(trusted)
     with open(file, "rb") as f:
         data = f.read()
     return loads(data, trusted=trusted, public_key=public_key, verify=verify)

@@ -363,3 +363,94 @@ fn private_kmeans_helpers_only_as_bisecting_kmeans_attribute() {
     nodes.push(Node::List(vec![0]));
     assert!(p.check(&graph(nodes, 11)).is_err());
 }
+
+/// `functools.partial(f)` with BUILD state `(f2, (args...), kwds, ns)`:
+/// nodes 0 f, 1 f2, 2 args tuple, 3 kwds, 4 ns, 5 state, 6 call (root 7 list).
+fn partial_graph(f: GlobalName, extra_args: Vec<Node>, kwds: Vec<(&str, Node)>) -> Graph {
+    let mut nodes = vec![
+        Node::Global(f.clone()),
+        Node::Global(f),
+        Node::Tuple(vec![]),
+        Node::None,
+        Node::None,
+    ];
+    let mut arg_ids = vec![];
+    for a in extra_args {
+        nodes.push(a);
+        arg_ids.push(nodes.len() as u32 - 1);
+    }
+    nodes[2] = Node::Tuple(arg_ids);
+    let mut kv = vec![];
+    for (k, v) in kwds {
+        nodes.push(Node::Str(k.into()));
+        nodes.push(v);
+        let n = nodes.len() as u32;
+        kv.push((n - 2, n - 1));
+    }
+    nodes[3] = Node::Dict(kv);
+    nodes.push(Node::Tuple(vec![1, 2, 3, 4]));
+    let st = nodes.len() as u32 - 1;
+    nodes.push(Node::Call {
+        func: GlobalName::new("functools", "partial"),
+        args: vec![0],
+        state: Some(st),
+    });
+    let call = nodes.len() as u32 - 1;
+    nodes.push(Node::List(vec![call]));
+    let root = nodes.len() as u32 - 1;
+    graph(nodes, root)
+}
+
+fn check_array() -> GlobalName {
+    GlobalName::new("sklearn.utils.validation", "check_array")
+}
+
+#[test]
+fn only_the_check_array_partial_is_allowed() {
+    let ok = partial_graph(
+        check_array(),
+        vec![],
+        vec![
+            ("dtype", Node::List(vec![])),
+            ("ensure_all_finite", Node::Bool(false)),
+        ],
+    );
+    Policy::default().check(&ok).expect("vetted partial");
+    let bad = [
+        partial_graph(GlobalName::new("numpy", "sum"), vec![], vec![]),
+        partial_graph(check_array(), vec![Node::Int(1)], vec![]),
+        partial_graph(check_array(), vec![], vec![("array", Node::None)]),
+        partial_graph(check_array(), vec![], vec![("foo", Node::Int(1))]),
+        partial_graph(
+            check_array(),
+            vec![],
+            vec![("dtype", Node::Global(GlobalName::new("os", "system")))],
+        ),
+        partial_graph(
+            check_array(),
+            vec![],
+            vec![("copy", Node::Bool(true)), ("copy", Node::Bool(false))],
+        ),
+    ];
+    for g in bad {
+        for p in [
+            Policy::default(),
+            Policy::new(["functools.partial", "numpy.sum"]),
+        ] {
+            let e = p.check(&g).expect_err("refused");
+            assert!(e.names.contains(&"functools.partial".to_string()));
+            assert!(!e.names.contains(&check_array().dotted()), "{:?}", e.names);
+        }
+    }
+}
+
+#[test]
+fn check_array_is_not_a_reference_outside_the_partial() {
+    let mut g = partial_graph(check_array(), vec![], vec![]);
+    // the callable also held as a plain value next to the partial
+    if let Some(Node::List(v)) = g.nodes.last_mut() {
+        v.push(0);
+    }
+    let e = Policy::default().check(&g).expect_err("refused");
+    assert_eq!(e.names, vec![check_array().dotted()]);
+}

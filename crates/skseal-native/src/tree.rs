@@ -1085,11 +1085,14 @@ impl HistGradientBoosting {
             .ok_or_else(|| malformed(path, "n_features_in_ missing"))?;
         if est.opt("_preprocessor").is_some() {
             return Err(NativeError::Unsupported {
-                what: "categorical features taken from pandas dtypes (an internal OrdinalEncoder)"
+                what: "categorical features (the ColumnTransformer with an OrdinalEncoder that \
+                       HistGradientBoosting keeps in _preprocessor since scikit-learn 1.4) are \
+                       not computed natively yet"
                     .into(),
                 path: format!("{path}._preprocessor"),
-                hint: "Pass categorical_features as indices or a mask of ordinal-encoded columns."
-                    .into(),
+                hint:
+                    "Load it with skseal.load (it loads with default trust) and predict in Python."
+                        .into(),
             });
         }
         let is_clf = est.name() == "HistGradientBoostingClassifier";

@@ -392,6 +392,81 @@ fn held_in_place(graph: &Graph, live: &[bool]) -> HashSet<NodeId> {
         .collect()
 }
 
+fn is_partial(g: &GlobalName) -> bool {
+    g.is("functools", "partial")
+}
+
+fn partial_refusal(g: &GlobalName, e: &str) -> String {
+    format!(
+        "{g} is a known code-execution gadget and is never allowed: the only partial skseal \
+         accepts is functools.partial(sklearn.utils.validation.check_array, <check_array's \
+         keyword arguments>), as HistGradientBoosting holds it, and this one is not ({e})"
+    )
+}
+
+/// `sklearn.utils.validation.check_array` global nodes that appear only as
+/// the callable of vetted `functools.partial` calls (their first argument and
+/// the first item of their state), whose state tuple and keyword dict belong
+/// to that call alone. check_array is not a reference anywhere else.
+fn partials_in_place(graph: &Graph, live: &[bool]) -> HashSet<NodeId> {
+    let is_live = |id: NodeId| live.get(id as usize).copied().unwrap_or(false);
+    let mut vetted: Vec<(NodeId, NodeId, NodeId, NodeId)> = Vec::new();
+    for (id, n) in graph.nodes.iter().enumerate() {
+        let Node::Call { func, args, state } = n else {
+            continue;
+        };
+        if !is_live(id as NodeId) || !is_partial(func) {
+            continue;
+        }
+        if schema::check_array_partial(graph, args, *state).is_err() {
+            continue;
+        }
+        let (Some(&f), Some(st)) = (args.first(), *state) else {
+            continue;
+        };
+        let Some(Node::Tuple(parts)) = graph.node(st) else {
+            continue;
+        };
+        let (Some(&sf), Some(&kw)) = (parts.first(), parts.get(2)) else {
+            continue;
+        };
+        vetted.push((f, st, sf, kw));
+    }
+    if vetted.is_empty() {
+        return HashSet::new();
+    }
+    // live references to every node (with multiplicity), roots included
+    let mut refs: HashMap<NodeId, usize> = HashMap::new();
+    for (id, n) in graph.nodes.iter().enumerate() {
+        if is_live(id as NodeId) {
+            for c in n.children() {
+                *refs.entry(c).or_default() += 1;
+            }
+        }
+    }
+    *refs.entry(graph.root).or_default() += 1;
+    if let Some(p) = graph.probe {
+        *refs.entry(p).or_default() += 1;
+    }
+    let mut expected: HashMap<NodeId, usize> = HashMap::new();
+    let mut bad: HashSet<NodeId> = HashSet::new();
+    for &(f, st, sf, kw) in &vetted {
+        *expected.entry(f).or_default() += 1;
+        *expected.entry(sf).or_default() += 1;
+        let own_kw =
+            matches!(graph.node(kw), Some(Node::None)) || refs.get(&kw).copied().unwrap_or(0) == 1;
+        if refs.get(&st).copied().unwrap_or(0) != 1 || !own_kw {
+            bad.insert(f);
+            bad.insert(sf);
+        }
+    }
+    expected
+        .into_iter()
+        .filter(|(id, n)| !bad.contains(id) && refs.get(id).copied().unwrap_or(0) == *n)
+        .map(|(id, _)| id)
+        .collect()
+}
+
 /// Modules whose (Cython) classes pickle as `cls(*primitive_args)`: only their
 /// classes may be called, and only with None/bool/int/float/str arguments.
 const CALLABLE_CLASS_MODULES: &[&str] = &["sklearn._loss._loss", "sklearn.linear_model._sgd_fast"];
@@ -469,6 +544,14 @@ impl Policy {
         g: &GlobalName,
         used: Use,
     ) -> (Verdict, String) {
+        if let (true, Use::Constructor, Node::Call { args, state, .. }) =
+            (is_partial(g), used, node)
+        {
+            return match schema::check_array_partial(graph, args, *state) {
+                Ok(()) => (Verdict::Allowed, String::new()),
+                Err(e) => (Verdict::Dangerous, partial_refusal(g, &e)),
+            };
+        }
         if let Some(why) = danger(g) {
             return (Verdict::Dangerous, format!("{g} {why}"));
         }
@@ -614,6 +697,7 @@ impl Policy {
         let mut bad: BTreeMap<String, String> = BTreeMap::new();
         let live = reachable(graph);
         let held = held_in_place(graph, &live);
+        let partial_funcs = partials_in_place(graph, &live);
         for (id, (node, _)) in graph
             .nodes
             .iter()
@@ -629,6 +713,9 @@ impl Policy {
                 }
                 continue;
             }
+            if partial_funcs.contains(&(id as NodeId)) {
+                continue;
+            }
             let (g, used) = match node {
                 Node::Global(g) => (g, Use::Reference),
                 Node::Object { class, .. } => (class, Use::Class),
@@ -639,6 +726,11 @@ impl Policy {
             if matches!(verdict, Verdict::Unknown | Verdict::Dangerous) {
                 bad.entry(g.dotted()).or_insert(why);
             }
+        }
+        if bad.contains_key("functools.partial") {
+            // a refused partial: trusting its callable would not help, so
+            // the message must not suggest it
+            bad.remove("sklearn.utils.validation.check_array");
         }
         if bad.is_empty() {
             return Ok(());
@@ -659,7 +751,34 @@ pub fn survey(graph: &Graph, policy: &Policy) -> Vec<(GlobalName, BTreeSet<Use>,
     let mut seen: BTreeMap<GlobalName, (BTreeSet<Use>, Verdict)> = BTreeMap::new();
     let live = reachable(graph);
     let held = held_in_place(graph, &live);
+    let partial_funcs = partials_in_place(graph, &live);
+    // the `functools.partial` a REDUCE consumed: its use is judged on the
+    // call nodes, so the import is reported only when some call is refused
+    let partial_calls_ok = {
+        let mut calls = graph.nodes.iter().filter_map(|n| match n {
+            Node::Call { func, args, state } if is_partial(func) => Some((args, *state)),
+            _ => None,
+        });
+        let mut any = false;
+        let ok = calls.all(|(a, s)| {
+            any = true;
+            schema::check_array_partial(graph, a, s).is_ok()
+        });
+        any && ok
+    };
     for (id, (node, &is_live)) in graph.nodes.iter().zip(&live).enumerate() {
+        if is_live && partial_funcs.contains(&(id as NodeId)) {
+            if let Node::Global(g) = node {
+                let e = seen
+                    .entry(g.clone())
+                    .or_insert((BTreeSet::new(), Verdict::Allowed));
+                e.0.insert(Use::Reference);
+            }
+            continue;
+        }
+        if !is_live && partial_calls_ok && matches!(node, Node::Global(g) if is_partial(g)) {
+            continue;
+        }
         if is_live {
             if let (Node::Global(g), Some((v, _))) =
                 (node, policy.judge_held(node, id as NodeId, &held))

@@ -247,3 +247,133 @@ impl Schema {
         }
     }
 }
+
+/// Keyword arguments of `sklearn.utils.validation.check_array` (scikit-learn
+/// 1.9; `force_all_finite` is the older spelling of `ensure_all_finite`).
+/// `array`, the data, is not among them.
+pub const CHECK_ARRAY_KWARGS: &[&str] = &[
+    "accept_sparse",
+    "accept_large_sparse",
+    "dtype",
+    "order",
+    "copy",
+    "force_writeable",
+    "force_all_finite",
+    "ensure_all_finite",
+    "ensure_non_negative",
+    "ensure_2d",
+    "allow_nd",
+    "ensure_min_samples",
+    "ensure_min_features",
+    "estimator",
+    "input_name",
+];
+
+fn is_check_array(g: &Graph, id: NodeId) -> bool {
+    matches!(g.node(id), Some(Node::Global(c)) if c.is("sklearn.utils.validation", "check_array"))
+}
+
+/// A value check_array may be given: None/bool/int/float/str, a dtype, an
+/// allowed class or reference (`numpy.float64`), or a list/tuple of those.
+fn check_array_value(g: &Graph, id: NodeId, nested: bool) -> Result<(), String> {
+    match node(g, id)? {
+        Node::None
+        | Node::Bool(_)
+        | Node::Int(_)
+        | Node::BigInt(_)
+        | Node::Float(_)
+        | Node::Str(_)
+        | Node::Dtype(_) => Ok(()),
+        Node::Global(c)
+            if super::danger(c).is_none()
+                && super::default_roles(c).iter().any(|r| {
+                    matches!(
+                        r,
+                        super::Role::Reference | super::Role::Class | super::Role::DictClass
+                    )
+                }) =>
+        {
+            Ok(())
+        }
+        Node::List(v) | Node::Tuple(v) if !nested => {
+            v.iter().try_for_each(|&x| check_array_value(g, x, true))
+        }
+        other => Err(format!(
+            "a check_array argument must be None, bool, int, float, str, a dtype, an allowed \
+             type or a list of those, not {}",
+            other.kind_name()
+        )),
+    }
+}
+
+/// `functools.partial(sklearn.utils.validation.check_array)` with the state
+/// `(check_array, (), kwds, namespace)` that pickle's BUILD passes to
+/// `partial.__setstate__`: no positional arguments, keyword names of
+/// [`CHECK_ARRAY_KWARGS`] only (each once) with values of
+/// [`check_array_value`], an empty or absent namespace. This is the one
+/// partial scikit-learn's HistGradientBoosting holds; every other partial
+/// is a gadget.
+pub fn check_array_partial(
+    g: &Graph,
+    args: &[NodeId],
+    state: Option<NodeId>,
+) -> Result<(), String> {
+    let [f] = args else {
+        return Err(format!(
+            "partial must be called with check_array alone, got {} arguments",
+            args.len()
+        ));
+    };
+    if !is_check_array(g, *f) {
+        return Err("the callable is not sklearn.utils.validation.check_array".into());
+    }
+    let Some(state) = state else {
+        return Err("partial without its (func, args, kwds, namespace) state".into());
+    };
+    let Node::Tuple(parts) = node(g, state)? else {
+        return Err("partial state must be a (func, args, kwds, namespace) tuple".into());
+    };
+    let [sf, sargs, skw, sns] = parts[..] else {
+        return Err(format!(
+            "partial state must have 4 items, got {}",
+            parts.len()
+        ));
+    };
+    if !is_check_array(g, sf) {
+        return Err("the state's callable is not sklearn.utils.validation.check_array".into());
+    }
+    match node(g, sargs)? {
+        Node::Tuple(v) if v.is_empty() => {}
+        _ => return Err("partial of check_array takes no positional arguments".into()),
+    }
+    match node(g, skw)? {
+        Node::None => {}
+        Node::Dict(kv) => {
+            let mut seen: Vec<&str> = Vec::with_capacity(kv.len());
+            for &(k, v) in kv {
+                let Node::Str(name) = node(g, k)? else {
+                    return Err("keyword names must be str".into());
+                };
+                if !CHECK_ARRAY_KWARGS.contains(&name.as_str()) {
+                    return Err(format!("{name:?} is not a keyword argument of check_array"));
+                }
+                if seen.contains(&name.as_str()) {
+                    return Err(format!("keyword {name:?} given twice"));
+                }
+                seen.push(name);
+                check_array_value(g, v, false).map_err(|e| format!("{name}: {e}"))?;
+            }
+        }
+        other => {
+            return Err(format!(
+                "partial keywords must be a dict or None, not {}",
+                other.kind_name()
+            ))
+        }
+    }
+    match node(g, sns)? {
+        Node::None => Ok(()),
+        Node::Dict(kv) if kv.is_empty() => Ok(()),
+        _ => Err("partial namespace must be empty".into()),
+    }
+}

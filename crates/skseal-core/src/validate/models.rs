@@ -444,16 +444,16 @@ impl V<'_, '_> {
     }
 
     /// `_raw_predict` fills `raw_predictions[k]` from `_predictors[i][k]` for
-    /// every k of `n_trees_per_iteration_`; `_preprocessor.transform` replaces
-    /// the input-width check.
+    /// every k of `n_trees_per_iteration_`; with categorical features,
+    /// `_preprocessor.transform` replaces the input-width check, and the
+    /// predictors read `X[:, feature_idx]` of its output unchecked.
     fn hgb_widths(&self, st: NodeId, ctx: &str) -> Result<(), ValidationError> {
         if let Some(p) = self.g.dict_get(st, "_preprocessor") {
             if !matches!(self.g.node(p), Some(Node::None)) {
-                return Err(self.err(
-                    ctx,
-                    "a _preprocessor (categorical features) replaces the input width check of predict; \
-                     such models are refused",
-                ));
+                let nf = self
+                    .opt_int(st, "n_features_in_")
+                    .ok_or_else(|| self.err(ctx, "a _preprocessor without n_features_in_"))?;
+                self.hgb_preprocessor(p, nf, ctx)?;
             }
         }
         let Some(preds) = self.g.dict_get(st, "_predictors") else {
@@ -487,5 +487,169 @@ impl V<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// The `ColumnTransformer` HistGradientBoosting builds for categorical
+    /// features: an `OrdinalEncoder` on the categorical columns and a
+    /// `FunctionTransformer(partial(check_array, ...))` on the others, both
+    /// keeping their width. Its output must be exactly `nf` columns wide (what
+    /// the predictors were validated against) and it must take `nf` columns.
+    fn hgb_preprocessor(&self, p: NodeId, nf: i64, ctx: &str) -> Result<(), ValidationError> {
+        let ctx = format!("{ctx}._preprocessor");
+        let ctx = ctx.as_str();
+        let (class, st) = match self.g.node(p) {
+            Some(Node::Object {
+                class,
+                state: Some(st),
+                ..
+            }) => (class, *st),
+            _ => return Err(self.err(ctx, "expected a fitted ColumnTransformer")),
+        };
+        if !class.is("sklearn.compose._column_transformer", "ColumnTransformer") {
+            return Err(self.err(
+                ctx,
+                format!("expected scikit-learn's ColumnTransformer, got {class}"),
+            ));
+        }
+        if self.opt_int(st, "n_features_in_") != Some(nf) {
+            return Err(self.err(
+                ctx,
+                format!("n_features_in_ must equal the estimator's n_features_in_ = {nf}"),
+            ));
+        }
+        let ts = self
+            .g
+            .dict_get(st, "transformers_")
+            .ok_or_else(|| self.err(ctx, "transformers_ missing"))?;
+        let Some(Node::List(ts)) = self.g.node(ts) else {
+            return Err(self.err(ctx, "transformers_ must be a list"));
+        };
+        let mut width: i64 = 0;
+        for (i, t) in ts.iter().enumerate() {
+            let tctx = format!("{ctx}.transformers_[{i}]");
+            let Some(Node::Tuple(parts)) = self.g.node(*t) else {
+                return Err(self.err(&tctx, "expected a (name, transformer, columns) tuple"));
+            };
+            let [_, tr, cols] = parts[..] else {
+                return Err(self.err(&tctx, "expected a (name, transformer, columns) tuple"));
+            };
+            let n = self.selected_columns(cols, nf, &tctx)?;
+            let keeps = match self.g.node(tr) {
+                Some(Node::Str(s)) if s == "drop" => continue,
+                Some(Node::Str(s)) if s == "passthrough" => true,
+                Some(Node::Object {
+                    class,
+                    state: Some(ts),
+                    ..
+                }) if class.is("sklearn.preprocessing._encoders", "OrdinalEncoder") => {
+                    let cats = self
+                        .g
+                        .dict_get(*ts, "categories_")
+                        .map(|c| match self.g.node(c) {
+                            Some(Node::List(v)) => v.len() as i64,
+                            _ => -1,
+                        });
+                    cats == Some(n) && self.opt_int(*ts, "n_features_in_") == Some(n)
+                }
+                Some(Node::Object {
+                    class,
+                    state: Some(ts),
+                    ..
+                }) if class.is(
+                    "sklearn.preprocessing._function_transformer",
+                    "FunctionTransformer",
+                ) =>
+                {
+                    // check_array keeps the width; the policy admits no other partial
+                    self.g.dict_get(*ts, "func").is_some_and(|f| {
+                        matches!(self.g.node(f), Some(Node::Call { func, .. })
+                            if func.is("functools", "partial"))
+                    }) && self
+                        .g
+                        .dict_get(*ts, "kw_args")
+                        .is_none_or(|k| matches!(self.g.node(k), Some(Node::None)))
+                }
+                _ => false,
+            };
+            if !keeps {
+                return Err(self.err(
+                    &tctx,
+                    "expected the OrdinalEncoder or FunctionTransformer(check_array) that \
+                     HistGradientBoosting builds, with as many columns out as in",
+                ));
+            }
+            width += n;
+        }
+        if width != nf {
+            return Err(self.err(
+                ctx,
+                format!(
+                    "outputs {width} columns, but the predictors were checked against {nf} features"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// How many of `nf` input columns a ColumnTransformer column spec selects:
+    /// a boolean mask of length nf, or distinct indices in [0, nf).
+    fn selected_columns(&self, cols: NodeId, nf: i64, ctx: &str) -> Result<i64, ValidationError> {
+        let idx: Vec<i64> = match self.g.node(cols) {
+            Some(Node::Array(_)) => {
+                let a = self.array(cols, ctx, "columns")?;
+                if a.shape.len() != 1 {
+                    return Err(self.err(ctx, "columns must be 1-D"));
+                }
+                if a.dtype.kind() == 'b' {
+                    if a.len0() as i64 != nf {
+                        return Err(self.err(
+                            ctx,
+                            format!("a column mask of {} entries for {nf} features", a.len0()),
+                        ));
+                    }
+                    return Ok(a.data.iter().filter(|&&b| b != 0).count() as i64);
+                }
+                (0..a.len0())
+                    .map(|i| {
+                        a.int_at(i)
+                            .ok_or_else(|| self.err(ctx, "columns must be integers"))
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            Some(Node::List(v)) => {
+                if v.iter()
+                    .all(|&x| matches!(self.g.node(x), Some(Node::Bool(_))))
+                {
+                    if v.len() as i64 != nf {
+                        return Err(self.err(
+                            ctx,
+                            format!("a column mask of {} entries for {nf} features", v.len()),
+                        ));
+                    }
+                    return Ok(v
+                        .iter()
+                        .filter(|&&x| matches!(self.g.node(x), Some(Node::Bool(true))))
+                        .count() as i64);
+                }
+                v.iter()
+                    .map(|&x| {
+                        self.g
+                            .as_int(x)
+                            .ok_or_else(|| self.err(ctx, "columns must be integers or a mask"))
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            _ => return Err(self.err(ctx, "columns must be a mask or integer indices")),
+        };
+        let mut seen = std::collections::HashSet::new();
+        for &i in &idx {
+            if i < 0 || i >= nf || !seen.insert(i) {
+                return Err(self.err(
+                    ctx,
+                    format!("column {i} is outside [0, {nf}) or selected twice"),
+                ));
+            }
+        }
+        Ok(idx.len() as i64)
     }
 }
