@@ -891,6 +891,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if cfg.mlserver_venv is not None:
         if (cfg.mlserver_venv / "bin" / "mlserver").exists():
             kinds.append(MLSERVER)
+            mv = cmd_out([str(cfg.mlserver_venv / "bin" / "python"), "-c",
+                          "from importlib.metadata import version as v; "
+                          "print(v('mlserver'), v('mlserver-sklearn'), v('uvloop'))"]).split()
+            notes.append(
+                f"MLServer {' / mlserver-sklearn '.join(mv[:2])} (installed with pip in its own "
+                f"virtualenv) runs with `parallel_workers: 0`, inference in the server "
+                f"process: its parallel inference workers die at start with the uvloop "
+                f"{mv[2] if len(mv) > 2 else '?'} it installs (`RuntimeError: There is no "
+                f"current event loop in thread 'MainThread'` in `_ignore_signals`), so the "
+                f"model never loads. It logs every request (its default).")
         else:
             notes.append(f"MLServer: no `mlserver` in {cfg.mlserver_venv}; not measured.")
     with tempfile.TemporaryDirectory(prefix="skseal-bench-serve-") as d:
