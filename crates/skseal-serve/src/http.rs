@@ -23,6 +23,11 @@ use crate::State;
 
 type St = AxState<Arc<State>>;
 
+/// Requests with at most this many rows are computed on the async worker
+/// itself (a thread hop costs more than the inference); larger ones go to
+/// the blocking pool, bounded by `--timeout-ms`.
+const INLINE_ROWS: usize = 64;
+
 /// An answer other than 200.
 pub struct ApiError {
     status: StatusCode,
@@ -261,6 +266,19 @@ async fn compute(
                 s.max_rows
             ),
         ));
+    }
+    if data.rows() <= INLINE_ROWS {
+        // a few rows take microseconds: computed here, without a thread hop;
+        // a panic is caught and answered as on the blocking pool
+        let run = std::panic::AssertUnwindSafe(|| l.model.run(m, data));
+        return match std::panic::catch_unwind(run) {
+            Err(_) => Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error while computing (a bug; please report it): a panic was caught",
+            )),
+            Ok(Err(e)) => Err(ApiError::new(StatusCode::BAD_REQUEST, e.to_string())),
+            Ok(Ok(out)) => Ok((out, method_name)),
+        };
     }
     let job = tokio::task::spawn_blocking(move || l.model.run(m, data));
     match tokio::time::timeout(s.timeout, job).await {
