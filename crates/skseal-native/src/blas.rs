@@ -242,7 +242,7 @@ impl Blas {
         }
         if c_fortran && k > 1 && d > 1 && (n == 1 || k >= 4) {
             let blocks = k_blocks(d, self.params().q, None);
-            par_rows(&mut out, |i, row| {
+            par_rows(&mut out, d, |i, row| {
                 for (j, o) in row.iter_mut().enumerate() {
                     *o = blocked(x.row(i), c.row(j), &blocks, false);
                 }
@@ -348,7 +348,7 @@ impl Blas {
         // with four accumulators for rows in a group of four (KERNEL4x1).
         let haswell = self.core != Core::SkylakeX;
         let four = k & !3;
-        par_rows(out, |i, row| {
+        par_rows(out, d, |i, row| {
             let single = haswell && plan.single_column(i);
             for (j, o) in row.iter_mut().enumerate() {
                 *o = blocked(x.row(i), c.row(j), &blocks, single && j < four);
@@ -472,9 +472,16 @@ impl GemmPlan {
 
 /// Rows of the output computed in parallel for large products; each element
 /// depends only on its row and column, so the split does not change results.
-fn par_rows(out: &mut Mat, f: impl Fn(usize, &mut [f64]) + Sync) {
+/// `depth`: multiply-adds per element (the inner dimension); below about a
+/// million in all, one thread is faster than splitting.
+fn par_rows(out: &mut Mat, depth: usize, f: impl Fn(usize, &mut [f64]) + Sync) {
     let k = out.cols.max(1);
-    if out.rows * out.cols < 1 << 16 {
+    if out
+        .rows
+        .saturating_mul(out.cols)
+        .saturating_mul(depth.max(1))
+        < 1 << 20
+    {
         for (i, row) in out.data.chunks_mut(k).enumerate() {
             f(i, row);
         }
