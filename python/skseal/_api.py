@@ -96,14 +96,18 @@ def _serialize(obj: Any, probe: Any) -> tuple[bytes, list[memoryview]]:
             "saved; replace them with module-level functions or plain data",
             [name],
         ) from e
+    return stream, _contiguous(buffers)
+
+
+def _contiguous(buffers: list[pickle.PickleBuffer]) -> list[memoryview]:
+    """The out-of-band buffers as contiguous memory (a non-contiguous one is copied)."""
     raws = []
     for b in buffers:
         try:
             raws.append(b.raw())
         except BufferError:
-            # a non-contiguous buffer: copy into a contiguous one
             raws.append(memoryview(bytes(memoryview(b))))
-    return stream, raws
+    return raws
 
 
 KeyLike = bytes | str | os.PathLike[str]
@@ -531,13 +535,7 @@ def _native_probe_stream(
 def _pickle_probe(probe_obj: dict[str, Any]) -> tuple[bytes, list[memoryview]]:
     buffers: list[pickle.PickleBuffer] = []
     stream = pickle.dumps((None, probe_obj), protocol=5, buffer_callback=buffers.append)
-    raws = []
-    for b in buffers:
-        try:
-            raws.append(b.raw())
-        except BufferError:
-            raws.append(memoryview(bytes(memoryview(b))))
-    return stream, raws
+    return stream, _contiguous(buffers)
 
 
 def installed_versions() -> dict[str, Any]:
