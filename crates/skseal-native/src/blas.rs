@@ -555,6 +555,21 @@ pub(crate) fn fma_dot(a: &[f64], b: &[f64]) -> f64 {
     acc
 }
 
+/// Both ddot micro-kernels' main loop: elements `from..to` (a multiple of
+/// 16 apart) in steps of 16, element `16s + 4r + l` fused into `acc[r][l]`.
+fn fma16(a: &[f64], b: &[f64], from: usize, to: usize, acc: &mut [[f64; 4]; 4]) {
+    let mut i = from;
+    while i < to {
+        for (r, ar) in acc.iter_mut().enumerate() {
+            let o = i + 4 * r;
+            for (l, al) in ar.iter_mut().enumerate() {
+                *al = a[o + l].mul_add(b[o + l], *al);
+            }
+        }
+        i += 16;
+    }
+}
+
 /// `ddot_k_SKYLAKEX` single-threaded (ddot_microk_skylakex-2.c): the first
 /// `n & !15` elements go to four 4-lane FMA accumulators (16 per step;
 /// before that, while 32 remain, four 8-lane accumulators, each folded to 4
@@ -585,15 +600,7 @@ fn ddot_skylakex(a: &[f64], b: &[f64]) -> f64 {
                 }
             }
         }
-        while i < n16 {
-            for (r, ar) in acc.iter_mut().enumerate() {
-                let o = i + 4 * r;
-                for (l, al) in ar.iter_mut().enumerate() {
-                    *al = a[o + l].mul_add(b[o + l], *al);
-                }
-            }
-            i += 16;
-        }
+        fma16(a, b, i, n16, &mut acc);
         let mut v = [0.0f64; 4];
         for (l, vl) in v.iter_mut().enumerate() {
             *vl = ((acc[1][l] + acc[0][l]) + acc[2][l]) + acc[3][l];
@@ -617,16 +624,7 @@ fn ddot_haswell(a: &[f64], b: &[f64]) -> f64 {
     let mut dot = 0.0f64;
     if n16 > 0 {
         let mut acc = [[0.0f64; 4]; 4];
-        let mut i = 0;
-        while i < n16 {
-            for (r, ar) in acc.iter_mut().enumerate() {
-                let o = i + 4 * r;
-                for (l, al) in ar.iter_mut().enumerate() {
-                    *al = a[o + l].mul_add(b[o + l], *al);
-                }
-            }
-            i += 16;
-        }
+        fma16(a, b, 0, n16, &mut acc);
         let f: Vec<[f64; 2]> = acc.iter().map(|r| [r[0] + r[2], r[1] + r[3]]).collect();
         let s01 = [f[0][0] + f[1][0], f[0][1] + f[1][1]];
         let s23 = [f[2][0] + f[3][0], f[2][1] + f[3][1]];
