@@ -52,7 +52,7 @@ def test_signed_dump_loads_with_the_right_key(model: LogisticRegression, keys: t
     with pytest.raises(skseal.IntegrityError, match="signed by another key"):
         skseal.load(p, public_key=other)
     # raw 32-byte keys work too
-    raw_pub = bytes.fromhex(pub.read_text().strip())
+    raw_pub = bytes.fromhex(pub.read_text().split()[-1])
     skseal.loads(p.read_bytes(), public_key=raw_pub)
 
 
@@ -130,4 +130,81 @@ def test_mmap_load_with_a_key_checks_the_array_bytes(model: LogisticRegression, 
         skseal.load(p, mmap_mode="r", public_key=pub)
     # hex text works as a key too
     with pytest.raises(skseal.IntegrityError):
-        skseal.load(p, public_key=pub.read_text().strip())
+        skseal.load(p, public_key=pub.read_text().split()[-1])
+
+
+def test_key_files_state_their_kind_and_cannot_be_swapped(cli: Path, model: LogisticRegression,
+                                                          keys: tuple, tmp_path: Path) -> None:
+    """Signing with the public key, or verifying with the secret key, is refused
+    with a message naming the file (it used to print "signed")."""
+    priv, pub, _ = keys
+    assert priv.read_text().splitlines()[-1].startswith("skseal-secret-key-v1 ")
+    assert pub.read_text().splitlines()[-1].startswith("skseal-public-key-v1 ")
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p)
+    before = p.read_bytes()
+    r = subprocess.run([str(cli), "sign", str(p), "--key", str(pub)], capture_output=True,
+                       text=True)
+    assert r.returncode != 0 and "signed" not in r.stdout
+    assert f"{pub} is a public key" in r.stderr and "private key file" in r.stderr, r.stderr
+    assert p.read_bytes() == before, "a refused sign must leave the file untouched"
+    with pytest.raises(ValueError, match="is a public key"):
+        skseal.dump(model, tmp_path / "x.skseal", signing_key=pub)
+    assert not (tmp_path / "x.skseal").exists()
+    subprocess.run([str(cli), "sign", str(p), "--key", str(priv)], check=True,
+                   capture_output=True)
+    r = subprocess.run([str(cli), "verify", str(p), "--key", str(priv)], capture_output=True,
+                       text=True)
+    assert r.returncode != 0 and f"{priv} is a secret (private) key" in r.stderr, r.stderr
+    with pytest.raises(ValueError, match="is a secret"):
+        skseal.load(p, public_key=priv)
+
+
+def test_verify_without_a_key_names_the_signer_and_says_it_was_not_checked(
+        cli: Path, model: LogisticRegression, keys: tuple, tmp_path: Path) -> None:
+    priv, pub, _ = keys
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p, signing_key=priv)
+    key_id = pub.read_text().split()[-1][:16]
+    r = subprocess.run([str(cli), "verify", str(p)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+    assert f"signed by key ID {key_id}" in r.stdout and "NOT checked" in r.stdout, r.stdout
+    assert "signature OK" not in r.stdout
+    r = subprocess.run([str(cli), "verify", str(p), "--key", str(pub)], capture_output=True,
+                       text=True)
+    assert f"signature OK: signed by the trusted key (key ID {key_id})" in r.stdout
+
+
+def test_legacy_key_files_still_work_with_a_deprecation_note(
+        cli: Path, model: LogisticRegression, tmp_path: Path) -> None:
+    """Files written before kinds (64 hex digits) are read, with a note; a
+    legacy secret key given as the public key is recognised."""
+    r = subprocess.run([str(cli), "keygen", str(tmp_path / "k")], capture_output=True, text=True)
+    assert r.returncode == 0
+    seed = (tmp_path / "k").read_text().split()[-1]
+    pk = (tmp_path / "k.pub").read_text().split()[-1]
+    (tmp_path / "old.key").write_text(seed + "\n")
+    (tmp_path / "old.key.pub").write_text(pk + "\n")
+    p = tmp_path / "m.skseal"
+    with pytest.warns(DeprecationWarning, match="without a kind"):
+        skseal.dump(model, p, signing_key=tmp_path / "old.key")
+    with pytest.warns(DeprecationWarning):
+        skseal.load(p, public_key=tmp_path / "old.key.pub")
+    r = subprocess.run([str(cli), "verify", str(p), "--key", str(tmp_path / "old.key.pub")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "note:" in r.stderr and "without a kind" in r.stderr
+    # a legacy .pub file never signs
+    r = subprocess.run([str(cli), "sign", str(p), "--key", str(tmp_path / "old.key.pub")],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "is a public key" in r.stderr
+    # the legacy secret key given to verify: recognised as the signer's private key
+    r = subprocess.run([str(cli), "verify", str(p), "--key", str(tmp_path / "old.key")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "private key of the signer" in r.stdout, r.stdout
+
+
+def test_python_keygen(tmp_path: Path) -> None:
+    key_id = skseal.keygen(tmp_path / "k")
+    assert (tmp_path / "k.pub").read_text().split()[-1].startswith(key_id)
+    with pytest.raises(ValueError, match="refusing to overwrite"):
+        skseal.keygen(tmp_path / "k")

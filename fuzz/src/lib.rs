@@ -97,7 +97,7 @@ pub fn fuzz_key() -> &'static (ed25519_dalek::SigningKey, [u8; 32]) {
     static K: std::sync::OnceLock<(ed25519_dalek::SigningKey, [u8; 32])> =
         std::sync::OnceLock::new();
     K.get_or_init(|| {
-        let k = container::keys::signing_key(&FUZZ_SIGNING_SEED);
+        let k = skseal_core::keys::signing_key(&FUZZ_SIGNING_SEED);
         let pk = k.verifying_key().to_bytes();
         (k, pk)
     })

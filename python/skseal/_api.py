@@ -113,8 +113,13 @@ def _contiguous(buffers: list[pickle.PickleBuffer]) -> list[memoryview]:
 KeyLike = bytes | str | os.PathLike[str]
 
 
-def _key_bytes(key: KeyLike | None) -> bytes | None:
-    """A key as bytes: raw 32 bytes, 64 hex digits, or a path to a key file."""
+def _key_bytes(key: KeyLike | None, role: str) -> bytes | None:
+    """A key as bytes for ``role`` ("secret" or "public").
+
+    ``key`` is raw 32 bytes, 64 hex digits, a key file's content, or a path to
+    a key file (``skseal keygen`` writes them; each states its kind, and
+    signing with a public key file or verifying with a secret one is refused).
+    """
     if key is None:
         return None
     if isinstance(key, bytes | bytearray):
@@ -122,7 +127,20 @@ def _key_bytes(key: KeyLike | None) -> bytes | None:
     if isinstance(key, str) and re.fullmatch(r"\s*[0-9a-fA-F]{64}\s*", key):
         return key.strip().encode()
     with open(key, "rb") as f:
-        return f.read()
+        data = f.read()
+    raw, note = _native.read_key(data, role, os.fspath(key))
+    if note:
+        warnings.warn(note, DeprecationWarning, stacklevel=3)
+    return bytes(raw)
+
+
+def keygen(path: str | os.PathLike[str]) -> str:
+    """Write a new Ed25519 key pair: ``path`` (secret, mode 0600) and ``path.pub``.
+
+    Returns the key ID (the first 8 bytes of the public key in hex). Existing
+    files are never overwritten.
+    """
+    return _native.keygen(os.fspath(path))
 
 
 def _save(obj: Any, dest: Any, compress: Compress, metadata: dict[str, Any] | None,
@@ -132,7 +150,7 @@ def _save(obj: Any, dest: Any, compress: Compress, metadata: dict[str, Any] | No
     meta_json = _meta.build_metadata(obj, metadata)
     stream, raws = _serialize(obj, probe)
     return _native.save(stream, raws, dest, meta_json, trusted, codec, level, shuffle,
-                        _key_bytes(signing_key))
+                        _key_bytes(signing_key, "secret"))
 
 
 def dump(
@@ -286,12 +304,12 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
             # A path: positioned reads, each array into its own buffer.
             loaded = _native.load_file(
                 data.path, trusted, _meta.installed_sklearn(), on_version_mismatch,
-                _key_bytes(public_key),
+                _key_bytes(public_key, "public"),
             )
         else:
             loaded = _native.load(
                 data, trusted, verify_digests, zero_copy,
-                _meta.installed_sklearn(), on_version_mismatch, _key_bytes(public_key), mapper,
+                _meta.installed_sklearn(), on_version_mismatch, _key_bytes(public_key, "public"), mapper,
             )
     finally:
         if gc_was_on:

@@ -244,7 +244,7 @@ def loads(
         _native.native_load(
             data,
             normalize_trusted(trusted),
-            _key_bytes(public_key),
+            _key_bytes(public_key, "public"),
             _native.max_decompressed(),
             blas=numpy_blas(),
         )

@@ -14,6 +14,7 @@ use skseal_core::codec::Codec;
 use skseal_core::container::{self, Compression, PREAMBLE};
 use skseal_core::inspect;
 use skseal_core::ir::Node;
+use skseal_core::keys;
 use skseal_core::legacy;
 use skseal_core::policy::{self, Policy};
 
@@ -518,48 +519,41 @@ fn convert(src: &Path, dst: &Path, trusted: Vec<String>, compress: &str) -> Resu
     Ok(h.fingerprint)
 }
 
-fn read_key(path: &Path) -> Result<[u8; 32], String> {
+/// A key file for `kind`; a legacy file (no kind) is read with a note on stderr.
+fn read_key_as(path: &Path, kind: keys::KeyKind) -> Result<[u8; 32], String> {
     let data =
         std::fs::read(path).map_err(|e| format!("cannot read key {}: {e}", path.display()))?;
-    container::keys::parse(&data).map_err(|e| format!("{}: {e}", path.display()))
+    let name = path.display().to_string();
+    let (k, note) = match kind {
+        keys::KeyKind::Secret => keys::secret(&data, &name),
+        keys::KeyKind::Public => keys::public(&data, &name),
+    }
+    .map_err(|e| e.to_string())?;
+    if let Some(n) = note {
+        eprintln!("note: {n}");
+    }
+    Ok(k)
+}
+
+/// A public key file (KEY.pub).
+fn read_key(path: &Path) -> Result<[u8; 32], String> {
+    read_key_as(path, keys::KeyKind::Public)
 }
 
 fn keygen(path: &Path) -> Result<(), String> {
-    use std::io::Write as _;
-    let (seed, pk) = container::keys::generate();
-    let pub_path = PathBuf::from(format!("{}.pub", path.display()));
-    if path.exists() {
-        return Err(format!(
-            "{} exists; refusing to overwrite a key",
-            path.display()
-        ));
-    }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(container::keys::to_text(&seed).as_bytes())
-        .map_err(|e| e.to_string())?;
-    std::fs::write(&pub_path, container::keys::to_text(&pk))
-        .map_err(|e| format!("{}: {e}", pub_path.display()))?;
+    let id = keys::write_pair(path).map_err(|e| e.to_string())?;
     println!(
-        "private key: {} (keep it secret)\npublic key:  {}",
+        "private key: {} (keep it secret)\npublic key:  {}.pub\nkey ID:      {id}",
         path.display(),
-        pub_path.display()
+        path.display()
     );
     Ok(())
 }
 
 fn sign(file: &Path, key: &Path) -> Result<(), String> {
-    let seed = read_key(key)?;
+    let seed = read_key_as(key, keys::KeyKind::Secret)?;
     let data = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let signed = container::sign_bytes(&data, &container::keys::signing_key(&seed))
+    let signed = container::sign_bytes(&data, &keys::signing_key(&seed))
         .map_err(|e| format!("{}: {e}", file.display()))?;
     container::write_atomic(file, |w| {
         use std::io::Write as _;
@@ -569,7 +563,11 @@ fn sign(file: &Path, key: &Path) -> Result<(), String> {
             .map_err(std::io::Error::other)
     })
     .map_err(|e: std::io::Error| format!("{}: {e}", file.display()))?;
-    println!("signed {}", file.display());
+    println!(
+        "signed {} with key ID {}",
+        file.display(),
+        keys::key_id(&keys::public_of(&seed))
+    );
     Ok(())
 }
 
@@ -610,8 +608,20 @@ fn verify(file: &Path, key: Option<&Path>) -> Result<bool, String> {
         println!("  padding: {e}");
     }
     match c.verify_signature(want.as_ref()) {
-        Ok(()) if c.header.signature.is_some() => println!("  signature OK"),
-        Ok(()) => println!("  not signed"),
+        Ok(()) => match (&c.header.signature, &want) {
+            (Some((pk, _)), Some(_)) => {
+                println!(
+                    "  signature OK: signed by the trusted key (key ID {})",
+                    keys::key_id(pk)
+                )
+            }
+            (Some((pk, _)), None) => println!(
+                "  signed by key ID {}; the signature matches the content, but it was NOT checked \
+                 against a trusted key (pass --key KEY.pub to require the signer)",
+                keys::key_id(pk)
+            ),
+            (None, _) => println!("  not signed"),
+        },
         Err(e) => {
             ok = false;
             println!("  signature: {e}");

@@ -812,10 +812,13 @@ impl Header {
         };
         if let Some(want) = expected {
             if want != pk {
+                if let Some(e) = crate::keys::misused_secret(want, pk, "the key given") {
+                    return Err(ContainerError::Integrity(e.to_string()));
+                }
                 return Err(ContainerError::Integrity(format!(
-                    "the file is signed by another key ({}), not by {}",
-                    hex(&pk[..8]),
-                    hex(&want[..8])
+                    "the file is signed by another key (key ID {}), not by key ID {}",
+                    crate::keys::key_id(pk),
+                    crate::keys::key_id(want)
                 )));
             }
         }
@@ -1883,38 +1886,6 @@ pub fn sign_bytes(
 
 /// Ed25519 keys as skseal stores them: 64 hex digits (a private key's seed, or
 /// a public key), one per file.
-pub mod keys {
-    use super::ContainerError;
-    use crate::graphjson::{hex, unhex};
-
-    /// A new random key pair: (private seed, public key).
-    pub fn generate() -> ([u8; 32], [u8; 32]) {
-        let k = ed25519_dalek::SigningKey::generate(&mut rand_core::OsRng);
-        (k.to_bytes(), k.verifying_key().to_bytes())
-    }
-
-    /// Parse 32 raw bytes or 64 hex digits (surrounding whitespace ignored).
-    pub fn parse(data: &[u8]) -> Result<[u8; 32], ContainerError> {
-        if data.len() == 32 {
-            let mut k = [0u8; 32];
-            k.copy_from_slice(data);
-            return Ok(k);
-        }
-        let text = std::str::from_utf8(data).unwrap_or("").trim();
-        unhex(text).and_then(|v| v.try_into().ok()).ok_or_else(|| {
-            ContainerError::Header("a key must be 32 raw bytes or 64 hex digits".into())
-        })
-    }
-
-    pub fn signing_key(seed: &[u8; 32]) -> ed25519_dalek::SigningKey {
-        ed25519_dalek::SigningKey::from_bytes(seed)
-    }
-
-    pub fn to_text(k: &[u8; 32]) -> String {
-        format!("{}\n", hex(k))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

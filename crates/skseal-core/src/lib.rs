@@ -12,6 +12,7 @@ pub mod filecontainer;
 pub mod graphjson;
 pub mod inspect;
 pub mod ir;
+pub mod keys;
 pub mod legacy;
 pub mod pack;
 pub mod policy;

@@ -395,7 +395,7 @@ fn dtype_sizes_numpy_does_not_know_are_refused() {
 
 #[test]
 fn signatures_cover_header_and_arrays() {
-    use skseal_core::container::keys;
+    use skseal_core::keys;
     let (g, data) = sample_graph();
     let (seed, pk) = keys::generate();
     let (_, other_pk) = keys::generate();
@@ -554,7 +554,7 @@ fn streaming_file_writer_gives_the_same_bytes_as_the_front_to_back_writer() {
     g.arrays[0].shape = vec![n as u64];
     let dir = std::env::temp_dir().join(format!("skseal-stream-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp dir");
-    let key = container::keys::signing_key(&[7u8; 32]);
+    let key = skseal_core::keys::signing_key(&[7u8; 32]);
     for (k, comp) in [COMPRESSIONS[1], COMPRESSIONS[2]].into_iter().enumerate() {
         for signer in [None, Some(&key)] {
             let f = |i: usize| data.get(i).map(|v| v.as_slice());

@@ -20,6 +20,7 @@ use serde_json::Value;
 use skseal_core::codec::Codec;
 use skseal_core::container::{self, Compression, Container};
 use skseal_core::ir::{Graph, Node};
+use skseal_core::keys;
 use skseal_core::legacy;
 use skseal_core::policy::{self, Policy};
 use skseal_core::vm::{self, VmOptions};
@@ -149,6 +150,47 @@ fn header_summary<'py>(py: Python<'py>, h: &container::Header) -> PyResult<Bound
     )
 }
 
+/// A key given to the API: 32 raw bytes, or a key file's content (its kind
+/// checked, see `skseal_core::keys`). Paths are read by Python through
+/// [`read_key`], which reports legacy files.
+pub(crate) fn key32(
+    py: Python<'_>,
+    k: &[u8],
+    kind: keys::KeyKind,
+    what: &str,
+) -> PyResult<[u8; 32]> {
+    let r = match kind {
+        keys::KeyKind::Secret => keys::secret(k, what),
+        keys::KeyKind::Public => keys::public(k, what),
+    };
+    r.map(|(k, _note)| k)
+        .map_err(|e| raise(py, "ValueError", &e.to_string()))
+}
+
+/// Read a key file's content for `role` ("secret" or "public"): (32 key
+/// bytes, a deprecation note for a file without a kind, or None).
+#[pyfunction]
+fn read_key(
+    py: Python<'_>,
+    data: Vec<u8>,
+    role: &str,
+    name: &str,
+) -> PyResult<(Vec<u8>, Option<String>)> {
+    let r = match role {
+        "secret" => keys::secret(&data, name),
+        "public" => keys::public(&data, name),
+        _ => return Err(raise(py, "ValueError", "role must be 'secret' or 'public'")),
+    };
+    r.map(|(k, note)| (k.to_vec(), note))
+        .map_err(|e| raise(py, "ValueError", &e.to_string()))
+}
+
+/// Write a new key pair: `path` (secret, mode 0600) and `path.pub`; returns the key ID.
+#[pyfunction]
+fn keygen(py: Python<'_>, path: std::path::PathBuf) -> PyResult<String> {
+    keys::write_pair(&path).map_err(|e| raise(py, "ValueError", &e.to_string()))
+}
+
 /// Save: lift, check, write. `dest` is a path (str), a binary file object, or None (return bytes).
 #[pyfunction]
 #[pyo3(signature = (stream, buffers, dest, metadata_json, trusted, codec, level, shuffle, signing_key=None))]
@@ -167,10 +209,12 @@ fn save<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     crate::errors::guard(py, move || {
         let signer = match &signing_key {
-            Some(k) => Some(container::keys::signing_key(
-                &container::keys::parse(k)
-                    .map_err(|e| raise(py, "ValueError", &format!("signing_key: {e}")))?,
-            )),
+            Some(k) => Some(keys::signing_key(&key32(
+                py,
+                k,
+                keys::KeyKind::Secret,
+                "signing_key",
+            )?)),
             None => None,
         };
         let signer = signer.as_ref();
@@ -226,10 +270,7 @@ fn check_header(
     public_key: Option<Vec<u8>>,
 ) -> PyResult<Option<String>> {
     let want = match &public_key {
-        Some(k) => Some(
-            container::keys::parse(k)
-                .map_err(|e| raise(py, "ValueError", &format!("public_key: {e}")))?,
-        ),
+        Some(k) => Some(key32(py, k, keys::KeyKind::Public, "public_key")?),
         None => None,
     };
     header
@@ -559,6 +600,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;
     m.add_function(wrap_pyfunction!(max_decompressed, m)?)?;
+    m.add_function(wrap_pyfunction!(read_key, m)?)?;
+    m.add_function(wrap_pyfunction!(keygen, m)?)?;
     m.add_function(wrap_pyfunction!(native::native_load, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_numpy_svml, m)?)?;
     m.add_class::<native::NativeModel>()?;

@@ -52,10 +52,12 @@ pub fn native_load(
     crate::errors::guard(py, move || {
         let bytes = Bytes::get(data)?;
         let public_key = match public_key {
-            Some(k) => Some(
-                skseal_core::container::keys::parse(&k)
-                    .map_err(|e| raise(py, "ValueError", &format!("public_key: {e}")))?,
-            ),
+            Some(k) => Some(crate::key32(
+                py,
+                &k,
+                skseal_core::keys::KeyKind::Public,
+                "public_key",
+            )?),
             None => None,
         };
         let opts = LoadOptions {
