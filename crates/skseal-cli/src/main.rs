@@ -1,6 +1,7 @@
 //! `skseal`: inspect, scan, convert, sign, verify and serve skseal files without Python.
 
 mod predict;
+mod store;
 
 use std::fs::File;
 use std::io::Read;
@@ -136,6 +137,9 @@ enum Cmd {
         #[arg(long)]
         explain: bool,
     },
+    /// The model store: versions, aliases with history, a signed policy, on
+    /// a folder or S3 (docs/STORE.md).
+    Store(store::StoreArgs),
     /// Describe a .skseal file from its header alone (no array data is read).
     Inspect {
         file: PathBuf,
@@ -782,6 +786,7 @@ fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
+        Cmd::Store(a) => store::run(a),
         Cmd::Inspect { file, json } => match read_header(&file) {
             Ok(h) => {
                 let d = inspect::describe(&h);

@@ -13,7 +13,7 @@ const MAX_LINES: usize = 400;
 const MAX_ITEMS: usize = 12;
 const MAX_DEPTH: usize = 12;
 
-fn dtype_str(d: &Dtype) -> String {
+pub fn dtype_str(d: &Dtype) -> String {
     match d {
         Dtype::Simple(s) => s.clone(),
         Dtype::Struct {

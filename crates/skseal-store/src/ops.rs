@@ -1,0 +1,967 @@
+//! The store's verbs: push, pull, list, show, alias, history, verify, gc and
+//! the policy. Layout (docs/STORE.md):
+//!
+//! ```text
+//! skseal-store.json                          {"layout": 1}
+//! blobs/<blake3 of the file>.skseal          file bytes, checked on read
+//! models/<NAME>/versions/<N:012>.json        VersionRecord, created once
+//! models/<NAME>/versions.head                hint: latest N (not trusted)
+//! models/<NAME>/aliases/<ALIAS>/<S:012>.json AliasEntry, created once
+//! models/<NAME>/aliases/<ALIAS>.head         hint: latest S (not trusted)
+//! policy/<S:012>.json                        PolicyEntry, created once
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+
+use skseal_core::codec::Codec;
+use skseal_core::container::{self, Container};
+use skseal_core::graphjson::hex;
+use skseal_core::keys;
+
+use crate::backend::Backend;
+use crate::records::{self, Actor, AliasEntry, PolicyEntry, Signed, VersionRecord, LAYOUT};
+use crate::StoreError;
+
+const MARKER: &str = "skseal-store.json";
+/// Attempts of an append racing other writers before giving up.
+const MAX_RACES: u32 = 10_000;
+
+/// A reference: `NAME`, `NAME@N` or `NAME@ALIAS`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reference {
+    Latest(String),
+    Version(String, u64),
+    Alias(String, String),
+}
+
+impl Reference {
+    pub fn parse(s: &str) -> Result<Reference, StoreError> {
+        let (name, r) = match s.split_once('@') {
+            Some((n, r)) => (n, Some(r)),
+            None => (s, None),
+        };
+        check_name(name, "model name")?;
+        Ok(match r {
+            None => Reference::Latest(name.into()),
+            Some(r) if !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()) => {
+                let v = r.parse::<u64>().map_err(|_| StoreError::BadName {
+                    what: s.into(),
+                    why: "version number too large".into(),
+                })?;
+                Reference::Version(name.into(), v)
+            }
+            Some(r) => {
+                check_alias(r)?;
+                Reference::Alias(name.into(), r.into())
+            }
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Reference::Latest(n) | Reference::Version(n, _) | Reference::Alias(n, _) => n,
+        }
+    }
+}
+
+impl std::fmt::Display for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reference::Latest(n) => write!(f, "{n}"),
+            Reference::Version(n, v) => write!(f, "{n}@{v}"),
+            Reference::Alias(n, a) => write!(f, "{n}@{a}"),
+        }
+    }
+}
+
+/// Names and aliases: 1-100 of `[A-Za-z0-9._-]`, starting with a letter or digit.
+pub fn check_name(s: &str, what: &str) -> Result<(), StoreError> {
+    let ok = !s.is_empty()
+        && s.len() <= 100
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::BadName {
+            what: format!("{what} {s:?}"),
+            why: "use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit"
+                .into(),
+        })
+    }
+}
+
+fn check_alias(s: &str) -> Result<(), StoreError> {
+    check_name(s, "alias")?;
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(StoreError::BadName {
+            what: format!("alias {s:?}"),
+            why: "an alias cannot be a number (NAME@3 means version 3)".into(),
+        });
+    }
+    Ok(())
+}
+
+fn seq_key(dir: &str, n: u64) -> String {
+    format!("{dir}/{n:012}.json")
+}
+
+/// Options of a push.
+#[derive(Default, Clone)]
+pub struct PushOptions {
+    pub message: String,
+    pub alias: Option<String>,
+    /// Secret key (Ed25519 seed) that signs the version record (and the file,
+    /// when it is not signed yet).
+    pub key: Option<[u8; 32]>,
+    /// Names trusted beyond the default policy (for the pushed file's types).
+    pub trusted: Vec<String>,
+    pub max_decompressed: u64,
+}
+
+/// A pulled version: its record and the checked file bytes.
+pub struct PullResult {
+    pub record: VersionRecord,
+    pub bytes: Vec<u8>,
+}
+
+/// What `verify` found.
+#[derive(Default, Debug)]
+pub struct VerifyReport {
+    pub checked_versions: u64,
+    pub checked_moves: u64,
+    pub problems: Vec<String>,
+}
+
+/// What `gc` removed.
+#[derive(Default, Debug)]
+pub struct GcReport {
+    pub kept: u64,
+    pub removed: Vec<String>,
+    pub skipped_recent: u64,
+}
+
+pub struct Store {
+    backend: Backend,
+    /// An admin key the policy's first entry must be signed by (pinned out
+    /// of band: a writer could otherwise replace the whole policy).
+    admin_pin: Option<[u8; 32]>,
+}
+
+impl Store {
+    /// Open a store (a folder is created when missing).
+    pub fn open(uri: &str) -> Result<Store, StoreError> {
+        let backend = Backend::open(uri)?;
+        if let Some(m) = backend.get(MARKER)? {
+            let v: Value = records::from_bytes(&m, MARKER)?;
+            if v.get("layout") != Some(&json!(LAYOUT)) {
+                return Err(StoreError::Corrupt {
+                    key: MARKER.into(),
+                    why: format!(
+                        "store layout {} is not understood by this skseal (layout {LAYOUT}); upgrade skseal",
+                        v.get("layout").unwrap_or(&Value::Null)
+                    ),
+                });
+            }
+        }
+        Ok(Store {
+            backend,
+            admin_pin: None,
+        })
+    }
+
+    /// Require the policy to be rooted in this admin key.
+    pub fn pin_admin(&mut self, pk: [u8; 32]) {
+        self.admin_pin = Some(pk);
+    }
+
+    pub fn uri(&self) -> &str {
+        &self.backend.uri
+    }
+
+    fn mark(&self) -> Result<(), StoreError> {
+        if !self.backend.exists(MARKER)? {
+            self.backend
+                .create(MARKER, records::to_bytes(&json!({ "layout": LAYOUT }))?)?;
+        }
+        Ok(())
+    }
+
+    // ---- append-only sequences --------------------------------------------
+
+    fn hint_key(dir: &str) -> String {
+        format!("{dir}.head")
+    }
+
+    /// The highest sequence number in `dir` (0 when empty): the hint, checked
+    /// and probed forward, else a listing.
+    fn latest(&self, dir: &str) -> Result<u64, StoreError> {
+        let hint = self
+            .backend
+            .get(&Self::hint_key(dir))?
+            .and_then(|b| std::str::from_utf8(&b).ok()?.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        let mut n = hint;
+        if n > 0 && !self.backend.exists(&seq_key(dir, n))? {
+            n = self.latest_listed(dir)?;
+        }
+        while self.backend.exists(&seq_key(dir, n + 1))? {
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn latest_listed(&self, dir: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .seq_keys(dir)?
+            .into_iter()
+            .map(|(n, _)| n)
+            .max()
+            .unwrap_or(0))
+    }
+
+    /// Every `(n, key)` of `dir`, ascending.
+    fn seq_keys(&self, dir: &str) -> Result<Vec<(u64, String)>, StoreError> {
+        let pre = format!("{dir}/");
+        let mut out: Vec<(u64, String)> = self
+            .backend
+            .list(dir)?
+            .into_iter()
+            .filter_map(|k| {
+                let n = k.strip_prefix(&pre)?.strip_suffix(".json")?;
+                (n.len() == 12 && n.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| n.parse::<u64>().ok())
+                    .flatten()
+                    .map(|n| (n, k.clone()))
+            })
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// Append to `dir`: `build(n, previous entry bytes)` makes entry `n`;
+    /// a writer that loses the race rebuilds on the winner's entry.
+    fn append(
+        &self,
+        dir: &str,
+        mut build: impl FnMut(u64, Option<&[u8]>) -> Result<Vec<u8>, StoreError>,
+    ) -> Result<(u64, Vec<u8>), StoreError> {
+        let mut n = self.latest(dir)?;
+        for _ in 0..MAX_RACES {
+            let prev = if n > 0 {
+                Some(
+                    self.backend
+                        .get(&seq_key(dir, n))?
+                        .ok_or_else(|| StoreError::NotFound(seq_key(dir, n)))?,
+                )
+            } else {
+                None
+            };
+            let bytes = build(n + 1, prev.as_deref())?;
+            if self.backend.create(&seq_key(dir, n + 1), bytes.clone())? {
+                // best effort: a stale hint only costs a probe
+                let _ = self
+                    .backend
+                    .put(&Self::hint_key(dir), format!("{}\n", n + 1).into_bytes());
+                return Ok((n + 1, bytes));
+            }
+            n += 1;
+            while self.backend.exists(&seq_key(dir, n + 1))? {
+                n += 1;
+            }
+        }
+        Err(StoreError::Contention(MAX_RACES))
+    }
+
+    // ---- policy ------------------------------------------------------------
+
+    /// The policy in force (None: an open store), after checking its chain.
+    pub fn policy(&self) -> Result<Option<PolicyEntry>, StoreError> {
+        let entries = self.seq_keys("policy")?;
+        if entries.is_empty() {
+            if let Some(pin) = &self.admin_pin {
+                return Err(StoreError::Policy(format!(
+                    "the store has no policy, but admin key ID {} was pinned: the policy was removed or this is the wrong store",
+                    keys::key_id(pin)
+                )));
+            }
+            return Ok(None);
+        }
+        let mut cur: Option<(PolicyEntry, Vec<u8>)> = None;
+        for (i, (n, key)) in entries.iter().enumerate() {
+            if *n != i as u64 + 1 {
+                return Err(StoreError::Corrupt {
+                    key: key.clone(),
+                    why: format!("policy entry {} is missing", i + 1),
+                });
+            }
+            let bytes = self
+                .backend
+                .get(key)?
+                .ok_or_else(|| StoreError::NotFound(key.clone()))?;
+            let p: PolicyEntry = records::from_bytes(&bytes, key)?;
+            let signer = records::check(&p)?.ok_or_else(|| StoreError::Forged {
+                what: p.what(),
+                why: "a policy entry must be signed by an admin".into(),
+            })?;
+            let signer_hex = hex(&signer);
+            if p.seq != *n {
+                return Err(StoreError::Forged {
+                    what: p.what(),
+                    why: format!("it is stored as entry {n}"),
+                });
+            }
+            match &cur {
+                None => {
+                    if !p.admins.contains(&signer_hex) {
+                        return Err(StoreError::Forged {
+                            what: p.what(),
+                            why: "the first policy must be signed by one of its own admins".into(),
+                        });
+                    }
+                    if let Some(pin) = &self.admin_pin {
+                        if *pin != signer {
+                            return Err(StoreError::Policy(format!(
+                                "the store's policy is rooted in key ID {}, not in the pinned admin key ID {}",
+                                keys::key_id(&signer),
+                                keys::key_id(pin)
+                            )));
+                        }
+                    }
+                }
+                Some((prev, prev_bytes)) => {
+                    if !prev.admins.contains(&signer_hex) {
+                        return Err(StoreError::Forged {
+                            what: p.what(),
+                            why: format!(
+                                "signed by key ID {}, which is not an admin of policy entry {}",
+                                keys::key_id(&signer),
+                                prev.seq
+                            ),
+                        });
+                    }
+                    let want = blake3::hash(prev_bytes).to_hex().to_string();
+                    if p.prev.as_deref() != Some(want.as_str()) {
+                        return Err(StoreError::Forged {
+                            what: p.what(),
+                            why: "it does not chain to the previous policy entry".into(),
+                        });
+                    }
+                }
+            }
+            cur = Some((p, bytes));
+        }
+        Ok(cur.map(|(p, _)| p))
+    }
+
+    /// Set the policy (signed by `admin`, who must be an admin of the current
+    /// policy, or of the new one when there is none). Keys are hex public keys.
+    pub fn set_policy(
+        &self,
+        admin: &[u8; 32],
+        admins: Vec<String>,
+        push: Vec<String>,
+        alias: Vec<String>,
+    ) -> Result<PolicyEntry, StoreError> {
+        let me = hex(&keys::public_of(admin));
+        for k in admins.iter().chain(&push).chain(&alias) {
+            if skseal_core::graphjson::unhex(k).map(|v| v.len()) != Some(32) {
+                return Err(StoreError::BadName {
+                    what: format!("policy key {k:?}"),
+                    why: "a public key is 64 hex digits".into(),
+                });
+            }
+        }
+        let current = self.policy()?;
+        match &current {
+            Some(c) if !c.admins.contains(&me) => {
+                return Err(StoreError::Policy(format!(
+                    "key ID {} is not an admin of the current policy",
+                    records::id_of(&me)
+                )))
+            }
+            None if !admins.contains(&me) => {
+                return Err(StoreError::Policy(
+                    "the first policy must list the signing key among its admins".into(),
+                ))
+            }
+            _ => {}
+        }
+        if admins.is_empty() {
+            return Err(StoreError::Policy(
+                "a policy needs at least one admin".into(),
+            ));
+        }
+        self.mark()?;
+        let mut made = None;
+        self.append("policy", |n, prev| {
+            let mut p = PolicyEntry {
+                layout: LAYOUT,
+                seq: n,
+                admins: admins.clone(),
+                push: push.clone(),
+                alias: alias.clone(),
+                prev: prev.map(|b| blake3::hash(b).to_hex().to_string()),
+                at: skseal_core::convert::utc_now(),
+                by: Actor {
+                    user: records::current_user(),
+                    public_key: None,
+                },
+                signature: None,
+            };
+            records::sign(&mut p, admin)?;
+            made = Some(p.clone());
+            records::to_bytes(&p)
+        })?;
+        made.ok_or_else(|| StoreError::Internal("policy entry not built".into()))
+    }
+
+    /// Check a record's signature against the policy's list for `role`.
+    fn authorize<T: Signed>(
+        policy: &Option<PolicyEntry>,
+        r: &T,
+        role: &str,
+    ) -> Result<(), StoreError> {
+        let signer = records::check(r)?;
+        let Some(p) = policy else { return Ok(()) };
+        let allowed = if role == "push" { &p.push } else { &p.alias };
+        match signer {
+            None => Err(StoreError::Policy(format!(
+                "{} is not signed, and the store requires a signature by a key allowed to {role}",
+                r.what()
+            ))),
+            Some(k) if !allowed.contains(&hex(&k)) => Err(StoreError::Policy(format!(
+                "{} is signed by key ID {}, which the store policy does not allow to {role}",
+                r.what(),
+                keys::key_id(&k)
+            ))),
+            Some(_) => Ok(()),
+        }
+    }
+
+    // ---- versions ------------------------------------------------------------
+
+    fn versions_dir(name: &str) -> String {
+        format!("models/{name}/versions")
+    }
+
+    fn aliases_dir(name: &str, alias: &str) -> String {
+        format!("models/{name}/aliases/{alias}")
+    }
+
+    fn blob_key(hash: &str) -> String {
+        format!("blobs/{hash}.skseal")
+    }
+
+    /// Push a file (`.skseal`, or a pickle/joblib file converted without
+    /// running it) as the next version of `name`.
+    pub fn push(
+        &self,
+        data: &[u8],
+        file_name: &str,
+        name: &str,
+        opts: &PushOptions,
+    ) -> Result<VersionRecord, StoreError> {
+        check_name(name, "model name")?;
+        if let Some(a) = &opts.alias {
+            check_alias(a)?;
+        }
+        let policy = self.policy()?;
+        if let Some(p) = &policy {
+            let Some(k) = &opts.key else {
+                return Err(StoreError::Policy(
+                    "this store has a policy: push with --key (a secret key allowed to push)"
+                        .into(),
+                ));
+            };
+            let me = hex(&keys::public_of(k));
+            if !p.push.contains(&me) {
+                return Err(StoreError::Policy(format!(
+                    "key ID {} is not allowed to push to this store",
+                    records::id_of(&me)
+                )));
+            }
+        }
+        let (mut bytes, source) = crate::diff::to_skseal(data, file_name, opts)?;
+        if let Some(k) = &opts.key {
+            let c = Container::parse(&bytes).map_err(|e| bad_model(file_name, e))?;
+            if c.header.signature.is_none() {
+                bytes = container::sign_bytes(&bytes, &keys::signing_key(k))
+                    .map_err(|e| bad_model(file_name, e))?;
+            }
+        }
+        let header = check_file(&bytes, file_name, opts.max_decompressed)?;
+        let blob = blake3::hash(&bytes).to_hex().to_string();
+        self.mark()?;
+        let bkey = Self::blob_key(&blob);
+        if !self.backend.exists(&bkey)? {
+            self.backend.create(&bkey, bytes.clone())?;
+        }
+        let size = bytes.len() as u64;
+        let metadata = header.metadata();
+        let mut made = None;
+        self.append(&Self::versions_dir(name), |n, _| {
+            let mut r = VersionRecord {
+                layout: LAYOUT,
+                name: name.into(),
+                version: n,
+                blob: blob.clone(),
+                size,
+                fingerprint: header.fingerprint.clone(),
+                pushed_at: skseal_core::convert::utc_now(),
+                pushed_by: Actor {
+                    user: records::current_user(),
+                    public_key: None,
+                },
+                message: opts.message.clone(),
+                source: source.clone(),
+                metadata: metadata.clone(),
+                signature: None,
+            };
+            if let Some(k) = &opts.key {
+                records::sign(&mut r, k)?;
+            }
+            made = Some(r.clone());
+            records::to_bytes(&r)
+        })?;
+        let rec = made.ok_or_else(|| StoreError::Internal("version not built".into()))?;
+        if let Some(a) = &opts.alias {
+            self.move_alias(name, a, rec.version, opts.key.as_ref(), &opts.message)?;
+        }
+        Ok(rec)
+    }
+
+    /// The record of `name@version`, with its signature checked against the policy.
+    pub fn record(&self, name: &str, version: u64) -> Result<VersionRecord, StoreError> {
+        let key = seq_key(&Self::versions_dir(name), version);
+        let bytes = self
+            .backend
+            .get(&key)?
+            .ok_or_else(|| StoreError::NotFound(format!("{name}@{version}")))?;
+        let r: VersionRecord = records::from_bytes(&bytes, &key)?;
+        if r.name != name || r.version != version {
+            return Err(StoreError::Forged {
+                what: format!("{name}@{version}"),
+                why: format!("its record says it is {}@{}", r.name, r.version),
+            });
+        }
+        Self::authorize(&self.policy()?, &r, "push")?;
+        Ok(r)
+    }
+
+    /// The version a reference points to.
+    pub fn resolve(&self, r: &Reference) -> Result<u64, StoreError> {
+        match r {
+            Reference::Version(_, v) => Ok(*v),
+            Reference::Latest(name) => match self.latest(&Self::versions_dir(name))? {
+                0 => Err(StoreError::NotFound(name.clone())),
+                v => Ok(v),
+            },
+            Reference::Alias(name, alias) => Ok(self.alias_head(name, alias)?.to),
+        }
+    }
+
+    /// Pull a version: record and blob checked (signature, policy, BLAKE3 of
+    /// the bytes, every array digest and the file's own signature) before any
+    /// byte is returned.
+    pub fn pull(&self, r: &Reference) -> Result<PullResult, StoreError> {
+        let v = self.resolve(r)?;
+        let record = self.record(r.name(), v)?;
+        let bytes = self.blob(&record)?;
+        Ok(PullResult { record, bytes })
+    }
+
+    fn blob(&self, record: &VersionRecord) -> Result<Vec<u8>, StoreError> {
+        let key = Self::blob_key(&record.blob);
+        let bytes = self.backend.get(&key)?.ok_or_else(|| StoreError::Corrupt {
+            key: key.clone(),
+            why: format!("the bytes of {} are missing", record.what()),
+        })?;
+        let got = blake3::hash(&bytes).to_hex().to_string();
+        if got != record.blob {
+            return Err(StoreError::Corrupt {
+                key,
+                why: format!(
+                    "its BLAKE3 is {got}, but {} records {}: the blob was changed",
+                    record.what(),
+                    record.blob
+                ),
+            });
+        }
+        let h = check_file(&bytes, &key, u64::MAX)?;
+        if h.fingerprint != record.fingerprint {
+            return Err(StoreError::Corrupt {
+                key,
+                why: "its content fingerprint differs from the record's".into(),
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Every model name.
+    pub fn names(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = BTreeSet::new();
+        for k in self.backend.list("models")? {
+            if let Some(rest) = k.strip_prefix("models/") {
+                if let Some((n, _)) = rest.split_once('/') {
+                    out.insert(n.to_string());
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// Every version record of `name`, ascending (signatures checked).
+    pub fn versions(&self, name: &str) -> Result<Vec<VersionRecord>, StoreError> {
+        check_name(name, "model name")?;
+        let policy = self.policy()?;
+        let mut out = Vec::new();
+        for (n, key) in self.seq_keys(&Self::versions_dir(name))? {
+            let bytes = self
+                .backend
+                .get(&key)?
+                .ok_or_else(|| StoreError::NotFound(key.clone()))?;
+            let r: VersionRecord = records::from_bytes(&bytes, &key)?;
+            if r.version != n || r.name != name {
+                return Err(StoreError::Forged {
+                    what: key,
+                    why: format!("its record says it is {}@{}", r.name, r.version),
+                });
+            }
+            Self::authorize(&policy, &r, "push")?;
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    /// Aliases of `name` and where each points now.
+    pub fn aliases(&self, name: &str) -> Result<BTreeMap<String, u64>, StoreError> {
+        let pre = format!("models/{name}/aliases/");
+        let mut names = BTreeSet::new();
+        for k in self.backend.list(&format!("models/{name}/aliases"))? {
+            if let Some((a, _)) = k.strip_prefix(&pre).and_then(|r| r.split_once('/')) {
+                names.insert(a.to_string());
+            }
+        }
+        let mut out = BTreeMap::new();
+        for a in names {
+            out.insert(a.clone(), self.alias_head(name, &a)?.to);
+        }
+        Ok(out)
+    }
+
+    // ---- aliases -------------------------------------------------------------
+
+    /// Move `alias` of `name` to `version` (appended to its history).
+    pub fn move_alias(
+        &self,
+        name: &str,
+        alias: &str,
+        version: u64,
+        key: Option<&[u8; 32]>,
+        message: &str,
+    ) -> Result<AliasEntry, StoreError> {
+        check_name(name, "model name")?;
+        check_alias(alias)?;
+        let policy = self.policy()?;
+        if let Some(p) = &policy {
+            let Some(k) = key else {
+                return Err(StoreError::Policy(
+                    "this store has a policy: move aliases with --key (a secret key allowed to move aliases)".into(),
+                ));
+            };
+            let me = hex(&keys::public_of(k));
+            if !p.alias.contains(&me) {
+                return Err(StoreError::Policy(format!(
+                    "key ID {} is not allowed to move aliases in this store",
+                    records::id_of(&me)
+                )));
+            }
+        }
+        // the target exists and passes the policy: an alias never points nowhere
+        self.record(name, version)?;
+        let mut made = None;
+        self.append(&Self::aliases_dir(name, alias), |n, prev| {
+            let from = match prev {
+                Some(b) => Some(records::from_bytes::<AliasEntry>(b, "previous alias entry")?.to),
+                None => None,
+            };
+            let mut e = AliasEntry {
+                layout: LAYOUT,
+                name: name.into(),
+                alias: alias.into(),
+                seq: n,
+                from,
+                to: version,
+                prev: prev.map(|b| blake3::hash(b).to_hex().to_string()),
+                at: skseal_core::convert::utc_now(),
+                by: Actor {
+                    user: records::current_user(),
+                    public_key: None,
+                },
+                message: message.into(),
+                signature: None,
+            };
+            if let Some(k) = key {
+                records::sign(&mut e, k)?;
+            }
+            made = Some(e.clone());
+            records::to_bytes(&e)
+        })?;
+        made.ok_or_else(|| StoreError::Internal("alias entry not built".into()))
+    }
+
+    fn entry(&self, dir: &str, n: u64) -> Result<(AliasEntry, Vec<u8>), StoreError> {
+        let key = seq_key(dir, n);
+        let bytes = self
+            .backend
+            .get(&key)?
+            .ok_or_else(|| StoreError::NotFound(key.clone()))?;
+        Ok((records::from_bytes(&bytes, &key)?, bytes))
+    }
+
+    /// The latest move of an alias, checked: signature and policy, its place
+    /// in the chain (it links to the entry before it).
+    fn alias_head(&self, name: &str, alias: &str) -> Result<AliasEntry, StoreError> {
+        let dir = Self::aliases_dir(name, alias);
+        let n = self.latest(&dir)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("{name}@{alias}")));
+        }
+        let (e, _) = self.entry(&dir, n)?;
+        let prev = if n > 1 {
+            Some(self.entry(&dir, n - 1)?)
+        } else {
+            None
+        };
+        Self::check_link(&e, n, name, alias, prev.as_ref())?;
+        Self::authorize(&self.policy()?, &e, "move aliases")?;
+        Ok(e)
+    }
+
+    fn check_link(
+        e: &AliasEntry,
+        n: u64,
+        name: &str,
+        alias: &str,
+        prev: Option<&(AliasEntry, Vec<u8>)>,
+    ) -> Result<(), StoreError> {
+        let forged = |why: String| StoreError::Forged {
+            what: e.what(),
+            why,
+        };
+        if e.seq != n || e.name != name || e.alias != alias {
+            return Err(forged(format!(
+                "it is stored as entry {n} of {name}@{alias}"
+            )));
+        }
+        match prev {
+            None if e.prev.is_some() || e.from.is_some() => {
+                Err(forged("the first entry cannot have a predecessor".into()))
+            }
+            Some((p, pb)) => {
+                let want = blake3::hash(pb).to_hex().to_string();
+                if e.prev.as_deref() != Some(want.as_str()) {
+                    Err(forged(
+                        "it does not chain to the entry before it (a history entry was replaced)"
+                            .into(),
+                    ))
+                } else if e.from != Some(p.to) {
+                    Err(forged(format!(
+                        "it says the alias was at version {:?}, but the entry before moved it to {}",
+                        e.from, p.to
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The whole history of an alias, every link and signature checked.
+    pub fn history(&self, name: &str, alias: &str) -> Result<Vec<AliasEntry>, StoreError> {
+        check_name(name, "model name")?;
+        check_alias(alias)?;
+        let policy = self.policy()?;
+        let dir = Self::aliases_dir(name, alias);
+        let mut out: Vec<AliasEntry> = Vec::new();
+        let mut prev: Option<(AliasEntry, Vec<u8>)> = None;
+        for (i, (n, _)) in self.seq_keys(&dir)?.into_iter().enumerate() {
+            if n != i as u64 + 1 {
+                return Err(StoreError::Forged {
+                    what: format!("history of {name}@{alias}"),
+                    why: format!("entry {} is missing", i + 1),
+                });
+            }
+            let cur = self.entry(&dir, n)?;
+            Self::check_link(&cur.0, n, name, alias, prev.as_ref())?;
+            Self::authorize(&policy, &cur.0, "move aliases")?;
+            out.push(cur.0.clone());
+            prev = Some(cur);
+        }
+        if out.is_empty() {
+            return Err(StoreError::NotFound(format!("{name}@{alias}")));
+        }
+        Ok(out)
+    }
+
+    /// Every alias name of `name`.
+    pub fn alias_names(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self.aliases(name)?.into_keys().collect())
+    }
+
+    // ---- maintenance -----------------------------------------------------------
+
+    /// Check every version (record, signature, policy, blob, array digests)
+    /// and every alias history of `name` (or of every model).
+    pub fn verify(&self, name: Option<&str>) -> Result<VerifyReport, StoreError> {
+        let mut rep = VerifyReport::default();
+        if let Err(e) = self.policy() {
+            rep.problems.push(format!("policy: {e}"));
+        }
+        let names = match name {
+            Some(n) => vec![n.to_string()],
+            None => self.names()?,
+        };
+        for n in names {
+            match self.versions(&n) {
+                Ok(vs) => {
+                    for r in vs {
+                        rep.checked_versions += 1;
+                        if let Err(e) = self.blob(&r) {
+                            rep.problems.push(format!("{}: {e}", r.what()));
+                        }
+                    }
+                }
+                Err(e) => rep.problems.push(format!("{n}: {e}")),
+            }
+            let pre = format!("models/{n}/aliases/");
+            let mut aliases = BTreeSet::new();
+            for k in self.backend.list(&format!("models/{n}/aliases"))? {
+                if let Some((a, _)) = k.strip_prefix(&pre).and_then(|r| r.split_once('/')) {
+                    aliases.insert(a.to_string());
+                }
+            }
+            for a in aliases {
+                match self.history(&n, &a) {
+                    Ok(h) => {
+                        rep.checked_moves += h.len() as u64;
+                        for e in h {
+                            if let Err(err) = self.record(&n, e.to) {
+                                rep.problems.push(format!("{n}@{a} entry {}: {err}", e.seq));
+                            }
+                        }
+                    }
+                    Err(e) => rep.problems.push(format!("{n}@{a}: {e}")),
+                }
+            }
+        }
+        Ok(rep)
+    }
+
+    /// Remove blobs no version refers to, except those written in the last
+    /// `grace_secs` (a push in flight writes its blob before its record).
+    pub fn gc(&self, grace_secs: u64, dry_run: bool) -> Result<GcReport, StoreError> {
+        let mut referenced = BTreeSet::new();
+        for n in self.names()? {
+            for (_, key) in self.seq_keys(&Self::versions_dir(&n))? {
+                if let Some(b) = self.backend.get(&key)? {
+                    let r: VersionRecord = records::from_bytes(&b, &key)?;
+                    referenced.insert(Self::blob_key(&r.blob));
+                }
+            }
+        }
+        let mut rep = GcReport::default();
+        for (key, age) in self.backend.list_ages("blobs")? {
+            if referenced.contains(&key) {
+                rep.kept += 1;
+            } else if age < grace_secs {
+                rep.skipped_recent += 1;
+            } else {
+                if !dry_run {
+                    self.backend.delete(&key)?;
+                }
+                rep.removed.push(key);
+            }
+        }
+        Ok(rep)
+    }
+
+    /// `show`: the record, aliases pointing at it, and the file's description.
+    pub fn show(&self, r: &Reference) -> Result<Value, StoreError> {
+        let pulled = self.pull(r)?;
+        let rec = &pulled.record;
+        let aliases: Vec<String> = self
+            .aliases(&rec.name)?
+            .into_iter()
+            .filter(|(_, v)| *v == rec.version)
+            .map(|(a, _)| a)
+            .collect();
+        let c = Container::parse(&pulled.bytes).map_err(|e| bad_model(&rec.what(), e))?;
+        let signer = c.header.signature.as_ref().map(|(pk, _)| keys::key_id(pk));
+        Ok(json!({
+            "name": rec.name,
+            "version": rec.version,
+            "reference": r.to_string(),
+            "aliases": aliases,
+            "fingerprint": rec.fingerprint,
+            "blob": rec.blob,
+            "size": rec.size,
+            "pushed_at": rec.pushed_at,
+            "pushed_by": {"user": rec.pushed_by.user, "key_id": rec.pushed_by.key_id()},
+            "message": rec.message,
+            "source": rec.source,
+            "file_signed_by": signer,
+            "metadata": rec.metadata,
+            "globals": skseal_core::inspect::globals_json(&c.header.graph),
+        }))
+    }
+
+    /// `diff`: metadata, metrics, hyperparameters and arrays of two versions.
+    pub fn diff(&self, a: &Reference, b: &Reference) -> Result<Value, StoreError> {
+        let pa = self.pull(a)?;
+        let pb = self.pull(b)?;
+        crate::diff::diff(&pa, &pb)
+    }
+}
+
+fn bad_model(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::BadModel {
+        what: what.to_string(),
+        why: e.to_string(),
+    }
+}
+
+/// Parse a `.skseal` file and check every array digest, the padding and the
+/// file's signature; the header on success.
+pub(crate) fn check_file(
+    bytes: &[u8],
+    what: &str,
+    max_nbytes: u64,
+) -> Result<container::Header, StoreError> {
+    let c = Container::parse(bytes).map_err(|e| bad_model(what, e))?;
+    for (i, a) in c.header.arrays.iter().enumerate() {
+        let r = if a.codec == Codec::None && a.pack.is_none() {
+            c.verify_raw(i)
+        } else {
+            if a.nbytes > max_nbytes {
+                return Err(bad_model(
+                    what,
+                    format!("array {i} decodes to {} bytes, over the limit", a.nbytes),
+                ));
+            }
+            let n = usize::try_from(a.nbytes)
+                .map_err(|_| bad_model(what, format!("array {i} is too large")))?;
+            let mut buf = vec![0u8; n];
+            c.decode_into(i, &mut buf)
+        };
+        r.map_err(|e| bad_model(what, e))?;
+    }
+    c.verify_padding().map_err(|e| bad_model(what, e))?;
+    c.verify_signature(None).map_err(|e| bad_model(what, e))?;
+    Ok(c.header)
+}
