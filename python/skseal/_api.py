@@ -309,7 +309,8 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
         else:
             loaded = _native.load(
                 data, trusted, verify_digests, zero_copy,
-                _meta.installed_sklearn(), on_version_mismatch, _key_bytes(public_key, "public"), mapper,
+                _meta.installed_sklearn(), on_version_mismatch,
+                _key_bytes(public_key, "public"), mapper,
             )
     finally:
         if gc_was_on:
@@ -381,11 +382,13 @@ def load(
     on_version_mismatch: Literal["warn", "error", "ignore"] = "warn",
     verify: bool | None = None,
     public_key: KeyLike | None = None,
+    store: Any = None,
 ) -> Any:
     """Load an object saved by :func:`dump`, or a plain pickle, without running code from it.
 
     Args:
-        file: a path or a binary file object.
+        file: a path or a binary file object; with ``store``, a reference
+            ``NAME``, ``NAME@VERSION`` or ``NAME@ALIAS``.
         trusted: dotted names to allow beyond the default allow-list.
         mmap_mode: "r", "c" or "r+" maps the file; uncompressed arrays are then
             views of the mapping (nothing is copied or read until touched).
@@ -397,11 +400,23 @@ def load(
         public_key: an Ed25519 public key (32 raw bytes, 64 hex digits or a
             ``.pub`` file): the file must be signed by it, else IntegrityError.
             Without it, a signature the file carries is still checked.
+        store: a model store (URI or :class:`skseal.store.Store`) to pull
+            ``file`` from, through the store's checks (docs/STORE.md).
 
     Raises:
         FormatError, IntegrityError, UntrustedTypeError, ValidationError,
         VersionMismatchError, ProbeMismatchError (all subclasses of SkSealError).
     """
+    if store is not None:
+        if mmap_mode is not None:
+            raise ValueError("mmap_mode needs a file: pull the version first "
+                             "(skseal.store.open(...).pull(ref)) and map that file")
+        from .store import Store
+
+        st = store if isinstance(store, Store) else Store(store)
+        _, pulled = st.pull_bytes(os.fspath(file) if not isinstance(file, str) else file)
+        return loads(pulled, trusted=trusted, on_version_mismatch=on_version_mismatch,
+                     verify=verify, public_key=public_key)
     data, zero_copy = _read_all(file, mmap_mode)
     try:
         return _load_buffer(data, zero_copy, trusted=trusted, mmap_mode=mmap_mode,

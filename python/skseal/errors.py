@@ -72,7 +72,25 @@ class InternalError(SkSealError):
     file that triggers it."""
 
 
+class StoreError(SkSealError):
+    """A model store operation failed (unreadable store, contention, a model
+    the store cannot hold); the message names the store and the object."""
+
+
+class StorePolicyError(StoreError):
+    """The store's signed policy refuses the operation: unsigned, or signed
+    by a key the policy does not allow (or the policy itself is not rooted in
+    the pinned admin key)."""
+
+
+class ModelNotFoundError(StoreError, LookupError):
+    """No such model, version or alias in the store."""
+
+
 __all__ = [
+    "StoreError",
+    "StorePolicyError",
+    "ModelNotFoundError",
     "SkSealError",
     "InternalError",
     "FormatError",

@@ -282,9 +282,21 @@ def load(
     trusted: Iterable[str | type] = (),
     public_key: KeyLike | None = None,
     verify: bool = False,
+    store: Any = None,
 ) -> NativeModel:
-    """Build a native model from a file path; see :func:`loads`."""
+    """Build a native model from a file path; see :func:`loads`.
+
+    With ``store`` (a URI or :class:`skseal.store.Store`), ``file`` is a
+    reference ``NAME``, ``NAME@VERSION`` or ``NAME@ALIAS`` pulled through the
+    store's checks.
+    """
     trusted = normalize_trusted(trusted)
+    if store is not None:
+        from .store import Store
+
+        st = store if isinstance(store, Store) else Store(store)
+        _, data = st.pull_bytes(os.fspath(file))
+        return loads(data, trusted=trusted, public_key=public_key, verify=verify)
     with open(file, "rb") as f:
         data = f.read()
     return loads(data, trusted=trusted, public_key=public_key, verify=verify)

@@ -8,6 +8,7 @@
 mod build;
 mod errors;
 mod native;
+mod store;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -605,6 +606,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(native::native_load, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_numpy_svml, m)?)?;
     m.add_class::<native::NativeModel>()?;
+    m.add_class::<store::Store>()?;
     m.add("FORMAT_VERSION", container::VERSION)?;
     Ok(())
 }
