@@ -77,9 +77,17 @@ enum Cmd {
     /// v2, MLflow's /invocations, Prometheus /metrics); no Python. Reloads a
     /// model when its file is replaced; SIGTERM/SIGINT drain and stop.
     Serve {
-        /// .skseal files, folders of them, or NAME=PATH (name: the file stem).
+        /// .skseal files, folders of them, or NAME=PATH (name: the file
+        /// stem); with --store, NAME@ALIAS, NAME@N or NAME from the store
+        /// (alias moves are followed).
         #[arg(required = true)]
         models: Vec<String>,
+        /// Model store for NAME@ALIAS references (default $SKSEAL_STORE).
+        #[arg(long)]
+        store: Option<String>,
+        /// Pin the store policy's admin key (KEY.pub; default $SKSEAL_STORE_ADMIN_KEY).
+        #[arg(long)]
+        admin_key: Option<PathBuf>,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
@@ -705,6 +713,8 @@ fn run(cli: Cli) -> ExitCode {
         },
         Cmd::Serve {
             models,
+            store,
+            admin_key,
             host,
             port,
             require_key,
@@ -715,7 +725,13 @@ fn run(cli: Cli) -> ExitCode {
             reload_ms,
         } => {
             let res = (|| {
-                let models = skseal_serve::model_list(&models)?;
+                let store = match store
+                    .or_else(|| std::env::var("SKSEAL_STORE").ok().filter(|s| !s.is_empty()))
+                {
+                    Some(uri) => Some(std::sync::Arc::new(store::open(Some(uri), admin_key)?)),
+                    None => None,
+                };
+                let models = skseal_serve::model_list(&models, store.as_ref())?;
                 let ip: std::net::IpAddr = host
                     .parse()
                     .map_err(|e| format!("--host {host:?}: {e} (give an IP address)"))?;

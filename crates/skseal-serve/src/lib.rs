@@ -24,12 +24,13 @@ pub use http::router;
 use log::log_event;
 use metrics::Metrics;
 use registry::Registry;
+pub use registry::Source;
 
 /// How to serve.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// (name, path) of every model.
-    pub models: Vec<(String, PathBuf)>,
+    /// (name, source) of every model.
+    pub models: Vec<(String, Source)>,
     pub addr: SocketAddr,
     /// Names to trust beyond the default allow-list, and the signature key to require.
     pub load: LoadOptions,
@@ -66,9 +67,14 @@ pub struct State {
 }
 
 /// Expand folders into their `.skseal` files (name = file stem) and parse
-/// `NAME=PATH`; a plain file's name is its stem.
-pub fn model_list(args: &[String]) -> Result<Vec<(String, PathBuf)>, String> {
-    let mut out: Vec<(String, PathBuf)> = Vec::new();
+/// `NAME=PATH`; a plain file's name is its stem. With a store, an argument
+/// that is not an existing path is a store reference (`NAME@ALIAS`,
+/// `NAME@N`, `NAME`, or `SERVED=NAME@ALIAS`), served as NAME.
+pub fn model_list(
+    args: &[String],
+    store: Option<&Arc<skseal_store::Store>>,
+) -> Result<Vec<(String, Source)>, String> {
+    let mut out: Vec<(String, Source)> = Vec::new();
     for a in args {
         let (name, path) = match a.split_once('=') {
             Some((n, p)) if !n.is_empty() && !n.contains('/') => {
@@ -76,6 +82,19 @@ pub fn model_list(args: &[String]) -> Result<Vec<(String, PathBuf)>, String> {
             }
             _ => (None, PathBuf::from(a)),
         };
+        if let (Some(st), false) = (store, path.exists()) {
+            let text = path.to_string_lossy();
+            let reference = skseal_store::Reference::parse(&text).map_err(|e| e.to_string())?;
+            let n = name.unwrap_or_else(|| reference.name().to_string());
+            out.push((
+                n,
+                Source::Store {
+                    store: st.clone(),
+                    reference,
+                },
+            ));
+            continue;
+        }
         if path.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
                 .map_err(|e| format!("{}: {e}", path.display()))?
@@ -91,14 +110,14 @@ pub fn model_list(args: &[String]) -> Result<Vec<(String, PathBuf)>, String> {
             }
             for f in files {
                 let stem = stem(&f)?;
-                out.push((stem, f));
+                out.push((stem, Source::File(f)));
             }
         } else {
             let n = match name {
                 Some(n) => n,
                 None => stem(&path)?,
             };
-            out.push((n, path));
+            out.push((n, Source::File(path)));
         }
     }
     let mut seen = std::collections::HashSet::new();
@@ -106,7 +125,7 @@ pub fn model_list(args: &[String]) -> Result<Vec<(String, PathBuf)>, String> {
         if !seen.insert(n.clone()) {
             return Err(format!(
                 "two models are named {n:?} ({}); name them with NAME=PATH",
-                p.display()
+                p.describe()
             ));
         }
     }

@@ -18,8 +18,8 @@ use crate::metrics::Metrics;
 /// A model as served: the native model and what was checked when it loaded.
 pub struct Loaded {
     pub model: Model,
-    /// The file version it was loaded from.
-    pub stamp: FileStamp,
+    /// The file version (or store version) it was loaded from.
+    pub stamp: Stamp,
     /// Seconds the load (read, checks, build, probe) took.
     pub load_seconds: f64,
     /// The native probe check ("no probe", "predict: bitwise equal; ...").
@@ -49,20 +49,67 @@ impl FileStamp {
     }
 }
 
+/// Where a served model comes from.
+#[derive(Clone)]
+pub enum Source {
+    File(PathBuf),
+    /// `NAME@ALIAS` (or `NAME@N`, `NAME`) in a model store: the alias's moves
+    /// are followed like a replaced file.
+    Store {
+        store: Arc<skseal_store::Store>,
+        reference: skseal_store::Reference,
+    },
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl Source {
+    pub fn describe(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Store { store, reference } => format!("{reference} in {}", store.uri()),
+        }
+    }
+
+    /// What identifies the version this source holds now.
+    pub fn stamp(&self) -> Result<Stamp, String> {
+        match self {
+            Source::File(p) => FileStamp::of(p)
+                .map(Stamp::File)
+                .map_err(|e| format!("{}: {e}", p.display())),
+            Source::Store { store, reference } => store
+                .resolve(reference)
+                .map(Stamp::Store)
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// A version of a source: a file's identity, or a store version number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stamp {
+    File(FileStamp),
+    Store(u64),
+}
+
 /// One served name.
 pub struct Slot {
     pub name: String,
-    pub path: PathBuf,
+    pub source: Source,
     pub current: ArcSwapOption<Loaded>,
-    /// The file version last refused at reload (not retried until it changes).
-    refused: Mutex<Option<FileStamp>>,
+    /// The version last refused at reload (not retried until it changes).
+    refused: Mutex<Option<Stamp>>,
 }
 
 impl Slot {
-    fn refused(&self) -> Option<FileStamp> {
+    fn refused(&self) -> Option<Stamp> {
         self.refused.lock().map(|g| g.clone()).unwrap_or(None)
     }
-    fn set_refused(&self, s: Option<FileStamp>) {
+    fn set_refused(&self, s: Option<Stamp>) {
         if let Ok(mut g) = self.refused.lock() {
             *g = s;
         }
@@ -77,17 +124,31 @@ pub struct Registry {
     ready: AtomicBool,
 }
 
-/// Why a model file could not be (re)loaded.
-pub fn load_one(path: &Path, opts: &LoadOptions) -> Result<Loaded, String> {
+/// Load a model from its source, with every check; Err says why not.
+pub fn load_one(source: &Source, opts: &LoadOptions) -> Result<Loaded, String> {
     let t = Instant::now();
-    let stamp = FileStamp::of(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let model =
-        skseal_native::load_path(path, opts).map_err(|e| format!("{}: {e}", path.display()))?;
+    let what = source.describe();
+    let (model, stamp) = match source {
+        Source::File(path) => {
+            let stamp = source.stamp()?;
+            let model = skseal_native::load_path(path, opts)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            (model, stamp)
+        }
+        Source::Store { store, reference } => {
+            // resolve once: the stamp is the version whose bytes are loaded
+            let v = store.resolve(reference).map_err(|e| e.to_string())?;
+            let pinned = skseal_store::Reference::Version(reference.name().to_string(), v);
+            let pulled = store.pull(&pinned).map_err(|e| e.to_string())?;
+            let model = skseal_native::load_bytes(&pulled.bytes, opts)
+                .map_err(|e| format!("{what} (version {v}): {e}"))?;
+            (model, Stamp::Store(v))
+        }
+    };
     let report = model.check_probe();
     if !report.passed() {
         return Err(format!(
-            "{}: the stored probe is not reproduced: {}",
-            path.display(),
+            "{what}: the stored probe is not reproduced: {}",
             report.describe()
         ));
     }
@@ -100,14 +161,14 @@ pub fn load_one(path: &Path, opts: &LoadOptions) -> Result<Loaded, String> {
 }
 
 impl Registry {
-    pub fn new(models: Vec<(String, PathBuf)>, opts: LoadOptions, metrics: Arc<Metrics>) -> Self {
+    pub fn new(models: Vec<(String, Source)>, opts: LoadOptions, metrics: Arc<Metrics>) -> Self {
         Registry {
             slots: models
                 .into_iter()
-                .map(|(name, path)| {
+                .map(|(name, source)| {
                     Arc::new(Slot {
                         name,
-                        path,
+                        source,
                         current: ArcSwapOption::empty(),
                         refused: Mutex::new(None),
                     })
@@ -131,15 +192,15 @@ impl Registry {
     /// Load every model (on the blocking pool); the first failure is returned.
     pub async fn load_all(self: &Arc<Self>) -> Result<(), String> {
         for slot in &self.slots {
-            let (path, opts) = (slot.path.clone(), self.opts.clone());
-            let loaded = tokio::task::spawn_blocking(move || load_one(&path, &opts))
+            let (source, opts) = (slot.source.clone(), self.opts.clone());
+            let loaded = tokio::task::spawn_blocking(move || load_one(&source, &opts))
                 .await
                 .map_err(|e| format!("loading {}: {e}", slot.name))??;
             self.metrics.loaded(&slot.name, loaded.load_seconds);
             log_event(&[
                 ("event", "loaded".into()),
                 ("model", slot.name.clone().into()),
-                ("path", slot.path.display().to_string().into()),
+                ("path", slot.source.describe().into()),
                 ("load_ms", (loaded.load_seconds * 1e3).into()),
                 ("probe", loaded.probe.clone().into()),
             ]);
@@ -159,14 +220,15 @@ impl Registry {
                 let Some(cur) = slot.current.load_full() else {
                     continue;
                 };
-                let Ok(now) = FileStamp::of(&slot.path) else {
-                    continue; // being replaced; the old model serves
+                let src = slot.source.clone();
+                let Ok(Ok(now)) = tokio::task::spawn_blocking(move || src.stamp()).await else {
+                    continue; // being replaced, or the store is unreachable: the old model serves
                 };
                 if now == cur.stamp || slot.refused().as_ref() == Some(&now) {
                     continue;
                 }
-                let (path, opts) = (slot.path.clone(), self.opts.clone());
-                let res = tokio::task::spawn_blocking(move || load_one(&path, &opts)).await;
+                let (source, opts) = (slot.source.clone(), self.opts.clone());
+                let res = tokio::task::spawn_blocking(move || load_one(&source, &opts)).await;
                 match res {
                     Ok(Ok(loaded)) => {
                         self.metrics.reloaded(&slot.name, true);
@@ -174,6 +236,7 @@ impl Registry {
                         log_event(&[
                             ("event", "reloaded".into()),
                             ("model", slot.name.clone().into()),
+                            ("path", slot.source.describe().into()),
                             ("load_ms", (loaded.load_seconds * 1e3).into()),
                             ("probe", loaded.probe.clone().into()),
                         ]);

@@ -737,8 +737,13 @@ impl Store {
         } else {
             None
         };
+        let policy = self.policy()?;
+        if let Some((p, _)) = &prev {
+            // a changed predecessor is named as such, not as a broken link
+            Self::authorize(&policy, p, "move aliases")?;
+        }
+        Self::authorize(&policy, &e, "move aliases")?;
         Self::check_link(&e, n, name, alias, prev.as_ref())?;
-        Self::authorize(&self.policy()?, &e, "move aliases")?;
         Ok(e)
     }
 
@@ -798,8 +803,8 @@ impl Store {
                 });
             }
             let cur = self.entry(&dir, n)?;
-            Self::check_link(&cur.0, n, name, alias, prev.as_ref())?;
             Self::authorize(&policy, &cur.0, "move aliases")?;
+            Self::check_link(&cur.0, n, name, alias, prev.as_ref())?;
             out.push(cur.0.clone());
             prev = Some(cur);
         }
