@@ -115,20 +115,7 @@ enum PolicyCmd {
     },
 }
 
-fn read_kind(path: &Path, kind: KeyKind) -> Result<[u8; 32], String> {
-    let data =
-        std::fs::read(path).map_err(|e| format!("cannot read key {}: {e}", path.display()))?;
-    let name = path.display().to_string();
-    let (k, note) = match kind {
-        KeyKind::Secret => keys::secret(&data, &name),
-        KeyKind::Public => keys::public(&data, &name),
-    }
-    .map_err(|e| e.to_string())?;
-    if let Some(n) = note {
-        eprintln!("note: {n}");
-    }
-    Ok(k)
-}
+use crate::read_key_as as read_kind;
 
 /// The store URI: --store, $SKSEAL_STORE, else the per-user folder.
 pub fn store_uri(given: Option<String>) -> String {

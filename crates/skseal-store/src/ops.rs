@@ -979,3 +979,82 @@ pub(crate) fn check_file(
     c.verify_signature(None).map_err(|e| bad_model(what, e))?;
     Ok(c.header)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_and_names() {
+        assert_eq!(
+            Reference::parse("m").unwrap(),
+            Reference::Latest("m".into())
+        );
+        assert_eq!(
+            Reference::parse("m@12").unwrap(),
+            Reference::Version("m".into(), 12)
+        );
+        assert_eq!(
+            Reference::parse("m@prod-1").unwrap(),
+            Reference::Alias("m".into(), "prod-1".into())
+        );
+        for bad in [
+            "",
+            "@x",
+            "m@",
+            "../m",
+            "m/x@1",
+            "m@a/b",
+            ".hidden",
+            "m@99999999999999999999999",
+        ] {
+            assert!(Reference::parse(bad).is_err(), "{bad}");
+        }
+        assert!(check_alias("123").is_err());
+    }
+
+    #[test]
+    fn concurrent_appends_on_a_folder_lose_nothing() {
+        let dir = std::env::temp_dir().join(format!("skseal-store-test-{}", std::process::id()));
+        let uri = dir.display().to_string();
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let uri = uri.clone();
+                std::thread::spawn(move || {
+                    let s = Store::open(&uri).unwrap();
+                    for i in 0..25 {
+                        s.append("seq/x", |n, prev| {
+                            // the number of the entry this one was built on
+                            let p = prev.map(|b| {
+                                String::from_utf8_lossy(b)
+                                    .split(' ')
+                                    .next()
+                                    .unwrap_or("")
+                                    .to_string()
+                            });
+                            Ok(format!("{n} {t}-{i} after {p:?}").into_bytes())
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let s = Store::open(&uri).unwrap();
+        let keys = s.seq_keys("seq/x").unwrap();
+        assert_eq!(
+            keys.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            (1..=100).collect::<Vec<u64>>()
+        );
+        // each entry was built on the one before it
+        for (n, k) in keys.iter().skip(1) {
+            let b = String::from_utf8(s.backend.get(k).unwrap().unwrap()).unwrap();
+            assert!(b.starts_with(&format!("{n} ")), "{b}");
+            assert!(b.ends_with(&format!("after Some(\"{}\")", n - 1)), "{b}");
+        }
+        assert_eq!(s.latest("seq/x").unwrap(), 100);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
