@@ -22,8 +22,8 @@ use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, malformed, Result};
-use crate::model::{self, check_width, Estimator, Info};
-use crate::preprocess::{self, data_output, unsupported, Transformer};
+use crate::estimator::{check_width, data_output, unsupported, Estimator, Info, Transformer};
+use crate::{model, preprocess};
 
 /// The identity, for "passthrough".
 struct Passthrough {
@@ -480,7 +480,7 @@ impl Transformer for ColumnTransformer {
     }
 }
 
-crate::preprocess::transformer_estimator!(
+crate::estimator::transformer_estimator!(
     ColumnTransformer,
     |s: &ColumnTransformer| s.parts.iter().fold(Exactness::Bitwise, |e, p| e
         .and(p.tr.exactness(Method::Transform))),
@@ -548,7 +548,7 @@ impl Transformer for FeatureUnion {
     }
 }
 
-crate::preprocess::transformer_estimator!(
+crate::estimator::transformer_estimator!(
     FeatureUnion,
     |s: &FeatureUnion| s.parts.iter().fold(Exactness::Bitwise, |e, p| e
         .and(p.1.exactness(Method::Transform))),

@@ -7,75 +7,8 @@ use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, NativeError, Result};
+use crate::estimator::Estimator;
 use crate::{compose, linear, preprocess, tree};
-
-/// What every estimator knows about itself.
-#[derive(Debug, Clone, Default)]
-pub struct Info {
-    /// "module.Class" as the file names it.
-    pub class: String,
-    pub n_features: Option<usize>,
-    pub feature_names: Option<Vec<String>>,
-}
-
-impl Info {
-    pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<Info> {
-        Ok(Info {
-            class: est.class.name.clone(),
-            n_features: est.n_features(path)?,
-            feature_names: est.feature_names(path)?,
-        })
-    }
-}
-
-/// A fitted estimator, transformer or composition, ready to compute.
-pub trait Estimator: Send + Sync {
-    fn info(&self) -> &Info;
-    /// `classes_`, for classifiers.
-    fn classes(&self) -> Option<&Labels> {
-        None
-    }
-    fn supports(&self, m: Method) -> bool;
-    /// Compute method `m` on `x` (the caller checked `supports`).
-    fn run(&self, m: Method, x: Data) -> Result<Output>;
-    /// Whether method `m`'s results are bit-identical to scikit-learn's on
-    /// this machine, or within a bound (and why).
-    fn exactness(&self, _m: Method) -> Exactness {
-        Exactness::Bitwise
-    }
-    /// Whether rows may be computed in separate batches with the same
-    /// results (false where numpy's BLAS chooses its order from the whole
-    /// matrix: matrix products).
-    fn batchable(&self) -> bool {
-        true
-    }
-    /// The error for a method this model does not have.
-    fn no_method(&self, m: Method) -> NativeError {
-        let have: Vec<&str> = Method::ALL
-            .into_iter()
-            .filter(|&k| self.supports(k))
-            .map(Method::name)
-            .collect();
-        NativeError::NoMethod {
-            model: self.info().class.clone(),
-            method: m.name().into(),
-            hint: format!("; it has: {}", have.join(", ")),
-        }
-    }
-}
-
-/// The width check scikit-learn makes (`X has 3 features, but ... is expecting 4`).
-pub fn check_width(info: &Info, x: &Mat) -> Result<()> {
-    if let Some(n) = info.n_features {
-        if x.cols != n {
-            return Err(input(format!(
-                "X has {} features, but {} is expecting {n} features as input",
-                x.cols, info.class
-            )));
-        }
-    }
-    Ok(())
-}
 
 /// Build the native implementation of the estimator at `id`.
 pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<Box<dyn Estimator>> {

@@ -34,192 +34,19 @@ use std::collections::HashMap;
 
 use skseal_core::ir::{Node, NodeId};
 
+use crate::access::{fortran_ordered, mat_f64, vec_f64};
 use crate::access::{Ctx, Obj};
 use crate::blas::{Blas, Exactness};
 use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
-use crate::error::{input, malformed, NativeError, Result};
-use crate::model::{check_width, Estimator, Info};
+use crate::error::{input, malformed, Result};
+use crate::estimator::{
+    check_cols, check_finite, data_output, dense_in, transformer_estimator, unsupported, Estimator,
+    Info, Transformer,
+};
+use crate::kernels::{einsum_sq, row_sum};
 use crate::npsum;
 
-/// A fitted transformer: data in, data out (a table when strings remain).
-pub trait Transformer: Estimator {
-    fn transform_data(&self, x: Data) -> Result<Data>;
-}
-
 // ---------------------------------------------------------------- helpers
-
-pub(crate) fn unsupported(what: impl Into<String>, path: &str, hint: &str) -> NativeError {
-    NativeError::Unsupported {
-        what: what.into(),
-        path: path.into(),
-        hint: hint.into(),
-    }
-}
-
-/// A 1-D float attribute of length `n` (when given).
-pub(crate) fn vec_f64(
-    est: &Obj<'_, '_>,
-    key: &str,
-    path: &str,
-    n: Option<usize>,
-) -> Result<Vec<f64>> {
-    let a = est.arr_f64(key, path)?;
-    if a.shape.len() > 1 {
-        return Err(malformed(
-            &format!("{path}.{key}"),
-            format!("expected a 1-D array, found shape {:?}", a.shape),
-        ));
-    }
-    if let Some(n) = n {
-        if a.data.len() != n {
-            return Err(malformed(
-                &format!("{path}.{key}"),
-                format!("{} values, {n} expected", a.data.len()),
-            ));
-        }
-    }
-    Ok(a.data)
-}
-
-/// A 2-D float attribute: (rows, cols, data).
-pub(crate) fn mat_f64(est: &Obj<'_, '_>, key: &str, path: &str) -> Result<Mat> {
-    let a = est.arr_f64(key, path)?;
-    match a.shape.as_slice() {
-        [r, c] => Ok(Mat {
-            rows: *r,
-            cols: *c,
-            data: a.data,
-        }),
-        s => Err(malformed(
-            &format!("{path}.{key}"),
-            format!("expected a 2-D array, found shape {s:?}"),
-        )),
-    }
-}
-
-/// Whether the fitted array at `key` is stored Fortran-ordered (numpy
-/// then sees `key.T` as C-contiguous, which changes the BLAS call).
-pub(crate) fn fortran_ordered(est: &Obj<'_, '_>, key: &str) -> bool {
-    let Some(id) = est.opt(key) else {
-        return false;
-    };
-    match est.ctx.g.node(id) {
-        Some(Node::Array(i)) => est.ctx.g.arrays.get(*i as usize).is_some_and(|s| {
-            s.shape.len() == 2
-                && (s.order == skseal_core::ir::Order::F
-                    || s.axes.as_deref() == Some(&[1u64, 0][..]))
-        }),
-        _ => false,
-    }
-}
-
-/// `np.einsum("ij,ij->i", X, X)` for one contiguous row (numpy 2.4's
-/// `sum_of_products_contig_contig_outstride0_two` with 128-bit vectors:
-/// two lanes, four vectors per step chained last to first, multiply then
-/// add, then `lane0 + lane1`, then added to the zeroed output).
-pub(crate) fn einsum_sq(a: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 2];
-    let mut chunks = a.chunks_exact(8);
-    for c in &mut chunks {
-        for l in 0..2 {
-            let ab3 = c[6 + l] * c[6 + l] + acc[l];
-            let ab2 = c[4 + l] * c[4 + l] + ab3;
-            let ab1 = c[2 + l] * c[2 + l] + ab2;
-            acc[l] = c[l] * c[l] + ab1;
-        }
-    }
-    for c in chunks.remainder().chunks(2) {
-        for (l, v) in c.iter().enumerate() {
-            acc[l] += v * v;
-        }
-        if c.len() == 1 {
-            acc[1] += 0.0;
-        }
-    }
-    0.0 + (acc[0] + acc[1])
-}
-
-/// `np.sum(X, axis=1)` for one row of a C-contiguous float64 matrix (and
-/// `np.sum` of a 1-D array): one pairwise sum over the whole row, added to
-/// the identity. Measured against numpy 2.4: this, not
-/// `row[0] + pairwise(row[1..])`, is numpy's order (they differ from 3
-/// elements on).
-pub(crate) fn row_sum(a: &[f64]) -> f64 {
-    crate::npsum::sum(a)
-}
-
-/// scikit-learn's finiteness check (`ensure_all_finite=True` or "allow-nan").
-pub(crate) fn check_finite(x: &Mat, allow_nan: bool, who: &str) -> Result<()> {
-    for (k, &v) in x.data.iter().enumerate() {
-        if v.is_infinite() || (v.is_nan() && !allow_nan) {
-            let what = if v.is_nan() { "NaN" } else { "infinity" };
-            return Err(input(format!(
-                "Input X contains {what} (row {}, column {}); {who} does not accept it",
-                k / x.cols.max(1),
-                k % x.cols.max(1)
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Numbers only, right width, finite (NaN allowed when `allow_nan`).
-pub(crate) fn dense_in(info: &Info, x: Data, allow_nan: bool) -> Result<Mat> {
-    let x = x.into_dense(&info.class)?;
-    check_width(info, &x)?;
-    check_finite(&x, allow_nan, &info.class)?;
-    Ok(x)
-}
-
-fn check_cols(info: &Info, n: usize) -> Result<()> {
-    if let Some(w) = info.n_features {
-        if w != n {
-            return Err(input(format!(
-                "X has {n} features, but {} is expecting {w} features as input",
-                info.class
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// The result of a transform as a method output (numbers only).
-pub(crate) fn data_output(d: Data, who: &str) -> Result<Output> {
-    Ok(Output::Matrix(d.into_dense(who)?))
-}
-
-macro_rules! transformer_estimator {
-    ($t:ty) => {
-        $crate::preprocess::transformer_estimator!(
-            $t,
-            |_: &$t| $crate::blas::Exactness::Bitwise,
-            |_: &$t| true
-        );
-    };
-    ($t:ty, $exact:expr, $batchable:expr) => {
-        impl Estimator for $t {
-            fn exactness(&self, _m: Method) -> $crate::blas::Exactness {
-                ($exact)(self)
-            }
-            fn batchable(&self) -> bool {
-                ($batchable)(self)
-            }
-            fn info(&self) -> &Info {
-                &self.info
-            }
-            fn supports(&self, m: Method) -> bool {
-                m == Method::Transform
-            }
-            fn run(&self, m: Method, x: Data) -> Result<Output> {
-                if m != Method::Transform {
-                    return Err(self.no_method(m));
-                }
-                data_output(self.transform_data(x)?, &self.info.class)
-            }
-        }
-    };
-}
-pub(crate) use transformer_estimator;
 
 // ---------------------------------------------------------------- scalers
 
@@ -1591,16 +1418,6 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn einsum_order_small() {
-        assert_eq!(einsum_sq(&[3.0]), 9.0);
-        assert_eq!(einsum_sq(&[1.0, 2.0, 2.0]), 9.0);
-        assert_eq!(einsum_sq(&[]), 0.0);
-        let v: Vec<f64> = (0..19).map(|k| k as f64 * 0.1).collect();
-        let plain: f64 = v.iter().map(|x| x * x).sum();
-        assert!((einsum_sq(&v) - plain).abs() < 1e-12);
-    }
 
     #[test]
     fn clip_propagates_nan() {

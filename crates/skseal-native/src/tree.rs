@@ -15,7 +15,8 @@
 use crate::access::{field_kind, field_words, Ctx, Obj};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, malformed, NativeError, Result};
-use crate::model::{check_width, Estimator, Info};
+use crate::estimator::{check_width, Estimator, Info};
+use crate::kernels::{argmax_labels, expit, log_mat, logit, softmax_rows};
 use crate::npmath;
 use crate::npsum;
 
@@ -553,50 +554,6 @@ impl Estimator for Forest {
             (Method::Predict, Some(c)) => Ok(Output::Labels(argmax_labels(&p, c))),
             (Method::Predict, None) => Ok(Output::Vector(p.data)),
             _ => Err(self.no_method(m)),
-        }
-    }
-}
-
-/// `classes_.take(np.argmax(p, axis=1))`.
-pub fn argmax_labels(p: &Mat, classes: &Labels) -> Labels {
-    let idx: Vec<usize> = (0..p.rows).map(|i| npsum::argmax(p.row(i))).collect();
-    classes.take(&idx)
-}
-
-/// `np.log(p)` elementwise, as numpy computes it on this machine.
-pub fn log_mat(mut p: Mat) -> Mat {
-    for v in &mut p.data {
-        *v = npmath::np_log(*v);
-    }
-    p
-}
-
-/// scipy.special.expit: `1 / (1 + exp(-x))` with the C library's exp.
-pub fn expit(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-/// scipy.special.logit (xsf `log_exp.h`).
-pub fn logit(x: f64) -> f64 {
-    if !(0.3..=0.65).contains(&x) {
-        (x / (1.0 - x)).ln()
-    } else {
-        let s = 2.0 * (x - 0.5);
-        s.ln_1p() - (-s).ln_1p()
-    }
-}
-
-/// sklearn.utils.extmath.softmax on each row, in place.
-pub fn softmax_rows(p: &mut Mat) {
-    for i in 0..p.rows {
-        let r = p.row_mut(i);
-        let m = npsum::max(r);
-        for v in r.iter_mut() {
-            *v = npmath::np_exp(*v - m);
-        }
-        let s = npsum::sum(r);
-        for v in r.iter_mut() {
-            *v /= s;
         }
     }
 }
