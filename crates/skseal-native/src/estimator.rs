@@ -4,7 +4,9 @@
 //! (`tree`, `linear`, `preprocess`, `compose`) and the dispatcher (`model`)
 //! import it; it imports none of them.
 
-use crate::access::Obj;
+use skseal_core::ir::NodeId;
+
+use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, NativeError, Result};
@@ -62,6 +64,19 @@ pub trait Estimator: Send + Sync {
             hint: format!("; it has: {}", have.join(", ")),
         }
     }
+}
+
+/// The transformer at `est` when a family has it; `None` when no family does.
+pub type TransformerFor = fn(&Obj<'_, '_>, &str) -> Option<Result<Box<dyn Transformer>>>;
+
+/// How a composition builds its steps. The dispatcher (`model`) passes
+/// these in, so that compositions import neither it nor the families.
+#[derive(Clone, Copy)]
+pub struct Builders {
+    /// Any estimator native inference implements (`model::build`).
+    pub estimator: fn(&Ctx<'_>, NodeId, &str) -> Result<Box<dyn Estimator>>,
+    /// The transformer at `est`, when a family has it (`preprocess::transformer`).
+    pub transformer: TransformerFor,
 }
 
 /// The width check scikit-learn makes (`X has 3 features, but ... is expecting 4`).

@@ -7,8 +7,15 @@ use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, NativeError, Result};
-use crate::estimator::Estimator;
+use crate::estimator::{Builders, Estimator};
+use crate::probe::{verdict, ProbeReport, Verdict};
 use crate::{compose, linear, preprocess, tree};
+
+/// What compositions build their steps with.
+const BUILDERS: Builders = Builders {
+    estimator: build,
+    transformer: preprocess::transformer,
+};
 
 /// Build the native implementation of the estimator at `id`.
 pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<Box<dyn Estimator>> {
@@ -37,7 +44,7 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
                 r?
             } else if let Some(r) = preprocess::build(ctx, &est, path) {
                 r?
-            } else if let Some(r) = compose::build(ctx, &est, path) {
+            } else if let Some(r) = compose::build(ctx, &est, path, BUILDERS) {
                 r?
             } else {
                 return Err(unsupported(&est, path));
@@ -193,5 +200,33 @@ impl Model {
             return self.root.run(m, Data::Dense(x));
         }
         self.run(m, Data::Dense(x))
+    }
+}
+
+impl Model {
+    /// Re-run the file's probe natively: every recorded method this model
+    /// has, compared bitwise (or within the bound where the model only
+    /// claims the bound).
+    pub fn check_probe(&self) -> ProbeReport {
+        let probe = match self.probe() {
+            None => return ProbeReport::Absent,
+            Some(Err(why)) => return ProbeReport::NotChecked(why.clone()),
+            Some(Ok(p)) => p,
+        };
+        let mut out = Vec::new();
+        for (m, want) in &probe.outputs {
+            if !self.supports(*m) {
+                continue;
+            }
+            let v = match self.run(*m, probe.input.clone()) {
+                Ok(got) => verdict(&got, want, &self.exactness(*m)),
+                Err(e) => Verdict::Failed(e.to_string()),
+            };
+            out.push((*m, v));
+        }
+        if out.is_empty() {
+            return ProbeReport::NotChecked("no recorded method that native inference has".into());
+        }
+        ProbeReport::Checked(out)
     }
 }
