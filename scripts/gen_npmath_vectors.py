@@ -12,7 +12,7 @@ thresholds, bases near 1 with huge exponents and tiny exponents.
 
 With ``--rust-cases N`` it also prints Rust arrays of up to N (input bits, numpy bits)
 pairs per function (triples for power) where numpy differs from the C library, plus the
-special values: that is the table in npmath/tests.rs.
+special values: those are the tables in npmath/tests/{exp,log,pow}_cases.rs.
 
 Usage: python scripts/gen_npmath_vectors.py [--out DIR] [--rust-cases N] [--seed S]
 """

@@ -24,18 +24,19 @@ from .errors import (
     VersionMismatchWarning,
 )
 
-MAGIC = b"\x89SKS\r\n\x1a\n"
-PREAMBLE = 56
+# The magic number and preamble length of a .skseal file (container.rs).
+MAGIC: bytes = _native.MAGIC
+PREAMBLE: int = _native.PREAMBLE
 
 PathLike = str | os.PathLike[str]
 Compress = None | bool | int | str | tuple[str, int]
 
 
-# The level of compress=True and compress="zstd" (= codec::DEFAULT_ZSTD_LEVEL
+# The level of compress=True and compress="zstd" (codec::DEFAULT_ZSTD_LEVEL
 # in Rust). Chosen by benchmark (docs/BENCHMARKS_SCALE.md): on a 200-tree
 # forest level 2 writes 6-7% faster than level 3 for a file 0.2% larger (both
 # 0.96x joblib compress=3's size).
-DEFAULT_ZSTD_LEVEL = 2
+DEFAULT_ZSTD_LEVEL: int = _native.DEFAULT_ZSTD_LEVEL
 
 
 def _codec(compress: Compress) -> tuple[str, int, bool]:

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from importlib import metadata as _im
 from typing import Any
 
+from . import _native
+
 OUTPUT_METHODS = (
     "predict",
     "predict_proba",
@@ -24,7 +26,9 @@ OUTPUT_METHODS = (
     "score_samples",
 )
 
-SKSEAL_VERSION = "0.1.0"
+# The version of the compiled extension: Cargo.toml's workspace version,
+# which pyproject.toml takes as well (dynamic = ["version"]).
+SKSEAL_VERSION: str = _native.__version__
 
 
 @functools.cache

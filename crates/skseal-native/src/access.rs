@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use skseal_core::ir::{ArraySpec, Dtype, GlobalName, Graph, Node, NodeId, Order};
 
 use crate::blas::Blas;
-use crate::data::Labels;
+use crate::data::{Labels, Mat};
 use crate::error::{malformed, Result};
 
 /// Bytes of array `i` of the graph's array table (C- or F-ordered as its spec says).
@@ -574,4 +574,61 @@ pub fn field_kind(dtype: &Dtype, name: &str, path: &str) -> Result<(char, usize)
         .ok_or_else(|| malformed(path, format!("the records have no field {name:?}")))?;
     let (_, kind, size) = simple(fd, path)?;
     Ok((kind, size))
+}
+
+/// A 1-D float attribute of length `n` (when given).
+pub(crate) fn vec_f64(
+    est: &Obj<'_, '_>,
+    key: &str,
+    path: &str,
+    n: Option<usize>,
+) -> Result<Vec<f64>> {
+    let a = est.arr_f64(key, path)?;
+    if a.shape.len() > 1 {
+        return Err(malformed(
+            &format!("{path}.{key}"),
+            format!("expected a 1-D array, found shape {:?}", a.shape),
+        ));
+    }
+    if let Some(n) = n {
+        if a.data.len() != n {
+            return Err(malformed(
+                &format!("{path}.{key}"),
+                format!("{} values, {n} expected", a.data.len()),
+            ));
+        }
+    }
+    Ok(a.data)
+}
+
+/// A 2-D float attribute: (rows, cols, data).
+pub(crate) fn mat_f64(est: &Obj<'_, '_>, key: &str, path: &str) -> Result<Mat> {
+    let a = est.arr_f64(key, path)?;
+    match a.shape.as_slice() {
+        [r, c] => Ok(Mat {
+            rows: *r,
+            cols: *c,
+            data: a.data,
+        }),
+        s => Err(malformed(
+            &format!("{path}.{key}"),
+            format!("expected a 2-D array, found shape {s:?}"),
+        )),
+    }
+}
+
+/// Whether the fitted array at `key` is stored Fortran-ordered (numpy
+/// then sees `key.T` as C-contiguous, which changes the BLAS call).
+pub(crate) fn fortran_ordered(est: &Obj<'_, '_>, key: &str) -> bool {
+    let Some(id) = est.opt(key) else {
+        return false;
+    };
+    match est.ctx.g.node(id) {
+        Some(Node::Array(i)) => est.ctx.g.arrays.get(*i as usize).is_some_and(|s| {
+            s.shape.len() == 2
+                && (s.order == skseal_core::ir::Order::F
+                    || s.axes.as_deref() == Some(&[1u64, 0][..]))
+        }),
+        _ => false,
+    }
 }

@@ -22,8 +22,9 @@ use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, malformed, Result};
-use crate::model::{self, check_width, Estimator, Info};
-use crate::preprocess::{self, data_output, unsupported, Transformer};
+use crate::estimator::{
+    check_width, data_output, unsupported, Builders, Estimator, Info, Transformer,
+};
 
 /// The identity, for "passthrough".
 struct Passthrough {
@@ -61,19 +62,20 @@ fn passthrough() -> Box<dyn Transformer> {
 }
 
 /// A step that must transform.
-pub(crate) fn any_transformer(
+fn any_transformer(
     ctx: &Ctx<'_>,
     id: NodeId,
     path: &str,
+    b: Builders,
 ) -> Result<Box<dyn Transformer>> {
     let est = ctx.obj(id, path)?;
     if est.class.module.starts_with("sklearn.") {
-        if let Some(r) = preprocess::transformer(&est, path) {
+        if let Some(r) = (b.transformer)(&est, path) {
             return r;
         }
         match est.name() {
             "Pipeline" => {
-                let p = Pipeline::read(ctx, &est, path)?;
+                let p = Pipeline::read(ctx, &est, path, b)?;
                 if matches!(p.last, Last::E(_)) {
                     return Err(unsupported(
                         "a Pipeline whose last step has no transform, used as a transformer",
@@ -83,13 +85,15 @@ pub(crate) fn any_transformer(
                 }
                 return Ok(Box::new(p));
             }
-            "ColumnTransformer" => return Ok(Box::new(ColumnTransformer::read(ctx, &est, path)?)),
-            "FeatureUnion" => return Ok(Box::new(FeatureUnion::read(ctx, &est, path)?)),
+            "ColumnTransformer" => {
+                return Ok(Box::new(ColumnTransformer::read(ctx, &est, path, b)?))
+            }
+            "FeatureUnion" => return Ok(Box::new(FeatureUnion::read(ctx, &est, path, b)?)),
             _ => {}
         }
     }
     // a model native inference knows but that does not transform, or an error
-    let e = model::build(ctx, id, path)?;
+    let e = (b.estimator)(ctx, id, path)?;
     Err(unsupported(
         format!("{} as a transforming step", e.info().class),
         path,
@@ -203,7 +207,7 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Result<Pipeline> {
+    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str, b: Builders) -> Result<Pipeline> {
         let sp = format!("{path}.steps");
         let items = ctx.seq(est.req("steps", path)?, &sp)?;
         let Some((last_id, first)) = items.split_last() else {
@@ -222,7 +226,7 @@ impl Pipeline {
                 }
                 continue;
             }
-            let tr = any_transformer(ctx, t[1], &p)?;
+            let tr = any_transformer(ctx, t[1], &p, b)?;
             if first_info.is_none() {
                 first_info = Some(tr.info().clone());
             }
@@ -238,12 +242,12 @@ impl Pipeline {
             None => {
                 let o = ctx.obj(t[1], &p)?;
                 let is_tr = o.class.module.starts_with("sklearn.")
-                    && (preprocess::transformer(&o, &p).is_some()
+                    && ((b.transformer)(&o, &p).is_some()
                         || matches!(o.name(), "ColumnTransformer" | "FeatureUnion"));
                 if is_tr {
-                    Last::T(any_transformer(ctx, t[1], &p)?)
+                    Last::T(any_transformer(ctx, t[1], &p, b)?)
                 } else {
-                    Last::E(model::build(ctx, t[1], &p)?)
+                    Last::E((b.estimator)(ctx, t[1], &p)?)
                 }
             }
         };
@@ -349,7 +353,12 @@ struct ColumnTransformer {
 }
 
 impl ColumnTransformer {
-    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Result<ColumnTransformer> {
+    fn read(
+        ctx: &Ctx<'_>,
+        est: &Obj<'_, '_>,
+        path: &str,
+        b: Builders,
+    ) -> Result<ColumnTransformer> {
         let info = Info::read(est, path)?;
         let nf = info
             .n_features
@@ -407,7 +416,7 @@ impl ColumnTransformer {
             let tr = match word.as_deref() {
                 Some("passthrough") => passthrough(),
                 Some(other) => return Err(malformed(&p, format!("transformer {other:?}"))),
-                None => any_transformer(ctx, t[1], &p)?,
+                None => any_transformer(ctx, t[1], &p, b)?,
             };
             let names = info
                 .feature_names
@@ -480,7 +489,7 @@ impl Transformer for ColumnTransformer {
     }
 }
 
-crate::preprocess::transformer_estimator!(
+crate::estimator::transformer_estimator!(
     ColumnTransformer,
     |s: &ColumnTransformer| s.parts.iter().fold(Exactness::Bitwise, |e, p| e
         .and(p.tr.exactness(Method::Transform))),
@@ -495,7 +504,7 @@ struct FeatureUnion {
 }
 
 impl FeatureUnion {
-    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Result<FeatureUnion> {
+    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str, b: Builders) -> Result<FeatureUnion> {
         let w = weights(est, path)?;
         let lp = format!("{path}.transformer_list");
         let items = ctx.seq(est.req("transformer_list", path)?, &lp)?;
@@ -510,7 +519,7 @@ impl FeatureUnion {
                 Some("drop") => continue,
                 Some("passthrough") => passthrough(),
                 Some(other) => return Err(malformed(&p, format!("transformer {other:?}"))),
-                None => any_transformer(ctx, t[1], &p)?,
+                None => any_transformer(ctx, t[1], &p, b)?,
             };
             if first.is_none() {
                 first = Some(tr.info().clone());
@@ -548,7 +557,7 @@ impl Transformer for FeatureUnion {
     }
 }
 
-crate::preprocess::transformer_estimator!(
+crate::estimator::transformer_estimator!(
     FeatureUnion,
     |s: &FeatureUnion| s.parts.iter().fold(Exactness::Bitwise, |e, p| e
         .and(p.1.exactness(Method::Transform))),
@@ -556,17 +565,23 @@ crate::preprocess::transformer_estimator!(
 );
 
 /// The implementation of `est` when this module has it.
-pub fn build(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
+/// `b` builds the steps (see [`Builders`]).
+pub fn build(
+    ctx: &Ctx<'_>,
+    est: &Obj<'_, '_>,
+    path: &str,
+    b: Builders,
+) -> Option<Result<Box<dyn Estimator>>> {
     if !est.class.module.starts_with("sklearn.") {
         return None;
     }
     Some(match est.name() {
-        "Pipeline" => Pipeline::read(ctx, est, path).map(|p| Box::new(p) as Box<dyn Estimator>),
+        "Pipeline" => Pipeline::read(ctx, est, path, b).map(|p| Box::new(p) as Box<dyn Estimator>),
         "ColumnTransformer" => {
-            ColumnTransformer::read(ctx, est, path).map(|p| Box::new(p) as Box<dyn Estimator>)
+            ColumnTransformer::read(ctx, est, path, b).map(|p| Box::new(p) as Box<dyn Estimator>)
         }
         "FeatureUnion" => {
-            FeatureUnion::read(ctx, est, path).map(|p| Box::new(p) as Box<dyn Estimator>)
+            FeatureUnion::read(ctx, est, path, b).map(|p| Box::new(p) as Box<dyn Estimator>)
         }
         _ => return None,
     })

@@ -11,6 +11,8 @@ pub mod blas;
 pub mod compose;
 pub mod data;
 pub mod error;
+pub mod estimator;
+pub mod kernels;
 pub mod linear;
 pub mod load;
 pub mod model;
@@ -23,8 +25,9 @@ pub mod tree;
 pub use blas::{Blas, Core, Exactness};
 pub use data::{Column, Data, Labels, Mat, Method, Output, Table};
 pub use error::{NativeError, Result};
+pub use estimator::Estimator;
 pub use load::{load_bytes, load_path, LoadOptions};
-pub use model::{Estimator, Model};
+pub use model::Model;
 pub use probe::{ProbeReport, Verdict};
 
 /// Test-only hook: panics at `site` when the environment variable

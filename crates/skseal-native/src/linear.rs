@@ -40,14 +40,13 @@
 //! SGDClassifier with log_loss uses `_predict_proba_lr` (expit, OvR
 //! normalisation), with modified_huber `(clip(d, -1, 1) + 1) / 2`.
 
-use crate::access::{Ctx, Obj};
+use crate::access::{fortran_ordered, Ctx, Obj};
 use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
-use crate::model::{Estimator, Info};
+use crate::estimator::{dense_in, unsupported, Estimator, Info};
+use crate::kernels::{expit, log_mat, row_sum, softmax_rows};
 use crate::npsum;
-use crate::preprocess::{dense_in, fortran_ordered, row_sum, unsupported};
-use crate::tree::{expit, log_mat, softmax_rows};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Proba {

@@ -7,75 +7,15 @@ use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, NativeError, Result};
+use crate::estimator::{Builders, Estimator};
+use crate::probe::{verdict, ProbeReport, Verdict};
 use crate::{compose, linear, preprocess, tree};
 
-/// What every estimator knows about itself.
-#[derive(Debug, Clone, Default)]
-pub struct Info {
-    /// "module.Class" as the file names it.
-    pub class: String,
-    pub n_features: Option<usize>,
-    pub feature_names: Option<Vec<String>>,
-}
-
-impl Info {
-    pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<Info> {
-        Ok(Info {
-            class: est.class.name.clone(),
-            n_features: est.n_features(path)?,
-            feature_names: est.feature_names(path)?,
-        })
-    }
-}
-
-/// A fitted estimator, transformer or composition, ready to compute.
-pub trait Estimator: Send + Sync {
-    fn info(&self) -> &Info;
-    /// `classes_`, for classifiers.
-    fn classes(&self) -> Option<&Labels> {
-        None
-    }
-    fn supports(&self, m: Method) -> bool;
-    /// Compute method `m` on `x` (the caller checked `supports`).
-    fn run(&self, m: Method, x: Data) -> Result<Output>;
-    /// Whether method `m`'s results are bit-identical to scikit-learn's on
-    /// this machine, or within a bound (and why).
-    fn exactness(&self, _m: Method) -> Exactness {
-        Exactness::Bitwise
-    }
-    /// Whether rows may be computed in separate batches with the same
-    /// results (false where numpy's BLAS chooses its order from the whole
-    /// matrix: matrix products).
-    fn batchable(&self) -> bool {
-        true
-    }
-    /// The error for a method this model does not have.
-    fn no_method(&self, m: Method) -> NativeError {
-        let have: Vec<&str> = Method::ALL
-            .into_iter()
-            .filter(|&k| self.supports(k))
-            .map(Method::name)
-            .collect();
-        NativeError::NoMethod {
-            model: self.info().class.clone(),
-            method: m.name().into(),
-            hint: format!("; it has: {}", have.join(", ")),
-        }
-    }
-}
-
-/// The width check scikit-learn makes (`X has 3 features, but ... is expecting 4`).
-pub fn check_width(info: &Info, x: &Mat) -> Result<()> {
-    if let Some(n) = info.n_features {
-        if x.cols != n {
-            return Err(input(format!(
-                "X has {} features, but {} is expecting {n} features as input",
-                x.cols, info.class
-            )));
-        }
-    }
-    Ok(())
-}
+/// What compositions build their steps with.
+const BUILDERS: Builders = Builders {
+    estimator: build,
+    transformer: preprocess::transformer,
+};
 
 /// Build the native implementation of the estimator at `id`.
 pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<Box<dyn Estimator>> {
@@ -104,7 +44,7 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
                 r?
             } else if let Some(r) = preprocess::build(ctx, &est, path) {
                 r?
-            } else if let Some(r) = compose::build(ctx, &est, path) {
+            } else if let Some(r) = compose::build(ctx, &est, path, BUILDERS) {
                 r?
             } else {
                 return Err(unsupported(&est, path));
@@ -260,5 +200,33 @@ impl Model {
             return self.root.run(m, Data::Dense(x));
         }
         self.run(m, Data::Dense(x))
+    }
+}
+
+impl Model {
+    /// Re-run the file's probe natively: every recorded method this model
+    /// has, compared bitwise (or within the bound where the model only
+    /// claims the bound).
+    pub fn check_probe(&self) -> ProbeReport {
+        let probe = match self.probe() {
+            None => return ProbeReport::Absent,
+            Some(Err(why)) => return ProbeReport::NotChecked(why.clone()),
+            Some(Ok(p)) => p,
+        };
+        let mut out = Vec::new();
+        for (m, want) in &probe.outputs {
+            if !self.supports(*m) {
+                continue;
+            }
+            let v = match self.run(*m, probe.input.clone()) {
+                Ok(got) => verdict(&got, want, &self.exactness(*m)),
+                Err(e) => Verdict::Failed(e.to_string()),
+            };
+            out.push((*m, v));
+        }
+        if out.is_empty() {
+            return ProbeReport::NotChecked("no recorded method that native inference has".into());
+        }
+        ProbeReport::Checked(out)
     }
 }

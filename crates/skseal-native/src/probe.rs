@@ -15,7 +15,6 @@ use crate::access::Ctx;
 use crate::blas::Exactness;
 use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{malformed, Result};
-use crate::model::Model;
 
 /// A probe read from a file: its rows and the recorded outputs.
 #[derive(Debug, Clone)]
@@ -40,7 +39,7 @@ pub enum Verdict {
     Failed(String),
 }
 
-/// The result of [`Model::check_probe`].
+/// The result of [`crate::Model::check_probe`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProbeReport {
     /// The file has no probe.
@@ -336,33 +335,5 @@ pub(crate) fn verdict(got: &Output, want: &Output, exact: &Exactness) -> Verdict
                 }
             }
         }
-    }
-}
-
-impl Model {
-    /// Re-run the file's probe natively: every recorded method this model
-    /// has, compared bitwise (or within the bound where the model only
-    /// claims the bound).
-    pub fn check_probe(&self) -> ProbeReport {
-        let probe = match self.probe() {
-            None => return ProbeReport::Absent,
-            Some(Err(why)) => return ProbeReport::NotChecked(why.clone()),
-            Some(Ok(p)) => p,
-        };
-        let mut out = Vec::new();
-        for (m, want) in &probe.outputs {
-            if !self.supports(*m) {
-                continue;
-            }
-            let v = match self.run(*m, probe.input.clone()) {
-                Ok(got) => verdict(&got, want, &self.exactness(*m)),
-                Err(e) => Verdict::Failed(e.to_string()),
-            };
-            out.push((*m, v));
-        }
-        if out.is_empty() {
-            return ProbeReport::NotChecked("no recorded method that native inference has".into());
-        }
-        ProbeReport::Checked(out)
     }
 }

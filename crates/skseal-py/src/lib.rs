@@ -608,5 +608,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<native::NativeModel>()?;
     m.add_class::<store::Store>()?;
     m.add("FORMAT_VERSION", container::VERSION)?;
+    // Written once, in Rust: Python reads these instead of copying them.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("MAGIC", PyBytes::new(m.py(), &container::MAGIC))?;
+    m.add("PREAMBLE", container::PREAMBLE)?;
+    m.add("DEFAULT_ZSTD_LEVEL", skseal_core::codec::DEFAULT_ZSTD_LEVEL)?;
     Ok(())
 }

@@ -1,0 +1,180 @@
+//! What every native model is: the [`Estimator`] and [`Transformer`]
+//! traits, the facts each one knows about itself ([`Info`]) and the input
+//! checks scikit-learn makes before computing. A leaf module: every family
+//! (`tree`, `linear`, `preprocess`, `compose`) and the dispatcher (`model`)
+//! import it; it imports none of them.
+
+use skseal_core::ir::NodeId;
+
+use crate::access::{Ctx, Obj};
+use crate::blas::Exactness;
+use crate::data::{Data, Labels, Mat, Method, Output};
+use crate::error::{input, NativeError, Result};
+
+/// What every estimator knows about itself.
+#[derive(Debug, Clone, Default)]
+pub struct Info {
+    /// "module.Class" as the file names it.
+    pub class: String,
+    pub n_features: Option<usize>,
+    pub feature_names: Option<Vec<String>>,
+}
+
+impl Info {
+    pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<Info> {
+        Ok(Info {
+            class: est.class.name.clone(),
+            n_features: est.n_features(path)?,
+            feature_names: est.feature_names(path)?,
+        })
+    }
+}
+
+/// A fitted estimator, transformer or composition, ready to compute.
+pub trait Estimator: Send + Sync {
+    fn info(&self) -> &Info;
+    /// `classes_`, for classifiers.
+    fn classes(&self) -> Option<&Labels> {
+        None
+    }
+    fn supports(&self, m: Method) -> bool;
+    /// Compute method `m` on `x` (the caller checked `supports`).
+    fn run(&self, m: Method, x: Data) -> Result<Output>;
+    /// Whether method `m`'s results are bit-identical to scikit-learn's on
+    /// this machine, or within a bound (and why).
+    fn exactness(&self, _m: Method) -> Exactness {
+        Exactness::Bitwise
+    }
+    /// Whether rows may be computed in separate batches with the same
+    /// results (false where numpy's BLAS chooses its order from the whole
+    /// matrix: matrix products).
+    fn batchable(&self) -> bool {
+        true
+    }
+    /// The error for a method this model does not have.
+    fn no_method(&self, m: Method) -> NativeError {
+        let have: Vec<&str> = Method::ALL
+            .into_iter()
+            .filter(|&k| self.supports(k))
+            .map(Method::name)
+            .collect();
+        NativeError::NoMethod {
+            model: self.info().class.clone(),
+            method: m.name().into(),
+            hint: format!("; it has: {}", have.join(", ")),
+        }
+    }
+}
+
+/// The transformer at `est` when a family has it; `None` when no family does.
+pub type TransformerFor = fn(&Obj<'_, '_>, &str) -> Option<Result<Box<dyn Transformer>>>;
+
+/// How a composition builds its steps. The dispatcher (`model`) passes
+/// these in, so that compositions import neither it nor the families.
+#[derive(Clone, Copy)]
+pub struct Builders {
+    /// Any estimator native inference implements (`model::build`).
+    pub estimator: fn(&Ctx<'_>, NodeId, &str) -> Result<Box<dyn Estimator>>,
+    /// The transformer at `est`, when a family has it (`preprocess::transformer`).
+    pub transformer: TransformerFor,
+}
+
+/// The width check scikit-learn makes (`X has 3 features, but ... is expecting 4`).
+pub fn check_width(info: &Info, x: &Mat) -> Result<()> {
+    if let Some(n) = info.n_features {
+        if x.cols != n {
+            return Err(input(format!(
+                "X has {} features, but {} is expecting {n} features as input",
+                x.cols, info.class
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A fitted transformer: data in, data out (a table when strings remain).
+pub trait Transformer: Estimator {
+    fn transform_data(&self, x: Data) -> Result<Data>;
+}
+
+/// scikit-learn's finiteness check (`ensure_all_finite=True` or "allow-nan").
+pub(crate) fn check_finite(x: &Mat, allow_nan: bool, who: &str) -> Result<()> {
+    for (k, &v) in x.data.iter().enumerate() {
+        if v.is_infinite() || (v.is_nan() && !allow_nan) {
+            let what = if v.is_nan() { "NaN" } else { "infinity" };
+            return Err(input(format!(
+                "Input X contains {what} (row {}, column {}); {who} does not accept it",
+                k / x.cols.max(1),
+                k % x.cols.max(1)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Numbers only, right width, finite (NaN allowed when `allow_nan`).
+pub(crate) fn dense_in(info: &Info, x: Data, allow_nan: bool) -> Result<Mat> {
+    let x = x.into_dense(&info.class)?;
+    check_width(info, &x)?;
+    check_finite(&x, allow_nan, &info.class)?;
+    Ok(x)
+}
+
+pub(crate) fn check_cols(info: &Info, n: usize) -> Result<()> {
+    if let Some(w) = info.n_features {
+        if w != n {
+            return Err(input(format!(
+                "X has {n} features, but {} is expecting {w} features as input",
+                info.class
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The result of a transform as a method output (numbers only).
+pub(crate) fn data_output(d: Data, who: &str) -> Result<Output> {
+    Ok(Output::Matrix(d.into_dense(who)?))
+}
+
+macro_rules! transformer_estimator {
+    ($t:ty) => {
+        $crate::estimator::transformer_estimator!(
+            $t,
+            |_: &$t| $crate::blas::Exactness::Bitwise,
+            |_: &$t| true
+        );
+    };
+    ($t:ty, $exact:expr, $batchable:expr) => {
+        impl Estimator for $t {
+            fn exactness(&self, _m: Method) -> $crate::blas::Exactness {
+                ($exact)(self)
+            }
+            fn batchable(&self) -> bool {
+                ($batchable)(self)
+            }
+            fn info(&self) -> &Info {
+                &self.info
+            }
+            fn supports(&self, m: Method) -> bool {
+                m == Method::Transform
+            }
+            fn run(&self, m: Method, x: Data) -> Result<Output> {
+                if m != Method::Transform {
+                    return Err(self.no_method(m));
+                }
+                data_output(self.transform_data(x)?, &self.info.class)
+            }
+        }
+    };
+}
+pub(crate) use transformer_estimator;
+
+/// An estimator or option native inference does not implement.
+pub(crate) fn unsupported(what: impl Into<String>, path: &str, hint: &str) -> NativeError {
+    NativeError::Unsupported {
+        what: what.into(),
+        path: path.into(),
+        hint: hint.into(),
+    }
+}

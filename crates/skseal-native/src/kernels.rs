@@ -1,0 +1,102 @@
+//! Numeric kernels shared by the model families, each in the order numpy,
+//! scipy or scikit-learn computes it: links (expit, logit, softmax), `log`
+//! of probabilities, arg-max labels, row sums and `einsum` squares. Matrix
+//! products are in [`crate::blas`]. Families import this module, never each
+//! other.
+
+use crate::data::{Labels, Mat};
+use crate::{npmath, npsum};
+
+/// `classes_.take(np.argmax(p, axis=1))`.
+pub fn argmax_labels(p: &Mat, classes: &Labels) -> Labels {
+    let idx: Vec<usize> = (0..p.rows).map(|i| npsum::argmax(p.row(i))).collect();
+    classes.take(&idx)
+}
+
+/// `np.log(p)` elementwise, as numpy computes it on this machine.
+pub fn log_mat(mut p: Mat) -> Mat {
+    for v in &mut p.data {
+        *v = npmath::np_log(*v);
+    }
+    p
+}
+
+/// scipy.special.expit: `1 / (1 + exp(-x))` with the C library's exp.
+pub fn expit(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// scipy.special.logit (xsf `log_exp.h`).
+pub fn logit(x: f64) -> f64 {
+    if !(0.3..=0.65).contains(&x) {
+        (x / (1.0 - x)).ln()
+    } else {
+        let s = 2.0 * (x - 0.5);
+        s.ln_1p() - (-s).ln_1p()
+    }
+}
+
+/// sklearn.utils.extmath.softmax on each row, in place.
+pub fn softmax_rows(p: &mut Mat) {
+    for i in 0..p.rows {
+        let r = p.row_mut(i);
+        let m = npsum::max(r);
+        for v in r.iter_mut() {
+            *v = npmath::np_exp(*v - m);
+        }
+        let s = npsum::sum(r);
+        for v in r.iter_mut() {
+            *v /= s;
+        }
+    }
+}
+
+/// `np.einsum("ij,ij->i", X, X)` for one contiguous row (numpy 2.4's
+/// `sum_of_products_contig_contig_outstride0_two` with 128-bit vectors:
+/// two lanes, four vectors per step chained last to first, multiply then
+/// add, then `lane0 + lane1`, then added to the zeroed output).
+pub(crate) fn einsum_sq(a: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 2];
+    let mut chunks = a.chunks_exact(8);
+    for c in &mut chunks {
+        for l in 0..2 {
+            let ab3 = c[6 + l] * c[6 + l] + acc[l];
+            let ab2 = c[4 + l] * c[4 + l] + ab3;
+            let ab1 = c[2 + l] * c[2 + l] + ab2;
+            acc[l] = c[l] * c[l] + ab1;
+        }
+    }
+    for c in chunks.remainder().chunks(2) {
+        for (l, v) in c.iter().enumerate() {
+            acc[l] += v * v;
+        }
+        if c.len() == 1 {
+            acc[1] += 0.0;
+        }
+    }
+    0.0 + (acc[0] + acc[1])
+}
+
+/// `np.sum(X, axis=1)` for one row of a C-contiguous float64 matrix (and
+/// `np.sum` of a 1-D array): one pairwise sum over the whole row, added to
+/// the identity. Measured against numpy 2.4: this, not
+/// `row[0] + pairwise(row[1..])`, is numpy's order (they differ from 3
+/// elements on).
+pub(crate) fn row_sum(a: &[f64]) -> f64 {
+    crate::npsum::sum(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn einsum_order_small() {
+        assert_eq!(einsum_sq(&[3.0]), 9.0);
+        assert_eq!(einsum_sq(&[1.0, 2.0, 2.0]), 9.0);
+        assert_eq!(einsum_sq(&[]), 0.0);
+        let v: Vec<f64> = (0..19).map(|k| k as f64 * 0.1).collect();
+        let plain: f64 = v.iter().map(|x| x * x).sum();
+        assert!((einsum_sq(&v) - plain).abs() < 1e-12);
+    }
+}

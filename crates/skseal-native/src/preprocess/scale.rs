@@ -1,0 +1,256 @@
+//! Scalers (Standard, MinMax, MaxAbs, Robust), Normalizer and the
+//! identity FunctionTransformer.
+
+use crate::access::{vec_f64, Obj};
+use crate::data::{Data, Method, Output};
+use crate::error::{input, malformed, Result};
+use crate::estimator::{
+    data_output, dense_in, transformer_estimator, unsupported, Estimator, Info, Transformer,
+};
+use crate::kernels::{einsum_sq, row_sum};
+use crate::npsum;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    Sub,
+    Div,
+    Mul,
+    Add,
+}
+
+/// Elementwise per-column operations applied in order, then an optional clip.
+pub(super) struct Scaler {
+    info: Info,
+    ops: Vec<(Op, Vec<f64>)>,
+    clip: Option<(f64, f64)>,
+    allow_nan: bool,
+}
+
+impl Scaler {
+    pub(super) fn read(est: &Obj<'_, '_>, path: &str) -> Result<Scaler> {
+        let info = Info::read(est, path)?;
+        let n = info.n_features;
+        let flag = |k: &str, default: bool| -> Result<bool> {
+            match est.opt(k) {
+                Some(v) => est.ctx.bool(v, &format!("{path}.{k}")),
+                None => Ok(default),
+            }
+        };
+        let mut ops = Vec::new();
+        let mut clip = None;
+        match est.name() {
+            "StandardScaler" => {
+                if flag("with_mean", true)? {
+                    ops.push((Op::Sub, vec_f64(est, "mean_", path, n)?));
+                }
+                if flag("with_std", true)? {
+                    ops.push((Op::Div, vec_f64(est, "scale_", path, n)?));
+                }
+            }
+            "MinMaxScaler" => {
+                ops.push((Op::Mul, vec_f64(est, "scale_", path, n)?));
+                ops.push((Op::Add, vec_f64(est, "min_", path, n)?));
+                if flag("clip", false)? {
+                    let fr = est.ctx.arr_f64(
+                        est.req("feature_range", path)?,
+                        &format!("{path}.feature_range"),
+                    )?;
+                    match fr.data.as_slice() {
+                        [lo, hi] => clip = Some((*lo, *hi)),
+                        _ => return Err(malformed(path, "feature_range must hold two numbers")),
+                    }
+                }
+            }
+            "MaxAbsScaler" => {
+                ops.push((Op::Div, vec_f64(est, "scale_", path, n)?));
+                if flag("clip", false)? {
+                    clip = Some((-1.0, 1.0));
+                }
+            }
+            _ => {
+                // RobustScaler
+                if flag("with_centering", true)? {
+                    ops.push((Op::Sub, vec_f64(est, "center_", path, n)?));
+                }
+                if flag("with_scaling", true)? {
+                    ops.push((Op::Div, vec_f64(est, "scale_", path, n)?));
+                }
+            }
+        }
+        let w = ops.first().map(|o| o.1.len());
+        if ops.iter().any(|o| Some(o.1.len()) != w) {
+            return Err(malformed(path, "the fitted vectors have different lengths"));
+        }
+        let mut info = info;
+        if info.n_features.is_none() {
+            info.n_features = w;
+        }
+        Ok(Scaler {
+            info,
+            ops,
+            clip,
+            allow_nan: true,
+        })
+    }
+}
+
+/// numpy's clip: `min(max(x, lo), hi)` with NaN propagating.
+fn np_clip(x: f64, lo: f64, hi: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    let y = if x < lo { lo } else { x };
+    if y > hi {
+        hi
+    } else {
+        y
+    }
+}
+
+impl Transformer for Scaler {
+    fn transform_data(&self, x: Data) -> Result<Data> {
+        let mut x = dense_in(&self.info, x, self.allow_nan)?;
+        let w = x.cols;
+        for (op, v) in &self.ops {
+            if v.len() != w {
+                return Err(input(format!(
+                    "X has {w} features, but {} is expecting {}",
+                    self.info.class,
+                    v.len()
+                )));
+            }
+            for row in x.data.chunks_exact_mut(w.max(1)) {
+                for (a, b) in row.iter_mut().zip(v) {
+                    *a = match op {
+                        Op::Sub => *a - b,
+                        Op::Div => *a / b,
+                        Op::Mul => *a * b,
+                        Op::Add => *a + b,
+                    };
+                }
+            }
+        }
+        if let Some((lo, hi)) = self.clip {
+            for a in &mut x.data {
+                *a = np_clip(*a, lo, hi);
+            }
+        }
+        Ok(Data::Dense(x))
+    }
+}
+transformer_estimator!(Scaler);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Norm {
+    L1,
+    L2,
+    Max,
+}
+
+pub(super) struct Normalizer {
+    info: Info,
+    norm: Norm,
+}
+
+impl Transformer for Normalizer {
+    fn transform_data(&self, x: Data) -> Result<Data> {
+        let mut x = dense_in(&self.info, x, false)?;
+        let w = x.cols;
+        if w == 0 {
+            return Ok(Data::Dense(x));
+        }
+        let eps10 = 10.0 * f64::EPSILON;
+        let mut abs = vec![0.0; w];
+        for row in x.data.chunks_exact_mut(w) {
+            let n = match self.norm {
+                Norm::L1 => {
+                    for (d, s) in abs.iter_mut().zip(row.iter()) {
+                        *d = s.abs();
+                    }
+                    row_sum(&abs)
+                }
+                Norm::L2 => einsum_sq(row).sqrt(),
+                Norm::Max => {
+                    for (d, s) in abs.iter_mut().zip(row.iter()) {
+                        *d = s.abs();
+                    }
+                    npsum::max(&abs)
+                }
+            };
+            let n = if n < eps10 { 1.0 } else { n };
+            for a in row.iter_mut() {
+                *a /= n;
+            }
+        }
+        Ok(Data::Dense(x))
+    }
+}
+transformer_estimator!(Normalizer);
+
+/// FunctionTransformer(func=None): the identity.
+pub(super) struct Identity {
+    info: Info,
+    validate: bool,
+}
+
+impl Transformer for Identity {
+    fn transform_data(&self, x: Data) -> Result<Data> {
+        if self.validate {
+            let m = dense_in(&self.info, x, false)?;
+            return Ok(Data::Dense(m));
+        }
+        Ok(x)
+    }
+}
+transformer_estimator!(Identity);
+
+impl Normalizer {
+    pub(super) fn read(est: &Obj<'_, '_>, path: &str) -> Result<Normalizer> {
+        let info = Info::read(est, path)?;
+        let norm = match est.str("norm", path)? {
+            "l1" => Norm::L1,
+            "l2" => Norm::L2,
+            "max" => Norm::Max,
+            other => {
+                return Err(unsupported(
+                    format!("Normalizer(norm={other:?})"),
+                    &format!("{path}.norm"),
+                    "",
+                ))
+            }
+        };
+        Ok(Normalizer { info, norm })
+    }
+}
+
+impl Identity {
+    pub(super) fn read(est: &Obj<'_, '_>, path: &str) -> Result<Identity> {
+        if est.opt("func").is_some() {
+            return Err(unsupported(
+                "FunctionTransformer with a function",
+                &format!("{path}.func"),
+                "Native inference runs no Python functions; only FunctionTransformer(func=None) (the identity) is implemented.",
+            ));
+        }
+        let validate = match est.opt("validate") {
+            Some(v) => est.ctx.bool(v, &format!("{path}.validate"))?,
+            None => false,
+        };
+        Ok(Identity {
+            info: Info::read(est, path)?,
+            validate,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_propagates_nan() {
+        assert!(np_clip(f64::NAN, 0.0, 1.0).is_nan());
+        assert_eq!(np_clip(2.0, 0.0, 1.0), 1.0);
+        assert_eq!(np_clip(-2.0, 0.0, 1.0), 0.0);
+    }
+}

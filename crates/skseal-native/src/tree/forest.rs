@@ -1,0 +1,185 @@
+//! Decision trees and random / extra-trees forests (`Forest`).
+
+use super::*;
+use crate::access::Obj;
+use crate::data::{Data, Labels, Mat, Method, Output};
+use crate::error::{malformed, Result};
+use crate::estimator::{check_width, Estimator, Info};
+use crate::kernels::{argmax_labels, log_mat};
+
+/// DecisionTree*/ExtraTree*, RandomForest*/ExtraTrees*: one or more trees
+/// averaged.
+pub struct Forest {
+    info: Info,
+    trees: Vec<Tree>,
+    /// `classes_` for classifiers.
+    classes: Option<Labels>,
+    /// True for a single tree estimator (no averaging).
+    single: bool,
+    allow_nan: bool,
+}
+
+impl Forest {
+    pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<Forest> {
+        let ctx = est.ctx;
+        let info = Info::read(est, path)?;
+        n_outputs_one(est, path)?;
+        let nf = info
+            .n_features
+            .ok_or_else(|| malformed(path, "n_features_in_ missing"))?;
+        let name = est.name();
+        let is_clf = name.ends_with("Classifier");
+        let single = name.starts_with("DecisionTree")
+            || name.starts_with("ExtraTree") && !name.starts_with("ExtraTrees");
+        let (mut trees, first) = if single {
+            (vec![Tree::read(ctx, est, nf, path)?], *est)
+        } else {
+            let list = ctx.seq(
+                est.req("estimators_", path)?,
+                &format!("{path}.estimators_"),
+            )?;
+            if list.is_empty() {
+                return Err(malformed(path, "estimators_ is empty"));
+            }
+            let mut trees = Vec::with_capacity(list.len());
+            for (k, &t) in list.iter().enumerate() {
+                let p = format!("{path}.estimators_[{k}]");
+                let o = ctx.obj(t, &p)?;
+                trees.push(Tree::read(ctx, &o, nf, &p)?);
+            }
+            (trees, ctx.obj(list[0], &format!("{path}.estimators_[0]"))?)
+        };
+        if is_clf && stores_counts(est, path)? {
+            for t in &mut trees {
+                t.normalize_counts();
+            }
+        }
+        let classes = if is_clf {
+            let c = est.labels("classes_", path)?;
+            for t in &trees {
+                if t.max_n_classes < c.len() {
+                    return Err(malformed(
+                        path,
+                        "trees hold fewer class values than classes_",
+                    ));
+                }
+            }
+            Some(c)
+        } else {
+            for t in &trees {
+                if t.max_n_classes != 1 {
+                    return Err(malformed(
+                        path,
+                        "a regression tree must hold one value per node",
+                    ));
+                }
+            }
+            None
+        };
+        // DecisionTree*: NaN allowed; ExtraTree*: only with splitter="random".
+        let fname = first.name();
+        let allow_nan = if fname.starts_with("ExtraTree") {
+            first.opt_str("splitter", path)? == Some("random")
+        } else {
+            true
+        };
+        Ok(Forest {
+            info,
+            trees,
+            classes,
+            single,
+            allow_nan,
+        })
+    }
+
+    fn proba(&self, x: &Mat) -> Result<Mat> {
+        let k = self.classes.as_ref().map_or(1, Labels::len);
+        let mut out = Mat::zeros(x.rows, k);
+        let cols = x.cols;
+        with_f32(x, |xf| {
+            if self.single {
+                let t = &self.trees[0];
+                for i in 0..x.rows {
+                    let leaf = t.leaf(&xf[i * cols..(i + 1) * cols]);
+                    out.row_mut(i).copy_from_slice(&t.value(leaf)[..k]);
+                }
+                return;
+            }
+            // Tree by tree (one tree stays in cache), each row's sum in tree
+            // order: scikit-learn's additions. One row: several trees walked
+            // at once; many rows: several rows through one tree at once.
+            let mut leaves = [0u32; LANES];
+            if x.rows == 1 {
+                const STACK: usize = 1024;
+                let mut on_stack = [0u32; STACK];
+                let mut on_heap = Vec::new();
+                let all: &mut [u32] = if self.trees.len() <= STACK {
+                    &mut on_stack[..self.trees.len()]
+                } else {
+                    on_heap.resize(self.trees.len(), 0);
+                    &mut on_heap
+                };
+                walk_all(&self.trees, xf, all);
+                let o = out.row_mut(0);
+                for (t, &leaf) in self.trees.iter().zip(all.iter()) {
+                    for (a, b) in o.iter_mut().zip(t.value(leaf as usize)) {
+                        *a += *b;
+                    }
+                }
+            } else {
+                for t in &self.trees {
+                    let mut i = 0;
+                    while i < x.rows {
+                        let n = LANES.min(x.rows - i);
+                        let mut buf: [(&Tree, &[f32]); LANES] = [(t, xf); LANES];
+                        for (k, b) in buf.iter_mut().enumerate().take(n) {
+                            *b = (t, &xf[(i + k) * cols..(i + k + 1) * cols]);
+                        }
+                        walk(&buf[..n], &mut leaves);
+                        for (r, &leaf) in leaves[..n].iter().enumerate() {
+                            let v = t.value(leaf as usize);
+                            for (a, b) in out.row_mut(i + r).iter_mut().zip(v) {
+                                *a += *b;
+                            }
+                        }
+                        i += n;
+                    }
+                }
+            }
+            let n = self.trees.len() as f64;
+            for a in out.data.iter_mut() {
+                *a /= n;
+            }
+        });
+        Ok(out)
+    }
+}
+
+impl Estimator for Forest {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        self.classes.as_ref()
+    }
+    fn supports(&self, m: Method) -> bool {
+        match m {
+            Method::Predict => true,
+            Method::PredictProba | Method::PredictLogProba => self.classes.is_some(),
+            _ => false,
+        }
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        let x = x.into_dense(&self.info.class)?;
+        check_width(&self.info, &x)?;
+        check_f32(&x, self.allow_nan, &self.info.class)?;
+        let p = self.proba(&x)?;
+        match (m, &self.classes) {
+            (Method::PredictProba, Some(_)) => Ok(Output::Matrix(p)),
+            (Method::PredictLogProba, Some(_)) => Ok(Output::Matrix(log_mat(p))),
+            (Method::Predict, Some(c)) => Ok(Output::Labels(argmax_labels(&p, c))),
+            (Method::Predict, None) => Ok(Output::Vector(p.data)),
+            _ => Err(self.no_method(m)),
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! IsolationForest.
+
+use super::*;
+use crate::access::Obj;
+use crate::data::{Data, Labels, Mat, Method, Output};
+use crate::error::{malformed, Result};
+use crate::estimator::{check_width, Estimator, Info};
+use crate::npmath;
+
+/// IsolationForest: `score_samples`, `decision_function`, `predict`.
+///
+/// Depths are summed in tree order as scikit-learn does
+/// (`depths += path_length[leaf] + avg_path_length[leaf] - 1.0`), then the
+/// score is `-(2 ** -(depths / denominator))` with numpy's own `power`
+/// ([`npmath::np_pow`]): bitwise equal.
+pub struct IsolationForest {
+    info: Info,
+    trees: Vec<Tree>,
+    /// per tree: the feature columns it was fitted on (None: all)
+    features: Vec<Option<Vec<usize>>>,
+    /// per tree and node: decision path length + average path length - 1.0
+    node_depth: Vec<Vec<f64>>,
+    denominator: f64,
+    offset: f64,
+}
+
+/// scikit-learn's `_average_path_length` for one leaf size.
+fn average_path_length(n: f64) -> f64 {
+    if n <= 1.0 {
+        0.0
+    } else if n == 2.0 {
+        1.0
+    } else {
+        2.0 * (npmath::np_log(n - 1.0) + 0.577_215_664_901_532_9) - 2.0 * (n - 1.0) / n
+    }
+}
+
+impl IsolationForest {
+    pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<IsolationForest> {
+        let ctx = est.ctx;
+        let info = Info::read(est, path)?;
+        let nf = info
+            .n_features
+            .ok_or_else(|| malformed(path, "n_features_in_ missing"))?;
+        let max_features = est.usize("_max_features", path)?;
+        let max_samples = est.f64("_max_samples", path)?;
+        let offset = est.f64("offset_", path)?;
+        let list = ctx.seq(
+            est.req("estimators_", path)?,
+            &format!("{path}.estimators_"),
+        )?;
+        let feats = ctx.seq(
+            est.req("estimators_features_", path)?,
+            &format!("{path}.estimators_features_"),
+        )?;
+        let dpl = ctx.seq(
+            est.req("_decision_path_lengths", path)?,
+            &format!("{path}._decision_path_lengths"),
+        )?;
+        let apl = ctx.seq(
+            est.req("_average_path_length_per_tree", path)?,
+            &format!("{path}._average_path_length_per_tree"),
+        )?;
+        if list.is_empty()
+            || feats.len() != list.len()
+            || dpl.len() != list.len()
+            || apl.len() != list.len()
+        {
+            return Err(malformed(path, "per-tree lists of different lengths"));
+        }
+        let subsample = max_features != nf;
+        let mut trees = Vec::with_capacity(list.len());
+        let mut features = Vec::with_capacity(list.len());
+        let mut node_depth = Vec::with_capacity(list.len());
+        for k in 0..list.len() {
+            let p = format!("{path}.estimators_[{k}]");
+            let f = ctx
+                .arr_i64(feats[k], &format!("{path}.estimators_features_[{k}]"))?
+                .data;
+            if f.iter().any(|&j| j < 0 || j as usize >= nf) {
+                return Err(malformed(&p, "feature index out of range"));
+            }
+            let width = if subsample { f.len() } else { nf };
+            let t = Tree::read(ctx, &ctx.obj(list[k], &p)?, width, &p)?;
+            let d = ctx
+                .arr_f64(dpl[k], &format!("{path}._decision_path_lengths[{k}]"))?
+                .data;
+            let a = ctx
+                .arr_f64(
+                    apl[k],
+                    &format!("{path}._average_path_length_per_tree[{k}]"),
+                )?
+                .data;
+            if d.len() != t.nodes.len() || a.len() != t.nodes.len() {
+                return Err(malformed(&p, "path lengths do not match the nodes"));
+            }
+            node_depth.push(d.iter().zip(&a).map(|(x, y)| x + y - 1.0).collect());
+            features.push(subsample.then(|| f.iter().map(|&j| j as usize).collect()));
+            trees.push(t);
+        }
+        let denominator = list.len() as f64 * average_path_length(max_samples);
+        Ok(IsolationForest {
+            info,
+            trees,
+            features,
+            node_depth,
+            denominator,
+            offset,
+        })
+    }
+
+    fn scores(&self, x: &Mat) -> Vec<f64> {
+        let mut depths = vec![0.0f64; x.rows];
+        let cols = x.cols;
+        with_f32(x, |xf| {
+            let mut sub = Vec::new();
+            for ((t, f), nd) in self.trees.iter().zip(&self.features).zip(&self.node_depth) {
+                for (i, d) in depths.iter_mut().enumerate() {
+                    let row = &xf[i * cols..(i + 1) * cols];
+                    let leaf = match f {
+                        None => t.leaf(row),
+                        Some(idx) => {
+                            sub.clear();
+                            sub.extend(idx.iter().map(|&j| row[j]));
+                            t.leaf(&sub)
+                        }
+                    };
+                    *d += nd[leaf];
+                }
+            }
+        });
+        depths
+            .into_iter()
+            .map(|d| {
+                let r = if self.denominator != 0.0 {
+                    d / self.denominator
+                } else {
+                    1.0
+                };
+                -npmath::np_pow(2.0, -r)
+            })
+            .collect()
+    }
+}
+
+impl Estimator for IsolationForest {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn supports(&self, m: Method) -> bool {
+        matches!(
+            m,
+            Method::Predict | Method::ScoreSamples | Method::DecisionFunction
+        )
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        let x = x.into_dense(&self.info.class)?;
+        check_width(&self.info, &x)?;
+        let s = self.scores(&x);
+        Ok(match m {
+            Method::ScoreSamples => Output::Vector(s),
+            Method::DecisionFunction => {
+                Output::Vector(s.into_iter().map(|v| v - self.offset).collect())
+            }
+            Method::Predict => Output::Labels(Labels::Int(
+                s.into_iter()
+                    .map(|v| if v - self.offset < 0.0 { -1 } else { 1 })
+                    .collect(),
+            )),
+            _ => return Err(self.no_method(m)),
+        })
+    }
+}
