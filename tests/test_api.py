@@ -665,7 +665,7 @@ def test_inspect_needs_no_import(thing_file: Path, tmp_path: Path) -> None:
     assert out["class"] == "mymod.Thing"
     assert out["fingerprint"] == skseal.inspect(thing_file)["fingerprint"]
     assert "mymod.Thing" in out["outline"]
-    assert {"name": "mymod.Thing", "uses": ["class"], "verdict": "unknown"} in out["globals"]
+    assert {"name": "mymod.Thing", "roles": ["class"], "verdict": "unknown"} in out["globals"]
     assert out["untrusted"] == ["mymod.Thing"]
     assert out["imported"] is False
     assert "mymod" in out["load_error"]
