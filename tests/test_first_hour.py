@@ -262,7 +262,11 @@ def test_damaged_array_is_named_by_its_place_and_numpy_dtype(
     assert "('left_child', '<i8')" in line and "Struct {" not in line
     with pytest.raises(skseal.IntegrityError, match=r"\('left_child', '<i8'\)") as ei:
         skseal.load(bad)
-    assert "Simple(" not in str(ei.value)
+    msg = str(ei.value)
+    assert "Simple(" not in msg
+    # the file, and the place in the model
+    assert msg.startswith(f"{bad}: ") and f"array {i} at estimators_[114].tree_.nodes (" in msg
+    assert info["arrays"][i]["path"] == "estimators_[114].tree_.nodes"
 
 
 def test_text_file_is_not_a_pickle(cli: Path, tmp_path: Path) -> None:
@@ -403,6 +407,10 @@ def test_inspect_summary_and_legacy_files(cli: Path, forest: tuple[object, Path]
     summary = run(cli, "inspect", "--summary", str(path)).stdout
     assert summary.strip() and len(summary.splitlines()) < 15 < len(full.splitlines())
     assert full.startswith(summary.rstrip("\n"))
+    # 200 trees: the first in full, then one line (was 12 trees in full, 394 lines)
+    assert "[1..199] 199 more sklearn.tree._classes.DecisionTreeClassifier, each structured " \
+        "like [0]" in full
+    assert len(full.splitlines()) < 120
     jb = tmp_path / "m.joblib"
     joblib.dump(model, jb)
     # was: "not a skseal file" from the CLI, while skseal.inspect read it

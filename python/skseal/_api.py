@@ -20,8 +20,11 @@ from . import _meta, _native
 from ._trust import normalize_trusted
 from .errors import (
     FormatError,
+    IntegrityError,
     ProbeMismatchError,
+    SkSealError,
     UnsupportedObjectError,
+    ValidationError,
     VersionMismatchError,
     VersionMismatchWarning,
 )
@@ -458,6 +461,35 @@ def _finish_load(obj: Any, probe: Any, _unused: Any, saved: str | None, *,
     return obj
 
 
+_ARRAY_REF = re.compile(r"\barray (\d+) \(")
+
+
+@contextmanager
+def _naming_the_file(file: Any) -> Iterator[None]:
+    """Errors about a file's content name the file and, for an array, its
+    place in the model (``array 459 at estimators_[114].tree_.nodes (...)``)."""
+    try:
+        yield
+    except (FormatError, IntegrityError, ValidationError) as e:
+        if not isinstance(file, str | os.PathLike):
+            raise
+        path = os.fspath(file)
+        msg = str(e)
+        m = _ARRAY_REF.search(msg)
+        if m is not None:
+            try:
+                place = inspect(file)["arrays"][int(m.group(1))].get("path")
+            except (SkSealError, OSError, IndexError, KeyError):
+                place = None
+            if place:
+                msg = msg[: m.start()] + f"array {m.group(1)} at {place} (" + msg[m.end():]
+        if path not in msg:
+            msg = f"{path}: {msg}"
+        if msg == str(e):
+            raise
+        raise type(e)(msg) from None
+
+
 def _warn_unmapped(file: PathLike, mmap_mode: str) -> None:
     """``mmap_mode`` maps only uncompressed arrays of a .skseal file: say so
     when some (or all) of a file's arrays will be decompressed into memory."""
@@ -519,9 +551,10 @@ def load(
         _warn_unmapped(file, mmap_mode)
     data, zero_copy = _read_all(file, mmap_mode)
     try:
-        return _load_buffer(data, zero_copy, trusted=trusted, mmap_mode=mmap_mode,
-                            on_version_mismatch=on_version_mismatch, verify=verify,
-                            public_key=public_key)
+        with _naming_the_file(file):
+            return _load_buffer(data, zero_copy, trusted=trusted, mmap_mode=mmap_mode,
+                                on_version_mismatch=on_version_mismatch, verify=verify,
+                                public_key=public_key)
     finally:
         if isinstance(data, _Mapped):
             data.close()

@@ -151,6 +151,19 @@ impl Outliner<'_> {
             *x = true;
         }
         match n {
+            Node::List(v) | Node::Tuple(v) | Node::Set(v) if self.repeated(v) => {
+                // A forest's trees: the first in full, the rest in one line.
+                let class = self.summary(v[0]);
+                self.walk(v[0], depth + 1, "[0] ");
+                self.line(
+                    depth + 1,
+                    &format!(
+                        "[1..{}] {} more {class}, each structured like [0]",
+                        v.len() - 1,
+                        v.len() - 1
+                    ),
+                );
+            }
             Node::List(v) | Node::Tuple(v) | Node::Set(v) => {
                 for (k, &c) in v.iter().enumerate().take(MAX_ITEMS) {
                     self.walk(c, depth + 1, &format!("[{k}] "));
@@ -169,6 +182,20 @@ impl Outliner<'_> {
             Node::Call { args, state, .. } => self.args_and_state(args, *state, depth + 1),
             _ => {}
         }
+    }
+
+    /// Three or more objects of one class, none seen before.
+    fn repeated(&self, v: &[NodeId]) -> bool {
+        let class = |c: NodeId| match self.g.node(c) {
+            Some(Node::Object { class, .. }) => Some(class),
+            Some(Node::Call { func, .. }) => Some(func),
+            _ => None,
+        };
+        let first = v.first().and_then(|&c| class(c));
+        v.len() >= 3
+            && first.is_some()
+            && v.iter()
+                .all(|&c| class(c) == first && !self.seen.get(c as usize).copied().unwrap_or(true))
     }
 
     /// Constructor arguments, then the state (a dict state is shown as attributes).
@@ -235,6 +262,7 @@ pub fn globals_json(g: &Graph) -> Value {
 
 /// The full description `skseal inspect` prints.
 pub fn describe(h: &Header) -> Value {
+    let paths = array_paths(&h.graph);
     let arrays: Vec<Value> = h
         .arrays
         .iter()
@@ -251,6 +279,7 @@ pub fn describe(h: &Header) -> Value {
                 "stored": a.length,
                 "offset": h.data_start + a.offset,
                 "blake3": hex(&a.digest),
+                "path": paths.get(i).cloned().flatten(),
             });
             if let (Some((p, off)), Value::Object(m)) = (a.pack, &mut v) {
                 // stored inside a pack: no blob of its own
