@@ -267,6 +267,11 @@ def test_damaged_array_is_named_by_its_place_and_numpy_dtype(
     # the file, and the place in the model
     assert msg.startswith(f"{bad}: ") and f"array {i} at estimators_[114].tree_.nodes (" in msg
     assert info["arrays"][i]["path"] == "estimators_[114].tree_.nodes"
+    inp = tmp_path / "rows.csv"
+    inp.write_text("5.1,3.5,1.4,0.2\n")
+    r = run(cli, "predict", str(bad), "--input", str(inp), "--no-header")
+    assert r.returncode == 2 and str(bad) in r.stderr
+    assert f"array {i} at estimators_[114].tree_.nodes (" in r.stderr
 
 
 def test_text_file_is_not_a_pickle(cli: Path, tmp_path: Path) -> None:

@@ -313,6 +313,29 @@ fn legacy_error(data: &[u8], e: &skseal_core::PickleError) -> String {
     format!("pickle refused, nothing was run: {e}")
 }
 
+/// A message about "array N (...)" of a .skseal file also names the
+/// array's place in the model: "array 459 at estimators_[114].tree_.nodes (...)".
+fn name_array_place(msg: &str, file: &Path) -> String {
+    let Some(at) = msg.find("array ") else {
+        return msg.to_string();
+    };
+    let rest = &msg[at + "array ".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let (Ok(i), true) = (
+        digits.parse::<usize>(),
+        rest[digits.len()..].starts_with(" ("),
+    ) else {
+        return msg.to_string();
+    };
+    let place = read_header(file)
+        .ok()
+        .and_then(|h| inspect::array_paths(&h.graph).get(i).cloned().flatten());
+    match place {
+        Some(p) => format!("{}array {i} at {p}{}", &msg[..at], &rest[digits.len()..]),
+        None => msg.to_string(),
+    }
+}
+
 /// Mostly printable UTF-8 in its first KiB.
 fn looks_like_text(data: &[u8]) -> bool {
     let head = &data[..data.len().min(1024)];
@@ -1081,7 +1104,7 @@ fn run(cli: Cli) -> ExitCode {
             match res {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("skseal: error: {e}");
+                    eprintln!("skseal: error: {}", name_array_place(&e, &model));
                     ExitCode::from(2)
                 }
             }
