@@ -330,6 +330,18 @@ def test_one_version_message_not_one_per_estimator(forest: tuple[object, Path],
     assert caught == []
 
 
+def test_loads_in_threads_leave_warnings_alone(forest: tuple[object, Path]) -> None:
+    """Silencing scikit-learn's warnings swaps process-wide state: loads in
+    threads must not leave a recorder behind (every later warning lost)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, path = forest
+    before = (warnings.showwarning, list(warnings.filters))
+    with ThreadPoolExecutor(8) as ex:
+        list(ex.map(lambda _: skseal.load(path), range(16)))
+    assert (warnings.showwarning, list(warnings.filters)) == before
+
+
 def test_on_version_mismatch_applies_to_joblib_files(tmp_path: Path) -> None:
     X, y = load_iris(return_X_y=True)
     model = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)

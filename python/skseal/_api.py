@@ -9,6 +9,7 @@ import mmap
 import os
 import pickle
 import re
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -289,6 +290,9 @@ def _refuse_foreign(head: bytes) -> None:
             )
 
 
+_WARNINGS_LOCK = threading.RLock()
+
+
 @contextmanager
 def _sklearn_version_warnings() -> Iterator[set[str]]:
     """Silence scikit-learn's InconsistentVersionWarning while objects are
@@ -297,7 +301,10 @@ def _sklearn_version_warnings() -> Iterator[set[str]]:
     if InconsistentVersionWarning is None:
         yield saved
         return
-    with warnings.catch_warnings(record=True) as caught:
+    # catch_warnings swaps process-wide state (filters, showwarning): two
+    # loads in threads overlapping here could leave a recorder in place for
+    # good and swallow every later warning, so skseal's loads take turns.
+    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InconsistentVersionWarning)
         yield saved
     for w in caught:
