@@ -665,7 +665,7 @@ def test_inspect_needs_no_import(thing_file: Path, tmp_path: Path) -> None:
     assert out["class"] == "mymod.Thing"
     assert out["fingerprint"] == skseal.inspect(thing_file)["fingerprint"]
     assert "mymod.Thing" in out["outline"]
-    assert {"name": "mymod.Thing", "uses": ["class"], "verdict": "unknown"} in out["globals"]
+    assert {"name": "mymod.Thing", "roles": ["class"], "verdict": "unknown"} in out["globals"]
     assert out["untrusted"] == ["mymod.Thing"]
     assert out["imported"] is False
     assert "mymod" in out["load_error"]
@@ -958,8 +958,8 @@ def test_cli_flags_untrusted(cli: Path, thing_file: Path) -> None:
     assert "NOT trusted" in r.stdout
 
 
-@pytest.mark.parametrize("content", [b"", b"hello, not a model\n", pickle.dumps([1, 2])],
-                         ids=["empty", "text", "pickle"])
+@pytest.mark.parametrize("content", [b"", b"hello, not a model\n", b"\x89PNG\r\n\x1a\n"],
+                         ids=["empty", "text", "binary"])
 def test_cli_rejects_non_skseal(cli: Path, tmp_path: Path, content: bytes) -> None:
     p = tmp_path / "bad.bin"
     p.write_bytes(content)
@@ -967,6 +967,14 @@ def test_cli_rejects_non_skseal(cli: Path, tmp_path: Path, content: bytes) -> No
     assert r.returncode == 2
     assert r.stdout == ""
     assert "skseal: error:" in r.stderr and str(p) in r.stderr
+
+
+def test_cli_inspects_a_pickle_without_running_it(cli: Path, tmp_path: Path) -> None:
+    p = tmp_path / "list.pkl"
+    p.write_bytes(pickle.dumps([1, 2]))
+    r = _run_cli(cli, "inspect", str(p))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("pickle file") and "not a .skseal file" in r.stdout
 
 
 def test_cli_missing_file(cli: Path, tmp_path: Path) -> None:

@@ -9,8 +9,10 @@ import mmap
 import os
 import pickle
 import re
+import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any, Literal
 
 import numpy as np
@@ -19,14 +21,24 @@ from . import _meta, _native
 from ._trust import normalize_trusted
 from .errors import (
     FormatError,
+    IntegrityError,
     ProbeMismatchError,
+    SkSealError,
     UnsupportedObjectError,
+    ValidationError,
+    VersionMismatchError,
     VersionMismatchWarning,
 )
 
 # The magic number and preamble length of a .skseal file (container.rs).
 MAGIC: bytes = _native.MAGIC
 PREAMBLE: int = _native.PREAMBLE
+
+try:  # scikit-learn >= 1.3
+    from sklearn.exceptions import InconsistentVersionWarning
+except ImportError:  # pragma: no cover - older scikit-learn, or none installed
+    InconsistentVersionWarning = None
+
 
 PathLike = str | os.PathLike[str]
 Compress = None | bool | int | str | tuple[str, int]
@@ -63,6 +75,14 @@ def _codec(compress: Compress) -> tuple[str, int, bool]:
                 raise ValueError(f"zstd level {level} is outside 1..22")
             return "zstd", level, True
         if name == "lz4":
+            if level not in (None, 0):
+                # joblib accepts ("lz4", 3) too, and ignores the level as well
+                warnings.warn(
+                    f"compress={compress!r}: lz4 has no compression levels here, so the "
+                    f"level {level!r} is ignored; use ('zstd', level) to choose one",
+                    UserWarning,
+                    stacklevel=4,
+                )
             return "lz4", 0, True
     raise ValueError(
         f"compress={compress!r} is not understood; use None, True, 'lz4', 'zstd', "
@@ -144,14 +164,38 @@ def keygen(path: str | os.PathLike[str]) -> str:
     return _native.keygen(os.fspath(path))
 
 
+@contextmanager
+def _naming(*paths: Any) -> Iterator[None]:
+    """An OSError from the Rust side names no file ("No such file or directory
+    (os error 2)"): add the first of ``paths`` that is missing (or whose
+    folder is missing), else the first path."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is not None:
+            raise
+        named = [os.fspath(p) for p in paths if isinstance(p, str | os.PathLike)]
+        if not named:
+            raise
+        culprit = next(
+            (p for p in named if not os.path.exists(p)), named[0]
+        )
+        folder = os.path.dirname(os.path.abspath(culprit))
+        why = str(e.strerror or e)
+        if not os.path.isdir(folder):
+            why += f" (the folder {folder!r} does not exist)"
+        raise type(e)(e.errno or 0, why, culprit) from None
+
+
 def _save(obj: Any, dest: Any, compress: Compress, metadata: dict[str, Any] | None,
           probe: Any, trusted: Iterable[str | type], signing_key: KeyLike | None = None) -> Any:
     trusted = normalize_trusted(trusted)
     codec, level, shuffle = _codec(compress)
     meta_json = _meta.build_metadata(obj, metadata)
     stream, raws = _serialize(obj, probe)
-    return _native.save(stream, raws, dest, meta_json, trusted, codec, level, shuffle,
-                        _key_bytes(signing_key, "secret"))
+    with _naming(dest, signing_key):
+        return _native.save(stream, raws, dest, meta_json, trusted, codec, level, shuffle,
+                            _key_bytes(signing_key, "secret"))
 
 
 def dump(
@@ -266,6 +310,63 @@ def _refuse_foreign(head: bytes) -> None:
             )
 
 
+_WARNINGS_LOCK = threading.RLock()
+
+
+@contextmanager
+def _sklearn_version_warnings() -> Iterator[set[str]]:
+    """Silence scikit-learn's InconsistentVersionWarning while objects are
+    built; yields the set of versions they were pickled with (filled on exit)."""
+    saved: set[str] = set()
+    if InconsistentVersionWarning is None:
+        yield saved
+        return
+    # catch_warnings swaps process-wide state (filters, showwarning): two
+    # loads in threads overlapping here could leave a recorder in place for
+    # good and swallow every later warning, so skseal's loads take turns.
+    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InconsistentVersionWarning)
+        yield saved
+    for w in caught:
+        if issubclass(w.category, InconsistentVersionWarning):
+            version = getattr(w.message, "original_sklearn_version", None)
+            if version:
+                saved.add(str(version))
+        else:  # anything else is passed on as it was
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
+def _legacy_version_mismatch(saved: str, on_version_mismatch: str) -> None:
+    """``on_version_mismatch`` for a pickle/joblib file: its version is the
+    one its estimators were pickled with (it has no metadata)."""
+    installed = _meta.installed_sklearn()
+    if on_version_mismatch == "error":
+        raise VersionMismatchError(
+            f"this model was pickled with scikit-learn {saved} and would be loaded with "
+            f"{installed} (on_version_mismatch='error'); nothing from the file was run"
+        )
+    if on_version_mismatch == "warn":
+        warnings.warn(
+            f"this model was pickled with scikit-learn {saved} and is loaded with "
+            f"{installed}; a pickle has no probe to re-check its predictions: "
+            "skseal.convert(src, dst, probe=X_sample) stores one",
+            VersionMismatchWarning,
+            stacklevel=4,
+        )
+
+
+def _looks_like_text(data: Any) -> bool:
+    """Mostly printable UTF-8 in the first KiB."""
+    head = bytes(data[:1024])
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start + 4 < len(head):
+            return False
+        text = head[: e.start].decode("utf-8", "replace")
+    return bool(text) and all(c.isprintable() or c in "\r\n\t" for c in text)
+
+
 def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
                  mmap_mode: str | None,
                  on_version_mismatch: str, verify: bool | None,
@@ -285,14 +386,23 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
     if head != MAGIC and len(head) > 0 and head[1:4] != b"SKS":
         # Not a skseal file: read it as a pickle with the same VM and policy.
         try:
-            return _native.load_pickle(data, trusted, _max_decompressed())
+            with _sklearn_version_warnings() as saved:
+                obj = _native.load_pickle(data, trusted, _max_decompressed())
         except FormatError as e:
             if head[:1] == b"\x80":  # a pickle (protocol 2+): say why it was refused
                 raise FormatError(f"pickle refused, nothing was run: {e}") from None
+            if _looks_like_text(data) and re.match(r"(malformed|unknown pickle opcode|"
+                                                   r"pickle stream (truncated|ended))", str(e)):
+                raise FormatError(
+                    "not a skseal, pickle or joblib file (it looks like text); nothing was run"
+                ) from None
             raise FormatError(
                 "not a skseal file (it does not start with the skseal magic number), "
                 f"and not a readable pickle either: {e}"
             ) from None
+        if saved:
+            _legacy_version_mismatch(sorted(saved)[0], on_version_mismatch)
+        return obj
     # Mapped arrays are not hashed (nothing is read until touched), unless a
     # signature is asked for: then every byte it covers is checked.
     verify_digests = mmap_mode is None or public_key is not None
@@ -301,18 +411,21 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        if isinstance(data, _SksealPath):
-            # A path: positioned reads, each array into its own buffer.
-            loaded = _native.load_file(
-                data.path, trusted, _meta.installed_sklearn(), on_version_mismatch,
-                _key_bytes(public_key, "public"),
-            )
-        else:
-            loaded = _native.load(
-                data, trusted, verify_digests, zero_copy,
-                _meta.installed_sklearn(), on_version_mismatch,
-                _key_bytes(public_key, "public"), mapper,
-            )
+        # scikit-learn's own InconsistentVersionWarning (one per estimator: 202
+        # for a 200-tree forest) gives way to skseal's single message below.
+        with _sklearn_version_warnings():
+            if isinstance(data, _SksealPath):
+                # A path: positioned reads, each array into its own buffer.
+                loaded = _native.load_file(
+                    data.path, trusted, _meta.installed_sklearn(), on_version_mismatch,
+                    _key_bytes(public_key, "public"),
+                )
+            else:
+                loaded = _native.load(
+                    data, trusted, verify_digests, zero_copy,
+                    _meta.installed_sklearn(), on_version_mismatch,
+                    _key_bytes(public_key, "public"), mapper,
+                )
     finally:
         if gc_was_on:
             gc.enable()
@@ -375,6 +488,63 @@ def _finish_load(obj: Any, probe: Any, _unused: Any, saved: str | None, *,
     return obj
 
 
+_ARRAY_REF = re.compile(r"\barray (\d+) \(")
+
+
+@contextmanager
+def _naming_the_file(file: Any) -> Iterator[None]:
+    """Errors about a file's content name the file and, for an array, its
+    place in the model (``array 459 at estimators_[114].tree_.nodes (...)``)."""
+    try:
+        yield
+    except (FormatError, IntegrityError, ValidationError) as e:
+        if not isinstance(file, str | os.PathLike):
+            raise
+        path = os.fspath(file)
+        msg = str(e)
+        m = _ARRAY_REF.search(msg)
+        if m is not None:
+            try:
+                place = inspect(file)["arrays"][int(m.group(1))].get("path")
+            except (SkSealError, OSError, IndexError, KeyError):
+                place = None
+            if place:
+                msg = msg[: m.start()] + f"array {m.group(1)} at {place} (" + msg[m.end():]
+        if path not in msg:
+            msg = f"{path}: {msg}"
+        if msg == str(e):
+            raise
+        raise type(e)(msg) from None
+
+
+def _warn_unmapped(file: PathLike, mmap_mode: str) -> None:
+    """``mmap_mode`` maps only uncompressed arrays of a .skseal file: say so
+    when some (or all) of a file's arrays will be decompressed into memory."""
+    try:
+        info = inspect(file)
+    except (OSError, FormatError):
+        return  # the load itself reports it
+    if info.get("format") != "skseal":
+        warnings.warn(
+            f"mmap_mode={mmap_mode!r} has no effect on a {info.get('format', 'pickle')} file: "
+            "its arrays are read into memory; skseal.convert it to .skseal (uncompressed) to "
+            "map them",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    arrays = info.get("arrays", [])
+    packed = sum(1 for a in arrays if a.get("codec") != "none")
+    if packed:
+        warnings.warn(
+            f"mmap_mode={mmap_mode!r}: {packed} of {len(arrays)} arrays of this file are "
+            "compressed, so they are decompressed into memory rather than mapped; save "
+            "with compress=None for a file whose arrays can all be mapped",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def load(
     file: PathLike | IO[bytes],
     *,
@@ -418,11 +588,14 @@ def load(
         _, pulled = st.pull_bytes(os.fspath(file) if not isinstance(file, str) else file)
         return loads(pulled, trusted=trusted, on_version_mismatch=on_version_mismatch,
                      verify=verify, public_key=public_key)
+    if mmap_mode is not None and isinstance(file, str | os.PathLike):
+        _warn_unmapped(file, mmap_mode)
     data, zero_copy = _read_all(file, mmap_mode)
     try:
-        return _load_buffer(data, zero_copy, trusted=trusted, mmap_mode=mmap_mode,
-                            on_version_mismatch=on_version_mismatch, verify=verify,
-                            public_key=public_key)
+        with _naming_the_file(file):
+            return _load_buffer(data, zero_copy, trusted=trusted, mmap_mode=mmap_mode,
+                                on_version_mismatch=on_version_mismatch, verify=verify,
+                                public_key=public_key)
     finally:
         if isinstance(data, _Mapped):
             data.close()
@@ -467,7 +640,8 @@ def _read_prefix_from(f: IO[bytes], size: int) -> tuple[bytes, int]:
 def inspect(file: PathLike | IO[bytes] | bytes) -> dict[str, Any]:
     """Describe a skseal file from its header alone: nothing is imported or built.
 
-    Returns a dict with ``format_version``, ``fingerprint``, ``header_blake3``,
+    Returns a dict with ``format`` ("skseal"; "pickle" or "joblib" for a legacy
+    file, described without running it), ``format_version``, ``fingerprint``, ``header_blake3``,
     ``metadata``, ``arrays`` (dtype, shape, codec, sizes, digest per array),
     ``outline`` (a readable tree of the object graph), ``globals`` (each name
     with its role and verdict) and sizes.
@@ -537,8 +711,9 @@ def convert(
     raws: list[memoryview] = []
     if probe is not None:
         stream, raws = _native_probe_stream(src, probe, names)
-    fp, _size = _native.convert(os.fspath(src), os.fspath(dst), names, codec, level,
-                                shuffle, user, _max_decompressed(), stream, raws)
+    with _naming(src, dst):
+        fp, _size = _native.convert(os.fspath(src), os.fspath(dst), names, codec, level,
+                                    shuffle, user, _max_decompressed(), stream, raws)
     return str(fp)
 
 

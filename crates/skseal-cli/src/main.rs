@@ -1,7 +1,14 @@
 //! `skseal`: inspect, scan, convert, sign, verify and serve skseal files without Python.
 
+// Standard output goes through `out::line` (a closed pipe ends quietly).
+#![deny(clippy::print_stdout)]
+
+mod out;
 mod predict;
+mod progress;
 mod store;
+
+use out::outln;
 
 use std::fs::File;
 use std::io::Read;
@@ -45,6 +52,9 @@ enum Cmd {
         /// Names (module.qualname) to treat as trusted.
         #[arg(long = "trust")]
         trusted: Vec<String>,
+        /// No progress bar (it is drawn on a terminal only).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Make an Ed25519 key pair: KEY (private, mode 0600) and KEY.pub.
     Keygen { key: PathBuf },
@@ -61,6 +71,9 @@ enum Cmd {
         /// Public key (KEY.pub) the file must be signed by.
         #[arg(long)]
         key: Option<PathBuf>,
+        /// Machine-readable output (docs/CLI.md: the schema).
+        #[arg(long)]
+        json: bool,
     },
     /// Convert a legacy .pkl/.joblib file to .skseal without executing it.
     Convert {
@@ -72,6 +85,9 @@ enum Cmd {
         /// none, lz4, zstd or zstd:LEVEL.
         #[arg(long, default_value = "none")]
         compress: String,
+        /// No progress display (it is drawn on a terminal only).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Serve models over HTTP with native inference (Open Inference Protocol
     /// v2, MLflow's /invocations, Prometheus /metrics); no Python. Reloads a
@@ -121,6 +137,19 @@ enum Cmd {
         /// Input rows: CSV with a header, or JSON lines ("-" for stdin).
         #[arg(long)]
         input: PathBuf,
+        /// The CSV input has no header row: columns are taken by position
+        /// (a header made only of numbers is refused without this flag).
+        #[arg(long)]
+        no_header: bool,
+        /// CSV field separator, of the input and of CSV output (one character,
+        /// or "tab"; default: ',' or tab for a .tsv file).
+        #[arg(long)]
+        delimiter: Option<String>,
+        /// Pass this input column through to the output (an id), without
+        /// giving it to the model; repeatable. A column number from 0 when
+        /// the input has no column names.
+        #[arg(long = "keep", value_name = "COLUMN")]
+        keep: Vec<String>,
         /// predict, predict_proba, predict_log_proba, decision_function,
         /// transform or score_samples.
         #[arg(long, default_value = "predict")]
@@ -128,8 +157,9 @@ enum Cmd {
         /// Output file (default: stdout), written atomically.
         #[arg(long)]
         output: Option<PathBuf>,
-        /// Input format: csv or jsonl (default: from the file name, else csv).
-        #[arg(long)]
+        /// Input format: csv or jsonl (default: from the file name, else
+        /// from its first character: '{' or '[' is JSON lines).
+        #[arg(long, visible_alias = "format")]
         input_format: Option<String>,
         /// Output format: csv or jsonl (default: from --output's name, else the input's).
         #[arg(long)]
@@ -148,12 +178,23 @@ enum Cmd {
     /// The model store: versions, aliases with history, a signed policy, on
     /// a folder or S3 (docs/STORE.md).
     Store(store::StoreArgs),
-    /// Describe a .skseal file from its header alone (no array data is read).
+    /// Describe a .skseal file from its header alone (no array data is
+    /// read), or a legacy .pkl/.joblib file without running it.
     Inspect {
         file: PathBuf,
-        /// Print the full description as JSON.
+        /// Print the full description as JSON (docs/CLI.md: the schema).
         #[arg(long)]
         json: bool,
+        /// Only the header block (no outline of the object).
+        #[arg(long)]
+        summary: bool,
+    },
+    /// Print a shell completion script: `skseal completions bash >
+    /// ~/.local/share/bash-completion/completions/skseal` (zsh: a file
+    /// `_skseal` on $fpath; fish: ~/.config/fish/completions/skseal.fish).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -173,6 +214,157 @@ fn read_header(path: &Path) -> Result<container::Header, String> {
     container::read_header(&pre, len).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The version of the JSON documents `inspect`, `scan` and `verify` print
+/// with `--json` (docs/CLI.md); raised when a field changes meaning or goes.
+const SCHEMA_VERSION: u32 = 1;
+
+/// A `--json` document: the schema version and the command, then `body`'s fields.
+fn document(command: &str, body: Value) -> Value {
+    let mut m = match body {
+        Value::Object(m) => m,
+        other => {
+            let mut m = serde_json::Map::new();
+            m.insert("value".into(), other);
+            m
+        }
+    };
+    m.insert("schema_version".into(), json!(SCHEMA_VERSION));
+    m.insert("command".into(), json!(command));
+    Value::Object(m)
+}
+
+fn print_json(d: &Value) {
+    outln!("{}", serde_json::to_string_pretty(d).unwrap_or_default());
+}
+
+/// Report a failure and return exit code 2: on stderr, or as a JSON document
+/// on stdout with `--json` (so a script reading stdout always gets JSON).
+fn fail(command: &str, as_json: bool, path: &Path, message: &str) -> ExitCode {
+    if as_json {
+        print_json(&document(
+            command,
+            json!({
+                "path": path.display().to_string(),
+                "status": "error",
+                "error": message,
+            }),
+        ));
+    } else {
+        eprintln!("skseal: error: {message}");
+    }
+    ExitCode::from(2)
+}
+
+/// `inspect`'s description of a .skseal file (from its header) or of a
+/// legacy pickle/joblib file (parsed, never run).
+fn describe_file(path: &Path) -> Result<Value, String> {
+    let mut head = [0u8; 8];
+    let n = {
+        let mut f = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let mut n = 0;
+        while n < head.len() {
+            match f.read(&mut head[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            }
+        }
+        n
+    };
+    let mut d = if head[..n].starts_with(&container::MAGIC) {
+        inspect::describe(&read_header(path)?)
+    } else {
+        let data =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let (g, info) = legacy::parse_file(&data, max_decompressed()?)
+            .map_err(|e| format!("{}: {}", path.display(), legacy_error(&data, &e)))?;
+        inspect::describe_legacy(&g, &info, data.len() as u64)
+    };
+    if let Value::Object(m) = &mut d {
+        m.insert("path".into(), json!(path.display().to_string()));
+    }
+    Ok(document("inspect", d))
+}
+
+/// Why a file that is not a .skseal file could not be read as a pickle: a
+/// file that does not look like one at all is named for what it is.
+fn legacy_error(data: &[u8], e: &skseal_core::PickleError) -> String {
+    if data.is_empty() {
+        return "the file is empty: not a skseal, pickle or joblib file".into();
+    }
+    use skseal_core::PickleError as P;
+    // A protocol 0/1 pickle is text too: only a stream the VM could not make
+    // sense of is called "not a pickle"; refusals say why.
+    let unparsable = matches!(
+        e,
+        P::Malformed { .. } | P::UnknownOpcode { .. } | P::Truncated { .. } | P::NoStop
+    );
+    let compressed = legacy::sniff(data).is_some();
+    // protocol 2+ starts with PROTO (0x80); protocols 0 and 1 with an ASCII opcode
+    if !compressed && data[0] != 0x80 && !data[0].is_ascii_graphic() {
+        return format!(
+            "not a skseal, pickle or joblib file (it starts with bytes {}); nothing was run",
+            data.iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+    }
+    let pickle_like = data[0] == 0x80 || compressed || !unparsable;
+    if !pickle_like && looks_like_text(data) {
+        return "not a skseal, pickle or joblib file (it looks like text); nothing was run".into();
+    }
+    if !pickle_like {
+        return format!(
+            "not a skseal, pickle or joblib file (it starts with bytes {}); nothing was run",
+            data.iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+    }
+    format!("pickle refused, nothing was run: {e}")
+}
+
+/// A message about "array N (...)" of a .skseal file also names the
+/// array's place in the model: "array 459 at estimators_[114].tree_.nodes (...)".
+fn name_array_place(msg: &str, file: &Path) -> String {
+    let Some(at) = msg.find("array ") else {
+        return msg.to_string();
+    };
+    let rest = &msg[at + "array ".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let (Ok(i), true) = (
+        digits.parse::<usize>(),
+        rest[digits.len()..].starts_with(" ("),
+    ) else {
+        return msg.to_string();
+    };
+    let place = read_header(file)
+        .ok()
+        .and_then(|h| inspect::array_paths(&h.graph).get(i).cloned().flatten());
+    match place {
+        Some(p) => format!("{}array {i} at {p}{}", &msg[..at], &rest[digits.len()..]),
+        None => msg.to_string(),
+    }
+}
+
+/// Mostly printable UTF-8 in its first KiB.
+fn looks_like_text(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(1024)];
+    let s = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        // a multi-byte character cut at the end of the window
+        Err(e) if e.valid_up_to() + 4 >= head.len() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or("")
+        }
+        Err(_) => return false,
+    };
+    !s.is_empty()
+        && s.chars()
+            .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+}
+
 fn human(n: u64) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
@@ -188,23 +380,26 @@ fn human(n: u64) -> String {
     }
 }
 
-fn print_text(d: &Value) {
+fn print_text(d: &Value, summary: bool) {
     let s = |v: &Value| {
         v.as_str()
             .map(str::to_string)
             .unwrap_or_else(|| v.to_string())
     };
+    if d["format"] != "skseal" {
+        return print_legacy(d, summary);
+    }
     let m = &d["metadata"];
-    println!(
+    outln!(
         "skseal format v{}  {}",
         d["format_version"],
         human(d["file_size"].as_u64().unwrap_or(0))
     );
-    println!("fingerprint  {}", s(&d["fingerprint"]));
-    println!("estimator    {}", s(&m["estimator"]["class"]));
+    outln!("fingerprint  {}", s(&d["fingerprint"]));
+    outln!("estimator    {}", s(&m["estimator"]["class"]));
     if let Some(methods) = m["estimator"]["methods"].as_array() {
         let ms: Vec<String> = methods.iter().map(s).collect();
-        println!("methods      {}", ms.join(", "));
+        outln!("methods      {}", ms.join(", "));
     }
     for (k, label) in [
         ("n_features_in", "n_features"),
@@ -212,30 +407,42 @@ fn print_text(d: &Value) {
         ("classes", "classes"),
     ] {
         if !m["estimator"][k].is_null() {
-            println!("{label:<12} {}", m["estimator"][k]);
+            outln!("{label:<12} {}", m["estimator"][k]);
         }
     }
-    println!("created      {}", s(&m["created_utc"]));
+    outln!("created      {}", s(&m["created_utc"]));
     if let Some(env) = m["environment"].as_object() {
         let parts: Vec<String> = env.iter().map(|(k, v)| format!("{k} {}", s(v))).collect();
-        println!("environment  {}", parts.join(", "));
+        outln!("environment  {}", parts.join(", "));
     }
     if m["user"].as_object().is_some_and(|u| !u.is_empty()) {
-        println!("user         {}", m["user"]);
+        outln!("user         {}", m["user"]);
     }
     let arrays = d["arrays"].as_array().map(Vec::len).unwrap_or(0);
-    println!(
+    outln!(
         "arrays       {arrays}, {} in memory, {} stored",
         human(d["arrays_nbytes"].as_u64().unwrap_or(0)),
         human(d["arrays_stored"].as_u64().unwrap_or(0))
     );
+    print_globals(d);
+    if !summary {
+        outln!("\n{}", s(&d["outline"]).trim_end());
+    }
+}
+
+fn print_globals(d: &Value) {
+    let s = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+    };
     if let Some(gs) = d["globals"].as_array() {
         let bad: Vec<String> = gs
             .iter()
             .filter(|g| g["verdict"] != "allowed")
             .map(|g| format!("{} ({})", s(&g["name"]), s(&g["verdict"])))
             .collect();
-        println!(
+        outln!(
             "globals      {} names, {}",
             gs.len(),
             if bad.is_empty() {
@@ -245,7 +452,28 @@ fn print_text(d: &Value) {
             }
         );
     }
-    println!("\n{}", s(&d["outline"]).trim_end());
+}
+
+/// A legacy pickle or joblib file: what the VM read, without running it.
+fn print_legacy(d: &Value, summary: bool) {
+    let fmt = d["format"].as_str().unwrap_or("pickle");
+    let comp = d["compression"]
+        .as_str()
+        .map(|c| format!(", {c}-compressed"))
+        .unwrap_or_default();
+    outln!(
+        "{fmt} file{comp}  {}",
+        human(d["file_size"].as_u64().unwrap_or(0))
+    );
+    outln!("note         not a .skseal file: no metadata, digests or signature (`skseal convert` makes one)");
+    if let Some(a) = d["joblib_arrays"].as_array().filter(|a| !a.is_empty()) {
+        let total: u64 = a.iter().filter_map(|x| x["bytes"].as_u64()).sum();
+        outln!("arrays       {} joblib array(s), {}", a.len(), human(total));
+    }
+    print_globals(d);
+    if !summary {
+        outln!("\n{}", d["outline"].as_str().unwrap_or("").trim_end());
+    }
 }
 
 /// Extensions scanned when walking a directory.
@@ -399,7 +627,7 @@ fn scan_refused(
     );
     let bad = seen.values().any(|(v, _)| *v != "allowed");
     if !refused && !bad {
-        return Err(err.to_string());
+        return Err(legacy_error(data, &err));
     }
     Ok(json!({
         "path": path.display().to_string(),
@@ -412,20 +640,25 @@ fn scan_refused(
     }))
 }
 
-fn scan(paths: &[PathBuf], as_json: bool, trusted: Vec<String>) -> ExitCode {
+fn scan(paths: &[PathBuf], as_json: bool, trusted: Vec<String>, quiet: bool) -> ExitCode {
     let policy = Policy::new(trusted);
     let mut files = Vec::new();
     collect(paths, &mut files);
     let mut worst = 0u8;
     let mut reports = Vec::new();
+    let pb = progress::bar(files.len() as u64, quiet || files.len() < 2, "scan");
     for f in &files {
-        match scan_file(f, &policy) {
+        pb.set_message(f.display().to_string());
+        let scanned = scan_file(f, &policy);
+        pb.inc(1);
+        // lines are printed with the bar out of the way
+        pb.suspend(|| match scanned {
             Ok(r) => {
                 if r["status"] == "flagged" {
                     worst = worst.max(1);
                 }
                 if !as_json {
-                    println!(
+                    outln!(
                         "{}: {} ({}{})",
                         f.display(),
                         r["status"].as_str().unwrap_or(""),
@@ -446,7 +679,7 @@ fn scan(paths: &[PathBuf], as_json: bool, trusted: Vec<String>) -> ExitCode {
                             .flatten()
                             .filter_map(Value::as_str)
                             .collect();
-                        println!(
+                        outln!(
                             "  {:<9} {} [{}]{off}",
                             g["verdict"].as_str().unwrap_or(""),
                             g["name"].as_str().unwrap_or(""),
@@ -454,11 +687,11 @@ fn scan(paths: &[PathBuf], as_json: bool, trusted: Vec<String>) -> ExitCode {
                         );
                     }
                     if let Some(why) = r["refused"].as_str() {
-                        println!("  refused   {why}");
+                        outln!("  refused   {why}");
                     }
                     if let Some(a) = r["joblib_arrays"].as_array().filter(|a| !a.is_empty()) {
                         let total: u64 = a.iter().filter_map(|x| x["bytes"].as_u64()).sum();
-                        println!("  stepped over {} joblib array(s), {total} bytes", a.len());
+                        outln!("  stepped over {} joblib array(s), {total} bytes", a.len());
                     }
                 }
                 reports.push(r);
@@ -466,19 +699,17 @@ fn scan(paths: &[PathBuf], as_json: bool, trusted: Vec<String>) -> ExitCode {
             Err(e) => {
                 worst = 2;
                 if !as_json {
-                    println!("{}: unreadable: {e}", f.display());
+                    outln!("{}: unreadable: {e}", f.display());
                 }
                 reports.push(
                     json!({"path": f.display().to_string(), "status": "unreadable", "error": e}),
                 );
             }
-        }
+        });
     }
+    pb.finish_and_clear();
     if as_json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"files": reports})).unwrap_or_default()
-        );
+        print_json(&document("scan", json!({"files": reports})));
     }
     if files.is_empty() {
         eprintln!("skseal: no model files found");
@@ -508,9 +739,22 @@ fn parse_compress(s: &str) -> Result<Compression, String> {
     })
 }
 
-fn convert(src: &Path, dst: &Path, trusted: Vec<String>, compress: &str) -> Result<String, String> {
+fn convert(
+    src: &Path,
+    dst: &Path,
+    trusted: Vec<String>,
+    compress: &str,
+    quiet: bool,
+) -> Result<String, String> {
     let comp = parse_compress(compress)?;
+    let pb = progress::spinner(quiet);
+    pb.set_message(format!("reading {}", src.display()));
     let data = std::fs::read(src).map_err(|e| format!("cannot read {}: {e}", src.display()))?;
+    pb.set_message(format!(
+        "checking {} ({}) without running it",
+        src.display(),
+        human(data.len() as u64)
+    ));
     let policy = Policy::new(trusted);
     let (g, info) = skseal_core::convert::read_checked(&data, &policy, max_decompressed()?).map_err(|e| match e {
         skseal_core::CoreError::Untrusted(u) => format!(
@@ -519,6 +763,7 @@ fn convert(src: &Path, dst: &Path, trusted: Vec<String>, compress: &str) -> Resu
             u.names.join(", "),
             u.details.join("; ")
         ),
+        skseal_core::CoreError::Pickle(e) => format!("{}: {}", src.display(), legacy_error(&data, &e)),
         other => format!("{}: {other}", src.display()),
     })?;
     let name = src
@@ -526,8 +771,10 @@ fn convert(src: &Path, dst: &Path, trusted: Vec<String>, compress: &str) -> Resu
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let meta = skseal_core::convert::metadata(&g, &info, &name, &data, json!({}));
+    pb.set_message(format!("writing {}", dst.display()));
     let h = container::write_atomic(dst, |w| skseal_core::convert::write(w, &g, &meta, comp))
         .map_err(|e| format!("{}: {e}", dst.display()))?;
+    pb.finish_and_clear();
     Ok(h.fingerprint)
 }
 
@@ -554,7 +801,7 @@ fn read_key(path: &Path) -> Result<[u8; 32], String> {
 
 fn keygen(path: &Path) -> Result<(), String> {
     let id = keys::write_pair(path).map_err(|e| e.to_string())?;
-    println!(
+    outln!(
         "private key: {} (keep it secret)\npublic key:  {}.pub\nkey ID:      {id}",
         path.display(),
         path.display()
@@ -575,7 +822,7 @@ fn sign(file: &Path, key: &Path) -> Result<(), String> {
             .map_err(std::io::Error::other)
     })
     .map_err(|e: std::io::Error| format!("{}: {e}", file.display()))?;
-    println!(
+    outln!(
         "signed {} with key ID {}",
         file.display(),
         keys::key_id(&keys::public_of(&seed))
@@ -584,15 +831,31 @@ fn sign(file: &Path, key: &Path) -> Result<(), String> {
 }
 
 /// Ok(true) when intact, Ok(false) when something is wrong (reported), Err when unreadable.
-fn verify(file: &Path, key: Option<&Path>) -> Result<bool, String> {
+fn verify(file: &Path, key: Option<&Path>, as_json: bool) -> Result<bool, String> {
     let want = key.map(read_key).transpose()?;
     let data = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let c = container::Container::parse(&data).map_err(|e| e.to_string())?;
-    println!(
+    let c = container::Container::parse(&data).map_err(|e| format!("{}: {e}", file.display()))?;
+    let say = |line: String| {
+        if !as_json {
+            outln!("{line}");
+        }
+    };
+    say(format!(
         "{}: header digest and content fingerprint OK",
         file.display()
-    );
-    let mut ok = true;
+    ));
+    let paths = inspect::array_paths(&c.header.graph);
+    let place = |i: usize| {
+        paths
+            .get(i)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| format!("array {i}"))
+    };
+    // One report per damaged region: an array stored on its own, or a pack
+    // (one compressed frame of many small arrays, all lost together).
+    let mut damage: Vec<(String, Vec<usize>, String)> = Vec::new();
+    let mut region_of_pack: std::collections::HashMap<u32, usize> = Default::default();
     for (i, a) in c.header.arrays.iter().enumerate() {
         let r = if a.codec == Codec::None {
             c.verify_raw(i)
@@ -607,37 +870,99 @@ fn verify(file: &Path, key: Option<&Path>) -> Result<bool, String> {
                 )),
             }
         };
-        if let Err(e) = r {
-            ok = false;
-            println!("  array {i}: DAMAGED: {e}");
+        let Err(e) = r else { continue };
+        match a.pack {
+            Some((p, _)) => match region_of_pack.get(&p) {
+                Some(&k) => damage[k].1.push(i),
+                None => {
+                    region_of_pack.insert(p, damage.len());
+                    damage.push((format!("pack {p}"), vec![i], e.to_string()));
+                }
+            },
+            None => damage.push((format!("array {i}"), vec![i], e.to_string())),
+        }
+    }
+    let mut ok = damage.is_empty();
+    for (region, arrays, why) in &damage {
+        if arrays.len() == 1 && region.starts_with("array") {
+            say(format!("  {}: DAMAGED: {why}", place(arrays[0])));
+        } else {
+            let shown: Vec<String> = arrays.iter().take(3).map(|&i| place(i)).collect();
+            let more = arrays.len().saturating_sub(shown.len());
+            say(format!(
+                "  {region} ({} damaged array(s): {}{}): DAMAGED: {why}",
+                arrays.len(),
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
         }
     }
     if ok {
-        println!("  {} array digest(s) OK", c.header.arrays.len());
+        say(format!("  {} array digest(s) OK", c.header.arrays.len()));
+    } else {
+        let n: usize = damage.iter().map(|d| d.1.len()).sum();
+        say(format!(
+            "  {n} of {} array(s) damaged, in {} region(s)",
+            c.header.arrays.len(),
+            damage.len()
+        ));
     }
-    if let Err(e) = c.verify_padding() {
+    let padding = c.verify_padding().err().map(|e| e.to_string());
+    if let Some(e) = &padding {
         ok = false;
-        println!("  padding: {e}");
+        say(format!("  padding: {e}"));
     }
-    match c.verify_signature(want.as_ref()) {
+    let signature = match c.verify_signature(want.as_ref()) {
         Ok(()) => match (&c.header.signature, &want) {
             (Some((pk, _)), Some(_)) => {
-                println!(
+                say(format!(
                     "  signature OK: signed by the trusted key (key ID {})",
                     keys::key_id(pk)
-                )
+                ));
+                json!({"status": "valid", "key_id": keys::key_id(pk), "trusted_key_checked": true})
             }
-            (Some((pk, _)), None) => println!(
-                "  signed by key ID {}; the signature matches the content, but it was NOT checked \
-                 against a trusted key (pass --key KEY.pub to require the signer)",
-                keys::key_id(pk)
-            ),
-            (None, _) => println!("  not signed"),
+            (Some((pk, _)), None) => {
+                say(format!(
+                    "  signed by key ID {}; the signature matches the content, but it was NOT \
+                     checked against a trusted key (pass --key KEY.pub to require the signer)",
+                    keys::key_id(pk)
+                ));
+                json!({"status": "valid", "key_id": keys::key_id(pk), "trusted_key_checked": false})
+            }
+            (None, _) => {
+                say("  not signed".into());
+                json!({"status": "not signed"})
+            }
         },
         Err(e) => {
             ok = false;
-            println!("  signature: {e}");
+            say(format!("  signature: {e}"));
+            json!({"status": "invalid", "error": e.to_string()})
         }
+    };
+    if as_json {
+        print_json(&document(
+            "verify",
+            json!({
+                "path": file.display().to_string(),
+                "format": "skseal",
+                "status": if ok { "intact" } else { "damaged" },
+                "fingerprint": c.header.fingerprint,
+                "arrays": c.header.arrays.len(),
+                "damage": damage.iter().map(|(region, arrays, why)| json!({
+                    "region": region,
+                    "arrays": arrays,
+                    "paths": arrays.iter().map(|&i| place(i)).collect::<Vec<_>>(),
+                    "error": why,
+                })).collect::<Vec<_>>(),
+                "padding": padding,
+                "signature": signature,
+            }),
+        ));
     }
     Ok(ok)
 }
@@ -683,27 +1008,26 @@ fn run(cli: Cli) -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Cmd::Verify { file, key } => match verify(&file, key.as_deref()) {
+        Cmd::Verify { file, key, json } => match verify(&file, key.as_deref(), json) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
-            Err(e) => {
-                eprintln!("skseal: error: {}: {e}", file.display());
-                ExitCode::from(2)
-            }
+            Err(e) => fail("verify", json, &file, &e),
         },
         Cmd::Scan {
             paths,
             json,
             trusted,
-        } => scan(&paths, json, trusted),
+            quiet,
+        } => scan(&paths, json, trusted, quiet),
         Cmd::Convert {
             src,
             dst,
             trusted,
             compress,
-        } => match convert(&src, &dst, trusted, &compress) {
+            quiet,
+        } => match convert(&src, &dst, trusted, &compress, quiet) {
             Ok(fp) => {
-                println!("wrote {} (fingerprint {fp})", dst.display());
+                outln!("wrote {} (fingerprint {fp})", dst.display());
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -764,6 +1088,9 @@ fn run(cli: Cli) -> ExitCode {
         Cmd::Predict {
             model,
             input,
+            no_header,
+            delimiter,
+            keep,
             method,
             output,
             input_format,
@@ -782,7 +1109,17 @@ fn run(cli: Cli) -> ExitCode {
                     .map(predict::Format::parse)
                     .transpose()?;
                 let key = key.as_deref().map(read_key).transpose()?;
+                let delimiter = delimiter
+                    .as_deref()
+                    .map(predict::parse_delimiter)
+                    .transpose()?
+                    .unwrap_or(b',');
                 predict::run(predict::Args {
+                    options: predict::InputOptions {
+                        no_header,
+                        delimiter,
+                        keep,
+                    },
                     model: &model,
                     input: &input,
                     output: output.as_deref(),
@@ -797,26 +1134,33 @@ fn run(cli: Cli) -> ExitCode {
             match res {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("skseal: error: {e}");
+                    eprintln!("skseal: error: {}", name_array_place(&e, &model));
                     ExitCode::from(2)
                 }
             }
         }
         Cmd::Store(a) => store::run(a),
-        Cmd::Inspect { file, json } => match read_header(&file) {
-            Ok(h) => {
-                let d = inspect::describe(&h);
+        Cmd::Inspect {
+            file,
+            json,
+            summary,
+        } => match describe_file(&file) {
+            Ok(d) => {
                 if json {
-                    println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
+                    print_json(&d);
                 } else {
-                    print_text(&d);
+                    print_text(&d, summary);
                 }
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("skseal: error: {e}");
-                ExitCode::from(2)
-            }
+            Err(e) => fail("inspect", json, &file, &e),
         },
+        Cmd::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "skseal", &mut buf);
+            outln!("{}", String::from_utf8_lossy(&buf).trim_end());
+            ExitCode::SUCCESS
+        }
     }
 }

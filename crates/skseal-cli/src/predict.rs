@@ -1,18 +1,23 @@
 //! `skseal predict`: run a saved model on CSV or JSON-lines input with
 //! skseal-native, no Python.
 //!
-//! Input: CSV with a header row (a column whose every non-empty value parses
-//! as a number is numeric, empty cells are missing; any other column holds
-//! strings), or JSON lines (each line an object `{"column": value}` with
-//! numbers, strings or null, or an array of numbers). Output: CSV with a
-//! header, or JSON lines (one value or array per row). Floats are written in
-//! the shortest form that reads back to the same f64.
+//! Input: CSV with a header row, or with `--no-header` none (a header made
+//! only of numbers is refused: it is a first data row); a column whose every
+//! non-empty value parses as a number is numeric, empty cells are missing;
+//! any other column holds strings. Or JSON lines (each line an object
+//! `{"column": value}` with numbers, strings or null, keys kept in their
+//! written order, or an array of numbers), chosen by `--format`, the file's
+//! name, or its first character. `--keep COLUMN` passes columns (ids) through.
+//! Output: CSV with a header, or JSON lines: one value or array per row, an
+//! object when there are class labels (probabilities, decision values) or
+//! kept columns. Floats are written in the shortest form that reads back to
+//! the same f64.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
 
 use serde_json::Value;
-use skseal_native::{Column, Data, Labels, LoadOptions, Mat, Method, Output, Table};
+use skseal_native::{Column, Data, Labels, LoadOptions, Method, Output, Table};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -37,134 +42,284 @@ impl Format {
     }
 }
 
-fn read_csv(r: impl std::io::Read) -> Result<Data, String> {
-    let mut rd = csv::ReaderBuilder::new().has_headers(true).from_reader(r);
-    let names: Vec<String> = rd
-        .headers()
-        .map_err(|e| format!("input CSV header: {e}"))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut cells: Vec<Vec<String>> = vec![Vec::new(); names.len()];
-    for (line, rec) in rd.records().enumerate() {
-        let rec = rec.map_err(|e| format!("input CSV: {e}"))?;
-        if rec.len() != names.len() {
-            return Err(format!(
-                "input CSV row {}: {} fields, the header has {}",
-                line + 1,
-                rec.len(),
-                names.len()
-            ));
-        }
-        for (c, v) in cells.iter_mut().zip(rec.iter()) {
-            c.push(v.to_string());
-        }
+/// Options of the input reader.
+pub struct InputOptions {
+    /// The CSV input has no header row: columns are taken by position.
+    pub no_header: bool,
+    /// CSV field separator (and that of CSV output).
+    pub delimiter: u8,
+    /// Columns passed through to the output, not given to the model
+    /// (names; column numbers from 0 when the input has no names).
+    pub keep: Vec<String>,
+}
+
+/// Columns passed through from the input to the output (`--keep`).
+#[derive(Default)]
+pub struct Kept {
+    pub names: Vec<String>,
+    /// `values[column][row]`
+    pub values: Vec<Vec<Value>>,
+}
+
+/// What was read: the model's input, the kept columns, and whether the
+/// column names came from the input (false: made up from positions).
+pub struct Input {
+    pub data: Data,
+    pub kept: Kept,
+    pub named: bool,
+}
+
+/// A header whose every field is a number is a first data row: pandas'
+/// default names (0, 1, ..., n-1, from `DataFrame(X).to_csv()`) excepted.
+fn numeric_header(names: &[String]) -> bool {
+    let numbers = !names.is_empty()
+        && names
+            .iter()
+            .all(|n| !n.trim().is_empty() && n.trim().parse::<f64>().is_ok());
+    let pandas_default = names.iter().enumerate().all(|(i, n)| *n == i.to_string());
+    numbers && !pandas_default
+}
+
+/// Split the kept columns off `names`/`cells` (CSV: cells as text).
+fn split_keep(
+    keep: &[String],
+    names: &mut Vec<String>,
+    cells: &mut Vec<Vec<Value>>,
+    named: bool,
+) -> Result<Kept, String> {
+    let mut kept = Kept::default();
+    for k in keep {
+        let pos = names.iter().position(|n| n == k).ok_or_else(|| {
+            if named {
+                format!(
+                    "--keep {k:?}: the input has no such column; it has: {}",
+                    names.join(", ")
+                )
+            } else {
+                format!(
+                    "--keep {k:?}: the input has no column names, so give a column \
+                     number from 0 to {}",
+                    names.len().saturating_sub(1)
+                )
+            }
+        })?;
+        kept.names.push(names.remove(pos));
+        kept.values.push(cells.remove(pos));
     }
-    let columns = cells
-        .into_iter()
-        .map(|vals| {
-            let nums: Option<Vec<f64>> = vals
-                .iter()
-                .map(|v| {
-                    let t = v.trim();
-                    if t.is_empty() || t.eq_ignore_ascii_case("nan") {
-                        Some(f64::NAN)
-                    } else {
-                        t.parse::<f64>().ok()
-                    }
-                })
-                .collect();
-            match nums {
-                Some(n) => Column::F64(n),
-                None => Column::Str(
-                    vals.into_iter()
-                        .map(|v| if v.is_empty() { None } else { Some(v) })
-                        .collect(),
-                ),
+    Ok(kept)
+}
+
+/// A column of text cells: numbers when every non-empty cell is one (empty
+/// cells and "nan" are missing), else strings (empty cells missing).
+fn text_column(vals: Vec<Value>) -> Column {
+    let text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_default();
+    let nums: Option<Vec<f64>> = vals
+        .iter()
+        .map(|v| {
+            let t = text(v);
+            let t = t.trim();
+            if t.is_empty() || t.eq_ignore_ascii_case("nan") {
+                Some(f64::NAN)
+            } else {
+                t.parse::<f64>().ok()
             }
         })
         .collect();
-    Table::new(names, columns)
-        .map(Data::Table)
-        .map_err(|e| e.to_string())
+    match nums {
+        Some(n) => Column::F64(n),
+        None => Column::Str(
+            vals.iter()
+                .map(|v| Some(text(v)).filter(|t| !t.is_empty()))
+                .collect(),
+        ),
+    }
 }
 
-fn read_jsonl(r: impl BufRead) -> Result<Data, String> {
+fn read_csv(r: impl std::io::Read, o: &InputOptions) -> Result<Input, String> {
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(!o.no_header)
+        .delimiter(o.delimiter)
+        .from_reader(r);
+    let mut records = Vec::new();
+    let mut names: Vec<String> = if o.no_header {
+        Vec::new()
+    } else {
+        rd.headers()
+            .map_err(|e| format!("input CSV header: {e}"))?
+            .iter()
+            .map(str::to_string)
+            .collect()
+    };
+    if numeric_header(&names) {
+        return Err(format!(
+            "input CSV: the first row ({}) is all numbers, so it looks like data rather \
+             than a header; pass --no-header if the file has no header row, or add one",
+            names.join(", ")
+        ));
+    }
+    for (line, rec) in rd.records().enumerate() {
+        let rec = rec.map_err(|e| format!("input CSV: {e}"))?;
+        if o.no_header && line == 0 {
+            names = (0..rec.len()).map(|j| j.to_string()).collect();
+        }
+        if rec.len() != names.len() {
+            return Err(format!(
+                "input CSV row {}: {} fields, {} {}",
+                line + 1,
+                rec.len(),
+                if o.no_header {
+                    "the first row has"
+                } else {
+                    "the header has"
+                },
+                names.len()
+            ));
+        }
+        records.push(rec);
+    }
+    if names.len() == 1 && o.delimiter == b',' && names[0].contains([';', '\t', '|']) {
+        eprintln!(
+            "skseal: warning: the input has a single column {:?}; if its fields are \
+             separated by something other than commas, pass --delimiter",
+            names[0]
+        );
+    }
+    let mut cells: Vec<Vec<Value>> = vec![Vec::with_capacity(records.len()); names.len()];
+    for rec in &records {
+        for (c, v) in cells.iter_mut().zip(rec.iter()) {
+            c.push(Value::String(v.to_string()));
+        }
+    }
+    drop(records);
+    let kept = split_keep(&o.keep, &mut names, &mut cells, !o.no_header)?;
+    let columns = cells.into_iter().map(text_column).collect();
+    let data = Table::new(names, columns)
+        .map(Data::Table)
+        .map_err(|e| e.to_string())?;
+    Ok(Input {
+        data,
+        kept,
+        named: !o.no_header,
+    })
+}
+
+/// A JSON object with its keys in the order written (serde_json's map sorts
+/// them, which would reorder the columns of a model without feature names).
+struct Ordered(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = m.next_entry::<String, Value>()? {
+                    out.push((k, v));
+                }
+                Ok(Ordered(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Whether text (its first non-blank byte) looks like JSON lines.
+pub fn looks_like_jsonl(head: &[u8]) -> bool {
+    matches!(
+        head.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
+}
+
+fn read_jsonl(r: impl BufRead, o: &InputOptions) -> Result<Input, String> {
     let mut names: Vec<String> = Vec::new();
-    let mut rows: Vec<serde_json::Map<String, Value>> = Vec::new();
-    let mut dense: Vec<f64> = Vec::new();
-    let mut width: Option<usize> = None;
-    let mut n = 0usize;
+    let mut rows: Vec<Vec<(String, Value)>> = Vec::new();
+    let mut arrays: Vec<Vec<Value>> = Vec::new();
     for (i, line) in r.lines().enumerate() {
         let line = line.map_err(|e| format!("input: {e}"))?;
-        if line.trim().is_empty() {
+        let t = line.trim();
+        if t.is_empty() {
             continue;
         }
-        let v: Value =
-            serde_json::from_str(&line).map_err(|e| format!("input line {}: {e}", i + 1))?;
-        match v {
-            Value::Object(m) => {
-                if width.is_some() {
-                    return Err(format!("input line {}: mixes objects and arrays", i + 1));
-                }
-                for k in m.keys() {
-                    if !names.contains(k) {
-                        if !rows.is_empty() {
-                            return Err(format!(
-                                "input line {}: column {k:?} is not in the first line",
-                                i + 1
-                            ));
-                        }
-                        names.push(k.clone());
+        if t.starts_with('{') {
+            if !arrays.is_empty() {
+                return Err(format!("input line {}: mixes objects and arrays", i + 1));
+            }
+            let Ordered(m) =
+                serde_json::from_str(t).map_err(|e| format!("input line {}: {e}", i + 1))?;
+            for (k, _) in &m {
+                if !names.contains(k) {
+                    if !rows.is_empty() {
+                        return Err(format!(
+                            "input line {}: column {k:?} is not in the first line",
+                            i + 1
+                        ));
                     }
+                    names.push(k.clone());
                 }
-                rows.push(m);
             }
-            Value::Array(a) => {
-                if !rows.is_empty() {
-                    return Err(format!("input line {}: mixes objects and arrays", i + 1));
-                }
-                let w = *width.get_or_insert(a.len());
-                if a.len() != w {
-                    return Err(format!(
-                        "input line {}: {} values, the first line has {w}",
-                        i + 1,
-                        a.len()
-                    ));
-                }
-                for (j, x) in a.iter().enumerate() {
-                    dense.push(match x {
-                        Value::Number(num) => num.as_f64().unwrap_or(f64::NAN),
-                        Value::Null => f64::NAN,
-                        _ => {
-                            return Err(format!(
-                                "input line {}, value {j}: arrays must hold numbers (use objects for strings)",
-                                i + 1
-                            ))
-                        }
-                    });
-                }
-                n += 1;
-            }
-            _ => {
+            rows.push(m);
+        } else {
+            let v: Value =
+                serde_json::from_str(t).map_err(|e| format!("input line {}: {e}", i + 1))?;
+            let Value::Array(a) = v else {
                 return Err(format!(
                     "input line {}: expected an object or an array",
                     i + 1
-                ))
+                ));
+            };
+            if !rows.is_empty() {
+                return Err(format!("input line {}: mixes objects and arrays", i + 1));
             }
+            if let Some(first) = arrays.first() {
+                if a.len() != first.len() {
+                    return Err(format!(
+                        "input line {}: {} values, the first line has {}",
+                        i + 1,
+                        a.len(),
+                        first.len()
+                    ));
+                }
+            }
+            arrays.push(a);
         }
     }
-    if let Some(w) = width {
-        return Mat::new(n, w, dense)
-            .map(Data::Dense)
-            .map_err(|e| e.to_string());
-    }
-    let mut columns = Vec::with_capacity(names.len());
-    for name in &names {
-        let vals: Vec<&Value> = rows
+    let named = arrays.is_empty();
+    let mut cells: Vec<Vec<Value>> = if named {
+        names
             .iter()
-            .map(|r| r.get(name).unwrap_or(&Value::Null))
-            .collect();
+            .map(|name| {
+                rows.iter()
+                    .map(|r| {
+                        r.iter()
+                            .find(|(k, _)| k == name)
+                            .map_or(Value::Null, |(_, v)| v.clone())
+                    })
+                    .collect()
+            })
+            .collect()
+    } else {
+        let w = arrays.first().map_or(0, Vec::len);
+        names = (0..w).map(|j| j.to_string()).collect();
+        let mut cols = vec![Vec::with_capacity(arrays.len()); w];
+        for a in arrays {
+            for (c, v) in cols.iter_mut().zip(a) {
+                c.push(v);
+            }
+        }
+        cols
+    };
+    drop(rows);
+    let kept = split_keep(&o.keep, &mut names, &mut cells, named)?;
+    let mut columns = Vec::with_capacity(names.len());
+    for (name, vals) in names.iter().zip(cells) {
         let numeric = vals
             .iter()
             .all(|v| matches!(v, Value::Number(_) | Value::Null));
@@ -174,11 +329,16 @@ fn read_jsonl(r: impl BufRead) -> Result<Data, String> {
                     .map(|v| v.as_f64().unwrap_or(f64::NAN))
                     .collect(),
             )
+        } else if !named {
+            return Err(format!(
+                "input: value {name} of the arrays is not a number (arrays must hold numbers; \
+                 use objects for strings)"
+            ));
         } else {
             let mut out = Vec::with_capacity(vals.len());
-            for (i, v) in vals.iter().enumerate() {
+            for (i, v) in vals.into_iter().enumerate() {
                 out.push(match v {
-                    Value::String(s) => Some(s.clone()),
+                    Value::String(s) => Some(s),
                     Value::Null => None,
                     _ => {
                         return Err(format!(
@@ -191,9 +351,10 @@ fn read_jsonl(r: impl BufRead) -> Result<Data, String> {
             Column::Str(out)
         });
     }
-    Table::new(names, columns)
+    let data = Table::new(names, columns)
         .map(Data::Table)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    Ok(Input { data, kept, named })
 }
 
 fn num(x: f64) -> String {
@@ -220,69 +381,129 @@ fn label_json(l: &Labels, i: usize) -> Value {
     }
 }
 
+/// The output's columns: their names and, per row, their JSON values.
+struct Table2 {
+    names: Vec<String>,
+    /// Names come from the model's classes (probabilities, decision values).
+    labelled: bool,
+    rows: usize,
+    cell: Box<dyn Fn(usize, usize) -> Value + 'static>,
+}
+
+fn output_columns(out: Output, method: Method, classes: Option<&Labels>) -> Table2 {
+    match out {
+        Output::Matrix(m) => {
+            let labels = classes.filter(|c| c.len() == m.cols && method != Method::Transform);
+            let names: Vec<String> = match labels {
+                // string labels name their columns; numbers would make a
+                // header of numbers (read back as data), so they get a prefix
+                Some(Labels::Str(c)) => c.clone(),
+                Some(c) => (0..m.cols)
+                    .map(|j| format!("{}_{}", method.name(), c.text(j)))
+                    .collect(),
+                None => (0..m.cols)
+                    .map(|j| format!("{}{j}", method.name()))
+                    .collect(),
+            };
+            Table2 {
+                names,
+                labelled: labels.is_some(),
+                rows: m.rows,
+                cell: Box::new(move |i, j| json_num(m.row(i)[j])),
+            }
+        }
+        Output::Vector(v) => Table2 {
+            names: vec![method.name().to_string()],
+            labelled: false,
+            rows: v.len(),
+            cell: Box::new(move |i, _| json_num(v[i])),
+        },
+        Output::Labels(l) => Table2 {
+            names: vec![method.name().to_string()],
+            labelled: false,
+            rows: l.len(),
+            cell: Box::new(move |i, _| label_json(&l, i)),
+        },
+    }
+}
+
+/// A JSON value as a CSV cell (floats in their shortest round-trip form).
+fn csv_cell(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) => num(f),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
 fn write_out(
-    out: &Output,
+    out: Output,
     method: Method,
     classes: Option<&Labels>,
+    kept: &Kept,
     fmt: Format,
+    delimiter: u8,
     w: &mut dyn Write,
 ) -> Result<(), String> {
     let io = |e: std::io::Error| format!("output: {e}");
+    let is_matrix = matches!(out, Output::Matrix(_));
+    let t = output_columns(out, method, classes);
+    let width = t.names.len();
     match fmt {
         Format::Csv => {
-            let mut wr = csv::Writer::from_writer(w);
+            let mut wr = csv::WriterBuilder::new()
+                .delimiter(delimiter)
+                .from_writer(w);
             let e = |e: csv::Error| format!("output: {e}");
-            match out {
-                Output::Matrix(m) => {
-                    let header: Vec<String> = match classes {
-                        Some(c) if c.len() == m.cols && method != Method::Transform => {
-                            (0..m.cols).map(|j| c.text(j)).collect()
-                        }
-                        _ => (0..m.cols)
-                            .map(|j| format!("{}{j}", method.name()))
-                            .collect(),
-                    };
-                    wr.write_record(&header).map_err(e)?;
-                    for i in 0..m.rows {
-                        wr.write_record(m.row(i).iter().map(|&x| num(x)))
-                            .map_err(e)?;
+            wr.write_record(kept.names.iter().chain(&t.names))
+                .map_err(e)?;
+            let mut rec: Vec<String> = Vec::with_capacity(kept.names.len() + width);
+            for i in 0..t.rows {
+                rec.clear();
+                rec.extend(kept.values.iter().map(|c| csv_cell(&c[i])));
+                rec.extend((0..width).map(|j| {
+                    let v = (t.cell)(i, j);
+                    match v {
+                        // NaN and infinities have no JSON form: write them as numpy does
+                        Value::Null => String::new(),
+                        v => csv_cell(&v),
                     }
-                }
-                Output::Vector(v) => {
-                    wr.write_record([method.name()]).map_err(e)?;
-                    for &x in v {
-                        wr.write_record([num(x)]).map_err(e)?;
-                    }
-                }
-                Output::Labels(l) => {
-                    wr.write_record([method.name()]).map_err(e)?;
-                    for i in 0..l.len() {
-                        wr.write_record([l.text(i)]).map_err(e)?;
-                    }
-                }
+                }));
+                wr.write_record(&rec).map_err(e)?;
             }
             wr.flush().map_err(io)
         }
         Format::Jsonl => {
-            let mut line = |v: Value| writeln!(w, "{v}").map_err(io);
-            match out {
-                Output::Matrix(m) => {
-                    for i in 0..m.rows {
-                        line(Value::Array(
-                            m.row(i).iter().map(|&x| json_num(x)).collect(),
-                        ))?;
+            for i in 0..t.rows {
+                let predictions: Vec<Value> = (0..width).map(|j| (t.cell)(i, j)).collect();
+                let v = if kept.names.is_empty() && !t.labelled {
+                    // no names to give: a value per row, or an array of them
+                    if is_matrix {
+                        Value::Array(predictions)
+                    } else {
+                        predictions.into_iter().next().unwrap_or(Value::Null)
                     }
-                }
-                Output::Vector(v) => {
-                    for &x in v {
-                        line(json_num(x))?;
+                } else {
+                    let mut obj = serde_json::Map::new();
+                    for (n, c) in kept.names.iter().zip(&kept.values) {
+                        obj.insert(n.clone(), c[i].clone());
                     }
-                }
-                Output::Labels(l) => {
-                    for i in 0..l.len() {
-                        line(label_json(l, i))?;
+                    if t.labelled || !is_matrix {
+                        for (n, p) in t.names.iter().zip(predictions) {
+                            obj.insert(n.clone(), p);
+                        }
+                    } else {
+                        obj.insert(method.name().to_string(), Value::Array(predictions));
                     }
-                }
+                    Value::Object(obj)
+                };
+                writeln!(w, "{v}").map_err(io)?;
             }
             Ok(())
         }
@@ -296,13 +517,110 @@ pub struct Args<'a> {
     pub method: &'a str,
     pub input_format: Option<Format>,
     pub output_format: Option<Format>,
+    pub options: InputOptions,
     pub trusted: Vec<String>,
     pub key: Option<[u8; 32]>,
     /// Print to stderr whether the results are bitwise or bounded on this machine.
     pub explain: bool,
 }
 
-pub fn run(a: Args<'_>) -> Result<(), String> {
+/// Parse `--delimiter`: one ASCII character, or `tab` / `\t`.
+pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(format!(
+            "--delimiter {s:?}: give one character (for example ';' or tab)"
+        )),
+    }
+}
+
+/// Read the whole input (a file, or stdin for "-") in the format given, else
+/// by its name (.jsonl/.json/.ndjson, .csv/.tsv), else by its first byte.
+fn read_input(a: &Args<'_>, opts: &mut InputOptions) -> Result<(Input, Format), String> {
+    let stdin = a.input == Path::new("-");
+    let mut reader: Box<dyn BufRead> = if stdin {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(a.input)
+                .map_err(|e| format!("cannot open input {}: {e}", a.input.display()))?,
+        ))
+    };
+    let ext = a
+        .input
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if ext.as_deref() == Some("tsv") && opts.delimiter == b',' {
+        opts.delimiter = b'\t';
+    }
+    let fmt = match (a.input_format, ext.as_deref()) {
+        (Some(f), _) => f,
+        (None, Some("jsonl" | "json" | "ndjson")) => Format::Jsonl,
+        (None, Some("csv" | "tsv" | "txt")) => Format::Csv,
+        (None, _) => {
+            let head = reader
+                .fill_buf()
+                .map_err(|e| format!("input {}: {e}", a.input.display()))?;
+            if looks_like_jsonl(head) {
+                Format::Jsonl
+            } else {
+                Format::Csv
+            }
+        }
+    };
+    if fmt == Format::Jsonl && opts.no_header {
+        return Err("--no-header applies to CSV input only".into());
+    }
+    let input = match fmt {
+        Format::Csv => read_csv(reader, opts)?,
+        Format::Jsonl => read_jsonl(reader, opts)?,
+    };
+    Ok((input, fmt))
+}
+
+/// Give the model the input it expects: numbers by position for a model
+/// fitted without feature names (with a warning when the input names its
+/// columns), the model's names for an input without any.
+fn shape_input(model: &skseal_native::Model, input: Input) -> Result<Data, String> {
+    let Data::Table(mut t) = input.data else {
+        return Ok(input.data);
+    };
+    let numeric = t.columns.iter().all(|c| matches!(c, Column::F64(_)));
+    match model.feature_names_in() {
+        None if numeric => {
+            let pandas_default = t.names.iter().enumerate().all(|(i, n)| *n == i.to_string());
+            if input.named && !pandas_default {
+                eprintln!(
+                    "skseal: warning: {} was fitted without feature names, so the input's \
+                     columns are used by position, not by name: {}",
+                    model.class(),
+                    t.names.join(", ")
+                );
+            }
+            Ok(Data::Dense(
+                Data::Table(t)
+                    .into_dense("the model")
+                    .map_err(|e| e.to_string())?,
+            ))
+        }
+        Some(want) if !input.named && want.len() == t.names.len() => {
+            t.names = want.to_vec();
+            Ok(Data::Table(t))
+        }
+        Some(want) if !input.named => Err(format!(
+            "the input has no column names and {} columns; the model expects {} named columns \
+             ({})",
+            t.names.len(),
+            want.len(),
+            want.join(", ")
+        )),
+        _ => Ok(Data::Table(t)),
+    }
+}
+
+pub fn run(mut a: Args<'_>) -> Result<(), String> {
     let method = Method::parse(a.method).ok_or_else(|| {
         format!(
             "unknown method {:?}: use one of {}",
@@ -311,7 +629,7 @@ pub fn run(a: Args<'_>) -> Result<(), String> {
         )
     })?;
     let opts = LoadOptions {
-        trusted: a.trusted,
+        trusted: std::mem::take(&mut a.trusted),
         public_key: a.key,
         max_decompressed: skseal_core::resources::configured_max_decompressed()
             .map_err(|e| e.to_string())?,
@@ -339,45 +657,38 @@ pub fn run(a: Args<'_>) -> Result<(), String> {
             b.threads
         );
     }
-    let fmt_in = a.input_format.unwrap_or_else(|| Format::guess(a.input));
-    let data = {
-        let stdin = a.input == Path::new("-");
-        let reader: Box<dyn BufRead> = if stdin {
-            Box::new(std::io::BufReader::new(std::io::stdin()))
-        } else {
-            Box::new(std::io::BufReader::new(
-                std::fs::File::open(a.input).map_err(|e| format!("{}: {e}", a.input.display()))?,
-            ))
-        };
-        match fmt_in {
-            Format::Csv => read_csv(reader)?,
-            Format::Jsonl => read_jsonl(reader)?,
-        }
-    };
-    // A table whose columns are all numeric and the model has no names: dense.
-    let data = match data {
-        Data::Table(t)
-            if model.feature_names_in().is_none()
-                && t.columns.iter().all(|c| matches!(c, Column::F64(_))) =>
-        {
-            Data::Dense(
-                Data::Table(t)
-                    .into_dense("the model")
-                    .map_err(|e| e.to_string())?,
-            )
-        }
-        d => d,
-    };
+    let mut options = std::mem::replace(
+        &mut a.options,
+        InputOptions {
+            no_header: false,
+            delimiter: b',',
+            keep: Vec::new(),
+        },
+    );
+    let (mut input, fmt_in) = read_input(&a, &mut options)?;
+    let kept = std::mem::take(&mut input.kept);
+    let data = shape_input(&model, input)?;
     let out = model.run(method, data).map_err(|e| e.to_string())?;
     let fmt_out = a
         .output_format
         .or(a.output.map(Format::guess))
         .unwrap_or(fmt_in);
+    let write = |w: &mut dyn Write| {
+        write_out(
+            out,
+            method,
+            model.classes(),
+            &kept,
+            fmt_out,
+            options.delimiter,
+            w,
+        )
+    };
     match a.output {
         None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            write_out(&out, method, model.classes(), fmt_out, &mut lock)
+            let mut stdout = std::io::BufWriter::new(crate::out::stdout());
+            write(&mut stdout)?;
+            stdout.flush().map_err(|e| format!("output: {e}"))
         }
         Some(p) => {
             // Written next to the destination, then renamed: no partial output file.
@@ -394,7 +705,7 @@ pub fn run(a: Args<'_>) -> Result<(), String> {
                 let mut f = std::io::BufWriter::new(
                     std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?,
                 );
-                write_out(&out, method, model.classes(), fmt_out, &mut f)?;
+                write(&mut f)?;
                 f.flush().map_err(|e| format!("output: {e}"))?;
                 drop(f);
                 std::fs::rename(&tmp, p).map_err(|e| format!("{}: {e}", p.display()))
@@ -404,5 +715,70 @@ pub fn run(a: Args<'_>) -> Result<(), String> {
             }
             res
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_header_of_numbers_is_a_data_row_except_pandas_default() {
+        assert!(numeric_header(&names(&["5.1", "3.5", "1.4", "0.2"])));
+        assert!(numeric_header(&names(&["1", "2"])));
+        assert!(!numeric_header(&names(&["0", "1", "2", "3"])));
+        assert!(!numeric_header(&names(&["sl", "3.5"])));
+        assert!(!numeric_header(&names(&["x0", "x1"])));
+    }
+
+    #[test]
+    fn delimiters_and_sniffing() {
+        assert_eq!(parse_delimiter(";"), Ok(b';'));
+        assert_eq!(parse_delimiter("tab"), Ok(b'\t'));
+        assert!(parse_delimiter(";;").is_err());
+        assert!(looks_like_jsonl(b"  \n{\"a\": 1}"));
+        assert!(looks_like_jsonl(b"[1, 2]"));
+        assert!(!looks_like_jsonl(b"a,b\n1,2"));
+    }
+
+    #[test]
+    fn csv_without_header_and_kept_columns() {
+        let o = InputOptions {
+            no_header: true,
+            delimiter: b',',
+            keep: vec!["0".into()],
+        };
+        let input =
+            read_csv("id7,1.5,2\nid8,3,4\n".as_bytes(), &o).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!input.named);
+        assert_eq!(input.kept.names, ["0"]);
+        assert_eq!(input.kept.values[0], [json!("id7"), json!("id8")]);
+        assert_eq!(input.data.cols(), 2);
+        let o = InputOptions {
+            no_header: false,
+            delimiter: b',',
+            keep: vec![],
+        };
+        let err = read_csv("5.1,3.5\n1,2\n".as_bytes(), &o)
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("--no-header"), "{err}");
+    }
+
+    #[test]
+    fn jsonl_keys_keep_their_written_order() {
+        let o = InputOptions {
+            no_header: false,
+            delimiter: b',',
+            keep: vec![],
+        };
+        let input = read_jsonl("{\"x2\": 1, \"x10\": 2, \"x1\": 3}\n".as_bytes(), &o)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(input.data.names(), Some(&names(&["x2", "x10", "x1"])[..]));
     }
 }

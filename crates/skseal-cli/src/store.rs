@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
+use crate::out::outln;
 use skseal_core::keys::{self, KeyKind};
 use skseal_store::records::{AliasEntry, VersionRecord};
 use skseal_store::{PushOptions, Reference, Store};
@@ -163,15 +164,17 @@ fn date_of(ts: &str) -> &str {
     ts.get(..10).unwrap_or("undated")
 }
 
-/// Run a store verb; prints text or JSON.
+/// Run a store verb; prints text or JSON (docs/CLI.md: the shared schema).
 pub fn run(a: StoreArgs) -> ExitCode {
     let json_out = a.json;
     match run_inner(a) {
         Ok((v, text, ok)) => {
             if json_out {
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                if !v.is_null() {
+                    crate::print_json(&crate::document("store", v));
+                }
             } else if !text.is_empty() {
-                print!("{text}");
+                outln!("{}", text.trim_end_matches('\n'));
             }
             if ok {
                 ExitCode::SUCCESS
@@ -181,11 +184,10 @@ pub fn run(a: StoreArgs) -> ExitCode {
         }
         Err(e) => {
             if json_out {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&json!({"schema_version": 1, "error": e}))
-                        .unwrap_or_default()
-                );
+                crate::print_json(&crate::document(
+                    "store",
+                    json!({"status": "error", "error": e}),
+                ));
             } else {
                 eprintln!("skseal: error: {e}");
             }
@@ -249,8 +251,9 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
             let rec = &p.record;
             if output.as_deref() == Some(Path::new("-")) {
                 use std::io::Write as _;
-                std::io::stdout()
-                    .write_all(&p.bytes)
+                let mut out = crate::out::stdout();
+                out.write_all(&p.bytes)
+                    .and_then(|()| out.flush())
                     .map_err(|e| format!("stdout: {e}"))?;
                 return Ok((Value::Null, String::new(), true));
             }
@@ -297,7 +300,7 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
                 );
                 rows.push(json!({"name": n, "latest": latest, "aliases": aliases}));
             }
-            Ok((json!({"schema_version": 1, "models": rows}), text, true))
+            Ok((json!({"models": rows}), text, true))
         }
         StoreCmd::List { name: Some(n) } => {
             let vs = store.versions(&n).map_err(s)?;
@@ -326,23 +329,21 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
             }
             let rows: Vec<Value> = vs.iter().map(record_json).collect();
             Ok((
-                json!({"schema_version": 1, "name": n, "versions": rows, "aliases": aliases}),
+                json!({"name": n, "versions": rows, "aliases": aliases}),
                 text,
                 true,
             ))
         }
         StoreCmd::Show { reference } => {
             let r = Reference::parse(&reference).map_err(s)?;
-            let mut v = store.show(&r).map_err(s)?;
-            v["schema_version"] = json!(1);
+            let v = store.show(&r).map_err(s)?;
             let text = show_text(&v);
             Ok((v, text, true))
         }
         StoreCmd::Diff { a: ra, b: rb } => {
             let ra = Reference::parse(&ra).map_err(s)?;
             let rb = Reference::parse(&rb).map_err(s)?;
-            let mut v = store.diff(&ra, &rb).map_err(s)?;
-            v["schema_version"] = json!(1);
+            let v = store.diff(&ra, &rb).map_err(s)?;
             let text = diff_text(&v);
             Ok((v, text, true))
         }
@@ -360,7 +361,7 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
                 text += "  all digests, signatures and histories OK\n";
             }
             Ok((
-                json!({"schema_version": 1, "ok": ok, "versions": rep.checked_versions,
+                json!({"ok": ok, "versions": rep.checked_versions,
                        "moves": rep.checked_moves, "problems": rep.problems}),
                 text,
                 ok,
@@ -379,7 +380,7 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
                 rep.skipped_recent
             );
             Ok((
-                json!({"schema_version": 1, "removed": rep.removed, "kept": rep.kept,
+                json!({"removed": rep.removed, "kept": rep.kept,
                        "skipped_recent": rep.skipped_recent, "dry_run": dry_run}),
                 text,
                 true,
@@ -430,11 +431,7 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
                     rows.push(entry_json(&e));
                 }
             }
-            Ok((
-                json!({"schema_version": 1, "name": name, "history": rows}),
-                text,
-                true,
-            ))
+            Ok((json!({"name": name, "history": rows}), text, true))
         }
         StoreCmd::Policy {
             cmd: PolicyCmd::Show,
@@ -455,7 +452,7 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
                     ids(&p.alias)
                 ),
             };
-            Ok((json!({"schema_version": 1, "policy": p}), text, true))
+            Ok((json!({"policy": p}), text, true))
         }
         StoreCmd::Policy {
             cmd:
@@ -486,7 +483,7 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
                 p.push.len(),
                 p.alias.len()
             );
-            Ok((json!({"schema_version": 1, "policy": p}), text, true))
+            Ok((json!({"policy": p}), text, true))
         }
     }
 }

@@ -897,15 +897,15 @@ pub fn decode_stored(
         )
         .map_err(|why| {
             ContainerError::Integrity(format!(
-                "array {i} ({:?} {:?}): compressed data is damaged: {why}",
-                a.dtype, a.shape
+                "{}: compressed data is damaged: {why}",
+                crate::ir::array_label(i, &a.dtype, &a.shape)
             ))
         })?;
     }
     if blake3::hash(out).as_bytes() != &a.digest {
         return Err(ContainerError::Integrity(format!(
-            "array {i} ({:?} {:?}): BLAKE3 digest mismatch",
-            a.dtype, a.shape
+            "{}: BLAKE3 digest mismatch",
+            crate::ir::array_label(i, &a.dtype, &a.shape)
         )));
     }
     Ok(())
@@ -969,8 +969,8 @@ impl<'a> Container<'a> {
         let a = &self.header.arrays[i];
         if blake3::hash(s).as_bytes() != &a.digest {
             return Err(ContainerError::Integrity(format!(
-                "array {i} ({:?} {:?}): BLAKE3 digest mismatch",
-                a.dtype, a.shape
+                "{}: BLAKE3 digest mismatch",
+                crate::ir::array_label(i, &a.dtype, &a.shape)
             )));
         }
         Ok(())

@@ -97,8 +97,8 @@ impl FileContainer {
             read_at(&self.file, out, at).map_err(|e| io(&format!("array {i}"), e))?;
             if blake3::hash(out).as_bytes() != &a.digest {
                 return Err(ContainerError::Integrity(format!(
-                    "array {i} ({:?} {:?}): BLAKE3 digest mismatch",
-                    a.dtype, a.shape
+                    "{}: BLAKE3 digest mismatch",
+                    crate::ir::array_label(i, &a.dtype, &a.shape)
                 )));
             }
             return Ok(());

@@ -151,6 +151,19 @@ impl Outliner<'_> {
             *x = true;
         }
         match n {
+            Node::List(v) | Node::Tuple(v) | Node::Set(v) if self.repeated(v) => {
+                // A forest's trees: the first in full, the rest in one line.
+                let class = self.summary(v[0]);
+                self.walk(v[0], depth + 1, "[0] ");
+                self.line(
+                    depth + 1,
+                    &format!(
+                        "[1..{}] {} more {class}, each structured like [0]",
+                        v.len() - 1,
+                        v.len() - 1
+                    ),
+                );
+            }
             Node::List(v) | Node::Tuple(v) | Node::Set(v) => {
                 for (k, &c) in v.iter().enumerate().take(MAX_ITEMS) {
                     self.walk(c, depth + 1, &format!("[{k}] "));
@@ -169,6 +182,20 @@ impl Outliner<'_> {
             Node::Call { args, state, .. } => self.args_and_state(args, *state, depth + 1),
             _ => {}
         }
+    }
+
+    /// Three or more objects of one class, none seen before.
+    fn repeated(&self, v: &[NodeId]) -> bool {
+        let class = |c: NodeId| match self.g.node(c) {
+            Some(Node::Object { class, .. }) => Some(class),
+            Some(Node::Call { func, .. }) => Some(func),
+            _ => None,
+        };
+        let first = v.first().and_then(|&c| class(c));
+        v.len() >= 3
+            && first.is_some()
+            && v.iter()
+                .all(|&c| class(c) == first && !self.seen.get(c as usize).copied().unwrap_or(true))
     }
 
     /// Constructor arguments, then the state (a dict state is shown as attributes).
@@ -225,7 +252,7 @@ pub fn globals_json(g: &Graph) -> Value {
             .map(|(name, uses, verdict)| {
                 json!({
                     "name": name.dotted(),
-                    "uses": uses.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+                    "roles": uses.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
                     "verdict": verdict.as_str(),
                 })
             })
@@ -235,6 +262,7 @@ pub fn globals_json(g: &Graph) -> Value {
 
 /// The full description `skseal inspect` prints.
 pub fn describe(h: &Header) -> Value {
+    let paths = array_paths(&h.graph);
     let arrays: Vec<Value> = h
         .arrays
         .iter()
@@ -251,6 +279,7 @@ pub fn describe(h: &Header) -> Value {
                 "stored": a.length,
                 "offset": h.data_start + a.offset,
                 "blake3": hex(&a.digest),
+                "path": paths.get(i).cloned().flatten(),
             });
             if let (Some((p, off)), Value::Object(m)) = (a.pack, &mut v) {
                 // stored inside a pack: no blob of its own
@@ -280,6 +309,7 @@ pub fn describe(h: &Header) -> Value {
     let stored: u64 = h.arrays.iter().map(|a| a.length).sum::<u64>()
         + h.packs.iter().map(|e| e.length).sum::<u64>();
     json!({
+        "format": "skseal",
         "format_version": h.version,
         "fingerprint": h.fingerprint,
         "header_blake3": h.header_hash,
@@ -294,4 +324,223 @@ pub fn describe(h: &Header) -> Value {
         "globals": globals_json(&h.graph),
         "outline": outline(&h.graph, Some(&h.arrays)),
     })
+}
+
+/// Where each array of the table sits in the saved object, as Python would
+/// reach it (`estimators_[114].tree_.nodes`; `probe...` for the probe's):
+/// the first path found, breadth first, so the shortest. `None` for an array
+/// no reachable node refers to.
+pub fn array_paths(g: &Graph) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = vec![None; g.arrays.len()];
+    let mut seen = vec![false; g.nodes.len()];
+    let mut queue: std::collections::VecDeque<(NodeId, String)> = [
+        Some((g.root, String::new())),
+        g.probe.map(|p| (p, "probe".to_string())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let key = |g: &Graph, k: NodeId| match g.node(k) {
+        Some(Node::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
+    // A state dict's keys are attributes (`.name`); other dicts are indexed.
+    let join_attr = |base: &str, name: &str| {
+        if base.is_empty() {
+            name.to_string()
+        } else {
+            format!("{base}.{name}")
+        }
+    };
+    while let Some((id, path)) = queue.pop_front() {
+        match seen.get_mut(id as usize) {
+            Some(s) if !*s => *s = true,
+            _ => continue,
+        }
+        let Some(n) = g.node(id) else { continue };
+        match n {
+            Node::Array(i) => {
+                if let Some(slot) = out.get_mut(*i as usize) {
+                    if slot.is_none() {
+                        *slot = Some(if path.is_empty() {
+                            "(root)".into()
+                        } else {
+                            path
+                        });
+                    }
+                }
+            }
+            Node::List(v) | Node::Tuple(v) => {
+                for (i, c) in v.iter().enumerate() {
+                    queue.push_back((*c, format!("{path}[{i}]")));
+                }
+            }
+            Node::ObjectArray { items, .. } => {
+                for (i, c) in items.iter().enumerate() {
+                    queue.push_back((*c, format!("{path}.flat[{i}]")));
+                }
+            }
+            Node::Dict(kv) => {
+                for (i, (k, v)) in kv.iter().enumerate() {
+                    let p = match key(g, *k) {
+                        Some(s) => format!("{path}[{s:?}]"),
+                        None => format!("{path}[<key {i}>]"),
+                    };
+                    queue.push_back((*v, p));
+                }
+            }
+            Node::Object {
+                args, state, items, ..
+            } => {
+                for (i, a) in args.iter().enumerate() {
+                    queue.push_back((*a, format!("{path}.<arg {i}>")));
+                }
+                if let Some(s) = state {
+                    push_state(g, *s, &path, &mut queue, &join_attr);
+                }
+                for (k, v) in items {
+                    let p = match key(g, *k) {
+                        Some(s) => format!("{path}[{s:?}]"),
+                        None => format!("{path}[<key>]"),
+                    };
+                    queue.push_back((*v, p));
+                }
+            }
+            Node::Call { args, state, .. } => {
+                for (i, a) in args.iter().enumerate() {
+                    queue.push_back((*a, format!("{path}.<arg {i}>")));
+                }
+                if let Some(s) = state {
+                    push_state(g, *s, &path, &mut queue, &join_attr);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The state of an object: a dict of attributes, or (dict, slots) as a
+/// tuple; anything else is the state as a whole.
+fn push_state(
+    g: &Graph,
+    s: NodeId,
+    path: &str,
+    queue: &mut std::collections::VecDeque<(NodeId, String)>,
+    join_attr: &dyn Fn(&str, &str) -> String,
+) {
+    let dicts: Vec<NodeId> = match g.node(s) {
+        Some(Node::Dict(_)) => vec![s],
+        Some(Node::Tuple(t)) if t.len() == 2 => t.clone(),
+        _ => {
+            queue.push_back((s, format!("{path}.<state>")));
+            return;
+        }
+    };
+    for d in dicts {
+        match g.node(d) {
+            Some(Node::Dict(kv)) => {
+                for (k, v) in kv {
+                    match g.node(*k) {
+                        Some(Node::Str(name)) => queue.push_back((*v, join_attr(path, name))),
+                        _ => queue.push_back((*v, format!("{path}.<state>"))),
+                    }
+                }
+            }
+            Some(Node::None) => {}
+            _ => queue.push_back((d, format!("{path}.<state>"))),
+        }
+    }
+}
+
+/// The description of a legacy pickle or joblib file (no header, no digests):
+/// the fields `describe` shares with it, under the same names.
+pub fn describe_legacy(g: &Graph, info: &crate::legacy::LegacyInfo, file_len: u64) -> Value {
+    json!({
+        "format": if info.joblib_arrays.is_empty() { "pickle" } else { "joblib" },
+        "compression": info.codec.map(|c| c.name()),
+        "file_size": file_len,
+        "joblib_arrays": info
+            .joblib_arrays
+            .iter()
+            .map(|(o, l)| json!({"offset": o, "bytes": l}))
+            .collect::<Vec<_>>(),
+        "globals": globals_json(g),
+        "outline": outline(g, None),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{ArraySource, ArraySpec, GlobalName, Order};
+
+    fn spec() -> ArraySpec {
+        ArraySpec {
+            dtype: Dtype::Simple("<f8".into()),
+            shape: vec![1],
+            order: Order::C,
+            axes: None,
+            source: ArraySource::OutOfBand(0),
+        }
+    }
+
+    #[test]
+    fn array_paths_name_attributes_items_and_keys() {
+        // forest.estimators_[1].tree_ (a constructor call) .nodes, plus a dict
+        let mut g = Graph::default();
+        let add = |g: &mut Graph, n: Node| {
+            g.nodes.push(n);
+            (g.nodes.len() - 1) as NodeId
+        };
+        g.arrays = vec![spec(), spec(), spec()];
+        let a0 = add(&mut g, Node::Array(0));
+        let a1 = add(&mut g, Node::Array(1));
+        let k_nodes = add(&mut g, Node::Str("nodes".into()));
+        let tree_state = add(&mut g, Node::Dict(vec![(k_nodes, a1)]));
+        let tree = add(
+            &mut g,
+            Node::Call {
+                func: GlobalName::new("sklearn.tree._tree", "Tree"),
+                args: vec![],
+                state: Some(tree_state),
+            },
+        );
+        let k_tree = add(&mut g, Node::Str("tree_".into()));
+        let est_state = add(&mut g, Node::Dict(vec![(k_tree, tree)]));
+        let est = add(
+            &mut g,
+            Node::Object {
+                class: GlobalName::new("m", "T"),
+                args: vec![],
+                state: Some(est_state),
+                items: vec![],
+            },
+        );
+        let list = add(&mut g, Node::List(vec![a0, est]));
+        let a2 = add(&mut g, Node::Array(2));
+        let k_w = add(&mut g, Node::Str("w".into()));
+        let d = add(&mut g, Node::Dict(vec![(k_w, a2)]));
+        let k_est = add(&mut g, Node::Str("estimators_".into()));
+        let k_d = add(&mut g, Node::Str("extra_".into()));
+        let root_state = add(&mut g, Node::Dict(vec![(k_est, list), (k_d, d)]));
+        g.root = add(
+            &mut g,
+            Node::Object {
+                class: GlobalName::new("m", "Forest"),
+                args: vec![],
+                state: Some(root_state),
+                items: vec![],
+            },
+        );
+        let paths = array_paths(&g);
+        assert_eq!(
+            paths,
+            vec![
+                Some("estimators_[0]".to_string()),
+                Some("estimators_[1].tree_.nodes".to_string()),
+                Some("extra_[\"w\"]".to_string()),
+            ]
+        );
+    }
 }

@@ -99,6 +99,52 @@ impl Dtype {
     }
 }
 
+/// numpy's spelling: `<f8`, or a structured dtype's `descr`
+/// (`[('left_child', '<i8'), ('threshold', '<f8')]`).
+impl fmt::Display for Dtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dtype::Simple(s) => f.write_str(s),
+            Dtype::Struct { names, formats, .. } => {
+                f.write_str("[")?;
+                for (i, (n, d)) in names.iter().zip(formats).enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "('{n}', ")?;
+                    match d {
+                        Dtype::Simple(s) => write!(f, "'{s}'")?,
+                        nested => write!(f, "{nested}")?,
+                    }
+                    f.write_str(")")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+/// A shape as numpy prints it: `(23,)`, `(3, 4)`, `()`.
+pub fn shape_str(shape: &[u64]) -> String {
+    match shape {
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// How messages name array `i` of the array table: its index, shape and dtype
+/// in numpy's spelling (`array 459 (shape (23,), dtype [('left_child', '<i8'), ...])`).
+pub fn array_label(i: usize, dtype: &Dtype, shape: &[u64]) -> String {
+    format!("array {i} (shape {}, dtype {dtype})", shape_str(shape))
+}
+
 /// Item size of a simple dtype string, `None` if it is not well formed.
 pub fn simple_itemsize(s: &str) -> Option<u64> {
     let body = s.trim_start_matches(['<', '>', '|', '=']);
@@ -402,5 +448,32 @@ impl Use {
             Use::Constructor => "constructor",
             Use::Reference => "reference",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dtypes_and_shapes_are_spelled_as_numpy_does() {
+        let d = Dtype::Struct {
+            names: vec!["left_child".into(), "threshold".into()],
+            formats: vec![Dtype::Simple("<i8".into()), Dtype::Simple("<f8".into())],
+            offsets: vec![0, 8],
+            itemsize: 16,
+        };
+        assert_eq!(
+            d.to_string(),
+            "[('left_child', '<i8'), ('threshold', '<f8')]"
+        );
+        assert_eq!(Dtype::Simple("<f8".into()).to_string(), "<f8");
+        assert_eq!(shape_str(&[23]), "(23,)");
+        assert_eq!(shape_str(&[3, 4]), "(3, 4)");
+        assert_eq!(shape_str(&[]), "()");
+        assert_eq!(
+            array_label(459, &d, &[23]),
+            "array 459 (shape (23,), dtype [('left_child', '<i8'), ('threshold', '<f8')])"
+        );
     }
 }

@@ -220,8 +220,8 @@ impl PackCache {
     ) -> Result<(), ContainerError> {
         let damaged = |why: &str| {
             ContainerError::Integrity(format!(
-                "array {i} ({:?} {:?}): compressed data is damaged: {why}",
-                a.dtype, a.shape
+                "{}: compressed data is damaged: {why}",
+                crate::ir::array_label(i, &a.dtype, &a.shape)
             ))
         };
         let (p, off) = a
@@ -253,8 +253,8 @@ impl PackCache {
         out.copy_from_slice(src);
         if blake3::hash(out).as_bytes() != &a.digest {
             return Err(ContainerError::Integrity(format!(
-                "array {i} ({:?} {:?}): BLAKE3 digest mismatch",
-                a.dtype, a.shape
+                "{}: BLAKE3 digest mismatch",
+                crate::ir::array_label(i, &a.dtype, &a.shape)
             )));
         }
         Ok(())

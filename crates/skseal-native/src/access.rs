@@ -497,7 +497,7 @@ fn numeric(dtype: &Dtype, b: &[u8], path: &str) -> Result<Vec<f64>> {
         _ => {
             return Err(malformed(
                 path,
-                format!("dtype {dtype:?} is not a real number type"),
+                format!("dtype {dtype} is not a real number type"),
             ))
         }
     };

@@ -418,13 +418,7 @@ fn inspect_pickle(
         let bytes = Bytes::get(data)?;
         let (g, info) = legacy::parse_file(bytes.as_slice(), max_decompressed)
             .map_err(|e| to_pyerr(py, e.into()))?;
-        let v = serde_json::json!({
-            "format": if info.joblib_arrays.is_empty() { "pickle" } else { "joblib" },
-            "compression": info.codec.map(|c| c.name()),
-            "joblib_arrays": info.joblib_arrays.len(),
-            "globals": skseal_core::inspect::globals_json(&g),
-            "outline": skseal_core::inspect::outline(&g, None),
-        });
+        let v = skseal_core::inspect::describe_legacy(&g, &info, bytes.as_slice().len() as u64);
         Ok(v.to_string())
     })
 }

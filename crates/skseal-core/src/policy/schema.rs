@@ -119,8 +119,9 @@ impl Schema {
                             .ok_or("array index out of range")?;
                         if spec.dtype != Dtype::Simple("<i8".into()) || spec.shape != [no as u64] {
                             return Err(format!(
-                                "Tree n_classes must be int64 of shape ({no},), got {:?} {:?}",
-                                spec.dtype, spec.shape
+                                "Tree n_classes must be int64 of shape ({no},), got {} {}",
+                                spec.dtype,
+                                crate::ir::shape_str(&spec.shape)
                             ));
                         }
                         Ok(())

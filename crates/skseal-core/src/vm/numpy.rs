@@ -194,8 +194,8 @@ impl<'a> Vm<'a> {
         };
         if Some(bytes.len() as u64) != dtype.itemsize() {
             return Err(self.numpy_err(format!(
-                "scalar of dtype {dtype:?} needs {:?} bytes, has {}",
-                dtype.itemsize(),
+                "scalar of dtype {dtype} needs {} bytes, has {}",
+                dtype.itemsize().unwrap_or(0),
                 bytes.len()
             )));
         }
