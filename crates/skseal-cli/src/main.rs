@@ -927,9 +927,11 @@ fn verify(file: &Path, key: Option<&Path>, as_json: bool) -> Result<bool, String
             }
             (Some((pk, _)), None) => {
                 say(format!(
-                    "  signed by key ID {}; the signature matches the content, but it was NOT \
-                     checked against a trusted key (pass --key KEY.pub to require the signer)",
-                    keys::key_id(pk)
+                    "  signed by key ID {}; the signature is valid over the header and its \
+                     digests{}, but it was NOT checked against a trusted key (pass --key \
+                     KEY.pub to require the signer)",
+                    keys::key_id(pk),
+                    if ok { "" } else { " (the arrays above do not match them)" }
                 ));
                 json!({"status": "valid", "key_id": keys::key_id(pk), "trusted_key_checked": false})
             }
