@@ -23,7 +23,7 @@ pub mod tree;
 pub use blas::{Blas, Core, Exactness};
 pub use data::{Column, Data, Labels, Mat, Method, Output, Table};
 pub use error::{NativeError, Result};
-pub use load::{load_bytes, load_path, LoadOptions};
+pub use load::{load_bytes, load_path, with_checked_graph, LoadOptions};
 pub use model::{Estimator, Model};
 pub use probe::{ProbeReport, Verdict};
 
