@@ -1,5 +1,6 @@
 //! `skseal`: inspect, scan, convert, sign, verify and serve skseal files without Python.
 
+mod card;
 mod predict;
 
 use std::fs::File;
@@ -135,6 +136,10 @@ enum Cmd {
         #[arg(long)]
         explain: bool,
     },
+    /// Make a model card: a self-contained HTML page (plots as inline SVG)
+    /// and, with --markdown, a Markdown card with Hugging Face Hub metadata.
+    /// With --data and --target, evaluates the model natively (docs/CARD.md).
+    Card(card::Args),
     /// Describe a .skseal file from its header alone (no array data is read).
     Inspect {
         file: PathBuf,
@@ -772,6 +777,7 @@ fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
+        Cmd::Card(args) => card::run(args),
         Cmd::Inspect { file, json } => match read_header(&file) {
             Ok(h) => {
                 let d = inspect::describe(&h);
