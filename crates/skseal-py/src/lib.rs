@@ -6,6 +6,7 @@
 //! (`cls.__new__` + state, vetted constructors only).
 
 mod build;
+mod card;
 mod errors;
 mod native;
 
@@ -560,6 +561,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;
     m.add_function(wrap_pyfunction!(max_decompressed, m)?)?;
     m.add_function(wrap_pyfunction!(native::native_load, m)?)?;
+    m.add_function(wrap_pyfunction!(card::card, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_numpy_svml, m)?)?;
     m.add_class::<native::NativeModel>()?;
     m.add("FORMAT_VERSION", container::VERSION)?;
