@@ -321,3 +321,31 @@ def test_card_renders_in_headless_chromium(iris: dict[str, Any], tmp_path: Path)
         assert re.search(rf'<svg[^>]*data-plot="{plot}"', dom), plot
     assert dom.count("<circle") == 0 and dom.count("<polyline") >= 6
     assert json.dumps("Model card")[1:-1] in dom
+
+
+def test_card_of_a_model_native_inference_cannot_run(tmp_path: Path) -> None:
+    """A legacy joblib file of a model without native inference still gets a
+    card (identity, security, hyperparameters); evaluation says why not."""
+    import joblib
+    from sklearn.svm import SVC
+
+    X, y = load_iris(return_X_y=True)
+    path = tmp_path / "svc.joblib"
+    joblib.dump(SVC(C=2.0).fit(X, y), path)
+    card = skseal.card(path)
+    s = card.summary
+    assert s["native"]["ok"] is False and "SVC" in s["native"]["error"]
+    assert s["fingerprint"] is None and s["signed"] is False
+    assert s["format"].startswith("pickle / joblib")
+    assert s["hyperparameters"]["C"] == "2.0"
+    assert "native inference: no" in card.html
+    csv = tmp_path / "d.csv"
+    pd.DataFrame(X, columns=list("abcd")).assign(y=y).to_csv(csv, index=False)
+    with pytest.raises(ValueError, match="cannot be evaluated"):
+        skseal.card(path, data=csv, target="y")
+
+
+def test_dataframe_data_is_named_as_such(iris: dict[str, Any]) -> None:
+    card = skseal.card(iris["model"], data=iris["X"].assign(species=iris["y"]), target="species")
+    assert f"a DataFrame of {len(iris['y'])} rows" in card.html
+    assert "skseal-card-" not in card.html

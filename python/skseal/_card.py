@@ -73,15 +73,19 @@ def card(
     tmp: str | None = None
     try:
         data_path: str | None = None
+        data_name: str | None = None
         if data is not None:
             if hasattr(data, "to_csv"):
+                data_name = f"a DataFrame of {len(data)} rows"
                 fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="skseal-card-")
                 os.close(fd)
                 data.to_csv(tmp, index=False)
                 data_path = tmp
             else:
                 data_path = os.fspath(data)
-        html, md, summary = _native.card(os.fspath(model), data_path, target, names)
+        html, md, summary = _native.card(
+            os.fspath(model), data_path, target, names, None, data_name
+        )
     finally:
         if tmp is not None:
             os.unlink(tmp)

@@ -415,9 +415,11 @@ pub fn evaluate(model: &Model, x: Data, y: &[String]) -> Result<Evaluation, Card
                 Output::Labels(Labels::Float(v)) => v,
                 Output::Matrix(m) if m.cols == 1 => m.data,
                 _ => {
-                    return Err(CardError::Data(
-                        "predict did not return one number per row".into(),
-                    ))
+                    return Err(CardError::Data(format!(
+                        "{} is neither a classifier nor a regressor (predict does not return \
+                         one number per row), so it cannot be evaluated against a target",
+                        model.class()
+                    )))
                 }
             };
             let n = yv.len() as f64;

@@ -59,6 +59,8 @@ pub struct Options {
     pub trusted: Vec<String>,
     /// Decompression cap for compressed pickle/joblib files.
     pub max_decompressed: Option<u64>,
+    /// How to name the data on the card (default: the file name of `data`).
+    pub data_name: Option<String>,
 }
 
 /// A finished card.
@@ -302,11 +304,11 @@ fn gather(path: &Path, opts: &Options) -> Result<Facts, CardError> {
             if let (Some(d), Some(t)) = (&opts.data, &opts.target) {
                 let (x, y) = eval::read_csv(d, t)?;
                 facts.eval = Some(eval::evaluate(&m, x, &y)?);
-                facts.data_name = Some(
+                facts.data_name = Some(opts.data_name.clone().unwrap_or_else(|| {
                     d.file_name()
                         .map(|n| n.to_string_lossy().to_string())
-                        .unwrap_or_default(),
-                );
+                        .unwrap_or_default()
+                }));
                 facts.target = Some(t.clone());
             }
         }

@@ -43,7 +43,7 @@ th{color:var(--muted);font-weight:600;font-size:12px;text-transform:uppercase;le
 .tile .k{color:var(--muted);font-size:12px}
 .plots{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
 figure{margin:0}
-figcaption{color:var(--muted);font-size:12px;margin-top:4px;max-width:560px}
+figcaption{color:var(--muted);font-size:12px;margin-top:4px;width:0;min-width:100%}
 .note{color:var(--muted);font-size:13px}
 .chips{display:flex;flex-wrap:wrap;gap:6px}
 .chip{background:#eef2f8;border-radius:6px;padding:2px 8px;font-size:12.5px}
@@ -314,7 +314,7 @@ pub fn html(f: &Facts) -> String {
         o.push_str("<section class=\"card\" id=\"evaluation\"><h2>Evaluation</h2>");
         let _ = write!(
             o,
-            "<p class=\"note\">On <b>{}</b> (target column <b>{}</b>), computed with skseal's native inference (bit-identical to scikit-learn's predictions).</p>",
+            "<p class=\"note\">On <b>{}</b> (target column <b>{}</b>), predicted by skseal's native inference (no Python; docs/NATIVE.md says how exact each model is).</p>",
             esc(f.data_name.as_deref().unwrap_or("")),
             esc(f.target.as_deref().unwrap_or(""))
         );
@@ -642,6 +642,31 @@ pub fn md(s: &str) -> String {
     out
 }
 
+/// A regressor by its (final) class name: scikit-learn's regressors are
+/// named so, apart from the linear ones listed.
+fn is_regressor(f: &Facts) -> bool {
+    let c = f.final_class.as_deref().unwrap_or(&f.class);
+    let name = c.rsplit('.').next().unwrap_or(c);
+    name.ends_with("Regressor")
+        || name.ends_with("Regression")
+        || [
+            "Ridge",
+            "RidgeCV",
+            "Lasso",
+            "LassoCV",
+            "ElasticNet",
+            "ElasticNetCV",
+            "Lars",
+            "LassoLars",
+            "SVR",
+            "LinearSVR",
+            "NuSVR",
+            "BayesianRidge",
+            "KernelRidge",
+        ]
+        .contains(&name)
+}
+
 /// A YAML scalar: a JSON string is valid YAML.
 fn yaml(s: &str) -> String {
     Value::String(s.to_string()).to_string()
@@ -655,9 +680,7 @@ pub fn markdown(f: &Facts) -> String {
     match (&f.eval, f.is_classifier()) {
         (Some(Evaluation::Regression { .. }), _) => tags.push("tabular-regression".into()),
         (_, true) => tags.push("tabular-classification".into()),
-        (_, false) if f.methods.iter().any(|x| x == "predict") => {
-            tags.push("tabular-regression".into())
-        }
+        (_, false) if is_regressor(f) => tags.push("tabular-regression".into()),
         _ => {}
     }
     let mut metric_names: Vec<String> = Vec::new();

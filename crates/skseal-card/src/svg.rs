@@ -165,8 +165,8 @@ fn axes(
     title: &str,
     (x0, x1): (f64, f64),
     (y0, y1): (f64, f64),
-    xlabel: &str,
-    ylabel: &str,
+    xticks: Vec<f64>,
+    (xlabel, ylabel): (&str, &str),
     w: f64,
     h: f64,
 ) -> Frame {
@@ -190,7 +190,7 @@ fn axes(
         n(f.pw),
         n(f.ph)
     );
-    for t in ticks(x0, x1, 6) {
+    for t in xticks {
         let x = f.px(t);
         let _ = write!(
             f.out,
@@ -380,7 +380,16 @@ pub fn curves(
     diagonal: bool,
 ) -> String {
     let (w, h) = (340.0, 320.0);
-    let mut f = axes(kind, title, (0.0, 1.0), (0.0, 1.02), xlabel, ylabel, w, h);
+    let mut f = axes(
+        kind,
+        title,
+        (0.0, 1.0),
+        (0.0, 1.02),
+        ticks(0.0, 1.0, 6),
+        (xlabel, ylabel),
+        w,
+        h,
+    );
     if diagonal {
         let _ = write!(
             f.out,
@@ -406,7 +415,11 @@ pub fn curves(
         );
     }
     // Legend, bottom right inside the plot.
-    let lx = f.left + f.pw - 150.0;
+    let lx = if diagonal {
+        f.left + f.pw - 150.0
+    } else {
+        f.left + 10.0
+    };
     let shown = series.len().min(10);
     let ly = f.top + f.ph - 8.0 - 16.0 * shown as f64;
     for (i, s) in series.iter().take(shown).enumerate() {
@@ -458,7 +471,16 @@ pub fn scatter(
         let m = if m > 0.0 { m * 1.08 } else { 1.0 };
         (xr, (-m, m))
     };
-    let mut f = axes(kind, title, xr, yr, xlabel, ylabel, w, h);
+    let mut f = axes(
+        kind,
+        title,
+        xr,
+        yr,
+        ticks(xr.0, xr.1, 6),
+        (xlabel, ylabel),
+        w,
+        h,
+    );
     let (a, b) = match reference {
         Reference::Identity => ((xr.0, xr.0), (xr.1, xr.1)),
         Reference::Zero => ((xr.0, 0.0), (xr.1, 0.0)),
@@ -501,14 +523,24 @@ pub fn histogram(kind: &str, title: &str, values: &[u64], xlabel: &str) -> Strin
     }
     let cmax = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
     let x0 = lo as f64 - 0.5 * width as f64;
-    let x1 = x0 + (bins as u64 * width) as f64;
+    // At least 7 bins wide, so that one or two values do not fill the plot.
+    let pad = (7usize.saturating_sub(bins)) as f64 * width as f64 / 2.0;
+    let (ax0, ax1) = (x0 - pad, x0 + (bins as u64 * width) as f64 + pad);
+    // Integer data: integer ticks only.
+    let mut xt: Vec<f64> = ticks(ax0, ax1, 6)
+        .into_iter()
+        .filter(|t| t.fract() == 0.0 && *t >= 0.0)
+        .collect();
+    if xt.len() < 2 {
+        xt = (0..bins).map(|i| (lo + i as u64 * width) as f64).collect();
+    }
     let mut f = axes(
         kind,
         title,
-        (x0, x1),
+        (ax0, ax1),
         (0.0, cmax * 1.1),
-        xlabel,
-        "trees",
+        xt,
+        (xlabel, "trees"),
         w,
         h,
     );

@@ -34,6 +34,7 @@ pub fn run(a: Args) -> ExitCode {
             max_decompressed: Some(
                 skseal_core::resources::configured_max_decompressed().map_err(|e| e.to_string())?,
             ),
+            data_name: None,
         };
         let card = skseal_card::make(&a.model, &opts).map_err(|e| e.to_string())?;
         let html = a

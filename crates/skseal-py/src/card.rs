@@ -11,7 +11,7 @@ use crate::native::native_err;
 
 /// Make the card of the model file at `path`: (html, markdown, summary JSON).
 #[pyfunction]
-#[pyo3(signature = (path, data=None, target=None, trusted=Vec::new(), max_decompressed=None))]
+#[pyo3(signature = (path, data=None, target=None, trusted=Vec::new(), max_decompressed=None, data_name=None))]
 pub fn card(
     py: Python<'_>,
     path: PathBuf,
@@ -19,6 +19,7 @@ pub fn card(
     target: Option<String>,
     trusted: Vec<String>,
     max_decompressed: Option<u64>,
+    data_name: Option<String>,
 ) -> PyResult<(String, String, String)> {
     guard(py, || {
         let opts = Options {
@@ -26,6 +27,7 @@ pub fn card(
             target,
             trusted,
             max_decompressed,
+            data_name,
         };
         let res = py.detach(|| skseal_card::make(&path, &opts));
         match res {
