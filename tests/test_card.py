@@ -121,6 +121,10 @@ def test_iris_cli_writes_html_and_markdown(cli: Path, iris: dict[str, Any]) -> N
                  "Hyperparameters", "Structure", "<details", "petal length (cm)", "versicolor",
                  "No trust needed", "not signed", "Iris species from flower measurements"):
         assert text in html, text
+    # the outline shows one tree of the forest and counts the rest
+    assert "list of 60 × sklearn.tree._classes.DecisionTreeClassifier" in html
+    assert "… 59 more DecisionTreeClassifier" in html
+    assert html.count("sklearn.tree._tree.Tree(") == 1
     m = md.read_text()
     front = m.split("---\n")[1]
     assert "library_name: sklearn" in front

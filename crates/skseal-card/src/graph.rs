@@ -470,6 +470,223 @@ fn walk_params(
     }
 }
 
+const OUTLINE_LINES: usize = 400;
+const OUTLINE_ITEMS: usize = 12;
+const OUTLINE_DEPTH: usize = 10;
+
+/// The object outline of the card: like `skseal inspect`'s, but a list (or
+/// object array) of estimators of one class shows its first item and a count
+/// instead of every tree, so a 200-tree forest stays a short page.
+pub fn outline(ctx: &Ctx<'_>) -> String {
+    let mut o = Outline {
+        ctx,
+        out: String::new(),
+        lines: 0,
+        seen: vec![false; ctx.g.nodes.len()],
+    };
+    o.walk(ctx.g.root, 0, "");
+    if let Some(p) = ctx.g.probe {
+        o.walk(p, 0, "probe: ");
+    }
+    o.out
+}
+
+struct Outline<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    out: String,
+    lines: usize,
+    seen: Vec<bool>,
+}
+
+impl Outline<'_, '_> {
+    fn line(&mut self, depth: usize, text: &str) {
+        if self.lines < OUTLINE_LINES {
+            self.out.push_str(&"  ".repeat(depth));
+            self.out.push_str(text);
+            self.out.push('\n');
+        } else if self.lines == OUTLINE_LINES {
+            self.out.push_str("… (outline truncated)\n");
+        }
+        self.lines += 1;
+    }
+
+    fn class_of(&self, id: NodeId) -> Option<String> {
+        match self.ctx.g.node(id)? {
+            Node::Object { class, .. } | Node::Call { func: class, .. } => Some(class.dotted()),
+            _ => None,
+        }
+    }
+
+    fn short(&self, id: NodeId) -> String {
+        match self.ctx.g.node(id) {
+            Some(Node::Array(i)) => match self.ctx.g.arrays.get(*i as usize) {
+                Some(a) => format!("ndarray {} {:?}", dtype_text(&a.dtype), a.shape),
+                None => "ndarray".into(),
+            },
+            Some(Node::ObjectArray { shape, .. }) => format!("ndarray object {shape:?}"),
+            Some(Node::Object { class, .. }) => class.dotted(),
+            Some(Node::Call { func, .. }) => format!("{}(…)", func.dotted()),
+            Some(Node::List(v)) => format!("list[{}]", v.len()),
+            Some(Node::Tuple(v)) => format!("tuple[{}]", v.len()),
+            Some(Node::Dict(v)) => format!("dict[{}]", v.len()),
+            Some(Node::Str(s)) => format!("{:?}", crate::svg::clip(s, 60)),
+            Some(_) => value_text(self.ctx, id, 2),
+            None => "?".into(),
+        }
+    }
+
+    /// Items that are estimators of one class (at least 3): that class.
+    fn uniform(&self, items: &[NodeId]) -> Option<String> {
+        if items.len() < 3 {
+            return None;
+        }
+        let first = self.class_of(items[0])?;
+        items[1..]
+            .iter()
+            .all(|&i| self.class_of(i).as_deref() == Some(first.as_str()))
+            .then_some(first)
+    }
+
+    fn walk(&mut self, id: NodeId, depth: usize, label: &str) {
+        if self.lines > OUTLINE_LINES {
+            return;
+        }
+        let g = self.ctx.g;
+        let Some(n) = g.node(id) else { return };
+        let container = matches!(
+            n,
+            Node::Object { .. }
+                | Node::Call { .. }
+                | Node::List(_)
+                | Node::Tuple(_)
+                | Node::Dict(_)
+                | Node::ObjectArray { .. }
+        );
+        if container && self.seen.get(id as usize).copied().unwrap_or(true) {
+            self.line(
+                depth,
+                &format!("{label}{} (shared, see above)", self.short(id)),
+            );
+            return;
+        }
+        if let Some(s) = self.seen.get_mut(id as usize) {
+            *s = true;
+        }
+        let items: Option<&[NodeId]> = match n {
+            Node::List(v) | Node::Tuple(v) => Some(v),
+            Node::ObjectArray { items, .. } => Some(items),
+            _ => None,
+        };
+        if let Some(items) = items {
+            if let Some(class) = self.uniform(items) {
+                let short = class.rsplit('.').next().unwrap_or(&class).to_string();
+                let kind = match n {
+                    Node::List(_) => "list".to_string(),
+                    Node::Tuple(_) => "tuple".to_string(),
+                    _ => self.short(id),
+                };
+                self.line(
+                    depth,
+                    &format!(
+                        "{label}{kind} of {} × {class} (the first shown)",
+                        items.len()
+                    ),
+                );
+                if depth < OUTLINE_DEPTH {
+                    self.walk(items[0], depth + 1, "[0] ");
+                }
+                self.line(depth + 1, &format!("… {} more {short}", items.len() - 1));
+                return;
+            }
+            let atoms = items.iter().all(|&c| {
+                !matches!(
+                    g.node(c),
+                    Some(
+                        Node::Object { .. }
+                            | Node::Call { .. }
+                            | Node::List(_)
+                            | Node::Tuple(_)
+                            | Node::Dict(_)
+                    )
+                )
+            });
+            if atoms && items.len() <= OUTLINE_ITEMS {
+                let text = match n {
+                    Node::ObjectArray { shape, .. } => {
+                        let parts: Vec<String> =
+                            items.iter().map(|&c| value_text(self.ctx, c, 1)).collect();
+                        format!("ndarray object {shape:?}: [{}]", parts.join(", "))
+                    }
+                    _ => value_text(self.ctx, id, 0),
+                };
+                self.line(depth, &format!("{label}{text}"));
+                return;
+            }
+            self.line(depth, &format!("{label}{}", self.short(id)));
+            if depth >= OUTLINE_DEPTH {
+                return;
+            }
+            for (k, &c) in items.iter().enumerate().take(OUTLINE_ITEMS) {
+                self.walk(c, depth + 1, &format!("[{k}] "));
+            }
+            if items.len() > OUTLINE_ITEMS {
+                self.line(
+                    depth + 1,
+                    &format!("… {} more", items.len() - OUTLINE_ITEMS),
+                );
+            }
+            return;
+        }
+        self.line(depth, &format!("{label}{}", self.short(id)));
+        if depth >= OUTLINE_DEPTH {
+            return;
+        }
+        match n {
+            Node::Dict(kv) => self.dict(kv, depth + 1),
+            Node::Object {
+                state, items, args, ..
+            } => {
+                self.args_state(args, *state, depth + 1);
+                self.dict(items, depth + 1);
+            }
+            Node::Call { state, args, .. } => self.args_state(args, *state, depth + 1),
+            _ => {}
+        }
+    }
+
+    fn args_state(&mut self, args: &[NodeId], state: Option<NodeId>, depth: usize) {
+        for (k, &a) in args.iter().enumerate() {
+            self.walk(a, depth, &format!("arg{k}: "));
+        }
+        let g = self.ctx.g;
+        match state.map(|s| (s, g.node(s))) {
+            Some((_, Some(Node::Dict(kv)))) => self.dict(kv, depth),
+            Some((s, _)) => self.walk(s, depth, "state: "),
+            None => {}
+        }
+    }
+
+    fn dict(&mut self, kv: &[(NodeId, NodeId)], depth: usize) {
+        for &(k, v) in kv.iter().take(OUTLINE_ITEMS * 8) {
+            let key = match self.ctx.g.node(k) {
+                Some(Node::Str(s)) => s.clone(),
+                _ => self.short(k),
+            };
+            self.walk(v, depth, &format!("{key}: "));
+        }
+        if kv.len() > OUTLINE_ITEMS * 8 {
+            self.line(depth, &format!("… {} more", kv.len() - OUTLINE_ITEMS * 8));
+        }
+    }
+}
+
+fn dtype_text(d: &skseal_core::ir::Dtype) -> String {
+    match d {
+        skseal_core::ir::Dtype::Simple(s) => s.clone(),
+        skseal_core::ir::Dtype::Struct { names, .. } => format!("struct[{}]", names.join(",")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

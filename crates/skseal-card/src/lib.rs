@@ -257,7 +257,7 @@ fn gather(path: &Path, opts: &Options) -> Result<Facts, CardError> {
             trees,
             importances,
             graph_note,
-            outline: skseal_core::inspect::outline(ctx.g, header.map(|h| h.arrays.as_slice())),
+            outline: graph::outline(ctx),
             eval: None,
             data_name: None,
             target: None,
