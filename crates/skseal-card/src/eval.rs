@@ -310,13 +310,20 @@ pub fn evaluate(model: &Model, x: Data, y: &[String]) -> Result<Evaluation, Card
                 )?,
                 _ => return Err(CardError::Data("predict did not return labels".into())),
             };
+            let n = yt.len();
+            if pred.len() != n {
+                return Err(CardError::Data(format!(
+                    "predict gave {} rows for {n} input rows",
+                    pred.len()
+                )));
+            }
             let correct = yt.iter().zip(&pred).filter(|(a, b)| a == b).count();
             let confusion = confusion(&yt, &pred, k);
             // Scores: probabilities, else the decision function.
             let (scores, method): (Option<Vec<Vec<f64>>>, Option<&'static str>) =
                 if model.supports(Method::PredictProba) {
                     match run(Method::PredictProba, x)? {
-                        Output::Matrix(m) if m.cols == k => (
+                        Output::Matrix(m) if m.cols == k && m.rows == n => (
                             Some(
                                 (0..k)
                                     .map(|j| (0..m.rows).map(|i| m.get(i, j)).collect())
@@ -328,11 +335,11 @@ pub fn evaluate(model: &Model, x: Data, y: &[String]) -> Result<Evaluation, Card
                     }
                 } else if model.supports(Method::DecisionFunction) {
                     match run(Method::DecisionFunction, x)? {
-                        Output::Vector(v) if k == 2 => (
+                        Output::Vector(v) if k == 2 && v.len() == n => (
                             Some(vec![v.iter().map(|s| -s).collect(), v]),
                             Some("decision_function"),
                         ),
-                        Output::Matrix(m) if m.cols == k => (
+                        Output::Matrix(m) if m.cols == k && m.rows == n => (
                             Some(
                                 (0..k)
                                     .map(|j| (0..m.rows).map(|i| m.get(i, j)).collect())
@@ -422,6 +429,13 @@ pub fn evaluate(model: &Model, x: Data, y: &[String]) -> Result<Evaluation, Card
                     )))
                 }
             };
+            if pred.len() != yv.len() {
+                return Err(CardError::Data(format!(
+                    "predict gave {} rows for {} input rows",
+                    pred.len(),
+                    yv.len()
+                )));
+            }
             let n = yv.len() as f64;
             let res: Vec<f64> = yv.iter().zip(&pred).map(|(a, p)| a - p).collect();
             let ss_res = npsum::sum(&res.iter().map(|r| r * r).collect::<Vec<_>>());
