@@ -17,6 +17,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/test.txt
   echo "$want" > "$stamp"
 fi
+# Debian's chromium renders the model card in tests/test_card.py (skipped
+# without it). Installed only as root and only when missing: a no-op otherwise.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing chromium (renders the model card in tests/test_card.py)"
+  if ! apt-get install -y -qq chromium >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null 2>&1 || true
+    apt-get install -y -qq chromium >/dev/null 2>&1 \
+      || echo "    chromium could not be installed; the card rendering test will be skipped"
+  fi
+fi
 echo "==> building the skseal extension (maturin develop)"
 .venv/bin/maturin develop --quiet ${SKSEAL_RELEASE:+--release} 2>&1 | grep -v "^$" | tail -n 2
 echo "==> building the skseal CLI"

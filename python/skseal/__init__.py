@@ -23,6 +23,7 @@ from ._api import (
     loads,
     untrusted_types,
 )
+from ._card import Card, card
 from ._meta import SKSEAL_VERSION as __version__
 from .errors import (
     FormatError,
@@ -46,6 +47,8 @@ __all__ = [
     "inspect",
     "untrusted_types",
     "convert",
+    "card",
+    "Card",
     "installed_versions",
     "keygen",
     "errors",

@@ -3,6 +3,7 @@
 // Standard output goes through `out::line` (a closed pipe ends quietly).
 #![deny(clippy::print_stdout)]
 
+mod card;
 mod out;
 mod predict;
 mod progress;
@@ -178,6 +179,10 @@ enum Cmd {
     /// The model store: versions, aliases with history, a signed policy, on
     /// a folder or S3 (docs/STORE.md).
     Store(store::StoreArgs),
+    /// Make a model card: a self-contained HTML page (plots as inline SVG)
+    /// and, with --markdown, a Markdown card with Hugging Face Hub metadata.
+    /// With --data and --target, evaluates the model natively (docs/CARD.md).
+    Card(card::Args),
     /// Describe a .skseal file from its header alone (no array data is
     /// read), or a legacy .pkl/.joblib file without running it.
     Inspect {
@@ -931,7 +936,11 @@ fn verify(file: &Path, key: Option<&Path>, as_json: bool) -> Result<bool, String
                      digests{}, but it was NOT checked against a trusted key (pass --key \
                      KEY.pub to require the signer)",
                     keys::key_id(pk),
-                    if ok { "" } else { " (the arrays above do not match them)" }
+                    if ok {
+                        ""
+                    } else {
+                        " (the arrays above do not match them)"
+                    }
                 ));
                 json!({"status": "valid", "key_id": keys::key_id(pk), "trusted_key_checked": false})
             }
@@ -1142,6 +1151,7 @@ fn run(cli: Cli) -> ExitCode {
             }
         }
         Cmd::Store(a) => store::run(a),
+        Cmd::Card(args) => card::run(args),
         Cmd::Inspect {
             file,
             json,

@@ -26,7 +26,7 @@ pub use blas::{Blas, Core, Exactness};
 pub use data::{Column, Data, Labels, Mat, Method, Output, Table};
 pub use error::{NativeError, Result};
 pub use estimator::Estimator;
-pub use load::{load_bytes, load_path, LoadOptions};
+pub use load::{load_bytes, load_path, with_checked_graph, LoadOptions};
 pub use model::Model;
 pub use probe::{ProbeReport, Verdict};
 

@@ -41,6 +41,19 @@ impl Default for LoadOptions {
 
 /// Load a `.skseal`, pickle or joblib file held in memory.
 pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Model> {
+    with_checked_graph(data, opts, |ctx, _| Model::from_graph(ctx))
+}
+
+/// Read a `.skseal`, pickle or joblib file held in memory with exactly the
+/// checks of [`load_bytes`] (signature, policy, digests, validators), then
+/// hand the checked graph to `f` (with the container header for `.skseal`
+/// files). Used by readers that need more than the model, such as
+/// skseal-card (tree statistics, hyperparameters).
+pub fn with_checked_graph<R>(
+    data: &[u8],
+    opts: &LoadOptions,
+    f: impl FnOnce(&Ctx<'_>, Option<&container::Header>) -> Result<R>,
+) -> Result<R> {
     crate::panic_hook_for_tests("native_load");
     let policy = Policy::new(opts.trusted.clone());
     if data.starts_with(&container::MAGIC) {
@@ -70,7 +83,7 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Model> {
                 None => c.stored(i).ok(),
             }
         };
-        finish(g, &bytes, opts)
+        finish(g, &bytes, opts, |ctx| f(ctx, Some(&c.header)))
     } else {
         if opts.public_key.is_some() {
             return Err(CoreError::from(skseal_core::ContainerError::Integrity(
@@ -85,21 +98,22 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Model> {
             Some(ArraySource::Inline(v)) => Some(v.as_slice()),
             _ => None,
         };
-        finish(&g, &bytes, opts)
+        finish(&g, &bytes, opts, |ctx| f(ctx, None))
     }
 }
 
-fn finish<'a>(
+fn finish<'a, R>(
     g: &'a Graph,
     bytes: &'a (dyn Fn(u32) -> Option<&'a [u8]> + 'a),
     opts: &LoadOptions,
-) -> Result<Model> {
+    f: impl FnOnce(&Ctx<'_>) -> Result<R>,
+) -> Result<R> {
     validate::check_depth(g)
         .map_err(|why| CoreError::from(ValidationError::new("object graph", why)))?;
     validate::validate(g, bytes).map_err(CoreError::from)?;
     let blas = opts.blas.clone().unwrap_or_else(Blas::detect);
     let ctx = Ctx { g, bytes, blas };
-    Model::from_graph(&ctx)
+    f(&ctx)
 }
 
 /// Load a file from a path.

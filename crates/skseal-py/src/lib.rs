@@ -6,6 +6,7 @@
 //! (`cls.__new__` + state, vetted constructors only).
 
 mod build;
+mod card;
 mod errors;
 mod native;
 mod store;
@@ -598,6 +599,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_key, m)?)?;
     m.add_function(wrap_pyfunction!(keygen, m)?)?;
     m.add_function(wrap_pyfunction!(native::native_load, m)?)?;
+    m.add_function(wrap_pyfunction!(card::card, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_numpy_svml, m)?)?;
     m.add_class::<native::NativeModel>()?;
     m.add_class::<store::Store>()?;

@@ -13,7 +13,7 @@ use skseal_native::{
 use crate::errors::{raise, to_pyerr};
 use crate::Bytes;
 
-fn native_err(py: Python<'_>, e: NativeError) -> PyErr {
+pub(crate) fn native_err(py: Python<'_>, e: NativeError) -> PyErr {
     match e {
         NativeError::Core(c) => to_pyerr(py, c),
         NativeError::Unsupported { .. } => raise(py, "UnsupportedModelError", &e.to_string()),

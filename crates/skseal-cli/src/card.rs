@@ -1,0 +1,61 @@
+//! `skseal card`: a model card (HTML, and Markdown with Hugging Face Hub
+//! metadata) made by skseal-card, no Python.
+
+use crate::out::outln;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A .skseal, .pkl or .joblib model file.
+    model: PathBuf,
+    /// Labelled data to evaluate the model on: CSV with a header.
+    #[arg(long, requires = "target")]
+    data: Option<PathBuf>,
+    /// The column of --data holding the true values.
+    #[arg(long, requires = "data")]
+    target: Option<String>,
+    /// The HTML page to write (default: MODEL's name with .card.html).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Also write a Markdown card (e.g. README.md for the Hugging Face Hub).
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// Names (module.qualname) to trust beyond the default allow-list.
+    #[arg(long = "trust")]
+    trusted: Vec<String>,
+}
+
+pub fn run(a: Args) -> ExitCode {
+    let res = (|| -> Result<PathBuf, String> {
+        let opts = skseal_card::Options {
+            data: a.data,
+            target: a.target,
+            trusted: a.trusted,
+            max_decompressed: Some(
+                skseal_core::resources::configured_max_decompressed().map_err(|e| e.to_string())?,
+            ),
+            data_name: None,
+        };
+        let card = skseal_card::make(&a.model, &opts).map_err(|e| e.to_string())?;
+        let html = a
+            .output
+            .unwrap_or_else(|| a.model.with_extension("card.html"));
+        skseal_card::write_atomic(&html, &card.html)?;
+        if let Some(md) = &a.markdown {
+            skseal_card::write_atomic(md, &card.markdown)?;
+            outln!("wrote {}", md.display());
+        }
+        Ok(html)
+    })();
+    match res {
+        Ok(p) => {
+            outln!("wrote {}", p.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("skseal: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! `skseal.card(...)`: the model card made by skseal-card (the same Rust
+//! code as `skseal card`).
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use skseal_card::{CardError, Options};
+
+use crate::errors::{guard, raise};
+use crate::native::native_err;
+
+/// Make the card of the model file at `path`: (html, markdown, summary JSON).
+#[pyfunction]
+#[pyo3(signature = (path, data=None, target=None, trusted=Vec::new(), max_decompressed=None, data_name=None))]
+pub fn card(
+    py: Python<'_>,
+    path: PathBuf,
+    data: Option<PathBuf>,
+    target: Option<String>,
+    trusted: Vec<String>,
+    max_decompressed: Option<u64>,
+    data_name: Option<String>,
+) -> PyResult<(String, String, String)> {
+    guard(py, || {
+        let opts = Options {
+            data,
+            target,
+            trusted,
+            max_decompressed,
+            data_name,
+        };
+        let res = py.detach(|| skseal_card::make(&path, &opts));
+        match res {
+            Ok(c) => Ok((c.html, c.markdown, c.summary.to_string())),
+            Err(CardError::Model { source, .. }) => Err(native_err(py, source)),
+            Err(CardError::Read { path, source }) => Err(PyErr::from(std::io::Error::new(
+                source.kind(),
+                format!("{path}: {source}"),
+            ))),
+            Err(e @ (CardError::Data(_) | CardError::Usage(_))) => {
+                Err(raise(py, "ValueError", &e.to_string()))
+            }
+        }
+    })
+}

@@ -1,0 +1,355 @@
+"""Model cards (`skseal card`, `skseal.card`): the numbers against
+scikit-learn's, the content of the HTML and Markdown cards, escaping of
+hostile names, and the page rendered in a headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import (
+    average_precision_score,
+    confusion_matrix,
+    mean_absolute_error,
+    r2_score,
+    roc_auc_score,
+)
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import skseal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def cli() -> Path:
+    """The debug `skseal` binary, built once per session."""
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    subprocess.run(["cargo", "build", "--quiet", "-p", "skseal-cli"], cwd=ROOT, check=True)
+    return ROOT / "target" / "debug" / "skseal"
+
+
+def run(cli: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI and capture its output."""
+    return subprocess.run([str(cli), *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def iris(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The classic tutorial: an iris RandomForest, held-out rows as a CSV."""
+    d = tmp_path_factory.mktemp("iris")
+    data = load_iris(as_frame=True)
+    X = data.data
+    y = pd.Series(np.asarray(data.target_names)[data.target], name="species")
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.4, random_state=0, stratify=y)
+    rf = RandomForestClassifier(n_estimators=60, max_depth=4, random_state=0).fit(Xtr, ytr)
+    model = d / "iris.skseal"
+    skseal.dump(
+        rf,
+        model,
+        metadata={"accuracy": 0.95, "description": "Iris species from flower measurements"},
+        probe=Xte[:5],
+    )
+    csv = d / "test.csv"
+    Xte.assign(species=yte).to_csv(csv, index=False)
+    return {"dir": d, "model": model, "csv": csv, "est": rf, "X": Xte, "y": yte}
+
+
+def test_iris_forest_numbers_match_sklearn(iris: dict[str, Any]) -> None:
+    rf, X, y = iris["est"], iris["X"], iris["y"]
+    card = skseal.card(iris["model"], data=iris["csv"], target="species")
+    s = card.summary
+    assert s["class"] == "sklearn.ensemble._forest.RandomForestClassifier"
+    assert s["classes"] == list(rf.classes_)
+    assert s["features"] == list(X.columns)
+    # feature_importances_, computed from the trees as scikit-learn does: bit for bit
+    assert s["importances"]["values"] == rf.feature_importances_.tolist()
+    ev = s["evaluation"]
+    assert ev["kind"] == "classification" and ev["rows"] == len(y)
+    cm = confusion_matrix(y, rf.predict(X), labels=rf.classes_)
+    assert ev["confusion_matrix"] == cm.tolist()
+    assert ev["accuracy"] == pytest.approx((rf.predict(X) == y).mean(), abs=1e-15)
+    proba = rf.predict_proba(X)
+    for j, c in enumerate(rf.classes_):
+        row = ev["roc_auc"][j]
+        assert row["class"] == c
+        assert row["auc"] == roc_auc_score(y == c, proba[:, j])
+        assert ev["average_precision"][j]["ap"] == average_precision_score(y == c, proba[:, j])
+    assert ev["roc_auc_macro"] == pytest.approx(
+        roc_auc_score(y, proba, multi_class="ovr"), rel=1e-15
+    )
+    trees = s["trees"]
+    assert trees["count"] == 60
+    assert trees["depth"]["max"] == max(t.get_depth() for t in rf.estimators_)
+    assert trees["leaves"]["min"] == min(t.get_n_leaves() for t in rf.estimators_)
+    assert s["probe"]["checked"] and s["probe"]["passed"] and s["probe"]["rows"] == 5
+    assert s["security"]["verdict"] == "ok"
+    assert s["hyperparameters"]["n_estimators"] == "60"
+    assert s["hyperparameters"]["max_depth"] == "4"
+    assert "estimator_params" not in s["hyperparameters"]
+
+
+def test_iris_cli_writes_html_and_markdown(cli: Path, iris: dict[str, Any]) -> None:
+    out, md = iris["dir"] / "card.html", iris["dir"] / "README.md"
+    r = run(cli, "card", str(iris["model"]), "--data", str(iris["csv"]), "--target", "species",
+            "-o", str(out), "--markdown", str(md))
+    assert r.returncode == 0, r.stderr
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    # self-contained: no external resource of any kind
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
+    assert "<link" not in html and "<script" not in html
+    for plot in ("confusion", "roc", "pr", "importances", "depths", "leaves"):
+        assert f'data-plot="{plot}"' in html, plot
+    for text in ("Identity", "Environment", "scikit-learn", "Probe", "Security",
+                 "Hyperparameters", "Structure", "<details", "petal length (cm)", "versicolor",
+                 "No trust needed", "not signed", "Iris species from flower measurements"):
+        assert text in html, text
+    # the outline shows one tree of the forest and counts the rest
+    assert "list of 60 × sklearn.tree._classes.DecisionTreeClassifier" in html
+    assert "… 59 more DecisionTreeClassifier" in html
+    assert html.count("sklearn.tree._tree.Tree(") == 1
+    m = md.read_text()
+    front = m.split("---\n")[1]
+    assert "library_name: sklearn" in front
+    assert '- "tabular-classification"' in front
+    assert '- "accuracy"' in front and '- "roc_auc"' in front
+    assert "## Evaluation" in m and "| **setosa** |" in m
+    # the same Rust code as skseal.card
+    assert skseal.card(iris["model"], data=iris["csv"], target="species").markdown == m
+
+
+def test_binary_pipeline_card(tmp_path: Path) -> None:
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=1)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(Xtr, ytr)
+    model = tmp_path / "bc.skseal"
+    skseal.dump(pipe, model, probe=Xte[:4])
+    card = skseal.card(model, data=Xte.assign(label=yte), target="label")
+    s = card.summary
+    assert s["final_estimator"] == "sklearn.linear_model._logistic.LogisticRegression"
+    ev = s["evaluation"]
+    proba = pipe.predict_proba(Xte)[:, 1]
+    # binary: the positive class (classes_[1]) only, as scikit-learn scores it
+    assert [r["class"] for r in ev["roc_auc"]] == ["1"]
+    assert ev["roc_auc_macro"] == roc_auc_score(yte, proba)
+    assert ev["average_precision_macro"] == average_precision_score(yte, proba)
+    assert ev["confusion_matrix"] == confusion_matrix(yte, pipe.predict(Xte)).tolist()
+    coef = np.abs(pipe[-1].coef_[0])
+    assert s["importances"]["values"] == coef.tolist()
+    assert s["hyperparameters"]["logisticregression__max_iter"] == "2000"
+    assert s["hyperparameters"]["standardscaler"] == "StandardScaler()"
+    assert 'data-plot="roc"' in card.html and "positive class 1" in card.html
+
+
+def test_regressor_card(cli: Path, tmp_path: Path) -> None:
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)
+    gb = GradientBoostingRegressor(n_estimators=40, random_state=0).fit(Xtr, ytr)
+    model = tmp_path / "gb.skseal"
+    skseal.dump(gb, model, metadata={"metrics": {"r2": 0.41}}, probe=Xte[:3])
+    csv = tmp_path / "test.csv"
+    Xte.assign(progression=yte).to_csv(csv, index=False)
+    out = tmp_path / "gb.html"
+    r = run(cli, "card", str(model), "--data", str(csv), "--target", "progression", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    html = out.read_text()
+    assert 'data-plot="predicted"' in html and 'data-plot="residuals"' in html
+    assert 'data-plot="confusion"' not in html
+    s = skseal.card(model, data=csv, target="progression").summary
+    ev = s["evaluation"]
+    pred = gb.predict(Xte)
+    assert ev["kind"] == "regression" and ev["rows"] == len(yte)
+    assert ev["r2"] == pytest.approx(r2_score(yte, pred), rel=1e-12)
+    assert ev["mae"] == pytest.approx(mean_absolute_error(yte, pred), rel=1e-12)
+    assert ev["rmse"] == pytest.approx(float(np.sqrt(np.mean((yte - pred) ** 2))), rel=1e-12)
+    assert s["importances"]["values"] == gb.feature_importances_.tolist()
+    assert s["trees"]["count"] == 40
+    assert s["user"]["metrics"] == {"r2": 0.41}
+    assert '- "tabular-regression"' in skseal.card(model).markdown
+
+
+def test_hostile_names_are_escaped(tmp_path: Path) -> None:
+    bad = "<script>alert(1)</script>"
+    img = "</style><img src=x onerror=alert(2)>"
+    X = pd.DataFrame({bad: [0.0, 1.0, 2.0, 3.0], img: [1.0, 0.0, 1.0, 0.0]})
+    y = np.array(["<b>a</b>", "b|`x`", "<b>a</b>", "b|`x`"], dtype=object)
+    rf = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+    model = tmp_path / "bad.skseal"
+    meta = {"description": "<iframe src=//evil>", bad: "</details>"}
+    skseal.dump(rf, model, metadata=meta, probe=X)
+    card = skseal.card(model, data=X.assign(t=y), target="t")
+    low = card.html.lower()
+    for tag in ("<script", "<img", "<iframe"):
+        assert tag not in low, tag
+    assert low.count("</style>") == 1  # the page's own
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in card.html
+    assert card.html.count("</details>") == card.html.count("<details")
+    # no script can run even if an escape were missed
+    assert "Content-Security-Policy" in card.html and "default-src 'none'" in card.html
+    md = card.markdown.lower()
+    for tag in ("<script", "<img", "<iframe", "<b>"):
+        assert tag not in md, tag
+
+
+def test_cli_errors_name_the_problem(cli: Path, iris: dict[str, Any], tmp_path: Path) -> None:
+    r = run(cli, "card", str(iris["model"]), "--data", str(iris["csv"]))
+    assert r.returncode == 2 and "--target" in r.stderr
+    r = run(cli, "card", str(iris["model"]), "--data", str(iris["csv"]), "--target", "nope",
+            "-o", str(tmp_path / "x.html"))
+    assert r.returncode == 2 and '"nope"' in r.stderr and "species" in r.stderr
+    assert not (tmp_path / "x.html").exists()
+    missing = tmp_path / "missing.skseal"
+    r = run(cli, "card", str(missing))
+    assert r.returncode == 2 and str(missing) in r.stderr
+    with pytest.raises(FileNotFoundError, match="missing.skseal"):
+        skseal.card(missing)
+    with pytest.raises(ValueError, match="together"):
+        skseal.card(iris["model"], data=iris["csv"])
+
+
+def test_signed_file_shows_the_key(cli: Path, iris: dict[str, Any], tmp_path: Path) -> None:
+    key = tmp_path / "team.key"
+    assert run(cli, "keygen", str(key)).returncode == 0
+    model = tmp_path / "signed.skseal"
+    shutil.copy(iris["model"], model)
+    r = run(cli, "sign", str(model), "--key", str(key))
+    assert r.returncode == 0, r.stderr
+    s = skseal.card(model).summary
+    assert s["signed"] is True
+    assert re.fullmatch(r"[0-9a-f]{16}", s["signer_key_id"])
+    assert s["signer_key_id"] in skseal.card(model).html
+
+
+# ---------------------------------------------------------------- Chromium
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def _png_pixels(data: bytes, max_rows: int) -> tuple[int, int, list[bytes]]:
+    """Decode the first `max_rows` rows of an 8-bit RGB/RGBA PNG (stdlib only)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", 0
+    height = bpp = 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and color in (2, 6) and interlace == 0
+            bpp = 3 if color == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    rows: list[bytes] = []
+    prev = bytearray(stride)
+    for r in range(min(height, max_rows)):
+        f = raw[r * (stride + 1)]
+        line = bytearray(raw[r * (stride + 1) + 1:(r + 1) * (stride + 1)])
+        if f == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 255
+        elif f == 2:
+            line = bytearray((a + b) & 255 for a, b in zip(line, prev, strict=True))
+        elif f == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
+        elif f == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b = prev[i]
+                c = prev[i - bpp] if i >= bpp else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[i] = (line[i] + pred) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, bpp, rows
+
+
+def test_card_renders_in_headless_chromium(iris: dict[str, Any], tmp_path: Path) -> None:
+    browser = _chromium()
+    if browser is None:
+        pytest.skip(
+            "chromium is not installed (scripts/setup.sh installs Debian's package as root)"
+        )
+    page = tmp_path / "card.html"
+    skseal.card(iris["model"], data=iris["csv"], target="species", output=page)
+    shot = tmp_path / "card.png"
+    env = {**os.environ, "HOME": str(tmp_path)}
+    common = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+              "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
+    subprocess.run([*common, f"--screenshot={shot}", "--window-size=1200,3000", page.as_uri()],
+                   capture_output=True, timeout=180, env=env, check=False)
+    assert shot.exists() and shot.stat().st_size > 20_000, "no screenshot written"
+    width, bpp, rows = _png_pixels(shot.read_bytes(), max_rows=1400)
+    assert width == 1200
+    colours: set[bytes] = set()
+    non_bg = 0
+    for line in rows[::4]:
+        for i in range(0, len(line), bpp * 3):
+            px = line[i:i + 3]
+            colours.add(px)
+            non_bg += px not in (b"\xff\xff\xff", b"\xf4\xf6\xfb")
+    assert len(colours) > 100, f"only {len(colours)} colours: a blank page?"
+    assert non_bg > 0.2 * (len(rows[::4]) * width / 3)
+    dom = subprocess.run([*common, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                         timeout=180, env=env, check=False).stdout
+    for plot in ("confusion", "roc", "pr", "importances", "depths", "leaves"):
+        assert re.search(rf'<svg[^>]*data-plot="{plot}"', dom), plot
+    assert dom.count("<circle") == 0 and dom.count("<polyline") >= 6
+    assert json.dumps("Model card")[1:-1] in dom
+
+
+def test_card_of_a_model_native_inference_cannot_run(tmp_path: Path) -> None:
+    """A legacy joblib file of a model without native inference still gets a
+    card (identity, security, hyperparameters); evaluation says why not."""
+    import joblib
+    from sklearn.svm import SVC
+
+    X, y = load_iris(return_X_y=True)
+    path = tmp_path / "svc.joblib"
+    joblib.dump(SVC(C=2.0).fit(X, y), path)
+    card = skseal.card(path)
+    s = card.summary
+    assert s["native"]["ok"] is False and "SVC" in s["native"]["error"]
+    assert s["fingerprint"] is None and s["signed"] is False
+    assert s["format"].startswith("pickle / joblib")
+    assert s["hyperparameters"]["C"] == "2.0"
+    assert "native inference: no" in card.html
+    csv = tmp_path / "d.csv"
+    pd.DataFrame(X, columns=list("abcd")).assign(y=y).to_csv(csv, index=False)
+    with pytest.raises(ValueError, match="cannot be evaluated"):
+        skseal.card(path, data=csv, target="y")
+
+
+def test_dataframe_data_is_named_as_such(iris: dict[str, Any]) -> None:
+    card = skseal.card(iris["model"], data=iris["X"].assign(species=iris["y"]), target="species")
+    assert f"a DataFrame of {len(iris['y'])} rows" in card.html
+    assert "skseal-card-" not in card.html
