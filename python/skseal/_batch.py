@@ -297,7 +297,7 @@ def to_pandas(out: np.ndarray, spec: OutputSpec, index: Any) -> Any:
         return pd.Series(out, index=index, name=spec.names[0], dtype=dtype)
     if out.ndim != 2 or out.shape[1] != len(spec.names):
         raise ValueError(f"expected {len(spec.names)} output columns, got shape {out.shape}")
-    return pd.DataFrame(out, index=index, columns=list(spec.names)).astype(dtype, copy=False)
+    return pd.DataFrame(out, index=index, columns=list(spec.names), dtype=dtype)
 
 
 def empty(spec: OutputSpec) -> Any:
