@@ -256,7 +256,7 @@ def save_model(
         native=loaded.native,
         methods=list(loaded.methods),
         method=method,
-        signed=bool(info.get("signature")),
+        signed=bool(info.get("signed")),
     )
     mlflow_model.model_size_bytes = sum(
         os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs
