@@ -223,3 +223,26 @@ def test_misaligned_columns_predict_natively(forest: RandomForestClassifier) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # fitted with feature names, given an array
         assert nm.predict_proba(a).tobytes() == forest.predict_proba(X).tobytes()
+
+
+def test_outputs_measured_on_the_first_rows(client: Any) -> None:
+    from sklearn.ensemble import IsolationForest
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(600, 3)), columns=["a", "b", "c"])
+    ddf = dd.from_pandas(X, npartitions=3)
+    iso = IsolationForest(n_estimators=20, random_state=0).fit(X)
+    blob = skseal.dumps(iso)
+    for method in ("predict", "score_samples", "decision_function"):
+        res = skseal.dask.predict(ddf, blob, method=method)
+        got = res.compute()
+        assert res.dtype == got.dtype == getattr(iso, method)(X).dtype, method
+        assert got.to_numpy().tobytes() == getattr(iso, method)(X).tobytes(), method
+    scaler = StandardScaler().fit(X)
+    t = skseal.dask.predict(ddf, skseal.dumps(scaler), method="transform")
+    assert list(t.columns) == ["transform_0", "transform_1", "transform_2"]
+    assert t.compute().to_numpy().tobytes() == scaler.transform(X).tobytes()
+    named = skseal.dask.predict(ddf, skseal.dumps(scaler), method="transform",
+                                output_columns=["za", "zb", "zc"])
+    assert list(named.compute().columns) == ["za", "zb", "zc"]

@@ -136,7 +136,10 @@ class Loaded:
         self.model = model
         self.native = native
         classes = getattr(model, "classes_", None)
-        self.classes: np.ndarray | None = None if classes is None else np.asarray(classes)
+        # a multi-output classifier has a list of label arrays: outputs measured instead
+        self.classes: np.ndarray | None = (
+            np.asarray(classes) if isinstance(classes, np.ndarray) else None
+        )
         names = getattr(model, "feature_names_in_", None)
         self.feature_names: list[str] | None = (
             None if names is None else [str(n) for n in names]
