@@ -246,3 +246,13 @@ def test_outputs_measured_on_the_first_rows(client: Any) -> None:
     named = skseal.dask.predict(ddf, skseal.dumps(scaler), method="transform",
                                 output_columns=["za", "zb", "zc"])
     assert list(named.compute().columns) == ["za", "zb", "zc"]
+
+
+def test_docs_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "INTEGRATIONS.md").read_text()
+    code = text.split("\n## Dask\n", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "INTEGRATIONS.md", "exec"), {"__name__": "__main__"})
+    assert "predict_proba_True" in capsys.readouterr().out
+    assert (tmp_path / "forest.skseal").exists()

@@ -252,3 +252,22 @@ def test_log_register_alias_and_load_with_sqlite(pipeline: Pipeline, data: tuple
     finally:
         mlflow.set_tracking_uri(None)
         mlflow.set_registry_uri(None)
+
+
+def doc_example(title: str) -> str:
+    """The first python block after the ``## {title}`` heading of docs/INTEGRATIONS.md."""
+    text = (ROOT / "docs" / "INTEGRATIONS.md").read_text()
+    section = text.split(f"\n## {title}\n", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_docs_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    try:
+        exec(compile(doc_example("MLflow"), "INTEGRATIONS.md", "exec"), {"__name__": "__main__"})
+    finally:
+        mlflow.set_tracking_uri(None)
+    out = capsys.readouterr().out
+    assert "stay" in out or "churn" in out
+    assert (tmp_path / "mlflow.db").exists()
