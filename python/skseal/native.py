@@ -78,10 +78,18 @@ def _labels(t: tuple[str, Any]) -> np.ndarray:
     return np.frombuffer(payload, dtype=dtype).copy()
 
 
+def _floats(arr: np.ndarray) -> np.ndarray:
+    """``arr`` as C-contiguous, aligned float64 (a copy only when it is not).
+    Arrays that view a received buffer (a Dask partition unpickled from the
+    network, ``np.frombuffer`` at an odd offset) can be misaligned, and the
+    Rust side reads aligned float64 only."""
+    return np.require(arr, dtype=np.float64, requirements=["C", "A"])
+
+
 def _column(name: str, col: Any) -> tuple[str, str, Any]:
     arr = np.asarray(col)
     if arr.dtype.kind in "biuf":
-        return (name, "f", np.ascontiguousarray(arr, dtype=np.float64))
+        return (name, "f", _floats(arr))
     values: list[str | None] = []
     fast = _strings_fast(arr)
     if fast is not None:
@@ -129,7 +137,7 @@ def _input(X: Any) -> tuple[Any, ...]:
     if arr.dtype.kind not in "biuf":
         names = [str(j) for j in range(arr.shape[1])]
         return ("table", [_column(n, arr[:, j]) for j, n in enumerate(names)])
-    a = np.ascontiguousarray(arr, dtype=np.float64)
+    a = _floats(arr)
     return ("dense", a, a.shape[0], a.shape[1])
 
 
@@ -180,7 +188,7 @@ class NativeModel:
         return f"<skseal.native model {self.class_name}: {', '.join(self.methods)}>"
 
     def _run(self, method: str, X: Any) -> np.ndarray:
-        if type(X) is np.ndarray:
+        if type(X) is np.ndarray and X.flags.aligned:
             # the fast path takes C-contiguous 2-D float64 as it is; anything
             # else is a TypeError from it and goes the general way
             try:
