@@ -137,6 +137,28 @@ def test_predict_path_loads_once_per_worker(client: Any, forest: RandomForestCla
     assert all(after[w] - before[w] == 1 for w in after), (before, after)
 
 
+def test_predict_from_a_model_store(client: Any, forest: RandomForestClassifier,
+                                    data: tuple[Any, np.ndarray], tmp_path: Path) -> None:
+    """A store reference: pulled once on the client through the store's
+    checks, pinned to the version the alias held, built once per worker."""
+    import skseal.store
+
+    X, _ = data
+    path = tmp_path / "forest.skseal"
+    skseal.dump(forest, path)
+    st = skseal.store.open(tmp_path / "store")
+    st.push(path, "churn", alias="production")
+    ref = st.ref("churn@production")
+    assert ref.reference == "churn@1"
+    ddf = dd.from_pandas(X, npartitions=4)
+    before = loads_per_worker(client)
+    out = skseal.dask.predict(ddf, ref, method="predict_proba").compute()
+    assert out.to_numpy().tobytes() == forest.predict_proba(X[["age", "usage"]]).tobytes()
+    assert ref.fingerprint == "skseal:" + skseal.inspect(path)["fingerprint"]
+    after = loads_per_worker(client)
+    assert all(after[w] - before[w] == 1 for w in after), (before, after)
+
+
 def _task_spec_sizes(client: Any, prefix: str) -> list[tuple[int, bool]]:
     """(pickled size, mentions sklearn) of each task spec the scheduler holds
     whose key starts with ``prefix``."""

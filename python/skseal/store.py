@@ -24,7 +24,7 @@ from . import _native
 from ._api import KeyLike, _key_bytes
 from ._trust import normalize_trusted
 
-__all__ = ["Store", "open", "default_uri"]
+__all__ = ["Store", "StoredModel", "open", "default_uri"]
 
 
 def default_uri() -> str:
@@ -94,6 +94,15 @@ class Store:
         os.replace(tmp, path)
         return path
 
+    def ref(self, reference: str) -> StoredModel:
+        """A reference pinned to the version it points to now, for
+        :func:`skseal.dask.predict`, :func:`skseal.spark.predict` and anything
+        that takes an object with ``read_bytes()``: the bytes are pulled
+        through the store's checks, and the content fingerprint is given so
+        workers cache the model by it."""
+        name = reference.split("@", 1)[0]
+        return StoredModel(self, f"{name}@{self.resolve(reference)}")
+
     def load(self, reference: str, **kw: Any) -> Any:
         """Load a version as a Python object (``skseal.loads`` after the store's checks)."""
         from ._api import loads
@@ -158,6 +167,24 @@ class Store:
             raise ValueError("set_policy needs key= (an admin's secret key)")
         return dict(json.loads(self._inner.set_policy(secret, pubs(admins), pubs(push),
                                                       pubs(alias))))
+
+
+class StoredModel:
+    """One version of a model in a store (see :meth:`Store.ref`)."""
+
+    def __init__(self, store: Store, reference: str) -> None:
+        self.store = store
+        self.reference = reference
+        self.fingerprint: str | None = None
+
+    def read_bytes(self) -> bytes:
+        """The file's bytes, pulled and checked (signature, policy, digests)."""
+        rec, data = self.store.pull_bytes(self.reference)
+        self.fingerprint = "skseal:" + str(rec["fingerprint"])
+        return data
+
+    def __repr__(self) -> str:
+        return f"<skseal.store.StoredModel {self.reference} in {self.store.uri}>"
 
 
 def open(uri: str | os.PathLike[str] | None = None, *,  # noqa: A001 - the module's verb
