@@ -3,7 +3,7 @@
 //! ```text
 //! offset 0   magic       8 bytes  89 53 4B 53 0D 0A 1A 0A  ("\x89SKS\r\n\x1a\n")
 //! offset 8   version     u32 LE   1
-//! offset 12  flags       u32 LE   bit 0: header is zstd-compressed; other bits reserved (refused)
+//! offset 12  flags       u32 LE   bit 0: header is zstd-compressed; bit 1: signature trailer; bit 2: packs; other bits reserved (refused)
 //! offset 16  header_len  u64 LE   stored length of the header
 //! offset 24  header_hash 32 bytes BLAKE3 of the stored header bytes
 //! offset 56  header      header_len bytes: UTF-8 JSON (zstd frame if flag bit 0)
