@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use serde_json::{json, Value};
 
 use crate::codec::{self, Codec};
-use crate::container::{max_decoded, ArrayEntry};
+use crate::container::format::{max_decoded, ArrayEntry};
 use crate::error::ContainerError;
 
 /// Arrays below this many bytes go into packs when compression is on.
