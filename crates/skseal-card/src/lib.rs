@@ -237,7 +237,11 @@ fn gather(path: &Path, opts: &Options) -> Result<Facts, CardError> {
                 None => "pickle / joblib (legacy: no recorded metadata, cannot be signed)".into(),
             },
             fingerprint: header.map(|h| h.fingerprint.clone()),
-            signer: header.and_then(|h| h.signature.as_ref().map(|(pk, _)| skseal_core::keys::key_id(pk))),
+            signer: header.and_then(|h| {
+                h.signature
+                    .as_ref()
+                    .map(|(pk, _)| skseal_core::keys::key_id(pk))
+            }),
             class,
             final_class,
             methods: Vec::new(),
