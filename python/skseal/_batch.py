@@ -70,7 +70,7 @@ def load_options(trusted: Iterable[str | type] = (), public_key: KeyLike | None 
     """Normalise the user's load arguments into a hashable :class:`LoadOptions`."""
     if native not in (None, True, False):
         raise ValueError(f"native must be None, True or False, not {native!r}")
-    return LoadOptions(tuple(normalize_trusted(trusted)), _key_bytes(public_key), native)
+    return LoadOptions(tuple(normalize_trusted(trusted)), _key_bytes(public_key, "public"), native)
 
 
 def fingerprint_of(data: bytes | bytearray | memoryview) -> str:
