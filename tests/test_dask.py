@@ -145,7 +145,8 @@ def test_predict_from_a_model_store(client: Any, forest: RandomForestClassifier,
 
     X, _ = data
     path = tmp_path / "forest.skseal"
-    skseal.dump(forest, path)
+    # a probe makes the content (and the fingerprint workers cache by) new here
+    skseal.dump(forest, path, probe=X[["age", "usage"]][:3])
     st = skseal.store.open(tmp_path / "store")
     st.push(path, "churn", alias="production")
     ref = st.ref("churn@production")
