@@ -158,7 +158,7 @@ try:
     else:
         skseal.untrusted_types(path)
 except skseal.FormatError as e:
-    print("FormatError:", str(e)[:300])
+    print("FormatError:", str(e)[:2000])
     sys.exit(0)
 print("no error")
 sys.exit(3)

@@ -391,8 +391,11 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
         except FormatError as e:
             if head[:1] == b"\x80":  # a pickle (protocol 2+): say why it was refused
                 raise FormatError(f"pickle refused, nothing was run: {e}") from None
+            # text whose very first byte is not a pickle opcode; a protocol-0
+            # pickle is text too, but it gets past byte 0 (and is reported as is)
             if _looks_like_text(data) and re.match(r"(malformed|unknown pickle opcode|"
-                                                   r"pickle stream (truncated|ended))", str(e)):
+                                                   r"pickle stream (truncated|ended))"
+                                                   r"[^(]* at byte 0\b", str(e)):
                 raise FormatError(
                     "not a skseal, pickle or joblib file (it looks like text); nothing was run"
                 ) from None
