@@ -607,18 +607,7 @@ fn eval_html(o: &mut String, ev: &Evaluation) {
 }
 
 fn human(n: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < units.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", units[u])
-    }
+    skseal_core::inspect::human_bytes(n)
 }
 
 /// Escape text for Markdown: HTML entities for markup, backslashes for

@@ -371,18 +371,7 @@ fn looks_like_text(data: &[u8]) -> bool {
 }
 
 fn human(n: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < units.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", units[u])
-    }
+    skseal_core::inspect::human_bytes(n)
 }
 
 fn print_text(d: &Value, summary: bool) {

@@ -470,6 +470,22 @@ pub fn describe_legacy(g: &Graph, info: &crate::legacy::LegacyInfo, file_len: u6
     })
 }
 
+/// A byte count for people: "512 B", "1.5 KiB", "178.6 MiB" (binary units).
+pub fn human_bytes(n: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < units.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
