@@ -4,6 +4,10 @@
 # Safe to run repeatedly; re-installs only when requirements change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Nothing here reads the terminal: stdin is /dev/null, so a tool that reads it
+# (cargo feeds `rustc -` from an inherited stdin when probing the target) never
+# sees whatever the caller's stdin carries.
+exec </dev/null
 
 # A Java runtime for the Spark tests (tests/test_spark.py): Debian's, installed
 # only when there is no java and we may install (root); otherwise those tests

@@ -2,6 +2,10 @@
 # Sets everything up, then runs the whole test suite: Rust (fmt, clippy, tests) and Python (ruff, pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Nothing here reads the terminal: stdin is /dev/null, so a tool that reads it
+# (cargo feeds `rustc -` from an inherited stdin when probing the target) never
+# sees whatever the caller's stdin carries.
+exec </dev/null
 bash scripts/setup.sh
 echo "==> cargo fmt --check"
 cargo fmt --all --check

@@ -43,3 +43,21 @@ def pytest_terminal_summary(
             head = ", ".join(names[:3])
             terminalreporter.write_line(f"FAILED x{len(names)} ({head}, ...): {reason}")
     terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dev_null_stays_a_device() -> Any:
+    """Fail the run if anything under test replaced ``/dev/null`` with a file.
+
+    A rename over ``/dev/null`` (as root) once did, and broke everything that
+    ran after it on the machine; tests/test_output_files.py checks each
+    writer, this checks the whole run."""
+    import os
+    import stat
+
+    def is_device() -> bool:
+        return os.name != "posix" or stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+    assert is_device(), f"{os.devnull} is not a device before the tests: repair it first"
+    yield
+    assert is_device(), f"something under test replaced {os.devnull} with a regular file"

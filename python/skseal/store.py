@@ -86,12 +86,7 @@ class Store:
         if path is None:
             path = f"{rec['name']}_v{rec['version']}_{rec['pushed_at'][:10]}.skseal"
         path = os.fspath(path)
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open_file(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        _native.write_file(path, data)
         return path
 
     def ref(self, reference: str) -> StoredModel:

@@ -334,24 +334,15 @@ fn gather(path: &Path, opts: &Options) -> Result<Facts, CardError> {
     Ok(facts)
 }
 
-/// Write `text` to `path` atomically (a temporary file next to it, then a rename).
+/// Write `text` to `path` with the one whole-file writer
+/// ([`skseal_core::container::write_atomic`]): no partial file, and a device
+/// or a link is written through, never replaced.
 pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("card"),
-        std::process::id()
-    ));
-    let res = std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("{}: {e}", path.display()));
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
+    skseal_core::container::write_atomic(path, |w| {
+        use std::io::Write as _;
+        w.write_all(text.as_bytes())
+    })
+    .map_err(|e: std::io::Error| format!("{}: {e}", path.display()))
 }
 
 /// The summary's JSON number (null when not finite).

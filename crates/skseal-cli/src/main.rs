@@ -156,7 +156,7 @@ enum Cmd {
         #[arg(long, default_value = "predict")]
         method: String,
         /// Output file (default: stdout), written atomically.
-        #[arg(long)]
+        #[arg(short, long)]
         output: Option<PathBuf>,
         /// Input format: csv or jsonl (default: from the file name, else
         /// from its first character: '{' or '[' is JSON lines).

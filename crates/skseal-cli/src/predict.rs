@@ -691,29 +691,20 @@ pub fn run(mut a: Args<'_>) -> Result<(), String> {
             stdout.flush().map_err(|e| format!("output: {e}"))
         }
         Some(p) => {
-            // Written next to the destination, then renamed: no partial output file.
-            let dir = p
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let tmp = dir.join(format!(
-                ".{}.tmp{}",
-                p.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-                std::process::id()
-            ));
-            let res = (|| {
-                let mut f = std::io::BufWriter::new(
-                    std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?,
-                );
-                write(&mut f)?;
-                f.flush().map_err(|e| format!("output: {e}"))?;
-                drop(f);
-                std::fs::rename(&tmp, p).map_err(|e| format!("{}: {e}", p.display()))
-            })();
-            if res.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            res
+            // The one whole-file writer: no partial output file, and a
+            // device or a link is written through, never replaced.
+            let mut err = None;
+            skseal_core::container::write_atomic(p, |f| {
+                write(f).map_err(|e| {
+                    err = Some(e);
+                    std::io::Error::other("output not written")
+                })?;
+                Ok(())
+            })
+            .map_err(|e: std::io::Error| {
+                err.take()
+                    .unwrap_or_else(|| format!("{}: {e}", p.display()))
+            })
         }
     }
 }

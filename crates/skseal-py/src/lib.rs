@@ -169,6 +169,19 @@ pub(crate) fn key32(
         .map_err(|e| raise(py, "ValueError", &e.to_string()))
 }
 
+/// Write `data` to `path` with the one whole-file writer (no partial file;
+/// a device or a link is written through, never replaced).
+#[pyfunction]
+fn write_file(py: Python<'_>, path: std::path::PathBuf, data: &[u8]) -> PyResult<()> {
+    py.detach(|| {
+        container::write_atomic(&path, |w| {
+            use std::io::Write as _;
+            w.write_all(data)
+        })
+    })
+    .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", path.display())))
+}
+
 /// Read a key file's content for `role` ("secret" or "public"): (32 key
 /// bytes, a deprecation note for a file without a kind, or None).
 #[pyfunction]
@@ -597,6 +610,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;
     m.add_function(wrap_pyfunction!(max_decompressed, m)?)?;
     m.add_function(wrap_pyfunction!(read_key, m)?)?;
+    m.add_function(wrap_pyfunction!(write_file, m)?)?;
     m.add_function(wrap_pyfunction!(keygen, m)?)?;
     m.add_function(wrap_pyfunction!(native::native_load, m)?)?;
     m.add_function(wrap_pyfunction!(card::card, m)?)?;
