@@ -43,7 +43,7 @@ CANARY = "diff_canary.canary"
 WORKER = r'''
 import io, json, pickle, resource, signal, sys
 sys.path.insert(0, sys.argv[1])
-resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 import numpy as np, joblib, joblib.numpy_pickle as jnp
 import diff_canary
 ALLOWED = {
@@ -277,10 +277,11 @@ def run(files: int, seconds: float, seed: int, keep: Path | None) -> dict[str, A
     while stats["files"] < files and time.time() - t0 < seconds:
         i = stats["files"]
         p, how = make(r, tmp, i)
-        mine = skseal_view(p, canon)
         assert worker.stdin is not None and worker.stdout is not None
+        # the reference reads the file in its process while skseal reads it here
         worker.stdin.write(json.dumps([str(p), how]) + "\n")
         worker.stdin.flush()
+        mine = skseal_view(p, canon)
         line = worker.stdout.readline()
         if not line:  # the reference process died (memory, recursion, signal)
             stats["reference_crashed"] += 1

@@ -120,6 +120,9 @@ struct Vm<'a> {
     jl_aliased: HashSet<NodeId>,
     /// joblib wrappers replaced by their array.
     jl_replaced: HashSet<NodeId>,
+    /// `deque(...)` / `defaultdict(...)` calls -> the list / dict node that
+    /// gathers the items APPENDS / SETITEMS give them (see `Vm::call_items`).
+    call_items: HashMap<NodeId, NodeId>,
 }
 
 /// What a parse saw besides the graph (for scanners).
@@ -163,6 +166,7 @@ impl<'a> Vm<'a> {
             frozen: HashSet::new(),
             jl_aliased: HashSet::new(),
             jl_replaced: HashSet::new(),
+            call_items: HashMap::new(),
         }
     }
 }

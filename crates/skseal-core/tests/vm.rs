@@ -37,6 +37,50 @@ fn protocol0_list_of_ints_and_strings() {
 }
 
 #[test]
+fn text_integers_are_read_only_in_canonical_decimal_form() {
+    // What Python writes, and what CPython's unpickler reads the same way.
+    let ok: &[(&[u8], Node)] = &[
+        (b"I0\n.", Node::Int(0)),
+        (b"I-7\n.", Node::Int(-7)),
+        (b"I00\n.", Node::Bool(false)),
+        (b"I01\n.", Node::Bool(true)),
+        (b"I12\r\n.", Node::Int(12)),
+        (b"L123L\n.", Node::Int(123)),
+        (
+            b"L-123456789012345678901234567890L\n.",
+            Node::BigInt("-123456789012345678901234567890".into()),
+        ),
+    ];
+    for (data, want) in ok {
+        let g = parse(data, &file_opts()).expect("canonical integer parses");
+        assert_eq!(root(&g), want, "{data:?}");
+    }
+    // CPython reads these with strtol(s, 0) / int(s, 0): `011` is octal 9
+    // (found by the differential run), `0x1f` is 31, `+1` and `-0` are
+    // booleans, an empty INT line is 0. skseal refuses instead of guessing.
+    for data in [
+        &b"I011\n."[..],
+        b"I0x1f\n.",
+        b"I+1\n.",
+        b"I-0\n.",
+        b"I\n.",
+        b"I 5\n.",
+        b"I5 \n.",
+        b"I1_0\n.",
+        b"L011L\n.",
+        b"L0x10L\n.",
+        b"LL\n.",
+    ] {
+        match parse(data, &file_opts()) {
+            Err(PickleError::Malformed { why, .. }) => {
+                assert!(why.contains("canonical decimal"), "{data:?}: {why}")
+            }
+            other => panic!("{data:?} must be refused, got {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn protocol2_dict_and_memo_sharing() {
     // x = [1]; pickle.dumps({'a': x, 'b': x}, protocol=2)
     let data = b"\x80\x02}q\x00(X\x01\x00\x00\x00aq\x01]q\x02K\x01aX\x01\x00\x00\x00bq\x03h\x02u.";

@@ -1,5 +1,6 @@
 //! Argument schemas of the constructors the policy allows to be called.
 
+use super::stdlib::Kind;
 use crate::ir::{Dtype, GlobalName, Graph, Node, NodeId};
 
 /// A constructor's argument schema.
@@ -25,6 +26,9 @@ pub enum Schema {
     Complex,
     /// A class called with no arguments (`cls()`), then state.
     NoArgs,
+    /// Standard-library values (`collections`, `datetime`, `decimal`,
+    /// `fractions`): see [`super::stdlib`].
+    Stdlib(super::stdlib::Kind),
 }
 
 /// (module, qualname, schema) of every allowed constructor.
@@ -68,6 +72,20 @@ pub const CONSTRUCTORS: &[(&str, &str, Schema)] = &[
     ),
     ("builtins", "slice", Schema::Slice),
     ("builtins", "complex", Schema::Complex),
+    (
+        "collections",
+        "defaultdict",
+        Schema::Stdlib(Kind::DefaultDict),
+    ),
+    ("collections", "deque", Schema::Stdlib(Kind::Deque)),
+    ("collections", "Counter", Schema::Stdlib(Kind::Counter)),
+    ("datetime", "datetime", Schema::Stdlib(Kind::Datetime)),
+    ("datetime", "date", Schema::Stdlib(Kind::Date)),
+    ("datetime", "time", Schema::Stdlib(Kind::Time)),
+    ("datetime", "timedelta", Schema::Stdlib(Kind::Timedelta)),
+    ("datetime", "timezone", Schema::Stdlib(Kind::Timezone)),
+    ("decimal", "Decimal", Schema::Stdlib(Kind::Decimal)),
+    ("fractions", "Fraction", Schema::Stdlib(Kind::Fraction)),
 ];
 
 const BIT_GENERATORS: &[(&str, &str)] = &[
@@ -238,6 +256,7 @@ impl Schema {
                 }
                 Ok(())
             }
+            Schema::Stdlib(kind) => super::stdlib::check(kind, g, args),
             Schema::NoArgs => {
                 if args.is_empty() {
                     Ok(())

@@ -68,6 +68,7 @@ impl V<'_, '_> {
                 self.kmeans(st, ctx)
             }
             "scipy.interpolate._bsplines" if n == "BSpline" => self.bspline(st, ctx),
+            "uuid" if n == "UUID" => self.uuid(st, ctx),
             _ if m.starts_with("sklearn.ensemble._hist_gradient_boosting.gradient_boosting") => {
                 self.hgb_widths(st, ctx)
             }
@@ -383,6 +384,49 @@ impl V<'_, '_> {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// `uuid.UUID.__setstate__` takes `{'int': N}` and an optional
+    /// `'is_safe'` (0, -1 or None); every method assumes 0 <= N < 2**128.
+    fn uuid(&self, st: NodeId, ctx: &str) -> Result<(), ValidationError> {
+        let Some(Node::Dict(kv)) = self.g.node(st) else {
+            return Err(self.err(ctx, "a UUID's state must be a dict {'int': N}"));
+        };
+        let mut has_int = false;
+        for &(k, v) in kv {
+            match (self.g.node(k), self.g.node(v)) {
+                (Some(Node::Str(k)), Some(Node::Int(i))) if k == "int" => {
+                    if *i < 0 {
+                        return Err(self.err(ctx, "a UUID's int is negative"));
+                    }
+                    has_int = true;
+                }
+                (Some(Node::Str(k)), Some(Node::BigInt(t))) if k == "int" => {
+                    const MAX: &str = "340282366920938463463374607431768211456"; // 2**128
+                    let digits = t.trim_start_matches('+');
+                    if digits.starts_with('-')
+                        || !digits.bytes().all(|b| b.is_ascii_digit())
+                        || digits.len() > MAX.len()
+                        || (digits.len() == MAX.len() && digits >= MAX)
+                    {
+                        return Err(self.err(ctx, "a UUID's int must be in [0, 2**128)"));
+                    }
+                    has_int = true;
+                }
+                (Some(Node::Str(k)), Some(Node::Int(0 | -1) | Node::None)) if k == "is_safe" => {}
+                _ => {
+                    return Err(self.err(
+                        ctx,
+                        "a UUID's state holds only 'int' (an int in [0, 2**128)) and 'is_safe' \
+                         (0, -1 or None)",
+                    ))
+                }
+            }
+        }
+        if !has_int {
+            return Err(self.err(ctx, "a UUID's state has no 'int'"));
         }
         Ok(())
     }

@@ -123,6 +123,85 @@ impl<'a> Vm<'a> {
         }
     }
 
+    /// `collections.deque` and `collections.defaultdict` pickle as a call
+    /// (`deque((), maxlen)`, `defaultdict(factory)`) followed by APPENDS /
+    /// SETITEMS on its result. The items are gathered in a list (dict) node
+    /// that becomes the call's first (second) argument: `deque(items, maxlen)`
+    /// and `defaultdict(factory, items)` build the object pickle builds, and
+    /// the policy checks the call with its items (`Schema::Deque`,
+    /// `Schema::DefaultDict`). `None` for every other node.
+    pub(super) fn call_items(
+        &mut self,
+        call: NodeId,
+        list: bool,
+    ) -> Result<Option<NodeId>, PickleError> {
+        if let Some(&c) = self.call_items.get(&call) {
+            return Ok(Some(c));
+        }
+        let Node::Call {
+            func,
+            args,
+            state: None,
+        } = self.node(call)
+        else {
+            return Ok(None);
+        };
+        let deque = func.is("collections", "deque");
+        if !(if list {
+            deque
+        } else {
+            func.is("collections", "defaultdict")
+        }) {
+            return Ok(None);
+        }
+        let args = args.clone();
+        let empty = |n: &Node| matches!(n, Node::Tuple(v) | Node::List(v) if v.is_empty());
+        let new_args = if deque {
+            match args.as_slice() {
+                [] => {
+                    let c = self.add(Node::List(Vec::new()))?;
+                    vec![c]
+                }
+                [a, rest @ ..] if rest.len() <= 1 && empty(self.node(*a)) => {
+                    let c = self.add(Node::List(Vec::new()))?;
+                    let mut v = vec![c];
+                    v.extend_from_slice(rest);
+                    v
+                }
+                _ => {
+                    return Err(self.refused(
+                        "APPENDS on a deque made with items or more than (iterable, maxlen): \
+                         pickle writes deque((), maxlen) and then the items",
+                    ))
+                }
+            }
+        } else {
+            match args.as_slice() {
+                [] => {
+                    let f = self.add(Node::None)?;
+                    let c = self.add(Node::Dict(Vec::new()))?;
+                    vec![f, c]
+                }
+                [f] => {
+                    let c = self.add(Node::Dict(Vec::new()))?;
+                    vec![*f, c]
+                }
+                _ => {
+                    return Err(self.refused(
+                        "SETITEMS on a defaultdict made with more than its default factory: \
+                         pickle writes defaultdict(factory) and then the items",
+                    ))
+                }
+            }
+        };
+        let c = new_args[if deque { 0 } else { 1 }];
+        if let Node::Call { args, .. } = &mut self.nodes[call as usize] {
+            *args = new_args;
+        }
+        self.call_items.insert(call, c);
+        Ok(Some(c))
+    }
+
     /// BUILD: set the state of an object made in the stream, or finish a numpy lowering.
     pub(super) fn build(&mut self, obj: NodeId, state: NodeId) -> Result<(), PickleError> {
         if self.finish_numpy(obj, state)? {

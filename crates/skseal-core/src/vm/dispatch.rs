@@ -478,6 +478,9 @@ impl<'a> Vm<'a> {
     }
 
     fn extend_list(&mut self, l: NodeId, items: Vec<NodeId>) -> Result<(), PickleError> {
+        if let Some(c) = self.call_items(l, true)? {
+            return self.extend_list(c, items);
+        }
         match &mut self.nodes[l as usize] {
             Node::List(v) => {
                 v.extend(items);
@@ -507,6 +510,9 @@ impl<'a> Vm<'a> {
     }
 
     fn extend_dict(&mut self, d: NodeId, items: Vec<NodeId>) -> Result<(), PickleError> {
+        if let Some(c) = self.call_items(d, false)? {
+            return self.extend_dict(c, items);
+        }
         if matches!(self.node(d), Node::Dict(_) | Node::Object { .. }) {
             let pairs: Vec<(NodeId, NodeId)> = items.chunks(2).map(|c| (c[0], c[1])).collect();
             self.add_keys(d, &pairs)?;
@@ -541,6 +547,17 @@ impl<'a> Vm<'a> {
             "bool"
         } else {
             name
+        };
+        // Python 2 names that CPython's unpickler maps (`_compat_pickle.NAME_MAPPING`,
+        // the `__builtin__` entries: protocol-0-2 pickles of `int` say `long`)
+        let (module, name) = match (module, name) {
+            ("__builtin__", "long") => ("builtins", "int"),
+            ("__builtin__", "unicode" | "basestring") => ("builtins", "str"),
+            ("__builtin__", "xrange") => ("builtins", "range"),
+            ("__builtin__", "unichr") => ("builtins", "chr"),
+            ("__builtin__", "reduce") => ("functools", "reduce"),
+            ("__builtin__", "intern") => ("sys", "intern"),
+            other => other,
         };
         let g = GlobalName::new(canonical_module(module), name.to_string());
         let id = self.add(Node::Global(g))?;

@@ -4,14 +4,28 @@
 use super::*;
 
 impl<'a> Vm<'a> {
+    /// The argument of INT or LONG, accepted only in the canonical decimal
+    /// form Python writes (`-?(0|[1-9][0-9]*)`, an optional trailing `\r`).
+    /// CPython reads these lines with C `strtol(s, 0)` and then
+    /// `int(s, 0)`, so other spellings mean something else there: `011` is
+    /// octal 9, `0x1f` is 31, `+1` and `-0` are booleans, an empty line is
+    /// 0. skseal refuses them rather than guess which reading was meant.
     pub(super) fn parse_decimal(&self, l: &str) -> Result<Node, PickleError> {
-        let t = l.trim();
+        let t = l.strip_suffix('\r').unwrap_or(l);
+        let digits = t.strip_prefix('-').unwrap_or(t);
+        let canonical = !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (digits == "0" || !digits.starts_with('0'))
+            && t != "-0";
+        if !canonical {
+            return Err(self.malformed(format!(
+                "integer literal {l:?} is not in canonical decimal form \
+                 (pickle would read leading zeros as octal, 0x as hex, signs and \
+                 spaces its own way); re-save the file with a current Python"
+            )));
+        }
         if let Ok(v) = t.parse::<i64>() {
             return Ok(Node::Int(v));
-        }
-        let digits = t.strip_prefix('-').unwrap_or(t);
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(self.malformed(format!("bad integer {l:?}")));
         }
         if digits.len() > self.opts.limits.max_int_bytes * 3 {
             return Err(PickleError::Limit {
