@@ -1,5 +1,6 @@
-//! The store's verbs: push, pull, list, show, alias, history, verify and gc
-//! (the policy is in `policy.rs`). Layout (docs/STORE.md):
+//! The store's verbs: push, pull, list, show, verify and gc (aliases and
+//! their history are in `aliases.rs`, the policy in `policy.rs`). Layout
+//! (docs/STORE.md):
 //!
 //! ```text
 //! skseal-store.json                          {"layout": 1}
@@ -11,7 +12,7 @@
 //! policy/<S:012>.json                        PolicyEntry, created once
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
@@ -21,7 +22,7 @@ use skseal_core::graphjson::hex;
 use skseal_core::keys;
 
 use crate::backend::Backend;
-use crate::records::{self, Actor, AliasEntry, PolicyEntry, Signed, VersionRecord, LAYOUT};
+use crate::records::{self, Actor, PolicyEntry, Signed, VersionRecord, LAYOUT};
 use crate::StoreError;
 
 const MARKER: &str = "skseal-store.json";
@@ -94,7 +95,7 @@ pub fn check_name(s: &str, what: &str) -> Result<(), StoreError> {
     }
 }
 
-fn check_alias(s: &str) -> Result<(), StoreError> {
+pub(crate) fn check_alias(s: &str) -> Result<(), StoreError> {
     check_name(s, "alias")?;
     if s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(StoreError::BadName {
@@ -105,7 +106,7 @@ fn check_alias(s: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn seq_key(dir: &str, n: u64) -> String {
+pub(crate) fn seq_key(dir: &str, n: u64) -> String {
     format!("{dir}/{n:012}.json")
 }
 
@@ -198,7 +199,7 @@ impl Store {
 
     /// The highest sequence number in `dir` (0 when empty): the hint, checked
     /// and probed forward, else a listing.
-    fn latest(&self, dir: &str) -> Result<u64, StoreError> {
+    pub(crate) fn latest(&self, dir: &str) -> Result<u64, StoreError> {
         let hint = self
             .backend
             .get(&Self::hint_key(dir))?
@@ -280,10 +281,6 @@ impl Store {
 
     fn versions_dir(name: &str) -> String {
         format!("models/{name}/versions")
-    }
-
-    fn aliases_dir(name: &str, alias: &str) -> String {
-        format!("models/{name}/aliases/{alias}")
     }
 
     fn blob_key(hash: &str) -> String {
@@ -373,7 +370,7 @@ impl Store {
         self.record_under(&self.policy()?, name, version)
     }
 
-    fn record_under(
+    pub(crate) fn record_under(
         &self,
         policy: &Option<PolicyEntry>,
         name: &str,
@@ -478,188 +475,6 @@ impl Store {
             out.push(r);
         }
         Ok(out)
-    }
-
-    /// Aliases of `name` and where each points now.
-    pub fn aliases(&self, name: &str) -> Result<BTreeMap<String, u64>, StoreError> {
-        let pre = format!("models/{name}/aliases/");
-        let mut names = BTreeSet::new();
-        for k in self.backend.list(&format!("models/{name}/aliases"))? {
-            if let Some((a, _)) = k.strip_prefix(&pre).and_then(|r| r.split_once('/')) {
-                names.insert(a.to_string());
-            }
-        }
-        let mut out = BTreeMap::new();
-        for a in names {
-            out.insert(a.clone(), self.alias_head(name, &a)?.to);
-        }
-        Ok(out)
-    }
-
-    // ---- aliases -------------------------------------------------------------
-
-    /// Move `alias` of `name` to `version` (appended to its history).
-    pub fn move_alias(
-        &self,
-        name: &str,
-        alias: &str,
-        version: u64,
-        key: Option<&[u8; 32]>,
-        message: &str,
-    ) -> Result<AliasEntry, StoreError> {
-        check_name(name, "model name")?;
-        check_alias(alias)?;
-        let policy = self.policy()?;
-        if let Some(p) = &policy {
-            let Some(k) = key else {
-                return Err(StoreError::Policy(
-                    "this store has a policy: move aliases with --key (a secret key allowed to move aliases)".into(),
-                ));
-            };
-            let me = hex(&keys::public_of(k));
-            if !p.alias.contains(&me) {
-                return Err(StoreError::Policy(format!(
-                    "key ID {} is not allowed to move aliases in this store",
-                    records::id_of(&me)
-                )));
-            }
-        }
-        // the target exists and passes the policy: an alias never points nowhere
-        self.record_under(&policy, name, version)?;
-        let mut made = None;
-        self.append(&Self::aliases_dir(name, alias), |n, prev| {
-            let from = match prev {
-                Some(b) => Some(records::from_bytes::<AliasEntry>(b, "previous alias entry")?.to),
-                None => None,
-            };
-            let mut e = AliasEntry {
-                layout: LAYOUT,
-                name: name.into(),
-                alias: alias.into(),
-                seq: n,
-                from,
-                to: version,
-                prev: prev.map(|b| blake3::hash(b).to_hex().to_string()),
-                at: skseal_core::convert::utc_now(),
-                by: Actor {
-                    user: records::current_user(),
-                    public_key: None,
-                },
-                message: message.into(),
-                signature: None,
-            };
-            if let Some(k) = key {
-                records::sign(&mut e, k)?;
-            }
-            made = Some(e.clone());
-            records::to_bytes(&e)
-        })?;
-        made.ok_or_else(|| StoreError::Internal("alias entry not built".into()))
-    }
-
-    fn entry(&self, dir: &str, n: u64) -> Result<(AliasEntry, Vec<u8>), StoreError> {
-        let key = seq_key(dir, n);
-        let bytes = self
-            .backend
-            .get(&key)?
-            .ok_or_else(|| StoreError::NotFound(key.clone()))?;
-        Ok((records::from_bytes(&bytes, &key)?, bytes))
-    }
-
-    /// The latest move of an alias, checked: signature and policy, its place
-    /// in the chain (it links to the entry before it).
-    fn alias_head(&self, name: &str, alias: &str) -> Result<AliasEntry, StoreError> {
-        let dir = Self::aliases_dir(name, alias);
-        let n = self.latest(&dir)?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("{name}@{alias}")));
-        }
-        let (e, _) = self.entry(&dir, n)?;
-        let prev = if n > 1 {
-            Some(self.entry(&dir, n - 1)?)
-        } else {
-            None
-        };
-        let policy = self.policy()?;
-        if let Some((p, _)) = &prev {
-            // a changed predecessor is named as such, not as a broken link
-            Self::authorize(&policy, p, "move aliases")?;
-        }
-        Self::authorize(&policy, &e, "move aliases")?;
-        Self::check_link(&e, n, name, alias, prev.as_ref())?;
-        Ok(e)
-    }
-
-    fn check_link(
-        e: &AliasEntry,
-        n: u64,
-        name: &str,
-        alias: &str,
-        prev: Option<&(AliasEntry, Vec<u8>)>,
-    ) -> Result<(), StoreError> {
-        let forged = |why: String| StoreError::Forged {
-            what: e.what(),
-            why,
-        };
-        if e.seq != n || e.name != name || e.alias != alias {
-            return Err(forged(format!(
-                "it is stored as entry {n} of {name}@{alias}"
-            )));
-        }
-        match prev {
-            None if e.prev.is_some() || e.from.is_some() => {
-                Err(forged("the first entry cannot have a predecessor".into()))
-            }
-            Some((p, pb)) => {
-                let want = blake3::hash(pb).to_hex().to_string();
-                if e.prev.as_deref() != Some(want.as_str()) {
-                    Err(forged(
-                        "it does not chain to the entry before it (a history entry was replaced)"
-                            .into(),
-                    ))
-                } else if e.from != Some(p.to) {
-                    Err(forged(format!(
-                        "it says the alias was at version {:?}, but the entry before moved it to {}",
-                        e.from, p.to
-                    )))
-                } else {
-                    Ok(())
-                }
-            }
-            None => Ok(()),
-        }
-    }
-
-    /// The whole history of an alias, every link and signature checked.
-    pub fn history(&self, name: &str, alias: &str) -> Result<Vec<AliasEntry>, StoreError> {
-        check_name(name, "model name")?;
-        check_alias(alias)?;
-        let policy = self.policy()?;
-        let dir = Self::aliases_dir(name, alias);
-        let mut out: Vec<AliasEntry> = Vec::new();
-        let mut prev: Option<(AliasEntry, Vec<u8>)> = None;
-        for (i, (n, _)) in self.seq_keys(&dir)?.into_iter().enumerate() {
-            if n != i as u64 + 1 {
-                return Err(StoreError::Forged {
-                    what: format!("history of {name}@{alias}"),
-                    why: format!("entry {} is missing", i + 1),
-                });
-            }
-            let cur = self.entry(&dir, n)?;
-            Self::authorize(&policy, &cur.0, "move aliases")?;
-            Self::check_link(&cur.0, n, name, alias, prev.as_ref())?;
-            out.push(cur.0.clone());
-            prev = Some(cur);
-        }
-        if out.is_empty() {
-            return Err(StoreError::NotFound(format!("{name}@{alias}")));
-        }
-        Ok(out)
-    }
-
-    /// Every alias name of `name`.
-    pub fn alias_names(&self, name: &str) -> Result<Vec<String>, StoreError> {
-        Ok(self.aliases(name)?.into_keys().collect())
     }
 
     // ---- maintenance -----------------------------------------------------------
