@@ -15,5 +15,7 @@ echo "==> cargo test"
 cargo test --quiet --workspace
 echo "==> ruff"
 .venv/bin/ruff check python tests scripts bench examples
+echo "==> allow-list up to date"
+.venv/bin/python scripts/gen_allowlist.py --check
 echo "==> pytest"
 .venv/bin/python -m pytest tests -q -p no:cacheprovider "$@"

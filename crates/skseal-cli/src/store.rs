@@ -116,7 +116,7 @@ enum PolicyCmd {
     },
 }
 
-use crate::read_key_as as read_kind;
+use crate::signing::read_key_as as read_kind;
 
 /// The store URI: --store, $SKSEAL_STORE, else the per-user folder.
 pub fn store_uri(given: Option<String>) -> String {
@@ -171,7 +171,7 @@ pub fn run(a: StoreArgs) -> ExitCode {
         Ok((v, text, ok)) => {
             if json_out {
                 if !v.is_null() {
-                    crate::print_json(&crate::document("store", v));
+                    crate::report::print_json(&crate::report::document("store", v));
                 }
             } else if !text.is_empty() {
                 outln!("{}", text.trim_end_matches('\n'));
@@ -184,7 +184,7 @@ pub fn run(a: StoreArgs) -> ExitCode {
         }
         Err(e) => {
             if json_out {
-                crate::print_json(&crate::document(
+                crate::report::print_json(&crate::report::document(
                     "store",
                     json!({"status": "error", "error": e}),
                 ));

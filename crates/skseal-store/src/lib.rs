@@ -5,11 +5,14 @@
 //! create (versions, alias moves, policy entries), so concurrent writers
 //! never overwrite each other; blobs are keyed by the BLAKE3 of their bytes
 //! and checked on every read. Modules: [`backend`] (object storage),
-//! [`records`] (record types and signatures), `ops` (the verbs), [`diff`].
+//! [`records`] (record types and signatures), `ops` (the verbs), `aliases`
+//! (alias moves and histories), `policy` (the signed policy chain), [`diff`].
 
+mod aliases;
 pub mod backend;
 pub mod diff;
 mod ops;
+mod policy;
 pub mod records;
 
 use thiserror::Error;

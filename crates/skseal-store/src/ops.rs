@@ -1,5 +1,6 @@
-//! The store's verbs: push, pull, list, show, alias, history, verify, gc and
-//! the policy. Layout (docs/STORE.md):
+//! The store's verbs: push, pull, list, show, verify and gc (aliases and
+//! their history are in `aliases.rs`, the policy in `policy.rs`). Layout
+//! (docs/STORE.md):
 //!
 //! ```text
 //! skseal-store.json                          {"layout": 1}
@@ -11,7 +12,7 @@
 //! policy/<S:012>.json                        PolicyEntry, created once
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
@@ -21,7 +22,7 @@ use skseal_core::graphjson::hex;
 use skseal_core::keys;
 
 use crate::backend::Backend;
-use crate::records::{self, Actor, AliasEntry, PolicyEntry, Signed, VersionRecord, LAYOUT};
+use crate::records::{self, Actor, PolicyEntry, Signed, VersionRecord, LAYOUT};
 use crate::StoreError;
 
 const MARKER: &str = "skseal-store.json";
@@ -94,7 +95,7 @@ pub fn check_name(s: &str, what: &str) -> Result<(), StoreError> {
     }
 }
 
-fn check_alias(s: &str) -> Result<(), StoreError> {
+pub(crate) fn check_alias(s: &str) -> Result<(), StoreError> {
     check_name(s, "alias")?;
     if s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(StoreError::BadName {
@@ -105,7 +106,7 @@ fn check_alias(s: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn seq_key(dir: &str, n: u64) -> String {
+pub(crate) fn seq_key(dir: &str, n: u64) -> String {
     format!("{dir}/{n:012}.json")
 }
 
@@ -145,10 +146,10 @@ pub struct GcReport {
 }
 
 pub struct Store {
-    backend: Backend,
+    pub(crate) backend: Backend,
     /// An admin key the policy's first entry must be signed by (pinned out
     /// of band: a writer could otherwise replace the whole policy).
-    admin_pin: Option<[u8; 32]>,
+    pub(crate) admin_pin: Option<[u8; 32]>,
 }
 
 impl Store {
@@ -182,7 +183,7 @@ impl Store {
         &self.backend.uri
     }
 
-    fn mark(&self) -> Result<(), StoreError> {
+    pub(crate) fn mark(&self) -> Result<(), StoreError> {
         if !self.backend.exists(MARKER)? {
             self.backend
                 .create(MARKER, records::to_bytes(&json!({ "layout": LAYOUT }))?)?;
@@ -198,7 +199,7 @@ impl Store {
 
     /// The highest sequence number in `dir` (0 when empty): the hint, checked
     /// and probed forward, else a listing.
-    fn latest(&self, dir: &str) -> Result<u64, StoreError> {
+    pub(crate) fn latest(&self, dir: &str) -> Result<u64, StoreError> {
         let hint = self
             .backend
             .get(&Self::hint_key(dir))?
@@ -224,7 +225,7 @@ impl Store {
     }
 
     /// Every `(n, key)` of `dir`, ascending.
-    fn seq_keys(&self, dir: &str) -> Result<Vec<(u64, String)>, StoreError> {
+    pub(crate) fn seq_keys(&self, dir: &str) -> Result<Vec<(u64, String)>, StoreError> {
         let pre = format!("{dir}/");
         let mut out: Vec<(u64, String)> = self
             .backend
@@ -244,7 +245,7 @@ impl Store {
 
     /// Append to `dir`: `build(n, previous entry bytes)` makes entry `n`;
     /// a writer that loses the race rebuilds on the winner's entry.
-    fn append(
+    pub(crate) fn append(
         &self,
         dir: &str,
         mut build: impl FnMut(u64, Option<&[u8]>) -> Result<Vec<u8>, StoreError>,
@@ -276,180 +277,10 @@ impl Store {
         Err(StoreError::Contention(MAX_RACES))
     }
 
-    // ---- policy ------------------------------------------------------------
-
-    /// The policy in force (None: an open store), after checking its chain.
-    pub fn policy(&self) -> Result<Option<PolicyEntry>, StoreError> {
-        let entries = self.seq_keys("policy")?;
-        if entries.is_empty() {
-            if let Some(pin) = &self.admin_pin {
-                return Err(StoreError::Policy(format!(
-                    "the store has no policy, but admin key ID {} was pinned: the policy was removed or this is the wrong store",
-                    keys::key_id(pin)
-                )));
-            }
-            return Ok(None);
-        }
-        let mut cur: Option<(PolicyEntry, Vec<u8>)> = None;
-        for (i, (n, key)) in entries.iter().enumerate() {
-            if *n != i as u64 + 1 {
-                return Err(StoreError::Corrupt {
-                    key: key.clone(),
-                    why: format!("policy entry {} is missing", i + 1),
-                });
-            }
-            let bytes = self
-                .backend
-                .get(key)?
-                .ok_or_else(|| StoreError::NotFound(key.clone()))?;
-            let p: PolicyEntry = records::from_bytes(&bytes, key)?;
-            let signer = records::check(&p)?.ok_or_else(|| StoreError::Forged {
-                what: p.what(),
-                why: "a policy entry must be signed by an admin".into(),
-            })?;
-            let signer_hex = hex(&signer);
-            if p.seq != *n {
-                return Err(StoreError::Forged {
-                    what: p.what(),
-                    why: format!("it is stored as entry {n}"),
-                });
-            }
-            match &cur {
-                None => {
-                    if !p.admins.contains(&signer_hex) {
-                        return Err(StoreError::Forged {
-                            what: p.what(),
-                            why: "the first policy must be signed by one of its own admins".into(),
-                        });
-                    }
-                    if let Some(pin) = &self.admin_pin {
-                        if *pin != signer {
-                            return Err(StoreError::Policy(format!(
-                                "the store's policy is rooted in key ID {}, not in the pinned admin key ID {}",
-                                keys::key_id(&signer),
-                                keys::key_id(pin)
-                            )));
-                        }
-                    }
-                }
-                Some((prev, prev_bytes)) => {
-                    if !prev.admins.contains(&signer_hex) {
-                        return Err(StoreError::Forged {
-                            what: p.what(),
-                            why: format!(
-                                "signed by key ID {}, which is not an admin of policy entry {}",
-                                keys::key_id(&signer),
-                                prev.seq
-                            ),
-                        });
-                    }
-                    let want = blake3::hash(prev_bytes).to_hex().to_string();
-                    if p.prev.as_deref() != Some(want.as_str()) {
-                        return Err(StoreError::Forged {
-                            what: p.what(),
-                            why: "it does not chain to the previous policy entry".into(),
-                        });
-                    }
-                }
-            }
-            cur = Some((p, bytes));
-        }
-        Ok(cur.map(|(p, _)| p))
-    }
-
-    /// Set the policy (signed by `admin`, who must be an admin of the current
-    /// policy, or of the new one when there is none). Keys are hex public keys.
-    pub fn set_policy(
-        &self,
-        admin: &[u8; 32],
-        admins: Vec<String>,
-        push: Vec<String>,
-        alias: Vec<String>,
-    ) -> Result<PolicyEntry, StoreError> {
-        let me = hex(&keys::public_of(admin));
-        for k in admins.iter().chain(&push).chain(&alias) {
-            if skseal_core::graphjson::unhex(k).map(|v| v.len()) != Some(32) {
-                return Err(StoreError::BadName {
-                    what: format!("policy key {k:?}"),
-                    why: "a public key is 64 hex digits".into(),
-                });
-            }
-        }
-        let current = self.policy()?;
-        match &current {
-            Some(c) if !c.admins.contains(&me) => {
-                return Err(StoreError::Policy(format!(
-                    "key ID {} is not an admin of the current policy",
-                    records::id_of(&me)
-                )))
-            }
-            None if !admins.contains(&me) => {
-                return Err(StoreError::Policy(
-                    "the first policy must list the signing key among its admins".into(),
-                ))
-            }
-            _ => {}
-        }
-        if admins.is_empty() {
-            return Err(StoreError::Policy(
-                "a policy needs at least one admin".into(),
-            ));
-        }
-        self.mark()?;
-        let mut made = None;
-        self.append("policy", |n, prev| {
-            let mut p = PolicyEntry {
-                layout: LAYOUT,
-                seq: n,
-                admins: admins.clone(),
-                push: push.clone(),
-                alias: alias.clone(),
-                prev: prev.map(|b| blake3::hash(b).to_hex().to_string()),
-                at: skseal_core::convert::utc_now(),
-                by: Actor {
-                    user: records::current_user(),
-                    public_key: None,
-                },
-                signature: None,
-            };
-            records::sign(&mut p, admin)?;
-            made = Some(p.clone());
-            records::to_bytes(&p)
-        })?;
-        made.ok_or_else(|| StoreError::Internal("policy entry not built".into()))
-    }
-
-    /// Check a record's signature against the policy's list for `role`.
-    fn authorize<T: Signed>(
-        policy: &Option<PolicyEntry>,
-        r: &T,
-        role: &str,
-    ) -> Result<(), StoreError> {
-        let signer = records::check(r)?;
-        let Some(p) = policy else { return Ok(()) };
-        let allowed = if role == "push" { &p.push } else { &p.alias };
-        match signer {
-            None => Err(StoreError::Policy(format!(
-                "{} is not signed, and the store requires a signature by a key allowed to {role}",
-                r.what()
-            ))),
-            Some(k) if !allowed.contains(&hex(&k)) => Err(StoreError::Policy(format!(
-                "{} is signed by key ID {}, which the store policy does not allow to {role}",
-                r.what(),
-                keys::key_id(&k)
-            ))),
-            Some(_) => Ok(()),
-        }
-    }
-
     // ---- versions ------------------------------------------------------------
 
     fn versions_dir(name: &str) -> String {
         format!("models/{name}/versions")
-    }
-
-    fn aliases_dir(name: &str, alias: &str) -> String {
-        format!("models/{name}/aliases/{alias}")
     }
 
     fn blob_key(hash: &str) -> String {
@@ -539,7 +370,7 @@ impl Store {
         self.record_under(&self.policy()?, name, version)
     }
 
-    fn record_under(
+    pub(crate) fn record_under(
         &self,
         policy: &Option<PolicyEntry>,
         name: &str,
@@ -644,188 +475,6 @@ impl Store {
             out.push(r);
         }
         Ok(out)
-    }
-
-    /// Aliases of `name` and where each points now.
-    pub fn aliases(&self, name: &str) -> Result<BTreeMap<String, u64>, StoreError> {
-        let pre = format!("models/{name}/aliases/");
-        let mut names = BTreeSet::new();
-        for k in self.backend.list(&format!("models/{name}/aliases"))? {
-            if let Some((a, _)) = k.strip_prefix(&pre).and_then(|r| r.split_once('/')) {
-                names.insert(a.to_string());
-            }
-        }
-        let mut out = BTreeMap::new();
-        for a in names {
-            out.insert(a.clone(), self.alias_head(name, &a)?.to);
-        }
-        Ok(out)
-    }
-
-    // ---- aliases -------------------------------------------------------------
-
-    /// Move `alias` of `name` to `version` (appended to its history).
-    pub fn move_alias(
-        &self,
-        name: &str,
-        alias: &str,
-        version: u64,
-        key: Option<&[u8; 32]>,
-        message: &str,
-    ) -> Result<AliasEntry, StoreError> {
-        check_name(name, "model name")?;
-        check_alias(alias)?;
-        let policy = self.policy()?;
-        if let Some(p) = &policy {
-            let Some(k) = key else {
-                return Err(StoreError::Policy(
-                    "this store has a policy: move aliases with --key (a secret key allowed to move aliases)".into(),
-                ));
-            };
-            let me = hex(&keys::public_of(k));
-            if !p.alias.contains(&me) {
-                return Err(StoreError::Policy(format!(
-                    "key ID {} is not allowed to move aliases in this store",
-                    records::id_of(&me)
-                )));
-            }
-        }
-        // the target exists and passes the policy: an alias never points nowhere
-        self.record_under(&policy, name, version)?;
-        let mut made = None;
-        self.append(&Self::aliases_dir(name, alias), |n, prev| {
-            let from = match prev {
-                Some(b) => Some(records::from_bytes::<AliasEntry>(b, "previous alias entry")?.to),
-                None => None,
-            };
-            let mut e = AliasEntry {
-                layout: LAYOUT,
-                name: name.into(),
-                alias: alias.into(),
-                seq: n,
-                from,
-                to: version,
-                prev: prev.map(|b| blake3::hash(b).to_hex().to_string()),
-                at: skseal_core::convert::utc_now(),
-                by: Actor {
-                    user: records::current_user(),
-                    public_key: None,
-                },
-                message: message.into(),
-                signature: None,
-            };
-            if let Some(k) = key {
-                records::sign(&mut e, k)?;
-            }
-            made = Some(e.clone());
-            records::to_bytes(&e)
-        })?;
-        made.ok_or_else(|| StoreError::Internal("alias entry not built".into()))
-    }
-
-    fn entry(&self, dir: &str, n: u64) -> Result<(AliasEntry, Vec<u8>), StoreError> {
-        let key = seq_key(dir, n);
-        let bytes = self
-            .backend
-            .get(&key)?
-            .ok_or_else(|| StoreError::NotFound(key.clone()))?;
-        Ok((records::from_bytes(&bytes, &key)?, bytes))
-    }
-
-    /// The latest move of an alias, checked: signature and policy, its place
-    /// in the chain (it links to the entry before it).
-    fn alias_head(&self, name: &str, alias: &str) -> Result<AliasEntry, StoreError> {
-        let dir = Self::aliases_dir(name, alias);
-        let n = self.latest(&dir)?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("{name}@{alias}")));
-        }
-        let (e, _) = self.entry(&dir, n)?;
-        let prev = if n > 1 {
-            Some(self.entry(&dir, n - 1)?)
-        } else {
-            None
-        };
-        let policy = self.policy()?;
-        if let Some((p, _)) = &prev {
-            // a changed predecessor is named as such, not as a broken link
-            Self::authorize(&policy, p, "move aliases")?;
-        }
-        Self::authorize(&policy, &e, "move aliases")?;
-        Self::check_link(&e, n, name, alias, prev.as_ref())?;
-        Ok(e)
-    }
-
-    fn check_link(
-        e: &AliasEntry,
-        n: u64,
-        name: &str,
-        alias: &str,
-        prev: Option<&(AliasEntry, Vec<u8>)>,
-    ) -> Result<(), StoreError> {
-        let forged = |why: String| StoreError::Forged {
-            what: e.what(),
-            why,
-        };
-        if e.seq != n || e.name != name || e.alias != alias {
-            return Err(forged(format!(
-                "it is stored as entry {n} of {name}@{alias}"
-            )));
-        }
-        match prev {
-            None if e.prev.is_some() || e.from.is_some() => {
-                Err(forged("the first entry cannot have a predecessor".into()))
-            }
-            Some((p, pb)) => {
-                let want = blake3::hash(pb).to_hex().to_string();
-                if e.prev.as_deref() != Some(want.as_str()) {
-                    Err(forged(
-                        "it does not chain to the entry before it (a history entry was replaced)"
-                            .into(),
-                    ))
-                } else if e.from != Some(p.to) {
-                    Err(forged(format!(
-                        "it says the alias was at version {:?}, but the entry before moved it to {}",
-                        e.from, p.to
-                    )))
-                } else {
-                    Ok(())
-                }
-            }
-            None => Ok(()),
-        }
-    }
-
-    /// The whole history of an alias, every link and signature checked.
-    pub fn history(&self, name: &str, alias: &str) -> Result<Vec<AliasEntry>, StoreError> {
-        check_name(name, "model name")?;
-        check_alias(alias)?;
-        let policy = self.policy()?;
-        let dir = Self::aliases_dir(name, alias);
-        let mut out: Vec<AliasEntry> = Vec::new();
-        let mut prev: Option<(AliasEntry, Vec<u8>)> = None;
-        for (i, (n, _)) in self.seq_keys(&dir)?.into_iter().enumerate() {
-            if n != i as u64 + 1 {
-                return Err(StoreError::Forged {
-                    what: format!("history of {name}@{alias}"),
-                    why: format!("entry {} is missing", i + 1),
-                });
-            }
-            let cur = self.entry(&dir, n)?;
-            Self::authorize(&policy, &cur.0, "move aliases")?;
-            Self::check_link(&cur.0, n, name, alias, prev.as_ref())?;
-            out.push(cur.0.clone());
-            prev = Some(cur);
-        }
-        if out.is_empty() {
-            return Err(StoreError::NotFound(format!("{name}@{alias}")));
-        }
-        Ok(out)
-    }
-
-    /// Every alias name of `name`.
-    pub fn alias_names(&self, name: &str) -> Result<Vec<String>, StoreError> {
-        Ok(self.aliases(name)?.into_keys().collect())
     }
 
     // ---- maintenance -----------------------------------------------------------

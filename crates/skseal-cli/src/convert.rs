@@ -1,0 +1,73 @@
+//! `skseal convert`: a legacy .pkl/.joblib file to .skseal, without running it.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use skseal_core::codec::Codec;
+use skseal_core::container::{self, Compression};
+use skseal_core::policy::Policy;
+
+use crate::files::{legacy_error, max_decompressed};
+use crate::inspect::human;
+use crate::progress;
+
+fn parse_compress(s: &str) -> Result<Compression, String> {
+    let (name, level) = match s.split_once(':') {
+        Some((n, l)) => (n, l.parse::<i32>().map_err(|_| format!("bad level {l:?}"))?),
+        None => (s, skseal_core::codec::DEFAULT_ZSTD_LEVEL),
+    };
+    let codec = match name {
+        "none" => Codec::None,
+        "lz4" => Codec::Lz4,
+        "zstd" if (1..=22).contains(&level) => Codec::Zstd(level),
+        _ => {
+            return Err(format!(
+                "--compress {s:?}: use none, lz4, zstd or zstd:1..22"
+            ))
+        }
+    };
+    Ok(Compression {
+        codec,
+        shuffle: codec != Codec::None,
+    })
+}
+
+pub fn convert(
+    src: &Path,
+    dst: &Path,
+    trusted: Vec<String>,
+    compress: &str,
+    quiet: bool,
+) -> Result<String, String> {
+    let comp = parse_compress(compress)?;
+    let pb = progress::spinner(quiet);
+    pb.set_message(format!("reading {}", src.display()));
+    let data = std::fs::read(src).map_err(|e| format!("cannot read {}: {e}", src.display()))?;
+    pb.set_message(format!(
+        "checking {} ({}) without running it",
+        src.display(),
+        human(data.len() as u64)
+    ));
+    let policy = Policy::new(trusted);
+    let (g, info) = skseal_core::convert::read_checked(&data, &policy, max_decompressed()?).map_err(|e| match e {
+        skseal_core::CoreError::Untrusted(u) => format!(
+            "{}: refers to names that are not trusted: {} ({}); nothing was run. If you trust the source, add --trust NAME for each",
+            src.display(),
+            u.names.join(", "),
+            u.details.join("; ")
+        ),
+        skseal_core::CoreError::Pickle(e) => format!("{}: {}", src.display(), legacy_error(&data, &e)),
+        other => format!("{}: {other}", src.display()),
+    })?;
+    let name = src
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let meta = skseal_core::convert::metadata(&g, &info, &name, &data, json!({}));
+    pb.set_message(format!("writing {}", dst.display()));
+    let h = container::write_atomic(dst, |w| skseal_core::convert::write(w, &g, &meta, comp))
+        .map_err(|e| format!("{}: {e}", dst.display()))?;
+    pb.finish_and_clear();
+    Ok(h.fingerprint)
+}

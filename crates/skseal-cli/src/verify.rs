@@ -1,0 +1,157 @@
+//! `skseal verify`: every digest, the padding and the signature of a .skseal file.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use skseal_core::codec::Codec;
+use skseal_core::container;
+use skseal_core::inspect;
+use skseal_core::keys;
+
+use crate::out::outln;
+use crate::report::{document, print_json};
+use crate::signing::read_key;
+
+/// Ok(true) when intact, Ok(false) when something is wrong (reported), Err when unreadable.
+pub fn verify(file: &Path, key: Option<&Path>, as_json: bool) -> Result<bool, String> {
+    let want = key.map(read_key).transpose()?;
+    let data = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let c = container::Container::parse(&data).map_err(|e| format!("{}: {e}", file.display()))?;
+    let say = |line: String| {
+        if !as_json {
+            outln!("{line}");
+        }
+    };
+    say(format!(
+        "{}: header digest and content fingerprint OK",
+        file.display()
+    ));
+    let paths = inspect::array_paths(&c.header.graph);
+    let place = |i: usize| {
+        paths
+            .get(i)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| format!("array {i}"))
+    };
+    // One report per damaged region: an array stored on its own, or a pack
+    // (one compressed frame of many small arrays, all lost together).
+    let mut damage: Vec<(String, Vec<usize>, String)> = Vec::new();
+    let mut region_of_pack: std::collections::HashMap<u32, usize> = Default::default();
+    for (i, a) in c.header.arrays.iter().enumerate() {
+        let r = if a.codec == Codec::None {
+            c.verify_raw(i)
+        } else {
+            match usize::try_from(a.nbytes) {
+                Ok(n) => {
+                    let mut buf = vec![0u8; n];
+                    c.decode_into(i, &mut buf)
+                }
+                Err(_) => Err(skseal_core::ContainerError::Header(
+                    "array too large".into(),
+                )),
+            }
+        };
+        let Err(e) = r else { continue };
+        match a.pack {
+            Some((p, _)) => match region_of_pack.get(&p) {
+                Some(&k) => damage[k].1.push(i),
+                None => {
+                    region_of_pack.insert(p, damage.len());
+                    damage.push((format!("pack {p}"), vec![i], e.to_string()));
+                }
+            },
+            None => damage.push((format!("array {i}"), vec![i], e.to_string())),
+        }
+    }
+    let mut ok = damage.is_empty();
+    for (region, arrays, why) in &damage {
+        if arrays.len() == 1 && region.starts_with("array") {
+            say(format!("  {}: DAMAGED: {why}", place(arrays[0])));
+        } else {
+            let shown: Vec<String> = arrays.iter().take(3).map(|&i| place(i)).collect();
+            let more = arrays.len().saturating_sub(shown.len());
+            say(format!(
+                "  {region} ({} damaged array(s): {}{}): DAMAGED: {why}",
+                arrays.len(),
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+    }
+    if ok {
+        say(format!("  {} array digest(s) OK", c.header.arrays.len()));
+    } else {
+        let n: usize = damage.iter().map(|d| d.1.len()).sum();
+        say(format!(
+            "  {n} of {} array(s) damaged, in {} region(s)",
+            c.header.arrays.len(),
+            damage.len()
+        ));
+    }
+    let padding = c.verify_padding().err().map(|e| e.to_string());
+    if let Some(e) = &padding {
+        ok = false;
+        say(format!("  padding: {e}"));
+    }
+    let signature = match c.verify_signature(want.as_ref()) {
+        Ok(()) => match (&c.header.signature, &want) {
+            (Some((pk, _)), Some(_)) => {
+                say(format!(
+                    "  signature OK: signed by the trusted key (key ID {})",
+                    keys::key_id(pk)
+                ));
+                json!({"status": "valid", "key_id": keys::key_id(pk), "trusted_key_checked": true})
+            }
+            (Some((pk, _)), None) => {
+                say(format!(
+                    "  signed by key ID {}; the signature is valid over the header and its \
+                     digests{}, but it was NOT checked against a trusted key (pass --key \
+                     KEY.pub to require the signer)",
+                    keys::key_id(pk),
+                    if ok {
+                        ""
+                    } else {
+                        " (the arrays above do not match them)"
+                    }
+                ));
+                json!({"status": "valid", "key_id": keys::key_id(pk), "trusted_key_checked": false})
+            }
+            (None, _) => {
+                say("  not signed".into());
+                json!({"status": "not signed"})
+            }
+        },
+        Err(e) => {
+            ok = false;
+            say(format!("  signature: {e}"));
+            json!({"status": "invalid", "error": e.to_string()})
+        }
+    };
+    if as_json {
+        print_json(&document(
+            "verify",
+            json!({
+                "path": file.display().to_string(),
+                "format": "skseal",
+                "status": if ok { "intact" } else { "damaged" },
+                "fingerprint": c.header.fingerprint,
+                "arrays": c.header.arrays.len(),
+                "damage": damage.iter().map(|(region, arrays, why)| json!({
+                    "region": region,
+                    "arrays": arrays,
+                    "paths": arrays.iter().map(|&i| place(i)).collect::<Vec<_>>(),
+                    "error": why,
+                })).collect::<Vec<_>>(),
+                "padding": padding,
+                "signature": signature,
+            }),
+        ));
+    }
+    Ok(ok)
+}
