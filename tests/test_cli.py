@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -88,6 +90,28 @@ def test_convert_legacy_joblib(cli: Path, tmp_path: Path) -> None:
     fp = skseal.convert(src, dst2, metadata={"origin": "test"})
     assert fp == skseal.inspect(dst)["fingerprint"]
     assert skseal.inspect(dst2)["metadata"]["user"] == {"origin": "test"}
+
+
+@pytest.mark.parametrize(("cli_spec", "py_arg", "message"), [
+    ("zstd:23", 23, "zstd level 23 is outside 1..22"),
+    ("zstd:0", ("zstd", 0), "zstd level 0 is outside 1..22"),
+    ("zstd:-3", ("zstd", -3), "zstd level -3 is outside 1..22"),
+])
+def test_one_compress_parser_for_cli_and_python(
+    cli: Path, tmp_path: Path, cli_spec: str, py_arg: object, message: str
+) -> None:
+    """--compress and compress= are read by the same Rust parser: same range, same words."""
+    src = tmp_path / "m.pkl"
+    src.write_bytes(pickle.dumps([1, 2, 3]))
+    dst = tmp_path / "m.skseal"
+    r = run(cli, "convert", str(src), str(dst), "--compress", cli_spec)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert not dst.exists()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        skseal.dumps([1], compress=py_arg)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=re.escape(message)):
+        skseal.convert(src, dst, compress=py_arg)  # type: ignore[arg-type]
+    assert not dst.exists()
 
 
 def test_convert_refuses_untrusted_and_leaves_no_file(cli: Path, tmp_path: Path) -> None:

@@ -51,28 +51,25 @@ Compress = None | bool | int | str | tuple[str, int]
 DEFAULT_ZSTD_LEVEL: int = _native.DEFAULT_ZSTD_LEVEL
 
 
-def _codec(compress: Compress) -> tuple[str, int, bool]:
-    """Map the ``compress`` argument to (codec, level, shuffle)."""
+def _codec(compress: Compress) -> tuple[str, int | None, bool]:
+    """Map the ``compress`` argument to (codec, level, shuffle).
+
+    Only the argument's shape is read here; the codec name and the level are
+    checked by the one parser of compression requests in Rust
+    (``skseal_core::codec::Codec::from_parts``), which the CLI's
+    ``--compress`` uses too.
+    """
     if compress is None or compress is False or compress == 0:
-        return "none", 0, False
+        return "none", None, False
     if compress is True:
-        return "zstd", DEFAULT_ZSTD_LEVEL, True
+        return "zstd", None, True
     if isinstance(compress, int) and not isinstance(compress, bool):
-        if not 1 <= compress <= 22:
-            raise ValueError(f"compress level {compress} is outside 1..22 (zstd levels)")
         return "zstd", compress, True
-    if isinstance(compress, str):
-        if compress == "zstd":
-            return "zstd", DEFAULT_ZSTD_LEVEL, True
-        if compress == "lz4":
-            return "lz4", 0, True
-        if compress == "none":
-            return "none", 0, False
+    if compress in ("zstd", "lz4", "none"):
+        return str(compress), None, compress != "none"
     if isinstance(compress, tuple) and len(compress) == 2:
         name, level = compress
-        if name == "zstd" and isinstance(level, int):
-            if not 1 <= level <= 22:
-                raise ValueError(f"zstd level {level} is outside 1..22")
+        if name == "zstd" and isinstance(level, int) and not isinstance(level, bool):
             return "zstd", level, True
         if name == "lz4":
             if level not in (None, 0):
@@ -83,7 +80,7 @@ def _codec(compress: Compress) -> tuple[str, int, bool]:
                     UserWarning,
                     stacklevel=4,
                 )
-            return "lz4", 0, True
+            return "lz4", None, True
     raise ValueError(
         f"compress={compress!r} is not understood; use None, True, 'lz4', 'zstd', "
         "('zstd', level) or an int zstd level"

@@ -13,20 +13,8 @@ use crate::inspect::human;
 use crate::progress;
 
 fn parse_compress(s: &str) -> Result<Compression, String> {
-    let (name, level) = match s.split_once(':') {
-        Some((n, l)) => (n, l.parse::<i32>().map_err(|_| format!("bad level {l:?}"))?),
-        None => (s, skseal_core::codec::DEFAULT_ZSTD_LEVEL),
-    };
-    let codec = match name {
-        "none" => Codec::None,
-        "lz4" => Codec::Lz4,
-        "zstd" if (1..=22).contains(&level) => Codec::Zstd(level),
-        _ => {
-            return Err(format!(
-                "--compress {s:?}: use none, lz4, zstd or zstd:1..22"
-            ))
-        }
-    };
+    let codec = Codec::parse_spec(s)
+        .map_err(|e| format!("--compress {s:?}: {e} (use none, lz4, zstd or zstd:LEVEL)"))?;
     Ok(Compression {
         codec,
         shuffle: codec != Codec::None,

@@ -12,6 +12,25 @@ pub const CHUNK_BYTES: usize = 4 << 20;
 /// 0.2% larger (both 0.96x joblib compress=3's size; docs/BENCHMARKS_SCALE.md).
 pub const DEFAULT_ZSTD_LEVEL: i32 = 2;
 
+/// The zstd levels a dump may ask for (Python `compress=N`, `("zstd", N)`,
+/// CLI `--compress zstd:N`). zstd's negative "fast" levels are left out: on
+/// model arrays they compress less than lz4 for no speed gain.
+pub const ZSTD_LEVELS: std::ops::RangeInclusive<i32> = 1..=22;
+
+/// A compression request that names no codec skseal has, or a level outside
+/// [`ZSTD_LEVELS`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodecSpecError {
+    #[error("unknown codec {0:?}: use none, lz4 or zstd")]
+    UnknownCodec(String),
+    #[error("zstd level {0} is outside {min}..{max}", min = ZSTD_LEVELS.start(), max = ZSTD_LEVELS.end())]
+    Level(i32),
+    #[error("level {0:?} is not an integer")]
+    BadLevel(String),
+    #[error("{0} takes no level")]
+    NoLevel(&'static str),
+}
+
 /// A codec name as written in the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Codec {
@@ -21,6 +40,36 @@ pub enum Codec {
 }
 
 impl Codec {
+    /// The one parser of a compression request: a codec name and an
+    /// optional level (zstd only; its default is [`DEFAULT_ZSTD_LEVEL`]).
+    /// Python's `compress=` and the CLI's `--compress` both end here.
+    pub fn from_parts(name: &str, level: Option<i32>) -> Result<Codec, CodecSpecError> {
+        match (name, level) {
+            ("none", None) => Ok(Codec::None),
+            ("lz4", None) => Ok(Codec::Lz4),
+            ("none", Some(_)) => Err(CodecSpecError::NoLevel("none")),
+            ("lz4", Some(_)) => Err(CodecSpecError::NoLevel("lz4")),
+            ("zstd", None) => Ok(Codec::Zstd(DEFAULT_ZSTD_LEVEL)),
+            ("zstd", Some(l)) if ZSTD_LEVELS.contains(&l) => Ok(Codec::Zstd(l)),
+            ("zstd", Some(l)) => Err(CodecSpecError::Level(l)),
+            (other, _) => Err(CodecSpecError::UnknownCodec(other.to_string())),
+        }
+    }
+
+    /// `none`, `lz4`, `zstd` or `zstd:LEVEL` (the CLI's `--compress`).
+    pub fn parse_spec(spec: &str) -> Result<Codec, CodecSpecError> {
+        match spec.split_once(':') {
+            Some((name, l)) => {
+                let level = l
+                    .trim()
+                    .parse::<i32>()
+                    .map_err(|_| CodecSpecError::BadLevel(l.to_string()))?;
+                Codec::from_parts(name.trim(), Some(level))
+            }
+            None => Codec::from_parts(spec.trim(), None),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Codec::None => "none",
@@ -268,6 +317,36 @@ pub fn decompress_array(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_parser_for_compression_requests() {
+        assert_eq!(
+            Codec::parse_spec("zstd"),
+            Ok(Codec::Zstd(DEFAULT_ZSTD_LEVEL))
+        );
+        assert_eq!(Codec::parse_spec("zstd:22"), Ok(Codec::Zstd(22)));
+        assert_eq!(Codec::parse_spec("lz4"), Ok(Codec::Lz4));
+        assert_eq!(Codec::parse_spec("none"), Ok(Codec::None));
+        assert_eq!(Codec::parse_spec("zstd:0"), Err(CodecSpecError::Level(0)));
+        assert_eq!(Codec::parse_spec("zstd:-3"), Err(CodecSpecError::Level(-3)));
+        assert_eq!(Codec::parse_spec("zstd:23"), Err(CodecSpecError::Level(23)));
+        assert!(matches!(
+            Codec::parse_spec("zstd:x"),
+            Err(CodecSpecError::BadLevel(_))
+        ));
+        assert!(matches!(
+            Codec::parse_spec("lz4:3"),
+            Err(CodecSpecError::NoLevel("lz4"))
+        ));
+        assert!(matches!(
+            Codec::parse_spec("gzip"),
+            Err(CodecSpecError::UnknownCodec(_))
+        ));
+        assert_eq!(
+            Codec::parse_spec("zstd:0").map_err(|e| e.to_string()),
+            Err("zstd level 0 is outside 1..22".to_string())
+        );
+    }
 
     #[test]
     fn shuffle_is_chosen_only_where_it_pays() {

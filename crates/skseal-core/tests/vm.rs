@@ -228,6 +228,35 @@ fn numpy_frombuffer_is_lowered_to_an_array() {
 }
 
 #[test]
+fn dtype_flags_must_be_the_ones_numpy_gives() {
+    // pickle.dumps(np.array([1.0, None], dtype=object), protocol=2), its
+    // dtype state's flags (BININT1 63) replaced by `flags`: numpy keeps them,
+    // so 250 makes an object array whose dtype says it holds no references.
+    let with_flags = |flags: &[u8]| -> Vec<u8> {
+        let mut v = b"\x80\x02cnumpy._core.multiarray\n_reconstruct\nq\x00cnumpy\nndarray\nq\x01K\x00\x85q\x02c_codecs\nencode\nq\x03X\x01\x00\x00\x00bq\x04X\x06\x00\x00\x00latin1q\x05\x86q\x06Rq\x07\x87q\x08Rq\t(K\x01K\x02\x85q\ncnumpy\ndtype\nq\x0bX\x02\x00\x00\x00O8q\x0c\x89\x88\x87q\rRq\x0e(K\x03X\x01\x00\x00\x00|q\x0fNNNJ\xff\xff\xff\xffJ\xff\xff\xff\xff".to_vec();
+        v.extend_from_slice(flags);
+        v.extend_from_slice(b"tq\x10b\x89]q\x11(G?\xf0\x00\x00\x00\x00\x00\x00Netq\x12b.");
+        v
+    };
+    let g = parse(&with_flags(b"K?"), &file_opts()).expect("numpy's own flags parse");
+    assert!(
+        matches!(root(&g), Node::Array { .. } | Node::ObjectArray { .. }),
+        "{:?}",
+        root(&g)
+    );
+    // numpy adds 128 to a negative value (flags were once a signed char)
+    parse(&with_flags(b"J\xbf\xff\xff\xff"), &file_opts()).expect("numpy reads -65 as 63");
+    for bad in [&b"K\xfa"[..], b"K\x00", b"K\x3e", b"J\x00\x01\x00\x00"] {
+        match parse(&with_flags(bad), &file_opts()) {
+            Err(PickleError::Numpy { why, .. }) => {
+                assert!(why.contains("stored with flags"), "{bad:?}: {why}")
+            }
+            other => panic!("{bad:?} must be refused, got {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn numpy_frombuffer_with_wrong_length_is_refused() {
     let opts = VmOptions {
         buffer_lens: vec![16],

@@ -56,28 +56,13 @@ impl Bytes {
     }
 }
 
-fn parse_codec(py: Python<'_>, codec: &str, level: i32, shuffle: bool) -> PyResult<Compression> {
-    let c = match codec {
-        "none" => Codec::None,
-        "lz4" => Codec::Lz4,
-        "zstd" => {
-            if !(-7..=22).contains(&level) {
-                return Err(raise(
-                    py,
-                    "ValueError",
-                    &format!("zstd level {level} is outside -7..22"),
-                ));
-            }
-            Codec::Zstd(level)
-        }
-        other => {
-            return Err(raise(
-                py,
-                "ValueError",
-                &format!("unknown codec {other:?}; use None, 'lz4' or 'zstd'"),
-            ))
-        }
-    };
+fn parse_codec(
+    py: Python<'_>,
+    codec: &str,
+    level: Option<i32>,
+    shuffle: bool,
+) -> PyResult<Compression> {
+    let c = Codec::from_parts(codec, level).map_err(|e| raise(py, "ValueError", &e.to_string()))?;
     Ok(Compression {
         codec: c,
         shuffle: shuffle && c != Codec::None,
@@ -218,7 +203,7 @@ fn save<'py>(
     metadata_json: &str,
     trusted: Vec<String>,
     codec: &str,
-    level: i32,
+    level: Option<i32>,
     shuffle: bool,
     signing_key: Option<Vec<u8>>,
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -533,7 +518,7 @@ fn convert<'py>(
     dst: PathBuf,
     trusted: Vec<String>,
     codec: &str,
-    level: i32,
+    level: Option<i32>,
     shuffle: bool,
     user_metadata_json: &str,
     max_decompressed: u64,

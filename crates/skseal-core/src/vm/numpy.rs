@@ -41,6 +41,7 @@ impl<'a> Vm<'a> {
         match self.pending.get(&obj).cloned() {
             Some(Pending::Dtype(descr)) => {
                 let d = self.lower_dtype(&descr, state)?;
+                self.check_dtype_flags(&descr, state, &d)?;
                 self.pending.remove(&obj);
                 self.set_node(obj, Node::Dtype(d));
                 Ok(true)
@@ -200,6 +201,41 @@ impl<'a> Vm<'a> {
             )));
         }
         self.add(Node::Scalar { dtype, data: bytes })
+    }
+
+    /// numpy's `dtype.__setstate__` keeps the flags a (version >= 3) state
+    /// carries as they are, and skseal builds every dtype from its
+    /// description: the two agree only when the file's flags are the ones
+    /// numpy gives that dtype. Anything else is refused: the differential run
+    /// found an object dtype stored with flags 250, which numpy turns into an
+    /// object array whose dtype says it holds no references (no reference
+    /// counting of its items).
+    fn check_dtype_flags(
+        &mut self,
+        descr: &str,
+        state: NodeId,
+        d: &Dtype,
+    ) -> Result<(), PickleError> {
+        let st = self.tuple_items(state, "dtype state")?;
+        let version = st.first().and_then(|&v| self.int_of(v)).unwrap_or(0);
+        if version < 3 {
+            return Ok(()); // numpy recomputes the flags of older states
+        }
+        let Some(mut flags) = st.get(7).and_then(|&f| self.int_of(f)) else {
+            return Err(self.numpy_err("dtype flags must be an integer"));
+        };
+        if (-128..0).contains(&flags) {
+            flags += 128; // numpy once stored the flags as a signed char
+        }
+        let want = dtype_flags(d);
+        let aligned = matches!(d, Dtype::Struct { .. }) && flags == want | ALIGNED_STRUCT;
+        if flags != want && !aligned {
+            return Err(self.numpy_err(format!(
+                "dtype {descr:?} is stored with flags {flags}, but numpy gives it {want}; \
+                 numpy would keep the stored flags, so the file is refused"
+            )));
+        }
+        Ok(())
     }
 
     fn lower_dtype(&mut self, descr: &str, state: NodeId) -> Result<Dtype, PickleError> {
@@ -397,6 +433,25 @@ impl<'a> Vm<'a> {
 /// Structured dtypes nested deeper than this are refused (numpy models never
 /// need more; deep nesting would make copies and drops recursive).
 const MAX_DTYPE_DEPTH: usize = 32;
+
+/// numpy's `NPY_ALIGNED_STRUCT` flag (`align=True` structured dtypes).
+const ALIGNED_STRUCT: i64 = 0x80;
+
+/// The flags numpy gives a dtype: `O` has all the object bits (63), `U` needs
+/// initialising (8), a structured dtype needs the Python API (16) and takes
+/// its fields' object, pickle and init bits (`NPY_FROM_FIELDS`, 27).
+fn dtype_flags(d: &Dtype) -> i64 {
+    match d {
+        Dtype::Simple(s) => match s.trim_start_matches(['<', '>', '|', '=']).chars().next() {
+            Some('O') => 63,
+            Some('U') => 8,
+            _ => 0,
+        },
+        Dtype::Struct { formats, .. } => formats
+            .iter()
+            .fold(16, |acc, f| acc | (dtype_flags(f) & 27)),
+    }
+}
 
 fn dtype_depth(d: &Dtype) -> usize {
     match d {
