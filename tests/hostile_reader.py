@@ -30,7 +30,7 @@ def numpy_str(text: str) -> bytes:
     data = b"".join(struct.pack("<I", ord(c)) for c in text)
     return (b"cnumpy._core.multiarray\nscalar\n" + b"cnumpy\ndtype\n" + su(f"U{len(text)}")
             + b"\x89\x88\x87R(K\x03" + su("<") + b"NNNJ" + struct.pack("<I", len(data))
-            + b"K\x01K\x00tb" + b"C" + bytes([len(data)]) + data + b"\x86R")
+            + b"K\x04K\x08tb" + b"C" + bytes([len(data)]) + data + b"\x86R")
 
 
 def wrapper(pairs: list[tuple[bytes, bytes]], frame_extra: int | None = None) -> bytes:

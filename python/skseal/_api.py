@@ -280,13 +280,6 @@ def _read_all(file: PathLike | IO[bytes] | bytes, mmap_mode: str | None) -> tupl
     )
 
 
-_FOREIGN = (
-    (b"PK\x03\x04", "a zip archive (a skops file, or a zipped model)"),
-    (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
-    (b"\x93NUMPY", "a numpy .npy file"),
-)
-
-
 def _max_decompressed() -> int:
     """Cap on the decompressed size of a compressed pickle/joblib file
     (SKSEAL_MAX_DECOMPRESSED bytes, default 8 GiB), read by skseal-core's one
@@ -295,16 +288,22 @@ def _max_decompressed() -> int:
     return int(_native.max_decompressed())
 
 
+def _is_skseal(head: bytes) -> bool:
+    """True when the first bytes are skseal's magic number, intact or damaged
+    in transfer (skseal-core's one sniffer, ``sniff::file_kind``)."""
+    return _native.file_kind(head)[0] in ("skseal", "damaged")
+
+
 def _refuse_foreign(head: bytes) -> None:
     """A clear FormatError for well-known formats that are neither skseal nor pickle."""
-    if not head:
+    kind, what = _native.file_kind(head)
+    if kind == "empty":
         raise FormatError("the input is empty: not a skseal file or a pickle")
-    for magic, what in _FOREIGN:
-        if head.startswith(magic):
-            raise FormatError(
-                f"not a skseal file (it does not start with the skseal magic number): "
-                f"the data looks {what}. Decompress it first, or use the tool that wrote it"
-            )
+    if kind == "foreign":
+        raise FormatError(
+            f"not a skseal file (it does not start with the skseal magic number): "
+            f"the data looks {what}. Decompress it first, or use the tool that wrote it"
+        )
 
 
 _WARNINGS_LOCK = threading.RLock()
@@ -380,7 +379,7 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
         raise FormatError(
             "a public key was given, but this is not a skseal file: only .skseal files are signed"
         )
-    if head != MAGIC and len(head) > 0 and head[1:4] != b"SKS":
+    if not _is_skseal(head):
         # Not a skseal file: read it as a pickle with the same VM and policy.
         try:
             with _sklearn_version_warnings() as saved:
@@ -647,7 +646,7 @@ def inspect(file: PathLike | IO[bytes] | bytes) -> dict[str, Any]:
     with its role and verdict) and sizes.
     """
     prefix, size = _read_prefix(file)
-    if prefix[:8] != MAGIC and prefix[1:4] != b"SKS":
+    if not _is_skseal(prefix[:8]):
         try:
             return json.loads(_native.inspect_pickle(prefix, _max_decompressed()))
         except FormatError as e:
@@ -667,7 +666,7 @@ def untrusted_types(file: PathLike | IO[bytes] | bytes,
     """
     names = normalize_trusted(trusted)
     prefix, size = _read_prefix(file)
-    is_pickle = prefix[:8] != MAGIC
+    is_pickle = not _is_skseal(prefix[:8])
     rows = _native.survey(prefix, names, is_pickle, size, _max_decompressed())
     return sorted(name for name, _uses, verdict in rows if verdict in ("unknown", "dangerous"))
 

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use skseal_core::container;
 use skseal_core::inspect;
 use skseal_core::legacy;
 
@@ -31,7 +30,7 @@ pub fn describe_file(path: &Path) -> Result<Value, String> {
         }
         n
     };
-    let mut d = if head[..n].starts_with(&container::MAGIC) {
+    let mut d = if skseal_core::sniff::file_kind(&head[..n]).is_skseal() {
         inspect::describe(&read_header(path)?)
     } else {
         let data =

@@ -54,28 +54,29 @@ fn collect(paths: &[PathBuf], out: &mut Vec<PathBuf>) {
 /// Scan one file: Ok(report) or Err(message) when unreadable.
 fn scan_file(path: &Path, policy: &Policy) -> Result<Value, String> {
     let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let (graph, format, compression, arrays, offsets) = if data.starts_with(&container::MAGIC) {
-        let h = container::read_header(&data, data.len() as u64).map_err(|e| e.to_string())?;
-        (h.graph, "skseal", None, Vec::new(), Vec::new())
-    } else {
-        let parsed = legacy::parse_file(&data, max_decompressed()?);
-        let (g, info) = match parsed {
-            Ok(v) => v,
-            Err(e) => return scan_refused(path, &data, policy, e),
-        };
-        let fmt = if info.joblib_arrays.is_empty() {
-            "pickle"
+    let (graph, format, compression, arrays, offsets) =
+        if skseal_core::sniff::file_kind(&data).is_skseal() {
+            let h = container::read_header(&data, data.len() as u64).map_err(|e| e.to_string())?;
+            (h.graph, "skseal", None, Vec::new(), Vec::new())
         } else {
-            "joblib"
+            let parsed = legacy::parse_file(&data, max_decompressed()?);
+            let (g, info) = match parsed {
+                Ok(v) => v,
+                Err(e) => return scan_refused(path, &data, policy, e),
+            };
+            let fmt = if info.joblib_arrays.is_empty() {
+                "pickle"
+            } else {
+                "joblib"
+            };
+            (
+                g,
+                fmt,
+                info.codec.map(|c| c.name()),
+                info.joblib_arrays,
+                info.global_offsets,
+            )
         };
-        (
-            g,
-            fmt,
-            info.codec.map(|c| c.name()),
-            info.joblib_arrays,
-            info.global_offsets,
-        )
-    };
     let mut first_offset: std::collections::HashMap<String, usize> = Default::default();
     for (id, off) in &offsets {
         let name = match graph.node(*id) {

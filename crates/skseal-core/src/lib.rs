@@ -17,6 +17,7 @@ pub mod legacy;
 pub mod pack;
 pub mod policy;
 pub mod resources;
+pub mod sniff;
 pub mod validate;
 pub mod vm;
 

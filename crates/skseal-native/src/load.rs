@@ -56,7 +56,7 @@ pub fn with_checked_graph<R>(
 ) -> Result<R> {
     crate::panic_hook_for_tests("native_load");
     let policy = Policy::new(opts.trusted.clone());
-    if data.starts_with(&container::MAGIC) {
+    if skseal_core::sniff::file_kind(data).is_skseal() {
         let c = Container::parse(data).map_err(CoreError::from)?;
         c.verify_signature(opts.public_key.as_ref())
             .map_err(CoreError::from)?;

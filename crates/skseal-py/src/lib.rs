@@ -470,6 +470,21 @@ fn header_len(py: Python<'_>, prefix: &Bound<'_, PyAny>) -> PyResult<u64> {
     })
 }
 
+/// What a file is from its first bytes (`skseal_core::sniff::file_kind`):
+/// (kind, detail) with kind one of empty, skseal, damaged, foreign,
+/// compressed, pickle; detail describes a foreign format or names the codec.
+#[pyfunction]
+fn file_kind(head: &[u8]) -> (&'static str, Option<&'static str>) {
+    use skseal_core::sniff::{file_kind, FileKind};
+    let k = file_kind(head);
+    let detail = match k {
+        FileKind::Foreign(what) => Some(what),
+        FileKind::Compressed(c) => Some(c.name()),
+        _ => None,
+    };
+    (k.name(), detail)
+}
+
 /// Every global name of a `.skseal` header or a pickle, with its uses and verdict:
 /// a list of (dotted_name, [uses], verdict).
 #[pyfunction]
@@ -590,6 +605,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(inspect_pickle, m)?)?;
     m.add_function(wrap_pyfunction!(header_len, m)?)?;
+    m.add_function(wrap_pyfunction!(file_kind, m)?)?;
     m.add_function(wrap_pyfunction!(survey, m)?)?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;

@@ -44,7 +44,7 @@ pub fn to_skseal(
     opts: &PushOptions,
 ) -> Result<(Vec<u8>, Value), StoreError> {
     let policy = Policy::new(opts.trusted.clone());
-    if data.starts_with(&container::MAGIC) {
+    if skseal_core::sniff::file_kind(data).is_skseal() {
         let c = Container::parse(data).map_err(|e| bad(file_name, e))?;
         policy
             .check(&c.header.graph)

@@ -309,19 +309,22 @@ impl std::fmt::Display for BlobName {
 /// Read the fixed preamble; returns (header_len, header_hash, flags).
 pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32], u32), ContainerError> {
     if data.len() < 8 || data[..8] != MAGIC {
-        let looks = if data.first() == Some(&0x80) {
-            " (it looks like a pickle; open it with skseal.load, which reads pickles safely)"
-        } else if data.starts_with(b"PK") {
-            " (it looks like a zip archive, e.g. a skops file)"
-        } else {
-            ""
-        };
-        if data.len() >= 8 && data[1..4] == *b"SKS" {
-            return Err(ContainerError::NotSkseal(
+        use crate::sniff::{file_kind, FileKind};
+        let looks = match file_kind(data) {
+            FileKind::DamagedSkseal => return Err(ContainerError::NotSkseal(
                 "the magic number is damaged (a text-mode transfer changes \\r\\n and \\x1a bytes)"
                     .into(),
-            ));
-        }
+            )),
+            FileKind::Foreign(what) => format!(" (it looks {what})"),
+            FileKind::Compressed(c) => {
+                format!(" (it looks {}-compressed, e.g. a joblib file)", c.name())
+            }
+            FileKind::Pickle if data.first() == Some(&0x80) => {
+                " (it looks like a pickle; open it with skseal.load, which reads pickles safely)"
+                    .to_string()
+            }
+            _ => String::new(),
+        };
         return Err(ContainerError::NotSkseal(format!(
             "the file does not start with the skseal magic number{looks}"
         )));
