@@ -68,7 +68,7 @@ SCHEMA_RS: Final = ROOT / "crates" / "skseal-core" / "src" / "policy" / "schema.
 SURVEY_JSON: Final = ROOT / "scripts" / "survey_globals.json"
 
 Role = Literal["class", "dictclass", "reference"]
-ROLE_ORDER: Final[tuple[Role, ...]] = ("class", "dictclass", "reference")
+ROLE_ORDER: Final[tuple[Role, ...]] = ("class", "dictclass", "reference", "distribution")
 Name = tuple[str, str]  # (module, qualname) as pickle writes it
 
 
@@ -144,6 +144,8 @@ def pickled_name(obj: object) -> Name:
 class Entry:
     roles: set[Role] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
+    #: further TSV columns (the distribution role: class, shape count, kind)
+    extra: tuple[str, ...] = ()
 
 
 @dataclass
@@ -462,6 +464,31 @@ def add_scipy(c: Collector) -> None:
     c.add(scipy.interpolate.BSpline, ["class"], "scipy:interpolate")
 
 
+def add_scipy_distributions(c: Collector) -> None:
+    """scipy.stats distribution objects (``scipy.stats.randint``, ...), each
+    under the module that defines it and its class (``randint_gen``), with its
+    number of shape parameters and its kind. The VM lowers a pickled frozen
+    distribution to a call of this object with the frozen arguments; the
+    generator classes themselves are never allowed (their ``__setstate__``
+    runs ``exec`` on a code template taken from the file's state)."""
+    import scipy.stats as st
+
+    for attr in sorted(dir(st)):
+        obj = getattr(st, attr)
+        if not isinstance(obj, (st.rv_continuous, st.rv_discrete)):
+            continue
+        cls = type(obj)
+        mod = sys.modules.get(cls.__module__)
+        if mod is None or getattr(mod, attr, None) is not obj or obj.name != attr:
+            c.refused.append(("scipy:stats", attr, "not defined under this name in its module"))
+            continue
+        kind = "discrete" if isinstance(obj, st.rv_discrete) else "continuous"
+        entry = c.entries.setdefault((cls.__module__, attr), Entry())
+        entry.roles.add("distribution")
+        entry.sources.add("scipy:stats")
+        entry.extra = (cls.__qualname__, str(int(obj.numargs)), kind)
+
+
 # --------------------------------------------------------------------------
 # numpy
 # --------------------------------------------------------------------------
@@ -773,7 +800,9 @@ def render(entries: dict[Name, Entry]) -> str:
         f"scikit-learn {sklearn.__version__} (Python {platform.python_version()})",
         "# roles: class = cls.__new__(cls) + state (the Cython classes of two modules may",
         "#        also be called with primitive arguments: see CALLABLE_CLASS_MODULES);",
-        "#        dictclass = dict subclass receiving items; reference = held as a value.",
+        "#        dictclass = dict subclass receiving items; reference = held as a value;",
+        "#        distribution = a scipy.stats distribution object, called with its frozen",
+        "#        arguments (then: its class, number of shape parameters, kind).",
     ]
     lines = set()
     for (mod, qual), entry in entries.items():
@@ -783,7 +812,7 @@ def render(entries: dict[Name, Entry]) -> str:
             if not part or any(ch in part for ch in "\t\n\r "):
                 raise SystemExit(f"bad name {mod!r}:{qual!r}")
         roles = ",".join(r for r in ROLE_ORDER if r in entry.roles)
-        lines.add(f"{mod}\t{qual}\t{roles}")
+        lines.add("\t".join([mod, qual, roles, *entry.extra]))
     return "\n".join([*header, *sorted(lines)]) + "\n"
 
 
@@ -798,6 +827,7 @@ def main(argv: list[str] | None = None) -> int:
     walk_errors: list[str] = []
     add_sklearn(c, walk_errors)
     add_scipy(c)
+    add_scipy_distributions(c)
     ufunc_names = add_numpy(c)
     add_stdlib(c)
     survey = add_survey(c)

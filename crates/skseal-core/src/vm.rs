@@ -18,6 +18,7 @@ mod keys;
 mod literals;
 mod numpy;
 mod opcodes;
+mod scipy;
 
 pub use literals::twos_complement_to_decimal;
 

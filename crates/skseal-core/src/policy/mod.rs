@@ -8,7 +8,7 @@
 //! - *constructor*: called, after its argument schema is checked;
 //! - *reference*: may be held as a value (e.g. `numpy.log1p`, `sklearn.feature_selection.f_classif`).
 
-mod schema;
+pub(crate) mod schema;
 mod stdlib;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -67,12 +67,17 @@ fn table() -> &'static Table {
             let (Some(m), Some(n), Some(roles)) = (parts.next(), parts.next(), parts.next()) else {
                 continue;
             };
+            let extra: Vec<&str> = parts.collect();
             let entry = t.entry((m.to_string(), n.to_string())).or_default();
             for r in roles.split(',') {
                 let role = match r.trim() {
                     "class" => Role::Class,
                     "dictclass" => Role::DictClass,
                     "reference" => Role::Reference,
+                    "distribution" => match distribution_columns(&extra) {
+                        Some(s) => Role::Constructor(s),
+                        None => continue,
+                    },
                     _ => continue,
                 };
                 if !entry.contains(&role) {
@@ -86,6 +91,38 @@ fn table() -> &'static Table {
                 .push(Role::Constructor(*s));
         }
         t
+    })
+}
+
+/// The columns after the roles of a `distribution` row: its class, number
+/// of shape parameters and kind.
+fn distribution_columns(extra: &[&str]) -> Option<Schema> {
+    let [_class, shapes, kind] = extra else {
+        return None;
+    };
+    Some(Schema::Distribution {
+        shapes: shapes.parse().ok()?,
+        discrete: match *kind {
+            "discrete" => true,
+            "continuous" => false,
+            _ => return None,
+        },
+    })
+}
+
+/// A scipy.stats distribution object of the allow-list: `module.name` (for
+/// example `scipy.stats._discrete_distns.randint`) when its class is
+/// `class`, with its argument schema. The VM lowers a pickled frozen
+/// distribution to a call of this object.
+pub fn distribution(module: &str, name: &str, class: &str) -> Option<Schema> {
+    ALLOW_TSV.lines().find_map(|line| {
+        let mut parts = line.split('\t');
+        let (m, n, roles) = (parts.next()?, parts.next()?, parts.next()?);
+        let extra: Vec<&str> = parts.collect();
+        if m != module || n != name || !roles.split(',').any(|r| r == "distribution") {
+            return None;
+        }
+        (extra.first() == Some(&class)).then(|| distribution_columns(&extra))?
     })
 }
 

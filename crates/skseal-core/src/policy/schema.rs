@@ -29,6 +29,10 @@ pub enum Schema {
     /// Standard-library values (`collections`, `datetime`, `decimal`,
     /// `fractions`): see [`super::stdlib`].
     Stdlib(super::stdlib::Kind),
+    /// A scipy.stats distribution object called with numbers: its shape
+    /// parameters, then `loc` (and `scale` for a continuous one). This is how
+    /// the VM lowers a frozen distribution (`vm/scipy.rs`).
+    Distribution { shapes: u8, discrete: bool },
 }
 
 /// (module, qualname, schema) of every allowed constructor.
@@ -257,6 +261,27 @@ impl Schema {
                 Ok(())
             }
             Schema::Stdlib(kind) => super::stdlib::check(kind, g, args),
+            Schema::Distribution { shapes, discrete } => {
+                let most = usize::from(shapes) + if discrete { 1 } else { 2 };
+                let names = if discrete { "loc" } else { "loc, scale" };
+                if args.len() > most {
+                    return Err(format!(
+                        "{func} takes at most {most} numbers ({shapes} shape parameters, \
+                         then {names}), got {}",
+                        args.len()
+                    ));
+                }
+                for &a in args {
+                    if !is_real_number(node(g, a)?) {
+                        return Err(format!(
+                            "{func} takes numbers (its shape parameters, then {names}), \
+                             got {}",
+                            node(g, a)?.kind_name()
+                        ));
+                    }
+                }
+                Ok(())
+            }
             Schema::NoArgs => {
                 if args.is_empty() {
                     Ok(())
@@ -295,6 +320,15 @@ fn is_check_array(g: &Graph, id: NodeId) -> bool {
 
 /// A value check_array may be given: None/bool/int/float/str, a dtype, an
 /// allowed class or reference (`numpy.float64`), or a list/tuple of those.
+/// An int, float or bool, or a numpy scalar of such a dtype.
+pub(crate) fn is_real_number(n: &Node) -> bool {
+    match n {
+        Node::Bool(_) | Node::Int(_) | Node::BigInt(_) | Node::Float(_) => true,
+        Node::Scalar { dtype, .. } => matches!(dtype.kind(), 'b' | 'i' | 'u' | 'f'),
+        _ => false,
+    }
+}
+
 fn check_array_value(g: &Graph, id: NodeId, nested: bool) -> Result<(), String> {
     match node(g, id)? {
         Node::None

@@ -204,7 +204,7 @@ impl<'a> Vm<'a> {
 
     /// BUILD: set the state of an object made in the stream, or finish a numpy lowering.
     pub(super) fn build(&mut self, obj: NodeId, state: NodeId) -> Result<(), PickleError> {
-        if self.finish_numpy(obj, state)? {
+        if self.finish_numpy(obj, state)? || self.lower_frozen_distribution(obj, state)? {
             return Ok(());
         }
         match &mut self.nodes[obj as usize] {
