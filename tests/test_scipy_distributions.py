@@ -193,6 +193,8 @@ HOSTILE: dict[str, tuple[Any, str]] = {
         Frozen(rv_discrete_frozen, {"args": (1, 9), "kwds": {}, "dist": st.randint,
                                     "_ctor_param": {}}),
         "unexpected key"),
+    "a custom distribution (rv_sample)": (
+        st.rv_discrete(values=([1, 2], [0.5, 0.5]))(), "save its best_estimator_"),
     "dist is not a distribution": (
         Frozen(rv_discrete_frozen, {"args": (1, 9), "kwds": {}, "dist": (1, 2)}),
         "not a distribution"),

@@ -93,7 +93,9 @@ impl<'a> Vm<'a> {
             crate::policy::distribution(&dist_class.module, &name, &dist_class.name)
         else {
             return Err(self.refused(bad(format!(
-                "{}.{name} of class {dist_class} is not a scipy.stats distribution skseal knows",
+                "{}.{name} of class {dist_class} is not a scipy.stats distribution skseal knows \
+                 (no trust setting loads a custom one; for a search object, save its \
+                 best_estimator_ instead)",
                 dist_class.module
             ))));
         };
