@@ -332,23 +332,16 @@ def _sklearn_version_warnings() -> Iterator[set[str]]:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
 
 
-def _legacy_version_mismatch(saved: str, on_version_mismatch: str) -> None:
-    """``on_version_mismatch`` for a pickle/joblib file: its version is the
-    one its estimators were pickled with (it has no metadata)."""
-    installed = _meta.installed_sklearn()
-    if on_version_mismatch == "error":
-        raise VersionMismatchError(
-            f"this model was pickled with scikit-learn {saved} and would be loaded with "
-            f"{installed} (on_version_mismatch='error'); nothing from the file was run"
-        )
-    if on_version_mismatch == "warn":
-        warnings.warn(
-            f"this model was pickled with scikit-learn {saved} and is loaded with "
-            f"{installed}; a pickle has no probe to re-check its predictions: "
-            "skseal.convert(src, dst, probe=X_sample) stores one",
-            VersionMismatchWarning,
-            stacklevel=4,
-        )
+def _version_policy(kind: str, saved: str, on_version_mismatch: str, *,
+                    probe_checked: bool = False, stacklevel: int = 5) -> None:
+    """Apply ``on_version_mismatch`` as skseal-core decides it
+    (``versions::decide``): raise, warn or nothing."""
+    action, message = _native.version_mismatch(
+        kind, saved, _meta.installed_sklearn() or saved, on_version_mismatch, probe_checked)
+    if action == "refuse":
+        raise VersionMismatchError(message)
+    if action == "warn":
+        warnings.warn(message, VersionMismatchWarning, stacklevel=stacklevel)
 
 
 def _looks_like_text(data: Any) -> bool:
@@ -367,8 +360,7 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
                  mmap_mode: str | None,
                  on_version_mismatch: str, verify: bool | None,
                  public_key: KeyLike | None = None) -> Any:
-    if on_version_mismatch not in ("warn", "error", "ignore"):
-        raise ValueError("on_version_mismatch must be 'warn', 'error' or 'ignore'")
+    _native.version_mismatch("pickle", "", "", on_version_mismatch, False)  # ValueError if unknown
     trusted = normalize_trusted(trusted)
     mapper = None
     if isinstance(data, _Mapped):
@@ -400,7 +392,7 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
                 f"and not a readable pickle either: {e}"
             ) from None
         if saved:
-            _legacy_version_mismatch(sorted(saved)[0], on_version_mismatch)
+            _version_policy("pickle", sorted(saved)[0], on_version_mismatch, stacklevel=4)
         return obj
     # Mapped arrays are not hashed (nothing is read until touched), unless a
     # signature is asked for: then every byte it covers is checked.
@@ -475,15 +467,8 @@ def _finish_load(obj: Any, probe: Any, _unused: Any, saved: str | None, *,
         except ProbeMismatchError as e:
             raise ProbeMismatchError(f"{e} {_meta.probe_cause(mismatch)}") from None
         checked = True
-    if mismatch and on_version_mismatch == "warn":
-        warnings.warn(
-            f"this model was saved with scikit-learn {saved} and is loaded with "
-            f"{_meta.installed_sklearn()}; "
-            + ("its stored probe was re-checked and matches" if checked
-               else "save it with a probe and load with verify=True to check its predictions"),
-            VersionMismatchWarning,
-            stacklevel=4,
-        )
+    if saved is not None:
+        _version_policy("skseal", saved, on_version_mismatch, probe_checked=checked)
     return obj
 
 

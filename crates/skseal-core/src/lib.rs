@@ -19,6 +19,7 @@ pub mod policy;
 pub mod resources;
 pub mod sniff;
 pub mod validate;
+pub mod versions;
 pub mod vm;
 
 pub use error::{ContainerError, CoreError, PickleError, UntrustedError, ValidationError};

@@ -25,6 +25,7 @@ use skseal_core::ir::{Graph, Node};
 use skseal_core::keys;
 use skseal_core::legacy;
 use skseal_core::policy::{self, Policy};
+use skseal_core::versions::{self, Action, OnMismatch, Source};
 use skseal_core::vm::{self, VmOptions};
 
 use crate::errors::{raise, to_pyerr};
@@ -276,23 +277,18 @@ fn check_header(
     header
         .verify_signature(want.as_ref())
         .map_err(|e| to_pyerr(py, e.into()))?;
+    let on: OnMismatch = on_mismatch
+        .parse()
+        .map_err(|e: versions::BadPolicy| raise(py, "ValueError", &e.to_string()))?;
     let saved = header.saved_sklearn();
     let mismatch = match (&saved, &installed_sklearn) {
         (Some(s), Some(i)) if s != i => Some(s.clone()),
         _ => None,
     };
-    if let Some(s) = &mismatch {
-        if on_mismatch == "error" {
-            return Err(raise(
-                py,
-                "VersionMismatchError",
-                &format!(
-                    "this model was saved with scikit-learn {s} but scikit-learn {} is installed. \
-                     Install scikit-learn=={s}, or load with on_version_mismatch=\"warn\" and verify=True \
-                     to check the stored probe",
-                    installed_sklearn.as_deref().unwrap_or("?")
-                ),
-            ));
+    if let (Some(s), Some(i)) = (&mismatch, &installed_sklearn) {
+        let probe_checked = false; // nothing is built yet
+        if let Action::Refuse(m) = versions::decide(Source::Skseal { probe_checked }, s, i, on) {
+            return Err(raise(py, "VersionMismatchError", &m));
         }
     }
     let policy = Policy::new(trusted);
@@ -470,6 +466,39 @@ fn header_len(py: Python<'_>, prefix: &Bound<'_, PyAny>) -> PyResult<u64> {
     })
 }
 
+/// The scikit-learn version policy (`skseal_core::versions::decide`):
+/// ("proceed" | "warn" | "refuse", message) for a file saved with `saved`,
+/// loaded with `installed`. `kind` is "skseal" or "pickle".
+#[pyfunction]
+fn version_mismatch(
+    py: Python<'_>,
+    kind: &str,
+    saved: &str,
+    installed: &str,
+    on_mismatch: &str,
+    probe_checked: bool,
+) -> PyResult<(&'static str, String)> {
+    let on: OnMismatch = on_mismatch
+        .parse()
+        .map_err(|e: versions::BadPolicy| raise(py, "ValueError", &e.to_string()))?;
+    let source = match kind {
+        "skseal" => Source::Skseal { probe_checked },
+        "pickle" => Source::Pickle,
+        other => {
+            return Err(raise(
+                py,
+                "ValueError",
+                &format!("unknown file kind {other:?}"),
+            ))
+        }
+    };
+    Ok(match versions::decide(source, saved, installed, on) {
+        Action::Proceed => ("proceed", String::new()),
+        Action::Warn(m) => ("warn", m),
+        Action::Refuse(m) => ("refuse", m),
+    })
+}
+
 /// What a file is from its first bytes (`skseal_core::sniff::file_kind`):
 /// (kind, detail) with kind one of empty, skseal, damaged, foreign,
 /// compressed, pickle; detail describes a foreign format or names the codec.
@@ -606,6 +635,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inspect_pickle, m)?)?;
     m.add_function(wrap_pyfunction!(header_len, m)?)?;
     m.add_function(wrap_pyfunction!(file_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(version_mismatch, m)?)?;
     m.add_function(wrap_pyfunction!(survey, m)?)?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;
