@@ -79,10 +79,32 @@ fn lift(py: Python<'_>, stream: &[u8], buffers: &[Bytes], trusted: &[String]) ->
         ..VmOptions::default()
     };
     let mut g = vm::parse(stream, &opts).map_err(|e| {
+        // name the library objects that made the stream unreadable
+        let (names, _) = vm::scan_globals(stream, &opts);
+        let mut pandas: Vec<String> = names
+            .iter()
+            .filter(|(g, _)| {
+                let top = g.module.split('.').next().unwrap_or("");
+                matches!(top, "pandas" | "pyarrow")
+            })
+            .map(|(g, _)| g.dotted())
+            .collect();
+        pandas.sort();
+        pandas.dedup();
+        let hint = if pandas.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ". The object holds pandas values ({}), which a .skseal file cannot store yet: \
+                 save the frame's arrays and column names instead (df.to_numpy(), \
+                 list(df.columns)), or leave it out of the saved object",
+                pandas.join(", ")
+            )
+        };
         raise(
             py,
             "UnsupportedObjectError",
-            &format!("could not read the pickled object: {e}"),
+            &format!("could not read the pickled object: {e}{hint}"),
         )
     })?;
     // The saved object is the pair (model, probe).

@@ -1,0 +1,114 @@
+"""The practitioners' zoo (issue 14): every case through ``skseal.dumps`` /
+``loads``, through ``joblib.dump`` then ``skseal.load``, and through
+``joblib.dump`` then ``skseal.convert`` then ``skseal.load``, with default
+trust; outputs compared bitwise on every output method. Cases marked as not
+loading with default trust must be refused cleanly on every path (an
+UntrustedTypeError before anything is built). The terminal summary prints the
+count."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pytest
+from practitioner_zoo import Case, cases
+from zoo import METHODS, outputs_equal
+
+import skseal
+from skseal.errors import UnsupportedObjectError, UntrustedTypeError
+
+CASES = cases()
+RESULTS: dict[str, bool] = {}
+
+
+@functools.cache
+def built(name: str) -> Case:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CASES[name]()
+
+
+def outputs(model: Any, X: Any) -> dict[str, Any]:
+    out = {}
+    for m in (*METHODS, "inverse_transform"):
+        if m == "inverse_transform" and type(model).__name__ != "LabelEncoder":
+            continue
+        f = getattr(model, m, None)
+        if f is None:
+            continue
+        arg = model.transform(X) if m == "inverse_transform" else X
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out[m] = f(arg)
+        except (AttributeError, NotImplementedError, ValueError, TypeError):
+            continue
+    return out
+
+
+def same_bundle(a: Any, b: Any) -> None:
+    if not isinstance(a, dict):
+        return
+    assert a.keys() == b.keys()
+    for k, v in a.items():
+        if k == "model":
+            continue
+        w = b[k]
+        assert type(w) is type(v), k
+        if isinstance(v, np.random.Generator | np.random.RandomState):
+            sv = v.bit_generator.state if isinstance(v, np.random.Generator) else v.get_state()
+            sw = w.bit_generator.state if isinstance(w, np.random.Generator) else w.get_state()
+            assert repr(sv) == repr(sw), k
+        else:
+            assert w == v, k
+
+
+def loaders(saved: Any, tmp: Path) -> dict[str, Any]:
+    def via_joblib() -> Any:
+        joblib.dump(saved, tmp / "m.joblib")
+        return skseal.load(tmp / "m.joblib")
+
+    def via_convert() -> Any:
+        joblib.dump(saved, tmp / "c.joblib")
+        skseal.convert(tmp / "c.joblib", tmp / "c.skseal")
+        return skseal.load(tmp / "c.skseal")
+
+    return {"dumps/loads": lambda: skseal.loads(skseal.dumps(saved)),
+            "joblib file": via_joblib, "convert": via_convert}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_case(name: str, tmp_path: Path) -> None:
+    c = built(name)
+    want = outputs(c.model_of(c.saved), c.X)
+    if c.default_trust:
+        assert want, f"{name}: no output method gave an answer"
+    for path, load in loaders(c.saved, tmp_path).items():
+        if not c.default_trust:
+            # refused by the policy, or (dumps of pandas values) by the
+            # format, naming what to do instead
+            with pytest.raises((UntrustedTypeError, UnsupportedObjectError),
+                               match="not trusted|not load by default|pandas values"):
+                load()
+            assert not (tmp_path / "c.skseal").exists()
+            continue
+        loaded = load()
+        same_bundle(c.saved, loaded)
+        got = outputs(c.model_of(loaded), c.X)
+        assert got.keys() == want.keys(), (path, got.keys(), want.keys())
+        for m in want:
+            assert outputs_equal(want[m], got[m]), f"{name} / {path}: {m} differs"
+    RESULTS[name] = c.default_trust
+
+
+def test_zoo_count() -> None:
+    """At least 45 of the cases load with default trust, all bitwise."""
+    if len(RESULTS) < len(CASES):
+        pytest.skip("run the whole module for the count")
+    works = sum(RESULTS.values())
+    assert works >= 45, f"{works} of {len(CASES)} work with default trust"
