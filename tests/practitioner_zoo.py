@@ -82,8 +82,9 @@ def _arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return X, y, yr
 
 
-TEXTS = [f"{w} {v} item {i % 7}" for i, (w, v) in enumerate(
-    zip(["good", "bad", "great", "poor", "fine"] * 40, ["fast", "slow", "ok", "late"] * 50, strict=True))]
+_WORDS = ["good", "bad", "great", "poor", "fine"] * 40
+_SPEED = ["fast", "slow", "ok", "late"] * 50
+TEXTS = [f"{w} {v} item {i % 7}" for i, (w, v) in enumerate(zip(_WORDS, _SPEED, strict=True))]
 TEXT_Y = np.array([1 if t.startswith(("good", "great", "fine")) else 0 for t in TEXTS])
 
 
