@@ -1116,3 +1116,20 @@ def test_trusted_accepts_classes(mymod: Any, thing_file: Path, tmp_path: Path) -
     pk.write_bytes(pickle.dumps(mymod.Thing(), protocol=5))
     skseal.convert(pk, tmp_path / "c.skseal", trusted=[mymod.Thing])
     skseal.dump(mymod.Thing(), tmp_path / "d.skseal", trusted=[mymod.Thing])
+
+
+def test_every_exception_the_extension_raises_exists() -> None:
+    """The Rust side names its exception classes through one enum
+    (errors::Exc); each must be a class of skseal.errors or builtins."""
+    import builtins
+
+    import skseal.errors
+
+    names = skseal._native.exception_names()
+    assert len(names) == 16
+    for module, name in names:
+        mod = builtins if module == "builtins" else skseal.errors
+        cls = getattr(mod, name)
+        assert isinstance(cls, type) and issubclass(cls, Exception), (module, name)
+        if module == "skseal.errors":
+            assert issubclass(cls, skseal.errors.SkSealError), name

@@ -15,7 +15,7 @@ use skseal_core::container::Container;
 use skseal_core::ir::{ArraySource, ArraySpec, Dtype, GlobalName, Graph, Node, NodeId, Order};
 use skseal_core::validate;
 
-use crate::errors::{raise, to_pyerr};
+use crate::errors::{raise, to_pyerr, Exc};
 
 /// Cached numpy callables.
 struct Np {
@@ -64,7 +64,7 @@ fn resolve<'py>(py: Python<'py>, g: &GlobalName) -> PyResult<Bound<'py, PyAny>> 
             None => {
                 return Err(raise(
                     py,
-                    "SkSealError",
+                    Exc::SkSeal,
                     &format!(
                         "cannot import {}: {e}. Is the library that defines {g} installed?",
                         g.module
@@ -78,7 +78,7 @@ fn resolve<'py>(py: Python<'py>, g: &GlobalName) -> PyResult<Bound<'py, PyAny>> 
         obj = obj.getattr(part).map_err(|e| {
             raise(
                 py,
-                "SkSealError",
+                Exc::SkSeal,
                 &format!(
                     "{g} does not exist in the installed version of {}: {e}",
                     g.module
@@ -237,11 +237,7 @@ pub fn container_arrays<'py>(
                 let typed = np.frombuffer.bind(py).call1((mapping, dt, count, start))?;
                 let (ptr, len) = array_data(&typed)?;
                 if len as u64 != entry.nbytes {
-                    return Err(raise(
-                        py,
-                        "FormatError",
-                        &format!("array {i}: short mapping"),
-                    ));
+                    return Err(raise(py, Exc::Format, &format!("array {i}: short mapping")));
                 }
                 out.push(BuiltArray {
                     array: shaped(py, typed, spec)?,
@@ -281,7 +277,7 @@ fn array_data(arr: &Bound<'_, PyAny>) -> PyResult<(*const u8, usize)> {
     use numpy::npyffi;
     let len: usize = arr.getattr("nbytes")?.extract()?;
     if !arr.is_instance_of::<numpy::PyUntypedArray>() {
-        return Err(raise(arr.py(), "FormatError", "not a numpy array"));
+        return Err(raise(arr.py(), Exc::Format, "not a numpy array"));
     }
     // SAFETY: `arr` is a live ndarray (checked just above), so the object is
     // a PyArrayObject whose `data` field points at its (contiguous, as made
@@ -312,17 +308,12 @@ fn owned_array<'py>(
         .map_err(|_| {
             raise(
                 py,
-                "FormatError",
+                Exc::Format,
                 &format!("array {i}: a dimension is too large"),
             )
         })?;
-    let nd = std::os::raw::c_int::try_from(dims.len()).map_err(|_| {
-        raise(
-            py,
-            "FormatError",
-            &format!("array {i}: too many dimensions"),
-        )
-    })?;
+    let nd = std::os::raw::c_int::try_from(dims.len())
+        .map_err(|_| raise(py, Exc::Format, &format!("array {i}: too many dimensions")))?;
     let flags = if spec.order == Order::F {
         npyffi::NPY_ARRAY_F_CONTIGUOUS
     } else {
@@ -351,7 +342,7 @@ fn owned_array<'py>(
     // PyArrayObject whose `data` field points at its buffer.
     let ptr = unsafe { (*(arr.as_ptr() as *mut npyffi::PyArrayObject)).data } as *const u8;
     let len = usize::try_from(nbytes)
-        .map_err(|_| raise(py, "FormatError", &format!("array {i} is too large")))?;
+        .map_err(|_| raise(py, Exc::Format, &format!("array {i} is too large")))?;
     // What numpy allocated, from the dtype it holds: the writes below stay in it.
     let have = spec.shape.iter().try_fold(descr.itemsize(), |acc, &d| {
         usize::try_from(d).ok().and_then(|d| acc.checked_mul(d))
@@ -359,7 +350,7 @@ fn owned_array<'py>(
     if have != Some(len) {
         return Err(raise(
             py,
-            "FormatError",
+            Exc::Format,
             &format!("array {i}: numpy made {have:?} bytes for {len} declared"),
         ));
     }
@@ -459,11 +450,7 @@ pub fn inline_arrays<'py>(py: Python<'py>, g: &Graph) -> PyResult<Vec<BuiltArray
     let mut dtypes = DtypeMemo::default();
     for (i, spec) in g.arrays.iter().enumerate() {
         let ArraySource::Inline(bytes) = &spec.source else {
-            return Err(raise(
-                py,
-                "FormatError",
-                "array data missing from the stream",
-            ));
+            return Err(raise(py, Exc::Format, "array data missing from the stream"));
         };
         let dt = dtypes.get(py, &spec.dtype)?;
         out.push(owned_array(
@@ -512,7 +499,7 @@ const MAX_DEPTH: usize = 200;
 
 impl<'py> Builder<'py, '_> {
     fn err(&self, msg: String) -> PyErr {
-        raise(self.py, "FormatError", &msg)
+        raise(self.py, Exc::Format, &msg)
     }
 
     fn dtype(&mut self, d: &Dtype) -> PyResult<Bound<'py, PyAny>> {
@@ -555,12 +542,12 @@ impl<'py> Builder<'py, '_> {
         if !dict_state.is_none() {
             let d = dict_state
                 .cast::<PyDict>()
-                .map_err(|_| raise(py, "FormatError", "object state must be a dict"))?;
+                .map_err(|_| raise(py, Exc::Format, "object state must be a dict"))?;
             let inst_dict = obj.getattr("__dict__")?;
             for (k, v) in d.iter() {
                 let k = k
                     .cast_into::<PyString>()
-                    .map_err(|_| raise(py, "FormatError", "attribute names must be strings"))?;
+                    .map_err(|_| raise(py, Exc::Format, "attribute names must be strings"))?;
                 inst_dict.set_item(PyString::intern(py, k.to_str()?), v)?;
             }
         }
@@ -568,11 +555,11 @@ impl<'py> Builder<'py, '_> {
             if !s.is_none() {
                 let d = s
                     .cast::<PyDict>()
-                    .map_err(|_| raise(py, "FormatError", "slot state must be a dict"))?;
+                    .map_err(|_| raise(py, Exc::Format, "slot state must be a dict"))?;
                 for (k, v) in d.iter() {
                     let k = k
                         .cast_into::<PyString>()
-                        .map_err(|_| raise(py, "FormatError", "attribute names must be strings"))?;
+                        .map_err(|_| raise(py, Exc::Format, "attribute names must be strings"))?;
                     obj.setattr(k, v)?;
                 }
             }
@@ -707,7 +694,7 @@ impl<'py> Builder<'py, '_> {
                 let slot = self.arrays.get_mut(k).ok_or_else(|| {
                     raise(
                         py,
-                        "FormatError",
+                        Exc::Format,
                         &format!("array {k} is not in the array table"),
                     )
                 })?;
@@ -758,7 +745,7 @@ pub fn build_graph<'py>(
     g: &Graph,
     arrays: Vec<BuiltArray<'py>>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    validate::check_depth(g).map_err(|e| raise(py, "FormatError", &e))?;
+    validate::check_depth(g).map_err(|e| raise(py, Exc::Format, &e))?;
     let bytes = |i: u32| arrays.get(i as usize).map(|a| a.bytes());
     validate::validate(g, &bytes).map_err(|e| to_pyerr(py, e.into()))?;
     let n = g.nodes.len();

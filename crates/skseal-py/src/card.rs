@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use skseal_card::{CardError, Options};
 
-use crate::errors::{guard, raise};
+use crate::errors::{guard, raise, Exc};
 use crate::native::native_err;
 
 /// Make the card of the model file at `path`: (html, markdown, summary JSON).
@@ -38,7 +38,7 @@ pub fn card(
                 format!("{path}: {source}"),
             ))),
             Err(e @ (CardError::Data(_) | CardError::Usage(_))) => {
-                Err(raise(py, "ValueError", &e.to_string()))
+                Err(raise(py, Exc::Value, &e.to_string()))
             }
         }
     })

@@ -5,16 +5,93 @@ use pyo3::types::PyList;
 
 use skseal_core::{ContainerError, CoreError, UntrustedError};
 
-/// Build an exception of class `name` from `skseal.errors` (or builtins).
-pub fn raise(py: Python<'_>, name: &str, msg: &str) -> PyErr {
-    let cls = py
-        .import("skseal.errors")
-        .and_then(|m| m.getattr(name))
-        .or_else(|_| py.import("builtins").and_then(|m| m.getattr(name)));
+/// Every exception class the extension raises: the classes of
+/// `skseal.errors`, then the Python builtins. A name that does not exist is
+/// a compile error here, and `tests/test_api.py` checks that each name is a
+/// class of `skseal.errors` or `builtins` (`_native.exception_names()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exc {
+    SkSeal,
+    Format,
+    Integrity,
+    UntrustedType,
+    Validation,
+    UnsupportedObject,
+    UnsupportedModel,
+    VersionMismatch,
+    Internal,
+    Store,
+    StorePolicy,
+    ModelNotFound,
+    Value,
+    Type,
+    Attribute,
+    Os,
+}
+
+impl Exc {
+    pub const ALL: [Exc; 16] = [
+        Exc::SkSeal,
+        Exc::Format,
+        Exc::Integrity,
+        Exc::UntrustedType,
+        Exc::Validation,
+        Exc::UnsupportedObject,
+        Exc::UnsupportedModel,
+        Exc::VersionMismatch,
+        Exc::Internal,
+        Exc::Store,
+        Exc::StorePolicy,
+        Exc::ModelNotFound,
+        Exc::Value,
+        Exc::Type,
+        Exc::Attribute,
+        Exc::Os,
+    ];
+
+    /// The class name, in `skseal.errors` or (the last four) in `builtins`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Exc::SkSeal => "SkSealError",
+            Exc::Format => "FormatError",
+            Exc::Integrity => "IntegrityError",
+            Exc::UntrustedType => "UntrustedTypeError",
+            Exc::Validation => "ValidationError",
+            Exc::UnsupportedObject => "UnsupportedObjectError",
+            Exc::UnsupportedModel => "UnsupportedModelError",
+            Exc::VersionMismatch => "VersionMismatchError",
+            Exc::Internal => "InternalError",
+            Exc::Store => "StoreError",
+            Exc::StorePolicy => "StorePolicyError",
+            Exc::ModelNotFound => "ModelNotFoundError",
+            Exc::Value => "ValueError",
+            Exc::Type => "TypeError",
+            Exc::Attribute => "AttributeError",
+            Exc::Os => "OSError",
+        }
+    }
+
+    fn module(self) -> &'static str {
+        match self {
+            Exc::Value | Exc::Type | Exc::Attribute | Exc::Os => "builtins",
+            _ => "skseal.errors",
+        }
+    }
+}
+
+/// Build an exception of class `exc` with message `msg`.
+pub fn raise(py: Python<'_>, exc: Exc, msg: &str) -> PyErr {
+    let cls = py.import(exc.module()).and_then(|m| m.getattr(exc.name()));
     match cls.and_then(|c| c.call1((msg,))) {
         Ok(exc) => PyErr::from_value(exc),
         Err(e) => e,
     }
+}
+
+/// (module, class name) of every exception the extension raises.
+#[pyfunction]
+pub fn exception_names() -> Vec<(&'static str, &'static str)> {
+    Exc::ALL.iter().map(|e| (e.module(), e.name())).collect()
 }
 
 /// Run an entry point, turning a Rust panic below it into
@@ -25,7 +102,7 @@ pub fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> 
         Ok(r) => r,
         Err(payload) => Err(raise(
             py,
-            "InternalError",
+            Exc::Internal,
             &format!(
                 "skseal hit an internal error ({}); nothing was returned. This is a bug in skseal, \
                  not in your call: please report it with the file that triggers it",
@@ -37,18 +114,18 @@ pub fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> 
 
 pub fn to_pyerr(py: Python<'_>, e: CoreError) -> PyErr {
     match e {
-        CoreError::Pickle(p) => raise(py, "FormatError", &format!("{p}")),
+        CoreError::Pickle(p) => raise(py, Exc::Format, &format!("{p}")),
         CoreError::Container(c) => match c {
             ContainerError::Integrity(_) | ContainerError::Codec { .. } => {
-                raise(py, "IntegrityError", &c.to_string())
+                raise(py, Exc::Integrity, &c.to_string())
             }
             ContainerError::Io(io) => PyErr::from(io),
-            other => raise(py, "FormatError", &other.to_string()),
+            other => raise(py, Exc::Format, &other.to_string()),
         },
         CoreError::Untrusted(u) => untrusted_error(py, &u, false),
         CoreError::Validation(v) => raise(
             py,
-            "ValidationError",
+            Exc::Validation,
             &format!(
                 "{v}. The file is malformed or crafted; it was refused before any object was built"
             ),
@@ -81,7 +158,7 @@ pub fn untrusted_error(py: Python<'_>, e: &UntrustedError, saving: bool) -> PyEr
     let details = e.details.join("; ");
     let (cls, msg) = if saving {
         (
-            "UnsupportedObjectError",
+            Exc::UnsupportedObject,
             format!(
                 "cannot save this object safely: it contains names that skseal does not load by default: {names} ({details}). {}",
                 hint("dump and to load")
@@ -89,7 +166,7 @@ pub fn untrusted_error(py: Python<'_>, e: &UntrustedError, saving: bool) -> PyEr
         )
     } else {
         (
-            "UntrustedTypeError",
+            Exc::UntrustedType,
             format!(
                 "the file refers to names that are not trusted: {names} ({details}). Nothing was imported or run. {}",
                 hint("load")

@@ -28,7 +28,7 @@ use skseal_core::policy::{self, Policy};
 use skseal_core::versions::{self, Action, OnMismatch, Source};
 use skseal_core::vm::{self, VmOptions};
 
-use crate::errors::{raise, to_pyerr};
+use crate::errors::{raise, to_pyerr, Exc};
 
 /// A read-only view of a Python buffer, kept alive by the `PyBuffer` it borrows.
 struct Bytes {
@@ -39,7 +39,7 @@ impl Bytes {
     fn get(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
         let buf = PyBuffer::<u8>::get(obj)?;
         if !buf.is_c_contiguous() {
-            return Err(raise(obj.py(), "SkSealError", "buffer is not contiguous"));
+            return Err(raise(obj.py(), Exc::SkSeal, "buffer is not contiguous"));
         }
         Ok(Bytes { buf })
     }
@@ -63,7 +63,7 @@ fn parse_codec(
     level: Option<i32>,
     shuffle: bool,
 ) -> PyResult<Compression> {
-    let c = Codec::from_parts(codec, level).map_err(|e| raise(py, "ValueError", &e.to_string()))?;
+    let c = Codec::from_parts(codec, level).map_err(|e| raise(py, Exc::Value, &e.to_string()))?;
     Ok(Compression {
         codec: c,
         shuffle: shuffle && c != Codec::None,
@@ -103,7 +103,7 @@ fn lift(py: Python<'_>, stream: &[u8], buffers: &[Bytes], trusted: &[String]) ->
         };
         raise(
             py,
-            "UnsupportedObjectError",
+            Exc::UnsupportedObject,
             &format!("could not read the pickled object: {e}{hint}"),
         )
     })?;
@@ -113,7 +113,7 @@ fn lift(py: Python<'_>, stream: &[u8], buffers: &[Bytes], trusted: &[String]) ->
         _ => {
             return Err(raise(
                 py,
-                "SkSealError",
+                Exc::SkSeal,
                 "internal: expected a (model, probe) pair",
             ))
         }
@@ -174,7 +174,7 @@ pub(crate) fn key32(
         keys::KeyKind::Public => keys::public(k, what),
     };
     r.map(|(k, _note)| k)
-        .map_err(|e| raise(py, "ValueError", &e.to_string()))
+        .map_err(|e| raise(py, Exc::Value, &e.to_string()))
 }
 
 /// Write `data` to `path` with the one whole-file writer (no partial file;
@@ -202,16 +202,16 @@ fn read_key(
     let r = match role {
         "secret" => keys::secret(&data, name),
         "public" => keys::public(&data, name),
-        _ => return Err(raise(py, "ValueError", "role must be 'secret' or 'public'")),
+        _ => return Err(raise(py, Exc::Value, "role must be 'secret' or 'public'")),
     };
     r.map(|(k, note)| (k.to_vec(), note))
-        .map_err(|e| raise(py, "ValueError", &e.to_string()))
+        .map_err(|e| raise(py, Exc::Value, &e.to_string()))
 }
 
 /// Write a new key pair: `path` (secret, mode 0600) and `path.pub`; returns the key ID.
 #[pyfunction]
 fn keygen(py: Python<'_>, path: std::path::PathBuf) -> PyResult<String> {
-    keys::write_pair(&path).map_err(|e| raise(py, "ValueError", &e.to_string()))
+    keys::write_pair(&path).map_err(|e| raise(py, Exc::Value, &e.to_string()))
 }
 
 /// Save: lift, check, write. `dest` is a path (str), a binary file object, or None (return bytes).
@@ -246,7 +246,7 @@ fn save<'py>(
         let bufs: Vec<Bytes> = buffers.iter().map(Bytes::get).collect::<PyResult<_>>()?;
         let g = lift(py, stream.as_slice(), &bufs, &trusted)?;
         let metadata: Value = serde_json::from_str(metadata_json)
-            .map_err(|e| raise(py, "ValueError", &format!("metadata is not JSON: {e}")))?;
+            .map_err(|e| raise(py, Exc::Value, &format!("metadata is not JSON: {e}")))?;
         let slices: Vec<&[u8]> = g
             .arrays
             .iter()
@@ -301,7 +301,7 @@ fn check_header(
         .map_err(|e| to_pyerr(py, e.into()))?;
     let on: OnMismatch = on_mismatch
         .parse()
-        .map_err(|e: versions::BadPolicy| raise(py, "ValueError", &e.to_string()))?;
+        .map_err(|e: versions::BadPolicy| raise(py, Exc::Value, &e.to_string()))?;
     let saved = header.saved_sklearn();
     let mismatch = match (&saved, &installed_sklearn) {
         (Some(s), Some(i)) if s != i => Some(s.clone()),
@@ -310,7 +310,7 @@ fn check_header(
     if let (Some(s), Some(i)) = (&mismatch, &installed_sklearn) {
         let probe_checked = false; // nothing is built yet
         if let Action::Refuse(m) = versions::decide(Source::Skseal { probe_checked }, s, i, on) {
-            return Err(raise(py, "VersionMismatchError", &m));
+            return Err(raise(py, Exc::VersionMismatch, &m));
         }
     }
     let policy = Policy::new(trusted);
@@ -394,7 +394,7 @@ fn load_file<'py>(
     crate::errors::guard(py, move || {
         skseal_native::panic_hook_for_tests("load");
         let file = std::fs::File::open(&path)
-            .map_err(|e| raise(py, "OSError", &format!("{}: {e}", path.display())))?;
+            .map_err(|e| raise(py, Exc::Os, &format!("{}: {e}", path.display())))?;
         let fc = skseal_core::filecontainer::FileContainer::open(file)
             .map_err(|e| to_pyerr(py, e.into()))?;
         let mismatch = check_header(
@@ -502,14 +502,14 @@ fn version_mismatch(
 ) -> PyResult<(&'static str, String)> {
     let on: OnMismatch = on_mismatch
         .parse()
-        .map_err(|e: versions::BadPolicy| raise(py, "ValueError", &e.to_string()))?;
+        .map_err(|e: versions::BadPolicy| raise(py, Exc::Value, &e.to_string()))?;
     let source = match kind {
         "skseal" => Source::Skseal { probe_checked },
         "pickle" => Source::Pickle,
         other => {
             return Err(raise(
                 py,
-                "ValueError",
+                Exc::Value,
                 &format!("unknown file kind {other:?}"),
             ))
         }
@@ -594,7 +594,7 @@ fn convert<'py>(
     crate::errors::guard(py, move || {
         let comp = parse_codec(py, codec, level, shuffle)?;
         let user: Value = serde_json::from_str(user_metadata_json)
-            .map_err(|e| raise(py, "ValueError", &format!("metadata is not JSON: {e}")))?;
+            .map_err(|e| raise(py, Exc::Value, &format!("metadata is not JSON: {e}")))?;
         let data = std::fs::read(&src)?;
         let policy = Policy::new(trusted);
         let (mut g, info) = match py
@@ -657,6 +657,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inspect_pickle, m)?)?;
     m.add_function(wrap_pyfunction!(header_len, m)?)?;
     m.add_function(wrap_pyfunction!(file_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::exception_names, m)?)?;
     m.add_function(wrap_pyfunction!(version_mismatch, m)?)?;
     m.add_function(wrap_pyfunction!(survey, m)?)?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;

@@ -10,16 +10,16 @@ use skseal_native::{
     Blas, Column, Core, Data, Labels, LoadOptions, Mat, Method, Model, NativeError, Output, Table,
 };
 
-use crate::errors::{raise, to_pyerr};
+use crate::errors::{raise, to_pyerr, Exc};
 use crate::Bytes;
 
 pub(crate) fn native_err(py: Python<'_>, e: NativeError) -> PyErr {
     match e {
         NativeError::Core(c) => to_pyerr(py, c),
-        NativeError::Unsupported { .. } => raise(py, "UnsupportedModelError", &e.to_string()),
-        NativeError::Malformed { .. } => raise(py, "ValidationError", &e.to_string()),
-        NativeError::NoMethod { .. } => raise(py, "AttributeError", &e.to_string()),
-        NativeError::Input(_) => raise(py, "ValueError", &e.to_string()),
+        NativeError::Unsupported { .. } => raise(py, Exc::UnsupportedModel, &e.to_string()),
+        NativeError::Malformed { .. } => raise(py, Exc::Validation, &e.to_string()),
+        NativeError::NoMethod { .. } => raise(py, Exc::Attribute, &e.to_string()),
+        NativeError::Input(_) => raise(py, Exc::Value, &e.to_string()),
     }
 }
 
@@ -128,7 +128,7 @@ impl NativeModel {
     ) -> PyResult<Bound<'py, PyTuple>> {
         crate::errors::guard(py, move || {
             let m = Method::parse(method)
-                .ok_or_else(|| raise(py, "ValueError", &format!("unknown method {method:?}")))?;
+                .ok_or_else(|| raise(py, Exc::Value, &format!("unknown method {method:?}")))?;
             let tag: String = x.get_item(0)?.extract()?;
             let data = match tag.as_str() {
                 "dense" => {
@@ -154,13 +154,7 @@ impl NativeModel {
                     }
                     Data::Table(Table::new(names, columns).map_err(|e| native_err(py, e))?)
                 }
-                t => {
-                    return Err(raise(
-                        py,
-                        "ValueError",
-                        &format!("unknown input kind {t:?}"),
-                    ))
-                }
+                t => return Err(raise(py, Exc::Value, &format!("unknown input kind {t:?}"))),
             };
             let model = &self.model;
             let out = py
@@ -202,10 +196,10 @@ impl NativeModel {
     ) -> PyResult<Bound<'py, PyAny>> {
         crate::errors::guard(py, move || {
             let m = Method::parse(method)
-                .ok_or_else(|| raise(py, "ValueError", &format!("unknown method {method:?}")))?;
+                .ok_or_else(|| raise(py, Exc::Value, &format!("unknown method {method:?}")))?;
             let [rows, cols] = [x.shape()[0], x.shape()[1]];
             if !x.is_c_contiguous() {
-                return Err(raise(py, "TypeError", "X must be C-contiguous"));
+                return Err(raise(py, Exc::Type, "X must be C-contiguous"));
             }
             // SAFETY: the array is C-contiguous (checked above) float64 (the
             // argument's type); the slice is copied at once while the GIL is held,
@@ -214,7 +208,7 @@ impl NativeModel {
             // Reading without rust-numpy's borrow registry saves its lookup on the
             // one-row path; `tests/test_native.py` covers this path.
             let data = unsafe { x.as_slice() }
-                .map_err(|_| raise(py, "TypeError", "X must be C-contiguous"))?
+                .map_err(|_| raise(py, Exc::Type, "X must be C-contiguous"))?
                 .to_vec();
             let mat = Mat::new(rows, cols, data).map_err(|e| native_err(py, e))?;
             let model = &self.model;
@@ -234,13 +228,13 @@ impl NativeModel {
                     // rows x cols = data.len() elements, and no other reference to
                     // it exists yet.
                     unsafe { arr.as_slice_mut() }
-                        .map_err(|e| raise(py, "ValueError", &e.to_string()))?
+                        .map_err(|e| raise(py, Exc::Value, &e.to_string()))?
                         .copy_from_slice(&mm.data);
                     arr.into_any()
                 }
                 Output::Matrix(mm) => {
                     numpy::ndarray::Array2::from_shape_vec((mm.rows, mm.cols), mm.data)
-                        .map_err(|e| raise(py, "ValueError", &e.to_string()))?
+                        .map_err(|e| raise(py, Exc::Value, &e.to_string()))?
                         .into_pyarray(py)
                         .into_any()
                 }

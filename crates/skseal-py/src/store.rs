@@ -8,21 +8,21 @@ use serde_json::json;
 use skseal_core::keys::KeyKind;
 use skseal_store::{PushOptions, Reference, StoreError};
 
-use crate::errors::raise;
+use crate::errors::{raise, Exc};
 
 fn store_err(py: Python<'_>, e: StoreError) -> PyErr {
     let kind = match &e {
-        StoreError::NotFound(_) => "ModelNotFoundError",
-        StoreError::Corrupt { .. } | StoreError::Forged { .. } => "IntegrityError",
-        StoreError::Policy(_) => "StorePolicyError",
-        StoreError::BadName { .. } | StoreError::BadUri { .. } => "ValueError",
-        _ => "StoreError",
+        StoreError::NotFound(_) => Exc::ModelNotFound,
+        StoreError::Corrupt { .. } | StoreError::Forged { .. } => Exc::Integrity,
+        StoreError::Policy(_) => Exc::StorePolicy,
+        StoreError::BadName { .. } | StoreError::BadUri { .. } => Exc::Value,
+        _ => Exc::Store,
     };
     raise(py, kind, &e.to_string())
 }
 
 fn to_json<T: serde::Serialize>(py: Python<'_>, v: &T) -> PyResult<String> {
-    serde_json::to_string(v).map_err(|e| raise(py, "InternalError", &e.to_string()))
+    serde_json::to_string(v).map_err(|e| raise(py, Exc::Internal, &e.to_string()))
 }
 
 #[pyclass(module = "skseal._native")]
