@@ -68,16 +68,6 @@ def numpy_blas() -> tuple[str, int] | None:
     return None
 
 
-def _labels(t: tuple[str, Any]) -> np.ndarray:
-    kind, payload = t
-    if kind == "str":
-        out = np.empty(len(payload), dtype=object)
-        out[:] = payload
-        return out
-    dtype = {"i8": "<i8", "i4": "<i4", "f8": "<f8", "b1": "?"}[kind]
-    return np.frombuffer(payload, dtype=dtype).copy()
-
-
 def _floats(arr: np.ndarray) -> np.ndarray:
     """``arr`` as C-contiguous, aligned float64 (a copy only when it is not).
     Arrays that view a received buffer (a Dask partition unpickled from the
@@ -148,7 +138,7 @@ class NativeModel:
         self._m = inner
         c = inner.classes()
         #: ``classes_`` of a classifier (None otherwise).
-        self.classes_: np.ndarray | None = None if c is None else _labels(c)
+        self.classes_: np.ndarray | None = c
         #: class name of the root estimator.
         self.class_name: str = inner.class_name
         #: ``n_features_in_`` when known.
@@ -192,16 +182,10 @@ class NativeModel:
             # the fast path takes C-contiguous 2-D float64 as it is; anything
             # else is a TypeError from it and goes the general way
             try:
-                out = self._m.run_array(method, X)
+                return self._m.run_array(method, X)  # type: ignore[no-any-return]
             except TypeError:
                 pass
-            else:
-                return _labels(out) if type(out) is tuple else out
-        kind, rows, cols, payload = self._m.run(method, _input(X))
-        if kind == "labels":
-            return _labels(payload)
-        out = np.frombuffer(payload, dtype="<f8")
-        return out.reshape(rows, cols) if cols else out
+        return self._m.run(method, _input(X))  # type: ignore[no-any-return]
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels (classifiers) or values (regressors)."""

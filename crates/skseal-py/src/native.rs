@@ -4,7 +4,7 @@
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyString, PyTuple};
 
 use skseal_native::{
     Blas, Column, Core, Data, Labels, LoadOptions, Mat, Method, Model, NativeError, Output, Table,
@@ -79,53 +79,59 @@ fn f64_vec(obj: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
     buf.to_vec(obj.py())
 }
 
-fn labels_py<'py>(py: Python<'py>, l: &Labels) -> PyResult<Bound<'py, PyTuple>> {
-    let (kind, payload): (&str, Bound<'py, PyAny>) = match l {
-        Labels::Int32(v) => (
-            "i4",
-            PyBytes::new(
-                py,
-                &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
-            )
+/// Labels as the numpy array scikit-learn would give: int32, int64,
+/// float64 or bool, and an object array of str for string labels.
+fn labels_array<'py>(py: Python<'py>, l: Labels) -> Bound<'py, PyAny> {
+    match l {
+        Labels::Int32(v) => v.into_pyarray(py).into_any(),
+        Labels::Int(v) => v.into_pyarray(py).into_any(),
+        Labels::Float(v) => v.into_pyarray(py).into_any(),
+        Labels::Bool(v) => v.into_pyarray(py).into_any(),
+        Labels::Str(v) => {
+            let objs: Vec<Py<PyAny>> = v
+                .iter()
+                .map(|s| PyString::new(py, s).into_any().unbind())
+                .collect();
+            numpy::PyArray1::from_vec(py, objs).into_any()
+        }
+    }
+}
+
+/// A method's output as a numpy array.
+fn output_array<'py>(py: Python<'py>, out: Output) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match out {
+        Output::Matrix(mm) if mm.data.len() <= 64 => {
+            // small results (one row): a numpy-owned array and a copy is
+            // cheaper than handing the Vec over with an owner object
+            let arr = PyArray2::<f64>::zeros(py, [mm.rows, mm.cols], false);
+            // SAFETY: `arr` was just created here, C-contiguous, of exactly
+            // rows x cols = data.len() elements, and no other reference to
+            // it exists yet.
+            unsafe { arr.as_slice_mut() }
+                .map_err(|e| raise(py, Exc::Value, &e.to_string()))?
+                .copy_from_slice(&mm.data);
+            arr.into_any()
+        }
+        Output::Matrix(mm) => numpy::ndarray::Array2::from_shape_vec((mm.rows, mm.cols), mm.data)
+            .map_err(|e| raise(py, Exc::Value, &e.to_string()))?
+            .into_pyarray(py)
             .into_any(),
-        ),
-        Labels::Int(v) => (
-            "i8",
-            PyBytes::new(
-                py,
-                &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
-            )
-            .into_any(),
-        ),
-        Labels::Float(v) => (
-            "f8",
-            PyBytes::new(
-                py,
-                &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
-            )
-            .into_any(),
-        ),
-        Labels::Bool(v) => (
-            "b1",
-            PyBytes::new(py, &v.iter().map(|&b| u8::from(b)).collect::<Vec<u8>>()).into_any(),
-        ),
-        Labels::Str(v) => ("str", PyList::new(py, v)?.into_any()),
-    };
-    PyTuple::new(py, [kind.into_pyobject(py)?.into_any(), payload])
+        Output::Vector(v) => v.into_pyarray(py).into_any(),
+        Output::Labels(l) => labels_array(py, l),
+    })
 }
 
 #[pymethods]
 impl NativeModel {
     /// Compute `method` on X. X is either ("dense", buffer of float64, rows, cols)
     /// or ("table", [(name, "f", float64 buffer) | (name, "s", [str | None])]).
-    /// Returns (kind, rows, cols, payload): kind "f8" (payload bytes, cols 0 for
-    /// 1-D) or a labels tuple.
+    /// Returns a numpy array: float64 (2-D, or 1-D for one output) or labels.
     fn run<'py>(
         &self,
         py: Python<'py>,
         method: &str,
         x: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyTuple>> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         crate::errors::guard(py, move || {
             let m = Method::parse(method)
                 .ok_or_else(|| raise(py, Exc::Value, &format!("unknown method {method:?}")))?;
@@ -163,31 +169,12 @@ impl NativeModel {
                     d => model.run(m, d),
                 })
                 .map_err(|e| native_err(py, e))?;
-            let f8 = |v: &[f64]| {
-                PyBytes::new(
-                    py,
-                    &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
-                )
-            };
-            let (kind, rows, cols, payload): (&str, usize, usize, Bound<'py, PyAny>) = match &out {
-                Output::Matrix(mm) => ("f8", mm.rows, mm.cols, f8(&mm.data).into_any()),
-                Output::Vector(v) => ("f8", v.len(), 0, f8(v).into_any()),
-                Output::Labels(l) => ("labels", l.len(), 0, labels_py(py, l)?.into_any()),
-            };
-            PyTuple::new(
-                py,
-                [
-                    kind.into_pyobject(py)?.into_any(),
-                    rows.into_pyobject(py)?.into_any(),
-                    cols.into_pyobject(py)?.into_any(),
-                    payload,
-                ],
-            )
+            output_array(py, out)
         })
     }
 
     /// The fast path: `method` on a C-contiguous float64 2-D array; returns a
-    /// numpy array (or ("str", list) for string labels).
+    /// numpy array.
     fn run_array<'py>(
         &self,
         py: Python<'py>,
@@ -219,38 +206,13 @@ impl NativeModel {
                 py.detach(|| model.run_dense(m, mat))
             }
             .map_err(|e| native_err(py, e))?;
-            Ok(match out {
-                Output::Matrix(mm) if mm.data.len() <= 64 => {
-                    // small results (one row): a numpy-owned array and a copy is
-                    // cheaper than handing the Vec over with an owner object
-                    let arr = PyArray2::<f64>::zeros(py, [mm.rows, mm.cols], false);
-                    // SAFETY: `arr` was just created here, C-contiguous, of exactly
-                    // rows x cols = data.len() elements, and no other reference to
-                    // it exists yet.
-                    unsafe { arr.as_slice_mut() }
-                        .map_err(|e| raise(py, Exc::Value, &e.to_string()))?
-                        .copy_from_slice(&mm.data);
-                    arr.into_any()
-                }
-                Output::Matrix(mm) => {
-                    numpy::ndarray::Array2::from_shape_vec((mm.rows, mm.cols), mm.data)
-                        .map_err(|e| raise(py, Exc::Value, &e.to_string()))?
-                        .into_pyarray(py)
-                        .into_any()
-                }
-                Output::Vector(v) => v.into_pyarray(py).into_any(),
-                Output::Labels(Labels::Int(v)) => v.into_pyarray(py).into_any(),
-                Output::Labels(Labels::Int32(v)) => v.into_pyarray(py).into_any(),
-                Output::Labels(Labels::Float(v)) => v.into_pyarray(py).into_any(),
-                Output::Labels(Labels::Bool(v)) => v.into_pyarray(py).into_any(),
-                Output::Labels(l @ Labels::Str(_)) => labels_py(py, &l)?.into_any(),
-            })
+            output_array(py, out)
         })
     }
 
-    /// `classes_` as a labels tuple, or None for regressors and transformers.
-    fn classes<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        self.model.classes().map(|c| labels_py(py, c)).transpose()
+    /// `classes_` as a numpy array, or None for regressors and transformers.
+    fn classes<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.model.classes().map(|c| labels_array(py, c.clone()))
     }
 
     #[getter]
