@@ -29,7 +29,11 @@ use crate::data::Mat;
 /// The OpenBLAS kernel family ("core") numpy's OpenBLAS runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Core {
-    /// AVX-512 CPUs (Intel Skylake-SP and later, AMD Zen 4 without BF16 support).
+    /// AVX-512 CPUs (Intel Skylake-SP and later, AMD Zen 4). numpy 2.4.6's
+    /// bundled OpenBLAS 0.3.31 has no Cooperlake or Sapphire Rapids kernels:
+    /// it runs SkylakeX's on AVX512-BF16 CPUs too, and reports "SkylakeX"
+    /// even when `OPENBLAS_CORETYPE=Cooperlake` asks for them (measured on an
+    /// Intel family 6 model 207 CPU with AVX512-BF16).
     SkylakeX,
     /// AVX2 CPUs (Intel Haswell to Comet Lake, AMD Zen 1-3: this build maps Zen to Haswell).
     Haswell,
@@ -45,6 +49,15 @@ impl Core {
             "skylakex" => Core::SkylakeX,
             "haswell" => Core::Haswell,
             _ => Core::Other(name.to_string()),
+        }
+    }
+
+    /// The kernels an `OPENBLAS_CORETYPE` name selects in numpy's build,
+    /// which aliases the AVX-512 cores it does not carry to SkylakeX.
+    fn forced(name: &str) -> Core {
+        match name.to_ascii_lowercase().as_str() {
+            "cooperlake" | "sapphirerapids" => Core::SkylakeX,
+            _ => Core::from_name(name),
         }
     }
 
@@ -154,10 +167,11 @@ impl Blas {
 
     /// What numpy's OpenBLAS would pick in this process: `OPENBLAS_CORETYPE`
     /// when set (as OpenBLAS's `force_coretype`, falling back when the CPU
-    /// lacks the instructions), otherwise the CPU's features (dynamic.c:
-    /// AVX-512 F/CD/BW/DQ/VL -> SkylakeX, or Cooperlake when AVX512-BF16 is
-    /// there too; AVX2 + FMA -> Haswell); threads as OpenBLAS counts them.
-    /// From Python, ask the loaded OpenBLAS instead (threadpoolctl).
+    /// lacks the instructions; Cooperlake and Sapphire Rapids are SkylakeX in
+    /// numpy's build), otherwise the CPU's features (AVX-512 F/CD/BW/DQ/VL ->
+    /// SkylakeX, with or without BF16; AVX2 + FMA -> Haswell); threads as
+    /// OpenBLAS counts them. From Python, ask the loaded OpenBLAS instead
+    /// (threadpoolctl).
     pub fn detect() -> Blas {
         let cpus = std::thread::available_parallelism()
             .map(|n| n.get())
@@ -176,10 +190,8 @@ impl Blas {
         })
         .unwrap_or(cpus)
         .min(cpus);
-        let (avx512, bf16, avx2) = cpu_features();
-        let by_cpu = if avx512 && bf16 {
-            Core::Other("Cooperlake".into())
-        } else if avx512 {
+        let (avx512, avx2) = cpu_features();
+        let by_cpu = if avx512 {
             Core::SkylakeX
         } else if avx2 {
             Core::Haswell
@@ -187,7 +199,7 @@ impl Blas {
             Core::Other("pre-Haswell".into())
         };
         let core = match std::env::var("OPENBLAS_CORETYPE") {
-            Ok(name) if !name.trim().is_empty() => match Core::from_name(name.trim()) {
+            Ok(name) if !name.trim().is_empty() => match Core::forced(name.trim()) {
                 Core::SkylakeX if !avx512 => by_cpu,
                 Core::Haswell if !avx2 => by_cpu,
                 c => c,
@@ -749,7 +761,7 @@ fn reduce_add(a: &[f64; 8]) -> f64 {
 }
 
 /// (AVX-512 F/CD/BW/DQ/VL, AVX512-BF16, AVX2 + FMA) of this CPU.
-fn cpu_features() -> (bool, bool, bool) {
+fn cpu_features() -> (bool, bool) {
     #[cfg(target_arch = "x86_64")]
     {
         let avx512 = std::is_x86_feature_detected!("avx512f")
@@ -757,13 +769,12 @@ fn cpu_features() -> (bool, bool, bool) {
             && std::is_x86_feature_detected!("avx512bw")
             && std::is_x86_feature_detected!("avx512dq")
             && std::is_x86_feature_detected!("avx512vl");
-        let bf16 = std::is_x86_feature_detected!("avx512bf16");
         let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
-        (avx512, bf16, avx2)
+        (avx512, avx2)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        (false, false, false)
+        (false, false)
     }
 }
 
