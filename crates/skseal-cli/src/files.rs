@@ -40,27 +40,24 @@ pub fn legacy_error(data: &[u8], e: &skseal_core::PickleError) -> String {
     );
     let compressed = legacy::sniff(data).is_some();
     // protocol 2+ starts with PROTO (0x80); protocols 0 and 1 with an ASCII opcode
-    if !compressed && data[0] != 0x80 && !data[0].is_ascii_graphic() {
-        return format!(
+    let starts_with = || {
+        format!(
             "not a skseal, pickle or joblib file (it starts with bytes {}); nothing was run",
             data.iter()
                 .take(8)
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
-        );
+        )
+    };
+    if !compressed && data[0] != 0x80 && !data[0].is_ascii_graphic() {
+        return starts_with();
     }
     let pickle_like = data[0] == 0x80 || compressed || !unparsable;
     if !pickle_like && looks_like_text(data) {
         return "not a skseal, pickle or joblib file (it looks like text); nothing was run".into();
     }
     if !pickle_like {
-        return format!(
-            "not a skseal, pickle or joblib file (it starts with bytes {}); nothing was run",
-            data.iter()
-                .take(8)
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+        return starts_with();
     }
     format!("pickle refused, nothing was run: {e}")
 }
