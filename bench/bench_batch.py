@@ -162,6 +162,10 @@ def bench_spark(name: str, model: Any, X: pd.DataFrame, partitions: int,
              .config("spark.driver.host", "127.0.0.1")
              .config("spark.driver.bindAddress", "127.0.0.1")
              .config("spark.ui.enabled", "false")
+             # 2 million rows of results come back to the driver through
+             # toPandas: the defaults (1 GiB) lose the task result
+             .config("spark.driver.memory", "6g")
+             .config("spark.driver.maxResultSize", "4g")
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
              .getOrCreate())
@@ -256,6 +260,7 @@ def main() -> None:
             X = data(args.rows, 1)
             if "dask" in engines:
                 rows += bench_dask(name, model, X, args.partitions, Path(d))
+                print(table(rows, args), flush=True)
             if "spark" in engines:
                 rows += bench_spark(name, model, X, args.partitions, Path(d))
             print(table(rows, args), flush=True)
