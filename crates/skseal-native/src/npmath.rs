@@ -174,8 +174,8 @@ fn quiet(x: f64) -> f64 {
 /// group, which is what selects the SVML loop: `X86_V3` (AVX, AVX2, F16C,
 /// FMA3, BMI1, BMI2, LZCNT, MOVBE) plus AVX512F, AVX512CD, AVX512BW,
 /// AVX512DQ and AVX512VL. False elsewhere, and when `NPY_DISABLE_CPU_FEATURES`
-/// names that group, a feature in it, or the `X86_V3` group below it (numpy
-/// reads the variable once, at import). From Python, numpy's own answer is
+/// names that group or the `X86_V3` group below it (numpy reads the variable
+/// once, at import, and ignores single feature names such as `AVX512F`). From Python, numpy's own answer is
 /// passed instead ([`set_numpy_svml`]).
 pub fn numpy_uses_avx512f() -> bool {
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
@@ -185,7 +185,11 @@ pub fn numpy_uses_avx512f() -> bool {
             .split(|c: char| c == ',' || c.is_whitespace())
             .any(|t| {
                 let t = t.trim().to_ascii_uppercase();
-                t == "X86_V4" || t == "X86_V3" || t.starts_with("AVX512")
+                // numpy 2.4 honours dispatch-target names only (X86_V3,
+                // X86_V4, AVX512_ICL, AVX512_SPR) and ignores others such as
+                // AVX512F with a warning; SVML goes with X86_V4, and
+                // disabling X86_V3 turns it off too (measured)
+                t == "X86_V4" || t == "X86_V3"
             });
         !off && std::is_x86_feature_detected!("avx")
             && std::is_x86_feature_detected!("avx2")
