@@ -115,15 +115,30 @@ fn distribution_columns(extra: &[&str]) -> Option<Schema> {
 /// `class`, with its argument schema. The VM lowers a pickled frozen
 /// distribution to a call of this object.
 pub fn distribution(module: &str, name: &str, class: &str) -> Option<Schema> {
-    ALLOW_TSV.lines().find_map(|line| {
-        let mut parts = line.split('\t');
-        let (m, n, roles) = (parts.next()?, parts.next()?, parts.next()?);
-        let extra: Vec<&str> = parts.collect();
-        if m != module || n != name || !roles.split(',').any(|r| r == "distribution") {
-            return None;
-        }
-        (extra.first() == Some(&class)).then(|| distribution_columns(&extra))?
-    })
+    type Distributions = HashMap<(String, String), (String, Schema)>;
+    static DISTRIBUTIONS: OnceLock<Distributions> = OnceLock::new();
+    let table = DISTRIBUTIONS.get_or_init(|| {
+        ALLOW_TSV
+            .lines()
+            .filter_map(|line| {
+                let mut parts = line.split('\t');
+                let (m, n, roles) = (parts.next()?, parts.next()?, parts.next()?);
+                let extra: Vec<&str> = parts.collect();
+                if !roles.split(',').any(|r| r == "distribution") {
+                    return None;
+                }
+                let schema = distribution_columns(&extra)?;
+                Some((
+                    (m.to_string(), n.to_string()),
+                    (extra[0].to_string(), schema),
+                ))
+            })
+            .collect()
+    });
+    match table.get(&(module.to_string(), name.to_string())) {
+        Some((c, schema)) if c == class => Some(*schema),
+        _ => None,
+    }
 }
 
 /// Names that are never allowed, even when a caller asks to trust them:
