@@ -377,36 +377,107 @@ def test_concurrent_alias_moves_lose_nothing(store_uri: str, models: dict[str, P
 
 KILLED_PUSH = """
 import sys, skseal.store
-skseal.store.open(sys.argv[1]).push(sys.argv[2], "big", message="killed?")
+st = skseal.store.open(sys.argv[1])
+data = open(sys.argv[2], "rb").read()
+print("pushing", flush=True)
+st.push(data, "big", message=sys.argv[3])
+print("pushed", flush=True)
 """
 
 
+def _push_child(script: Path, store_uri: str, path: Path, message: str
+                ) -> subprocess.Popen[str]:
+    """A child that pushes ``path`` and says "pushing" just before the push
+    starts (after its imports) and "pushed" once it returned."""
+    p = subprocess.Popen([sys.executable, str(script), store_uri, str(path), message],
+                         stdout=subprocess.PIPE, text=True)
+    assert p.stdout is not None
+    line = p.stdout.readline()  # blocks through the child's imports (~2 s)
+    assert line == "pushing\n", line
+    return p
+
+
 def test_sigkill_during_push_leaves_no_partial_version(store_uri: str, tmp_path: Path) -> None:
-    big = RandomForestClassifier(n_estimators=60, random_state=0).fit(
+    """Each killed push writes a new blob (distinct bytes, ~11 MB), the kill
+    lands at a random point of the push itself (the child says when the push
+    starts), some kills must interrupt a push, and afterwards every visible
+    version and object is whole."""
+    import blake3
+
+    big = RandomForestClassifier(n_estimators=120, random_state=0).fit(
         np.repeat(X, 20, axis=0) + np.random.default_rng(0).normal(size=(3000, 4)),
         np.repeat(Y, 20))
-    path = tmp_path / "big.skseal"
-    skseal.dump(big, path)
     script = tmp_path / "push.py"
     script.write_text(KILLED_PUSH)
-    t0 = time.monotonic()
-    subprocess.run([sys.executable, str(script), store_uri, str(path)], check=True)
-    full = time.monotonic() - t0
+    wanted: dict[str, str] = {}  # message -> BLAKE3 of the bytes pushed with it
+
+    def model_file(tag: str) -> Path:
+        path = tmp_path / f"{tag}.skseal"
+        skseal.dump(big, path, metadata={"push": tag})  # distinct bytes: a new blob
+        wanted[tag] = blake3.blake3(path.read_bytes()).hexdigest()
+        return path
+
+    # how long a push takes from "pushing" to "pushed" (a whole, unkilled push)
+    durations = []
+    for i in range(2):
+        path = model_file(f"whole-{i}")
+        p = _push_child(script, store_uri, path, f"whole-{i}")
+        t0 = time.monotonic()
+        assert p.stdout is not None and p.stdout.readline() == "pushed\n"
+        durations.append(time.monotonic() - t0)
+        assert p.wait(timeout=60) == 0
+        path.unlink()
+    push_s = max(durations)
     rng = random.Random(7)
-    st = skseal.store.open(store_uri)
-    for _ in range(12):
-        p = subprocess.Popen([sys.executable, str(script), store_uri, str(path)])
-        time.sleep(rng.uniform(0.0, full))
+    interrupted = 0
+    kills = 12
+    for i in range(kills):
+        path = model_file(f"kill-{i}")
+        p = _push_child(script, store_uri, path, f"kill-{i}")
+        time.sleep(rng.uniform(0.0, push_s))
         p.send_signal(signal.SIGKILL)
-        p.wait()
-        versions = st.versions("big")
-        nums = [v["version"] for v in versions]
-        assert nums == list(range(1, len(nums) + 1))
-        for v in versions:  # every visible version is whole
-            _, data = st.pull_bytes(f"big@{v['version']}")
-            assert data == path.read_bytes()
+        rest = p.communicate(timeout=60)[0]
+        # died by SIGKILL before reporting completion: the kill cut the push
+        if p.returncode == -signal.SIGKILL and "pushed" not in rest:
+            interrupted += 1
+        path.unlink()
+    assert interrupted >= 3, (interrupted, push_s)
+    st = skseal.store.open(store_uri)
+    versions = st.versions("big")
+    nums = [v["version"] for v in versions]
+    assert nums == list(range(1, len(nums) + 1))
+    assert len(nums) <= 2 + kills
+    for v in versions:  # every visible version is whole and the one pushed
+        rec, data = st.pull_bytes(f"big@{v['version']}")
+        assert blake3.blake3(data).hexdigest() == rec["blob"] == wanted[rec["message"]]
+    assert {"whole-0", "whole-1"} <= {v["message"] for v in versions}
+    # no half-written object: every record is whole JSON, every blob is the
+    # whole file its name says (a folder's staged files, "<key>#<n>", are
+    # never listed by the store; they are left for the administrator)
+    raw = _objects(store_uri)
+    keys = [k for k in raw.keys() if "#" not in k]
+    blobs = [k for k in keys if k.startswith("blobs/")]
+    assert len(blobs) >= len(versions)
+    for k in blobs:
+        h = blake3.blake3(raw.read(k)).hexdigest()
+        assert k == f"blobs/{h}.skseal" and h in wanted.values(), k
+    for k in keys:
+        if k.startswith("models/big/versions/") and k.endswith(".json"):
+            assert json.loads(raw.read(k))["name"] == "big"
     assert st.verify()["ok"]
-    assert st.gc(grace_secs=0)["kept"] == 1
+    print(f"push {push_s:.3f} s; {interrupted}/{kills} kills cut a push; "
+          f"{len(versions) - 2} killed pushes completed, "
+          f"{len(blobs) - len(versions)} left an unreferenced blob")
+    # the unreferenced blobs of killed pushes are gc's to remove
+    g = st.gc(grace_secs=0)
+    assert g["kept"] == len(versions) and len(g["removed"]) == len(blobs) - len(versions)
+    assert all("#" not in k for k in g["removed"])
+    # and the name still takes pushes
+    path = model_file("after")
+    rec = st.push(path, "big", message="after")
+    assert rec["version"] == len(versions) + 1
+    assert blake3.blake3(st.pull_bytes("big")[1]).hexdigest() == wanted["after"]
+    assert st.verify()["ok"]
 
 
 def test_ten_thousand_versions(models: dict[str, Path], tmp_path: Path) -> None:
