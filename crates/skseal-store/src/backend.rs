@@ -28,6 +28,15 @@ fn err(uri: &str, what: &str, e: impl std::fmt::Display) -> StoreError {
     }
 }
 
+/// Seconds since `timestamp` (Unix seconds), 0 for the future.
+fn age_of(timestamp: i64) -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    (now - timestamp).max(0) as u64
+}
+
 impl Backend {
     /// Open `uri`: `s3://bucket[/prefix]` (endpoint, region and credentials
     /// from the AWS_* environment variables; plain http allowed for
@@ -163,20 +172,25 @@ impl Backend {
     /// Every key under `prefix` with its age in seconds.
     pub fn list_ages(&self, prefix: &str) -> Result<Vec<(String, u64)>, StoreError> {
         let p = ObjPath::from(prefix);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
         self.rt.block_on(async {
             self.store
                 .list(Some(&p))
-                .map_ok(|m| {
-                    let age = (now - m.last_modified.timestamp()).max(0) as u64;
-                    (m.location.to_string(), age)
-                })
+                .map_ok(|m| (m.location.to_string(), age_of(m.last_modified.timestamp())))
                 .try_collect()
                 .await
                 .map_err(|e| err(&self.uri, &format!("list {prefix}"), e))
+        })
+    }
+
+    /// The age in seconds of `key`, or None when absent.
+    pub fn age(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        let p = ObjPath::from(key);
+        self.rt.block_on(async {
+            match self.store.head(&p).await {
+                Ok(m) => Ok(Some(age_of(m.last_modified.timestamp()))),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(err(&self.uri, &format!("look up {key}"), e)),
+            }
         })
     }
 

@@ -145,11 +145,19 @@ pub struct GcReport {
     pub skipped_recent: u64,
 }
 
+/// What `Store::before_record` calls.
+#[cfg(test)]
+pub(crate) type Hook = Box<dyn Fn(&Store) + Send + Sync>;
+
 pub struct Store {
     pub(crate) backend: Backend,
     /// An admin key the policy's first entry must be signed by (pinned out
     /// of band: a writer could otherwise replace the whole policy).
     pub(crate) admin_pin: Option<[u8; 32]>,
+    /// Called by `push` between writing the blob and writing the record (a
+    /// test's way to run a concurrent `gc` exactly there).
+    #[cfg(test)]
+    pub(crate) before_record: Option<Hook>,
 }
 
 impl Store {
@@ -171,6 +179,8 @@ impl Store {
         Ok(Store {
             backend,
             admin_pin: None,
+            #[cfg(test)]
+            before_record: None,
         })
     }
 
@@ -328,8 +338,16 @@ impl Store {
         let blob = blake3::hash(&bytes).to_hex().to_string();
         self.mark()?;
         let bkey = Self::blob_key(&blob);
-        if !self.backend.exists(&bkey)? {
-            self.backend.create(&bkey, bytes.clone())?;
+        // A blob already there may be old and unreferenced, so that a
+        // concurrent gc could remove it before the record below refers to it:
+        // write it again (the same bytes, replaced atomically) so its fresh
+        // timestamp puts it inside gc's grace period.
+        if !self.backend.create(&bkey, bytes.clone())? {
+            self.backend.put(&bkey, bytes.clone())?;
+        }
+        #[cfg(test)]
+        if let Some(hook) = &self.before_record {
+            hook(self);
         }
         let size = bytes.len() as u64;
         let metadata = header.metadata();
@@ -359,6 +377,12 @@ impl Store {
             records::to_bytes(&r)
         })?;
         let rec = made.ok_or_else(|| StoreError::Internal("version not built".into()))?;
+        // A gc that read the records before this one was written (and ran with
+        // a grace period shorter than this push) may have removed the blob:
+        // the record is written, so put the blob back.
+        if !self.backend.exists(&bkey)? {
+            self.backend.create(&bkey, bytes)?;
+        }
         if let Some(a) = &opts.alias {
             self.move_alias(name, a, rec.version, opts.key.as_ref(), &opts.message)?;
         }
@@ -546,7 +570,16 @@ impl Store {
                 rep.skipped_recent += 1;
             } else {
                 if !dry_run {
-                    self.backend.delete(&key)?;
+                    // a push may have rewritten it since the listing (it is
+                    // about to refer to it): its age is looked up again
+                    match self.backend.age(&key)? {
+                        None => continue,
+                        Some(a) if a < grace_secs => {
+                            rep.skipped_recent += 1;
+                            continue;
+                        }
+                        Some(_) => self.backend.delete(&key)?,
+                    }
                 }
                 rep.removed.push(key);
             }
@@ -660,6 +693,64 @@ mod tests {
             assert!(Reference::parse(bad).is_err(), "{bad}");
         }
         assert!(check_alias("123").is_err());
+    }
+
+    const MODEL: &[u8] = include_bytes!("../../../fuzz/corpus/container/logreg.skseal");
+
+    /// A folder store holding MODEL's blob, unreferenced and two hours old.
+    fn old_unreferenced_blob(tag: &str) -> (std::path::PathBuf, Store, PushOptions) {
+        let dir =
+            std::env::temp_dir().join(format!("skseal-store-gc-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let s = Store::open(&dir.display().to_string()).unwrap();
+        let opts = PushOptions {
+            max_decompressed: u64::MAX,
+            ..Default::default()
+        };
+        let r = s.push(MODEL, "logreg.skseal", "old", &opts).unwrap();
+        s.backend
+            .delete(&seq_key(&Store::versions_dir("old"), 1))
+            .unwrap();
+        let f = std::fs::File::options()
+            .write(true)
+            .open(dir.join(Store::blob_key(&r.blob)))
+            .unwrap();
+        f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+            .unwrap();
+        assert_eq!(s.gc(3600, true).unwrap().removed.len(), 1);
+        (dir, s, opts)
+    }
+
+    #[test]
+    fn a_push_reusing_an_old_blob_refreshes_it_for_gcs_grace_period() {
+        let (dir, mut s, opts) = old_unreferenced_blob("refresh");
+        // a gc between the blob and the record spares the blob: it is recent again
+        s.before_record = Some(Box::new(|st: &Store| {
+            let g = st.gc(3600, false).unwrap();
+            assert!(g.removed.is_empty(), "{g:?}");
+            assert_eq!(g.skipped_recent, 1);
+        }));
+        s.push(MODEL, "logreg.skseal", "new", &opts).unwrap();
+        s.before_record = None;
+        let p = s.pull(&Reference::Version("new".into(), 1)).unwrap();
+        assert_eq!(p.bytes, MODEL);
+        assert!(s.verify(None).unwrap().problems.is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_push_puts_back_a_blob_removed_before_its_record_was_written() {
+        let (dir, mut s, opts) = old_unreferenced_blob("putback");
+        // a gc without grace removes the blob between the blob and the record
+        s.before_record = Some(Box::new(|st: &Store| {
+            assert_eq!(st.gc(0, false).unwrap().removed.len(), 1);
+        }));
+        s.push(MODEL, "logreg.skseal", "new", &opts).unwrap();
+        s.before_record = None;
+        let p = s.pull(&Reference::Version("new".into(), 1)).unwrap();
+        assert_eq!(p.bytes, MODEL);
+        assert!(s.verify(None).unwrap().problems.is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
