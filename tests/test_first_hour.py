@@ -444,8 +444,61 @@ def test_shell_completions(cli: Path) -> None:
         assert "predict" in r.stdout and "no-header" in r.stdout
 
 
+@pytest.fixture(scope="module")
+def big_forest(tmp_path_factory: pytest.TempPathFactory,
+               iris: tuple[np.ndarray, np.ndarray]) -> Path:
+    """A model file large enough (over 4 MiB) for store push/pull progress."""
+    X, y = iris
+    big = RandomForestClassifier(n_estimators=120, random_state=0).fit(
+        np.repeat(X, 20, axis=0) + np.random.default_rng(0).normal(size=(3000, 4)),
+        np.repeat(y, 20))
+    p = tmp_path_factory.mktemp("big") / "big.skseal"
+    skseal.dump(big, p)
+    assert p.stat().st_size >= 4 << 20
+    return p
+
+
+def _on_terminal(cli: Path, *args: str) -> tuple[int, str]:
+    """Run the CLI with stderr on a pseudo-terminal: (exit code, what the
+    terminal showed)."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen([str(cli), *args], stdout=subprocess.DEVNULL, stderr=slave,
+                             env=dict(os.environ, TERM="xterm"))
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        return p.wait(timeout=120), shown.decode(errors="replace")
+    finally:
+        os.close(master)
+
+
+def test_store_progress_on_a_terminal_only(cli: Path, big_forest: Path,
+                                           tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    out = str(tmp_path / "pulled.skseal")
+    code, shown = _on_terminal(cli, "store", "push", str(big_forest), "big", "--store", store)
+    assert code == 0 and "big.skseal" in shown and "to big:" in shown, shown
+    code, shown = _on_terminal(cli, "store", "pull", "big@1", "-o", out, "--store", store)
+    assert code == 0 and "pull big@1" in shown, shown
+    # small files: no progress even on a terminal
+    small = tmp_path / "small.skseal"
+    skseal.dump(LogisticRegression(max_iter=300).fit(*load_iris(return_X_y=True)), small)
+    code, shown = _on_terminal(cli, "store", "push", str(small), "small", "--store", store)
+    assert code == 0 and shown == "", shown
+
+
 def test_no_progress_output_when_piped(cli: Path, forest: tuple[object, Path],
-                                       tmp_path: Path) -> None:
+                                       big_forest: Path, tmp_path: Path) -> None:
     _, path = forest
     for i in range(3):
         shutil.copy(path, tmp_path / f"m{i}.skseal")
@@ -457,3 +510,9 @@ def test_no_progress_output_when_piped(cli: Path, forest: tuple[object, Path],
     r = subprocess.run([str(cli), "scan", "--quiet", str(tmp_path)], capture_output=True,
                        text=True, timeout=120, env=env)
     assert r.returncode == 0 and r.stderr == ""
+    # store push and pull of a file large enough for progress on a terminal
+    store = str(tmp_path / "store")
+    r = run(cli, "store", "push", str(big_forest), "big", "--store", store)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    r = run(cli, "store", "pull", "big@1", "-o", str(tmp_path / "p.skseal"), "--store", store)
+    assert r.returncode == 0 and r.stderr == "", r.stderr

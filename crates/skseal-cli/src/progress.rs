@@ -1,4 +1,5 @@
-//! Progress for long work (`scan` of large folders, `convert`), drawn on
+//! Progress for long work (`scan` of large folders, `convert`, `store
+//! push`/`store pull` of large files), drawn on
 //! stderr only when stderr is a terminal and `--quiet` is not given: piped
 //! or redirected output never contains it.
 
@@ -36,4 +37,18 @@ pub fn spinner(quiet: bool) -> ProgressBar {
     }
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
+}
+
+/// Files from this size on get progress in `store push` and `store pull`.
+pub const LARGE_FILE: u64 = 4 << 20;
+
+/// A spinner for the steps of moving a file of `bytes` bytes to or from a
+/// store: shown only for large files on a terminal.
+pub fn transfer(bytes: u64) -> ProgressBar {
+    spinner(bytes < LARGE_FILE)
+}
+
+/// `bytes` as megabytes, for messages.
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
 use crate::out::outln;
+use crate::progress;
 use skseal_core::keys::{self, KeyKind};
 use skseal_store::records::{AliasEntry, VersionRecord};
 use skseal_store::{PushOptions, Reference, Store};
@@ -223,12 +224,28 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
                 trusted,
                 max_decompressed: skseal_core::resources::configured_max_decompressed()
                     .map_err(|e| e.to_string())?,
+                progress: None,
             };
             let file_name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let r = store.push(&data, &file_name, &name, &opts).map_err(s)?;
+            let pb = progress::transfer(data.len() as u64);
+            let label = format!(
+                "push {} ({}) to {name}",
+                file.display(),
+                progress::megabytes(data.len() as u64)
+            );
+            let shown = pb.clone();
+            let opts = PushOptions {
+                progress: Some(std::sync::Arc::new(move |step: &str| {
+                    shown.set_message(format!("{label}: {step}"))
+                })),
+                ..opts
+            };
+            let pushed = store.push(&data, &file_name, &name, &opts);
+            pb.finish_and_clear();
+            let r = pushed.map_err(s)?;
             let mut text = format!(
                 "pushed {} as {}@{} (fingerprint {})",
                 file.display(),
@@ -247,7 +264,22 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
         }
         StoreCmd::Pull { reference, output } => {
             let r = Reference::parse(&reference).map_err(s)?;
-            let p = store.pull(&r).map_err(s)?;
+            let pb = std::cell::OnceCell::new();
+            let pulled = store.pull_observed(&r, &|rec, step| {
+                pb.get_or_init(|| progress::transfer(rec.size))
+                    .set_message(format!(
+                        "pull {}@{} ({}): {step}",
+                        rec.name,
+                        rec.version,
+                        progress::megabytes(rec.size)
+                    ))
+            });
+            let pb = pb
+                .into_inner()
+                .unwrap_or_else(indicatif::ProgressBar::hidden);
+            // cleared before any output, whatever happens below
+            let _clear = ClearOnDrop(pb.clone());
+            let p = pulled.map_err(s)?;
             let rec = &p.record;
             if output.as_deref() == Some(Path::new("-")) {
                 use std::io::Write as _;
@@ -257,6 +289,7 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
                     .map_err(|e| format!("stdout: {e}"))?;
                 return Ok((Value::Null, String::new(), true));
             }
+            pb.set_message(format!("pull {}@{}: writing", rec.name, rec.version));
             let path = output.unwrap_or_else(|| {
                 PathBuf::from(format!(
                     "{}_v{}_{}.skseal",
@@ -485,6 +518,15 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
             );
             Ok((json!({"policy": p}), text, true))
         }
+    }
+}
+
+/// Clears a progress display when dropped (every way out of a verb).
+struct ClearOnDrop(indicatif::ProgressBar);
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
     }
 }
 

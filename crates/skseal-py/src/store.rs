@@ -75,6 +75,7 @@ impl Store {
                 key,
                 trusted,
                 max_decompressed,
+                progress: None,
             };
             let r = py
                 .detach(|| self.inner.push(&data, file_name, name, &opts))

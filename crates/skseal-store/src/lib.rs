@@ -17,7 +17,7 @@ pub mod records;
 
 use thiserror::Error;
 
-pub use ops::{GcReport, PullResult, PushOptions, Reference, Store, VerifyReport};
+pub use ops::{GcReport, Progress, PullResult, PushOptions, Reference, Store, VerifyReport};
 
 /// What can go wrong in a store; every message names the store and the object.
 #[derive(Debug, Error)]

@@ -121,7 +121,13 @@ pub struct PushOptions {
     /// Names trusted beyond the default policy (for the pushed file's types).
     pub trusted: Vec<String>,
     pub max_decompressed: u64,
+    /// Told each step of the push as it starts ("checking", "uploading",
+    /// "recording"), for a progress display.
+    pub progress: Option<Progress>,
 }
+
+/// A callback told the step a long operation is starting.
+pub type Progress = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
 /// A pulled version: its record and the checked file bytes.
 pub struct PullResult {
@@ -326,6 +332,12 @@ impl Store {
                 )));
             }
         }
+        let step = |what: &str| {
+            if let Some(p) = &opts.progress {
+                p(what)
+            }
+        };
+        step("checking");
         let (mut bytes, source) = crate::diff::to_skseal(data, file_name, opts)?;
         if let Some(k) = &opts.key {
             let c = Container::parse(&bytes).map_err(|e| bad_model(file_name, e))?;
@@ -337,6 +349,7 @@ impl Store {
         let header = check_file(&bytes, file_name, opts.max_decompressed)?;
         let blob = blake3::hash(&bytes).to_hex().to_string();
         self.mark()?;
+        step("uploading");
         let bkey = Self::blob_key(&blob);
         // A blob already there may be old and unreferenced, so that a
         // concurrent gc could remove it before the record below refers to it:
@@ -349,6 +362,7 @@ impl Store {
         if let Some(hook) = &self.before_record {
             hook(self);
         }
+        step("recording");
         let size = bytes.len() as u64;
         let metadata = header.metadata();
         let mut made = None;
@@ -432,18 +446,38 @@ impl Store {
     /// the bytes, every array digest and the file's own signature) before any
     /// byte is returned.
     pub fn pull(&self, r: &Reference) -> Result<PullResult, StoreError> {
+        self.pull_observed(r, &|_, _| ())
+    }
+
+    /// `pull`, telling `step(record, what)` each step as it starts
+    /// ("downloading", "checking"), for a progress display.
+    pub fn pull_observed(
+        &self,
+        r: &Reference,
+        step: &dyn Fn(&VersionRecord, &str),
+    ) -> Result<PullResult, StoreError> {
         let v = self.resolve(r)?;
         let record = self.record(r.name(), v)?;
-        let bytes = self.blob(&record)?;
+        let bytes = self.blob_observed(&record, step)?;
         Ok(PullResult { record, bytes })
     }
 
     fn blob(&self, record: &VersionRecord) -> Result<Vec<u8>, StoreError> {
+        self.blob_observed(record, &|_, _| ())
+    }
+
+    fn blob_observed(
+        &self,
+        record: &VersionRecord,
+        step: &dyn Fn(&VersionRecord, &str),
+    ) -> Result<Vec<u8>, StoreError> {
         let key = Self::blob_key(&record.blob);
+        step(record, "downloading");
         let bytes = self.backend.get(&key)?.ok_or_else(|| StoreError::Corrupt {
             key: key.clone(),
             why: format!("the bytes of {} are missing", record.what()),
         })?;
+        step(record, "checking");
         let got = blake3::hash(&bytes).to_hex().to_string();
         if got != record.blob {
             return Err(StoreError::Corrupt {
