@@ -147,7 +147,11 @@ def test_every_verb(store_uri: str, models: dict[str, Path], tmp_path: Path) -> 
     assert [v["version"] for v in versions] == [1, 2, 3]
     assert [v["message"] for v in versions] == ["first", "deeper", "legacy"]
     # alias moves and history
-    cli("store", "alias", "iris", "production", "2", "-m", "promote", *st)
+    a = cli_json("store", "alias", "iris", "production", "2", "-m", "promote", *st)
+    assert a["schema_version"] == 1
+    assert (a["alias"], a["seq"], a["from"], a["to"], a["message"]) == \
+        ("production", 2, 1, 2, "promote")
+    assert a["by"]["key_id"] is None and a["at"].endswith("Z")
     cli("store", "alias", "iris", "staging", "3", *st)
     hist = cli_json("store", "history", "iris", "--alias", "production", *st)["history"]
     assert [(h["from"], h["to"], h["message"]) for h in hist] == [
@@ -174,11 +178,17 @@ def test_every_verb(store_uri: str, models: dict[str, Path], tmp_path: Path) -> 
     r = cli("store", "pull", "iris@production", *st, cwd=tmp_path)
     pulled = list(tmp_path.glob("iris_v2_*.skseal"))
     assert len(pulled) == 1 and "digests and signatures checked" in r.stdout
-    assert skseal.load(pulled[0]).predict(X[:20]).tolist() == \
-        skseal.load(models["b"]).predict(X[:20]).tolist()
+    pulled_pred = skseal.load(models["b"]).predict(X[:20]).tolist()
+    assert skseal.load(pulled[0]).predict(X[:20]).tolist() == pulled_pred
     out = tmp_path / "explicit.skseal"
     cli("store", "pull", "iris@1", "-o", str(out), *st)
     assert out.read_bytes() == models["a"].read_bytes()
+    out2 = tmp_path / "as-json.skseal"
+    p = cli_json("store", "pull", "iris@staging", "-o", str(out2), *st)
+    assert p["schema_version"] == 1 and p["path"] == str(out2)
+    assert (p["name"], p["version"], p["message"]) == ("iris", 3, "legacy")
+    assert p["source"]["format"] == "joblib" and p["estimator"].endswith("RandomForestClassifier")
+    assert skseal.load(out2).predict(X[:20]).tolist() == pulled_pred
     # verify and gc
     v = cli_json("store", "verify", *st)
     assert v["ok"] is True and v["versions"] == 3 and v["moves"] == 3
@@ -191,7 +201,8 @@ def test_every_verb(store_uri: str, models: dict[str, Path], tmp_path: Path) -> 
     assert r.returncode == 2 and "iris@9: not found" in r.stderr
 
 
-def test_python_api(store_uri: str, models: dict[str, Path]) -> None:
+def test_python_api(store_uri: str, models: dict[str, Path], tmp_path: Path,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
     st = skseal.store.open(store_uri)
     rec = st.push(models["a"], "flowers", message="py", alias="production",
                   key=models["dir"] / "ci")
@@ -208,13 +219,55 @@ def test_python_api(store_uri: str, models: dict[str, Path]) -> None:
     st.move_alias("flowers", "production", 2, message="roll forward")
     assert st.resolve("flowers@production") == 2
     assert [e["to"] for e in st.history("flowers", "production")] == [1, 2]
+    st.move_alias("flowers", "candidate", 1)
+    # without an alias: every alias's moves, alias after alias, as the CLI gives them
+    every = st.history("flowers")
+    assert [(e["alias"], e["seq"], e["to"]) for e in every] == [
+        ("candidate", 1, 1), ("production", 1, 1), ("production", 2, 2)]
+    fields = ("alias", "seq", "from", "to", "at", "message")
+    assert [[e[f] for f in fields] for e in every] == [
+        [e[f] for f in fields]
+        for e in cli_json("store", "history", "flowers", "--store", store_uri)["history"]]
+    with pytest.raises(skseal.errors.ModelNotFoundError, match="flowers@nope"):
+        st.history("flowers", "nope")
     assert st.verify()["ok"] is True
+    # show, diff
+    shown = st.show("flowers@production")
+    assert shown["version"] == 2 and shown["aliases"] == ["production"]
+    assert shown["metadata"]["user"] == {"accuracy": 0.95} and shown["message"] == "bytes"
+    assert shown["pushed_by"]["key_id"] is None and shown["file_signed_by"] is None
+    first = st.show("flowers@1")
+    assert first["pushed_by"]["key_id"] == first["file_signed_by"] is not None
+    d = st.diff("flowers@1", "flowers@2")
+    assert {"path": "user.accuracy", "a": 0.91, "b": 0.95} in d["metrics"]
+    assert {"path": "max_depth", "a": None, "b": 3} in d["hyperparameters"]
+    # pull to a path, and to the default name in the current folder
+    out = tmp_path / "out.skseal"
+    assert st.pull("flowers@2", out) == str(out)
+    assert out.read_bytes() == models["b"].read_bytes()
+    monkeypatch.chdir(tmp_path)
+    default = st.pull("flowers@1")
+    assert default.startswith("flowers_v1_") and default.endswith(".skseal")
+    assert st.pull_bytes("flowers@1")[1] == (tmp_path / default).read_bytes()
+    # gc: nothing unreferenced here
+    assert st.gc(grace_secs=0) == {"removed": [], "kept": 2, "skipped_recent": 0}
     with pytest.raises(skseal.errors.ModelNotFoundError, match="flowers@7"):
         st.pull_bytes("flowers@7")
     with pytest.raises(ValueError, match="an alias cannot be a number|model name"):
         st.move_alias("bad name", "production", 1)
     with pytest.raises(ValueError, match="mmap_mode needs a file"):
         skseal.load("flowers@1", store=st, mmap_mode="r")
+    # policy, set_policy
+    d_ = models["dir"]
+    assert st.policy() is None
+    pol = st.set_policy(key=d_ / "admin", push=[d_ / "ci.pub"], alias=[d_ / "release.pub"])
+    assert pol["seq"] == 1 and st.policy() == pol
+    assert len(pol["admins"]) == 1 and len(pol["push"]) == 1 and len(pol["alias"]) == 1
+    with pytest.raises(skseal.errors.StorePolicyError, match="push with --key"):
+        st.push(models["a"], "flowers")
+    assert st.push(models["a"], "flowers", key=d_ / "ci")["version"] == 3
+    with pytest.raises(ValueError, match="needs key="):
+        st.set_policy(key=None)  # type: ignore[arg-type]
 
 
 def test_policy_refuses_unsigned_and_foreign_writes(store_uri: str,
@@ -222,10 +275,12 @@ def test_policy_refuses_unsigned_and_foreign_writes(store_uri: str,
     d = models["dir"]
     st = ["--store", store_uri]
     cli("store", "push", str(models["a"]), "iris", *st)  # before any policy
-    cli("store", "policy", "set", "--key", str(d / "admin"), "--push", str(d / "ci.pub"),
-        "--alias", str(d / "release.pub"), *st)
+    set_ = cli_json("store", "policy", "set", "--key", str(d / "admin"), "--push",
+                    str(d / "ci.pub"), "--alias", str(d / "release.pub"), *st)
+    assert set_["schema_version"] == 1 and set_["policy"]["seq"] == 1
     pol = cli_json("store", "policy", "show", *st)["policy"]
-    assert pol["seq"] == 1 and len(pol["push"]) == 1
+    assert pol == set_["policy"]
+    assert pol["seq"] == 1 and len(pol["push"]) == 1 and pol["prev"] is None
     # unsigned push, push by an untrusted key, alias move by a pusher: refused
     r = cli("store", "push", str(models["b"]), "iris", *st, check=False)
     assert r.returncode == 2 and "push with --key" in r.stderr
@@ -253,6 +308,104 @@ def test_policy_refuses_unsigned_and_foreign_writes(store_uri: str,
         str(d / "admin.pub"), *st)
     with pytest.raises(skseal.errors.StorePolicyError, match="not allowed to push"):
         skseal.store.open(store_uri).push(models["a"], "iris", key=d / "release")
+
+
+def test_record_written_around_push_by_a_foreign_key_is_refused(
+        store_uri: str, models: dict[str, Path], tmp_path: Path) -> None:
+    """A writer with storage credentials but no allowed key writes a version
+    record (validly signed by its own key) and its blob straight to the
+    store, bypassing push: every read refuses it."""
+    d = models["dir"]
+    st = skseal.store.open(store_uri)
+    st.set_policy(key=d / "admin", push=[d / "ci.pub"], alias=[d / "release.pub"])
+    st.push(models["a"], "iris", key=d / "ci", message="ok")
+    st.move_alias("iris", "production", 1, key=d / "release")
+    # the forged version 2, made in a scratch store with no policy
+    scratch = skseal.store.open(tmp_path / "scratch")
+    scratch.push(models["a"], "iris", key=d / "intruder")
+    forged = scratch.push(models["b"], "iris", key=d / "intruder", message="forged")
+    assert forged["version"] == 2
+    src, dst = _objects(str(tmp_path / "scratch")), _objects(store_uri)
+    blob = f"blobs/{forged['blob']}.skseal"
+    dst.write(blob, src.read(blob))
+    dst.write("models/iris/versions/000000000002.json",
+              src.read("models/iris/versions/000000000002.json"))
+    foreign = "which the store policy does not allow to push"
+    with pytest.raises(skseal.errors.StorePolicyError, match=foreign):
+        st.pull_bytes("iris@2")
+    with pytest.raises(skseal.errors.StorePolicyError, match=foreign):
+        st.pull_bytes("iris")  # the latest version is the forged one
+    with pytest.raises(skseal.errors.StorePolicyError, match=foreign):
+        st.versions("iris")
+    with pytest.raises(skseal.errors.StorePolicyError, match=foreign):
+        skseal.load("iris@2", store=store_uri)
+    with pytest.raises(skseal.errors.StorePolicyError, match=foreign):
+        st.move_alias("iris", "production", 2, key=d / "release")
+    r = cli("store", "pull", "iris@2", "-o", str(tmp_path / "x.skseal"), "--store", store_uri,
+            check=False)
+    assert r.returncode == 2 and foreign in r.stderr and not (tmp_path / "x.skseal").exists()
+    r = cli("store", "show", "iris@2", "--store", store_uri, check=False)
+    assert r.returncode == 2 and foreign in r.stderr
+    v = cli("store", "verify", "--store", store_uri, "--json", check=False)
+    assert v.returncode == 1
+    rep = json.loads(v.stdout)
+    assert rep["ok"] is False and any(foreign in p for p in rep["problems"]), rep
+    # the signed version and the alias still read
+    rec, _ = st.pull_bytes("iris@production")
+    assert (rec["version"], rec["message"]) == (1, "ok")
+
+
+def test_gc_removes_an_unreferenced_blob(store_uri: str, models: dict[str, Path]) -> None:
+    """The blob a killed push leaves (written, no record) is kept while
+    recent, then removed; referenced blobs never are."""
+    import blake3
+
+    st = skseal.store.open(store_uri)
+    st.push(models["a"], "iris")
+    raw = _objects(store_uri)
+    orphan = models["b"].read_bytes()
+    key = f"blobs/{blake3.blake3(orphan).hexdigest()}.skseal"
+    raw.write(key, orphan)
+    kept = f"blobs/{st.versions('iris')[0]['blob']}.skseal"
+    assert st.gc() == {"removed": [], "kept": 1, "skipped_recent": 1}  # within the hour
+    g = cli_json("store", "gc", "--grace-secs", "0", "--dry-run", "--store", store_uri)
+    assert g["removed"] == [key] and g["dry_run"] is True and g["kept"] == 1
+    assert key in raw.keys()
+    g = cli_json("store", "gc", "--grace-secs", "0", "--store", store_uri)
+    assert g["removed"] == [key] and g["dry_run"] is False and g["kept"] == 1
+    assert [k for k in raw.keys() if k.startswith("blobs/")] == [kept]
+    assert st.gc(grace_secs=0)["removed"] == []
+    assert st.verify()["ok"] and st.pull_bytes("iris@1")[1] == models["a"].read_bytes()
+    if not store_uri.startswith("s3://"):
+        # an hour-old orphan goes with the default grace period
+        raw.write(key, orphan)
+        old = time.time() - 7200
+        os.utime(Path(store_uri) / key, (old, old))
+        assert st.gc() == {"removed": [key], "kept": 1, "skipped_recent": 0}
+
+
+def test_push_a_pickle_file(store_uri: str, models: dict[str, Path], tmp_path: Path) -> None:
+    """A .pkl file is converted on push (read by the VM, never unpickled)."""
+    import pickle
+
+    model = RandomForestClassifier(n_estimators=3, random_state=2).fit(X, Y)
+    pkl = tmp_path / "forest.pkl"
+    pkl.write_bytes(pickle.dumps(model, protocol=5))
+    r = cli_json("store", "push", str(pkl), "pickled", "-m", "from pkl", "--store", store_uri)
+    assert r["version"] == 1 and r["source"]["converted"] is True
+    assert r["source"]["format"] == "pickle" and r["source"]["file"] == "forest.pkl"
+    st = skseal.store.open(store_uri)
+    rec = st.push(pkl, "pickled")
+    assert rec["version"] == 2 and rec["source"]["format"] == "pickle"
+    assert rec["fingerprint"] == r["fingerprint"]
+    loaded = skseal.load("pickled@2", store=st)
+    assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    # a pickle that would run code is refused, and nothing is stored
+    evil = tmp_path / "evil.pkl"
+    evil.write_bytes(pickle.dumps(os.system))
+    r = cli("store", "push", str(evil), "pickled", "--store", store_uri, check=False)
+    assert r.returncode == 2 and "posix.system" in r.stderr, r.stderr
+    assert [v["version"] for v in st.versions("pickled")] == [1, 2]
 
 
 def _objects(store_uri: str) -> ObjectAccess:

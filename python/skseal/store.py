@@ -135,8 +135,11 @@ class Store:
         return dict(json.loads(self._inner.move_alias(name, alias, int(version),
                                                       _key_bytes(key, "secret"), message)))
 
-    def history(self, name: str, alias: str) -> list[dict[str, Any]]:
-        """Every move of an alias, oldest first, with links and signatures checked."""
+    def history(self, name: str, alias: str | None = None) -> list[dict[str, Any]]:
+        """Every move of ``alias`` of ``name``, oldest first, with links and
+        signatures checked; without ``alias``, the moves of every alias of
+        ``name``, alias after alias in name order (``skseal store history
+        NAME``; empty when it has none)."""
         return list(json.loads(self._inner.history(name, alias)))
 
     def verify(self, name: str | None = None) -> dict[str, Any]:

@@ -442,27 +442,26 @@ fn run_inner(a: StoreArgs) -> Result<Out, String> {
             Ok((entry_json(&e), text, true))
         }
         StoreCmd::History { name, alias } => {
-            let aliases = match alias {
-                Some(a) => vec![a],
-                None => store.alias_names(&name).map_err(s)?,
-            };
+            let entries = match alias {
+                Some(a) => store.history(&name, &a),
+                None => store.histories(&name),
+            }
+            .map_err(s)?;
             let mut rows = Vec::new();
             let mut text = String::new();
-            for al in aliases {
-                for e in store.history(&name, &al).map_err(s)? {
-                    text += &format!(
-                        "{name}@{}\t#{}\t{}\t{}{}\t{} -> {}\t{}\n",
-                        e.alias,
-                        e.seq,
-                        e.at,
-                        e.by.user,
-                        e.by.key_id().map(|k| format!(" ({k})")).unwrap_or_default(),
-                        e.from.map(|v| format!("v{v}")).unwrap_or("-".into()),
-                        e.to,
-                        e.message
-                    );
-                    rows.push(entry_json(&e));
-                }
+            for e in entries {
+                text += &format!(
+                    "{name}@{}\t#{}\t{}\t{}{}\t{} -> {}\t{}\n",
+                    e.alias,
+                    e.seq,
+                    e.at,
+                    e.by.user,
+                    e.by.key_id().map(|k| format!(" ({k})")).unwrap_or_default(),
+                    e.from.map(|v| format!("v{v}")).unwrap_or("-".into()),
+                    e.to,
+                    e.message
+                );
+                rows.push(entry_json(&e));
             }
             Ok((json!({"name": name, "history": rows}), text, true))
         }

@@ -177,10 +177,16 @@ impl Store {
         })
     }
 
-    fn history(&self, py: Python<'_>, name: &str, alias: &str) -> PyResult<String> {
+    /// The history of one alias, or of every alias of `name` (as the CLI's
+    /// `history NAME` without `--alias`).
+    #[pyo3(signature = (name, alias=None))]
+    fn history(&self, py: Python<'_>, name: &str, alias: Option<&str>) -> PyResult<String> {
         crate::errors::guard(py, || {
             let h = py
-                .detach(|| self.inner.history(name, alias))
+                .detach(|| match alias {
+                    Some(a) => self.inner.history(name, a),
+                    None => self.inner.histories(name),
+                })
                 .map_err(|e| store_err(py, e))?;
             to_json(py, &h)
         })

@@ -191,6 +191,18 @@ impl Store {
         Ok(out)
     }
 
+    /// The histories of every alias of `name`, alias after alias (in name
+    /// order), each checked as `history` checks it; empty when `name` has no
+    /// alias.
+    pub fn histories(&self, name: &str) -> Result<Vec<AliasEntry>, StoreError> {
+        check_name(name, "model name")?;
+        let mut out = Vec::new();
+        for a in self.alias_names(name)? {
+            out.extend(self.history(name, &a)?);
+        }
+        Ok(out)
+    }
+
     /// Every alias name of `name`.
     pub fn alias_names(&self, name: &str) -> Result<Vec<String>, StoreError> {
         Ok(self.aliases(name)?.into_keys().collect())
