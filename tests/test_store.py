@@ -711,3 +711,63 @@ def test_serve_follows_an_alias(store_uri: str, models: dict[str, Path]) -> None
         assert any(e.get("event") == "reloaded" for e in srv.events)
     finally:
         assert srv.stop() == 0
+
+
+def _readme_workflow() -> list[str]:
+    """The command lines of README.md's team workflow (its first bash block
+    after the "From `fit` to a served" heading)."""
+    text = (ROOT / "README.md").read_text()
+    after = text[text.index("### From `fit` to a served"):]
+    block = after[after.index("```bash\n") + len("```bash\n"):]
+    return [line for line in block[:block.index("```")].splitlines() if line.strip()]
+
+
+def test_readme_team_workflow_runs_in_order(models: dict[str, Path], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command of the README's team workflow, in order, against a
+    temporary folder store (`python train.py` fits a new model each time;
+    `skseal serve` is started and asked for a prediction)."""
+    import shlex
+
+    from test_serve import Server
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SKSEAL_STORE", str(tmp_path / "store"))
+    trained: list[RandomForestClassifier] = []
+    ran = []
+    for line in _readme_workflow():
+        tokens = shlex.split(line, comments=True)
+        commands: list[list[str]] = [[]]
+        for t in tokens:
+            if t == "&&":
+                commands.append([])
+            else:
+                commands[-1].append(t)
+        for args in commands:
+            if not args:
+                continue
+            ran.append(args[:3])
+            if args[0] == "export":
+                assert args[1].startswith("SKSEAL_STORE="), args  # set above, to a folder
+            elif args[:2] == ["python", "train.py"]:
+                m = RandomForestClassifier(n_estimators=5, max_depth=2 + len(trained),
+                                           random_state=len(trained)).fit(X, Y)
+                skseal.dump(m, "churn.skseal", probe=X[:5])
+                trained.append(m)
+            elif args[:2] == ["skseal", "serve"]:
+                srv = Server(*args[2:])
+                try:
+                    srv.wait_ready()
+                    code, out = srv.post("/invocations", {"instances": X[:10].tolist()})
+                    assert code == 200, out
+                    assert out["predictions"] == trained[-1].predict(X[:10]).tolist()
+                finally:
+                    assert srv.stop() == 0
+            else:
+                assert args[0] == "skseal", args
+                cli(*args[1:])
+    assert len(trained) == 2 and ["skseal", "serve", "--admin-key"] in ran
+    st = skseal.store.open(tmp_path / "store", admin_key=tmp_path / "admin.key.pub")
+    assert [(e["from"], e["to"]) for e in st.history("churn", "production")] == \
+        [(None, 1), (1, 2)]
+    assert st.verify()["ok"]
