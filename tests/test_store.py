@@ -771,3 +771,20 @@ def test_readme_team_workflow_runs_in_order(models: dict[str, Path], tmp_path: P
     assert [(e["from"], e["to"]) for e in st.history("churn", "production")] == \
         [(None, 1), (1, 2)]
     assert st.verify()["ok"]
+
+
+def test_blobs_are_keyed_by_bytes_not_fingerprint(store_uri: str,
+                                                  models: dict[str, Path]) -> None:
+    """docs/STORE.md "Blobs": one blob per distinct file, shared by the same
+    bytes pushed again; the same model unsigned and signed is two blobs with
+    one fingerprint (a pull returns exactly the bytes checked on push)."""
+    st = skseal.store.open(store_uri)
+    plain = st.push(models["a"], "iris")
+    signed = st.push(models["a"], "iris", key=models["dir"] / "ci")
+    again = st.push(models["a"], "iris")
+    assert plain["fingerprint"] == signed["fingerprint"] == again["fingerprint"]
+    assert plain["blob"] != signed["blob"] and plain["blob"] == again["blob"]
+    blobs = [k for k in _objects(store_uri).keys() if k.startswith("blobs/")]
+    assert sorted(blobs) == sorted({f"blobs/{r['blob']}.skseal" for r in (plain, signed)})
+    assert st.pull_bytes("iris@3")[1] == models["a"].read_bytes()
+    assert st.pull_bytes("iris@2")[1] != models["a"].read_bytes()
