@@ -155,7 +155,9 @@ def documents(files: dict[str, Path]) -> Iterator[tuple[str, str, dict[str, Any]
     def verb(name: str, *args: str, ok: tuple[int, ...] = (0,)) -> tuple[str, str, Any]:
         rows = row(name)
         head = store.split("\n|", 1)[0]
-        return f"store {name}", shared + head + rows, js("store", *args, *st, ok=ok)
+        doc = js("store", *args, *st, ok=ok)
+        assert doc["command"] == "store " + " ".join(args[: 2 if args[0] == "policy" else 1])
+        return f"store {name}", shared + head + rows, doc
 
     yield verb("push", "push", f["a.skseal"], "iris", "--alias", "prod", "--key", f["k"])
     yield verb("push", "push", f["a.joblib"], "iris", "-m", "legacy")
@@ -172,7 +174,9 @@ def documents(files: dict[str, Path]) -> Iterator[tuple[str, str, dict[str, Any]
     yield verb("policy", "policy", "show")
     yield verb("policy", "policy", "set", "--key", f["k"])
     yield verb("policy", "policy", "show")
-    yield "store failure", failures, js("store", "show", "nope@1", *st, ok=(2,))
+    failed = js("store", "show", "nope@1", *st, ok=(2,))
+    assert failed["command"] == "store show"
+    yield "store failure", failures, failed
 
 
 def test_every_json_key_is_documented(files: dict[str, Path]) -> None:
@@ -191,3 +195,29 @@ def test_every_json_key_is_documented(files: dict[str, Path]) -> None:
               ".packs[].arrays", ".files[].refused", ".files[].error", ".error",
               ".arrays.changed[].path", ".policy.admins"):
         assert p in seen, p
+
+
+def test_one_signature_object(files: dict[str, Path]) -> None:
+    """inspect, verify and store show name the signer the same way."""
+    f = {k: str(v) for k, v in files.items()}
+
+    def js(*args: str) -> dict[str, Any]:
+        return json.loads(run(*args, "--json").stdout)
+
+    signed = js("inspect", f["a.skseal"])["signature"]
+    assert signed["status"] == "valid" and len(signed["key_id"]) == 16
+    assert signed["trusted_key_checked"] is False
+    assert js("verify", f["a.skseal"])["signature"] == signed
+    assert js("verify", f["a.skseal"], "--key", f["k"] + ".pub")["signature"] == {
+        **signed, "trusted_key_checked": True}
+    assert skseal.inspect(files["a.skseal"])["signature"] == signed
+    assert skseal.inspect(files["a.skseal"].read_bytes())["signature"] == signed
+    with open(files["a.skseal"], "rb") as fh:
+        assert skseal.inspect(fh)["signature"] == signed
+    st = ("--store", f["dir"] + "/sigstore")
+    js("store", "push", f["a.skseal"], "m", *st)
+    assert js("store", "show", "m", *st)["signature"] == signed
+    unsigned = {"status": "not signed"}
+    assert js("inspect", f["b.skseal"])["signature"] == unsigned
+    assert js("verify", f["b.skseal"])["signature"] == unsigned
+    assert skseal.inspect(files["b.skseal"])["signature"] == unsigned

@@ -33,6 +33,7 @@ from .errors import (
 # The magic number and preamble length of a .skseal file (container.rs).
 MAGIC: bytes = _native.MAGIC
 PREAMBLE: int = _native.PREAMBLE
+SIG_TRAILER: int = _native.SIG_TRAILER
 
 try:  # scikit-learn >= 1.3
     from sklearn.exceptions import InconsistentVersionWarning
@@ -626,10 +627,13 @@ def inspect(file: PathLike | IO[bytes] | bytes) -> dict[str, Any]:
 
     Returns a dict with ``format`` ("skseal"; "pickle" or "joblib" for a legacy
     file, described without running it), ``format_version``, ``fingerprint``, ``header_blake3``,
-    ``metadata``, ``arrays`` (dtype, shape, codec, sizes, digest per array),
+    ``signature`` (``status``, ``key_id``, ``trusted_key_checked``: the signer,
+    checked over the header, as ``skseal verify --json`` reports it), ``metadata``,
+    ``arrays`` (dtype, shape, codec, sizes, digest per array),
     ``outline`` (a readable tree of the object graph), ``globals`` (each name
     with its role and verdict) and sizes.
     """
+    start = file.tell() if _is_seekable_io(file) else None
     prefix, size = _read_prefix(file)
     if not _is_skseal(prefix[:8]):
         try:
@@ -639,7 +643,35 @@ def inspect(file: PathLike | IO[bytes] | bytes) -> dict[str, Any]:
                 "not a skseal file (it does not start with the skseal magic number), "
                 f"and not a readable pickle either: {e}"
             ) from None
-    return json.loads(_native.inspect(prefix, size))
+    return json.loads(_native.inspect(prefix, size, _read_trailer(file, prefix, size, start)))
+
+
+def _is_seekable_io(file: object) -> bool:
+    """Whether ``file`` is an open binary file we may seek in."""
+    seekable = getattr(file, "seekable", None)
+    return not isinstance(file, str | os.PathLike | bytes | bytearray | memoryview) \
+        and callable(seekable) and bool(seekable())
+
+
+def _read_trailer(file: PathLike | IO[bytes] | bytes, prefix: bytes, size: int,
+                  start: int | None) -> bytes | None:
+    """The last ``SIG_TRAILER`` bytes of a skseal file (its signature trailer
+    when signed), for ``inspect``; ``None`` when they cannot be read."""
+    if size < SIG_TRAILER:
+        return None
+    if len(prefix) == size:
+        return prefix[size - SIG_TRAILER:]
+    if isinstance(file, str | os.PathLike):
+        with open(file, "rb") as f:
+            f.seek(size - SIG_TRAILER)
+            return f.read(SIG_TRAILER)
+    if start is not None and not isinstance(file, bytes | bytearray | memoryview):
+        here = file.tell()
+        file.seek(start + size - SIG_TRAILER)
+        tail = file.read(SIG_TRAILER)
+        file.seek(here)
+        return tail
+    return None
 
 
 def untrusted_types(file: PathLike | IO[bytes] | bytes,

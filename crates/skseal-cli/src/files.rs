@@ -22,7 +22,19 @@ pub fn read_header(path: &Path) -> Result<container::Header, String> {
     f.read_exact(&mut rest)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     pre.extend_from_slice(&rest);
-    container::read_header(&pre, len).map_err(|e| format!("{}: {e}", path.display()))
+    let mut h =
+        container::read_header(&pre, len).map_err(|e| format!("{}: {e}", path.display()))?;
+    // The signature trailer (the last bytes of the file), for `signature`.
+    if h.signed && len >= container::SIG_TRAILER {
+        use std::io::{Seek, SeekFrom};
+        let mut t = vec![0u8; container::SIG_TRAILER as usize];
+        f.seek(SeekFrom::Start(len - container::SIG_TRAILER))
+            .and_then(|_| f.read_exact(&mut t))
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        // A damaged trailer is `verify`'s to report: here it stays unread.
+        h.signature = container::parse_trailer(&t).ok();
+    }
+    Ok(h)
 }
 
 /// Why a file that is not a .skseal file could not be read as a pickle: a

@@ -413,12 +413,24 @@ fn load_file<'py>(
 }
 
 /// Describe a `.skseal` file from its header (prefix of the file + real length), as JSON text.
+/// `trailer`: the file's last bytes (its signature trailer, when signed), so
+/// that `signature` names and checks the signer; a damaged one is left unread.
 #[pyfunction]
-fn inspect(py: Python<'_>, prefix: &Bound<'_, PyAny>, file_len: u64) -> PyResult<String> {
+#[pyo3(signature = (prefix, file_len, trailer=None))]
+fn inspect(
+    py: Python<'_>,
+    prefix: &Bound<'_, PyAny>,
+    file_len: u64,
+    trailer: Option<&Bound<'_, PyAny>>,
+) -> PyResult<String> {
     crate::errors::guard(py, move || {
         let bytes = Bytes::get(prefix)?;
-        let h = container::read_header(bytes.as_slice(), file_len)
+        let mut h = container::read_header(bytes.as_slice(), file_len)
             .map_err(|e| to_pyerr(py, e.into()))?;
+        if h.signed {
+            let tail = trailer.map(Bytes::get).transpose()?;
+            h.signature = tail.and_then(|t| container::parse_trailer(t.as_slice()).ok());
+        }
         Ok(skseal_core::inspect::describe(&h).to_string())
     })
 }
@@ -676,6 +688,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAGIC", PyBytes::new(m.py(), &container::MAGIC))?;
     m.add("PREAMBLE", container::PREAMBLE)?;
+    m.add("SIG_TRAILER", container::SIG_TRAILER)?;
     m.add("DEFAULT_ZSTD_LEVEL", skseal_core::codec::DEFAULT_ZSTD_LEVEL)?;
     Ok(())
 }
