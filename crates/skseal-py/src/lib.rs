@@ -446,10 +446,20 @@ fn inspect_pickle(
     crate::errors::guard(py, move || {
         let bytes = Bytes::get(data)?;
         let (g, info) = legacy::parse_file(bytes.as_slice(), max_decompressed)
-            .map_err(|e| to_pyerr(py, e.into()))?;
+            .map_err(|e| not_a_model(py, bytes.as_slice(), e))?;
         let v = skseal_core::inspect::describe_legacy(&g, &info, bytes.as_slice().len() as u64);
         Ok(v.to_string())
     })
+}
+
+/// A pickle that failed to parse: FormatError saying what the data looks
+/// like when it is no pickle at all (`sniff::not_a_model`, the CLI's rule),
+/// else the VM's error.
+fn not_a_model(py: Python<'_>, data: &[u8], e: skseal_core::PickleError) -> PyErr {
+    match skseal_core::sniff::not_a_model(data, &e) {
+        Some(m) => raise(py, Exc::Format, &m),
+        None => to_pyerr(py, e.into()),
+    }
 }
 
 /// Load a legacy pickle held in a buffer, with the same VM, policy and validation.
@@ -466,7 +476,7 @@ fn load_pickle<'py>(
         let bytes = Bytes::get(data)?;
         let (g, _) = py
             .detach(|| legacy::parse_file(bytes.as_slice(), max_decompressed))
-            .map_err(|e| to_pyerr(py, e.into()))?;
+            .map_err(|e| not_a_model(py, bytes.as_slice(), e))?;
         let policy = Policy::new(trusted);
         if let Err(e) = policy.check(&g) {
             return Err(errors::untrusted_error(py, &e, false));
