@@ -469,3 +469,18 @@ def test_no_progress_output_when_piped(cli: Path, forest: tuple[object, Path],
     r = subprocess.run([str(cli), "scan", "--quiet", str(tmp_path)], capture_output=True,
                        text=True, timeout=120, env=env)
     assert r.returncode == 0 and r.stderr == ""
+
+
+def test_wrong_column_count_names_input_model_and_fix(cli: Path, forest: tuple[object, Path],
+                                                      tmp_path: Path) -> None:
+    """was: "bad input: X has 2 features, but RandomForestClassifier is
+    expecting 4 features as input", naming neither file."""
+    _, model = forest
+    two = tmp_path / "two.csv"
+    two.write_text("a,b\n5.1,3.5\n")
+    r = run(cli, "predict", str(model), "--input", str(two))
+    assert r.returncode == 2 and r.stdout == ""
+    err = r.stderr.splitlines()[-1]
+    assert err.startswith(f"skseal: error: {two} does not fit the model {model}: X has 2 "
+                          "features, but RandomForestClassifier is expecting 4"), err
+    assert f"skseal inspect {model}" in err and "--delimiter" in err
