@@ -232,9 +232,14 @@ def test_signed_file_shows_the_key(cli: Path, iris: dict[str, Any], tmp_path: Pa
     r = run(cli, "sign", str(model), "--key", str(key))
     assert r.returncode == 0, r.stderr
     s = skseal.card(model).summary
-    assert s["signed"] is True
-    assert re.fullmatch(r"[0-9a-f]{16}", s["signer_key_id"])
-    assert s["signer_key_id"] in skseal.card(model).html
+    sig = s["signature"]
+    assert sig["status"] == "valid" and sig["trusted_key_checked"] is False
+    assert re.fullmatch(r"[0-9a-f]{16}", sig["key_id"])
+    assert sig["key_id"] in skseal.card(model).html
+    # the same object as in inspect and verify (docs/CLI.md)
+    assert skseal.inspect(model)["signature"] == sig
+    v = json.loads(run(cli, "verify", str(model), "--json").stdout)
+    assert v["signature"] == sig
 
 
 # ---------------------------------------------------------------- Chromium
@@ -339,7 +344,7 @@ def test_card_of_a_model_native_inference_cannot_run(tmp_path: Path) -> None:
     card = skseal.card(path)
     s = card.summary
     assert s["native"]["ok"] is False and "SVC" in s["native"]["error"]
-    assert s["fingerprint"] is None and s["signed"] is False
+    assert s["fingerprint"] is None and s["signature"] is None
     assert s["format"].startswith("pickle / joblib")
     assert s["hyperparameters"]["C"] == "2.0"
     assert "native inference: no" in card.html

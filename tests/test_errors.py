@@ -342,7 +342,9 @@ def test_damaged_magic(damage: Callable[[bytes], bytes], plain_bytes: bytes) -> 
 
 
 def test_foreign_magic() -> None:
-    with pytest.raises(skseal.FormatError, match="does not start with the skseal magic"):
+    # the words of skseal-core's rule, as the CLI says them (sniff::not_a_model)
+    with pytest.raises(skseal.FormatError, match=r"^not a skseal, pickle or joblib file \(it "
+                       r"starts with bytes 4749463839610000\); nothing was run$"):
         skseal.loads(b"GIF89a" + bytes(100))
     with pytest.raises(skseal.FormatError, match="zip"):
         skseal.loads(b"PK\x03\x04" + bytes(100))

@@ -281,6 +281,18 @@ def test_text_file_is_not_a_pickle(cli: Path, tmp_path: Path) -> None:
     want = "not a skseal, pickle or joblib file (it looks like text)"
     with pytest.raises(skseal.FormatError, match=want.replace("(", r"\(").replace(")", r"\)")):
         skseal.load(p)
+    # skseal.inspect too, naming the file (was: "FormatError: not a skseal file ...
+    # malformed pickle at byte 0 (BINGET): memo key 101 was never stored")
+    with pytest.raises(skseal.FormatError) as ei:
+        skseal.inspect(p)
+    assert str(ei.value).startswith(f"{p}: {want}") and "BINGET" not in str(ei.value)
+    b = tmp_path / "noise.bin"
+    b.write_bytes(b"\x01\x02\x03\x04garbage")
+    for call in (skseal.load, skseal.inspect):
+        with pytest.raises(skseal.FormatError) as ei:
+            call(b)
+        assert str(ei.value) == (f"{b}: not a skseal, pickle or joblib file (it starts with "
+                                 "bytes 0102030467617262); nothing was run"), call
     for args in (("inspect", str(p)), ("convert", str(p), str(tmp_path / "o.skseal")),
                  ("scan", str(p))):
         r = run(cli, *args)
@@ -516,3 +528,18 @@ def test_no_progress_output_when_piped(cli: Path, forest: tuple[object, Path],
     assert r.returncode == 0 and r.stderr == "", r.stderr
     r = run(cli, "store", "pull", "big@1", "-o", str(tmp_path / "p.skseal"), "--store", store)
     assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
+def test_wrong_column_count_names_input_model_and_fix(cli: Path, forest: tuple[object, Path],
+                                                      tmp_path: Path) -> None:
+    """was: "bad input: X has 2 features, but RandomForestClassifier is
+    expecting 4 features as input", naming neither file."""
+    _, model = forest
+    two = tmp_path / "two.csv"
+    two.write_text("a,b\n5.1,3.5\n")
+    r = run(cli, "predict", str(model), "--input", str(two))
+    assert r.returncode == 2 and r.stdout == ""
+    err = r.stderr.splitlines()[-1]
+    assert err.startswith(f"skseal: error: {two} does not fit the model {model}: X has 2 "
+                          "features, but RandomForestClassifier is expecting 4"), err
+    assert f"skseal inspect {model}" in err and "--delimiter" in err

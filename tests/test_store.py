@@ -162,7 +162,9 @@ def test_every_verb(store_uri: str, models: dict[str, Path], tmp_path: Path) -> 
     show = cli_json("store", "show", "iris@production", *st)
     assert show["version"] == 2 and show["aliases"] == ["production"]
     assert show["metadata"]["user"] == {"accuracy": 0.95}
-    assert show["file_signed_by"] == show["pushed_by"]["key_id"]
+    assert show["signature"] == {"status": "valid", "key_id": show["pushed_by"]["key_id"],
+                                 "trusted_key_checked": False}
+    assert show["command"] == "store show"
     assert show["metadata"]["estimator"]["class"].endswith("RandomForestClassifier")
     assert show["schema_version"] == 1
     # diff: metrics, hyperparameters, arrays

@@ -33,6 +33,7 @@ from .errors import (
 # The magic number and preamble length of a .skseal file (container.rs).
 MAGIC: bytes = _native.MAGIC
 PREAMBLE: int = _native.PREAMBLE
+SIG_TRAILER: int = _native.SIG_TRAILER
 
 try:  # scikit-learn >= 1.3
     from sklearn.exceptions import InconsistentVersionWarning
@@ -344,16 +345,9 @@ def _version_policy(kind: str, saved: str, on_version_mismatch: str, *,
         warnings.warn(message, VersionMismatchWarning, stacklevel=stacklevel)
 
 
-def _looks_like_text(data: Any) -> bool:
-    """Mostly printable UTF-8 in the first KiB."""
-    head = bytes(data[:1024])
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as e:
-        if e.start + 4 < len(head):
-            return False
-        text = head[: e.start].decode("utf-8", "replace")
-    return bool(text) and all(c.isprintable() or c in "\r\n\t" for c in text)
+# What skseal-core's rule (``sniff::not_a_model``, the CLI's too) says of data
+# that is no pickle at all: text, empty, or bytes no pickle starts with.
+_NOT_A_MODEL = "not a skseal, pickle or joblib file"
 
 
 def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
@@ -379,14 +373,8 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
         except FormatError as e:
             if head[:1] == b"\x80":  # a pickle (protocol 2+): say why it was refused
                 raise FormatError(f"pickle refused, nothing was run: {e}") from None
-            # text whose very first byte is not a pickle opcode; a protocol-0
-            # pickle is text too, but it gets past byte 0 (and is reported as is)
-            if _looks_like_text(data) and re.match(r"(malformed|unknown pickle opcode|"
-                                                   r"pickle stream (truncated|ended))"
-                                                   r"[^(]* at byte 0\b", str(e)):
-                raise FormatError(
-                    "not a skseal, pickle or joblib file (it looks like text); nothing was run"
-                ) from None
+            if _NOT_A_MODEL in str(e):  # said by skseal-core's rule (sniff::not_a_model)
+                raise
             raise FormatError(
                 "not a skseal file (it does not start with the skseal magic number), "
                 f"and not a readable pickle either: {e}"
@@ -626,20 +614,54 @@ def inspect(file: PathLike | IO[bytes] | bytes) -> dict[str, Any]:
 
     Returns a dict with ``format`` ("skseal"; "pickle" or "joblib" for a legacy
     file, described without running it), ``format_version``, ``fingerprint``, ``header_blake3``,
-    ``metadata``, ``arrays`` (dtype, shape, codec, sizes, digest per array),
+    ``signature`` (``status``, ``key_id``, ``trusted_key_checked``: the signer,
+    checked over the header, as ``skseal verify --json`` reports it), ``metadata``,
+    ``arrays`` (dtype, shape, codec, sizes, digest per array),
     ``outline`` (a readable tree of the object graph), ``globals`` (each name
     with its role and verdict) and sizes.
     """
+    start = file.tell() if _is_seekable_io(file) else None
     prefix, size = _read_prefix(file)
-    if not _is_skseal(prefix[:8]):
-        try:
-            return json.loads(_native.inspect_pickle(prefix, _max_decompressed()))
-        except FormatError as e:
-            raise FormatError(
-                "not a skseal file (it does not start with the skseal magic number), "
-                f"and not a readable pickle either: {e}"
-            ) from None
-    return json.loads(_native.inspect(prefix, size))
+    with _naming_the_file(file):
+        if not _is_skseal(prefix[:8]):
+            try:
+                return json.loads(_native.inspect_pickle(prefix, _max_decompressed()))
+            except FormatError as e:
+                if _NOT_A_MODEL in str(e):  # said by skseal-core's rule (sniff::not_a_model)
+                    raise
+                raise FormatError(
+                    "not a skseal file (it does not start with the skseal magic number), "
+                    f"and not a readable pickle either: {e}"
+                ) from None
+        return json.loads(_native.inspect(prefix, size, _read_trailer(file, prefix, size, start)))
+
+
+def _is_seekable_io(file: object) -> bool:
+    """Whether ``file`` is an open binary file we may seek in."""
+    seekable = getattr(file, "seekable", None)
+    return not isinstance(file, str | os.PathLike | bytes | bytearray | memoryview) \
+        and callable(seekable) and bool(seekable())
+
+
+def _read_trailer(file: PathLike | IO[bytes] | bytes, prefix: bytes, size: int,
+                  start: int | None) -> bytes | None:
+    """The last ``SIG_TRAILER`` bytes of a skseal file (its signature trailer
+    when signed), for ``inspect``; ``None`` when they cannot be read."""
+    if size < SIG_TRAILER:
+        return None
+    if len(prefix) == size:
+        return prefix[size - SIG_TRAILER:]
+    if isinstance(file, str | os.PathLike):
+        with open(file, "rb") as f:
+            f.seek(size - SIG_TRAILER)
+            return f.read(SIG_TRAILER)
+    if start is not None and not isinstance(file, bytes | bytearray | memoryview):
+        here = file.tell()
+        file.seek(start + size - SIG_TRAILER)
+        tail = file.read(SIG_TRAILER)
+        file.seek(here)
+        return tail
+    return None
 
 
 def untrusted_types(file: PathLike | IO[bytes] | bytes,

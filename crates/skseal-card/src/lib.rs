@@ -92,6 +92,9 @@ pub(crate) struct Facts {
     pub fingerprint: Option<String>,
     /// Key ID (first 8 bytes of the public key, hex) of a valid embedded signature.
     pub signer: Option<String>,
+    /// The `signature` object of the JSON documents (docs/CLI.md); `None`
+    /// for a legacy file.
+    pub signature: Option<serde_json::Value>,
     pub metadata: Value,
     pub class: String,
     pub final_class: Option<String>,
@@ -242,6 +245,7 @@ fn gather(path: &Path, opts: &Options) -> Result<Facts, CardError> {
                     .as_ref()
                     .map(|(pk, _)| skseal_core::keys::key_id(pk))
             }),
+            signature: header.map(|h| skseal_core::inspect::signature_json(h, None)),
             class,
             final_class,
             methods: Vec::new(),

@@ -668,7 +668,17 @@ pub fn run(mut a: Args<'_>) -> Result<(), String> {
     let (mut input, fmt_in) = read_input(&a, &mut options)?;
     let kept = std::mem::take(&mut input.kept);
     let data = shape_input(&model, input)?;
-    let out = model.run(method, data).map_err(|e| e.to_string())?;
+    let out = model.run(method, data).map_err(|e| match e {
+        // Name the input, the model and the fix, not only scikit-learn's words.
+        skseal_native::NativeError::Input(why) => format!(
+            "{} does not fit the model {}: {why}; give it the columns the model was \
+             fitted on (`skseal inspect {}` lists them), or check --delimiter and --no-header",
+            a.input.display(),
+            a.model.display(),
+            a.model.display()
+        ),
+        other => other.to_string(),
+    })?;
     let fmt_out = a
         .output_format
         .or(a.output.map(Format::guess))

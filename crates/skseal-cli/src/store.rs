@@ -97,6 +97,29 @@ enum StoreCmd {
     },
 }
 
+impl StoreCmd {
+    /// The `command` of this verb's `--json` document ("store show", ...).
+    fn command(&self) -> &'static str {
+        match self {
+            StoreCmd::Push { .. } => "store push",
+            StoreCmd::Pull { .. } => "store pull",
+            StoreCmd::List { .. } => "store list",
+            StoreCmd::Show { .. } => "store show",
+            StoreCmd::Diff { .. } => "store diff",
+            StoreCmd::Verify { .. } => "store verify",
+            StoreCmd::Gc { .. } => "store gc",
+            StoreCmd::Alias { .. } => "store alias",
+            StoreCmd::History { .. } => "store history",
+            StoreCmd::Policy {
+                cmd: PolicyCmd::Show,
+            } => "store policy show",
+            StoreCmd::Policy {
+                cmd: PolicyCmd::Set { .. },
+            } => "store policy set",
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum PolicyCmd {
     Show,
@@ -168,11 +191,12 @@ fn date_of(ts: &str) -> &str {
 /// Run a store verb; prints text or JSON (docs/CLI.md: the shared schema).
 pub fn run(a: StoreArgs) -> ExitCode {
     let json_out = a.json;
+    let command = a.cmd.command();
     match run_inner(a) {
         Ok((v, text, ok)) => {
             if json_out {
                 if !v.is_null() {
-                    crate::report::print_json(&crate::report::document("store", v));
+                    crate::report::print_json(&crate::report::document(command, v));
                 }
             } else if !text.is_empty() {
                 outln!("{}", text.trim_end_matches('\n'));
@@ -186,7 +210,7 @@ pub fn run(a: StoreArgs) -> ExitCode {
         Err(e) => {
             if json_out {
                 crate::report::print_json(&crate::report::document(
-                    "store",
+                    command,
                     json!({"status": "error", "error": e}),
                 ));
             } else {
@@ -560,7 +584,7 @@ fn show_text(v: &Value) -> String {
             .map(|k| format!(" (key ID {k})"))
             .unwrap_or_default(),
         g("/message").as_str().unwrap_or(""),
-        g("/file_signed_by").as_str().map(|k| format!("by key ID {k}")).unwrap_or("no".into()),
+        g("/signature/key_id").as_str().map(|k| format!("by key ID {k}")).unwrap_or("no".into()),
     );
     for (label, ptr) in [
         ("estimator", "/metadata/estimator"),

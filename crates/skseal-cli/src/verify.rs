@@ -7,7 +7,6 @@ use serde_json::json;
 use skseal_core::codec::Codec;
 use skseal_core::container;
 use skseal_core::inspect;
-use skseal_core::keys;
 
 use crate::out::outln;
 use crate::report::{document, print_json};
@@ -99,40 +98,33 @@ pub fn verify(file: &Path, key: Option<&Path>, as_json: bool) -> Result<bool, St
         ok = false;
         say(format!("  padding: {e}"));
     }
-    let signature = match c.verify_signature(want.as_ref()) {
-        Ok(()) => match (&c.header.signature, &want) {
-            (Some((pk, _)), Some(_)) => {
-                say(format!(
-                    "  signature OK: signed by the trusted key (key ID {})",
-                    keys::key_id(pk)
-                ));
-                json!({"status": "valid", "key_id": keys::key_id(pk), "trusted_key_checked": true})
+    let signature = inspect::signature_json(&c.header, want.as_ref());
+    let key_id = signature["key_id"].as_str().unwrap_or_default();
+    match signature["status"].as_str() {
+        Some("valid") if want.is_some() => say(format!(
+            "  signature OK: signed by the trusted key (key ID {key_id})"
+        )),
+        Some("valid") => say(format!(
+            "  signed by key ID {key_id}; the signature is valid over the header and its \
+             digests{}, but it was NOT checked against a trusted key (pass --key \
+             KEY.pub to require the signer)",
+            if ok {
+                ""
+            } else {
+                " (the arrays above do not match them)"
             }
-            (Some((pk, _)), None) => {
-                say(format!(
-                    "  signed by key ID {}; the signature is valid over the header and its \
-                     digests{}, but it was NOT checked against a trusted key (pass --key \
-                     KEY.pub to require the signer)",
-                    keys::key_id(pk),
-                    if ok {
-                        ""
-                    } else {
-                        " (the arrays above do not match them)"
-                    }
-                ));
-                json!({"status": "valid", "key_id": keys::key_id(pk), "trusted_key_checked": false})
-            }
-            (None, _) => {
-                say("  not signed".into());
-                json!({"status": "not signed"})
-            }
-        },
-        Err(e) => {
+        )),
+        Some("not signed") => say("  not signed".into()),
+        _ => {
             ok = false;
-            say(format!("  signature: {e}"));
-            json!({"status": "invalid", "error": e.to_string()})
+            say(format!(
+                "  signature: {}",
+                signature["error"]
+                    .as_str()
+                    .unwrap_or("the trailer could not be read")
+            ));
         }
-    };
+    }
     if as_json {
         print_json(&document(
             "verify",

@@ -314,6 +314,7 @@ pub fn describe(h: &Header) -> Value {
         "fingerprint": h.fingerprint,
         "header_blake3": h.header_hash,
         "signed": h.signed,
+        "signature": signature_json(h, None),
         "file_size": h.file_len,
         "header_size": h.data_start,
         "arrays_nbytes": nbytes,
@@ -324,6 +325,27 @@ pub fn describe(h: &Header) -> Value {
         "globals": globals_json(&h.graph),
         "outline": outline(&h.graph, Some(&h.arrays)),
     })
+}
+
+/// The `signature` object of every JSON description of a `.skseal` file
+/// (`inspect`, `verify`, `store show`, the card summary; docs/CLI.md): `status`
+/// `"valid"` (over the header and its digests, hence every array), `"not
+/// signed"`, `"invalid"` (with `error`) or `"not read"` (the header was read
+/// without the file's trailer); `key_id` when signed; `trusted_key_checked`
+/// when valid: whether it was checked against `trusted`.
+pub fn signature_json(h: &Header, trusted: Option<&[u8; 32]>) -> Value {
+    let key_id = h.signature.as_ref().map(|(pk, _)| crate::keys::key_id(pk));
+    if h.signed && h.signature.is_none() {
+        return json!({"status": "not read"});
+    }
+    match (h.verify_signature(trusted), key_id) {
+        (Err(e), Some(id)) => json!({"status": "invalid", "key_id": id, "error": e.to_string()}),
+        (Err(e), None) => json!({"status": "invalid", "error": e.to_string()}),
+        (Ok(()), Some(id)) => {
+            json!({"status": "valid", "key_id": id, "trusted_key_checked": trusted.is_some()})
+        }
+        (Ok(()), None) => json!({"status": "not signed"}),
+    }
 }
 
 /// Where each array of the table sits in the saved object, as Python would

@@ -73,6 +73,63 @@ pub fn file_kind(head: &[u8]) -> FileKind {
     }
 }
 
+/// What to say about a file that failed to parse as a pickle and does not
+/// look like one at all: empty, text, or bytes no pickle starts with (the
+/// CLI, and Python's `load` and `inspect`, say the same). `None` when it
+/// looks like a pickle (protocol 2+, compressed, or parsed past its first
+/// opcodes): then the VM's own error says why it was refused.
+pub fn not_a_model(data: &[u8], e: &crate::PickleError) -> Option<String> {
+    use crate::PickleError as P;
+    let Some(&first) = data.first() else {
+        return Some("the file is empty: not a skseal, pickle or joblib file".into());
+    };
+    // A protocol 0/1 pickle is text too: only a stream the VM could not make
+    // sense of is called "not a pickle"; refusals say why.
+    let unparsable = matches!(
+        e,
+        P::Malformed { .. } | P::UnknownOpcode { .. } | P::Truncated { .. } | P::NoStop
+    );
+    let compressed = legacy::sniff(data).is_some();
+    // protocol 2+ starts with PROTO (0x80); protocols 0 and 1 with an ASCII opcode
+    let starts_with = || {
+        format!(
+            "not a skseal, pickle or joblib file (it starts with bytes {}); nothing was run",
+            data.iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        )
+    };
+    if !compressed && first != 0x80 && !first.is_ascii_graphic() {
+        return Some(starts_with());
+    }
+    if first == 0x80 || compressed || !unparsable {
+        return None;
+    }
+    if looks_like_text(data) {
+        return Some(
+            "not a skseal, pickle or joblib file (it looks like text); nothing was run".into(),
+        );
+    }
+    Some(starts_with())
+}
+
+/// Mostly printable UTF-8 in its first KiB.
+fn looks_like_text(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(1024)];
+    let s = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        // a multi-byte character cut at the end of the window
+        Err(e) if e.valid_up_to() + 4 >= head.len() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or("")
+        }
+        Err(_) => return false,
+    };
+    !s.is_empty()
+        && s.chars()
+            .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -413,12 +413,24 @@ fn load_file<'py>(
 }
 
 /// Describe a `.skseal` file from its header (prefix of the file + real length), as JSON text.
+/// `trailer`: the file's last bytes (its signature trailer, when signed), so
+/// that `signature` names and checks the signer; a damaged one is left unread.
 #[pyfunction]
-fn inspect(py: Python<'_>, prefix: &Bound<'_, PyAny>, file_len: u64) -> PyResult<String> {
+#[pyo3(signature = (prefix, file_len, trailer=None))]
+fn inspect(
+    py: Python<'_>,
+    prefix: &Bound<'_, PyAny>,
+    file_len: u64,
+    trailer: Option<&Bound<'_, PyAny>>,
+) -> PyResult<String> {
     crate::errors::guard(py, move || {
         let bytes = Bytes::get(prefix)?;
-        let h = container::read_header(bytes.as_slice(), file_len)
+        let mut h = container::read_header(bytes.as_slice(), file_len)
             .map_err(|e| to_pyerr(py, e.into()))?;
+        if h.signed {
+            let tail = trailer.map(Bytes::get).transpose()?;
+            h.signature = tail.and_then(|t| container::parse_trailer(t.as_slice()).ok());
+        }
         Ok(skseal_core::inspect::describe(&h).to_string())
     })
 }
@@ -434,10 +446,20 @@ fn inspect_pickle(
     crate::errors::guard(py, move || {
         let bytes = Bytes::get(data)?;
         let (g, info) = legacy::parse_file(bytes.as_slice(), max_decompressed)
-            .map_err(|e| to_pyerr(py, e.into()))?;
+            .map_err(|e| not_a_model(py, bytes.as_slice(), e))?;
         let v = skseal_core::inspect::describe_legacy(&g, &info, bytes.as_slice().len() as u64);
         Ok(v.to_string())
     })
+}
+
+/// A pickle that failed to parse: FormatError saying what the data looks
+/// like when it is no pickle at all (`sniff::not_a_model`, the CLI's rule),
+/// else the VM's error.
+fn not_a_model(py: Python<'_>, data: &[u8], e: skseal_core::PickleError) -> PyErr {
+    match skseal_core::sniff::not_a_model(data, &e) {
+        Some(m) => raise(py, Exc::Format, &m),
+        None => to_pyerr(py, e.into()),
+    }
 }
 
 /// Load a legacy pickle held in a buffer, with the same VM, policy and validation.
@@ -454,7 +476,7 @@ fn load_pickle<'py>(
         let bytes = Bytes::get(data)?;
         let (g, _) = py
             .detach(|| legacy::parse_file(bytes.as_slice(), max_decompressed))
-            .map_err(|e| to_pyerr(py, e.into()))?;
+            .map_err(|e| not_a_model(py, bytes.as_slice(), e))?;
         let policy = Policy::new(trusted);
         if let Err(e) = policy.check(&g) {
             return Err(errors::untrusted_error(py, &e, false));
@@ -676,6 +698,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAGIC", PyBytes::new(m.py(), &container::MAGIC))?;
     m.add("PREAMBLE", container::PREAMBLE)?;
+    m.add("SIG_TRAILER", container::SIG_TRAILER)?;
     m.add("DEFAULT_ZSTD_LEVEL", skseal_core::codec::DEFAULT_ZSTD_LEVEL)?;
     Ok(())
 }

@@ -632,7 +632,6 @@ impl Store {
             .map(|(a, _)| a)
             .collect();
         let c = Container::parse(&pulled.bytes).map_err(|e| bad_model(&rec.what(), e))?;
-        let signer = c.header.signature.as_ref().map(|(pk, _)| keys::key_id(pk));
         Ok(json!({
             "name": rec.name,
             "version": rec.version,
@@ -645,7 +644,7 @@ impl Store {
             "pushed_by": {"user": rec.pushed_by.user, "key_id": rec.pushed_by.key_id()},
             "message": rec.message,
             "source": rec.source,
-            "file_signed_by": signer,
+            "signature": skseal_core::inspect::signature_json(&c.header, None),
             "metadata": rec.metadata,
             "globals": skseal_core::inspect::globals_json(&c.header.graph),
         }))
