@@ -237,9 +237,11 @@ def test_python_api(store_uri: str, models: dict[str, Path], tmp_path: Path,
     shown = st.show("flowers@production")
     assert shown["version"] == 2 and shown["aliases"] == ["production"]
     assert shown["metadata"]["user"] == {"accuracy": 0.95} and shown["message"] == "bytes"
-    assert shown["pushed_by"]["key_id"] is None and shown["file_signed_by"] is None
+    assert shown["pushed_by"]["key_id"] is None and shown["signature"] == {"status": "not signed"}
     first = st.show("flowers@1")
-    assert first["pushed_by"]["key_id"] == first["file_signed_by"] is not None
+    assert first["pushed_by"]["key_id"] is not None
+    assert first["signature"] == {"status": "valid", "key_id": first["pushed_by"]["key_id"],
+                                  "trusted_key_checked": False}
     d = st.diff("flowers@1", "flowers@2")
     assert {"path": "user.accuracy", "a": 0.91, "b": 0.95} in d["metrics"]
     assert {"path": "max_depth", "a": None, "b": 3} in d["hyperparameters"]
