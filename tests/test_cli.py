@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
@@ -70,6 +71,35 @@ def test_scan_exit_codes_and_recursion(cli: Path, tmp_path: Path) -> None:
     assert jb["compression"] == "zlib" and len(jb["joblib_arrays"]) > 0
     (tmp_path / "broken.pkl").write_bytes(b"\x80\x04\x95garbage")
     assert run(cli, "scan", str(tmp_path)).returncode == 2
+
+
+def test_scan_of_a_stream_the_vm_stops_reading_says_trusted(cli: Path, tmp_path: Path) -> None:
+    """A file the VM stops reading partway (data after STOP, a stream cut
+    short) reports the names it saw with the verdicts of a whole file: one
+    named by --trust is "trusted", not "allowed"."""
+    two = tmp_path / "two.pkl"
+    two.write_bytes(b"cmypkg\nThing\n)R." + b"csklearn.tree._classes\nDecisionTreeClassifier\n)R."
+                    + b"cos\nsystem\n(S'echo'\ntR.")
+
+    def verdicts(p: Path, *trust: str) -> tuple[int, dict[str, Any]]:
+        r = run(cli, "scan", "--json", str(p), *(a for t in trust for a in ("--trust", t)))
+        return r.returncode, json.loads(r.stdout)["files"][0]
+
+    code, f = verdicts(two, "mypkg.Thing")
+    assert code == 1 and f["status"] == "flagged" and "after STOP" in f["refused"]
+    assert {g["name"]: g["verdict"] for g in f["globals"]} == {
+        "mypkg.Thing": "trusted", "os.system": "dangerous",
+        "sklearn.tree._classes.DecisionTreeClassifier": "allowed"}
+    assert "trusted   mypkg.Thing" in run(cli, "scan", str(two), "--trust", "mypkg.Thing").stdout
+    _, f = verdicts(two)
+    assert {g["name"]: g["verdict"] for g in f["globals"]}["mypkg.Thing"] == "unknown"
+    # cut short with only a trusted name: unreadable, as with only allowed names
+    cut = tmp_path / "cut.pkl"
+    cut.write_bytes(b"\x80\x02cmypkg\nThing\n)")
+    code, f = verdicts(cut, "mypkg.Thing")
+    assert code == 2 and f["status"] == "unreadable" and "without STOP" in f["error"]
+    code, f = verdicts(cut)
+    assert code == 1 and f["globals"][0]["verdict"] == "unknown"
 
 
 def test_convert_legacy_joblib(cli: Path, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use skseal_core::container;
 use skseal_core::ir::Node;
 use skseal_core::legacy;
-use skseal_core::policy::{self, Policy};
+use skseal_core::policy::{self, Policy, Verdict};
 
 use crate::files::{legacy_error, max_decompressed};
 use crate::out::outln;
@@ -147,20 +147,16 @@ fn scan_refused(
     }
     let mut seen = std::collections::BTreeMap::new();
     for (g, off) in names {
-        let verdict = if policy::is_dangerous(&g) {
-            "dangerous"
-        } else if policy::default_roles(&g).is_empty() && !policy.trusts(&g) {
-            "unknown"
-        } else {
-            "allowed"
-        };
-        seen.entry(g.dotted()).or_insert((verdict, off));
+        seen.entry(g.dotted())
+            .or_insert((policy.judge_name(&g), off));
     }
     let refused = matches!(
         err,
         skseal_core::PickleError::Refused { .. } | skseal_core::PickleError::TrailingData { .. }
     );
-    let bad = seen.values().any(|(v, _)| *v != "allowed");
+    let bad = seen
+        .values()
+        .any(|(v, _)| matches!(v, Verdict::Unknown | Verdict::Dangerous));
     if !refused && !bad {
         return Err(legacy_error(data, &err));
     }
@@ -170,7 +166,7 @@ fn scan_refused(
         "compression": legacy::sniff(data).map(|c| c.name()),
         "status": "flagged",
         "refused": err.to_string(),
-        "globals": seen.iter().map(|(n, (v, off))| json!({"name": n, "roles": [], "verdict": v, "offset": off})).collect::<Vec<_>>(),
+        "globals": seen.iter().map(|(n, (v, off))| json!({"name": n, "roles": [], "verdict": v.as_str(), "offset": off})).collect::<Vec<_>>(),
         "joblib_arrays": [],
     }))
 }

@@ -596,6 +596,22 @@ impl Policy {
         self.trusted.contains(&g.dotted())
     }
 
+    /// The verdict on a name alone, without a use to judge (an import whose
+    /// use is judged elsewhere, or a stream the VM stopped reading): a known
+    /// gadget is dangerous, a name of the default allow-list allowed, one the
+    /// caller trusted trusted, anything else unknown.
+    pub fn judge_name(&self, g: &GlobalName) -> Verdict {
+        if is_dangerous(g) {
+            Verdict::Dangerous
+        } else if !default_roles(g).is_empty() {
+            Verdict::Allowed
+        } else if self.trusts(g) {
+            Verdict::Trusted
+        } else {
+            Verdict::Unknown
+        }
+    }
+
     /// Judge one use of a name.
     pub fn judge(
         &self,
@@ -860,17 +876,14 @@ pub fn survey(graph: &Graph, policy: &Policy) -> Vec<(GlobalName, BTreeSet<Use>,
                 if LOWERED.iter().any(|(m, n)| g.is(m, n)) {
                     continue;
                 }
-                let v = if is_dangerous(g) {
-                    Verdict::Dangerous
-                } else if !default_roles(g).is_empty()
-                    || g.name.starts_with("__pyx_unpickle_")
-                    || held_only(g).is_some()
-                {
-                    Verdict::Allowed
-                } else if policy.trusts(g) {
-                    Verdict::Trusted
-                } else {
-                    Verdict::Unknown
+                // a Cython unpickler and a held-only name are judged where used
+                let v = match policy.judge_name(g) {
+                    Verdict::Trusted | Verdict::Unknown
+                        if g.name.starts_with("__pyx_unpickle_") || held_only(g).is_some() =>
+                    {
+                        Verdict::Allowed
+                    }
+                    v => v,
                 };
                 let e = seen
                     .entry(g.clone())
