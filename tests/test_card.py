@@ -358,3 +358,99 @@ def test_dataframe_data_is_named_as_such(iris: dict[str, Any]) -> None:
     card = skseal.card(iris["model"], data=iris["X"].assign(species=iris["y"]), target="species")
     assert f"a DataFrame of {len(iris['y'])} rows" in card.html
     assert "skseal-card-" not in card.html
+
+
+# ----------------------------------------------- evaluation data, as predict reads it
+
+
+@pytest.fixture(scope="module")
+def unnamed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """An iris forest fitted on a numpy array (no feature names)."""
+    d = tmp_path_factory.mktemp("unnamed")
+    X, y = load_iris(return_X_y=True)
+    rf = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    skseal.dump(rf, d / "m.skseal")
+    return {"dir": d, "model": d / "m.skseal", "X": X, "y": y, "est": rf}
+
+
+def test_named_columns_for_a_model_without_names_warn_as_predict(
+        cli: Path, unnamed: dict[str, Any]) -> None:
+    d, model, X, y = unnamed["dir"], unnamed["model"], unnamed["X"], unnamed["y"]
+    named = d / "named.csv"
+    # was: reordered columns used by position without a word
+    pd.DataFrame(X[:, ::-1], columns=["pw", "pl", "sw", "sl"]).assign(
+        species=y).to_csv(named, index=False)
+    r = run(cli, "card", str(model), "--data", str(named), "--target", "species",
+            "-o", str(d / "c.html"))
+    assert r.returncode == 0, r.stderr
+    # the warning of skseal predict (one rule, Model::by_position), naming the data
+    features = d / "features.csv"
+    pd.DataFrame(X[:, ::-1], columns=["pw", "pl", "sw", "sl"]).to_csv(features, index=False)
+    p = run(cli, "predict", str(model), "--input", str(features))
+    assert p.returncode == 0, p.stderr
+    said = p.stderr.strip().removeprefix("skseal: warning: ")
+    assert "fitted without feature names" in said and "pw, pl, sw, sl" in said
+    assert r.stderr.strip() == f"skseal: warning: evaluation data named.csv: {said}"
+    with pytest.warns(UserWarning, match="fitted without feature names") as caught:
+        card = skseal.card(model, data=named, target="species")
+    assert len(caught) == 1
+    assert card.summary["warnings"] == [f"evaluation data named.csv: {said}"]
+    assert "Warning:" in card.html and "pw, pl, sw, sl" in card.html
+    assert "**Warning:**" in card.markdown
+    # by position, as scikit-learn would use a numpy array: the reversed columns' accuracy
+    acc = float(np.mean(unnamed["est"].predict(X[:, ::-1]) == y))
+    assert card.summary["evaluation"]["accuracy"] == acc
+    # pandas' default header (0, 1, 2, 3) names positions: no warning
+    positional = d / "positional.csv"
+    pd.DataFrame(X).assign(species=y).to_csv(positional, index=False)
+    r = run(cli, "card", str(model), "--data", str(positional), "--target", "species",
+            "-o", str(d / "c.html"))
+    assert r.returncode == 0 and "warning" not in r.stderr, r.stderr
+    assert skseal.card(model, data=positional, target="species").summary["warnings"] == []
+
+
+def test_a_header_of_numbers_is_refused_as_predict_refuses_it(
+        cli: Path, unnamed: dict[str, Any]) -> None:
+    d, model, X, y = unnamed["dir"], unnamed["model"], unnamed["X"], unnamed["y"]
+    rows = d / "rows.csv"
+    np.savetxt(rows, np.column_stack([X, y]), delimiter=",", fmt="%.17g")
+    last = f"{y[0]:.17g}"
+    # was: the first row taken as the header, its last number as the target column
+    r = run(cli, "card", str(model), "--data", str(rows), "--target", last,
+            "-o", str(d / "r.html"))
+    assert r.returncode == 2 and "all numbers" in r.stderr and "header" in r.stderr
+    assert "rows.csv" in r.stderr and not (d / "r.html").exists()
+    with pytest.raises(ValueError, match="all numbers"):
+        skseal.card(model, data=rows, target=last)
+    p = run(cli, "predict", str(model), "--input", str(rows))
+    assert p.returncode == 2 and "all numbers" in p.stderr
+
+
+def test_card_delimiter_as_predict(cli: Path, iris: dict[str, Any], tmp_path: Path) -> None:
+    frame = iris["X"].assign(species=iris["y"])
+    semi = tmp_path / "semi.csv"
+    frame.to_csv(semi, index=False, sep=";")
+    expected = skseal.card(iris["model"], data=iris["csv"], target="species").summary
+    assert expected["warnings"] == []
+    # without --delimiter: one column named "sepal length (cm);...", and the hint
+    r = run(cli, "card", str(iris["model"]), "--data", str(semi), "--target", "species",
+            "-o", str(tmp_path / "c.html"))
+    assert r.returncode == 2 and "--delimiter" in r.stderr, r.stderr
+    r = run(cli, "card", str(iris["model"]), "--data", str(semi), "--target", "species",
+            "--delimiter", ";", "-o", str(tmp_path / "c.html"), "--markdown",
+            str(tmp_path / "c.md"))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    card = skseal.card(iris["model"], data=semi, target="species", delimiter=";")
+    assert card.summary["evaluation"] == expected["evaluation"]
+    # a .tsv file is tab-separated unless told otherwise, as for predict
+    tsv = tmp_path / "data.tsv"
+    frame.to_csv(tsv, index=False, sep="\t")
+    r = run(cli, "card", str(iris["model"]), "--data", str(tsv), "--target", "species",
+            "-o", str(tmp_path / "t.html"))
+    assert r.returncode == 0, r.stderr
+    tab = skseal.card(iris["model"], data=tsv, target="species").summary
+    assert tab["evaluation"] == expected["evaluation"]
+    with pytest.raises(ValueError, match="one character"):
+        skseal.card(iris["model"], data=semi, target="species", delimiter=";;")
+    r = run(cli, "card", str(iris["model"]), "--delimiter", ";")
+    assert r.returncode == 2 and "--data" in r.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ def card(
     output: PathLike | None = None,
     markdown: PathLike | None = None,
     trusted: Any = None,
+    delimiter: str | None = None,
 ) -> Card:
     """Make a model card for a ``.skseal`` (or pickle/joblib) file.
 
@@ -58,13 +60,22 @@ def card(
         markdown: where to write the Markdown card (optional).
         trusted: names to trust beyond the default allow-list, as in
             :func:`skseal.load`.
+        delimiter: the field separator of a CSV ``data`` file (one character
+            or ``"tab"``; default: tab for a ``.tsv`` file, else a comma), as
+            ``skseal predict --delimiter``.
 
     Returns:
         The :class:`Card` (HTML, Markdown and a summary dict).
 
+    Warns:
+        UserWarning: ``data`` names its columns but the model was fitted
+            without feature names, so they are used by position (as
+            ``skseal predict`` warns); also in ``summary["warnings"]``.
+
     Raises:
         ValueError: ``data`` without ``target`` (or the reverse), or data the
-            model cannot be evaluated on.
+            model cannot be evaluated on (a header made only of numbers is
+            refused: it is a first data row).
         skseal.errors.SkSealError: the model file does not pass the checks.
     """
     if (data is None) != (target is None):
@@ -81,10 +92,11 @@ def card(
                 os.close(fd)
                 data.to_csv(tmp, index=False)
                 data_path = tmp
+                delimiter = None
             else:
                 data_path = os.fspath(data)
         html, md, summary = _native.card(
-            os.fspath(model), data_path, target, names, None, data_name
+            os.fspath(model), data_path, target, names, None, data_name, delimiter
         )
     finally:
         if tmp is not None:
@@ -93,4 +105,7 @@ def card(
         Path(output).write_text(html, encoding="utf-8")
     if markdown is not None:
         Path(markdown).write_text(md, encoding="utf-8")
-    return Card(html=html, markdown=md, summary=json.loads(summary))
+    facts = json.loads(summary)
+    for w in facts.get("warnings", []):
+        warnings.warn(w, UserWarning, stacklevel=2)
+    return Card(html=html, markdown=md, summary=facts)

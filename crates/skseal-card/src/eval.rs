@@ -5,16 +5,23 @@
 
 use serde_json::{json, Value};
 use skseal_native::npsum;
-use skseal_native::{Column, Data, Labels, Method, Model, Output, Table};
+use skseal_native::{input, Column, Data, Labels, Method, Model, Output, Table};
 
 use crate::CardError;
 
-/// Read a CSV file with a header; `target` is taken out as text.
-pub fn read_csv(path: &std::path::Path, target: &str) -> Result<(Data, Vec<String>), CardError> {
+/// Read a CSV file with a header, fields separated by `delimiter`; `target`
+/// is taken out as text. A header made only of numbers is refused (it is a
+/// first data row), as `skseal predict` refuses it.
+pub fn read_csv(
+    path: &std::path::Path,
+    target: &str,
+    delimiter: u8,
+) -> Result<(Data, Vec<String>), CardError> {
     let where_ = |e: String| CardError::Data(format!("{}: {e}", path.display()));
     let file = std::fs::File::open(path).map_err(|e| where_(e.to_string()))?;
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(true)
+        .delimiter(delimiter)
         .from_reader(std::io::BufReader::new(file));
     let names: Vec<String> = rd
         .headers()
@@ -22,9 +29,20 @@ pub fn read_csv(path: &std::path::Path, target: &str) -> Result<(Data, Vec<Strin
         .iter()
         .map(str::to_string)
         .collect();
-    let Some(ti) = names.iter().position(|n| n == target) else {
+    if input::numeric_header(&names) {
         return Err(where_(format!(
-            "no column named {target:?} (the header has: {})",
+            "the first row ({}) is all numbers, so it looks like data rather than a \
+             header; the evaluation data needs a header row naming its columns and the \
+             target",
+            names.join(", ")
+        )));
+    }
+    let Some(ti) = names.iter().position(|n| n == target) else {
+        let hint = input::delimiter_hint(&names, delimiter)
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default();
+        return Err(where_(format!(
+            "no column named {target:?} (the header has: {}){hint}",
             names.join(", ")
         )));
     };
@@ -79,20 +97,16 @@ pub fn read_csv(path: &std::path::Path, target: &str) -> Result<(Data, Vec<Strin
     Ok((Data::Table(t), y))
 }
 
-/// A table of numbers only, for a model fitted without column names: dense.
-pub fn for_model(model: &Model, data: Data) -> Result<Data, CardError> {
+/// The data as the model takes it ([`Model::by_position`], the rule of
+/// `skseal predict`): a table of numbers only, for a model fitted without
+/// column names, is used by position; the second value is the warning
+/// given when the data's header names those columns.
+pub fn for_model(model: &Model, data: Data) -> Result<(Data, Option<String>), CardError> {
     match data {
-        Data::Table(t)
-            if model.feature_names_in().is_none()
-                && t.columns.iter().all(|c| matches!(c, Column::F64(_))) =>
-        {
-            Ok(Data::Dense(
-                Data::Table(t)
-                    .into_dense("the model")
-                    .map_err(|e| CardError::Data(e.to_string()))?,
-            ))
-        }
-        d => Ok(d),
+        Data::Table(t) => model
+            .by_position(t, true)
+            .map_err(|e| CardError::Data(e.to_string())),
+        d => Ok((d, None)),
     }
 }
 
@@ -290,14 +304,14 @@ fn thin<T: Copy>(v: &[T]) -> Vec<T> {
     out
 }
 
-/// Run the model on `x` and compare with the true values `y`.
+/// Run the model on `x` (as [`for_model`] gives it) and compare with the
+/// true values `y`.
 pub fn evaluate(model: &Model, x: Data, y: &[String]) -> Result<Evaluation, CardError> {
     let run = |m: Method, x: Data| {
         model
             .run(m, x)
             .map_err(|e| CardError::Data(format!("{}: {e}", m.name())))
     };
-    let x = for_model(model, x)?;
     match model.classes() {
         Some(classes) => {
             let k = classes.len();

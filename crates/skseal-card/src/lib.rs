@@ -60,6 +60,9 @@ pub struct Options {
     pub max_decompressed: Option<u64>,
     /// How to name the data on the card (default: the file name of `data`).
     pub data_name: Option<String>,
+    /// The field separator of `data` (default: tab for a `.tsv` file, else
+    /// a comma, as for `skseal predict`).
+    pub delimiter: Option<u8>,
 }
 
 /// A finished card.
@@ -71,6 +74,10 @@ pub struct Card {
     pub markdown: String,
     /// The facts and numbers shown, as JSON (for programs and tests).
     pub summary: Value,
+    /// What the caller should be told (also on the card and in the
+    /// summary's `warnings`): evaluation data whose column names a model
+    /// fitted without feature names cannot check.
+    pub warnings: Vec<String>,
 }
 
 /// The probe as read and re-run natively.
@@ -118,6 +125,8 @@ pub(crate) struct Facts {
     pub eval: Option<Evaluation>,
     pub data_name: Option<String>,
     pub target: Option<String>,
+    /// Shown on the card, in the summary and to the caller.
+    pub warnings: Vec<String>,
 }
 
 impl Facts {
@@ -168,6 +177,7 @@ pub fn make(path: &Path, opts: &Options) -> Result<Card, CardError> {
         html: render::html(&facts),
         markdown: render::markdown(&facts),
         summary: render::summary(&facts),
+        warnings: facts.warnings,
     })
 }
 
@@ -268,6 +278,7 @@ fn gather(path: &Path, opts: &Options) -> Result<Facts, CardError> {
             eval: None,
             data_name: None,
             target: None,
+            warnings: Vec::new(),
         };
         Ok((facts, model))
     })
@@ -309,13 +320,21 @@ fn gather(path: &Path, opts: &Options) -> Result<Facts, CardError> {
                 }
             }
             if let (Some(d), Some(t)) = (&opts.data, &opts.target) {
-                let (x, y) = eval::read_csv(d, t)?;
+                let delimiter = opts
+                    .delimiter
+                    .unwrap_or_else(|| skseal_native::input::default_delimiter(d));
+                let (x, y) = eval::read_csv(d, t, delimiter)?;
+                let (x, warning) = eval::for_model(&m, x)?;
                 facts.eval = Some(eval::evaluate(&m, x, &y)?);
-                facts.data_name = Some(opts.data_name.clone().unwrap_or_else(|| {
+                let name = opts.data_name.clone().unwrap_or_else(|| {
                     d.file_name()
                         .map(|n| n.to_string_lossy().to_string())
                         .unwrap_or_default()
-                }));
+                });
+                facts
+                    .warnings
+                    .extend(warning.map(|w| format!("evaluation data {name}: {w}")));
+                facts.data_name = Some(name);
                 facts.target = Some(t.clone());
             }
         }

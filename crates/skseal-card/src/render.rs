@@ -318,6 +318,9 @@ pub fn html(f: &Facts) -> String {
             esc(f.data_name.as_deref().unwrap_or("")),
             esc(f.target.as_deref().unwrap_or(""))
         );
+        for w in &f.warnings {
+            let _ = write!(o, "<p class=\"verdict warn\">Warning: {}</p>", esc(w));
+        }
         eval_html(&mut o, ev);
         o.push_str("</section>");
     }
@@ -794,6 +797,9 @@ pub fn markdown(f: &Facts) -> String {
             md(f.data_name.as_deref().unwrap_or("")),
             md(f.target.as_deref().unwrap_or(""))
         );
+        for w in &f.warnings {
+            let _ = writeln!(o, "> **Warning:** {}\n", md(w));
+        }
         match ev {
             Evaluation::Classification {
                 classes,
@@ -955,6 +961,7 @@ pub fn summary(f: &Facts) -> Value {
             "values": i.values.iter().map(|&v| num(v)).collect::<Vec<_>>(),
         })),
         "evaluation": f.eval.as_ref().map(Evaluation::json),
+        "warnings": f.warnings,
     })
 }
 

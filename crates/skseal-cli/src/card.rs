@@ -15,6 +15,10 @@ pub struct Args {
     /// The column of --data holding the true values.
     #[arg(long, requires = "data")]
     target: Option<String>,
+    /// CSV field separator of --data (one character, or "tab"; default:
+    /// ',' or tab for a .tsv file), as for predict.
+    #[arg(long, requires = "data")]
+    delimiter: Option<String>,
     /// The HTML page to write (default: MODEL's name with .card.html).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -36,8 +40,16 @@ pub fn run(a: Args) -> ExitCode {
                 skseal_core::resources::configured_max_decompressed().map_err(|e| e.to_string())?,
             ),
             data_name: None,
+            delimiter: a
+                .delimiter
+                .as_deref()
+                .map(skseal_native::input::parse_delimiter)
+                .transpose()?,
         };
         let card = skseal_card::make(&a.model, &opts).map_err(|e| e.to_string())?;
+        for w in &card.warnings {
+            eprintln!("skseal: warning: {w}");
+        }
         let html = a
             .output
             .unwrap_or_else(|| a.model.with_extension("card.html"));

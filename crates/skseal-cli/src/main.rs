@@ -172,9 +172,9 @@ fn run(cli: Cli) -> ExitCode {
                 let key = key.as_deref().map(read_key).transpose()?;
                 let delimiter = delimiter
                     .as_deref()
-                    .map(predict::parse_delimiter)
+                    .map(skseal_native::input::parse_delimiter)
                     .transpose()?
-                    .unwrap_or(b',');
+                    .unwrap_or_else(|| skseal_native::input::default_delimiter(&input));
                 predict::run(predict::Args {
                     options: predict::InputOptions {
                         no_header,

@@ -17,7 +17,7 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 
 use serde_json::Value;
-use skseal_native::{Column, Data, Labels, LoadOptions, Method, Output, Table};
+use skseal_native::{input, Column, Data, Labels, LoadOptions, Method, Output, Table};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -67,17 +67,6 @@ pub struct Input {
     pub data: Data,
     pub kept: Kept,
     pub named: bool,
-}
-
-/// A header whose every field is a number is a first data row: pandas'
-/// default names (0, 1, ..., n-1, from `DataFrame(X).to_csv()`) excepted.
-fn numeric_header(names: &[String]) -> bool {
-    let numbers = !names.is_empty()
-        && names
-            .iter()
-            .all(|n| !n.trim().is_empty() && n.trim().parse::<f64>().is_ok());
-    let pandas_default = names.iter().enumerate().all(|(i, n)| *n == i.to_string());
-    numbers && !pandas_default
 }
 
 /// Split the kept columns off `names`/`cells` (CSV: cells as text).
@@ -150,7 +139,7 @@ fn read_csv(r: impl std::io::Read, o: &InputOptions) -> Result<Input, String> {
             .map(str::to_string)
             .collect()
     };
-    if numeric_header(&names) {
+    if input::numeric_header(&names) {
         return Err(format!(
             "input CSV: the first row ({}) is all numbers, so it looks like data rather \
              than a header; pass --no-header if the file has no header row, or add one",
@@ -177,12 +166,8 @@ fn read_csv(r: impl std::io::Read, o: &InputOptions) -> Result<Input, String> {
         }
         records.push(rec);
     }
-    if names.len() == 1 && o.delimiter == b',' && names[0].contains([';', '\t', '|']) {
-        eprintln!(
-            "skseal: warning: the input has a single column {:?}; if its fields are \
-             separated by something other than commas, pass --delimiter",
-            names[0]
-        );
+    if let Some(hint) = input::delimiter_hint(&names, o.delimiter) {
+        eprintln!("skseal: warning: {hint}");
     }
     let mut cells: Vec<Vec<Value>> = vec![Vec::with_capacity(records.len()); names.len()];
     for rec in &records {
@@ -524,20 +509,9 @@ pub struct Args<'a> {
     pub explain: bool,
 }
 
-/// Parse `--delimiter`: one ASCII character, or `tab` / `\t`.
-pub fn parse_delimiter(s: &str) -> Result<u8, String> {
-    match s {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
-        _ => Err(format!(
-            "--delimiter {s:?}: give one character (for example ';' or tab)"
-        )),
-    }
-}
-
 /// Read the whole input (a file, or stdin for "-") in the format given, else
 /// by its name (.jsonl/.json/.ndjson, .csv/.tsv), else by its first byte.
-fn read_input(a: &Args<'_>, opts: &mut InputOptions) -> Result<(Input, Format), String> {
+fn read_input(a: &Args<'_>, opts: &InputOptions) -> Result<(Input, Format), String> {
     let stdin = a.input == Path::new("-");
     let mut reader: Box<dyn BufRead> = if stdin {
         Box::new(std::io::BufReader::new(std::io::stdin()))
@@ -552,9 +526,6 @@ fn read_input(a: &Args<'_>, opts: &mut InputOptions) -> Result<(Input, Format), 
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    if ext.as_deref() == Some("tsv") && opts.delimiter == b',' {
-        opts.delimiter = b'\t';
-    }
     let fmt = match (a.input_format, ext.as_deref()) {
         (Some(f), _) => f,
         (None, Some("jsonl" | "json" | "ndjson")) => Format::Jsonl,
@@ -582,29 +553,13 @@ fn read_input(a: &Args<'_>, opts: &mut InputOptions) -> Result<(Input, Format), 
 
 /// Give the model the input it expects: numbers by position for a model
 /// fitted without feature names (with a warning when the input names its
-/// columns), the model's names for an input without any.
+/// columns: `Model::by_position`, the card's rule too), the model's names
+/// for an input without any.
 fn shape_input(model: &skseal_native::Model, input: Input) -> Result<Data, String> {
     let Data::Table(mut t) = input.data else {
         return Ok(input.data);
     };
-    let numeric = t.columns.iter().all(|c| matches!(c, Column::F64(_)));
     match model.feature_names_in() {
-        None if numeric => {
-            let pandas_default = t.names.iter().enumerate().all(|(i, n)| *n == i.to_string());
-            if input.named && !pandas_default {
-                eprintln!(
-                    "skseal: warning: {} was fitted without feature names, so the input's \
-                     columns are used by position, not by name: {}",
-                    model.class(),
-                    t.names.join(", ")
-                );
-            }
-            Ok(Data::Dense(
-                Data::Table(t)
-                    .into_dense("the model")
-                    .map_err(|e| e.to_string())?,
-            ))
-        }
         Some(want) if !input.named && want.len() == t.names.len() => {
             t.names = want.to_vec();
             Ok(Data::Table(t))
@@ -616,7 +571,15 @@ fn shape_input(model: &skseal_native::Model, input: Input) -> Result<Data, Strin
             want.len(),
             want.join(", ")
         )),
-        _ => Ok(Data::Table(t)),
+        _ => {
+            let (data, warning) = model
+                .by_position(t, input.named)
+                .map_err(|e| e.to_string())?;
+            if let Some(w) = warning {
+                eprintln!("skseal: warning: {w}");
+            }
+            Ok(data)
+        }
     }
 }
 
@@ -657,7 +620,7 @@ pub fn run(mut a: Args<'_>) -> Result<(), String> {
             b.threads
         );
     }
-    let mut options = std::mem::replace(
+    let options = std::mem::replace(
         &mut a.options,
         InputOptions {
             no_header: false,
@@ -665,7 +628,7 @@ pub fn run(mut a: Args<'_>) -> Result<(), String> {
             keep: Vec::new(),
         },
     );
-    let (mut input, fmt_in) = read_input(&a, &mut options)?;
+    let (mut input, fmt_in) = read_input(&a, &options)?;
     let kept = std::mem::take(&mut input.kept);
     let data = shape_input(&model, input)?;
     let out = model.run(method, data).map_err(|e| match e {
@@ -729,19 +692,7 @@ mod tests {
     }
 
     #[test]
-    fn a_header_of_numbers_is_a_data_row_except_pandas_default() {
-        assert!(numeric_header(&names(&["5.1", "3.5", "1.4", "0.2"])));
-        assert!(numeric_header(&names(&["1", "2"])));
-        assert!(!numeric_header(&names(&["0", "1", "2", "3"])));
-        assert!(!numeric_header(&names(&["sl", "3.5"])));
-        assert!(!numeric_header(&names(&["x0", "x1"])));
-    }
-
-    #[test]
-    fn delimiters_and_sniffing() {
-        assert_eq!(parse_delimiter(";"), Ok(b';'));
-        assert_eq!(parse_delimiter("tab"), Ok(b'\t'));
-        assert!(parse_delimiter(";;").is_err());
+    fn sniffing() {
         assert!(looks_like_jsonl(b"  \n{\"a\": 1}"));
         assert!(looks_like_jsonl(b"[1, 2]"));
         assert!(!looks_like_jsonl(b"a,b\n1,2"));

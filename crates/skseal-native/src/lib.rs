@@ -12,6 +12,7 @@ pub mod compose;
 pub mod data;
 pub mod error;
 pub mod estimator;
+pub mod input;
 pub mod kernels;
 pub mod linear;
 pub mod load;

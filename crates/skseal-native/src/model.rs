@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
-use crate::data::{Data, Labels, Mat, Method, Output};
+use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, NativeError, Result};
 use crate::estimator::{Builders, Estimator};
 use crate::probe::{verdict, ProbeReport, Verdict};
@@ -95,6 +95,32 @@ impl Model {
     }
     pub fn feature_names_in(&self) -> Option<&[String]> {
         self.root.info().feature_names.as_deref()
+    }
+    /// A table given to a model fitted without feature names (on a numpy
+    /// array): when every column is numeric, its columns are used by
+    /// position, as scikit-learn does, as a dense matrix. The second value
+    /// is a warning when the table named its columns (`named`: the names
+    /// came from the input, and are not pandas' default `0, 1, ...`), since
+    /// those names are not checked against anything. Any other table (a
+    /// model with feature names, a column of strings) is returned as is.
+    /// `skseal predict` and the card's evaluation both take input this way.
+    pub fn by_position(&self, t: Table, named: bool) -> Result<(Data, Option<String>)> {
+        let numeric = t.columns.iter().all(|c| matches!(c, Column::F64(_)));
+        if self.feature_names_in().is_some() || !numeric {
+            return Ok((Data::Table(t), None));
+        }
+        let warning = (named && !crate::input::positional_names(&t.names)).then(|| {
+            format!(
+                "{} was fitted without feature names, so the input's columns are used by \
+                 position, not by name: {}",
+                self.class(),
+                t.names.join(", ")
+            )
+        });
+        Ok((
+            Data::Dense(Data::Table(t).into_dense("the model")?),
+            warning,
+        ))
     }
     pub fn supports(&self, m: Method) -> bool {
         self.root.supports(m)

@@ -11,7 +11,8 @@ use crate::native::native_err;
 
 /// Make the card of the model file at `path`: (html, markdown, summary JSON).
 #[pyfunction]
-#[pyo3(signature = (path, data=None, target=None, trusted=Vec::new(), max_decompressed=None, data_name=None))]
+#[pyo3(signature = (path, data=None, target=None, trusted=Vec::new(), max_decompressed=None, data_name=None, delimiter=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn card(
     py: Python<'_>,
     path: PathBuf,
@@ -20,14 +21,21 @@ pub fn card(
     trusted: Vec<String>,
     max_decompressed: Option<u64>,
     data_name: Option<String>,
+    delimiter: Option<String>,
 ) -> PyResult<(String, String, String)> {
     guard(py, || {
+        let delimiter = delimiter
+            .as_deref()
+            .map(skseal_native::input::parse_delimiter)
+            .transpose()
+            .map_err(|e| raise(py, Exc::Value, &e))?;
         let opts = Options {
             data,
             target,
             trusted,
             max_decompressed,
             data_name,
+            delimiter,
         };
         let res = py.detach(|| skseal_card::make(&path, &opts));
         match res {
