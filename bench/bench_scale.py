@@ -46,6 +46,7 @@ import joblib
 import numpy as np
 
 import skseal
+import skseal.native
 
 GIB = 1024**3
 MIB = 1024**2
@@ -55,9 +56,12 @@ JOBLIB3 = "joblib compress=3"
 SKSEAL = "skseal (uncompressed)"
 ZSTD = "skseal compress=True (zstd)"
 MMAP = 'skseal mmap_mode="r"'
-METHODS = [PICKLE, JOBLIB0, JOBLIB3, SKSEAL, ZSTD, MMAP]
+NATIVE = "skseal.native.load (uncompressed)"
+METHODS = [PICKLE, JOBLIB0, JOBLIB3, SKSEAL, ZSTD, MMAP, NATIVE]
+#: methods that load a file another method wrote (no dump of their own)
+SAME_FILE = (MMAP, NATIVE)
 FILE_OF = {PICKLE: "m.pkl", JOBLIB0: "m.j0", JOBLIB3: "m.j3", SKSEAL: "m.sks",
-           ZSTD: "m.zst.sks", MMAP: "m.sks"}
+           ZSTD: "m.zst.sks", MMAP: "m.sks", NATIVE: "m.sks"}
 
 
 # ---------------------------------------------------------------- child side
@@ -139,6 +143,8 @@ def _load(method: str, path: str) -> Any:
         return skseal.load(path)
     if method == MMAP:
         return skseal.load(path, mmap_mode="r")
+    if method == NATIVE:
+        return skseal.native.load(path)
     raise ValueError(method)
 
 
@@ -268,7 +274,7 @@ def measure(case: Case, model: Any, x100: np.ndarray, tmp: Path) -> None:
     for r in range(case.rounds):
         order = METHODS[r % len(METHODS):] + METHODS[: r % len(METHODS)]
         for m in order:
-            if m == MMAP:
+            if m in SAME_FILE:
                 continue  # same file as skseal (uncompressed)
             target = d / FILE_OF[m]
             target.unlink(missing_ok=True)
@@ -282,7 +288,7 @@ def measure(case: Case, model: Any, x100: np.ndarray, tmp: Path) -> None:
                              "x": str(d / "x.npy"), "y": str(d / "y.npy"), "module": module})
             case.res[m]["load"].append(res)
             print(f"  [{case.key} r{r}] load {m:30s} {res['secs']:8.3f} s", flush=True)
-    case.sizes[MMAP] = case.sizes[SKSEAL]
+    case.sizes[MMAP] = case.sizes[NATIVE] = case.sizes[SKSEAL]
     case.wall_s = time.perf_counter() - t_start
     shutil.rmtree(d)
 
@@ -474,9 +480,9 @@ def render(cases: list[Case], mach: list[tuple[str, str]], la0: tuple[float, ...
         js = c.sizes.get(JOBLIB3, math.nan)
         for m in METHODS:
             d, ld = med(c, m, "dump", "secs"), med(c, m, "load", "secs")
-            ds = "(same file)" if m == MMAP else f"{d:.3f}"
-            r1 = "" if m == MMAP else f"{d / pd:.2f}x"
-            r3 = "" if m == MMAP else f"{d / jd:.3f}x"
+            ds = "(same file)" if m in SAME_FILE else f"{d:.3f}"
+            r1 = "" if m in SAME_FILE else f"{d / pd:.2f}x"
+            r3 = "" if m in SAME_FILE else f"{d / jd:.3f}x"
             sz = c.sizes.get(m, math.nan)
             out.append(f"| {m} | {ds} | {ld:.3f} | {fmt_b(sz)} | {r1} | {ld / pl:.3f}x | {r3} "
                        f"| {ld / jl:.3f}x | {sz / js:.2f}x |")
@@ -487,8 +493,8 @@ def render(cases: list[Case], mach: list[tuple[str, str]], la0: tuple[float, ...
                 "| load delta / in-memory size | load ru_maxrss | load ru_maxrss delta |",
                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for m in METHODS:
-            dp = "" if m == MMAP else fmt_b(med(c, m, "dump", "peak"))
-            dd = "" if m == MMAP else fmt_b(med(c, m, "dump", "delta"))
+            dp = "" if m in SAME_FILE else fmt_b(med(c, m, "dump", "peak"))
+            dd = "" if m in SAME_FILE else fmt_b(med(c, m, "dump", "delta"))
             lp, lq = med(c, m, "load", "peak"), med(c, m, "load", "delta")
             rx, rd = med(c, m, "load", "maxrss"), med(c, m, "load", "maxrss_delta")
             out.append(f"| {m} | {dp} | {dd} | {fmt_b(lp)} | {fmt_b(lq)} "
@@ -562,7 +568,10 @@ def targets(c: Case) -> list[tuple[str, str, bool]]:
         ('mmap_mode="r" load <= 0.05x pickle load',
          f"{ml:.4f} s vs {pl:.3f} s ({ml / pl:.4f}x)", ml / pl <= 0.05),
     ]
-    for m in (SKSEAL, ZSTD, MMAP):
+    nl = med(c, NATIVE, "load", "secs")
+    rows.append(("skseal.native.load (fresh process) <= 0.1x pickle load",
+                 f"{nl:.3f} s vs {pl:.3f} s ({nl / pl:.3f}x)", nl / pl <= 0.1))
+    for m in (SKSEAL, ZSTD, MMAP, NATIVE):
         dl = med(c, m, "load", "delta")
         rows.append((f"{m}: peak load memory delta <= 1.1x in-memory size",
                      f"{fmt_b(dl)} vs {fmt_b(c.mem_bytes)} ({dl / c.mem_bytes:.2f}x)",

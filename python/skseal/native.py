@@ -294,6 +294,18 @@ def load(
         st = store if isinstance(store, Store) else Store(store)
         _, data = st.pull_bytes(os.fspath(file))
         return loads(data, trusted=trusted, public_key=public_key, verify=verify)
-    with open(file, "rb") as f:
-        data = f.read()
-    return loads(data, trusted=trusted, public_key=public_key, verify=verify)
+    with open(file, "rb") as f:  # a missing file raises here, naming it
+        head = f.read(len(_native.MAGIC))
+    # Rust reads the file: a .skseal file array by array, never whole
+    model = NativeModel(
+        _native.native_load_path(
+            os.fspath(file),
+            trusted,
+            _key_bytes(public_key, "public"),
+            _native.max_decompressed(),
+            blas=numpy_blas(),
+        )
+    )
+    if verify:
+        _verify_probe(model, head)
+    return model

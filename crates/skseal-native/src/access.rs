@@ -12,7 +12,7 @@ use crate::data::{Labels, Mat};
 use crate::error::{malformed, Result};
 
 /// Bytes of array `i` of the graph's array table (C- or F-ordered as its spec says).
-pub type ArrayBytes<'a> = dyn Fn(u32) -> Option<&'a [u8]> + 'a;
+pub type ArrayBytes<'a> = dyn Fn(u32) -> Option<&'a [u8]> + Sync + 'a;
 
 /// The graph plus access to its array bytes.
 pub struct Ctx<'a> {
@@ -20,6 +20,35 @@ pub struct Ctx<'a> {
     pub bytes: &'a ArrayBytes<'a>,
     /// numpy's OpenBLAS on this machine (models with matrix products keep a copy).
     pub blas: Blas,
+    /// Where trees' arrays come from when the model is read from a file
+    /// array by array ([`crate::load::load_path`]); `None`: from `bytes`.
+    pub trees: Option<&'a dyn TreeSource>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context whose arrays all come from `bytes`.
+    pub fn new(g: &'a Graph, bytes: &'a ArrayBytes<'a>, blas: Blas) -> Ctx<'a> {
+        Ctx {
+            g,
+            bytes,
+            blas,
+            trees: None,
+        }
+    }
+}
+
+/// Hands a fitted `Tree`'s arrays to its reader one tree at a time: the
+/// streaming file loader reads the tree's node and value arrays, checks
+/// their digests and the tree (`skseal_core::validate::validate_tree`, the
+/// check loading makes), calls `read` with a context that sees them, then
+/// frees them. A forest is thus never held twice in memory.
+pub trait TreeSource: Sync {
+    fn with_tree(
+        &self,
+        ctx: &Ctx<'_>,
+        tree: NodeId,
+        read: &mut dyn FnMut(&Ctx<'_>) -> Result<()>,
+    ) -> Result<()>;
 }
 
 /// An n-dimensional array read into logical C order.
@@ -484,6 +513,17 @@ fn f16_to_f64(h: u16) -> f64 {
 
 fn numeric(dtype: &Dtype, b: &[u8], path: &str) -> Result<Vec<f64>> {
     let (big, kind, size) = simple(dtype, path)?;
+    if (kind, size, big) == ('f', 8, false) {
+        // the common case, without a call per value (tree values, coefficients)
+        return Ok(b
+            .chunks_exact(8)
+            .map(|c| {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(c);
+                f64::from_le_bytes(w)
+            })
+            .collect());
+    }
     let conv: fn(u64) -> f64 = match (kind, size) {
         ('f', 8) => |w| f64::from_bits(w),
         ('f', 4) => |w| f64::from(f32::from_bits(w as u32)),
@@ -565,6 +605,59 @@ pub fn field_words(
         .chunks_exact(item)
         .map(|r| word(&r[off..off + size], big))
         .collect())
+}
+
+/// Where an integer or float field lies in each record of a structured
+/// array: read with [`Field::get`] straight from the record bytes (no
+/// per-field copy of the whole array).
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    off: usize,
+    size: usize,
+    big: bool,
+}
+
+impl Field {
+    /// A little-endian 8-byte field at byte `off` of each record.
+    pub fn is_le8_at(&self, off: usize) -> bool {
+        self.off == off && self.size == 8 && !self.big
+    }
+    /// A one-byte field at byte `off` of each record.
+    pub fn is_byte_at(&self, off: usize) -> bool {
+        self.off == off && self.size == 1
+    }
+    /// The field's bits as a sign-less word (the caller casts: `as i64`,
+    /// `f64::from_bits`). `rec` is one record of the layout checked by
+    /// [`field_at`], so the range is inside it.
+    #[inline(always)]
+    pub fn get(&self, rec: &[u8]) -> u64 {
+        match (self.size, rec.get(self.off..self.off + self.size)) {
+            (8, Some(b)) => {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(b);
+                if self.big {
+                    u64::from_be_bytes(w)
+                } else {
+                    u64::from_le_bytes(w)
+                }
+            }
+            (_, Some(b)) => word(b, self.big),
+            (_, None) => 0,
+        }
+    }
+}
+
+/// The place of field `name` in records of `item` bytes.
+pub fn field_at(dtype: &Dtype, name: &str, item: usize, path: &str) -> Result<Field> {
+    let (fd, off) = dtype
+        .field(name)
+        .ok_or_else(|| malformed(path, format!("the records have no field {name:?}")))?;
+    let (big, _, size) = simple(fd, path)?;
+    let off = off as usize;
+    if size == 0 || size > 8 || off + size > item {
+        return Err(malformed(path, "inconsistent record layout"));
+    }
+    Ok(Field { off, size, big })
 }
 
 /// The kind and size of field `name` of a structured dtype.

@@ -2,14 +2,20 @@
 //! and validators as `skseal.load`, then the typed model. Nothing from the
 //! file is executed and no Python is involved.
 
+use std::collections::HashSet;
+use std::fs::File;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 
 use skseal_core::container::{self, Container};
-use skseal_core::ir::{ArraySource, Graph};
+use skseal_core::filecontainer::FileContainer;
+use skseal_core::ir::{ArraySource, Graph, Node, NodeId};
 use skseal_core::policy::Policy;
-use skseal_core::{convert, legacy, validate, CoreError, ValidationError};
+use skseal_core::{convert, legacy, validate, ContainerError, CoreError, ValidationError};
 
-use crate::access::Ctx;
+use crate::access::{Ctx, TreeSource};
 use crate::blas::Blas;
 use crate::error::Result;
 use crate::model::Model;
@@ -104,7 +110,7 @@ pub fn with_checked_graph<R>(
 
 fn finish<'a, R>(
     g: &'a Graph,
-    bytes: &'a (dyn Fn(u32) -> Option<&'a [u8]> + 'a),
+    bytes: &'a (dyn Fn(u32) -> Option<&'a [u8]> + Sync + 'a),
     opts: &LoadOptions,
     f: impl FnOnce(&Ctx<'_>) -> Result<R>,
 ) -> Result<R> {
@@ -112,12 +118,173 @@ fn finish<'a, R>(
         .map_err(|why| CoreError::from(ValidationError::new("object graph", why)))?;
     validate::validate(g, bytes).map_err(CoreError::from)?;
     let blas = opts.blas.clone().unwrap_or_else(Blas::detect);
-    let ctx = Ctx { g, bytes, blas };
+    let ctx = Ctx::new(g, bytes, blas);
     f(&ctx)
 }
 
-/// Load a file from a path.
+/// Load a file from a path. A `.skseal` file is read array by array with
+/// positioned reads ([`FileContainer`]): the file is never held in memory
+/// as a whole, each tree's arrays are read, digest-checked, validated and
+/// turned into the native tree on all cores, then freed. The checks are
+/// those of [`load_bytes`]. Pickle and joblib files are read whole.
 pub fn load_path(path: &std::path::Path, opts: &LoadOptions) -> Result<Model> {
-    let data = std::fs::read(path).map_err(CoreError::from)?;
-    load_bytes(&data, opts)
+    let file = File::open(path).map_err(CoreError::from)?;
+    let mut head = [0u8; 64];
+    let n = read_head(&file, &mut head).map_err(CoreError::from)?;
+    if !skseal_core::sniff::file_kind(&head[..n]).is_skseal() {
+        let data = std::fs::read(path).map_err(CoreError::from)?;
+        return load_bytes(&data, opts);
+    }
+    crate::panic_hook_for_tests("native_load");
+    let fc = FileContainer::open(file).map_err(CoreError::from)?;
+    stream_file(&fc, opts)
+}
+
+fn read_head(file: &File, head: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut r = file;
+    let mut n = 0;
+    while n < head.len() {
+        match r.read(&mut head[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+type Cell = OnceLock<std::result::Result<Vec<u8>, ContainerError>>;
+
+fn read_array(fc: &FileContainer, i: u32) -> std::result::Result<Vec<u8>, ContainerError> {
+    let i = i as usize;
+    let n = fc.header.entry(i)?.nbytes;
+    let n =
+        usize::try_from(n).map_err(|_| ContainerError::Header(format!("array {i}: {n} bytes")))?;
+    let mut v = vec![0u8; n];
+    fc.read_array(i, &mut v)?;
+    Ok(v)
+}
+
+/// Trees read one at a time from the file (see [`TreeSource`]).
+struct FileTrees<'f> {
+    fc: &'f FileContainer,
+    /// Trees checked and read, by node.
+    done: Vec<AtomicBool>,
+    /// Arrays read (and digest-checked) by a tree, by array.
+    read: Vec<AtomicBool>,
+}
+
+impl FileTrees<'_> {
+    /// The `nodes` and `values` arrays of Tree node `tree`.
+    fn arrays(&self, tree: NodeId) -> Option<(u32, u32)> {
+        let g = &self.fc.header.graph;
+        let Some(Node::Call {
+            state: Some(st), ..
+        }) = g.node(tree)
+        else {
+            return None;
+        };
+        let arr = |k: &str| match g.dict_get(*st, k).and_then(|n| g.node(n)) {
+            Some(Node::Array(i)) => Some(*i),
+            _ => None,
+        };
+        Some((arr("nodes")?, arr("values")?))
+    }
+}
+
+impl TreeSource for FileTrees<'_> {
+    fn with_tree(
+        &self,
+        ctx: &Ctx<'_>,
+        tree: NodeId,
+        read: &mut dyn FnMut(&Ctx<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let Some((ni, vi)) = self.arrays(tree).filter(|(a, b)| a != b) else {
+            // not the usual layout: read as any other array, checked below
+            return read(&Ctx::new(ctx.g, ctx.bytes, ctx.blas.clone()));
+        };
+        let nodes = read_array(self.fc, ni).map_err(CoreError::from)?;
+        let values = read_array(self.fc, vi).map_err(CoreError::from)?;
+        for i in [ni, vi] {
+            if let Some(r) = self.read.get(i as usize) {
+                r.store(true, Ordering::Relaxed);
+            }
+        }
+        let parent = ctx.bytes;
+        let local = |i: u32| -> Option<&[u8]> {
+            if i == ni {
+                Some(&nodes)
+            } else if i == vi {
+                Some(&values)
+            } else {
+                parent(i)
+            }
+        };
+        validate::validate_tree(ctx.g, &local, tree).map_err(CoreError::from)?;
+        read(&Ctx::new(ctx.g, &local, ctx.blas.clone()))?;
+        if let Some(d) = self.done.get(tree as usize) {
+            d.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+fn stream_file(fc: &FileContainer, opts: &LoadOptions) -> Result<Model> {
+    let policy = Policy::new(opts.trusted.clone());
+    let g = &fc.header.graph;
+    fc.header
+        .verify_signature(opts.public_key.as_ref())
+        .map_err(CoreError::from)?;
+    policy.check(g).map_err(CoreError::from)?;
+    fc.verify_padding().map_err(CoreError::from)?;
+    validate::check_depth(g)
+        .map_err(|why| CoreError::from(ValidationError::new("object graph", why)))?;
+    let mut cells: Vec<Cell> = (0..g.arrays.len()).map(|_| OnceLock::new()).collect();
+    let trees = FileTrees {
+        fc,
+        done: (0..g.nodes.len()).map(|_| AtomicBool::new(false)).collect(),
+        read: (0..g.arrays.len())
+            .map(|_| AtomicBool::new(false))
+            .collect(),
+    };
+    let blas = opts.blas.clone().unwrap_or_else(Blas::detect);
+    let (built, checked) = {
+        let bytes = |i: u32| -> Option<&[u8]> {
+            let c = cells.get(i as usize)?;
+            c.get_or_init(|| read_array(fc, i))
+                .as_ref()
+                .ok()
+                .map(Vec::as_slice)
+        };
+        let ctx = Ctx {
+            g,
+            bytes: &bytes,
+            blas,
+            trees: Some(&trees),
+        };
+        let built = Model::from_graph(&ctx);
+        // The rest of the graph, as `load_bytes` validates it (trees read
+        // above were validated as they were read).
+        let done: HashSet<NodeId> = (0..g.nodes.len())
+            .filter(|&i| trees.done[i].load(Ordering::Relaxed))
+            .map(|i| i as NodeId)
+            .collect();
+        let checked = validate::validate_except(g, &bytes, &done);
+        (built, checked)
+    };
+    // A damaged array is reported as such, before what it made fail.
+    if let Some(k) = cells.iter().position(|c| matches!(c.get(), Some(Err(_)))) {
+        if let Some(Err(e)) = cells[k].take() {
+            return Err(CoreError::from(e).into());
+        }
+    }
+    checked.map_err(CoreError::from)?;
+    let model = built?;
+    // Every array's digest is checked, also of arrays nothing needed.
+    (0..g.arrays.len())
+        .into_par_iter()
+        .filter(|&i| cells[i].get().is_none() && !trees.read[i].load(Ordering::Relaxed))
+        .try_for_each(|i| read_array(fc, i as u32).map(drop))
+        .map_err(CoreError::from)?;
+    Ok(model)
 }

@@ -12,7 +12,7 @@
 //!   raw prediction; histogram gradient boosting adds leaf values in f64
 //!   (no float32 cast) to the baseline.
 
-use crate::access::{field_kind, field_words, Ctx, Obj};
+use crate::access::{field_at, field_kind, Ctx, Obj};
 use crate::data::Mat;
 use crate::error::{input, malformed, NativeError, Result};
 use crate::npsum;
@@ -151,6 +151,42 @@ fn walk_all(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
     }
 }
 
+/// Node `i` of `count` from its record's words (left, right, feature,
+/// threshold bits). A leaf points at itself, so walks may take extra steps
+/// safely; a split's children come after it, so traversal always ends.
+#[inline(always)]
+fn tnode(
+    i: usize,
+    [l, r, f, thr]: [u64; 4],
+    missing_left: bool,
+    count: usize,
+    n_features: usize,
+    path: &str,
+) -> Result<TNode> {
+    let (l, r, f) = (l as i64, r as i64, f as i64);
+    if l == -1 && r == -1 {
+        return Ok(TNode {
+            left: i as u32,
+            right: i as u32,
+            feature: 0,
+            threshold: 0.0,
+        });
+    }
+    let ok = |c: i64| c > i as i64 && (c as usize) < count;
+    if !ok(l) || !ok(r) || f < 0 || f as usize >= n_features {
+        return Err(malformed(
+            path,
+            format!("node {i}: children ({l}, {r}) or feature {f} out of range"),
+        ));
+    }
+    Ok(TNode {
+        left: l as u32,
+        right: r as u32,
+        feature: f as u32 | if missing_left { MISSING_LEFT } else { 0 },
+        threshold: floor_f32(f64::from_bits(thr)),
+    })
+}
+
 /// One fitted `sklearn.tree._tree.Tree`.
 #[derive(Debug, Clone)]
 pub struct Tree {
@@ -181,8 +217,27 @@ impl Tree {
         }
     }
 
-    /// Read the `tree_` attribute of a fitted tree estimator.
+    /// Read the `tree_` attribute of a fitted tree estimator (through
+    /// `ctx.trees` when the model is read from a file array by array).
     pub fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, n_features: usize, path: &str) -> Result<Tree> {
+        let Some(src) = ctx.trees else {
+            return Tree::read_here(ctx, est, n_features, path);
+        };
+        let t = est.obj("tree_", &format!("{path}.tree_"))?;
+        if !t.is("sklearn.tree._tree", "Tree") {
+            return Tree::read_here(ctx, est, n_features, path);
+        }
+        let est_id = est.id;
+        let mut out = None;
+        src.with_tree(ctx, t.id, &mut |c| {
+            let e = c.obj(est_id, path)?;
+            out = Some(Tree::read_here(c, &e, n_features, path)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| malformed(path, "the tree was not read"))
+    }
+
+    fn read_here(ctx: &Ctx<'_>, est: &Obj<'_, '_>, n_features: usize, path: &str) -> Result<Tree> {
         let path = format!("{path}.tree_");
         let t = est.obj("tree_", &path)?;
         if !t.is("sklearn.tree._tree", "Tree") {
@@ -205,13 +260,20 @@ impl Tree {
                 return Err(malformed(&np, format!("field {f} has an unexpected type")));
             }
         }
-        let left = field_words(&dtype, &recs, count, "left_child", &np)?;
-        let right = field_words(&dtype, &recs, count, "right_child", &np)?;
-        let feature = field_words(&dtype, &recs, count, "feature", &np)?;
-        let threshold = field_words(&dtype, &recs, count, "threshold", &np)?;
+        let item = dtype.itemsize().unwrap_or(0) as usize;
+        if item == 0 || recs.len() != item * count {
+            return Err(malformed(&np, "inconsistent record layout"));
+        }
+        let at = |f: &str| field_at(&dtype, f, item, &np);
+        let (left, right, feature, threshold) = (
+            at("left_child")?,
+            at("right_child")?,
+            at("feature")?,
+            at("threshold")?,
+        );
         let missing = match dtype.field("missing_go_to_left") {
-            Some(_) => field_words(&dtype, &recs, count, "missing_go_to_left", &np)?,
-            None => vec![0; count],
+            Some(_) => Some(at("missing_go_to_left")?),
+            None => None,
         };
         let vals = ctx.arr_f64(t.req("values", &path)?, &format!("{path}.values"))?;
         if vals.shape.len() != 3 || vals.shape[0] != count {
@@ -228,34 +290,42 @@ impl Tree {
         if n_features >= MISSING_LEFT as usize {
             return Err(malformed(&np, "too many features"));
         }
-        for i in 0..count {
-            let (l, r) = (left[i] as i64, right[i] as i64);
-            let node = if l == -1 && r == -1 {
-                // A leaf points at itself: walks may take extra steps safely.
-                TNode {
-                    left: i as u32,
-                    right: i as u32,
-                    feature: 0,
-                    threshold: 0.0,
-                }
-            } else {
-                // Children come after their parent: traversal always ends.
-                let ok = |c: i64| c > i as i64 && (c as usize) < count;
-                let f = feature[i] as i64;
-                if !ok(l) || !ok(r) || f < 0 || f as usize >= n_features {
-                    return Err(malformed(
-                        &np,
-                        format!("node {i}: children ({l}, {r}) or feature {f} out of range"),
-                    ));
-                }
-                TNode {
-                    left: l as u32,
-                    right: r as u32,
-                    feature: f as u32 | if missing[i] != 0 { MISSING_LEFT } else { 0 },
-                    threshold: floor_f32(f64::from_bits(threshold[i])),
-                }
+        // One pass over the records, each field read where it lies.
+        let le8 = |f: &crate::access::Field, off: usize| f.is_le8_at(off);
+        let standard = le8(&left, 0)
+            && le8(&right, 8)
+            && le8(&feature, 16)
+            && le8(&threshold, 24)
+            && missing.as_ref().is_none_or(|m| m.is_byte_at(56))
+            && item >= 64;
+        if standard {
+            // scikit-learn's NODE_DTYPE: fixed offsets, no per-field dispatch
+            let word = |r: &[u8], o: usize| {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&r[o..o + 8]);
+                u64::from_le_bytes(w)
             };
-            nodes.push(node);
+            let has_missing = missing.is_some();
+            for (i, r) in recs.chunks_exact(item).enumerate() {
+                let r = &r[..64];
+                let (l, r_, f) = (word(r, 0), word(r, 8), word(r, 16));
+                let node = tnode(
+                    i,
+                    [l, r_, f, word(r, 24)],
+                    has_missing && r[56] != 0,
+                    count,
+                    n_features,
+                    &np,
+                )?;
+                nodes.push(node);
+            }
+        } else {
+            for (i, r) in recs.chunks_exact(item).enumerate() {
+                let words = [left.get(r), right.get(r), feature.get(r), threshold.get(r)];
+                let miss = missing.as_ref().is_some_and(|m| m.get(r) != 0);
+                let node = tnode(i, words, miss, count, n_features, &np)?;
+                nodes.push(node);
+            }
         }
         // Depth of the deepest leaf (children come after parents).
         let mut d = vec![0u32; count];

@@ -21,11 +21,7 @@ fn init_narrower_than_trees_per_stage_is_an_error_not_a_panic() {
             Some(ArraySource::Inline(v)) => Some(v.as_slice()),
             _ => None,
         };
-        let ok = Model::from_graph(&Ctx {
-            g: &g,
-            bytes: &bytes,
-            blas: skseal_native::Blas::detect(),
-        });
+        let ok = Model::from_graph(&Ctx::new(&g, &bytes, skseal_native::Blas::detect()));
         assert!(ok.is_ok(), "the untouched fixture builds");
     }
     let mut edited = 0;
@@ -42,11 +38,7 @@ fn init_narrower_than_trees_per_stage_is_an_error_not_a_panic() {
         Some(ArraySource::Inline(v)) => Some(v.as_slice()),
         _ => None,
     };
-    match Model::from_graph(&Ctx {
-        g: &g,
-        bytes: &bytes,
-        blas: skseal_native::Blas::detect(),
-    }) {
+    match Model::from_graph(&Ctx::new(&g, &bytes, skseal_native::Blas::detect())) {
         Err(NativeError::Malformed { path, why }) => {
             assert!(path.ends_with("init_"), "{path}");
             assert!(why.contains("3 tree(s) per stage"), "{why}");

@@ -746,7 +746,9 @@ pub fn build_graph<'py>(
     arrays: Vec<BuiltArray<'py>>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     validate::check_depth(g).map_err(|e| raise(py, Exc::Format, &e))?;
-    let bytes = |i: u32| arrays.get(i as usize).map(|a| a.bytes());
+    // plain slices: the validator looks them up from several threads
+    let table: Vec<&[u8]> = arrays.iter().map(|a| a.bytes()).collect();
+    let bytes = |i: u32| table.get(i as usize).copied();
     validate::validate(g, &bytes).map_err(|e| to_pyerr(py, e.into()))?;
     let n = g.nodes.len();
     let mut node_uses = vec![0u32; n];

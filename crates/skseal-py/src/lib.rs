@@ -689,6 +689,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(write_file, m)?)?;
     m.add_function(wrap_pyfunction!(keygen, m)?)?;
     m.add_function(wrap_pyfunction!(native::native_load, m)?)?;
+    m.add_function(wrap_pyfunction!(native::native_load_path, m)?)?;
     m.add_function(wrap_pyfunction!(card::card, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_numpy_svml, m)?)?;
     m.add_class::<native::NativeModel>()?;

@@ -74,6 +74,42 @@ pub fn native_load(
     })
 }
 
+/// Build a native model from a file path: a `.skseal` file is read array by
+/// array (`skseal_native::load_path`), never whole; the checks are those of
+/// `native_load`.
+#[pyfunction]
+#[pyo3(signature = (path, trusted, public_key, max_decompressed, blas=None))]
+pub fn native_load_path(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    trusted: Vec<String>,
+    public_key: Option<Vec<u8>>,
+    max_decompressed: u64,
+    blas: Option<(String, usize)>,
+) -> PyResult<NativeModel> {
+    crate::errors::guard(py, move || {
+        let public_key = match public_key {
+            Some(k) => Some(crate::key32(
+                py,
+                &k,
+                skseal_core::keys::KeyKind::Public,
+                "public_key",
+            )?),
+            None => None,
+        };
+        let opts = LoadOptions {
+            trusted,
+            public_key,
+            max_decompressed,
+            blas: blas.map(|(core, threads)| Blas::new(Core::from_name(&core), threads)),
+        };
+        let model = py
+            .detach(|| skseal_native::load_path(&path, &opts))
+            .map_err(|e| native_err(py, e))?;
+        Ok(NativeModel { model })
+    })
+}
+
 fn f64_vec(obj: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
     let buf = PyBuffer::<f64>::get(obj)?;
     buf.to_vec(obj.py())

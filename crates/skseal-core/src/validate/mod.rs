@@ -17,11 +17,11 @@ use crate::error::ValidationError;
 use crate::ir::{Dtype, GlobalName, Graph, Node, NodeId};
 
 /// Gives the decoded bytes of array `i` of the graph's array table.
-pub type ArrayBytes<'a> = dyn Fn(u32) -> Option<&'a [u8]> + 'a;
+pub type ArrayBytes<'a> = dyn Fn(u32) -> Option<&'a [u8]> + Sync + 'a;
 
 struct V<'a, 'g> {
     g: &'g Graph,
-    /// Every array's bytes, looked up once (shared by the parallel tree checks).
+    /// Every array's bytes (shared by the parallel tree checks).
     bytes: &'g (dyn Fn(u32) -> Option<&'a [u8]> + Sync + 'g),
 }
 
@@ -258,9 +258,37 @@ fn items_of(g: &Graph, id: NodeId) -> Vec<NodeId> {
 
 /// Validate every index-bearing structure in the graph.
 pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationError> {
-    let table: Vec<Option<&'a [u8]>> = (0..g.arrays.len() as u32).map(bytes).collect();
-    let lookup = |i: u32| table.get(i as usize).copied().flatten();
-    let v = V { g, bytes: &lookup };
+    validate_except(g, bytes, &std::collections::HashSet::new())
+}
+
+/// Check one `sklearn.tree._tree.Tree` node as [`validate`] does. The
+/// streaming native loader checks each tree this way as it reads it, then
+/// the rest of the graph with [`validate_except`].
+pub fn validate_tree<'a>(
+    g: &Graph,
+    bytes: &ArrayBytes<'a>,
+    id: NodeId,
+) -> Result<(), ValidationError> {
+    match g.node(id) {
+        Some(Node::Call { func, args, state }) if func.is("sklearn.tree._tree", "Tree") => {
+            V { g, bytes }.tree(id, args, *state)
+        }
+        _ => Err(ValidationError::new(
+            format!("node {id}"),
+            "expected a sklearn.tree._tree.Tree",
+        )),
+    }
+}
+
+/// [`validate`], except the Trees in `done`, already checked with
+/// [`validate_tree`] (their arrays are not looked up again). Arrays are
+/// looked up only when a check needs them.
+pub fn validate_except<'a>(
+    g: &Graph,
+    bytes: &ArrayBytes<'a>,
+    done: &std::collections::HashSet<NodeId>,
+) -> Result<(), ValidationError> {
+    let v = V { g, bytes };
     // Trees are checked after the walk, in parallel: their node arrays are most
     // of a forest's bytes (a memory-bound scan).
     let mut trees: Vec<(NodeId, &[NodeId], Option<NodeId>)> = Vec::new();
@@ -285,7 +313,9 @@ pub fn validate<'a>(g: &Graph, bytes: &ArrayBytes<'a>) -> Result<(), ValidationE
         }
         if let Node::Call { func, args, state } = n {
             if func.is("sklearn.tree._tree", "Tree") {
-                trees.push((id, args, *state));
+                if !done.contains(&id) {
+                    trees.push((id, args, *state));
+                }
                 continue;
             }
             if func.is("numpy.ma.core", "_mareconstruct") {

@@ -6,6 +6,7 @@ use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::estimator::{check_width, Estimator, Info};
 use crate::kernels::{argmax_labels, log_mat};
+use rayon::prelude::*;
 
 /// DecisionTree*/ExtraTree*, RandomForest*/ExtraTrees*: one or more trees
 /// averaged.
@@ -41,12 +42,19 @@ impl Forest {
             if list.is_empty() {
                 return Err(malformed(path, "estimators_ is empty"));
             }
-            let mut trees = Vec::with_capacity(list.len());
-            for (k, &t) in list.iter().enumerate() {
-                let p = format!("{path}.estimators_[{k}]");
-                let o = ctx.obj(t, &p)?;
-                trees.push(Tree::read(ctx, &o, nf, &p)?);
-            }
+            // Trees are read on all cores (each is independent); the first
+            // error in estimator order is the one reported.
+            let trees = list
+                .par_iter()
+                .enumerate()
+                .map(|(k, &t)| {
+                    let p = format!("{path}.estimators_[{k}]");
+                    let o = ctx.obj(t, &p)?;
+                    Tree::read(ctx, &o, nf, &p)
+                })
+                .collect::<Vec<Result<Tree>>>()
+                .into_iter()
+                .collect::<Result<Vec<Tree>>>()?;
             (trees, ctx.obj(list[0], &format!("{path}.estimators_[0]"))?)
         };
         if is_clf && stores_counts(est, path)? {
