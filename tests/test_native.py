@@ -407,3 +407,30 @@ def test_malformed_fitted_state_is_refused_at_load_naming_the_attribute(tmp_path
         skseal.dump(model, p)
         with pytest.raises(skseal.ValidationError, match=message):
             skseal.native.load(p)
+
+
+def test_numpy_blas_read_from_numpy_openblas_matches_threadpoolctl() -> None:
+    """numpy_blas() asks numpy's bundled OpenBLAS directly (fast in a fresh
+    process); it must say what threadpoolctl says, also after the thread
+    count changes and under a forced core type."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from threadpoolctl import threadpool_limits
+
+    from skseal.native import _blas_by_threadpoolctl, numpy_blas
+
+    assert numpy_blas() == _blas_by_threadpoolctl()
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert numpy_blas() == _blas_by_threadpoolctl()
+        assert numpy_blas()[1] == 1
+    code = ("import json; from skseal.native import _blas_by_threadpoolctl, _bundled_openblas, "
+            "numpy_blas; print(json.dumps([numpy_blas(), _blas_by_threadpoolctl(), "
+            "_bundled_openblas() is not None]))")
+    env = dict(os.environ, OPENBLAS_CORETYPE="Haswell", OPENBLAS_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    direct, by_threadpoolctl, bundled = json.loads(out)
+    assert direct == by_threadpoolctl == ["Haswell", 1] and bundled, out
