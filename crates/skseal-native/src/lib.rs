@@ -3,7 +3,7 @@
 //!
 //! Data flow: file bytes -> [`load`] (container or pickle VM, policy,
 //! validation: skseal-core) -> [`model::build`] (class name -> typed model:
-//! [`tree`], [`linear`], [`preprocess`], [`compose`]) -> [`Model::run`]
+//! [`tree`], [`linear`], [`preprocess`], [`compose`], [`meta`]) -> [`Model::run`]
 //! (input checks, batches on all cores) -> [`Output`].
 
 pub mod access;
@@ -15,6 +15,7 @@ pub mod estimator;
 pub mod kernels;
 pub mod linear;
 pub mod load;
+pub mod meta;
 pub mod model;
 pub mod npmath;
 pub mod npsum;
