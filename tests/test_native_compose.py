@@ -63,7 +63,8 @@ def _exact(model: Any, X: np.ndarray, tmp_path: Path, skip: tuple[str, ...] = ()
     for meth in _methods(model):
         if meth in skip:
             continue
-        want = np.asarray(getattr(model, meth)(X))
+        want = getattr(model, meth)(X)
+        want = np.asarray(want.toarray() if hasattr(want, "toarray") else want)
         got = getattr(m, meth)(X)
         assert got.shape == want.shape, meth
         if want.dtype.kind in "OUSb" or got.dtype == object:
@@ -320,3 +321,112 @@ def test_one_vs_rest_multilabel_refused(tmp_path: Path) -> None:
     X, y = _clf_data(15, k=3)
     Y = np.column_stack([y == 0, y == 1, y >= 1]).astype(int)
     _refused(OneVsRestClassifier(LogisticRegression()).fit(X, Y), tmp_path, "multilabel")
+
+
+# ---------------------------------------------------------------- selectors, bins
+
+
+def _selectors() -> list[Any]:
+    from sklearn.feature_selection import (
+        GenericUnivariateSelect,
+        SelectFdr,
+        SelectFpr,
+        SelectFwe,
+        SelectKBest,
+        SelectPercentile,
+        VarianceThreshold,
+        f_classif,
+    )
+
+    return [
+        VarianceThreshold(0.5),
+        SelectKBest(k=3),
+        SelectKBest(k="all"),
+        SelectPercentile(percentile=40),
+        SelectPercentile(percentile=50),
+        SelectFpr(alpha=0.2),
+        SelectFwe(alpha=0.2),
+        SelectFdr(alpha=0.2),
+        GenericUnivariateSelect(f_classif, mode="k_best", param=2),
+        GenericUnivariateSelect(f_classif, mode="percentile", param=30),
+        GenericUnivariateSelect(f_classif, mode="fdr", param=0.3),
+    ]
+
+
+@pytest.mark.parametrize("k", range(11))
+def test_selectors(tmp_path: Path, k: int) -> None:
+    X, y = _clf_data(16, k=2)
+    X = np.column_stack([X, X[:, :3], np.zeros(len(X))])  # duplicated columns tie in scores
+    sel = _selectors()[k]
+    model = make_pipeline(sel, LogisticRegression()).fit(X, y)
+    for Xs in _rows(X):
+        _exact(model, Xs, tmp_path)
+        _exact(model[0], Xs, tmp_path)
+
+
+def test_selector_ties_and_nan_scores(tmp_path: Path) -> None:
+    from sklearn.feature_selection import SelectKBest, SelectPercentile
+
+    X, y = _clf_data(17, k=2)
+    for sel in (SelectKBest(k=4), SelectPercentile(percentile=25), SelectPercentile(percentile=70)):
+        sel.fit(X, y)
+        sel.scores_ = np.array([2.0, np.nan, 2.0, 1.0, 2.0, 0.5])
+        _exact(sel, X, tmp_path)
+
+
+def test_rfe(tmp_path: Path) -> None:
+    from sklearn.feature_selection import RFE, RFECV
+
+    X, y = _clf_data(18, k=3)
+    for model in (
+        RFE(LogisticRegression(), n_features_to_select=3).fit(X, y),
+        RFECV(DecisionTreeClassifier(max_depth=3, random_state=0), cv=3).fit(X, y),
+        make_pipeline(
+            RFE(DecisionTreeClassifier(random_state=0), n_features_to_select=2), StandardScaler()
+        ).fit(X, y),
+        make_pipeline(StandardScaler(), RFE(LogisticRegression(), n_features_to_select=4)).fit(
+            X, y
+        ),
+    ):
+        for Xs in _rows(X):
+            _exact(model, Xs, tmp_path)
+
+
+def test_select_from_model_refused(tmp_path: Path) -> None:
+    from sklearn.feature_selection import SelectFromModel
+
+    X, y = _clf_data(19, k=2)
+    _refused(SelectFromModel(LogisticRegression()).fit(X, y), tmp_path, "importances")
+
+
+@pytest.mark.parametrize("encode", ["ordinal", "onehot", "onehot-dense"])
+@pytest.mark.parametrize("strategy", ["uniform", "quantile", "kmeans"])
+def test_kbins(tmp_path: Path, encode: str, strategy: str) -> None:
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    X, y = _clf_data(20, k=2)
+    kw = {"quantile_method": "averaged_inverted_cdf"} if strategy == "quantile" else {}
+    kb = KBinsDiscretizer(n_bins=4, encode=encode, strategy=strategy, **kw)
+    model = make_pipeline(kb, LogisticRegression()).fit(X, y)
+    Xt = np.vstack([X, X.min(axis=0) - 1, X.max(axis=0) + 1, kb.bin_edges_[0][1] * np.ones(6)])
+    _exact(model, Xt, tmp_path)
+    _exact(model[0], Xt, tmp_path)
+
+
+def test_kbins_float32_refused(tmp_path: Path) -> None:
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    X, _ = _clf_data(21, k=2)
+    _refused(
+        KBinsDiscretizer(n_bins=3, encode="ordinal", dtype=np.float32).fit(X), tmp_path, "dtype"
+    )
+
+
+def test_binarizer(tmp_path: Path) -> None:
+    from sklearn.preprocessing import Binarizer
+
+    X, _ = _clf_data(22, k=2)
+    for t in (0.0, 0.7, -1.0):
+        _exact(
+            Binarizer(threshold=t).fit(X), np.vstack([X, np.zeros(6), np.full(6, 0.7)]), tmp_path
+        )

@@ -867,7 +867,8 @@ impl Estimator for Rfe {
         if m == Method::Transform {
             Exactness::Bitwise
         } else {
-            self.inner.exactness(m)
+            // estimator_ sees X[:, support_], Fortran-ordered
+            crate::estimator::after_fortran(self.inner.exactness(m))
         }
     }
     fn batchable(&self) -> bool {
