@@ -21,6 +21,7 @@ pub mod npmath;
 pub mod npsum;
 pub mod preprocess;
 pub mod probe;
+pub mod svm;
 pub mod tree;
 
 pub use blas::{Blas, Core, Exactness};

@@ -1,0 +1,100 @@
+"""Native libsvm models (SVC, NuSVC, SVR, NuSVR, OneClassSVM) and the other
+families added with them: bit-identical to scikit-learn on every method."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
+from test_native_compose import _clf_data, _exact, _refused, _rows
+from test_native_linear import _data
+
+KERNELS = [
+    {"kernel": "linear"},
+    {"kernel": "rbf"},
+    {"kernel": "rbf", "gamma": 0.37},
+    {"kernel": "poly", "degree": 3, "coef0": 0.5},
+    {"kernel": "poly", "degree": 2, "gamma": 0.1},
+    {"kernel": "sigmoid", "gamma": 0.01, "coef0": 0.2},
+]
+
+
+def _check(model: Any, X: np.ndarray, tmp_path: Path) -> None:
+    for Xr in _rows(X):
+        _exact(model, Xr, tmp_path)
+
+
+@pytest.mark.parametrize("kw", KERNELS)
+@pytest.mark.parametrize("k", [2, 3, 4])
+@pytest.mark.parametrize("shape", ["ovr", "ovo"])
+def test_svc(tmp_path: Path, kw: dict[str, Any], k: int, shape: str) -> None:
+    X, y = _clf_data(k, k=k, n=150)
+    X = X / np.std(X, axis=0)
+    _check(SVC(decision_function_shape=shape, **kw).fit(X, y), X, tmp_path)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_nusvc_and_string_classes(tmp_path: Path, k: int) -> None:
+    X, y = _clf_data(10 + k, k=k, n=120)
+    X = X / np.std(X, axis=0)
+    ys = np.array(["a", "b", "c"])[y]
+    _check(NuSVC(nu=0.05).fit(X, ys), X, tmp_path)
+
+
+def test_svc_break_ties(tmp_path: Path) -> None:
+    X, y = _clf_data(3, k=4, n=150)
+    X = X / np.std(X, axis=0)
+    _check(SVC(break_ties=True).fit(X, y), X, tmp_path)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+@pytest.mark.parametrize("kernel", ["rbf", "linear"])
+def test_svc_probability(tmp_path: Path, k: int, kernel: str) -> None:
+    X, y = _clf_data(20 + k, k=k, n=150)
+    X = X / np.std(X, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        model = SVC(kernel=kernel, probability=True, random_state=0).fit(X, y)
+    _check(model, X, tmp_path)
+
+
+@pytest.mark.parametrize("kw", KERNELS)
+@pytest.mark.parametrize("cls", [SVR, NuSVR])
+def test_svr(tmp_path: Path, kw: dict[str, Any], cls: Any) -> None:
+    X, y = _data(4, n=150)
+    X = X / np.std(X, axis=0)
+    _check(cls(**kw).fit(X, y), X, tmp_path)
+
+
+@pytest.mark.parametrize("kw", KERNELS)
+def test_one_class_svm(tmp_path: Path, kw: dict[str, Any]) -> None:
+    X, _ = _data(5, n=150)
+    X = X / np.std(X, axis=0)
+    _check(OneClassSVM(nu=0.2, **kw).fit(X), X, tmp_path)
+
+
+def test_svm_refusals(tmp_path: Path) -> None:
+    X, y = _clf_data(1, k=2, n=80)
+    _refused(SVC(kernel="precomputed").fit(X @ X.T, y), tmp_path, "precomputed")
+
+
+def test_svm_without_avx512(tmp_path: Path) -> None:
+    """The same tests with numpy's AVX2 dispatch and OpenBLAS's Haswell
+    kernels (what a machine without AVX-512 runs)."""
+    if os.environ.get("SKSEAL_AVX2_CHILD"):
+        pytest.skip("already the AVX2 run")
+    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES="X86_V4", OPENBLAS_CORETYPE="Haswell",
+               SKSEAL_AVX2_CHILD="1")
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
+         "-k", "not without_avx512"],
+        env=env, capture_output=True, text=True, cwd=Path(__file__).parent.parent,
+    )
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
