@@ -98,3 +98,29 @@ def test_svm_without_avx512(tmp_path: Path) -> None:
         env=env, capture_output=True, text=True, cwd=Path(__file__).parent.parent,
     )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+
+
+# ---------------------------------------------------------------- naive Bayes
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+@pytest.mark.parametrize("d", [1, 4, 20])
+def test_gaussian_nb(tmp_path: Path, k: int, d: int) -> None:
+    from sklearn.naive_bayes import GaussianNB
+
+    rng = np.random.default_rng(k * 100 + d)
+    X = rng.normal(size=(200, d)) * rng.uniform(0.1, 5, size=d)
+    y = rng.integers(0, k, size=200)
+    X[y == 1] += 0.7
+    _check(GaussianNB().fit(X, y), X, tmp_path)
+    _check(GaussianNB(priors=np.full(k, 1 / k), var_smoothing=1e-3).fit(X, y), X, tmp_path)
+
+
+def test_gaussian_nb_extreme_rows(tmp_path: Path) -> None:
+    """Far-out rows: probabilities underflow to exact 0 and 1, log-probabilities far below 0."""
+    from sklearn.naive_bayes import GaussianNB
+
+    X, y = _clf_data(2, k=3, n=150)
+    model = GaussianNB().fit(X, y)
+    Xf = np.vstack([X[:5], X[:5] * 50, -X[:5] * 1e3])
+    _check(model, Xf, tmp_path)

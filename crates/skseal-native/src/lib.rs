@@ -17,6 +17,7 @@ pub mod linear;
 pub mod load;
 pub mod meta;
 pub mod model;
+pub mod naive_bayes;
 pub mod npmath;
 pub mod npsum;
 pub mod preprocess;

@@ -9,7 +9,7 @@ use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, NativeError, Result};
 use crate::estimator::{Builders, Estimator};
 use crate::probe::{verdict, ProbeReport, Verdict};
-use crate::{compose, linear, meta, preprocess, svm, tree};
+use crate::{compose, linear, meta, naive_bayes, preprocess, svm, tree};
 
 /// What compositions build their steps with.
 const BUILDERS: Builders = Builders {
@@ -43,6 +43,8 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
             if let Some(r) = linear::build(ctx, &est, path) {
                 r?
             } else if let Some(r) = svm::build(ctx, &est, path) {
+                r?
+            } else if let Some(r) = naive_bayes::build(ctx, &est, path) {
                 r?
             } else if let Some(r) = preprocess::build(ctx, &est, path) {
                 r?
