@@ -124,3 +124,56 @@ def test_gaussian_nb_extreme_rows(tmp_path: Path) -> None:
     model = GaussianNB().fit(X, y)
     Xf = np.vstack([X[:5], X[:5] * 50, -X[:5] * 1e3])
     _check(model, Xf, tmp_path)
+
+
+# ---------------------------------------------------------------- bagging
+
+
+def _bag_bases() -> list[Any]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.tree import DecisionTreeClassifier
+
+    return [DecisionTreeClassifier(max_depth=4), LogisticRegression(), GaussianNB(), SVC()]
+
+
+@pytest.mark.parametrize("base", range(4))
+@pytest.mark.parametrize("kw", [{}, {"max_features": 0.6, "bootstrap_features": True},
+                                {"n_jobs": 3, "max_samples": 0.3}])
+def test_bagging_classifier(tmp_path: Path, base: int, kw: dict[str, Any]) -> None:
+    from sklearn.ensemble import BaggingClassifier
+
+    X, y = _clf_data(7 + base, k=3, n=150)
+    X = X / np.std(X, axis=0)
+    model = BaggingClassifier(_bag_bases()[base], n_estimators=7, random_state=base, **kw)
+    _check(model.fit(X, y), X, tmp_path)
+
+
+def test_bagging_missing_class(tmp_path: Path) -> None:
+    """Tiny bootstrap samples (scikit-learn 1.9 passes them as sample weights to
+    estimators that take them, so classes_ stays complete here)."""
+    from sklearn.ensemble import BaggingClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _clf_data(8, k=5, n=100)
+    model = BaggingClassifier(DecisionTreeClassifier(), n_estimators=9, max_samples=6,
+                              random_state=0).fit(X, y)
+    _check(model, X, tmp_path)
+
+
+@pytest.mark.parametrize("kw", [{}, {"max_features": 3, "n_jobs": 2}])
+def test_bagging_regressor(tmp_path: Path, kw: dict[str, Any]) -> None:
+    from sklearn.ensemble import BaggingRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    X, y = _data(9, n=150)
+    for base in (DecisionTreeRegressor(max_depth=5), SVR(), Ridge()):
+        _check(BaggingRegressor(base, n_estimators=6, random_state=1, **kw).fit(X, y), X, tmp_path)
+
+
+def test_bagging_refusals(tmp_path: Path) -> None:
+    from sklearn.ensemble import BaggingClassifier
+
+    X, y = _clf_data(1, k=2, n=80)
+    _refused(BaggingClassifier(n_estimators=3, n_jobs=-1).fit(X, y), tmp_path, "n_jobs")

@@ -10,6 +10,7 @@ pub mod access;
 pub mod blas;
 pub mod compose;
 pub mod data;
+pub mod ensemble;
 pub mod error;
 pub mod estimator;
 pub mod kernels;

@@ -1,0 +1,428 @@
+//! Ensembles over other native estimators: BaggingClassifier /
+//! BaggingRegressor.
+//!
+//! Bagging (sklearn/ensemble/_bagging.py) splits `estimators_` into
+//! `_partition_estimators(n_estimators, n_jobs)` jobs (the fitted `n_jobs`;
+//! a negative one depends on the predicting machine's cores and is
+//! refused); each job adds its estimators' `predict_proba(X[:, features])`
+//! (or one vote per predicted label when the estimator has no
+//! predict_proba) to zeros, or `sum()`s decision_function / predict; the
+//! jobs' results are `sum()`med and divided by `n_estimators`.
+//! predict_log_proba uses `np.logaddexp` of the estimators' log-probabilities
+//! when they have predict_log_proba (numpy's `npy_logaddexp`: the C
+//! library's exp and log1p), then `- np.log(n_estimators)`; otherwise
+//! `np.log(predict_proba)`. `X[:, features]` is a Fortran-ordered copy in
+//! numpy, so a matrix product after it claims the bound.
+
+use crate::access::{Ctx, Obj};
+use crate::blas::Exactness;
+use crate::data::{Data, Labels, Mat, Method, Output};
+use crate::error::{input, malformed, Result};
+use crate::estimator::{after_fortran, check_width, unsupported, Builders, Estimator, Info};
+use crate::kernels::argmax_labels;
+use crate::npmath::np_log;
+
+fn built_list(
+    ctx: &Ctx<'_>,
+    est: &Obj<'_, '_>,
+    key: &str,
+    path: &str,
+    b: Builders,
+) -> Result<Vec<Box<dyn Estimator>>> {
+    let lp = format!("{path}.{key}");
+    let items = ctx.seq(est.req(key, path)?, &lp)?;
+    if items.is_empty() {
+        return Err(malformed(&lp, "no estimators"));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(k, &id)| (b.estimator)(ctx, id, &format!("{lp}[{k}]")))
+        .collect()
+}
+
+fn matrix(o: Output, who: &str) -> Result<Mat> {
+    match o {
+        Output::Matrix(m) => Ok(m),
+        _ => Err(input(format!("{who} did not return a matrix"))),
+    }
+}
+
+fn vector(o: Output, who: &str) -> Result<Vec<f64>> {
+    match o {
+        Output::Vector(v) => Ok(v),
+        Output::Matrix(m) if m.cols == 1 => Ok(m.data),
+        _ => Err(input(format!("{who} did not return one number per row"))),
+    }
+}
+
+/// numpy's `npy_logaddexp`.
+fn logaddexp(x: f64, y: f64) -> f64 {
+    const LOGE2: f64 = std::f64::consts::LN_2;
+    if x == y {
+        x + LOGE2
+    } else {
+        let tmp = x - y;
+        if tmp > 0.0 {
+            x + (-tmp).exp().ln_1p()
+        } else if tmp <= 0.0 {
+            y + tmp.exp().ln_1p()
+        } else {
+            tmp
+        }
+    }
+}
+
+/// The encoded class indices of a base estimator (`classes_` 0..k-1 or a subset).
+fn encoded(e: &dyn Estimator, n_classes: usize, path: &str) -> Result<Vec<usize>> {
+    match e.classes() {
+        Some(Labels::Int(v)) => v
+            .iter()
+            .map(|&c| usize::try_from(c).ok().filter(|&c| c < n_classes))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| malformed(path, "classes_ outside 0..n_classes_")),
+        _ => Err(malformed(
+            path,
+            "expected a classifier fitted on the encoded labels 0..n_classes-1",
+        )),
+    }
+}
+
+pub struct Bagging {
+    info: Info,
+    estimators: Vec<Box<dyn Estimator>>,
+    features: Vec<Vec<usize>>,
+    /// each base estimator's encoded classes (classifiers)
+    enc: Vec<Vec<usize>>,
+    classes: Option<Labels>,
+    starts: Vec<usize>,
+}
+
+impl Bagging {
+    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str, b: Builders) -> Result<Bagging> {
+        let info = Info::read(est, path)?;
+        let estimators = built_list(ctx, est, "estimators_", path, b)?;
+        let n = estimators.len();
+        let fp = format!("{path}.estimators_features_");
+        let fids = ctx.seq(est.req("estimators_features_", path)?, &fp)?;
+        if fids.len() != n {
+            return Err(malformed(
+                &fp,
+                format!("{} entries for {n} estimators", fids.len()),
+            ));
+        }
+        let width = info.n_features;
+        let mut features = Vec::with_capacity(n);
+        for (k, &id) in fids.iter().enumerate() {
+            let a = ctx.arr_i64(id, &format!("{fp}[{k}]"))?;
+            let f = a
+                .data
+                .iter()
+                .map(|&v| {
+                    usize::try_from(v)
+                        .ok()
+                        .filter(|&v| width.is_none_or(|w| v < w))
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| malformed(&format!("{fp}[{k}]"), "feature index out of range"))?;
+            features.push(f);
+        }
+        let jobs = match est.opt("n_jobs") {
+            Some(id) if !ctx.is_none(id) => {
+                let j = ctx.i64(id, &format!("{path}.n_jobs"))?;
+                if j < 1 {
+                    return Err(unsupported(
+                        format!("{}(n_jobs={j})", est.name()),
+                        path,
+                        "A negative n_jobs partitions the estimators by the predicting machine's core count, which changes scikit-learn's summation order; refit with n_jobs=None or a positive number.",
+                    ));
+                }
+                usize::try_from(j).unwrap_or(1)
+            }
+            _ => 1,
+        };
+        let jobs = jobs.min(n).max(1);
+        let mut starts = vec![0];
+        for j in 0..jobs {
+            let c = n / jobs + usize::from(j < n % jobs);
+            starts.push(starts[j] + c);
+        }
+        let (classes, enc) = if est.name() == "BaggingClassifier" {
+            let c = est.labels("classes_", path)?;
+            let enc = estimators
+                .iter()
+                .enumerate()
+                .map(|(k, e)| {
+                    let p = format!("{path}.estimators_[{k}]");
+                    if !e.supports(Method::PredictProba) && !e.supports(Method::Predict) {
+                        return Err(unsupported(format!("a bagged {}", e.info().class), &p, ""));
+                    }
+                    encoded(e.as_ref(), c.len(), &p)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            (Some(c), enc)
+        } else {
+            (None, Vec::new())
+        };
+        Ok(Bagging {
+            info,
+            estimators,
+            features,
+            enc,
+            classes,
+            starts,
+        })
+    }
+
+    fn sub(x: &Mat, f: &[usize]) -> Mat {
+        let mut out = Mat::zeros(x.rows, f.len());
+        for i in 0..x.rows {
+            let r = x.row(i);
+            for (o, &j) in out.row_mut(i).iter_mut().zip(f) {
+                *o = r[j];
+            }
+        }
+        out
+    }
+
+    fn n_classes(&self) -> usize {
+        self.classes.as_ref().map_or(0, Labels::len)
+    }
+
+    fn proba(&self, x: &Mat) -> Result<Mat> {
+        let k = self.n_classes();
+        let mut total: Option<Mat> = None;
+        for w in self.starts.windows(2) {
+            let mut p = Mat::zeros(x.rows, k);
+            for e in w[0]..w[1] {
+                let est = &self.estimators[e];
+                let xs = Data::Dense(Self::sub(x, &self.features[e]));
+                let enc = &self.enc[e];
+                if est.supports(Method::PredictProba) {
+                    let pe = matrix(est.run(Method::PredictProba, xs)?, &est.info().class)?;
+                    if pe.cols != enc.len() || pe.rows != x.rows {
+                        return Err(input("a bagged estimator returned the wrong shape"));
+                    }
+                    for i in 0..x.rows {
+                        for (c, &v) in enc.iter().zip(pe.row(i)) {
+                            p.data[i * k + c] += v;
+                        }
+                    }
+                } else {
+                    let Output::Labels(Labels::Int(l)) = est.run(Method::Predict, xs)? else {
+                        return Err(input("a bagged estimator did not predict encoded labels"));
+                    };
+                    for (i, &c) in l.iter().enumerate() {
+                        let c = usize::try_from(c).ok().filter(|&c| c < k).ok_or_else(|| {
+                            input("a bagged estimator predicted an unknown label")
+                        })?;
+                        p.data[i * k + c] += 1.0;
+                    }
+                }
+            }
+            total = Some(match total {
+                None => p,
+                Some(mut t) => {
+                    for (a, b) in t.data.iter_mut().zip(&p.data) {
+                        *a += b;
+                    }
+                    t
+                }
+            });
+        }
+        let mut t = total.ok_or_else(|| input("no estimators"))?;
+        let n = self.estimators.len() as f64;
+        for v in &mut t.data {
+            *v /= n;
+        }
+        Ok(t)
+    }
+
+    fn log_proba(&self, x: &Mat) -> Result<Mat> {
+        let k = self.n_classes();
+        let mut total: Option<Mat> = None;
+        for w in self.starts.windows(2) {
+            let mut lp = Mat {
+                rows: x.rows,
+                cols: k,
+                data: vec![f64::NEG_INFINITY; x.rows * k],
+            };
+            for e in w[0]..w[1] {
+                let est = &self.estimators[e];
+                let xs = Data::Dense(Self::sub(x, &self.features[e]));
+                let enc = &self.enc[e];
+                let pe = matrix(est.run(Method::PredictLogProba, xs)?, &est.info().class)?;
+                if pe.cols != enc.len() || pe.rows != x.rows {
+                    return Err(input("a bagged estimator returned the wrong shape"));
+                }
+                for i in 0..x.rows {
+                    let row = &mut lp.data[i * k..(i + 1) * k];
+                    for (c, &v) in enc.iter().zip(pe.row(i)) {
+                        row[*c] = logaddexp(row[*c], v);
+                    }
+                    if enc.len() != k {
+                        for (c, r) in row.iter_mut().enumerate() {
+                            if !enc.contains(&c) {
+                                *r = logaddexp(*r, f64::NEG_INFINITY);
+                            }
+                        }
+                    }
+                }
+            }
+            total = Some(match total {
+                None => lp,
+                Some(mut t) => {
+                    for (a, b) in t.data.iter_mut().zip(&lp.data) {
+                        *a = logaddexp(*a, *b);
+                    }
+                    t
+                }
+            });
+        }
+        let mut t = total.ok_or_else(|| input("no estimators"))?;
+        let l = np_log(self.estimators.len() as f64);
+        for v in &mut t.data {
+            *v -= l;
+        }
+        Ok(t)
+    }
+
+    /// `sum(sum(f(e) for e in job) for job) / n_estimators` of a 1-D or 2-D output.
+    fn summed(&self, x: &Mat, m: Method) -> Result<Output> {
+        let mut total: Option<Output> = None;
+        for w in self.starts.windows(2) {
+            let mut job: Option<Output> = None;
+            for e in w[0]..w[1] {
+                let est = &self.estimators[e];
+                let o = est.run(m, Data::Dense(Self::sub(x, &self.features[e])))?;
+                job = Some(add(job, o, &est.info().class)?);
+            }
+            if let Some(j) = job {
+                total = Some(add(total, j, &self.info.class)?);
+            }
+        }
+        let n = self.estimators.len() as f64;
+        Ok(match total.ok_or_else(|| input("no estimators"))? {
+            Output::Matrix(mut mm) => {
+                mm.data.iter_mut().for_each(|v| *v /= n);
+                Output::Matrix(mm)
+            }
+            o => Output::Vector(vector(o, &self.info.class)?.iter().map(|v| v / n).collect()),
+        })
+    }
+}
+
+/// Python's `acc + o` (`0 + o` first, which is `o` for floats).
+fn add(acc: Option<Output>, o: Output, who: &str) -> Result<Output> {
+    match (acc, o) {
+        (None, o) => Ok(match o {
+            Output::Matrix(m) => Output::Matrix(m),
+            o => Output::Vector(vector(o, who)?.iter().map(|v| 0.0 + v).collect()),
+        }),
+        (Some(Output::Matrix(mut a)), Output::Matrix(b))
+            if a.cols == b.cols && a.rows == b.rows =>
+        {
+            for (x, y) in a.data.iter_mut().zip(&b.data) {
+                *x += y;
+            }
+            Ok(Output::Matrix(a))
+        }
+        (Some(a), b) => {
+            let mut a = vector(a, who)?;
+            let b = vector(b, who)?;
+            if a.len() != b.len() {
+                return Err(input(format!("{who}: results of different lengths")));
+            }
+            for (x, y) in a.iter_mut().zip(&b) {
+                *x += y;
+            }
+            Ok(Output::Vector(a))
+        }
+    }
+}
+
+impl Estimator for Bagging {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        self.classes.as_ref()
+    }
+    fn batchable(&self) -> bool {
+        self.estimators.iter().all(|e| e.batchable())
+    }
+    fn exactness(&self, m: Method) -> Exactness {
+        let inner = match m {
+            Method::Predict if self.classes.is_some() => Method::PredictProba,
+            Method::PredictLogProba if !self.all(Method::PredictLogProba) => Method::PredictProba,
+            m => m,
+        };
+        self.estimators.iter().fold(Exactness::Bitwise, |e, p| {
+            let pm = if p.supports(inner) {
+                inner
+            } else {
+                Method::Predict
+            };
+            e.and(after_fortran(p.exactness(pm)))
+        })
+    }
+    fn supports(&self, m: Method) -> bool {
+        if self.classes.is_some() {
+            match m {
+                Method::Predict | Method::PredictProba | Method::PredictLogProba => true,
+                Method::DecisionFunction => self.all(m),
+                _ => false,
+            }
+        } else {
+            m == Method::Predict
+        }
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.no_method(m));
+        }
+        let x = x.into_dense(&self.info.class)?;
+        check_width(&self.info, &x)?;
+        match (m, &self.classes) {
+            (Method::Predict, None) => self.summed(&x, m),
+            (Method::Predict, Some(c)) => Ok(Output::Labels(argmax_labels(&self.proba(&x)?, c))),
+            (Method::PredictProba, _) => Ok(Output::Matrix(self.proba(&x)?)),
+            (Method::PredictLogProba, _) => {
+                if self.all(Method::PredictLogProba) {
+                    Ok(Output::Matrix(self.log_proba(&x)?))
+                } else {
+                    let mut p = self.proba(&x)?;
+                    p.data.iter_mut().for_each(|v| *v = np_log(*v));
+                    Ok(Output::Matrix(p))
+                }
+            }
+            (Method::DecisionFunction, _) => self.summed(&x, m),
+            _ => Err(self.no_method(m)),
+        }
+    }
+}
+
+impl Bagging {
+    fn all(&self, m: Method) -> bool {
+        self.estimators.iter().all(|e| e.supports(m))
+    }
+}
+
+/// The implementation of `est` when this module has it.
+pub fn build(
+    ctx: &Ctx<'_>,
+    est: &Obj<'_, '_>,
+    path: &str,
+    b: Builders,
+) -> Option<Result<Box<dyn Estimator>>> {
+    if !est.class.module.starts_with("sklearn.") {
+        return None;
+    }
+    fn boxed<T: Estimator + 'static>(r: Result<T>) -> Result<Box<dyn Estimator>> {
+        r.map(|t| Box::new(t) as Box<dyn Estimator>)
+    }
+    Some(match est.name() {
+        "BaggingClassifier" | "BaggingRegressor" => boxed(Bagging::read(ctx, est, path, b)),
+        _ => return None,
+    })
+}
