@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+import skseal
+import skseal.native
 from sklearn.svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
 from test_native_compose import _clf_data, _exact, _refused, _rows
 from test_native_linear import _data
@@ -177,3 +179,70 @@ def test_bagging_refusals(tmp_path: Path) -> None:
 
     X, y = _clf_data(1, k=2, n=80)
     _refused(BaggingClassifier(n_estimators=3, n_jobs=-1).fit(X, y), tmp_path, "n_jobs")
+
+
+# ---------------------------------------------------------------- stacking
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("passthrough", [False, True])
+@pytest.mark.parametrize("method", ["auto", "predict"])
+def test_stacking_classifier(tmp_path: Path, k: int, passthrough: bool, method: str) -> None:
+    from sklearn.ensemble import RandomForestClassifier, StackingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import GaussianNB
+
+    X, y = _clf_data(40 + k, k=k, n=150)
+    X = X / np.std(X, axis=0)
+    ys = np.array(["lo", "mid", "hi"])[y]
+    model = StackingClassifier(
+        [("rf", RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0)),
+         ("svc", SVC()), ("nb", GaussianNB()), ("lr", LogisticRegression())],
+        final_estimator=LogisticRegression(), passthrough=passthrough, stack_method=method,
+    ).fit(X, ys)
+    if method == "predict" and not passthrough:
+        # an int64 transform (encoded labels only): transform is not offered
+        for Xr in _rows(X):
+            _exact(model, Xr, tmp_path, skip=("transform",))
+        m = skseal.native.loads(skseal.dumps(model))
+        assert "transform" not in m.methods and "predict" in m.methods
+        return
+    _check(model, X, tmp_path)
+
+
+def test_stacking_with_drop(tmp_path: Path) -> None:
+    from sklearn.ensemble import StackingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _clf_data(4, k=3, n=150)
+    model = StackingClassifier(
+        [("a", "drop"), ("t", DecisionTreeClassifier(max_depth=3)), ("s", SVC(kernel="linear"))],
+        final_estimator=DecisionTreeClassifier(max_depth=3),
+    ).fit(X, y)
+    _check(model, X, tmp_path)
+
+
+@pytest.mark.parametrize("passthrough", [False, True])
+def test_stacking_regressor(tmp_path: Path, passthrough: bool) -> None:
+    from sklearn.ensemble import StackingRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    X, y = _data(11, n=150)
+    model = StackingRegressor(
+        [("t", DecisionTreeRegressor(max_depth=4)), ("s", SVR()), ("r", Ridge())],
+        final_estimator=Ridge(), passthrough=passthrough,
+    ).fit(X, y)
+    _check(model, X, tmp_path)
+
+
+def test_stacking_multilabel_refused(tmp_path: Path) -> None:
+    from sklearn.ensemble import StackingClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, _ = _clf_data(5, k=2, n=80)
+    Y = np.stack([X[:, 0] > 0, X[:, 1] > 0], axis=1).astype(int)
+    model = StackingClassifier([("t", DecisionTreeClassifier())],
+                               final_estimator=DecisionTreeClassifier()).fit(X, Y)
+    _refused(model, tmp_path, "multilabel")

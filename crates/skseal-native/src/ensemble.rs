@@ -1,5 +1,5 @@
 //! Ensembles over other native estimators: BaggingClassifier /
-//! BaggingRegressor.
+//! BaggingRegressor, StackingClassifier / StackingRegressor (below).
 //!
 //! Bagging (sklearn/ensemble/_bagging.py) splits `estimators_` into
 //! `_partition_estimators(n_estimators, n_jobs)` jobs (the fitted `n_jobs`;
@@ -423,6 +423,228 @@ pub fn build(
     }
     Some(match est.name() {
         "BaggingClassifier" | "BaggingRegressor" => boxed(Bagging::read(ctx, est, path, b)),
+        "StackingClassifier" | "StackingRegressor" => boxed(Stacking::read(ctx, est, path, b)),
         _ => return None,
     })
+}
+
+// ---------------------------------------------------------------- stacking
+
+/// StackingClassifier / StackingRegressor (sklearn/ensemble/_stacking.py):
+/// each kept estimator's `stack_method_` output, 1-D ones as a column, the
+/// first column of binary predict_proba dropped, `X` appended when
+/// `passthrough`, `np.hstack`ed (C-ordered) into `final_estimator_`; a
+/// classifier's predict maps the final estimator's encoded labels back
+/// through `_label_encoder`. Multilabel stacking is refused.
+pub struct Stacking {
+    info: Info,
+    /// (estimator, its stack method)
+    estimators: Vec<(Box<dyn Estimator>, Method)>,
+    final_est: Box<dyn Estimator>,
+    passthrough: bool,
+    classes: Option<Labels>,
+}
+
+impl Stacking {
+    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str, b: Builders) -> Result<Stacking> {
+        let info = Info::read(est, path)?;
+        if est.name() == "StackingClassifier" {
+            let enc = est.req("_label_encoder", path)?;
+            if matches!(
+                ctx.node(enc, path)?,
+                skseal_core::ir::Node::List(_) | skseal_core::ir::Node::Tuple(_)
+            ) {
+                return Err(unsupported(
+                    "a multilabel StackingClassifier",
+                    path,
+                    "Only single-label stacking is implemented.",
+                ));
+            }
+        }
+        let lp = format!("{path}.estimators_");
+        let items = ctx.seq(est.req("estimators_", path)?, &lp)?;
+        let mp = format!("{path}.stack_method_");
+        let methods = ctx.seq(est.req("stack_method_", path)?, &mp)?;
+        if methods.len() != items.len() {
+            return Err(malformed(&mp, "one method per estimator expected"));
+        }
+        let mut estimators = Vec::new();
+        for (k, (&id, &mid)) in items.iter().zip(methods).enumerate() {
+            if matches!(ctx.node(id, &lp)?, skseal_core::ir::Node::Str(s) if s == "drop") {
+                continue;
+            }
+            let p = format!("{lp}[{k}]");
+            let e = (b.estimator)(ctx, id, &p)?;
+            let name = ctx.str(mid, &format!("{mp}[{k}]"))?;
+            let m = Method::parse(name)
+                .filter(|m| {
+                    matches!(
+                        m,
+                        Method::Predict | Method::PredictProba | Method::DecisionFunction
+                    )
+                })
+                .ok_or_else(|| malformed(&format!("{mp}[{k}]"), format!("{name:?}")))?;
+            if !e.supports(m) {
+                return Err(unsupported(
+                    format!("a stacked {} (no {})", e.info().class, m.name()),
+                    &p,
+                    "",
+                ));
+            }
+            estimators.push((e, m));
+        }
+        let final_est = (b.estimator)(
+            ctx,
+            est.req("final_estimator_", path)?,
+            &format!("{path}.final_estimator_"),
+        )?;
+        let passthrough = est.bool("passthrough", path)?;
+        let classes = if est.name() == "StackingClassifier" {
+            let c = est.labels("classes_", path)?;
+            match final_est.classes() {
+                Some(Labels::Int(v))
+                    if v.len() == c.len() && v.iter().enumerate().all(|(i, &x)| x == i as i64) => {}
+                _ => {
+                    return Err(malformed(
+                        &format!("{path}.final_estimator_"),
+                        "expected a classifier fitted on the encoded labels 0..n_classes-1",
+                    ))
+                }
+            }
+            Some(c)
+        } else {
+            None
+        };
+        Ok(Stacking {
+            info,
+            estimators,
+            final_est,
+            passthrough,
+            classes,
+        })
+    }
+
+    fn meta(&self, x: Data) -> Result<Mat> {
+        let n = x.rows();
+        let mut parts = Vec::new();
+        for (e, m) in &self.estimators {
+            let who = &e.info().class;
+            let part = match e.run(*m, x.clone())? {
+                Output::Matrix(p) => {
+                    if *m == Method::PredictProba
+                        && self.classes.as_ref().is_some_and(|c| c.len() == 2)
+                    {
+                        let idx: Vec<usize> = (1..p.cols).collect();
+                        cols(&p, &idx)
+                    } else {
+                        p
+                    }
+                }
+                Output::Vector(v) => Mat {
+                    rows: v.len(),
+                    cols: 1,
+                    data: v,
+                },
+                Output::Labels(Labels::Int(v)) => Mat {
+                    rows: v.len(),
+                    cols: 1,
+                    data: v.iter().map(|&c| c as f64).collect(),
+                },
+                Output::Labels(Labels::Float(v)) => Mat {
+                    rows: v.len(),
+                    cols: 1,
+                    data: v,
+                },
+                Output::Labels(_) => {
+                    return Err(input(format!(
+                        "{who} predicted labels that are not numbers"
+                    )))
+                }
+            };
+            if part.rows != n {
+                return Err(input(format!("{who} returned {} rows for {n}", part.rows)));
+            }
+            parts.push(part);
+        }
+        if self.passthrough {
+            let xd = x.into_dense(&self.info.class)?;
+            check_width(&self.info, &xd)?;
+            parts.push(xd);
+        }
+        Ok(Mat::hstack(&parts, n))
+    }
+}
+
+fn cols(p: &Mat, idx: &[usize]) -> Mat {
+    let mut out = Mat::zeros(p.rows, idx.len());
+    for i in 0..p.rows {
+        let r = p.row(i);
+        for (o, &j) in out.row_mut(i).iter_mut().zip(idx) {
+            *o = r[j];
+        }
+    }
+    out
+}
+
+impl Estimator for Stacking {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        self.classes.as_ref()
+    }
+    fn batchable(&self) -> bool {
+        self.final_est.batchable() && self.estimators.iter().all(|(e, _)| e.batchable())
+    }
+    fn exactness(&self, m: Method) -> Exactness {
+        let first = self
+            .estimators
+            .iter()
+            .fold(Exactness::Bitwise, |acc, (e, sm)| acc.and(e.exactness(*sm)));
+        if m == Method::Transform {
+            first
+        } else {
+            first.and(self.final_est.exactness(m))
+        }
+    }
+    fn supports(&self, m: Method) -> bool {
+        match m {
+            // every column an encoded label: numpy's hstack is int64,
+            // which a native output (float64) cannot be
+            Method::Transform => {
+                self.passthrough
+                    || self.classes.is_none()
+                    || self.estimators.iter().any(|(_, sm)| *sm != Method::Predict)
+            }
+            Method::Predict => self.final_est.supports(m),
+            Method::PredictProba | Method::DecisionFunction => {
+                self.classes.is_some() && self.final_est.supports(m)
+            }
+            _ => false,
+        }
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.no_method(m));
+        }
+        let meta = self.meta(x)?;
+        if m == Method::Transform {
+            return Ok(Output::Matrix(meta));
+        }
+        let out = self.final_est.run(m, Data::Dense(meta))?;
+        match (m, &self.classes, out) {
+            (Method::Predict, Some(c), Output::Labels(Labels::Int(v))) => {
+                let idx = v
+                    .iter()
+                    .map(|&i| usize::try_from(i).ok().filter(|&i| i < c.len()))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| input("the final estimator predicted an unknown label"))?;
+                Ok(Output::Labels(c.take(&idx)))
+            }
+            (Method::Predict, Some(_), _) => {
+                Err(input("the final estimator did not predict encoded labels"))
+            }
+            (_, _, o) => Ok(o),
+        }
+    }
 }
