@@ -246,3 +246,48 @@ def test_stacking_multilabel_refused(tmp_path: Path) -> None:
     model = StackingClassifier([("t", DecisionTreeClassifier())],
                                final_estimator=DecisionTreeClassifier()).fit(X, Y)
     _refused(model, tmp_path, "multilabel")
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def _cal_bases() -> list[Any]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.svm import LinearSVC
+    from sklearn.tree import DecisionTreeClassifier
+
+    return [LinearSVC(), SVC(), GaussianNB(), DecisionTreeClassifier(max_depth=3),
+            LogisticRegression()]
+
+
+@pytest.mark.parametrize("base", range(5))
+@pytest.mark.parametrize("k", [2, 3, 4])
+@pytest.mark.parametrize("ensemble", [True, False])
+def test_calibrated_sigmoid(tmp_path: Path, base: int, k: int, ensemble: bool) -> None:
+    from sklearn.calibration import CalibratedClassifierCV
+
+    X, y = _clf_data(50 + k + base, k=k, n=150)
+    X = X / np.std(X, axis=0)
+    ys = np.array(["p", "q", "r", "s"])[y]
+    model = CalibratedClassifierCV(_cal_bases()[base], cv=3, ensemble=ensemble).fit(X, ys)
+    _check(model, X, tmp_path)
+
+
+def test_calibrated_prefit(tmp_path: Path) -> None:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    X, y = _clf_data(3, k=3, n=150)
+    base = SVC().fit(X, y)
+    _check(CalibratedClassifierCV(FrozenEstimator(base)).fit(X, y), X, tmp_path)
+
+
+@pytest.mark.parametrize("method", ["isotonic", "temperature"])
+def test_calibrated_refusals(tmp_path: Path, method: str) -> None:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = _clf_data(2, k=3, n=150)
+    model = CalibratedClassifierCV(LogisticRegression(), cv=3, method=method).fit(X, y)
+    _refused(model, tmp_path, "sigmoid")

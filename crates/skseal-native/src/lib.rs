@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod blas;
+pub mod calibration;
 pub mod compose;
 pub mod data;
 pub mod ensemble;

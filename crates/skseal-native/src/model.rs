@@ -9,7 +9,7 @@ use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, NativeError, Result};
 use crate::estimator::{Builders, Estimator};
 use crate::probe::{verdict, ProbeReport, Verdict};
-use crate::{compose, ensemble, linear, meta, naive_bayes, preprocess, svm, tree};
+use crate::{calibration, compose, ensemble, linear, meta, naive_bayes, preprocess, svm, tree};
 
 /// What compositions build their steps with.
 const BUILDERS: Builders = Builders {
@@ -53,6 +53,8 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
             } else if let Some(r) = meta::build(ctx, &est, path, BUILDERS) {
                 r?
             } else if let Some(r) = ensemble::build(ctx, &est, path, BUILDERS) {
+                r?
+            } else if let Some(r) = calibration::build(ctx, &est, path, BUILDERS) {
                 r?
             } else {
                 return Err(unsupported(&est, path));
