@@ -264,13 +264,16 @@ def _cal_bases() -> list[Any]:
 @pytest.mark.parametrize("base", range(5))
 @pytest.mark.parametrize("k", [2, 3, 4])
 @pytest.mark.parametrize("ensemble", [True, False])
-def test_calibrated_sigmoid(tmp_path: Path, base: int, k: int, ensemble: bool) -> None:
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
+def test_calibrated(tmp_path: Path, base: int, k: int, ensemble: bool, method: str) -> None:
     from sklearn.calibration import CalibratedClassifierCV
 
     X, y = _clf_data(50 + k + base, k=k, n=150)
     X = X / np.std(X, axis=0)
     ys = np.array(["p", "q", "r", "s"])[y]
-    model = CalibratedClassifierCV(_cal_bases()[base], cv=3, ensemble=ensemble).fit(X, ys)
+    model = CalibratedClassifierCV(_cal_bases()[base], cv=3, ensemble=ensemble,
+                                   method=method).fit(X, ys)
+    X = np.vstack([X, X[:5] * 20])  # beyond the isotonic thresholds (clipped)
     _check(model, X, tmp_path)
 
 
@@ -283,7 +286,7 @@ def test_calibrated_prefit(tmp_path: Path) -> None:
     _check(CalibratedClassifierCV(FrozenEstimator(base)).fit(X, y), X, tmp_path)
 
 
-@pytest.mark.parametrize("method", ["isotonic", "temperature"])
+@pytest.mark.parametrize("method", ["temperature"])
 def test_calibrated_refusals(tmp_path: Path, method: str) -> None:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
@@ -291,3 +294,18 @@ def test_calibrated_refusals(tmp_path: Path, method: str) -> None:
     X, y = _clf_data(2, k=3, n=150)
     model = CalibratedClassifierCV(LogisticRegression(), cv=3, method=method).fit(X, y)
     _refused(model, tmp_path, "sigmoid")
+
+
+@pytest.mark.parametrize("oob", ["nan", "clip"])
+@pytest.mark.parametrize("increasing", [True, False, "auto"])
+def test_isotonic_regression(tmp_path: Path, oob: str, increasing: Any) -> None:
+    from sklearn.isotonic import IsotonicRegression
+
+    rng = np.random.default_rng(3)
+    x = np.round(rng.normal(size=200), 2)  # repeated x values
+    y = x * (1 if increasing is not False else -1) + rng.normal(size=200) * 0.5
+    model = IsotonicRegression(out_of_bounds=oob, increasing=increasing).fit(x, y)
+    T = np.concatenate([x, np.linspace(-5, 5, 101), [x.min(), x.max()]]).reshape(-1, 1)
+    _check(model, T, tmp_path)
+    one = IsotonicRegression().fit([1.0, 1.0], [2.0, 3.0])
+    _check(one, T, tmp_path)

@@ -1,4 +1,5 @@
-//! CalibratedClassifierCV with method="sigmoid".
+//! CalibratedClassifierCV with method="sigmoid" or "isotonic", and
+//! IsotonicRegression.
 //!
 //! predict_proba (sklearn/calibration.py, 1.9): `zeros += proba` for each
 //! of `calibrated_classifiers_` in order, then `/= len`. Each
@@ -10,13 +11,14 @@
 //! `np.sum(proba, axis=1)` (numpy's pairwise sum), `1 / n_classes` where
 //! that sum is 0. Then values in `(1, 1 + 1e-5]` become 1.0. predict is
 //! the first arg-max. A `FrozenEstimator` (the old `cv="prefit"`) is
-//! unwrapped. method="isotonic" and "temperature" are refused.
+//! unwrapped. Isotonic calibrators predict as [`Isotonic`] does;
+//! method="temperature" is refused.
 
-use crate::access::{Ctx, Obj};
+use crate::access::{vec_f64, Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, malformed, Result};
-use crate::estimator::{unsupported, Builders, Estimator, Info};
+use crate::estimator::{dense_in, unsupported, Builders, Estimator, Info};
 use crate::kernels::{argmax_labels, expit};
 use crate::npsum;
 
@@ -24,8 +26,145 @@ struct Calibrated {
     estimator: Box<dyn Estimator>,
     /// decision_function, else predict_proba
     method: Method,
-    /// (column in classes_, a_, b_) per calibrator
-    calibrators: Vec<(usize, f64, f64)>,
+    /// (column in classes_, calibrator) per calibrator
+    calibrators: Vec<(usize, Calibrator)>,
+}
+
+enum Calibrator {
+    /// `_SigmoidCalibration`: a_, b_
+    Sigmoid(f64, f64),
+    Isotonic(Isotonic),
+}
+
+impl Calibrator {
+    fn predict(&self, t: f64) -> f64 {
+        match self {
+            Calibrator::Sigmoid(a, b) => expit(-(a * t + b)),
+            Calibrator::Isotonic(i) => i.predict(t),
+        }
+    }
+}
+
+/// A fitted IsotonicRegression's prediction: `np.clip` to
+/// `[X_min_, X_max_]` when out_of_bounds="clip", then scipy's `interp1d`
+/// (linear, which delegates to `np.interp` for float64 data; NaN outside
+/// the thresholds when not clipped), or the single `y_thresholds_` value
+/// repeated when there is one threshold.
+struct Isotonic {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    clip: Option<(f64, f64)>,
+}
+
+impl Isotonic {
+    fn read(est: &Obj<'_, '_>, path: &str) -> Result<Isotonic> {
+        let x = vec_f64(est, "X_thresholds_", path, None)?;
+        let y = vec_f64(est, "y_thresholds_", path, Some(x.len()))?;
+        if x.is_empty() || x.windows(2).any(|w| w[0] >= w[1] || w[0].is_nan()) {
+            return Err(malformed(
+                &format!("{path}.X_thresholds_"),
+                "expected strictly increasing thresholds",
+            ));
+        }
+        let clip = match est.str("out_of_bounds", path)? {
+            "clip" => Some((est.f64("X_min_", path)?, est.f64("X_max_", path)?)),
+            "nan" => None,
+            o => {
+                return Err(unsupported(
+                    format!("IsotonicRegression(out_of_bounds={o:?})"),
+                    path,
+                    "out_of_bounds='raise' is not implemented.",
+                ))
+            }
+        };
+        Ok(Isotonic { x, y, clip })
+    }
+
+    fn predict(&self, t: f64) -> f64 {
+        let t = match self.clip {
+            // np.clip: minimum(maximum(t, lo), hi), NaN kept
+            Some((lo, hi)) if !t.is_nan() => {
+                let t = if t < lo { lo } else { t };
+                if t > hi {
+                    hi
+                } else {
+                    t
+                }
+            }
+            _ => t,
+        };
+        let (x, y) = (&self.x, &self.y);
+        let n = x.len();
+        if n == 1 {
+            return y[0];
+        }
+        let v = np_interp(t, x, y);
+        if t < x[0] || t > x[n - 1] {
+            f64::NAN
+        } else {
+            v
+        }
+    }
+}
+
+/// numpy's `np.interp` for one value (compiled_base.c `arr_interp`, left
+/// and right the end values; `xp` strictly increasing).
+fn np_interp(t: f64, x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len();
+    if t.is_nan() {
+        return t;
+    }
+    // binary_search_with_guess: the last j with x[j] <= t; -1 below, n above
+    let cnt = x.partition_point(|&v| v <= t);
+    if cnt == 0 {
+        return y[0];
+    }
+    let j = cnt - 1;
+    if j == n - 1 {
+        return if t > x[n - 1] { y[n - 1] } else { y[j] };
+    }
+    if x[j] == t {
+        return y[j];
+    }
+    let slope = (y[j + 1] - y[j]) / (x[j + 1] - x[j]);
+    let mut r = slope * (t - x[j]) + y[j];
+    if r.is_nan() {
+        r = slope * (t - x[j + 1]) + y[j + 1];
+        if r.is_nan() && y[j] == y[j + 1] {
+            r = y[j];
+        }
+    }
+    r
+}
+
+/// IsotonicRegression as a model: predict / transform of its one feature.
+pub struct IsotonicModel {
+    info: Info,
+    iso: Isotonic,
+}
+
+impl Estimator for IsotonicModel {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn supports(&self, m: Method) -> bool {
+        matches!(m, Method::Predict | Method::Transform)
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.no_method(m));
+        }
+        let x = dense_in(&self.info, x, false)?;
+        if x.cols != 1 {
+            return Err(input(format!(
+                "Isotonic regression input X should be a 1d array or 2d array with 1 feature; X has {} features",
+                x.cols
+            )));
+        }
+        Ok(Output::Vector(
+            x.data.iter().map(|&t| self.iso.predict(t)).collect(),
+        ))
+    }
 }
 
 pub struct CalibratedCv {
@@ -63,11 +202,11 @@ impl CalibratedCv {
             let p = format!("{lp}[{n}]");
             let cc = ctx.obj(id, &p)?;
             let method = cc.str("method", &p)?;
-            if method != "sigmoid" {
+            if method != "sigmoid" && method != "isotonic" {
                 return Err(unsupported(
                     format!("CalibratedClassifierCV(method={method:?})"),
                     &p,
-                    "Only method='sigmoid' is implemented (isotonic's np.interp and temperature scaling are not).",
+                    "Only method='sigmoid' and 'isotonic' are implemented (temperature scaling is not).",
                 ));
             }
             let mut eo = cc.obj("estimator", &p)?;
@@ -108,18 +247,24 @@ impl CalibratedCv {
             for (c, (&cid, &col)) in cal.iter().zip(&pos).enumerate() {
                 let q = format!("{cp}[{c}]");
                 let co = ctx.obj(cid, &q)?;
-                if co.name() != "_SigmoidCalibration" {
-                    return Err(unsupported(
-                        co.class.to_string(),
-                        &q,
-                        "Only sigmoid calibrators are implemented.",
-                    ));
-                }
+                let model = match co.name() {
+                    "_SigmoidCalibration" => {
+                        Calibrator::Sigmoid(co.f64("a_", &q)?, co.f64("b_", &q)?)
+                    }
+                    "IsotonicRegression" => Calibrator::Isotonic(Isotonic::read(&co, &q)?),
+                    _ => {
+                        return Err(unsupported(
+                            co.class.to_string(),
+                            &q,
+                            "Only sigmoid and isotonic calibrators are implemented.",
+                        ))
+                    }
+                };
                 let col = if k == 2 { col + 1 } else { col };
                 if col >= k {
                     return Err(malformed(&q, "calibrated class out of range"));
                 }
-                calibrators.push((col, co.f64("a_", &q)?, co.f64("b_", &q)?));
+                calibrators.push((col, model));
             }
             if info.n_features.is_none() {
                 info.n_features = estimator.info().n_features;
@@ -167,10 +312,10 @@ impl CalibratedCv {
                 return Err(input("the calibrated estimator returned the wrong shape"));
             }
             let mut proba = Mat::zeros(n, k);
-            for (c, &(col, a, b)) in part.calibrators.iter().enumerate() {
+            for (c, (col, cal)) in part.calibrators.iter().enumerate() {
                 for i in 0..n {
                     let t = preds.data[i * preds.cols + c];
-                    proba.data[i * k + col] = expit(-(a * t + b));
+                    proba.data[i * k + col] = cal.predict(t);
                 }
             }
             for i in 0..n {
@@ -245,6 +390,14 @@ pub fn build(
         "CalibratedClassifierCV" => {
             Some(CalibratedCv::read(ctx, est, path, b).map(|c| Box::new(c) as Box<dyn Estimator>))
         }
+        "IsotonicRegression" => Some((|| {
+            let mut info = Info::read(est, path)?;
+            info.n_features = Some(1);
+            Ok(Box::new(IsotonicModel {
+                info,
+                iso: Isotonic::read(est, path)?,
+            }) as Box<dyn Estimator>)
+        })()),
         _ => None,
     }
 }
