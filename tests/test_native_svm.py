@@ -309,3 +309,20 @@ def test_isotonic_regression(tmp_path: Path, oob: str, increasing: Any) -> None:
     _check(model, T, tmp_path)
     one = IsotonicRegression().fit([1.0, 1.0], [2.0, 3.0])
     _check(one, T, tmp_path)
+
+
+# ---------------------------------------------------------------- AdaBoost
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+@pytest.mark.parametrize("base", ["tree", "svc"])
+def test_adaboost_classifier(tmp_path: Path, k: int, base: str) -> None:
+    from sklearn.ensemble import AdaBoostClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _clf_data(60 + k, k=k, n=150)
+    X = X / np.std(X, axis=0)
+    ys = np.array(["u", "v", "w", "z"])[y]
+    est = DecisionTreeClassifier(max_depth=2) if base == "tree" else SVC(kernel="linear")
+    model = AdaBoostClassifier(est, n_estimators=12, random_state=k).fit(X, ys)
+    _check(model, X, tmp_path)

@@ -1,5 +1,6 @@
 //! Ensembles over other native estimators: BaggingClassifier /
-//! BaggingRegressor, StackingClassifier / StackingRegressor (below).
+//! BaggingRegressor, StackingClassifier / StackingRegressor and
+//! AdaBoostClassifier (below).
 //!
 //! Bagging (sklearn/ensemble/_bagging.py) splits `estimators_` into
 //! `_partition_estimators(n_estimators, n_jobs)` jobs (the fitted `n_jobs`;
@@ -424,6 +425,7 @@ pub fn build(
     Some(match est.name() {
         "BaggingClassifier" | "BaggingRegressor" => boxed(Bagging::read(ctx, est, path, b)),
         "StackingClassifier" | "StackingRegressor" => boxed(Stacking::read(ctx, est, path, b)),
+        "AdaBoostClassifier" => boxed(AdaBoost::read(ctx, est, path, b)),
         _ => return None,
     })
 }
@@ -645,6 +647,179 @@ impl Estimator for Stacking {
                 Err(input("the final estimator did not predict encoded labels"))
             }
             (_, _, o) => Ok(o),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- AdaBoost
+
+/// AdaBoostClassifier (SAMME, the only algorithm in scikit-learn 1.9):
+/// `sum(np.where(predict == classes, w, -1 / (k - 1) * w))` over
+/// `zip(estimators_, estimator_weights_)` (Python's `sum`, from 0), divided
+/// by numpy's pairwise sum of all of `estimator_weights_`; two classes:
+/// column 0 negated and the row summed. predict_proba is sklearn's softmax
+/// of `vstack([-d, d]).T / 2` (two classes) or `d / (k - 1)`;
+/// predict_log_proba is `np.log` of it.
+pub struct AdaBoost {
+    info: Info,
+    estimators: Vec<Box<dyn Estimator>>,
+    weights: Vec<f64>,
+    weight_sum: f64,
+    classes: Labels,
+}
+
+impl AdaBoost {
+    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str, b: Builders) -> Result<AdaBoost> {
+        let info = Info::read(est, path)?;
+        let estimators = built_list(ctx, est, "estimators_", path, b)?;
+        let weights = crate::access::vec_f64(est, "estimator_weights_", path, None)?;
+        if weights.len() < estimators.len() {
+            return Err(malformed(
+                &format!("{path}.estimator_weights_"),
+                "fewer weights than estimators",
+            ));
+        }
+        let classes = est.labels("classes_", path)?;
+        if classes.len() < 2 {
+            return Err(unsupported(
+                "an AdaBoostClassifier fitted on one class",
+                path,
+                "",
+            ));
+        }
+        for (k, e) in estimators.iter().enumerate() {
+            if !e.supports(Method::Predict) || e.classes().is_none() {
+                return Err(unsupported(
+                    format!("an AdaBoostClassifier over {}", e.info().class),
+                    &format!("{path}.estimators_[{k}]"),
+                    "",
+                ));
+            }
+        }
+        let weight_sum = crate::npsum::sum(&weights);
+        Ok(AdaBoost {
+            info,
+            estimators,
+            weights,
+            weight_sum,
+            classes,
+        })
+    }
+
+    /// The 2-column (binary) or k-column `pred` before the binary row sum.
+    fn decision(&self, x: &Data) -> Result<Output> {
+        let k = self.classes.len();
+        let names: Vec<String> = (0..k).map(|c| self.classes.text(c)).collect();
+        let n = x.rows();
+        let mut pred: Option<Vec<f64>> = None;
+        for (e, &w) in self.estimators.iter().zip(&self.weights) {
+            let Output::Labels(l) = e.run(Method::Predict, x.clone())? else {
+                return Err(input("a boosted estimator did not predict labels"));
+            };
+            if l.len() != n {
+                return Err(input(
+                    "a boosted estimator returned the wrong number of rows",
+                ));
+            }
+            let neg = -1.0 / (k as f64 - 1.0) * w;
+            let mut term = vec![0.0; n * k];
+            for i in 0..n {
+                let t = l.text(i);
+                for (c, name) in names.iter().enumerate() {
+                    term[i * k + c] = if *name == t { w } else { neg };
+                }
+            }
+            pred = Some(match pred {
+                None => term.iter().map(|v| 0.0 + v).collect(),
+                Some(mut p) => {
+                    p.iter_mut().zip(&term).for_each(|(a, b)| *a += b);
+                    p
+                }
+            });
+        }
+        let mut p = pred.ok_or_else(|| input("no estimators"))?;
+        p.iter_mut().for_each(|v| *v /= self.weight_sum);
+        if k == 2 {
+            Ok(Output::Vector(
+                (0..n)
+                    .map(|i| crate::npsum::sum(&[-p[2 * i], p[2 * i + 1]]))
+                    .collect(),
+            ))
+        } else {
+            Ok(Output::Matrix(Mat {
+                rows: n,
+                cols: k,
+                data: p,
+            }))
+        }
+    }
+
+    fn proba(&self, x: &Data) -> Result<Mat> {
+        let mut m = match self.decision(x)? {
+            Output::Vector(d) => {
+                let mut m = Mat::zeros(d.len(), 2);
+                for (i, v) in d.iter().enumerate() {
+                    m.data[2 * i] = -v / 2.0;
+                    m.data[2 * i + 1] = v / 2.0;
+                }
+                m
+            }
+            Output::Matrix(mut m) => {
+                let km1 = (m.cols - 1) as f64;
+                m.data.iter_mut().for_each(|v| *v /= km1);
+                m
+            }
+            Output::Labels(_) => return Err(input("unexpected labels")),
+        };
+        crate::kernels::softmax_rows(&mut m);
+        Ok(m)
+    }
+}
+
+impl Estimator for AdaBoost {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        Some(&self.classes)
+    }
+    fn batchable(&self) -> bool {
+        self.estimators.iter().all(|e| e.batchable())
+    }
+    fn exactness(&self, _m: Method) -> Exactness {
+        self.estimators.iter().fold(Exactness::Bitwise, |a, e| {
+            a.and(e.exactness(Method::Predict))
+        })
+    }
+    fn supports(&self, m: Method) -> bool {
+        matches!(
+            m,
+            Method::Predict
+                | Method::DecisionFunction
+                | Method::PredictProba
+                | Method::PredictLogProba
+        )
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.no_method(m));
+        }
+        match m {
+            Method::DecisionFunction => self.decision(&x),
+            Method::Predict => Ok(Output::Labels(match self.decision(&x)? {
+                Output::Vector(d) => {
+                    let idx: Vec<usize> = d.iter().map(|&v| usize::from(v > 0.0)).collect();
+                    self.classes.take(&idx)
+                }
+                Output::Matrix(d) => argmax_labels(&d, &self.classes),
+                Output::Labels(_) => return Err(input("unexpected labels")),
+            })),
+            Method::PredictProba => Ok(Output::Matrix(self.proba(&x)?)),
+            _ => {
+                let mut p = self.proba(&x)?;
+                p.data.iter_mut().for_each(|v| *v = np_log(*v));
+                Ok(Output::Matrix(p))
+            }
         }
     }
 }
