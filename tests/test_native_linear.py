@@ -652,7 +652,7 @@ def _scalar_column_ct() -> ColumnTransformer:
 def test_unsupported(tmp_path: Path) -> None:
     X, y = _data(15, d=3)
     for model in [
-        make_pipeline(FunctionTransformer(np.log1p), StandardScaler()).fit(np.abs(X)),
+        make_pipeline(FunctionTransformer(np.sin), StandardScaler()).fit(np.abs(X)),
         SimpleImputer(add_indicator=True).fit(_with_nan(X)),
         make_pipeline(DecisionTreeClassifier(), StandardScaler()),
         _scalar_column_ct(),

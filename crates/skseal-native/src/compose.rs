@@ -23,7 +23,7 @@ use crate::blas::Exactness;
 use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, malformed, Result};
 use crate::estimator::{
-    check_width, data_output, unsupported, Builders, Estimator, Info, Transformer,
+    after_fortran, check_width, data_output, unsupported, Builders, Estimator, Info, Transformer,
 };
 
 /// The identity, for "passthrough".
@@ -241,7 +241,9 @@ impl Pipeline {
             Some(w) => return Err(malformed(&p, format!("step {w:?}"))),
             None => {
                 let o = ctx.obj(t[1], &p)?;
+                // RFE transforms and predicts: as the last step it predicts
                 let is_tr = o.class.module.starts_with("sklearn.")
+                    && !matches!(o.name(), "RFE" | "RFECV")
                     && ((b.transformer)(&o, &p).is_some()
                         || matches!(o.name(), "ColumnTransformer" | "FeatureUnion"));
                 if is_tr {
@@ -288,14 +290,20 @@ impl Estimator for Pipeline {
         }
     }
     fn exactness(&self, m: Method) -> Exactness {
-        let front = self.steps.iter().fold(Exactness::Bitwise, |e, s| {
-            e.and(s.exactness(Method::Transform))
-        });
-        front.and(match &self.last {
+        // once a step leaves X Fortran-ordered, later products are bounded
+        let mut fortran = false;
+        let mut front = Exactness::Bitwise;
+        for s in &self.steps {
+            let e = s.exactness(Method::Transform);
+            front = front.and(if fortran { after_fortran(e) } else { e });
+            fortran |= s.fortran_out();
+        }
+        let last = match &self.last {
             Last::Passthrough => Exactness::Bitwise,
             Last::T(t) => t.exactness(m),
             Last::E(e) => e.exactness(m),
-        })
+        };
+        front.and(if fortran { after_fortran(last) } else { last })
     }
     fn batchable(&self) -> bool {
         self.steps.iter().all(|s| s.batchable())
@@ -333,6 +341,10 @@ impl Transformer for Pipeline {
             Last::T(t) => t.transform_data(xt),
             Last::E(e) => Err(e.no_method(Method::Transform)),
         }
+    }
+    fn fortran_out(&self) -> bool {
+        self.steps.iter().any(|s| s.fortran_out())
+            || matches!(&self.last, Last::T(t) if t.fortran_out())
     }
 }
 

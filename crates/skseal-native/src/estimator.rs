@@ -95,6 +95,24 @@ pub fn check_width(info: &Info, x: &Mat) -> Result<()> {
 /// A fitted transformer: data in, data out (a table when strings remain).
 pub trait Transformer: Estimator {
     fn transform_data(&self, x: Data) -> Result<Data>;
+    /// Whether scikit-learn's result has a layout whose later matrix
+    /// products are not modelled: Fortran-ordered (`X[:, mask]` of a feature
+    /// selector) or sparse (KBinsDiscretizer's "onehot"); a later
+    /// `BitwiseCOrdered` claim becomes a bound.
+    fn fortran_out(&self) -> bool {
+        false
+    }
+}
+
+/// A step's claim after a Fortran-ordered input (see [`Transformer::fortran_out`]).
+pub fn after_fortran(e: Exactness) -> Exactness {
+    match e {
+        Exactness::BitwiseCOrdered => Exactness::Bounded(
+            "an earlier step leaves X Fortran-ordered (a selector's X[:, mask]) or sparse, whose products are not modelled"
+                .into(),
+        ),
+        other => other,
+    }
 }
 
 /// scikit-learn's finiteness check (`ensure_all_finite=True` or "allow-nan").

@@ -3,24 +3,29 @@
 //!
 //! Data flow: file bytes -> [`load`] (container or pickle VM, policy,
 //! validation: skseal-core) -> [`model::build`] (class name -> typed model:
-//! [`tree`], [`linear`], [`preprocess`], [`compose`]) -> [`Model::run`]
+//! [`tree`], [`linear`], [`preprocess`], [`compose`], [`meta`]) -> [`Model::run`]
 //! (input checks, batches on all cores) -> [`Output`].
 
 pub mod access;
 pub mod blas;
+pub mod calibration;
 pub mod compose;
 pub mod data;
+pub mod ensemble;
 pub mod error;
 pub mod estimator;
 pub mod input;
 pub mod kernels;
 pub mod linear;
 pub mod load;
+pub mod meta;
 pub mod model;
+pub mod naive_bayes;
 pub mod npmath;
 pub mod npsum;
 pub mod preprocess;
 pub mod probe;
+pub mod svm;
 pub mod tree;
 
 pub use blas::{Blas, Core, Exactness};

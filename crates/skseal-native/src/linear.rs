@@ -133,7 +133,13 @@ impl Linear {
         };
         let is_clf = matches!(
             name,
-            "LogisticRegression" | "RidgeClassifier" | "SGDClassifier" | "LinearSVC" | "Perceptron"
+            "LogisticRegression"
+                | "LogisticRegressionCV"
+                | "RidgeClassifier"
+                | "RidgeClassifierCV"
+                | "SGDClassifier"
+                | "LinearSVC"
+                | "Perceptron"
         );
         let (classes, proba) = if is_clf {
             let c = est.labels("classes_", path)?;
@@ -144,7 +150,7 @@ impl Linear {
                     format!("{} classes but coef_ has {} rows", c.len(), coef.rows),
                 ));
             }
-            if name == "RidgeClassifier" {
+            if matches!(name, "RidgeClassifier" | "RidgeClassifierCV") {
                 if let Some(lb) = est.opt("_label_binarizer") {
                     let lbp = format!("{path}._label_binarizer");
                     let lb = est.ctx.obj(lb, &lbp)?;
@@ -158,7 +164,7 @@ impl Linear {
                 }
             }
             let proba = match name {
-                "LogisticRegression" => {
+                "LogisticRegression" | "LogisticRegressionCV" => {
                     if c.len() <= 2 {
                         Proba::Lr
                     } else {
@@ -328,6 +334,31 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
         "LogisticRegression" | "LinearRegression" | "Ridge" | "RidgeClassifier" | "Lasso"
         | "ElasticNet" | "SGDClassifier" | "SGDRegressor" | "LinearSVC" | "LinearSVR"
         | "Perceptron" => Some(Linear::read(est, path).map(|l| Box::new(l) as Box<dyn Estimator>)),
+        // the same `X @ coef_.T + intercept_` (LinearModel._decision_function
+        // or LinearClassifierMixin), whatever the fitting procedure was
+        "LogisticRegressionCV"
+        | "RidgeCV"
+        | "RidgeClassifierCV"
+        | "LassoCV"
+        | "ElasticNetCV"
+        | "MultiTaskLasso"
+        | "MultiTaskElasticNet"
+        | "MultiTaskLassoCV"
+        | "MultiTaskElasticNetCV"
+        | "Lars"
+        | "LassoLars"
+        | "LarsCV"
+        | "LassoLarsCV"
+        | "LassoLarsIC"
+        | "OrthogonalMatchingPursuit"
+        | "OrthogonalMatchingPursuitCV"
+        | "BayesianRidge"
+        | "ARDRegression"
+        | "HuberRegressor"
+        | "QuantileRegressor"
+        | "TheilSenRegressor" => {
+            Some(Linear::read(est, path).map(|l| Box::new(l) as Box<dyn Estimator>))
+        }
         _ => None,
     }
 }

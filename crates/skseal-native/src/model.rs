@@ -9,7 +9,7 @@ use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, NativeError, Result};
 use crate::estimator::{Builders, Estimator};
 use crate::probe::{verdict, ProbeReport, Verdict};
-use crate::{compose, linear, preprocess, tree};
+use crate::{calibration, compose, ensemble, linear, meta, naive_bayes, preprocess, svm, tree};
 
 /// What compositions build their steps with.
 const BUILDERS: Builders = Builders {
@@ -42,9 +42,19 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
         _ => {
             if let Some(r) = linear::build(ctx, &est, path) {
                 r?
+            } else if let Some(r) = svm::build(ctx, &est, path) {
+                r?
+            } else if let Some(r) = naive_bayes::build(ctx, &est, path) {
+                r?
             } else if let Some(r) = preprocess::build(ctx, &est, path) {
                 r?
             } else if let Some(r) = compose::build(ctx, &est, path, BUILDERS) {
+                r?
+            } else if let Some(r) = meta::build(ctx, &est, path, BUILDERS) {
+                r?
+            } else if let Some(r) = ensemble::build(ctx, &est, path, BUILDERS) {
+                r?
+            } else if let Some(r) = calibration::build(ctx, &est, path, BUILDERS) {
                 r?
             } else {
                 return Err(unsupported(&est, path));
@@ -58,7 +68,7 @@ fn unsupported(est: &Obj<'_, '_>, path: &str) -> NativeError {
     NativeError::Unsupported {
         what: format!("{}", est.class),
         path: path.into(),
-        hint: "Native inference implements trees and tree ensembles, linear models, \
+        hint: "Native inference implements trees and tree ensembles, linear models, kernel SVMs, \
                the common preprocessing steps, Pipeline, ColumnTransformer and FeatureUnion \
                (docs/NATIVE.md lists them); load this model with skseal.load to use scikit-learn."
             .into(),

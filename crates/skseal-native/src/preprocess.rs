@@ -21,6 +21,10 @@
 //!   the result is float64 whatever `dtype` (the codes are small integers).
 //! - PolynomialFeatures (degree or (min, max), interaction_only,
 //!   include_bias): the same products in the same order as its dense path.
+//! - KBinsDiscretizer (ordinal, onehot, onehot-dense) and Binarizer (`bins.rs`).
+//! - Feature selectors (`select.rs`): VarianceThreshold, SelectKBest,
+//!   SelectPercentile, SelectFpr/Fwe/Fdr, GenericUnivariateSelect, RFE/RFECV
+//!   as transformers (their fitted masks); SelectFromModel is refused.
 //! - PCA.transform and KMeans.transform use `X @ components_.T` /
 //!   `X @ cluster_centers_.T`, which numpy hands to OpenBLAS; `Blas::matmul_t`
 //!   reproduces the bundled OpenBLAS's kernels for a C-ordered X (bitwise on
@@ -29,22 +33,26 @@
 //!   BLAS, computed here as `fma_dot`s: labels differ only for points
 //!   equidistant to two centers within that bound.
 
+mod bins;
 mod decompose;
 mod encode;
 mod impute;
 mod poly;
 mod scale;
+mod select;
 mod values;
 
 use crate::access::{Ctx, Obj};
 use crate::error::Result;
 use crate::estimator::{Estimator, Transformer};
 
+use bins::{Binarizer, KBins};
 use decompose::{KMeans, Pca};
 use encode::{OneHot, Ordinal};
 use impute::Imputer;
 use poly::Poly;
 use scale::{Identity, Normalizer, Scaler};
+use select::Select;
 
 // ---------------------------------------------------------------- dispatch
 
@@ -68,11 +76,32 @@ pub fn transformer(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Trans
         "PolynomialFeatures" => boxed(Poly::read(est, path)),
         "PCA" => boxed(Pca::read(est, path)),
         "KMeans" | "MiniBatchKMeans" => boxed(KMeans::read(est, path)),
+        "KBinsDiscretizer" => boxed(KBins::read(est, path)),
+        "Binarizer" => boxed(Binarizer::read(est, path)),
+        "VarianceThreshold"
+        | "SelectKBest"
+        | "SelectPercentile"
+        | "SelectFpr"
+        | "SelectFwe"
+        | "SelectFdr"
+        | "GenericUnivariateSelect"
+        | "SelectFromModel"
+        | "RFE"
+        | "RFECV" => boxed(Select::read(est, path)),
         _ => return None,
     })
 }
 
+/// Transformers that also predict through a fitted estimator (RFE): as a
+/// model or a Pipeline's last step they are built by `meta`.
+fn predicts(est: &Obj<'_, '_>) -> bool {
+    matches!(est.name(), "RFE" | "RFECV")
+}
+
 /// The implementation of `est` when this module has it.
 pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
+    if predicts(est) {
+        return None;
+    }
     transformer(est, path).map(|r| r.map(|t| t as Box<dyn Estimator>))
 }

@@ -187,19 +187,27 @@ impl Transformer for Normalizer {
 }
 transformer_estimator!(Normalizer);
 
-/// FunctionTransformer(func=None): the identity.
+/// FunctionTransformer: the identity (`func=None`) or a numpy elementwise
+/// function `kernels::numpy_unary` reproduces (`np.log1p`, `np.exp`, ...).
 pub(super) struct Identity {
     info: Info,
     validate: bool,
+    func: Option<fn(f64) -> f64>,
 }
 
 impl Transformer for Identity {
     fn transform_data(&self, x: Data) -> Result<Data> {
-        if self.validate {
-            let m = dense_in(&self.info, x, false)?;
-            return Ok(Data::Dense(m));
+        let x = if self.validate {
+            Data::Dense(dense_in(&self.info, x, false)?)
+        } else {
+            x
+        };
+        let Some(f) = self.func else { return Ok(x) };
+        let mut m = x.into_dense(&self.info.class)?;
+        for v in &mut m.data {
+            *v = f(*v);
         }
-        Ok(x)
+        Ok(Data::Dense(m))
     }
 }
 transformer_estimator!(Identity);
@@ -225,11 +233,15 @@ impl Normalizer {
 
 impl Identity {
     pub(super) fn read(est: &Obj<'_, '_>, path: &str) -> Result<Identity> {
-        if est.opt("func").is_some() {
+        let func = match est.opt("func") {
+            None => None,
+            Some(id) => Some(numpy_function(est, id, &format!("{path}.func"))?),
+        };
+        if func.is_some() && !empty_kwargs(est, "kw_args") {
             return Err(unsupported(
-                "FunctionTransformer with a function",
-                &format!("{path}.func"),
-                "Native inference runs no Python functions; only FunctionTransformer(func=None) (the identity) is implemented.",
+                "FunctionTransformer with kw_args",
+                &format!("{path}.kw_args"),
+                "Only a numpy function called on X alone is implemented.",
             ));
         }
         let validate = match est.opt("validate") {
@@ -239,7 +251,45 @@ impl Identity {
         Ok(Identity {
             info: Info::read(est, path)?,
             validate,
+            func,
         })
+    }
+}
+
+/// The numpy function a FunctionTransformer refers to, when native
+/// inference computes it bit for bit (`kernels::numpy_unary`).
+fn numpy_function(
+    est: &Obj<'_, '_>,
+    id: skseal_core::ir::NodeId,
+    p: &str,
+) -> Result<fn(f64) -> f64> {
+    let hint = "Native inference runs no Python functions; FunctionTransformer is implemented for func=None and np.exp, np.log, np.log1p, np.expm1, np.sqrt.";
+    match est.ctx.node(id, p)? {
+        skseal_core::ir::Node::Global(g) if g.module == "numpy" => {
+            crate::kernels::numpy_unary(&g.name).map_err(|why| {
+                unsupported(
+                    format!("FunctionTransformer(func=numpy.{})", g.name),
+                    p,
+                    &format!("{why}. {hint}"),
+                )
+            })
+        }
+        skseal_core::ir::Node::Global(g) => Err(unsupported(
+            format!("FunctionTransformer with the function {g}"),
+            p,
+            hint,
+        )),
+        _ => Err(unsupported("FunctionTransformer with a function", p, hint)),
+    }
+}
+
+/// Whether `key` is absent, None or an empty dict.
+fn empty_kwargs(est: &Obj<'_, '_>, key: &str) -> bool {
+    match est.opt(key) {
+        None => true,
+        Some(id) => {
+            matches!(est.ctx.g.node(id), Some(skseal_core::ir::Node::Dict(kv)) if kv.is_empty())
+        }
     }
 }
 
