@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-import skseal
-import skseal.native
 from sklearn.svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
 from test_native_compose import _clf_data, _exact, _refused, _rows
 from test_native_linear import _data
+
+import skseal
+import skseal.native
 
 KERNELS = [
     {"kernel": "linear"},
@@ -212,7 +213,6 @@ def test_stacking_classifier(tmp_path: Path, k: int, passthrough: bool, method: 
 
 def test_stacking_with_drop(tmp_path: Path) -> None:
     from sklearn.ensemble import StackingClassifier
-    from sklearn.linear_model import LogisticRegression
     from sklearn.tree import DecisionTreeClassifier
 
     X, y = _clf_data(4, k=3, n=150)
