@@ -9,7 +9,9 @@ use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, NativeError, Result};
 use crate::estimator::{Builders, Estimator};
 use crate::probe::{verdict, ProbeReport, Verdict};
-use crate::{calibration, compose, ensemble, linear, meta, naive_bayes, preprocess, svm, tree};
+use crate::{
+    calibration, compose, ensemble, linear, meta, mlp, naive_bayes, preprocess, svm, tree,
+};
 
 /// What compositions build their steps with.
 const BUILDERS: Builders = Builders {
@@ -45,6 +47,8 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
             } else if let Some(r) = svm::build(ctx, &est, path) {
                 r?
             } else if let Some(r) = naive_bayes::build(ctx, &est, path) {
+                r?
+            } else if let Some(r) = mlp::build(ctx, &est, path) {
                 r?
             } else if let Some(r) = preprocess::build(ctx, &est, path) {
                 r?
