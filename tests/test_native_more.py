@@ -14,9 +14,14 @@ from typing import Any
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge
 from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PowerTransformer, QuantileTransformer
 from test_native_compose import _clf_data, _exact, _refused, _rows
 from test_native_linear import _data
+
+import skseal.native
 
 
 def _check(model: Any, X: np.ndarray, tmp_path: Path) -> list[str]:
@@ -85,6 +90,53 @@ def test_mlp_refusals(tmp_path: Path) -> None:
     _refused(_fit(MLPClassifier((4,), activation="tanh", max_iter=20), X, y), tmp_path, "tanh")
     Y = np.c_[y, 1 - y]
     _refused(_fit(MLPClassifier((4,), max_iter=20), X, Y), tmp_path, "multilabel")
+
+
+# ---------------------------------------------------------------- quantile / power
+
+
+def _skewed(seed: int, n: int = 200) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    X = np.c_[
+        rng.lognormal(size=n),
+        rng.normal(size=n) * 5,
+        rng.integers(0, 4, size=n).astype(float),  # repeated values: repeated quantiles
+        rng.exponential(size=n) - 0.5,
+    ]
+    return X
+
+
+@pytest.mark.parametrize("n_quantiles", [5, 100, 1000])
+def test_quantile_transformer(tmp_path: Path, n_quantiles: int) -> None:
+    X = _skewed(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model = QuantileTransformer(n_quantiles=n_quantiles, random_state=0).fit(X)
+    Xt = np.r_[X, _skewed(2, 50), [X.min(axis=0) - 1, X.max(axis=0) + 1]]
+    Xt[5, 1] = np.nan
+    _check(model, Xt, tmp_path)
+    y = X[:, 0] + X[:, 3]
+    _check(make_pipeline(QuantileTransformer(n_quantiles=50), Ridge()).fit(X, y), Xt[6:], tmp_path)
+
+
+def test_quantile_normal_refused(tmp_path: Path) -> None:
+    model = QuantileTransformer(n_quantiles=20, output_distribution="normal").fit(_skewed(3))
+    _refused(model, tmp_path, "normal")
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("method", ["box-cox", "yeo-johnson"])
+def test_power_transformer(tmp_path: Path, method: str, standardize: bool) -> None:
+    X = _skewed(4)
+    if method == "box-cox":
+        X = np.abs(X) + 0.01
+    model = PowerTransformer(method=method, standardize=standardize).fit(X)
+    Xt = np.r_[X, X * 3 + 0.5]
+    Xt[3, 2] = np.nan
+    if method == "yeo-johnson" and skseal.native.NUMPY_SVML:
+        _refused(model, tmp_path, "SVML")
+        return
+    _check(model, Xt, tmp_path)
 
 
 def test_more_without_avx512(tmp_path: Path) -> None:
