@@ -73,7 +73,7 @@ fn unsupported(est: &Obj<'_, '_>, path: &str) -> NativeError {
         what: format!("{}", est.class),
         path: path.into(),
         hint: "Native inference implements trees and tree ensembles, linear models, kernel SVMs, \
-               the common preprocessing steps, Pipeline, ColumnTransformer and FeatureUnion \
+               MLPs, the common preprocessing steps, Pipeline, ColumnTransformer and FeatureUnion \
                (docs/NATIVE.md lists them); load this model with skseal.load to use scikit-learn."
             .into(),
     }
