@@ -19,6 +19,7 @@ pub mod kernels;
 pub mod linear;
 pub mod load;
 pub mod meta;
+pub mod mlp;
 pub mod model;
 pub mod naive_bayes;
 pub mod npmath;

@@ -9,7 +9,9 @@ use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, NativeError, Result};
 use crate::estimator::{Builders, Estimator};
 use crate::probe::{verdict, ProbeReport, Verdict};
-use crate::{calibration, compose, ensemble, linear, meta, naive_bayes, preprocess, svm, tree};
+use crate::{
+    calibration, compose, ensemble, linear, meta, mlp, naive_bayes, preprocess, svm, tree,
+};
 
 /// What compositions build their steps with.
 const BUILDERS: Builders = Builders {
@@ -46,6 +48,8 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
                 r?
             } else if let Some(r) = naive_bayes::build(ctx, &est, path) {
                 r?
+            } else if let Some(r) = mlp::build(ctx, &est, path) {
+                r?
             } else if let Some(r) = preprocess::build(ctx, &est, path) {
                 r?
             } else if let Some(r) = compose::build(ctx, &est, path, BUILDERS) {
@@ -69,7 +73,7 @@ fn unsupported(est: &Obj<'_, '_>, path: &str) -> NativeError {
         what: format!("{}", est.class),
         path: path.into(),
         hint: "Native inference implements trees and tree ensembles, linear models, kernel SVMs, \
-               the common preprocessing steps, Pipeline, ColumnTransformer and FeatureUnion \
+               MLPs, the common preprocessing steps, Pipeline, ColumnTransformer and FeatureUnion \
                (docs/NATIVE.md lists them); load this model with skseal.load to use scikit-learn."
             .into(),
     }

@@ -21,6 +21,9 @@
 //!   the result is float64 whatever `dtype` (the codes are small integers).
 //! - PolynomialFeatures (degree or (min, max), interaction_only,
 //!   include_bias): the same products in the same order as its dense path.
+//! - QuantileTransformer (uniform output; np.interp as numpy's C code) and
+//!   PowerTransformer (box-cox; yeo-johnson where numpy's log1p/expm1 are
+//!   the C library's) (`quantile.rs`).
 //! - KBinsDiscretizer (ordinal, onehot, onehot-dense) and Binarizer (`bins.rs`).
 //! - Feature selectors (`select.rs`): VarianceThreshold, SelectKBest,
 //!   SelectPercentile, SelectFpr/Fwe/Fdr, GenericUnivariateSelect, RFE/RFECV
@@ -38,6 +41,7 @@ mod decompose;
 mod encode;
 mod impute;
 mod poly;
+mod quantile;
 mod scale;
 mod select;
 mod values;
@@ -51,6 +55,7 @@ use decompose::{KMeans, Pca};
 use encode::{OneHot, Ordinal};
 use impute::Imputer;
 use poly::Poly;
+use quantile::{Power, Quantile};
 use scale::{Identity, Normalizer, Scaler};
 use select::Select;
 
@@ -74,6 +79,8 @@ pub fn transformer(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Trans
         "OneHotEncoder" => boxed(OneHot::read(est, path)),
         "OrdinalEncoder" => boxed(Ordinal::read(est, path)),
         "PolynomialFeatures" => boxed(Poly::read(est, path)),
+        "QuantileTransformer" => boxed(Quantile::read(est, path)),
+        "PowerTransformer" => boxed(Power::read(est, path)),
         "PCA" => boxed(Pca::read(est, path)),
         "KMeans" | "MiniBatchKMeans" => boxed(KMeans::read(est, path)),
         "KBinsDiscretizer" => boxed(KBins::read(est, path)),

@@ -1,0 +1,154 @@
+"""Native MLPClassifier / MLPRegressor (and the families added with them):
+bit-identical to scikit-learn where the native model claims bitwise, else
+within the documented bound, on every method."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PowerTransformer, QuantileTransformer
+from test_native_compose import _clf_data, _exact, _refused, _rows
+from test_native_linear import _data
+
+import skseal.native
+
+
+def _check(model: Any, X: np.ndarray, tmp_path: Path) -> list[str]:
+    claims = []
+    for Xr in _rows(X):
+        m = _exact(model, Xr, tmp_path)
+        claims += [m.exactness(meth) for meth in m.methods]
+    return claims
+
+
+def _fit(model: Any, X: np.ndarray, y: np.ndarray) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+# ---------------------------------------------------------------- MLP
+
+
+@pytest.mark.parametrize("activation", ["identity", "logistic", "relu"])
+@pytest.mark.parametrize("hidden", [(1,), (7,), (10, 5)])
+@pytest.mark.parametrize("k", [2, 3])
+def test_mlp_classifier(tmp_path: Path, activation: str, hidden: tuple[int, ...], k: int) -> None:
+    X, y = _clf_data(30 + k, k=k, n=150)
+    X = X / np.std(X, axis=0)
+    est = MLPClassifier(
+        hidden_layer_sizes=hidden, activation=activation, max_iter=60, random_state=0
+    )
+    model = _fit(est, X, y)
+    claims = _check(model, X, tmp_path)
+    if hidden == (1,):
+        # one hidden unit: every product is a dgemv_t, a ddot or a plain multiply
+        assert all(c.startswith("bitwise") for c in claims), claims
+
+
+@pytest.mark.parametrize("activation", ["identity", "logistic", "relu"])
+@pytest.mark.parametrize("hidden", [(1,), (8,), (6, 4)])
+@pytest.mark.parametrize("targets", [1, 2])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_mlp_regressor(
+    tmp_path: Path, activation: str, hidden: tuple[int, ...], targets: int, loss: str
+) -> None:
+    X, y = _data(40, n=150)
+    X = X / np.std(X, axis=0)
+    if targets == 2:
+        y = np.c_[y, X[:, 0] - y]
+    if loss == "poisson":
+        y = np.exp(y / 3)
+    est = MLPRegressor(
+        hidden_layer_sizes=hidden, loss=loss, activation=activation, max_iter=60, random_state=0
+    )
+    model = _fit(est, X, y)
+    claims = _check(model, X, tmp_path)
+    if hidden == (1,) and targets == 1:
+        assert all(c.startswith("bitwise") for c in claims), claims
+
+
+def test_mlp_string_classes(tmp_path: Path) -> None:
+    X, y = _clf_data(50, k=3, n=120)
+    ys = np.array(["a", "b", "c"])[y]
+    _check(_fit(MLPClassifier((5,), max_iter=40, random_state=1), X, ys), X, tmp_path)
+
+
+def test_mlp_refusals(tmp_path: Path) -> None:
+    X, y = _clf_data(60, k=2, n=80)
+    _refused(_fit(MLPClassifier((4,), activation="tanh", max_iter=20), X, y), tmp_path, "tanh")
+    Y = np.c_[y, 1 - y]
+    _refused(_fit(MLPClassifier((4,), max_iter=20), X, Y), tmp_path, "multilabel")
+
+
+# ---------------------------------------------------------------- quantile / power
+
+
+def _skewed(seed: int, n: int = 200) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    X = np.c_[
+        rng.lognormal(size=n),
+        rng.normal(size=n) * 5,
+        rng.integers(0, 4, size=n).astype(float),  # repeated values: repeated quantiles
+        rng.exponential(size=n) - 0.5,
+    ]
+    return X
+
+
+@pytest.mark.parametrize("n_quantiles", [5, 100, 1000])
+def test_quantile_transformer(tmp_path: Path, n_quantiles: int) -> None:
+    X = _skewed(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model = QuantileTransformer(n_quantiles=n_quantiles, random_state=0).fit(X)
+    Xt = np.r_[X, _skewed(2, 50), [X.min(axis=0) - 1, X.max(axis=0) + 1]]
+    Xt[5, 1] = np.nan
+    _check(model, Xt, tmp_path)
+    y = X[:, 0] + X[:, 3]
+    _check(make_pipeline(QuantileTransformer(n_quantiles=50), Ridge()).fit(X, y), Xt[6:], tmp_path)
+
+
+def test_quantile_normal_refused(tmp_path: Path) -> None:
+    model = QuantileTransformer(n_quantiles=20, output_distribution="normal").fit(_skewed(3))
+    _refused(model, tmp_path, "normal")
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("method", ["box-cox", "yeo-johnson"])
+def test_power_transformer(tmp_path: Path, method: str, standardize: bool) -> None:
+    X = _skewed(4)
+    if method == "box-cox":
+        X = np.abs(X) + 0.01
+    model = PowerTransformer(method=method, standardize=standardize).fit(X)
+    Xt = np.r_[X, X * 3 + 0.5]
+    Xt[3, 2] = np.nan
+    if method == "yeo-johnson" and skseal.native.NUMPY_SVML:
+        _refused(model, tmp_path, "SVML")
+        return
+    _check(model, Xt, tmp_path)
+
+
+def test_more_without_avx512(tmp_path: Path) -> None:
+    """The same tests with numpy's AVX2 dispatch and OpenBLAS's Haswell
+    kernels (what a machine without AVX-512 runs)."""
+    if os.environ.get("SKSEAL_AVX2_CHILD"):
+        pytest.skip("already the AVX2 run")
+    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES="X86_V4", OPENBLAS_CORETYPE="Haswell",
+               OPENBLAS_NUM_THREADS="1", SKSEAL_AVX2_CHILD="1")
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
+         "-k", "not without_avx512"],
+        env=env, capture_output=True, text=True, cwd=Path(__file__).parent.parent,
+    )
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
