@@ -171,7 +171,7 @@ impl Svm {
             let k = c.len();
             if k < 2
                 || n_support.len() != k
-                || n_support.iter().sum::<usize>() != sv.rows
+                || n_support.iter().try_fold(0usize, |a, &b| a.checked_add(b)) != Some(sv.rows)
                 || coef.rows != k - 1
                 || intercept.len() != k * (k - 1) / 2
             {
