@@ -107,6 +107,17 @@ pub fn not_a_model(data: &[u8], e: &crate::PickleError) -> Option<String> {
         return None;
     }
     if looks_like_text(data) {
+        // protocols 0 and 1 are text too: a stream whose first opcodes were
+        // read is a broken pickle, and the VM's error says where it broke
+        let at_start = match e {
+            P::Malformed { offset, .. }
+            | P::UnknownOpcode { offset, .. }
+            | P::Truncated { offset, .. } => *offset == 0,
+            _ => true,
+        };
+        if !at_start {
+            return None;
+        }
         return Some(
             "not a skseal, pickle or joblib file (it looks like text); nothing was run".into(),
         );
@@ -149,5 +160,19 @@ mod tests {
         );
         assert_eq!(file_kind(b"\x80\x05\x95"), FileKind::Pickle);
         assert_eq!(file_kind(b"GIF89a"), FileKind::Pickle);
+    }
+
+    #[test]
+    fn a_broken_text_pickle_is_a_pickle_and_text_is_not() {
+        let why = |data: &[u8]| {
+            let e = crate::vm::parse(data, &crate::vm::VmOptions::default()).expect_err("refused");
+            not_a_model(data, &e)
+        };
+        // protocol 1, broken after GLOBAL and MARK: the VM's error is the answer
+        assert_eq!(why(b"cbuiltins\nexec\n(X>\n f = open('f', 'a')tRX."), None);
+        let text = why(b"hello world\n").unwrap_or_default();
+        assert!(text.contains("looks like text"), "{text}");
+        let gif = why(b"GIF89a\x01\x00\x01\x00\x80\x00\x00").unwrap_or_default();
+        assert!(gif.contains("starts with bytes 474946"), "{gif}");
     }
 }
