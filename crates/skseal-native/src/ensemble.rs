@@ -23,25 +23,6 @@ use crate::estimator::{after_fortran, check_width, unsupported, Builders, Estima
 use crate::kernels::argmax_labels;
 use crate::npmath::np_log;
 
-fn built_list(
-    ctx: &Ctx<'_>,
-    est: &Obj<'_, '_>,
-    key: &str,
-    path: &str,
-    b: Builders,
-) -> Result<Vec<Box<dyn Estimator>>> {
-    let lp = format!("{path}.{key}");
-    let items = ctx.seq(est.req(key, path)?, &lp)?;
-    if items.is_empty() {
-        return Err(malformed(&lp, "no estimators"));
-    }
-    items
-        .iter()
-        .enumerate()
-        .map(|(k, &id)| (b.estimator)(ctx, id, &format!("{lp}[{k}]")))
-        .collect()
-}
-
 fn matrix(o: Output, who: &str) -> Result<Mat> {
     match o {
         Output::Matrix(m) => Ok(m),
@@ -102,7 +83,7 @@ pub struct Bagging {
 impl Bagging {
     fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str, b: Builders) -> Result<Bagging> {
         let info = Info::read(est, path)?;
-        let estimators = built_list(ctx, est, "estimators_", path, b)?;
+        let estimators = b.built_list(ctx, est, "estimators_", path)?;
         let n = estimators.len();
         let fp = format!("{path}.estimators_features_");
         let fids = ctx.seq(est.req("estimators_features_", path)?, &fp)?;
@@ -671,7 +652,7 @@ pub struct AdaBoost {
 impl AdaBoost {
     fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str, b: Builders) -> Result<AdaBoost> {
         let info = Info::read(est, path)?;
-        let estimators = built_list(ctx, est, "estimators_", path, b)?;
+        let estimators = b.built_list(ctx, est, "estimators_", path)?;
         let weights = crate::access::vec_f64(est, "estimator_weights_", path, None)?;
         if weights.len() < estimators.len() {
             return Err(malformed(

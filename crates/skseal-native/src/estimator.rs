@@ -79,6 +79,29 @@ pub struct Builders {
     pub transformer: TransformerFor,
 }
 
+impl Builders {
+    /// The estimators in the list attribute `key` of `est` (`estimators_`,
+    /// ...), each built by [`Builders::estimator`]; an empty list is malformed.
+    pub fn built_list(
+        self,
+        ctx: &Ctx<'_>,
+        est: &Obj<'_, '_>,
+        key: &str,
+        path: &str,
+    ) -> Result<Vec<Box<dyn Estimator>>> {
+        let lp = format!("{path}.{key}");
+        let items = ctx.seq(est.req(key, path)?, &lp)?;
+        if items.is_empty() {
+            return Err(crate::error::malformed(&lp, "no estimators"));
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(k, &id)| (self.estimator)(ctx, id, &format!("{lp}[{k}]")))
+            .collect()
+    }
+}
+
 /// The width check scikit-learn makes (`X has 3 features, but ... is expecting 4`).
 pub fn check_width(info: &Info, x: &Mat) -> Result<()> {
     if let Some(n) = info.n_features {

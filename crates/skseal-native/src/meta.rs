@@ -35,26 +35,6 @@ use crate::error::{input, malformed, Result};
 use crate::estimator::{check_finite, unsupported, Builders, Estimator, Info};
 use crate::npsum;
 
-/// The estimators of a list attribute (`estimators_`), built.
-fn built_list(
-    ctx: &Ctx<'_>,
-    est: &Obj<'_, '_>,
-    key: &str,
-    path: &str,
-    b: Builders,
-) -> Result<Vec<Box<dyn Estimator>>> {
-    let lp = format!("{path}.{key}");
-    let items = ctx.seq(est.req(key, path)?, &lp)?;
-    if items.is_empty() {
-        return Err(malformed(&lp, "no estimators"));
-    }
-    items
-        .iter()
-        .enumerate()
-        .map(|(k, &id)| (b.estimator)(ctx, id, &format!("{lp}[{k}]")))
-        .collect()
-}
-
 fn fold_exact(parts: &[Box<dyn Estimator>], m: Method) -> Exactness {
     parts
         .iter()
@@ -389,7 +369,7 @@ struct Voting {
 
 impl Voting {
     fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str, b: Builders) -> Result<Voting> {
-        let estimators = built_list(ctx, est, "estimators_", path, b)?;
+        let estimators = b.built_list(ctx, est, "estimators_", path)?;
         let weights = voting_weights(est, path, estimators.len())?;
         let is_clf = est.name() == "VotingClassifier";
         let (classes, soft, flatten) = if is_clf {
@@ -616,7 +596,7 @@ impl OneVsRest {
                 "Only multiclass and binary targets are implemented (a multilabel prediction is a sparse indicator matrix).",
             ));
         }
-        let estimators = built_list(ctx, est, "estimators_", path, b)?;
+        let estimators = b.built_list(ctx, est, "estimators_", path)?;
         let classes = est.labels("classes_", path)?;
         let want = if y_type == "binary" { 1 } else { classes.len() };
         if estimators.len() != want {
@@ -906,7 +886,7 @@ pub fn build(
         "TransformedTargetRegressor" => boxed(TargetRegressor::read(ctx, est, path, b)),
         "VotingClassifier" | "VotingRegressor" => boxed(Voting::read(ctx, est, path, b)),
         "MultiOutputRegressor" => (|| {
-            let estimators = built_list(ctx, est, "estimators_", path, b)?;
+            let estimators = b.built_list(ctx, est, "estimators_", path)?;
             let first = estimators[0].info().clone();
             Ok(Box::new(MultiOutput {
                 info: info_with(est, path, &first)?,

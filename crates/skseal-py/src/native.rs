@@ -36,6 +36,31 @@ pub fn set_numpy_svml(uses: bool) -> bool {
     skseal_native::npmath::set_numpy_svml(uses)
 }
 
+/// The options both native loaders take from Python.
+fn load_options(
+    py: Python<'_>,
+    trusted: Vec<String>,
+    public_key: Option<Vec<u8>>,
+    max_decompressed: u64,
+    blas: Option<(String, usize)>,
+) -> PyResult<LoadOptions> {
+    let public_key = match public_key {
+        Some(k) => Some(crate::key32(
+            py,
+            &k,
+            skseal_core::keys::KeyKind::Public,
+            "public_key",
+        )?),
+        None => None,
+    };
+    Ok(LoadOptions {
+        trusted,
+        public_key,
+        max_decompressed,
+        blas: blas.map(|(core, threads)| Blas::new(Core::from_name(&core), threads)),
+    })
+}
+
 /// Load a native model from file bytes (.skseal, pickle or joblib).
 /// `blas`: `(core name, threads)` of numpy's OpenBLAS as it reports them;
 /// None detects them as OpenBLAS would.
@@ -51,21 +76,7 @@ pub fn native_load(
 ) -> PyResult<NativeModel> {
     crate::errors::guard(py, move || {
         let bytes = Bytes::get(data)?;
-        let public_key = match public_key {
-            Some(k) => Some(crate::key32(
-                py,
-                &k,
-                skseal_core::keys::KeyKind::Public,
-                "public_key",
-            )?),
-            None => None,
-        };
-        let opts = LoadOptions {
-            trusted,
-            public_key,
-            max_decompressed,
-            blas: blas.map(|(core, threads)| Blas::new(Core::from_name(&core), threads)),
-        };
+        let opts = load_options(py, trusted, public_key, max_decompressed, blas)?;
         let slice = bytes.as_slice();
         let model = py
             .detach(|| skseal_native::load_bytes(slice, &opts))
@@ -88,21 +99,7 @@ pub fn native_load_path(
     blas: Option<(String, usize)>,
 ) -> PyResult<NativeModel> {
     crate::errors::guard(py, move || {
-        let public_key = match public_key {
-            Some(k) => Some(crate::key32(
-                py,
-                &k,
-                skseal_core::keys::KeyKind::Public,
-                "public_key",
-            )?),
-            None => None,
-        };
-        let opts = LoadOptions {
-            trusted,
-            public_key,
-            max_decompressed,
-            blas: blas.map(|(core, threads)| Blas::new(Core::from_name(&core), threads)),
-        };
+        let opts = load_options(py, trusted, public_key, max_decompressed, blas)?;
         let model = py
             .detach(|| skseal_native::load_path(&path, &opts))
             .map_err(|e| native_err(py, e))?;
