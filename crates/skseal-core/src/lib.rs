@@ -4,6 +4,7 @@
 //! in which roles) -> [`validate`] (structure of trusted types) -> [`container`]
 //! (the `.skseal` file: header JSON via [`graphjson`], arrays via [`codec`]).
 
+pub mod boosters;
 pub mod codec;
 pub mod container;
 pub mod convert;

@@ -1,0 +1,2 @@
+//! CatBoost's CBM blob (`_serialize_model()`): the framing is checked here.
+//! (To be written.)

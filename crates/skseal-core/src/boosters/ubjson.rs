@@ -1,0 +1,1 @@
+//! A bounded UBJSON reader (the subset XGBoost writes). (To be written.)
