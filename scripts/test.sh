@@ -15,7 +15,8 @@ echo "==> cargo test"
 cargo test --quiet --workspace
 echo "==> ruff"
 .venv/bin/ruff check python tests scripts bench examples
-echo "==> allow-list up to date"
+echo "==> allow-list and library profiles up to date"
 .venv/bin/python scripts/gen_allowlist.py --check
+.venv/bin/python scripts/gen_profiles.py --check
 echo "==> pytest"
 .venv/bin/python -m pytest tests -q -p no:cacheprovider "$@"

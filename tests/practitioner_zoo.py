@@ -5,8 +5,8 @@ things skseal refuses by default (pandas objects, a user's own class).
 Each case builds ``(saved, X, model_of)``: ``saved`` is what a user would pass
 to ``joblib.dump`` (an estimator or a bundle dict), ``X`` the rows to predict
 on and ``model_of(saved)`` the estimator inside. Only scikit-learn, scipy,
-pandas and the standard library: the third-party libraries belong to the
-library profiles, which do not exist yet.
+pandas and the standard library: the third-party libraries, loaded with one
+library profile each, are in ``library_zoo.py``.
 """
 
 from __future__ import annotations
@@ -56,8 +56,11 @@ class Case:
     saved: Any
     X: Any
     model_of: Callable[[Any], Any]
-    #: True when skseal is expected to load it with default trust
+    #: True when skseal is expected to load it with default trust (plus
+    #: ``profile`` when one is named)
     default_trust: bool = True
+    #: the one library profile the case is loaded with (library_zoo.py)
+    profile: str | None = None
 
 
 def _frame() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:

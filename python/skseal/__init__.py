@@ -25,6 +25,7 @@ from ._api import (
 )
 from ._card import Card, card
 from ._meta import SKSEAL_VERSION as __version__
+from ._trust import profiles
 from .errors import (
     FormatError,
     IntegrityError,
@@ -40,6 +41,7 @@ from .errors import (
 )
 
 __all__ = [
+    "profiles",
     "dump",
     "dumps",
     "load",

@@ -18,7 +18,7 @@ from typing import IO, Any, Literal
 import numpy as np
 
 from . import _meta, _native
-from ._trust import normalize_trusted
+from ._trust import check_profile_versions, normalize_trusted
 from .errors import (
     FormatError,
     IntegrityError,
@@ -185,15 +185,45 @@ def _naming(*paths: Any) -> Iterator[None]:
         raise type(e)(e.errno or 0, why, culprit) from None
 
 
+def _way_out(obj: Any, names: list[str], trusted: list[str]) -> str:
+    """A concrete workaround for names that trusting cannot fix well."""
+    hints = []
+    if any(n.startswith("__main__.") for n in names):
+        hints.append(
+            "A function or class of __main__ exists only in the script that defined it: "
+            "move it to a module that the loading code imports too, then trust that name.")
+    best = getattr(obj, "best_estimator_", None)
+    if best is not None and type(obj).__name__.endswith("SearchCV") and _saves(best, trusted):
+        hints.append(
+            "Or save search.best_estimator_: the fitted model without the search's "
+            "scorers, distributions and CV results.")
+    return " ".join(hints)
+
+
+def _saves(obj: Any, trusted: list[str]) -> bool:
+    """Whether ``obj`` alone can be saved with ``trusted``."""
+    try:
+        _save(obj, None, None, None, None, trusted)
+    except (UnsupportedObjectError, TypeError, ValueError):
+        return False
+    return True
+
+
 def _save(obj: Any, dest: Any, compress: Compress, metadata: dict[str, Any] | None,
           probe: Any, trusted: Iterable[str | type], signing_key: KeyLike | None = None) -> Any:
     trusted = normalize_trusted(trusted)
     codec, level, shuffle = _codec(compress)
-    meta_json = _meta.build_metadata(obj, metadata)
+    meta_json = _meta.build_metadata(obj, metadata, trusted)
     stream, raws = _serialize(obj, probe)
     with _naming(dest, signing_key):
-        return _native.save(stream, raws, dest, meta_json, trusted, codec, level, shuffle,
-                            _key_bytes(signing_key, "secret"))
+        try:
+            return _native.save(stream, raws, dest, meta_json, trusted, codec, level, shuffle,
+                                _key_bytes(signing_key, "secret"))
+        except UnsupportedObjectError as e:
+            hint = _way_out(obj, getattr(e, "types", []), trusted)
+            if not hint:
+                raise
+            raise UnsupportedObjectError(f"{e}. {hint}", getattr(e, "types", [])) from None
 
 
 def dump(
@@ -356,6 +386,7 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
                  public_key: KeyLike | None = None) -> Any:
     _native.version_mismatch("pickle", "", "", on_version_mismatch, False)  # ValueError if unknown
     trusted = normalize_trusted(trusted)
+    check_profile_versions(trusted)
     mapper = None
     if isinstance(data, _Mapped):
         data, mapper = data.whole, data.map_range

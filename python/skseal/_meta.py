@@ -11,7 +11,7 @@ import os
 import platform
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import metadata as _im
 from typing import Any
 
@@ -122,14 +122,28 @@ def estimator_info(obj: Any) -> dict[str, Any]:
     return info
 
 
-def build_metadata(obj: Any, user: dict[str, Any] | None) -> str:
-    """The metadata JSON text stored in the header."""
+def _profile_versions(trusted: list[str]) -> dict[str, str]:
+    """Versions of the libraries of the profiles a dump was given, when
+    imported (the model was built with them)."""
+    out = {}
+    for name, package, module, *_ in _native.profiles():
+        if name in trusted and module in sys.modules:
+            v = getattr(sys.modules[module], "__version__", None)
+            if isinstance(v, str):
+                out[package] = v
+    return out
+
+
+def build_metadata(obj: Any, user: dict[str, Any] | None,
+                   trusted: Sequence[str] = ()) -> str:
+    """The metadata JSON text stored in the header (``environment`` also names
+    the versions of the libraries whose profiles ``trusted`` names)."""
     if user is not None and not isinstance(user, dict):
         raise TypeError(f"metadata must be a dict, got {type(user).__name__}")
     meta = {
         "skseal": SKSEAL_VERSION,
         "created_utc": _created_utc(),
-        "environment": environment(),
+        "environment": {**environment(), **_profile_versions(list(trusted))},
         "estimator": estimator_info(obj),
         "user": user or {},
     }

@@ -29,8 +29,9 @@ pub enum Cmd {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
-        /// Names (module.qualname) to treat as trusted.
-        #[arg(long = "trust")]
+        /// Exact names (module.qualname) or library profiles (lightgbm, xgboost,
+        /// catboost, imblearn, category_encoders, feature_engine) to trust.
+        #[arg(long = "trust", value_parser = crate::args::trust_entry)]
         trusted: Vec<String>,
         /// No progress bar (it is drawn on a terminal only).
         #[arg(long, short)]
@@ -59,8 +60,9 @@ pub enum Cmd {
     Convert {
         src: PathBuf,
         dst: PathBuf,
-        /// Names (module.qualname) to trust beyond the default allow-list.
-        #[arg(long = "trust")]
+        /// Exact names (module.qualname) or library profiles (lightgbm, xgboost,
+        /// catboost, imblearn, category_encoders, feature_engine) to trust.
+        #[arg(long = "trust", value_parser = crate::args::trust_entry)]
         trusted: Vec<String>,
         /// none, lz4, zstd or zstd:LEVEL.
         #[arg(long, default_value = "none")]
@@ -93,8 +95,9 @@ pub enum Cmd {
         /// Refuse any model not signed by this public key (KEY.pub), at start and reload.
         #[arg(long)]
         require_key: Option<PathBuf>,
-        /// Names (module.qualname) to trust beyond the default allow-list.
-        #[arg(long = "trust")]
+        /// Exact names (module.qualname) or library profiles (lightgbm, xgboost,
+        /// catboost, imblearn, category_encoders, feature_engine) to trust.
+        #[arg(long = "trust", value_parser = crate::args::trust_entry)]
         trusted: Vec<String>,
         /// Largest request body in bytes (413 beyond).
         #[arg(long, default_value_t = 64 << 20)]
@@ -144,8 +147,9 @@ pub enum Cmd {
         /// Output format: csv or jsonl (default: from --output's name, else the input's).
         #[arg(long)]
         output_format: Option<String>,
-        /// Names (module.qualname) to trust beyond the default allow-list.
-        #[arg(long = "trust")]
+        /// Exact names (module.qualname) or library profiles (lightgbm, xgboost,
+        /// catboost, imblearn, category_encoders, feature_engine) to trust.
+        #[arg(long = "trust", value_parser = crate::args::trust_entry)]
         trusted: Vec<String>,
         /// Require a signature by this public key (KEY.pub).
         #[arg(long)]
@@ -180,4 +184,11 @@ pub enum Cmd {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+}
+
+/// A `--trust` value: an exact dotted name or a library profile (the rule of
+/// `policy::profiles::check_trust_entry`, shared with Python's `trusted=`).
+pub fn trust_entry(s: &str) -> Result<String, String> {
+    skseal_core::policy::profiles::check_trust_entry(s)?;
+    Ok(s.trim().to_string())
 }

@@ -25,8 +25,9 @@ pub struct Args {
     /// Also write a Markdown card (e.g. README.md for the Hugging Face Hub).
     #[arg(long)]
     markdown: Option<PathBuf>,
-    /// Names (module.qualname) to trust beyond the default allow-list.
-    #[arg(long = "trust")]
+    /// Exact names (module.qualname) or library profiles (lightgbm, xgboost,
+    /// catboost, imblearn, category_encoders, feature_engine) to trust.
+    #[arg(long = "trust", value_parser = crate::args::trust_entry)]
     trusted: Vec<String>,
 }
 

@@ -38,16 +38,20 @@ pub fn convert(
         human(data.len() as u64)
     ));
     let policy = Policy::new(trusted);
-    let (g, info) = skseal_core::convert::read_checked(&data, &policy, max_decompressed()?).map_err(|e| match e {
-        skseal_core::CoreError::Untrusted(u) => format!(
-            "{}: refers to names that are not trusted: {} ({}); nothing was run. If you trust the source, add --trust NAME for each",
-            src.display(),
-            u.names.join(", "),
-            u.details.join("; ")
-        ),
-        skseal_core::CoreError::Pickle(e) => format!("{}: {}", src.display(), legacy_error(&data, &e)),
-        other => format!("{}: {other}", src.display()),
-    })?;
+    let (g, info) = skseal_core::convert::read_checked(&data, &policy, max_decompressed()?)
+        .map_err(|e| match e {
+            skseal_core::CoreError::Untrusted(u) => format!(
+                "{}: refers to names that are not trusted: {} ({}); nothing was run. {}",
+                src.display(),
+                u.names.join(", "),
+                u.details.join("; "),
+                trust_hint(&u)
+            ),
+            skseal_core::CoreError::Pickle(e) => {
+                format!("{}: {}", src.display(), legacy_error(&data, &e))
+            }
+            other => format!("{}: {other}", src.display()),
+        })?;
     let name = src
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -58,4 +62,27 @@ pub fn convert(
         .map_err(|e| format!("{}: {e}", dst.display()))?;
     pb.finish_and_clear();
     Ok(h.fingerprint)
+}
+
+/// What `--trust` would accept the names of a refusal: profiles first, then
+/// exact names; never a name that no trust setting loads.
+pub fn trust_hint(u: &skseal_core::UntrustedError) -> String {
+    let trustable: Vec<String> = u
+        .names
+        .iter()
+        .zip(&u.details)
+        .filter(|(_, d)| !d.contains("never allowed"))
+        .map(|(n, _)| n.clone())
+        .collect();
+    if trustable.is_empty() {
+        return "These names are never allowed; no trust setting loads them".into();
+    }
+    let (profs, rest) = skseal_core::policy::profiles::covering(&trustable);
+    let flags: Vec<String> = profs
+        .iter()
+        .map(|p| p.name.to_string())
+        .chain(rest)
+        .map(|n| format!("--trust {n}"))
+        .collect();
+    format!("If you trust the source, add {}", flags.join(" "))
 }

@@ -45,8 +45,9 @@ enum StoreCmd {
         /// Secret key that signs the version (required by a store policy).
         #[arg(long)]
         key: Option<PathBuf>,
-        /// Names (module.qualname) to trust beyond the default allow-list.
-        #[arg(long = "trust")]
+        /// Exact names (module.qualname) or library profiles (lightgbm, xgboost,
+        /// catboost, imblearn, category_encoders, feature_engine) to trust.
+        #[arg(long = "trust", value_parser = crate::args::trust_entry)]
         trusted: Vec<String>,
     },
     /// Write NAME@VERSION, NAME@ALIAS or NAME (latest) to a file, after

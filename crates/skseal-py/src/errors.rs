@@ -138,20 +138,20 @@ pub fn to_pyerr(py: Python<'_>, e: CoreError) -> PyErr {
 pub fn untrusted_error(py: Python<'_>, e: &UntrustedError, saving: bool) -> PyErr {
     let names = e.names.join(", ");
     // Known gadgets can never be trusted: do not suggest it.
-    let quoted: Vec<String> = e
+    let trustable: Vec<String> = e
         .names
         .iter()
         .zip(&e.details)
         .filter(|(_, d)| !d.contains("never allowed"))
-        .map(|(n, _)| format!("{n:?}"))
+        .map(|(n, _)| n.clone())
         .collect();
     let hint = |verb: &str| {
-        if quoted.is_empty() {
+        if trustable.is_empty() {
             "These names are never allowed (code execution, file access or deserialisation); no trust setting loads them".to_string()
         } else {
             format!(
                 "If you trust the source, pass trusted=[{}] to {verb}",
-                quoted.join(", ")
+                skseal_core::policy::profiles::suggestion(&trustable)
             )
         }
     };

@@ -543,6 +543,42 @@ fn version_mismatch(
     })
 }
 
+/// The one rule for a `trusted=` entry (policy::profiles): `None` when it
+/// is an exact dotted name or a profile, else why not.
+#[pyfunction]
+fn check_trust_entry(entry: &str) -> Option<String> {
+    skseal_core::policy::profiles::check_trust_entry(entry).err()
+}
+
+/// Every library profile: (name, pip package, import module, vetted
+/// versions, generated from, what is checked, number of names).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn profiles() -> Vec<(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+)> {
+    skseal_core::policy::profiles::all()
+        .iter()
+        .map(|p| {
+            (
+                p.name,
+                p.package(),
+                p.module(),
+                p.versions(),
+                p.generated(),
+                p.checks(),
+                p.table().len(),
+            )
+        })
+        .collect()
+}
+
 /// What a file is from its first bytes (`skseal_core::sniff::file_kind`):
 /// (kind, detail) with kind one of empty, skseal, damaged, foreign,
 /// compressed, pickle; detail describes a foreign format or names the codec.
@@ -679,6 +715,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inspect_pickle, m)?)?;
     m.add_function(wrap_pyfunction!(header_len, m)?)?;
     m.add_function(wrap_pyfunction!(file_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(check_trust_entry, m)?)?;
+    m.add_function(wrap_pyfunction!(profiles, m)?)?;
     m.add_function(wrap_pyfunction!(errors::exception_names, m)?)?;
     m.add_function(wrap_pyfunction!(version_mismatch, m)?)?;
     m.add_function(wrap_pyfunction!(survey, m)?)?;

@@ -10,5 +10,9 @@ pub struct LgbModel {}
 /// Parse and check a LightGBM model text.
 pub fn parse(text: &[u8]) -> Result<LgbModel, BoosterError> {
     let _ = text;
-    Err(BoosterError::new("LightGBM", "start", "parser not written yet"))
+    Err(BoosterError::new(
+        "LightGBM",
+        "start",
+        "parser not written yet",
+    ))
 }

@@ -11,5 +11,9 @@ pub struct XgbModel {}
 /// Parse and check an XGBoost serialized buffer.
 pub fn parse(buf: &[u8]) -> Result<XgbModel, BoosterError> {
     let _ = buf;
-    Err(BoosterError::new("XGBoost", "start", "parser not written yet"))
+    Err(BoosterError::new(
+        "XGBoost",
+        "start",
+        "parser not written yet",
+    ))
 }

@@ -8,6 +8,7 @@
 //! - *constructor*: called, after its argument schema is checked;
 //! - *reference*: may be held as a value (e.g. `numpy.log1p`, `sklearn.feature_selection.f_classif`).
 
+pub mod profiles;
 pub(crate) mod schema;
 mod stdlib;
 
@@ -52,39 +53,46 @@ impl Verdict {
 /// The generated allow-list of classes and references (see scripts/gen_allowlist.py).
 const ALLOW_TSV: &str = include_str!("allowlist.tsv");
 
-type Table = HashMap<(String, String), Vec<Role>>;
+pub(crate) type Table = HashMap<(String, String), Vec<Role>>;
+
+/// Parse an allow-list TSV (`module<TAB>qualname<TAB>roles[<TAB>extra...]`;
+/// `#` lines are comments): the default allow-list and every profile.
+pub(crate) fn parse_tsv(text: &str) -> Table {
+    let mut t: Table = HashMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split('\t');
+        let (Some(m), Some(n), Some(roles)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let extra: Vec<&str> = parts.collect();
+        let entry = t.entry((m.to_string(), n.to_string())).or_default();
+        for r in roles.split(',') {
+            let role = match r.trim() {
+                "class" => Role::Class,
+                "dictclass" => Role::DictClass,
+                "reference" => Role::Reference,
+                "distribution" => match distribution_columns(&extra) {
+                    Some(s) => Role::Constructor(s),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if !entry.contains(&role) {
+                entry.push(role);
+            }
+        }
+    }
+    t
+}
 
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut t: Table = HashMap::new();
-        for line in ALLOW_TSV.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let mut parts = line.split('\t');
-            let (Some(m), Some(n), Some(roles)) = (parts.next(), parts.next(), parts.next()) else {
-                continue;
-            };
-            let extra: Vec<&str> = parts.collect();
-            let entry = t.entry((m.to_string(), n.to_string())).or_default();
-            for r in roles.split(',') {
-                let role = match r.trim() {
-                    "class" => Role::Class,
-                    "dictclass" => Role::DictClass,
-                    "reference" => Role::Reference,
-                    "distribution" => match distribution_columns(&extra) {
-                        Some(s) => Role::Constructor(s),
-                        None => continue,
-                    },
-                    _ => continue,
-                };
-                if !entry.contains(&role) {
-                    entry.push(role);
-                }
-            }
-        }
+        let mut t = parse_tsv(ALLOW_TSV);
         for (m, n, s) in schema::CONSTRUCTORS {
             t.entry((m.to_string(), n.to_string()))
                 .or_default()
@@ -572,28 +580,63 @@ pub fn default_len() -> usize {
     table().len()
 }
 
-/// The default allow-list plus names trusted by the caller.
+/// The default allow-list plus names trusted by the caller: exact dotted
+/// names, and library profiles named by the caller ([`profiles`]).
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     trusted: HashSet<String>,
+    profiles: Vec<&'static profiles::Profile>,
 }
 
 impl Policy {
     /// `trusted` holds dotted names ("mypkg.MyTransformer"), matched exactly
-    /// against "module.qualname" of names in the file.
+    /// against "module.qualname" of names in the file, and profile names
+    /// ("lightgbm"). Entries that are neither match nothing; the entry
+    /// points refuse them first with [`profiles::check_trust_entry`].
     pub fn new<I, S>(trusted: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        let mut names = HashSet::new();
+        let mut profs: Vec<&'static profiles::Profile> = Vec::new();
+        for t in trusted {
+            let t: String = t.into();
+            match profiles::get(t.trim()) {
+                Some(p) if !profs.iter().any(|q| q.name == p.name) => profs.push(p),
+                Some(_) => {}
+                None => {
+                    names.insert(t);
+                }
+            }
+        }
         Policy {
-            trusted: trusted.into_iter().map(Into::into).collect(),
+            trusted: names,
+            profiles: profs,
         }
     }
 
-    /// Whether the caller trusted this exact name.
+    /// The profiles this policy was given.
+    pub fn profiles(&self) -> &[&'static profiles::Profile] {
+        &self.profiles
+    }
+
+    /// Roles the caller's profiles give this name.
+    fn profile_roles(&self, g: &GlobalName) -> Vec<Role> {
+        let mut out = Vec::new();
+        for p in &self.profiles {
+            for r in p.roles(&g.module, &g.name) {
+                if !out.contains(r) {
+                    out.push(*r);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the caller trusted this exact name, or a profile it named has it.
     pub fn trusts(&self, g: &GlobalName) -> bool {
-        self.trusted.contains(&g.dotted())
+        self.trusted.contains(&g.dotted()) || !self.profile_roles(g).is_empty()
     }
 
     /// The verdict on a name alone, without a use to judge (an import whose
@@ -637,6 +680,40 @@ impl Policy {
                 return v;
             }
         }
+        match self.allowed_in(graph, node, g, used, roles) {
+            Ok(true) => return (Verdict::Allowed, String::new()),
+            Ok(false) => {}
+            Err(why) => return (Verdict::Unknown, why),
+        }
+        if self.trusted.contains(&g.dotted()) {
+            return (Verdict::Trusted, String::new());
+        }
+        let from_profiles = self.profile_roles(g);
+        if !from_profiles.is_empty() {
+            match self.allowed_in(graph, node, g, used, &from_profiles) {
+                Ok(true) => return (Verdict::Trusted, String::new()),
+                Ok(false) => {}
+                Err(why) => return (Verdict::Unknown, why),
+            }
+        }
+        let why = if roles.is_empty() {
+            format!("{g} is not in the allow-list")
+        } else {
+            format!("{g} is allowed, but not as a {}", used.as_str())
+        };
+        (Verdict::Unknown, why)
+    }
+
+    /// Whether `roles` allow this use of `g`; `Err` when a constructor's
+    /// arguments do not fit its schema (and the caller did not trust it).
+    fn allowed_in(
+        &self,
+        graph: &Graph,
+        node: &Node,
+        g: &GlobalName,
+        used: Use,
+        roles: &[Role],
+    ) -> Result<bool, String> {
         let ok = match (used, node) {
             (Use::Class, Node::Object { items, .. }) => {
                 if items.is_empty() {
@@ -689,10 +766,7 @@ impl Policy {
                 if !any {
                     if let Some(e) = last_err {
                         if !self.trusted.contains(&g.dotted()) {
-                            return (
-                                Verdict::Unknown,
-                                format!("{g} called with unexpected arguments: {e}"),
-                            );
+                            return Err(format!("{g} called with unexpected arguments: {e}"));
                         }
                     }
                 }
@@ -703,18 +777,7 @@ impl Policy {
                 .any(|r| matches!(r, Role::Reference | Role::Class | Role::DictClass)),
             _ => false,
         };
-        if ok {
-            return (Verdict::Allowed, String::new());
-        }
-        if self.trusted.contains(&g.dotted()) {
-            return (Verdict::Trusted, String::new());
-        }
-        let why = if roles.is_empty() {
-            format!("{g} is not in the allow-list")
-        } else {
-            format!("{g} is allowed, but not as a {}", used.as_str())
-        };
-        (Verdict::Unknown, why)
+        Ok(ok)
     }
 
     /// Cython's generated `__pyx_unpickle_X` in module M is a constructor exactly
@@ -727,8 +790,7 @@ impl Policy {
     ) -> Option<(Verdict, String)> {
         let cls = g.name.strip_prefix("__pyx_unpickle_")?;
         let class = GlobalName::new(g.module.clone(), cls.to_string());
-        let class_ok =
-            default_roles(&class).contains(&Role::Class) || self.trusted.contains(&class.dotted());
+        let class_ok = default_roles(&class).contains(&Role::Class) || self.trusts(&class);
         if !class_ok {
             return None;
         }

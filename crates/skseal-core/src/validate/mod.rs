@@ -7,6 +7,7 @@ mod arrays;
 mod hgb;
 mod models;
 mod neighbors;
+mod payloads;
 mod sparse;
 mod state;
 mod tree;
@@ -244,6 +245,9 @@ fn trusts_tree_width(c: &GlobalName) -> bool {
             | "sklearn.ensemble._gb"
             | "sklearn.ensemble._iforest"
             | "sklearn.ensemble._bagging"
+            // the imblearn profile's subclasses of RandomForest and Bagging
+            | "imblearn.ensemble._forest"
+            | "imblearn.ensemble._bagging"
     )
 }
 
@@ -311,6 +315,7 @@ pub fn validate_except<'a>(
         if let Some(st) = state {
             state::check_state_keys(g, class, id, st)?;
         }
+        payloads::check(g, id, class, state)?;
         if let Node::Call { func, args, state } = n {
             if func.is("sklearn.tree._tree", "Tree") {
                 if !done.contains(&id) {

@@ -1,0 +1,271 @@
+"""Library profiles (issue 14): ``trusted=["lightgbm"]`` / ``--trust lightgbm``
+trusts an exact generated list, never a prefix; the payloads a library's own
+C++ parses are checked in Rust first, and a hostile one is refused before the
+library sees it (a canary on the class's ``__setstate__`` proves it never
+ran); gadgets stay refused whatever profiles are named."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import pickle
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pytest
+
+import skseal
+import skseal.native
+from skseal.errors import (
+    UnsupportedModelError,
+    UnsupportedObjectError,
+    UntrustedTypeError,
+    ValidationError,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILES = ["catboost", "category_encoders", "feature_engine", "imblearn", "lightgbm",
+            "xgboost"]
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(120, 5))
+Y = (X[:, 0] + X[:, 1] > 0).astype(int)
+
+
+@pytest.fixture(scope="session")
+def cli() -> Path:
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    subprocess.run(["cargo", "build", "--quiet", "-p", "skseal-cli"], cwd=ROOT, check=True)
+    return ROOT / "target" / "debug" / "skseal"
+
+
+def test_the_six_profiles_say_what_they_cover() -> None:
+    got = skseal.profiles()
+    assert sorted(got) == PROFILES
+    for name, p in got.items():
+        assert p["versions"].startswith(">="), name
+        assert p["names"] >= 4, name
+        assert p["checks"], name
+        mod = __import__(p["module"])
+        assert p["generated"].startswith(f"{p['module']} {mod.__version__}"), name
+
+
+def test_profile_lists_are_up_to_date() -> None:
+    r = subprocess.run([str(ROOT / ".venv/bin/python"), "scripts/gen_profiles.py", "--check"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+
+
+def test_trusted_entries_are_names_profiles_or_classes() -> None:
+    from skseal._trust import normalize_trusted
+
+    assert normalize_trusted(["lightgbm", "a.b"]) == ["lightgbm", "a.b"]
+    for bad in (["lightgbm.*"], ["lightgbm_x"], ["sklearn"]):
+        with pytest.raises(ValueError, match="catboost, category_encoders") as e:
+            normalize_trusted(bad)
+        assert bad[0] in str(e.value)
+    with pytest.raises(TypeError, match=r'trusted=\["lightgbm"\]'):
+        normalize_trusted("lightgbm")
+
+
+def _lgbm() -> Any:
+    import lightgbm as lgb
+
+    return lgb.LGBMClassifier(n_estimators=5, num_leaves=4, verbose=-1).fit(X, Y)
+
+
+def _xgb() -> Any:
+    import xgboost as xgb
+
+    return xgb.XGBClassifier(n_estimators=5, max_depth=2, n_jobs=1).fit(X, Y)
+
+
+def _cat() -> Any:
+    import catboost
+
+    return catboost.CatBoostClassifier(iterations=5, depth=2, verbose=0,
+                                       allow_writing_files=False, thread_count=1).fit(X, Y)
+
+
+def test_a_profile_trusts_only_its_own_library() -> None:
+    data = skseal.dumps(_xgb(), trusted=["xgboost"])
+    with pytest.raises(UntrustedTypeError, match=r'trusted=\["xgboost"\]') as e:
+        skseal.loads(data, trusted=["lightgbm", "catboost", "imblearn"])
+    assert "xgboost.core.Booster" in str(e.value)
+    assert skseal.loads(data, trusted=["xgboost"]).predict(X).tolist() == \
+        _xgb().predict(X).tolist()
+
+
+def test_gadgets_stay_refused_with_every_profile(tmp_path: Path) -> None:
+    evil = b"cos\nsystem\n(S'echo pwned > " + str(tmp_path / "canary").encode() + b"'\ntR."
+    for load in (lambda: skseal.loads(evil, trusted=PROFILES),
+                 lambda: skseal.untrusted_types(evil, trusted=PROFILES)):
+        try:
+            out = load()
+        except UntrustedTypeError as e:
+            assert "never allowed" in str(e)
+        else:
+            assert out == ["os.system"] or "os.system" in str(out)
+    assert not (tmp_path / "canary").exists()
+
+
+def test_an_installed_version_outside_the_range_is_refused(monkeypatch: Any) -> None:
+    import lightgbm
+
+    data = skseal.dumps(_lgbm(), trusted=["lightgbm"])
+    monkeypatch.setattr(lightgbm, "__version__", "3.3.5")
+    with pytest.raises(ValueError, match=r"vetted for lightgbm >=4\.0,<5.*3\.3\.5"):
+        skseal.loads(data, trusted=["lightgbm"])
+
+
+@contextlib.contextmanager
+def canary(cls: type) -> Iterator[list[Any]]:
+    """Record every call of ``cls.__setstate__`` (the library's own parser)."""
+    calls: list[Any] = []
+    orig = cls.__dict__.get("__setstate__")
+
+    def spy(self: Any, state: Any) -> None:
+        calls.append(state)
+        if orig is not None:
+            orig(self, state)
+        else:
+            self.__dict__.update(state)
+
+    cls.__setstate__ = spy  # type: ignore[attr-defined]
+    try:
+        yield calls
+    finally:
+        if orig is None:
+            del cls.__setstate__  # type: ignore[attr-defined]
+        else:
+            cls.__setstate__ = orig  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def payload(cls: type, key: str, value: Any) -> Iterator[None]:
+    """Make pickle write ``value`` as ``key`` of ``cls``'s state."""
+    orig = cls.__getstate__
+
+    def patched(self: Any) -> dict[str, Any]:
+        return {**orig(self), key: value}
+
+    cls.__getstate__ = patched  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        cls.__getstate__ = orig  # type: ignore[method-assign]
+
+
+def refused_everywhere(model: Any, cls: type, profile: str, where: str,
+                       tmp_path: Path) -> None:
+    """Every load path refuses the model with a ValidationError naming
+    ``where``, and the library's own parser never runs."""
+    raw = pickle.dumps(model, protocol=5)  # writes the file; nothing is unpickled
+    (tmp_path / "m.pkl").write_bytes(raw)
+    paths: dict[str, Callable[[], Any]] = {
+        "loads": lambda: skseal.loads(raw, trusted=[profile]),
+        "load file": lambda: skseal.load(tmp_path / "m.pkl", trusted=[profile]),
+        "convert": lambda: skseal.convert(tmp_path / "m.pkl", tmp_path / "m.skseal",
+                                          trusted=[profile]),
+        "native": lambda: skseal.native.loads(raw, trusted=[profile]),
+    }
+    with canary(cls) as calls:
+        for path, load in paths.items():
+            with pytest.raises(ValidationError) as e:
+                load()
+            assert where in str(e.value), (path, str(e.value))
+            assert "refused before" in str(e.value), (path, str(e.value))
+    assert calls == []
+    assert not (tmp_path / "m.skseal").exists()
+
+
+def test_catboost_blobs_are_framed_before_catboost_reads_them(tmp_path: Path) -> None:
+    import catboost
+
+    m = _cat()
+    good = m._serialize_model()
+    cases = {
+        "not CBM": (b"XBM1" + good[4:], "byte 0"),
+        "core size past the end": (good[:4] + (len(good)).to_bytes(4, "little") + good[8:],
+                                   "core size"),
+        "truncated": (good[:6], "byte 4"),
+        "root table outside the core": (good[:8] + (10**6).to_bytes(4, "little") + good[12:],
+                                        "root offset"),
+    }
+    for _name, (blob, where) in cases.items():
+        with payload(catboost.core.CatBoost, "__model", blob):
+            refused_everywhere(m, catboost.core.CatBoost, "catboost", where, tmp_path)
+    # a key CatBoost's __setstate__ would pass on as a parameter
+    with payload(catboost.core.CatBoost, "train_dir_x", "/tmp"):
+        refused_everywhere(m, catboost.core.CatBoost, "catboost", "train_dir_x", tmp_path)
+    # and the real blob loads, with CatBoost's own answers
+    got = skseal.loads(skseal.dumps(m, trusted=["catboost"]), trusted=["catboost"])
+    assert np.array_equal(got.predict_proba(X), m.predict_proba(X))
+
+
+def test_metadata_names_the_profiled_library_version(tmp_path: Path) -> None:
+    import catboost
+
+    skseal.dump(_cat(), tmp_path / "m.skseal", trusted=["catboost"])
+    env = skseal.inspect(tmp_path / "m.skseal")["metadata"]["environment"]
+    assert env["catboost"] == catboost.__version__
+    assert "lightgbm" not in env
+
+
+def test_native_inference_refuses_profile_models_by_name() -> None:
+    data = skseal.dumps(_cat(), trusted=["catboost"])
+    with pytest.raises(UnsupportedModelError, match="CatBoostClassifier"):
+        skseal.native.loads(data, trusted=["catboost"])
+
+
+def test_cli_trust_takes_profiles(cli: Path, tmp_path: Path) -> None:
+    joblib.dump(_cat(), tmp_path / "m.joblib")
+    r = subprocess.run([str(cli), "convert", str(tmp_path / "m.joblib"),
+                        str(tmp_path / "m.skseal")], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "--trust catboost" in r.stderr, r.stderr
+    r = subprocess.run([str(cli), "convert", str(tmp_path / "m.joblib"),
+                        str(tmp_path / "m.skseal"), "--trust", "catboost"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([str(cli), "scan", "--json", "--trust", "catboost",
+                        str(tmp_path / "m.joblib")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    verdicts = {g["name"]: g["verdict"] for f in json.loads(r.stdout)["files"]
+                for g in f["globals"]}
+    assert verdicts["catboost.core.CatBoostClassifier"] == "trusted"
+    for bad in ("catboost.*", "catboostx", "catboost.core"):
+        r = subprocess.run([str(cli), "scan", "--trust", bad, str(tmp_path / "m.joblib")],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and "lightgbm, xgboost" in r.stderr, (bad, r.stderr)
+
+
+def agreement(y_true: Any, y_pred: Any) -> float:
+    """A user's scorer, defined at module level."""
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+def test_errors_give_the_way_out_for_searches_and_main() -> None:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import make_scorer
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(LogisticRegression(), {"C": [0.5, 1.0]}, cv=2,
+                          scoring=make_scorer(agreement)).fit(X, Y)
+    with pytest.raises(UnsupportedObjectError, match="save search.best_estimator_"):
+        skseal.dumps(search)
+    skseal.loads(skseal.dumps(search.best_estimator_))
+    # a function of __main__ exists only in its script
+    code = ("import numpy as np, skseal\n"
+            "from sklearn.preprocessing import FunctionTransformer\n"
+            "def f(x):\n    return x\n"
+            "try:\n    skseal.dumps(FunctionTransformer(f).fit(np.ones((3, 2))))\n"
+            "except Exception as e:\n    print(e)\n")
+    r = subprocess.run([str(ROOT / ".venv/bin/python"), "-c", code], capture_output=True,
+                       text=True, timeout=120)
+    assert "__main__.f" in r.stdout and "move it to a module" in r.stdout, r.stdout + r.stderr
