@@ -3,9 +3,9 @@ XGBoost, CatBoost, imbalanced-learn, category_encoders and feature_engine,
 each loaded with default trust plus one library profile (``trusted=["lightgbm"]``).
 
 Same shape as ``practitioner_zoo.py``: each case builds ``(saved, X,
-model_of)``; ``profile`` names the one profile it needs; ``default_trust``
-False with a profile means it is expected to be refused even with it (the
-message names why).
+model_of)``; ``profile`` names the one profile it needs; ``legacy`` False
+means its pickles hold pandas values, which skseal writes in its own files but
+does not read from pickles yet.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ def library_cases() -> dict[str, Callable[[], Case]]:
         return compose.ColumnTransformer([("num", preprocessing.StandardScaler(), num),
                                           ("cat", enc, cat)])
 
-    def est(profile: str, m: Any, XX: Any = X, yy: Any = ya, loads: bool = True,
+    def est(profile: str, m: Any, XX: Any = X, yy: Any = ya, legacy: bool = True,
             **fit: Any) -> Callable[[], Case]:
-        return lambda: Case(m.fit(XX, yy, **fit), XX, _ident, loads, profile)
+        return lambda: Case(m.fit(XX, yy, **fit), XX, _ident, True, profile, legacy)
 
     def lgb_booster() -> Case:
         data = lgb.Dataset(X, yra, params={"verbose": -1})
@@ -109,11 +109,11 @@ def library_cases() -> dict[str, Callable[[], Case]]:
                 fe_sel.DropConstantFeatures(), fe_out.Winsorizer(variables=num),
                 fe_enc.OrdinalEncoder(variables=cat, encoding_method="arbitrary"),
                 linear_model.Ridge()), df, yr),
-        "category_encoders: target encoder + logistic regression (pandas, refused)": est(
+        "category_encoders: target encoder + logistic regression": est(
             "category_encoders", pipeline.make_pipeline(
                 ce.TargetEncoder(cols=cat), linear_model.LogisticRegression(max_iter=500)),
-            df, y, loads=False),
-        "category_encoders: binary encoder + ridge (pandas, refused)": est(
+            df, y, legacy=False),
+        "category_encoders: binary encoder + ridge": est(
             "category_encoders", pipeline.make_pipeline(
-                ce.BinaryEncoder(cols=cat), linear_model.Ridge()), df, yr, loads=False),
+                ce.BinaryEncoder(cols=cat), linear_model.Ridge()), df, yr, legacy=False),
     }

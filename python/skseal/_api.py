@@ -9,6 +9,7 @@ import mmap
 import os
 import pickle
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Iterable, Iterator
@@ -17,7 +18,7 @@ from typing import IO, Any, Literal
 
 import numpy as np
 
-from . import _meta, _native
+from . import _meta, _native, _pandas
 from ._trust import check_profile_versions, normalize_trusted
 from .errors import (
     FormatError,
@@ -102,11 +103,38 @@ def _pickle_type_name(e: Exception, obj: Any) -> str:
     return type(obj).__name__
 
 
+class _PandasValueError(Exception):
+    """A pandas value that skseal cannot store (its cause says which)."""
+
+
+class _PandasPickler(pickle.Pickler):
+    """pickle, with pandas values written as calls of skseal._pandas.rebuild."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        mod = type(obj).__module__
+        if mod is None or not mod.startswith("pandas"):
+            return NotImplemented
+        try:
+            r = _pandas.reduce(obj)
+        except ValueError as e:
+            raise _PandasValueError() from e
+        return NotImplemented if r is None else r
+
+
 def _serialize(obj: Any, probe: Any) -> tuple[bytes, list[memoryview]]:
     buffers: list[pickle.PickleBuffer] = []
     probe_obj = None if probe is None else _meta.make_probe(obj, probe)
     try:
-        stream = pickle.dumps((obj, probe_obj), protocol=5, buffer_callback=buffers.append)
+        if "pandas" in sys.modules:
+            out = io.BytesIO()
+            _PandasPickler(out, protocol=5, buffer_callback=buffers.append).dump((obj, probe_obj))
+            stream = out.getvalue()
+        else:
+            stream = pickle.dumps((obj, probe_obj), protocol=5, buffer_callback=buffers.append)
+    except _PandasValueError as e:
+        raise UnsupportedObjectError(
+            f"cannot save this object: {e.__cause__}. Convert it to numpy arrays and "
+            "lists, or leave it out of the saved object", ["pandas"]) from None
     except (pickle.PicklingError, TypeError, AttributeError) as e:
         name = _pickle_type_name(e, obj)
         raise UnsupportedObjectError(

@@ -33,6 +33,9 @@ pub enum Schema {
     /// parameters, then `loc` (and `scale` for a continuous one). This is how
     /// the VM lowers a frozen distribution (`vm/scipy.rs`).
     Distribution { shapes: u8, discrete: bool },
+    /// `skseal._pandas.rebuild(kind, parts)`: pandas values as skseal writes
+    /// them (see [`super::pandas`]).
+    Pandas,
 }
 
 /// (module, qualname, schema) of every allowed constructor.
@@ -90,6 +93,11 @@ pub const CONSTRUCTORS: &[(&str, &str, Schema)] = &[
     ("datetime", "timezone", Schema::Stdlib(Kind::Timezone)),
     ("decimal", "Decimal", Schema::Stdlib(Kind::Decimal)),
     ("fractions", "Fraction", Schema::Stdlib(Kind::Fraction)),
+    (
+        super::pandas::REBUILD.0,
+        super::pandas::REBUILD.1,
+        Schema::Pandas,
+    ),
 ];
 
 const BIT_GENERATORS: &[(&str, &str)] = &[
@@ -261,6 +269,7 @@ impl Schema {
                 Ok(())
             }
             Schema::Stdlib(kind) => super::stdlib::check(kind, g, args),
+            Schema::Pandas => super::pandas::check(g, func, args),
             Schema::Distribution { shapes, discrete } => {
                 let most = usize::from(shapes) + if discrete { 1 } else { 2 };
                 let names = if discrete { "loc" } else { "loc, scale" };

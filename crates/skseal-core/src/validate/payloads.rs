@@ -51,13 +51,15 @@ pub(super) fn check(
             Some(Node::ByteArray(b)) => {
                 xgboost::parse(b).map_err(|e| wrap("handle", e))?;
             }
-            Some(n) => return Err(ValidationError::new(
-                ctx(),
-                format!(
+            Some(n) => {
+                return Err(ValidationError::new(
+                    ctx(),
+                    format!(
                     "state \"handle\" must be XGBoost's serialized booster (bytearray), found {}",
                     n.kind_name()
                 ),
-            )),
+                ))
+            }
         }
         return Ok(());
     }
