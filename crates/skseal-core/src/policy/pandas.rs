@@ -127,7 +127,7 @@ fn values_ok(g: &Graph, values: NodeId, dtype: NodeId, what: &str) -> Result<(),
 }
 
 /// The keys of `parts`, each exactly once, as (key, value).
-fn parts<'g>(g: &'g Graph, id: NodeId, keys: &[&str]) -> Result<Vec<NodeId>, String> {
+fn parts(g: &Graph, id: NodeId, keys: &[&str]) -> Result<Vec<NodeId>, String> {
     let Node::Dict(kv) = node(g, id)? else {
         return Err("parts must be a dict".into());
     };
