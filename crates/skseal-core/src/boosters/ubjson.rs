@@ -19,9 +19,10 @@ pub const MAX_DEPTH: usize = 64;
 
 /// A parsed UBJSON or JSON value. Typed UBJSON containers keep their element
 /// type (`F32s` for `[$d`, …); objects keep the document's key order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
     /// `Z` / `null`.
+    #[default]
     Null,
     /// `T`, `F` / `true`, `false`.
     Bool(bool),
