@@ -243,6 +243,20 @@ fn shared_child() {
 }
 
 #[test]
+fn right_child_not_next_to_left() {
+    // XGBoost's predictor steps to left + 1, whatever right_children says
+    let why = refused(
+        "regressor.ubj",
+        &format!("{TREES}[0].right_children[0]"),
+        |d| {
+            set_i32(tree0(d, "left_children"), 0, 2);
+            set_i32(tree0(d, "right_children"), 0, 1);
+        },
+    );
+    assert!(why.contains("left + 1"), "{why}");
+}
+
+#[test]
 fn inconsistent_parent() {
     refused("regressor.ubj", &format!("{TREES}[0].parents[2]"), |d| {
         set_i32(tree0(d, "parents"), 2, 1)
@@ -433,6 +447,16 @@ fn categorical_splits() {
         |d| match at(d, &format!("{base}.split_type")) {
             Value::U8s(a) => a[0] = 1,
             o => panic!("{o:?}"),
+        },
+    );
+    refused(
+        "categorical.ubj",
+        "Model.learner.gradient_booster.model.cats.feature_segments[1]",
+        |d| {
+            *at(
+                d,
+                "Model.learner.gradient_booster.model.cats.feature_segments",
+            ) = Value::I64s(vec![0, i64::MIN, 0, 0, 4])
         },
     );
     refused(

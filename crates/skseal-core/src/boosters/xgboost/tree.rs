@@ -263,8 +263,8 @@ pub(super) fn parse_tree(
 }
 
 /// Node 0 is the root; each internal node's children are both in
-/// (node, num_nodes), each node is reached exactly once, parents agree,
-/// split features are < num_feature.
+/// (node, num_nodes) with right = left + 1, each node is reached exactly
+/// once, parents agree, split features are < num_feature.
 fn check_structure(t: &XgbTree, split_raw: &[i64], num_feature: u32, at: &str) -> Res<()> {
     let n = t.num_nodes;
     let mut reached = vec![false; n];
@@ -319,6 +319,14 @@ fn check_structure(t: &XgbTree, split_raw: &[i64], num_feature: u32, at: &str) -
                     ),
                 ));
             }
+        }
+        // XGBoost's predictor (predict_fn.h GetNextNode) steps to
+        // `LeftChild + !decision`: the right child must be left + 1.
+        if r != l + 1 {
+            return Err(bad(
+                format!("{at}.right_children[{i}]"),
+                format!("{r} where left + 1 = {} was expected (XGBoost's predictor takes left + 1 as the right child)", l + 1),
+            ));
         }
         let f = split_raw[i];
         if f < 0 || f >= num_feature as i64 {
