@@ -376,6 +376,24 @@ fn learner_params() {
 }
 
 #[test]
+fn softmax_classes_match_the_learner() {
+    let p = "Model.learner.objective.softmax_multiclass_param.num_class";
+    refused("multiclass.ubj", p, |d| {
+        *at(
+            d,
+            "Model.learner.objective.softmax_multiclass_param.num_class",
+        ) = Value::Str("2".into())
+    });
+    let p = "Config.learner.objective.softmax_multiclass_param.num_class";
+    refused("multiclass.ubj", p, |d| {
+        *at(
+            d,
+            "Config.learner.objective.softmax_multiclass_param.num_class",
+        ) = Value::Str("0".into())
+    });
+}
+
+#[test]
 fn gblinear_and_dart_lengths() {
     refused(
         "gblinear.ubj",

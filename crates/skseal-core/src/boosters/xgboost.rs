@@ -297,6 +297,7 @@ pub fn parse(buf: &[u8]) -> Result<XgbModel, BoosterError> {
     let obj = field(learner, la, "objective")?;
     m.objective = str_field(obj, "Model.learner.objective", "name")?.to_string();
     m.objective_params = obj.clone();
+    objective_classes(obj, "Model.learner.objective", &m)?;
 
     attributes(&mut m, field(learner, la, "attributes")?)?;
     for (key, dst) in [
@@ -737,6 +738,27 @@ fn gblinear(m: &mut XgbModel, gb: &Value, gba: &str) -> Res<()> {
     Ok(())
 }
 
+/// A softmax objective's own `num_class` (which its prediction transform
+/// splits each row by) must be the learner's.
+fn objective_classes(obj: &Value, at: &str, m: &XgbModel) -> Res<()> {
+    if !m.objective.starts_with("multi:") {
+        return Ok(());
+    }
+    let pa = format!("{at}.softmax_multiclass_param");
+    let p = field(obj, at, "softmax_multiclass_param")?;
+    let n = parse_int_str(p, &pa, "num_class", 1, MAX_OUTPUTS)?;
+    if n != m.num_class as i64 || m.num_target > 1 {
+        return Err(bad(
+            format!("{pa}.num_class"),
+            format!(
+                "{n} where learner_model_param.num_class = {} (one output per class) was expected",
+                m.num_class
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The Config's learner must name the same objective and booster as the
 /// Model (XGBoost checks the objective, loads the booster configuration from
 /// the Config, and refuses vector-leaf trees' `multi_output_tree` here).
@@ -766,6 +788,11 @@ fn check_config(m: &XgbModel, config: &Value, booster: &str) -> Res<()> {
             format!("{oname:?} where the Model's {:?} was expected", m.objective),
         ));
     }
+    objective_classes(
+        field(learner, la, "objective")?,
+        "Config.learner.objective",
+        m,
+    )?;
     let gname = str_field(
         field(learner, la, "gradient_booster")?,
         "Config.learner.gradient_booster",
