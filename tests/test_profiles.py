@@ -218,6 +218,33 @@ def test_metadata_names_the_profiled_library_version(tmp_path: Path) -> None:
     assert "lightgbm" not in env
 
 
+def _ubj_set_first(raw: bytes, key: bytes, value: int) -> bytes:
+    """Set the first element of the int32 typed array after ``key``."""
+    i = raw.index(key) + len(key)
+    assert raw[i:i + 5] == b"[$l#L", raw[i:i + 16]
+    at = i + 5 + 8
+    return raw[:at] + value.to_bytes(4, "big", signed=True) + raw[at + 4:]
+
+
+def test_xgboost_payloads_are_checked_before_xgboost_reads_them(tmp_path: Path) -> None:
+    import xgboost
+
+    m = _xgb()
+    raw = bytes(m.get_booster().__getstate__()["handle"])
+    cases = {
+        "truncated": (raw[: len(raw) // 2], "byte"),
+        "child out of range": (_ubj_set_first(raw, b"left_children", 10**6), "left_children"),
+        "feature out of range": (_ubj_set_first(raw, b"split_indices", 10**6), "split_indices"),
+        "a cycle back to the root": (_ubj_set_first(raw, b"left_children", 0), "trees[0]"),
+        "not UBJSON": (b"binf" + raw[4:], "byte 0"),
+    }
+    for _name, (blob, where) in cases.items():
+        with payload(xgboost.core.Booster, "handle", bytearray(blob)):
+            refused_everywhere(m, xgboost.core.Booster, "xgboost", where, tmp_path)
+    got = skseal.loads(skseal.dumps(m, trusted=["xgboost"]), trusted=["xgboost"])
+    assert np.array_equal(got.predict_proba(X), m.predict_proba(X))
+
+
 def test_native_inference_refuses_profile_models_by_name() -> None:
     data = skseal.dumps(_cat(), trusted=["catboost"])
     with pytest.raises(UnsupportedModelError, match="CatBoostClassifier"):
