@@ -133,3 +133,17 @@ def test_a_well_formed_hand_made_call_loads() -> None:
     """The refusals above are the schema's, not a blanket refusal."""
     data = pickle.dumps(INDEX, protocol=5)
     same(pd.Index([1, 2]), skseal.loads(data))
+
+
+def test_pickles_of_pandas_values_are_refused_with_the_way_out(tmp_path: Any) -> None:
+    """pandas' own pickles go through its private helpers: refused, and the
+    message does not suggest trusting them."""
+    import joblib
+
+    joblib.dump({"model": None, "frame": FRAME}, tmp_path / "b.joblib")
+    for load in (lambda: skseal.load(tmp_path / "b.joblib"),
+                 lambda: skseal.loads(pickle.dumps(FRAME, protocol=5))):
+        with pytest.raises(UntrustedTypeError, match="skseal.dump") as e:
+            load()
+        assert 'trusted=["pandas' not in str(e.value)
+        assert "pandas.DataFrame" in str(e.value)

@@ -77,12 +77,29 @@ pub fn trust_hint(u: &skseal_core::UntrustedError) -> String {
     if trustable.is_empty() {
         return "These names are never allowed; no trust setting loads them".into();
     }
-    let (profs, rest) = skseal_core::policy::profiles::covering(&trustable);
+    use skseal_core::policy::profiles;
+    let pandas = trustable.iter().any(|n| profiles::is_pandas_internal(n));
+    let others: Vec<String> = trustable
+        .into_iter()
+        .filter(|n| !profiles::is_pandas_internal(n))
+        .collect();
+    let (profs, rest) = profiles::covering(&others);
     let flags: Vec<String> = profs
         .iter()
         .map(|p| p.name.to_string())
         .chain(rest)
         .map(|n| format!("--trust {n}"))
         .collect();
-    format!("If you trust the source, add {}", flags.join(" "))
+    let mut h = if flags.is_empty() {
+        String::new()
+    } else {
+        format!("If you trust the source, add {}", flags.join(" "))
+    };
+    if pandas {
+        if !h.is_empty() {
+            h.push_str(". ");
+        }
+        h.push_str(profiles::PANDAS_WAY_OUT);
+    }
+    h
 }

@@ -145,15 +145,30 @@ pub fn untrusted_error(py: Python<'_>, e: &UntrustedError, saving: bool) -> PyEr
         .filter(|(_, d)| !d.contains("never allowed"))
         .map(|(n, _)| n.clone())
         .collect();
+    let pandas = trustable
+        .iter()
+        .any(|n| skseal_core::policy::profiles::is_pandas_internal(n));
+    let others = trustable
+        .iter()
+        .any(|n| !skseal_core::policy::profiles::is_pandas_internal(n));
     let hint = |verb: &str| {
-        if trustable.is_empty() {
+        let mut h = if trustable.is_empty() {
             "These names are never allowed (code execution, file access or deserialisation); no trust setting loads them".to_string()
-        } else {
+        } else if others {
             format!(
                 "If you trust the source, pass trusted=[{}] to {verb}",
                 skseal_core::policy::profiles::suggestion(&trustable)
             )
+        } else {
+            String::new()
+        };
+        if pandas {
+            if !h.is_empty() {
+                h.push_str(". ");
+            }
+            h.push_str(skseal_core::policy::profiles::PANDAS_WAY_OUT);
         }
+        h
     };
     let details = e.details.join("; ");
     let (cls, msg) = if saving {

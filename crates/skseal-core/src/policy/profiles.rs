@@ -179,10 +179,29 @@ pub fn covering(names: &[String]) -> (Vec<&'static Profile>, Vec<String>) {
     (chosen, rest)
 }
 
+/// pandas' and pyarrow's own pickling helpers: trusting them by name is
+/// possible but never suggested (skseal stores pandas values itself; see
+/// docs/SECURITY.md §6.0).
+pub fn is_pandas_internal(name: &str) -> bool {
+    matches!(name.split('.').next(), Some("pandas" | "pyarrow"))
+}
+
+/// What to say instead of suggesting pandas' helpers.
+pub const PANDAS_WAY_OUT: &str = "The pandas and pyarrow names are how pandas pickles its \
+    values; skseal does not trust them and does not read pandas values from pickles yet. It \
+    stores pandas values in its own files: save the object with skseal.dump (not pickle or \
+    joblib), or keep the frame's arrays and column names (df.to_numpy(), list(df.columns))";
+
 /// The `trusted=` list that would accept `names` (profiles first, then the
-/// exact names no profile lists), quoted as Python would write it.
+/// exact names no profile lists; never pandas' helpers), quoted as Python
+/// would write it.
 pub fn suggestion(names: &[String]) -> String {
-    let (profs, rest) = covering(names);
+    let names: Vec<String> = names
+        .iter()
+        .filter(|n| !is_pandas_internal(n))
+        .cloned()
+        .collect();
+    let (profs, rest) = covering(&names);
     profs
         .iter()
         .map(|p| format!("{:?}", p.name))
