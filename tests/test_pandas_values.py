@@ -140,9 +140,10 @@ def test_pickles_of_pandas_values_are_refused_with_the_way_out(tmp_path: Any) ->
     message does not suggest trusting them."""
     import joblib
 
-    joblib.dump({"model": None, "frame": FRAME}, tmp_path / "b.joblib")
+    frame = FRAME.drop(columns="e")  # numpy datetime64 arrays in pickles: not read either
+    joblib.dump({"model": None, "frame": frame}, tmp_path / "b.joblib")
     for load in (lambda: skseal.load(tmp_path / "b.joblib"),
-                 lambda: skseal.loads(pickle.dumps(FRAME, protocol=5))):
+                 lambda: skseal.loads(pickle.dumps(frame, protocol=5))):
         with pytest.raises(UntrustedTypeError, match="skseal.dump") as e:
             load()
         assert 'trusted=["pandas' not in str(e.value)
