@@ -306,6 +306,18 @@ fn huge_counts_with_short_arrays() {
     assert_at(&e, "Tree=1, leaf_features");
     let e = refused(&set_tree(&linear, 1, "leaf_features", "0  0  7  "));
     assert_at(&e, "Tree=1, leaf_features[2]");
+    let e = refused(&set_tree(&linear, 1, "leaf_coeff", "0.5  0.25  nan  "));
+    assert_at(&e, "Tree=1, leaf_coeff[2]");
+    let e = refused(&linear.replacen("[linear_tree: 1]", "[linear_tree: 0]", 1));
+    assert_at(&e, "Tree=0, is_linear");
+    let e = refused(&set_tree(&linear, 1, "is_linear", "2"));
+    assert_at(&e, "Tree=1, is_linear");
+    let e = refused(&linear.replacen("\nleaf_coeff=", "\nleaf_coefz=", 1));
+    assert_at(&e, "Tree=0, line ");
+    // is_linear=0 with linear lines LightGBM would not read.
+    let binary = fixture("binary");
+    let e = refused(&binary.replacen("is_linear=0\n", "is_linear=0\nleaf_const=1 2 3 4\n", 1));
+    assert_at(&e, "Tree=0, leaf_const");
 }
 
 #[test]

@@ -348,17 +348,6 @@ pub fn parse(text: &[u8]) -> Result<LgbModel, BoosterError> {
             ),
         ));
     }
-    if header.num_class > trees.len().max(1) {
-        return Err(err(
-            "header (num_class)",
-            format!(
-                "num_class = {} is more than the {} trees (a prediction allocates num_class \
-                 outputs per row)",
-                header.num_class,
-                trees.len()
-            ),
-        ));
-    }
     if let Some(sizes) = &header.tree_sizes {
         if sizes.len() != trees.len() {
             return Err(err(
@@ -383,6 +372,21 @@ pub fn parse(text: &[u8]) -> Result<LgbModel, BoosterError> {
 
     let rest = lines.get(end_of_trees + 1..).unwrap_or_default();
     let (parameters, parser_config, pandas_categorical) = parse_trailer(rest)?;
+    // LightGBM refuses SHAP contributions for linear models by the
+    // parameters' [linear_tree: 1], not by the trees: the two must agree.
+    let linear_param = parameters.as_deref().is_some_and(|p| {
+        p.lines()
+            .any(|l| l.starts_with("[linear_tree: ") && l.get(14..15) == Some("1"))
+    });
+    if let Some(t) = trees.iter().position(|t| t.is_linear) {
+        if !linear_param {
+            return Err(err(
+                format!("Tree={t}, is_linear"),
+                "a linear tree in a model whose parameters lack [linear_tree: 1] (LightGBM \
+                 would run SHAP contributions on it)",
+            ));
+        }
+    }
     Ok(LgbModel {
         header,
         trees,
@@ -647,7 +651,7 @@ fn check_objective(no: usize, v: &str, num_class: usize) -> Result<String, Boost
             format!("a {name} objective must carry num_class:{num_class}, the header's num_class"),
         ));
     }
-    if !multi && num_class != 1 {
+    if !multi && name != "custom" && num_class != 1 {
         return Err(err(
             at,
             format!("a {name} objective has num_class 1, the header says {num_class}"),
