@@ -489,3 +489,43 @@ proptest! {
         let _ = parse(&bytes);
     }
 }
+
+/// The binary fixture with tree 0 replaced by a chain of `n` leaves: node i
+/// sends left to leaf i and right to node i+1.
+fn chain_model(n: usize) -> String {
+    let text = without_sizes(&fixture("binary"));
+    let nodes = n - 1;
+    let join = |v: Vec<String>| v.join(" ");
+    let left = join((0..nodes).map(|i| (!(i as i32)).to_string()).collect());
+    let right = join(
+        (0..nodes)
+            .map(|i| {
+                if i + 1 < nodes {
+                    (i + 1).to_string()
+                } else {
+                    (!(nodes as i32)).to_string()
+                }
+            })
+            .collect(),
+    );
+    let body = format!(
+        "num_leaves={n}\nnum_cat=0\nsplit_feature={}\nthreshold={}\ndecision_type={}\n\
+         left_child={left}\nright_child={right}\nleaf_value={}\nis_linear=0\nshrinkage=1\n\n\n",
+        join(vec!["0".into(); nodes]),
+        join((0..nodes).map(|i| format!("{i}.5")).collect()),
+        join(vec!["2".into(); nodes]),
+        join(vec!["0.25".into(); n]),
+    );
+    let a = text.find("Tree=0\n").unwrap() + "Tree=0\n".len();
+    let b = text.find("Tree=1\n").unwrap();
+    format!("{}{body}{}", &text[..a], &text[b..])
+}
+
+#[test]
+fn depth_limit() {
+    let m = ok(&chain_model(1000));
+    assert_eq!(m.trees[0].num_leaves, 1000);
+    let e = refused(&chain_model(1100));
+    assert_at(&e, "Tree=0, left_child[1024]");
+    assert!(e.why.contains("depth"), "{e}");
+}

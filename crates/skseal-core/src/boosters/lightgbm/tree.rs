@@ -24,6 +24,16 @@ pub fn missing_type(decision_type: u8) -> u8 {
     (decision_type >> 2) & 3
 }
 
+/// Most leaves a tree may have: LightGBM's own limit on `num_leaves`
+/// (`CHECK_LE(num_leaves, 131072)` in its config).
+pub const MAX_LEAVES: usize = 131072;
+
+/// Deepest leaf accepted (root at depth 0). LightGBM's SHAP contributions
+/// allocate `(d+1)(d+2)/2` path elements per call in `int` arithmetic (which
+/// overflows past depth ~46000) and recurse once per level; a chain of this
+/// many splits is already far beyond what training produces.
+pub const MAX_TREE_DEPTH: usize = 1024;
+
 /// LightGBM's `Tree::Tree` reads at most this many lines of a tree.
 const MAX_TREE_LINES: usize = 22;
 
@@ -238,11 +248,14 @@ pub(super) fn parse_tree(
     // num_leaves, bounded by the payload: each leaf needs a leaf_value.
     let (nl_line, _) = fields.required("num_leaves")?;
     let num_leaves = fields.int("num_leaves")?.unwrap_or(0);
-    let limit = i64::try_from(payload_len.min(i32::MAX as usize)).unwrap_or(i64::from(i32::MAX));
+    let limit = i64::try_from(payload_len.min(MAX_LEAVES)).unwrap_or(0);
     if num_leaves < 1 || num_leaves > limit {
         return Err(err(
             format!("Tree={tree}, line {nl_line} (num_leaves)"),
-            format!("num_leaves must be in [1, {limit}] (bounded by the payload size), found {num_leaves}"),
+            format!(
+                "num_leaves must be in [1, {limit}] (LightGBM's limit is {MAX_LEAVES}, and each \
+                 leaf needs bytes of the payload), found {num_leaves}"
+            ),
         ));
     }
     let n = usize::try_from(num_leaves).unwrap_or(0);
@@ -506,8 +519,17 @@ fn check_structure(tree: usize, n: usize, left: &[i32], right: &[i32]) -> Result
     if let Some(root) = node_seen.get_mut(0) {
         *root = true;
     }
-    let mut stack = vec![0usize];
-    while let Some(node) = stack.pop() {
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        if depth >= MAX_TREE_DEPTH {
+            return Err(err(
+                format!("Tree={tree}, left_child[{node}]"),
+                format!(
+                    "node {node} is at depth {depth}: leaves deeper than {MAX_TREE_DEPTH} are \
+                     refused (LightGBM's SHAP allocates quadratically in the depth)"
+                ),
+            ));
+        }
         for (side, children) in [("left_child", left), ("right_child", right)] {
             let at = || format!("Tree={tree}, {side}[{node}]");
             let c = *children.get(node).ok_or_else(|| err(at(), "missing"))?;
@@ -528,7 +550,7 @@ fn check_structure(tree: usize, n: usize, left: &[i32], right: &[i32]) -> Result
                     }
                     Some(seen) => {
                         *seen = true;
-                        stack.push(ci);
+                        stack.push((ci, depth + 1));
                     }
                 }
             } else {
