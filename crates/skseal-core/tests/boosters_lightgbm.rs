@@ -405,6 +405,16 @@ fn missing_tree_header_and_structure() {
     assert_at(&e, "label_index");
     let e = refused(&text.replacen("feature_infos=", "feature_infoz=", 1));
     assert_at(&e, "feature_infoz");
+    // A feature name with '=' is read as written only when LightGBM's
+    // split of the line at '=' gives more than two pieces.
+    let m = ok(&set_header(&text, "feature_names", "a=1 b c d"));
+    assert_eq!(m.header.feature_names[0], "a=1");
+    let e = refused(&set_header(&text, "feature_names", "=a b c d"));
+    assert_at(&e, "(feature_names)");
+    let e = refused(&set_header(&text, "num_class", "1="));
+    assert_at(&e, "(num_class)");
+    let e = refused(&text.replacen("\nversion=v4\n", "\nversion=v4\nextra_key=1\n", 1));
+    assert_at(&e, "(extra_key)");
     // Feature names count.
     let e = refused(&set_header(&text, "feature_names", "a b c"));
     assert_at(&e, "(feature_names)");

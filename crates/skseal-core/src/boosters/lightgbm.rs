@@ -455,8 +455,12 @@ fn parse_header(lines: &[Line<'_>]) -> Result<LgbHeader, BoosterError> {
         };
         // LightGBM splits header lines at every '=' and refuses more than one,
         // except in feature_names and monotone_constraints.
-        let eq_ok = matches!(key, "feature_names" | "monotone_constraints")
-            || !value.is_some_and(|v| v.contains('='));
+        // There, LightGBM keeps the text after "key=" only when the line
+        // has more than two non-empty '='-separated pieces; with exactly two
+        // ("feature_names==a b") it keeps the second piece, not the text.
+        let pieces = line.text.split('=').filter(|p| !p.is_empty()).count();
+        let eq_ok = !value.is_some_and(|v| v.contains('='))
+            || (matches!(key, "feature_names" | "monotone_constraints") && pieces > 2);
         let bare_ok = (key == "average_output") == value.is_none();
         if !eq_ok || !bare_ok {
             return Err(err(
@@ -631,13 +635,19 @@ fn check_objective(no: usize, v: &str, num_class: usize) -> Result<String, Boost
         let Some((k, val)) = t.split_once(':') else {
             return Err(err(
                 at,
-                format!("expected key:value objective parameters, found {t:?}"),
+                format!(
+                    "expected key:value objective parameters, found {:?}",
+                    t.chars().take(40).collect::<String>()
+                ),
             ));
         };
         if k.is_empty() || val.is_empty() || val.contains(':') {
             return Err(err(
                 at,
-                format!("expected key:value objective parameters, found {t:?}"),
+                format!(
+                    "expected key:value objective parameters, found {:?}",
+                    t.chars().take(40).collect::<String>()
+                ),
             ));
         }
         if k == "num_class" {
