@@ -452,6 +452,16 @@ fn missing_tree_header_and_structure() {
     assert_at(&parse(&bytes).unwrap_err(), "byte 3");
     let e = refused(&text.replacen("[boosting: gbdt]", "[boosting]", 1));
     assert_at(&e, "(parameters)");
+    for bad in [
+        "[max_delta_step: -]",
+        "[sigmoid: nan]",
+        "[data: a\"b]",
+        "[x: a\\b]",
+    ] {
+        let e = refused(&text.replacen("[boosting: gbdt]", bad, 1));
+        assert_at(&e, "(parameters)");
+    }
+    ok(&text.replacen("[boosting: gbdt]", "[data: C:/x y.txt]", 1));
     let e = refused(&text.replacen("\nend of parameters", "\n", 1));
     assert_at(&e, "line ");
     let e = refused(&text.replacen("pandas_categorical:null", "pandas_categorical:[", 1));

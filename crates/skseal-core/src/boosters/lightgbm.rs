@@ -707,6 +707,10 @@ fn parse_trailer(lines: &[Line<'_>]) -> Result<Trailer, BoosterError> {
             if done {
                 return Err(err(at(), format!("a second {t} block")));
             }
+            if t == "parser:" && parameters.is_none() {
+                // LightGBM looks for parser: only after "end of parameters".
+                return Err(err(at(), "a parser: block before any parameters: block"));
+            }
             let mut raw = String::new();
             loop {
                 let Some(l) = lines.get(i) else {
@@ -719,11 +723,10 @@ fn parse_trailer(lines: &[Line<'_>]) -> Result<Trailer, BoosterError> {
                 if l.text.is_empty() {
                     continue;
                 }
-                if t == "parameters:" && !param_line_ok(l.text) {
-                    return Err(err(
-                        format!("line {} (parameters)", l.no),
-                        "expected a parameter line \"[key: value]\"",
-                    ));
+                if t == "parameters:" {
+                    if let Err(why) = check_param_line(l.text) {
+                        return Err(err(format!("line {} (parameters)", l.no), why));
+                    }
                 }
                 raw.push_str(l.text);
                 raw.push('\n');
@@ -757,15 +760,71 @@ fn parse_trailer(lines: &[Line<'_>]) -> Result<Trailer, BoosterError> {
 
 /// `[key: value]` with a non-empty key of `[a-z0-9_]` and something after
 /// the ':' (LightGBM's writer prints `[key: ]` for an empty value).
-fn param_line_ok(t: &str) -> bool {
-    let Some(inner) = t.strip_prefix('[').and_then(|s| s.strip_suffix(']')) else {
-        return false;
-    };
-    let Some((key, _)) = inner.split_once(": ") else {
-        return false;
-    };
-    !key.is_empty()
-        && key
+/// LightGBM's `GetLoadedParam` turns these lines into the JSON the Python
+/// package parses when it loads a model: it takes the piece between the
+/// first and second ':' (indexing it unchecked), pastes string values
+/// between quotes as they are, and prints a double parameter that its
+/// `Atof` reads as NaN as `nan`. So `"` and `\` (JSON injection into the
+/// Python `params`) and values `Atof` reads as NaN (`-`, `na`, `nan`,
+/// `null`, ...) are refused; a parameter's type is not known here, so the
+/// NaN check applies to every value without a ':' of its own.
+fn check_param_line(t: &str) -> Result<(), &'static str> {
+    let bad = "expected a parameter line \"[key: value]\"";
+    let inner = t
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .ok_or(bad)?;
+    let (key, _) = inner.split_once(": ").ok_or(bad)?;
+    if key.is_empty()
+        || !key
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(bad);
+    }
+    if t.contains(['"', '\\']) {
+        return Err("a parameter value with '\"' or '\\' (LightGBM pastes it into JSON unescaped)");
+    }
+    // The piece LightGBM reads: between the first and second ':'
+    // (empty pieces skipped), less its first and last character.
+    let piece = t.split(':').filter(|p| !p.is_empty()).nth(1).ok_or(bad)?;
+    if piece == " ]" {
+        return Ok(());
+    }
+    let b = piece.as_bytes();
+    let v = b
+        .get(1..b.len().saturating_sub(1).max(1))
+        .unwrap_or_default();
+    // A value with a ':' of its own is a string (a path, a URL): its type is
+    // not known here, and LightGBM reads a string as written.
+    if t.matches(':').count() == 1 && atof_is_nan(v) {
+        return Err(
+            "a parameter value LightGBM's Atof reads as NaN (printed as nan into the JSON \
+             the Python package parses)",
+        );
+    }
+    Ok(())
+}
+
+/// Whether LightGBM's `Common::Atof` reads `v` as NaN: after spaces and a
+/// sign, no number starts and the word up to a delimiter is empty, `na`,
+/// `nan` or `null`.
+fn atof_is_nan(v: &[u8]) -> bool {
+    let mut i = 0;
+    while v.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    if matches!(v.get(i), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    if matches!(v.get(i), Some(b'0'..=b'9' | b'.' | b'e' | b'E')) {
+        return false;
+    }
+    let rest = v.get(i..).unwrap_or_default();
+    let end = rest
+        .iter()
+        .position(|c| matches!(c, b' ' | b'\t' | b',' | b'\n' | b'\r' | b':'))
+        .unwrap_or(rest.len());
+    let word = rest.get(..end).unwrap_or_default().to_ascii_lowercase();
+    matches!(word.as_slice(), b"" | b"na" | b"nan" | b"null")
 }
