@@ -462,6 +462,24 @@ fn missing_tree_header_and_structure() {
         assert_at(&e, "(parameters)");
     }
     ok(&text.replacen("[boosting: gbdt]", "[data: C:/x y.txt]", 1));
+    let joined = text.replacen(
+        "[boosting: gbdt]\n[objective",
+        "[boosting: gbdt]7[objective",
+        1,
+    );
+    assert_at(&refused(&joined), "(parameters)");
+    let ic = |v: &str| {
+        text.replacen(
+            "[interaction_constraints: ]",
+            &format!("[interaction_constraints: {v}]"),
+            1,
+        )
+    };
+    ok(&ic("[0,1],[2]"));
+    ok(&ic("[3]"));
+    for bad in ["[0,1]]", "[0,1],", "0,1", "[a]", "[0,1][2]"] {
+        assert_at(&refused(&ic(bad)), "(parameters)");
+    }
     let e = refused(&text.replacen("\nend of parameters", "\n", 1));
     assert_at(&e, "line ");
     let e = refused(&text.replacen("pandas_categorical:null", "pandas_categorical:[", 1));

@@ -774,7 +774,7 @@ fn check_param_line(t: &str) -> Result<(), &'static str> {
         .strip_prefix('[')
         .and_then(|s| s.strip_suffix(']'))
         .ok_or(bad)?;
-    let (key, _) = inner.split_once(": ").ok_or(bad)?;
+    let (key, value) = inner.split_once(": ").ok_or(bad)?;
     if key.is_empty()
         || !key
             .bytes()
@@ -784,6 +784,16 @@ fn check_param_line(t: &str) -> Result<(), &'static str> {
     }
     if t.contains(['"', '\\']) {
         return Err("a parameter value with '\"' or '\\' (LightGBM pastes it into JSON unescaped)");
+    }
+    // Brackets would end the line's JSON value early (two parameter lines
+    // run together read as one); only interaction_constraints has them, as
+    // a list of bracketed integer lists.
+    if key == "interaction_constraints" {
+        if !int_lists(value) {
+            return Err("interaction_constraints must be bracketed integer lists like [0,1],[2]");
+        }
+    } else if value.contains(['[', ']']) {
+        return Err("a parameter value with '[' or ']' (LightGBM pastes it into JSON unescaped)");
     }
     // The piece LightGBM reads: between the first and second ':'
     // (empty pieces skipped), less its first and last character.
@@ -804,6 +814,21 @@ fn check_param_line(t: &str) -> Result<(), &'static str> {
         );
     }
     Ok(())
+}
+
+/// Empty, or `[i,j,...]` lists of integers separated by ','.
+fn int_lists(v: &str) -> bool {
+    v.is_empty()
+        || v.split("],").enumerate().all(|(i, part)| {
+            let last = i == v.matches("],").count();
+            let part = if last {
+                part.strip_suffix(']')
+            } else {
+                Some(part)
+            };
+            part.and_then(|p| p.strip_prefix('['))
+                .is_some_and(|p| p.is_empty() || p.split(',').all(|x| parse_int(x).is_some()))
+        })
 }
 
 /// Whether LightGBM's `Common::Atof` reads `v` as NaN: after spaces and a
