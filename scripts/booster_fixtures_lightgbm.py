@@ -73,6 +73,7 @@ def write(name, booster):
         ],
         "first_tree_leaf_value_bits": [bits(x) for x in first["leaf_value"].split()],
         "has_pandas_categorical": "\npandas_categorical:" in text,
+        "average_output": "\naverage_output\n" in text,
     }
     (OUT / f"{name}.txt").write_text(text)
     (OUT / f"{name}.expected.json").write_text(json.dumps(expected, indent=1) + "\n")
@@ -134,6 +135,22 @@ def main():
         fit({"objective": "regression", "num_leaves": 3, "linear_tree": True}, x, y_reg, 2),
     )
     write("stump", fit({"objective": "regression", "num_leaves": 2}, x, y_reg, 2))
+    # Random forest mode: the header's bare average_output line.
+    write(
+        "random_forest",
+        fit(
+            {
+                "objective": "binary",
+                "boosting": "rf",
+                "num_leaves": 4,
+                "bagging_fraction": 0.5,
+                "bagging_freq": 1,
+            },
+            x,
+            y_bin,
+            2,
+        ),
+    )
     # A constant label: every tree is a single leaf (num_leaves=1).
     write(
         "single_leaf",

@@ -7,7 +7,7 @@ use skseal_core::boosters::lightgbm::{parse, LgbModel};
 use skseal_core::boosters::BoosterError;
 use std::path::PathBuf;
 
-const FIXTURES: [&str; 7] = [
+const FIXTURES: [&str; 8] = [
     "binary",
     "multiclass",
     "regression",
@@ -15,6 +15,7 @@ const FIXTURES: [&str; 7] = [
     "linear",
     "stump",
     "single_leaf",
+    "random_forest",
 ];
 
 fn dir() -> PathBuf {
@@ -146,6 +147,10 @@ fn fixtures_parse_and_match_expected() {
             exp["has_pandas_categorical"].as_bool().unwrap()
         );
         assert!(m.parameters.is_some(), "{name}");
+        assert_eq!(
+            m.header.average_output,
+            exp["average_output"].as_bool().unwrap()
+        );
         for t in &m.trees {
             assert_eq!(t.left_child.len(), t.num_leaves - 1);
             assert_eq!(t.leaf_value.len(), t.num_leaves);

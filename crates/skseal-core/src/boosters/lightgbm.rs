@@ -45,8 +45,8 @@
 mod tree;
 
 pub use tree::{
-    missing_type, LgbTree, CATEGORICAL_MASK, DEFAULT_LEFT_MASK, MISSING_NAN, MISSING_NONE,
-    MISSING_ZERO,
+    missing_type, LgbTree, CATEGORICAL_MASK, DEFAULT_LEFT_MASK, MAX_LEAVES, MAX_TREE_DEPTH,
+    MISSING_NAN, MISSING_NONE, MISSING_ZERO,
 };
 
 use super::{BoosterError, MAX_PAYLOAD};

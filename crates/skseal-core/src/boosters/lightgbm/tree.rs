@@ -320,7 +320,8 @@ pub(super) fn parse_tree(
     let threshold = fields
         .floats("threshold", n_int, false)?
         .unwrap_or_default();
-    let split_gain = fields.floats("split_gain", n_int, true)?;
+    // A forced split may carry an infinite gain; predict does not use it.
+    let split_gain = fields.floats("split_gain", n_int, false)?;
     // A one-leaf tree's writer prints an empty leaf_weight (LightGBM does not
     // read it then).
     let leaf_weight = match fields.get("leaf_weight") {
