@@ -13,6 +13,14 @@
 //! in full precision: Rust's float parsing is correctly rounded, like the
 //! `fast_double_parser`/`strtod` LightGBM uses for thresholds and leaf
 //! values, so the parsed values are the ones LightGBM predicts with.
+//! (LightGBM reads `split_gain`, `internal_value`, `internal_weight` and
+//! `shrinkage` with its own less precise `Atof`; predict uses none of them,
+//! but code that does must not expect bit equality there.)
+//!
+//! Stricter than LightGBM, on purpose: unknown or duplicate keys (header or
+//! tree) are refused where LightGBM ignores them or keeps the last; trees
+//! must be numbered `Tree=0, 1, ...`; `tree_sizes`, when present, must give
+//! each tree's exact byte length; a text without trees is refused.
 //!
 //! Layout (`\n` line ends only):
 //! ```text
