@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]        (default 60)
 #
 # Targets (fuzz/fuzz_targets/): container, pickle, graph_json, container_structured,
-# native (bytes to a built native model, then every method on a few rows).
+# native (bytes to a built native model, then every method on a few rows), boosters
+# (LightGBM text, XGBoost UBJSON/JSON, CatBoost CBM framing: the first byte picks).
 # Exits non-zero if any target finds a crash, panic, timeout or OOM; the input
 # is saved under fuzz/artifacts/<target>/ (cargo fuzz prints the command that
 # reproduces it). Known reproducers live in fuzz/regressions/<target>/.
@@ -37,7 +38,7 @@ FUZZ="$ROOT/fuzz"
 SAN="${FUZZ_SANITIZER:-none}"
 CORES="$(nproc 2>/dev/null || echo 1)"
 JOBS="${FUZZ_JOBS:-$(( CORES >= 2 ? 2 : 1 ))}"
-TARGETS=(${FUZZ_TARGETS:-container pickle graph_json container_structured native})
+TARGETS=(${FUZZ_TARGETS:-container pickle graph_json container_structured native boosters})
 export RUSTC_BOOTSTRAP=1
 # one input decodes on one thread: rayon hand-offs only slow the fuzzers down
 export RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"
@@ -47,6 +48,7 @@ max_len() {
         container) echo 16384 ;;            # seeds are 0.7-2.5 KB
         pickle) echo 16384 ;;               # seeds up to 1.4 KB
         graph_json) echo 16384 ;;
+        boosters) echo 16384 ;;            # fixtures 3-13 KB
         container_structured) echo 8192 ;;  # bytes for `arbitrary`, not a file
         *) echo 4096 ;;
     esac

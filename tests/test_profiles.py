@@ -218,6 +218,49 @@ def test_metadata_names_the_profiled_library_version(tmp_path: Path) -> None:
     assert "lightgbm" not in env
 
 
+def _edit_tree0(text: str, key: str, value: str) -> str:
+    """Replace ``key=...`` in the first tree of a LightGBM model text."""
+    head, tree0 = text.split("Tree=0\n", 1)
+    lines = tree0.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith(key + "="):
+            lines[i] = f"{key}={value}"
+            break
+    else:
+        raise AssertionError(f"no {key} in tree 0")
+    return head + "Tree=0\n" + "\n".join(lines)
+
+
+def test_lightgbm_text_is_checked_before_lightgbm_reads_it(tmp_path: Path) -> None:
+    import lightgbm
+
+    m = _lgbm()
+    text = m.booster_.model_to_string()
+    tree0 = text.split("Tree=0\n", 1)[1].split("\n\n", 1)[0]
+    left = next(v for v in tree0.split("\n") if v.startswith("left_child=")).split("=")[1]
+    n_internal = len(left.split())
+    cases = {
+        "child out of range": (_edit_tree0(text, "left_child", " ".join(
+            ["7"] + left.split()[1:])), "Tree=0, left_child[0]"),
+        "a cycle back to the root": (_edit_tree0(text, "left_child", " ".join(
+            left.split()[:-1] + ["0"])), "Tree=0"),
+        "a short child array (LightGBM pads it with zeros: a cycle)": (
+            _edit_tree0(text, "left_child", " ".join(left.split()[:-1])), "Tree=0"),
+        "feature out of range": (_edit_tree0(text, "split_feature", " ".join(
+            ["99"] * n_internal)), "split_feature"),
+        "bad decision type": (_edit_tree0(text, "decision_type", " ".join(
+            ["12"] * n_internal)), "decision_type"),
+        "a billion leaves": (_edit_tree0(text, "num_leaves", "1000000000"), "num_leaves"),
+        "truncated": (text[: len(text) // 3], "Tree="),
+        "no tree header": (text.replace("tree\n", "", 1), "line 1"),
+    }
+    for _name, (bad, where) in cases.items():
+        with payload(lightgbm.basic.Booster, "_handle", bad):
+            refused_everywhere(m, lightgbm.basic.Booster, "lightgbm", where, tmp_path)
+    got = skseal.loads(skseal.dumps(m, trusted=["lightgbm"]), trusted=["lightgbm"])
+    assert np.array_equal(got.predict_proba(X), m.predict_proba(X))
+
+
 def _ubj_set_first(raw: bytes, key: bytes, value: int) -> bytes:
     """Set the first element of the int32 typed array after ``key``."""
     i = raw.index(key) + len(key)

@@ -212,3 +212,23 @@ pub fn run_native(data: &[u8]) {
     }
     let _ = model.check_probe();
 }
+
+/// The first byte picks a payload parser (LightGBM text, XGBoost
+/// UBJSON/JSON, CatBoost CBM framing); the rest is the payload. Each must
+/// return Ok or Err, never panic or hang.
+pub fn run_boosters(data: &[u8]) {
+    let Some((&which, payload)) = data.split_first() else {
+        return;
+    };
+    match which % 3 {
+        0 => {
+            let _ = skseal_core::boosters::lightgbm::parse(payload);
+        }
+        1 => {
+            let _ = skseal_core::boosters::xgboost::parse(payload);
+        }
+        _ => {
+            let _ = skseal_core::boosters::catboost::check(payload);
+        }
+    }
+}
