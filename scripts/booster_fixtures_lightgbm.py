@@ -29,7 +29,7 @@ COMMON = dict(verbose=-1, seed=7, deterministic=True, num_threads=1, min_data_in
 
 
 def bits(text):
-    return "%016x" % struct.unpack("<Q", struct.pack("<d", float(text)))[0]
+    return f"{struct.unpack('<Q', struct.pack('<d', float(text)))[0]:016x}"
 
 
 def tree_blocks(text):

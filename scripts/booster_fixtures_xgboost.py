@@ -83,7 +83,8 @@ def main():
     y_cat = y_reg + (df["cat"] == "y") * 3.0
     save(
         "categorical",
-        xgb.XGBRegressor(enable_categorical=True, tree_method="hist", max_cat_to_onehot=1, **common).fit(df, y_cat),
+        xgb.XGBRegressor(enable_categorical=True, tree_method="hist", max_cat_to_onehot=1,
+                         **common).fit(df, y_cat),
         0,
     )
 
