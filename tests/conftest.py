@@ -35,9 +35,8 @@ def pytest_terminal_summary(
                 terminalreporter.write_line(
                     f"{default} of {len(mod.CASES)} cases work with default trust and {works} "
                     f"with default trust plus at most one library profile, bitwise through "
-                    f"dumps/loads, a joblib file and convert; the other {len(results) - works} "
-                    "are refused cleanly where expected (a user's class; pandas values, which "
-                    "load from skseal's own files but not yet from pickles)")
+                    f"dumps/loads, a joblib file and convert; {len(results) - works} refused "
+                    "cleanly as expected")
     mod = _test_zoo_module()
     if mod is None:
         return

@@ -3,9 +3,7 @@ XGBoost, CatBoost, imbalanced-learn, category_encoders and feature_engine,
 each loaded with default trust plus one library profile (``trusted=["lightgbm"]``).
 
 Same shape as ``practitioner_zoo.py``: each case builds ``(saved, X,
-model_of)``; ``profile`` names the one profile it needs; ``legacy`` False
-means its pickles hold pandas values, which skseal writes in its own files but
-does not read from pickles yet.
+model_of)``; ``profile`` names the one profile it needs.
 """
 
 from __future__ import annotations
@@ -42,9 +40,8 @@ def library_cases() -> dict[str, Callable[[], Case]]:
         return compose.ColumnTransformer([("num", preprocessing.StandardScaler(), num),
                                           ("cat", enc, cat)])
 
-    def est(profile: str, m: Any, XX: Any = X, yy: Any = ya, legacy: bool = True,
-            **fit: Any) -> Callable[[], Case]:
-        return lambda: Case(m.fit(XX, yy, **fit), XX, _ident, True, profile, legacy)
+    def est(profile: str, m: Any, XX: Any = X, yy: Any = ya, **fit: Any) -> Callable[[], Case]:
+        return lambda: Case(m.fit(XX, yy, **fit), XX, _ident, True, profile)
 
     def lgb_booster() -> Case:
         data = lgb.Dataset(X, yra, params={"verbose": -1})
@@ -112,8 +109,8 @@ def library_cases() -> dict[str, Callable[[], Case]]:
         "category_encoders: target encoder + logistic regression": est(
             "category_encoders", pipeline.make_pipeline(
                 ce.TargetEncoder(cols=cat), linear_model.LogisticRegression(max_iter=500)),
-            df, y, legacy=False),
+            df, y),
         "category_encoders: binary encoder + ridge": est(
             "category_encoders", pipeline.make_pipeline(
-                ce.BinaryEncoder(cols=cat), linear_model.Ridge()), df, yr, legacy=False),
+                ce.BinaryEncoder(cols=cat), linear_model.Ridge()), df, yr),
     }

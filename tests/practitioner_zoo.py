@@ -1,6 +1,6 @@
 """Models practitioners save (issue 14): DataFrame pipelines, search objects,
-bundles with standard-library values, ensembles, text pipelines, and a few
-things skseal refuses by default (pandas objects, a user's own class).
+bundles with standard-library values and pandas values, ensembles, text
+pipelines, and what skseal refuses by default (a user's own class).
 
 Each case builds ``(saved, X, model_of)``: ``saved`` is what a user would pass
 to ``joblib.dump`` (an estimator or a bundle dict), ``X`` the rows to predict
@@ -61,9 +61,6 @@ class Case:
     default_trust: bool = True
     #: the one library profile the case is loaded with (library_zoo.py)
     profile: str | None = None
-    #: False when only skseal's own files work: the object holds pandas
-    #: values, which skseal writes itself but does not read from pickles yet
-    legacy: bool = True
 
 
 def _frame() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -125,11 +122,10 @@ def cases() -> dict[str, Callable[[], Case]]:
     def est(m: Any, XX: Any = X, yy: Any = ya) -> Callable[[], Case]:
         return lambda: Case(m.fit(XX, yy), XX, _ident)
 
-    def bundle(extra: dict[str, Any], default_trust: bool = True,
-               legacy: bool = True) -> Callable[[], Case]:
+    def bundle(extra: dict[str, Any], default_trust: bool = True) -> Callable[[], Case]:
         def make() -> Case:
             m = ensemble.RandomForestClassifier(10, random_state=SEED).fit(X, ya)
-            return Case({"model": m, **extra}, X, _key, default_trust, legacy=legacy)
+            return Case({"model": m, **extra}, X, _key, default_trust)
         return make
 
     Xn = X.copy()
@@ -250,9 +246,9 @@ def cases() -> dict[str, Callable[[], Case]]:
             "retrain_every": dt.timedelta(days=7), "cutoff": dt.date(2026, 1, 1)}),
         "bundle: numpy random generator": bundle({"rng": np.random.default_rng(SEED),
                                                   "legacy_rng": np.random.RandomState(1)}),
-        "bundle: reference DataFrame": bundle({"reference": df.head(5)}, legacy=False),
+        "bundle: reference DataFrame": bundle({"reference": df.head(5)}),
         "bundle: feature importances as a Series": bundle(
-            {"importances": pd.Series([0.5, 0.5], index=["a", "b"])}, legacy=False),
+            {"importances": pd.Series([0.5, 0.5], index=["a", "b"])}),
         "user's own transformer (needs trusted=)": lambda: Case(pipeline.make_pipeline(
             Standardizer(), linear_model.LogisticRegression()).fit(X, ya), X, _ident, False),
     }

@@ -135,16 +135,68 @@ def test_a_well_formed_hand_made_call_loads() -> None:
     same(pd.Index([1, 2]), skseal.loads(data))
 
 
-def test_pickles_of_pandas_values_are_refused_with_the_way_out(tmp_path: Any) -> None:
-    """pandas' own pickles go through its private helpers: refused, and the
-    message does not suggest trusting them."""
+# pandas' own pickles: datetime columns are numpy datetime64 arrays, which the
+# pickle reader does not take yet
+PICKLED = {k: v for k, v in VALUES.items() if k != "mixed DataFrame"}
+PICKLED["mixed DataFrame without datetimes"] = FRAME.drop(columns="e")
+PICKLED["Series of python-backed strings"] = pd.Series(["x", None, "y"], dtype="string[python]",
+                                                       index=pd.Index(["a", "b", "c"],
+                                                                      dtype=object))
+PICKLED["DataFrame of object columns"] = pd.DataFrame({
+    "o": pd.Series([1, "a"], dtype=object), "p": pd.Series([2.5, None], dtype=object)})
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+@pytest.mark.parametrize("name", list(PICKLED))
+def test_pickles_of_pandas_values_load_exactly(name: str, protocol: int) -> None:
+    """pandas' own pickles are lowered to the same rebuild calls (vm/pandas.rs)
+    without trusting pandas' helpers."""
+    v = PICKLED[name]
+    got = skseal.loads(pickle.dumps({"v": v, "again": v}, protocol=protocol))
+    same(v, got["v"])
+    same(v, got["again"])
+
+
+def test_joblib_and_converted_files_of_pandas_values(tmp_path: Any) -> None:
     import joblib
 
-    frame = FRAME.drop(columns="e")  # numpy datetime64 arrays in pickles: not read either
-    joblib.dump({"model": None, "frame": frame}, tmp_path / "b.joblib")
-    for load in (lambda: skseal.load(tmp_path / "b.joblib"),
-                 lambda: skseal.loads(pickle.dumps(frame, protocol=5))):
-        with pytest.raises(UntrustedTypeError, match="skseal.dump") as e:
-            load()
-        assert 'trusted=["pandas' not in str(e.value)
-        assert "pandas.DataFrame" in str(e.value)
+    frame = PICKLED["mixed DataFrame without datetimes"]
+    joblib.dump({"frame": frame}, tmp_path / "b.joblib")
+    same(frame, skseal.load(tmp_path / "b.joblib")["frame"])
+    skseal.convert(tmp_path / "b.joblib", tmp_path / "b.skseal")
+    same(frame, skseal.load(tmp_path / "b.skseal")["frame"])
+    names = {g["name"] for g in skseal.inspect(tmp_path / "b.skseal")["globals"]}
+    assert not [n for n in names if n.startswith(("pandas", "pyarrow"))], names
+
+
+@pytest.mark.parametrize("value", [
+    pd.Series([1, None], dtype="Int64"),
+    pd.Series(pd.interval_range(0, 3)),
+])
+def test_pickled_pandas_values_skseal_does_not_read_give_the_way_out(value: Any) -> None:
+    with pytest.raises(UntrustedTypeError, match="skseal.dump") as e:
+        skseal.loads(pickle.dumps(value, protocol=5))
+    assert 'trusted=["pandas' not in str(e.value)
+
+
+def _strings_pickle() -> bytes:
+    return pickle.dumps(pd.Series(["ab", "cd"]), protocol=5)
+
+
+def _offsets(*xs: int) -> bytes:
+    return b"".join(x.to_bytes(8, "little", signed=True) for x in xs)
+
+
+@pytest.mark.parametrize("old, new", [
+    (_offsets(0, 2, 4), _offsets(0, 2, 99)),   # past the data
+    (_offsets(0, 2, 4), _offsets(0, 3, 2)),    # decreasing
+    (_offsets(0, 2, 4), _offsets(-8, 2, 4)),   # negative
+    (b"abcd", b"ab\xff\xfe"),                   # not UTF-8
+])
+def test_broken_arrow_strings_are_not_read(old: bytes, new: bytes) -> None:
+    """A pyarrow string array whose offsets or bytes are wrong is not lowered:
+    its pandas and pyarrow names are refused, nothing is built."""
+    data = _strings_pickle()
+    assert data.count(old) == 1
+    with pytest.raises(UntrustedTypeError, match="pyarrow"):
+        skseal.loads(data.replace(old, new))

@@ -1,5 +1,8 @@
 """pandas values in a .skseal file, without pandas' private unpickling helpers.
 
+(pandas' own pickles of these values are lowered to the same calls by the
+pickle reader: crates/skseal-core/src/vm/pandas.rs.)
+
 When skseal saves an object, every pandas ``DataFrame``, ``Series``,
 ``Index`` (``RangeIndex``, ``MultiIndex``) and ``Categorical`` in it is
 written as a call of :func:`rebuild` with a kind and a dict of plain parts
@@ -134,6 +137,12 @@ def _column(values: Any, dtype: str) -> Any:
     return values
 
 
+def _kw(dtype: str) -> Any:
+    """The dtype= to pass with values already converted by :func:`_column`:
+    object values stay object (pandas 3 would infer its string dtype)."""
+    return object if dtype == "object" else None
+
+
 def rebuild(kind: str, parts: dict[str, Any]) -> Any:
     """Build a pandas value from the parts :func:`reduce` wrote (checked by
     the policy before this is called)."""
@@ -157,15 +166,42 @@ def rebuild(kind: str, parts: dict[str, Any]) -> Any:
         values = _column(parts["values"], parts["dtype"])
         if parts["dtype"] == "category":
             return pd.CategoricalIndex(values, name=parts["name"])
-        return pd.Index(values, name=parts["name"], copy=False)
+        return pd.Index(values, name=parts["name"], dtype=_kw(parts["dtype"]), copy=False)
     if kind == "series":
         values = _column(parts["values"], parts["dtype"])
-        return pd.Series(values, index=parts["index"], name=parts["name"], copy=False)
+        return pd.Series(values, index=parts["index"], name=parts["name"],
+                         dtype=_kw(parts["dtype"]), copy=False)
     if kind == "frame":
         index = parts["index"]
-        data = {i: pd.Series(_column(c["values"], c["dtype"]), index=index, copy=False)
+        data = {i: pd.Series(_column(c["values"], c["dtype"]), index=index,
+                             dtype=_kw(c["dtype"]), copy=False)
                 for i, c in enumerate(parts["data"])}
         df = pd.DataFrame(data, index=index, copy=False)
         df.columns = parts["columns"]
+        return df
+    if kind == "frame_blocks":
+        # pandas' own block layout, as skseal reads a pickled DataFrame
+        import numpy as np
+
+        columns, index = parts["columns"], parts["index"]
+        cols: list[Any] = [None] * len(columns)
+        kws: list[Any] = [None] * len(columns)
+        for b in parts["blocks"]:
+            locs = [int(x) for x in np.asarray(b["locs"]).ravel()]
+            values, dtype = b["values"], b["dtype"]
+            rows = [values] if len(locs) == 1 and getattr(values, "ndim", 1) == 1 else list(values)
+            if len(rows) != len(locs):
+                raise ValueError("a DataFrame block's rows do not match its columns")
+            for loc, row in zip(locs, rows, strict=True):
+                if not 0 <= loc < len(cols) or cols[loc] is not None:
+                    raise ValueError(f"DataFrame column position {loc} is out of range or repeated")
+                cols[loc] = _column(row, dtype)
+                kws[loc] = _kw(dtype)
+        if any(c is None for c in cols):
+            raise ValueError("a DataFrame column has no block")
+        data = {i: pd.Series(c, index=index, dtype=kws[i], copy=False)
+                for i, c in enumerate(cols)}
+        df = pd.DataFrame(data, index=index, copy=False)
+        df.columns = columns
         return df
     raise ValueError(f"unknown pandas value kind {kind!r}")

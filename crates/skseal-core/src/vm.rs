@@ -18,6 +18,7 @@ mod keys;
 mod literals;
 mod numpy;
 mod opcodes;
+mod pandas;
 mod scipy;
 
 pub use literals::twos_complement_to_decimal;
@@ -216,15 +217,14 @@ pub fn parse_report(data: &[u8], opts: &VmOptions) -> Result<(Graph, Report), Pi
         joblib_arrays: std::mem::take(&mut vm.joblib_arrays),
         global_offsets: std::mem::take(&mut vm.global_offsets),
     };
-    Ok((
-        Graph {
-            nodes: vm.nodes,
-            arrays: vm.arrays,
-            root,
-            probe: None,
-        },
-        stepped,
-    ))
+    let mut graph = Graph {
+        nodes: vm.nodes,
+        arrays: vm.arrays,
+        root,
+        probe: None,
+    };
+    pandas::lower(&mut graph);
+    Ok((graph, stepped))
 }
 
 impl<'a> Vm<'a> {

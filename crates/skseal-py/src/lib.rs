@@ -95,11 +95,10 @@ fn lift(py: Python<'_>, stream: &[u8], buffers: &[Bytes], trusted: &[String]) ->
             String::new()
         } else {
             format!(
-                ". The object holds pandas values ({}) as pandas pickles them, which skseal \
-                 does not read yet (pandas' own unpickling helpers are not trusted). skseal \
-                 stores pandas values in its own files: where you can, save the object with \
-                 skseal.dump instead of pickle or joblib; else keep the frame's arrays and column \
-                 names (df.to_numpy(), list(df.columns)) in place of the frame",
+                ". The object holds pandas values ({}) that skseal does not read from a pickle \
+                 (pandas' own unpickling helpers are never trusted): where you can, save the \
+                 object with skseal.dump instead of pickle or joblib; else keep the frame's \
+                 arrays and column names (df.to_numpy(), list(df.columns)) in place of the frame",
                 pandas.join(", ")
             )
         };

@@ -253,6 +253,80 @@ pub fn check(g: &Graph, func: &GlobalName, args: &[NodeId]) -> Result<(), String
             }
             Ok(())
         }
+        "frame_blocks" => {
+            // pandas' own layout, as the VM lowers a pickled DataFrame
+            // (vm/pandas.rs): 2-D numpy blocks with the column positions of
+            // their rows, or one-column extension arrays
+            let v = parts(g, *p, &["columns", "index", "blocks"])?;
+            want_kind(g, v[0], INDEXES, "frame columns")?;
+            want_kind(g, v[1], INDEXES, "frame index")?;
+            let Node::List(blocks) = node(g, v[2])? else {
+                return Err("frame blocks must be a list".into());
+            };
+            for (k, &b) in blocks.iter().enumerate() {
+                let what = format!("frame block {k}");
+                let bv = parts(g, b, &["values", "dtype", "locs"])
+                    .map_err(|e| format!("{what}: {e}"))?;
+                let nlocs = match node(g, bv[2])? {
+                    Node::List(l)
+                        if l.iter()
+                            .all(|&x| matches!(g.node(x), Some(Node::Int(i)) if *i >= 0)) =>
+                    {
+                        l.len() as u64
+                    }
+                    Node::Array(i) if int_1d(g, bv[2]) => g
+                        .arrays
+                        .get(*i as usize)
+                        .and_then(|s| s.count())
+                        .unwrap_or(0),
+                    _ => return Err(format!("{what}: locs must be a list of column positions")),
+                };
+                match node(g, bv[0])? {
+                    Node::Array(i)
+                        if g.arrays
+                            .get(*i as usize)
+                            .is_some_and(|s| s.shape.len() == 2) =>
+                    {
+                        let spec = g
+                            .arrays
+                            .get(*i as usize)
+                            .ok_or("array index out of range")?;
+                        if spec.shape[0] != nlocs {
+                            return Err(format!(
+                                "{what}: {} rows of values for {nlocs} columns",
+                                spec.shape[0]
+                            ));
+                        }
+                        let Node::Str(dt) = node(g, bv[1])? else {
+                            return Err(format!("{what}: dtype must be a str"));
+                        };
+                        if !DTYPES.contains(&dt.as_str())
+                            || dt == "category"
+                            || dt == "object"
+                            || dt.starts_with("str")
+                        {
+                            return Err(format!("{what}: dtype {dt:?} is not a numpy block's"));
+                        }
+                    }
+                    Node::ObjectArray { shape, .. } if shape.len() == 2 => {
+                        if shape[0] != nlocs
+                            || !matches!(node(g, bv[1])?, Node::Str(d) if d == "object")
+                        {
+                            return Err(format!(
+                                "{what}: an object block needs dtype object and one row per column"
+                            ));
+                        }
+                    }
+                    _ => {
+                        if nlocs != 1 {
+                            return Err(format!("{what}: a 1-D block holds one column"));
+                        }
+                        values_ok(g, bv[0], bv[1], &what)?;
+                    }
+                }
+            }
+            Ok(())
+        }
         other => Err(format!("{func}: unknown kind {other:?}")),
     }
 }

@@ -188,9 +188,10 @@ pub fn is_pandas_internal(name: &str) -> bool {
 
 /// What to say instead of suggesting pandas' helpers.
 pub const PANDAS_WAY_OUT: &str = "The pandas and pyarrow names are how pandas pickles its \
-    values; skseal does not trust them and does not read pandas values from pickles yet. It \
-    stores pandas values in its own files: save the object with skseal.dump (not pickle or \
-    joblib), or keep the frame's arrays and column names (df.to_numpy(), list(df.columns))";
+    values; skseal never trusts them. It reads DataFrame, Series, Index, Categorical and string \
+    values from pickles without them, but not these (nullable integers, intervals, periods, \
+    time zones, attrs): save the object with skseal.dump (not pickle or joblib), or keep the \
+    frame's arrays and column names (df.to_numpy(), list(df.columns))";
 
 /// The `trusted=` list that would accept `names` (profiles first, then the
 /// exact names no profile lists; never pandas' helpers), quoted as Python
