@@ -152,11 +152,12 @@ def test_native_case(name: str) -> None:
     from skseal.errors import UnsupportedModelError
 
     c = built(name)
-    if not c.default_trust or c.profile:
+    if not c.default_trust:
         pytest.skip("not loadable with default trust")
     model = c.model_of(c.saved)
+    trusted = [c.profile] if c.profile else []
     try:
-        native = skseal.native.loads(skseal.dumps(model))
+        native = skseal.native.loads(skseal.dumps(model, trusted=trusted), trusted=trusted)
     except UnsupportedModelError as e:
         assert "(at model" in str(e), e
         NATIVE[name] = False
@@ -180,9 +181,10 @@ def test_native_case(name: str) -> None:
 
 def test_native_count() -> None:
     """How many cases native inference serves (issue 15 wants 40 of 50); the
-    floor is today's count, so a family that stops loading fails here."""
-    if len(NATIVE) < sum(c.default_trust and not c.profile for c in map(built, CASES)):
+    floor is today's count on an AVX-512 machine (where fewer families claim
+    bits), so a family that stops loading fails here."""
+    if len(NATIVE) < sum(c.default_trust for c in map(built, CASES)):
         pytest.skip("run the whole module for the count")
     works = sum(NATIVE.values())
     print(f"\nnative inference loads {works} of {len(CASES)} practitioner cases")
-    assert works >= 31, f"only {works} of {len(CASES)} cases load natively"
+    assert works >= 38, f"only {works} of {len(CASES)} cases load natively"

@@ -572,3 +572,20 @@ fn depth_limit() {
     assert_at(&e, "Tree=0, left_child[1024]");
     assert!(e.why.contains("depth"), "{e}");
 }
+
+#[test]
+fn the_sqrt_flag_of_regression_objectives_is_accepted_and_nothing_else_bare() {
+    let text = fixture("regression");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("objective="))
+        .unwrap()
+        .to_string();
+    let with = text.replacen(&line, "objective=regression sqrt", 1);
+    assert!(parse(with.as_bytes()).is_ok());
+    for bad in ["objective=regression sqrtx", "objective=binary sqrt"] {
+        let t = text.replacen(&line, bad, 1);
+        let e = parse(t.as_bytes()).unwrap_err();
+        assert!(e.at.contains("objective"), "{bad}: {e}");
+    }
+}

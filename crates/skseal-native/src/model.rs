@@ -10,7 +10,7 @@ use crate::error::{input, NativeError, Result};
 use crate::estimator::{Builders, Estimator};
 use crate::probe::{verdict, ProbeReport, Verdict};
 use crate::{
-    calibration, compose, ensemble, linear, meta, mlp, naive_bayes, preprocess, svm, tree,
+    calibration, compose, ensemble, gbm, linear, meta, mlp, naive_bayes, preprocess, svm, tree,
 };
 
 /// What compositions build their steps with.
@@ -22,6 +22,9 @@ const BUILDERS: Builders = Builders {
 /// Build the native implementation of the estimator at `id`.
 pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<Box<dyn Estimator>> {
     let est = ctx.obj(id, path)?;
+    if let Some(r) = gbm::build(ctx, &est, path) {
+        return r;
+    }
     if !est.class.module.starts_with("sklearn.") {
         return Err(unsupported(&est, path));
     }

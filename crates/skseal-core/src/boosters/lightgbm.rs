@@ -640,6 +640,24 @@ fn check_objective(no: usize, v: &str, num_class: usize) -> Result<String, Boost
     let multi = matches!(name, "multiclass" | "multiclassova");
     let mut obj_classes = None;
     for t in toks {
+        // the one bare flag LightGBM writes: `regression sqrt` (reg_sqrt);
+        // RegressionL2loss and the objectives derived from it read it
+        if t == "sqrt"
+            && matches!(
+                name,
+                "regression"
+                    | "regression_l1"
+                    | "quantile"
+                    | "huber"
+                    | "fair"
+                    | "mape"
+                    | "poisson"
+                    | "gamma"
+                    | "tweedie"
+            )
+        {
+            continue;
+        }
         let Some((k, val)) = t.split_once(':') else {
             return Err(err(
                 at,

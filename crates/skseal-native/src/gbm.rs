@@ -1,0 +1,452 @@
+//! LightGBM's scikit-learn models (`LGBMClassifier`, `LGBMRegressor`,
+//! `LGBMRanker`), computed from the model text that
+//! `skseal_core::boosters::lightgbm` parsed and checked (the one reading of
+//! it; the validators used the same parse).
+//!
+//! As LightGBM 4.x predicts (`GBDT::Predict`, `Tree::Predict`, the dense row
+//! reader of its C API):
+//! - each input value is a double; values with `|v| <= 1e-35f` (and not NaN)
+//!   become exactly 0.0, as LightGBM drops them from a row before predicting;
+//! - numerical splits: NaN becomes 0.0 unless the split's missing type is
+//!   NaN; a missing value (zero for missing type Zero, NaN for NaN) goes to
+//!   the default side; else `v <= threshold` goes left;
+//! - categorical splits: NaN and negative values go right; else the value
+//!   truncated to an int is looked up in the split's bitset;
+//! - linear trees: `leaf_const + sum(coeff * x)` unless a leaf feature is
+//!   NaN, then the leaf value;
+//! - the raw score of output k sums tree `i * K + k` over iterations in
+//!   order, in double; `average_output` divides by the iterations used; the
+//!   objective converts it with the C library's `exp` (sigmoid, softmax,
+//!   exp for poisson/gamma/tweedie, `log1p(exp)` for cross-entropy lambda);
+//! - the scikit-learn wrapper uses `best_iteration` when it is set, stacks
+//!   `[1 - p, p]` for binary probabilities and predicts the first arg-max.
+
+use skseal_core::boosters::lightgbm::{parse, LgbModel, LgbTree};
+use skseal_core::ir::Node;
+
+use crate::access::{Ctx, Obj};
+use crate::blas::Exactness;
+use crate::data::{Data, Labels, Mat, Method, Output};
+use crate::error::{malformed, NativeError, Result};
+use crate::estimator::{check_width, Estimator, Info};
+use crate::kernels::argmax_labels;
+
+const K_ZERO: f64 = 1e-35f32 as f64;
+
+/// How the raw scores become outputs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Transform {
+    Identity,
+    /// `sign(x) * x * x` (regression with `sqrt`).
+    Square,
+    Sigmoid(f64),
+    Softmax,
+    /// one sigmoid per class (multiclassova)
+    SigmoidEach(f64),
+    Exp,
+    /// cross_entropy_lambda: `log1p(exp(x))`
+    Log1pExp,
+}
+
+fn transform_of(objective: &str, path: &str) -> Result<Transform> {
+    let mut words = objective.split_whitespace();
+    let name = words.next().unwrap_or("");
+    let param = |key: &str| -> Option<f64> {
+        objective
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix(key)?.strip_prefix(':')?.parse().ok())
+    };
+    let flag = |key: &str| objective.split_whitespace().any(|w| w == key);
+    Ok(match name {
+        "binary" => Transform::Sigmoid(param("sigmoid").unwrap_or(1.0)),
+        "multiclass" => Transform::Softmax,
+        "multiclassova" => Transform::SigmoidEach(param("sigmoid").unwrap_or(1.0)),
+        "cross_entropy" => Transform::Sigmoid(1.0),
+        "cross_entropy_lambda" => Transform::Log1pExp,
+        "poisson" | "gamma" | "tweedie" => Transform::Exp,
+        // the L2 objective's ConvertOutput, which these inherit
+        "regression" | "regression_l1" | "huber" | "fair" | "quantile" | "mape" if flag("sqrt") => {
+            Transform::Square
+        }
+        "regression" | "regression_l1" | "huber" | "fair" | "quantile" | "mape" | "lambdarank"
+        | "rank_xendcg" => Transform::Identity,
+        other => {
+            return Err(NativeError::Unsupported {
+                what: format!("the LightGBM objective {other:?}"),
+                path: path.into(),
+                hint: "load this model with skseal.load to use LightGBM".into(),
+            })
+        }
+    })
+}
+
+/// One tree, as LightGBM walks it.
+fn leaf_of(t: &LgbTree, x: &[f64]) -> usize {
+    let mut node: i32 = 0;
+    // the parser checked that this is a proper tree from node 0 whose
+    // indices are all in range; `get` keeps a broken invariant a wrong leaf,
+    // never a panic
+    while node >= 0 {
+        let n = node as usize;
+        let f = t.split_feature.get(n).copied().unwrap_or(0) as usize;
+        let v = x.get(f).copied().unwrap_or(0.0);
+        let dt = t.decision_type.get(n).copied().unwrap_or(0);
+        let left = t.left_child.get(n).copied().unwrap_or(-1);
+        let right = t.right_child.get(n).copied().unwrap_or(-1);
+        node = if dt & 1 == 1 {
+            // categorical
+            if v.is_nan() || (v as i32) < 0 {
+                right
+            } else {
+                let iv = v as i32;
+                let cat = t.threshold.get(n).copied().unwrap_or(0.0) as i32 as usize;
+                let lo = t.cat_boundaries.get(cat).copied().unwrap_or(0) as usize;
+                let hi = t.cat_boundaries.get(cat + 1).copied().unwrap_or(0) as usize;
+                let word = (iv / 32) as usize;
+                let hit = word < hi.saturating_sub(lo)
+                    && t.cat_threshold
+                        .get(lo + word)
+                        .is_some_and(|w| (w >> (iv % 32)) & 1 == 1);
+                if hit {
+                    left
+                } else {
+                    right
+                }
+            }
+        } else {
+            let missing = (dt >> 2) & 3;
+            let mut fv = v;
+            if fv.is_nan() && missing != 2 {
+                fv = 0.0;
+            }
+            let is_zero = (-K_ZERO..=K_ZERO).contains(&fv);
+            if (missing == 1 && is_zero) || (missing == 2 && fv.is_nan()) {
+                if dt & 2 == 2 {
+                    left
+                } else {
+                    right
+                }
+            } else if fv <= t.threshold.get(n).copied().unwrap_or(0.0) {
+                left
+            } else {
+                right
+            }
+        };
+    }
+    (!node) as usize
+}
+
+fn tree_predict(t: &LgbTree, x: &[f64]) -> f64 {
+    let leaf = if t.num_leaves > 1 { leaf_of(t, x) } else { 0 };
+    let value = t.leaf_value.get(leaf).copied().unwrap_or(0.0);
+    if !t.is_linear {
+        return value;
+    }
+    let mut out = t.leaf_const.get(leaf).copied().unwrap_or(0.0);
+    let feats = t.leaf_features.get(leaf).map(Vec::as_slice).unwrap_or(&[]);
+    let coeffs = t.leaf_coeff.get(leaf).map(Vec::as_slice).unwrap_or(&[]);
+    for (&f, &c) in feats.iter().zip(coeffs) {
+        let v = x.get(f as usize).copied().unwrap_or(0.0);
+        if v.is_nan() {
+            return value;
+        }
+        out += c * v;
+    }
+    out
+}
+
+/// A LightGBM booster ready to predict.
+struct Booster {
+    model: LgbModel,
+    /// trees per iteration (outputs)
+    k: usize,
+    iterations: usize,
+    transform: Transform,
+}
+
+impl Booster {
+    fn read(text: &str, best_iteration: i64, path: &str) -> Result<Booster> {
+        let model = parse(text.as_bytes()).map_err(|e| malformed(path, e.to_string()))?;
+        if model
+            .pandas_categorical
+            .as_deref()
+            .is_some_and(|p| p.trim() != "null")
+        {
+            return Err(NativeError::Unsupported {
+                what: "a LightGBM model fitted on pandas category columns".into(),
+                path: path.into(),
+                hint: "its input is mapped to category codes by LightGBM's Python package; \
+                       load it with skseal.load, or fit it on integer codes"
+                    .into(),
+            });
+        }
+        let k = model.header.num_tree_per_iteration.max(1);
+        let total = model.trees.len() / k;
+        let iterations = if best_iteration > 0 {
+            (best_iteration as usize).min(total)
+        } else {
+            total
+        };
+        let objective = model.header.objective.clone().unwrap_or_default();
+        let transform = transform_of(&objective, path)?;
+        Ok(Booster {
+            model,
+            k,
+            iterations,
+            transform,
+        })
+    }
+    fn width(&self) -> usize {
+        self.model.header.max_feature_idx + 1
+    }
+    /// Raw scores (rows x k) or converted outputs.
+    fn scores(&self, x: &Mat, convert: bool) -> Mat {
+        let k = self.k;
+        let mut out = Mat::zeros(x.rows, k);
+        let mut row = vec![0.0; x.cols];
+        for r in 0..x.rows {
+            for (d, &v) in row.iter_mut().zip(x.row(r)) {
+                *d = if !v.is_nan() && v.abs() <= K_ZERO {
+                    0.0
+                } else {
+                    v
+                };
+            }
+            let o = &mut out.data[r * k..(r + 1) * k];
+            for i in 0..self.iterations {
+                for (j, slot) in o.iter_mut().enumerate() {
+                    if let Some(t) = self.model.trees.get(i * k + j) {
+                        *slot += tree_predict(t, &row);
+                    }
+                }
+            }
+            if self.model.header.average_output && self.iterations > 0 {
+                for v in o.iter_mut() {
+                    *v /= self.iterations as f64;
+                }
+            }
+            if convert {
+                convert_row(self.transform, o);
+            }
+        }
+        out
+    }
+}
+
+fn convert_row(t: Transform, o: &mut [f64]) {
+    match t {
+        Transform::Identity => {}
+        Transform::Square => {
+            for v in o.iter_mut() {
+                let s = if *v > 0.0 {
+                    1.0
+                } else if *v < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                };
+                *v = s * *v * *v;
+            }
+        }
+        Transform::Sigmoid(s) | Transform::SigmoidEach(s) => {
+            for v in o.iter_mut() {
+                *v = 1.0 / (1.0 + (-s * *v).exp());
+            }
+        }
+        Transform::Softmax => {
+            let mut wmax = o.first().copied().unwrap_or(0.0);
+            for &v in o.iter().skip(1) {
+                // std::max(rec[i], wmax): the second when they compare equal or unordered
+                wmax = if wmax < v { v } else { wmax };
+            }
+            let mut wsum = 0.0;
+            for v in o.iter_mut() {
+                *v = (*v - wmax).exp();
+                wsum += *v;
+            }
+            for v in o.iter_mut() {
+                *v /= wsum;
+            }
+        }
+        Transform::Exp => {
+            for v in o.iter_mut() {
+                *v = v.exp();
+            }
+        }
+        Transform::Log1pExp => {
+            for v in o.iter_mut() {
+                *v = v.exp().ln_1p();
+            }
+        }
+    }
+}
+
+/// `LGBMClassifier`, `LGBMRegressor`, `LGBMRanker`.
+pub struct Lgbm {
+    info: Info,
+    booster: Booster,
+    /// classes of a classifier
+    classes: Option<Labels>,
+}
+
+impl Lgbm {
+    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Result<Lgbm> {
+        if est
+            .opt("_objective")
+            .is_some_and(|o| !matches!(ctx.g.node(o), Some(Node::Str(_))))
+        {
+            return Err(NativeError::Unsupported {
+                what: "a LightGBM model with a custom objective function".into(),
+                path: path.into(),
+                hint: "its outputs are raw scores that the function defines; load it with \
+                       skseal.load"
+                    .into(),
+            });
+        }
+        let bpath = format!("{path}._Booster");
+        let b = est.obj("_Booster", path)?;
+        let text = b.str("_handle", &bpath)?;
+        let best = b
+            .opt("best_iteration")
+            .and_then(|id| ctx.g.as_int(id))
+            .unwrap_or(0);
+        let booster = Booster::read(text, best, &format!("{bpath}._handle"))?;
+        let width = booster.width();
+        let n = est.usize("_n_features", path)?;
+        if n != width {
+            return Err(malformed(
+                path,
+                format!("_n_features is {n} but the booster reads {width} features"),
+            ));
+        }
+        let named = est
+            .opt("_fitted_with_feature_names")
+            .and_then(|id| match ctx.g.node(id) {
+                Some(Node::Bool(b)) => Some(*b),
+                _ => None,
+            })
+            .unwrap_or(false);
+        let info = Info {
+            class: est.class.name.clone(),
+            n_features: Some(width),
+            feature_names: named.then(|| booster.model.header.feature_names.clone()),
+        };
+        let classes = if est.name() == "LGBMClassifier" {
+            let le = est.obj("_le", path)?;
+            let c = le.labels("classes_", &format!("{path}._le"))?;
+            let want = if booster.k == 1 { 2 } else { booster.k };
+            if c.len() != want {
+                return Err(malformed(
+                    path,
+                    format!(
+                        "{} classes for a booster with {} outputs",
+                        c.len(),
+                        booster.k
+                    ),
+                ));
+            }
+            if booster.k == 1 && !matches!(booster.transform, Transform::Sigmoid(_)) {
+                return Err(NativeError::Unsupported {
+                    what: "a binary LightGBM classifier without a sigmoid objective".into(),
+                    path: path.into(),
+                    hint: "load it with skseal.load".into(),
+                });
+            }
+            Some(c)
+        } else {
+            None
+        };
+        Ok(Lgbm {
+            info,
+            booster,
+            classes,
+        })
+    }
+
+    fn proba(&self, x: &Mat) -> Mat {
+        let s = self.booster.scores(x, true);
+        if self.booster.k > 1 {
+            return s;
+        }
+        let mut p = Mat::zeros(s.rows, 2);
+        for r in 0..s.rows {
+            let v = s.data[r];
+            p.data[2 * r] = 1.0 - v;
+            p.data[2 * r + 1] = v;
+        }
+        p
+    }
+}
+
+impl Estimator for Lgbm {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        self.classes.as_ref()
+    }
+    fn exactness(&self, _m: Method) -> Exactness {
+        Exactness::Bitwise
+    }
+    fn supports(&self, m: Method) -> bool {
+        match self.classes {
+            Some(_) => matches!(m, Method::Predict | Method::PredictProba),
+            None => m == Method::Predict,
+        }
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.no_method(m));
+        }
+        // LightGBM takes NaN and infinities
+        let x = x.into_dense(&self.info.class)?;
+        check_width(&self.info, &x)?;
+        Ok(match (&self.classes, m) {
+            (Some(c), Method::Predict) => Output::Labels(argmax_labels(&self.proba(&x), c)),
+            (Some(_), _) => Output::Matrix(self.proba(&x)),
+            (None, _) => {
+                let s = self.booster.scores(&x, true);
+                if self.booster.k == 1 {
+                    Output::Vector(s.data)
+                } else {
+                    Output::Matrix(s)
+                }
+            }
+        })
+    }
+}
+
+impl Lgbm {
+    /// A bare `lightgbm.Booster` (from `lightgbm.train`): `predict` gives
+    /// the converted outputs, as `Booster.predict` does.
+    fn read_booster(ctx: &Ctx<'_>, b: &Obj<'_, '_>, path: &str) -> Result<Lgbm> {
+        let text = b.str("_handle", path)?;
+        let best = b
+            .opt("best_iteration")
+            .and_then(|id| ctx.g.as_int(id))
+            .unwrap_or(0);
+        let booster = Booster::read(text, best, &format!("{path}._handle"))?;
+        let info = Info {
+            class: b.class.name.clone(),
+            n_features: Some(booster.width()),
+            feature_names: None,
+        };
+        Ok(Lgbm {
+            info,
+            booster,
+            classes: None,
+        })
+    }
+}
+
+/// The implementation of `est` when this module has it.
+pub fn build(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
+    let boxed = |r: Result<Lgbm>| r.map(|s| Box::new(s) as Box<dyn Estimator>);
+    match (est.class.module.as_str(), est.name()) {
+        ("lightgbm.sklearn", "LGBMClassifier" | "LGBMRegressor" | "LGBMRanker") => {
+            Some(boxed(Lgbm::read(ctx, est, path)))
+        }
+        ("lightgbm.basic", "Booster") => Some(boxed(Lgbm::read_booster(ctx, est, path))),
+        _ => None,
+    }
+}

@@ -1,0 +1,149 @@
+"""Native inference of LightGBM models (issue 16), against LightGBM itself:
+bit for bit on random data with missing values and zeros, on every split
+threshold and one ulp either side, on infinities; binary, multiclass,
+one-vs-all, regression, poisson, ranking, random-forest mode, linear trees,
+categorical splits on integer codes, zero-as-missing, stumps, string labels,
+a bare ``lightgbm.train`` booster, best_iteration, and LightGBM inside a
+scikit-learn Pipeline. LightGBM computes in double with the C library's exp,
+which native inference uses too, so nothing here depends on the CPU's SIMD
+level."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import skseal
+import skseal.native
+from skseal.errors import UnsupportedModelError
+
+lgb = pytest.importorskip("lightgbm")
+
+rng = np.random.default_rng(0)
+N = 400
+X = rng.normal(size=(N, 6))
+X[rng.random((N, 6)) < 0.1] = np.nan
+X[::9, 3] = 0.0
+XC = X.copy()
+XC[:, 5] = rng.integers(0, 7, N)
+Y = (np.nan_to_num(X[:, 0]) + np.nan_to_num(X[:, 1]) > 0).astype(int)
+Y3 = rng.integers(0, 3, N)
+YR = np.nan_to_num(X[:, 0]) * 3 + rng.normal(size=N)
+Q = {"n_estimators": 30, "verbose": -1, "random_state": 0, "n_jobs": 1}
+
+CASES: dict[str, Callable[[], tuple[Any, np.ndarray]]] = {
+    "binary": lambda: (lgb.LGBMClassifier(**Q).fit(X, Y), X),
+    "multiclass": lambda: (lgb.LGBMClassifier(**Q).fit(X, Y3), X),
+    "multiclassova": lambda: (lgb.LGBMClassifier(objective="multiclassova", **Q).fit(X, Y3), X),
+    "regression": lambda: (lgb.LGBMRegressor(**Q).fit(X, YR), X),
+    "regression sqrt": lambda: (lgb.LGBMRegressor(reg_sqrt=True, **Q).fit(X, np.abs(YR)), X),
+    "poisson": lambda: (lgb.LGBMRegressor(objective="poisson", **Q).fit(X, np.abs(YR)), X),
+    "tweedie": lambda: (lgb.LGBMRegressor(objective="tweedie", **Q).fit(X, np.abs(YR)), X),
+    "cross entropy": lambda: (lgb.LGBMRegressor(objective="cross_entropy", **Q).fit(
+        X, (YR > 0).astype(float)), X),
+    "huber": lambda: (lgb.LGBMRegressor(objective="huber", **Q).fit(X, YR), X),
+    "categorical codes": lambda: (lgb.LGBMClassifier(min_child_samples=5, **Q).fit(
+        XC, Y, categorical_feature=[5]), XC),
+    "linear trees": lambda: (lgb.LGBMRegressor(linear_tree=True, **Q).fit(
+        np.nan_to_num(X), YR), X),
+    "zero as missing": lambda: (lgb.LGBMRegressor(zero_as_missing=True, **Q).fit(X, YR), X),
+    "random forest mode": lambda: (lgb.LGBMRegressor(
+        boosting_type="rf", bagging_freq=1, bagging_fraction=0.7, **Q).fit(X, YR), X),
+    "dart": lambda: (lgb.LGBMClassifier(boosting_type="dart", **Q).fit(X, Y), X),
+    "stumps": lambda: (lgb.LGBMClassifier(num_leaves=2, **Q).fit(X, Y), X),
+    "ranker": lambda: (lgb.LGBMRanker(**Q).fit(X, Y3, group=[40] * 10), X),
+    "string labels": lambda: (lgb.LGBMClassifier(**Q).fit(X, np.array(["no", "yes"])[Y]), X),
+    "early stopping (best_iteration)": lambda: (lgb.LGBMClassifier(
+        n_estimators=200, verbose=-1, random_state=0, n_jobs=1).fit(
+        X[:300], Y[:300], eval_set=[(X[300:], Y[300:])],
+        callbacks=[lgb.early_stopping(5, verbose=False)]), X),
+    "lightgbm.train booster": lambda: (lgb.train(
+        {"objective": "multiclass", "num_class": 3, "verbose": -1, "num_threads": 1},
+        lgb.Dataset(X, Y3), num_boost_round=20), X),
+}
+
+
+def probe_rows(model: Any, XX: np.ndarray) -> np.ndarray:
+    """The data, every split threshold and its two neighbours (in every
+    column), zeros below LightGBM's 1e-35 cut, -0.0 and infinities."""
+    booster = model if isinstance(model, lgb.Booster) else model.booster_
+    ths: list[float] = []
+    for line in booster.model_to_string().splitlines():
+        if line.startswith("threshold="):
+            ths += [float(v) for v in line.split("=", 1)[1].split()]
+    rows = [XX]
+    for t in ths[:300]:
+        for d in (np.nextafter(t, -np.inf), t, np.nextafter(t, np.inf)):
+            rows.append(np.full((1, XX.shape[1]), d))
+    for v in (1e-36, -1e-36, -0.0, np.inf, -np.inf, 1e300):
+        rows.append(np.full((1, XX.shape[1]), v))
+    return np.vstack(rows)
+
+
+def bitwise(want: Any, got: Any) -> bool:
+    want, got = np.asarray(want), np.asarray(got)
+    if want.dtype.kind == "f":
+        return want.shape == got.shape and np.array_equal(
+            want.astype(np.float64).view(np.uint64), got.astype(np.float64).view(np.uint64))
+    return np.array_equal(want, got)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_native_lightgbm_is_bitwise(name: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model, XX = CASES[name]()
+    T = probe_rows(model, XX)
+    nm = skseal.native.loads(skseal.dumps(model, trusted=["lightgbm"]), trusted=["lightgbm"])
+    assert nm.methods, name
+    for m in nm.methods:
+        assert nm.exactness(m) == "bitwise"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = getattr(model, m)(T)
+        assert bitwise(want, getattr(nm, m)(T)), f"{name}: {m}"
+    # a joblib file of it too (the legacy path), and one row at a time
+    for r in range(0, len(T), 97):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = getattr(model, nm.methods[0])(T[r:r + 1])
+        assert bitwise(want, getattr(nm, nm.methods[0])(T[r:r + 1])), f"{name}: row {r}"
+
+
+def test_lightgbm_in_a_pipeline_on_a_dataframe() -> None:
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    df = pd.DataFrame({"a": X[:, 0], "b": np.nan_to_num(X[:, 1]),
+                       "city": rng.choice(["paris", "lyon", "nice"], N)})
+    pipe = make_pipeline(
+        ColumnTransformer([("num", StandardScaler(), ["a", "b"]),
+                           ("cat", OneHotEncoder(handle_unknown="ignore"), ["city"])]),
+        lgb.LGBMClassifier(**Q)).fit(df, Y)
+    nm = skseal.native.loads(skseal.dumps(pipe, trusted=["lightgbm"]), trusted=["lightgbm"])
+    for m in ("predict", "predict_proba"):
+        assert bitwise(getattr(pipe, m)(df), getattr(nm, m)(df)), m
+
+
+def test_what_native_lightgbm_refuses_names_the_reason() -> None:
+    import pandas as pd
+
+    df = pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice(["x", "y"], N))})
+    m = lgb.LGBMClassifier(**Q).fit(df, Y)
+    with pytest.raises(UnsupportedModelError, match="pandas category columns"):
+        skseal.native.loads(skseal.dumps(m, trusted=["lightgbm"]), trusted=["lightgbm"])
+    c = lgb.LGBMRegressor(objective=l2_objective, **Q).fit(X, YR)
+    trusted = ["lightgbm", f"{__name__}.l2_objective"]
+    with pytest.raises(UnsupportedModelError, match="custom objective"):
+        skseal.native.loads(skseal.dumps(c, trusted=trusted), trusted=trusted)
+
+
+def l2_objective(y_true: Any, y_pred: Any) -> Any:
+    """A user's objective function (module level, so pickle can name it)."""
+    return y_pred - y_true, np.ones_like(y_pred)
