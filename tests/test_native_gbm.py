@@ -147,3 +147,32 @@ def test_what_native_lightgbm_refuses_names_the_reason() -> None:
 def l2_objective(y_true: Any, y_pred: Any) -> Any:
     """A user's objective function (module level, so pickle can name it)."""
     return y_pred - y_true, np.ones_like(y_pred)
+
+
+def test_skseal_predict_serves_lightgbm_with_its_profile(tmp_path: Any) -> None:
+    """The CLI, no Python: `skseal predict --trust lightgbm` gives LightGBM's
+    probabilities to the last bit; without the profile it names it."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(["cargo", "build", "--quiet", "-p", "skseal-cli"], cwd=root, check=True)
+    cli = root / "target" / "debug" / "skseal"
+    model, _ = CASES["multiclass"]()
+    skseal.dump(model, tmp_path / "m.skseal", trusted=["lightgbm"])
+    rows = np.nan_to_num(X[:20])
+    np.savetxt(tmp_path / "x.csv", rows, delimiter=",", comments="",
+               header=",".join(f"f{i}" for i in range(6)))
+    r = subprocess.run([str(cli), "predict", str(tmp_path / "m.skseal"), "--input",
+                        str(tmp_path / "x.csv"), "--method", "predict_proba", "--trust",
+                        "lightgbm"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    got = np.array([[float(v) for v in line.split(",")]
+                    for line in r.stdout.strip().splitlines()[1:]])
+    assert bitwise(model.predict_proba(rows), got)
+    r = subprocess.run([str(cli), "predict", str(tmp_path / "m.skseal"), "--input",
+                        str(tmp_path / "x.csv")], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "--trust lightgbm" in r.stderr, r.stderr

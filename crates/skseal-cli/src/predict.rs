@@ -598,8 +598,14 @@ pub fn run(mut a: Args<'_>) -> Result<(), String> {
             .map_err(|e| e.to_string())?,
         blas: None,
     };
-    let model = skseal_native::load_path(a.model, &opts)
-        .map_err(|e| format!("{}: {e}", a.model.display()))?;
+    let model = skseal_native::load_path(a.model, &opts).map_err(|e| match &e {
+        skseal_native::NativeError::Core(skseal_core::CoreError::Untrusted(u)) => format!(
+            "{}: {e}; nothing was run. {}",
+            a.model.display(),
+            crate::convert::trust_hint(u)
+        ),
+        _ => format!("{}: {e}", a.model.display()),
+    })?;
     if !model.supports(method) {
         let have: Vec<&str> = model.methods().into_iter().map(Method::name).collect();
         return Err(format!(
