@@ -1,4 +1,5 @@
-"""Native inference of LightGBM models (issue 16), against LightGBM itself:
+"""Native inference of LightGBM and XGBoost models (issue 16), against the
+libraries themselves. LightGBM:
 bit for bit on random data with missing values and zeros, on every split
 threshold and one ulp either side, on infinities; binary, multiclass,
 one-vs-all, regression, poisson, ranking, random-forest mode, linear trees,
@@ -6,7 +7,10 @@ categorical splits on integer codes, zero-as-missing, stumps, string labels,
 a bare ``lightgbm.train`` booster, best_iteration, and LightGBM inside a
 scikit-learn Pipeline. LightGBM computes in double with the C library's exp,
 which native inference uses too, so nothing here depends on the CPU's SIMD
-level."""
+level. XGBoost: float32 inputs, splits, sums and transforms (expf) as its CPU
+predictor computes them, binary, multiclass, regression, poisson, gamma,
+tweedie, logitraw, dart, random forests, ranking, early stopping; values are
+XGBoost's float32 results exactly (returned as float64)."""
 
 from __future__ import annotations
 
@@ -176,3 +180,90 @@ def test_skseal_predict_serves_lightgbm_with_its_profile(tmp_path: Any) -> None:
     r = subprocess.run([str(cli), "predict", str(tmp_path / "m.skseal"), "--input",
                         str(tmp_path / "x.csv")], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "--trust lightgbm" in r.stderr, r.stderr
+
+
+xgb = pytest.importorskip("xgboost")
+XQ = {"n_estimators": 30, "max_depth": 4, "n_jobs": 1, "random_state": 0}
+
+
+def _early() -> Any:
+    m = xgb.XGBClassifier(n_estimators=200, early_stopping_rounds=5, max_depth=3, n_jobs=1)
+    return m.fit(X[:300], Y[:300], eval_set=[(X[300:], Y[300:])], verbose=False)
+
+
+XGB_CASES: dict[str, Callable[[], Any]] = {
+    "binary": lambda: xgb.XGBClassifier(**XQ).fit(X, Y),
+    "multiclass": lambda: xgb.XGBClassifier(**XQ).fit(X, Y3),
+    "regression": lambda: xgb.XGBRegressor(**XQ).fit(X, YR),
+    "poisson": lambda: xgb.XGBRegressor(objective="count:poisson", **XQ).fit(X, np.abs(YR)),
+    "gamma": lambda: xgb.XGBRegressor(objective="reg:gamma", **XQ).fit(X, np.abs(YR) + 0.1),
+    "tweedie": lambda: xgb.XGBRegressor(objective="reg:tweedie", **XQ).fit(X, np.abs(YR)),
+    "logitraw": lambda: xgb.XGBRegressor(objective="binary:logitraw", **XQ).fit(X, Y),
+    "dart": lambda: xgb.XGBClassifier(booster="dart", rate_drop=0.1, **XQ).fit(X, Y),
+    "random forest regressor": lambda: xgb.XGBRFRegressor(
+        n_estimators=10, max_depth=4, n_jobs=1, random_state=0).fit(X, YR),
+    "random forest classifier": lambda: xgb.XGBRFClassifier(
+        n_estimators=10, max_depth=4, n_jobs=1, random_state=0).fit(X, Y),
+    "ranker": lambda: xgb.XGBRanker(**XQ).fit(X, Y3, qid=np.repeat(np.arange(10), 40)),
+    "early stopping (best_iteration)": _early,
+}
+
+
+def xgb_rows(model: Any) -> np.ndarray:
+    """The data, every split condition as float32 and one float32 ulp either
+    side, tiny, negative-zero and huge values."""
+    import re
+
+    dump = "\n".join(model.get_booster().get_dump(dump_format="json"))
+    rows = [X]
+    for t in [float(v) for v in re.findall(r'"split_condition":\s*([-0-9.eE+]+)', dump)][:300]:
+        t32 = np.float32(t)
+        for d in (np.nextafter(t32, np.float32(-np.inf)), t32,
+                  np.nextafter(t32, np.float32(np.inf))):
+            rows.append(np.full((1, X.shape[1]), np.float64(d)))
+    for v in (1e-40, -0.0, 1e30, 3.4e38):
+        rows.append(np.full((1, X.shape[1]), v))
+    return np.vstack(rows)
+
+
+@pytest.mark.parametrize("name", list(XGB_CASES))
+def test_native_xgboost_gives_xgboosts_float32_results(name: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = XGB_CASES[name]()
+    T = xgb_rows(model)
+    nm = skseal.native.loads(skseal.dumps(model, trusted=["xgboost"]), trusted=["xgboost"])
+    for m in nm.methods:
+        assert nm.exactness(m) == "bitwise"
+        want = np.asarray(getattr(model, m)(T))
+        got = np.asarray(getattr(nm, m)(T))
+        if want.dtype.kind == "f":
+            assert want.dtype == np.float32
+            assert bitwise(want.astype(np.float64), got), f"{name}: {m}"
+        else:
+            assert bitwise(want, got), f"{name}: {m}"
+
+
+def test_xgboost_in_a_pipeline_and_what_it_refuses() -> None:
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = make_pipeline(StandardScaler(), xgb.XGBClassifier(**XQ)).fit(np.nan_to_num(X), Y3)
+    nm = skseal.native.loads(skseal.dumps(pipe, trusted=["xgboost"]), trusted=["xgboost"])
+    for m in ("predict", "predict_proba"):
+        want = np.asarray(getattr(pipe, m)(np.nan_to_num(X)))
+        assert bitwise(want.astype(np.float64) if want.dtype == np.float32 else want,
+                       getattr(nm, m)(np.nan_to_num(X))), m
+    refused = {
+        "gblinear": xgb.XGBRegressor(booster="gblinear", n_estimators=5).fit(
+            np.nan_to_num(X), YR),
+        "categorical splits": xgb.XGBClassifier(
+            n_estimators=5, enable_categorical=True, tree_method="hist").fit(
+            pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice(["x", "y"], N))}), Y),
+        "missing value other than NaN": xgb.XGBRegressor(n_estimators=5, missing=0.0).fit(
+            X, YR),
+    }
+    for what, m in refused.items():
+        with pytest.raises(UnsupportedModelError, match=what):
+            skseal.native.loads(skseal.dumps(m, trusted=["xgboost"]), trusted=["xgboost"])

@@ -170,6 +170,10 @@ def test_native_case(name: str) -> None:
     for m in shared:
         got = getattr(native, m)(X)
         w = want[m].toarray() if sp.issparse(want[m]) else want[m]
+        if getattr(w, "dtype", None) == np.float32:
+            # XGBoost computes in float32; native inference returns those
+            # float32 values exactly, as float64 (docs/NATIVE.md)
+            w = np.asarray(w, dtype=np.float64)
         how = native.exactness(m)
         if how.startswith("bitwise"):
             assert outputs_equal(np.asarray(w), got) or (
@@ -187,4 +191,4 @@ def test_native_count() -> None:
         pytest.skip("run the whole module for the count")
     works = sum(NATIVE.values())
     print(f"\nnative inference loads {works} of {len(CASES)} practitioner cases")
-    assert works >= 38, f"only {works} of {len(CASES)} cases load natively"
+    assert works >= 43, f"only {works} of {len(CASES)} cases load natively"

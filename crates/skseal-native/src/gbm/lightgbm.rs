@@ -440,7 +440,11 @@ impl Lgbm {
 }
 
 /// The implementation of `est` when this module has it.
-pub fn build(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
+pub(super) fn build(
+    ctx: &Ctx<'_>,
+    est: &Obj<'_, '_>,
+    path: &str,
+) -> Option<Result<Box<dyn Estimator>>> {
     let boxed = |r: Result<Lgbm>| r.map(|s| Box::new(s) as Box<dyn Estimator>);
     match (est.class.module.as_str(), est.name()) {
         ("lightgbm.sklearn", "LGBMClassifier" | "LGBMRegressor" | "LGBMRanker") => {
