@@ -407,3 +407,34 @@ def test_sigterm_drains_in_flight_requests(tmp_path: Path) -> None:
     assert s.proc.wait(timeout=30) == 0
     assert results == [200] * 4, results
     assert any(e.get("event") == "draining" for e in s.events)
+
+
+def test_serves_lightgbm_and_xgboost_with_their_profiles(tmp_path: Path) -> None:
+    """`skseal serve --trust lightgbm --trust xgboost`: the boosters computed
+    natively, LightGBM's and XGBoost's probabilities to the last bit."""
+    import warnings
+
+    lgb = pytest.importorskip("lightgbm")
+    xgb = pytest.importorskip("xgboost")
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(80, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = {"lgbm": lgb.LGBMClassifier(n_estimators=20, verbose=-1, n_jobs=1).fit(X, y),
+                  "xgb": xgb.XGBClassifier(n_estimators=20, max_depth=3, n_jobs=1).fit(X, y)}
+    for name, m in fitted.items():
+        skseal.dump(m, tmp_path / f"{name}.skseal", trusted=["lightgbm", "xgboost"])
+    srv = Server(str(tmp_path / "lgbm.skseal"), str(tmp_path / "xgb.skseal"),
+                 "--trust", "lightgbm", "--trust", "xgboost")
+    try:
+        srv.wait_ready()
+        for name, m in fitted.items():
+            code, out = srv.post(f"/v2/models/{name}/infer", _v2_dense(X, "predict_proba"))
+            assert code == 200, out
+            [t] = out["outputs"]
+            want = np.asarray(m.predict_proba(X), dtype=np.float64)
+            got = np.array(t["data"], dtype=np.float64).reshape(want.shape)
+            assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), name
+    finally:
+        assert srv.stop() == 0
