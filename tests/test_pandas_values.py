@@ -163,6 +163,11 @@ def test_joblib_and_converted_files_of_pandas_values(tmp_path: Any) -> None:
     frame = PICKLED["mixed DataFrame without datetimes"]
     joblib.dump({"frame": frame}, tmp_path / "b.joblib")
     same(frame, skseal.load(tmp_path / "b.joblib")["frame"])
+    # nothing to trust: pandas' helpers are lowered, not trusted
+    assert skseal.untrusted_types(tmp_path / "b.joblib") == []
+    # a pandas value that is not lowered is still listed
+    joblib.dump({"n": pd.Series([1, None], dtype="Int64")}, tmp_path / "n.joblib")
+    assert "pandas.arrays.IntegerArray" in skseal.untrusted_types(tmp_path / "n.joblib")
     skseal.convert(tmp_path / "b.joblib", tmp_path / "b.skseal")
     same(frame, skseal.load(tmp_path / "b.skseal")["frame"])
     names = {g["name"] for g in skseal.inspect(tmp_path / "b.skseal")["globals"]}

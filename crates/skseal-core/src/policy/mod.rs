@@ -906,6 +906,23 @@ pub fn survey(graph: &Graph, policy: &Policy) -> Vec<(GlobalName, BTreeSet<Use>,
         any && ok
     };
     for (id, (node, &is_live)) in graph.nodes.iter().zip(&live).enumerate() {
+        // pandas' pickling helpers left behind when the VM lowered a pandas
+        // value to a rebuild call (vm/pandas.rs): nothing skseal builds, and
+        // not a name to trust. Where a pandas value was not lowered, its
+        // nodes are live and reported as usual; gadgets are always reported.
+        if !is_live {
+            let name = match node {
+                Node::Global(g) => Some(g),
+                Node::Object { class, .. } => Some(class),
+                Node::Call { func, .. } => Some(func),
+                _ => None,
+            };
+            if name.is_some_and(|g| {
+                profiles::is_pandas_internal(&g.dotted()) && danger(g).is_none()
+            }) {
+                continue;
+            }
+        }
         if is_live && partial_funcs.contains(&(id as NodeId)) {
             if let Node::Global(g) = node {
                 let e = seen
