@@ -917,9 +917,9 @@ pub fn survey(graph: &Graph, policy: &Policy) -> Vec<(GlobalName, BTreeSet<Use>,
                 Node::Call { func, .. } => Some(func),
                 _ => None,
             };
-            if name.is_some_and(|g| {
-                profiles::is_pandas_internal(&g.dotted()) && danger(g).is_none()
-            }) {
+            if name
+                .is_some_and(|g| profiles::is_pandas_internal(&g.dotted()) && danger(g).is_none())
+            {
                 continue;
             }
         }
