@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,16 @@ from typing import Any
 import pytest
 
 TESTS_DIR = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session")
+def cli() -> Path:
+    """The debug `skseal` binary, built once per session (no Python in it)."""
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    root = TESTS_DIR.parent
+    subprocess.run(["cargo", "build", "--quiet", "-p", "skseal-cli"], cwd=root, check=True)
+    return root / "target" / "debug" / "skseal"
 if str(TESTS_DIR) not in sys.path:  # so ``import zoo`` works in every import mode
     sys.path.insert(0, str(TESTS_DIR))
 

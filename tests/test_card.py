@@ -36,15 +36,6 @@ import skseal
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
-def cli() -> Path:
-    """The debug `skseal` binary, built once per session."""
-    if shutil.which("cargo") is None:
-        pytest.skip("cargo is not installed")
-    subprocess.run(["cargo", "build", "--quiet", "-p", "skseal-cli"], cwd=ROOT, check=True)
-    return ROOT / "target" / "debug" / "skseal"
-
-
 def run(cli: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the CLI and capture its output."""
     return subprocess.run([str(cli), *args], capture_output=True, text=True, timeout=120)

@@ -7,7 +7,6 @@ import json
 import os
 import pickle
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -23,14 +22,6 @@ import skseal
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "picklescan"
-
-
-@pytest.fixture(scope="session")
-def cli() -> Path:
-    if shutil.which("cargo") is None:
-        pytest.skip("cargo is not installed")
-    subprocess.run(["cargo", "build", "--quiet", "-p", "skseal-cli"], cwd=ROOT, check=True)
-    return ROOT / "target" / "debug" / "skseal"
 
 
 def run(cli: Path, *args: str) -> subprocess.CompletedProcess[str]:

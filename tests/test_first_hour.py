@@ -28,14 +28,6 @@ import skseal
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
-def cli() -> Path:
-    if shutil.which("cargo") is None:
-        pytest.skip("cargo is not installed")
-    subprocess.run(["cargo", "build", "--quiet", "-p", "skseal-cli"], cwd=ROOT, check=True)
-    return ROOT / "target" / "debug" / "skseal"
-
-
 def run(cli: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(cli), *args], capture_output=True, text=True, timeout=120,
                           input=stdin)

@@ -153,18 +153,10 @@ def l2_objective(y_true: Any, y_pred: Any) -> Any:
     return y_pred - y_true, np.ones_like(y_pred)
 
 
-def test_skseal_predict_serves_lightgbm_with_its_profile(tmp_path: Any) -> None:
+def test_skseal_predict_serves_lightgbm_with_its_profile(tmp_path: Any, cli: Any) -> None:
     """The CLI, no Python: `skseal predict --trust lightgbm` gives LightGBM's
     probabilities to the last bit; without the profile it names it."""
-    import shutil
     import subprocess
-    from pathlib import Path
-
-    if shutil.which("cargo") is None:
-        pytest.skip("cargo is not installed")
-    root = Path(__file__).resolve().parents[1]
-    subprocess.run(["cargo", "build", "--quiet", "-p", "skseal-cli"], cwd=root, check=True)
-    cli = root / "target" / "debug" / "skseal"
     model, _ = CASES["multiclass"]()
     skseal.dump(model, tmp_path / "m.skseal", trusted=["lightgbm"])
     rows = np.nan_to_num(X[:20])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import pickle
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -35,14 +34,6 @@ PROFILES = ["catboost", "category_encoders", "feature_engine", "imblearn", "ligh
 rng = np.random.default_rng(0)
 X = rng.normal(size=(120, 5))
 Y = (X[:, 0] + X[:, 1] > 0).astype(int)
-
-
-@pytest.fixture(scope="session")
-def cli() -> Path:
-    if shutil.which("cargo") is None:
-        pytest.skip("cargo is not installed")
-    subprocess.run(["cargo", "build", "--quiet", "-p", "skseal-cli"], cwd=ROOT, check=True)
-    return ROOT / "target" / "debug" / "skseal"
 
 
 def test_the_six_profiles_say_what_they_cover() -> None:

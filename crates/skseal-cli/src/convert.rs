@@ -67,39 +67,18 @@ pub fn convert(
 /// What `--trust` would accept the names of a refusal: profiles first, then
 /// exact names; never a name that no trust setting loads.
 pub fn trust_hint(u: &skseal_core::UntrustedError) -> String {
-    let trustable: Vec<String> = u
-        .names
-        .iter()
-        .zip(&u.details)
-        .filter(|(_, d)| !d.contains("never allowed"))
-        .map(|(n, _)| n.clone())
-        .collect();
-    if trustable.is_empty() {
+    use skseal_core::policy::profiles;
+    let h = profiles::trust_hint(&u.names, &u.details);
+    if h.hopeless {
         return "These names are never allowed; no trust setting loads them".into();
     }
-    use skseal_core::policy::profiles;
-    let pandas = trustable.iter().any(|n| profiles::is_pandas_internal(n));
-    let others: Vec<String> = trustable
-        .into_iter()
-        .filter(|n| !profiles::is_pandas_internal(n))
-        .collect();
-    let (profs, rest) = profiles::covering(&others);
-    let flags: Vec<String> = profs
-        .iter()
-        .map(|p| p.name.to_string())
-        .chain(rest)
-        .map(|n| format!("--trust {n}"))
-        .collect();
-    let mut h = if flags.is_empty() {
-        String::new()
-    } else {
-        format!("If you trust the source, add {}", flags.join(" "))
-    };
-    if pandas {
-        if !h.is_empty() {
-            h.push_str(". ");
-        }
-        h.push_str(profiles::PANDAS_WAY_OUT);
+    let mut out = Vec::new();
+    if !h.entries.is_empty() {
+        let flags: Vec<String> = h.entries.iter().map(|n| format!("--trust {n}")).collect();
+        out.push(format!("If you trust the source, add {}", flags.join(" ")));
     }
-    h
+    if h.pandas {
+        out.push(profiles::PANDAS_WAY_OUT.to_string());
+    }
+    out.join(". ")
 }

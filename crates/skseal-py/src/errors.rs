@@ -137,38 +137,26 @@ pub fn to_pyerr(py: Python<'_>, e: CoreError) -> PyErr {
 /// name and the `trusted=` argument that would accept them.
 pub fn untrusted_error(py: Python<'_>, e: &UntrustedError, saving: bool) -> PyErr {
     let names = e.names.join(", ");
-    // Known gadgets can never be trusted: do not suggest it.
-    let trustable: Vec<String> = e
-        .names
-        .iter()
-        .zip(&e.details)
-        .filter(|(_, d)| !d.contains("never allowed"))
-        .map(|(n, _)| n.clone())
-        .collect();
-    let pandas = trustable
-        .iter()
-        .any(|n| skseal_core::policy::profiles::is_pandas_internal(n));
-    let others = trustable
-        .iter()
-        .any(|n| !skseal_core::policy::profiles::is_pandas_internal(n));
+    // Known gadgets can never be trusted, pandas' helpers are not to be:
+    // neither is suggested (one rule: policy::profiles::trust_hint)
+    use skseal_core::policy::profiles;
+    let h = profiles::trust_hint(&e.names, &e.details);
     let hint = |verb: &str| {
-        let mut h = if trustable.is_empty() {
-            "These names are never allowed (code execution, file access or deserialisation); no trust setting loads them".to_string()
-        } else if others {
-            format!(
-                "If you trust the source, pass trusted=[{}] to {verb}",
-                skseal_core::policy::profiles::suggestion(&trustable)
-            )
-        } else {
-            String::new()
-        };
-        if pandas {
-            if !h.is_empty() {
-                h.push_str(". ");
-            }
-            h.push_str(skseal_core::policy::profiles::PANDAS_WAY_OUT);
+        if h.hopeless {
+            return "These names are never allowed (code execution, file access or deserialisation); no trust setting loads them".to_string();
         }
-        h
+        let mut out = Vec::new();
+        if !h.entries.is_empty() {
+            let quoted: Vec<String> = h.entries.iter().map(|n| format!("{n:?}")).collect();
+            out.push(format!(
+                "If you trust the source, pass trusted=[{}] to {verb}",
+                quoted.join(", ")
+            ));
+        }
+        if h.pandas {
+            out.push(profiles::PANDAS_WAY_OUT.to_string());
+        }
+        out.join(". ")
     };
     let details = e.details.join("; ");
     let (cls, msg) = if saving {

@@ -193,22 +193,45 @@ pub const PANDAS_WAY_OUT: &str = "The pandas and pyarrow names are how pandas pi
     time zones, attrs): save the object with skseal.dump (not pickle or joblib), or keep the \
     frame's arrays and column names (df.to_numpy(), list(df.columns))";
 
-/// The `trusted=` list that would accept `names` (profiles first, then the
-/// exact names no profile lists; never pandas' helpers), quoted as Python
-/// would write it.
-pub fn suggestion(names: &[String]) -> String {
-    let names: Vec<String> = names
+/// What trust would accept a refusal: `names` and their `details` as
+/// [`crate::UntrustedError`] holds them. Names no trust setting loads
+/// ("never allowed") are left out; pandas' helpers are never suggested (the
+/// caller adds [`PANDAS_WAY_OUT`] when `pandas` is set).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrustHint {
+    /// Profiles first (fewest covering the names), then exact names.
+    pub entries: Vec<String>,
+    /// Some names were pandas' or pyarrow's pickling helpers.
+    pub pandas: bool,
+    /// Every name was a gadget: no trust setting loads the file.
+    pub hopeless: bool,
+}
+
+/// The one rule behind every "If you trust the source" message (Python's
+/// `trusted=[...]` and the CLI's `--trust`).
+pub fn trust_hint(names: &[String], details: &[String]) -> TrustHint {
+    let trustable: Vec<String> = names
+        .iter()
+        .zip(details)
+        .filter(|(_, d)| !d.contains("never allowed"))
+        .map(|(n, _)| n.clone())
+        .collect();
+    let pandas = trustable.iter().any(|n| is_pandas_internal(n));
+    let others: Vec<String> = trustable
         .iter()
         .filter(|n| !is_pandas_internal(n))
         .cloned()
         .collect();
-    let (profs, rest) = covering(&names);
-    profs
-        .iter()
-        .map(|p| format!("{:?}", p.name))
-        .chain(rest.iter().map(|n| format!("{n:?}")))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let (profs, rest) = covering(&others);
+    TrustHint {
+        entries: profs
+            .iter()
+            .map(|p| p.name.to_string())
+            .chain(rest)
+            .collect(),
+        pandas,
+        hopeless: trustable.is_empty(),
+    }
 }
 
 #[cfg(test)]
@@ -254,7 +277,18 @@ mod tests {
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].name, "lightgbm");
         assert_eq!(rest, vec!["mypkg.Thing".to_string()]);
-        assert_eq!(suggestion(&names), "\"lightgbm\", \"mypkg.Thing\"");
+        let details = vec!["not in the allow-list".to_string(); 3];
+        let h = trust_hint(&names, &details);
+        assert_eq!(
+            h.entries,
+            vec!["lightgbm".to_string(), "mypkg.Thing".to_string()]
+        );
+        assert!(!h.pandas && !h.hopeless);
+        let gadget = vec!["os.system".to_string()];
+        let h = trust_hint(&gadget, &["os.system is never allowed".to_string()]);
+        assert!(h.hopeless && h.entries.is_empty());
+        let h = trust_hint(&["pandas.DataFrame".to_string()], &["unknown".to_string()]);
+        assert!(h.pandas && h.entries.is_empty() && !h.hopeless);
     }
 
     #[test]

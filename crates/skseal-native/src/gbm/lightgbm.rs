@@ -28,7 +28,7 @@ use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, NativeError, Result};
-use crate::estimator::{check_width, Estimator, Info};
+use crate::estimator::{Estimator, Info};
 use crate::kernels::argmax_labels;
 
 const K_ZERO: f64 = 1e-35f32 as f64;
@@ -389,18 +389,14 @@ impl Estimator for Lgbm {
         Exactness::Bitwise
     }
     fn supports(&self, m: Method) -> bool {
-        match self.classes {
-            Some(_) => matches!(m, Method::Predict | Method::PredictProba),
-            None => m == Method::Predict,
-        }
+        super::supports(self.classes.is_some(), m)
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         if !self.supports(m) {
             return Err(self.no_method(m));
         }
         // LightGBM takes NaN and infinities
-        let x = x.into_dense(&self.info.class)?;
-        check_width(&self.info, &x)?;
+        let x = super::input(&self.info, x, true)?;
         Ok(match (&self.classes, m) {
             (Some(c), Method::Predict) => Output::Labels(argmax_labels(&self.proba(&x), c)),
             (Some(_), _) => Output::Matrix(self.proba(&x)),

@@ -28,7 +28,7 @@ use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, NativeError, Result};
-use crate::estimator::{check_finite, check_width, Estimator, Info};
+use crate::estimator::{Estimator, Info};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Link {
@@ -321,18 +321,13 @@ impl Estimator for Xgb {
         Exactness::Bitwise
     }
     fn supports(&self, m: Method) -> bool {
-        match self.n_classes {
-            Some(_) => matches!(m, Method::Predict | Method::PredictProba),
-            None => m == Method::Predict,
-        }
+        super::supports(self.n_classes.is_some(), m)
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         if !self.supports(m) {
             return Err(self.no_method(m));
         }
-        let x = x.into_dense(&self.info.class)?;
-        check_width(&self.info, &x)?;
-        check_finite(&x, true, &self.info.class)?;
+        let x = super::input(&self.info, x, false)?;
         Ok(match (self.n_classes, m) {
             (Some(_), Method::PredictProba) => Output::Matrix(self.proba(&x)),
             (Some(_), _) => {
