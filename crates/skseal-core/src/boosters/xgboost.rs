@@ -338,7 +338,7 @@ pub fn parse(buf: &[u8]) -> Result<XgbModel, BoosterError> {
             gbtree(&mut m, inner, &ia, buf.len())?;
             let wa = format!("{gba}.weight_drop");
             let wv = field(gb, gba, "weight_drop")?;
-            let weight_drop = numbers_f32(wv, &wa)?;
+            let weight_drop = tree::f32s(wv, &wa)?;
             if weight_drop.len() != m.trees.len() {
                 return Err(bad(
                     wa,
@@ -372,28 +372,6 @@ fn version(v: &Value, at: &str) -> Res<[u32; 3]> {
         ));
     }
     Ok([ints[0] as u32, ints[1] as u32, ints[2] as u32])
-}
-
-fn numbers_f32(v: &Value, at: &str) -> Res<Vec<f32>> {
-    match v {
-        Value::F32s(x) => Ok(x.clone()),
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .map(|(i, e)| match e {
-                Value::Float(f) => Ok(*f as f32),
-                Value::Int(n) => Ok(*n as f32),
-                o => Err(bad(
-                    format!("{at}[{i}]"),
-                    format!("{} where a number was expected", o.kind()),
-                )),
-            })
-            .collect(),
-        o => Err(bad(
-            at,
-            format!("{} where an array of numbers was expected", o.kind()),
-        )),
-    }
 }
 
 fn learner_params(m: &mut XgbModel, p: &Value, at: &str) -> Res<()> {
@@ -715,7 +693,7 @@ fn gblinear(m: &mut XgbModel, gb: &Value, gba: &str) -> Res<()> {
     let model = field(gb, gba, "model")?;
     let ma = format!("{gba}.model");
     let wa = format!("{ma}.weights");
-    let weights = numbers_f32(field(model, &ma, "weights")?, &wa)?;
+    let weights = tree::f32s(field(model, &ma, "weights")?, &wa)?;
     let want = (m.num_feature as u64 + 1) * m.num_output_group as u64;
     if weights.len() as u64 != want {
         return Err(bad(

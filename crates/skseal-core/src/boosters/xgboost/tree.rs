@@ -56,7 +56,8 @@ pub struct XgbTree {
     pub categories_sizes: Vec<i64>,
 }
 
-fn f32s(v: &Value, at: &str) -> Res<Vec<f32>> {
+/// A float32 array (typed, or an array of numbers).
+pub(super) fn f32s(v: &Value, at: &str) -> Res<Vec<f32>> {
     match v {
         Value::F32s(x) => Ok(x.clone()),
         Value::Array(a) => a
