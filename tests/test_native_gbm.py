@@ -135,12 +135,33 @@ def test_lightgbm_in_a_pipeline_on_a_dataframe() -> None:
         assert bitwise(getattr(pipe, m)(df), getattr(nm, m)(df)), m
 
 
+def test_lightgbm_on_pandas_category_columns() -> None:
+    """Category columns are coded as LightGBM's Python package codes them:
+    the position of the value in the model's category list, NaN for a
+    missing or unseen value, whatever the input's own category order."""
+    import pandas as pd
+
+    df = pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice(["x", "y", "z"], N)),
+                       "b": X[:, 1], "d": pd.Categorical(rng.choice(["p", "q"], N))})
+    yy = ((df["a"] > 0) ^ (df["c"] == "y")).astype(int)
+    m = lgb.LGBMClassifier(min_child_samples=5, **Q).fit(df, yy)
+    nm = skseal.native.loads(skseal.dumps(m, trusted=["lightgbm"]), trusted=["lightgbm"])
+    other = pd.DataFrame({
+        "a": [0.1, -0.2, 0.3, np.nan, 1.0, -1.0],
+        "c": pd.Categorical(["z", "w", None, "x", "y", "y"], categories=["z", "y", "x", "w"]),
+        "b": [0.0, 1.0, -1.0, 2.0, np.nan, 0.5],
+        "d": pd.Categorical(["q", "p", "q", None, "p", "r"])})
+    for data in (df, other):
+        for meth in ("predict", "predict_proba"):
+            assert bitwise(getattr(m, meth)(data), getattr(nm, meth)(data)), meth
+
+
 def test_what_native_lightgbm_refuses_names_the_reason() -> None:
     import pandas as pd
 
-    df = pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice(["x", "y"], N))})
+    df = pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice([10, 20], N))})
     m = lgb.LGBMClassifier(**Q).fit(df, Y)
-    with pytest.raises(UnsupportedModelError, match="pandas category columns"):
+    with pytest.raises(UnsupportedModelError, match="categories that are not strings"):
         skseal.native.loads(skseal.dumps(m, trusted=["lightgbm"]), trusted=["lightgbm"])
     c = lgb.LGBMRegressor(objective=l2_objective, **Q).fit(X, YR)
     trusted = ["lightgbm", f"{__name__}.l2_objective"]

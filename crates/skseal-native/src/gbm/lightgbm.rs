@@ -26,8 +26,10 @@ use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
-use crate::data::{Data, Labels, Mat, Method, Output};
-use crate::error::{malformed, NativeError, Result};
+use std::collections::HashMap;
+
+use crate::data::{Column, Data, Labels, Mat, Method, Output};
+use crate::error::{input, malformed, NativeError, Result};
 use crate::estimator::{Estimator, Info};
 use crate::kernels::argmax_labels;
 
@@ -155,9 +157,75 @@ fn tree_predict(t: &LgbTree, x: &[f64]) -> f64 {
     out
 }
 
+fn unsupported_categories(path: &str, why: &str) -> NativeError {
+    NativeError::Unsupported {
+        what: format!("a LightGBM model fitted on pandas category columns ({why})"),
+        path: path.into(),
+        hint: "load it with skseal.load, or fit it on integer codes".into(),
+    }
+}
+
+/// The category lists of a model fitted on a DataFrame with category
+/// columns, by feature position: `pandas_categorical` holds one list per
+/// category column in column order, `[categorical_feature: i,j]` their
+/// positions. String categories only.
+fn pandas_categories(model: &LgbModel, path: &str) -> Result<Vec<Option<Vec<String>>>> {
+    let width = model.header.max_feature_idx + 1;
+    let mut out = vec![None; width];
+    let Some(text) = model.pandas_categorical.as_deref().map(str::trim) else {
+        return Ok(out);
+    };
+    if text == "null" {
+        return Ok(out);
+    }
+    let lists: Vec<Vec<serde_json::Value>> = serde_json::from_str(text)
+        .map_err(|e| malformed(path, format!("pandas_categorical: {e}")))?;
+    let positions: Vec<usize> = model
+        .parameters
+        .as_deref()
+        .unwrap_or("")
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("[categorical_feature: "))
+        .and_then(|v| v.strip_suffix(']'))
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_default();
+    if positions.len() != lists.len() {
+        return Err(unsupported_categories(
+            path,
+            "its categorical features do not match its category lists",
+        ));
+    }
+    for (pos, list) in positions.into_iter().zip(lists) {
+        let names: Option<Vec<String>> = list
+            .into_iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let Some(names) = names else {
+            return Err(unsupported_categories(
+                path,
+                "categories that are not strings",
+            ));
+        };
+        match out.get_mut(pos) {
+            Some(slot) => *slot = Some(names),
+            None => {
+                return Err(malformed(
+                    path,
+                    format!("categorical feature {pos} out of range"),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A LightGBM booster ready to predict.
 struct Booster {
     model: LgbModel,
+    /// For a model fitted on pandas category columns: per feature, the
+    /// categories whose positions are the codes LightGBM's Python package
+    /// gives the values (`pandas_categorical`, `[categorical_feature: ...]`).
+    categories: Vec<Option<Vec<String>>>,
     /// trees per iteration (outputs)
     k: usize,
     iterations: usize,
@@ -167,19 +235,7 @@ struct Booster {
 impl Booster {
     fn read(text: &str, best_iteration: i64, path: &str) -> Result<Booster> {
         let model = parse(text.as_bytes()).map_err(|e| malformed(path, e.to_string()))?;
-        if model
-            .pandas_categorical
-            .as_deref()
-            .is_some_and(|p| p.trim() != "null")
-        {
-            return Err(NativeError::Unsupported {
-                what: "a LightGBM model fitted on pandas category columns".into(),
-                path: path.into(),
-                hint: "its input is mapped to category codes by LightGBM's Python package; \
-                       load it with skseal.load, or fit it on integer codes"
-                    .into(),
-            });
-        }
+        let categories = pandas_categories(&model, path)?;
         let k = model.header.num_tree_per_iteration.max(1);
         let total = model.trees.len() / k;
         let iterations = if best_iteration > 0 {
@@ -191,6 +247,7 @@ impl Booster {
         let transform = transform_of(&objective, path)?;
         Ok(Booster {
             model,
+            categories,
             k,
             iterations,
             transform,
@@ -378,6 +435,63 @@ impl Lgbm {
     }
 }
 
+impl Lgbm {
+    /// The input as LightGBM's Python package gives it to the booster: a
+    /// table's category columns (strings) become the positions of their
+    /// values in the model's category lists, NaN for a missing or unseen
+    /// value; a matrix is taken as codes already, as LightGBM takes a numpy
+    /// array.
+    fn codes(&self, x: Data) -> Result<Mat> {
+        let cats = &self.booster.categories;
+        let Data::Table(t) = &x else {
+            return super::input(&self.info, x, true);
+        };
+        if cats.iter().all(Option::is_none) || t.columns.len() != cats.len() {
+            return super::input(&self.info, x, true);
+        }
+        let w = t.columns.len();
+        let mut m = Mat::zeros(t.rows, w);
+        for (j, (col, cat)) in t.columns.iter().zip(cats).enumerate() {
+            let name = t.names.get(j).map(String::as_str).unwrap_or("");
+            match (col, cat) {
+                (Column::F64(v), None) => {
+                    for (i, &x) in v.iter().enumerate() {
+                        m.data[i * w + j] = x;
+                    }
+                }
+                (Column::Str(v), Some(names)) => {
+                    let index: HashMap<&str, usize> = names
+                        .iter()
+                        .enumerate()
+                        .map(|(k, s)| (s.as_str(), k))
+                        .collect();
+                    for (i, s) in v.iter().enumerate() {
+                        m.data[i * w + j] = s
+                            .as_deref()
+                            .and_then(|s| index.get(s))
+                            .map(|&k| k as f64)
+                            .unwrap_or(f64::NAN);
+                    }
+                }
+                (Column::F64(_), Some(_)) => {
+                    return Err(input(format!(
+                        "column {name:?} was a category column when {} was fitted; give its \
+                         values as strings",
+                        self.info.class
+                    )))
+                }
+                (Column::Str(_), None) => {
+                    return Err(input(format!(
+                        "column {name:?} holds strings, but {} takes numbers there",
+                        self.info.class
+                    )))
+                }
+            }
+        }
+        Ok(m)
+    }
+}
+
 impl Estimator for Lgbm {
     fn info(&self) -> &Info {
         &self.info
@@ -395,8 +509,9 @@ impl Estimator for Lgbm {
         if !self.supports(m) {
             return Err(self.no_method(m));
         }
-        // LightGBM takes NaN and infinities
-        let x = super::input(&self.info, x, true)?;
+        // LightGBM takes NaN and infinities; category columns as its Python
+        // package codes them
+        let x = self.codes(x)?;
         Ok(match (&self.classes, m) {
             (Some(c), Method::Predict) => Output::Labels(argmax_labels(&self.proba(&x), c)),
             (Some(_), _) => Output::Matrix(self.proba(&x)),
