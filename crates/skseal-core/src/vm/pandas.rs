@@ -96,6 +96,20 @@ impl<'g> Lower<'g> {
             .map(|k| d.iter().find(|(n, _)| n == k).map(|&(_, v)| v))
             .collect()
     }
+    /// The state of `cls.__new__(cls)` + BUILD for one of `names` (no
+    /// constructor arguments, no dict items), the only way pandas writes
+    /// these objects.
+    fn plain_object(&self, id: NodeId, names: &[(&str, &str)]) -> Option<NodeId> {
+        match self.node(id)? {
+            Node::Object {
+                class,
+                args,
+                state,
+                items,
+            } if is_any(class, names) && args.is_empty() && items.is_empty() => *state,
+            _ => None,
+        }
+    }
     fn global_is(&self, id: NodeId, names: &[(&str, &str)]) -> bool {
         matches!(self.node(id), Some(Node::Global(c)) if is_any(c, names))
     }
@@ -212,16 +226,7 @@ impl<'g> Lower<'g> {
     /// pandas 3's default strings: an ArrowStringArray whose dtype is
     /// `StringDtype("pyarrow", nan)`, decoded to an object array of str/None.
     fn arrow_strings(&mut self, id: NodeId) -> Option<&'static str> {
-        let Node::Object {
-            args, state, items, ..
-        } = self.node(id)?
-        else {
-            return None;
-        };
-        if !args.is_empty() || !items.is_empty() {
-            return None;
-        }
-        let st = self.g.str_dict((*state)?)?;
+        let st = self.g.str_dict(self.plain_object(id, ARROW_STRINGS)?)?;
         let get = |k: &str| st.iter().find(|(n, _)| *n == k).map(|&(_, v)| v);
         if st
             .iter()
@@ -449,19 +454,10 @@ impl<'g> Lower<'g> {
     }
 
     fn cat_dtype_parts(&mut self, id: NodeId) -> Option<(NodeId, NodeId)> {
-        let Node::Object {
-            class,
-            args,
-            state,
-            items,
-        } = self.node(id)?
-        else {
-            return None;
-        };
-        if !is_any(class, CAT_DTYPE) || !args.is_empty() || !items.is_empty() {
-            return None;
-        }
-        let v = self.exact((*state)?, &["categories", "ordered"])?;
+        let v = self.exact(
+            self.plain_object(id, CAT_DTYPE)?,
+            &["categories", "ordered"],
+        )?;
         if !matches!(self.node(v[1])?, Node::Bool(_)) {
             return None;
         }
@@ -497,19 +493,7 @@ impl<'g> Lower<'g> {
     }
 
     fn series(&mut self, id: NodeId) -> Option<Node> {
-        let Node::Object {
-            class,
-            args,
-            state,
-            items,
-        } = self.node(id)?
-        else {
-            return None;
-        };
-        if !is_any(class, SERIES) || !args.is_empty() || !items.is_empty() {
-            return None;
-        }
-        let (mgr, name) = self.ndframe((*state)?, "series")?;
+        let (mgr, name) = self.ndframe(self.plain_object(id, SERIES)?, "series")?;
         let Node::Object {
             class, state: ms, ..
         } = self.node(mgr)?
@@ -551,19 +535,7 @@ impl<'g> Lower<'g> {
     }
 
     fn frame(&mut self, id: NodeId) -> Option<Node> {
-        let Node::Object {
-            class,
-            args,
-            state,
-            items,
-        } = self.node(id)?
-        else {
-            return None;
-        };
-        if !is_any(class, FRAME) || !args.is_empty() || !items.is_empty() {
-            return None;
-        }
-        let (mgr, name) = self.ndframe((*state)?, "dataframe")?;
+        let (mgr, name) = self.ndframe(self.plain_object(id, FRAME)?, "dataframe")?;
         if name.is_some() {
             return None;
         }
@@ -652,6 +624,15 @@ impl<'g> Lower<'g> {
 /// Lower every pandas value of `g` that has exactly a known shape (see the
 /// module notes); leave everything else.
 pub fn lower(g: &mut Graph) {
+    // most files hold no pandas value: skip the reachability walk
+    let pandas = |n: &GlobalName| n.module.split('.').next() == Some("pandas");
+    let any = g.nodes.iter().any(|n| match n {
+        Node::Global(c) | Node::Object { class: c, .. } | Node::Call { func: c, .. } => pandas(c),
+        _ => false,
+    });
+    if !any {
+        return;
+    }
     let mut l = Lower {
         g: &*g,
         new: Vec::new(),
