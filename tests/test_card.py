@@ -417,6 +417,53 @@ def test_a_header_of_numbers_is_refused_as_predict_refuses_it(
     assert p.returncode == 2 and "all numbers" in p.stderr
 
 
+def test_card_no_header_as_predict(
+        cli: Path, unnamed: dict[str, Any], iris: dict[str, Any]) -> None:
+    """Data without a header row: columns by number, the target by number."""
+    d, model, X, y = unnamed["dir"], unnamed["model"], unnamed["X"], unnamed["y"]
+    rows = d / "noheader.csv"
+    np.savetxt(rows, np.column_stack([X, y]), delimiter=",", fmt="%.17g")
+    acc = float(np.mean(unnamed["est"].predict(X) == y))
+    r = run(cli, "card", str(model), "--data", str(rows), "--target", "4", "--no-header",
+            "-o", str(d / "nh.html"), "--markdown", str(d / "nh.md"))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    card = skseal.card(model, data=rows, target=4, no_header=True)
+    assert card.summary["evaluation"]["accuracy"] == acc
+    assert card.summary["warnings"] == []
+    # every row is data: 150 rows evaluated, not 149 (the first is not a header)
+    assert sum(map(sum, card.summary["evaluation"]["confusion_matrix"])) == len(y)
+    # the target given by a name where there are no names: the numbers to use
+    r = run(cli, "card", str(model), "--data", str(rows), "--target", "species",
+            "--no-header", "-o", str(d / "nh.html"))
+    assert r.returncode == 2 and "column number from 0 to 4" in r.stderr, r.stderr
+    with pytest.raises(ValueError, match="column number from 0 to 4"):
+        skseal.card(model, data=rows, target="species", no_header=True)
+    # a model fitted with feature names: its names are given to the columns in order
+    Xte, yte = iris["X"], iris["y"]
+    plain = d / "iris_noheader.csv"
+    Xte.assign(species=yte).to_csv(plain, index=False, header=False)
+    named = skseal.card(iris["model"], data=iris["csv"], target="species").summary
+    bare = skseal.card(iris["model"], data=plain, target="4", no_header=True).summary
+    assert bare["evaluation"] == named["evaluation"]
+    # predict reads the same file the same way (its --no-header, the model's names)
+    feats = d / "iris_features.csv"
+    Xte.to_csv(feats, index=False, header=False)
+    p = run(cli, "predict", str(iris["model"]), "--input", str(feats), "--no-header")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split()[1:] == list(iris["est"].predict(Xte))
+    # a short row is named by its number, in predict and the card alike
+    ragged = d / "ragged.csv"
+    ragged.write_text("5.1,3.5,1.4,0.2,0\n4.9,3.0,1.4\n")
+    r = run(cli, "card", str(model), "--data", str(ragged), "--target", "4", "--no-header",
+            "-o", str(d / "rg.html"))
+    assert r.returncode == 2 and "row 2: 3 fields, the first row has 5" in r.stderr, r.stderr
+    p = run(cli, "predict", str(model), "--input", str(ragged), "--no-header")
+    assert p.returncode == 2 and "row 2: 3 fields, the first row has 5" in p.stderr, p.stderr
+    # --no-header needs --data
+    r = run(cli, "card", str(model), "--no-header")
+    assert r.returncode == 2 and "--data" in r.stderr
+
+
 def test_card_delimiter_as_predict(cli: Path, iris: dict[str, Any], tmp_path: Path) -> None:
     frame = iris["X"].assign(species=iris["y"])
     semi = tmp_path / "semi.csv"

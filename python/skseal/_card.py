@@ -39,11 +39,12 @@ class Card:
 def card(
     model: PathLike,
     data: Any = None,
-    target: str | None = None,
+    target: str | int | None = None,
     output: PathLike | None = None,
     markdown: PathLike | None = None,
     trusted: Any = None,
     delimiter: str | None = None,
+    no_header: bool = False,
 ) -> Card:
     """Make a model card for a ``.skseal`` (or pickle/joblib) file.
 
@@ -53,9 +54,11 @@ def card(
 
     Args:
         model: path of the model file.
-        data: labelled data to evaluate on: a CSV file with a header, or a
-            pandas DataFrame (written to a temporary CSV file). Needs ``target``.
-        target: the column of ``data`` holding the true values.
+        data: labelled data to evaluate on: a CSV file (read as ``skseal
+            predict`` reads it), or a pandas DataFrame (written to a temporary
+            CSV file). Needs ``target``.
+        target: the column of ``data`` holding the true values: its name, or
+            with ``no_header=True`` its number (from 0).
         output: where to write the HTML page (optional).
         markdown: where to write the Markdown card (optional).
         trusted: names to trust beyond the default allow-list, as in
@@ -63,6 +66,9 @@ def card(
         delimiter: the field separator of a CSV ``data`` file (one character
             or ``"tab"``; default: tab for a ``.tsv`` file, else a comma), as
             ``skseal predict --delimiter``.
+        no_header: the CSV ``data`` file has no header row: its columns are
+            numbered from 0 and given the model's feature names in order, as
+            ``skseal predict --no-header`` does.
 
     Returns:
         The :class:`Card` (HTML, Markdown and a summary dict).
@@ -75,7 +81,7 @@ def card(
     Raises:
         ValueError: ``data`` without ``target`` (or the reverse), or data the
             model cannot be evaluated on (a header made only of numbers is
-            refused: it is a first data row).
+            refused: it is a first data row; pass ``no_header=True``).
         skseal.errors.SkSealError: the model file does not pass the checks.
     """
     if (data is None) != (target is None):
@@ -93,10 +99,12 @@ def card(
                 data.to_csv(tmp, index=False)
                 data_path = tmp
                 delimiter = None
+                no_header = False
             else:
                 data_path = os.fspath(data)
         html, md, summary = _native.card(
-            os.fspath(model), data_path, target, names, None, data_name, delimiter
+            os.fspath(model), data_path, str(target) if target is not None else None,
+            names, None, data_name, delimiter, no_header,
         )
     finally:
         if tmp is not None:

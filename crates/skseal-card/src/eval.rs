@@ -5,39 +5,33 @@
 
 use serde_json::{json, Value};
 use skseal_native::npsum;
-use skseal_native::{input, Column, Data, Labels, Method, Model, Output, Table};
+use skseal_native::{input, Data, Labels, Method, Model, Output, Table};
 
 use crate::CardError;
 
-/// Read a CSV file with a header, fields separated by `delimiter`; `target`
-/// is taken out as text. A header made only of numbers is refused (it is a
-/// first data row), as `skseal predict` refuses it.
+/// Read a CSV file separated by `delimiter` as `skseal predict` reads it
+/// ([`input::read_csv`], [`input::text_column`]); `target` is taken out as
+/// text. With `header` false the columns are numbered from 0 and `target`
+/// is a column number.
 pub fn read_csv(
     path: &std::path::Path,
     target: &str,
     delimiter: u8,
+    header: bool,
 ) -> Result<(Data, Vec<String>), CardError> {
     let where_ = |e: String| CardError::Data(format!("{}: {e}", path.display()));
     let file = std::fs::File::open(path).map_err(|e| where_(e.to_string()))?;
-    let mut rd = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .delimiter(delimiter)
-        .from_reader(std::io::BufReader::new(file));
-    let names: Vec<String> = rd
-        .headers()
-        .map_err(|e| where_(format!("header: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    if input::numeric_header(&names) {
-        return Err(where_(format!(
-            "the first row ({}) is all numbers, so it looks like data rather than a \
-             header; the evaluation data needs a header row naming its columns and the \
-             target",
-            names.join(", ")
-        )));
-    }
-    let Some(ti) = names.iter().position(|n| n == target) else {
+    let t = input::read_csv(std::io::BufReader::new(file), delimiter, header)
+        .map_err(|e| where_(e.to_string()))?;
+    let (mut names, mut cells) = (t.names, t.cells);
+    let Some(ti) = names.iter().position(|n| n == target.trim()) else {
+        if !header {
+            return Err(where_(format!(
+                "target {target:?}: the data has no header row, so give the target as a column \
+                 number from 0 to {}",
+                names.len().saturating_sub(1)
+            )));
+        }
         let hint = input::delimiter_hint(&names, delimiter)
             .map(|h| format!("; {h}"))
             .unwrap_or_default();
@@ -46,65 +40,28 @@ pub fn read_csv(
             names.join(", ")
         )));
     };
-    let mut cells: Vec<Vec<String>> = vec![Vec::new(); names.len()];
-    for (line, rec) in rd.records().enumerate() {
-        let rec = rec.map_err(|e| where_(e.to_string()))?;
-        if rec.len() != names.len() {
-            return Err(where_(format!(
-                "row {}: {} fields, the header has {}",
-                line + 1,
-                rec.len(),
-                names.len()
-            )));
-        }
-        for (c, v) in cells.iter_mut().zip(rec.iter()) {
-            c.push(v.to_string());
-        }
-    }
     let y = cells.remove(ti);
-    let mut names = names;
     names.remove(ti);
     if y.is_empty() {
         return Err(where_("no data rows".into()));
     }
-    // Columns as `skseal predict` reads them: numeric when every non-empty
-    // cell parses as a number (empty cells and "nan" are missing).
-    let columns = cells
-        .into_iter()
-        .map(|vals| {
-            let nums: Option<Vec<f64>> = vals
-                .iter()
-                .map(|v| {
-                    let t = v.trim();
-                    if t.is_empty() || t.eq_ignore_ascii_case("nan") {
-                        Some(f64::NAN)
-                    } else {
-                        t.parse::<f64>().ok()
-                    }
-                })
-                .collect();
-            match nums {
-                Some(n) => Column::F64(n),
-                None => Column::Str(
-                    vals.into_iter()
-                        .map(|v| if v.is_empty() { None } else { Some(v) })
-                        .collect(),
-                ),
-            }
-        })
-        .collect();
+    let columns = cells.into_iter().map(input::text_column).collect();
     let t = Table::new(names, columns).map_err(|e| where_(e.to_string()))?;
     Ok((Data::Table(t), y))
 }
 
-/// The data as the model takes it ([`Model::by_position`], the rule of
+/// The data as the model takes it ([`Model::take_table`], the rule of
 /// `skseal predict`): a table of numbers only, for a model fitted without
 /// column names, is used by position; the second value is the warning
 /// given when the data's header names those columns.
-pub fn for_model(model: &Model, data: Data) -> Result<(Data, Option<String>), CardError> {
+pub fn for_model(
+    model: &Model,
+    data: Data,
+    named: bool,
+) -> Result<(Data, Option<String>), CardError> {
     match data {
         Data::Table(t) => model
-            .by_position(t, true)
+            .take_table(t, named)
             .map_err(|e| CardError::Data(e.to_string())),
         d => Ok((d, None)),
     }

@@ -63,6 +63,9 @@ pub struct Options {
     /// The field separator of `data` (default: tab for a `.tsv` file, else
     /// a comma, as for `skseal predict`).
     pub delimiter: Option<u8>,
+    /// `data` has no header row: its columns are numbered from 0 and
+    /// `target` is a column number.
+    pub no_header: bool,
 }
 
 /// A finished card.
@@ -323,8 +326,8 @@ fn gather(path: &Path, opts: &Options) -> Result<Facts, CardError> {
                 let delimiter = opts
                     .delimiter
                     .unwrap_or_else(|| skseal_native::input::default_delimiter(d));
-                let (x, y) = eval::read_csv(d, t, delimiter)?;
-                let (x, warning) = eval::for_model(&m, x)?;
+                let (x, y) = eval::read_csv(d, t, delimiter, !opts.no_header)?;
+                let (x, warning) = eval::for_model(&m, x, !opts.no_header)?;
                 facts.eval = Some(eval::evaluate(&m, x, &y)?);
                 let name = opts.data_name.clone().unwrap_or_else(|| {
                     d.file_name()

@@ -9,12 +9,19 @@ use std::process::ExitCode;
 pub struct Args {
     /// A .skseal, .pkl or .joblib model file.
     model: PathBuf,
-    /// Labelled data to evaluate the model on: CSV with a header.
+    /// Labelled data to evaluate the model on: CSV, read as predict reads
+    /// it (a header row naming the columns, or --no-header).
     #[arg(long, requires = "target")]
     data: Option<PathBuf>,
-    /// The column of --data holding the true values.
+    /// The column of --data holding the true values: its name, or with
+    /// --no-header its number (from 0).
     #[arg(long, requires = "data")]
     target: Option<String>,
+    /// --data has no header row: its columns are numbered from 0, the
+    /// model's own feature names (if any) are given to the others in order,
+    /// and --target is a column number.
+    #[arg(long, requires = "data")]
+    no_header: bool,
     /// CSV field separator of --data (one character, or "tab"; default:
     /// ',' or tab for a .tsv file), as for predict.
     #[arg(long, requires = "data")]
@@ -46,6 +53,7 @@ pub fn run(a: Args) -> ExitCode {
                 .as_deref()
                 .map(skseal_native::input::parse_delimiter)
                 .transpose()?,
+            no_header: a.no_header,
         };
         let card = skseal_card::make(&a.model, &opts).map_err(|e| e.to_string())?;
         for w in &card.warnings {

@@ -70,13 +70,13 @@ pub struct Input {
 }
 
 /// Split the kept columns off `names`/`cells` (CSV: cells as text).
-fn split_keep(
+fn split_keep<T>(
     keep: &[String],
     names: &mut Vec<String>,
-    cells: &mut Vec<Vec<Value>>,
+    cells: &mut Vec<Vec<T>>,
     named: bool,
-) -> Result<Kept, String> {
-    let mut kept = Kept::default();
+) -> Result<(Vec<String>, Vec<Vec<T>>), String> {
+    let mut kept = (Vec::new(), Vec::new());
     for k in keep {
         let pos = names.iter().position(|n| n == k).ok_or_else(|| {
             if named {
@@ -92,99 +92,35 @@ fn split_keep(
                 )
             }
         })?;
-        kept.names.push(names.remove(pos));
-        kept.values.push(cells.remove(pos));
+        kept.0.push(names.remove(pos));
+        kept.1.push(cells.remove(pos));
     }
     Ok(kept)
 }
 
-/// A column of text cells: numbers when every non-empty cell is one (empty
-/// cells and "nan" are missing), else strings (empty cells missing).
-fn text_column(vals: Vec<Value>) -> Column {
-    let text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_default();
-    let nums: Option<Vec<f64>> = vals
-        .iter()
-        .map(|v| {
-            let t = text(v);
-            let t = t.trim();
-            if t.is_empty() || t.eq_ignore_ascii_case("nan") {
-                Some(f64::NAN)
-            } else {
-                t.parse::<f64>().ok()
-            }
-        })
-        .collect();
-    match nums {
-        Some(n) => Column::F64(n),
-        None => Column::Str(
-            vals.iter()
-                .map(|v| Some(text(v)).filter(|t| !t.is_empty()))
-                .collect(),
-        ),
-    }
-}
-
 fn read_csv(r: impl std::io::Read, o: &InputOptions) -> Result<Input, String> {
-    let mut rd = csv::ReaderBuilder::new()
-        .has_headers(!o.no_header)
-        .delimiter(o.delimiter)
-        .from_reader(r);
-    let mut records = Vec::new();
-    let mut names: Vec<String> = if o.no_header {
-        Vec::new()
-    } else {
-        rd.headers()
-            .map_err(|e| format!("input CSV header: {e}"))?
-            .iter()
-            .map(str::to_string)
-            .collect()
-    };
-    if input::numeric_header(&names) {
-        return Err(format!(
-            "input CSV: the first row ({}) is all numbers, so it looks like data rather \
-             than a header; pass --no-header if the file has no header row, or add one",
-            names.join(", ")
-        ));
-    }
-    for (line, rec) in rd.records().enumerate() {
-        let rec = rec.map_err(|e| format!("input CSV: {e}"))?;
-        if o.no_header && line == 0 {
-            names = (0..rec.len()).map(|j| j.to_string()).collect();
-        }
-        if rec.len() != names.len() {
-            return Err(format!(
-                "input CSV row {}: {} fields, {} {}",
-                line + 1,
-                rec.len(),
-                if o.no_header {
-                    "the first row has"
-                } else {
-                    "the header has"
-                },
-                names.len()
-            ));
-        }
-        records.push(rec);
-    }
+    let t = input::read_csv(r, o.delimiter, !o.no_header).map_err(|e| format!("input CSV: {e}"))?;
+    let mut names = t.names;
     if let Some(hint) = input::delimiter_hint(&names, o.delimiter) {
         eprintln!("skseal: warning: {hint}");
     }
-    let mut cells: Vec<Vec<Value>> = vec![Vec::with_capacity(records.len()); names.len()];
-    for rec in &records {
-        for (c, v) in cells.iter_mut().zip(rec.iter()) {
-            c.push(Value::String(v.to_string()));
-        }
-    }
-    drop(records);
-    let kept = split_keep(&o.keep, &mut names, &mut cells, !o.no_header)?;
-    let columns = cells.into_iter().map(text_column).collect();
+    let mut cells = t.cells;
+    let (kept_names, kept_cells) = split_keep(&o.keep, &mut names, &mut cells, t.named)?;
+    let kept = Kept {
+        names: kept_names,
+        values: kept_cells
+            .into_iter()
+            .map(|c| c.into_iter().map(Value::String).collect())
+            .collect(),
+    };
+    let columns = cells.into_iter().map(input::text_column).collect();
     let data = Table::new(names, columns)
         .map(Data::Table)
         .map_err(|e| e.to_string())?;
     Ok(Input {
         data,
         kept,
-        named: !o.no_header,
+        named: t.named,
     })
 }
 
@@ -302,7 +238,11 @@ fn read_jsonl(r: impl BufRead, o: &InputOptions) -> Result<Input, String> {
         cols
     };
     drop(rows);
-    let kept = split_keep(&o.keep, &mut names, &mut cells, named)?;
+    let (kept_names, kept_values) = split_keep(&o.keep, &mut names, &mut cells, named)?;
+    let kept = Kept {
+        names: kept_names,
+        values: kept_values,
+    };
     let mut columns = Vec::with_capacity(names.len());
     for (name, vals) in names.iter().zip(cells) {
         let numeric = vals
@@ -551,36 +491,19 @@ fn read_input(a: &Args<'_>, opts: &InputOptions) -> Result<(Input, Format), Stri
     Ok((input, fmt))
 }
 
-/// Give the model the input it expects: numbers by position for a model
-/// fitted without feature names (with a warning when the input names its
-/// columns: `Model::by_position`, the card's rule too), the model's names
-/// for an input without any.
+/// Give the model the input it expects (`Model::take_table`, the card's
+/// rule too), printing its warning.
 fn shape_input(model: &skseal_native::Model, input: Input) -> Result<Data, String> {
-    let Data::Table(mut t) = input.data else {
+    let Data::Table(t) = input.data else {
         return Ok(input.data);
     };
-    match model.feature_names_in() {
-        Some(want) if !input.named && want.len() == t.names.len() => {
-            t.names = want.to_vec();
-            Ok(Data::Table(t))
-        }
-        Some(want) if !input.named => Err(format!(
-            "the input has no column names and {} columns; the model expects {} named columns \
-             ({})",
-            t.names.len(),
-            want.len(),
-            want.join(", ")
-        )),
-        _ => {
-            let (data, warning) = model
-                .by_position(t, input.named)
-                .map_err(|e| e.to_string())?;
-            if let Some(w) = warning {
-                eprintln!("skseal: warning: {w}");
-            }
-            Ok(data)
-        }
+    let (data, warning) = model
+        .take_table(t, input.named)
+        .map_err(|e| e.to_string())?;
+    if let Some(w) = warning {
+        eprintln!("skseal: warning: {w}");
     }
+    Ok(data)
 }
 
 pub fn run(mut a: Args<'_>) -> Result<(), String> {

@@ -113,17 +113,37 @@ impl Model {
     pub fn feature_names_in(&self) -> Option<&[String]> {
         self.root.info().feature_names.as_deref()
     }
-    /// A table given to a model fitted without feature names (on a numpy
-    /// array): when every column is numeric, its columns are used by
-    /// position, as scikit-learn does, as a dense matrix. The second value
-    /// is a warning when the table named its columns (`named`: the names
-    /// came from the input, and are not pandas' default `0, 1, ...`), since
-    /// those names are not checked against anything. Any other table (a
-    /// model with feature names, a column of strings) is returned as is.
-    /// `skseal predict` and the card's evaluation both take input this way.
-    pub fn by_position(&self, t: Table, named: bool) -> Result<(Data, Option<String>)> {
+    /// A table read from text (CSV, JSON lines) as the model takes it, the
+    /// one rule of `skseal predict` and the card's evaluation. `named`: the
+    /// column names came from the input (a header), not from positions.
+    /// - A model fitted with feature names, given a table without names:
+    ///   the model's names, when the widths agree (else an error naming them).
+    /// - A model fitted without feature names (on a numpy array), given
+    ///   numbers only: the columns by position, as scikit-learn does, as a
+    ///   dense matrix; the second value is a warning when the table named
+    ///   its columns (not pandas' default `0, 1, ...`), since those names
+    ///   are not checked against anything.
+    /// - Anything else (named columns for a model with names, a column of
+    ///   strings): the table as is.
+    pub fn take_table(&self, mut t: Table, named: bool) -> Result<(Data, Option<String>)> {
+        if let Some(want) = self.feature_names_in() {
+            if named {
+                return Ok((Data::Table(t), None));
+            }
+            if want.len() != t.names.len() {
+                return Err(NativeError::Input(format!(
+                    "the input has no column names and {} columns; the model expects {} \
+                     named columns ({})",
+                    t.names.len(),
+                    want.len(),
+                    want.join(", ")
+                )));
+            }
+            t.names = want.to_vec();
+            return Ok((Data::Table(t), None));
+        }
         let numeric = t.columns.iter().all(|c| matches!(c, Column::F64(_)));
-        if self.feature_names_in().is_some() || !numeric {
+        if !numeric {
             return Ok((Data::Table(t), None));
         }
         let warning = (named && !crate::input::positional_names(&t.names)).then(|| {

@@ -11,7 +11,7 @@ use crate::native::native_err;
 
 /// Make the card of the model file at `path`: (html, markdown, summary JSON).
 #[pyfunction]
-#[pyo3(signature = (path, data=None, target=None, trusted=Vec::new(), max_decompressed=None, data_name=None, delimiter=None))]
+#[pyo3(signature = (path, data=None, target=None, trusted=Vec::new(), max_decompressed=None, data_name=None, delimiter=None, no_header=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn card(
     py: Python<'_>,
@@ -22,6 +22,7 @@ pub fn card(
     max_decompressed: Option<u64>,
     data_name: Option<String>,
     delimiter: Option<String>,
+    no_header: bool,
 ) -> PyResult<(String, String, String)> {
     guard(py, || {
         let delimiter = delimiter
@@ -36,6 +37,7 @@ pub fn card(
             max_decompressed,
             data_name,
             delimiter,
+            no_header,
         };
         let res = py.detach(|| skseal_card::make(&path, &opts));
         match res {

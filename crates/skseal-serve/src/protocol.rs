@@ -4,7 +4,7 @@
 //! is wrong and where.
 
 use serde_json::{json, Map, Value};
-use skseal_native::{Column, Data, Labels, Mat, Output, Table};
+use skseal_native::{input, Column, Data, Labels, Mat, Output, Table};
 
 /// A request the server cannot answer as asked (HTTP 400).
 #[derive(Debug, thiserror::Error)]
@@ -286,57 +286,14 @@ pub fn mlflow_json(body: &Value) -> Result<(Data, Option<String>), BadRequest> {
     Ok((data, method))
 }
 
-/// A CSV body with a header row: one column per header field; a column is
-/// numeric when every value parses as a number (empty = missing).
+/// A CSV body with a header row, read as `skseal predict` reads a file
+/// (`skseal_native::input`: one column per header field, numeric when every
+/// non-blank value parses as a number, blank = missing; a header of numbers
+/// only is refused).
 pub fn csv_body(body: &[u8]) -> Result<Data, BadRequest> {
-    let mut rd = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(body);
-    let names: Vec<String> = rd
-        .headers()
-        .map_err(|e| bad(format!("CSV header: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut raw: Vec<Vec<String>> = vec![Vec::new(); names.len()];
-    for (i, rec) in rd.records().enumerate() {
-        let rec = rec.map_err(|e| bad(format!("CSV row {}: {e}", i + 1)))?;
-        if rec.len() != names.len() {
-            return Err(bad(format!(
-                "CSV row {}: {} fields, the header has {}",
-                i + 1,
-                rec.len(),
-                names.len()
-            )));
-        }
-        for (c, v) in raw.iter_mut().zip(rec.iter()) {
-            c.push(v.to_string());
-        }
-    }
-    let columns = raw
-        .into_iter()
-        .map(|c| {
-            let nums: Option<Vec<f64>> = c
-                .iter()
-                .map(|s| {
-                    if s.is_empty() {
-                        Some(f64::NAN)
-                    } else {
-                        s.trim().parse::<f64>().ok()
-                    }
-                })
-                .collect();
-            match nums {
-                Some(v) => Column::F64(v),
-                None => Column::Str(
-                    c.into_iter()
-                        .map(|s| if s.is_empty() { None } else { Some(s) })
-                        .collect(),
-                ),
-            }
-        })
-        .collect();
-    Table::new(names, columns)
+    let t = input::read_csv(body, b',', true).map_err(|e| bad(format!("CSV body: {e}")))?;
+    let columns = t.cells.into_iter().map(input::text_column).collect();
+    Table::new(t.names, columns)
         .map(Data::Table)
         .map_err(|e| bad(e.to_string()))
 }
