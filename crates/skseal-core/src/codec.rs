@@ -3,6 +3,37 @@
 
 use rayon::prelude::*;
 
+/// Why a chunk could not be compressed or decoded. Decoding errors mean the
+/// stored bytes are damaged (or crafted); the container adds which array.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CodecError {
+    /// The compression library refused the data (its own words).
+    #[error("{0}")]
+    Library(String),
+    /// A stored chunk without compression is not the size it decodes to.
+    #[error("stored {stored} bytes, expected {expected}")]
+    StoredSize { stored: usize, expected: usize },
+    /// A chunk decoded to another size than its array says.
+    #[error("chunk decoded to {decoded} bytes, expected {expected}")]
+    DecodedSize { decoded: usize, expected: usize },
+    /// The array table lists another number of chunks than its size needs.
+    #[error("{stored} chunks stored, {expected} expected")]
+    ChunkCount { stored: usize, expected: usize },
+    /// An error in one chunk of an array.
+    #[error("chunk {chunk}: {source}")]
+    InChunk {
+        chunk: usize,
+        source: Box<CodecError>,
+    },
+    /// This thread's compression context is in use or could not be made.
+    #[error("zstd context: {0}")]
+    Context(String),
+}
+
+fn lib(e: impl std::fmt::Display) -> CodecError {
+    CodecError::Library(e.to_string())
+}
+
 /// Raw bytes per chunk (rounded down to a multiple of the item size).
 pub const CHUNK_BYTES: usize = 4 << 20;
 
@@ -114,7 +145,7 @@ pub fn compress_chunk(
     raw: &[u8],
     codec: Codec,
     shuffle_item: Option<usize>,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, CodecError> {
     let shuffled;
     let input = match shuffle_item {
         Some(k) if k > 1 => {
@@ -148,70 +179,68 @@ thread_local! {
 /// leave behind.
 const MAX_CACHED_LEVEL: i32 = 5;
 
-fn zstd_compress(input: &[u8], level: i32) -> Result<Vec<u8>, String> {
+fn zstd_compress(input: &[u8], level: i32) -> Result<Vec<u8>, CodecError> {
+    let ctx = |e: &dyn std::fmt::Display| CodecError::Context(e.to_string());
     if level > MAX_CACHED_LEVEL {
-        return zstd::bulk::compress(input, level).map_err(|e| e.to_string());
+        return zstd::bulk::compress(input, level).map_err(lib);
     }
     CCTX.with(|c| {
-        let mut c = c.try_borrow_mut().map_err(|e| e.to_string())?;
+        let mut c = c.try_borrow_mut().map_err(|e| ctx(&e))?;
         if c.as_ref().map(|(l, _)| *l) != Some(level) {
             *c = Some((
                 level,
-                zstd::bulk::Compressor::new(level).map_err(|e| e.to_string())?,
+                zstd::bulk::Compressor::new(level).map_err(|e| ctx(&e))?,
             ));
         }
         match c.as_mut() {
-            Some((_, z)) => z.compress(input).map_err(|e| e.to_string()),
-            None => Err("no zstd context".into()),
+            Some((_, z)) => z.compress(input).map_err(lib),
+            None => Err(ctx(&"none")),
         }
     })
 }
 
-fn zstd_decompress(stored: &[u8], dst: &mut [u8]) -> Result<usize, String> {
-    with_dctx(|z| {
-        z.decompress_to_buffer(stored, dst)
-            .map_err(|e| e.to_string())
-    })
+fn zstd_decompress(stored: &[u8], dst: &mut [u8]) -> Result<usize, CodecError> {
+    with_dctx(|z| z.decompress_to_buffer(stored, dst).map_err(lib))
 }
 
 /// Run `f` with this thread's zstd decompression context (made on first use;
 /// shared by array chunks, packs and the header).
 pub(crate) fn with_dctx<R>(
-    f: impl FnOnce(&mut zstd::bulk::Decompressor<'static>) -> Result<R, String>,
-) -> Result<R, String> {
+    f: impl FnOnce(&mut zstd::bulk::Decompressor<'static>) -> Result<R, CodecError>,
+) -> Result<R, CodecError> {
+    let ctx = |e: &dyn std::fmt::Display| CodecError::Context(e.to_string());
     DCTX.with(|d| {
-        let mut d = d.try_borrow_mut().map_err(|e| e.to_string())?;
+        let mut d = d.try_borrow_mut().map_err(|e| ctx(&e))?;
         if d.is_none() {
-            *d = Some(zstd::bulk::Decompressor::new().map_err(|e| e.to_string())?);
+            *d = Some(zstd::bulk::Decompressor::new().map_err(|e| ctx(&e))?);
         }
         match d.as_mut() {
             Some(z) => f(z),
-            None => Err("no zstd context".into()),
+            None => Err(ctx(&"none")),
         }
     })
 }
 
-fn decode_raw(stored: &[u8], codec: Codec, dst: &mut [u8]) -> Result<(), String> {
+fn decode_raw(stored: &[u8], codec: Codec, dst: &mut [u8]) -> Result<(), CodecError> {
     let n = match codec {
         Codec::None => {
             if stored.len() != dst.len() {
-                return Err(format!(
-                    "stored {} bytes, expected {}",
-                    stored.len(),
-                    dst.len()
-                ));
+                return Err(CodecError::StoredSize {
+                    stored: stored.len(),
+                    expected: dst.len(),
+                });
             }
             dst.copy_from_slice(stored);
             stored.len()
         }
-        Codec::Lz4 => lz4_flex::block::decompress_into(stored, dst).map_err(|e| e.to_string())?,
+        Codec::Lz4 => lz4_flex::block::decompress_into(stored, dst).map_err(lib)?,
         Codec::Zstd(_) => zstd_decompress(stored, dst)?,
     };
     if n != dst.len() {
-        return Err(format!(
-            "chunk decoded to {n} bytes, expected {}",
-            dst.len()
-        ));
+        return Err(CodecError::DecodedSize {
+            decoded: n,
+            expected: dst.len(),
+        });
     }
     Ok(())
 }
@@ -223,7 +252,7 @@ pub fn decompress_chunk(
     codec: Codec,
     shuffle_item: Option<usize>,
     dst: &mut [u8],
-) -> Result<(), String> {
+) -> Result<(), CodecError> {
     match shuffle_item.filter(|&k| k > 1) {
         Some(k) => {
             let mut tmp = vec![0u8; dst.len()];
@@ -274,7 +303,7 @@ pub fn compress_array(
     codec: Codec,
     shuffle_item: Option<usize>,
     chunk: usize,
-) -> Result<Vec<Vec<u8>>, String> {
+) -> Result<Vec<Vec<u8>>, CodecError> {
     if raw.is_empty() {
         return Ok(Vec::new());
     }
@@ -294,23 +323,28 @@ pub fn decompress_array(
     shuffle_item: Option<usize>,
     chunk: usize,
     dst: &mut [u8],
-) -> Result<(), String> {
+) -> Result<(), CodecError> {
     let expected = dst.len().div_ceil(chunk.max(1));
     if chunks.len() != expected {
-        return Err(format!(
-            "{} chunks stored, {expected} expected",
-            chunks.len()
-        ));
+        return Err(CodecError::ChunkCount {
+            stored: chunks.len(),
+            expected,
+        });
     }
+    let in_chunk = |chunk: usize| {
+        move |e: CodecError| CodecError::InChunk {
+            chunk,
+            source: Box::new(e),
+        }
+    };
     if let [only] = chunks {
-        return decompress_chunk(only, codec, shuffle_item, dst)
-            .map_err(|e| format!("chunk 0: {e}"));
+        return decompress_chunk(only, codec, shuffle_item, dst).map_err(in_chunk(0));
     }
     dst.par_chunks_mut(chunk.max(1))
         .zip(chunks.par_iter())
         .enumerate()
         .try_for_each(|(i, (d, s))| {
-            decompress_chunk(s, codec, shuffle_item, d).map_err(|e| format!("chunk {i}: {e}"))
+            decompress_chunk(s, codec, shuffle_item, d).map_err(in_chunk(i))
         })
 }
 
@@ -400,12 +434,24 @@ mod tests {
         stored[1].truncate(half);
         let refs: Vec<&[u8]> = stored.iter().map(|v| v.as_slice()).collect();
         let mut out = vec![0; src.len()];
-        assert!(decompress_array(&refs, Codec::Zstd(3), None, 4096, &mut out).is_err());
+        assert!(matches!(
+            decompress_array(&refs, Codec::Zstd(3), None, 4096, &mut out),
+            Err(CodecError::InChunk { chunk: 1, source }) if matches!(*source, CodecError::Library(_))
+        ));
         // a chunk that decodes to the wrong length is an error too
         let other = compress_array(&src[..100], Codec::Zstd(3), None, 4096).unwrap();
         let mut stored = compress_array(&src, Codec::Zstd(3), None, 4096).unwrap();
         stored[1] = other[0].clone();
         let refs: Vec<&[u8]> = stored.iter().map(|v| v.as_slice()).collect();
-        assert!(decompress_array(&refs, Codec::Zstd(3), None, 4096, &mut out).is_err());
+        let e = decompress_array(&refs, Codec::Zstd(3), None, 4096, &mut out).unwrap_err();
+        assert!(matches!(&e, CodecError::InChunk { chunk: 1, .. }), "{e}");
+        // one chunk too few
+        assert_eq!(
+            decompress_array(&refs[..2], Codec::Zstd(3), None, 4096, &mut out),
+            Err(CodecError::ChunkCount {
+                stored: 2,
+                expected: 3
+            })
+        );
     }
 }

@@ -54,12 +54,54 @@ pub enum ContainerError {
     Truncated(String),
     #[error("malformed skseal header: {0}")]
     Header(String),
+    /// A header over one of the reader's limits, refused before it is
+    /// parsed further (a crafted file, or one from a newer writer).
+    #[error("malformed skseal header: {what} is {found}, over the limit of {limit}")]
+    HeaderLimit {
+        what: &'static str,
+        found: u64,
+        limit: u64,
+    },
     #[error("integrity check failed: {0}")]
     Integrity(String),
+    /// The embedded signature does not hold, or not for the key asked.
+    #[error("integrity check failed: {0}")]
+    Signature(#[from] SignatureError),
+    /// A chunk of an array that does not compress or decode.
+    #[error("codec error in array {array}: {source}")]
+    Codec {
+        array: usize,
+        source: crate::codec::CodecError,
+    },
+    /// Array bytes handed to the writer or reader that do not fit the array.
     #[error("codec error in array {array}: {why}")]
-    Codec { array: usize, why: String },
+    ArrayData { array: usize, why: &'static str },
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Why a file's signature is refused (`Header::verify_signature`): callers
+/// tell "not signed" from "signed by another key" from "modified" by variant.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum SignatureError {
+    /// The trailer is not a signature trailer of the right size.
+    #[error("the signature trailer is damaged")]
+    TrailerDamaged,
+    /// A public key was asked for but the file carries no signature.
+    #[error("the file is not signed, but a public key was given: refusing it")]
+    NotSigned,
+    /// The key given is the signer's secret key, not its public key.
+    #[error("{0}")]
+    SecretKeyGiven(String),
+    /// Signed, but by a key other than the one asked for (key IDs).
+    #[error("the file is signed by another key (key ID {found}), not by key ID {wanted}")]
+    OtherKey { found: String, wanted: String },
+    /// The embedded public key is not a valid Ed25519 point.
+    #[error("the signature's public key is invalid")]
+    InvalidKey,
+    /// The signature does not verify over the header's digest.
+    #[error("the signature does not match the content: the file was modified after it was signed")]
+    Modified,
 }
 
 /// A graph that is refused by the policy: names from the file that are not trusted.

@@ -89,9 +89,9 @@ impl FileContainer {
         let at = self.header.data_start + a.offset;
         if a.codec == crate::codec::Codec::None {
             if out.len() as u64 != a.nbytes {
-                return Err(ContainerError::Codec {
+                return Err(ContainerError::ArrayData {
                     array: i,
-                    why: "output buffer has the wrong size".into(),
+                    why: "output buffer has the wrong size",
                 });
             }
             read_at(&self.file, out, at).map_err(|e| io(&format!("array {i}"), e))?;

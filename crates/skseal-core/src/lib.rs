@@ -23,4 +23,6 @@ pub mod validate;
 pub mod versions;
 pub mod vm;
 
-pub use error::{ContainerError, CoreError, PickleError, UntrustedError, ValidationError};
+pub use error::{
+    ContainerError, CoreError, PickleError, SignatureError, UntrustedError, ValidationError,
+};

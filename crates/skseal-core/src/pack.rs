@@ -181,16 +181,17 @@ pub fn compress<'a>(
 ) -> Result<(Vec<u8>, u64), ContainerError> {
     let mut raw = Vec::new();
     for &i in members {
-        let d = data_of(i).ok_or_else(|| ContainerError::Codec {
+        let d = data_of(i).ok_or(ContainerError::ArrayData {
             array: i,
-            why: "array data missing".into(),
+            why: "array data missing",
         })?;
         raw.extend_from_slice(d);
     }
-    let stored = codec::compress_chunk(&raw, codec, None).map_err(|why| ContainerError::Codec {
-        array: members.first().copied().unwrap_or(0),
-        why,
-    })?;
+    let stored =
+        codec::compress_chunk(&raw, codec, None).map_err(|source| ContainerError::Codec {
+            array: members.first().copied().unwrap_or(0),
+            source,
+        })?;
     Ok((stored, raw.len() as u64))
 }
 
@@ -245,9 +246,9 @@ impl PackCache {
             .and_then(|o| decoded.get(o..o.checked_add(out.len())?))
             .ok_or_else(|| damaged(&format!("outside pack {p}")))?;
         if out.len() as u64 != a.nbytes {
-            return Err(ContainerError::Codec {
+            return Err(ContainerError::ArrayData {
                 array: i,
-                why: "buffer of the wrong size".into(),
+                why: "buffer of the wrong size",
             });
         }
         out.copy_from_slice(src);

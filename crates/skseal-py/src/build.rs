@@ -468,9 +468,9 @@ pub fn inline_arrays<'py>(py: Python<'py>, g: &Graph) -> PyResult<Vec<BuiltArray
                 dst.copy_from_slice(bytes);
                 Ok(())
             }
-            _ => Err(skseal_core::ContainerError::Codec {
+            _ => Err(skseal_core::ContainerError::ArrayData {
                 array: i,
-                why: "inline array data does not match its buffer".into(),
+                why: "inline array data does not match its buffer",
             }),
         }
     })?;

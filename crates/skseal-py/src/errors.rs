@@ -116,9 +116,10 @@ pub fn to_pyerr(py: Python<'_>, e: CoreError) -> PyErr {
     match e {
         CoreError::Pickle(p) => raise(py, Exc::Format, &format!("{p}")),
         CoreError::Container(c) => match c {
-            ContainerError::Integrity(_) | ContainerError::Codec { .. } => {
-                raise(py, Exc::Integrity, &c.to_string())
-            }
+            ContainerError::Integrity(_)
+            | ContainerError::Signature(_)
+            | ContainerError::Codec { .. }
+            | ContainerError::ArrayData { .. } => raise(py, Exc::Integrity, &c.to_string()),
             ContainerError::Io(io) => PyErr::from(io),
             other => raise(py, Exc::Format, &other.to_string()),
         },

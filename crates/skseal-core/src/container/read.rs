@@ -352,9 +352,11 @@ pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32], u32), ContainerError
     l.copy_from_slice(&data[16..24]);
     let header_len = u64::from_le_bytes(l);
     if header_len > MAX_HEADER {
-        return Err(ContainerError::Header(format!(
-            "header of {header_len} bytes exceeds the {MAX_HEADER}-byte limit"
-        )));
+        return Err(ContainerError::HeaderLimit {
+            what: "the header's size in bytes",
+            found: header_len,
+            limit: MAX_HEADER,
+        });
     }
     let mut h = [0u8; 32];
     h.copy_from_slice(&data[24..56]);
@@ -369,14 +371,16 @@ fn inflate_header(stored: &[u8]) -> Result<Vec<u8>, ContainerError> {
     // call with a reused context. Frames without a declared size stream.
     if let Ok(Some(n)) = zstd::zstd_safe::get_frame_content_size(stored) {
         if n > MAX_HEADER_JSON {
-            return Err(ContainerError::Header(format!(
-                "header declares {n} bytes, more than the {MAX_HEADER_JSON}-byte limit"
-            )));
+            return Err(ContainerError::HeaderLimit {
+                what: "the compressed header's declared size in bytes",
+                found: n,
+                limit: MAX_HEADER_JSON,
+            });
         }
         let mut out = Vec::with_capacity(n as usize);
         let got = codec::with_dctx(|d| {
             d.decompress_to_buffer(stored, &mut out)
-                .map_err(|e| e.to_string())
+                .map_err(|e| codec::CodecError::Library(e.to_string()))
         })
         .map_err(|e| ContainerError::Header(format!("compressed header is damaged: {e}")))?;
         if got as u64 != n {
@@ -393,9 +397,11 @@ fn inflate_header(stored: &[u8]) -> Result<Vec<u8>, ContainerError> {
         .read_to_end(&mut out)
         .map_err(|e| ContainerError::Header(format!("compressed header is damaged: {e}")))?;
     if out.len() as u64 > MAX_HEADER_JSON {
-        return Err(ContainerError::Header(format!(
-            "header decompresses to more than {MAX_HEADER_JSON} bytes"
-        )));
+        return Err(ContainerError::HeaderLimit {
+            what: "the decompressed header's size in bytes",
+            found: out.len() as u64,
+            limit: MAX_HEADER_JSON,
+        });
     }
     Ok(out)
 }
@@ -426,10 +432,11 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
     };
     let depth = graphjson::text_depth(hbytes);
     if depth > graphjson::MAX_JSON_DEPTH {
-        return Err(ContainerError::Header(format!(
-            "header JSON nested {depth} levels deep (limit {})",
-            graphjson::MAX_JSON_DEPTH
-        )));
+        return Err(ContainerError::HeaderLimit {
+            what: "the header JSON's nesting depth",
+            found: depth as u64,
+            limit: graphjson::MAX_JSON_DEPTH as u64,
+        });
     }
     if hbytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ContainerError::Header(
@@ -450,10 +457,11 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
     }
     let arrays_json = &hd.arrays;
     if arrays_json.len() > MAX_ARRAYS {
-        return Err(ContainerError::Header(format!(
-            "{} arrays exceed the limit of {MAX_ARRAYS}",
-            arrays_json.len()
-        )));
+        return Err(ContainerError::HeaderLimit {
+            what: "the number of arrays",
+            found: arrays_json.len() as u64,
+            limit: MAX_ARRAYS as u64,
+        });
     }
     let mut dtypes = DtypeCache::default();
     let arrays: Vec<ArrayEntry> = arrays_json
@@ -462,11 +470,11 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
         .map(|(i, v)| ArrayEntry::from_de(i, v, &mut dtypes))
         .collect::<Result<_, _>>()?;
     if hd.packs.len() > crate::pack::MAX_PACKS {
-        return Err(ContainerError::Header(format!(
-            "{} packs exceed the limit of {}",
-            hd.packs.len(),
-            crate::pack::MAX_PACKS
-        )));
+        return Err(ContainerError::HeaderLimit {
+            what: "the number of packs",
+            found: hd.packs.len() as u64,
+            limit: crate::pack::MAX_PACKS as u64,
+        });
     }
     let packs: Vec<PackEntry> = hd
         .packs
@@ -590,9 +598,9 @@ pub fn decode_stored(
     out: &mut [u8],
 ) -> Result<(), ContainerError> {
     if out.len() as u64 != a.nbytes || s.len() as u64 != a.length {
-        return Err(ContainerError::Codec {
+        return Err(ContainerError::ArrayData {
             array: i,
-            why: "buffer of the wrong size".into(),
+            why: "buffer of the wrong size",
         });
     }
     if a.codec == Codec::None {

@@ -6,7 +6,7 @@ use std::io::Write;
 use super::format::{Signature, FLAG_SIGNED, SIG_MAGIC, SIG_TRAILER};
 use super::read::{Container, Header};
 use crate::codec::Codec;
-use crate::error::ContainerError;
+use crate::error::{ContainerError, SignatureError};
 use crate::graphjson::unhex;
 
 /// Domain-separation prefix of the signed message.
@@ -33,9 +33,7 @@ fn trailer(signer: &ed25519_dalek::SigningKey, header_hash: &[u8; 32]) -> Vec<u8
 /// The public key and signature of a signature trailer.
 pub fn parse_trailer(t: &[u8]) -> Result<([u8; 32], [u8; 64]), ContainerError> {
     if t.len() != SIG_TRAILER as usize || t[..8] != SIG_MAGIC {
-        return Err(ContainerError::Integrity(
-            "the signature trailer is damaged".into(),
-        ));
+        return Err(SignatureError::TrailerDamaged.into());
     }
     let mut pk = [0u8; 32];
     pk.copy_from_slice(&t[8..40]);
@@ -51,37 +49,30 @@ impl Header {
         use ed25519_dalek::{Signature, Verifier, VerifyingKey};
         let Some((pk, sig)) = &self.signature else {
             return match expected {
-                Some(_) => Err(ContainerError::Integrity(
-                    "the file is not signed, but a public key was given: refusing it".into(),
-                )),
+                Some(_) => Err(SignatureError::NotSigned.into()),
                 None => Ok(()),
             };
         };
         if let Some(want) = expected {
             if want != pk {
                 if let Some(e) = crate::keys::misused_secret(want, pk, "the key given") {
-                    return Err(ContainerError::Integrity(e.to_string()));
+                    return Err(SignatureError::SecretKeyGiven(e.to_string()).into());
                 }
-                return Err(ContainerError::Integrity(format!(
-                    "the file is signed by another key (key ID {}), not by key ID {}",
-                    crate::keys::key_id(pk),
-                    crate::keys::key_id(want)
-                )));
+                return Err(SignatureError::OtherKey {
+                    found: crate::keys::key_id(pk),
+                    wanted: crate::keys::key_id(want),
+                }
+                .into());
             }
         }
-        let key = VerifyingKey::from_bytes(pk).map_err(|_| {
-            ContainerError::Integrity("the signature's public key is invalid".into())
-        })?;
+        let key = VerifyingKey::from_bytes(pk).map_err(|_| SignatureError::InvalidKey)?;
         let mut hh = [0u8; 32];
         let raw = unhex(&self.header_hash).unwrap_or_default();
         if raw.len() == 32 {
             hh.copy_from_slice(&raw);
         }
-        key.verify(&signed_message(&hh), &Signature::from_bytes(sig)).map_err(|_| {
-            ContainerError::Integrity(
-                "the signature does not match the content: the file was modified after it was signed".into(),
-            )
-        })
+        key.verify(&signed_message(&hh), &Signature::from_bytes(sig))
+            .map_err(|_| SignatureError::Modified.into())
     }
 }
 

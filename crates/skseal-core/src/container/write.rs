@@ -78,15 +78,15 @@ fn prepare_array<'a>(
     hash: bool,
     packed: Option<(u32, u64)>,
 ) -> Result<(Blob<'a>, &'a [u8], ArrayEntry), ContainerError> {
-    let raw = data_of(i).ok_or_else(|| ContainerError::Codec {
+    let raw = data_of(i).ok_or(ContainerError::ArrayData {
         array: i,
-        why: "array data missing".into(),
+        why: "array data missing",
     })?;
     let nbytes = raw.len() as u64;
     if spec.nbytes() != Some(nbytes) {
-        return Err(ContainerError::Codec {
+        return Err(ContainerError::ArrayData {
             array: i,
-            why: "data length does not match shape x itemsize".into(),
+            why: "data length does not match shape x itemsize",
         });
     }
     let digest = if hash {
@@ -130,7 +130,7 @@ fn prepare_array<'a>(
         let shuffle = compression.shuffle && numeric && codec::shuffle_pays(raw, use_codec, item);
         let chunk = codec::chunk_size(item);
         let parts = codec::compress_array(raw, use_codec, shuffle.then_some(item), chunk)
-            .map_err(|why| ContainerError::Codec { array: i, why })?;
+            .map_err(|source| ContainerError::Codec { array: i, source })?;
         let lens: Vec<u64> = parts.iter().map(|p| p.len() as u64).collect();
         let total = lens.iter().sum();
         (
