@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import functools
 import json
 import math
-import os
 import platform
 import sys
 import warnings
@@ -63,16 +61,6 @@ def environment() -> dict[str, Any]:
 def installed_sklearn() -> str | None:
     """The installed scikit-learn version (see :func:`_version`)."""
     return _version("scikit-learn", "sklearn")
-
-
-def _created_utc() -> str:
-    # SOURCE_DATE_EPOCH makes dumps byte-for-byte reproducible.
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None and epoch.isdigit():
-        t = _dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC)
-    else:
-        t = _dt.datetime.now(tz=_dt.UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _jsonable(x: Any) -> Any:
@@ -136,19 +124,20 @@ def _profile_versions(trusted: list[str]) -> dict[str, str]:
 
 def build_metadata(obj: Any, user: dict[str, Any] | None,
                    trusted: Sequence[str] = ()) -> str:
-    """The metadata JSON text stored in the header (``environment`` also names
-    the versions of the libraries whose profiles ``trusted`` names)."""
+    """The facts of the live object for the file's metadata, as JSON: the
+    environment's library versions (also those of the libraries whose profiles
+    ``trusted`` names), the estimator's description and the user's metadata.
+    The metadata itself (skseal's version, the time) is assembled by
+    ``skseal_core::metadata``, the one builder that ``convert`` uses too."""
     if user is not None and not isinstance(user, dict):
         raise TypeError(f"metadata must be a dict, got {type(user).__name__}")
-    meta = {
-        "skseal": SKSEAL_VERSION,
-        "created_utc": _created_utc(),
+    facts = {
         "environment": {**environment(), **_profile_versions(list(trusted))},
         "estimator": estimator_info(obj),
         "user": user or {},
     }
     try:
-        return json.dumps(meta, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return json.dumps(facts, sort_keys=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as e:
         raise TypeError(
             f"metadata must be JSON-serializable (no NaN/inf, no arbitrary objects): {e}. "

@@ -2,8 +2,6 @@
 
 use std::path::Path;
 
-use serde_json::json;
-
 use skseal_core::codec::Codec;
 use skseal_core::container::{self, Compression};
 use skseal_core::policy::Policy;
@@ -56,7 +54,7 @@ pub fn convert(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let meta = skseal_core::convert::metadata(&g, &info, &name, &data, json!({}));
+    let meta = skseal_core::metadata::for_convert(&g, &info, &name, &data, Default::default());
     pb.set_message(format!("writing {}", dst.display()));
     let h = container::write_atomic(dst, |w| skseal_core::convert::write(w, &g, &meta, comp))
         .map_err(|e| format!("{}: {e}", dst.display()))?;

@@ -2,7 +2,7 @@
 //! policy and validators as loading, then the container writer. Nothing from
 //! the source file is imported, called or built.
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::container::{self, Compression, Header};
 use crate::error::{CoreError, ValidationError};
@@ -26,83 +26,6 @@ pub fn read_checked(
     };
     validate::validate(&g, &bytes)?;
     Ok((g, info))
-}
-
-/// UTC time as "YYYY-MM-DDTHH:MM:SSZ" (SOURCE_DATE_EPOCH when set).
-pub fn utc_now() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0)
-        });
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // civil-from-days (proleptic Gregorian calendar)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// The scikit-learn version recorded in the first estimator state found.
-fn sklearn_version(g: &Graph) -> Option<String> {
-    g.nodes.iter().find_map(|n| match n {
-        Node::Object { state: Some(s), .. } => {
-            match g.dict_get(*s, "_sklearn_version").and_then(|v| g.node(v)) {
-                Some(Node::Str(v)) => Some(v.clone()),
-                _ => None,
-            }
-        }
-        _ => None,
-    })
-}
-
-/// Metadata for a converted file: what can be known without running anything.
-pub fn metadata(
-    g: &Graph,
-    info: &LegacyInfo,
-    source_name: &str,
-    source: &[u8],
-    user: Value,
-) -> Value {
-    let mut est = Map::new();
-    if let Some(Node::Object { class, state, .. }) = g.node(g.root) {
-        est.insert("class".into(), json!(class.dotted()));
-        if let Some(n) = state
-            .and_then(|s| g.dict_get(s, "n_features_in_"))
-            .and_then(|v| g.as_int(v))
-        {
-            est.insert("n_features_in".into(), json!(n));
-        }
-    }
-    json!({
-        "skseal": env!("CARGO_PKG_VERSION"),
-        "created_utc": utc_now(),
-        "environment": { "scikit-learn": sklearn_version(g) },
-        "estimator": Value::Object(est),
-        "source": {
-            "name": source_name,
-            "format": if info.joblib_arrays.is_empty() { "pickle" } else { "joblib" },
-            "compression": info.codec.map(|c| c.name()),
-            "blake3": blake3::hash(source).to_hex().to_string(),
-            "bytes": source.len(),
-        },
-        "user": user,
-    })
 }
 
 /// Write a checked legacy graph as a `.skseal` file (through

@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod ir;
 pub mod keys;
 pub mod legacy;
+pub mod metadata;
 pub mod pack;
 pub mod policy;
 pub mod resources;

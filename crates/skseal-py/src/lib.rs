@@ -24,6 +24,7 @@ use skseal_core::container::{self, Compression, Container};
 use skseal_core::ir::{Graph, Node};
 use skseal_core::keys;
 use skseal_core::legacy;
+use skseal_core::metadata;
 use skseal_core::policy::{self, Policy};
 use skseal_core::versions::{self, Action, OnMismatch, Source};
 use skseal_core::vm::{self, VmOptions};
@@ -246,8 +247,10 @@ fn save<'py>(
         let stream = Bytes::get(stream)?;
         let bufs: Vec<Bytes> = buffers.iter().map(Bytes::get).collect::<PyResult<_>>()?;
         let g = lift(py, stream.as_slice(), &bufs, &trusted)?;
-        let metadata: Value = serde_json::from_str(metadata_json)
-            .map_err(|e| raise(py, Exc::Value, &format!("metadata is not JSON: {e}")))?;
+        let metadata = metadata::for_dump(metadata_json).map_err(|e| match e {
+            metadata::MetadataError::NotAnObject { .. } => raise(py, Exc::Type, &e.to_string()),
+            e => raise(py, Exc::Value, &e.to_string()),
+        })?;
         let slices: Vec<&[u8]> = g
             .arrays
             .iter()
@@ -654,6 +657,7 @@ fn convert<'py>(
         let comp = parse_codec(py, codec, level, shuffle)?;
         let user: Value = serde_json::from_str(user_metadata_json)
             .map_err(|e| raise(py, Exc::Value, &format!("metadata is not JSON: {e}")))?;
+        let user = metadata::user_object(user).map_err(|e| raise(py, Exc::Type, &e.to_string()))?;
         let data = std::fs::read(&src)?;
         let policy = Policy::new(trusted);
         let (mut g, info) = match py
@@ -669,7 +673,7 @@ fn convert<'py>(
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let mut meta = skseal_core::convert::metadata(&g, &info, &name, &data, user);
+        let mut meta = metadata::for_convert(&g, &info, &name, &data, user);
         if let Some(stream) = probe_stream {
             // a (None, probe) pair pickled by CPython (protocol 5), as `save` takes it
             let stream = Bytes::get(&stream)?;

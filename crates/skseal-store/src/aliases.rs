@@ -74,7 +74,7 @@ impl Store {
                 from,
                 to: version,
                 prev: prev.map(|b| blake3::hash(b).to_hex().to_string()),
-                at: skseal_core::convert::utc_now(),
+                at: skseal_core::metadata::utc_now(),
                 by: Actor {
                     user: records::current_user(),
                     public_key: None,

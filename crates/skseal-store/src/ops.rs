@@ -374,7 +374,7 @@ impl Store {
                 blob: blob.clone(),
                 size,
                 fingerprint: header.fingerprint.clone(),
-                pushed_at: skseal_core::convert::utc_now(),
+                pushed_at: skseal_core::metadata::utc_now(),
                 pushed_by: Actor {
                     user: records::current_user(),
                     public_key: None,

@@ -138,7 +138,7 @@ impl Store {
                 push: push.clone(),
                 alias: alias.clone(),
                 prev: prev.map(|b| blake3::hash(b).to_hex().to_string()),
-                at: skseal_core::convert::utc_now(),
+                at: skseal_core::metadata::utc_now(),
                 by: Actor {
                     user: records::current_user(),
                     public_key: None,
