@@ -17,11 +17,11 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
-from sklearn.compose import ColumnTransformer  # noqa: E402
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier  # noqa: E402
+from churn import churn_frame, churn_pipeline  # noqa: E402
+from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.neighbors import KNeighborsRegressor  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 import skseal  # noqa: E402
 import skseal.dask  # noqa: E402
@@ -29,15 +29,7 @@ import skseal.native  # noqa: E402
 
 
 def frame(n: int, seed: int) -> tuple[Any, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "age": rng.uniform(18, 90, n).round(1),
-        "plan": rng.choice(["basic", "plus", "pro"], n),
-        "usage": rng.gamma(2.0, 3.0, n),
-        "region": rng.choice(["north", "south", "east", "west"], n),
-    })
-    y = np.where((df["usage"] > 6) ^ (df["plan"] == "pro"), "stay", "churn")
-    return df, y
+    return churn_frame(n, seed)
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +39,7 @@ def data() -> tuple[Any, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def pipeline(data: tuple[Any, np.ndarray]) -> Pipeline:
-    X, y = data
-    pre = ColumnTransformer([
-        ("num", StandardScaler(), ["age", "usage"]),
-        ("cat", OneHotEncoder(handle_unknown="ignore"), ["plan", "region"]),
-    ])
-    clf = HistGradientBoostingClassifier(max_iter=30, random_state=0)
-    return Pipeline([("pre", pre), ("clf", clf)]).fit(X, y)
+    return churn_pipeline(*data, max_iter=30)
 
 
 @pytest.fixture(scope="module")
@@ -250,7 +236,6 @@ def test_misaligned_columns_predict_natively(forest: RandomForestClassifier) -> 
 
 def test_outputs_measured_on_the_first_rows(client: Any) -> None:
     from sklearn.ensemble import IsolationForest
-    from sklearn.preprocessing import StandardScaler
 
     rng = np.random.default_rng(5)
     X = pd.DataFrame(rng.normal(size=(600, 3)), columns=["a", "b", "c"])

@@ -22,12 +22,10 @@ pd = pytest.importorskip("pandas")
 import mlflow  # noqa: E402
 import mlflow.pyfunc  # noqa: E402
 import yaml  # noqa: E402
+from churn import churn_frame, churn_pipeline  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
-from sklearn.compose import ColumnTransformer  # noqa: E402
-from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
 from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
 import skseal  # noqa: E402
 import skseal.mlflow  # noqa: E402
@@ -37,15 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def frame(n: int, seed: int) -> tuple[Any, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "age": rng.uniform(18, 90, n).round(1),
-        "plan": rng.choice(["basic", "plus", "pro"], n),
-        "usage": rng.gamma(2.0, 3.0, n),
-        "region": rng.choice(["north", "south", "east", "west"], n),
-    })
-    y = np.where((df["usage"] > 6) ^ (df["plan"] == "pro"), "stay", "churn")
-    return df, y
+    return churn_frame(n, seed)
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +45,7 @@ def data() -> tuple[Any, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def pipeline(data: tuple[Any, np.ndarray]) -> Pipeline:
-    X, y = data
-    pre = ColumnTransformer([
-        ("num", StandardScaler(), ["age", "usage"]),
-        ("cat", OneHotEncoder(handle_unknown="ignore"), ["plan", "region"]),
-    ])
-    clf = HistGradientBoostingClassifier(max_iter=20, random_state=0)
-    return Pipeline([("pre", pre), ("clf", clf)]).fit(X, y)
+    return churn_pipeline(*data, max_iter=20)
 
 
 def assert_no_pickle(root: Path) -> None:

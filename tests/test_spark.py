@@ -23,14 +23,13 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
                 allow_module_level=True)
 
 import cloudpickle  # noqa: E402
+from churn import churn_frame, churn_pipeline  # noqa: E402
 from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 from pyspark.sql import types as T  # noqa: E402
-from sklearn.compose import ColumnTransformer  # noqa: E402
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestRegressor  # noqa: E402
+from sklearn.ensemble import RandomForestRegressor  # noqa: E402
 from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
 import skseal  # noqa: E402
 import skseal.spark  # noqa: E402
@@ -40,20 +39,11 @@ pytestmark = [  # pyspark 4.3 on pandas 3: its own warnings
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
 
-FEATURES = ["age", "plan", "usage", "region"]
+from churn import FEATURES  # noqa: E402
 
 
 def frame(n: int, seed: int) -> tuple[Any, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "id": np.arange(n, dtype=np.int64),
-        "age": rng.uniform(18, 90, n).round(1),
-        "plan": rng.choice(["basic", "plus", "pro"], n),
-        "usage": rng.gamma(2.0, 3.0, n),
-        "region": rng.choice(["north", "south", "east", "west"], n),
-    })
-    y = np.where((df["usage"] > 6) ^ (df["plan"] == "pro"), "stay", "churn")
-    return df, y
+    return churn_frame(n, seed, ids=True)
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +53,7 @@ def data() -> tuple[Any, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def pipeline(data: tuple[Any, np.ndarray]) -> Pipeline:
-    X, y = data
-    pre = ColumnTransformer([
-        ("num", StandardScaler(), ["age", "usage"]),
-        ("cat", OneHotEncoder(handle_unknown="ignore"), ["plan", "region"]),
-    ])
-    clf = HistGradientBoostingClassifier(max_iter=30, random_state=0)
-    return Pipeline([("pre", pre), ("clf", clf)]).fit(X[FEATURES], y)
+    return churn_pipeline(*data, max_iter=30)
 
 
 @pytest.fixture(scope="module")
