@@ -321,11 +321,15 @@ fn classes_of(model: &CbModel, path: &str) -> Result<Labels> {
         .ok_or_else(|| unsupported("a CatBoost classifier without class_params", path))?;
     let v: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| malformed(path, format!("the model's class_params: {e}")))?;
+    let to_label = v.get("class_to_label").and_then(|n| n.as_array());
+    // without class names (CrossEntropy targets), the labels are the
+    // classes' indices, which `class_to_label` lists
     let names = v
         .get("class_names")
         .and_then(|n| n.as_array())
+        .filter(|n| !n.is_empty())
+        .or(to_label)
         .ok_or_else(|| malformed(path, "class_params has no class_names"))?;
-    let to_label = v.get("class_to_label").and_then(|n| n.as_array());
     if let Some(tl) = to_label {
         let identity = tl.len() == names.len()
             && tl
