@@ -115,6 +115,15 @@ impl Booster {
                 path,
             ));
         }
+        if !model.cat_features.is_empty() {
+            return Err(unsupported(
+                format!(
+                    "a {class} with categorical features (CatBoost hashes their categories; \
+                     none of them is used by its trees, but CatBoost takes their columns)"
+                ),
+                path,
+            ));
+        }
         if !model.estimated_borders.is_empty()
             || model.text_features.iter().any(|f| f.used_in_model)
             || model.embedding_features.iter().any(|f| f.used_in_model)

@@ -101,7 +101,9 @@ impl<'a> Buf<'a> {
     }
     /// The root table.
     pub fn root(&self, name: &'static str) -> Result<Table<'a>, BoosterError> {
-        let pos = self.follow(0, "root table offset")?;
+        let pos = self
+            .follow(0, "root table offset")
+            .map_err(|e| err("core byte 0 (root offset)", e.why))?;
         self.table(pos, name)
     }
 }
