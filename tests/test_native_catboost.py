@@ -5,9 +5,10 @@ border and one float32 ulp either side, with more borders than one
 quantized bucket holds, on oblivious, depthwise and lossguide trees;
 binary, multiclass (softmax and one-vs-all), RMSE, MAE, quantile, Poisson,
 Tweedie and MultiRMSE; int, float and string class labels; a changed scale
-and bias; inside a scikit-learn Pipeline. Categorical features (CTR and
-one-hot) are refused by name, as is multiclass ``predict`` (CatBoost returns
-an ``(n, 1)`` column there). Multiclass probabilities and the Poisson and
+and bias; inside a scikit-learn Pipeline; one-hot categorical features
+(CityHash64 of categories 1 to 100 bytes long, unseen categories). CTR
+categorical features are refused by name, as is multiclass ``predict``
+(CatBoost returns an ``(n, 1)`` column there). Multiclass probabilities and the Poisson and
 Tweedie outputs use CatBoost's fast exp (fmath's ``expd_v``), which this
 machine runs on its AVX2 path; the other numpy/OpenBLAS CPU path is replayed
 in a subprocess."""
@@ -212,11 +213,47 @@ def test_ctr_features_are_refused_by_name() -> None:
     assert np.array_equal(got.predict_proba(df), model.predict_proba(df))
 
 
-def test_one_hot_features_are_refused_by_name() -> None:
-    df, y = _cat_data()
-    model = reg(cat_features=["color"], one_hot_max_size=10).fit(df.drop(columns="city"), YR)
-    with pytest.raises(UnsupportedModelError, match="one-hot categorical features"):
-        native_of(model)
+def _one_hot_data(n: int = N) -> Any:
+    """Numbers and two categorical columns whose categories are 1 to 100
+    bytes long (every CityHash64 length path)."""
+    pd = pytest.importorskip("pandas")
+    r = np.random.default_rng(7)
+    cats = np.array(["x" * k + str(k) for k in (0, 3, 7, 11, 20, 40, 70, 99)])
+    df = pd.DataFrame({"a": XF[:n, 0], "kind": cats[r.integers(0, len(cats), n)],
+                       "b": XF[:n, 1], "tone": np.array(["é", "ß", "z", "Q"])[r.integers(0, 4, n)]})
+    return df
+
+
+def test_one_hot_features_bitwise() -> None:
+    df = _one_hot_data()
+    y = (df["a"] > 0).astype(int) ^ (df["kind"].str.len() > 20).astype(int)
+    yr = df["a"] * 2 + df["kind"].str.len() / 10 + (df["tone"] == "ß")
+    unseen = df.copy()
+    unseen.loc[::5, "kind"] = "never seen"
+    unseen.loc[::7, "tone"] = ""
+    models = [
+        clf(cat_features=["kind", "tone"], one_hot_max_size=10).fit(df, y),
+        reg(cat_features=["kind", "tone"], one_hot_max_size=10).fit(df, yr),
+        clf(cat_features=["kind", "tone"], one_hot_max_size=10).fit(df, np.asarray(Y3)),
+    ]
+    for model in models:
+        native = native_of(model)
+        for data in (df, unseen):
+            for m in native.methods:
+                assert same(getattr(model, m)(data), getattr(native, m)(data)), m
+
+
+def test_one_hot_input_errors() -> None:
+    df = _one_hot_data()
+    model = reg(cat_features=["kind"], one_hot_max_size=10).fit(df.drop(columns="tone"),
+                                                                    df["a"])
+    native = native_of(model)
+    with pytest.raises(Exception, match="categorical"):
+        native.predict(np.zeros((3, 3)))
+    bad = df.drop(columns="tone").copy()
+    bad["kind"] = 1.0
+    with pytest.raises(Exception, match="as strings"):
+        native.predict(bad)
 
 
 def test_wrong_width_is_an_input_error() -> None:

@@ -23,24 +23,28 @@
 //!   C library's exp, stacked `[1 - p, p]`; multiclass probabilities are a
 //!   softmax whose exp is fmath's `expd_v` (`FastExpWithInfInplace`), whose
 //!   vector and scalar paths this module reproduces; Poisson and Tweedie
-//!   regressors predict the same fast exp of the raw value.
+//!   regressors predict the same fast exp of the raw value;
+//! - one-hot categorical features: the category string's CityHash64, low
+//!   32 bits (`cityhash.rs`), compared with the feature's values, per
+//!   bucket of 254 values (the bucket holds the matching value's position
+//!   plus one); the split on value `k` holds when it equals `k % 254 + 1`.
 //!
-//! Refused, by name: categorical features (one-hot splits hash categories
-//! with CityHash; CTR features need CatBoost's CTR tables), text and
-//! embedding features, `RMSEWithUncertainty`, multiclass `predict` (CatBoost
-//! returns an `(n, 1)` column there).
+//! Refused, by name: CTR categorical features (they need CatBoost's CTR
+//! tables), text and embedding features, `RMSEWithUncertainty`, multiclass
+//! `predict` (CatBoost returns an `(n, 1)` column there).
 
 use skseal_core::boosters::catboost::{parse, BinFeature, CbModel, NanTreatment};
 use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
-use crate::data::{Data, Labels, Mat, Method, Output};
-use crate::error::{malformed, NativeError, Result};
+use crate::data::{Column, Data, Labels, Mat, Method, Output};
+use crate::error::{input, malformed, NativeError, Result};
 use crate::estimator::{Estimator, Info};
 
 use skseal_core::boosters::catboost::MAX_VALUES_PER_BIN;
 
+mod cityhash;
 mod fastexp;
 
 fn unsupported(what: impl Into<String>, path: &str) -> NativeError {
@@ -56,8 +60,19 @@ fn unsupported(what: impl Into<String>, path: &str) -> NativeError {
 struct Split {
     /// quantized bucket
     bucket: usize,
-    /// count the bucket must reach
+    /// count the bucket must reach (a float border), or the value it must
+    /// equal (a one-hot category: CatBoost tests `(bin ^ !at) >= 0xff`)
     at: u8,
+    one_hot: bool,
+}
+
+/// A one-hot feature's quantization: the bucket values of its categories.
+#[derive(Debug, Clone)]
+struct OneHot {
+    /// position among the categorical features (its hashes' slot)
+    cat: usize,
+    values: Vec<i32>,
+    bucket: usize,
 }
 
 /// A float feature's quantization.
@@ -90,6 +105,7 @@ enum Kind {
 struct Booster {
     model: CbModel,
     quants: Vec<Quant>,
+    one_hots: Vec<OneHot>,
     buckets: usize,
     splits: Vec<Split>,
 }
@@ -102,24 +118,6 @@ impl Booster {
                 format!(
                     "a {class} with CTR categorical features (target statistics over \
                      categories, computed from CatBoost's CTR tables)"
-                ),
-                path,
-            ));
-        }
-        if !model.one_hot_features.is_empty() {
-            return Err(unsupported(
-                format!(
-                    "a {class} with one-hot categorical features (CatBoost hashes each \
-                     category with CityHash before comparing)"
-                ),
-                path,
-            ));
-        }
-        if !model.cat_features.is_empty() {
-            return Err(unsupported(
-                format!(
-                    "a {class} with categorical features (CatBoost hashes their categories; \
-                     none of them is used by its trees, but CatBoost takes their columns)"
                 ),
                 path,
             ));
@@ -154,24 +152,48 @@ impl Booster {
             });
             bucket += f.borders.len().div_ceil(MAX_VALUES_PER_BIN);
         }
+        let mut first_one_hot = Vec::new();
+        let mut one_hots = Vec::new();
+        for f in &model.one_hot_features {
+            first_one_hot.push(bucket);
+            one_hots.push(OneHot {
+                cat: f.cat_index,
+                values: f.values.clone(),
+                bucket,
+            });
+            bucket += f.values.len().div_ceil(MAX_VALUES_PER_BIN);
+        }
         let bins = model.bin_features();
         let mut splits = Vec::with_capacity(bins.len());
         for b in bins {
-            let BinFeature::Float { feature, border } = b else {
-                return Err(malformed(
-                    path,
-                    "a split on a feature the model does not list",
-                ));
+            let (first, k, one_hot) = match b {
+                BinFeature::Float { feature, border } => (
+                    first_bucket.get(feature).copied().unwrap_or(0),
+                    border,
+                    false,
+                ),
+                BinFeature::OneHot { feature, value } => (
+                    first_one_hot.get(feature).copied().unwrap_or(0),
+                    value,
+                    true,
+                ),
+                _ => {
+                    return Err(malformed(
+                        path,
+                        "a split on a feature the model does not list",
+                    ))
+                }
             };
-            let first = first_bucket.get(feature).copied().unwrap_or(0);
             splits.push(Split {
-                bucket: first + border / MAX_VALUES_PER_BIN,
-                at: (border % MAX_VALUES_PER_BIN + 1) as u8,
+                bucket: first + k / MAX_VALUES_PER_BIN,
+                at: (k % MAX_VALUES_PER_BIN + 1) as u8,
+                one_hot,
             });
         }
         Ok(Booster {
             model,
             quants,
+            one_hots,
             buckets: bucket,
             splits,
         })
@@ -190,17 +212,92 @@ impl Booster {
             .unwrap_or(0)
     }
 
+    /// The input as CatBoost takes it: numbers in the float features'
+    /// columns; for a model with categorical features, a table whose
+    /// categorical columns hold strings, hashed as CatBoost hashes them.
+    fn prepare(&self, info: &Info, x: Data) -> Result<(Mat, Vec<Vec<i32>>)> {
+        let cats = &self.model.cat_features;
+        if cats.is_empty() {
+            // CatBoost takes NaN (its nan_mode) and infinities
+            return Ok((super::input(info, x, true)?, Vec::new()));
+        }
+        let Data::Table(t) = x else {
+            return Err(input(format!(
+                "{} has categorical features: give a table (DataFrame) whose categorical \
+                 columns hold strings",
+                info.class
+            )));
+        };
+        let width = self.width();
+        if t.columns.len() != width {
+            return Err(input(format!(
+                "X has {} columns, but {} takes {width}",
+                t.columns.len(),
+                info.class
+            )));
+        }
+        let mut m = Mat::zeros(t.rows, width);
+        let mut hashes = vec![vec![0i32; cats.len()]; t.rows];
+        let cat_at: Vec<Option<usize>> = (0..width)
+            .map(|j| cats.iter().position(|c| c.flat_index == j))
+            .collect();
+        for (j, col) in t.columns.iter().enumerate() {
+            let name = t.names.get(j).map(String::as_str).unwrap_or("");
+            match (col, cat_at.get(j).copied().flatten()) {
+                (Column::F64(v), None) => {
+                    for (i, &x) in v.iter().enumerate() {
+                        m.data[i * width + j] = x;
+                    }
+                }
+                (Column::Str(v), Some(c)) => {
+                    for (i, s) in v.iter().enumerate() {
+                        let Some(s) = s else {
+                            return Err(input(format!(
+                                "column {name:?} has a missing category; CatBoost takes \
+                                 categories as strings"
+                            )));
+                        };
+                        if let Some(slot) = hashes.get_mut(i).and_then(|h| h.get_mut(c)) {
+                            *slot = cityhash::cat_hash(s);
+                        }
+                    }
+                }
+                (Column::F64(_), Some(_)) => {
+                    return Err(input(format!(
+                        "column {name:?} is a categorical feature of {}; give its values as \
+                         strings",
+                        info.class
+                    )))
+                }
+                (Column::Str(_), None) => {
+                    return Err(input(format!(
+                        "column {name:?} holds strings, but {} takes numbers there",
+                        info.class
+                    )))
+                }
+            }
+        }
+        Ok((m, hashes))
+    }
+
     fn holds(&self, bins: &[u8], split: usize) -> bool {
         // `parse` checked split indices against the binary features, whose
         // splits `read` built; `get` keeps a broken invariant a wrong
         // answer, never a panic
-        self.splits
-            .get(split)
-            .is_some_and(|s| bins.get(s.bucket).is_some_and(|&b| b >= s.at))
+        self.splits.get(split).is_some_and(|s| {
+            bins.get(s.bucket).is_some_and(|&b| {
+                if s.one_hot {
+                    b == s.at
+                } else {
+                    b >= s.at
+                }
+            })
+        })
     }
 
-    /// Raw values (rows x dimension) after scale and bias.
-    fn raw(&self, x: &Mat) -> Mat {
+    /// Raw values (rows x dimension) after scale and bias; `hashes` holds
+    /// each row's categorical hashes (one per categorical feature).
+    fn raw(&self, x: &Mat, hashes: &[Vec<i32>]) -> Mat {
         let m = &self.model;
         let dim = m.approx_dimension;
         let mut out = Mat::zeros(x.rows, dim);
@@ -218,6 +315,17 @@ impl Booster {
                 for (k, &b) in q.borders.iter().enumerate() {
                     if let Some(slot) = bins.get_mut(q.bucket + k / MAX_VALUES_PER_BIN) {
                         *slot += u8::from(v > b);
+                    }
+                }
+            }
+            let row_hashes = hashes.get(r).map(Vec::as_slice).unwrap_or(&[]);
+            for oh in &self.one_hots {
+                let Some(&h) = row_hashes.get(oh.cat) else {
+                    continue;
+                };
+                for (k, &value) in oh.values.iter().enumerate() {
+                    if let Some(slot) = bins.get_mut(oh.bucket + k / MAX_VALUES_PER_BIN) {
+                        *slot |= u8::from(h == value) * (k % MAX_VALUES_PER_BIN + 1) as u8;
                     }
                 }
             }
@@ -515,9 +623,8 @@ impl Estimator for CatBoost {
         if !self.supports(m) {
             return Err(self.no_method(m));
         }
-        // CatBoost takes NaN (its nan_mode) and infinities
-        let x = super::input(&self.info, x, true)?;
-        let raw = self.booster.raw(&x);
+        let (x, hashes) = self.booster.prepare(&self.info, x)?;
+        let raw = self.booster.raw(&x, &hashes);
         Ok(match (self.kind, m, &self.classes) {
             (Kind::Binary, Method::Predict, Some(c)) => {
                 let idx: Vec<usize> = raw.data.iter().map(|&v| usize::from(v > 0.0)).collect();
