@@ -256,6 +256,13 @@ def test_one_hot_input_errors() -> None:
         native.predict(bad)
 
 
+def test_probability_threshold_is_refused() -> None:
+    model = clf().fit(X, Y)
+    model.set_probability_threshold(0.3)
+    with pytest.raises(UnsupportedModelError, match="probability threshold"):
+        native_of(model)
+
+
 def test_wrong_width_is_an_input_error() -> None:
     native = native_of(clf().fit(X, Y))
     with pytest.raises(Exception, match="feature"):

@@ -285,13 +285,8 @@ impl Booster {
         // splits `read` built; `get` keeps a broken invariant a wrong
         // answer, never a panic
         self.splits.get(split).is_some_and(|s| {
-            bins.get(s.bucket).is_some_and(|&b| {
-                if s.one_hot {
-                    b == s.at
-                } else {
-                    b >= s.at
-                }
-            })
+            bins.get(s.bucket)
+                .is_some_and(|&b| if s.one_hot { b == s.at } else { b >= s.at })
         })
     }
 
@@ -538,6 +533,13 @@ impl CatBoost {
                 }
             }
         };
+        if m.info("binclass_probability_threshold").is_some() {
+            return Err(unsupported(
+                "a CatBoost classifier with a probability threshold \
+                 (set_probability_threshold)",
+                path,
+            ));
+        }
         if let Some(lf) = est.opt("loss_function") {
             if !matches!(ctx.g.node(lf), Some(Node::Str(_))) {
                 return Err(unsupported(
