@@ -123,7 +123,8 @@ def _border_rows(model: Any, X: np.ndarray, rows: list[np.ndarray]) -> None:
 def check(model: Any, Xt: np.ndarray) -> list[str]:
     """Compare every method the native model offers; return their names."""
     native = native_of(model)
-    methods = [m for m in ("predict", "predict_proba") if m in native.methods]
+    methods = [m for m in ("predict", "predict_proba", "predict_log_proba")
+               if m in native.methods]
     assert methods
     for m in methods:
         for data in (Xt, border_grid(model, Xt)):
@@ -142,9 +143,9 @@ def test_bitwise(name: str) -> None:
     if isinstance(model, catboost.CatBoostRegressor):
         assert methods == ["predict"]
     elif len(model.classes_) == 2:
-        assert methods == ["predict", "predict_proba"]
+        assert methods == ["predict", "predict_proba", "predict_log_proba"]
     else:
-        assert methods == ["predict_proba"]
+        assert methods == ["predict_proba", "predict_log_proba"]
 
 
 def test_each_row_alone_and_in_batches() -> None:
@@ -181,7 +182,7 @@ def test_in_a_pipeline() -> None:
     for est, y in ((clf(), Y), (clf(), Y3), (reg(), YR)):
         pipe = make_pipeline(StandardScaler(), est).fit(X, y)
         native = native_of(pipe)
-        for m in ("predict", "predict_proba"):
+        for m in ("predict", "predict_proba", "predict_log_proba"):
             if m not in native.methods:
                 continue
             assert same(getattr(pipe, m)(X), getattr(native, m)(X)), m

@@ -574,6 +574,38 @@ impl CatBoost {
         })
     }
 
+    /// `predict_log_proba` (`LogProbability`): binary `-log(1 + exp(x))`
+    /// and `-log(1 + exp(-x))` with the C library's functions, one-vs-all
+    /// the latter per class, softmax `(x - max) - log(sum)` with the fast
+    /// exp's sum.
+    fn log_proba(&self, raw: Mat) -> Mat {
+        match self.kind {
+            Kind::Binary => {
+                let mut p = Mat::zeros(raw.rows, 2);
+                for (r, &v) in raw.data.iter().enumerate() {
+                    p.data[2 * r] = -(1.0 + v.exp()).ln();
+                    p.data[2 * r + 1] = -(1.0 + (-v).exp()).ln();
+                }
+                p
+            }
+            Kind::OneVsAll => {
+                let mut p = raw;
+                p.data
+                    .iter_mut()
+                    .for_each(|v| *v = -(1.0 + (-*v).exp()).ln());
+                p
+            }
+            _ => {
+                let mut p = raw;
+                let k = p.cols;
+                for r in 0..p.rows {
+                    fastexp::log_softmax(&mut p.data[r * k..(r + 1) * k]);
+                }
+                p
+            }
+        }
+    }
+
     fn proba(&self, raw: Mat) -> Mat {
         match self.kind {
             Kind::Binary => {
@@ -616,8 +648,13 @@ impl Estimator for CatBoost {
     }
     fn supports(&self, m: Method) -> bool {
         match self.kind {
-            Kind::Binary => matches!(m, Method::Predict | Method::PredictProba),
-            Kind::Softmax | Kind::OneVsAll => m == Method::PredictProba,
+            Kind::Binary => matches!(
+                m,
+                Method::Predict | Method::PredictProba | Method::PredictLogProba
+            ),
+            Kind::Softmax | Kind::OneVsAll => {
+                matches!(m, Method::PredictProba | Method::PredictLogProba)
+            }
             Kind::Raw | Kind::Exponent => m == Method::Predict,
         }
     }
@@ -631,6 +668,9 @@ impl Estimator for CatBoost {
             (Kind::Binary, Method::Predict, Some(c)) => {
                 let idx: Vec<usize> = raw.data.iter().map(|&v| usize::from(v > 0.0)).collect();
                 Output::Labels(c.take(&idx))
+            }
+            (Kind::Binary | Kind::Softmax | Kind::OneVsAll, Method::PredictLogProba, _) => {
+                Output::Matrix(self.log_proba(raw))
             }
             (Kind::Binary | Kind::Softmax | Kind::OneVsAll, _, _) => {
                 Output::Matrix(self.proba(raw))

@@ -129,3 +129,20 @@ pub(super) fn softmax(o: &mut [f64]) {
     }
     o.iter_mut().for_each(|v| *v /= sum);
 }
+
+/// `CalcLogSoftmax` on one document's values.
+pub(super) fn log_softmax(o: &mut [f64]) {
+    let Some(&first) = o.first() else { return };
+    let max = o
+        .iter()
+        .skip(1)
+        .fold(first, |m, &v| if m < v { v } else { m });
+    let mut e: Vec<f64> = o.iter().map(|&v| v - max).collect();
+    exp_inplace(&mut e);
+    let mut sum = 0.0;
+    for &v in &e {
+        sum += v;
+    }
+    let log_sum = sum.ln();
+    o.iter_mut().for_each(|v| *v = (*v - max) - log_sum);
+}
