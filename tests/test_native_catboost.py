@@ -1,7 +1,8 @@
 """Native inference of CatBoost models (issue 16), against catboost 1.2.10
-itself: ``predict`` and ``predict_proba`` bit for bit (values, dtype and
-shape) on random data with NaN under every ``nan_mode``, on every float
-border and one float32 ulp either side, with more borders than one
+itself: ``predict``, ``predict_proba`` and ``predict_log_proba`` bit for
+bit (values, dtype and shape) on random data with NaN under every
+``nan_mode``, on every float border and one float32 and one float64 ulp
+either side, with more borders than one
 quantized bucket holds, on oblivious, depthwise and lossguide trees;
 binary, multiclass (softmax and one-vs-all), RMSE, MAE, quantile, Poisson,
 Tweedie and MultiRMSE; int, float and string class labels; a changed scale
@@ -97,8 +98,8 @@ def same(want: Any, got: Any) -> bool:
 
 def border_grid(model: Any, X: np.ndarray) -> np.ndarray:
     """Rows whose feature j sits exactly on each of the model's borders for
-    j and one float32 ulp either side (other features from X), plus NaN and
-    the infinities."""
+    j, one float32 ulp and one float64 ulp either side (other features from
+    X), plus NaN, the infinities and both zeros."""
     rows: list[np.ndarray] = []
     with np.errstate(over="ignore"):
         _border_rows(model, X, rows)
@@ -109,8 +110,11 @@ def _border_rows(model: Any, X: np.ndarray, rows: list[np.ndarray]) -> None:
     for j, borders in model.get_borders().items():
         for b in borders:
             b32 = np.float32(b)
+            b64 = float(b32)
             for v in (np.nextafter(b32, np.float32(-np.inf)), b32,
-                      np.nextafter(b32, np.float32(np.inf))):
+                      np.nextafter(b32, np.float32(np.inf)),
+                      # float64 neighbours, which round to the border in float32
+                      np.nextafter(b64, -np.inf), np.nextafter(b64, np.inf)):
                 r = X[len(rows) % len(X)].copy()
                 r[j] = float(v)
                 rows.append(r)
