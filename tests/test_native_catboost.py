@@ -5,7 +5,7 @@ bit (values, dtype and shape) on random data with NaN under every
 either side, with more borders than one
 quantized bucket holds, on oblivious, depthwise and lossguide trees;
 binary, multiclass (softmax and one-vs-all), RMSE, MAE, quantile, Poisson,
-Tweedie and MultiRMSE; int, float and string class labels; a changed scale
+Tweedie and MultiRMSE; rankers; int, float and string class labels; a changed scale
 and bias; inside a scikit-learn Pipeline; one-hot categorical features
 (CityHash64 of categories 1 to 100 bytes long, unseen categories). CTR
 categorical features are refused by name, as is multiclass ``predict``
@@ -85,6 +85,17 @@ CASES: dict[str, Callable[[], tuple[Any, np.ndarray]]] = {
 }
 
 
+def _ranker(loss: str) -> tuple[Any, np.ndarray]:
+    groups = np.repeat(np.arange(N // 20), 20)
+    rel = np.clip(np.round(YR - YR.min()), 0, 4)
+    return catboost.CatBoostRanker(**{**P, "loss_function": loss}).fit(
+        X, rel, group_id=groups), X
+
+
+CASES["ranker YetiRank"] = lambda: _ranker("YetiRank")
+CASES["ranker QueryRMSE"] = lambda: _ranker("QueryRMSE")
+
+
 def native_of(model: Any) -> Any:
     return skseal.native.loads(skseal.dumps(model, trusted=["catboost"]), trusted=["catboost"])
 
@@ -144,7 +155,7 @@ def check(model: Any, Xt: np.ndarray) -> list[str]:
 def test_bitwise(name: str) -> None:
     model, Xt = CASES[name]()
     methods = check(model, Xt)
-    if isinstance(model, catboost.CatBoostRegressor):
+    if isinstance(model, (catboost.CatBoostRegressor, catboost.CatBoostRanker)):
         assert methods == ["predict"]
     elif len(model.classes_) == 2:
         assert methods == ["predict", "predict_proba", "predict_log_proba"]

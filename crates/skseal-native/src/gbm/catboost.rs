@@ -1,5 +1,5 @@
 //! CatBoost's scikit-learn models (`CatBoostClassifier`,
-//! `CatBoostRegressor`), computed from the model core that
+//! `CatBoostRegressor`, `CatBoostRanker`), computed from the model core that
 //! `skseal_core::boosters::catboost` parsed and checked (the one reading of
 //! the CBM blob; the validator used the same parse).
 //!
@@ -406,7 +406,7 @@ fn scale_and_bias(scale: f64, bias: &[f64], o: &mut [f64]) {
     }
 }
 
-/// `CatBoostClassifier`, `CatBoostRegressor`.
+/// `CatBoostClassifier`, `CatBoostRegressor`, `CatBoostRanker`.
 pub struct CatBoost {
     info: Info,
     booster: Booster,
@@ -512,6 +512,15 @@ impl CatBoost {
                     ))
                 }
             }
+        } else if est.name() == "CatBoostRanker" {
+            // its predict is the raw value whatever the loss
+            if dim != 1 {
+                return Err(unsupported(
+                    format!("a CatBoostRanker with {dim} outputs"),
+                    path,
+                ));
+            }
+            Kind::Raw
         } else {
             // the Python package predicts 'Exponent' for these (from its own
             // loss_function parameter, which the model's params record)
@@ -693,7 +702,7 @@ pub(super) fn build(
     path: &str,
 ) -> Option<Result<Box<dyn Estimator>>> {
     match (est.class.module.as_str(), est.name()) {
-        ("catboost.core", "CatBoostClassifier" | "CatBoostRegressor") => {
+        ("catboost.core", "CatBoostClassifier" | "CatBoostRegressor" | "CatBoostRanker") => {
             Some(CatBoost::read(ctx, est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
         }
         _ => None,
