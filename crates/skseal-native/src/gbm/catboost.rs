@@ -156,8 +156,14 @@ impl Booster {
         let mut one_hots = Vec::new();
         for f in &model.one_hot_features {
             first_one_hot.push(bucket);
+            // the hashes are kept by position in the categorical features
+            let cat = model
+                .cat_features
+                .iter()
+                .position(|c| c.index == f.cat_index)
+                .ok_or_else(|| malformed(path, "a one-hot feature without its column"))?;
             one_hots.push(OneHot {
-                cat: f.cat_index,
+                cat,
                 values: f.values.clone(),
                 bucket,
             });

@@ -1,37 +1,26 @@
-//! The structural checks of a parsed model core: feature positions, the
-//! quantized bucket limit, tree sizes and offsets, splits, leaf values and
+//! The structural checks of a parsed model core: one-hot features'
+//! categorical features, the quantized bucket limit, tree sizes and offsets, splits, leaf values and
 //! non-symmetric step nodes.
 
 use super::fb::err;
 use super::{usize_of, CbModel, StepNode, MAX_DEPTH, MAX_VALUES_PER_BIN};
 use crate::boosters::BoosterError;
 
-/// Feature positions and CatBoost's bucket limit.
+/// One-hot features' categorical features and CatBoost's bucket limit.
 pub(super) fn check_features(m: &CbModel) -> Result<(), BoosterError> {
     let mut buckets = 0usize;
-    for (k, f) in m.float_features.iter().enumerate() {
-        if f.index != k {
-            return Err(err(
-                format!("FloatFeatures[{k}]"),
-                format!("Index {} is not its position {k}", f.index),
-            ));
-        }
+    // feature `Index` values are positions among the features of their
+    // kind, not in these lists (a model whose unused features were dropped
+    // keeps the others' indices)
+    for f in &m.float_features {
         buckets += f.borders.len().div_ceil(MAX_VALUES_PER_BIN);
     }
-    for (k, f) in m.cat_features.iter().enumerate() {
-        if f.index != k {
-            return Err(err(
-                format!("CatFeatures[{k}]"),
-                format!("Index {} is not its position {k}", f.index),
-            ));
-        }
-    }
     for (k, f) in m.one_hot_features.iter().enumerate() {
-        if f.cat_index >= m.cat_features.len() {
+        if !m.cat_features.iter().any(|c| c.index == f.cat_index) {
             return Err(err(
                 format!("OneHotFeatures[{k}]"),
                 format!(
-                    "categorical feature {} of {}",
+                    "categorical feature {} is not among the model's {}",
                     f.cat_index,
                     m.cat_features.len()
                 ),
