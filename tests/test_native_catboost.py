@@ -272,6 +272,24 @@ def test_one_hot_input_errors() -> None:
         native.predict(bad)
 
 
+def test_text_and_embedding_features_are_refused_by_name() -> None:
+    """Their blobs pass the reader (skseal.load gives CatBoost's answers);
+    native inference names what it does not compute."""
+    pd = pytest.importorskip("pandas")
+    words = np.array(["good movie", "bad film", "great plot", "awful acting", "fine"])
+    text = pd.DataFrame({"a": XF[:200, 0], "t": words[rng.integers(0, 5, 200)]})
+    emb = pd.DataFrame({"a": XF[:200, 0]})
+    emb["e"] = [r for r in XF[:200, 1:5]]
+    y = Y[:200]
+    for df, kw in ((text, {"text_features": ["t"]}), (emb, {"embedding_features": ["e"]})):
+        model = clf(iterations=10, **kw).fit(df, y)
+        data = skseal.dumps(model, trusted=["catboost"])
+        got = skseal.loads(data, trusted=["catboost"])
+        assert np.array_equal(got.predict_proba(df), model.predict_proba(df))
+        with pytest.raises(UnsupportedModelError, match="text or embedding features"):
+            skseal.native.loads(data, trusted=["catboost"])
+
+
 def test_probability_threshold_is_refused() -> None:
     model = clf().fit(X, Y)
     model.set_probability_threshold(0.3)
