@@ -24,6 +24,9 @@
 //!   softmax whose exp is fmath's `expd_v` (`FastExpWithInfInplace`), whose
 //!   vector and scalar paths this module reproduces; Poisson and Tweedie
 //!   regressors predict the same fast exp of the raw value;
+//!   `predict_log_proba` is `-log(1 + exp(-x))` (binary: of `-raw` and
+//!   `raw`; one-vs-all: per class) or `(x - max) - log(sum)` over the fast
+//!   exp's sum (softmax);
 //! - one-hot categorical features: the category string's CityHash64, low
 //!   32 bits (`cityhash.rs`), compared with the feature's values, per
 //!   bucket of 254 values (the bucket holds the matching value's position
@@ -33,7 +36,9 @@
 //! tables), text and embedding features, `RMSEWithUncertainty`, multiclass
 //! `predict` (CatBoost returns an `(n, 1)` column there).
 
-use skseal_core::boosters::catboost::{parse, BinFeature, CbModel, NanTreatment};
+use skseal_core::boosters::catboost::{
+    parse, BinFeature, CbModel, NanTreatment, MAX_VALUES_PER_BIN,
+};
 use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
@@ -41,8 +46,6 @@ use crate::blas::Exactness;
 use crate::data::{Column, Data, Labels, Mat, Method, Output};
 use crate::error::{input, malformed, NativeError, Result};
 use crate::estimator::{Estimator, Info};
-
-use skseal_core::boosters::catboost::MAX_VALUES_PER_BIN;
 
 mod cityhash;
 mod fastexp;
