@@ -1,5 +1,6 @@
 //! CatBoost's scikit-learn models (`CatBoostClassifier`,
-//! `CatBoostRegressor`, `CatBoostRanker`), computed from the model core that
+//! `CatBoostRegressor`, `CatBoostRanker`) and its base class `CatBoost`
+//! (from `catboost.train`; raw values), computed from the model core that
 //! `skseal_core::boosters::catboost` parsed and checked (the one reading of
 //! the CBM blob; the validator used the same parse).
 //!
@@ -415,7 +416,7 @@ fn scale_and_bias(scale: f64, bias: &[f64], o: &mut [f64]) {
     }
 }
 
-/// `CatBoostClassifier`, `CatBoostRegressor`, `CatBoostRanker`.
+/// `CatBoostClassifier`, `CatBoostRegressor`, `CatBoostRanker`, `CatBoost`.
 pub struct CatBoost {
     info: Info,
     booster: Booster,
@@ -521,6 +522,10 @@ impl CatBoost {
                     ))
                 }
             }
+        } else if est.name() == "CatBoost" {
+            // the base class (`catboost.train`): predict is the raw value,
+            // one column per output
+            Kind::Raw
         } else if est.name() == "CatBoostRanker" {
             // its predict is the raw value whatever the loss
             if dim != 1 {
@@ -711,9 +716,10 @@ pub(super) fn build(
     path: &str,
 ) -> Option<Result<Box<dyn Estimator>>> {
     match (est.class.module.as_str(), est.name()) {
-        ("catboost.core", "CatBoostClassifier" | "CatBoostRegressor" | "CatBoostRanker") => {
-            Some(CatBoost::read(ctx, est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
-        }
+        (
+            "catboost.core",
+            "CatBoostClassifier" | "CatBoostRegressor" | "CatBoostRanker" | "CatBoost",
+        ) => Some(CatBoost::read(ctx, est, path).map(|s| Box::new(s) as Box<dyn Estimator>)),
         _ => None,
     }
 }
