@@ -2,17 +2,18 @@
 itself: ``predict``, ``predict_proba`` and ``predict_log_proba`` bit for
 bit (values, dtype and shape) on random data with NaN under every
 ``nan_mode``, on every float border and one float32 and one float64 ulp
-either side, with more borders than one
-quantized bucket holds, on oblivious, depthwise and lossguide trees;
-binary, multiclass (softmax and one-vs-all), RMSE, MAE, quantile, Poisson,
-Tweedie and MultiRMSE; rankers; bare ``catboost.train`` models; int, float and string class labels; a changed scale
-and bias; inside a scikit-learn Pipeline; one-hot categorical features
-(CityHash64 of categories 1 to 100 bytes long, unseen categories). CTR
-categorical features are refused by name, as is multiclass ``predict``
-(CatBoost returns an ``(n, 1)`` column there). Multiclass probabilities and the Poisson and
-Tweedie outputs use CatBoost's fast exp (fmath's ``expd_v``), which this
-machine runs on its AVX2 path; the other numpy/OpenBLAS CPU path is replayed
-in a subprocess."""
+either side, with more borders than one quantized bucket holds, on
+oblivious, depthwise and lossguide trees; binary, multiclass (softmax and
+one-vs-all), RMSE, MAE, quantile, Poisson, Tweedie and MultiRMSE; rankers;
+bare ``catboost.train`` models; int, float and string class labels; a
+changed scale and bias; inside a scikit-learn Pipeline; one-hot categorical
+features (CityHash64 of categories 0 to 100 bytes long, unseen categories).
+CTR categorical features, text and embedding features and a probability
+threshold are refused by name, as is multiclass ``predict`` (CatBoost
+returns an ``(n, 1)`` column there). Multiclass probabilities and the
+Poisson and Tweedie outputs use CatBoost's fast exp (fmath's ``expd_v``),
+which this machine runs on its AVX2 path; the other numpy/OpenBLAS CPU path
+is replayed in a subprocess."""
 
 from __future__ import annotations
 
