@@ -280,8 +280,17 @@ def test_xgboost_payloads_are_checked_before_xgboost_reads_them(tmp_path: Path) 
 
 
 def test_native_inference_refuses_profile_models_by_name() -> None:
-    data = skseal.dumps(_cat(), trusted=["catboost"])
-    with pytest.raises(UnsupportedModelError, match="CatBoostClassifier"):
+    """What native inference does not compute of a profile's models (here a
+    CatBoost model with CTR categorical features) is refused by name."""
+    import catboost
+    import pandas as pd
+
+    df = pd.DataFrame(X, columns=list("abcde"))
+    df["city"] = [f"c{2 * y + i % 3}" for i, y in enumerate(Y)]
+    m = catboost.CatBoostClassifier(iterations=20, depth=2, verbose=0, allow_writing_files=False,
+                                    thread_count=1, cat_features=["city"]).fit(df, Y)
+    data = skseal.dumps(m, trusted=["catboost"])
+    with pytest.raises(UnsupportedModelError, match="CatBoostClassifier with CTR"):
         skseal.native.loads(data, trusted=["catboost"])
 
 

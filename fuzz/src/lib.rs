@@ -230,7 +230,11 @@ pub fn run_boosters(data: &[u8]) {
             let _ = skseal_core::boosters::xgboost::parse(payload);
         }
         _ => {
-            let _ = skseal_core::boosters::catboost::check(payload);
+            // the full TModelCore reader (the validator's check runs it),
+            // then the binary-feature list native inference builds from it
+            if let Ok(m) = skseal_core::boosters::catboost::parse(payload) {
+                let _ = m.bin_features();
+            }
         }
     }
 }

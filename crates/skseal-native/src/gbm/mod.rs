@@ -1,8 +1,9 @@
 //! Gradient-boosting libraries (loaded with their profiles), computed from
 //! the payloads `skseal_core::boosters` parsed and checked: `lightgbm.rs`,
-//! `xgboost.rs`. Dispatched by `model::build` before the scikit-learn
+//! `xgboost.rs`, `catboost.rs`. Dispatched by `model::build` before the scikit-learn
 //! families.
 
+mod catboost;
 mod lightgbm;
 mod xgboost;
 
@@ -30,5 +31,7 @@ fn input(info: &Info, x: Data, infinities: bool) -> Result<Mat> {
 
 /// The implementation of `est` when a library module has it.
 pub fn build(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
-    lightgbm::build(ctx, est, path).or_else(|| xgboost::build(ctx, est, path))
+    lightgbm::build(ctx, est, path)
+        .or_else(|| xgboost::build(ctx, est, path))
+        .or_else(|| catboost::build(ctx, est, path))
 }

@@ -1,0 +1,725 @@
+//! CatBoost's scikit-learn models (`CatBoostClassifier`,
+//! `CatBoostRegressor`, `CatBoostRanker`) and its base class `CatBoost`
+//! (from `catboost.train`; raw values), computed from the model core that
+//! `skseal_core::boosters::catboost` parsed and checked (the one reading of
+//! the CBM blob; the validator used the same parse).
+//!
+//! As catboost 1.2.10 predicts (`model/cpu/quantization.h`,
+//! `evaluator_impl.cpp`, `scale_and_bias.cpp`, `eval_processing.h`,
+//! `eval_helpers.cpp`):
+//! - each input value becomes a float32; a NaN of a float feature that had
+//!   NaNs in training becomes minus infinity (`nan_mode=Min`) or plus
+//!   infinity (`Max`), else stays NaN;
+//! - each float feature is quantized per bucket of 254 borders: the count
+//!   of the bucket's borders the value is greater than (`v > border`); a
+//!   split on border `k` holds when bucket `k / 254`'s count is at least
+//!   `k % 254 + 1`;
+//! - an oblivious tree's leaf index has bit `d` set when its split at
+//!   depth `d` holds; a non-symmetric tree steps from its first node by the
+//!   node's right (split holds) or left difference until a difference is 0;
+//! - each output dimension sums the trees' leaf values in tree order in
+//!   double from 0, then scale and bias (`x * scale`, `x + bias` or
+//!   `scale * x + bias`, as `ApplyScaleAndBias` picks);
+//! - binary classes: `raw > 0`, probability `1 / (1 + exp(-raw))` with the
+//!   C library's exp, stacked `[1 - p, p]`; multiclass probabilities are a
+//!   softmax whose exp is fmath's `expd_v` (`FastExpWithInfInplace`), whose
+//!   vector and scalar paths this module reproduces; Poisson and Tweedie
+//!   regressors predict the same fast exp of the raw value;
+//!   `predict_log_proba` is `-log(1 + exp(-x))` (binary: of `-raw` and
+//!   `raw`; one-vs-all: per class) or `(x - max) - log(sum)` over the fast
+//!   exp's sum (softmax);
+//! - one-hot categorical features: the category string's CityHash64, low
+//!   32 bits (`cityhash.rs`), compared with the feature's values, per
+//!   bucket of 254 values (the bucket holds the matching value's position
+//!   plus one); the split on value `k` holds when it equals `k % 254 + 1`.
+//!
+//! Refused, by name: CTR categorical features (they need CatBoost's CTR
+//! tables), text and embedding features, `RMSEWithUncertainty`, multiclass
+//! `predict` (CatBoost returns an `(n, 1)` column there).
+
+use skseal_core::boosters::catboost::{
+    parse, BinFeature, CbModel, NanTreatment, MAX_VALUES_PER_BIN,
+};
+use skseal_core::ir::Node;
+
+use crate::access::{Ctx, Obj};
+use crate::blas::Exactness;
+use crate::data::{Column, Data, Labels, Mat, Method, Output};
+use crate::error::{input, malformed, NativeError, Result};
+use crate::estimator::{Estimator, Info};
+
+mod cityhash;
+mod fastexp;
+
+fn unsupported(what: impl Into<String>, path: &str) -> NativeError {
+    NativeError::Unsupported {
+        what: what.into(),
+        path: path.into(),
+        hint: "load it with native=False (skseal.load), which lets CatBoost compute it".into(),
+    }
+}
+
+/// One split, as the evaluator tests it.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    /// quantized bucket
+    bucket: usize,
+    /// count the bucket must reach (a float border), or the value it must
+    /// equal (a one-hot category: CatBoost tests `(bin ^ !at) >= 0xff`)
+    at: u8,
+    one_hot: bool,
+}
+
+/// A one-hot feature's quantization: the bucket values of its categories.
+#[derive(Debug, Clone)]
+struct OneHot {
+    /// position among the categorical features (its hashes' slot)
+    cat: usize,
+    values: Vec<i32>,
+    bucket: usize,
+}
+
+/// A float feature's quantization.
+#[derive(Debug, Clone)]
+struct Quant {
+    column: usize,
+    borders: Vec<f32>,
+    /// what a NaN becomes (None: stays NaN)
+    nan_as: Option<f32>,
+    /// first bucket
+    bucket: usize,
+}
+
+/// How the raw values become `predict`'s output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// binary classifier (Logloss, CrossEntropy)
+    Binary,
+    /// softmax classifier (MultiClass)
+    Softmax,
+    /// one sigmoid per class (MultiClassOneVsAll)
+    OneVsAll,
+    /// raw values (RMSE and the like; MultiRMSE when dimension > 1)
+    Raw,
+    /// fast exp of the raw value (Poisson, Tweedie)
+    Exponent,
+}
+
+/// A CatBoost model ready to predict.
+struct Booster {
+    model: CbModel,
+    quants: Vec<Quant>,
+    one_hots: Vec<OneHot>,
+    buckets: usize,
+    splits: Vec<Split>,
+}
+
+impl Booster {
+    fn read(blob: &[u8], class: &str, path: &str) -> Result<Booster> {
+        let model = parse(blob).map_err(|e| malformed(path, e.to_string()))?;
+        if !model.ctr_borders.is_empty() {
+            return Err(unsupported(
+                format!(
+                    "a {class} with CTR categorical features (target statistics over \
+                     categories, computed from CatBoost's CTR tables)"
+                ),
+                path,
+            ));
+        }
+        if !model.estimated_borders.is_empty()
+            || model.text_features.iter().any(|f| f.used_in_model)
+            || model.embedding_features.iter().any(|f| f.used_in_model)
+        {
+            return Err(unsupported(
+                format!("a {class} with text or embedding features"),
+                path,
+            ));
+        }
+        let mut quants = Vec::new();
+        let mut bucket = 0usize;
+        let mut first_bucket = Vec::new();
+        for f in &model.float_features {
+            first_bucket.push(bucket);
+            if f.borders.is_empty() {
+                continue;
+            }
+            let nan_as = match (f.has_nans, f.nan_treatment) {
+                (false, _) | (_, NanTreatment::AsIs) => None,
+                (true, NanTreatment::AsFalse) => Some(f32::NEG_INFINITY),
+                (true, NanTreatment::AsTrue) => Some(f32::INFINITY),
+            };
+            quants.push(Quant {
+                column: f.flat_index,
+                borders: f.borders.clone(),
+                nan_as,
+                bucket,
+            });
+            bucket += f.borders.len().div_ceil(MAX_VALUES_PER_BIN);
+        }
+        let mut first_one_hot = Vec::new();
+        let mut one_hots = Vec::new();
+        for f in &model.one_hot_features {
+            first_one_hot.push(bucket);
+            // the hashes are kept by position in the categorical features
+            let cat = model
+                .cat_features
+                .iter()
+                .position(|c| c.index == f.cat_index)
+                .ok_or_else(|| malformed(path, "a one-hot feature without its column"))?;
+            one_hots.push(OneHot {
+                cat,
+                values: f.values.clone(),
+                bucket,
+            });
+            bucket += f.values.len().div_ceil(MAX_VALUES_PER_BIN);
+        }
+        let bins = model.bin_features();
+        let mut splits = Vec::with_capacity(bins.len());
+        for b in bins {
+            let (first, k, one_hot) = match b {
+                BinFeature::Float { feature, border } => (
+                    first_bucket.get(feature).copied().unwrap_or(0),
+                    border,
+                    false,
+                ),
+                BinFeature::OneHot { feature, value } => (
+                    first_one_hot.get(feature).copied().unwrap_or(0),
+                    value,
+                    true,
+                ),
+                _ => {
+                    return Err(malformed(
+                        path,
+                        "a split on a feature the model does not list",
+                    ))
+                }
+            };
+            splits.push(Split {
+                bucket: first + k / MAX_VALUES_PER_BIN,
+                at: (k % MAX_VALUES_PER_BIN + 1) as u8,
+                one_hot,
+            });
+        }
+        Ok(Booster {
+            model,
+            quants,
+            one_hots,
+            buckets: bucket,
+            splits,
+        })
+    }
+
+    /// Input columns the model reads.
+    fn width(&self) -> usize {
+        let m = &self.model;
+        m.float_features
+            .iter()
+            .map(|f| f.flat_index + 1)
+            .chain(m.cat_features.iter().map(|f| f.flat_index + 1))
+            .chain(m.text_features.iter().map(|f| f.flat_index + 1))
+            .chain(m.embedding_features.iter().map(|f| f.flat_index + 1))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The input as CatBoost takes it: numbers in the float features'
+    /// columns; for a model with categorical features, a table whose
+    /// categorical columns hold strings, hashed as CatBoost hashes them.
+    fn prepare(&self, info: &Info, x: Data) -> Result<(Mat, Vec<Vec<i32>>)> {
+        let cats = &self.model.cat_features;
+        if cats.is_empty() {
+            // CatBoost takes NaN (its nan_mode) and infinities
+            return Ok((super::input(info, x, true)?, Vec::new()));
+        }
+        let Data::Table(t) = x else {
+            return Err(input(format!(
+                "{} has categorical features: give a table (DataFrame) whose categorical \
+                 columns hold strings",
+                info.class
+            )));
+        };
+        let width = self.width();
+        if t.columns.len() != width {
+            return Err(input(format!(
+                "X has {} columns, but {} takes {width}",
+                t.columns.len(),
+                info.class
+            )));
+        }
+        let mut m = Mat::zeros(t.rows, width);
+        let mut hashes = vec![vec![0i32; cats.len()]; t.rows];
+        let cat_at: Vec<Option<usize>> = (0..width)
+            .map(|j| cats.iter().position(|c| c.flat_index == j))
+            .collect();
+        for (j, col) in t.columns.iter().enumerate() {
+            let name = t.names.get(j).map(String::as_str).unwrap_or("");
+            match (col, cat_at.get(j).copied().flatten()) {
+                (Column::F64(v), None) => {
+                    for (i, &x) in v.iter().enumerate() {
+                        m.data[i * width + j] = x;
+                    }
+                }
+                (Column::Str(v), Some(c)) => {
+                    for (i, s) in v.iter().enumerate() {
+                        let Some(s) = s else {
+                            return Err(input(format!(
+                                "column {name:?} has a missing category; CatBoost takes \
+                                 categories as strings"
+                            )));
+                        };
+                        if let Some(slot) = hashes.get_mut(i).and_then(|h| h.get_mut(c)) {
+                            *slot = cityhash::cat_hash(s);
+                        }
+                    }
+                }
+                (Column::F64(_), Some(_)) => {
+                    return Err(input(format!(
+                        "column {name:?} is a categorical feature of {}; give its values as \
+                         strings",
+                        info.class
+                    )))
+                }
+                (Column::Str(_), None) => {
+                    return Err(input(format!(
+                        "column {name:?} holds strings, but {} takes numbers there",
+                        info.class
+                    )))
+                }
+            }
+        }
+        Ok((m, hashes))
+    }
+
+    fn holds(&self, bins: &[u8], split: usize) -> bool {
+        // `parse` checked split indices against the binary features, whose
+        // splits `read` built; `get` keeps a broken invariant a wrong
+        // answer, never a panic
+        self.splits.get(split).is_some_and(|s| {
+            bins.get(s.bucket)
+                .is_some_and(|&b| if s.one_hot { b == s.at } else { b >= s.at })
+        })
+    }
+
+    /// Raw values (rows x dimension) after scale and bias; `hashes` holds
+    /// each row's categorical hashes (one per categorical feature).
+    fn raw(&self, x: &Mat, hashes: &[Vec<i32>]) -> Mat {
+        let m = &self.model;
+        let dim = m.approx_dimension;
+        let mut out = Mat::zeros(x.rows, dim);
+        let mut bins = vec![0u8; self.buckets];
+        for r in 0..x.rows {
+            let row = x.row(r);
+            bins.iter_mut().for_each(|b| *b = 0);
+            for q in &self.quants {
+                let mut v = row.get(q.column).copied().unwrap_or(f64::NAN) as f32;
+                if v.is_nan() {
+                    if let Some(s) = q.nan_as {
+                        v = s;
+                    }
+                }
+                for (k, &b) in q.borders.iter().enumerate() {
+                    if let Some(slot) = bins.get_mut(q.bucket + k / MAX_VALUES_PER_BIN) {
+                        *slot += u8::from(v > b);
+                    }
+                }
+            }
+            let row_hashes = hashes.get(r).map(Vec::as_slice).unwrap_or(&[]);
+            for oh in &self.one_hots {
+                let Some(&h) = row_hashes.get(oh.cat) else {
+                    continue;
+                };
+                for (k, &value) in oh.values.iter().enumerate() {
+                    if let Some(slot) = bins.get_mut(oh.bucket + k / MAX_VALUES_PER_BIN) {
+                        *slot |= u8::from(h == value) * (k % MAX_VALUES_PER_BIN + 1) as u8;
+                    }
+                }
+            }
+            let o = &mut out.data[r * dim..(r + 1) * dim];
+            for t in 0..m.tree_sizes.len() {
+                let leaf = if m.oblivious() {
+                    self.oblivious_leaf(&bins, t)
+                } else {
+                    self.non_symmetric_leaf(&bins, t)
+                };
+                for (k, slot) in o.iter_mut().enumerate() {
+                    *slot += m.leaf_values.get(leaf + k).copied().unwrap_or(0.0);
+                }
+            }
+            scale_and_bias(m.scale, &m.bias, o);
+        }
+        out
+    }
+
+    fn oblivious_leaf(&self, bins: &[u8], t: usize) -> usize {
+        let m = &self.model;
+        let start = m.tree_start_offsets.get(t).copied().unwrap_or(0);
+        let size = m.tree_sizes.get(t).copied().unwrap_or(0);
+        let mut index = 0usize;
+        for d in 0..size {
+            let split = m.tree_splits.get(start + d).copied().unwrap_or(usize::MAX);
+            if self.holds(bins, split) {
+                index |= 1 << d;
+            }
+        }
+        m.first_leaf.get(t).copied().unwrap_or(0) + index * m.approx_dimension
+    }
+
+    fn non_symmetric_leaf(&self, bins: &[u8], t: usize) -> usize {
+        let m = &self.model;
+        let mut node = m.tree_start_offsets.get(t).copied().unwrap_or(0);
+        // `parse` checked that every step stays inside the tree, so this
+        // ends within the tree's size; the bound keeps it finite regardless
+        for _ in 0..=m.step_nodes.len() {
+            let Some(step) = m.step_nodes.get(node) else {
+                break;
+            };
+            let split = m.tree_splits.get(node).copied().unwrap_or(usize::MAX);
+            let diff = if self.holds(bins, split) {
+                step.right
+            } else {
+                step.left
+            };
+            if diff == 0 {
+                break;
+            }
+            node += diff as usize;
+        }
+        m.node_to_leaf.get(node).copied().unwrap_or(0) as usize
+    }
+}
+
+/// `ApplyScaleAndBias` on one document's values.
+fn scale_and_bias(scale: f64, bias: &[f64], o: &mut [f64]) {
+    let zero_bias = bias.iter().all(|&b| b == 0.0);
+    if scale == 1.0 && zero_bias {
+        return;
+    }
+    if bias.len() == 1 || zero_bias {
+        let b = if zero_bias { 0.0 } else { bias[0] };
+        if scale != 1.0 || zero_bias {
+            if zero_bias {
+                o.iter_mut().for_each(|v| *v *= scale);
+            } else {
+                o.iter_mut().for_each(|v| *v = scale * *v + b);
+            }
+        } else {
+            o.iter_mut().for_each(|v| *v += b);
+        }
+    } else if scale != 1.0 {
+        for (v, &b) in o.iter_mut().zip(bias) {
+            *v = scale * *v + b;
+        }
+    } else {
+        for (v, &b) in o.iter_mut().zip(bias) {
+            *v += b;
+        }
+    }
+}
+
+/// `CatBoostClassifier`, `CatBoostRegressor`, `CatBoostRanker`, `CatBoost`.
+pub struct CatBoost {
+    info: Info,
+    booster: Booster,
+    kind: Kind,
+    classes: Option<Labels>,
+}
+
+/// The loss function's name in the model's `params` (`loss_function.type`).
+fn loss_of(model: &CbModel, path: &str) -> Result<String> {
+    let params = model.info("params").unwrap_or("{}");
+    let v: serde_json::Value = serde_json::from_str(params)
+        .map_err(|e| malformed(path, format!("the model's params: {e}")))?;
+    Ok(v.get("loss_function")
+        .and_then(|l| l.get("type"))
+        .and_then(|t| t.as_str())
+        .unwrap_or("")
+        .to_string())
+}
+
+/// The classes of a classifier (`class_params`), as `classes_` gives them.
+fn classes_of(model: &CbModel, path: &str) -> Result<Labels> {
+    let text = model
+        .info("class_params")
+        .ok_or_else(|| unsupported("a CatBoost classifier without class_params", path))?;
+    let v: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| malformed(path, format!("the model's class_params: {e}")))?;
+    let to_label = v.get("class_to_label").and_then(|n| n.as_array());
+    // without class names (CrossEntropy targets), the labels are the
+    // classes' indices, which `class_to_label` lists
+    let names = v
+        .get("class_names")
+        .and_then(|n| n.as_array())
+        .filter(|n| !n.is_empty())
+        .or(to_label)
+        .ok_or_else(|| malformed(path, "class_params has no class_names"))?;
+    if let Some(tl) = to_label {
+        let identity = tl.len() == names.len()
+            && tl
+                .iter()
+                .enumerate()
+                .all(|(i, l)| l.as_f64() == Some(i as f64));
+        if !identity {
+            return Err(unsupported(
+                "a CatBoost classifier whose classes are not its outputs in order",
+                path,
+            ));
+        }
+    }
+    let bad = || malformed(path, "class_names do not match class_label_type");
+    let kind = v
+        .get("class_label_type")
+        .and_then(|t| t.as_str())
+        .unwrap_or("");
+    Ok(match kind {
+        "Integer" => Labels::Int(
+            names
+                .iter()
+                .map(|n| n.as_i64().ok_or_else(bad))
+                .collect::<Result<_>>()?,
+        ),
+        "Float" => Labels::Float(
+            names
+                .iter()
+                .map(|n| n.as_f64().ok_or_else(bad))
+                .collect::<Result<_>>()?,
+        ),
+        "String" => Labels::Str(
+            names
+                .iter()
+                .map(|n| n.as_str().map(str::to_string).ok_or_else(bad))
+                .collect::<Result<_>>()?,
+        ),
+        other => {
+            return Err(unsupported(
+                format!("CatBoost class labels of type {other:?}"),
+                path,
+            ))
+        }
+    })
+}
+
+impl CatBoost {
+    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Result<CatBoost> {
+        let mpath = format!("{path}.__model");
+        let blob = match ctx.g.node(est.req("__model", path)?) {
+            Some(Node::Bytes(b)) => b.as_slice(),
+            _ => return Err(malformed(&mpath, "CatBoost's model blob must be bytes")),
+        };
+        let booster = Booster::read(blob, est.name(), &mpath)?;
+        let m = &booster.model;
+        let dim = m.approx_dimension;
+        let loss = loss_of(m, &mpath)?;
+        let classifier = est.name() == "CatBoostClassifier";
+        let kind = if classifier {
+            match (loss.as_str(), dim) {
+                ("Logloss" | "CrossEntropy", 1) => Kind::Binary,
+                ("MultiClass", d) if d > 1 => Kind::Softmax,
+                ("MultiClassOneVsAll", d) if d > 1 => Kind::OneVsAll,
+                _ => {
+                    return Err(unsupported(
+                        format!("a CatBoost classifier with loss {loss:?} and {dim} outputs"),
+                        path,
+                    ))
+                }
+            }
+        } else if est.name() == "CatBoost" {
+            // the base class (`catboost.train`): predict is the raw value,
+            // one column per output
+            Kind::Raw
+        } else if est.name() == "CatBoostRanker" {
+            // its predict is the raw value whatever the loss
+            if dim != 1 {
+                return Err(unsupported(
+                    format!("a CatBoostRanker with {dim} outputs"),
+                    path,
+                ));
+            }
+            Kind::Raw
+        } else {
+            // the Python package predicts 'Exponent' for these (from its own
+            // loss_function parameter, which the model's params record)
+            let exp = loss.starts_with("Poisson") || loss.starts_with("Tweedie");
+            match (exp, loss.as_str(), dim) {
+                (_, "RMSEWithUncertainty", _) => {
+                    return Err(unsupported(
+                        "a CatBoostRegressor with loss RMSEWithUncertainty",
+                        path,
+                    ))
+                }
+                (true, _, 1) => Kind::Exponent,
+                (false, _, 1) | (false, "MultiRMSE", _) => Kind::Raw,
+                _ => {
+                    return Err(unsupported(
+                        format!("a CatBoostRegressor with loss {loss:?} and {dim} outputs"),
+                        path,
+                    ))
+                }
+            }
+        };
+        if m.info("binclass_probability_threshold").is_some() {
+            return Err(unsupported(
+                "a CatBoost classifier with a probability threshold \
+                 (set_probability_threshold)",
+                path,
+            ));
+        }
+        if let Some(lf) = est.opt("loss_function") {
+            if !matches!(ctx.g.node(lf), Some(Node::Str(_))) {
+                return Err(unsupported(
+                    "a CatBoost model with a custom (Python) loss function",
+                    path,
+                ));
+            }
+        }
+        let classes = if classifier {
+            let c = classes_of(m, &mpath)?;
+            let want = if dim == 1 { 2 } else { dim };
+            if c.len() != want {
+                return Err(malformed(
+                    path,
+                    format!("{} classes for a model with {dim} outputs", c.len()),
+                ));
+            }
+            Some(c)
+        } else {
+            None
+        };
+        let info = Info {
+            class: est.class.name.clone(),
+            n_features: Some(booster.width()),
+            feature_names: None,
+        };
+        Ok(CatBoost {
+            info,
+            booster,
+            kind,
+            classes,
+        })
+    }
+
+    /// `predict_log_proba` (`LogProbability`): binary `-log(1 + exp(x))`
+    /// and `-log(1 + exp(-x))` with the C library's functions, one-vs-all
+    /// the latter per class, softmax `(x - max) - log(sum)` with the fast
+    /// exp's sum.
+    fn log_proba(&self, raw: Mat) -> Mat {
+        match self.kind {
+            Kind::Binary => {
+                let mut p = Mat::zeros(raw.rows, 2);
+                for (r, &v) in raw.data.iter().enumerate() {
+                    p.data[2 * r] = -(1.0 + v.exp()).ln();
+                    p.data[2 * r + 1] = -(1.0 + (-v).exp()).ln();
+                }
+                p
+            }
+            Kind::OneVsAll => {
+                let mut p = raw;
+                p.data
+                    .iter_mut()
+                    .for_each(|v| *v = -(1.0 + (-*v).exp()).ln());
+                p
+            }
+            _ => {
+                let mut p = raw;
+                let k = p.cols;
+                for r in 0..p.rows {
+                    fastexp::log_softmax(&mut p.data[r * k..(r + 1) * k]);
+                }
+                p
+            }
+        }
+    }
+
+    fn proba(&self, raw: Mat) -> Mat {
+        match self.kind {
+            Kind::Binary => {
+                let mut p = Mat::zeros(raw.rows, 2);
+                for (r, &v) in raw.data.iter().enumerate() {
+                    let s = 1.0 / (1.0 + (-v).exp());
+                    p.data[2 * r] = 1.0 - s;
+                    p.data[2 * r + 1] = s;
+                }
+                p
+            }
+            Kind::OneVsAll => {
+                let mut p = raw;
+                p.data
+                    .iter_mut()
+                    .for_each(|v| *v = 1.0 / (1.0 + (-*v).exp()));
+                p
+            }
+            _ => {
+                let mut p = raw;
+                let k = p.cols;
+                for r in 0..p.rows {
+                    fastexp::softmax(&mut p.data[r * k..(r + 1) * k]);
+                }
+                p
+            }
+        }
+    }
+}
+
+impl Estimator for CatBoost {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        self.classes.as_ref()
+    }
+    fn exactness(&self, _m: Method) -> Exactness {
+        Exactness::Bitwise
+    }
+    fn supports(&self, m: Method) -> bool {
+        match self.kind {
+            Kind::Binary => matches!(
+                m,
+                Method::Predict | Method::PredictProba | Method::PredictLogProba
+            ),
+            Kind::Softmax | Kind::OneVsAll => {
+                matches!(m, Method::PredictProba | Method::PredictLogProba)
+            }
+            Kind::Raw | Kind::Exponent => m == Method::Predict,
+        }
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.no_method(m));
+        }
+        let (x, hashes) = self.booster.prepare(&self.info, x)?;
+        let raw = self.booster.raw(&x, &hashes);
+        Ok(match (self.kind, m, &self.classes) {
+            (Kind::Binary, Method::Predict, Some(c)) => {
+                let idx: Vec<usize> = raw.data.iter().map(|&v| usize::from(v > 0.0)).collect();
+                Output::Labels(c.take(&idx))
+            }
+            (Kind::Binary | Kind::Softmax | Kind::OneVsAll, Method::PredictLogProba, _) => {
+                Output::Matrix(self.log_proba(raw))
+            }
+            (Kind::Binary | Kind::Softmax | Kind::OneVsAll, _, _) => {
+                Output::Matrix(self.proba(raw))
+            }
+            (Kind::Exponent, _, _) => {
+                let mut v = raw.data;
+                fastexp::exp_inplace(&mut v);
+                Output::Vector(v)
+            }
+            (Kind::Raw, _, _) if raw.cols == 1 => Output::Vector(raw.data),
+            (Kind::Raw, _, _) => Output::Matrix(raw),
+        })
+    }
+}
+
+/// The implementation of `est` when this module has it.
+pub(super) fn build(
+    ctx: &Ctx<'_>,
+    est: &Obj<'_, '_>,
+    path: &str,
+) -> Option<Result<Box<dyn Estimator>>> {
+    match (est.class.module.as_str(), est.name()) {
+        (
+            "catboost.core",
+            "CatBoostClassifier" | "CatBoostRegressor" | "CatBoostRanker" | "CatBoost",
+        ) => Some(CatBoost::read(ctx, est, path).map(|s| Box::new(s) as Box<dyn Estimator>)),
+        _ => None,
+    }
+}
