@@ -41,18 +41,15 @@ pub struct PackEntry {
 }
 
 impl PackEntry {
-    /// Append this entry as compact JSON with sorted keys (as serde_json
-    /// writes [`PackEntry::to_json`]).
-    pub(crate) fn write_json(&self, t: &mut Vec<u8>) {
-        use std::io::Write as _;
-        let _ = write!(
-            t,
-            "{{\"codec\":\"{}\",\"length\":{},\"nbytes\":{},\"offset\":{}}}",
-            self.codec.name(),
-            self.length,
-            self.nbytes,
-            self.offset
-        );
+    /// This entry as the header writes it (fields in key order, as
+    /// serde_json writes [`PackEntry::to_json`]).
+    pub(crate) fn json(&self) -> PackJson {
+        PackJson {
+            codec: self.codec.name(),
+            length: self.length,
+            nbytes: self.nbytes,
+            offset: self.offset,
+        }
     }
 
     #[cfg(test)]
@@ -64,6 +61,15 @@ impl PackEntry {
             "nbytes": self.nbytes,
         })
     }
+}
+
+/// A pack as the header holds it, fields in key order.
+#[derive(serde::Serialize)]
+pub(crate) struct PackJson {
+    codec: &'static str,
+    length: u64,
+    nbytes: u64,
+    offset: u64,
 }
 
 /// A pack as written in the header.

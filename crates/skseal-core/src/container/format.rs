@@ -96,55 +96,55 @@ pub struct ArrayEntry {
     pub pack: Option<(u32, u64)>,
 }
 
-/// `v` as JSON numbers separated by commas.
-fn push_u64s(t: &mut Vec<u8>, v: &[u64]) {
-    for (k, x) in v.iter().enumerate() {
-        if k > 0 {
-            t.push(b',');
-        }
-        t.extend_from_slice(x.to_string().as_bytes());
-    }
+/// An array-table entry as the header holds it. serde writes a struct's
+/// fields in declaration order, so they are declared in key order: the text
+/// is what serde_json writes for the same map (compact, keys sorted), without
+/// building one per entry (the array table of a forest is most of a large
+/// header). Absent fields are skipped.
+#[derive(serde::Serialize)]
+pub(super) struct EntryJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    axes: Option<&'a [u64]>,
+    blake3: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chunk: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chunks: Option<&'a [u64]>,
+    codec: &'static str,
+    dtype: &'a serde_json::value::RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    length: Option<u64>,
+    nbytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<u64>,
+    order: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pack: Option<(u32, u64)>,
+    shape: &'a [u64],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shuffle: Option<bool>,
 }
 
 impl ArrayEntry {
-    /// Append this entry as compact JSON with sorted keys, byte for byte what
-    /// serde_json writes for [`ArrayEntry::to_json`]; `dtype` is the dtype's
-    /// JSON text.
-    pub(super) fn write_json(&self, t: &mut Vec<u8>, dtype: &[u8]) {
-        use std::io::Write as _;
-        t.push(b'{');
-        if let Some(ax) = &self.axes {
-            t.extend_from_slice(b"\"axes\":[");
-            push_u64s(t, ax);
-            t.extend_from_slice(b"],");
-        }
-        let _ = write!(t, "\"blake3\":\"{}\",", hex(&self.digest));
+    /// This entry as the header writes it; `dtype` is the dtype's JSON.
+    pub(super) fn json<'a>(&'a self, dtype: &'a serde_json::value::RawValue) -> EntryJson<'a> {
         let packed = self.pack.is_some();
-        if self.codec != Codec::None && !packed {
-            let _ = write!(t, "\"chunk\":{},\"chunks\":[", self.chunk);
-            push_u64s(t, &self.chunks);
-            t.extend_from_slice(b"],");
+        let chunked = self.codec != Codec::None && !packed;
+        EntryJson {
+            axes: self.axes.as_deref(),
+            blake3: hex(&self.digest),
+            chunk: chunked.then_some(self.chunk),
+            chunks: chunked.then_some(self.chunks.as_slice()),
+            codec: self.codec.name(),
+            dtype,
+            length: (!packed).then_some(self.length),
+            nbytes: self.nbytes,
+            offset: (!packed).then_some(self.offset),
+            order: self.order.as_str(),
+            pack: self.pack,
+            shape: &self.shape,
+            shuffle: chunked.then_some(self.shuffle),
         }
-        let _ = write!(t, "\"codec\":\"{}\",\"dtype\":", self.codec.name());
-        t.extend_from_slice(dtype);
-        if !packed {
-            let _ = write!(t, ",\"length\":{}", self.length);
-        }
-        let _ = write!(t, ",\"nbytes\":{}", self.nbytes);
-        if !packed {
-            let _ = write!(t, ",\"offset\":{}", self.offset);
-        }
-        let _ = write!(t, ",\"order\":\"{}\"", self.order.as_str());
-        if let Some((p, off)) = self.pack {
-            let _ = write!(t, ",\"pack\":[{p},{off}]");
-        }
-        t.extend_from_slice(b",\"shape\":[");
-        push_u64s(t, &self.shape);
-        t.push(b']');
-        if self.codec != Codec::None && !packed {
-            let _ = write!(t, ",\"shuffle\":{}", self.shuffle);
-        }
-        t.push(b'}');
     }
 
     #[cfg(test)]
@@ -245,11 +245,10 @@ mod tests {
             },
         ];
         for e in &entries {
-            let dtype = serde_json::to_vec(&dtype_to_json(&e.dtype)).expect("json");
-            let mut t = Vec::new();
-            e.write_json(&mut t, &dtype);
-            let want = serde_json::to_vec(&e.to_json()).expect("json");
-            assert_eq!(String::from_utf8_lossy(&t), String::from_utf8_lossy(&want));
+            let dtype = serde_json::value::to_raw_value(&dtype_to_json(&e.dtype)).expect("json");
+            let t = serde_json::to_string(&e.json(&dtype)).expect("json");
+            let want = serde_json::to_string(&e.to_json()).expect("json");
+            assert_eq!(t, want);
         }
         let p = PackEntry {
             offset: 64,
@@ -257,8 +256,7 @@ mod tests {
             nbytes: 4 << 20,
             codec: Codec::Lz4,
         };
-        let mut t = Vec::new();
-        p.write_json(&mut t);
+        let t = serde_json::to_vec(&p.json()).expect("json");
         assert_eq!(t, serde_json::to_vec(&p.to_json()).expect("json"));
     }
 }

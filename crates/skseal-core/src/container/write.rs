@@ -5,12 +5,13 @@ use std::io::Write;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::fileio::{read_at, write_at};
 use super::format::{
-    align, blob_offset, ArrayEntry, Compression, Signature, ALIGN, FLAG_HEADER_ZSTD, FLAG_PACKS,
-    FLAG_SIGNED, MAGIC, PARALLEL_MIN_BYTES, PREAMBLE, VERSION,
+    align, blob_offset, ArrayEntry, Compression, EntryJson, Signature, ALIGN, FLAG_HEADER_ZSTD,
+    FLAG_PACKS, FLAG_SIGNED, MAGIC, PARALLEL_MIN_BYTES, PREAMBLE, VERSION,
 };
 use super::read::Header;
 use super::sign::{append_signature, with_signature};
@@ -18,7 +19,7 @@ use crate::codec::{self, Codec};
 use crate::error::ContainerError;
 use crate::graphjson::{self, dtype_to_json};
 use crate::ir::{ArraySource, ArraySpec, Dtype, Graph};
-use crate::pack::{self, PackEntry};
+use crate::pack::{self, PackEntry, PackJson};
 
 /// Arrays smaller than this are never compressed (the codec would not pay off).
 const MIN_COMPRESS: usize = 256;
@@ -257,14 +258,14 @@ pub fn fingerprint_of(graph_text: &[u8], entries: &[ArrayEntry]) -> String {
     fingerprint_with(graph_text, entries, &dtype_texts(entries))
 }
 
-/// [`fingerprint_of`] with each entry's dtype JSON text already made.
-fn fingerprint_with(graph_text: &[u8], entries: &[ArrayEntry], dtypes: &[Arc<[u8]>]) -> String {
+/// [`fingerprint_of`] with each entry's dtype JSON already made.
+fn fingerprint_with(graph_text: &[u8], entries: &[ArrayEntry], dtypes: &[Arc<RawValue>]) -> String {
     use std::fmt::Write as _;
     let mut fp = blake3::Hasher::new();
     fp.update(graph_text);
     let mut line = String::new();
     for (e, dt) in entries.iter().zip(dtypes) {
-        fp.update(dt);
+        fp.update(dt.get().as_bytes());
         line.clear();
         let _ = write!(line, "{:?}{}{:?}", e.shape, e.order.as_str(), e.axes);
         fp.update(line.as_bytes());
@@ -273,26 +274,43 @@ fn fingerprint_with(graph_text: &[u8], entries: &[ArrayEntry], dtypes: &[Arc<[u8
     fp.finalize().to_hex().to_string()
 }
 
-/// The compact JSON text of every entry's dtype, made once per distinct dtype
+/// The compact JSON of every entry's dtype, made once per distinct dtype
 /// (the node arrays of a forest share one structured dtype; up to 16
 /// distinct ones are remembered, the others are made again).
-fn dtype_texts(entries: &[ArrayEntry]) -> Vec<Arc<[u8]>> {
-    let mut seen: Vec<(&Dtype, Arc<[u8]>)> = Vec::new();
+fn dtype_texts(entries: &[ArrayEntry]) -> Vec<Arc<RawValue>> {
+    let mut seen: Vec<(&Dtype, Arc<RawValue>)> = Vec::new();
     entries
         .iter()
         .map(|e| {
             if let Some((_, t)) = seen.iter().find(|(d, _)| **d == e.dtype) {
                 return t.clone();
             }
-            let t: Arc<[u8]> = serde_json::to_vec(&dtype_to_json(&e.dtype))
-                .unwrap_or_default()
-                .into();
+            let t: Arc<RawValue> = match serde_json::value::to_raw_value(&dtype_to_json(&e.dtype)) {
+                Ok(b) => Arc::from(b),
+                // a Value always serializes; `null` keeps the types simple
+                Err(_) => Arc::from(RawValue::NULL.to_owned()),
+            };
             if seen.len() < 16 {
                 seen.push((&e.dtype, t.clone()));
             }
             t
         })
         .collect()
+}
+
+/// The header as it is written: fields in key order (serde writes a struct's
+/// fields in declaration order), so the text is what serde_json writes for
+/// the same map, compact with sorted keys.
+#[derive(serde::Serialize)]
+struct HeaderJson<'a> {
+    arrays: Vec<EntryJson<'a>>,
+    fingerprint: &'a str,
+    format: &'static str,
+    graph: &'a RawValue,
+    metadata: &'a Value,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    packs: Vec<PackJson>,
+    version: u32,
 }
 
 /// The header text and its stored form for a plan whose digests are final.
@@ -305,42 +323,39 @@ fn header_for(
 ) -> Result<(Vec<u8>, Vec<u8>, String), ContainerError> {
     let dtypes = dtype_texts(entries);
     let fingerprint = fingerprint_with(graph_text, entries, &dtypes);
-    // Written as text, exactly as serde_json writes the header object
-    // (compact, keys sorted), without building it as a Value first: the
-    // array table of a forest is most of a large header.
-    let meta = serde_json::to_vec(metadata).map_err(|e| ContainerError::Header(e.to_string()))?;
-    let mut t: Vec<u8> = Vec::with_capacity(graph_text.len() + meta.len() + entries.len() * 400);
-    t.extend_from_slice(b"{\"arrays\":[");
-    for (k, (e, dt)) in entries.iter().zip(&dtypes).enumerate() {
-        if k > 0 {
-            t.push(b',');
-        }
-        e.write_json(&mut t, dt);
-    }
-    t.extend_from_slice(b"],\"fingerprint\":\"");
-    t.extend_from_slice(fingerprint.as_bytes());
-    t.extend_from_slice(b"\",\"format\":\"skseal\",\"graph\":");
-    t.extend_from_slice(graph_text);
-    t.extend_from_slice(b",\"metadata\":");
-    t.extend_from_slice(&meta);
-    if !packs.is_empty() {
-        t.extend_from_slice(b",\"packs\":[");
-        for (k, p) in packs.iter().enumerate() {
-            if k > 0 {
-                t.push(b',');
-            }
-            p.write_json(&mut t);
-        }
-        t.push(b']');
-    }
-    t.extend_from_slice(format!(",\"version\":{VERSION}}}").as_bytes());
-    let json_text = t;
-    let depth = graphjson::text_depth(&json_text);
-    if depth > graphjson::MAX_JSON_DEPTH {
-        return Err(ContainerError::Header(format!(
+    let too_deep = |depth: usize| {
+        ContainerError::Header(format!(
             "the object is nested too deeply to store ({depth} JSON levels, limit {})",
             graphjson::MAX_JSON_DEPTH
-        )));
+        ))
+    };
+    // the graph's depth is checked before it is read (the header's below)
+    let depth = graphjson::text_depth(graph_text);
+    if depth > graphjson::MAX_JSON_DEPTH {
+        return Err(too_deep(depth));
+    }
+    let mut de = serde_json::Deserializer::from_slice(graph_text);
+    de.disable_recursion_limit();
+    let graph = <&RawValue as serde::Deserialize>::deserialize(&mut de)
+        .map_err(|e| ContainerError::Header(format!("graph JSON: {e}")))?;
+    let header = HeaderJson {
+        arrays: entries
+            .iter()
+            .zip(&dtypes)
+            .map(|(e, dt)| e.json(dt))
+            .collect(),
+        fingerprint: &fingerprint,
+        format: "skseal",
+        graph,
+        metadata,
+        packs: packs.iter().map(PackEntry::json).collect(),
+        version: VERSION,
+    };
+    let json_text =
+        serde_json::to_vec(&header).map_err(|e| ContainerError::Header(e.to_string()))?;
+    let depth = graphjson::text_depth(&json_text);
+    if depth > graphjson::MAX_JSON_DEPTH {
+        return Err(too_deep(depth));
     }
     let stored = if compress {
         deflate_header(&json_text)?
