@@ -17,15 +17,12 @@ is replayed in a subprocess."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from avx2_path import replay_on_avx2
 
 import skseal
 import skseal.native
@@ -316,13 +313,4 @@ def test_wrong_width_is_an_input_error() -> None:
 def test_without_avx512() -> None:
     """The same tests with numpy's AVX2 dispatch and OpenBLAS's Haswell
     kernels (what a machine without AVX-512 runs)."""
-    if os.environ.get("SKSEAL_AVX2_CHILD"):
-        pytest.skip("already the AVX2 run")
-    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES="X86_V4", OPENBLAS_CORETYPE="Haswell",
-               OPENBLAS_NUM_THREADS="1", SKSEAL_AVX2_CHILD="1")
-    r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
-         "-k", "not without_avx512"],
-        env=env, capture_output=True, text=True, cwd=Path(__file__).parent.parent,
-    )
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    replay_on_avx2(__file__)

@@ -4,15 +4,13 @@ within the documented bound, on every method."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from avx2_path import replay_on_avx2
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -142,13 +140,4 @@ def test_power_transformer(tmp_path: Path, method: str, standardize: bool) -> No
 def test_more_without_avx512(tmp_path: Path) -> None:
     """The same tests with numpy's AVX2 dispatch and OpenBLAS's Haswell
     kernels (what a machine without AVX-512 runs)."""
-    if os.environ.get("SKSEAL_AVX2_CHILD"):
-        pytest.skip("already the AVX2 run")
-    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES="X86_V4", OPENBLAS_CORETYPE="Haswell",
-               OPENBLAS_NUM_THREADS="1", SKSEAL_AVX2_CHILD="1")
-    r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
-         "-k", "not without_avx512"],
-        env=env, capture_output=True, text=True, cwd=Path(__file__).parent.parent,
-    )
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    replay_on_avx2(__file__)
