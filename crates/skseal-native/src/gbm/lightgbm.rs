@@ -157,6 +157,176 @@ fn tree_predict(t: &LgbTree, x: &[f64]) -> f64 {
     out
 }
 
+/// A node of the flattened numerical trees (24 bytes): a split, or a leaf
+/// whose children are itself (a walk of a fixed number of steps stays
+/// there) and whose `value` is the leaf value.
+#[derive(Debug, Clone, Copy)]
+struct LNode {
+    /// threshold, or the leaf value
+    value: f64,
+    feature: u32,
+    /// missing type (0 none, 1 zero, 2 NaN) | 4 when missing goes left
+    missing: u32,
+    /// `[left, right]` within the tree: splits first, then the leaves
+    children: [u32; 2],
+}
+
+const DEFAULT_LEFT: u32 = 4;
+
+/// How a tree is walked.
+#[derive(Debug, Clone, Copy)]
+enum Walk {
+    /// numerical splits only, not linear: `Flat::nodes[first..first + len]`,
+    /// of which the first `splits` are splits and the rest leaves
+    Flat {
+        first: usize,
+        len: usize,
+        splits: usize,
+    },
+    /// categorical splits or a linear tree: [`tree_predict`]
+    Tree,
+}
+
+/// The numerical trees as one array of nodes.
+struct Flat {
+    nodes: Vec<LNode>,
+    walks: Vec<Walk>,
+}
+
+/// Flatten the trees that have numerical splits only and no linear leaves;
+/// the others keep [`tree_predict`]. A node index out of range (the parser
+/// checked they are not) keeps the tree on [`tree_predict`] too.
+fn flatten(trees: &[LgbTree], width: usize) -> Flat {
+    let mut nodes = Vec::new();
+    let mut walks = Vec::with_capacity(trees.len());
+    for t in trees {
+        let start = nodes.len();
+        match flat_tree(t, width, &mut nodes) {
+            Some((len, splits)) => walks.push(Walk::Flat {
+                first: start,
+                len,
+                splits,
+            }),
+            None => {
+                nodes.truncate(start);
+                walks.push(Walk::Tree);
+            }
+        }
+    }
+    Flat { nodes, walks }
+}
+
+/// Append the nodes of `t` to `nodes`: (node count, split count), or `None`
+/// when `t` must keep [`tree_predict`] (also when a node is reachable twice:
+/// every walk must end at a leaf).
+fn flat_tree(t: &LgbTree, width: usize, nodes: &mut Vec<LNode>) -> Option<(usize, usize)> {
+    if t.is_linear || t.leaf_value.len() < t.num_leaves.max(1) {
+        return None;
+    }
+    let splits = t.num_leaves.saturating_sub(1);
+    let n = splits + t.num_leaves.max(1);
+    // child code -> index: a node `c >= 0` is `c`, a leaf `!c` is `splits + !c`
+    let child = |c: i32| -> Option<u32> {
+        let i = if c >= 0 {
+            c as usize
+        } else {
+            splits + (!c) as usize
+        };
+        (i < n && (c >= 0) == (i < splits)).then_some(i as u32)
+    };
+    for i in 0..splits {
+        let dt = *t.decision_type.get(i)?;
+        let f = usize::try_from(*t.split_feature.get(i)?).ok()?;
+        if dt & 1 == 1 || f >= width {
+            return None;
+        }
+        nodes.push(LNode {
+            value: *t.threshold.get(i)?,
+            feature: f as u32,
+            missing: u32::from((dt >> 2) & 3) | u32::from(dt & 2) << 1,
+            children: [
+                child(*t.left_child.get(i)?)?,
+                child(*t.right_child.get(i)?)?,
+            ],
+        });
+    }
+    for l in 0..t.num_leaves.max(1) {
+        let me = (splits + l) as u32;
+        nodes.push(LNode {
+            value: *t.leaf_value.get(l)?,
+            feature: 0,
+            missing: 0,
+            children: [me, me],
+        });
+    }
+    // every node reachable once from the root (so every walk ends at a leaf)
+    let tree = nodes.get(nodes.len() - n..)?;
+    let mut seen = vec![false; n];
+    let mut stack = vec![0usize];
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(seen.get_mut(i)?, true) {
+            return None;
+        }
+        if i < splits {
+            stack.extend(tree.get(i)?.children.map(|c| c as usize));
+        }
+    }
+    Some((n, splits))
+}
+
+/// One step down from `node` for the row `x` (values already zeroed when
+/// `|v| <= 1e-35`), LightGBM's `NumericalDecision` without branches.
+#[inline(always)]
+fn step(node: &LNode, x: &[f64]) -> u32 {
+    let v = x.get(node.feature as usize).copied().unwrap_or(0.0);
+    let missing = node.missing & 3;
+    let nan = v.is_nan();
+    // NaN becomes 0.0 unless the missing type is NaN
+    let fv = if nan & (missing != 2) { 0.0 } else { v };
+    let is_zero = (-K_ZERO..=K_ZERO).contains(&fv);
+    let is_missing = ((missing == 1) & is_zero) | ((missing == 2) & nan);
+    let default_left = node.missing & DEFAULT_LEFT != 0;
+    let left = (is_missing & default_left) | (!is_missing & (fv <= node.value));
+    node.children[usize::from(!left)]
+}
+
+/// The leaf value of `x` in a flattened tree whose first `splits` nodes
+/// are splits.
+#[inline]
+fn flat_predict(nodes: &[LNode], splits: usize, x: &[f64]) -> f64 {
+    let mut i = 0usize;
+    while i < splits {
+        match nodes.get(i) {
+            Some(node) => i = step(node, x) as usize,
+            None => break,
+        }
+    }
+    nodes.get(i).map_or(0.0, |n| n.value)
+}
+
+/// Rows walked through a tree in lockstep: their walks are independent, so
+/// the processor overlaps them.
+const LANES: usize = 4;
+
+/// The leaf values of `LANES` rows in a flattened tree: each row steps
+/// until all have reached their leaves (a leaf steps to itself).
+#[inline]
+fn flat_predict_lanes(nodes: &[LNode], splits: usize, xs: [&[f64]; LANES]) -> [f64; LANES] {
+    let mut idx = [0usize; LANES];
+    while idx.iter().any(|&i| i < splits) {
+        for (i, x) in idx.iter_mut().zip(xs) {
+            if let Some(node) = nodes.get(*i) {
+                *i = step(node, x) as usize;
+            }
+        }
+    }
+    idx.map(|i| nodes.get(i).map_or(0.0, |n| n.value))
+}
+
+/// Rows that go through each tree together (a block's rows and the tree's
+/// nodes stay in cache).
+const BLOCK: usize = 64;
+
 fn unsupported_categories(path: &str, why: &str) -> NativeError {
     NativeError::Unsupported {
         what: format!("a LightGBM model fitted on pandas category columns ({why})"),
@@ -222,6 +392,7 @@ fn pandas_categories(model: &LgbModel, path: &str) -> Result<Vec<Option<Vec<Stri
 /// A LightGBM booster ready to predict.
 struct Booster {
     model: LgbModel,
+    flat: Flat,
     /// For a model fitted on pandas category columns: per feature, the
     /// categories whose positions are the codes LightGBM's Python package
     /// gives the values (`pandas_categorical`, `[categorical_feature: ...]`).
@@ -245,8 +416,10 @@ impl Booster {
         };
         let objective = model.header.objective.clone().unwrap_or_default();
         let transform = transform_of(&objective, path)?;
+        let flat = flatten(&model.trees, model.header.max_feature_idx + 1);
         Ok(Booster {
             model,
+            flat,
             categories,
             k,
             iterations,
@@ -256,34 +429,130 @@ impl Booster {
     fn width(&self) -> usize {
         self.model.header.max_feature_idx + 1
     }
-    /// Raw scores (rows x k) or converted outputs.
+    /// Add the trees `..used` to the outputs `o` of one row: `LANES` trees
+    /// walked in lockstep (one row alone has no other walks to overlap),
+    /// their leaves added in tree order.
+    fn row_scores(&self, x: &[f64], o: &mut [f64], used: usize) {
+        let k = self.k;
+        let mut t = 0;
+        while t < used {
+            let n = LANES.min(used - t);
+            let mut vals = [0.0; LANES];
+            let mut trees: [(&[LNode], usize); LANES] = [(&[], 0); LANES];
+            let mut flat = [false; LANES];
+            for l in 0..n {
+                match self.flat.walks.get(t + l) {
+                    Some(&Walk::Flat { first, len, splits }) => {
+                        trees[l] = (
+                            self.flat.nodes.get(first..first + len).unwrap_or(&[]),
+                            splits,
+                        );
+                        flat[l] = true;
+                    }
+                    Some(Walk::Tree) => {
+                        if let Some(tree) = self.model.trees.get(t + l) {
+                            vals[l] = tree_predict(tree, x);
+                        }
+                    }
+                    None => {}
+                }
+            }
+            let mut idx = [0usize; LANES];
+            while idx.iter().zip(&trees).any(|(&i, &(_, s))| i < s) {
+                for (i, &(nodes, _)) in idx.iter_mut().zip(&trees) {
+                    if let Some(node) = nodes.get(*i) {
+                        *i = step(node, x) as usize;
+                    }
+                }
+            }
+            for l in 0..n {
+                if flat[l] {
+                    vals[l] = trees[l].0.get(idx[l]).map_or(0.0, |n| n.value);
+                }
+                if let Some(slot) = o.get_mut((t + l) % k) {
+                    *slot += vals[l];
+                }
+            }
+            t += n;
+        }
+    }
+
+    /// Raw scores (rows x k) or converted outputs. Rows go in blocks of
+    /// [`BLOCK`], each block through the trees in order, so every output
+    /// adds its trees in LightGBM's order.
     fn scores(&self, x: &Mat, convert: bool) -> Mat {
         let k = self.k;
+        let cols = x.cols;
         let mut out = Mat::zeros(x.rows, k);
-        let mut row = vec![0.0; x.cols];
-        for r in 0..x.rows {
-            for (d, &v) in row.iter_mut().zip(x.row(r)) {
+        let mut rows = vec![0.0; BLOCK.min(x.rows) * cols];
+        let used = self.iterations * k;
+        for start in (0..x.rows).step_by(BLOCK) {
+            let nb = BLOCK.min(x.rows - start);
+            let src = &x.data[start * cols..(start + nb) * cols];
+            for (d, &v) in rows.iter_mut().zip(src) {
                 *d = if !v.is_nan() && v.abs() <= K_ZERO {
                     0.0
                 } else {
                     v
                 };
             }
-            let o = &mut out.data[r * k..(r + 1) * k];
-            for i in 0..self.iterations {
-                for (j, slot) in o.iter_mut().enumerate() {
-                    if let Some(t) = self.model.trees.get(i * k + j) {
-                        *slot += tree_predict(t, &row);
+            let o = &mut out.data[start * k..(start + nb) * k];
+            let row = |r: usize| rows.get(r * cols..(r + 1) * cols).unwrap_or(&[]);
+            if nb < LANES {
+                for (r, o) in o.chunks_exact_mut(k).enumerate() {
+                    self.row_scores(row(r), o, used);
+                }
+            }
+            for (t, walk) in
+                self.flat
+                    .walks
+                    .iter()
+                    .enumerate()
+                    .take(if nb < LANES { 0 } else { used })
+            {
+                let j = t % k;
+                match *walk {
+                    Walk::Flat { first, len, splits } => {
+                        let nodes = self.flat.nodes.get(first..first + len).unwrap_or(&[]);
+                        let mut r = 0;
+                        while r + LANES <= nb {
+                            let xs = std::array::from_fn(|l| row(r + l));
+                            for (l, v) in flat_predict_lanes(nodes, splits, xs)
+                                .into_iter()
+                                .enumerate()
+                            {
+                                if let Some(slot) = o.get_mut((r + l) * k + j) {
+                                    *slot += v;
+                                }
+                            }
+                            r += LANES;
+                        }
+                        for r in r..nb {
+                            if let Some(slot) = o.get_mut(r * k + j) {
+                                *slot += flat_predict(nodes, splits, row(r));
+                            }
+                        }
+                    }
+                    Walk::Tree => {
+                        if let Some(tree) = self.model.trees.get(t) {
+                            for r in 0..nb {
+                                if let Some(slot) = o.get_mut(r * k + j) {
+                                    *slot += tree_predict(tree, row(r));
+                                }
+                            }
+                        }
                     }
                 }
             }
-            if self.model.header.average_output && self.iterations > 0 {
-                for v in o.iter_mut() {
-                    *v /= self.iterations as f64;
+            for o in o.chunks_exact_mut(k) {
+                if self.model.header.average_output && self.iterations > 0 {
+                    for v in o.iter_mut() {
+                        *v /= self.iterations as f64;
+                    }
                 }
-            }
-            if convert {
-                convert_row(self.transform, o);
+                if convert {
+                    convert_row(self.transform, o);
+                }
             }
         }
         out

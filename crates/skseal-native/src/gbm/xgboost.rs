@@ -79,33 +79,150 @@ fn sigmoid(x: f32) -> f32 {
     1.0f32 / denom
 }
 
-fn leaf(t: &XgbTree, x: &[f32]) -> f32 {
-    let mut n = 0usize;
-    // the parser checked a proper tree from node 0 with right = left + 1;
-    // `get` keeps a broken invariant a wrong leaf, never a panic
-    loop {
-        let left = t.left_children.get(n).copied().unwrap_or(-1);
-        if left < 0 {
-            return t.split_conditions.get(n).copied().unwrap_or(0.0);
+/// A node of the flattened trees (16 bytes): a split, or a leaf whose
+/// children are itself (so a walk of a fixed number of steps stays there).
+#[derive(Debug, Clone, Copy)]
+struct XNode {
+    /// split threshold, or the leaf value
+    value: f32,
+    /// split feature, with [`DEFAULT_LEFT`] set when a missing value goes left
+    feature: u32,
+    /// `[left, right]` within the tree (a leaf: itself twice)
+    children: [u32; 2],
+}
+
+const DEFAULT_LEFT: u32 = 1 << 31;
+
+/// The trees as one array of nodes, each tree a range of it, with the
+/// depth that takes every row of a tree to its leaf.
+struct Flat {
+    nodes: Vec<XNode>,
+    /// per tree: (first node, node count, depth)
+    trees: Vec<(usize, usize, usize)>,
+}
+
+/// Flatten `trees`, checking what the walk relies on: children in range
+/// (the parser already checked a proper tree from node 0, each node reached
+/// once) and split features below `width`.
+fn flatten(trees: &[XgbTree], width: usize, path: &str) -> Result<Flat> {
+    let mut nodes = Vec::new();
+    let mut out = Vec::with_capacity(trees.len());
+    for (ti, t) in trees.iter().enumerate() {
+        let n = t.left_children.len();
+        let start = nodes.len();
+        let bad = |what: String| malformed(path, format!("tree {ti}: {what}"));
+        for i in 0..n {
+            let left = t.left_children[i];
+            let value = t.split_conditions.get(i).copied().unwrap_or(0.0);
+            if left < 0 {
+                nodes.push(XNode {
+                    value,
+                    feature: 0,
+                    children: [i as u32, i as u32],
+                });
+                continue;
+            }
+            let right = t.right_children.get(i).copied().unwrap_or(-1);
+            let f = t.split_indices.get(i).copied().unwrap_or(u32::MAX);
+            if left as usize >= n || right < 0 || right as usize >= n {
+                return Err(bad(format!("node {i} has children out of range")));
+            }
+            if f as usize >= width || f >= DEFAULT_LEFT {
+                return Err(bad(format!("node {i} splits on feature {f} of {width}")));
+            }
+            let dl = if t.default_left.get(i).copied().unwrap_or(false) {
+                DEFAULT_LEFT
+            } else {
+                0
+            };
+            nodes.push(XNode {
+                value,
+                feature: f | dl,
+                children: [left as u32, right as u32],
+            });
         }
-        let f = t.split_indices.get(n).copied().unwrap_or(0) as usize;
-        let v = x.get(f).copied().unwrap_or(f32::NAN);
-        let go_left = if v.is_nan() {
-            t.default_left.get(n).copied().unwrap_or(false)
-        } else {
-            v < t.split_conditions.get(n).copied().unwrap_or(0.0)
-        };
-        n = if go_left {
-            left as usize
-        } else {
-            t.right_children.get(n).copied().unwrap_or(-1).max(0) as usize
-        };
+        let tree = nodes.get(start..).unwrap_or(&[]);
+        out.push((
+            start,
+            n,
+            depth_of(|i| t.left_children.get(i).copied(), tree),
+        ));
+    }
+    Ok(Flat { nodes, trees: out })
+}
+
+/// The longest path from the root of a tree of `nodes` (children in range),
+/// whose node `i` is a split when `left(i)` is `Some(c)` with `c >= 0`:
+/// a walk of that many steps ends at a leaf. Iterative, and bounded by the
+/// node count even if a node were reachable twice.
+fn depth_of(left: impl Fn(usize) -> Option<i32>, nodes: &[XNode]) -> usize {
+    let mut max_depth = 0;
+    let mut stack = vec![(0usize, 0usize)];
+    let mut visits = 0;
+    while let Some((i, d)) = stack.pop() {
+        visits += 1;
+        if visits > nodes.len() {
+            break;
+        }
+        max_depth = max_depth.max(d);
+        if left(i).is_some_and(|c| c >= 0) {
+            if let Some(n) = nodes.get(i) {
+                stack.extend(n.children.map(|c| (c as usize, d + 1)));
+            }
+        }
+    }
+    max_depth
+}
+
+/// One step down: the child `v` takes at `node` (NaN is missing and takes
+/// the default child; else `v < threshold` goes left), without branches.
+#[inline(always)]
+fn step(node: &XNode, x: &[f32]) -> u32 {
+    let f = (node.feature & !DEFAULT_LEFT) as usize;
+    let v = x.get(f).copied().unwrap_or(f32::NAN);
+    let default_left = node.feature & DEFAULT_LEFT != 0;
+    // `v < threshold` is false for NaN
+    let left = (v < node.value) | (v.is_nan() & default_left);
+    node.children[usize::from(!left)]
+}
+
+/// Rows walked through one tree together (their rows' floats stay in cache
+/// across the trees of a block).
+const BLOCK: usize = 64;
+
+/// The leaf value of each row of `xs` (rows of `cols` floats) in the tree
+/// `nodes` of depth `depth`: every row steps `depth` times (leaves are fixed
+/// points), [`ROWS`] rows in lockstep, without data-dependent branches, so
+/// the processor overlaps their walks.
+fn leaves(nodes: &[XNode], depth: usize, xs: &[f32], cols: usize, out: &mut [f32]) {
+    let row = |r: usize| xs.get(r * cols..(r + 1) * cols).unwrap_or(&[]);
+    for (c, chunk) in out.chunks_mut(ROWS).enumerate() {
+        let rows: [&[f32]; ROWS] = std::array::from_fn(|l| row(c * ROWS + l));
+        let mut idx = [0u32; ROWS];
+        for _ in 0..depth {
+            for (i, x) in idx.iter_mut().zip(rows) {
+                if let Some(node) = nodes.get(*i as usize) {
+                    *i = step(node, x);
+                }
+            }
+        }
+        for (o, &i) in chunk.iter_mut().zip(&idx) {
+            *o = nodes.get(i as usize).map_or(0.0, |n| n.value);
+        }
     }
 }
+
+/// Rows of a block walked through a tree in lockstep.
+const ROWS: usize = 16;
+
+/// Trees walked in lockstep for one row (one row alone has no other walks
+/// to overlap).
+const LANES: usize = 4;
 
 /// An XGBoost gbtree / dart booster ready to predict.
 struct Model {
     m: XgbModel,
+    flat: Flat,
     groups: usize,
     trees_used: usize,
     base: Vec<f32>,
@@ -162,8 +279,10 @@ impl Model {
             _ => m.trees.len(),
         }
         .min(m.trees.len());
+        let flat = flatten(&m.trees, m.num_feature as usize, path)?;
         Ok(Model {
             m,
+            flat,
             groups,
             trees_used,
             base,
@@ -171,56 +290,137 @@ impl Model {
         })
     }
 
+    /// Add tree `t`'s leaf value `v` to the outputs `o` of a row.
+    #[inline]
+    fn add(&self, t: usize, v: f32, o: &mut [f32], weights: Option<&Vec<f32>>) {
+        let gid = self.m.tree_info.get(t).copied().unwrap_or(0).max(0) as usize;
+        let base = self.base.get(gid).copied().unwrap_or(0.0);
+        if let Some(slot) = o.get_mut(gid) {
+            match weights {
+                // dart's in-place predict: each tree predicted alone from the
+                // base score, the base taken off, times its weight
+                Some(w) => *slot += ((base + v) - base) * w.get(t).copied().unwrap_or(1.0),
+                None => *slot += v,
+            }
+        }
+    }
+
+    /// Add the used trees to the outputs `o` of one row: `LANES` trees
+    /// walked in lockstep, their leaves added in tree order.
+    fn row_scores(&self, x: &[f32], o: &mut [f32], weights: Option<&Vec<f32>>) {
+        let used = self.flat.trees.get(..self.trees_used).unwrap_or(&[]);
+        for (g, group) in used.chunks(LANES).enumerate() {
+            let mut trees: [&[XNode]; LANES] = [&[]; LANES];
+            let mut depth = 0;
+            for (slot, &(first, len, d)) in trees.iter_mut().zip(group) {
+                *slot = self.flat.nodes.get(first..first + len).unwrap_or(&[]);
+                depth = depth.max(d);
+            }
+            let mut idx = [0u32; LANES];
+            for _ in 0..depth {
+                for (i, nodes) in idx.iter_mut().zip(trees) {
+                    if let Some(node) = nodes.get(*i as usize) {
+                        *i = step(node, x);
+                    }
+                }
+            }
+            for (l, (&i, nodes)) in idx.iter().zip(trees).enumerate().take(group.len()) {
+                let v = nodes.get(i as usize).map_or(0.0, |n| n.value);
+                self.add(g * LANES + l, v, o, weights);
+            }
+        }
+    }
+
+    /// Outputs (rows x groups), raw or converted. Rows go in blocks of
+    /// [`BLOCK`], each block through the trees in order, so every output
+    /// adds its trees' leaves in tree order, as XGBoost does.
     fn scores(&self, x: &Mat, convert: bool) -> Vec<f32> {
         let g = self.groups;
+        let cols = x.cols;
         let mut out = vec![0f32; x.rows * g];
-        let mut row = vec![0f32; x.cols];
         let weights = match &self.m.booster {
             Booster::Dart { weight_drop } => Some(weight_drop),
             _ => None,
         };
-        for r in 0..x.rows {
-            for (d, &v) in row.iter_mut().zip(x.row(r)) {
+        let mut xs = vec![0f32; BLOCK.min(x.rows) * cols];
+        let mut vals = [0f32; BLOCK];
+        for start in (0..x.rows).step_by(BLOCK) {
+            let nb = BLOCK.min(x.rows - start);
+            let src = &x.data[start * cols..(start + nb) * cols];
+            for (d, &v) in xs.iter_mut().zip(src) {
                 *d = v as f32;
             }
-            let o = &mut out[r * g..(r + 1) * g];
-            o.copy_from_slice(&self.base);
-            for (t, tree) in self.m.trees.iter().enumerate().take(self.trees_used) {
+            let o = &mut out[start * g..(start + nb) * g];
+            for row in o.chunks_exact_mut(g) {
+                row.copy_from_slice(&self.base);
+            }
+            let few = nb < LANES;
+            if few {
+                for (r, o) in o.chunks_exact_mut(g).enumerate() {
+                    let row = xs.get(r * cols..(r + 1) * cols).unwrap_or(&[]);
+                    self.row_scores(row, o, weights);
+                }
+            }
+            for (t, &(first, len, depth)) in
+                self.flat
+                    .trees
+                    .iter()
+                    .enumerate()
+                    .take(if few { 0 } else { self.trees_used })
+            {
                 let gid = self.m.tree_info.get(t).copied().unwrap_or(0).max(0) as usize;
+                if gid >= g {
+                    continue;
+                }
+                let nodes = self.flat.nodes.get(first..first + len).unwrap_or(&[]);
+                leaves(nodes, depth, &xs, cols, &mut vals[..nb]);
                 let base = self.base.get(gid).copied().unwrap_or(0.0);
-                if let Some(slot) = o.get_mut(gid) {
-                    let v = leaf(tree, &row);
-                    match weights {
-                        // dart's in-place predict: each tree predicted alone from the
-                        // base score, the base taken off, times its weight
-                        Some(w) => *slot += ((base + v) - base) * w.get(t).copied().unwrap_or(1.0),
-                        None => *slot += v,
+                let slots = o.iter_mut().skip(gid).step_by(g);
+                match weights {
+                    // dart's in-place predict: each tree predicted alone from the
+                    // base score, the base taken off, times its weight
+                    Some(w) => {
+                        let w = w.get(t).copied().unwrap_or(1.0);
+                        for (slot, &v) in slots.zip(&vals[..nb]) {
+                            *slot += ((base + v) - base) * w;
+                        }
+                    }
+                    None => {
+                        for (slot, &v) in slots.zip(&vals[..nb]) {
+                            *slot += v;
+                        }
                     }
                 }
             }
             if convert {
-                match self.transform {
-                    Transform::Identity => {}
-                    Transform::Sigmoid => o.iter_mut().for_each(|v| *v = sigmoid(*v)),
-                    Transform::Exp => o.iter_mut().for_each(|v| *v = v.exp()),
-                    Transform::Softmax => {
-                        let mut wmax = o.first().copied().unwrap_or(0.0);
-                        for &v in o.iter().skip(1) {
-                            wmax = v.max(wmax);
-                        }
-                        let mut wsum = 0f64;
-                        for v in o.iter_mut() {
-                            *v = (*v - wmax).exp();
-                            wsum += *v as f64;
-                        }
-                        for v in o.iter_mut() {
-                            *v /= wsum as f32;
-                        }
-                    }
+                for row in o.chunks_exact_mut(g) {
+                    self.convert(row);
                 }
             }
         }
         out
+    }
+
+    fn convert(&self, o: &mut [f32]) {
+        match self.transform {
+            Transform::Identity => {}
+            Transform::Sigmoid => o.iter_mut().for_each(|v| *v = sigmoid(*v)),
+            Transform::Exp => o.iter_mut().for_each(|v| *v = v.exp()),
+            Transform::Softmax => {
+                let mut wmax = o.first().copied().unwrap_or(0.0);
+                for &v in o.iter().skip(1) {
+                    wmax = v.max(wmax);
+                }
+                let mut wsum = 0f64;
+                for v in o.iter_mut() {
+                    *v = (*v - wmax).exp();
+                    wsum += *v as f64;
+                }
+                for v in o.iter_mut() {
+                    *v /= wsum as f32;
+                }
+            }
+        }
     }
 }
 
