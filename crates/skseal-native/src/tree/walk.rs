@@ -1,0 +1,339 @@
+//! Walks of scikit-learn trees from the root to a leaf.
+//!
+//! Many rows: [`Tree::leaves`] takes [`LANES`] rows through one tree at once,
+//! one level per step for every row, without a branch on the outcome (a leaf
+//! steps to itself), so the independent walks overlap their memory latencies
+//! and nothing is mispredicted. The nodes and the rows are read without
+//! bounds checks: [`Tree::validated`] established that every index a walk
+//! can follow lies in bounds, and [`Tree::leaves`] checks the rows' width
+//! once per call.
+//!
+//! One row: [`walk_all`] walks [`LANES`] trees at once.
+
+use super::{TNode, Tree, MISSING_LEFT};
+
+/// Walks done together.
+pub(super) const LANES: usize = 8;
+
+/// Steps between two checks whether every walk of a group is at a leaf.
+const STEPS: usize = 3;
+
+impl Tree {
+    /// One step from node `n` for the f32 row `x`, without a branch on the
+    /// outcome (a leaf steps to itself). NaN follows `missing_go_to_left`.
+    #[inline(always)]
+    fn step(n: &TNode, x: &[f32]) -> u32 {
+        let v = x
+            .get((n.feature & !MISSING_LEFT) as usize)
+            .copied()
+            .unwrap_or(f32::NAN);
+        let go_left = (v <= n.threshold) | (v.is_nan() & (n.feature & MISSING_LEFT != 0));
+        if go_left {
+            n.left
+        } else {
+            n.right
+        }
+    }
+
+    /// Leaf reached by one f32 row (NaN follows `missing_go_to_left`).
+    #[inline]
+    pub(super) fn leaf(&self, x: &[f32]) -> usize {
+        let mut i = 0usize;
+        loop {
+            let Some(n) = self.nodes.get(i) else { return i };
+            if n.left == n.right {
+                return i;
+            }
+            i = Self::step(n, x) as usize;
+        }
+    }
+
+    /// Leaves of the rows of `xf` (row-major, `cols` values per row), one
+    /// per element of `leaves`. `nan`: some value of `xf` may be NaN (NaN
+    /// then follows `missing_go_to_left`; without it, `v <= threshold` alone
+    /// decides, which sends NaN right as gradient boosting's `predict_stages`
+    /// does).
+    pub(super) fn leaves(&self, xf: &[f32], cols: usize, nan: bool, leaves: &mut [u32]) {
+        let rows = leaves.len();
+        // The one check the unchecked walks rely on: every row holds every
+        // feature a node can name (`feature < n_features <= cols`; a leaf
+        // names feature 0, so cols >= 1), and every row lies inside `xf`.
+        let fits =
+            cols >= self.n_features.max(1) && rows.checked_mul(cols).is_some_and(|n| n <= xf.len());
+        if !fits {
+            for (i, l) in leaves.iter_mut().enumerate() {
+                let row = xf.get(i * cols..(i + 1) * cols).unwrap_or(&[]);
+                *l = self.leaf(row) as u32;
+            }
+            return;
+        }
+        let nan = nan && self.missing_left;
+        let full = rows - rows % LANES;
+        for (g, out) in leaves[..full].chunks_exact_mut(LANES).enumerate() {
+            let mut base = [0usize; LANES];
+            for (l, b) in base.iter_mut().enumerate() {
+                *b = (g * LANES + l) * cols;
+            }
+            let got = if nan {
+                self.lanes::<true>(xf, &base)
+            } else {
+                self.lanes::<false>(xf, &base)
+            };
+            out.copy_from_slice(&got);
+        }
+        for (i, l) in leaves.iter_mut().enumerate().skip(full) {
+            *l = if nan {
+                self.leaf_at::<true>(xf, i * cols)
+            } else {
+                self.leaf_at::<false>(xf, i * cols)
+            };
+        }
+    }
+
+    /// The node a step from node `i` leads to for the row at `base` in `xf`.
+    ///
+    /// Precondition (checked by [`Tree::leaves`] before any call):
+    /// `base + cols <= xf.len()` with `cols >= max(n_features, 1)`, and `i`
+    /// is 0 or a node index returned by an earlier step.
+    #[inline(always)]
+    fn step_at<const NAN: bool>(&self, xf: &[f32], base: usize, i: u32) -> u32 {
+        // SAFETY: `Tree::validated` (the only way a Tree is made) checked
+        // that `nodes` is not empty and that every node's children are
+        // indices into `nodes` (a leaf's are its own index), so the root 0
+        // and every index a step returns are in bounds.
+        let n = unsafe { self.nodes.get_unchecked(i as usize) };
+        let f = (n.feature & !MISSING_LEFT) as usize;
+        // SAFETY: `validated` checked `f < n_features` for splits (leaves
+        // name feature 0), and the caller's precondition gives
+        // `base + f < base + max(n_features, 1) <= base + cols <= xf.len()`.
+        let v = unsafe { *xf.get_unchecked(base + f) };
+        let go_left = if NAN {
+            (v <= n.threshold) | (v.is_nan() & (n.feature & MISSING_LEFT != 0))
+        } else {
+            v <= n.threshold
+        };
+        if go_left {
+            n.left
+        } else {
+            n.right
+        }
+    }
+
+    /// Leaves of [`LANES`] rows (at offsets `base` of `xf`); same
+    /// precondition as [`Tree::step_at`] for every offset.
+    #[inline(always)]
+    fn lanes<const NAN: bool>(&self, xf: &[f32], base: &[usize; LANES]) -> [u32; LANES] {
+        let mut cur = [0u32; LANES];
+        loop {
+            for _ in 0..STEPS - 1 {
+                for (c, &b) in cur.iter_mut().zip(base) {
+                    *c = self.step_at::<NAN>(xf, b, *c);
+                }
+            }
+            let before = cur;
+            for (c, &b) in cur.iter_mut().zip(base) {
+                *c = self.step_at::<NAN>(xf, b, *c);
+            }
+            // A split always moves to a child, so no walk moved: all are at
+            // leaves (and children come after parents: this ends).
+            if before == cur {
+                return cur;
+            }
+        }
+    }
+
+    /// Leaf of one row (at offset `base` of `xf`); same precondition as
+    /// [`Tree::step_at`].
+    #[inline]
+    fn leaf_at<const NAN: bool>(&self, xf: &[f32], base: usize) -> u32 {
+        let mut i = 0u32;
+        loop {
+            let next = self.step_at::<NAN>(xf, base, i);
+            if next == i {
+                return i;
+            }
+            i = next;
+        }
+    }
+}
+
+/// Leaves of one row in every tree (the one-row path): [`LANES`] walks at
+/// once, and a lane that reaches a leaf takes the next tree at once, so no
+/// step is spent waiting for the deepest walk of a group.
+pub(super) fn walk_all(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
+    let mut lane_tree = [usize::MAX; LANES];
+    let mut cur = [0u32; LANES];
+    let mut next = 0usize;
+    for slot in lane_tree.iter_mut() {
+        if next < trees.len() {
+            *slot = next;
+            next += 1;
+        }
+    }
+    let mut active = trees.len().min(LANES);
+    while active > 0 {
+        for (c, ti) in cur.iter_mut().zip(lane_tree.iter_mut()) {
+            let Some(t) = trees.get(*ti) else { continue };
+            let Some(node) = t.nodes.get(*c as usize) else {
+                *ti = usize::MAX;
+                active -= 1;
+                continue;
+            };
+            if node.left == node.right {
+                if let Some(l) = leaves.get_mut(*ti) {
+                    *l = *c;
+                }
+                *c = 0;
+                if next < trees.len() {
+                    *ti = next;
+                    next += 1;
+                } else {
+                    *ti = usize::MAX;
+                    active -= 1;
+                }
+            } else {
+                *c = Tree::step(node, x);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+
+    /// A tree of `depth` levels over `nf` features from a seed: complete,
+    /// children stored after parents, some splits sending NaN left.
+    fn tree(depth: u32, nf: usize, seed: u64) -> Tree {
+        let mut s = seed;
+        let mut rnd = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            s >> 33
+        };
+        let count = (1usize << (depth + 1)) - 1;
+        let mut nodes = Vec::new();
+        for i in 0..count {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            // breadth-first numbering: children after parents; some early leaves
+            let leaf = l >= count || rnd().is_multiple_of(7);
+            nodes.push(if leaf {
+                TNode {
+                    left: i as u32,
+                    right: i as u32,
+                    feature: 0,
+                    threshold: 0.0,
+                }
+            } else {
+                let f = (rnd() % nf as u64) as u32;
+                let miss = if rnd().is_multiple_of(2) {
+                    MISSING_LEFT
+                } else {
+                    0
+                };
+                TNode {
+                    left: l as u32,
+                    right: r as u32,
+                    feature: f | miss,
+                    threshold: (rnd() % 200) as f32 / 100.0 - 1.0,
+                }
+            });
+        }
+        Tree::validated(nodes, vec![0.0; count], 1, 1, nf, "t").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn rows(n: usize, nf: usize, nan: bool, seed: u64) -> Vec<f32> {
+        let mut s = seed;
+        (0..n * nf)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let v = (s >> 33) % 220;
+                if nan && v.is_multiple_of(11) {
+                    f32::NAN
+                } else {
+                    v as f32 / 100.0 - 1.1
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unchecked_walks_match_the_checked_walk() {
+        for (seed, nan) in [(1u64, false), (2, true), (3, true)] {
+            let nf = 5;
+            let t = tree(9, nf, seed);
+            // 8 full groups and a tail of 5, wider rows than the tree needs
+            for cols in [nf, nf + 3] {
+                let n = 8 * LANES + 5;
+                let x = rows(n, cols, nan, seed);
+                let mut got = vec![0u32; n];
+                t.leaves(&x, cols, nan, &mut got);
+                for (i, &g) in got.iter().enumerate() {
+                    let want = t.leaf(&x[i * cols..(i + 1) * cols]) as u32;
+                    assert_eq!(g, want, "row {i}, cols {cols}, nan {nan}");
+                }
+                if !nan {
+                    continue;
+                }
+                // without NaN handling, NaN goes right (gradient boosting)
+                t.leaves(&x, cols, false, &mut got);
+                for (i, &g) in got.iter().enumerate() {
+                    let mut k = 0usize;
+                    while t.nodes[k].left != t.nodes[k].right {
+                        let nd = t.nodes[k];
+                        let v = x[i * cols + (nd.feature & !MISSING_LEFT) as usize];
+                        k = if v <= nd.threshold { nd.left } else { nd.right } as usize;
+                    }
+                    assert_eq!(g as usize, k, "row {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rows_narrower_than_the_tree_take_the_checked_walk() {
+        let t = tree(6, 4, 9);
+        let x = rows(LANES * 2, 2, false, 4);
+        let mut got = vec![0u32; LANES * 2];
+        t.leaves(&x, 2, false, &mut got);
+        for (i, &g) in got.iter().enumerate() {
+            assert_eq!(g as usize, t.leaf(&x[i * 2..i * 2 + 2]));
+        }
+        // a buffer shorter than rows x cols
+        let mut more = vec![0u32; LANES * 3];
+        t.leaves(&rows(LANES * 2, 4, false, 4), 4, false, &mut more);
+    }
+
+    #[test]
+    fn validation_refuses_what_the_unchecked_walk_cannot_follow() {
+        let leaf = |i: u32| TNode {
+            left: i,
+            right: i,
+            feature: 0,
+            threshold: 0.0,
+        };
+        let split = |l: u32, r: u32, f: u32| TNode {
+            left: l,
+            right: r,
+            feature: f,
+            threshold: 0.5,
+        };
+        let ok = vec![split(1, 2, 1), leaf(1), leaf(2)];
+        assert!(Tree::validated(ok, vec![0.0; 3], 1, 1, 2, "t").is_ok());
+        for bad in [
+            vec![split(1, 3, 1), leaf(1), leaf(2)], // child out of range
+            vec![split(1, 2, 2), leaf(1), leaf(2)], // feature out of range
+            vec![split(0, 2, 1), leaf(1), leaf(2)], // child before its parent
+            vec![split(1, 2, 1), leaf(2), leaf(2)], // a leaf pointing elsewhere
+            vec![split(1, 2, 1 | MISSING_LEFT), leaf(1), leaf(7)], // leaf out of range
+        ] {
+            assert!(Tree::validated(bad, vec![0.0; 3], 1, 1, 2, "t").is_err());
+        }
+        assert!(Tree::validated(vec![], vec![], 1, 1, 2, "t").is_err());
+        // values must cover every node
+        assert!(Tree::validated(vec![leaf(0)], vec![], 1, 1, 2, "t").is_err());
+    }
+}
