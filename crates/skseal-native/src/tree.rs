@@ -128,6 +128,8 @@ pub struct Tree {
     n_features: usize,
     /// Some split sends NaN left.
     missing_left: bool,
+    /// Steps from the root to the deepest leaf.
+    depth: u32,
 }
 
 impl Tree {
@@ -285,6 +287,10 @@ impl Tree {
             return Err(malformed(path, "the values do not match the nodes"));
         }
         let mut missing_left = false;
+        // depth of every node (children come after parents): a walk is at
+        // its leaf after `depth` steps
+        let mut d = vec![0u32; count];
+        let mut depth = 0u32;
         for (i, n) in nodes.iter().enumerate() {
             let (l, r) = (n.left as usize, n.right as usize);
             let fine = if l == r {
@@ -303,6 +309,17 @@ impl Tree {
                 ));
             }
             missing_left |= l != r && n.feature & MISSING_LEFT != 0;
+            let di = d.get(i).copied().unwrap_or(0);
+            if l == r {
+                depth = depth.max(di);
+            } else {
+                for c in [l, r] {
+                    // the longest path, should a node have two parents
+                    if let Some(dc) = d.get_mut(c) {
+                        *dc = (*dc).max(di + 1);
+                    }
+                }
+            }
         }
         Ok(Tree {
             nodes,
@@ -311,6 +328,7 @@ impl Tree {
             max_n_classes,
             n_features,
             missing_left,
+            depth,
         })
     }
 
