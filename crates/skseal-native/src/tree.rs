@@ -79,6 +79,18 @@ fn with_f32<R>(x: &Mat, f: impl FnOnce(&[f32]) -> R) -> R {
     }
 }
 
+/// A buffer of `n` leaf indices: on the stack for few rows (the one-row
+/// paths allocate nothing).
+fn with_leaves<R>(n: usize, f: impl FnOnce(&mut [u32]) -> R) -> R {
+    const STACK: usize = 64;
+    if n <= STACK {
+        let mut buf = [0u32; STACK];
+        f(&mut buf[..n])
+    } else {
+        f(&mut vec![0u32; n])
+    }
+}
+
 /// Node `i` of `count` from its record's words (left, right, feature,
 /// threshold bits). A leaf points at itself, so walks may take extra steps
 /// safely; a split's children come after it, so traversal always ends.

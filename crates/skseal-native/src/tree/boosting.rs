@@ -185,17 +185,19 @@ impl GradientBoosting {
         with_f32(x, |xf| {
             // predict_stages has no NaN branch (NaN <= t is false: right);
             // run() refused NaN anyway.
-            let mut leaves = vec![0u32; x.rows];
-            for stage in &self.stages {
-                for (j, t) in stage.iter().enumerate() {
-                    t.leaves(xf, cols, false, &mut leaves);
-                    for (o, &leaf) in out.data.chunks_exact_mut(self.k).zip(&leaves) {
-                        if let (Some(a), Some(v)) = (o.get_mut(j), t.values.get(leaf as usize)) {
-                            *a += self.learning_rate * v;
+            with_leaves(x.rows, |leaves| {
+                for stage in &self.stages {
+                    for (j, t) in stage.iter().enumerate() {
+                        t.leaves(xf, cols, false, leaves);
+                        for (o, &leaf) in out.data.chunks_exact_mut(self.k).zip(leaves.iter()) {
+                            if let (Some(a), Some(v)) = (o.get_mut(j), t.values.get(leaf as usize))
+                            {
+                                *a += self.learning_rate * v;
+                            }
                         }
                     }
                 }
-            }
+            });
         });
         out
     }

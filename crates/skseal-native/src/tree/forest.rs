@@ -120,7 +120,7 @@ impl Forest {
                     on_heap.resize(self.trees.len(), 0);
                     &mut on_heap
                 };
-                walk_all(&self.trees, xf, all);
+                walk_all(&self.trees, xf, nan, all);
                 let o = out.row_mut(0);
                 for (t, &leaf) in self.trees.iter().zip(all.iter()) {
                     for (a, b) in o.iter_mut().zip(t.value(leaf as usize)) {
@@ -131,25 +131,26 @@ impl Forest {
                 // A block of rows tree by tree (the tree and the block stay in
                 // cache), each row's sum in tree order: scikit-learn's
                 // additions. A single tree's values are copied, not added.
-                let mut leaves = vec![0u32; x.rows.min(BLOCK)];
-                for r0 in (0..x.rows).step_by(BLOCK) {
-                    let r1 = (r0 + BLOCK).min(x.rows);
-                    let lv = &mut leaves[..r1 - r0];
-                    let ob = &mut out.data[r0 * k..r1 * k];
-                    for t in &self.trees {
-                        t.leaves(&xf[r0 * cols..r1 * cols], cols, nan, lv);
-                        for (o, &leaf) in ob.chunks_exact_mut(k).zip(lv.iter()) {
-                            let v = t.value(leaf as usize);
-                            if self.single {
-                                o.copy_from_slice(&v[..k]);
-                            } else {
-                                for (a, b) in o.iter_mut().zip(v) {
-                                    *a += *b;
+                with_leaves(x.rows.min(BLOCK), |leaves| {
+                    for r0 in (0..x.rows).step_by(BLOCK) {
+                        let r1 = (r0 + BLOCK).min(x.rows);
+                        let lv = &mut leaves[..r1 - r0];
+                        let ob = &mut out.data[r0 * k..r1 * k];
+                        for t in &self.trees {
+                            t.leaves(&xf[r0 * cols..r1 * cols], cols, nan, lv);
+                            for (o, &leaf) in ob.chunks_exact_mut(k).zip(lv.iter()) {
+                                let v = t.value(leaf as usize);
+                                if self.single {
+                                    o.copy_from_slice(&v[..k]);
+                                } else {
+                                    for (a, b) in o.iter_mut().zip(v) {
+                                        *a += *b;
+                                    }
                                 }
                             }
                         }
                     }
-                }
+                });
             }
             if !self.single {
                 let n = self.trees.len() as f64;

@@ -115,24 +115,25 @@ impl IsolationForest {
         let nan = x.data.iter().any(|v| v.is_nan());
         with_f32(x, |xf| {
             let mut sub = Vec::new();
-            let mut leaves = vec![0u32; x.rows];
-            for ((t, f), nd) in self.trees.iter().zip(&self.features).zip(&self.node_depth) {
-                match f {
-                    None => t.leaves(xf, cols, nan, &mut leaves),
-                    Some(idx) => {
-                        sub.clear();
-                        for row in xf.chunks_exact(cols.max(1)).take(x.rows) {
-                            sub.extend(
-                                idx.iter().map(|&j| row.get(j).copied().unwrap_or(f32::NAN)),
-                            );
+            with_leaves(x.rows, |leaves| {
+                for ((t, f), nd) in self.trees.iter().zip(&self.features).zip(&self.node_depth) {
+                    match f {
+                        None => t.leaves(xf, cols, nan, leaves),
+                        Some(idx) => {
+                            sub.clear();
+                            for row in xf.chunks_exact(cols.max(1)).take(x.rows) {
+                                sub.extend(
+                                    idx.iter().map(|&j| row.get(j).copied().unwrap_or(f32::NAN)),
+                                );
+                            }
+                            t.leaves(&sub, idx.len(), nan, leaves);
                         }
-                        t.leaves(&sub, idx.len(), nan, &mut leaves);
+                    }
+                    for (d, &leaf) in depths.iter_mut().zip(leaves.iter()) {
+                        *d += nd.get(leaf as usize).copied().unwrap_or(0.0);
                     }
                 }
-                for (d, &leaf) in depths.iter_mut().zip(&leaves) {
-                    *d += nd.get(leaf as usize).copied().unwrap_or(0.0);
-                }
-            }
+            });
         });
         depths
             .into_iter()

@@ -178,8 +178,26 @@ impl Tree {
 
 /// Leaves of one row in every tree (the one-row path): [`LANES`] walks at
 /// once, and a lane that reaches a leaf takes the next tree at once, so no
-/// step is spent waiting for the deepest walk of a group.
-pub(super) fn walk_all(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
+/// step is spent waiting for the deepest walk of a group. `nan`: `x` may
+/// hold NaN.
+pub(super) fn walk_all(trees: &[Tree], x: &[f32], nan: bool, leaves: &mut [u32]) {
+    // The unchecked steps' precondition, once: the row holds every feature
+    // of every tree (`Tree::step_at` with base 0 and cols = x.len()).
+    if leaves.len() < trees.len() || trees.iter().any(|t| x.len() < t.n_features.max(1)) {
+        for (t, l) in trees.iter().zip(leaves.iter_mut()) {
+            *l = t.leaf(x) as u32;
+        }
+        return;
+    }
+    if nan {
+        walk_all_in::<true>(trees, x, leaves)
+    } else {
+        walk_all_in::<false>(trees, x, leaves)
+    }
+}
+
+/// [`walk_all`] once its precondition holds.
+fn walk_all_in<const NAN: bool>(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
     let mut lane_tree = [usize::MAX; LANES];
     let mut cur = [0u32; LANES];
     let mut next = 0usize;
@@ -193,12 +211,9 @@ pub(super) fn walk_all(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
     while active > 0 {
         for (c, ti) in cur.iter_mut().zip(lane_tree.iter_mut()) {
             let Some(t) = trees.get(*ti) else { continue };
-            let Some(node) = t.nodes.get(*c as usize) else {
-                *ti = usize::MAX;
-                active -= 1;
-                continue;
-            };
-            if node.left == node.right {
+            // a leaf steps to itself, a split to a child after it
+            let to = t.step_at::<NAN>(x, 0, *c);
+            if to == *c {
                 if let Some(l) = leaves.get_mut(*ti) {
                     *l = *c;
                 }
@@ -211,7 +226,7 @@ pub(super) fn walk_all(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
                     active -= 1;
                 }
             } else {
-                *c = Tree::step(node, x);
+                *c = to;
             }
         }
     }
@@ -220,7 +235,7 @@ pub(super) fn walk_all(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
 #[cfg(test)]
 mod tests {
     use super::super::*;
-    use super::ROWS;
+    use super::{walk_all, ROWS};
 
     /// A tree of `depth` levels over `nf` features from a seed: complete,
     /// children stored after parents, some splits sending NaN left.
@@ -317,6 +332,21 @@ mod tests {
                         k = if v <= nd.threshold { nd.left } else { nd.right } as usize;
                     }
                     assert_eq!(g as usize, k, "row {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_row_through_every_tree_matches_the_checked_walk() {
+        let trees: Vec<Tree> = (0..21).map(|s| tree(1 + s as u32 % 9, 5, s)).collect();
+        for (seed, nan) in [(7u64, false), (8, true)] {
+            for cols in [5, 7, 3] {
+                let x = rows(1, cols, nan, seed);
+                let mut got = vec![u32::MAX; trees.len()];
+                walk_all(&trees, &x, nan, &mut got);
+                for (t, &g) in trees.iter().zip(&got) {
+                    assert_eq!(g as usize, t.leaf(&x), "cols {cols}, nan {nan}");
                 }
             }
         }
