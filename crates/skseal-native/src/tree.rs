@@ -130,7 +130,10 @@ fn tnode(
 /// One fitted `sklearn.tree._tree.Tree`.
 #[derive(Debug, Clone)]
 pub struct Tree {
+    /// The nodes; `feature` without the `missing_go_to_left` bit.
     nodes: Vec<TNode>,
+    /// Per node: NaN goes left (`missing_go_to_left` of a split).
+    missing: Vec<bool>,
     /// `value` flattened: node_count x n_outputs x max_n_classes.
     values: Vec<f64>,
     /// Values per node (n_outputs x max_n_classes).
@@ -298,7 +301,9 @@ impl Tree {
         if max_n_classes > stride || count.checked_mul(stride) != Some(values.len()) {
             return Err(malformed(path, "the values do not match the nodes"));
         }
-        let mut missing_left = false;
+        // `missing_go_to_left` moves to its own array: a walk without NaN
+        // reads the feature index as it is.
+        let mut missing = Vec::with_capacity(count);
         // depth of every node (children come after parents): a walk is at
         // its leaf after `depth` steps
         let mut d = vec![0u32; count];
@@ -320,7 +325,7 @@ impl Tree {
                     format!("node {i}: children ({l}, {r}) or feature out of range"),
                 ));
             }
-            missing_left |= l != r && n.feature & MISSING_LEFT != 0;
+            missing.push(l != r && n.feature & MISSING_LEFT != 0);
             let di = d.get(i).copied().unwrap_or(0);
             if l == r {
                 depth = depth.max(di);
@@ -333,13 +338,18 @@ impl Tree {
                 }
             }
         }
+        let mut nodes = nodes;
+        for n in &mut nodes {
+            n.feature &= !MISSING_LEFT;
+        }
         Ok(Tree {
             nodes,
+            missing_left: missing.contains(&true),
+            missing,
             values,
             stride,
             max_n_classes,
             n_features,
-            missing_left,
             depth,
         })
     }

@@ -10,7 +10,7 @@
 //!
 //! One row: [`walk_all`] walks [`LANES`] trees at once.
 
-use super::{TNode, Tree, MISSING_LEFT};
+use super::{TNode, Tree};
 
 /// Walks done together on the one-row path (trees) and by histogram
 /// gradient boosting.
@@ -32,12 +32,9 @@ impl Tree {
     /// One step from node `n` for the f32 row `x`, without a branch on the
     /// outcome (a leaf steps to itself). NaN follows `missing_go_to_left`.
     #[inline(always)]
-    fn step(n: &TNode, x: &[f32]) -> u32 {
-        let v = x
-            .get((n.feature & !MISSING_LEFT) as usize)
-            .copied()
-            .unwrap_or(f32::NAN);
-        let go_left = (v <= n.threshold) | (v.is_nan() & (n.feature & MISSING_LEFT != 0));
+    fn step(n: &TNode, missing_left: bool, x: &[f32]) -> u32 {
+        let v = x.get(n.feature as usize).copied().unwrap_or(f32::NAN);
+        let go_left = (v <= n.threshold) | (v.is_nan() & missing_left);
         if go_left {
             n.left
         } else {
@@ -54,7 +51,8 @@ impl Tree {
             if n.left == n.right {
                 return i;
             }
-            i = Self::step(n, x) as usize;
+            let miss = self.missing.get(i).copied().unwrap_or(false);
+            i = Self::step(n, miss, x) as usize;
         }
     }
 
@@ -112,13 +110,16 @@ impl Tree {
         // indices into `nodes` (a leaf's are its own index), so the root 0
         // and every index a step returns are in bounds.
         let n = unsafe { self.nodes.get_unchecked(i as usize) };
-        let f = (n.feature & !MISSING_LEFT) as usize;
+        let f = n.feature as usize;
         // SAFETY: `validated` checked `f < n_features` for splits (leaves
         // name feature 0), and the caller's precondition gives
         // `base + f < base + max(n_features, 1) <= base + cols <= xf.len()`.
         let v = unsafe { *xf.get_unchecked(base + f) };
         let go_left = if NAN {
-            (v <= n.threshold) | (v.is_nan() & (n.feature & MISSING_LEFT != 0))
+            // SAFETY: `validated` made `missing` as long as `nodes`, and `i`
+            // indexes `nodes` (above).
+            let miss = unsafe { *self.missing.get_unchecked(i as usize) };
+            (v <= n.threshold) | (v.is_nan() & miss)
         } else {
             v <= n.threshold
         };
@@ -234,6 +235,7 @@ fn walk_all_in<const NAN: bool>(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::MISSING_LEFT;
     use super::super::*;
     use super::{walk_all, ROWS};
 
@@ -328,7 +330,7 @@ mod tests {
                     let mut k = 0usize;
                     while t.nodes[k].left != t.nodes[k].right {
                         let nd = t.nodes[k];
-                        let v = x[i * cols + (nd.feature & !MISSING_LEFT) as usize];
+                        let v = x[i * cols + nd.feature as usize];
                         k = if v <= nd.threshold { nd.left } else { nd.right } as usize;
                     }
                     assert_eq!(g as usize, k, "row {i}");
@@ -392,6 +394,20 @@ mod tests {
             assert!(Tree::validated(bad, vec![0.0; 3], 1, 1, 2, "t").is_err());
         }
         assert!(Tree::validated(vec![], vec![], 1, 1, 2, "t").is_err());
+        // NaN follows missing_go_to_left, on every path
+        for (flag, want) in [(MISSING_LEFT, 1u32), (0, 2)] {
+            let nodes = vec![split(1, 2, 1 | flag), leaf(1), leaf(2)];
+            let t = Tree::validated(nodes, vec![0.0; 3], 1, 1, 2, "t")
+                .unwrap_or_else(|e| panic!("{e}"));
+            let x = [0.0, f32::NAN].repeat(ROWS + 1);
+            let mut got = vec![0u32; ROWS + 1];
+            t.leaves(&x, 2, true, &mut got);
+            assert!(got.iter().all(|&g| g == want), "{got:?}");
+            assert_eq!(t.leaf(&x[..2]), want as usize);
+            let mut one = [0u32];
+            walk_all(std::slice::from_ref(&t), &x[..2], true, &mut one);
+            assert_eq!(one[0], want);
+        }
         // values must cover every node
         assert!(Tree::validated(vec![leaf(0)], vec![], 1, 1, 2, "t").is_err());
     }
