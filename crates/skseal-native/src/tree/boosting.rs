@@ -185,6 +185,18 @@ impl GradientBoosting {
         with_f32(x, |xf| {
             // predict_stages has no NaN branch (NaN <= t is false: right);
             // run() refused NaN anyway.
+            if x.rows == 1 {
+                for stage in &self.stages {
+                    for (j, t) in stage.iter().enumerate() {
+                        if let (Some(a), Some(v)) =
+                            (out.data.get_mut(j), t.values.get(t.leaf_gb(xf)))
+                        {
+                            *a += self.learning_rate * v;
+                        }
+                    }
+                }
+                return;
+            }
             with_leaves(x.rows, |leaves| {
                 for stage in &self.stages {
                     for (j, t) in stage.iter().enumerate() {

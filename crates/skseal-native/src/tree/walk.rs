@@ -56,6 +56,22 @@ impl Tree {
         }
     }
 
+    /// Leaf of one row as gradient boosting's `predict_stages` finds it (no
+    /// NaN branch: NaN <= t is false, so NaN goes right); the one-row path,
+    /// where a call per tree costs more than the unchecked walk saves.
+    #[inline]
+    pub(super) fn leaf_gb(&self, x: &[f32]) -> usize {
+        let mut i = 0usize;
+        loop {
+            let Some(n) = self.nodes.get(i) else { return i };
+            if n.left == n.right {
+                return i;
+            }
+            let v = x.get(n.feature as usize).copied().unwrap_or(f32::NAN);
+            i = if v <= n.threshold { n.left } else { n.right } as usize;
+        }
+    }
+
     /// Leaves of the rows of `xf` (row-major, `cols` values per row), one
     /// per element of `leaves`. `nan`: some value of `xf` may be NaN (NaN
     /// then follows `missing_go_to_left`; without it, `v <= threshold` alone
@@ -167,6 +183,13 @@ impl Tree {
     #[inline]
     fn leaf_at<const NAN: bool>(&self, xf: &[f32], base: usize) -> u32 {
         let mut i = 0u32;
+        if self.depth <= SHALLOW {
+            // at the leaf after `depth` steps: no test per step
+            for _ in 0..self.depth {
+                i = self.step_at::<NAN>(xf, base, i);
+            }
+            return i;
+        }
         loop {
             let next = self.step_at::<NAN>(xf, base, i);
             if next == i {
