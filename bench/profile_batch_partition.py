@@ -7,12 +7,17 @@ split of skseal's time. Run with a release build:
 
 from __future__ import annotations
 
-import cProfile
-import io
-import pstats
-import sys
-import time
-from pathlib import Path
+import os
+
+# One thread for skseal too: its rayon pool would otherwise use every core.
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
+
+import cProfile  # noqa: E402
+import io  # noqa: E402
+import pstats  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

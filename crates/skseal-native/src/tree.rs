@@ -21,6 +21,9 @@ mod boosting;
 mod forest;
 mod hist;
 mod isolation;
+mod walk;
+
+use walk::{walk_all, LANES};
 
 pub use boosting::GradientBoosting;
 pub use forest::Forest;
@@ -76,78 +79,15 @@ fn with_f32<R>(x: &Mat, f: impl FnOnce(&[f32]) -> R) -> R {
     }
 }
 
-/// Walks done together: independent (tree, row) walks overlap their memory
-/// latencies, and branch-free steps leave nothing to mispredict.
-const LANES: usize = 8;
-
-/// Leaves of up to [`LANES`] (tree, row) pairs: every walk takes the depth
-/// of its deepest tree in steps (leaves step to themselves).
-#[inline]
-fn walk(lanes: &[(&Tree, &[f32])], out: &mut [u32; LANES]) {
-    let n = lanes.len().min(LANES);
-    let depth = lanes.iter().map(|(t, _)| t.depth).max().unwrap_or(0);
-    let mut cur = [0u32; LANES];
-    let mut done = 0;
-    while done < depth {
-        // a few branch-free steps, then stop early once every walk is at a leaf
-        for _ in 0..4 {
-            for (c, (t, x)) in cur.iter_mut().zip(lanes) {
-                if let Some(node) = t.nodes.get(*c as usize) {
-                    *c = Tree::step(node, x);
-                }
-            }
-        }
-        done += 4;
-        let all_leaves = cur.iter().zip(lanes).all(|(c, (t, _))| {
-            t.nodes
-                .get(*c as usize)
-                .is_none_or(|nd| nd.left == nd.right)
-        });
-        if all_leaves {
-            break;
-        }
-    }
-    out[..n].copy_from_slice(&cur[..n]);
-}
-
-/// Leaves of one row in every tree (the one-row path): [`LANES`] walks at
-/// once, and a lane that reaches a leaf takes the next tree at once, so no
-/// step is spent waiting for the deepest walk of a group.
-fn walk_all(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
-    let mut lane_tree = [usize::MAX; LANES];
-    let mut cur = [0u32; LANES];
-    let mut next = 0usize;
-    for slot in lane_tree.iter_mut() {
-        if next < trees.len() {
-            *slot = next;
-            next += 1;
-        }
-    }
-    let mut active = trees.len().min(LANES);
-    while active > 0 {
-        for (c, ti) in cur.iter_mut().zip(lane_tree.iter_mut()) {
-            let Some(t) = trees.get(*ti) else { continue };
-            let Some(node) = t.nodes.get(*c as usize) else {
-                *ti = usize::MAX;
-                active -= 1;
-                continue;
-            };
-            if node.left == node.right {
-                if let Some(l) = leaves.get_mut(*ti) {
-                    *l = *c;
-                }
-                *c = 0;
-                if next < trees.len() {
-                    *ti = next;
-                    next += 1;
-                } else {
-                    *ti = usize::MAX;
-                    active -= 1;
-                }
-            } else {
-                *c = Tree::step(node, x);
-            }
-        }
+/// A buffer of `n` leaf indices: on the stack for few rows (the one-row
+/// paths allocate nothing).
+fn with_leaves<R>(n: usize, f: impl FnOnce(&mut [u32]) -> R) -> R {
+    const STACK: usize = 64;
+    if n <= STACK {
+        let mut buf = [0u32; STACK];
+        f(&mut buf[..n])
+    } else {
+        f(&mut vec![0u32; n])
     }
 }
 
@@ -190,14 +130,21 @@ fn tnode(
 /// One fitted `sklearn.tree._tree.Tree`.
 #[derive(Debug, Clone)]
 pub struct Tree {
+    /// The nodes; `feature` without the `missing_go_to_left` bit.
     nodes: Vec<TNode>,
+    /// Per node: NaN goes left (`missing_go_to_left` of a split).
+    missing: Vec<bool>,
     /// `value` flattened: node_count x n_outputs x max_n_classes.
     values: Vec<f64>,
     /// Values per node (n_outputs x max_n_classes).
     stride: usize,
+    max_n_classes: usize,
+    /// Every split names a feature below this.
+    n_features: usize,
+    /// Some split sends NaN left.
+    missing_left: bool,
     /// Steps from the root to the deepest leaf.
     depth: u32,
-    max_n_classes: usize,
 }
 
 impl Tree {
@@ -327,69 +274,84 @@ impl Tree {
                 nodes.push(node);
             }
         }
-        // Depth of the deepest leaf (children come after parents).
+        Tree::validated(nodes, vals.data, stride, vals.shape[2], n_features, &np)
+    }
+
+    /// The tree, once its nodes are checked to hold what the unchecked walks
+    /// of `walk.rs` rely on: at least one node; a split's children and a
+    /// leaf's self-links are node indices, a split's children after it (so
+    /// every walk ends at a leaf), a leaf points at itself and nothing else
+    /// has equal children; a split's feature is below `n_features`; `values`
+    /// covers every node.
+    fn validated(
+        nodes: Vec<TNode>,
+        values: Vec<f64>,
+        stride: usize,
+        max_n_classes: usize,
+        n_features: usize,
+        path: &str,
+    ) -> Result<Tree> {
+        let count = nodes.len();
+        if count == 0 || count > u32::MAX as usize - 1 || n_features >= MISSING_LEFT as usize {
+            return Err(malformed(
+                path,
+                format!("{count} nodes, {n_features} features"),
+            ));
+        }
+        if max_n_classes > stride || count.checked_mul(stride) != Some(values.len()) {
+            return Err(malformed(path, "the values do not match the nodes"));
+        }
+        // `missing_go_to_left` moves to its own array: a walk without NaN
+        // reads the feature index as it is.
+        let mut missing = Vec::with_capacity(count);
+        // depth of every node (children come after parents): a walk is at
+        // its leaf after `depth` steps
         let mut d = vec![0u32; count];
         let mut depth = 0u32;
-        for i in 0..count {
-            let n = nodes[i];
-            if n.left != n.right {
-                d[n.left as usize] = d[i] + 1;
-                d[n.right as usize] = d[i] + 1;
+        for (i, n) in nodes.iter().enumerate() {
+            let (l, r) = (n.left as usize, n.right as usize);
+            let fine = if l == r {
+                l == i
             } else {
-                depth = depth.max(d[i]);
+                l > i
+                    && r > i
+                    && l < count
+                    && r < count
+                    && ((n.feature & !MISSING_LEFT) as usize) < n_features
+            };
+            if !fine {
+                return Err(malformed(
+                    path,
+                    format!("node {i}: children ({l}, {r}) or feature out of range"),
+                ));
             }
+            missing.push(l != r && n.feature & MISSING_LEFT != 0);
+            let di = d.get(i).copied().unwrap_or(0);
+            if l == r {
+                depth = depth.max(di);
+            } else {
+                for c in [l, r] {
+                    // the longest path, should a node have two parents
+                    if let Some(dc) = d.get_mut(c) {
+                        *dc = (*dc).max(di + 1);
+                    }
+                }
+            }
+        }
+        let mut nodes = nodes;
+        for n in &mut nodes {
+            n.feature &= !MISSING_LEFT;
         }
         Ok(Tree {
-            depth,
             nodes,
-            values: vals.data,
+            missing_left: missing.contains(&true),
+            missing,
+            values,
             stride,
-            max_n_classes: vals.shape[2],
+            max_n_classes,
+            n_features,
+            depth,
         })
-    }
-
-    /// One step from node `n` for the f32 row `x`, without a branch on the
-    /// outcome (a leaf steps to itself). NaN follows `missing_go_to_left`.
-    #[inline(always)]
-    fn step(n: &TNode, x: &[f32]) -> u32 {
-        let v = x
-            .get((n.feature & !MISSING_LEFT) as usize)
-            .copied()
-            .unwrap_or(f32::NAN);
-        let go_left = (v <= n.threshold) | (v.is_nan() & (n.feature & MISSING_LEFT != 0));
-        if go_left {
-            n.left
-        } else {
-            n.right
-        }
-    }
-
-    /// Leaf reached by one f32 row.
-    #[inline]
-    fn leaf(&self, x: &[f32]) -> usize {
-        let mut i = 0usize;
-        loop {
-            let n = &self.nodes[i];
-            if n.left == n.right {
-                return i;
-            }
-            i = Self::step(n, x) as usize;
-        }
-    }
-
-    /// Leaf as gradient boosting's `predict_stages` finds it (no NaN branch:
-    /// NaN <= t is false, so NaN goes right).
-    #[inline]
-    fn leaf_gb(&self, x: &[f32]) -> usize {
-        let mut i = 0usize;
-        loop {
-            let n = &self.nodes[i];
-            if n.left == n.right {
-                return i;
-            }
-            let v = x[(n.feature & !MISSING_LEFT) as usize];
-            i = if v <= n.threshold { n.left } else { n.right } as usize;
-        }
     }
 
     #[inline]

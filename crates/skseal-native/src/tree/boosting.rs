@@ -183,14 +183,33 @@ impl GradientBoosting {
         // Stage by stage over all rows; each row still adds stages in order.
         let cols = x.cols;
         with_f32(x, |xf| {
-            for stage in &self.stages {
-                for (j, t) in stage.iter().enumerate() {
-                    for i in 0..x.rows {
-                        let v = t.values[t.leaf_gb(&xf[i * cols..(i + 1) * cols])];
-                        out.data[i * self.k + j] += self.learning_rate * v;
+            // predict_stages has no NaN branch (NaN <= t is false: right);
+            // run() refused NaN anyway.
+            if x.rows == 1 {
+                for stage in &self.stages {
+                    for (j, t) in stage.iter().enumerate() {
+                        if let (Some(a), Some(v)) =
+                            (out.data.get_mut(j), t.values.get(t.leaf_gb(xf)))
+                        {
+                            *a += self.learning_rate * v;
+                        }
                     }
                 }
+                return;
             }
+            with_leaves(x.rows, |leaves| {
+                for stage in &self.stages {
+                    for (j, t) in stage.iter().enumerate() {
+                        t.leaves(xf, cols, false, leaves);
+                        for (o, &leaf) in out.data.chunks_exact_mut(self.k).zip(leaves.iter()) {
+                            if let (Some(a), Some(v)) = (o.get_mut(j), t.values.get(leaf as usize))
+                            {
+                                *a += self.learning_rate * v;
+                            }
+                        }
+                    }
+                }
+            });
         });
         out
     }

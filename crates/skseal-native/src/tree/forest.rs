@@ -103,21 +103,14 @@ impl Forest {
     fn proba(&self, x: &Mat) -> Result<Mat> {
         let k = self.classes.as_ref().map_or(1, Labels::len);
         let mut out = Mat::zeros(x.rows, k);
+        if k == 0 {
+            return Ok(out);
+        }
         let cols = x.cols;
+        let nan = x.data.iter().any(|v| v.is_nan());
         with_f32(x, |xf| {
-            if self.single {
-                let t = &self.trees[0];
-                for i in 0..x.rows {
-                    let leaf = t.leaf(&xf[i * cols..(i + 1) * cols]);
-                    out.row_mut(i).copy_from_slice(&t.value(leaf)[..k]);
-                }
-                return;
-            }
-            // Tree by tree (one tree stays in cache), each row's sum in tree
-            // order: scikit-learn's additions. One row: several trees walked
-            // at once; many rows: several rows through one tree at once.
-            let mut leaves = [0u32; LANES];
-            if x.rows == 1 {
+            if x.rows == 1 && !self.single {
+                // One row: several trees walked at once, added in tree order.
                 const STACK: usize = 1024;
                 let mut on_stack = [0u32; STACK];
                 let mut on_heap = Vec::new();
@@ -127,7 +120,7 @@ impl Forest {
                     on_heap.resize(self.trees.len(), 0);
                     &mut on_heap
                 };
-                walk_all(&self.trees, xf, all);
+                walk_all(&self.trees, xf, nan, all);
                 let o = out.row_mut(0);
                 for (t, &leaf) in self.trees.iter().zip(all.iter()) {
                     for (a, b) in o.iter_mut().zip(t.value(leaf as usize)) {
@@ -135,33 +128,43 @@ impl Forest {
                     }
                 }
             } else {
-                for t in &self.trees {
-                    let mut i = 0;
-                    while i < x.rows {
-                        let n = LANES.min(x.rows - i);
-                        let mut buf: [(&Tree, &[f32]); LANES] = [(t, xf); LANES];
-                        for (k, b) in buf.iter_mut().enumerate().take(n) {
-                            *b = (t, &xf[(i + k) * cols..(i + k + 1) * cols]);
-                        }
-                        walk(&buf[..n], &mut leaves);
-                        for (r, &leaf) in leaves[..n].iter().enumerate() {
-                            let v = t.value(leaf as usize);
-                            for (a, b) in out.row_mut(i + r).iter_mut().zip(v) {
-                                *a += *b;
+                // A block of rows tree by tree (the tree and the block stay in
+                // cache), each row's sum in tree order: scikit-learn's
+                // additions. A single tree's values are copied, not added.
+                with_leaves(x.rows.min(BLOCK), |leaves| {
+                    for r0 in (0..x.rows).step_by(BLOCK) {
+                        let r1 = (r0 + BLOCK).min(x.rows);
+                        let lv = &mut leaves[..r1 - r0];
+                        let ob = &mut out.data[r0 * k..r1 * k];
+                        for t in &self.trees {
+                            t.leaves(&xf[r0 * cols..r1 * cols], cols, nan, lv);
+                            for (o, &leaf) in ob.chunks_exact_mut(k).zip(lv.iter()) {
+                                let v = t.value(leaf as usize);
+                                if self.single {
+                                    o.copy_from_slice(&v[..k]);
+                                } else {
+                                    for (a, b) in o.iter_mut().zip(v) {
+                                        *a += *b;
+                                    }
+                                }
                             }
                         }
-                        i += n;
                     }
-                }
+                });
             }
-            let n = self.trees.len() as f64;
-            for a in out.data.iter_mut() {
-                *a /= n;
+            if !self.single {
+                let n = self.trees.len() as f64;
+                for a in out.data.iter_mut() {
+                    *a /= n;
+                }
             }
         });
         Ok(out)
     }
 }
+
+/// Rows walked through every tree before the next rows.
+const BLOCK: usize = 1024;
 
 impl Estimator for Forest {
     fn info(&self) -> &Info {

@@ -112,22 +112,28 @@ impl IsolationForest {
     fn scores(&self, x: &Mat) -> Vec<f64> {
         let mut depths = vec![0.0f64; x.rows];
         let cols = x.cols;
+        let nan = x.data.iter().any(|v| v.is_nan());
         with_f32(x, |xf| {
             let mut sub = Vec::new();
-            for ((t, f), nd) in self.trees.iter().zip(&self.features).zip(&self.node_depth) {
-                for (i, d) in depths.iter_mut().enumerate() {
-                    let row = &xf[i * cols..(i + 1) * cols];
-                    let leaf = match f {
-                        None => t.leaf(row),
+            with_leaves(x.rows, |leaves| {
+                for ((t, f), nd) in self.trees.iter().zip(&self.features).zip(&self.node_depth) {
+                    match f {
+                        None => t.leaves(xf, cols, nan, leaves),
                         Some(idx) => {
                             sub.clear();
-                            sub.extend(idx.iter().map(|&j| row[j]));
-                            t.leaf(&sub)
+                            for row in xf.chunks_exact(cols.max(1)).take(x.rows) {
+                                sub.extend(
+                                    idx.iter().map(|&j| row.get(j).copied().unwrap_or(f32::NAN)),
+                                );
+                            }
+                            t.leaves(&sub, idx.len(), nan, leaves);
                         }
-                    };
-                    *d += nd[leaf];
+                    }
+                    for (d, &leaf) in depths.iter_mut().zip(leaves.iter()) {
+                        *d += nd.get(leaf as usize).copied().unwrap_or(0.0);
+                    }
                 }
-            }
+            });
         });
         depths
             .into_iter()
