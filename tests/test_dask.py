@@ -5,6 +5,7 @@ or a reference to scattered bytes, never a pickled estimator."""
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,6 +122,10 @@ def test_predict_path_loads_once_per_worker(client: Any, forest: RandomForestCla
     np.testing.assert_array_equal(labels.to_numpy(), forest.predict(X[["age", "usage"]]))
     after = loads_per_worker(client)
     assert all(after[w] - before[w] == 1 for w in after), (before, after)
+    # each worker's native pool is capped at the worker's own threads (1 here),
+    # so 2 workers on 2 cores do not run 4 threads
+    pools = client.run(lambda: os.environ.get("RAYON_NUM_THREADS"))
+    assert set(pools.values()) == {os.environ.get("RAYON_NUM_THREADS", "1")}, pools
 
 
 def test_predict_from_a_model_store(client: Any, forest: RandomForestClassifier,

@@ -162,6 +162,16 @@ def load_count() -> int:
     return _LOADS
 
 
+def limit_threads(n: int) -> None:
+    """Cap native inference's thread pool in this worker process at ``n``, the
+    engine's own threads for this worker, so that workers x threads do not
+    oversubscribe the cores (2 workers of 1 thread on 2 cores would otherwise
+    run 4 threads). Native inference reads ``RAYON_NUM_THREADS`` when its pool
+    starts (its first batch of 2,048 rows or more in this process); a value
+    the user set is left alone."""
+    os.environ.setdefault("RAYON_NUM_THREADS", str(max(1, int(n))))
+
+
 def clear_cache() -> None:
     """Forget every model this process has built (the count stays)."""
     with _LOCK:

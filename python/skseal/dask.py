@@ -46,6 +46,12 @@ def worker_loads() -> int:
 def _predict_partition(part: Any, ref: _batch.ModelRef, payload: bytes | None,
                        opts: _batch.LoadOptions, method: str, columns: list[str] | None,
                        spec: _batch.OutputSpec) -> Any:
+    try:
+        from distributed import get_worker
+
+        _batch.limit_threads(get_worker().state.nthreads)
+    except (ImportError, ValueError):  # not on a distributed worker: this process's pool
+        pass
     loaded = _batch.get_model(ref, payload, opts)
     if len(part) == 0:
         return _batch.empty(spec).set_axis(part.index[:0])

@@ -80,6 +80,8 @@ class _Prepared:
         self.spec = spec
 
     def model(self) -> _batch.Loaded:
+        # a Python worker runs one task at a time (one core per task)
+        _batch.limit_threads(1)
         bc = self.broadcast
         # the broadcast is read only on a miss (a worker that has not built it yet)
         return _batch.get_model(self.ref, None if bc is None else (lambda: bc.value), self.opts)

@@ -88,6 +88,9 @@ struct Quant {
     nan_as: Option<f32>,
     /// first bucket
     bucket: usize,
+    /// borders strictly ascending (as CatBoost writes them): a value's
+    /// count of borders below it is a binary search, not a scan
+    sorted: bool,
 }
 
 /// How the raw values become `predict`'s output.
@@ -111,7 +114,10 @@ struct Booster {
     quants: Vec<Quant>,
     one_hots: Vec<OneHot>,
     buckets: usize,
-    splits: Vec<Split>,
+    /// the split at every position `i` of the model's `tree_splits` (the
+    /// binary feature `tree_splits[i]` names; None for an index `parse`
+    /// would have refused), so a tree's walk reads one array
+    flat: Vec<Option<Split>>,
 }
 
 impl Booster {
@@ -153,6 +159,7 @@ impl Booster {
                 borders: f.borders.clone(),
                 nan_as,
                 bucket,
+                sorted: f.borders.windows(2).all(|w| w[0] < w[1]),
             });
             bucket += f.borders.len().div_ceil(MAX_VALUES_PER_BIN);
         }
@@ -200,12 +207,17 @@ impl Booster {
                 one_hot,
             });
         }
+        let flat = model
+            .tree_splits
+            .iter()
+            .map(|&i| splits.get(i).copied())
+            .collect();
         Ok(Booster {
             model,
             quants,
             one_hots,
             buckets: bucket,
-            splits,
+            flat,
         })
     }
 
@@ -290,11 +302,12 @@ impl Booster {
         Ok((m, hashes))
     }
 
-    fn holds(&self, bins: &[u8], split: usize) -> bool {
-        // `parse` checked split indices against the binary features, whose
-        // splits `read` built; `get` keeps a broken invariant a wrong
-        // answer, never a panic
-        self.splits.get(split).is_some_and(|s| {
+    /// Whether the split at position `i` of `tree_splits` holds for a row's
+    /// bins. `parse` checked split indices against the binary features,
+    /// whose splits `read` built; `get` keeps a broken invariant a wrong
+    /// answer, never a panic.
+    fn holds(&self, bins: &[u8], i: usize) -> bool {
+        self.flat.get(i).copied().flatten().is_some_and(|s| {
             bins.get(s.bucket)
                 .is_some_and(|&b| if s.one_hot { b == s.at } else { b >= s.at })
         })
@@ -317,9 +330,22 @@ impl Booster {
                         v = s;
                     }
                 }
-                for (k, &b) in q.borders.iter().enumerate() {
-                    if let Some(slot) = bins.get_mut(q.bucket + k / MAX_VALUES_PER_BIN) {
-                        *slot += u8::from(v > b);
+                if q.sorted {
+                    // the borders below v are a prefix: bucket j counts
+                    // those of its (up to) MAX_VALUES_PER_BIN borders
+                    let below = q.borders.partition_point(|&b| v > b);
+                    let n = q.borders.len().div_ceil(MAX_VALUES_PER_BIN);
+                    for j in 0..n {
+                        let c = below.saturating_sub(j * MAX_VALUES_PER_BIN);
+                        if let Some(slot) = bins.get_mut(q.bucket + j) {
+                            *slot = c.min(MAX_VALUES_PER_BIN) as u8;
+                        }
+                    }
+                } else {
+                    for (k, &b) in q.borders.iter().enumerate() {
+                        if let Some(slot) = bins.get_mut(q.bucket + k / MAX_VALUES_PER_BIN) {
+                            *slot += u8::from(v > b);
+                        }
                     }
                 }
             }
@@ -356,8 +382,7 @@ impl Booster {
         let size = m.tree_sizes.get(t).copied().unwrap_or(0);
         let mut index = 0usize;
         for d in 0..size {
-            let split = m.tree_splits.get(start + d).copied().unwrap_or(usize::MAX);
-            if self.holds(bins, split) {
+            if self.holds(bins, start + d) {
                 index |= 1 << d;
             }
         }
@@ -373,8 +398,7 @@ impl Booster {
             let Some(step) = m.step_nodes.get(node) else {
                 break;
             };
-            let split = m.tree_splits.get(node).copied().unwrap_or(usize::MAX);
-            let diff = if self.holds(bins, split) {
+            let diff = if self.holds(bins, node) {
                 step.right
             } else {
                 step.left
