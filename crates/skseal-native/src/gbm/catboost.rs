@@ -108,6 +108,9 @@ enum Kind {
     Exponent,
 }
 
+/// Rows whose oblivious-tree leaves are found together.
+const BLOCK: usize = 64;
+
 /// A CatBoost model ready to predict.
 struct Booster {
     model: CbModel,
@@ -320,73 +323,126 @@ impl Booster {
         let dim = m.approx_dimension;
         let mut out = Mat::zeros(x.rows, dim);
         let mut bins = vec![0u8; self.buckets];
-        for r in 0..x.rows {
-            let row = x.row(r);
-            bins.iter_mut().for_each(|b| *b = 0);
-            for q in &self.quants {
-                let mut v = row.get(q.column).copied().unwrap_or(f64::NAN) as f32;
-                if v.is_nan() {
-                    if let Some(s) = q.nan_as {
-                        v = s;
-                    }
-                }
-                if q.sorted {
-                    // the borders below v are a prefix: bucket j counts
-                    // those of its (up to) MAX_VALUES_PER_BIN borders
-                    let below = q.borders.partition_point(|&b| v > b);
-                    let n = q.borders.len().div_ceil(MAX_VALUES_PER_BIN);
-                    for j in 0..n {
-                        let c = below.saturating_sub(j * MAX_VALUES_PER_BIN);
-                        if let Some(slot) = bins.get_mut(q.bucket + j) {
-                            *slot = c.min(MAX_VALUES_PER_BIN) as u8;
+        // oblivious trees: rows in blocks, each block's bins by bucket, and
+        // every tree's leaf index found for the whole block without
+        // branches (as CatBoost's evaluator does); the leaves are still
+        // added per row in tree order
+        let mut block = vec![0u8; self.buckets * BLOCK];
+        let mut index = [0usize; BLOCK];
+        let mut r0 = 0;
+        while r0 < x.rows {
+            let n = BLOCK.min(x.rows - r0);
+            for i in 0..n {
+                let r = r0 + i;
+                self.bins_of(x.row(r), hashes.get(r).map(Vec::as_slice), &mut bins);
+                if m.oblivious() {
+                    for (b, &v) in bins.iter().enumerate() {
+                        if let Some(slot) = block.get_mut(b * BLOCK + i) {
+                            *slot = v;
                         }
                     }
                 } else {
-                    for (k, &b) in q.borders.iter().enumerate() {
-                        if let Some(slot) = bins.get_mut(q.bucket + k / MAX_VALUES_PER_BIN) {
-                            *slot += u8::from(v > b);
+                    let o = &mut out.data[r * dim..(r + 1) * dim];
+                    for t in 0..m.tree_sizes.len() {
+                        let leaf = self.non_symmetric_leaf(&bins, t);
+                        for (k, slot) in o.iter_mut().enumerate() {
+                            *slot += m.leaf_values.get(leaf + k).copied().unwrap_or(0.0);
                         }
                     }
                 }
             }
-            let row_hashes = hashes.get(r).map(Vec::as_slice).unwrap_or(&[]);
-            for oh in &self.one_hots {
-                let Some(&h) = row_hashes.get(oh.cat) else {
-                    continue;
-                };
-                for (k, &value) in oh.values.iter().enumerate() {
-                    if let Some(slot) = bins.get_mut(oh.bucket + k / MAX_VALUES_PER_BIN) {
-                        *slot |= u8::from(h == value) * (k % MAX_VALUES_PER_BIN + 1) as u8;
+            if m.oblivious() {
+                for t in 0..m.tree_sizes.len() {
+                    self.oblivious_leaves(&block, t, &mut index[..n]);
+                    for (i, &leaf) in index[..n].iter().enumerate() {
+                        let o = &mut out.data[(r0 + i) * dim..(r0 + i + 1) * dim];
+                        for (k, slot) in o.iter_mut().enumerate() {
+                            *slot += m.leaf_values.get(leaf + k).copied().unwrap_or(0.0);
+                        }
                     }
                 }
             }
-            let o = &mut out.data[r * dim..(r + 1) * dim];
-            for t in 0..m.tree_sizes.len() {
-                let leaf = if m.oblivious() {
-                    self.oblivious_leaf(&bins, t)
-                } else {
-                    self.non_symmetric_leaf(&bins, t)
-                };
-                for (k, slot) in o.iter_mut().enumerate() {
-                    *slot += m.leaf_values.get(leaf + k).copied().unwrap_or(0.0);
-                }
+            for r in r0..r0 + n {
+                scale_and_bias(m.scale, &m.bias, &mut out.data[r * dim..(r + 1) * dim]);
             }
-            scale_and_bias(m.scale, &m.bias, o);
+            r0 += n;
         }
         out
     }
 
-    fn oblivious_leaf(&self, bins: &[u8], t: usize) -> usize {
+    /// One row's quantized bins: per float feature the count of its borders
+    /// below the value (per bucket of up to MAX_VALUES_PER_BIN borders), per
+    /// one-hot feature the position of the category's value.
+    fn bins_of(&self, row: &[f64], row_hashes: Option<&[i32]>, bins: &mut [u8]) {
+        bins.iter_mut().for_each(|b| *b = 0);
+        for q in &self.quants {
+            let mut v = row.get(q.column).copied().unwrap_or(f64::NAN) as f32;
+            if v.is_nan() {
+                if let Some(s) = q.nan_as {
+                    v = s;
+                }
+            }
+            if q.sorted {
+                // the borders below v are a prefix: bucket j counts
+                // those of its (up to) MAX_VALUES_PER_BIN borders
+                let below = q.borders.partition_point(|&b| v > b);
+                let n = q.borders.len().div_ceil(MAX_VALUES_PER_BIN);
+                for j in 0..n {
+                    let c = below.saturating_sub(j * MAX_VALUES_PER_BIN);
+                    if let Some(slot) = bins.get_mut(q.bucket + j) {
+                        *slot = c.min(MAX_VALUES_PER_BIN) as u8;
+                    }
+                }
+            } else {
+                for (k, &b) in q.borders.iter().enumerate() {
+                    if let Some(slot) = bins.get_mut(q.bucket + k / MAX_VALUES_PER_BIN) {
+                        *slot += u8::from(v > b);
+                    }
+                }
+            }
+        }
+        let row_hashes = row_hashes.unwrap_or(&[]);
+        for oh in &self.one_hots {
+            let Some(&h) = row_hashes.get(oh.cat) else {
+                continue;
+            };
+            for (k, &value) in oh.values.iter().enumerate() {
+                if let Some(slot) = bins.get_mut(oh.bucket + k / MAX_VALUES_PER_BIN) {
+                    *slot |= u8::from(h == value) * (k % MAX_VALUES_PER_BIN + 1) as u8;
+                }
+            }
+        }
+    }
+
+    /// The leaf (first value's index) of oblivious tree `t` for each row of
+    /// a block whose bins are laid out by bucket (`block[bucket * BLOCK + i]`).
+    fn oblivious_leaves(&self, block: &[u8], t: usize, index: &mut [usize]) {
         let m = &self.model;
         let start = m.tree_start_offsets.get(t).copied().unwrap_or(0);
         let size = m.tree_sizes.get(t).copied().unwrap_or(0);
-        let mut index = 0usize;
+        index.iter_mut().for_each(|v| *v = 0);
         for d in 0..size {
-            if self.holds(bins, start + d) {
-                index |= 1 << d;
+            // a split `parse` would have refused holds for no row
+            let Some(s) = self.flat.get(start + d).copied().flatten() else {
+                continue;
+            };
+            let Some(col) = block.get(s.bucket * BLOCK..s.bucket * BLOCK + index.len()) else {
+                continue;
+            };
+            if s.one_hot {
+                for (v, &b) in index.iter_mut().zip(col) {
+                    *v |= usize::from(b == s.at) << d;
+                }
+            } else {
+                for (v, &b) in index.iter_mut().zip(col) {
+                    *v |= usize::from(b >= s.at) << d;
+                }
             }
         }
-        m.first_leaf.get(t).copied().unwrap_or(0) + index * m.approx_dimension
+        let first = m.first_leaf.get(t).copied().unwrap_or(0);
+        for v in index.iter_mut() {
+            *v = first + *v * m.approx_dimension;
+        }
     }
 
     fn non_symmetric_leaf(&self, bins: &[u8], t: usize) -> usize {
