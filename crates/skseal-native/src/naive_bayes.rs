@@ -1,4 +1,4 @@
-//! GaussianNB.
+//! GaussianNB, and MultinomialNB / ComplementNB / BernoulliNB ([`DiscreteNb`]).
 //!
 //! `_joint_log_likelihood` as scikit-learn 1.9 writes it, per class i:
 //! `log(class_prior_[i]) + (-0.5 * sum(log(2.0 * pi * var_[i])) - 0.5 *
@@ -14,7 +14,7 @@
 //! elsewhere they are bitwise.
 
 use crate::access::{mat_f64, vec_f64, Ctx, Obj};
-use crate::blas::Exactness;
+use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::estimator::{dense_in, Estimator, Info};
@@ -96,40 +96,162 @@ impl GaussianNb {
         }
         out
     }
+}
 
-    fn log_proba(&self, x: &Mat) -> Mat {
-        let mut j = self.jll(x);
-        let mut tmp = vec![0.0; j.cols];
-        for r in 0..j.rows {
-            let row = j.row_mut(r);
-            let amax = npsum::max(row);
-            let mut m = 0.0;
-            for (t, &v) in tmp.iter_mut().zip(row.iter()) {
-                if v == amax {
-                    *t = f64::NEG_INFINITY;
-                    m += 1.0;
-                } else {
-                    *t = v;
+/// `jll - _logsumexp(jll, axis=1)` as scikit-learn's `_BaseNB`.
+fn log_proba_of(mut j: Mat) -> Mat {
+    let mut tmp = vec![0.0; j.cols];
+    for r in 0..j.rows {
+        let row = j.row_mut(r);
+        let amax = npsum::max(row);
+        let mut m = 0.0;
+        for (t, &v) in tmp.iter_mut().zip(row.iter()) {
+            if v == amax {
+                *t = f64::NEG_INFINITY;
+                m += 1.0;
+            } else {
+                *t = v;
+            }
+        }
+        let shift = if amax.is_finite() { amax } else { 0.0 };
+        for t in tmp.iter_mut() {
+            *t = np_exp(*t - shift);
+        }
+        let mut s = npsum::sum(&tmp);
+        if s != 0.0 {
+            s /= m;
+        }
+        let lse = s.ln_1p() + np_log(m) + amax;
+        for v in row.iter_mut() {
+            *v -= lse;
+        }
+    }
+    j
+}
+
+/// The bound `_logsumexp`'s log1p puts on predict_proba / predict_log_proba.
+fn svml_bound(m: Method) -> Option<Exactness> {
+    (m != Method::Predict && numpy_svml_in_effect()).then(|| {
+        Exactness::Bounded(
+            "numpy computes np.log1p in _logsumexp with Intel SVML on this machine (not ported; the C library's log1p is used, a few ulp apart)".into(),
+        )
+    })
+}
+
+/// The three methods of a naive Bayes model from its joint log likelihood.
+fn nb_output(m: Method, jll: Mat, classes: &Labels) -> Output {
+    match m {
+        Method::Predict => Output::Labels(argmax_labels(&jll, classes)),
+        Method::PredictLogProba => Output::Matrix(log_proba_of(jll)),
+        _ => {
+            let mut p = log_proba_of(jll);
+            for v in &mut p.data {
+                *v = np_exp(*v);
+            }
+            Output::Matrix(p)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Discrete {
+    Multinomial,
+    Complement,
+    Bernoulli,
+}
+
+/// A fitted MultinomialNB, ComplementNB or BernoulliNB:
+/// `safe_sparse_dot(X, W.T) + bias` with W = `feature_log_prob_` (for
+/// BernoulliNB `feature_log_prob_ - neg_prob`, `neg_prob = np.log(1 -
+/// np.exp(feature_log_prob_))`, bias `class_log_prior_ +
+/// neg_prob.sum(axis=1)` after binarizing X at `binarize`); the bias is
+/// `class_log_prior_` for MultinomialNB, and for ComplementNB only with a
+/// single class. On a text vectorizer's CSR output the product is scipy's
+/// (bitwise, `linear::csr_matmul_t`); on dense X numpy's BLAS (as the
+/// linear models: `Blas::matmul_t` and its claim).
+pub struct DiscreteNb {
+    info: Info,
+    classes: Labels,
+    /// k x d
+    w: Mat,
+    bias: Option<Vec<f64>>,
+    binarize: Option<f64>,
+    blas: Blas,
+    sparse: bool,
+}
+
+impl DiscreteNb {
+    fn read(est: &Obj<'_, '_>, path: &str, kind: Discrete) -> Result<DiscreteNb> {
+        let mut info = Info::read(est, path)?;
+        let classes = est.labels("classes_", path)?;
+        let k = classes.len();
+        let flp = mat_f64(est, "feature_log_prob_", path)?;
+        let clp = vec_f64(est, "class_log_prior_", path, Some(k))?;
+        if flp.rows != k || k == 0 {
+            return Err(malformed(
+                path,
+                format!("{k} classes do not match feature_log_prob_"),
+            ));
+        }
+        if let Some(n) = info.n_features {
+            if n != flp.cols {
+                return Err(malformed(
+                    &format!("{path}.feature_log_prob_"),
+                    format!("{} features, n_features_in_ is {n}", flp.cols),
+                ));
+            }
+        }
+        info.n_features = Some(flp.cols);
+        let (w, bias, binarize) = match kind {
+            Discrete::Multinomial => (flp, Some(clp), None),
+            Discrete::Complement => (flp, (k == 1).then_some(clp), None),
+            Discrete::Bernoulli => {
+                let neg: Vec<f64> = flp.data.iter().map(|&v| np_log(1.0 - np_exp(v))).collect();
+                let w: Vec<f64> = flp.data.iter().zip(&neg).map(|(a, b)| a - b).collect();
+                let bias = (0..k)
+                    .map(|i| clp[i] + npsum::sum(&neg[i * flp.cols..(i + 1) * flp.cols]))
+                    .collect();
+                let binarize = match est.opt("binarize") {
+                    Some(id) => Some(est.ctx.f64(id, &format!("{path}.binarize"))?),
+                    None => None,
+                };
+                (Mat::new(k, flp.cols, w)?, Some(bias), binarize)
+            }
+        };
+        Ok(DiscreteNb {
+            info,
+            classes,
+            w,
+            bias,
+            binarize,
+            blas: est.ctx.blas.clone(),
+            sparse: false,
+        })
+    }
+
+    fn jll(&self, mut x: Mat) -> Mat {
+        if let Some(t) = self.binarize {
+            for v in &mut x.data {
+                *v = if *v > t { 1.0 } else { 0.0 };
+            }
+        }
+        let mut j = if self.sparse {
+            crate::linear::csr_matmul_t(&x, &self.w)
+        } else {
+            self.blas.matmul_t(&x, &self.w, false)
+        };
+        if let Some(b) = &self.bias {
+            for r in 0..j.rows {
+                for (o, c) in j.row_mut(r).iter_mut().zip(b) {
+                    *o += c;
                 }
-            }
-            let shift = if amax.is_finite() { amax } else { 0.0 };
-            for t in tmp.iter_mut() {
-                *t = np_exp(*t - shift);
-            }
-            let mut s = npsum::sum(&tmp);
-            if s != 0.0 {
-                s /= m;
-            }
-            let lse = s.ln_1p() + np_log(m) + amax;
-            for v in row.iter_mut() {
-                *v -= lse;
             }
         }
         j
     }
 }
 
-impl Estimator for GaussianNb {
+impl Estimator for DiscreteNb {
     fn info(&self) -> &Info {
         &self.info
     }
@@ -137,13 +259,22 @@ impl Estimator for GaussianNb {
         Some(&self.classes)
     }
     fn exactness(&self, m: Method) -> Exactness {
-        if m != Method::Predict && numpy_svml_in_effect() {
-            Exactness::Bounded(
-                "numpy computes np.log1p in _logsumexp with Intel SVML on this machine (not ported; the C library's log1p is used, a few ulp apart)".into(),
-            )
-        } else {
+        let base = if self.sparse {
             Exactness::Bitwise
+        } else {
+            self.blas.exactness(false)
+        };
+        match svml_bound(m) {
+            Some(b) => base.and(b),
+            None => base,
         }
+    }
+    fn batchable(&self) -> bool {
+        self.sparse
+    }
+    fn take_sparse(&mut self) -> bool {
+        self.sparse = true;
+        true
     }
     fn supports(&self, m: Method) -> bool {
         matches!(
@@ -156,17 +287,32 @@ impl Estimator for GaussianNb {
             return Err(self.no_method(m));
         }
         let x = dense_in(&self.info, x, false)?;
-        Ok(match m {
-            Method::Predict => Output::Labels(argmax_labels(&self.jll(&x), &self.classes)),
-            Method::PredictLogProba => Output::Matrix(self.log_proba(&x)),
-            _ => {
-                let mut p = self.log_proba(&x);
-                for v in &mut p.data {
-                    *v = np_exp(*v);
-                }
-                Output::Matrix(p)
-            }
-        })
+        Ok(nb_output(m, self.jll(x), &self.classes))
+    }
+}
+
+impl Estimator for GaussianNb {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        Some(&self.classes)
+    }
+    fn exactness(&self, m: Method) -> Exactness {
+        svml_bound(m).unwrap_or(Exactness::Bitwise)
+    }
+    fn supports(&self, m: Method) -> bool {
+        matches!(
+            m,
+            Method::Predict | Method::PredictProba | Method::PredictLogProba
+        )
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.no_method(m));
+        }
+        let x = dense_in(&self.info, x, false)?;
+        Ok(nb_output(m, self.jll(&x), &self.classes))
     }
 }
 
@@ -178,6 +324,14 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
     match est.name() {
         "GaussianNB" => {
             Some(GaussianNb::read(est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
+        }
+        "MultinomialNB" | "ComplementNB" | "BernoulliNB" => {
+            let kind = match est.name() {
+                "MultinomialNB" => Discrete::Multinomial,
+                "ComplementNB" => Discrete::Complement,
+                _ => Discrete::Bernoulli,
+            };
+            Some(DiscreteNb::read(est, path, kind).map(|s| Box::new(s) as Box<dyn Estimator>))
         }
         _ => None,
     }
