@@ -44,6 +44,14 @@ def main() -> None:
     ]
     for a, b in ranges(lambda c: word.match(c) is not None):
         lines.append(f"W {a:x} {b:x}")
+    # re's \s (what the char analyzers' r"\s\s+" matches); str.split() splits on
+    # str.isspace(), checked equal here
+    space = re.compile(r"\s")
+    spaces = ranges(lambda c: space.match(c) is not None)
+    if spaces != ranges(str.isspace):
+        raise SystemExit("re's \\s and str.isspace() differ on this Python")
+    for a, b in spaces:
+        lines.append(f"S {a:x} {b:x}")
     # (c + SIGMA).lower() ends in final sigma iff c is cased and not case-ignorable
     for a, b in ranges(lambda c: (c + SIGMA).lower()[-1] == FINAL):
         lines.append(f"C {a:x} {b:x}")

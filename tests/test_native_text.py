@@ -141,6 +141,29 @@ def test_tfidf_transformer(tmp_path: Path, kw: dict[str, Any]) -> None:
     assert np.array_equal(m.transform(counts.astype(np.float64)), t.transform(counts).toarray())
 
 
+CHAR = [
+    {"analyzer": "char"},
+    {"analyzer": "char", "ngram_range": (1, 3), "lowercase": False},
+    {"analyzer": "char", "ngram_range": (3, 5)},
+    {"analyzer": "char_wb"},
+    {"analyzer": "char_wb", "ngram_range": (2, 4)},
+    {"analyzer": "char_wb", "ngram_range": (1, 6), "binary": True},
+    {"analyzer": "char_wb", "ngram_range": (3, 3), "stop_words": "english"},
+]
+WHITESPACE = ["a\tb  c", "x \u3000\u3000y\n\nz",
+              " \x1c\x1d ab\u2028\u2029cd\x85 e\xa0f\u00a0\u00a0g ", "\u200b zero\u200bwidth\ufeff", "\t", "  ", "é\u0301 ΑΣ Σ"]
+
+
+@pytest.mark.parametrize("kw", CHAR)
+@pytest.mark.parametrize("cls", [CountVectorizer, TfidfVectorizer, HashingVectorizer])
+def test_char_analyzers(tmp_path: Path, kw: dict[str, Any], cls: Any) -> None:
+    docs = ALL[:60] + TRICKY[:13] + WHITESPACE
+    v = cls(**kw)
+    if cls is HashingVectorizer:
+        v.set_params(n_features=512)
+    _same_transform(v.fit(FIT + WHITESPACE), docs, tmp_path)
+
+
 HASHING = [
     {},
     {"n_features": 16},
@@ -223,6 +246,7 @@ YS = np.array(["neg", "pos"])[np.array([("good" in t) or ("fine" in t) for t in 
 YR = np.array([len(t) / 7.0 for t in FIT])
 VECTORIZERS = [
     lambda: TfidfVectorizer(),
+    lambda: TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)),
     lambda: TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), stop_words="english"),
     lambda: CountVectorizer(ngram_range=(1, 2)),
     lambda: HashingVectorizer(n_features=256),
@@ -266,7 +290,7 @@ NBS = [
 
 
 @pytest.mark.parametrize("nb", range(len(NBS)))
-@pytest.mark.parametrize("vec", [0, 2, 4])
+@pytest.mark.parametrize("vec", [0, 1, 3, 5])
 @pytest.mark.parametrize("y", ["binary", "multi"])
 def test_naive_bayes_after_text(tmp_path: Path, nb: int, vec: int, y: str) -> None:
     yy = {"binary": YS, "multi": Y3}[y]
@@ -302,8 +326,7 @@ def test_zoo_text_cases_bitwise(tmp_path: Path) -> None:
 
 
 REFUSED = [
-    (CountVectorizer(analyzer="char"), "analyzer='char'|analyzer=\"char\""),
-    (CountVectorizer(analyzer="char_wb", ngram_range=(2, 3)), "char_wb"),
+    (CountVectorizer(token_pattern=r"(?u)\b\w+\b", analyzer="word"), "token_pattern"),
     (TfidfVectorizer(strip_accents="unicode"), "strip_accents"),
     (CountVectorizer(strip_accents="ascii"), "strip_accents"),
     (CountVectorizer(token_pattern=r"\b\w+\b"), "token_pattern"),

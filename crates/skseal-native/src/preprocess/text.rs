@@ -3,10 +3,12 @@
 //!
 //! Input: a 1-D list of strings (one document each), which
 //! `skseal.native` passes as a one-column table named
-//! [`crate::data::TEXT_INPUT`]. The analyzer is scikit-learn's "word"
-//! analyzer with the default `token_pattern` (`text/analyze.rs`):
-//! `str.lower()` when `lowercase`, the runs of two or more `\w`, stop
-//! words ("english" or a list), word n-grams.
+//! [`crate::data::TEXT_INPUT`]. Analyzers (`text/analyze.rs`), after
+//! `str.lower()` when `lowercase`: "word" with the default
+//! `token_pattern` (the runs of two or more `\w`, stop words "english" or
+//! a list, word n-grams); "char" and "char_wb" (whitespace runs squeezed
+//! as `re.sub(r"\s\s+", " ")`, character n-grams; char_wb per padded
+//! word).
 //!
 //! - CountVectorizer: counts of `vocabulary_` entries (`binary`: 1);
 //!   any integer or float `dtype` (the values are small integers).
@@ -24,7 +26,7 @@
 //! next step to compute as scipy does on CSR input (a Pipeline refuses a
 //! next step that cannot).
 //!
-//! Refused (by name, at load): analyzer "char" / "char_wb" / a callable,
+//! Refused (by name, at load): a callable analyzer,
 //! a custom token_pattern, tokenizer or preprocessor, strip_accents,
 //! input "file" / "filename", a float32 `dtype` where values are not
 //! integers (tf-idf, a norm).
@@ -130,6 +132,13 @@ fn normalize(row: &mut [(usize, f64)], norm: Option<Norm>) {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Analyzer {
+    Word,
+    Char,
+    CharWb,
+}
+
 enum Kind {
     Count {
         vocab: HashMap<String, usize>,
@@ -144,6 +153,7 @@ enum Kind {
 /// A fitted CountVectorizer, TfidfVectorizer or HashingVectorizer.
 pub(super) struct Vectorizer {
     info: Info,
+    analyzer: Analyzer,
     lowercase: bool,
     stop: Option<HashSet<String>>,
     ngram: (usize, usize),
@@ -166,11 +176,13 @@ impl Vectorizer {
         let name = est.name();
         let info = Info::read(est, path)?;
         let an = format!("{path}.analyzer");
-        match est.ctx.node(est.req("analyzer", path)?, &an)? {
-            Node::Str(s) if s == "word" => {}
-            Node::Str(s) => return Err(refuse(format!("{name} with analyzer={s:?}"), &an)),
+        let analyzer = match est.ctx.node(est.req("analyzer", path)?, &an)? {
+            Node::Str(s) if s == "word" => Analyzer::Word,
+            Node::Str(s) if s == "char" => Analyzer::Char,
+            Node::Str(s) if s == "char_wb" => Analyzer::CharWb,
+            Node::Str(s) => return Err(malformed(&an, format!("{s:?}"))),
             _ => return Err(refuse(format!("{name} with a callable analyzer"), &an)),
-        }
+        };
         for key in ["preprocessor", "tokenizer"] {
             if est.opt(key).is_some() {
                 return Err(refuse(
@@ -193,14 +205,15 @@ impl Vectorizer {
             ));
         }
         let pat = est.opt_str("token_pattern", path)?;
-        if pat != Some(DEFAULT_PATTERN) {
+        if analyzer == Analyzer::Word && pat != Some(DEFAULT_PATTERN) {
             return Err(refuse(
                 format!("{name} with token_pattern={pat:?} (only the default {DEFAULT_PATTERN:?})"),
                 &format!("{path}.token_pattern"),
             ));
         }
         let sp = format!("{path}.stop_words");
-        let stop = match est.opt("stop_words") {
+        // the char analyzers ignore stop_words (scikit-learn warns)
+        let stop = match est.opt("stop_words").filter(|_| analyzer == Analyzer::Word) {
             None => None,
             Some(id) => match est.ctx.node(id, &sp)? {
                 Node::Str(s) if s == "english" => {
@@ -313,6 +326,7 @@ impl Vectorizer {
         };
         Ok(Vectorizer {
             info,
+            analyzer,
             lowercase: est.bool("lowercase", path)?,
             stop,
             ngram,
@@ -338,7 +352,13 @@ impl Vectorizer {
         } else {
             doc
         };
-        let terms = analyze::word_ngrams(analyze::tokens(doc)?, self.stop.as_ref(), self.ngram);
+        let terms = match self.analyzer {
+            Analyzer::Word => {
+                analyze::word_ngrams(analyze::tokens(doc)?, self.stop.as_ref(), self.ngram)
+            }
+            Analyzer::Char => analyze::char_ngrams(doc, self.ngram)?,
+            Analyzer::CharWb => analyze::char_wb_ngrams(doc, self.ngram)?,
+        };
         let mut acc: HashMap<usize, f64> = HashMap::new();
         match &self.kind {
             Kind::Count { vocab, .. } => {

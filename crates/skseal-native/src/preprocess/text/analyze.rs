@@ -20,6 +20,7 @@ const SIGMA: char = '\u{3a3}';
 
 struct Tables {
     word: Vec<(u32, u32)>,
+    space: Vec<(u32, u32)>,
     cased: Vec<(u32, u32)>,
     ignorable: Vec<(u32, u32)>,
     lower: HashMap<char, String>,
@@ -28,6 +29,7 @@ struct Tables {
 fn parse_tables() -> std::result::Result<Tables, String> {
     let mut t = Tables {
         word: Vec::new(),
+        space: Vec::new(),
         cased: Vec::new(),
         ignorable: Vec::new(),
         lower: HashMap::new(),
@@ -41,6 +43,7 @@ fn parse_tables() -> std::result::Result<Tables, String> {
             .collect::<std::result::Result<Vec<u32>, String>>()?;
         match (tag, nums.as_slice()) {
             ("W", [a, b]) => t.word.push((*a, *b)),
+            ("S", [a, b]) => t.space.push((*a, *b)),
             ("C", [a, b]) => t.cased.push((*a, *b)),
             ("I", [a, b]) => t.ignorable.push((*a, *b)),
             ("L", [c, rest @ ..]) if !rest.is_empty() => {
@@ -175,6 +178,85 @@ pub(crate) fn word_ngrams(
     out
 }
 
+/// `re.sub(r"\s\s+", " ", s)` as chars: runs of two or more whitespace
+/// characters become one space (a single one stays as it is).
+fn squeeze_spaces(t: &Tables, s: &str) -> Vec<char> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let mut j = i;
+        while j < chars.len() && in_ranges(&t.space, chars[j]) {
+            j += 1;
+        }
+        match j - i {
+            0 => {
+                out.push(chars[i]);
+                i += 1;
+            }
+            1 => {
+                out.push(chars[i]);
+                i = j;
+            }
+            _ => {
+                out.push(' ');
+                i = j;
+            }
+        }
+    }
+    out
+}
+
+/// scikit-learn's `_char_ngrams`: the character n-grams of the text with
+/// whitespace runs squeezed.
+pub(crate) fn char_ngrams(s: &str, (min_n, max_n): (usize, usize)) -> Result<Vec<String>> {
+    let t = tables()?;
+    let text = squeeze_spaces(t, s);
+    let len = text.len();
+    let mut out: Vec<String> = Vec::new();
+    let mut lo = min_n;
+    if min_n == 1 {
+        out.extend(text.iter().map(|c| c.to_string()));
+        lo += 1;
+    }
+    for n in lo..=max_n.min(len) {
+        for i in 0..=(len - n) {
+            out.push(text[i..i + n].iter().collect());
+        }
+    }
+    Ok(out)
+}
+
+/// scikit-learn's `_char_wb_ngrams`: per whitespace-separated word padded
+/// with one space each side, its n-grams (a word shorter than n once).
+pub(crate) fn char_wb_ngrams(s: &str, (min_n, max_n): (usize, usize)) -> Result<Vec<String>> {
+    let t = tables()?;
+    let text = squeeze_spaces(t, s);
+    let mut out = Vec::new();
+    for word in text
+        .split(|&c| in_ranges(&t.space, c))
+        .filter(|w| !w.is_empty())
+    {
+        let mut w = Vec::with_capacity(word.len() + 2);
+        w.push(' ');
+        w.extend_from_slice(word);
+        w.push(' ');
+        let wl = w.len();
+        for n in min_n..=max_n {
+            let mut off = 0;
+            out.push(w[off..(off + n).min(wl)].iter().collect());
+            while off + n < wl {
+                off += 1;
+                out.push(w[off..off + n].iter().collect());
+            }
+            if off == 0 {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// MurmurHash3_x86_32 of `data` with `seed`, as a signed 32-bit integer
 /// (scikit-learn's `murmurhash3_bytes_s32`).
 pub(crate) fn murmurhash3_s32(data: &[u8], seed: u32) -> i32 {
@@ -221,6 +303,16 @@ mod tests {
     fn tokens_are_runs_of_two_word_chars() {
         let t = tokens("a bc_d, e1 É! x").unwrap_or_default();
         assert_eq!(t, vec!["bc_d", "e1"]);
+    }
+
+    #[test]
+    fn char_ngrams_follow_sklearn() {
+        // CountVectorizer(analyzer="char_wb", ngram_range=(2, 3)).build_analyzer()("ab  c")
+        let g = char_wb_ngrams("ab  c", (2, 3)).unwrap_or_default();
+        assert_eq!(g, vec![" a", "ab", "b ", " ab", "ab ", " c", "c ", " c "]);
+        // analyzer="char", ngram_range=(1, 2) on "a\tb  c"
+        let g = char_ngrams("a\tb  c", (1, 2)).unwrap_or_default();
+        assert_eq!(g, vec!["a", "\t", "b", " ", "c", "a\t", "\tb", "b ", " c"]);
     }
 
     #[test]
