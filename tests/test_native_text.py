@@ -151,7 +151,8 @@ CHAR = [
     {"analyzer": "char_wb", "ngram_range": (3, 3), "stop_words": "english"},
 ]
 WHITESPACE = ["a\tb  c", "x \u3000\u3000y\n\nz",
-              " \x1c\x1d ab\u2028\u2029cd\x85 e\xa0f\u00a0\u00a0g ", "\u200b zero\u200bwidth\ufeff", "\t", "  ", "é\u0301 ΑΣ Σ"]
+              " \x1c\x1d ab\u2028\u2029cd\x85 e\xa0f\u00a0\u00a0g ", "\u200b zero\u200bwidth\ufeff",
+              "\t", "  ", "é\u0301 ΑΣ Σ"]
 
 
 @pytest.mark.parametrize("kw", CHAR)
