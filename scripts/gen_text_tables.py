@@ -70,6 +70,22 @@ def main() -> None:
         low = chr(cp).lower()
         if low != chr(cp):
             lines.append(f"L {cp:x} " + " ".join(f"{ord(x):x}" for x in low))
+    # strip_accents per character (NFKD only reorders combining marks, which
+    # both modes drop, so a string's result is its characters' results joined):
+    # "unicode": NFKD without the combining characters ("U"; Hangul syllables
+    # are left to the algorithm in analyze.rs); "ascii": the ASCII characters
+    # of NFKD ("A"; a non-ASCII character not listed gives nothing)
+    for cp in range(0x80, 0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        nfkd = unicodedata.normalize("NFKD", c)
+        uni = "".join(x for x in nfkd if not unicodedata.combining(x))
+        if uni != c and not 0xAC00 <= cp <= 0xD7A3:
+            lines.append(f"U {cp:x}" + "".join(f" {ord(x):x}" for x in uni))
+        asc = "".join(x for x in nfkd if ord(x) < 128)
+        if asc:
+            lines.append(f"A {cp:x}" + "".join(f" {ord(x):x}" for x in asc))
     (OUT / "unicode.txt").write_text("\n".join(lines) + "\n")
     (OUT / "english_stop_words.txt").write_text("\n".join(sorted(ENGLISH_STOP_WORDS)) + "\n")
 

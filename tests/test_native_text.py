@@ -97,6 +97,8 @@ def _same_transform(model: Any, docs: list[str], tmp_path: Path) -> None:
 
 COUNT = [
     {},
+    {"strip_accents": "unicode"},
+    {"strip_accents": "ascii", "lowercase": False},
     {"lowercase": False},
     {"ngram_range": (1, 2)},
     {"ngram_range": (2, 3)},
@@ -116,6 +118,7 @@ def test_count_vectorizer(tmp_path: Path, kw: dict[str, Any]) -> None:
 
 TFIDF = [
     {},
+    {"strip_accents": "unicode", "ngram_range": (1, 2)},
     {"norm": "l1"},
     {"norm": None},
     {"use_idf": False},
@@ -149,6 +152,8 @@ CHAR = [
     {"analyzer": "char_wb", "ngram_range": (2, 4)},
     {"analyzer": "char_wb", "ngram_range": (1, 6), "binary": True},
     {"analyzer": "char_wb", "ngram_range": (3, 3), "stop_words": "english"},
+    {"analyzer": "char_wb", "strip_accents": "unicode"},
+    {"analyzer": "char", "strip_accents": "ascii", "ngram_range": (1, 2)},
 ]
 WHITESPACE = ["a\tb  c", "x \u3000\u3000y\n\nz",
               " \x1c\x1d ab\u2028\u2029cd\x85 e\xa0f\u00a0\u00a0g ", "\u200b zero\u200bwidth\ufeff",
@@ -199,17 +204,18 @@ def _chunks(lower: bool) -> list[list[int]]:
     return [cps[i:i + 40000] for i in range(0, len(cps), 40000)]
 
 
-@pytest.mark.parametrize("lower", [False, True])
-def test_every_code_point(tmp_path: Path, lower: bool) -> None:
+@pytest.mark.parametrize(("lower", "strip"),
+                         [(False, None), (True, None), (False, "unicode"), (True, "ascii")])
+def test_every_code_point(tmp_path: Path, lower: bool, strip: str | None) -> None:
     """`qq<c>qq` for every code point c: one token when Python's \\w matches
-    c, else two "qq"; with lowercase, what str.lower() makes of it. The
-    vocabulary is what scikit-learn's analyzer sees, so a native token that
-    differs loses that count."""
+    c, else two "qq"; with lowercase, what str.lower() makes of it, with
+    strip_accents what NFKD does. The vocabulary is what scikit-learn's
+    analyzer sees, so a native token that differs loses that count."""
     for chunk in _chunks(lower):
         doc = " ".join(f"qq{chr(c)}qq" for c in chunk)
-        an = CountVectorizer(lowercase=lower).build_analyzer()
-        vocab = sorted(set(an(doc)))
-        v = CountVectorizer(lowercase=lower, vocabulary=vocab).fit([doc])
+        kw = {"lowercase": lower, "strip_accents": strip}
+        vocab = sorted(set(CountVectorizer(**kw).build_analyzer()(doc)))
+        v = CountVectorizer(vocabulary=vocab, **kw).fit([doc])
         _same_transform(v, [doc, doc.upper(), doc.title()], tmp_path)
 
 
@@ -328,8 +334,6 @@ def test_zoo_text_cases_bitwise(tmp_path: Path) -> None:
 
 REFUSED = [
     (CountVectorizer(token_pattern=r"(?u)\b\w+\b", analyzer="word"), "token_pattern"),
-    (TfidfVectorizer(strip_accents="unicode"), "strip_accents"),
-    (CountVectorizer(strip_accents="ascii"), "strip_accents"),
     (CountVectorizer(token_pattern=r"\b\w+\b"), "token_pattern"),
     (TfidfVectorizer(dtype=np.float32), "dtype float32"),
     (HashingVectorizer(dtype=np.float32), "dtype float32"),

@@ -4,7 +4,8 @@
 //! Input: a 1-D list of strings (one document each), which
 //! `skseal.native` passes as a one-column table named
 //! [`crate::data::TEXT_INPUT`]. Analyzers (`text/analyze.rs`), after
-//! `str.lower()` when `lowercase`: "word" with the default
+//! `str.lower()` when `lowercase` and `strip_accents` ("ascii",
+//! "unicode": NFKD per character from generated tables): "word" with the default
 //! `token_pattern` (the runs of two or more `\w`, stop words "english" or
 //! a list, word n-grams); "char" and "char_wb" (whitespace runs squeezed
 //! as `re.sub(r"\s\s+", " ")`, character n-grams; char_wb per padded
@@ -27,7 +28,7 @@
 //! next step that cannot).
 //!
 //! Refused (by name, at load): a callable analyzer,
-//! a custom token_pattern, tokenizer or preprocessor, strip_accents,
+//! a custom token_pattern, tokenizer or preprocessor,
 //! input "file" / "filename", a float32 `dtype` where values are not
 //! integers (tf-idf, a norm).
 
@@ -154,6 +155,8 @@ enum Kind {
 pub(super) struct Vectorizer {
     info: Info,
     analyzer: Analyzer,
+    /// strip_accents: Some(true) "ascii", Some(false) "unicode"
+    strip: Option<bool>,
     lowercase: bool,
     stop: Option<HashSet<String>>,
     ngram: (usize, usize),
@@ -191,12 +194,17 @@ impl Vectorizer {
                 ));
             }
         }
-        if let Some(s) = est.opt_str("strip_accents", path)? {
-            return Err(refuse(
-                format!("{name} with strip_accents={s:?} (Unicode normalization is not ported)"),
-                &format!("{path}.strip_accents"),
-            ));
-        }
+        let strip = match est.opt_str("strip_accents", path)? {
+            None => None,
+            Some("ascii") => Some(true),
+            Some("unicode") => Some(false),
+            Some(s) => {
+                return Err(malformed(
+                    &format!("{path}.strip_accents"),
+                    format!("{s:?}"),
+                ))
+            }
+        };
         let inp = est.opt_str("input", path)?.unwrap_or("content");
         if inp != "content" {
             return Err(refuse(
@@ -327,6 +335,7 @@ impl Vectorizer {
         Ok(Vectorizer {
             info,
             analyzer,
+            strip,
             lowercase: est.bool("lowercase", path)?,
             stop,
             ngram,
@@ -351,6 +360,14 @@ impl Vectorizer {
             low.as_str()
         } else {
             doc
+        };
+        let stripped;
+        let doc = match self.strip {
+            Some(ascii) => {
+                stripped = analyze::strip_accents(doc, ascii)?;
+                stripped.as_str()
+            }
+            None => doc,
         };
         let terms = match self.analyzer {
             Analyzer::Word => {

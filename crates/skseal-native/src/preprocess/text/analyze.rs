@@ -24,6 +24,10 @@ struct Tables {
     cased: Vec<(u32, u32)>,
     ignorable: Vec<(u32, u32)>,
     lower: HashMap<char, String>,
+    /// strip_accents="unicode" per character (absent: unchanged)
+    strip_u: HashMap<char, String>,
+    /// strip_accents="ascii" per non-ASCII character (absent: dropped)
+    strip_a: HashMap<char, String>,
 }
 
 fn parse_tables() -> std::result::Result<Tables, String> {
@@ -33,6 +37,8 @@ fn parse_tables() -> std::result::Result<Tables, String> {
         cased: Vec::new(),
         ignorable: Vec::new(),
         lower: HashMap::new(),
+        strip_u: HashMap::new(),
+        strip_a: HashMap::new(),
     };
     let hex = |s: &str| u32::from_str_radix(s, 16).map_err(|e| format!("{s:?}: {e}"));
     for line in UNICODE.lines().filter(|l| !l.starts_with('#')) {
@@ -46,13 +52,18 @@ fn parse_tables() -> std::result::Result<Tables, String> {
             ("S", [a, b]) => t.space.push((*a, *b)),
             ("C", [a, b]) => t.cased.push((*a, *b)),
             ("I", [a, b]) => t.ignorable.push((*a, *b)),
-            ("L", [c, rest @ ..]) if !rest.is_empty() => {
+            (tag @ ("L" | "U" | "A"), [c, rest @ ..]) => {
                 let key = char::from_u32(*c).ok_or(format!("{c:x}"))?;
                 let val = rest
                     .iter()
                     .map(|&x| char::from_u32(x).ok_or(format!("{x:x}")))
                     .collect::<std::result::Result<String, String>>()?;
-                t.lower.insert(key, val);
+                let map = match tag {
+                    "L" => &mut t.lower,
+                    "U" => &mut t.strip_u,
+                    _ => &mut t.strip_a,
+                };
+                map.insert(key, val);
             }
             _ => return Err(format!("bad line {line:?}")),
         }
@@ -101,6 +112,54 @@ pub(crate) fn py_lower(s: &str) -> Result<String> {
         }
     }
     Ok(out)
+}
+
+/// scikit-learn's `strip_accents_unicode` (`ascii` false) or
+/// `strip_accents_ascii`: NFKD, then the non-combining (or the ASCII)
+/// characters, computed per character from the generated tables (NFKD's
+/// reordering moves only combining marks, which both drop).
+pub(crate) fn strip_accents(s: &str, ascii: bool) -> Result<String> {
+    if s.is_ascii() {
+        return Ok(s.to_string());
+    }
+    let t = tables()?;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else if ascii {
+            if let Some(v) = t.strip_a.get(&c) {
+                out.push_str(v);
+            }
+        } else if let Some(v) = t.strip_u.get(&c) {
+            out.push_str(v);
+        } else if let Some(j) = hangul_jamo(c) {
+            out.extend(j);
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// The NFKD of a precomposed Hangul syllable (Unicode's algorithm).
+fn hangul_jamo(c: char) -> Option<impl Iterator<Item = char>> {
+    const S_BASE: u32 = 0xAC00;
+    const N_COUNT: u32 = 588;
+    const T_COUNT: u32 = 28;
+    let si = (c as u32)
+        .checked_sub(S_BASE)
+        .filter(|&i| i < 19 * N_COUNT)?;
+    let l = 0x1100 + si / N_COUNT;
+    let v = 0x1161 + (si % N_COUNT) / T_COUNT;
+    let t = 0x11A7 + si % T_COUNT;
+    let t = (t != 0x11A7).then_some(t);
+    Some(
+        [Some(l), Some(v), t]
+            .into_iter()
+            .flatten()
+            .filter_map(char::from_u32),
+    )
 }
 
 /// CPython's `handle_capital_sigma`: a cased letter before (skipping
@@ -313,6 +372,15 @@ mod tests {
         // analyzer="char", ngram_range=(1, 2) on "a\tb  c"
         let g = char_ngrams("a\tb  c", (1, 2)).unwrap_or_default();
         assert_eq!(g, vec!["a", "\t", "b", " ", "c", "a\t", "\tb", "b ", " c"]);
+    }
+
+    #[test]
+    fn strip_accents_follow_sklearn() {
+        // strip_accents_unicode("Café ǅ 한 ﬁ") / strip_accents_ascii(...)
+        let u = strip_accents("Café ǅ 한 ﬁ", false).unwrap_or_default();
+        assert_eq!(u, "Cafe Dz \u{1112}\u{1161}\u{11ab} fi");
+        let a = strip_accents("Café ǅ 한 ﬁ", true).unwrap_or_default();
+        assert_eq!(a, "Cafe Dz  fi");
     }
 
     #[test]
