@@ -393,3 +393,46 @@ def test_text_without_avx512(tmp_path: Path) -> None:
         env=env, capture_output=True, text=True, cwd=Path(__file__).parent.parent,
     )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+
+
+def test_many_documents_in_batches(tmp_path: Path) -> None:
+    """More rows than one batch: the text is split into batches (each a
+    dense rows x vocabulary block) with the same bits."""
+    docs = _random_texts(7, n=5000) + TRICKY
+    for model in (make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression()),
+                  make_pipeline(CountVectorizer(), MultinomialNB())):
+        model.fit(FIT, YS)
+        _exact(model, docs, tmp_path)
+
+
+CLI = Path(__file__).parent.parent / "target" / "debug" / "skseal"
+
+
+@pytest.mark.skipif(not CLI.exists(), reason="CLI not built (scripts/setup.sh)")
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_cli_predict_text_column(tmp_path: Path, fmt: str) -> None:
+    """`skseal predict` on a CSV / JSON-lines file with one text column."""
+    import csv
+    import json
+
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(FIT, YS)
+    skseal.dump(model, tmp_path / "m.skseal")
+    docs = [d for d in ALL if d.strip()]  # a blank CSV cell is a missing value
+    src = tmp_path / f"in.{fmt}"
+    with open(src, "w", newline="", encoding="utf-8") as f:
+        if fmt == "csv":
+            w = csv.writer(f)
+            w.writerow(["text"])
+            w.writerows([d] for d in docs)
+        else:
+            f.writelines(json.dumps({"text": d}) + "\n" for d in docs)
+    out = tmp_path / f"out.{fmt}"
+    r = subprocess.run([str(CLI), "predict", str(tmp_path / "m.skseal"), "--input", str(src),
+                        "--method", "predict_proba", "-o", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    if fmt == "csv":
+        got = np.loadtxt(out, delimiter=",", skiprows=1)
+    else:
+        got = np.array([list(json.loads(line).values()) for line in out.read_text().splitlines()])
+    assert np.array_equal(got, model.predict_proba(docs))

@@ -310,7 +310,8 @@ impl Estimator for Linear {
         true
     }
     fn batchable(&self) -> bool {
-        false
+        // scipy's CSR product is per row; numpy's BLAS is not
+        self.sparse
     }
     fn classes(&self) -> Option<&Labels> {
         self.classes.as_ref()

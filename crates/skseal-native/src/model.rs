@@ -123,6 +123,9 @@ impl Model {
     ///   dense matrix; the second value is a warning when the table named
     ///   its columns (not pandas' default `0, 1, ...`), since those names
     ///   are not checked against anything.
+    /// - One column of strings for a model without `n_features_in_` (a
+    ///   Pipeline starting with a text vectorizer): the documents, as
+    ///   [`crate::data::TEXT_INPUT`].
     /// - Anything else (named columns for a model with names, a column of
     ///   strings): the table as is.
     pub fn take_table(&self, mut t: Table, named: bool) -> Result<(Data, Option<String>)> {
@@ -143,6 +146,12 @@ impl Model {
             return Ok((Data::Table(t), None));
         }
         let numeric = t.columns.iter().all(|c| matches!(c, Column::F64(_)));
+        if let ([Column::Str(_)], None) = (t.columns.as_slice(), self.n_features_in()) {
+            // one column of text for a model that counts no input features
+            // (a Pipeline starting with a text vectorizer): its documents
+            t.names = vec![crate::data::TEXT_INPUT.to_string()];
+            return Ok((Data::Table(t), None));
+        }
         if !numeric {
             return Ok((Data::Table(t), None));
         }
@@ -239,7 +248,10 @@ impl Model {
         let n = x.rows();
         // Tables with string columns run in one piece: splitting them would
         // copy every string, which costs more than the parallel part saves.
-        let strings = matches!(&x, Data::Table(t) if t.columns.iter().any(|c| matches!(c, crate::data::Column::Str(_))));
+        // 1-D text is the exception: a vectorizer's (dense) output for all
+        // rows at once would take rows x vocabulary floats.
+        let strings = matches!(&x, Data::Table(t) if t.columns.iter().any(|c| matches!(c, crate::data::Column::Str(_))))
+            && !matches!(&x, Data::Table(t) if t.names.len() == 1 && t.names[0] == crate::data::TEXT_INPUT);
         if n < 2 * BATCH || strings || !self.root.batchable() {
             return self.root.run(m, x);
         }
