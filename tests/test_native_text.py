@@ -436,3 +436,28 @@ def test_cli_predict_text_column(tmp_path: Path, fmt: str) -> None:
     else:
         got = np.array([list(json.loads(line).values()) for line in out.read_text().splitlines()])
     assert np.array_equal(got, model.predict_proba(docs))
+
+
+# ---------------------------------------------------------------- CategoricalNB
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_categorical_nb(tmp_path: Path, k: int) -> None:
+    from sklearn.naive_bayes import CategoricalNB
+
+    rng = np.random.default_rng(k)
+    X = rng.integers(0, [3, 5, 2, 7], size=(300, 4))
+    y = (X[:, 0] + rng.integers(0, 2, size=300)) % k
+    for model in (CategoricalNB().fit(X, y), CategoricalNB(alpha=0.3, min_categories=8).fit(X, y)):
+        m = _load(model, tmp_path)
+        Xf = np.vstack([X, X[:20] + 0.75]).astype(np.float64)  # numpy truncates to int
+        for meth in ("predict", "predict_proba", "predict_log_proba"):
+            want, got = getattr(model, meth)(Xf), getattr(m, meth)(Xf)
+            if m.exactness(meth).startswith("bitwise"):
+                assert np.array_equal(got, want), meth
+            else:
+                assert np.allclose(got, want, rtol=1e-13, atol=0), meth
+        with pytest.raises(ValueError, match="Negative"):
+            m.predict(np.array([[-1.0, 0, 0, 0]]))
+        with pytest.raises(ValueError, match="categories"):
+            m.predict(np.array([[0.0, 0, 0, 99]]))

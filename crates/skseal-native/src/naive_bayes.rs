@@ -1,4 +1,5 @@
-//! GaussianNB, and MultinomialNB / ComplementNB / BernoulliNB ([`DiscreteNb`]).
+//! GaussianNB, MultinomialNB / ComplementNB / BernoulliNB ([`DiscreteNb`])
+//! and CategoricalNB ([`CategoricalNb`]).
 //!
 //! `_joint_log_likelihood` as scikit-learn 1.9 writes it, per class i:
 //! `log(class_prior_[i]) + (-0.5 * sum(log(2.0 * pi * var_[i])) - 0.5 *
@@ -316,6 +317,107 @@ impl Estimator for GaussianNb {
     }
 }
 
+/// A fitted CategoricalNB: X cast to int as numpy does (truncation toward
+/// zero; NaN, infinity and negative codes refused as `_check_X` does, codes
+/// past a feature's categories refused where numpy raises IndexError), then
+/// per row `jll = 0; jll += feature_log_prob_[i][:, x_i]` for i in feature
+/// order, `+ class_log_prior_`; probabilities as the other naive Bayes.
+pub struct CategoricalNb {
+    info: Info,
+    classes: Labels,
+    /// per feature: k x n_categories
+    flp: Vec<Mat>,
+    clp: Vec<f64>,
+}
+
+impl CategoricalNb {
+    fn read(est: &Obj<'_, '_>, path: &str) -> Result<CategoricalNb> {
+        let mut info = Info::read(est, path)?;
+        let classes = est.labels("classes_", path)?;
+        let k = classes.len();
+        let clp = vec_f64(est, "class_log_prior_", path, Some(k))?;
+        let fp = format!("{path}.feature_log_prob_");
+        let items = est.ctx.seq(est.req("feature_log_prob_", path)?, &fp)?;
+        let mut flp = Vec::with_capacity(items.len());
+        for (i, &id) in items.iter().enumerate() {
+            let ip = format!("{fp}[{i}]");
+            let a = est.ctx.arr_f64(id, &ip)?;
+            let [r, c] = a.shape[..] else {
+                return Err(malformed(&ip, "expected a 2-D array"));
+            };
+            if r != k {
+                return Err(malformed(&ip, format!("{r} rows for {k} classes")));
+            }
+            flp.push(Mat::new(r, c, a.data)?);
+        }
+        if k == 0 || info.n_features.is_some_and(|n| n != flp.len()) {
+            return Err(malformed(&fp, "does not match n_features_in_ and classes_"));
+        }
+        info.n_features = Some(flp.len());
+        Ok(CategoricalNb {
+            info,
+            classes,
+            flp,
+            clp,
+        })
+    }
+
+    fn jll(&self, x: &Mat) -> Result<Mat> {
+        let k = self.classes.len();
+        let mut out = Mat::zeros(x.rows, k);
+        for r in 0..x.rows {
+            let o = out.row_mut(r);
+            for (i, (&v, f)) in x.row(r).iter().zip(&self.flp).enumerate() {
+                let code = v.trunc();
+                if code < 0.0 {
+                    return Err(crate::error::input(
+                        "Negative values in data passed to CategoricalNB (input X)".to_string(),
+                    ));
+                }
+                let c = code as usize;
+                if code >= f.cols as f64 {
+                    return Err(crate::error::input(format!(
+                        "row {r}, column {i}: category {c} is past the {} categories CategoricalNB was fitted with (scikit-learn raises IndexError)",
+                        f.cols
+                    )));
+                }
+                for (j, y) in o.iter_mut().enumerate() {
+                    *y += f.data[j * f.cols + c];
+                }
+            }
+            for (y, b) in o.iter_mut().zip(&self.clp) {
+                *y += b;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Estimator for CategoricalNb {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        Some(&self.classes)
+    }
+    fn exactness(&self, m: Method) -> Exactness {
+        svml_bound(m).unwrap_or(Exactness::Bitwise)
+    }
+    fn supports(&self, m: Method) -> bool {
+        matches!(
+            m,
+            Method::Predict | Method::PredictProba | Method::PredictLogProba
+        )
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.no_method(m));
+        }
+        let x = dense_in(&self.info, x, false)?;
+        Ok(nb_output(m, self.jll(&x)?, &self.classes))
+    }
+}
+
 /// The implementation of `est` when this module has it.
 pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
     if !est.class.module.starts_with("sklearn.") {
@@ -324,6 +426,9 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
     match est.name() {
         "GaussianNB" => {
             Some(GaussianNb::read(est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
+        }
+        "CategoricalNB" => {
+            Some(CategoricalNb::read(est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
         }
         "MultinomialNB" | "ComplementNB" | "BernoulliNB" => {
             let kind = match est.name() {
