@@ -461,3 +461,17 @@ def test_categorical_nb(tmp_path: Path, k: int) -> None:
             m.predict(np.array([[-1.0, 0, 0, 0]]))
         with pytest.raises(ValueError, match="categories"):
             m.predict(np.array([[0.0, 0, 0, 99]]))
+
+
+@pytest.mark.parametrize("form", ["list", "str_array", "object_array"])
+def test_probe_of_documents(tmp_path: Path, form: str) -> None:
+    """A probe recorded on documents is re-run natively, every method equal."""
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(FIT, YS)
+    docs = ALL[:9]
+    probe = {"list": docs, "str_array": np.array(docs),
+             "object_array": np.array(docs, dtype=object)}[form]
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p, probe=probe)
+    ok, what = skseal.native.load(p).check_probe()
+    assert ok, what
+    assert what.count("bitwise equal") == 4, what
