@@ -374,10 +374,17 @@ def test_input_must_be_1d_strings(tmp_path: Path) -> None:
         m.predict(np.array([["a b"], ["c d"]], dtype=object))
     with pytest.raises(Exception, match="missing"):
         m.predict(np.array(["good item", None], dtype=object))
-    # a model that takes numbers refuses 1-D strings
-    n = _load(LogisticRegression().fit(np.eye(3), [0, 1, 1]), tmp_path)
-    with pytest.raises(Exception):  # noqa: B017, PT011 - any refusal
-        n.predict(np.array(["a", "b", "c"]))
+    # a model that takes a table refuses 1-D strings, as scikit-learn does
+    from sklearn.preprocessing import OneHotEncoder
+
+    onehot = make_pipeline(OneHotEncoder(), LogisticRegression())
+    onehot.fit(np.array([["a"], ["b"], ["c"]], dtype=object), [0, 1, 1])
+    for model in (LogisticRegression().fit(np.eye(3), [0, 1, 1]), onehot):
+        n = _load(model, tmp_path)
+        with pytest.raises(ValueError, match="Expected a 2-D array"):
+            n.predict(np.array(["a", "b", "c"], dtype=object))
+        with pytest.raises(ValueError, match="2D array|convert string"):
+            model.predict(np.array(["a", "b", "c"], dtype=object))
 
 
 def test_text_without_avx512(tmp_path: Path) -> None:

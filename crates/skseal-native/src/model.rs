@@ -194,6 +194,17 @@ impl Model {
     /// model was fitted on must be there; extra columns are an error, as in
     /// scikit-learn. Columns are reordered to the fitted order.
     fn align(&self, x: Data) -> Result<Data> {
+        // 1-D text is for models that count no input features (text
+        // pipelines); scikit-learn refuses 1-D input elsewhere
+        if let (Data::Table(t), Some(_)) = (&x, self.n_features_in()) {
+            if t.names.len() == 1 && t.names[0] == crate::data::TEXT_INPUT {
+                return Err(input(format!(
+                    "Expected a 2-D array, got a 1-D list of strings; {} takes a table \
+                     (reshape a single column with x.reshape(-1, 1))",
+                    self.class()
+                )));
+            }
+        }
         let (Some(want), Data::Table(t)) = (self.feature_names_in(), &x) else {
             if let (Some(n), Data::Table(t)) = (self.n_features_in(), &x) {
                 if t.columns.len() != n {
