@@ -184,7 +184,8 @@ HASHING = [
 
 @pytest.mark.parametrize("kw", HASHING)
 def test_hashing_vectorizer(tmp_path: Path, kw: dict[str, Any]) -> None:
-    docs = ALL if kw.get("n_features", 2**20) <= 1000 else ALL[:40]
+    # the native result is dense: 2**20 columns cost 8 MB a row
+    docs = ALL if kw.get("n_features", 2**20) <= 1000 else ALL[:6] + TRICKY[-4:]
     _same_transform(HashingVectorizer(**kw).fit(FIT), docs, tmp_path)
 
 
