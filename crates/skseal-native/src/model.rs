@@ -84,6 +84,9 @@ fn unsupported(est: &Obj<'_, '_>, path: &str) -> NativeError {
 
 /// Rows per parallel batch; below two batches everything runs on the calling thread.
 const BATCH: usize = 1024;
+/// Rows per batch of 1-D text (documents): each is a dense rows x
+/// vocabulary block after the vectorizer.
+const TEXT_BATCH: usize = 32;
 
 /// A loaded native model: the root estimator plus input checks and batching.
 pub struct Model {
@@ -259,18 +262,20 @@ impl Model {
         let n = x.rows();
         // Tables with string columns run in one piece: splitting them would
         // copy every string, which costs more than the parallel part saves.
-        // 1-D text is the exception: a vectorizer's (dense) output for all
-        // rows at once would take rows x vocabulary floats.
-        let strings = matches!(&x, Data::Table(t) if t.columns.iter().any(|c| matches!(c, crate::data::Column::Str(_))))
-            && !matches!(&x, Data::Table(t) if t.names.len() == 1 && t.names[0] == crate::data::TEXT_INPUT);
-        if n < 2 * BATCH || strings || !self.root.batchable() {
+        // 1-D text is the exception, in small batches whatever its size: a
+        // vectorizer's dense output takes rows x vocabulary floats.
+        let text = matches!(&x, Data::Table(t) if t.names.len() == 1 && t.names[0] == crate::data::TEXT_INPUT);
+        let strings = !text
+            && matches!(&x, Data::Table(t) if t.columns.iter().any(|c| matches!(c, crate::data::Column::Str(_))));
+        let batch = if text { TEXT_BATCH } else { BATCH };
+        if n <= batch || (!text && n < 2 * BATCH) || strings || !self.root.batchable() {
             return self.root.run(m, x);
         }
-        let starts: Vec<usize> = (0..n).step_by(BATCH).collect();
+        let starts: Vec<usize> = (0..n).step_by(batch).collect();
         let parts = starts
             .par_iter()
             .map(|&s| {
-                let rows: Vec<usize> = (s..(s + BATCH).min(n)).collect();
+                let rows: Vec<usize> = (s..(s + batch).min(n)).collect();
                 self.root.run(m, x.take_rows(&rows))
             })
             .collect::<Result<Vec<Output>>>()?;
