@@ -162,12 +162,19 @@ def _strings_fast(arr: np.ndarray) -> list[str | None] | None:
     return values
 
 
+_TEXT_INPUT = "<1-D text>"
+
+
 def _input(X: Any) -> tuple[Any, ...]:
     columns = getattr(X, "columns", None)
     if columns is not None and hasattr(X, "iloc"):
         cols = [_column(str(c), X[c].to_numpy()) for c in columns]
         return ("table", cols)
     arr = np.asarray(X)
+    if arr.ndim == 1 and arr.dtype.kind not in "biufc":
+        # documents for a text vectorizer: a one-column table under the name
+        # the Rust side gives 1-D text (crates/skseal-native/src/data.rs TEXT_INPUT)
+        return ("table", [_column(_TEXT_INPUT, arr)])
     if arr.ndim != 2:
         raise ValueError(
             f"Expected a 2-D array, got {arr.ndim}-D (reshape a single row with x.reshape(1, -1))"

@@ -101,6 +101,40 @@ fn any_transformer(
     ))
 }
 
+/// A part of a ColumnTransformer / FeatureUnion whose output is a CSR
+/// matrix (a text vectorizer): the stacked sparse result is not modelled.
+fn no_sparse_part(tr: &dyn Transformer, path: &str) -> Result<()> {
+    if tr.sparse_out() {
+        return Err(unsupported(
+            format!(
+                "{} inside a ColumnTransformer or FeatureUnion",
+                tr.info().class
+            ),
+            path,
+            "Native inference implements text vectorizers as the first steps of a Pipeline.",
+        ));
+    }
+    Ok(())
+}
+
+/// The step after a CSR-producing step (a text vectorizer) must compute
+/// on CSR input as scikit-learn does.
+fn take_sparse(next: &mut dyn Estimator, prev: &dyn Transformer, path: &str) -> Result<()> {
+    if next.take_sparse() {
+        return Ok(());
+    }
+    Err(unsupported(
+        format!(
+            "{} after {} (whose output is a scipy sparse matrix)",
+            next.info().class,
+            prev.info().class
+        ),
+        path,
+        "After a text vectorizer native inference implements TfidfTransformer, the linear \
+         models and MultinomialNB / ComplementNB / BernoulliNB.",
+    ))
+}
+
 /// "passthrough", "drop" or None as a step.
 fn step_word(ctx: &Ctx<'_>, id: NodeId) -> Option<String> {
     match ctx.g.node(id)? {
@@ -236,7 +270,7 @@ impl Pipeline {
         let t = tuple(ctx, *last_id, 2, &lp)?;
         let name = ctx.str(t[0], &lp)?;
         let p = format!("{path}[{name:?}]");
-        let last = match step_word(ctx, t[1]) {
+        let mut last = match step_word(ctx, t[1]) {
             Some(w) if w == "passthrough" => Last::Passthrough,
             Some(w) => return Err(malformed(&p, format!("step {w:?}"))),
             None => {
@@ -259,6 +293,21 @@ impl Pipeline {
                 Last::T(t) => Some(t.info().clone()),
                 Last::E(e) => Some(e.info().clone()),
             };
+        }
+        // a CSR-producing step tells the next one (refused when it cannot)
+        for k in 0..steps.len() {
+            if steps[k].sparse_out() {
+                let (done, rest) = steps.split_at_mut(k + 1);
+                let prev = done[k].as_ref();
+                match rest.first_mut() {
+                    Some(next) => take_sparse(next.as_mut(), prev, path)?,
+                    None => match &mut last {
+                        Last::Passthrough => {}
+                        Last::T(t) => take_sparse(t.as_mut(), prev, path)?,
+                        Last::E(e) => take_sparse(e.as_mut(), prev, path)?,
+                    },
+                }
+            }
         }
         let fi = first_info.unwrap_or_default();
         let own = Info::read(est, path)?;
@@ -320,6 +369,16 @@ impl Estimator for Pipeline {
             Last::E(e) => e.supports(m),
         }
     }
+    fn take_sparse(&mut self) -> bool {
+        match self.steps.first_mut() {
+            Some(s) => s.take_sparse(),
+            None => match &mut self.last {
+                Last::Passthrough => false,
+                Last::T(t) => t.take_sparse(),
+                Last::E(e) => e.take_sparse(),
+            },
+        }
+    }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         if !self.supports(m) {
             return Err(self.no_method(m));
@@ -345,6 +404,13 @@ impl Transformer for Pipeline {
     fn fortran_out(&self) -> bool {
         self.steps.iter().any(|s| s.fortran_out())
             || matches!(&self.last, Last::T(t) if t.fortran_out())
+    }
+    fn sparse_out(&self) -> bool {
+        match &self.last {
+            Last::T(t) => t.sparse_out(),
+            Last::Passthrough => self.steps.last().is_some_and(|s| s.sparse_out()),
+            Last::E(_) => false,
+        }
     }
 }
 
@@ -430,6 +496,7 @@ impl ColumnTransformer {
                 Some(other) => return Err(malformed(&p, format!("transformer {other:?}"))),
                 None => any_transformer(ctx, t[1], &p, b)?,
             };
+            no_sparse_part(tr.as_ref(), &p)?;
             let names = info
                 .feature_names
                 .as_ref()
@@ -533,6 +600,7 @@ impl FeatureUnion {
                 Some(other) => return Err(malformed(&p, format!("transformer {other:?}"))),
                 None => any_transformer(ctx, t[1], &p, b)?,
             };
+            no_sparse_part(tr.as_ref(), &p)?;
             if first.is_none() {
                 first = Some(tr.info().clone());
             }

@@ -63,6 +63,10 @@ impl Mat {
     }
 }
 
+/// The column name under which a 1-D list of strings (documents for a text
+/// vectorizer) arrives, as a one-column [`Table`]; `skseal.native` uses it.
+pub const TEXT_INPUT: &str = "<1-D text>";
+
 /// One column of a [`Table`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Column {

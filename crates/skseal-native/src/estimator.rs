@@ -51,6 +51,13 @@ pub trait Estimator: Send + Sync {
     fn batchable(&self) -> bool {
         true
     }
+    /// Called when the previous step returns a scipy CSR matrix (a text
+    /// vectorizer, [`Transformer::sparse_out`]): true when this estimator
+    /// then computes as scikit-learn does on CSR input (and will); false
+    /// when it cannot, and a Pipeline refuses the combination.
+    fn take_sparse(&mut self) -> bool {
+        false
+    }
     /// The error for a method this model does not have.
     fn no_method(&self, m: Method) -> NativeError {
         let have: Vec<&str> = Method::ALL
@@ -123,6 +130,12 @@ pub trait Transformer: Estimator {
     /// selector) or sparse (KBinsDiscretizer's "onehot"); a later
     /// `BitwiseCOrdered` claim becomes a bound.
     fn fortran_out(&self) -> bool {
+        false
+    }
+    /// Whether scikit-learn's result is a scipy CSR matrix that the next
+    /// step must compute on as scipy does (text vectorizers); see
+    /// [`Estimator::take_sparse`].
+    fn sparse_out(&self) -> bool {
         false
     }
 }

@@ -35,6 +35,10 @@
 //! so predicted labels can differ only for rows whose score is within
 //! that bound of a decision threshold (0 or a tie between classes).
 //!
+//! After a text vectorizer X is a scipy CSR matrix and scikit-learn's
+//! `X @ coef_.T` is scipy's `csr_matvec(s)`: a sequential sum over the
+//! row's stored entries in column order ([`csr_matmul_t`]), bitwise.
+//!
 //! predict_proba: LogisticRegression uses expit + `[1 - p, p]` for two
 //! classes and softmax otherwise (scikit-learn 1.9.1 has no OvR mode);
 //! SGDClassifier with log_loss uses `_predict_proba_lr` (expit, OvR
@@ -70,6 +74,8 @@ pub struct Linear {
     classes: Option<Labels>,
     proba: Proba,
     blas: Blas,
+    /// X is the CSR matrix of a text vectorizer: scipy's `csr_matvec(s)`
+    sparse: bool,
 }
 
 impl Linear {
@@ -194,12 +200,17 @@ impl Linear {
             classes,
             proba,
             blas: est.ctx.blas.clone(),
+            sparse: false,
         })
     }
 
     /// Scores: n x k.
     fn scores(&self, x: &Mat) -> Mat {
-        let mut out = self.blas.matmul_t(x, &self.coef, self.coef_f);
+        let mut out = if self.sparse {
+            csr_matmul_t(x, &self.coef)
+        } else {
+            self.blas.matmul_t(x, &self.coef, self.coef_f)
+        };
         for i in 0..out.rows {
             for (o, b) in out.row_mut(i).iter_mut().zip(&self.intercept) {
                 *o += b;
@@ -255,6 +266,27 @@ impl Linear {
     }
 }
 
+/// `X @ W.T` for the CSR matrix X holds (its non-zero entries): scipy's
+/// `csr_matvec` / `csr_matvecs`, per row and output `y += x_j * w_j` over
+/// the stored entries in column order, starting from 0 (an explicitly
+/// stored zero adds a zero, which changes no sum).
+pub(crate) fn csr_matmul_t(x: &Mat, w: &Mat) -> Mat {
+    let k = w.rows;
+    let mut out = Mat::zeros(x.rows, k);
+    for i in 0..x.rows {
+        let xr = x.row(i);
+        let o = out.row_mut(i);
+        for (j, &a) in xr.iter().enumerate() {
+            if a != 0.0 {
+                for (c, y) in o.iter_mut().enumerate() {
+                    *y += a * w.data[c * w.cols + j];
+                }
+            }
+        }
+    }
+    out
+}
+
 fn clip1(x: f64) -> f64 {
     if x.is_nan() {
         x
@@ -268,10 +300,18 @@ impl Estimator for Linear {
         &self.info
     }
     fn exactness(&self, _m: Method) -> Exactness {
+        if self.sparse {
+            return Exactness::Bitwise;
+        }
         self.blas.exactness(self.coef_f)
     }
+    fn take_sparse(&mut self) -> bool {
+        self.sparse = true;
+        true
+    }
     fn batchable(&self) -> bool {
-        false
+        // scipy's CSR product is per row; numpy's BLAS is not
+        self.sparse
     }
     fn classes(&self) -> Option<&Labels> {
         self.classes.as_ref()

@@ -84,6 +84,9 @@ fn unsupported(est: &Obj<'_, '_>, path: &str) -> NativeError {
 
 /// Rows per parallel batch; below two batches everything runs on the calling thread.
 const BATCH: usize = 1024;
+/// Rows per batch of 1-D text (documents): each is a dense rows x
+/// vocabulary block after the vectorizer.
+const TEXT_BATCH: usize = 32;
 
 /// A loaded native model: the root estimator plus input checks and batching.
 pub struct Model {
@@ -123,6 +126,9 @@ impl Model {
     ///   dense matrix; the second value is a warning when the table named
     ///   its columns (not pandas' default `0, 1, ...`), since those names
     ///   are not checked against anything.
+    /// - One column of strings for a model without `n_features_in_` (a
+    ///   Pipeline starting with a text vectorizer): the documents, as
+    ///   [`crate::data::TEXT_INPUT`].
     /// - Anything else (named columns for a model with names, a column of
     ///   strings): the table as is.
     pub fn take_table(&self, mut t: Table, named: bool) -> Result<(Data, Option<String>)> {
@@ -143,6 +149,12 @@ impl Model {
             return Ok((Data::Table(t), None));
         }
         let numeric = t.columns.iter().all(|c| matches!(c, Column::F64(_)));
+        if let ([Column::Str(_)], None) = (t.columns.as_slice(), self.n_features_in()) {
+            // one column of text for a model that counts no input features
+            // (a Pipeline starting with a text vectorizer): its documents
+            t.names = vec![crate::data::TEXT_INPUT.to_string()];
+            return Ok((Data::Table(t), None));
+        }
         if !numeric {
             return Ok((Data::Table(t), None));
         }
@@ -185,6 +197,17 @@ impl Model {
     /// model was fitted on must be there; extra columns are an error, as in
     /// scikit-learn. Columns are reordered to the fitted order.
     fn align(&self, x: Data) -> Result<Data> {
+        // 1-D text is for models that count no input features (text
+        // pipelines); scikit-learn refuses 1-D input elsewhere
+        if let (Data::Table(t), Some(_)) = (&x, self.n_features_in()) {
+            if t.names.len() == 1 && t.names[0] == crate::data::TEXT_INPUT {
+                return Err(input(format!(
+                    "Expected a 2-D array, got a 1-D list of strings; {} takes a table \
+                     (reshape a single column with x.reshape(-1, 1))",
+                    self.class()
+                )));
+            }
+        }
         let (Some(want), Data::Table(t)) = (self.feature_names_in(), &x) else {
             if let (Some(n), Data::Table(t)) = (self.n_features_in(), &x) {
                 if t.columns.len() != n {
@@ -239,15 +262,20 @@ impl Model {
         let n = x.rows();
         // Tables with string columns run in one piece: splitting them would
         // copy every string, which costs more than the parallel part saves.
-        let strings = matches!(&x, Data::Table(t) if t.columns.iter().any(|c| matches!(c, crate::data::Column::Str(_))));
-        if n < 2 * BATCH || strings || !self.root.batchable() {
+        // 1-D text is the exception, in small batches whatever its size: a
+        // vectorizer's dense output takes rows x vocabulary floats.
+        let text = matches!(&x, Data::Table(t) if t.names.len() == 1 && t.names[0] == crate::data::TEXT_INPUT);
+        let strings = !text
+            && matches!(&x, Data::Table(t) if t.columns.iter().any(|c| matches!(c, crate::data::Column::Str(_))));
+        let batch = if text { TEXT_BATCH } else { BATCH };
+        if n <= batch || (!text && n < 2 * BATCH) || strings || !self.root.batchable() {
             return self.root.run(m, x);
         }
-        let starts: Vec<usize> = (0..n).step_by(BATCH).collect();
+        let starts: Vec<usize> = (0..n).step_by(batch).collect();
         let parts = starts
             .par_iter()
             .map(|&s| {
-                let rows: Vec<usize> = (s..(s + BATCH).min(n)).collect();
+                let rows: Vec<usize> = (s..(s + batch).min(n)).collect();
                 self.root.run(m, x.take_rows(&rows))
             })
             .collect::<Result<Vec<Output>>>()?;

@@ -25,6 +25,8 @@
 //!   PowerTransformer (box-cox; yeo-johnson where numpy's log1p/expm1 are
 //!   the C library's) (`quantile.rs`).
 //! - KBinsDiscretizer (ordinal, onehot, onehot-dense) and Binarizer (`bins.rs`).
+//! - Text (`text.rs`): CountVectorizer, TfidfVectorizer, HashingVectorizer,
+//!   TfidfTransformer on a 1-D list of strings (their CSR output as dense).
 //! - Feature selectors (`select.rs`): VarianceThreshold, SelectKBest,
 //!   SelectPercentile, SelectFpr/Fwe/Fdr, GenericUnivariateSelect, RFE/RFECV
 //!   as transformers (their fitted masks); SelectFromModel is refused.
@@ -44,6 +46,7 @@ mod poly;
 mod quantile;
 mod scale;
 mod select;
+mod text;
 mod values;
 
 use crate::access::{Ctx, Obj};
@@ -58,6 +61,7 @@ use poly::Poly;
 use quantile::{Power, Quantile};
 use scale::{Identity, Normalizer, Scaler};
 use select::Select;
+use text::{TfidfTransformer, Vectorizer};
 
 // ---------------------------------------------------------------- dispatch
 
@@ -85,6 +89,10 @@ pub fn transformer(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Trans
         "KMeans" | "MiniBatchKMeans" => boxed(KMeans::read(est, path)),
         "KBinsDiscretizer" => boxed(KBins::read(est, path)),
         "Binarizer" => boxed(Binarizer::read(est, path)),
+        "CountVectorizer" | "TfidfVectorizer" | "HashingVectorizer" => {
+            boxed(Vectorizer::read(est, path))
+        }
+        "TfidfTransformer" => boxed(TfidfTransformer::read(est, path)),
         "VarianceThreshold"
         | "SelectKBest"
         | "SelectPercentile"

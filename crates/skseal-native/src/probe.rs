@@ -84,6 +84,27 @@ impl ProbeReport {
     }
 }
 
+/// A 1-D list or array of strings (documents for a text vectorizer), as
+/// the one-column table `skseal.native` makes of it.
+fn text_input(ctx: &Ctx<'_>, data: NodeId) -> Option<Data> {
+    let one_d = match ctx.g.node(data)? {
+        Node::List(_) => true,
+        Node::ObjectArray { shape, .. } => shape.len() == 1,
+        Node::Array(_) => true,
+        _ => false,
+    };
+    if !one_d {
+        return None;
+    }
+    let Ok(Labels::Str(v)) = ctx.labels(data, "probe.input") else {
+        return None;
+    };
+    let col = Column::Str(v.into_iter().map(Some).collect());
+    Table::new(vec![crate::data::TEXT_INPUT.to_string()], vec![col])
+        .ok()
+        .map(Data::Table)
+}
+
 /// Read the probe at `id`; `Ok(None)` with a reason when its form is not one
 /// native inference takes.
 pub(crate) fn read(ctx: &Ctx<'_>, id: NodeId) -> std::result::Result<Probe, String> {
@@ -93,7 +114,13 @@ pub(crate) fn read(ctx: &Ctx<'_>, id: NodeId) -> std::result::Result<Probe, Stri
         .and_then(|k| ctx.str(k, path).ok())
         .ok_or("input without a kind")?;
     let data = item(ctx, input, "data").ok_or("input without data")?;
+    let text = if kind == "array" {
+        text_input(ctx, data)
+    } else {
+        None
+    };
     let input = match kind {
+        _ if text.is_some() => text.ok_or("text input")?,
         "array" => match ctx.g.node(data) {
             Some(Node::ObjectArray {
                 shape,
