@@ -18,16 +18,17 @@ AVX2_ENV = {"NPY_DISABLE_CPU_FEATURES": "X86_V4", "OPENBLAS_CORETYPE": "Haswell"
 CHILD = "SKSEAL_AVX2_CHILD"
 
 
-def replay_on_avx2(test_file: str) -> None:
-    """Run ``test_file``'s tests (all but the ``without_avx512`` ones) again in
-    a subprocess on the AVX2 path and fail with its output if any fails; skip
-    when this already is that subprocess."""
+def replay_on_avx2(test_file: str, also_skip: str | None = None) -> None:
+    """Run ``test_file``'s tests (all but the ``without_avx512`` ones, and
+    those matching the ``-k`` word ``also_skip``: tests that do not depend on
+    the CPU path) again in a subprocess on the AVX2 path and fail with its
+    output if any fails; skip when this already is that subprocess."""
     if os.environ.get(CHILD):
         pytest.skip("already the AVX2 run")
     env = dict(os.environ, **AVX2_ENV, **{CHILD: "1"})
     r = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", test_file,
-         "-k", "not without_avx512"],
+         "-k", "not without_avx512" + (f" and not {also_skip}" if also_skip else "")],
         env=env, capture_output=True, text=True, cwd=Path(__file__).parent.parent,
     )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]

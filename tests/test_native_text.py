@@ -6,15 +6,14 @@ against Python on every code point."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from avx2_path import replay_on_avx2
 from practitioner_zoo import TEXT_Y, TEXTS
 from sklearn.feature_extraction.text import (
     CountVectorizer,
@@ -391,16 +390,8 @@ def test_input_must_be_1d_strings(tmp_path: Path) -> None:
 def test_text_without_avx512(tmp_path: Path) -> None:
     """The same tests with numpy's AVX2 dispatch and OpenBLAS's Haswell
     kernels (what a machine without AVX-512 runs)."""
-    if os.environ.get("SKSEAL_AVX2_CHILD"):
-        pytest.skip("already the AVX2 run")
-    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES="X86_V4", OPENBLAS_CORETYPE="Haswell",
-               SKSEAL_AVX2_CHILD="1")
-    r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
-         "-k", "not without_avx512 and not every_code_point"],
-        env=env, capture_output=True, text=True, cwd=Path(__file__).parent.parent,
-    )
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    # every code point is checked against Python's tables, not the CPU
+    replay_on_avx2(__file__, also_skip="every_code_point")
 
 
 def test_many_documents_in_batches(tmp_path: Path) -> None:
