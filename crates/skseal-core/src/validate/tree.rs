@@ -117,22 +117,34 @@ impl V<'_, '_> {
         if *values.dtype != Dtype::Simple("<f8".into()) {
             return Err(self.err(ctx, "values must be float64"));
         }
-        let (Some(rl), Some(rr), Some(rf)) = (
-            nodes.reader(Some("left_child")),
-            nodes.reader(Some("right_child")),
-            nodes.reader(Some("feature")),
-        ) else {
-            return Err(self.err(ctx, "node fields must be integers"));
+        // `exact_dtype` above admits only the layouts of `tree_node_dtypes`:
+        // little-endian 8-byte `left_child`, `right_child` and `feature` at
+        // offsets 0, 8 and 16 of each record, read where they lie.
+        let item = nodes.dtype.itemsize().unwrap_or(0) as usize;
+        let count = node_count as usize;
+        if item < 24 || Some(nodes.data.len()) != item.checked_mul(count) {
+            return Err(self.err(
+                ctx,
+                format!(
+                    "nodes holds {} bytes, not {node_count} records of {item} bytes",
+                    nodes.data.len()
+                ),
+            ));
+        }
+        let word = |rec: &[u8], at: usize| -> i64 {
+            rec.get(at..at + 8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(i64::MIN, i64::from_le_bytes)
         };
         // depth of each node: children come after their parent, so one pass
-        let mut depth = vec![0u32; node_count as usize];
+        let mut depth = vec![0u32; count];
         let mut deepest = 0u32;
-        for i in 0..node_count {
-            let l = rl.at(i as u64).unwrap_or(i64::MIN);
-            let r = rr.at(i as u64).unwrap_or(i64::MIN);
+        for (i, rec) in nodes.data.chunks_exact(item).enumerate() {
+            let (l, r) = (word(rec, 0), word(rec, 8));
             if l == -1 && r == -1 {
                 continue;
             }
+            let i = i as i64;
             if l <= i || l >= node_count || r <= i || r >= node_count {
                 return Err(self.err(ctx, format!(
                     "nodes[{i}] has children ({l}, {r}); each must be -1 (leaf) or in ({i}, {node_count})"
@@ -149,7 +161,7 @@ impl V<'_, '_> {
                 }
             }
             deepest = deepest.max(d);
-            let f = rf.at(i as u64).unwrap_or(-1);
+            let f = word(rec, 16);
             if f < 0 || f >= n_features {
                 return Err(self.err(
                     ctx,
