@@ -308,7 +308,8 @@ impl Tree {
         // its leaf after `depth` steps
         let mut d = vec![0u32; count];
         let mut depth = 0u32;
-        for (i, n) in nodes.iter().enumerate() {
+        let mut nodes = nodes;
+        for (i, n) in nodes.iter_mut().enumerate() {
             let (l, r) = (n.left as usize, n.right as usize);
             let fine = if l == r {
                 l == i
@@ -326,6 +327,7 @@ impl Tree {
                 ));
             }
             missing.push(l != r && n.feature & MISSING_LEFT != 0);
+            n.feature &= !MISSING_LEFT;
             let di = d.get(i).copied().unwrap_or(0);
             if l == r {
                 depth = depth.max(di);
@@ -337,10 +339,6 @@ impl Tree {
                     }
                 }
             }
-        }
-        let mut nodes = nodes;
-        for n in &mut nodes {
-            n.feature &= !MISSING_LEFT;
         }
         Ok(Tree {
             nodes,
