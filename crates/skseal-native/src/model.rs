@@ -42,7 +42,13 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
         }
         "IsolationForest" => Box::new(tree::IsolationForest::read(&est, path)?),
         "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => {
-            Box::new(tree::HistGradientBoosting::read(&est, path)?)
+            let h = Box::new(tree::HistGradientBoosting::read(&est, path)?);
+            match est.opt("_preprocessor").filter(|&p| !ctx.is_none(p)) {
+                // categorical features: the fitted ColumnTransformer
+                // (OrdinalEncoder, then the numerical columns as float64)
+                Some(pre) => compose::preprocessed(ctx, pre, path, BUILDERS, h)?,
+                None => h,
+            }
         }
         _ => {
             if let Some(r) = linear::build(ctx, &est, path) {
