@@ -19,6 +19,8 @@
 //!   (same values).
 //! - OrdinalEncoder (use_encoded_value, encoded_missing_value, infrequent);
 //!   the result is float64 whatever `dtype` (the codes are small integers).
+//! - TargetEncoder (`target.rs`): `encodings_` looked up per category,
+//!   `target_mean_` for unknown ones; binary, multiclass, continuous.
 //! - PolynomialFeatures (degree or (min, max), interaction_only,
 //!   include_bias): the same products in the same order as its dense path.
 //! - QuantileTransformer (uniform output; np.interp as numpy's C code) and
@@ -46,6 +48,7 @@ mod poly;
 mod quantile;
 mod scale;
 mod select;
+mod target;
 mod text;
 mod values;
 
@@ -61,6 +64,7 @@ use poly::Poly;
 use quantile::{Power, Quantile};
 use scale::{Identity, Normalizer, Scaler};
 use select::Select;
+use target::Target;
 use text::{TfidfTransformer, Vectorizer};
 
 // ---------------------------------------------------------------- dispatch
@@ -82,6 +86,7 @@ pub fn transformer(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Trans
         "SimpleImputer" => boxed(Imputer::read(est, path)),
         "OneHotEncoder" => boxed(OneHot::read(est, path)),
         "OrdinalEncoder" => boxed(Ordinal::read(est, path)),
+        "TargetEncoder" => boxed(Target::read(est, path)),
         "PolynomialFeatures" => boxed(Poly::read(est, path)),
         "QuantileTransformer" => boxed(Quantile::read(est, path)),
         "PowerTransformer" => boxed(Power::read(est, path)),
