@@ -23,6 +23,8 @@
 //!   `target_mean_` for unknown ones; binary, multiclass, continuous.
 //! - PolynomialFeatures (degree or (min, max), interaction_only,
 //!   include_bias): the same products in the same order as its dense path.
+//! - SplineTransformer (`spline.rs`): scipy's B-spline evaluation (interval
+//!   search, de Boor's recursion) and the transform's extrapolations.
 //! - QuantileTransformer (uniform output; np.interp as numpy's C code) and
 //!   PowerTransformer (box-cox; yeo-johnson where numpy's log1p/expm1 are
 //!   the C library's) (`quantile.rs`).
@@ -48,6 +50,7 @@ mod poly;
 mod quantile;
 mod scale;
 mod select;
+mod spline;
 mod target;
 mod text;
 mod values;
@@ -64,6 +67,7 @@ use poly::Poly;
 use quantile::{Power, Quantile};
 use scale::{Identity, Normalizer, Scaler};
 use select::Select;
+use spline::Spline;
 use target::Target;
 use text::{TfidfTransformer, Vectorizer};
 
@@ -88,6 +92,7 @@ pub fn transformer(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Trans
         "OrdinalEncoder" => boxed(Ordinal::read(est, path)),
         "TargetEncoder" => boxed(Target::read(est, path)),
         "PolynomialFeatures" => boxed(Poly::read(est, path)),
+        "SplineTransformer" => boxed(Spline::read(est, path)),
         "QuantileTransformer" => boxed(Quantile::read(est, path)),
         "PowerTransformer" => boxed(Power::read(est, path)),
         "PCA" => boxed(Pca::read(est, path)),
