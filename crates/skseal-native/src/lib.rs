@@ -23,6 +23,7 @@ pub mod meta;
 pub mod mlp;
 pub mod model;
 pub mod naive_bayes;
+pub mod neighbors;
 pub mod npmath;
 pub mod npsum;
 pub mod preprocess;

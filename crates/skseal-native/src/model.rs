@@ -10,7 +10,8 @@ use crate::error::{input, NativeError, Result};
 use crate::estimator::{Builders, Estimator};
 use crate::probe::{verdict, ProbeReport, Verdict};
 use crate::{
-    calibration, compose, ensemble, gbm, linear, meta, mlp, naive_bayes, preprocess, svm, tree,
+    calibration, compose, ensemble, gbm, linear, meta, mlp, naive_bayes, neighbors, preprocess,
+    svm, tree,
 };
 
 /// What compositions build their steps with.
@@ -57,6 +58,8 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
                 r?
             } else if let Some(r) = naive_bayes::build(ctx, &est, path) {
                 r?
+            } else if let Some(r) = neighbors::build(ctx, &est, path) {
+                r?
             } else if let Some(r) = mlp::build(ctx, &est, path) {
                 r?
             } else if let Some(r) = preprocess::build(ctx, &est, path) {
@@ -82,7 +85,7 @@ fn unsupported(est: &Obj<'_, '_>, path: &str) -> NativeError {
         what: format!("{}", est.class),
         path: path.into(),
         hint: "Native inference implements trees and tree ensembles, linear models, kernel SVMs, \
-               MLPs, the common preprocessing steps, Pipeline, ColumnTransformer and FeatureUnion \
+               MLPs, k-nearest neighbours, the common preprocessing steps, Pipeline, ColumnTransformer and FeatureUnion \
                (docs/NATIVE.md lists them); load this model with skseal.load to use scikit-learn."
             .into(),
     }
