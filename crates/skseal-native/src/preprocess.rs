@@ -40,7 +40,9 @@
 //!   the reference machine, see `linear.rs` for what is not modelled and the
 //!   bound). KMeans.predict runs scikit-learn's Cython loop with scipy's
 //!   BLAS, computed here as `fma_dot`s: labels differ only for points
-//!   equidistant to two centers within that bound.
+//!   equidistant to two centers within that bound. Nystroem.transform (rbf
+//!   kernel) is `euclidean_distances` as KMeans.transform, `np.exp`, then
+//!   a second product, both through `Blas::matmul_t`.
 
 mod bins;
 mod decompose;
@@ -60,7 +62,7 @@ use crate::error::Result;
 use crate::estimator::{Estimator, Transformer};
 
 use bins::{Binarizer, KBins};
-use decompose::{KMeans, Pca};
+use decompose::{KMeans, Nystroem, Pca};
 use encode::{OneHot, Ordinal};
 use impute::Imputer;
 use poly::Poly;
@@ -96,6 +98,7 @@ pub fn transformer(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Trans
         "QuantileTransformer" => boxed(Quantile::read(est, path)),
         "PowerTransformer" => boxed(Power::read(est, path)),
         "PCA" => boxed(Pca::read(est, path)),
+        "Nystroem" => boxed(Nystroem::read(est, path)),
         "KMeans" | "MiniBatchKMeans" => boxed(KMeans::read(est, path)),
         "KBinsDiscretizer" => boxed(KBins::read(est, path)),
         "Binarizer" => boxed(Binarizer::read(est, path)),
