@@ -19,6 +19,8 @@
 //!   (same values).
 //! - OrdinalEncoder (use_encoded_value, encoded_missing_value, infrequent);
 //!   the result is float64 whatever `dtype` (the codes are small integers).
+//! - LabelEncoder (`label.rs`): the codes of one column of labels, as a
+//!   model of its own (int64 output).
 //! - TargetEncoder (`target.rs`): `encodings_` looked up per category,
 //!   `target_mean_` for unknown ones; binary, multiclass, continuous.
 //! - PolynomialFeatures (degree or (min, max), interaction_only,
@@ -48,6 +50,7 @@ mod bins;
 mod decompose;
 mod encode;
 mod impute;
+mod label;
 mod poly;
 mod quantile;
 mod scale;
@@ -130,6 +133,10 @@ fn predicts(est: &Obj<'_, '_>) -> bool {
 pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
     if predicts(est) {
         return None;
+    }
+    if est.class.module.starts_with("sklearn.") && est.name() == "LabelEncoder" {
+        // transforms labels to int64 codes: a model of its own, not a step
+        return Some(label::LabelEnc::read(est, path).map(|t| Box::new(t) as Box<dyn Estimator>));
     }
     transformer(est, path).map(|r| r.map(|t| t as Box<dyn Estimator>))
 }
