@@ -1,11 +1,12 @@
 """Native k-nearest neighbours (issue 15): KNeighborsClassifier and
-KNeighborsRegressor with uniform weights, KD tree or ball tree, euclidean
-or manhattan. The claim is a bound (exact ties in distance are ordered by
+KNeighborsRegressor with uniform or distance weights, KD tree or ball tree,
+euclidean or manhattan. The claim is a bound (exact ties in distance are ordered by
 training row natively, by the tree walk in scikit-learn); on data without
 ties the answers are scikit-learn's bit for bit, which is what these tests
 assert: binary and multiclass (int and string labels), k from 1 to 25,
-one row at a time and in parallel batches, inside a Pipeline. Brute force,
-distance weights, other metrics and several outputs are refused by name."""
+one row at a time and in parallel batches, inside a Pipeline; distance
+weights also with queries on training rows (zero distances). Brute force,
+callable weights, other metrics and several outputs are refused by name."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from skseal.errors import UnsupportedModelError
 rng = np.random.default_rng(15)
 N = 400
 X = rng.normal(size=(N, 6)) * np.array([1, 10, 0.1, 1, 3, 1])
-XT = np.vstack([rng.normal(size=(300, 6)) * 2, X[:20] + 1e-9, X[20:25]])
+XT = np.vstack([rng.normal(size=(300, 6)) * 2, X[:20] + 1e-9, X[20:25], X[30:32]])
 Y2 = (X[:, 0] + X[:, 1] / 10 > 0).astype(int)
 Y3 = np.array(["a", "b", "c"])[(X[:, 0] > 0).astype(int) + (X[:, 3] > 1).astype(int)]
 YR = X @ np.arange(1.0, 7.0) + rng.normal(0, 0.1, N)
@@ -43,6 +44,16 @@ CASES: dict[str, Callable[[], Any]] = {
     "regressor, manhattan, k=9": lambda: KNeighborsRegressor(
         9, metric="manhattan", algorithm="ball_tree").fit(X, YR),
     "pipeline": lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(5)).fit(X, Y3),
+    "classifier, distance, kd_tree, k=5": lambda: KNeighborsClassifier(
+        5, weights="distance").fit(X, Y3),
+    "classifier, distance, ball_tree, manhattan, k=10": lambda: KNeighborsClassifier(
+        10, weights="distance", algorithm="ball_tree", p=1).fit(X, Y2),
+    "classifier, distance, k=4 strings": lambda: KNeighborsClassifier(
+        4, weights="distance", algorithm="kd_tree").fit(X, Y3),
+    "regressor, distance, kd_tree, k=7": lambda: KNeighborsRegressor(
+        7, weights="distance").fit(X, YR),
+    "regressor, distance, ball_tree, k=12": lambda: KNeighborsRegressor(
+        12, weights="distance", algorithm="ball_tree").fit(X, YR),
 }
 
 
@@ -93,10 +104,10 @@ def test_nan_and_width_are_refused() -> None:
 
 @pytest.mark.parametrize("model", [
     KNeighborsClassifier(5, algorithm="brute"),
-    KNeighborsClassifier(5, weights="distance"),
+    KNeighborsClassifier(5, p=3, algorithm="kd_tree"),
     KNeighborsClassifier(5, metric="chebyshev"),
     KNeighborsRegressor(5, algorithm="kd_tree"),  # two outputs
-], ids=["brute", "distance", "chebyshev", "two outputs"])
+], ids=["brute", "minkowski p=3", "chebyshev", "two outputs"])
 def test_refused_by_name(model: Any) -> None:
     y = np.column_stack([YR, -YR]) if isinstance(model, KNeighborsRegressor) else Y2
     model.fit(X, y)

@@ -1,6 +1,6 @@
 //! k-nearest neighbours: KNeighborsClassifier and KNeighborsRegressor with
-//! uniform weights, fitted with a KD or ball tree (`_fit_method`) on the
-//! euclidean or manhattan metric (`effective_metric_`).
+//! uniform or distance weights, fitted with a KD or ball tree
+//! (`_fit_method`) on the euclidean or manhattan metric (`effective_metric_`).
 //!
 //! scikit-learn's tree query keeps the k smallest reduced distances
 //! (`DistanceMetric.rdist`: `sum_j (x_j - y_j)^2` in feature order for
@@ -13,16 +13,24 @@
 //! rounding of the k-th distance, which the tree bounds through the node's
 //! centroid and radius): hence a bound, not bits (`EXACT_TIES`).
 //!
-//! - predict_proba: the neighbours' class counts, each divided by their
-//!   sum (k); predict: the first most frequent class (`_mode`'s smallest
-//!   index);
-//! - regressor predict: `np.mean(_y[neigh_ind], axis=1)`, numpy's pairwise
-//!   sum of the k values in neighbour order divided by k (one output; `_y`
-//!   with several outputs is refused).
+//! - predict_proba: the neighbours' weights added per class in neighbour
+//!   order from 0.0 (uniform: 1 each), divided by numpy's sum of the row;
+//!   predict: uniform, the first most frequent class (`_mode`'s smallest
+//!   index); distance, `weighted_mode`: per class in sorted order numpy's
+//!   sum of the row of weights where the label is that class (0.0
+//!   elsewhere), the first strictly greatest;
+//! - regressor predict: uniform, `np.mean(_y[neigh_ind], axis=1)` (numpy's
+//!   pairwise sum in neighbour order, / k); distance, `np.sum(y * w) /
+//!   np.sum(w)` per row (one output; several are refused).
 //!
-//! Refused: weights="distance" or a callable, `_fit_method` "brute" (its
-//! distances come from a matrix product, `||x||^2 - 2 x.y + ||y||^2`),
-//! other metrics, several outputs.
+//! Distance weights are `1.0 / dist` with `dist = sqrt(rdist)` (euclidean)
+//! or `rdist` (manhattan), as the tree returns them; a row with a zero
+//! distance weighs those neighbours 1.0 and the others 0.0
+//! (`_get_weights`).
+//!
+//! Refused: a callable `weights`, `_fit_method` "brute" (its distances
+//! come from a matrix product, `||x||^2 - 2 x.y + ||y||^2`), other metrics,
+//! several outputs.
 
 use crate::access::{mat_f64, Ctx, Obj};
 use crate::blas::Exactness;
@@ -43,6 +51,8 @@ pub struct KNeighbors {
     fit_x: Mat,
     metric: Metric,
     k: usize,
+    /// weights="distance"
+    distance: bool,
     /// classifier: class index per training row, and the classes
     clf: Option<(Vec<usize>, Labels)>,
     /// regressor: the target per training row
@@ -58,16 +68,17 @@ impl KNeighbors {
     pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<KNeighbors> {
         let info = Info::read(est, path)?;
         let is_clf = est.name() == "KNeighborsClassifier";
-        match est.opt_str("weights", path)? {
-            Some("uniform") | None => {}
+        let distance = match est.opt_str("weights", path)? {
+            Some("uniform") | None => false,
+            Some("distance") => true,
             _ => {
                 return Err(unsupported(
-                    "k-nearest neighbours with weights other than \"uniform\"",
+                    "k-nearest neighbours with weights other than \"uniform\" or \"distance\"",
                     &format!("{path}.weights"),
                     "",
                 ))
             }
-        }
+        };
         let fm = est.str("_fit_method", path)?;
         if !matches!(fm, "kd_tree" | "ball_tree") {
             return Err(unsupported(
@@ -137,6 +148,7 @@ impl KNeighbors {
             fit_x,
             metric,
             k,
+            distance,
             clf,
             y: ya.data,
         })
@@ -172,6 +184,27 @@ impl KNeighbors {
         d.sort_unstable_by(cmp);
     }
 
+    /// The neighbours' weights (`_get_weights`): 1.0 each, or `1 / dist`.
+    fn weights(&self, d: &[(f64, usize)], w: &mut Vec<f64>) {
+        w.clear();
+        if !self.distance {
+            w.resize(d.len(), 1.0);
+            return;
+        }
+        w.extend(d.iter().map(|&(r, _)| {
+            let dist = match self.metric {
+                Metric::Euclidean => r.sqrt(),
+                Metric::Manhattan => r,
+            };
+            1.0 / dist
+        }));
+        if w.iter().any(|v| v.is_infinite()) {
+            for v in w.iter_mut() {
+                *v = if v.is_infinite() { 1.0 } else { 0.0 };
+            }
+        }
+    }
+
     fn proba(&self, x: &Mat) -> Mat {
         let Some((idx, classes)) = &self.clf else {
             return Mat::zeros(x.rows, 0);
@@ -179,11 +212,13 @@ impl KNeighbors {
         let nc = classes.len();
         let mut out = Mat::zeros(x.rows, nc);
         let mut d = Vec::with_capacity(self.fit_x.rows);
+        let mut w = Vec::with_capacity(self.k);
         for i in 0..x.rows {
             self.neighbours(x.row(i), &mut d);
+            self.weights(&d, &mut w);
             let row = out.row_mut(i);
-            for &(_, r) in &d {
-                row[idx[r]] += 1.0;
+            for (&(_, r), &wi) in d.iter().zip(&w) {
+                row[idx[r]] += wi;
             }
             let norm = npsum::sum(row);
             for v in row.iter_mut() {
@@ -215,18 +250,51 @@ impl Estimator for KNeighbors {
         let x = dense_in(&self.info, x, false)?;
         match (m, &self.clf) {
             (Method::PredictProba, Some(_)) => Ok(Output::Matrix(self.proba(&x))),
-            (Method::Predict, Some((_, classes))) => {
+            (Method::Predict, Some((_, classes))) if !self.distance => {
                 Ok(Output::Labels(argmax_labels(&self.proba(&x), classes)))
+            }
+            (Method::Predict, Some((idx, classes))) => {
+                // weighted_mode: per class in sorted order, the first strictly greatest
+                let (mut d, mut w) = (Vec::new(), Vec::new());
+                let mut template = vec![0.0; self.k];
+                let modes: Vec<usize> = (0..x.rows)
+                    .map(|i| {
+                        self.neighbours(x.row(i), &mut d);
+                        self.weights(&d, &mut w);
+                        let (mut best, mut most) = (0usize, 0.0f64);
+                        for c in 0..classes.len() {
+                            if !d.iter().any(|&(_, r)| idx[r] == c) {
+                                continue;
+                            }
+                            for (t, (&(_, r), &wi)) in template.iter_mut().zip(d.iter().zip(&w)) {
+                                *t = if idx[r] == c { wi } else { 0.0 };
+                            }
+                            let counts = npsum::sum(&template[..d.len()]);
+                            if counts > most {
+                                best = c;
+                            }
+                            most = most.max(counts);
+                        }
+                        best
+                    })
+                    .collect();
+                Ok(Output::Labels(classes.take(&modes)))
             }
             (Method::Predict, None) => {
                 let mut d = Vec::with_capacity(self.fit_x.rows);
                 let mut vals = Vec::with_capacity(self.k);
+                let mut w = Vec::with_capacity(self.k);
                 let out = (0..x.rows)
                     .map(|i| {
                         self.neighbours(x.row(i), &mut d);
                         vals.clear();
-                        vals.extend(d.iter().map(|&(_, r)| self.y[r]));
-                        npsum::sum(&vals) / self.k as f64
+                        if !self.distance {
+                            vals.extend(d.iter().map(|&(_, r)| self.y[r]));
+                            return npsum::sum(&vals) / self.k as f64;
+                        }
+                        self.weights(&d, &mut w);
+                        vals.extend(d.iter().zip(&w).map(|(&(_, r), &wi)| self.y[r] * wi));
+                        npsum::sum(&vals) / npsum::sum(&w)
                     })
                     .collect();
                 Ok(Output::Vector(out))
