@@ -80,14 +80,21 @@ def test_categorical_hgb_joblib_file_loads(i: int, tmp_path: Path) -> None:
     _same(m, skseal.load(p), X)
 
 
-def test_categorical_hgb_native_is_refused_with_reason(tmp_path: Path) -> None:
-    _, m, _ = _models()[0]
+@pytest.mark.parametrize("i", range(6))
+def test_categorical_hgb_native_from_file(i: int, tmp_path: Path) -> None:
+    """Native inference computes the fitted _preprocessor, then the
+    categorical splits, bit for bit (more in test_native_hgb_categorical.py)."""
+    _, m, X = _models()[i]
     p = tmp_path / "m.skseal"
     skseal.dump(m, p)
-    with pytest.raises(skseal.UnsupportedModelError) as ei:
-        skseal.native.load(p)
-    assert "_preprocessor" in str(ei.value)
-    assert "categorical" in str(ei.value)
+    n = skseal.native.load(p)
+    for meth in ("predict", "predict_proba", "decision_function"):
+        if hasattr(m, meth):
+            want, got = np.asarray(getattr(m, meth)(X)), np.asarray(getattr(n, meth)(X))
+            assert n.exactness(meth) == "bitwise"
+            assert want.shape == got.shape and np.array_equal(want, got), meth
+            if want.dtype.kind == "f":
+                assert want.tobytes() == got.tobytes(), meth
 
 
 class _Holder:

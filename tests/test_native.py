@@ -282,12 +282,12 @@ def test_dataframe_input_checks_feature_names(tmp_path: Path) -> None:
 
 
 def test_unsupported_models_are_refused_at_load_naming_the_step(tmp_path: Path) -> None:
-    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.neighbors import RadiusNeighborsClassifier
 
     X, y = _data("random")
-    p = tmp_path / "knn.skseal"
-    skseal.dump(KNeighborsClassifier().fit(X, y), p)
-    with pytest.raises(UnsupportedModelError, match="KNeighborsClassifier"):
+    p = tmp_path / "rnn.skseal"
+    skseal.dump(RadiusNeighborsClassifier(radius=50.0).fit(X, y), p)
+    with pytest.raises(UnsupportedModelError, match="RadiusNeighborsClassifier"):
         skseal.native.load(p)
     multi = DecisionTreeClassifier().fit(X, np.column_stack([y, y]))
     skseal.dump(multi, p)

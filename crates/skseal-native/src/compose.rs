@@ -644,6 +644,51 @@ crate::estimator::transformer_estimator!(
     |s: &FeatureUnion| s.parts.iter().all(|p| p.1.batchable())
 );
 
+/// An estimator that transforms its own input first: HistGradientBoosting's
+/// `_preprocessor` (scikit-learn 1.4 and later, with categorical features)
+/// is a fitted ColumnTransformer whose output `predict` walks the trees on.
+struct Preprocessed {
+    pre: Box<dyn Transformer>,
+    est: Box<dyn Estimator>,
+}
+
+impl Estimator for Preprocessed {
+    fn info(&self) -> &Info {
+        self.est.info()
+    }
+    fn classes(&self) -> Option<&Labels> {
+        self.est.classes()
+    }
+    fn supports(&self, m: Method) -> bool {
+        self.est.supports(m)
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        self.est.run(m, self.pre.transform_data(x)?)
+    }
+    fn exactness(&self, m: Method) -> Exactness {
+        self.pre
+            .exactness(Method::Transform)
+            .and(self.est.exactness(m))
+    }
+    fn batchable(&self) -> bool {
+        self.pre.batchable() && self.est.batchable()
+    }
+}
+
+/// `est` with the fitted transformer at `pre` (the attribute
+/// `_preprocessor` of the estimator at `path`) in front.
+pub fn preprocessed(
+    ctx: &Ctx<'_>,
+    pre: NodeId,
+    path: &str,
+    b: Builders,
+    est: Box<dyn Estimator>,
+) -> Result<Box<dyn Estimator>> {
+    let pre = any_transformer(ctx, pre, &format!("{path}._preprocessor"), b)?;
+    no_sparse_part(pre.as_ref(), path)?;
+    Ok(Box::new(Preprocessed { pre, est }))
+}
+
 /// The implementation of `est` when this module has it.
 /// `b` builds the steps (see [`Builders`]).
 pub fn build(

@@ -10,7 +10,8 @@ use crate::error::{input, NativeError, Result};
 use crate::estimator::{Builders, Estimator};
 use crate::probe::{verdict, ProbeReport, Verdict};
 use crate::{
-    calibration, compose, ensemble, gbm, linear, meta, mlp, naive_bayes, preprocess, svm, tree,
+    calibration, compose, ensemble, gaussian_process, gbm, linear, meta, mlp, naive_bayes,
+    neighbors, preprocess, svm, tree,
 };
 
 /// What compositions build their steps with.
@@ -42,7 +43,13 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
         }
         "IsolationForest" => Box::new(tree::IsolationForest::read(&est, path)?),
         "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => {
-            Box::new(tree::HistGradientBoosting::read(&est, path)?)
+            let h = Box::new(tree::HistGradientBoosting::read(&est, path)?);
+            match est.opt("_preprocessor").filter(|&p| !ctx.is_none(p)) {
+                // categorical features: the fitted ColumnTransformer
+                // (OrdinalEncoder, then the numerical columns as float64)
+                Some(pre) => compose::preprocessed(ctx, pre, path, BUILDERS, h)?,
+                None => h,
+            }
         }
         _ => {
             if let Some(r) = linear::build(ctx, &est, path) {
@@ -50,6 +57,10 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
             } else if let Some(r) = svm::build(ctx, &est, path) {
                 r?
             } else if let Some(r) = naive_bayes::build(ctx, &est, path) {
+                r?
+            } else if let Some(r) = neighbors::build(ctx, &est, path) {
+                r?
+            } else if let Some(r) = gaussian_process::build(ctx, &est, path) {
                 r?
             } else if let Some(r) = mlp::build(ctx, &est, path) {
                 r?
@@ -76,7 +87,7 @@ fn unsupported(est: &Obj<'_, '_>, path: &str) -> NativeError {
         what: format!("{}", est.class),
         path: path.into(),
         hint: "Native inference implements trees and tree ensembles, linear models, kernel SVMs, \
-               MLPs, the common preprocessing steps, Pipeline, ColumnTransformer and FeatureUnion \
+               MLPs, k-nearest neighbours, the common preprocessing steps, Pipeline, ColumnTransformer and FeatureUnion \
                (docs/NATIVE.md lists them); load this model with skseal.load to use scikit-learn."
             .into(),
     }

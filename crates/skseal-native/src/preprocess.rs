@@ -19,8 +19,14 @@
 //!   (same values).
 //! - OrdinalEncoder (use_encoded_value, encoded_missing_value, infrequent);
 //!   the result is float64 whatever `dtype` (the codes are small integers).
+//! - LabelEncoder (`label.rs`): the codes of one column of labels, as a
+//!   model of its own (int64 output).
+//! - TargetEncoder (`target.rs`): `encodings_` looked up per category,
+//!   `target_mean_` for unknown ones; binary, multiclass, continuous.
 //! - PolynomialFeatures (degree or (min, max), interaction_only,
 //!   include_bias): the same products in the same order as its dense path.
+//! - SplineTransformer (`spline.rs`): scipy's B-spline evaluation (interval
+//!   search, de Boor's recursion) and the transform's extrapolations.
 //! - QuantileTransformer (uniform output; np.interp as numpy's C code) and
 //!   PowerTransformer (box-cox; yeo-johnson where numpy's log1p/expm1 are
 //!   the C library's) (`quantile.rs`).
@@ -36,16 +42,21 @@
 //!   the reference machine, see `linear.rs` for what is not modelled and the
 //!   bound). KMeans.predict runs scikit-learn's Cython loop with scipy's
 //!   BLAS, computed here as `fma_dot`s: labels differ only for points
-//!   equidistant to two centers within that bound.
+//!   equidistant to two centers within that bound. Nystroem.transform (rbf
+//!   kernel) is `euclidean_distances` as KMeans.transform, `np.exp`, then
+//!   a second product, both through `Blas::matmul_t`.
 
 mod bins;
 mod decompose;
 mod encode;
 mod impute;
+mod label;
 mod poly;
 mod quantile;
 mod scale;
 mod select;
+mod spline;
+mod target;
 mod text;
 mod values;
 
@@ -54,13 +65,15 @@ use crate::error::Result;
 use crate::estimator::{Estimator, Transformer};
 
 use bins::{Binarizer, KBins};
-use decompose::{KMeans, Pca};
+use decompose::{KMeans, Nystroem, Pca};
 use encode::{OneHot, Ordinal};
 use impute::Imputer;
 use poly::Poly;
 use quantile::{Power, Quantile};
 use scale::{Identity, Normalizer, Scaler};
 use select::Select;
+use spline::Spline;
+use target::Target;
 use text::{TfidfTransformer, Vectorizer};
 
 // ---------------------------------------------------------------- dispatch
@@ -82,10 +95,13 @@ pub fn transformer(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Trans
         "SimpleImputer" => boxed(Imputer::read(est, path)),
         "OneHotEncoder" => boxed(OneHot::read(est, path)),
         "OrdinalEncoder" => boxed(Ordinal::read(est, path)),
+        "TargetEncoder" => boxed(Target::read(est, path)),
         "PolynomialFeatures" => boxed(Poly::read(est, path)),
+        "SplineTransformer" => boxed(Spline::read(est, path)),
         "QuantileTransformer" => boxed(Quantile::read(est, path)),
         "PowerTransformer" => boxed(Power::read(est, path)),
         "PCA" => boxed(Pca::read(est, path)),
+        "Nystroem" => boxed(Nystroem::read(est, path)),
         "KMeans" | "MiniBatchKMeans" => boxed(KMeans::read(est, path)),
         "KBinsDiscretizer" => boxed(KBins::read(est, path)),
         "Binarizer" => boxed(Binarizer::read(est, path)),
@@ -117,6 +133,10 @@ fn predicts(est: &Obj<'_, '_>) -> bool {
 pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
     if predicts(est) {
         return None;
+    }
+    if est.class.module.starts_with("sklearn.") && est.name() == "LabelEncoder" {
+        // transforms labels to int64 codes: a model of its own, not a step
+        return Some(label::LabelEnc::read(est, path).map(|t| Box::new(t) as Box<dyn Estimator>));
     }
     transformer(est, path).map(|r| r.map(|t| t as Box<dyn Estimator>))
 }

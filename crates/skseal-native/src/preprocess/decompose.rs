@@ -198,3 +198,100 @@ impl Estimator for KMeans {
         }
     }
 }
+
+/// Nystroem.transform with the rbf kernel: `rbf_kernel(X, components_)`
+/// (`euclidean_distances(squared=True)`: `-2 * X @ C.T`, `+= ||x||^2`
+/// (`np.einsum`), `+= ||c||^2`, `np.maximum(., 0)`; `*= -gamma`, `np.exp`),
+/// then `embedded @ normalization_.T`: both products through
+/// [`Blas::matmul_t`], so as exact as PCA.
+pub(super) struct Nystroem {
+    info: Info,
+    components: Mat,
+    comp_f: bool,
+    sq_norms: Vec<f64>,
+    gamma: f64,
+    normalization: Mat,
+    norm_f: bool,
+    blas: Blas,
+}
+
+impl Nystroem {
+    pub(super) fn read(est: &Obj<'_, '_>, path: &str) -> Result<Nystroem> {
+        let info = Info::read(est, path)?;
+        if est.str("kernel", path)? != "rbf" {
+            return Err(crate::estimator::unsupported(
+                "Nystroem with a kernel other than \"rbf\"",
+                &format!("{path}.kernel"),
+                "",
+            ));
+        }
+        if est
+            .opt("kernel_params")
+            .is_some_and(|p| !est.ctx.is_none(p))
+        {
+            return Err(crate::estimator::unsupported(
+                "Nystroem with kernel_params",
+                &format!("{path}.kernel_params"),
+                "",
+            ));
+        }
+        let components = mat_f64(est, "components_", path)?;
+        let d = components.cols;
+        if components.rows == 0 || info.n_features.is_some_and(|n| n != d) {
+            return Err(malformed(path, "components_ does not match n_features_in_"));
+        }
+        let normalization = mat_f64(est, "normalization_", path)?;
+        if normalization.cols != components.rows || normalization.rows == 0 {
+            return Err(malformed(path, "normalization_ does not match components_"));
+        }
+        // rbf_kernel: gamma = 1.0 / X.shape[1] when None
+        let gamma = match est.opt("gamma").filter(|&g| !est.ctx.is_none(g)) {
+            Some(g) => est.ctx.f64(g, &format!("{path}.gamma"))?,
+            None => 1.0 / d as f64,
+        };
+        let sq_norms = (0..components.rows)
+            .map(|k| einsum_sq(components.row(k)))
+            .collect();
+        Ok(Nystroem {
+            info,
+            comp_f: fortran_ordered(est, "components_"),
+            norm_f: fortran_ordered(est, "normalization_"),
+            components,
+            sq_norms,
+            gamma,
+            normalization,
+            blas: est.ctx.blas.clone(),
+        })
+    }
+}
+
+impl Transformer for Nystroem {
+    fn transform_data(&self, x: Data) -> Result<Data> {
+        let x = dense_in(&self.info, x, false)?;
+        let mut k = self.blas.matmul_t(&x, &self.components, self.comp_f);
+        for i in 0..x.rows {
+            let xx = einsum_sq(x.row(i));
+            for (c, v) in k.row_mut(i).iter_mut().enumerate() {
+                let mut d = -2.0 * *v;
+                d += xx;
+                d += self.sq_norms[c];
+                // np.maximum(d, 0): NaN and d >= 0 kept
+                if !(d.is_nan() || d >= 0.0) {
+                    d = 0.0;
+                }
+                d *= -self.gamma;
+                *v = crate::npmath::np_exp(d);
+            }
+        }
+        Ok(Data::Dense(self.blas.matmul_t(
+            &k,
+            &self.normalization,
+            self.norm_f,
+        )))
+    }
+}
+transformer_estimator!(
+    Nystroem,
+    |s: &Nystroem| s.blas.exactness(s.comp_f).and(s.blas.exactness(s.norm_f)),
+    |_: &Nystroem| false
+);

@@ -1,5 +1,6 @@
 //! OneHotEncoder and OrdinalEncoder: fitted categories (numbers, strings,
-//! missing values), unknown and infrequent categories, `drop`.
+//! missing values), unknown and infrequent categories, `drop`. The
+//! category lookup ([`Encoder`]) is also TargetEncoder's (`target.rs`).
 
 use std::collections::HashMap;
 
@@ -109,9 +110,9 @@ fn idx_ok(v: i64, n: usize) -> Option<usize> {
     usize::try_from(v).ok().filter(|&u| u < n)
 }
 
-/// Shared state of OneHotEncoder and OrdinalEncoder.
-struct Encoder {
-    info: Info,
+/// Shared state of OneHotEncoder, OrdinalEncoder and TargetEncoder.
+pub(super) struct Encoder {
+    pub(super) info: Info,
     cats: Vec<Cats>,
     unknown: Unknown,
     /// first infrequent index per feature (when infrequent categories exist)
@@ -121,7 +122,7 @@ struct Encoder {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Unknown {
+pub(super) enum Unknown {
     Error,
     Ignore,
     /// infrequent_if_exist or warn
@@ -132,13 +133,6 @@ enum Unknown {
 
 impl Encoder {
     pub(super) fn read(est: &Obj<'_, '_>, path: &str) -> Result<Encoder> {
-        let info = Info::read(est, path)?;
-        let cats = read_cat_list(est, path)?;
-        if let Some(n) = info.n_features {
-            if n != cats.len() {
-                return Err(malformed(path, "categories_ does not match n_features_in_"));
-            }
-        }
         let hu = est.str("handle_unknown", path)?;
         let unknown = match hu {
             "error" => Unknown::Error,
@@ -153,6 +147,19 @@ impl Encoder {
                 ))
             }
         };
+        Encoder::read_as(est, path, unknown)
+    }
+
+    /// The categories of `est`, unknown values handled as `unknown`
+    /// (TargetEncoder has no `handle_unknown`: its `_transform` ignores them).
+    pub(super) fn read_as(est: &Obj<'_, '_>, path: &str, unknown: Unknown) -> Result<Encoder> {
+        let info = Info::read(est, path)?;
+        let cats = read_cat_list(est, path)?;
+        if let Some(n) = info.n_features {
+            if n != cats.len() {
+                return Err(malformed(path, "categories_ does not match n_features_in_"));
+            }
+        }
         let n = cats.len();
         let enabled = match est.opt("_infrequent_enabled") {
             Some(v) => est.ctx.bool(v, &format!("{path}._infrequent_enabled"))?,
@@ -199,7 +206,11 @@ impl Encoder {
 
     /// `_transform`: codes and known-mask per cell (n x features, row-major).
     /// `ignore` maps feature -> code not remapped (OrdinalEncoder's missing).
-    fn codes(&self, x: &Data, ignore: &HashMap<usize, usize>) -> Result<(Vec<usize>, Vec<bool>)> {
+    pub(super) fn codes(
+        &self,
+        x: &Data,
+        ignore: &HashMap<usize, usize>,
+    ) -> Result<(Vec<usize>, Vec<bool>)> {
         let cols = column_views(x);
         check_cols(&self.info, cols.len())?;
         let nf = cols.len();
@@ -263,6 +274,11 @@ impl Encoder {
             }
         }
         Ok((code, known))
+    }
+
+    /// The number of categories of each feature.
+    pub(super) fn sizes(&self) -> Vec<usize> {
+        self.cats.iter().map(|c| c.n).collect()
     }
 }
 

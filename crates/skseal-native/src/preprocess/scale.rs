@@ -187,11 +187,17 @@ impl Transformer for Normalizer {
 }
 transformer_estimator!(Normalizer);
 
-/// FunctionTransformer: the identity (`func=None`) or a numpy elementwise
-/// function `kernels::numpy_unary` reproduces (`np.log1p`, `np.exp`, ...).
+/// FunctionTransformer: the identity (`func=None`), the float64 cast
+/// `functools.partial(check_array, dtype=[np.float64], ensure_all_finite=False)`
+/// that HistGradientBoosting's `_preprocessor` puts on its numerical
+/// columns, or a numpy elementwise function `kernels::numpy_unary`
+/// reproduces (`np.log1p`, `np.exp`, ...).
 pub(super) struct Identity {
     info: Info,
     validate: bool,
+    /// `check_array(X, dtype=[np.float64], ensure_all_finite=False)`: numbers
+    /// as float64, NaN and infinities kept
+    as_f64: bool,
     func: Option<fn(f64) -> f64>,
 }
 
@@ -199,6 +205,8 @@ impl Transformer for Identity {
     fn transform_data(&self, x: Data) -> Result<Data> {
         let x = if self.validate {
             Data::Dense(dense_in(&self.info, x, false)?)
+        } else if self.as_f64 {
+            Data::Dense(x.into_dense(&self.info.class)?)
         } else {
             x
         };
@@ -233,11 +241,15 @@ impl Normalizer {
 
 impl Identity {
     pub(super) fn read(est: &Obj<'_, '_>, path: &str) -> Result<Identity> {
-        let func = match est.opt("func") {
-            None => None,
-            Some(id) => Some(numpy_function(est, id, &format!("{path}.func"))?),
+        let (func, as_f64) = match est.opt("func") {
+            None => (None, false),
+            Some(id) if is_check_array_f64(est.ctx.g, id) => (None, true),
+            Some(id) => (
+                Some(numpy_function(est, id, &format!("{path}.func"))?),
+                false,
+            ),
         };
-        if func.is_some() && !empty_kwargs(est, "kw_args") {
+        if (func.is_some() || as_f64) && !empty_kwargs(est, "kw_args") {
             return Err(unsupported(
                 "FunctionTransformer with kw_args",
                 &format!("{path}.kw_args"),
@@ -251,6 +263,7 @@ impl Identity {
         Ok(Identity {
             info: Info::read(est, path)?,
             validate,
+            as_f64,
             func,
         })
     }
@@ -281,6 +294,68 @@ fn numpy_function(
         )),
         _ => Err(unsupported("FunctionTransformer with a function", p, hint)),
     }
+}
+
+/// Whether `id` is `functools.partial(check_array, dtype=[np.float64],
+/// ensure_all_finite=False)` exactly (keywords in any order; `dtype` also as
+/// `np.float64` alone), the numerical step of HistGradientBoosting's
+/// `_preprocessor`. Any other partial is a function native inference does
+/// not run.
+fn is_check_array_f64(g: &skseal_core::ir::Graph, id: skseal_core::ir::NodeId) -> bool {
+    use skseal_core::ir::Node;
+    let global = |id: skseal_core::ir::NodeId, m: &str, n: &str| matches!(g.node(id), Some(Node::Global(c)) if c.is(m, n));
+    let Some(Node::Call {
+        func,
+        args,
+        state: Some(st),
+    }) = g.node(id)
+    else {
+        return false;
+    };
+    if !func.is("functools", "partial") {
+        return false;
+    }
+    let check_array = |id| global(id, "sklearn.utils.validation", "check_array");
+    if !matches!(args.as_slice(), [f] if check_array(*f)) {
+        return false;
+    }
+    let Some(Node::Tuple(parts)) = g.node(*st) else {
+        return false;
+    };
+    let [sf, sargs, skw, sns] = parts[..] else {
+        return false;
+    };
+    let empty = |id| match g.node(id) {
+        Some(Node::None) => true,
+        Some(Node::Tuple(v)) => v.is_empty(),
+        Some(Node::Dict(kv)) => kv.is_empty(),
+        _ => false,
+    };
+    if !check_array(sf) || !empty(sargs) || !empty(sns) {
+        return false;
+    }
+    let Some(Node::Dict(kv)) = g.node(skw) else {
+        return false;
+    };
+    let f64_type = |id| global(id, "numpy", "float64");
+    let (mut dtype, mut finite) = (false, false);
+    for &(k, v) in kv {
+        match (g.node(k), g.node(v)) {
+            (Some(Node::Str(k)), Some(Node::List(l) | Node::Tuple(l)))
+                if k == "dtype" && !dtype && matches!(l.as_slice(), [t] if f64_type(*t)) =>
+            {
+                dtype = true
+            }
+            (Some(Node::Str(k)), _) if k == "dtype" && !dtype && f64_type(v) => dtype = true,
+            (Some(Node::Str(k)), Some(Node::Bool(false)))
+                if k == "ensure_all_finite" && !finite =>
+            {
+                finite = true
+            }
+            _ => return false,
+        }
+    }
+    dtype && finite
 }
 
 /// Whether `key` is absent, None or an empty dict.

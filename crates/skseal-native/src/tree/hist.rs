@@ -5,7 +5,7 @@ use super::boosting::{boosted_output, boosted_supports, link_of, Link};
 use super::*;
 use crate::access::{field_kind, field_words, Ctx, Obj};
 use crate::data::{Data, Labels, Mat, Method, Output};
-use crate::error::{malformed, NativeError, Result};
+use crate::error::{malformed, Result};
 use crate::estimator::{check_width, Estimator, Info};
 
 #[derive(Debug, Clone, Copy)]
@@ -135,7 +135,10 @@ fn bitsets(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<Vec
         .collect())
 }
 
-/// HistGradientBoostingClassifier / HistGradientBoostingRegressor.
+/// HistGradientBoostingClassifier / HistGradientBoostingRegressor, on X as
+/// its predictors see it: after `_preprocessor` (categorical features since
+/// scikit-learn 1.4), which the dispatcher puts in front
+/// (`compose::preprocessed`).
 pub struct HistGradientBoosting {
     info: Info,
     /// iterations x K predictors
@@ -156,18 +159,6 @@ impl HistGradientBoosting {
         let nf = info
             .n_features
             .ok_or_else(|| malformed(path, "n_features_in_ missing"))?;
-        if est.opt("_preprocessor").is_some() {
-            return Err(NativeError::Unsupported {
-                what: "categorical features (the ColumnTransformer with an OrdinalEncoder that \
-                       HistGradientBoosting keeps in _preprocessor since scikit-learn 1.4) are \
-                       not computed natively yet"
-                    .into(),
-                path: format!("{path}._preprocessor"),
-                hint:
-                    "Load it with skseal.load (it loads with default trust) and predict in Python."
-                        .into(),
-            });
-        }
         let is_clf = est.name() == "HistGradientBoostingClassifier";
         let link = link_of(&est.obj("_loss", path)?, path)?;
         let base = est.arr_f64("_baseline_prediction", path)?;

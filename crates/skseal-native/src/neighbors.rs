@@ -1,0 +1,318 @@
+//! k-nearest neighbours: KNeighborsClassifier and KNeighborsRegressor with
+//! uniform or distance weights, fitted with a KD or ball tree
+//! (`_fit_method`) on the euclidean or manhattan metric (`effective_metric_`).
+//!
+//! scikit-learn's tree query keeps the k smallest reduced distances
+//! (`DistanceMetric.rdist`: `sum_j (x_j - y_j)^2` in feature order for
+//! euclidean, `sum_j |x_j - y_j|` for manhattan, plain double operations),
+//! sorted ascending. Here every training row of `_fit_X` is measured with
+//! the same operations in the same order (so the same values), and the k
+//! smallest are kept, ascending, exact ties by training row. So the
+//! neighbours are scikit-learn's except for exact ties in distance, which
+//! scikit-learn orders by its tree walk (and, for a ball tree, a row within
+//! rounding of the k-th distance, which the tree bounds through the node's
+//! centroid and radius): hence a bound, not bits (`EXACT_TIES`).
+//!
+//! - predict_proba: the neighbours' weights added per class in neighbour
+//!   order from 0.0 (uniform: 1 each), divided by numpy's sum of the row;
+//!   predict: uniform, the first most frequent class (`_mode`'s smallest
+//!   index); distance, `weighted_mode`: per class in sorted order numpy's
+//!   sum of the row of weights where the label is that class (0.0
+//!   elsewhere), the first strictly greatest;
+//! - regressor predict: uniform, `np.mean(_y[neigh_ind], axis=1)` (numpy's
+//!   pairwise sum in neighbour order, / k); distance, `np.sum(y * w) /
+//!   np.sum(w)` per row (one output; several are refused).
+//!
+//! Distance weights are `1.0 / dist` with `dist = sqrt(rdist)` (euclidean)
+//! or `rdist` (manhattan), as the tree returns them; a row with a zero
+//! distance weighs those neighbours 1.0 and the others 0.0
+//! (`_get_weights`).
+//!
+//! Refused: a callable `weights`, `_fit_method` "brute" (its distances
+//! come from a matrix product, `||x||^2 - 2 x.y + ||y||^2`), other metrics,
+//! several outputs.
+
+use crate::access::{mat_f64, Ctx, Obj};
+use crate::blas::Exactness;
+use crate::data::{Data, Labels, Mat, Method, Output};
+use crate::error::{malformed, Result};
+use crate::estimator::{dense_in, unsupported, Estimator, Info};
+use crate::kernels::argmax_labels;
+use crate::npsum;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Metric {
+    Euclidean,
+    Manhattan,
+}
+
+pub struct KNeighbors {
+    info: Info,
+    fit_x: Mat,
+    metric: Metric,
+    k: usize,
+    /// weights="distance"
+    distance: bool,
+    /// classifier: class index per training row, and the classes
+    clf: Option<(Vec<usize>, Labels)>,
+    /// regressor: the target per training row
+    y: Vec<f64>,
+}
+
+const EXACT_TIES: &str = "neighbours at exactly the same distance are ordered by training row \
+                          natively and by the KD / ball tree walk in scikit-learn (a ball tree \
+                          also bounds rows through rounded centroid distances); otherwise \
+                          bitwise";
+
+impl KNeighbors {
+    pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<KNeighbors> {
+        let info = Info::read(est, path)?;
+        let is_clf = est.name() == "KNeighborsClassifier";
+        let distance = match est.opt_str("weights", path)? {
+            Some("uniform") | None => false,
+            Some("distance") => true,
+            _ => {
+                return Err(unsupported(
+                    "k-nearest neighbours with weights other than \"uniform\" or \"distance\"",
+                    &format!("{path}.weights"),
+                    "",
+                ))
+            }
+        };
+        let fm = est.str("_fit_method", path)?;
+        if !matches!(fm, "kd_tree" | "ball_tree") {
+            return Err(unsupported(
+                format!("k-nearest neighbours fitted with algorithm {fm:?}"),
+                &format!("{path}._fit_method"),
+                "The KD-tree and ball-tree queries are implemented (their distances are \
+                 computed per pair); brute force computes them with a matrix product.",
+            ));
+        }
+        let metric = match est.str("effective_metric_", path)? {
+            "euclidean" => Metric::Euclidean,
+            "manhattan" | "cityblock" | "l1" => Metric::Manhattan,
+            other => {
+                return Err(unsupported(
+                    format!("k-nearest neighbours with the metric {other:?}"),
+                    &format!("{path}.effective_metric_"),
+                    "The euclidean and manhattan metrics are implemented.",
+                ))
+            }
+        };
+        let fit_x = mat_f64(est, "_fit_X", path)?;
+        let k = est.usize("n_neighbors", path)?;
+        if k == 0 || k > fit_x.rows {
+            return Err(malformed(
+                path,
+                format!("n_neighbors {k} with {} training rows", fit_x.rows),
+            ));
+        }
+        if info.n_features.is_some_and(|n| n != fit_x.cols) {
+            return Err(malformed(path, "_fit_X does not match n_features_in_"));
+        }
+        let ya = est.arr_f64("_y", path)?;
+        if ya.shape.len() != 1 || ya.data.len() != fit_x.rows {
+            return Err(unsupported(
+                "k-nearest neighbours with several outputs",
+                &format!("{path}._y"),
+                "",
+            ));
+        }
+        let clf = if is_clf {
+            if est.opt("outputs_2d_").is_some() && est.bool("outputs_2d_", path)? {
+                return Err(unsupported(
+                    "k-nearest neighbours with several outputs",
+                    &format!("{path}.outputs_2d_"),
+                    "",
+                ));
+            }
+            let classes = est.labels("classes_", path)?;
+            let nc = classes.len();
+            let idx = ya
+                .data
+                .iter()
+                .map(|&v| {
+                    if v >= 0.0 && v.fract() == 0.0 && (v as usize) < nc {
+                        Ok(v as usize)
+                    } else {
+                        Err(malformed(&format!("{path}._y"), "class index out of range"))
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Some((idx, classes))
+        } else {
+            None
+        };
+        Ok(KNeighbors {
+            info,
+            fit_x,
+            metric,
+            k,
+            distance,
+            clf,
+            y: ya.data,
+        })
+    }
+
+    /// The k nearest training rows of `x`, nearest first (ties by row).
+    fn neighbours(&self, x: &[f64], d: &mut Vec<(f64, usize)>) {
+        d.clear();
+        for r in 0..self.fit_x.rows {
+            let p = self.fit_x.row(r);
+            let mut s = 0.0;
+            match self.metric {
+                Metric::Euclidean => {
+                    for (a, b) in x.iter().zip(p) {
+                        let t = a - b;
+                        s += t * t;
+                    }
+                }
+                Metric::Manhattan => {
+                    for (a, b) in x.iter().zip(p) {
+                        s += (a - b).abs();
+                    }
+                }
+            }
+            d.push((s, r));
+        }
+        let k = self.k;
+        let cmp = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        if k < d.len() {
+            d.select_nth_unstable_by(k - 1, cmp);
+            d.truncate(k);
+        }
+        d.sort_unstable_by(cmp);
+    }
+
+    /// The neighbours' weights (`_get_weights`): 1.0 each, or `1 / dist`.
+    fn weights(&self, d: &[(f64, usize)], w: &mut Vec<f64>) {
+        w.clear();
+        if !self.distance {
+            w.resize(d.len(), 1.0);
+            return;
+        }
+        w.extend(d.iter().map(|&(r, _)| {
+            let dist = match self.metric {
+                Metric::Euclidean => r.sqrt(),
+                Metric::Manhattan => r,
+            };
+            1.0 / dist
+        }));
+        if w.iter().any(|v| v.is_infinite()) {
+            for v in w.iter_mut() {
+                *v = if v.is_infinite() { 1.0 } else { 0.0 };
+            }
+        }
+    }
+
+    fn proba(&self, x: &Mat) -> Mat {
+        let Some((idx, classes)) = &self.clf else {
+            return Mat::zeros(x.rows, 0);
+        };
+        let nc = classes.len();
+        let mut out = Mat::zeros(x.rows, nc);
+        let mut d = Vec::with_capacity(self.fit_x.rows);
+        let mut w = Vec::with_capacity(self.k);
+        for i in 0..x.rows {
+            self.neighbours(x.row(i), &mut d);
+            self.weights(&d, &mut w);
+            let row = out.row_mut(i);
+            for (&(_, r), &wi) in d.iter().zip(&w) {
+                row[idx[r]] += wi;
+            }
+            let norm = npsum::sum(row);
+            for v in row.iter_mut() {
+                *v /= norm;
+            }
+        }
+        out
+    }
+}
+
+impl Estimator for KNeighbors {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        self.clf.as_ref().map(|c| &c.1)
+    }
+    fn supports(&self, m: Method) -> bool {
+        match m {
+            Method::Predict => true,
+            Method::PredictProba => self.clf.is_some(),
+            _ => false,
+        }
+    }
+    fn exactness(&self, _m: Method) -> Exactness {
+        Exactness::Bounded(EXACT_TIES.into())
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        let x = dense_in(&self.info, x, false)?;
+        match (m, &self.clf) {
+            (Method::PredictProba, Some(_)) => Ok(Output::Matrix(self.proba(&x))),
+            (Method::Predict, Some((_, classes))) if !self.distance => {
+                Ok(Output::Labels(argmax_labels(&self.proba(&x), classes)))
+            }
+            (Method::Predict, Some((idx, classes))) => {
+                // weighted_mode: per class in sorted order, the first strictly greatest
+                let (mut d, mut w) = (Vec::new(), Vec::new());
+                let mut template = vec![0.0; self.k];
+                let modes: Vec<usize> = (0..x.rows)
+                    .map(|i| {
+                        self.neighbours(x.row(i), &mut d);
+                        self.weights(&d, &mut w);
+                        let (mut best, mut most) = (0usize, 0.0f64);
+                        for c in 0..classes.len() {
+                            if !d.iter().any(|&(_, r)| idx[r] == c) {
+                                continue;
+                            }
+                            for (t, (&(_, r), &wi)) in template.iter_mut().zip(d.iter().zip(&w)) {
+                                *t = if idx[r] == c { wi } else { 0.0 };
+                            }
+                            let counts = npsum::sum(&template[..d.len()]);
+                            if counts > most {
+                                best = c;
+                            }
+                            most = most.max(counts);
+                        }
+                        best
+                    })
+                    .collect();
+                Ok(Output::Labels(classes.take(&modes)))
+            }
+            (Method::Predict, None) => {
+                let mut d = Vec::with_capacity(self.fit_x.rows);
+                let mut vals = Vec::with_capacity(self.k);
+                let mut w = Vec::with_capacity(self.k);
+                let out = (0..x.rows)
+                    .map(|i| {
+                        self.neighbours(x.row(i), &mut d);
+                        vals.clear();
+                        if !self.distance {
+                            vals.extend(d.iter().map(|&(_, r)| self.y[r]));
+                            return npsum::sum(&vals) / self.k as f64;
+                        }
+                        self.weights(&d, &mut w);
+                        vals.extend(d.iter().zip(&w).map(|(&(_, r), &wi)| self.y[r] * wi));
+                        npsum::sum(&vals) / npsum::sum(&w)
+                    })
+                    .collect();
+                Ok(Output::Vector(out))
+            }
+            _ => Err(self.no_method(m)),
+        }
+    }
+}
+
+/// The implementation of `est` when this module has it.
+pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
+    if !est.class.module.starts_with("sklearn.") {
+        return None;
+    }
+    match est.name() {
+        "KNeighborsClassifier" | "KNeighborsRegressor" => {
+            Some(KNeighbors::read(est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
+        }
+        _ => None,
+    }
+}
