@@ -271,12 +271,103 @@ def test_xgboost_in_a_pipeline_and_what_it_refuses() -> None:
     refused = {
         "gblinear": xgb.XGBRegressor(booster="gblinear", n_estimators=5).fit(
             np.nan_to_num(X), YR),
-        "categorical splits": xgb.XGBClassifier(
+        "whose categories are not strings": xgb.XGBClassifier(
             n_estimators=5, enable_categorical=True, tree_method="hist").fit(
-            pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice(["x", "y"], N))}), Y),
+            pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice([10, 20], N))}), Y),
         "missing value other than NaN": xgb.XGBRegressor(n_estimators=5, missing=0.0).fit(
             X, YR),
     }
     for what, m in refused.items():
         with pytest.raises(UnsupportedModelError, match=what):
             skseal.native.loads(skseal.dumps(m, trusted=["xgboost"]), trusted=["xgboost"])
+
+
+CATS = [f"c{i}" for i in range(40)]
+
+
+def _cat_frame(n: int) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({
+        "a": X[:n, 0],
+        "c": pd.Categorical(rng.choice(CATS, n), categories=CATS),
+        "b": X[:n, 1],
+        "d": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+    })
+
+
+XCQ = {**XQ, "enable_categorical": True, "tree_method": "hist"}
+XGB_CAT_CASES: dict[str, Callable[[Any], Any]] = {
+    # partitions (max_cat_to_onehot=1) and one-hot splits (the default)
+    "binary, partitions": lambda df: xgb.XGBClassifier(max_cat_to_onehot=1, **XCQ).fit(
+        df, ((df["c"].cat.codes % 3 == 0) ^ (df["a"] > 0)).astype(int)),
+    "binary, one-hot": lambda df: xgb.XGBClassifier(**XCQ).fit(
+        df, ((df["d"] == "y") ^ (df["a"] > 0)).astype(int)),
+    "multiclass, partitions": lambda df: xgb.XGBClassifier(max_cat_to_onehot=1, **XCQ).fit(
+        df, df["c"].cat.codes % 3),
+    "regression, partitions": lambda df: xgb.XGBRegressor(max_cat_to_onehot=1, **XCQ).fit(
+        df, df["c"].cat.codes * 0.1 + np.nan_to_num(df["b"])),
+    "dart, partitions": lambda df: xgb.XGBRegressor(
+        booster="dart", rate_drop=0.1, max_cat_to_onehot=1, **XCQ).fit(
+        df, df["c"].cat.codes * 0.1),
+}
+
+
+@pytest.mark.parametrize("name", list(XGB_CAT_CASES))
+def test_native_xgboost_categorical_splits(name: str) -> None:
+    """enable_categorical=True on pandas category columns (hist): the
+    splits' category sets as XGBoost's ``common::Decision`` tests them
+    (missing to the default child; a negative, >= 2^24 or unlisted value
+    left; a listed one right; values truncated to integers), a DataFrame's
+    category column re-coded by value into the training positions whatever
+    its own category order, an unseen category refused as XGBoost refuses
+    it, a numeric matrix taken as codes: at every code, out-of-range,
+    negative, fractional codes and NaN."""
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+
+    df = _cat_frame(N)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = XGB_CAT_CASES[name](df)
+    assert any(1 in t.get("split_type", []) for t in _trees(model)), name
+    nm = skseal.native.loads(skseal.dumps(model, trusted=["xgboost"]), trusted=["xgboost"])
+    other = pd.DataFrame({
+        "a": [0.1, -0.2, np.nan, 1.0, -1.0, 0.0],
+        "c": pd.Categorical(["c3", "c39", None, "c0", "c17", "c5"],
+                            categories=["c39", "c5", "c3", "c17", "c0"]),
+        "b": [0.0, 1.0, -1.0, 2.0, np.nan, 0.5],
+        "d": pd.Categorical(["z", None, "x", "y", "x", "z"], categories=["z", "x", "y"])})
+    codes = np.array([-2, -1, -0.5, -0.0, 0.5, 2.5, 39.9, 40, 63, 64, 1e7, 2.0**24 - 1,
+                      2.0**24, 1e30, np.nan] + list(range(45)), dtype=float)
+    n = len(codes)
+    grid = np.column_stack([np.linspace(-2, 2, n), codes, np.zeros(n), codes[::-1] % 4])
+    for data in (df, other, grid):
+        for m in nm.methods:
+            want = np.asarray(getattr(model, m)(data))
+            got = np.asarray(getattr(nm, m)(data))
+            if want.dtype.kind == "f":
+                assert bitwise(want.astype(np.float64), got), f"{name}: {m}"
+            else:
+                assert bitwise(want, got), f"{name}: {m}"
+    unseen = other.assign(c=pd.Categorical(["c3", "new", None, "c0", "c17", "c5"]))
+    with pytest.raises(Exception, match="not in the training set"):
+        model.predict(unseen)
+    with pytest.raises(ValueError, match=r'column "c" holds "new", a category'):
+        nm.predict(unseen)
+    with pytest.raises(ValueError, match=r'column "c" was a category column'):
+        nm.predict(df.assign(c=df["c"].cat.codes.astype(float)))
+    pipe = make_pipeline(model)
+    np_ = skseal.native.loads(skseal.dumps(pipe, trusted=["xgboost"]), trusted=["xgboost"])
+    for data in (df, other):
+        want = np.asarray(pipe.predict(data))
+        got = np.asarray(np_.predict(data))
+        assert bitwise(want.astype(np.float64) if want.dtype.kind == "f" else want, got)
+
+
+def _trees(model: Any) -> list[dict[str, Any]]:
+    import json
+
+    raw = json.loads(model.get_booster().save_raw("json"))
+    gb = raw["learner"]["gradient_booster"]
+    return gb.get("gbtree", gb)["model"]["trees"]  # type: ignore[no-any-return]
