@@ -546,7 +546,9 @@ impl Booster {
                 }
             }
             for o in o.chunks_exact_mut(k) {
-                if self.model.header.average_output && self.iterations > 0 {
+                // `predict(raw_score=True)` gives the sum: LightGBM averages
+                // random-forest outputs only on the converted path
+                if convert && self.model.header.average_output && self.iterations > 0 {
                     for v in o.iter_mut() {
                         *v /= self.iterations as f64;
                     }
@@ -732,6 +734,16 @@ impl Estimator for Lgbm {
             Unseen::Missing,
         )?;
         Ok(match (&self.classes, m) {
+            // `predict(raw_score=True)`: the summed raw scores (not averaged
+            // in random-forest mode), one column per class
+            (_, Method::PredictRaw) => {
+                let s = self.booster.scores(&x, false);
+                if self.booster.k == 1 {
+                    Output::Vector(s.data)
+                } else {
+                    Output::Matrix(s)
+                }
+            }
             (Some(c), Method::Predict) => Output::Labels(argmax_labels(&self.proba(&x), c)),
             (Some(_), _) => Output::Matrix(self.proba(&x)),
             (None, _) => {

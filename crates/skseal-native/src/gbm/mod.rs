@@ -14,10 +14,11 @@ use crate::data::{Column, Data, Mat, Method};
 use crate::error::{input as bad_input, Result};
 use crate::estimator::{check_finite, check_width, Estimator, Info};
 
-/// The methods of the boosters' scikit-learn models: `predict`, and
-/// `predict_proba` for classifiers.
+/// The methods of LightGBM's and XGBoost's models: `predict`, the raw
+/// scores (`predict_raw`: `predict(raw_score=True)`,
+/// `predict(output_margin=True)`), and `predict_proba` for classifiers.
 fn supports(classifier: bool, m: Method) -> bool {
-    m == Method::Predict || (classifier && m == Method::PredictProba)
+    matches!(m, Method::Predict | Method::PredictRaw) || (classifier && m == Method::PredictProba)
 }
 
 /// Input as the library takes it: numbers of the right width, NaN allowed,

@@ -591,6 +591,21 @@ impl Xgb {
         })
     }
 
+    /// Float32 scores of `rows` rows as float64: a vector for one output
+    /// group, else a matrix.
+    fn outputs(&self, rows: usize, s: Vec<f32>) -> Output {
+        let data = s.iter().map(|&v| v as f64).collect();
+        if self.model.groups == 1 {
+            Output::Vector(data)
+        } else {
+            Output::Matrix(Mat {
+                rows,
+                cols: self.model.groups,
+                data,
+            })
+        }
+    }
+
     fn proba(&self, x: &Mat) -> Mat {
         let s = self.model.scores(x, true);
         let rows = x.rows;
@@ -631,6 +646,8 @@ impl Estimator for Xgb {
         // category is XGBoost's error too
         let x = super::codes(&self.info, x, &self.categories, false, Unseen::Refused)?;
         Ok(match (self.n_classes, m) {
+            // `predict(output_margin=True)`: base margin plus leaves, in float32
+            (_, Method::PredictRaw) => self.outputs(x.rows, self.model.scores(&x, false)),
             (Some(_), Method::PredictProba) => Output::Matrix(self.proba(&x)),
             (Some(_), _) => {
                 let p = self.proba(&x);
@@ -652,18 +669,7 @@ impl Estimator for Xgb {
                     .collect();
                 Output::Labels(Labels::Int(idx))
             }
-            (None, _) => {
-                let s = self.model.scores(&x, true);
-                if self.model.groups == 1 {
-                    Output::Vector(s.iter().map(|&v| v as f64).collect())
-                } else {
-                    Output::Matrix(Mat {
-                        rows: x.rows,
-                        cols: self.model.groups,
-                        data: s.iter().map(|&v| v as f64).collect(),
-                    })
-                }
-            }
+            (None, _) => self.outputs(x.rows, self.model.scores(&x, true)),
         })
     }
 }
