@@ -260,9 +260,10 @@ class NativeModel:
 
     def predict_raw(self, X: Any) -> np.ndarray:
         """Raw scores before the objective's transform, as LightGBM's
-        ``predict(X, raw_score=True)`` and XGBoost's
-        ``predict(X, output_margin=True)`` give them (1-D for one output,
-        one column per class otherwise)."""
+        ``predict(X, raw_score=True)``, XGBoost's
+        ``predict(X, output_margin=True)`` and CatBoost's
+        ``predict(X, prediction_type="RawFormulaVal")`` give them (1-D for
+        one output, one column per class otherwise)."""
         return self._run("predict_raw", X)
 
     def transform(self, X: Any) -> np.ndarray:

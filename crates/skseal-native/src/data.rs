@@ -340,7 +340,8 @@ pub enum Method {
     Transform,
     ScoreSamples,
     /// Raw scores before the objective's transform: LightGBM's
-    /// `predict(raw_score=True)`, XGBoost's `predict(output_margin=True)`.
+    /// `predict(raw_score=True)`, XGBoost's `predict(output_margin=True)`,
+    /// CatBoost's `predict(prediction_type="RawFormulaVal")`.
     PredictRaw,
 }
 
