@@ -9,8 +9,11 @@ scikit-learn Pipeline. LightGBM computes in double with the C library's exp,
 which native inference uses too, so nothing here depends on the CPU's SIMD
 level. XGBoost: float32 inputs, splits, sums and transforms (expf) as its CPU
 predictor computes them, binary, multiclass, regression, poisson, gamma,
-tweedie, logitraw, dart, random forests, ranking, early stopping; values are
-XGBoost's float32 results exactly (returned as float64)."""
+tweedie, logitraw, dart, random forests, ranking, early stopping, categorical
+splits on pandas category columns (enable_categorical); values are XGBoost's
+float32 results exactly (returned as float64). ``predict_raw`` against
+LightGBM's ``predict(raw_score=True)`` and XGBoost's
+``predict(output_margin=True)`` everywhere."""
 
 from __future__ import annotations
 
@@ -204,6 +207,14 @@ def test_skseal_predict_serves_lightgbm_with_its_profile(tmp_path: Any, cli: Any
     got = np.array([[float(v) for v in line.split(",")]
                     for line in r.stdout.strip().splitlines()[1:]])
     assert bitwise(model.predict_proba(rows), got)
+    # the raw scores, as predict(raw_score=True)
+    r = subprocess.run([str(cli), "predict", str(tmp_path / "m.skseal"), "--input",
+                        str(tmp_path / "x.csv"), "--method", "predict_raw", "--trust",
+                        "lightgbm"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    got = np.array([[float(v) for v in line.split(",")]
+                    for line in r.stdout.strip().splitlines()[1:]])
+    assert bitwise(model.predict(rows, raw_score=True), got)
     r = subprocess.run([str(cli), "predict", str(tmp_path / "m.skseal"), "--input",
                         str(tmp_path / "x.csv")], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "--trust lightgbm" in r.stderr, r.stderr
