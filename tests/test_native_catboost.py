@@ -1,5 +1,6 @@
 """Native inference of CatBoost models (issue 16), against catboost 1.2.10
-itself: ``predict``, ``predict_proba`` and ``predict_log_proba`` bit for
+itself: ``predict``, ``predict_proba``, ``predict_log_proba`` and
+``predict_raw`` (``predict(prediction_type="RawFormulaVal")``) bit for
 bit (values, dtype and shape) on random data with NaN under every
 ``nan_mode``, on every float border and one float32 and one float64 ulp
 either side, with more borders than one quantized bucket holds, on
@@ -142,15 +143,27 @@ def _border_rows(model: Any, X: np.ndarray, rows: list[np.ndarray]) -> None:
             rows.append(r)
 
 
+def library(model: Any, method: str, X: Any) -> Any:
+    """What CatBoost gives for a native method: ``predict_raw`` is
+    ``predict(X, prediction_type="RawFormulaVal")`` (a Pipeline passes it to
+    its last step); a ranker's ``predict`` (which takes no prediction type)
+    is already raw."""
+    if method == "predict_raw" and isinstance(model, catboost.CatBoostRanker):
+        return model.predict(X)
+    if method == "predict_raw":
+        return model.predict(X, prediction_type="RawFormulaVal")
+    return getattr(model, method)(X)
+
+
 def check(model: Any, Xt: np.ndarray) -> list[str]:
     """Compare every method the native model offers; return their names."""
     native = native_of(model)
-    methods = [m for m in ("predict", "predict_proba", "predict_log_proba")
+    methods = [m for m in ("predict", "predict_proba", "predict_log_proba", "predict_raw")
                if m in native.methods]
-    assert methods
+    assert methods and "predict_raw" in methods
     for m in methods:
         for data in (Xt, border_grid(model, Xt)):
-            want = getattr(model, m)(data)
+            want = library(model, m, data)
             got = getattr(native, m)(data)
             assert same(want, got), (m, np.asarray(want).dtype, got.dtype,
                                      np.asarray(want).shape, got.shape)
@@ -163,11 +176,11 @@ def test_bitwise(name: str) -> None:
     model, Xt = CASES[name]()
     methods = check(model, Xt)
     if not isinstance(model, catboost.CatBoostClassifier):
-        assert methods == ["predict"]
+        assert methods == ["predict", "predict_raw"]
     elif len(model.classes_) == 2:
-        assert methods == ["predict", "predict_proba", "predict_log_proba"]
+        assert methods == ["predict", "predict_proba", "predict_log_proba", "predict_raw"]
     else:
-        assert methods == ["predict_proba", "predict_log_proba"]
+        assert methods == ["predict_proba", "predict_log_proba", "predict_raw"]
 
 
 def test_each_row_alone_and_in_batches() -> None:
@@ -204,10 +217,10 @@ def test_in_a_pipeline() -> None:
     for est, y in ((clf(), Y), (clf(), Y3), (reg(), YR)):
         pipe = make_pipeline(StandardScaler(), est).fit(X, y)
         native = native_of(pipe)
-        for m in ("predict", "predict_proba", "predict_log_proba"):
+        for m in ("predict", "predict_proba", "predict_log_proba", "predict_raw"):
             if m not in native.methods:
                 continue
-            assert same(getattr(pipe, m)(X), getattr(native, m)(X)), m
+            assert same(library(pipe, m, X), getattr(native, m)(X)), m
 
 
 def test_multiclass_predict_is_not_offered() -> None:
@@ -263,7 +276,7 @@ def test_one_hot_features_bitwise() -> None:
         native = native_of(model)
         for data in (df, unseen):
             for m in native.methods:
-                assert same(getattr(model, m)(data), getattr(native, m)(data)), m
+                assert same(library(model, m, data), getattr(native, m)(data)), m
 
 
 def test_one_hot_input_errors() -> None:

@@ -9,8 +9,11 @@ scikit-learn Pipeline. LightGBM computes in double with the C library's exp,
 which native inference uses too, so nothing here depends on the CPU's SIMD
 level. XGBoost: float32 inputs, splits, sums and transforms (expf) as its CPU
 predictor computes them, binary, multiclass, regression, poisson, gamma,
-tweedie, logitraw, dart, random forests, ranking, early stopping; values are
-XGBoost's float32 results exactly (returned as float64)."""
+tweedie, logitraw, dart, random forests, ranking, early stopping, categorical
+splits on pandas category columns (enable_categorical); values are XGBoost's
+float32 results exactly (returned as float64). ``predict_raw`` against
+LightGBM's ``predict(raw_score=True)`` and XGBoost's
+``predict(output_margin=True)`` everywhere."""
 
 from __future__ import annotations
 
@@ -24,6 +27,20 @@ import pytest
 import skseal
 import skseal.native
 from skseal.errors import UnsupportedModelError
+
+
+def library(model: Any, method: str, X: Any) -> Any:
+    """What the library gives for a native method: ``predict_raw`` is
+    LightGBM's ``predict(raw_score=True)``, XGBoost's
+    ``predict(output_margin=True)`` (through a Pipeline's last step)."""
+    if method != "predict_raw":
+        return getattr(model, method)(X)
+    est = model.steps[-1][1] if hasattr(model, "steps") else model
+    kw = {"output_margin": True} if type(est).__module__.startswith("xgboost") else {
+        "raw_score": True}
+    if hasattr(model, "steps"):
+        X = model[:-1].transform(X) if len(model.steps) > 1 else X
+    return est.predict(X, **kw)
 
 lgb = pytest.importorskip("lightgbm")
 
@@ -103,12 +120,12 @@ def test_native_lightgbm_is_bitwise(name: str) -> None:
         model, XX = CASES[name]()
     T = probe_rows(model, XX)
     nm = skseal.native.loads(skseal.dumps(model, trusted=["lightgbm"]), trusted=["lightgbm"])
-    assert nm.methods, name
+    assert "predict_raw" in nm.methods, name
     for m in nm.methods:
         assert nm.exactness(m) == "bitwise"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            want = getattr(model, m)(T)
+            want = library(model, m, T)
         assert bitwise(want, getattr(nm, m)(T)), f"{name}: {m}"
     # a joblib file of it too (the legacy path), and one row at a time
     for r in range(0, len(T), 97):
@@ -131,8 +148,8 @@ def test_lightgbm_in_a_pipeline_on_a_dataframe() -> None:
                            ("cat", OneHotEncoder(handle_unknown="ignore"), ["city"])]),
         lgb.LGBMClassifier(**Q)).fit(df, Y)
     nm = skseal.native.loads(skseal.dumps(pipe, trusted=["lightgbm"]), trusted=["lightgbm"])
-    for m in ("predict", "predict_proba"):
-        assert bitwise(getattr(pipe, m)(df), getattr(nm, m)(df)), m
+    for m in ("predict", "predict_proba", "predict_raw"):
+        assert bitwise(library(pipe, m, df), getattr(nm, m)(df)), m
 
 
 def test_lightgbm_on_pandas_category_columns() -> None:
@@ -152,8 +169,8 @@ def test_lightgbm_on_pandas_category_columns() -> None:
         "b": [0.0, 1.0, -1.0, 2.0, np.nan, 0.5],
         "d": pd.Categorical(["q", "p", "q", None, "p", "r"])})
     for data in (df, other):
-        for meth in ("predict", "predict_proba"):
-            assert bitwise(getattr(m, meth)(data), getattr(nm, meth)(data)), meth
+        for meth in ("predict", "predict_proba", "predict_raw"):
+            assert bitwise(library(m, meth, data), getattr(nm, meth)(data)), meth
 
 
 def test_what_native_lightgbm_refuses_names_the_reason() -> None:
@@ -190,6 +207,14 @@ def test_skseal_predict_serves_lightgbm_with_its_profile(tmp_path: Any, cli: Any
     got = np.array([[float(v) for v in line.split(",")]
                     for line in r.stdout.strip().splitlines()[1:]])
     assert bitwise(model.predict_proba(rows), got)
+    # the raw scores, as predict(raw_score=True)
+    r = subprocess.run([str(cli), "predict", str(tmp_path / "m.skseal"), "--input",
+                        str(tmp_path / "x.csv"), "--method", "predict_raw", "--trust",
+                        "lightgbm"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    got = np.array([[float(v) for v in line.split(",")]
+                    for line in r.stdout.strip().splitlines()[1:]])
+    assert bitwise(model.predict(rows, raw_score=True), got)
     r = subprocess.run([str(cli), "predict", str(tmp_path / "m.skseal"), "--input",
                         str(tmp_path / "x.csv")], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "--trust lightgbm" in r.stderr, r.stderr
@@ -248,7 +273,7 @@ def test_native_xgboost_gives_xgboosts_float32_results(name: str) -> None:
     nm = skseal.native.loads(skseal.dumps(model, trusted=["xgboost"]), trusted=["xgboost"])
     for m in nm.methods:
         assert nm.exactness(m) == "bitwise"
-        want = np.asarray(getattr(model, m)(T))
+        want = np.asarray(library(model, m, T))
         got = np.asarray(getattr(nm, m)(T))
         if want.dtype.kind == "f":
             assert want.dtype == np.float32
@@ -264,19 +289,110 @@ def test_xgboost_in_a_pipeline_and_what_it_refuses() -> None:
 
     pipe = make_pipeline(StandardScaler(), xgb.XGBClassifier(**XQ)).fit(np.nan_to_num(X), Y3)
     nm = skseal.native.loads(skseal.dumps(pipe, trusted=["xgboost"]), trusted=["xgboost"])
-    for m in ("predict", "predict_proba"):
-        want = np.asarray(getattr(pipe, m)(np.nan_to_num(X)))
+    for m in ("predict", "predict_proba", "predict_raw"):
+        want = np.asarray(library(pipe, m, np.nan_to_num(X)))
         assert bitwise(want.astype(np.float64) if want.dtype == np.float32 else want,
                        getattr(nm, m)(np.nan_to_num(X))), m
     refused = {
         "gblinear": xgb.XGBRegressor(booster="gblinear", n_estimators=5).fit(
             np.nan_to_num(X), YR),
-        "categorical splits": xgb.XGBClassifier(
+        "whose categories are not strings": xgb.XGBClassifier(
             n_estimators=5, enable_categorical=True, tree_method="hist").fit(
-            pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice(["x", "y"], N))}), Y),
+            pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice([10, 20], N))}), Y),
         "missing value other than NaN": xgb.XGBRegressor(n_estimators=5, missing=0.0).fit(
             X, YR),
     }
     for what, m in refused.items():
         with pytest.raises(UnsupportedModelError, match=what):
             skseal.native.loads(skseal.dumps(m, trusted=["xgboost"]), trusted=["xgboost"])
+
+
+CATS = [f"c{i}" for i in range(40)]
+
+
+def _cat_frame(n: int) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({
+        "a": X[:n, 0],
+        "c": pd.Categorical(rng.choice(CATS, n), categories=CATS),
+        "b": X[:n, 1],
+        "d": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+    })
+
+
+XCQ = {**XQ, "enable_categorical": True, "tree_method": "hist"}
+XGB_CAT_CASES: dict[str, Callable[[Any], Any]] = {
+    # partitions (max_cat_to_onehot=1) and one-hot splits (the default)
+    "binary, partitions": lambda df: xgb.XGBClassifier(max_cat_to_onehot=1, **XCQ).fit(
+        df, ((df["c"].cat.codes % 3 == 0) ^ (df["a"] > 0)).astype(int)),
+    "binary, one-hot": lambda df: xgb.XGBClassifier(**XCQ).fit(
+        df, ((df["d"] == "y") ^ (df["a"] > 0)).astype(int)),
+    "multiclass, partitions": lambda df: xgb.XGBClassifier(max_cat_to_onehot=1, **XCQ).fit(
+        df, df["c"].cat.codes % 3),
+    "regression, partitions": lambda df: xgb.XGBRegressor(max_cat_to_onehot=1, **XCQ).fit(
+        df, df["c"].cat.codes * 0.1 + np.nan_to_num(df["b"])),
+    "dart, partitions": lambda df: xgb.XGBRegressor(
+        booster="dart", rate_drop=0.1, max_cat_to_onehot=1, **XCQ).fit(
+        df, df["c"].cat.codes * 0.1),
+}
+
+
+@pytest.mark.parametrize("name", list(XGB_CAT_CASES))
+def test_native_xgboost_categorical_splits(name: str) -> None:
+    """enable_categorical=True on pandas category columns (hist): the
+    splits' category sets as XGBoost's ``common::Decision`` tests them
+    (missing to the default child; a negative, >= 2^24 or unlisted value
+    left; a listed one right; values truncated to integers), a DataFrame's
+    category column re-coded by value into the training positions whatever
+    its own category order, an unseen category refused as XGBoost refuses
+    it, a numeric matrix taken as codes: at every code, out-of-range,
+    negative, fractional codes and NaN."""
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+
+    df = _cat_frame(N)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = XGB_CAT_CASES[name](df)
+    assert any(1 in t.get("split_type", []) for t in _trees(model)), name
+    nm = skseal.native.loads(skseal.dumps(model, trusted=["xgboost"]), trusted=["xgboost"])
+    other = pd.DataFrame({
+        "a": [0.1, -0.2, np.nan, 1.0, -1.0, 0.0],
+        "c": pd.Categorical(["c3", "c39", None, "c0", "c17", "c5"],
+                            categories=["c39", "c5", "c3", "c17", "c0"]),
+        "b": [0.0, 1.0, -1.0, 2.0, np.nan, 0.5],
+        "d": pd.Categorical(["z", None, "x", "y", "x", "z"], categories=["z", "x", "y"])})
+    codes = np.array([-2, -1, -0.5, -0.0, 0.5, 2.5, 39.9, 40, 63, 64, 1e7, 2.0**24 - 1,
+                      2.0**24, 1e30, np.nan] + list(range(45)), dtype=float)
+    n = len(codes)
+    grid = np.column_stack([np.linspace(-2, 2, n), codes, np.zeros(n), codes[::-1] % 4])
+    for data in (df, other, grid):
+        for m in nm.methods:
+            want = np.asarray(library(model, m, data))
+            got = np.asarray(getattr(nm, m)(data))
+            if want.dtype.kind == "f":
+                assert bitwise(want.astype(np.float64), got), f"{name}: {m}"
+            else:
+                assert bitwise(want, got), f"{name}: {m}"
+    unseen = other.assign(c=pd.Categorical(["c3", "new", None, "c0", "c17", "c5"]))
+    with pytest.raises(Exception, match="not in the training set"):
+        model.predict(unseen)
+    with pytest.raises(ValueError, match=r'column "c" holds "new", a category'):
+        nm.predict(unseen)
+    with pytest.raises(ValueError, match=r'column "c" was a category column'):
+        nm.predict(df.assign(c=df["c"].cat.codes.astype(float)))
+    pipe = make_pipeline(model)
+    np_ = skseal.native.loads(skseal.dumps(pipe, trusted=["xgboost"]), trusted=["xgboost"])
+    for data in (df, other):
+        want = np.asarray(pipe.predict(data))
+        got = np.asarray(np_.predict(data))
+        assert bitwise(want.astype(np.float64) if want.dtype.kind == "f" else want, got)
+
+
+def _trees(model: Any) -> list[dict[str, Any]]:
+    import json
+
+    raw = json.loads(model.get_booster().save_raw("json"))
+    gb = raw["learner"]["gradient_booster"]
+    return gb.get("gbtree", gb)["model"]["trees"]  # type: ignore[no-any-return]

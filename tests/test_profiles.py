@@ -279,6 +279,54 @@ def test_xgboost_payloads_are_checked_before_xgboost_reads_them(tmp_path: Path) 
     assert np.array_equal(got.predict_proba(X), m.predict_proba(X))
 
 
+def _ubj_set(raw: bytes, key: bytes, value: int, index: int = 0) -> bytes:
+    """Set element ``index`` of the int32 or int64 typed array under ``key``
+    (the first such key)."""
+    i = raw.index(b"L" + len(key).to_bytes(8, "big") + key + b"[$")
+    i += 1 + 8 + len(key)
+    width = {b"l": 4, b"L": 8}[raw[i + 2:i + 3]]
+    count = int.from_bytes(raw[i + 5:i + 13], "big")
+    assert index < count, (key, count)
+    at = i + 13 + index * width
+    return raw[:at] + value.to_bytes(width, "big", signed=True) + raw[at + width:]
+
+
+def test_xgboost_categorical_fields_are_checked(tmp_path: Path) -> None:
+    """A model fitted on a pandas category column (enable_categorical): the
+    trees' categorical segments, sizes, nodes and categories, and the
+    category encoder's offsets, refused out of range with the place named,
+    before XGBoost reads them."""
+    import pandas as pd
+    import xgboost
+
+    # the category column first: its encoder entry is the first `offsets`
+    df = pd.DataFrame({"c": pd.Categorical(
+        [f"c{i}" for i in np.random.default_rng(1).integers(0, 10, len(X))]), "a": X[:, 0]})
+    y = (df["c"].cat.codes % 3 == 0).astype(int)
+    m = xgboost.XGBClassifier(n_estimators=3, max_depth=2, n_jobs=1, enable_categorical=True,
+                              tree_method="hist", max_cat_to_onehot=1).fit(df, y)
+    raw = bytes(m.get_booster().__getstate__()["handle"])
+    cases = {
+        "segment out of range": (_ubj_set(raw, b"categories_segments", 10**6),
+                                 "trees[0].categories_segments[0]"),
+        "negative segment": (_ubj_set(raw, b"categories_segments", -1),
+                             "trees[0].categories_segments[0]"),
+        "size past the categories": (_ubj_set(raw, b"categories_sizes", 10**6),
+                                     "trees[0].categories_sizes[0]"),
+        "empty size": (_ubj_set(raw, b"categories_sizes", 0), "trees[0].categories_sizes[0]"),
+        "node out of range": (_ubj_set(raw, b"categories_nodes", 10**6),
+                              "trees[0].categories_nodes[0]"),
+        "negative category": (_ubj_set(raw, b"categories", -1), "trees[0].categories[0]"),
+        "category past 2^24": (_ubj_set(raw, b"categories", 1 << 24), "trees[0].categories"),
+        "encoder offsets out of range": (_ubj_set(raw, b"offsets", 10**6, 1), "offsets"),
+    }
+    for _name, (blob, where) in cases.items():
+        with payload(xgboost.core.Booster, "handle", bytearray(blob)):
+            refused_everywhere(m, xgboost.core.Booster, "xgboost", where, tmp_path)
+    got = skseal.loads(skseal.dumps(m, trusted=["xgboost"]), trusted=["xgboost"])
+    assert np.array_equal(got.predict_proba(df), m.predict_proba(df))
+
+
 def test_native_inference_refuses_profile_models_by_name() -> None:
     """What native inference does not compute of a profile's models (here a
     CatBoost model with CTR categorical features) is refused by name."""

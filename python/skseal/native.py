@@ -258,6 +258,14 @@ class NativeModel:
         """Raw scores (1-D for two classes, as scikit-learn)."""
         return self._run("decision_function", X)
 
+    def predict_raw(self, X: Any) -> np.ndarray:
+        """Raw scores before the objective's transform, as LightGBM's
+        ``predict(X, raw_score=True)``, XGBoost's
+        ``predict(X, output_margin=True)`` and CatBoost's
+        ``predict(X, prediction_type="RawFormulaVal")`` give them (1-D for
+        one output, one column per class otherwise)."""
+        return self._run("predict_raw", X)
+
     def transform(self, X: Any) -> np.ndarray:
         """Transformed data (transformers and pipelines ending in one)."""
         return self._run("transform", X)

@@ -134,7 +134,8 @@ pub enum Cmd {
         #[arg(long = "keep", value_name = "COLUMN")]
         keep: Vec<String>,
         /// predict, predict_proba, predict_log_proba, decision_function,
-        /// transform or score_samples.
+        /// transform, score_samples or predict_raw (LightGBM / XGBoost /
+        /// CatBoost raw scores).
         #[arg(long, default_value = "predict")]
         method: String,
         /// Output file (default: stdout), written atomically.

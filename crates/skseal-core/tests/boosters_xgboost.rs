@@ -100,6 +100,18 @@ fn fixtures_parse_with_expected_facts() {
     let cat = xgboost::parse(&fixture("categorical.ubj")).unwrap();
     assert!(cat.trees.iter().any(|t| !t.categories_nodes.is_empty()));
     assert_eq!(cat.feature_types.last().map(String::as_str), Some("c"));
+    // the category encoder: the category column's strings in training order
+    // (their positions are the codes the splits hold), none for the others
+    let strings = |c: &Option<xgboost::Categories>| match c {
+        Some(xgboost::Categories::Strings(s)) => Some(s.clone()),
+        _ => None,
+    };
+    assert_eq!(cat.categories.len(), cat.num_feature as usize);
+    assert_eq!(
+        cat.categories.last().and_then(strings),
+        Some(vec!["w".into(), "x".into(), "y".into(), "z".into()])
+    );
+    assert!(cat.categories.iter().rev().skip(1).all(Option::is_none));
     // The JSON text form reads to the same trees as the UBJSON one.
     let (a, b) = (
         xgboost::parse(&fixture("regressor.ubj")).unwrap(),
@@ -482,6 +494,30 @@ fn categorical_splits() {
         "Model.learner.gradient_booster.model.cats.sorted_idx[3]",
         |d| match at(d, "Model.learner.gradient_booster.model.cats.sorted_idx") {
             Value::I32s(a) => a[3] = 7,
+            o => panic!("{o:?}"),
+        },
+    );
+    // the encoder's string categories: UTF-8 bytes, offsets within them
+    let values = "Model.learner.gradient_booster.model.cats.enc.3.values";
+    let why = refused(
+        "categorical.ubj",
+        "Model.learner.gradient_booster.model.cats.enc[3].values[0]",
+        |d| match at(d, values) {
+            Value::I8s(a) => a[0] = -1,
+            o => panic!("{o:?}"),
+        },
+    );
+    assert!(why.contains("not UTF-8"), "{why}");
+    refused(
+        "categorical.ubj",
+        "Model.learner.gradient_booster.model.cats.enc[3].values",
+        |d| *at(d, values) = Value::F32s(vec![1.0; 4]),
+    );
+    refused(
+        "categorical.ubj",
+        "Model.learner.gradient_booster.model.cats.enc[3].offsets",
+        |d| match at(d, "Model.learner.gradient_booster.model.cats.enc.3.offsets") {
+            Value::I32s(a) => a[1] = 1000,
             o => panic!("{o:?}"),
         },
     );

@@ -339,16 +339,21 @@ pub enum Method {
     DecisionFunction,
     Transform,
     ScoreSamples,
+    /// Raw scores before the objective's transform: LightGBM's
+    /// `predict(raw_score=True)`, XGBoost's `predict(output_margin=True)`,
+    /// CatBoost's `predict(prediction_type="RawFormulaVal")`.
+    PredictRaw,
 }
 
 impl Method {
-    pub const ALL: [Method; 6] = [
+    pub const ALL: [Method; 7] = [
         Method::Predict,
         Method::PredictProba,
         Method::PredictLogProba,
         Method::DecisionFunction,
         Method::Transform,
         Method::ScoreSamples,
+        Method::PredictRaw,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -358,6 +363,7 @@ impl Method {
             Method::DecisionFunction => "decision_function",
             Method::Transform => "transform",
             Method::ScoreSamples => "score_samples",
+            Method::PredictRaw => "predict_raw",
         }
     }
     pub fn parse(s: &str) -> Option<Method> {

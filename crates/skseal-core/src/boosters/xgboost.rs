@@ -21,8 +21,10 @@
 //! category encoder's offsets and segments, and sizes that XGBoost would
 //! allocate from (output groups, features, category bitfields).
 
+mod cats;
 mod tree;
 
+pub use cats::Categories;
 pub use tree::{XgbTree, MAX_CATEGORY};
 
 use super::ubjson::{self, Value};
@@ -114,6 +116,11 @@ pub struct XgbModel {
     pub feature_names: Vec<String>,
     /// Feature types (empty or `num_feature` of them; `c` categorical).
     pub feature_types: Vec<String>,
+    /// The category encoder (`gradient_booster.model.cats`), per feature:
+    /// the categories a DataFrame's category column had in training, whose
+    /// positions are the codes the trees split on (empty when the model has
+    /// no encoder; `None` for a feature without categories).
+    pub categories: Vec<Option<Categories>>,
     /// `Model.learner.attributes` in document order.
     pub attributes: Vec<(String, String)>,
     /// The `best_iteration` attribute, if present.
@@ -124,12 +131,12 @@ pub struct XgbModel {
     pub config: Value,
 }
 
-fn get_field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+pub(super) fn get_field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     v.get(key)
 }
 
 /// Member `key` of the object `v` at `at`; an error names what is missing.
-fn field<'a>(v: &'a Value, at: &str, key: &str) -> Res<&'a Value> {
+pub(super) fn field<'a>(v: &'a Value, at: &str, key: &str) -> Res<&'a Value> {
     match v {
         Value::Object(_) => v
             .get(key)
@@ -177,7 +184,7 @@ fn opt_int_str(v: &Value, at: &str, key: &str, lo: i64, hi: i64, default: i64) -
     }
 }
 
-fn int_value(v: &Value, at: &str) -> Res<i64> {
+pub(super) fn int_value(v: &Value, at: &str) -> Res<i64> {
     match v {
         Value::Int(n) => Ok(*n),
         o => Err(bad(
@@ -576,115 +583,7 @@ fn gbtree(m: &mut XgbModel, gb: &Value, gba: &str, payload: usize) -> Res<()> {
         ));
     }
     if let Some(c) = get_field(model, "cats") {
-        check_cats(c, &format!("{ma}.cats"), m.num_feature)?;
-    }
-    Ok(())
-}
-
-/// The category encoder (`CatContainer::Load`): per feature either string
-/// categories (`offsets` into `values`) or a typed array of numbers;
-/// `feature_segments` the running category counts; `sorted_idx` per-feature
-/// orderings of the categories.
-fn check_cats(c: &Value, at: &str, num_feature: u32) -> Res<()> {
-    let enc = match field(c, at, "enc")? {
-        Value::Array(a) => a,
-        o => {
-            return Err(bad(
-                format!("{at}.enc"),
-                format!("{} where an array was expected", o.kind()),
-            ))
-        }
-    };
-    if !enc.is_empty() && enc.len() != num_feature as usize {
-        return Err(bad(
-            format!("{at}.enc"),
-            format!(
-                "{} columns where 0 or num_feature = {num_feature} were expected",
-                enc.len()
-            ),
-        ));
-    }
-    let mut counts = Vec::with_capacity(enc.len());
-    for (f, col) in enc.iter().enumerate() {
-        let ca = format!("{at}.enc[{f}]");
-        if let Some(off) = get_field(col, "offsets") {
-            let oa = format!("{ca}.offsets");
-            let offsets = tree::i64s(off, &oa)?;
-            let n_values = field(col, &ca, "values")?
-                .array_len()
-                .ok_or_else(|| bad(format!("{ca}.values"), "an array was expected"))?;
-            if offsets.is_empty() {
-                if n_values != 0 {
-                    return Err(bad(oa, "empty while values are not"));
-                }
-                counts.push(0);
-                continue;
-            }
-            if offsets[0] != 0
-                || offsets.windows(2).any(|w| w[1] < w[0])
-                || *offsets.last().unwrap_or(&0) != n_values as i64
-            {
-                return Err(bad(
-                    oa,
-                    format!("must rise from 0 to the {n_values} values"),
-                ));
-            }
-            counts.push(offsets.len() as i64 - 1);
-        } else {
-            int_value(field(col, &ca, "type")?, &format!("{ca}.type"))?;
-            let n = field(col, &ca, "values")?
-                .array_len()
-                .ok_or_else(|| bad(format!("{ca}.values"), "an array was expected"))?;
-            counts.push(n as i64);
-        }
-    }
-    let sa = format!("{at}.feature_segments");
-    let seg = tree::i64s(field(c, at, "feature_segments")?, &sa)?;
-    let sorted = tree::i64s(field(c, at, "sorted_idx")?, &format!("{at}.sorted_idx"))?;
-    if seg.is_empty() && enc.is_empty() && sorted.is_empty() {
-        return Ok(());
-    }
-    if seg.len() != enc.len() + 1 || seg[0] != 0 {
-        return Err(bad(
-            sa,
-            format!(
-                "{} entries where {} (0 then running category counts) were expected",
-                seg.len(),
-                enc.len() + 1
-            ),
-        ));
-    }
-    for (f, &n) in counts.iter().enumerate() {
-        // seg[f] is already checked: 0 plus the counts before it
-        if seg[f + 1] != seg[f] + n {
-            return Err(bad(
-                format!("{sa}[{}]", f + 1),
-                format!(
-                    "{} where {} (+{n} categories of feature {f}) was expected",
-                    seg[f + 1],
-                    seg[f] + n
-                ),
-            ));
-        }
-    }
-    let total = seg[enc.len()];
-    if sorted.len() as i64 != total {
-        return Err(bad(
-            format!("{at}.sorted_idx"),
-            format!("{} entries where {total} were expected", sorted.len()),
-        ));
-    }
-    for f in 0..enc.len() {
-        let (a, b) = (seg[f] as usize, seg[f + 1] as usize);
-        let mut seen = vec![false; b - a];
-        for (k, &x) in sorted[a..b].iter().enumerate() {
-            if x < 0 || x as usize >= b - a || std::mem::replace(&mut seen[x as usize], true) {
-                return Err(bad(
-                    format!("{at}.sorted_idx[{}]", a + k),
-                    format!("{x}: must be a permutation of 0..{}", b - a),
-                ));
-            }
-        }
+        m.categories = cats::check_cats(c, &format!("{ma}.cats"), m.num_feature)?;
     }
     Ok(())
 }

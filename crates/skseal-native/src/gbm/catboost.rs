@@ -754,6 +754,9 @@ impl Estimator for CatBoost {
         Exactness::Bitwise
     }
     fn supports(&self, m: Method) -> bool {
+        if m == Method::PredictRaw {
+            return true;
+        }
         match self.kind {
             Kind::Binary => matches!(
                 m,
@@ -772,6 +775,10 @@ impl Estimator for CatBoost {
         let (x, hashes) = self.booster.prepare(&self.info, x)?;
         let raw = self.booster.raw(&x, &hashes);
         Ok(match (self.kind, m, &self.classes) {
+            // `predict(prediction_type="RawFormulaVal")`: the sums after
+            // scale and bias, one column per output dimension
+            (_, Method::PredictRaw, _) if raw.cols == 1 => Output::Vector(raw.data),
+            (_, Method::PredictRaw, _) => Output::Matrix(raw),
             (Kind::Binary, Method::Predict, Some(c)) => {
                 let idx: Vec<usize> = raw.data.iter().map(|&v| usize::from(v > 0.0)).collect();
                 Output::Labels(c.take(&idx))

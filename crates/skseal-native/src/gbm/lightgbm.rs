@@ -26,10 +26,11 @@ use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
-use std::collections::HashMap;
 
-use crate::data::{Column, Data, Labels, Mat, Method, Output};
-use crate::error::{input, malformed, NativeError, Result};
+use crate::data::{Data, Labels, Mat, Method, Output};
+use crate::error::{malformed, NativeError, Result};
+
+use super::Unseen;
 use crate::estimator::{Estimator, Info};
 use crate::kernels::argmax_labels;
 
@@ -545,7 +546,9 @@ impl Booster {
                 }
             }
             for o in o.chunks_exact_mut(k) {
-                if self.model.header.average_output && self.iterations > 0 {
+                // `predict(raw_score=True)` gives the sum: LightGBM averages
+                // random-forest outputs only on the converted path
+                if convert && self.model.header.average_output && self.iterations > 0 {
                     for v in o.iter_mut() {
                         *v /= self.iterations as f64;
                     }
@@ -704,63 +707,6 @@ impl Lgbm {
     }
 }
 
-impl Lgbm {
-    /// The input as LightGBM's Python package gives it to the booster: a
-    /// table's category columns (strings) become the positions of their
-    /// values in the model's category lists, NaN for a missing or unseen
-    /// value; a matrix is taken as codes already, as LightGBM takes a numpy
-    /// array.
-    fn codes(&self, x: Data) -> Result<Mat> {
-        let cats = &self.booster.categories;
-        let Data::Table(t) = &x else {
-            return super::input(&self.info, x, true);
-        };
-        if cats.iter().all(Option::is_none) || t.columns.len() != cats.len() {
-            return super::input(&self.info, x, true);
-        }
-        let w = t.columns.len();
-        let mut m = Mat::zeros(t.rows, w);
-        for (j, (col, cat)) in t.columns.iter().zip(cats).enumerate() {
-            let name = t.names.get(j).map(String::as_str).unwrap_or("");
-            match (col, cat) {
-                (Column::F64(v), None) => {
-                    for (i, &x) in v.iter().enumerate() {
-                        m.data[i * w + j] = x;
-                    }
-                }
-                (Column::Str(v), Some(names)) => {
-                    let index: HashMap<&str, usize> = names
-                        .iter()
-                        .enumerate()
-                        .map(|(k, s)| (s.as_str(), k))
-                        .collect();
-                    for (i, s) in v.iter().enumerate() {
-                        m.data[i * w + j] = s
-                            .as_deref()
-                            .and_then(|s| index.get(s))
-                            .map(|&k| k as f64)
-                            .unwrap_or(f64::NAN);
-                    }
-                }
-                (Column::F64(_), Some(_)) => {
-                    return Err(input(format!(
-                        "column {name:?} was a category column when {} was fitted; give its \
-                         values as strings",
-                        self.info.class
-                    )))
-                }
-                (Column::Str(_), None) => {
-                    return Err(input(format!(
-                        "column {name:?} holds strings, but {} takes numbers there",
-                        self.info.class
-                    )))
-                }
-            }
-        }
-        Ok(m)
-    }
-}
-
 impl Estimator for Lgbm {
     fn info(&self) -> &Info {
         &self.info
@@ -780,8 +726,24 @@ impl Estimator for Lgbm {
         }
         // LightGBM takes NaN and infinities; category columns as its Python
         // package codes them
-        let x = self.codes(x)?;
+        let x = super::codes(
+            &self.info,
+            x,
+            &self.booster.categories,
+            true,
+            Unseen::Missing,
+        )?;
         Ok(match (&self.classes, m) {
+            // `predict(raw_score=True)`: the summed raw scores (not averaged
+            // in random-forest mode), one column per class
+            (_, Method::PredictRaw) => {
+                let s = self.booster.scores(&x, false);
+                if self.booster.k == 1 {
+                    Output::Vector(s.data)
+                } else {
+                    Output::Matrix(s)
+                }
+            }
             (Some(c), Method::Predict) => Output::Labels(argmax_labels(&self.proba(&x), c)),
             (Some(_), _) => Output::Matrix(self.proba(&x)),
             (None, _) => {

@@ -7,15 +7,18 @@ mod catboost;
 mod lightgbm;
 mod xgboost;
 
+use std::collections::HashMap;
+
 use crate::access::{Ctx, Obj};
-use crate::data::{Data, Mat, Method};
-use crate::error::Result;
+use crate::data::{Column, Data, Mat, Method};
+use crate::error::{input as bad_input, Result};
 use crate::estimator::{check_finite, check_width, Estimator, Info};
 
-/// The methods of the boosters' scikit-learn models: `predict`, and
-/// `predict_proba` for classifiers.
+/// The methods of LightGBM's and XGBoost's models: `predict`, the raw
+/// scores (`predict_raw`: `predict(raw_score=True)`,
+/// `predict(output_margin=True)`), and `predict_proba` for classifiers.
 fn supports(classifier: bool, m: Method) -> bool {
-    m == Method::Predict || (classifier && m == Method::PredictProba)
+    matches!(m, Method::Predict | Method::PredictRaw) || (classifier && m == Method::PredictProba)
 }
 
 /// Input as the library takes it: numbers of the right width, NaN allowed,
@@ -27,6 +30,86 @@ fn input(info: &Info, x: Data, infinities: bool) -> Result<Mat> {
         check_finite(&x, true, &info.class)?;
     }
     Ok(x)
+}
+
+/// What a category the model never saw becomes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Unseen {
+    /// NaN, a missing value (LightGBM's Python package).
+    Missing,
+    /// An error (XGBoost: "Found a category not in the training set").
+    Refused,
+}
+
+/// The input as the library's Python package gives it to the booster, the
+/// one rule of LightGBM and XGBoost: a table's category columns (strings)
+/// become the positions of their values in the model's category lists
+/// (`cats`, per feature), NaN for a missing value and an `unseen` value as
+/// it says; a matrix (or a table when the model has no category lists) is
+/// taken as codes already, as the libraries take a numpy array.
+fn codes(
+    info: &Info,
+    x: Data,
+    cats: &[Option<Vec<String>>],
+    infinities: bool,
+    unseen: Unseen,
+) -> Result<Mat> {
+    let Data::Table(t) = &x else {
+        return input(info, x, infinities);
+    };
+    if cats.iter().all(Option::is_none) || t.columns.len() != cats.len() {
+        return input(info, x, infinities);
+    }
+    let w = t.columns.len();
+    let mut m = Mat::zeros(t.rows, w);
+    for (j, (col, cat)) in t.columns.iter().zip(cats).enumerate() {
+        let name = t.names.get(j).map(String::as_str).unwrap_or("");
+        match (col, cat) {
+            (Column::F64(v), None) => {
+                for (i, &x) in v.iter().enumerate() {
+                    m.data[i * w + j] = x;
+                }
+            }
+            (Column::Str(v), Some(names)) => {
+                let index: HashMap<&str, usize> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(k, s)| (s.as_str(), k))
+                    .collect();
+                for (i, s) in v.iter().enumerate() {
+                    m.data[i * w + j] = match (s.as_deref().map(|s| index.get(s)), unseen) {
+                        (None, _) | (Some(None), Unseen::Missing) => f64::NAN,
+                        (Some(Some(&k)), _) => k as f64,
+                        (Some(None), Unseen::Refused) => {
+                            return Err(bad_input(format!(
+                                "column {name:?} holds {:?}, a category {} did not see in \
+                                 training",
+                                s.as_deref().unwrap_or(""),
+                                info.class
+                            )))
+                        }
+                    };
+                }
+            }
+            (Column::F64(_), Some(_)) => {
+                return Err(bad_input(format!(
+                    "column {name:?} was a category column when {} was fitted; give its \
+                     values as strings",
+                    info.class
+                )))
+            }
+            (Column::Str(_), None) => {
+                return Err(bad_input(format!(
+                    "column {name:?} holds strings, but {} takes numbers there",
+                    info.class
+                )))
+            }
+        }
+    }
+    if !infinities {
+        check_finite(&m, true, &info.class)?;
+    }
+    Ok(m)
 }
 
 /// The implementation of `est` when a library module has it.

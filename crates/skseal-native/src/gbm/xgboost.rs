@@ -8,6 +8,10 @@
 //! - each input value becomes a float32 (`static_cast<float>`); NaN is
 //!   missing and takes the node's default child;
 //! - a split goes left when `value < split_condition` (float32);
+//! - a categorical split (`split_type` 1) as `common::Decision`: left
+//!   unless the value is in `[0, 2^24)` and its integer part is in the
+//!   split's category set; a DataFrame's category columns re-coded by value
+//!   into the model's category encoder (`gbm/mod.rs` `codes`);
 //! - each output group starts at the base score through the objective's
 //!   link (`Logit` after clamping to [1e-6, 1 - 1e-6] for logistic
 //!   objectives, `log` for poisson / gamma / tweedie), and adds the leaf of
@@ -21,7 +25,7 @@
 //!   (float32), predicts `p > 0.5` for binary and the first arg-max for
 //!   multiclass, as int64 class indices.
 
-use skseal_core::boosters::xgboost::{parse, Booster, XgbModel, XgbTree};
+use skseal_core::boosters::xgboost::{parse, Booster, Categories, XgbModel, XgbTree};
 use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
@@ -29,6 +33,8 @@ use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, NativeError, Result};
 use crate::estimator::{Estimator, Info};
+
+use super::Unseen;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Link {
@@ -83,15 +89,19 @@ fn sigmoid(x: f32) -> f32 {
 /// children are itself (so a walk of a fixed number of steps stays there).
 #[derive(Debug, Clone, Copy)]
 struct XNode {
-    /// split threshold, or the leaf value
+    /// split threshold, or the leaf value; for a categorical split, the
+    /// bits of the index of its category bitset in [`Flat::words`]
     value: f32,
-    /// split feature, with [`DEFAULT_LEFT`] set when a missing value goes left
+    /// split feature, with [`DEFAULT_LEFT`] set when a missing value goes
+    /// left and [`CATEGORICAL`] for a categorical split
     feature: u32,
     /// `[left, right]` within the tree (a leaf: itself twice)
     children: [u32; 2],
 }
 
 const DEFAULT_LEFT: u32 = 1 << 31;
+const CATEGORICAL: u32 = 1 << 30;
+const FEATURE: u32 = !(DEFAULT_LEFT | CATEGORICAL);
 
 /// The trees as one array of nodes, each tree a range of it, with the
 /// depth that takes every row of a tree to its leaf.
@@ -99,13 +109,39 @@ struct Flat {
     nodes: Vec<XNode>,
     /// per tree: (first node, node count, depth)
     trees: Vec<(usize, usize, usize)>,
+    /// the categorical splits' bitsets, each its word count then its words
+    /// (bit `c % 32` of word `c / 32` set for a category `c` of the split)
+    words: Vec<u32>,
+}
+
+/// The bitset of the categories of a categorical node, appended to `words`
+/// (its length first, as XGBoost sizes it: the largest category + 1 bits);
+/// returns where it starts.
+fn push_bitset(cats: &[i32], words: &mut Vec<u32>) -> usize {
+    let start = words.len();
+    let n = cats
+        .iter()
+        .map(|&c| c.max(0) as usize / 32 + 1)
+        .max()
+        .unwrap_or(0);
+    words.push(n as u32);
+    words.extend(std::iter::repeat_n(0, n));
+    for &c in cats {
+        let c = c.max(0) as usize;
+        if let Some(w) = words.get_mut(start + 1 + c / 32) {
+            *w |= 1 << (c % 32);
+        }
+    }
+    start
 }
 
 /// Flatten `trees`, checking what the walk relies on: children in range
 /// (the parser already checked a proper tree from node 0, each node reached
-/// once) and split features below `width`.
+/// once, categorical segments within `categories`) and split features below
+/// `width`.
 fn flatten(trees: &[XgbTree], width: usize, path: &str) -> Result<Flat> {
     let mut nodes = Vec::new();
+    let mut words = Vec::new();
     let mut out = Vec::with_capacity(trees.len());
     for (ti, t) in trees.iter().enumerate() {
         let n = t.left_children.len();
@@ -127,7 +163,7 @@ fn flatten(trees: &[XgbTree], width: usize, path: &str) -> Result<Flat> {
             if left as usize >= n || right < 0 || right as usize >= n {
                 return Err(bad(format!("node {i} has children out of range")));
             }
-            if f as usize >= width || f >= DEFAULT_LEFT {
+            if f as usize >= width || f > FEATURE {
                 return Err(bad(format!("node {i} splits on feature {f} of {width}")));
             }
             let dl = if t.default_left.get(i).copied().unwrap_or(false) {
@@ -135,9 +171,28 @@ fn flatten(trees: &[XgbTree], width: usize, path: &str) -> Result<Flat> {
             } else {
                 0
             };
+            let (value, cat) = if t.split_type.get(i).copied().unwrap_or(0) == 1 {
+                let j = t
+                    .categories_nodes
+                    .binary_search(&(i as i32))
+                    .map_err(|_| bad(format!("categorical node {i} has no categories")))?;
+                let seg = t.categories_segments.get(j).copied().unwrap_or(-1);
+                let size = t.categories_sizes.get(j).copied().unwrap_or(-1);
+                let cats = usize::try_from(seg)
+                    .ok()
+                    .zip(usize::try_from(size).ok())
+                    .and_then(|(s, k)| t.categories.get(s..s.checked_add(k)?))
+                    .ok_or_else(|| bad(format!("node {i}'s categories are out of range")))?;
+                let at = push_bitset(cats, &mut words);
+                let at = u32::try_from(at)
+                    .map_err(|_| bad("too many categorical splits".to_string()))?;
+                (f32::from_bits(at), CATEGORICAL)
+            } else {
+                (value, 0)
+            };
             nodes.push(XNode {
                 value,
-                feature: f | dl,
+                feature: f | dl | cat,
                 children: [left as u32, right as u32],
             });
         }
@@ -148,7 +203,11 @@ fn flatten(trees: &[XgbTree], width: usize, path: &str) -> Result<Flat> {
             depth_of(|i| t.left_children.get(i).copied(), tree),
         ));
     }
-    Ok(Flat { nodes, trees: out })
+    Ok(Flat {
+        nodes,
+        trees: out,
+        words,
+    })
 }
 
 /// The longest path from the root of a tree of `nodes` (children in range),
@@ -174,15 +233,40 @@ fn depth_of(left: impl Fn(usize) -> Option<i32>, nodes: &[XNode]) -> usize {
     max_depth
 }
 
+/// Whether a categorical split sends `v` (not NaN) left, as XGBoost's
+/// `common::Decision`: left unless `v` is a valid category (`0 <= v <
+/// 2^24`), truncated to an integer, whose bit is set in the split's bitset
+/// `words[at]` (its length, then its words).
+#[inline(never)]
+fn category_left(v: f32, at: u32, words: &[u32]) -> bool {
+    if !(0.0..16_777_216.0f32).contains(&v) {
+        return true;
+    }
+    let c = v as u32;
+    let at = at as usize;
+    let n = words.get(at).copied().unwrap_or(0) as usize;
+    if c as usize / 32 >= n {
+        return true;
+    }
+    let w = words.get(at + 1 + c as usize / 32).copied().unwrap_or(0);
+    w >> (c % 32) & 1 == 0
+}
+
 /// One step down: the child `v` takes at `node` (NaN is missing and takes
-/// the default child; else `v < threshold` goes left), without branches.
+/// the default child; else `v < threshold` goes left, or a categorical
+/// split's rule), without branches for numerical splits.
 #[inline(always)]
-fn step(node: &XNode, x: &[f32]) -> u32 {
-    let f = (node.feature & !DEFAULT_LEFT) as usize;
+fn step(node: &XNode, x: &[f32], words: &[u32]) -> u32 {
+    let f = (node.feature & FEATURE) as usize;
     let v = x.get(f).copied().unwrap_or(f32::NAN);
     let default_left = node.feature & DEFAULT_LEFT != 0;
-    // `v < threshold` is false for NaN
-    let left = (v < node.value) | (v.is_nan() & default_left);
+    let test = if node.feature & CATEGORICAL != 0 && !v.is_nan() {
+        category_left(v, node.value.to_bits(), words)
+    } else {
+        // `v < threshold` is false for NaN
+        v < node.value
+    };
+    let left = test | (v.is_nan() & default_left);
     node.children[usize::from(!left)]
 }
 
@@ -194,7 +278,7 @@ const BLOCK: usize = 64;
 /// `nodes` of depth `depth`: every row steps `depth` times (leaves are fixed
 /// points), [`ROWS`] rows in lockstep, without data-dependent branches, so
 /// the processor overlaps their walks.
-fn leaves(nodes: &[XNode], depth: usize, xs: &[f32], cols: usize, out: &mut [f32]) {
+fn leaves(nodes: &[XNode], words: &[u32], depth: usize, xs: &[f32], cols: usize, out: &mut [f32]) {
     let row = |r: usize| xs.get(r * cols..(r + 1) * cols).unwrap_or(&[]);
     for (c, chunk) in out.chunks_mut(ROWS).enumerate() {
         let rows: [&[f32]; ROWS] = std::array::from_fn(|l| row(c * ROWS + l));
@@ -202,7 +286,7 @@ fn leaves(nodes: &[XNode], depth: usize, xs: &[f32], cols: usize, out: &mut [f32
         for _ in 0..depth {
             for (i, x) in idx.iter_mut().zip(rows) {
                 if let Some(node) = nodes.get(*i as usize) {
-                    *i = step(node, x);
+                    *i = step(node, x, words);
                 }
             }
         }
@@ -237,15 +321,6 @@ impl Model {
                 what: "an XGBoost gblinear booster".into(),
                 path: path.into(),
                 hint: "load it with skseal.load".into(),
-            });
-        }
-        if m.trees.iter().any(|t| t.split_type.iter().any(|&s| s != 0)) {
-            return Err(NativeError::Unsupported {
-                what: "an XGBoost model with categorical splits".into(),
-                path: path.into(),
-                hint: "XGBoost's Python package maps categories to codes; load it with \
-                       skseal.load"
-                    .into(),
             });
         }
         let (link, transform) = objective(&m.objective, path)?;
@@ -317,10 +392,11 @@ impl Model {
                 depth = depth.max(d);
             }
             let mut idx = [0u32; LANES];
+            let words = &self.flat.words;
             for _ in 0..depth {
                 for (i, nodes) in idx.iter_mut().zip(trees) {
                     if let Some(node) = nodes.get(*i as usize) {
-                        *i = step(node, x);
+                        *i = step(node, x, words);
                     }
                 }
             }
@@ -373,7 +449,7 @@ impl Model {
                     continue;
                 }
                 let nodes = self.flat.nodes.get(first..first + len).unwrap_or(&[]);
-                leaves(nodes, depth, &xs, cols, &mut vals[..nb]);
+                leaves(nodes, &self.flat.words, depth, &xs, cols, &mut vals[..nb]);
                 let base = self.base.get(gid).copied().unwrap_or(0.0);
                 let slots = o.iter_mut().skip(gid).step_by(g);
                 match weights {
@@ -424,10 +500,32 @@ impl Model {
     }
 }
 
+/// The string categories of the model's category encoder, per feature
+/// (empty without one); numeric categories are refused.
+fn categories(m: &XgbModel, path: &str) -> Result<Vec<Option<Vec<String>>>> {
+    m.categories
+        .iter()
+        .map(|c| match c {
+            None => Ok(None),
+            Some(Categories::Strings(s)) => Ok(Some(s.clone())),
+            Some(Categories::Numbers(_)) => Err(NativeError::Unsupported {
+                what: "an XGBoost model fitted on pandas category columns whose categories are \
+                       not strings"
+                    .into(),
+                path: path.into(),
+                hint: "load it with skseal.load".into(),
+            }),
+        })
+        .collect()
+}
+
 /// The XGBoost scikit-learn estimators.
 pub struct Xgb {
     info: Info,
     model: Model,
+    /// per feature, the categories of a DataFrame's category column in
+    /// training (their positions are the codes the splits hold)
+    categories: Vec<Option<Vec<String>>>,
     /// number of classes of a classifier
     n_classes: Option<usize>,
     classes: Option<Labels>,
@@ -455,6 +553,7 @@ impl Xgb {
             ));
         };
         let model = Model::read(buf, &format!("{bpath}.handle"))?;
+        let categories = categories(&model.m, &format!("{bpath}.handle"))?;
         let width = model.m.num_feature as usize;
         let names = (!model.m.feature_names.is_empty()).then(|| model.m.feature_names.clone());
         let info = Info {
@@ -486,9 +585,25 @@ impl Xgb {
         Ok(Xgb {
             info,
             model,
+            categories,
             n_classes,
             classes,
         })
+    }
+
+    /// Float32 scores of `rows` rows as float64: a vector for one output
+    /// group, else a matrix.
+    fn outputs(&self, rows: usize, s: Vec<f32>) -> Output {
+        let data = s.iter().map(|&v| v as f64).collect();
+        if self.model.groups == 1 {
+            Output::Vector(data)
+        } else {
+            Output::Matrix(Mat {
+                rows,
+                cols: self.model.groups,
+                data,
+            })
+        }
     }
 
     fn proba(&self, x: &Mat) -> Mat {
@@ -527,8 +642,12 @@ impl Estimator for Xgb {
         if !self.supports(m) {
             return Err(self.no_method(m));
         }
-        let x = super::input(&self.info, x, false)?;
+        // category columns re-coded by value as XGBoost does; an unseen
+        // category is XGBoost's error too
+        let x = super::codes(&self.info, x, &self.categories, false, Unseen::Refused)?;
         Ok(match (self.n_classes, m) {
+            // `predict(output_margin=True)`: base margin plus leaves, in float32
+            (_, Method::PredictRaw) => self.outputs(x.rows, self.model.scores(&x, false)),
             (Some(_), Method::PredictProba) => Output::Matrix(self.proba(&x)),
             (Some(_), _) => {
                 let p = self.proba(&x);
@@ -550,18 +669,7 @@ impl Estimator for Xgb {
                     .collect();
                 Output::Labels(Labels::Int(idx))
             }
-            (None, _) => {
-                let s = self.model.scores(&x, true);
-                if self.model.groups == 1 {
-                    Output::Vector(s.iter().map(|&v| v as f64).collect())
-                } else {
-                    Output::Matrix(Mat {
-                        rows: x.rows,
-                        cols: self.model.groups,
-                        data: s.iter().map(|&v| v as f64).collect(),
-                    })
-                }
-            }
+            (None, _) => self.outputs(x.rows, self.model.scores(&x, true)),
         })
     }
 }
@@ -578,5 +686,38 @@ pub(super) fn build(
             "XGBClassifier" | "XGBRegressor" | "XGBRanker" | "XGBRFClassifier" | "XGBRFRegressor",
         ) => Some(Xgb::read(ctx, est, path).map(|s| Box::new(s) as Box<dyn Estimator>)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{category_left, push_bitset};
+
+    #[test]
+    fn categorical_decisions_follow_xgboost() {
+        let mut words = vec![7, 7];
+        let at = push_bitset(&[1, 3, 40], &mut words) as u32;
+        assert_eq!(words.get(at as usize), Some(&2));
+        let right = |v: f32| !category_left(v, at, &words);
+        for v in [1.0, 1.5, 3.0, 3.99, 40.0, 40.5] {
+            assert!(right(v), "{v}");
+        }
+        for v in [
+            0.0,
+            -0.0,
+            2.0,
+            39.0,
+            41.0,
+            63.0,
+            64.0,
+            1e7,
+            -0.5,
+            -1.0,
+            16_777_216.0,
+        ] {
+            assert!(!right(v), "{v}");
+        }
+        // a bitset past the end of `words` (never built) sends everything left
+        assert!(category_left(1.0, 1000, &words));
     }
 }
