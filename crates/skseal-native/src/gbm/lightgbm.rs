@@ -742,6 +742,22 @@ impl Lgbm {
                             .unwrap_or(f64::NAN);
                     }
                 }
+                (Column::Codes(v), Some(names)) => {
+                    let index: HashMap<&str, usize> = names
+                        .iter()
+                        .enumerate()
+                        .map(|(k, s)| (s.as_str(), k))
+                        .collect();
+                    // each distinct value looked up once
+                    let lut: Vec<f64> = v
+                        .values()
+                        .iter()
+                        .map(|s| index.get(s.as_str()).map_or(f64::NAN, |&k| k as f64))
+                        .collect();
+                    for (i, &k) in v.codes().iter().enumerate() {
+                        m.data[i * w + j] = lut.get(k as usize).copied().unwrap_or(f64::NAN);
+                    }
+                }
                 (Column::F64(_), Some(_)) => {
                     return Err(input(format!(
                         "column {name:?} was a category column when {} was fitted; give its \
@@ -749,7 +765,7 @@ impl Lgbm {
                         self.info.class
                     )))
                 }
-                (Column::Str(_), None) => {
+                (Column::Str(_) | Column::Codes(_), None) => {
                     return Err(input(format!(
                         "column {name:?} holds strings, but {} takes numbers there",
                         self.info.class
