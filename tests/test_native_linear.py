@@ -664,3 +664,31 @@ def test_unsupported(tmp_path: Path) -> None:
         skseal.dump(model, p)
         with pytest.raises(UnsupportedModelError):
             skseal.native.load(p)
+
+
+@pytest.mark.parametrize("dtype", [object, "str", pd.StringDtype("python", na_value=np.nan)])
+def test_string_columns_sent_coded(tmp_path: Path, dtype: Any) -> None:
+    """String columns travel as distinct values + codes (skseal.native._coded):
+    the same bits as scikit-learn whatever the column's storage, with
+    missing values, unknown categories, an imputer filling a string marker,
+    and the unknown-category error naming the value."""
+    from skseal.native import _input
+
+    def frame(a: list[Any], b: list[Any]) -> pd.DataFrame:
+        n = np.arange(len(a), dtype=np.float64)
+        return pd.DataFrame({"a": pd.Series(a, dtype=dtype), "b": pd.Series(b, dtype=dtype),
+                             "n": n})
+
+    df = frame(["x", "y", None, "x", "z", "y"], ["p", "", "q", "q", "p", ""])
+    test = frame(["w", None, "z", "x"], ["", "r", "p", "q"])
+    assert [c[1] for c in _input(test)[1]] == ["c", "c", "f"]
+    imp = make_pipeline(SimpleImputer(missing_values="", strategy="constant", fill_value="E"),
+                        OneHotEncoder(handle_unknown="ignore", sparse_output=False))
+    ct = ColumnTransformer([("oh", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                             ["a"]), ("imp", imp, ["b"]), ("num", StandardScaler(), ["n"])])
+    model = make_pipeline(ct, LogisticRegression()).fit(df, [0, 1, 0, 1, 1, 0])
+    _exact(model, test, tmp_path)
+    _exact(ct, test, tmp_path)
+    m = _native(OneHotEncoder(handle_unknown="error").fit(df[["a"]]), tmp_path)
+    with pytest.raises(ValueError, match=r'\["w"\]'):
+        m.transform(test[["a"]])

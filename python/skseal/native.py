@@ -124,6 +124,39 @@ def _floats(arr: np.ndarray) -> np.ndarray:
     return np.require(arr, dtype=np.float64, requirements=["C", "A"])
 
 
+def _table_column(name: str, col: Any) -> tuple[str, str, Any]:
+    """A column of a table: numbers, or strings sent coded when pandas can
+    code them (:func:`_coded`), else one string per row."""
+    coded = _coded(col)
+    if coded is not None:
+        return (name, "c", coded)
+    return _column(name, col.to_numpy() if hasattr(col, "to_numpy") else col)
+
+
+def _coded(col: Any) -> tuple[list[str], np.ndarray] | None:
+    """A column of strings and missing values as its distinct strings and an
+    int64 code per row (-1 missing), by pandas' ``factorize`` (on an Arrow
+    string column, Arrow's dictionary encoding): no Python or Rust string is
+    made per row, and encoders look each distinct string up once. None when
+    the column is not object or string dtype, or holds anything but strings
+    and missing values (the checked paths of :func:`_column` then decide)."""
+    dtype = getattr(col, "dtype", None)
+    if dtype is None:
+        return None
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is optional
+        return None
+    objects = isinstance(dtype, np.dtype) and dtype.kind == "O"
+    if not (objects or isinstance(dtype, pd.StringDtype)):
+        return None
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    values = np.asarray(uniques, dtype=object)
+    if len(values) == 0 or pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return None
+    return (values.tolist(), np.require(codes, dtype=np.int64, requirements=["C", "A"]))
+
+
 def _column(name: str, col: Any) -> tuple[str, str, Any]:
     arr = np.asarray(col)
     if arr.dtype.kind in "biuf":
@@ -168,7 +201,7 @@ _TEXT_INPUT = "<1-D text>"
 def _input(X: Any) -> tuple[Any, ...]:
     columns = getattr(X, "columns", None)
     if columns is not None and hasattr(X, "iloc"):
-        cols = [_column(str(c), X[c].to_numpy()) for c in columns]
+        cols = [_table_column(str(c), X[c]) for c in columns]
         return ("table", cols)
     arr = np.asarray(X)
     if arr.ndim == 1 and arr.dtype.kind not in "biufc":
@@ -181,7 +214,7 @@ def _input(X: Any) -> tuple[Any, ...]:
         )
     if arr.dtype.kind not in "biuf":
         names = [str(j) for j in range(arr.shape[1])]
-        return ("table", [_column(n, arr[:, j]) for j, n in enumerate(names)])
+        return ("table", [_table_column(n, arr[:, j]) for j, n in enumerate(names)])
     a = _floats(arr)
     return ("dense", a, a.shape[0], a.shape[1])
 

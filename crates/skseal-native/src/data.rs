@@ -1,6 +1,8 @@
 //! Inputs and outputs: a dense row-major f64 matrix, a column table for mixed
 //! types, class labels and method results.
 
+use std::borrow::Cow;
+
 use crate::error::{input, Result};
 
 /// A dense row-major matrix of f64.
@@ -74,6 +76,57 @@ pub enum Column {
     F64(Vec<f64>),
     /// Strings; `None` is a missing value.
     Str(Vec<Option<String>>),
+    /// Strings stored once each with a code per row (pandas' `factorize`).
+    Codes(Codes),
+}
+
+/// The code of a missing value in [`Codes`].
+pub const MISSING_CODE: u32 = u32::MAX;
+
+/// A string column as distinct values and one code per row (an index into
+/// the values, or [`MISSING_CODE`]): what `skseal.native` sends for a
+/// DataFrame's string columns, so that no string is copied per row and an
+/// encoder looks up each distinct value once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Codes {
+    values: Vec<String>,
+    codes: Vec<u32>,
+}
+
+impl Codes {
+    /// Checks that every code names a value or is [`MISSING_CODE`].
+    pub fn new(values: Vec<String>, codes: Vec<u32>) -> Result<Codes> {
+        if values.len() >= MISSING_CODE as usize {
+            return Err(input(format!(
+                "{} distinct strings in one column",
+                values.len()
+            )));
+        }
+        let n = values.len() as u32;
+        if let Some(c) = codes.iter().find(|&&c| c >= n && c != MISSING_CODE) {
+            return Err(input(format!(
+                "string code {c} for a column of {n} distinct values"
+            )));
+        }
+        Ok(Codes { values, codes })
+    }
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+    pub fn codes(&self) -> &[u32] {
+        &self.codes
+    }
+    /// The string of row `i` (None when missing).
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.values.get(self.codes[i] as usize).map(String::as_str)
+    }
+    /// One string per row.
+    pub fn to_strings(&self) -> Vec<Option<String>> {
+        self.codes
+            .iter()
+            .map(|&c| self.values.get(c as usize).cloned())
+            .collect()
+    }
 }
 
 impl Column {
@@ -81,7 +134,20 @@ impl Column {
         match self {
             Column::F64(v) => v.len(),
             Column::Str(v) => v.len(),
+            Column::Codes(c) => c.codes.len(),
         }
+    }
+    /// The strings of a string column, one per row (None for numbers).
+    pub fn strings(&self) -> Option<Cow<'_, [Option<String>]>> {
+        match self {
+            Column::F64(_) => None,
+            Column::Str(v) => Some(Cow::Borrowed(v.as_slice())),
+            Column::Codes(c) => Some(Cow::Owned(c.to_strings())),
+        }
+    }
+    /// Whether the column holds strings.
+    pub fn is_text(&self) -> bool {
+        !matches!(self, Column::F64(_))
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -90,6 +156,10 @@ impl Column {
         match self {
             Column::F64(v) => Column::F64(rows.iter().map(|&i| v[i]).collect()),
             Column::Str(v) => Column::Str(rows.iter().map(|&i| v[i].clone()).collect()),
+            Column::Codes(c) => Column::Codes(Codes {
+                values: c.values.clone(),
+                codes: rows.iter().map(|&i| c.codes[i]).collect(),
+            }),
         }
     }
 }
@@ -171,7 +241,7 @@ impl Data {
                                 data[i * w + j] = *x;
                             }
                         }
-                        Column::Str(_) => {
+                        Column::Str(_) | Column::Codes(_) => {
                             return Err(input(format!(
                                 "column {name:?} holds strings, but {step} takes numbers only; \
                                  encode it first (for example with a OneHotEncoder in a ColumnTransformer)"
@@ -368,5 +438,30 @@ impl Method {
     }
     pub fn parse(s: &str) -> Option<Method> {
         Method::ALL.into_iter().find(|m| m.name() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_checked_and_read() {
+        let values = vec!["x".to_string(), "y".to_string()];
+        let c = Codes::new(values.clone(), vec![1, MISSING_CODE, 0]).expect("valid codes");
+        assert_eq!(
+            c.to_strings(),
+            vec![Some("y".to_string()), None, Some("x".to_string())]
+        );
+        assert_eq!(c.get(1), None);
+        let col = Column::Codes(c);
+        assert_eq!(col.len(), 3);
+        assert!(col.is_text());
+        assert_eq!(
+            col.take(&[2, 2]),
+            Column::Codes(Codes::new(values.clone(), vec![0, 0]).expect("valid"))
+        );
+        assert!(Codes::new(values, vec![0, 2]).is_err());
+        assert!(Codes::new(Vec::new(), vec![0]).is_err());
     }
 }

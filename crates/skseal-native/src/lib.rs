@@ -33,7 +33,7 @@ pub mod svm;
 pub mod tree;
 
 pub use blas::{Blas, Core, Exactness};
-pub use data::{Column, Data, Labels, Mat, Method, Output, Table};
+pub use data::{Codes, Column, Data, Labels, Mat, Method, Output, Table, MISSING_CODE};
 pub use error::{NativeError, Result};
 pub use estimator::Estimator;
 pub use load::{load_bytes, load_path, with_checked_graph, LoadOptions};

@@ -160,6 +160,11 @@ impl Model {
             return Ok((Data::Table(t), None));
         }
         let numeric = t.columns.iter().all(|c| matches!(c, Column::F64(_)));
+        if let ([c], None) = (t.columns.as_mut_slice(), self.n_features_in()) {
+            if let Column::Codes(codes) = c {
+                *c = Column::Str(codes.to_strings());
+            }
+        }
         if let ([Column::Str(_)], None) = (t.columns.as_slice(), self.n_features_in()) {
             // one column of text for a model that counts no input features
             // (a Pipeline starting with a text vectorizer): its documents
@@ -276,8 +281,8 @@ impl Model {
         // 1-D text is the exception, in small batches whatever its size: a
         // vectorizer's dense output takes rows x vocabulary floats.
         let text = matches!(&x, Data::Table(t) if t.names.len() == 1 && t.names[0] == crate::data::TEXT_INPUT);
-        let strings = !text
-            && matches!(&x, Data::Table(t) if t.columns.iter().any(|c| matches!(c, crate::data::Column::Str(_))));
+        let strings =
+            !text && matches!(&x, Data::Table(t) if t.columns.iter().any(Column::is_text));
         let batch = if text { TEXT_BATCH } else { BATCH };
         if n <= batch || (!text && n < 2 * BATCH) || strings || !self.root.batchable() {
             return self.root.run(m, x);

@@ -7,7 +7,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
 use skseal_native::{
-    Blas, Column, Core, Data, Labels, LoadOptions, Mat, Method, Model, NativeError, Output, Table,
+    Blas, Codes, Column, Core, Data, Labels, LoadOptions, Mat, Method, Model, NativeError, Output,
+    Table, MISSING_CODE,
 };
 
 use crate::errors::{raise, to_pyerr, Exc};
@@ -112,6 +113,26 @@ fn f64_vec(obj: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
     buf.to_vec(obj.py())
 }
 
+/// A coded string column: `(values, codes)`, the distinct strings and an
+/// int64 buffer of one index into them per row, -1 for a missing value
+/// (pandas' `factorize`).
+fn codes_column(py: Python<'_>, payload: &Bound<'_, PyAny>) -> PyResult<Column> {
+    let values: Vec<String> = payload.get_item(0)?.extract()?;
+    let raw = PyBuffer::<i64>::get(&payload.get_item(1)?)?.to_vec(py)?;
+    let mut codes = Vec::with_capacity(raw.len());
+    for c in raw {
+        codes.push(match c {
+            -1 => MISSING_CODE,
+            c => u32::try_from(c)
+                .ok()
+                .filter(|&c| c != MISSING_CODE)
+                .ok_or_else(|| raise(py, Exc::Value, &format!("string code {c} out of range")))?,
+        });
+    }
+    let c = Codes::new(values, codes).map_err(|e| native_err(py, e))?;
+    Ok(Column::Codes(c))
+}
+
 /// Labels as the numpy array scikit-learn would give: int32, int64,
 /// float64 or bool, and an object array of str for string labels.
 fn labels_array<'py>(py: Python<'py>, l: Labels) -> Bound<'py, PyAny> {
@@ -157,7 +178,8 @@ fn output_array<'py>(py: Python<'py>, out: Output) -> PyResult<Bound<'py, PyAny>
 #[pymethods]
 impl NativeModel {
     /// Compute `method` on X. X is either ("dense", buffer of float64, rows, cols)
-    /// or ("table", [(name, "f", float64 buffer) | (name, "s", [str | None])]).
+    /// or ("table", [(name, "f", float64 buffer) | (name, "s", [str | None])
+    /// | (name, "c", ([str], int64 buffer of codes, -1 missing))]).
     /// Returns a numpy array: float64 (2-D, or 1-D for one output) or labels.
     fn run<'py>(
         &self,
@@ -187,6 +209,7 @@ impl NativeModel {
                         let payload = t.get_item(2)?;
                         columns.push(match kind.as_str() {
                             "f" => Column::F64(f64_vec(&payload)?),
+                            "c" => codes_column(py, &payload)?,
                             _ => Column::Str(payload.extract::<Vec<Option<String>>>()?),
                         });
                         names.push(name);

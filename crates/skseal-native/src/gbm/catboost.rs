@@ -287,6 +287,21 @@ impl Booster {
                         }
                     }
                 }
+                (Column::Codes(v), Some(c)) => {
+                    // each distinct value hashed once
+                    let lut: Vec<i32> = v.values().iter().map(|s| cityhash::cat_hash(s)).collect();
+                    for (i, &k) in v.codes().iter().enumerate() {
+                        let Some(&h) = lut.get(k as usize) else {
+                            return Err(input(format!(
+                                "column {name:?} has a missing category; CatBoost takes \
+                                 categories as strings"
+                            )));
+                        };
+                        if let Some(slot) = hashes.get_mut(i).and_then(|h| h.get_mut(c)) {
+                            *slot = h;
+                        }
+                    }
+                }
                 (Column::F64(_), Some(_)) => {
                     return Err(input(format!(
                         "column {name:?} is a categorical feature of {}; give its values as \
@@ -294,7 +309,7 @@ impl Booster {
                         info.class
                     )))
                 }
-                (Column::Str(_), None) => {
+                (Column::Str(_) | Column::Codes(_), None) => {
                     return Err(input(format!(
                         "column {name:?} holds strings, but {} takes numbers there",
                         info.class

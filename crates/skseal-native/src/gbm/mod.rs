@@ -91,6 +91,37 @@ fn codes(
                     };
                 }
             }
+            (Column::Codes(v), Some(names)) => {
+                let index: HashMap<&str, usize> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(k, s)| (s.as_str(), k))
+                    .collect();
+                // each distinct value looked up once; None: unseen and refused
+                let lut: Vec<Option<f64>> = v
+                    .values()
+                    .iter()
+                    .map(|s| match (index.get(s.as_str()), unseen) {
+                        (Some(&k), _) => Some(k as f64),
+                        (None, Unseen::Missing) => Some(f64::NAN),
+                        (None, Unseen::Refused) => None,
+                    })
+                    .collect();
+                for (i, &c) in v.codes().iter().enumerate() {
+                    m.data[i * w + j] = match lut.get(c as usize) {
+                        None => f64::NAN, // a missing value
+                        Some(Some(x)) => *x,
+                        Some(None) => {
+                            return Err(bad_input(format!(
+                                "column {name:?} holds {:?}, a category {} did not see in \
+                                 training",
+                                v.values().get(c as usize).map_or("", String::as_str),
+                                info.class
+                            )))
+                        }
+                    };
+                }
+            }
             (Column::F64(_), Some(_)) => {
                 return Err(bad_input(format!(
                     "column {name:?} was a category column when {} was fitted; give its \
@@ -98,7 +129,7 @@ fn codes(
                     info.class
                 )))
             }
-            (Column::Str(_), None) => {
+            (Column::Str(_) | Column::Codes(_), None) => {
                 return Err(bad_input(format!(
                     "column {name:?} holds strings, but {} takes numbers there",
                     info.class

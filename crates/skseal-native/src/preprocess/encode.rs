@@ -59,6 +59,9 @@ impl Cats {
             self.num.get(&num_key(v)).copied()
         }
     }
+    fn find_s(&self, s: &str) -> Option<usize> {
+        self.strs.get(s).copied()
+    }
     fn find_str(&self, v: &Option<String>) -> Option<usize> {
         match v {
             None => self.missing,
@@ -218,6 +221,11 @@ impl Encoder {
         let mut code = vec![0usize; rows * nf];
         let mut known = vec![true; rows * nf];
         for (j, ((name, col), cats)) in cols.iter().zip(&self.cats).enumerate() {
+            // a coded column: each distinct value looked up once
+            let lut: Vec<Option<usize>> = match col {
+                ColView::C(c) => c.values().iter().map(|s| cats.find_s(s)).collect(),
+                _ => Vec::new(),
+            };
             for i in 0..rows {
                 let found = match col {
                     ColView::F(v) => {
@@ -231,6 +239,8 @@ impl Encoder {
                         cats.find_num(val)
                     }
                     ColView::S(v) => cats.find_str(&v[i]),
+                    // MISSING_CODE is past the table's end
+                    ColView::C(c) => lut.get(c.codes()[i] as usize).map_or(cats.missing, |&f| f),
                 };
                 let k = i * nf + j;
                 match found {
@@ -240,6 +250,7 @@ impl Encoder {
                             let shown = match col {
                                 ColView::F(v) => format!("{}", v[i]),
                                 ColView::S(v) => format!("{:?}", v[i].as_deref().unwrap_or("None")),
+                                ColView::C(c) => format!("{:?}", c.get(i).unwrap_or("None")),
                             };
                             return Err(input(format!(
                                 "Found unknown categories [{shown}] in column {j} ({name:?}) during transform of {}",

@@ -3,7 +3,7 @@
 use skseal_core::ir::Node;
 
 use crate::access::Obj;
-use crate::data::{Column, Data, Mat, Method, Output, Table};
+use crate::data::{Codes, Column, Data, Mat, Method, Output, Table};
 use crate::error::{input, malformed, Result};
 use crate::estimator::{
     check_cols, check_finite, data_output, transformer_estimator, unsupported, Estimator, Info,
@@ -95,6 +95,39 @@ impl Imputer {
             MissingSpec::Str(_) => false,
         }
     }
+    /// A coded string column with its missing values filled: the fill
+    /// becomes one more distinct value, the missing rows its code.
+    fn fill_codes(&self, name: &str, c: &Codes, fill: &Val) -> Result<Codes> {
+        let missing: Vec<bool> = c
+            .values()
+            .iter()
+            .map(|s| self.is_missing_str(&Some(s.clone())))
+            .collect();
+        let missing_none = self.is_missing_str(&None);
+        let is_missing = |k: u32| match missing.get(k as usize) {
+            Some(&m) => m,
+            None => missing_none,
+        };
+        if !c.codes().iter().any(|&k| is_missing(k)) {
+            return Ok(c.clone());
+        }
+        let Val::Str(s) = fill else {
+            return Err(input(format!(
+                "column {name:?} holds strings, but {} would fill it with {fill:?}; \
+                 native inference keeps a column to one type",
+                self.info.class
+            )));
+        };
+        let mut values = c.values().to_vec();
+        let at = values.len() as u32;
+        values.push(s.clone());
+        let codes = c
+            .codes()
+            .iter()
+            .map(|&k| if is_missing(k) { at } else { k })
+            .collect();
+        Codes::new(values, codes)
+    }
     fn is_missing_str(&self, v: &Option<String>) -> bool {
         match (&self.missing, v) {
             (MissingSpec::Nan, None) => true,
@@ -176,6 +209,7 @@ impl Transformer for Imputer {
                     }
                     Column::F64(v)
                 }
+                ColView::C(c) => Column::Codes(self.fill_codes(&name, c, fill)?),
                 ColView::S(v) => {
                     let mut v = v.to_vec();
                     for a in &mut v {

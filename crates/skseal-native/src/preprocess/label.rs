@@ -107,6 +107,24 @@ impl Estimator for LabelEnc {
                     None => Err(unseen("None".into())),
                 })
                 .collect::<Result<Vec<_>>>()?,
+            ColView::C(c) => {
+                // each distinct label looked up once
+                let lut: Vec<Option<i64>> = c
+                    .values()
+                    .iter()
+                    .map(|s| self.strs.get(s).copied())
+                    .collect();
+                c.codes()
+                    .iter()
+                    .map(
+                        |&k| match (lut.get(k as usize), c.values().get(k as usize)) {
+                            (Some(Some(code)), _) => Ok(*code),
+                            (_, Some(s)) => Err(unseen(format!("{s:?}"))),
+                            _ => Err(unseen("None".into())),
+                        },
+                    )
+                    .collect::<Result<Vec<_>>>()?
+            }
         };
         Ok(Output::Labels(Labels::Int(codes)))
     }

@@ -34,12 +34,13 @@
 
 mod analyze;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use skseal_core::ir::Node;
 
 use crate::access::Obj;
-use crate::data::{Column, Data, Mat, Method, Output, TEXT_INPUT};
+use crate::data::{Data, Mat, Method, Output, TEXT_INPUT};
 use crate::error::{input, malformed, Result};
 use crate::estimator::{
     data_output, dense_in, transformer_estimator, unsupported, Estimator, Info, Transformer,
@@ -417,10 +418,10 @@ impl Vectorizer {
 }
 
 /// The documents of a 1-D string input.
-fn documents<'d>(x: &'d Data, who: &str) -> Result<&'d [Option<String>]> {
+fn documents<'d>(x: &'d Data, who: &str) -> Result<Cow<'d, [Option<String>]>> {
     if let Data::Table(t) = x {
-        if let ([n], [Column::Str(v)]) = (t.names.as_slice(), t.columns.as_slice()) {
-            if n == TEXT_INPUT {
+        if let ([n], [c]) = (t.names.as_slice(), t.columns.as_slice()) {
+            if let (true, Some(v)) = (n == TEXT_INPUT, c.strings()) {
                 return Ok(v);
             }
         }

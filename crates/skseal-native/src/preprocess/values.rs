@@ -6,13 +6,15 @@ use std::borrow::Cow;
 use skseal_core::ir::{Node, NodeId};
 
 use crate::access::Ctx;
-use crate::data::{Column, Data, Labels};
+use crate::data::{Codes, Column, Data, Labels};
 use crate::error::{malformed, Result};
 
 /// One column of input, numbers or strings.
 pub(super) enum ColView<'a> {
     F(Cow<'a, [f64]>),
     S(&'a [Option<String>]),
+    /// Strings as distinct values and a code per row.
+    C(&'a Codes),
 }
 
 pub(super) fn column_views(x: &Data) -> Vec<(String, ColView<'_>)> {
@@ -31,6 +33,7 @@ pub(super) fn column_views(x: &Data) -> Vec<(String, ColView<'_>)> {
                 let v = match c {
                     Column::F64(v) => ColView::F(Cow::Borrowed(v.as_slice())),
                     Column::Str(v) => ColView::S(v.as_slice()),
+                    Column::Codes(c) => ColView::C(c),
                 };
                 (n.clone(), v)
             })
