@@ -295,3 +295,31 @@ def test_sigterm_answers_queued_requests(models: dict[str, Any]) -> None:
     assert any(e.get("event") == "draining" for e in s.events)
     batched = [e for e in s.events if e.get("event") == "request"]
     assert len(batched) == 12 and all(e.get("batch", 0) > 1 for e in batched)
+
+
+def test_timeout_and_body_limit_with_batching(models: dict[str, Any]) -> None:
+    # a 2 s wait for company is longer than the 300 ms timeout: the queued
+    # request is answered 504 in time; the body limit applies before queueing
+    s = Server(
+        str(models["dir"] / "forest.skseal"),
+        "--batch-wait-us",
+        "2000000",
+        "--timeout-ms",
+        "300",
+        "--max-body-bytes",
+        "2000",
+    )
+    try:
+        s.wait_ready()
+        X = models["X"]
+        t = time.monotonic()
+        code, out = s.post("/v2/models/forest/infer", _row(X[0], "predict_proba"))
+        assert code == 504 and "--timeout-ms" in out["error"], out
+        assert time.monotonic() - t < 1.5
+        code, out = s.post("/v2/models/forest/infer", _row(np.tile(X[0], 500), "predict_proba"))
+        assert code == 413 and "--max-body-bytes" in out["error"], out
+        _, text = s.get("/metrics")
+        labels = 'model="forest",method="predict_proba",protocol="v2",code="504"'
+        assert f"skseal_requests_total{{{labels}}} 1" in text
+    finally:
+        assert s.stop() == 0
