@@ -7,9 +7,11 @@ skseal-cli``), on 127.0.0.1 with ``--port 0``, its JSON log written to a file.
 Models (fixed random_state), on make_classification(20,000 x 20): a
 RandomForestClassifier(100) and a HistGradientBoostingClassifier(100 iterations),
 both asked for ``predict_proba`` over v2 (``/v2/models/NAME/infer``, a [1, 20]
-tensor). Before each measurement, answers are checked against scikit-learn for 64
-distinct rows sent concurrently. ``wrk`` (Debian: ``apt-get install -y wrk``) posts
-one fixed body from a Lua script; -t 2.
+tensor); and a DataFrame pipeline (ColumnTransformer: StandardScaler on three numeric
+columns, OneHotEncoder on a string column; then a RandomForestClassifier(100)), sent
+as v2 one-element tensors per column. Before each measurement, answers are checked
+against scikit-learn for 64 distinct rows sent concurrently. ``wrk`` (Debian:
+``apt-get install -y wrk``) posts one fixed body from a Lua script; -t 2.
 
 Usage::
 
@@ -31,8 +33,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import skseal
 
@@ -121,6 +127,19 @@ def body(x: np.ndarray) -> bytes:
     }).encode()
 
 
+def table_body(df: pd.DataFrame, i: int) -> bytes:
+    r = df.iloc[i]
+    cols = [{"name": c, "shape": [1], "datatype": "BYTES" if c == "city" else "FP64",
+             "data": [r[c] if c == "city" else float(r[c])]} for c in df.columns]
+    return json.dumps({"inputs": cols, "parameters": {"method": "predict_proba"}}).encode()
+
+
+def frame(X: np.ndarray) -> pd.DataFrame:
+    cities = np.array(["lyon", "paris", "nice", "brest", "lille"])
+    return pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2],
+                         "city": cities[(np.abs(X[:, 3]) * 2).astype(int) % 5]})
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--duration", type=int, default=8)
@@ -136,24 +155,33 @@ def main() -> None:
         "forest": RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=2).fit(X, y),
         "hgb": HistGradientBoostingClassifier(max_iter=100, random_state=0).fit(X, y),
     }
+    df = frame(X)
+    ct = ColumnTransformer([("num", StandardScaler(), ["a", "b", "c"]),
+                            ("cat", OneHotEncoder(), ["city"])])
+    models["pipeline"] = make_pipeline(
+        ct, RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=2)).fit(df, y)
+    inputs = {"forest": X, "hgb": X, "pipeline": df}
     rows = []
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td)
         lua = tmp / "post.lua"
         lua.write_text(LUA)
-        one = tmp / "one.json"
-        one.write_bytes(body(X[0]))
         for name, model in models.items():
+            data = inputs[name]
+            make = (lambda i, d=data: table_body(d, i)) if name == "pipeline" else (
+                lambda i, d=data: body(d[i]))
+            one = tmp / "one.json"
+            one.write_bytes(make(0))
             path = tmp / f"{name}.skseal"
             skseal.dump(model, path)
-            want = model.predict_proba(X[:64])
+            want = model.predict_proba(data[:64])
             for wait in (int(w) for w in a.waits.split(",")):
                 flags = [] if wait == 0 else ["--batch-wait-us", str(wait),
                                               "--max-batch-rows", a.max_batch_rows]
                 s = Server(a.skseal, path, tmp / "log.jsonl", *flags)
                 try:
                     url = f"{s.base}/v2/models/{name}/infer"
-                    bodies = [body(X[i]) for i in range(64)]
+                    bodies = [make(i) for i in range(64)]
                     with ThreadPoolExecutor(32) as pool:
                         got = list(pool.map(s.post, [f"/v2/models/{name}/infer"] * 64, bodies))
                     for i, g in enumerate(got):
