@@ -4,6 +4,9 @@
 //! `--batch-wait-us` after the first, stacks their rows, computes once on
 //! the blocking pool (large batches on all cores through
 //! [`skseal_native::Model::run`]) and splits the result back per request.
+//! A queue whose last batch was a single request does not wait for the
+//! next one (light load: no company to wait for), it takes only what is
+//! already queued, and waits again once a batch had company.
 //!
 //! Rules that keep every answer the bits scikit-learn gives:
 //! - only models whose rows are computed independently of each other
@@ -247,6 +250,10 @@ async fn gather(
     method: Method,
 ) {
     let mut carry: Option<Job> = None;
+    // whether the last batch had company: a queue whose last batch was a
+    // single request (light load) does not wait, it takes what is already
+    // queued; it waits again as soon as a batch had more than one request
+    let mut company = true;
     loop {
         let first = match carry.take() {
             Some(j) => j,
@@ -255,7 +262,8 @@ async fn gather(
                 None => return,
             },
         };
-        let deadline = tokio::time::Instant::now() + cfg.wait;
+        let wait = if company { cfg.wait } else { Duration::ZERO };
+        let deadline = tokio::time::Instant::now() + wait;
         let mut rows = first.data.rows();
         let mut jobs = vec![first];
         while rows < cfg.max_rows {
@@ -270,6 +278,13 @@ async fn gather(
             }
             rows += next.data.rows();
             jobs.push(next);
+        }
+        company = jobs.len() > 1;
+        if !company && rows <= MAX_REQUEST_ROWS {
+            // one small request: computed here, without a thread hop, as
+            // the handler does without batching
+            run_batch(jobs, method, &metrics, &name);
+            continue;
         }
         let metrics = metrics.clone();
         let name = name.clone();
