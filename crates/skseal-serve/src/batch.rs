@@ -267,10 +267,22 @@ async fn gather(
         let mut rows = first.data.rows();
         let mut jobs = vec![first];
         while rows < cfg.max_rows {
-            // a request already queued is taken even after the deadline
-            let next = match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(j)) => j,
-                Ok(None) | Err(_) => break,
+            // a request already queued is taken without the timer: tokio
+            // rounds every deadline up to its next millisecond tick, even
+            // one already past
+            let next = match rx.try_recv() {
+                Ok(j) => j,
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) if wait.is_zero() => break,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    if tokio::time::Instant::now() >= deadline {
+                        break;
+                    }
+                    match tokio::time::timeout_at(deadline, rx.recv()).await {
+                        Ok(Some(j)) => j,
+                        Ok(None) | Err(_) => break,
+                    }
+                }
             };
             if rows + next.data.rows() > cfg.max_rows {
                 carry = Some(next);
