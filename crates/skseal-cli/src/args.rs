@@ -111,6 +111,14 @@ pub enum Cmd {
         /// How often model files are checked for replacement, in milliseconds.
         #[arg(long, default_value_t = 1_000)]
         reload_ms: u64,
+        /// Micro-batching: small concurrent requests for the same model and
+        /// method wait up to this many microseconds for company and are
+        /// computed together (models whose rows are independent only; 0: off).
+        #[arg(long, default_value_t = 0)]
+        batch_wait_us: u64,
+        /// Micro-batching: a batch is computed as soon as it has this many rows.
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        max_batch_rows: u64,
     },
     /// Compute a model's predictions on CSV or JSON-lines input (native
     /// inference, bit-identical to scikit-learn; no Python).

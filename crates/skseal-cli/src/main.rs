@@ -108,6 +108,8 @@ fn run(cli: Cli) -> ExitCode {
             max_rows,
             timeout_ms,
             reload_ms,
+            batch_wait_us,
+            max_batch_rows,
         } => {
             let res = (|| {
                 let store = match store
@@ -135,6 +137,10 @@ fn run(cli: Cli) -> ExitCode {
                     max_rows,
                     timeout: std::time::Duration::from_millis(timeout_ms),
                     reload_every: std::time::Duration::from_millis(reload_ms.max(10)),
+                    batch: (batch_wait_us > 0).then(|| skseal_serve::BatchConfig {
+                        wait: std::time::Duration::from_micros(batch_wait_us),
+                        max_rows: usize::try_from(max_batch_rows).unwrap_or(usize::MAX),
+                    }),
                 })
                 .map_err(|e| e.to_string())
             })();

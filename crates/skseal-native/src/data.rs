@@ -280,6 +280,65 @@ impl Data {
             Data::Table(t) => Data::Table(t.take_rows(rows)),
         }
     }
+    /// The rows of `parts` one after the other (a server's batch of
+    /// requests), or `None` unless every part has the same layout: dense
+    /// matrices of one width, or tables with the same column names in the
+    /// same order and the same type in every column. Nothing is converted,
+    /// so each row reaches the model exactly as it would alone.
+    pub fn stack(parts: &[&Data]) -> Option<Data> {
+        match parts.first()? {
+            Data::Dense(m0) => {
+                let mut data =
+                    Vec::with_capacity(parts.iter().map(|p| p.rows()).sum::<usize>() * m0.cols);
+                let mut rows = 0;
+                for p in parts {
+                    let Data::Dense(m) = p else { return None };
+                    if m.cols != m0.cols {
+                        return None;
+                    }
+                    rows += m.rows;
+                    data.extend_from_slice(&m.data);
+                }
+                Some(Data::Dense(Mat {
+                    rows,
+                    cols: m0.cols,
+                    data,
+                }))
+            }
+            Data::Table(t0) => {
+                let mut columns: Vec<Column> = t0
+                    .columns
+                    .iter()
+                    .map(|c| match c {
+                        Column::F64(_) => Some(Column::F64(Vec::new())),
+                        Column::Str(_) => Some(Column::Str(Vec::new())),
+                        // coded columns come from Python callers, never batched
+                        Column::Codes(_) => None,
+                    })
+                    .collect::<Option<_>>()?;
+                let mut rows = 0;
+                for p in parts {
+                    let Data::Table(t) = p else { return None };
+                    if t.names != t0.names || t.columns.len() != columns.len() {
+                        return None;
+                    }
+                    for (dst, src) in columns.iter_mut().zip(&t.columns) {
+                        match (dst, src) {
+                            (Column::F64(a), Column::F64(b)) => a.extend_from_slice(b),
+                            (Column::Str(a), Column::Str(b)) => a.extend(b.iter().cloned()),
+                            _ => return None,
+                        }
+                    }
+                    rows += t.rows;
+                }
+                Some(Data::Table(Table {
+                    names: t0.names.clone(),
+                    columns,
+                    rows,
+                }))
+            }
+        }
+    }
 }
 
 /// Class labels (the model's `classes_`, or predictions).
@@ -362,6 +421,22 @@ impl Output {
             Output::Vector(v) => v.len(),
             Output::Labels(l) => l.len(),
         }
+    }
+    /// Rows `start..start + len` (`None` when out of range).
+    pub fn slice_rows(&self, start: usize, len: usize) -> Option<Output> {
+        let end = start.checked_add(len)?;
+        if end > self.rows() {
+            return None;
+        }
+        Some(match self {
+            Output::Matrix(m) => Output::Matrix(Mat {
+                rows: len,
+                cols: m.cols,
+                data: m.data.get(start * m.cols..end * m.cols)?.to_vec(),
+            }),
+            Output::Vector(v) => Output::Vector(v.get(start..end)?.to_vec()),
+            Output::Labels(l) => Output::Labels(l.take(&(start..end).collect::<Vec<_>>())),
+        })
     }
     /// Concatenation of batch results along rows.
     pub fn concat(parts: Vec<Output>) -> Option<Output> {
@@ -463,5 +538,74 @@ mod tests {
         );
         assert!(Codes::new(values, vec![0, 2]).is_err());
         assert!(Codes::new(Vec::new(), vec![0]).is_err());
+    }
+
+    fn table(a: f64, c: &str) -> Data {
+        Data::Table(Table {
+            names: vec!["a".into(), "c".into()],
+            columns: vec![Column::F64(vec![a]), Column::Str(vec![Some(c.into())])],
+            rows: 1,
+        })
+    }
+
+    #[test]
+    fn stack_keeps_rows_in_order_and_refuses_mixed_layouts() {
+        let x = Data::Dense(Mat::new(1, 2, vec![1.0, 2.0]).unwrap_or_else(|_| Mat::zeros(1, 2)));
+        let y = Data::Dense(Mat {
+            rows: 2,
+            cols: 2,
+            data: vec![3.0, 4.0, 5.0, 6.0],
+        });
+        let Some(Data::Dense(m)) = Data::stack(&[&x, &y]) else {
+            panic!("dense parts of one width stack")
+        };
+        assert_eq!((m.rows, m.data), (3, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
+        let narrow = Data::Dense(Mat {
+            rows: 1,
+            cols: 1,
+            data: vec![0.0],
+        });
+        assert!(Data::stack(&[&x, &narrow]).is_none());
+        let (t1, t2) = (table(1.0, "x"), table(2.0, "y"));
+        let Some(Data::Table(t)) = Data::stack(&[&t1, &t2]) else {
+            panic!("tables of one layout stack")
+        };
+        assert_eq!(t.rows, 2);
+        assert_eq!(t.columns[0], Column::F64(vec![1.0, 2.0]));
+        // a column of numbers in one request, of strings in another
+        let other = Data::Table(Table {
+            names: vec!["a".into(), "c".into()],
+            columns: vec![Column::F64(vec![1.0]), Column::F64(vec![f64::NAN])],
+            rows: 1,
+        });
+        assert!(Data::stack(&[&t1, &other]).is_none());
+        assert!(Data::stack(&[&t1, &x]).is_none());
+    }
+
+    #[test]
+    fn slice_rows_splits_outputs() {
+        let o = Output::Matrix(Mat {
+            rows: 3,
+            cols: 2,
+            data: vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+        });
+        assert_eq!(
+            o.slice_rows(1, 2),
+            Some(Output::Matrix(Mat {
+                rows: 2,
+                cols: 2,
+                data: vec![2.0, 3.0, 4.0, 5.0]
+            }))
+        );
+        assert_eq!(o.slice_rows(2, 2), None);
+        let l = Output::Labels(Labels::Str(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            l.slice_rows(1, 1),
+            Some(Output::Labels(Labels::Str(vec!["b".into()])))
+        );
+        assert_eq!(
+            Output::Vector(vec![1.0, 2.0]).slice_rows(0, 1),
+            Some(Output::Vector(vec![1.0]))
+        );
     }
 }

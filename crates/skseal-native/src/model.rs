@@ -202,6 +202,17 @@ impl Model {
     pub fn exactness(&self, m: Method) -> Exactness {
         self.root.exactness(m)
     }
+    /// Whether every row's result is independent of the other rows computed
+    /// with it, bit for bit: true for per-row computations (tree walks,
+    /// element-wise preprocessing, scipy's per-row CSR products), false
+    /// wherever numpy's BLAS chooses its blocking and summation order from
+    /// the whole matrix (dense linear models, MLPs, PCA, k-means, kernels of
+    /// matrix products) or a reduction spans rows. `skseal serve` stacks
+    /// concurrent requests into one computation only for such models, and
+    /// [`Model::run`] splits large inputs into parallel batches only for them.
+    pub fn batchable(&self) -> bool {
+        self.root.batchable()
+    }
     pub fn methods(&self) -> Vec<Method> {
         Method::ALL
             .into_iter()

@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use skseal_native::{Data, Method, Output};
 
+use crate::batch::{BatchError, Pending};
 use crate::log::log_event;
 use crate::protocol::{self, BadRequest};
 use crate::registry::Loaded;
@@ -191,6 +192,9 @@ async fn model_meta(AxState(s): St, Path(name): Path<String>) -> Result<Json<Val
             "exactness": exact,
             "blas": { "core": m.blas().core.name(), "threads": m.blas().threads },
             "probe": l.probe,
+            // rows computed independently of each other: small concurrent
+            // requests may share one computation (--batch-wait-us)
+            "batchable": m.batchable(),
             "load_ms": l.load_seconds * 1e3,
         },
     })))
@@ -228,13 +232,22 @@ fn json_body(b: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-/// Run `method` of model `name` on `data` off the async threads, bounded in time.
+/// A computed request: the output, the method's name, and how many
+/// requests shared the computation (with micro-batching).
+struct Computed {
+    out: Output,
+    method: String,
+    batch: Option<usize>,
+}
+
+/// Run `method` of model `name` on `data` off the async threads, bounded in
+/// time; small requests join a batch when micro-batching is on.
 async fn compute(
     s: &Arc<State>,
     name: &str,
     method: Option<String>,
     data: Data,
-) -> Result<(Output, String), ApiError> {
+) -> Result<Computed, ApiError> {
     let l = loaded(s, name)?;
     let method_name = method.unwrap_or_else(|| "predict".into());
     let m = Method::parse(&method_name).ok_or_else(|| {
@@ -267,6 +280,18 @@ async fn compute(
             ),
         ));
     }
+    let (l, data) = match &s.batcher {
+        Some(b) => match b.enqueue(name, l, m, data) {
+            Ok(answer) => return batched(s, answer, method_name).await,
+            Err(back) => back,
+        },
+        None => (l, data),
+    };
+    let alone = |out| Computed {
+        out,
+        method: method_name,
+        batch: None,
+    };
     if data.rows() <= INLINE_ROWS {
         // a few rows take microseconds: computed here, without a thread hop;
         // a panic is caught and answered as on the blocking pool
@@ -277,7 +302,7 @@ async fn compute(
                 "internal error while computing (a bug; please report it): a panic was caught",
             )),
             Ok(Err(e)) => Err(ApiError::new(StatusCode::BAD_REQUEST, e.to_string())),
-            Ok(Ok(out)) => Ok((out, method_name)),
+            Ok(Ok(out)) => Ok(alone(out)),
         };
     }
     let job = tokio::task::spawn_blocking(move || l.model.run(m, data));
@@ -294,7 +319,36 @@ async fn compute(
             format!("internal error while computing (a bug; please report it): {e}"),
         )),
         Ok(Ok(Err(e))) => Err(ApiError::new(StatusCode::BAD_REQUEST, e.to_string())),
-        Ok(Ok(Ok(out))) => Ok((out, method_name)),
+        Ok(Ok(Ok(out))) => Ok(alone(out)),
+    }
+}
+
+/// The answer of a request queued for a batch, bounded by `--timeout-ms`.
+async fn batched(s: &State, answer: Pending, method: String) -> Result<Computed, ApiError> {
+    match tokio::time::timeout(s.timeout, answer).await {
+        Err(_) => Err(ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            format!(
+                "the request took longer than {:?} (--timeout-ms)",
+                s.timeout
+            ),
+        )),
+        Ok(Err(_)) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            BatchError::Dropped.to_string(),
+        )),
+        Ok(Ok(Err(e @ BatchError::Input(_)))) => {
+            Err(ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))
+        }
+        Ok(Ok(Err(e))) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            e.to_string(),
+        )),
+        Ok(Ok(Ok(a))) => Ok(Computed {
+            out: a.output,
+            method,
+            batch: Some(a.batch),
+        }),
     }
 }
 
@@ -304,6 +358,7 @@ fn finish(
     name: &str,
     method: &str,
     t: Instant,
+    batch: Option<usize>,
     res: Result<(Value, usize), ApiError>,
 ) -> Response {
     let secs = t.elapsed().as_secs_f64();
@@ -313,7 +368,7 @@ fn finish(
     };
     s.metrics
         .request(name, method, protocol, code.as_u16(), secs, rows);
-    log_event(&[
+    let mut fields = vec![
         ("event", "request".into()),
         ("protocol", protocol.into()),
         ("model", name.into()),
@@ -321,7 +376,12 @@ fn finish(
         ("status", code.as_u16().into()),
         ("rows", rows.into()),
         ("latency_us", ((secs * 1e6).round()).into()),
-    ]);
+    ];
+    if let Some(n) = batch {
+        // requests computed together (micro-batching)
+        fields.push(("batch", n.into()));
+    }
+    log_event(&fields);
     resp
 }
 
@@ -332,21 +392,24 @@ async fn infer(
 ) -> Response {
     let t = Instant::now();
     let mut method = String::from("?");
+    let mut batch = None;
     let res = async {
         let b = body(b)?;
         let v = json_body(&b)?;
         let (data, m) = protocol::v2_infer(&v)?;
         method = m.clone().unwrap_or_else(|| "predict".into());
         let rows = data.rows();
-        let (out, m) = compute(&s, &name, m, data).await?;
-        let mut resp = json!({ "model_name": name, "outputs": [protocol::v2_output(&m, &out)] });
+        let c = compute(&s, &name, m, data).await?;
+        batch = c.batch;
+        let mut resp =
+            json!({ "model_name": name, "outputs": [protocol::v2_output(&c.method, &c.out)] });
         if let Some(id) = v.get("id") {
             resp["id"] = id.clone();
         }
         Ok((resp, rows))
     }
     .await;
-    finish(&s, "v2", &name, &method, t, res)
+    finish(&s, "v2", &name, &method, t, batch, res)
 }
 
 async fn invocations(
@@ -366,6 +429,7 @@ async fn invocations(
                 "?",
                 "?",
                 t,
+                None,
                 Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
                     format!(
@@ -401,6 +465,7 @@ async fn mlflow(
 ) -> Response {
     let t = Instant::now();
     let mut method = String::from("?");
+    let mut batch = None;
     let res = async {
         let b = body(b)?;
         let ctype = headers
@@ -421,9 +486,10 @@ async fn mlflow(
         let m = q.get("method").cloned().or(m);
         method = m.clone().unwrap_or_else(|| "predict".into());
         let rows = data.rows();
-        let (out, _) = compute(&s, &name, m, data).await?;
-        Ok((protocol::mlflow_response(&out), rows))
+        let c = compute(&s, &name, m, data).await?;
+        batch = c.batch;
+        Ok((protocol::mlflow_response(&c.out), rows))
     }
     .await;
-    finish(&s, "mlflow", &name, &method, t, res)
+    finish(&s, "mlflow", &name, &method, t, batch, res)
 }

@@ -7,6 +7,7 @@
 //! `/models/{name}/invocations`; JSON or CSV), `/metrics` (Prometheus).
 //! See docs/SERVING.md.
 
+pub mod batch;
 pub mod http;
 pub mod log;
 pub mod metrics;
@@ -20,6 +21,8 @@ use std::time::Duration;
 
 use skseal_native::LoadOptions;
 
+pub use batch::BatchConfig;
+use batch::Batcher;
 pub use http::router;
 use log::log_event;
 use metrics::Metrics;
@@ -42,6 +45,8 @@ pub struct Config {
     pub timeout: Duration,
     /// How often model files are checked for replacement.
     pub reload_every: Duration,
+    /// Micro-batching of small concurrent requests (`None`: off).
+    pub batch: Option<BatchConfig>,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -64,6 +69,8 @@ pub struct State {
     pub metrics: Arc<Metrics>,
     pub max_rows: usize,
     pub timeout: Duration,
+    /// The micro-batcher, when `--batch-wait-us` is given.
+    pub batcher: Option<Batcher>,
 }
 
 /// Expand folders into their `.skseal` files (name = file stem) and parse
@@ -176,6 +183,7 @@ pub async fn run(cfg: Config) -> Result<(), ServeError> {
     ]);
     let state = Arc::new(State {
         registry: registry.clone(),
+        batcher: cfg.batch.map(|b| Batcher::new(b, metrics.clone())),
         metrics,
         max_rows: cfg.max_rows,
         timeout: cfg.timeout,

@@ -1,6 +1,6 @@
 //! Prometheus metrics (`GET /metrics`, text exposition format): requests,
 //! errors and latency per model, method and protocol; model load time and
-//! reloads.
+//! reloads; with micro-batching, the requests and rows of each batch.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
@@ -45,12 +45,22 @@ pub struct Metrics {
     rows: Family<LatLabels, Counter>,
     load_seconds: Family<ModelLabels, Gauge<f64, AtomicU64>>,
     reloads: Family<ReloadLabels, Counter>,
+    batch_requests: Family<LatLabels, Histogram>,
+    batch_rows: Family<LatLabels, Histogram>,
+    batch_retries: Family<LatLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
     // 10 us .. ~10 s
     Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
         1e-5, 2.0, 21,
+    ))
+}
+
+fn batch_histogram() -> Histogram {
+    // 1 .. 2048
+    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+        1.0, 2.0, 12,
     ))
 }
 
@@ -64,6 +74,13 @@ impl Metrics {
         let rows = Family::<LatLabels, Counter>::default();
         let load_seconds = Family::<ModelLabels, Gauge<f64, AtomicU64>>::default();
         let reloads = Family::<ReloadLabels, Counter>::default();
+        let batch_requests = Family::<LatLabels, Histogram>::new_with_constructor(
+            batch_histogram as fn() -> Histogram,
+        );
+        let batch_rows = Family::<LatLabels, Histogram>::new_with_constructor(
+            batch_histogram as fn() -> Histogram,
+        );
+        let batch_retries = Family::<LatLabels, Counter>::default();
         registry.register(
             "requests",
             "Requests answered, by model, method, protocol and HTTP status",
@@ -85,6 +102,22 @@ impl Metrics {
             "Model reloads, by result (ok, refused)",
             reloads.clone(),
         );
+        registry.register(
+            "batch_requests",
+            "Requests computed together in one batch (--batch-wait-us), by model and method",
+            batch_requests.clone(),
+        );
+        registry.register(
+            "batch_rows",
+            "Rows computed together in one batch (--batch-wait-us), by model and method",
+            batch_rows.clone(),
+        );
+        registry.register(
+            "batch_retries",
+            "Batches whose stacked computation failed (an input one request got wrong), \
+             their requests then computed alone",
+            batch_retries.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
@@ -92,7 +125,32 @@ impl Metrics {
             rows,
             load_seconds,
             reloads,
+            batch_requests,
+            batch_rows,
+            batch_retries,
         }
+    }
+
+    /// A batch computed again request by request.
+    pub fn batch_retried(&self, model: &str, method: &str) {
+        self.batch_retries
+            .get_or_create(&LatLabels {
+                model: model.into(),
+                method: method.into(),
+            })
+            .inc();
+    }
+
+    /// One computation of the micro-batcher: `requests` requests, `rows` rows.
+    pub fn batch(&self, model: &str, method: &str, requests: usize, rows: usize) {
+        let l = LatLabels {
+            model: model.into(),
+            method: method.into(),
+        };
+        self.batch_requests
+            .get_or_create(&l)
+            .observe(requests as f64);
+        self.batch_rows.get_or_create(&l).observe(rows as f64);
     }
 
     pub fn request(
