@@ -53,10 +53,18 @@ read_header: Callable[[bytes, int], str] = skseal._native.read_header  # type: i
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and rename")
 
 
+# Seconds before the watchdog aborts a test. The kill test starts a fresh
+# Python writer (numpy, skseal, 40 MB of payload) for each of its 50-60
+# trials, so its time grows with the machine's load: 120 s was exceeded once
+# with four other builds running on 2 cores (a slow run, not a hang).
+WATCHDOG_S = {"test_sigkill_during_dump": 360}
+
+
 @pytest.fixture(autouse=True)
-def watchdog() -> Iterator[None]:
-    """A hang is a failure: dump every thread's stack and abort after 120 s."""
-    faulthandler.dump_traceback_later(120, exit=True)
+def watchdog(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A hang is a failure: dump every thread's stack and abort after 120 s
+    (or the test's entry in WATCHDOG_S)."""
+    faulthandler.dump_traceback_later(WATCHDOG_S.get(request.node.originalname, 120), exit=True)
     yield
     faulthandler.cancel_dump_traceback_later()
 
