@@ -262,6 +262,26 @@ def test_outputs_measured_on_the_first_rows(client: Any) -> None:
     assert list(named.compute().columns) == ["za", "zb", "zc"]
 
 
+def test_predict_raw_of_a_booster(client: Any) -> None:
+    """method="predict_raw": LightGBM's raw_score, one column per class,
+    natively and on the Python path, bitwise."""
+    lgb = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(6)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    y = rng.integers(0, 3, len(X))
+    m = lgb.LGBMClassifier(n_estimators=10, verbose=-1, n_jobs=1).fit(X, y)
+    want = m.predict(X, raw_score=True)
+    blob = skseal.dumps(m, trusted=["lightgbm"])
+    ddf = dd.from_pandas(X, npartitions=3)
+    for native in (True, False):
+        res = skseal.dask.predict(ddf, blob, method="predict_raw", trusted=["lightgbm"],
+                                  native=native)
+        assert list(res.columns) == ["predict_raw_0", "predict_raw_1", "predict_raw_2"]
+        got = res.compute()
+        assert (got.dtypes == np.float64).all()
+        assert got.to_numpy().tobytes() == want.tobytes(), native
+
+
 def test_docs_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                            capsys: pytest.CaptureFixture[str]) -> None:
     text = (Path(__file__).resolve().parents[1] / "docs" / "INTEGRATIONS.md").read_text()

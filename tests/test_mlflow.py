@@ -145,6 +145,35 @@ def test_pyfunc_falls_back_to_skseal_load(data: tuple[Any, np.ndarray], tmp_path
     assert_no_pickle(path)
 
 
+def test_predict_raw_of_a_booster(tmp_path: Path) -> None:
+    """method="predict_raw" (LightGBM's raw_score): saved as the default
+    method with its signature; computed bitwise by the pyfunc model and the
+    native model. The pyfunc loader keeps the default trust, so a LightGBM
+    model saved to disk is refused there (load_model takes trusted=)."""
+    lgb = pytest.importorskip("lightgbm")
+    from skseal import _batch
+
+    rng = np.random.default_rng(6)
+    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    y = rng.integers(0, 3, len(X))
+    m = lgb.LGBMClassifier(n_estimators=10, verbose=-1, n_jobs=1).fit(X, y)
+    want = m.predict(X, raw_score=True)
+    path = tmp_path / "lgbm"
+    skseal.mlflow.save_model(m, path, method="predict_raw", trusted=["lightgbm"],
+                             input_example=X[:5])
+    mlmodel = yaml.safe_load((path / "MLmodel").read_text())
+    assert mlmodel["flavors"]["skseal"]["method"] == "predict_raw"
+    assert "predict_raw" in mlmodel["flavors"]["skseal"]["methods"]
+    assert '"shape": [-1, 3]' in mlmodel["signature"]["outputs"]
+    data = (path / "model.skseal").read_bytes()
+    f = skseal.mlflow._SksealPyfunc(_batch.build(data, _batch.load_options(["lightgbm"])))
+    assert f.predict(X, params={"method": "predict_raw"}).tobytes() == want.tobytes()
+    nat = skseal.mlflow.load_model(str(path), trusted=["lightgbm"], native=True)
+    assert nat.predict_raw(X).tobytes() == want.tobytes()
+    with pytest.raises(skseal.UntrustedTypeError):
+        mlflow.pyfunc.load_model(str(path))
+
+
 def test_trust_is_not_read_from_model_config(pipeline: Pipeline, tmp_path: Path) -> None:
     path = tmp_path / "model"
     skseal.mlflow.save_model(pipeline, path, signature=False)

@@ -350,3 +350,98 @@ def test_bad_request_inside_one_batch_is_redone_alone(models: dict[str, Any]) ->
         assert f"skseal_batch_retries_total{{{labels}}} 1" in text
     finally:
         assert s.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def gbm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict[str, Any]]]:
+    """LightGBM, XGBoost and CatBoost classifiers, each saved with its
+    library profile, served with `--trust` and batching on."""
+    import warnings
+
+    lgb = pytest.importorskip("lightgbm")
+    xgb = pytest.importorskip("xgboost")
+    cb = pytest.importorskip("catboost")
+    d = tmp_path_factory.mktemp("serve_batch_gbm")
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = {
+            "lgbm": (
+                lgb.LGBMClassifier(n_estimators=20, verbose=-1, n_jobs=1).fit(X, y),
+                "lightgbm",
+            ),
+            "xgb": (
+                xgb.XGBClassifier(n_estimators=20, max_depth=3, n_jobs=1).fit(X, y),
+                "xgboost",
+            ),
+            "cat": (
+                cb.CatBoostClassifier(
+                    iterations=20,
+                    depth=4,
+                    verbose=0,
+                    random_seed=0,
+                    thread_count=1,
+                    allow_writing_files=False,
+                ).fit(X, y),
+                "catboost",
+            ),
+        }
+    for name, (m, lib) in fitted.items():
+        skseal.dump(m, d / f"{name}.skseal", trusted=[lib])
+    s = Server(
+        str(d),
+        "--trust",
+        "lightgbm",
+        "--trust",
+        "xgboost",
+        "--trust",
+        "catboost",
+        "--batch-wait-us",
+        "3000",
+        "--max-batch-rows",
+        "16",
+    )
+    try:
+        s.wait_ready()
+        yield s, {"X": X, **{name: m for name, (m, _) in fitted.items()}}
+    finally:
+        assert s.stop() == 0
+
+
+@pytest.mark.parametrize("name", ["lgbm", "xgb", "cat"])
+def test_gbm_one_row_requests_are_batched_and_bitwise(
+    gbm_server: tuple[Server, dict[str, Any]], name: str
+) -> None:
+    """The boosters walk rows in blocks and lanes (and one row alone on its
+    own path): a row batched with others must get the library's own
+    probabilities to the last bit. Up to three rounds of one-row requests,
+    every answer of every round checked, until one round formed a batch:
+    a booster computes a row so fast on the shared 2-core machine that
+    requests arriving together can still be taken one at a time, and a queue
+    whose last batch was a lone request does not wait (SERVING.md)."""
+    server, models = gbm_server
+    X = models["X"]
+    method = "predict_proba"
+    want = np.asarray(models[name].predict_proba(X), dtype=np.float64)
+
+    def call(i: int) -> tuple[int, Any]:
+        if i < WORKERS:
+            gate.wait()  # the first WORKERS requests leave together
+        return server.post(f"/v2/models/{name}/infer", _row(X[i], method))
+
+    for _ in range(3):
+        before = _batch_stats(server, name, method)
+        gate = threading.Barrier(WORKERS, timeout=30)
+        res = _concurrently(len(X), call)
+        for i, (code, out) in enumerate(res):
+            assert code == 200, out
+            got = np.array(out["outputs"][0]["data"], dtype=np.float64)
+            assert np.array_equal(got.view(np.uint64), want[i].view(np.uint64)), (name, i)
+        reqs, batches = _batch_stats(server, name, method)
+        reqs, batches = reqs - before[0], batches - before[1]
+        assert reqs == len(X)
+        if batches < reqs:
+            break
+    assert batches < reqs, "no batch of more than one request formed in three rounds"
+    logged = [e for e in server.events if e.get("event") == "request" and e.get("model") == name]
+    assert any(e.get("batch", 0) > 1 for e in logged)

@@ -187,3 +187,30 @@ def test_regressor_and_fallback(spark: Any, tmp_path: Path) -> None:
     got = in_order(sdf.withColumn("hit", udf("a", "b", "c")).toPandas())
     np.testing.assert_array_equal(got["hit"].to_numpy(),
                                   knn.predict(got[["a", "b", "c"]].to_numpy()))
+
+
+def test_predict_raw_of_a_booster(spark: Any) -> None:
+    """method="predict_raw" (LightGBM's raw_score): one double column per
+    class, from mapInPandas (measured on the first rows) and from the UDF
+    (derived from the classes), bitwise."""
+    lgb = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(7)
+    X = pd.DataFrame(rng.normal(size=(400, 3)), columns=["a", "b", "c"])
+    y = rng.integers(0, 3, len(X))
+    m = lgb.LGBMClassifier(n_estimators=10, verbose=-1, n_jobs=1).fit(X, y)
+    X["id"] = np.arange(len(X), dtype=np.int64)
+    sdf = rows(spark, X, 2)
+    blob = skseal.dumps(m, trusted=["lightgbm"])
+    names = ["predict_raw_0", "predict_raw_1", "predict_raw_2"]
+    out = skseal.spark.predict(sdf, blob, method="predict_raw", columns=["a", "b", "c"],
+                               trusted=["lightgbm"])
+    assert out.columns[-3:] == names
+    assert all(out.schema[n].dataType == T.DoubleType() for n in names)
+    got = in_order(out.toPandas())
+    want = m.predict(got[["a", "b", "c"]], raw_score=True)
+    assert got[names].to_numpy().tobytes() == want.tobytes()
+    udf = skseal.spark.predict_udf(spark, blob, method="predict_raw", trusted=["lightgbm"])
+    got = in_order(sdf.withColumn("raw", udf("a", "b", "c")).select("id", "a", "b", "c",
+                                                                      "raw.*").toPandas())
+    assert list(got.columns[-3:]) == names
+    assert got[names].to_numpy().tobytes() == want.tobytes()

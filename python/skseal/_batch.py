@@ -38,6 +38,27 @@ CACHE_SIZE = 8
 #: methods whose output has one column per class of a classifier
 _PER_CLASS = ("predict_proba", "predict_log_proba")
 
+#: a classifier's scores before the link: one column for two classes, one per
+#: class otherwise (a CatBoost ``MultiClass`` model of two classes, which has
+#: two, is measured on the sample)
+_SCORES = ("decision_function", "predict_raw")
+
+
+def _library_raw(model: Any) -> Callable[[Any], Any] | None:
+    """``predict_raw`` on the Python path (``native=False``, or a model native
+    inference refused): the boosting library's own raw scores, as native
+    inference computes them (LightGBM ``raw_score=True``, XGBoost
+    ``output_margin=True``, CatBoost ``RawFormulaVal``); None for any other
+    model, which then has no ``predict_raw``."""
+    lib = type(model).__module__.split(".")[0]
+    if lib == "lightgbm" and hasattr(model, "predict"):
+        return lambda X: model.predict(X, raw_score=True)
+    if lib == "xgboost" and hasattr(model, "get_booster"):  # the scikit-learn wrappers
+        return lambda X: model.predict(X, output_margin=True)
+    if lib == "catboost" and hasattr(model, "predict"):
+        return lambda X: model.predict(X, prediction_type="RawFormulaVal")
+    return None
+
 
 @dataclass(frozen=True)
 class ModelRef:
@@ -150,6 +171,8 @@ class Loaded:
             from ._meta import output_methods
 
             self.methods = output_methods(model)
+            if _library_raw(model) is not None:
+                self.methods.append("predict_raw")
 
 
 _LOCK = threading.Lock()
@@ -253,7 +276,9 @@ def output_spec(loaded: Loaded, method: str, *,
                 sample: Callable[[], Any] | None = None) -> OutputSpec:
     """The result shape of ``method`` on ``loaded``: labels for a classifier's
     predict, one ``{method}_{label}`` column per class for probabilities (and
-    a multi-class decision function), one float column otherwise. Outputs the
+    a multi-class decision function or raw scores), one float column
+    otherwise; a classifier's ``predict_raw`` is measured on ``sample()``
+    when there is one. Outputs the
     model alone cannot tell (``transform``, multi-output predict) are measured
     on ``sample()``, a small pandas frame of input rows."""
     if method not in loaded.methods:
@@ -264,9 +289,16 @@ def output_spec(loaded: Loaded, method: str, *,
     if classes is not None and classes.ndim == 1:
         if method == "predict":
             return OutputSpec((method,), _label_dtype(classes), True)
-        if method in _PER_CLASS or (method == "decision_function" and len(classes) > 2):
+        if method == "predict_raw" and sample is not None:
+            out = run(loaded, method, sample())
+            if out.ndim == 2 and out.shape[1] == len(classes):
+                return OutputSpec(tuple(f"{method}_{c}" for c in classes.tolist()), "<f8", False)
+            if out.ndim == 1:
+                return OutputSpec((method,), "<f8", True)
+            return OutputSpec(tuple(f"{method}_{j}" for j in range(out.shape[1])), "<f8", False)
+        if method in _PER_CLASS or (method in _SCORES and len(classes) > 2):
             return OutputSpec(tuple(f"{method}_{c}" for c in classes.tolist()), "<f8", False)
-        if method == "decision_function":
+        if method in _SCORES:
             return OutputSpec((method,), "<f8", True)
     if method in ("score_samples",) or (method == "predict" and sample is None):
         return OutputSpec((method,), "<f8", True)
@@ -293,6 +325,12 @@ def select_columns(loaded: Loaded, frame: Any, columns: list[str] | None) -> Any
 
 def run(loaded: Loaded, method: str, frame: Any) -> np.ndarray:
     """``method`` of the model on a pandas frame (already column-selected)."""
+    if method == "predict_raw" and not loaded.native:
+        raw = _library_raw(loaded.model)
+        if raw is None:
+            raise ValueError(f"{type(loaded.model).__name__} has no predict_raw()")
+        # float64 as native inference gives it (XGBoost's float32 margins exactly)
+        return np.asarray(raw(frame), dtype=np.float64)
     out = getattr(loaded.model, method)(frame)
     return np.asarray(out)
 

@@ -91,7 +91,10 @@ def predict(
             ``read_bytes()`` (a model store reference); or a fitted estimator,
             saved to bytes here with :func:`skseal.dumps`.
         method: ``predict``, ``predict_proba``, ``predict_log_proba``,
-            ``decision_function``, ``transform`` or ``score_samples``.
+            ``decision_function``, ``transform``, ``score_samples`` or
+            ``predict_raw`` (LightGBM, XGBoost and CatBoost models: their raw
+            scores, one ``predict_raw_{label}`` column per class of a
+            multi-class classifier).
         columns: the input columns, in the model's order; default: the model's
             ``feature_names_in_`` when it has them, else every column.
         output_columns: names of the result's columns when the model alone

@@ -81,7 +81,7 @@ FLAVOR_NAME = "skseal"
 MODEL_FILE = "model.skseal"
 
 _METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function",
-            "transform", "score_samples")
+            "transform", "score_samples", "predict_raw")
 
 
 def get_default_pip_requirements() -> list[str]:

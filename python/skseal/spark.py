@@ -130,7 +130,8 @@ def predict(
         model: a path every executor can read, the bytes of a model file, an
             object with ``read_bytes()`` (a model store reference), or a fitted
             estimator (saved to bytes here with :func:`skseal.dumps`).
-        method: the output method (``predict``, ``predict_proba``...).
+        method: the output method (``predict``, ``predict_proba``, ...,
+            ``predict_raw`` for LightGBM, XGBoost and CatBoost models).
         columns: the input columns in the model's order; default: the model's
             ``feature_names_in_``, else every column of ``df``.
         output_columns: the names of the outputs when the model alone cannot

@@ -829,3 +829,29 @@ pub(super) fn build(
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{fastexp, Booster};
+    use crate::gbm::row_independence::check;
+
+    /// A 3-class CatBoostClassifier on iris with NaNs (8 oblivious trees,
+    /// depth 3).
+    const MODEL: &[u8] = include_bytes!("testdata/catboost_iris.cbm");
+
+    #[test]
+    fn rows_computed_together_equal_rows_alone() {
+        let b =
+            Booster::read(MODEL, "CatBoostClassifier", "catboost_iris").expect("fixture parses");
+        assert!(b.model.oblivious());
+        assert_eq!(b.model.approx_dimension, 3);
+        check("catboost raw", 4, |x| b.raw(x, &[]).data);
+        check("catboost softmax", 4, |x| {
+            let mut p = b.raw(x, &[]);
+            for r in 0..p.rows {
+                fastexp::softmax(p.row_mut(r));
+            }
+            p.data
+        });
+    }
+}

@@ -796,3 +796,20 @@ pub(super) fn build(
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Booster;
+    use crate::gbm::row_independence::check;
+
+    /// A 3-class LGBMClassifier on iris with NaNs (8 iterations, 7 leaves).
+    const MODEL: &str = include_str!("testdata/lgbm_iris.txt");
+
+    #[test]
+    fn rows_computed_together_equal_rows_alone() {
+        let b = Booster::read(MODEL, -1, "lgbm_iris").expect("fixture parses");
+        assert_eq!(b.k, 3);
+        check("lightgbm raw", b.width(), |x| b.scores(x, false).data);
+        check("lightgbm proba", b.width(), |x| b.scores(x, true).data);
+    }
+}

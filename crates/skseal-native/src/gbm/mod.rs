@@ -149,3 +149,78 @@ pub fn build(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<
         .or_else(|| xgboost::build(ctx, est, path))
         .or_else(|| catboost::build(ctx, est, path))
 }
+
+/// Row-independence checks for the boosters' batched paths (blocks of 64
+/// rows, lockstep lanes, the one-row path): `skseal serve` batches their
+/// requests (`Estimator::batchable`), so a row's outputs must not depend on
+/// the rows computed with it.
+#[cfg(test)]
+pub(crate) mod row_independence {
+    use crate::data::Mat;
+
+    /// Row counts around the block (64) and lane (4, 16) sizes, and above
+    /// `Model::run`'s parallel split (2,048).
+    pub const COUNTS: [usize; 9] = [1, 3, 4, 5, 16, 63, 64, 65, 2_049];
+
+    /// `n` rows of `cols` iris-like values, about one in ten NaN (the
+    /// missing-value branches), from a fixed generator.
+    pub fn rows(n: usize, cols: usize) -> Mat {
+        let mut s: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        let data = (0..n * cols)
+            .map(|_| {
+                let r = next();
+                if r % 10 == 0 {
+                    f64::NAN
+                } else {
+                    (r >> 11) as f64 / (1u64 << 53) as f64 * 8.0
+                }
+            })
+            .collect();
+        Mat {
+            rows: n,
+            cols,
+            data,
+        }
+    }
+
+    /// Runs `f` on the first `n` rows at once for every count in
+    /// [`COUNTS`], and on each row alone, and compares the bits of every
+    /// output of every row (`f` gives `rows x k` values).
+    pub fn check(what: &str, cols: usize, f: impl Fn(&Mat) -> Vec<f64>) {
+        let all = rows(COUNTS[COUNTS.len() - 1], cols);
+        let alone: Vec<Vec<f64>> = (0..all.rows)
+            .map(|r| {
+                f(&Mat {
+                    rows: 1,
+                    cols,
+                    data: all.row(r).to_vec(),
+                })
+            })
+            .collect();
+        let k = alone.first().map_or(0, Vec::len);
+        assert!(k > 0, "{what}: no outputs");
+        for n in COUNTS {
+            let x = Mat {
+                rows: n,
+                cols,
+                data: all.data[..n * cols].to_vec(),
+            };
+            let got = f(&x);
+            assert_eq!(got.len(), n * k, "{what}: {n} rows");
+            for (r, want) in alone.iter().take(n).enumerate() {
+                let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&got[r * k..(r + 1) * k]),
+                    bits(want),
+                    "{what}: row {r} of {n} differs from the row alone"
+                );
+            }
+        }
+    }
+}

@@ -721,3 +721,22 @@ mod tests {
         assert!(category_left(1.0, 1000, &words));
     }
 }
+
+#[cfg(test)]
+mod row_tests {
+    use super::Model;
+    use crate::gbm::row_independence::check;
+
+    /// A 3-class XGBClassifier on iris with NaNs (8 rounds, depth 3).
+    const MODEL: &[u8] = include_bytes!("testdata/xgb_iris.ubj");
+
+    #[test]
+    fn rows_computed_together_equal_rows_alone() {
+        let m = Model::read(MODEL, "xgb_iris").expect("fixture parses");
+        assert_eq!(m.groups, 3);
+        let cols = m.m.num_feature as usize;
+        let f64s = |v: Vec<f32>| v.into_iter().map(f64::from).collect();
+        check("xgboost margin", cols, |x| f64s(m.scores(x, false)));
+        check("xgboost proba", cols, |x| f64s(m.scores(x, true)));
+    }
+}
