@@ -97,10 +97,17 @@ class Server:
     def post(self, path: str, obj: Any) -> tuple[int, Any]:
         return self.request("POST", path, json.dumps(obj).encode())
 
+    def exited(self, timeout: float = 30.0) -> int:
+        """The exit code, once the process has ended and every line it
+        logged has been read into `events` (the reader ends at EOF)."""
+        rc = self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
+        return rc
+
     def stop(self) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=30)
+        return self.exited()
 
 
 def _frame(n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -404,7 +411,7 @@ def test_sigterm_drains_in_flight_requests(tmp_path: Path) -> None:
     s.proc.send_signal(signal.SIGTERM)
     for t in threads:
         t.join(timeout=60)
-    assert s.proc.wait(timeout=30) == 0
+    assert s.exited() == 0
     assert results == [200] * 4, results
     assert any(e.get("event") == "draining" for e in s.events)
 
