@@ -26,8 +26,9 @@ use rayon::prelude::*;
 
 use crate::data::Mat;
 
+#[cfg(test)]
 mod fma;
-use fma::fma_dispatch;
+use crate::fma::fma_dispatch;
 
 /// The OpenBLAS kernel family ("core") numpy's OpenBLAS runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
