@@ -26,6 +26,10 @@ use rayon::prelude::*;
 
 use crate::data::Mat;
 
+#[cfg(test)]
+mod fma;
+use crate::fma::fma_dispatch;
+
 /// The OpenBLAS kernel family ("core") numpy's OpenBLAS runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Core {
@@ -532,18 +536,28 @@ fn k_blocks(k: usize, q: usize, serial_unroll_m: Option<usize>) -> Vec<(usize, u
 /// One output element of the blocked dgemm: per K block a dot from 0 (FMA in
 /// order, or Haswell's four-accumulator single-column kernel), added to the
 /// output (zeroed first, beta = 0; alpha = 1 is exact).
-fn blocked(a: &[f64], b: &[f64], blocks: &[(usize, usize)], four: bool) -> f64 {
+#[inline(always)]
+fn blocked_any(a: &[f64], b: &[f64], blocks: &[(usize, usize)], four: bool) -> f64 {
     let mut c = 0.0f64;
     for &(s, l) in blocks {
         let (a, b) = (&a[s..s + l], &b[s..s + l]);
-        c += if four { four_acc(a, b) } else { fma_dot(a, b) };
+        c += if four {
+            four_acc(a, b)
+        } else {
+            fma_dot_any(a, b)
+        };
     }
     c
+}
+
+fma_dispatch! {
+    fn blocked(a: &[f64], b: &[f64], blocks: &[(usize, usize)], four: bool) -> f64 = blocked_any;
 }
 
 /// dgemm_kernel_4x8_haswell's KERNEL4x1: the first `len & !7` products go
 /// to four accumulators by index mod 4, the rest to the first, then
 /// `(a0 + a1) + (a2 + a3)`.
+#[inline(always)]
 fn four_acc(a: &[f64], b: &[f64]) -> f64 {
     let main = a.len() & !7;
     let mut acc = [0.0f64; 4];
@@ -558,8 +572,8 @@ fn four_acc(a: &[f64], b: &[f64]) -> f64 {
 
 /// `sum_k a[k] * b[k]` with fused multiply-adds in index order, from 0
 /// (what OpenBLAS's dgemm kernels do per output element).
-#[inline]
-pub(crate) fn fma_dot(a: &[f64], b: &[f64]) -> f64 {
+#[inline(always)]
+fn fma_dot_any(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = 0.0f64;
     for (x, y) in a.iter().zip(b) {
         acc = x.mul_add(*y, acc);
@@ -567,8 +581,14 @@ pub(crate) fn fma_dot(a: &[f64], b: &[f64]) -> f64 {
     acc
 }
 
+fma_dispatch! {
+    /// [`fma_dot_any`] for other modules.
+    pub(crate) fn fma_dot(a: &[f64], b: &[f64]) -> f64 = fma_dot_any;
+}
+
 /// Both ddot micro-kernels' main loop: elements `from..to` (a multiple of
 /// 16 apart) in steps of 16, element `16s + 4r + l` fused into `acc[r][l]`.
+#[inline(always)]
 fn fma16(a: &[f64], b: &[f64], from: usize, to: usize, acc: &mut [[f64; 4]; 4]) {
     let mut i = from;
     while i < to {
@@ -587,7 +607,8 @@ fn fma16(a: &[f64], b: &[f64], from: usize, to: usize, acc: &mut [[f64; 4]; 4]) 
 /// before that, while 32 remain, four 8-lane accumulators, each folded to 4
 /// lanes as `lo + hi`), reduced as `((a0 + a1) + a2) + a3` per lane, then
 /// `(l0 + l2) + (l1 + l3)`; the rest is added with one FMA each in order.
-fn ddot_skylakex(a: &[f64], b: &[f64]) -> f64 {
+#[inline(always)]
+fn ddot_skylakex_any(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let n16 = n & !15;
     let mut dot = 0.0f64;
@@ -625,12 +646,17 @@ fn ddot_skylakex(a: &[f64], b: &[f64]) -> f64 {
     dot
 }
 
+fma_dispatch! {
+    fn ddot_skylakex(a: &[f64], b: &[f64]) -> f64 = ddot_skylakex_any;
+}
+
 /// `ddot_k_HASWELL` single-threaded (ddot_microk_haswell-2.c): the first
 /// `n & !15` elements go to four 4-lane FMA accumulators (elements `16s +
 /// 4r + l` to accumulator r, lane l); each is folded `lo + hi` to two
 /// lanes, then `(r0 + r1) + (r2 + r3)`, then `lane0 + lane1`; the rest is
 /// added in order, each product rounded before the addition.
-fn ddot_haswell(a: &[f64], b: &[f64]) -> f64 {
+#[inline(always)]
+fn ddot_haswell_any(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let n16 = n & !15;
     let mut dot = 0.0f64;
@@ -650,6 +676,10 @@ fn ddot_haswell(a: &[f64], b: &[f64]) -> f64 {
     dot
 }
 
+fma_dispatch! {
+    fn ddot_haswell(a: &[f64], b: &[f64]) -> f64 = ddot_haswell_any;
+}
+
 /// One `dgemv_t` call (one thread): `y[j] += a_j . x` for the `y.len()`
 /// rows `a_j` of `a` (row length `x.len()`), `y` zeroed by the caller.
 ///
@@ -662,7 +692,8 @@ fn ddot_haswell(a: &[f64], b: &[f64]) -> f64 {
 /// elements are then added to `y` as gcc contracted the C:
 /// `y = fma(a0, x0, y)`, `y + fma(a0, x0, a1 * x1)` or
 /// `y + fma(a2, x2, fma(a0, x0, a1 * x1))`.
-fn gemv_t(a: &[f64], x: &[f64], y: &mut [f64]) {
+#[inline(always)]
+fn gemv_t_any(a: &[f64], x: &[f64], y: &mut [f64]) {
     let m = x.len();
     let ncol = y.len();
     let m3 = m & 3;
@@ -718,6 +749,10 @@ fn gemv_t(a: &[f64], x: &[f64], y: &mut [f64]) {
     }
 }
 
+fma_dispatch! {
+    fn gemv_t(a: &[f64], x: &[f64], y: &mut [f64]) = gemv_t_any;
+}
+
 /// `dgemm_small_matrix_permit_SKYLAKEX` for transa = T, transb = N (what
 /// a RowMajor `X @ C.T` becomes): M = k, N = n, K = d.
 fn small_tn_permit(k: usize, n: usize, d: usize) -> bool {
@@ -727,7 +762,8 @@ fn small_tn_permit(k: usize, n: usize, d: usize) -> bool {
 
 /// dgemm_small_kernel_b0_tn_skylakex: 8 FMA lanes by index mod 8 (the
 /// masked tail adds `0 * 0` to the unused lanes).
-fn lanes8(a: &[f64], b: &[f64]) -> [f64; 8] {
+#[inline(always)]
+fn lanes8_any(a: &[f64], b: &[f64]) -> [f64; 8] {
     let mut acc = [0.0f64; 8];
     let mut ac = a.chunks_exact(8);
     let mut bc = b.chunks_exact(8);
@@ -747,6 +783,10 @@ fn lanes8(a: &[f64], b: &[f64]) -> [f64; 8] {
         }
     }
     acc
+}
+
+fma_dispatch! {
+    fn lanes8(a: &[f64], b: &[f64]) -> [f64; 8] = lanes8_any;
 }
 
 /// The kernel's REDUCE_4 (unpack / permute / add) for one accumulator.

@@ -14,6 +14,7 @@ pub mod data;
 pub mod ensemble;
 pub mod error;
 pub mod estimator;
+mod fma;
 pub mod gaussian_process;
 pub mod gbm;
 pub mod input;

@@ -158,7 +158,7 @@ const X86_DEFAULT_NAN: u64 = 0xfff8_0000_0000_0000;
 const QUIET_BIT: u64 = 0x0008_0000_0000_0000;
 const MANT_MASK: u64 = 0x000f_ffff_ffff_ffff;
 
-#[inline]
+#[inline(always)]
 fn c(bits: u64) -> f64 {
     f64::from_bits(bits)
 }
@@ -254,6 +254,7 @@ pub fn np_log(x: f64) -> f64 {
 /// `vfmadd213pd {rz-sae}`: `x * log2e + shifter` rounded toward zero, for
 /// `|x| < 707.71` where the sum lies in `[2^48, 2^49)` (grid `2^-4`). Returns
 /// `shifter + floor(16 * x * log2e) / 16` computed from the exact product.
+#[inline(always)]
 fn fma_rz_shift(x: f64, log2e: f64, shifter: f64) -> f64 {
     let p = x * log2e;
     // Exact rounding error of the product (x*log2e == p + e exactly).
@@ -268,6 +269,7 @@ fn fma_rz_shift(x: f64, log2e: f64, shifter: f64) -> f64 {
 }
 
 /// `vscalefpd {rn-sae}`: `v * 2^floor(n)` for finite `v`, `n`, correctly rounded.
+#[inline(always)]
 fn scalef(v: f64, n: f64) -> f64 {
     let m = n.floor().clamp(-2200.0, 2200.0) as i32;
     if m > 1023 {
@@ -284,6 +286,7 @@ fn scalef(v: f64, n: f64) -> f64 {
 }
 
 /// `2^m` for `m` in `[-1074, 1023]`, exactly.
+#[inline(always)]
 fn pow2(m: i32) -> f64 {
     if m >= -1022 {
         f64::from_bits(((m + 1023) as u64) << 52)

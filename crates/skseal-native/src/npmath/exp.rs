@@ -215,8 +215,14 @@ const EXP_RARE_TWO: u64 = 0x4000_0000_0000_0000;
 const EXP_RARE_2_M60: u64 = 0x3c30_0000_0000_0000;
 const EXP_RARE_SPLITTER: u64 = 0x41f8_0000_0000_0000;
 
+crate::fma::fma_dispatch! {
+    /// `__svml_exp8_ha`, one lane (hardware FMA when the CPU has it).
+    pub fn exp(x: f64) -> f64 = exp_any;
+}
+
 /// `__svml_exp8_ha`, one lane.
-pub fn exp(x: f64) -> f64 {
+#[inline(always)]
+pub(super) fn exp_any(x: f64) -> f64 {
     let abs = c(x.to_bits() & EXP_ABS_MASK);
     // vcmppd $29 (GE_OQ): false for NaN.
     if abs >= c(EXP_THRESHOLD) {

@@ -69,8 +69,14 @@ pub const LOG_RCP_STEPS: [u32; 16] = [
     54300, 61568,
 ];
 
+crate::fma::fma_dispatch! {
+    /// `__svml_log8_ha`, one lane (hardware FMA when the CPU has it).
+    pub fn log(x: f64) -> f64 = log_any;
+}
+
 /// `__svml_log8_ha`, one lane.
-pub fn log(x: f64) -> f64 {
+#[inline(always)]
+pub(super) fn log_any(x: f64) -> f64 {
     let bits = x.to_bits();
     // vfpclasspd $0xdf: QNaN, +0, -0, +inf, -inf, negative finite, SNaN.
     if x.is_nan() || x == 0.0 || x.is_infinite() || bits >> 63 == 1 {

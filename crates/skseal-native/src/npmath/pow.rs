@@ -349,14 +349,14 @@ const R_2_P200: usize = 6864 / 8;
 const R_2_M200: usize = 6872 / 8;
 
 /// Exact product: `a*b == hi + lo` when the product does not underflow.
-#[inline]
+#[inline(always)]
 fn two_prod(a: f64, b: f64) -> (f64, f64) {
     let p = a * b;
     (p, a.mul_add(b, -p))
 }
 
 /// Exact sum (Knuth): `a + b == s + e`.
-#[inline]
+#[inline(always)]
 fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let s = a + b;
     let bb = s - a;
@@ -365,7 +365,7 @@ fn two_sum(a: f64, b: f64) -> (f64, f64) {
 
 /// Round-to-nearest result `v` of an operation whose exact value is `v + err`,
 /// re-rounded toward zero.
-#[inline]
+#[inline(always)]
 fn rz_fix(v: f64, err: f64) -> f64 {
     if err != 0.0 && (err < 0.0) != (v < 0.0) {
         f64::from_bits(v.to_bits() - 1)
@@ -376,7 +376,7 @@ fn rz_fix(v: f64, err: f64) -> f64 {
 
 /// Round-to-nearest result `v >= 0` of an operation whose exact value is
 /// `v + err`, re-rounded downward (an exact zero is `-0`, as in RD mode).
-#[inline]
+#[inline(always)]
 fn rd_fix_nonneg(v: f64, err: f64) -> f64 {
     if v == 0.0 {
         -0.0
@@ -390,6 +390,7 @@ fn rd_fix_nonneg(v: f64, err: f64) -> f64 {
 /// `vfmadd {rz-sae}`: `a*b + c` rounded toward zero, for inputs where `a*b`
 /// does not underflow. The sign of the rounding error comes from Boldo and
 /// Muller's exact `ErrFma`.
+#[inline(always)]
 fn fma_rz(a: f64, b: f64, c: f64) -> f64 {
     let r1 = a.mul_add(b, c);
     let (u1, u2) = two_prod(a, b);
@@ -401,6 +402,7 @@ fn fma_rz(a: f64, b: f64, c: f64) -> f64 {
 
 /// Mantissa field and unbiased exponent of a positive finite nonzero double,
 /// subnormals normalised (`vgetmantpd`/`vgetexppd`).
+#[inline(always)]
 fn mant_exp(bits: u64) -> (u64, i32) {
     let biased = (bits >> 52) & 0x7ff;
     if biased == 0 {
@@ -412,8 +414,14 @@ fn mant_exp(bits: u64) -> (u64, i32) {
     }
 }
 
+crate::fma::fma_dispatch! {
+    /// `np.power`'s SVML port (hardware FMA when the CPU has it).
+    pub fn pow(x: f64, y: f64) -> f64 = pow_any;
+}
+
 /// `__svml_pow8_ha`, one lane.
-pub fn pow(x: f64, y: f64) -> f64 {
+#[inline(always)]
+pub(super) fn pow_any(x: f64, y: f64) -> f64 {
     let xb = x.to_bits();
     // vfpclasspd $0xdf on x (NaN, zeros, infinities, negative) and $0x99 on y
     // (NaN, infinities): those lanes are recomputed by the rare path.

@@ -224,3 +224,37 @@ fn rcp_steps_are_increasing_and_near_the_midpoints() {
         );
     }
 }
+
+/// The hardware-FMA copies (`crate::fma`) of the ports give the portable
+/// copies' bits over the test vectors and many binades.
+#[test]
+fn fma_copies_match_the_portable_ports() {
+    let mut s = 7u64;
+    let mut xs: Vec<f64> = EXP_CASES.iter().map(|&(x, _)| f64::from_bits(x)).collect();
+    xs.extend(LOG_CASES.iter().map(|&(x, _)| f64::from_bits(x)));
+    for _ in 0..20_000 {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        xs.push(f64::from_bits(s >> 1) * if s & 1 == 1 { -1.0 } else { 1.0 });
+        xs.push(((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 1500.0);
+    }
+    for (i, &x) in xs.iter().enumerate() {
+        assert_eq!(
+            exp::exp(x).to_bits(),
+            exp::exp_any(x).to_bits(),
+            "exp({x:e})"
+        );
+        assert_eq!(
+            log::log(x).to_bits(),
+            log::log_any(x).to_bits(),
+            "log({x:e})"
+        );
+        let y = xs[(i * 7 + 3) % xs.len()] / 64.0;
+        assert_eq!(
+            pow::pow(x.abs(), y).to_bits(),
+            pow::pow_any(x.abs(), y).to_bits(),
+            "pow({x:e}, {y:e})"
+        );
+    }
+}
