@@ -146,10 +146,12 @@
 
 mod exp;
 mod log;
+mod log1p;
 mod pow;
 
 pub use exp::exp;
 pub use log::{log, LOG_RCP_STEPS};
+pub use log1p::log1p;
 pub use pow::{pow, POW_RCP_STEPS};
 
 /// x86's default NaN, what `0.0 / 0.0` (`divsd`) gives in the rare path.
@@ -248,6 +250,17 @@ pub fn np_log(x: f64) -> f64 {
         log(x)
     } else {
         x.ln()
+    }
+}
+
+/// `np.log1p` for one float64, as numpy 2.4.6 computes it on this machine:
+/// the SVML port (`__svml_log1p8_ha`) when numpy would use it, the C
+/// library's `log1p` otherwise.
+pub fn np_log1p(x: f64) -> f64 {
+    if uses_svml_cached() {
+        log1p(x)
+    } else {
+        x.ln_1p()
     }
 }
 
