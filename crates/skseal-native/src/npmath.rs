@@ -145,11 +145,13 @@
 //! do numpy scalars passed to the ufunc).
 
 mod exp;
+mod expm1;
 mod log;
 mod log1p;
 mod pow;
 
 pub use exp::exp;
+pub use expm1::expm1;
 pub use log::{log, LOG_RCP_STEPS};
 pub use log1p::log1p;
 pub use pow::{pow, POW_RCP_STEPS};
@@ -261,6 +263,17 @@ pub fn np_log1p(x: f64) -> f64 {
         log1p(x)
     } else {
         x.ln_1p()
+    }
+}
+
+/// `np.expm1` for one float64, as numpy 2.4.6 computes it on this machine:
+/// the SVML port (`__svml_expm18_ha`) when numpy would use it, the C
+/// library's `expm1` otherwise.
+pub fn np_expm1(x: f64) -> f64 {
+    if uses_svml_cached() {
+        expm1(x)
+    } else {
+        x.exp_m1()
     }
 }
 

@@ -4,11 +4,13 @@
 use super::*;
 
 mod exp_cases;
+mod expm1_cases;
 mod log1p_cases;
 mod log_cases;
 mod pow_cases;
 
 use exp_cases::EXP_CASES;
+use expm1_cases::EXPM1_CASES;
 use log1p_cases::LOG1P_CASES;
 use log_cases::LOG_CASES;
 use pow_cases::POW_CASES;
@@ -41,6 +43,48 @@ fn log1p_port_matches_numpy() {
         .filter(|&&(x, y)| f64::from_bits(x).ln_1p().to_bits() != y)
         .count();
     assert!(diff >= 350, "{diff}");
+}
+
+#[test]
+fn expm1_port_matches_numpy() {
+    check("expm1", expm1, &EXPM1_CASES);
+    let diff = EXPM1_CASES
+        .iter()
+        .filter(|&&(x, y)| f64::from_bits(x).exp_m1().to_bits() != y)
+        .count();
+    assert!(diff >= 350, "{diff}");
+}
+
+#[test]
+fn expm1_special_values() {
+    assert_eq!(expm1(0.0).to_bits(), 0);
+    assert_eq!(expm1(-0.0).to_bits(), (-0.0f64).to_bits());
+    assert_eq!(expm1(f64::INFINITY), f64::INFINITY);
+    assert_eq!(expm1(f64::NEG_INFINITY), -1.0);
+    assert_eq!(expm1(-800.0), -1.0);
+    assert_eq!(expm1(710.0), f64::INFINITY);
+    assert_eq!(expm1(5e-324).to_bits(), 1);
+    assert_eq!(expm1(-5e-324).to_bits(), 0x8000_0000_0000_0001);
+    // NaNs come back unchanged, signalling ones too (as numpy gives them).
+    for nan in [0x7ff0_0000_0000_0001u64, 0xfff8_0000_dead_beef] {
+        assert_eq!(expm1(f64::from_bits(nan)).to_bits(), nan);
+    }
+}
+
+#[test]
+fn expm1_dispatch_picks_the_implementation_numpy_uses() {
+    let svml = numpy_uses_avx512f();
+    let mut seen = 0;
+    for &(x, _) in EXPM1_CASES.iter() {
+        let x = f64::from_bits(x);
+        let (port, libm) = (expm1(x), x.exp_m1());
+        if port.to_bits() != libm.to_bits() {
+            let want = if svml { port } else { libm };
+            assert_eq!(np_expm1(x).to_bits(), want.to_bits(), "np_expm1({x:e})");
+            seen += 1;
+        }
+    }
+    assert!(seen >= 100, "only {seen} inputs tell the two apart");
 }
 
 #[test]
@@ -95,6 +139,7 @@ fn dispatch_matches_numpy_on_avx512() {
         check("np_exp", np_exp, &EXP_CASES);
         check("np_log", np_log, &LOG_CASES);
         check("np_log1p", np_log1p, &LOG1P_CASES);
+        check("np_expm1", np_expm1, &EXPM1_CASES);
         check_pow("np_pow", np_pow);
     }
 }
@@ -291,10 +336,11 @@ fn npmath_vector_files() {
         )
     };
     type F = fn(f64) -> f64;
-    let funcs: [(&str, F, F); 3] = [
+    let funcs: [(&str, F, F); 4] = [
         ("exp", exp, np_exp),
         ("log", log, np_log),
         ("log1p", log1p, np_log1p),
+        ("expm1", expm1, np_expm1),
     ];
     for (name, port, np) in funcs {
         let (Some(xs), Some(ys)) = (
