@@ -1,4 +1,5 @@
-//! numpy's float64 `np.exp`, `np.log` and `np.power`, bit for bit.
+//! numpy's float64 `np.exp`, `np.log`, `np.power`, `np.log1p` and
+//! `np.expm1`, bit for bit (log1p: [`log1p`] module notes; expm1: [`expm1`]).
 //!
 //! # Why
 //!
