@@ -15,6 +15,7 @@ pairs per function (triples for power) where numpy differs from the C library, p
 special values: those are the tables in npmath/tests/{exp,log,pow}_cases.rs.
 
 Usage: python scripts/gen_npmath_vectors.py [--out DIR] [--rust-cases N] [--seed S]
+       [--only exp log log1p expm1 pow]
 """
 
 from __future__ import annotations
@@ -182,6 +183,57 @@ def log_inputs(rng: np.random.Generator) -> F64:
     return np.concatenate(parts)
 
 
+def log1p_inputs(rng: np.random.Generator) -> F64:
+    """1 + x over every magnitude, x in (-1, 0), near -1 and 0, the reciprocal steps of
+    1 + x, subnormals, x <= -1 and specials."""
+    mags = bits_to_f64(rng.integers(1, 0x7FF0000000000000, size=2_000_000, dtype=np.uint64))
+    exps = rng.integers(1023 - 30, 1023 + 60, size=1_000_000, dtype=np.uint64)
+    prefixes = rng.choice(np.array(LOG_RCP_STEPS, dtype=np.int64), 1_000_000)
+    prefixes = prefixes + rng.integers(-2, 2, 1_000_000)
+    tails = rng.integers(0, 2**36, size=1_000_000, dtype=np.uint64)
+    step_bits = (exps << np.uint64(52)) | (prefixes.astype(np.uint64) << np.uint64(36)) | tails
+    parts: list[F64] = [
+        specials(),
+        mags,
+        -mags[:1_000_000],
+        bits_to_f64(rng.integers(1, 0x0010000000000000, size=300_000, dtype=np.uint64)),
+        bits_to_f64(step_bits) - 1.0,
+        rng.uniform(-1.0, 0.0, 1_000_000),
+        rng.uniform(0.0, 10.0, 1_000_000),
+        np.abs(rng.normal(0.0, 5.0, 1_000_000)),
+        rng.normal(0.0, 5.0, 500_000),
+        rng.normal(0.0, 1e-3, 500_000),
+        -1.0 + np.exp2(rng.uniform(-53.0, -1.0, 500_000)),
+        ulp_neighbourhood([-1.0, -0.5, -0.25, 0.0, 1.0, np.e - 1.0, 0.5], 20_000),
+        np.arange(0, 1_000_001, dtype=np.float64),
+        np.exp2(np.arange(-1074, 1024, dtype=np.float64)),
+        -np.exp2(np.arange(-1074, 1024, dtype=np.float64)),
+        random_bits(rng, 1_000_000),
+    ]
+    return np.concatenate(parts)
+
+
+def expm1_inputs(rng: np.random.Generator) -> F64:
+    """normal(0, 5), the whole exp range, tiny magnitudes down to subnormals, the
+    overflow and saturation edges, table boundaries and specials."""
+    k = np.arange(-16 * 1075, 16 * 1025, dtype=np.float64)
+    near16 = (k / 16.0) / np.log2(np.e)
+    parts: list[F64] = [
+        specials(),
+        rng.normal(0.0, 5.0, 3_000_000),
+        rng.uniform(-745.0, 710.0, 2_000_000),
+        rng.uniform(-60.0, 60.0, 1_000_000),
+        rng.uniform(700.0, 712.0, 300_000),
+        np.exp2(rng.uniform(-1074.0, 3.0, 1_000_000)) * rng.choice([-1.0, 1.0], 1_000_000),
+        ulp_neighbourhood([709.782712893384, 709.7, -37.0, -38.0, 0.0], 20_000),
+        np.arange(-800, 801, dtype=np.float64),
+        random_bits(rng, 1_000_000),
+    ]
+    for d in range(-3, 4):
+        parts.append(near16 + d * np.spacing(near16))
+    return np.concatenate(parts)
+
+
 def pow_inputs(rng: np.random.Generator) -> tuple[F64, F64]:
     xs: list[F64] = []
     ys: list[F64] = []
@@ -294,6 +346,10 @@ def rust_cases(name: str, x: F64, y: F64, limit: int) -> str:
         ok = np.isfinite(x) & np.isfinite(y) & (x != 0)
         if name == "exp":
             focus = ok & (np.abs(x) >= 707.7)
+        elif name == "log1p":
+            focus = ok & ((x < -0.5) | (np.abs(x) < 1e-3))
+        elif name == "expm1":
+            focus = ok & ((np.abs(x) >= 700.0) | (np.abs(x) < 1e-3) | (x < -30.0))
         else:
             focus = ok & ((x < 2.2250738585072014e-308) | (np.abs(x - 1.0) < 1e-2))
     rng = np.random.default_rng(7)
@@ -392,12 +448,20 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("/tmp/npmath/vectors"))
     ap.add_argument("--seed", type=int, default=20240611)
     ap.add_argument("--rust-cases", type=int, default=0, metavar="N")
+    ap.add_argument("--only", nargs="*", default=None, help="functions to write (default all)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     features = np._core._multiarray_umath.__cpu_features__  # type: ignore[attr-defined]
     print(f"numpy {np.__version__}, AVX512_SKX={features.get('AVX512_SKX')}", file=sys.stderr)
-    for name, make in (("exp", exp_inputs), ("log", log_inputs)):
+    for name, make in (
+        ("exp", exp_inputs),
+        ("log", log_inputs),
+        ("log1p", log1p_inputs),
+        ("expm1", expm1_inputs),
+    ):
+        if args.only is not None and name not in args.only:
+            continue
         x = np.ascontiguousarray(make(rng), dtype=np.float64)
         func: np.ufunc = getattr(np, name)
         with np.errstate(all="ignore"):
@@ -408,6 +472,8 @@ def main() -> None:
         print(f"{name}: {x.size} vectors written to {args.out}", file=sys.stderr)
         if args.rust_cases:
             print(rust_cases(name, x, y, args.rust_cases))
+    if args.only is not None and "pow" not in args.only:
+        return
     px, py = (np.ascontiguousarray(a, dtype=np.float64) for a in pow_inputs(rng))
     with np.errstate(all="ignore"):
         pz = np.power(px, py)

@@ -17,9 +17,9 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PowerTransformer, QuantileTransformer
 from test_native_compose import _clf_data, _exact, _refused, _rows
+from test_native_compose import test_function_transformer_numpy as _function_transformer
+from test_native_compose import test_transformed_target as _transformed_target
 from test_native_linear import _data
-
-import skseal.native
 
 
 def _check(model: Any, X: np.ndarray, tmp_path: Path) -> list[str]:
@@ -131,10 +131,17 @@ def test_power_transformer(tmp_path: Path, method: str, standardize: bool) -> No
     model = PowerTransformer(method=method, standardize=standardize).fit(X)
     Xt = np.r_[X, X * 3 + 0.5]
     Xt[3, 2] = np.nan
-    if method == "yeo-johnson" and skseal.native.NUMPY_SVML:
-        _refused(model, tmp_path, "SVML")
-        return
     _check(model, Xt, tmp_path)
+
+
+@pytest.mark.parametrize("func", [np.log1p, np.expm1])
+def test_log1p_expm1_function_transformer(tmp_path: Path, func: Any) -> None:
+    """np.log1p / np.expm1 (SVML ports on AVX-512), replayed on AVX2 below."""
+    _function_transformer(tmp_path, func)
+
+
+def test_log1p_expm1_transformed_target(tmp_path: Path) -> None:
+    _transformed_target(tmp_path, {"func": np.log1p, "inverse_func": np.expm1})
 
 
 def test_more_without_avx512(tmp_path: Path) -> None:

@@ -89,20 +89,15 @@ pub(crate) fn row_sum(a: &[f64]) -> f64 {
 /// A numpy elementwise function on float64 that native inference
 /// reproduces bit for bit on this machine, by its name in the `numpy`
 /// module (what a pickled `np.log1p` refers to); `Err` says why not.
-/// `exp`/`log` follow numpy's SVML use ([`npmath::np_exp`]); `log1p`,
-/// `expm1` are the C library's, which is what numpy calls unless it uses
-/// SVML (not ported for them); `sqrt` is correctly rounded everywhere.
+/// `exp`/`log`/`log1p`/`expm1` follow numpy's SVML use ([`npmath::np_exp`],
+/// [`npmath::np_log1p`]); `sqrt` is correctly rounded everywhere.
 pub fn numpy_unary(name: &str) -> std::result::Result<fn(f64) -> f64, String> {
-    let svml = npmath::numpy_svml_in_effect();
     match name {
         "exp" => Ok(npmath::np_exp),
         "log" => Ok(npmath::np_log),
         "sqrt" => Ok(f64::sqrt),
-        "log1p" | "expm1" if svml => Err(format!(
-            "numpy computes np.{name} with Intel SVML on this machine, which native inference does not reproduce"
-        )),
-        "log1p" => Ok(f64::ln_1p),
-        "expm1" => Ok(f64::exp_m1),
+        "log1p" => Ok(npmath::np_log1p),
+        "expm1" => Ok(npmath::np_expm1),
         _ => Err(format!(
             "np.{name} is not one of the numpy functions native inference computes (exp, log, log1p, expm1, sqrt)"
         )),

@@ -1,4 +1,5 @@
-//! numpy's float64 `np.exp`, `np.log` and `np.power`, bit for bit.
+//! numpy's float64 `np.exp`, `np.log`, `np.power`, `np.log1p` and
+//! `np.expm1`, bit for bit (log1p: [`log1p`] module notes; expm1: [`expm1`]).
 //!
 //! # Why
 //!
@@ -145,11 +146,15 @@
 //! do numpy scalars passed to the ufunc).
 
 mod exp;
+mod expm1;
 mod log;
+mod log1p;
 mod pow;
 
 pub use exp::exp;
+pub use expm1::expm1;
 pub use log::{log, LOG_RCP_STEPS};
+pub use log1p::log1p;
 pub use pow::{pow, POW_RCP_STEPS};
 
 /// x86's default NaN, what `0.0 / 0.0` (`divsd`) gives in the rare path.
@@ -248,6 +253,28 @@ pub fn np_log(x: f64) -> f64 {
         log(x)
     } else {
         x.ln()
+    }
+}
+
+/// `np.log1p` for one float64, as numpy 2.4.6 computes it on this machine:
+/// the SVML port (`__svml_log1p8_ha`) when numpy would use it, the C
+/// library's `log1p` otherwise.
+pub fn np_log1p(x: f64) -> f64 {
+    if uses_svml_cached() {
+        log1p(x)
+    } else {
+        x.ln_1p()
+    }
+}
+
+/// `np.expm1` for one float64, as numpy 2.4.6 computes it on this machine:
+/// the SVML port (`__svml_expm18_ha`) when numpy would use it, the C
+/// library's `expm1` otherwise.
+pub fn np_expm1(x: f64) -> f64 {
+    if uses_svml_cached() {
+        expm1(x)
+    } else {
+        x.exp_m1()
     }
 }
 

@@ -28,8 +28,8 @@
 //! - SplineTransformer (`spline.rs`): scipy's B-spline evaluation (interval
 //!   search, de Boor's recursion) and the transform's extrapolations.
 //! - QuantileTransformer (uniform output; np.interp as numpy's C code) and
-//!   PowerTransformer (box-cox; yeo-johnson where numpy's log1p/expm1 are
-//!   the C library's) (`quantile.rs`).
+//!   PowerTransformer (box-cox; yeo-johnson with numpy's log1p/expm1, SVML
+//!   ports on AVX-512) (`quantile.rs`).
 //! - KBinsDiscretizer (ordinal, onehot, onehot-dense) and Binarizer (`bins.rs`).
 //! - Text (`text.rs`): CountVectorizer, TfidfVectorizer, HashingVectorizer,
 //!   TfidfTransformer on a 1-D list of strings (their CSR output as dense).

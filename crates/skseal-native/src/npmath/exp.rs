@@ -253,7 +253,7 @@ pub(super) fn exp_any(x: f64) -> f64 {
 }
 
 /// `__svml_dexp_ha_cout_rare_internal` (SSE2 scalar code, no FMA).
-fn exp_rare(x: f64) -> f64 {
+pub(super) fn exp_rare(x: f64) -> f64 {
     let bits = x.to_bits();
     let biased = ((bits >> 52) & 0x7ff) as u32;
     if biased == 0x7ff {

@@ -4,7 +4,7 @@
 use super::*;
 
 /// `__svml_dlog_ha_data_internal_avx512` +0: `-log(rcp)`, high part.
-const LOG_TH: [u64; 16] = [
+pub(super) const LOG_TH: [u64; 16] = [
     0x0000_0000_0000_0000,
     0xbfaf_0a30_c012_0000,
     0xbfbe_2707_6e2b_0000,
@@ -23,7 +23,7 @@ const LOG_TH: [u64; 16] = [
     0x3fa0_415d_89e8_0000,
 ];
 /// +128: `-log(rcp)`, low part.
-const LOG_TL: [u64; 16] = [
+pub(super) const LOG_TL: [u64; 16] = [
     0x0000_0000_0000_0000,
     0x3d53_ab33_d066_d1d2,
     0x3d2a_342c_2af0_003c,
@@ -42,24 +42,24 @@ const LOG_TL: [u64; 16] = [
     0xbd57_7771_fd18_7145,
 ];
 /// +256: 1.0.
-const LOG_ONE: u64 = 0x3ff0_0000_0000_0000;
+pub(super) const LOG_ONE: u64 = 0x3ff0_0000_0000_0000;
 /// +320: 0.75 (below it the exponent is bumped by one).
-const LOG_THREE_QUARTERS: u64 = 0x3fe8_0000_0000_0000;
+pub(super) const LOG_THREE_QUARTERS: u64 = 0x3fe8_0000_0000_0000;
 /// +384..+832: polynomial coefficients (named by byte offset).
-const LOG_P384: u64 = 0x3fbc_81cd_309d_7c70;
-const LOG_P448: u64 = 0xbfc0_0735_7e93_af62;
-const LOG_P512: u64 = 0x3fc2_4922_9cee_81ef;
-const LOG_P576: u64 = 0xbfc5_5553_fb28_db06;
-const LOG_P640: u64 = 0x3fc9_9999_99cc_9f5c;
-const LOG_P704: u64 = 0xbfd0_0000_000c_05bd;
-const LOG_P768: u64 = 0x3fd5_5555_5555_5466;
-const LOG_P832: u64 = 0xbfdf_ffff_ffff_ffc6;
+pub(super) const LOG_P384: u64 = 0x3fbc_81cd_309d_7c70;
+pub(super) const LOG_P448: u64 = 0xbfc0_0735_7e93_af62;
+pub(super) const LOG_P512: u64 = 0x3fc2_4922_9cee_81ef;
+pub(super) const LOG_P576: u64 = 0xbfc5_5553_fb28_db06;
+pub(super) const LOG_P640: u64 = 0x3fc9_9999_99cc_9f5c;
+pub(super) const LOG_P704: u64 = 0xbfd0_0000_000c_05bd;
+pub(super) const LOG_P768: u64 = 0x3fd5_5555_5555_5466;
+pub(super) const LOG_P832: u64 = 0xbfdf_ffff_ffff_ffc6;
 /// +896: `ln(2)`, high part.
-const LOG_LN2_HI: u64 = 0x3fe6_2e42_fefa_0000;
+pub(super) const LOG_LN2_HI: u64 = 0x3fe6_2e42_fefa_0000;
 /// +960: `ln(2)`, low part.
-const LOG_LN2_LO: u64 = 0x3d7c_f79a_bc9e_0000;
+pub(super) const LOG_LN2_LO: u64 = 0x3d7c_f79a_bc9e_0000;
 /// `__dlog_ha_CoutTab` +1616: 1.0 (negated, divided by +0.0 for `log(+-0)`).
-const LOG_RARE_ONE: u64 = 0x3ff0_0000_0000_0000;
+pub(super) const LOG_RARE_ONE: u64 = 0x3ff0_0000_0000_0000;
 
 /// `vrcp14pd(m)` for `m` in `[1, 2)`, rounded by `vrndscalepd $88` to a
 /// multiple of `1/32`, is `(32 - s)/32` where `s` counts the entries below

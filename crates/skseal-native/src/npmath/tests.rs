@@ -4,10 +4,14 @@
 use super::*;
 
 mod exp_cases;
+mod expm1_cases;
+mod log1p_cases;
 mod log_cases;
 mod pow_cases;
 
 use exp_cases::EXP_CASES;
+use expm1_cases::EXPM1_CASES;
+use log1p_cases::LOG1P_CASES;
 use log_cases::LOG_CASES;
 use pow_cases::POW_CASES;
 
@@ -31,6 +35,89 @@ fn log_port_matches_numpy() {
     check("log", log, &LOG_CASES);
 }
 
+#[test]
+fn log1p_port_matches_numpy() {
+    check("log1p", log1p, &LOG1P_CASES);
+    let diff = LOG1P_CASES
+        .iter()
+        .filter(|&&(x, y)| f64::from_bits(x).ln_1p().to_bits() != y)
+        .count();
+    assert!(diff >= 350, "{diff}");
+}
+
+#[test]
+fn expm1_port_matches_numpy() {
+    check("expm1", expm1, &EXPM1_CASES);
+    let diff = EXPM1_CASES
+        .iter()
+        .filter(|&&(x, y)| f64::from_bits(x).exp_m1().to_bits() != y)
+        .count();
+    assert!(diff >= 350, "{diff}");
+}
+
+#[test]
+fn expm1_special_values() {
+    assert_eq!(expm1(0.0).to_bits(), 0);
+    assert_eq!(expm1(-0.0).to_bits(), (-0.0f64).to_bits());
+    assert_eq!(expm1(f64::INFINITY), f64::INFINITY);
+    assert_eq!(expm1(f64::NEG_INFINITY), -1.0);
+    assert_eq!(expm1(-800.0), -1.0);
+    assert_eq!(expm1(710.0), f64::INFINITY);
+    assert_eq!(expm1(5e-324).to_bits(), 1);
+    assert_eq!(expm1(-5e-324).to_bits(), 0x8000_0000_0000_0001);
+    // NaNs come back unchanged, signalling ones too (as numpy gives them).
+    for nan in [0x7ff0_0000_0000_0001u64, 0xfff8_0000_dead_beef] {
+        assert_eq!(expm1(f64::from_bits(nan)).to_bits(), nan);
+    }
+}
+
+#[test]
+fn expm1_dispatch_picks_the_implementation_numpy_uses() {
+    let svml = numpy_uses_avx512f();
+    let mut seen = 0;
+    for &(x, _) in EXPM1_CASES.iter() {
+        let x = f64::from_bits(x);
+        let (port, libm) = (expm1(x), x.exp_m1());
+        if port.to_bits() != libm.to_bits() {
+            let want = if svml { port } else { libm };
+            assert_eq!(np_expm1(x).to_bits(), want.to_bits(), "np_expm1({x:e})");
+            seen += 1;
+        }
+    }
+    assert!(seen >= 100, "only {seen} inputs tell the two apart");
+}
+
+#[test]
+fn log1p_special_values() {
+    assert_eq!(log1p(0.0).to_bits(), 0);
+    assert_eq!(log1p(-0.0).to_bits(), (-0.0f64).to_bits());
+    assert_eq!(log1p(-1.0), f64::NEG_INFINITY);
+    assert_eq!(log1p(f64::INFINITY), f64::INFINITY);
+    assert_eq!(log1p(-2.0).to_bits(), X86_DEFAULT_NAN);
+    assert_eq!(log1p(f64::NEG_INFINITY).to_bits(), X86_DEFAULT_NAN);
+    assert_eq!(log1p(5e-324).to_bits(), 1);
+    assert_eq!(log1p(-5e-324).to_bits(), 0x8000_0000_0000_0001);
+    for nan in [0x7ff0_0000_0000_0001u64, 0xfff8_0000_dead_beef] {
+        assert_eq!(log1p(f64::from_bits(nan)).to_bits(), nan | QUIET_BIT);
+    }
+}
+
+#[test]
+fn log1p_dispatch_picks_the_implementation_numpy_uses() {
+    let svml = numpy_uses_avx512f();
+    let mut seen = 0;
+    for &(x, _) in LOG1P_CASES.iter() {
+        let x = f64::from_bits(x);
+        let (port, libm) = (log1p(x), x.ln_1p());
+        if port.to_bits() != libm.to_bits() {
+            let want = if svml { port } else { libm };
+            assert_eq!(np_log1p(x).to_bits(), want.to_bits(), "np_log1p({x:e})");
+            seen += 1;
+        }
+    }
+    assert!(seen >= 100, "only {seen} inputs tell the two apart");
+}
+
 fn check_pow(name: &str, f: fn(f64, f64) -> f64) {
     for &(x, y, want) in &POW_CASES {
         let got = f(f64::from_bits(x), f64::from_bits(y)).to_bits();
@@ -51,6 +138,8 @@ fn dispatch_matches_numpy_on_avx512() {
     if numpy_uses_avx512f() {
         check("np_exp", np_exp, &EXP_CASES);
         check("np_log", np_log, &LOG_CASES);
+        check("np_log1p", np_log1p, &LOG1P_CASES);
+        check("np_expm1", np_expm1, &EXPM1_CASES);
         check_pow("np_pow", np_pow);
     }
 }
@@ -256,5 +345,56 @@ fn fma_copies_match_the_portable_ports() {
             pow::pow_any(x.abs(), y).to_bits(),
             "pow({x:e}, {y:e})"
         );
+    }
+}
+
+/// Every vector `scripts/gen_npmath_vectors.py --out DIR` wrote, against the
+/// ports (run on an AVX-512 machine with `NPMATH_VECTORS=DIR cargo test -p
+/// skseal-native --release -- --ignored npmath_vector_files`), or against the
+/// dispatching `np_*` functions with `NPMATH_DISPATCH=1` (for vectors written
+/// by numpy on the other CPU path). Files that are absent are skipped.
+#[test]
+#[ignore]
+fn npmath_vector_files() {
+    let Ok(dir) = std::env::var("NPMATH_VECTORS") else {
+        return;
+    };
+    let dispatch = std::env::var("NPMATH_DISPATCH").is_ok();
+    let read = |name: &str| -> Option<Vec<u64>> {
+        let bytes = std::fs::read(format!("{dir}/{name}")).ok()?;
+        Some(
+            bytes
+                .chunks_exact(8)
+                .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+                .collect(),
+        )
+    };
+    type F = fn(f64) -> f64;
+    let funcs: [(&str, F, F); 4] = [
+        ("exp", exp, np_exp),
+        ("log", log, np_log),
+        ("log1p", log1p, np_log1p),
+        ("expm1", expm1, np_expm1),
+    ];
+    for (name, port, np) in funcs {
+        let (Some(xs), Some(ys)) = (
+            read(&format!("{name}_in.bin")),
+            read(&format!("{name}_out.bin")),
+        ) else {
+            continue;
+        };
+        let f = if dispatch { np } else { port };
+        let mut bad = 0usize;
+        for (&x, &want) in xs.iter().zip(&ys) {
+            let got = f(f64::from_bits(x)).to_bits();
+            if got != want {
+                if bad < 10 {
+                    eprintln!("{name}({x:#018x}) = {got:#018x}, numpy gives {want:#018x}");
+                }
+                bad += 1;
+            }
+        }
+        eprintln!("{name}: {} vectors, {bad} mismatches", xs.len());
+        assert_eq!(bad, 0, "{name}");
     }
 }

@@ -15,8 +15,9 @@
 //! PowerTransformer: box-cox is `scipy.special.boxcox` (xsf: `log(x)` when
 //! `|lmbda| < 1e-19`, else `expm1(lmbda * log(x)) / lmbda`, the C
 //! library's); yeo-johnson is `scipy.stats._yeojohnson_transform` with
-//! numpy's `log1p` / `expm1`, which numpy computes with Intel SVML on
-//! AVX-512 machines (not ported): refused there. Then `_scaler`
+//! numpy's `log1p` / `expm1` ([`crate::npmath::np_log1p`] /
+//! [`crate::npmath::np_expm1`]: SVML ports on AVX-512 machines, the C library
+//! elsewhere). Then `_scaler`
 //! (`X -= mean_; X /= scale_`) when `standardize`.
 
 use crate::access::{mat_f64, vec_f64, Obj};
@@ -25,7 +26,7 @@ use crate::error::{malformed, Result};
 use crate::estimator::{
     data_output, dense_in, transformer_estimator, unsupported, Estimator, Info, Transformer,
 };
-use crate::npmath::numpy_svml_in_effect;
+use crate::npmath::{np_expm1, np_log1p};
 
 /// `np.interp(x, xp, fp)` for float64, `xp` sorted, `xp.len() == fp.len() >= 1`.
 pub(super) fn interp(x: f64, xp: &[f64], fp: &[f64]) -> f64 {
@@ -167,15 +168,6 @@ impl Power {
             "yeo-johnson" => false,
             m => return Err(malformed(path, format!("method {m:?}"))),
         };
-        if !boxcox && numpy_svml_in_effect() {
-            return Err(unsupported(
-                "PowerTransformer(method=\"yeo-johnson\") on this machine",
-                path,
-                "scipy's yeojohnson calls np.log1p / np.expm1, which numpy computes with Intel SVML \
-                 on this (AVX-512) machine; native inference does not reproduce those. box-cox is \
-                 implemented everywhere.",
-            ));
-        }
         let lambdas = vec_f64(est, "lambdas_", path, info.n_features)?;
         let scale = if est.bool("standardize", path)? {
             let sp = format!("{path}._scaler");
@@ -212,20 +204,21 @@ fn boxcox(x: f64, l: f64) -> f64 {
     }
 }
 
-/// `scipy.stats._yeojohnson_transform` for one value (numpy's C-library
-/// log1p / expm1, the caller checked SVML is off).
+/// `scipy.stats._yeojohnson_transform` for one value: `np.log1p` /
+/// `np.expm1` as numpy computes them here (SVML on AVX-512, the C library
+/// otherwise).
 fn yeojohnson(x: f64, l: f64) -> f64 {
     let eps = f64::EPSILON;
     if x >= 0.0 {
         if l.abs() < eps {
-            x.ln_1p()
+            np_log1p(x)
         } else {
-            (l * x.ln_1p()).exp_m1() / l
+            np_expm1(l * np_log1p(x)) / l
         }
     } else if (l - 2.0).abs() > eps {
-        -((2.0 - l) * (-x).ln_1p()).exp_m1() / (2.0 - l)
+        -np_expm1((2.0 - l) * np_log1p(-x)) / (2.0 - l)
     } else {
-        -(-x).ln_1p()
+        -np_log1p(-x)
     }
 }
 
