@@ -24,26 +24,13 @@ from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassif
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from test_serve import CLI, Server
+from test_serve import CLI, Server, _frame
 
 import skseal
 
 pytestmark = pytest.mark.skipif(not CLI.exists(), reason="CLI not built (scripts/setup.sh)")
 
 WORKERS = 32
-
-
-def _frame(n: int = 150, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    df = pd.DataFrame(
-        {
-            "a": rng.normal(size=n),
-            "b": rng.normal(size=n) * 5,
-            "c": rng.choice(["red", "green", "blue"], size=n),
-        }
-    )
-    y = np.where(df["a"] + (df["c"] == "red") > 0.3, "yes", "no")
-    return df, y
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +40,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     forest = RandomForestClassifier(n_estimators=30, random_state=0).fit(X, y)
     hgb = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
     linear = LogisticRegression(max_iter=500).fit(X, y)
-    df, yd = _frame()
+    df, yd = _frame(150, 1)
     ct = ColumnTransformer([("num", StandardScaler(), ["a", "b"]), ("cat", OneHotEncoder(), ["c"])])
     pipe = make_pipeline(ct, RandomForestClassifier(n_estimators=20, random_state=0)).fit(df, yd)
     skseal.dump(forest, d / "forest.skseal", probe=X[:10])
