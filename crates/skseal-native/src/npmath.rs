@@ -160,6 +160,8 @@ pub use pow::{pow, POW_RCP_STEPS};
 /// x86's default NaN, what `0.0 / 0.0` (`divsd`) gives in the rare path.
 const X86_DEFAULT_NAN: u64 = 0xfff8_0000_0000_0000;
 
+/// The sign bit of an IEEE double (expm1 and log1p copy the input's sign).
+const SIGN_BIT: u64 = 0x8000_0000_0000_0000;
 const QUIET_BIT: u64 = 0x0008_0000_0000_0000;
 const MANT_MASK: u64 = 0x000f_ffff_ffff_ffff;
 

@@ -42,13 +42,13 @@ pub(super) const EXP_TLR: [u64; 16] = [
     0xbc8f_f712_8fd3_91f0,
 ];
 /// +256: `log2(e)`.
-const EXP_LOG2E: u64 = 0x3ff7_1547_652b_82fe;
+pub(super) const EXP_LOG2E: u64 = 0x3ff7_1547_652b_82fe;
 /// +320: `1.5*2^48` with `1023 << 4` in its low bits (N with 4 fraction bits).
 pub(super) const EXP_SHIFTER: u64 = 0x42f8_0000_0000_3ff0;
 /// +384: `ln(2)`, high part.
-const EXP_LN2_HI: u64 = 0x3fe6_2e42_fefa_39ef;
+pub(super) const EXP_LN2_HI: u64 = 0x3fe6_2e42_fefa_39ef;
 /// +448: `ln(2)`, low part.
-const EXP_LN2_LO: u64 = 0x3c7a_bc9e_3b39_803f;
+pub(super) const EXP_LN2_LO: u64 = 0x3c7a_bc9e_3b39_803f;
 /// +512: AND-mask that clears exponent bit 62 ("ensure |R| < 2").
 pub(super) const EXP_R_MASK: u64 = 0xbfff_ffff_ffff_ffff;
 /// +576..+896: polynomial coefficients c6, c5, c4, c3, c2, c1.

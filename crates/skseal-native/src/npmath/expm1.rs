@@ -10,55 +10,18 @@
 //! rare path instruction for instruction (it only adds `-1.0` for negative
 //! inputs, which never reach it), so [`super::exp::exp_rare`] is reused.
 
-use super::exp::exp_rare;
+use super::exp::{
+    exp_rare, EXP_LN2_HI as L2H, EXP_LN2_LO as L2L, EXP_LOG2E as L2E, EXP_R_MASK as R_MASK,
+    EXP_SHIFTER as SHIFTER, EXP_TH as TH, EXP_TLR as TLR,
+};
 use super::*;
 
-/// `__svml_dexpm1_ha_data_internal_avx512` +0: `2^(j/16)`, high part.
-const TH: [u64; 16] = [
-    0x3ff0_0000_0000_0000,
-    0x3ff0_b558_6cf9_890f,
-    0x3ff1_72b8_3c7d_517b,
-    0x3ff2_387a_6e75_6238,
-    0x3ff3_06fe_0a31_b715,
-    0x3ff3_dea6_4c12_3422,
-    0x3ff4_bfda_d536_2a27,
-    0x3ff5_ab07_dd48_5429,
-    0x3ff6_a09e_667f_3bcd,
-    0x3ff7_a114_73eb_0187,
-    0x3ff8_ace5_422a_a0db,
-    0x3ff9_c491_82a3_f090,
-    0x3ffa_e89f_995a_d3ad,
-    0x3ffc_199b_dd85_529c,
-    0x3ffd_5818_dcfb_a487,
-    0x3ffe_a4af_a2a4_90da,
-];
-/// +128: `2^(j/16)`, low part relative to the high part.
-const TLR: [u64; 16] = [
-    0x0000_0000_0000_0000,
-    0x3c97_9aa6_5d83_7b6d,
-    0xbc80_1b15_eaa5_9348,
-    0x3c96_8efd_e3a8_a894,
-    0x3c83_4d75_4db0_abb6,
-    0x3c85_9f48_a72a_4c6d,
-    0x3c76_90ce_bb7a_afb0,
-    0x3c90_63e1_e21c_5409,
-    0xbc93_b3ef_bf5e_2228,
-    0xbc7b_32dc_b94d_a51d,
-    0x3c8d_b72f_c1f0_eab4,
-    0x3c71_affc_2b91_ce27,
-    0x3c8c_1a77_92cb_3387,
-    0x3c73_6eae_30af_0cb3,
-    0x3c74_a385_a63d_07a7,
-    0xbc8f_f712_8fd3_91f0,
-];
-const L2E: u64 = 0x3ff7_1547_652b_82fe; // +256
-const SHIFTER: u64 = 0x42f8_0000_0000_3ff0; // +320
+// `__svml_dexpm1_ha_data_internal_avx512` +0..+320 and +512..+704 hold the
+// same values as exp's table (`2^(j/16)` high and relative low parts,
+// `log2(e)`, the shifter, `ln(2)` high and low, the |R| < 2 mask): those are
+// exp's constants, used here by name.
 const THRESHOLD: u64 = 0x4086_1da0_4cba_fe44; // +384
-const SIGN_BIT: u64 = 0x8000_0000_0000_0000; // +448
-const L2H: u64 = 0x3fe6_2e42_fefa_39ef; // +512
-const L2L: u64 = 0x3c7a_bc9e_3b39_803f; // +576
 const MIN_SCALE: u64 = 0xc060_0000_0000_0000; // +640: -128
-const R_MASK: u64 = 0xbfff_ffff_ffff_ffff; // +704: keeps |R| < 2
 const P768: u64 = 0x3efa_01f8_f4be_0bb2;
 const P832: u64 = 0x3f2a_01f8_f4b1_29c3;
 const P896: u64 = 0x3f56_c16c_1630_4601;

@@ -16,8 +16,6 @@ use super::log::{
 };
 use super::*;
 
-const SIGN_BIT: u64 = 0x8000_0000_0000_0000;
-
 /// `__svml_log1p8_ha`, one lane.
 pub fn log1p(x: f64) -> f64 {
     let one = c(LOG_ONE);
