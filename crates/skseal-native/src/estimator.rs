@@ -193,13 +193,20 @@ pub(crate) fn data_output(d: Data, who: &str) -> Result<Output> {
 
 macro_rules! transformer_estimator {
     ($t:ty) => {
+        $crate::estimator::transformer_estimator!($t, via info);
+    };
+    ($t:ty, via $($info:ident).+) => {
         $crate::estimator::transformer_estimator!(
             $t,
             |_: &$t| $crate::blas::Exactness::Bitwise,
-            |_: &$t| true
+            |_: &$t| true,
+            via $($info).+
         );
     };
     ($t:ty, $exact:expr, $batchable:expr) => {
+        $crate::estimator::transformer_estimator!($t, $exact, $batchable, via info);
+    };
+    ($t:ty, $exact:expr, $batchable:expr, via $($info:ident).+) => {
         impl Estimator for $t {
             fn exactness(&self, _m: Method) -> $crate::blas::Exactness {
                 ($exact)(self)
@@ -208,7 +215,7 @@ macro_rules! transformer_estimator {
                 ($batchable)(self)
             }
             fn info(&self) -> &Info {
-                &self.info
+                &self.$($info).+
             }
             fn supports(&self, m: Method) -> bool {
                 m == Method::Transform
@@ -217,7 +224,7 @@ macro_rules! transformer_estimator {
                 if m != Method::Transform {
                     return Err(self.no_method(m));
                 }
-                data_output(self.transform_data(x)?, &self.info.class)
+                data_output(self.transform_data(x)?, &self.$($info).+.class)
             }
         }
     };

@@ -76,7 +76,7 @@ impl GaussianNb {
         })
     }
 
-    fn jll(&self, x: &Mat) -> Mat {
+    fn jll(&self, x: Mat) -> Result<Mat> {
         let k = self.classes.len();
         let mut out = Mat::zeros(x.rows, k);
         let mut buf = vec![0.0; x.cols];
@@ -95,7 +95,7 @@ impl GaussianNb {
                 out.data[r * k + i] = self.jointi[i] + n;
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -137,6 +137,33 @@ fn svml_bound(m: Method) -> Option<Exactness> {
             "numpy computes np.log1p in _logsumexp with Intel SVML on this machine (not ported; the C library's log1p is used, a few ulp apart)".into(),
         )
     })
+}
+
+/// The methods every naive Bayes shares: its info and classes, and
+/// predict / predict_proba / predict_log_proba from its `jll` on the dense
+/// input (`nb_output`).
+macro_rules! nb_methods {
+    () => {
+        fn info(&self) -> &Info {
+            &self.info
+        }
+        fn classes(&self) -> Option<&Labels> {
+            Some(&self.classes)
+        }
+        fn supports(&self, m: Method) -> bool {
+            matches!(
+                m,
+                Method::Predict | Method::PredictProba | Method::PredictLogProba
+            )
+        }
+        fn run(&self, m: Method, x: Data) -> Result<Output> {
+            if !self.supports(m) {
+                return Err(self.no_method(m));
+            }
+            let x = dense_in(&self.info, x, false)?;
+            Ok(nb_output(m, self.jll(x)?, &self.classes))
+        }
+    };
 }
 
 /// The three methods of a naive Bayes model from its joint log likelihood.
@@ -230,7 +257,7 @@ impl DiscreteNb {
         })
     }
 
-    fn jll(&self, mut x: Mat) -> Mat {
+    fn jll(&self, mut x: Mat) -> Result<Mat> {
         if let Some(t) = self.binarize {
             for v in &mut x.data {
                 *v = if *v > t { 1.0 } else { 0.0 };
@@ -248,17 +275,11 @@ impl DiscreteNb {
                 }
             }
         }
-        j
+        Ok(j)
     }
 }
 
 impl Estimator for DiscreteNb {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn classes(&self) -> Option<&Labels> {
-        Some(&self.classes)
-    }
     fn exactness(&self, m: Method) -> Exactness {
         let base = if self.sparse {
             Exactness::Bitwise
@@ -277,44 +298,14 @@ impl Estimator for DiscreteNb {
         self.sparse = true;
         true
     }
-    fn supports(&self, m: Method) -> bool {
-        matches!(
-            m,
-            Method::Predict | Method::PredictProba | Method::PredictLogProba
-        )
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if !self.supports(m) {
-            return Err(self.no_method(m));
-        }
-        let x = dense_in(&self.info, x, false)?;
-        Ok(nb_output(m, self.jll(x), &self.classes))
-    }
+    nb_methods!();
 }
 
 impl Estimator for GaussianNb {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn classes(&self) -> Option<&Labels> {
-        Some(&self.classes)
-    }
     fn exactness(&self, m: Method) -> Exactness {
         svml_bound(m).unwrap_or(Exactness::Bitwise)
     }
-    fn supports(&self, m: Method) -> bool {
-        matches!(
-            m,
-            Method::Predict | Method::PredictProba | Method::PredictLogProba
-        )
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if !self.supports(m) {
-            return Err(self.no_method(m));
-        }
-        let x = dense_in(&self.info, x, false)?;
-        Ok(nb_output(m, self.jll(&x), &self.classes))
-    }
+    nb_methods!();
 }
 
 /// A fitted CategoricalNB: X cast to int as numpy does (truncation toward
@@ -362,7 +353,7 @@ impl CategoricalNb {
         })
     }
 
-    fn jll(&self, x: &Mat) -> Result<Mat> {
+    fn jll(&self, x: Mat) -> Result<Mat> {
         let k = self.classes.len();
         let mut out = Mat::zeros(x.rows, k);
         for r in 0..x.rows {
@@ -394,28 +385,10 @@ impl CategoricalNb {
 }
 
 impl Estimator for CategoricalNb {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn classes(&self) -> Option<&Labels> {
-        Some(&self.classes)
-    }
     fn exactness(&self, m: Method) -> Exactness {
         svml_bound(m).unwrap_or(Exactness::Bitwise)
     }
-    fn supports(&self, m: Method) -> bool {
-        matches!(
-            m,
-            Method::Predict | Method::PredictProba | Method::PredictLogProba
-        )
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if !self.supports(m) {
-            return Err(self.no_method(m));
-        }
-        let x = dense_in(&self.info, x, false)?;
-        Ok(nb_output(m, self.jll(&x)?, &self.classes))
-    }
+    nb_methods!();
 }
 
 /// The implementation of `est` when this module has it.

@@ -9,7 +9,9 @@ use skseal_core::ir::{Node, NodeId};
 use crate::access::{Ctx, Obj};
 use crate::data::{Data, Mat, Method, Output};
 use crate::error::{input, malformed, Result};
-use crate::estimator::{check_cols, data_output, unsupported, Estimator, Info, Transformer};
+use crate::estimator::{
+    check_cols, data_output, transformer_estimator, unsupported, Estimator, Info, Transformer,
+};
 
 use super::values::{column_views, read_vals, ColView, Val};
 
@@ -437,20 +439,7 @@ impl Transformer for OneHot {
     }
 }
 
-impl Estimator for OneHot {
-    fn info(&self) -> &Info {
-        &self.enc.info
-    }
-    fn supports(&self, m: Method) -> bool {
-        m == Method::Transform
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(self.no_method(m));
-        }
-        data_output(self.transform_data(x)?, &self.enc.info.class)
-    }
-}
+transformer_estimator!(OneHot, via enc.info);
 
 pub(super) struct Ordinal {
     enc: Encoder,
@@ -534,17 +523,4 @@ impl Transformer for Ordinal {
     }
 }
 
-impl Estimator for Ordinal {
-    fn info(&self) -> &Info {
-        &self.enc.info
-    }
-    fn supports(&self, m: Method) -> bool {
-        m == Method::Transform
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(self.no_method(m));
-        }
-        data_output(self.transform_data(x)?, &self.enc.info.class)
-    }
-}
+transformer_estimator!(Ordinal, via enc.info);

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use crate::access::Obj;
 use crate::data::{Data, Mat, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{data_output, unsupported, Estimator, Info, Transformer};
+use crate::estimator::{
+    data_output, transformer_estimator, unsupported, Estimator, Info, Transformer,
+};
 
 use super::encode::{Encoder, Unknown};
 
@@ -117,17 +119,4 @@ impl Transformer for Target {
     }
 }
 
-impl Estimator for Target {
-    fn info(&self) -> &Info {
-        &self.enc.info
-    }
-    fn supports(&self, m: Method) -> bool {
-        m == Method::Transform
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(self.no_method(m));
-        }
-        data_output(self.transform_data(x)?, &self.enc.info.class)
-    }
-}
+transformer_estimator!(Target, via enc.info);
