@@ -389,21 +389,9 @@ def setup(case: Case, tmp: str) -> None:
 
 def time_one_row(case: Case, cfg: Config) -> None:
     engines = [e for e in ONE_ROW if e in case.runners]
-    inputs = {e: case.runners[e].prepare(case.row) for e in engines}
-    per_round = max(1, cfg.calls // cfg.call_rounds)
-    clock = time.perf_counter_ns
-    for e in engines:  # warm-up
-        for _ in range(20):
-            case.runners[e].fn(inputs[e])
-    case.latency_ns = {e: [] for e in engines}
-    for r in range(cfg.call_rounds):
-        for e in bn.rotated(engines, r):
-            fn, x, lat = case.runners[e].fn, inputs[e], case.latency_ns[e]
-            gc.collect()
-            for _ in range(per_round):
-                t0 = clock()
-                fn(x)
-                lat.append(clock() - t0)
+    case.latency_ns = bn.one_row_ns({e: case.runners[e].fn for e in engines},
+                                    {e: case.runners[e].prepare(case.row) for e in engines},
+                                    cfg.calls, cfg.call_rounds)
 
 
 def time_batch(case: Case, cfg: Config) -> None:
@@ -621,12 +609,7 @@ def render(cfg: Config, mach: list[tuple[str, str]], cases: list[Case]) -> str:
 
 def write_section(path: Path, body: str) -> None:
     """Put ``body`` between this script's markers in ``path`` (appended if absent)."""
-    saved = bn.BEGIN, bn.END
-    bn.BEGIN, bn.END = BEGIN, END
-    try:
-        bn.write_section(path, body)
-    finally:
-        bn.BEGIN, bn.END = saved
+    bn.write_section(path, body, BEGIN, END)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -542,24 +542,34 @@ def skseal_api_checks(case: Case, native: Any) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- timing
 
 
-def time_one_row(case: Case, cfg: Config) -> None:
-    engines = list(case.runners)
-    inputs = {e: case.runners[e].prepare(case.row) for e in engines}
-    per_round = max(1, cfg.calls // cfg.call_rounds)
+def one_row_ns(fns: dict[str, Callable[[Any], Any]], inputs: dict[str, Any], calls: int,
+               rounds: int) -> dict[str, list[int]]:
+    """Per-call nanoseconds of each engine's ``fns[e](inputs[e])``: ``calls`` calls in
+    ``rounds`` rounds, engines taking turns in a rotated order each round (so drift
+    on a shared machine falls on all of them), after an untimed warm-up."""
+    engines = list(fns)
+    per_round = max(1, calls // rounds)
     clock = time.perf_counter_ns
     for e in engines:  # warm-up, untimed
-        fn, x = case.runners[e].proba, inputs[e]
+        fn, x = fns[e], inputs[e]
         for _ in range(min(20, per_round)):
             fn(x)
-    case.latency_ns = {e: [] for e in engines}
-    for r in range(cfg.call_rounds):
+    out: dict[str, list[int]] = {e: [] for e in engines}
+    for r in range(rounds):
         for e in rotated(engines, r):
-            fn, x, lat = case.runners[e].proba, inputs[e], case.latency_ns[e]
+            fn, x, lat = fns[e], inputs[e], out[e]
             gc.collect()
             for _ in range(per_round):
                 t0 = clock()
                 fn(x)
                 lat.append(clock() - t0)
+    return out
+
+
+def time_one_row(case: Case, cfg: Config) -> None:
+    case.latency_ns = one_row_ns({e: r.proba for e, r in case.runners.items()},
+                                 {e: r.prepare(case.row) for e, r in case.runners.items()},
+                                 cfg.calls, cfg.call_rounds)
 
 
 def time_batch(case: Case, cfg: Config) -> None:
@@ -917,21 +927,22 @@ def render(cfg: Config, machine: list[tuple[str, str]], cases: list[Case], adv: 
     return "\n".join(out)
 
 
-def write_section(path: Path, body: str) -> None:
-    """Put ``body`` between the markers in ``path``; append the markers if absent."""
+def write_section(path: Path, body: str, begin: str = BEGIN, end: str = END) -> None:
+    """Put ``body`` between the markers ``begin`` and ``end`` in ``path``; append the
+    markers if absent."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    nb, ne = text.count(BEGIN), text.count(END)
-    block = f"{BEGIN}\n{body.rstrip()}\n{END}"
-    if nb == 1 and ne == 1 and text.index(BEGIN) < text.index(END):
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
+    nb, ne = text.count(begin), text.count(end)
+    block = f"{begin}\n{body.rstrip()}\n{end}"
+    if nb == 1 and ne == 1 and text.index(begin) < text.index(end):
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         new = head + block + tail
     elif nb == 0 and ne == 0:
         sep = "" if not text else "\n" if text.endswith("\n\n") else \
             "\n\n" if not text.endswith("\n") else "\n"
         new = text + sep + block + "\n"
     else:
-        raise SystemExit(f"{path}: expected one {BEGIN} line before one {END} line, found "
+        raise SystemExit(f"{path}: expected one {begin} line before one {end} line, found "
                          f"{nb} and {ne}; fix the file by hand")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new, encoding="utf-8")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -42,43 +41,10 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import skseal
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_serve import LUA, fmt_ms, run_wrk  # noqa: E402  (one wrk driver for both serving benchmarks)
+
 ROOT = Path(__file__).resolve().parent.parent
-
-LUA = """\
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
-wrk.body = f:read("*a")
-f:close()
-"""
-
-UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
-
-
-def parse_dur(s: str) -> float:
-    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", s)
-    if not m:
-        raise ValueError(f"wrk duration {s!r}")
-    return float(m.group(1)) * UNITS[m.group(2)]
-
-
-def wrk(url: str, body: Path, lua: Path, conns: int, seconds: int) -> dict[str, float]:
-    env = dict(os.environ, BENCH_BODY=str(body))
-    args = ["wrk", "-t", str(min(2, conns)), "-c", str(conns), "-d", f"{seconds}s",
-            "--timeout", "30s", "--latency", "-s", str(lua), url]
-    p = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
-    text = p.stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M))
-    errors = 0
-    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    if m:
-        errors += int(m.group(1))
-    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-    if m:
-        errors += sum(int(g) for g in m.groups())
-    return {"rps": rps, "p50": parse_dur(pct["50"]), "p99": parse_dur(pct["99"]), "errors": errors}
-
 
 class Server:
     def __init__(self, exe: Path, model: Path, log: Path, *flags: str) -> None:
@@ -186,23 +152,24 @@ def main() -> None:
                         got = list(pool.map(s.post, [f"/v2/models/{name}/infer"] * 64, bodies))
                     for i, g in enumerate(got):
                         assert np.array_equal(np.array(g["outputs"][0]["data"]), want[i]), i
-                    wrk(url, one, lua, 8, 1)  # warm-up
+                    run_wrk(url, one, lua, 8, 1)  # warm-up
                     for c in (1, 64):
                         reqs0 = s.metric("skseal_batch_requests_sum")
                         n0 = s.metric("skseal_batch_requests_count")
-                        w = wrk(url, one, lua, c, a.duration)
+                        w = run_wrk(url, one, lua, c, a.duration)
                         reqs = s.metric("skseal_batch_requests_sum") - reqs0
                         n = s.metric("skseal_batch_requests_count") - n0
                         mean = reqs / n if n else 1.0
                         rows.append((name, wait, c, w, mean))
-                        print(name, wait, c, w, f"mean batch {mean:.1f}", file=sys.stderr)
+                        print(name, wait, c, f"{w.rps:,.0f} req/s, p50 {fmt_ms(w.p50)} ms, "
+                              f"p99 {fmt_ms(w.p99)} ms, mean batch {mean:.1f}", file=sys.stderr)
                 finally:
                     s.stop()
     print("| model | `--batch-wait-us` | connections | req/s | p50 | p99 | mean batch | errors |")
     print("|---|---|---|---|---|---|---|---|")
     for name, wait, c, w, mean in rows:
-        print(f"| {name} | {wait or 'off'} | {c} | {w['rps']:,.0f} | {w['p50'] * 1e3:.2f} ms "
-              f"| {w['p99'] * 1e3:.2f} ms | {mean:.1f} | {w['errors']} |")
+        print(f"| {name} | {wait or 'off'} | {c} | {w.rps:,.0f} | {fmt_ms(w.p50)} ms "
+              f"| {fmt_ms(w.p99)} ms | {mean:.1f} | {w.errors} |")
 
 
 if __name__ == "__main__":
