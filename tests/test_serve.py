@@ -123,21 +123,28 @@ def _frame(n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     return df, y
 
 
-@pytest.fixture(scope="module")
-def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    d = tmp_path_factory.mktemp("serve")
+def iris_models(d: Path) -> dict[str, Any]:
+    """The iris forest and HGB the serving tests share, saved in ``d`` as
+    forest.skseal (with a probe) and hgb.skseal: X and the fitted models."""
     X, y = load_iris(return_X_y=True)
     forest = RandomForestClassifier(n_estimators=30, random_state=0).fit(X, y)
     hgb = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
+    skseal.dump(forest, d / "forest.skseal", probe=X[:10])
+    skseal.dump(hgb, d / "hgb.skseal")
+    return {"X": X, "forest": forest, "hgb": hgb}
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    d = tmp_path_factory.mktemp("serve")
+    iris = iris_models(d)
     df, yd = _frame()
     ct = ColumnTransformer(
         [("num", StandardScaler(), ["a", "b"]), ("cat", OneHotEncoder(), ["c"])]
     )
     pipe = make_pipeline(ct, LogisticRegression()).fit(df, yd)
-    skseal.dump(forest, d / "forest.skseal", probe=X[:10])
-    skseal.dump(hgb, d / "hgb.skseal")
     skseal.dump(pipe, d / "pipe.skseal", probe=df.iloc[:10])
-    return {"dir": d, "X": X, "forest": forest, "hgb": hgb, "df": df, "pipe": pipe}
+    return {**iris, "dir": d, "df": df, "pipe": pipe}
 
 
 @pytest.fixture(scope="module")

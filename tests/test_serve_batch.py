@@ -20,11 +20,11 @@ import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_iris
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from test_serve import CLI, Server, _frame
+from test_serve import CLI, Server, _frame, iris_models
 
 import skseal
 
@@ -36,26 +36,14 @@ WORKERS = 32
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     d = tmp_path_factory.mktemp("serve_batch")
-    X, y = load_iris(return_X_y=True)
-    forest = RandomForestClassifier(n_estimators=30, random_state=0).fit(X, y)
-    hgb = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
-    linear = LogisticRegression(max_iter=500).fit(X, y)
+    iris = iris_models(d)
+    linear = LogisticRegression(max_iter=500).fit(iris["X"], load_iris().target)
     df, yd = _frame(150, 1)
     ct = ColumnTransformer([("num", StandardScaler(), ["a", "b"]), ("cat", OneHotEncoder(), ["c"])])
     pipe = make_pipeline(ct, RandomForestClassifier(n_estimators=20, random_state=0)).fit(df, yd)
-    skseal.dump(forest, d / "forest.skseal", probe=X[:10])
-    skseal.dump(hgb, d / "hgb.skseal")
     skseal.dump(linear, d / "linear.skseal")
     skseal.dump(pipe, d / "pipe.skseal", probe=df.iloc[:10])
-    return {
-        "dir": d,
-        "X": X,
-        "forest": forest,
-        "hgb": hgb,
-        "linear": linear,
-        "df": df,
-        "pipe": pipe,
-    }
+    return {**iris, "dir": d, "linear": linear, "df": df, "pipe": pipe}
 
 
 @pytest.fixture(scope="module")
