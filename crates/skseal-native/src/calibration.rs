@@ -18,7 +18,7 @@ use crate::access::{vec_f64, Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, malformed, Result};
-use crate::estimator::{dense_in, unsupported, Builders, Estimator, Info};
+use crate::estimator::{boxed, dense_in, unsupported, Builders, Estimator, Info};
 use crate::kernels::{argmax_labels, expit};
 use crate::npsum;
 
@@ -387,9 +387,7 @@ pub fn build(
         return None;
     }
     match est.name() {
-        "CalibratedClassifierCV" => {
-            Some(CalibratedCv::read(ctx, est, path, b).map(|c| Box::new(c) as Box<dyn Estimator>))
-        }
+        "CalibratedClassifierCV" => Some(boxed(CalibratedCv::read(ctx, est, path, b))),
         "IsotonicRegression" => Some((|| {
             let mut info = Info::read(est, path)?;
             info.n_features = Some(1);

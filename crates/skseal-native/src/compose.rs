@@ -23,7 +23,8 @@ use crate::blas::Exactness;
 use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, malformed, Result};
 use crate::estimator::{
-    after_fortran, check_width, data_output, unsupported, Builders, Estimator, Info, Transformer,
+    after_fortran, boxed, check_width, data_output, unsupported, Builders, Estimator, Info,
+    Transformer,
 };
 
 /// The identity, for "passthrough".
@@ -701,13 +702,9 @@ pub fn build(
         return None;
     }
     Some(match est.name() {
-        "Pipeline" => Pipeline::read(ctx, est, path, b).map(|p| Box::new(p) as Box<dyn Estimator>),
-        "ColumnTransformer" => {
-            ColumnTransformer::read(ctx, est, path, b).map(|p| Box::new(p) as Box<dyn Estimator>)
-        }
-        "FeatureUnion" => {
-            FeatureUnion::read(ctx, est, path, b).map(|p| Box::new(p) as Box<dyn Estimator>)
-        }
+        "Pipeline" => boxed(Pipeline::read(ctx, est, path, b)),
+        "ColumnTransformer" => boxed(ColumnTransformer::read(ctx, est, path, b)),
+        "FeatureUnion" => boxed(FeatureUnion::read(ctx, est, path, b)),
         _ => return None,
     })
 }

@@ -19,7 +19,7 @@ use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, malformed, Result};
-use crate::estimator::{after_fortran, check_width, unsupported, Builders, Estimator, Info};
+use crate::estimator::{after_fortran, boxed, check_width, unsupported, Builders, Estimator, Info};
 use crate::kernels::argmax_labels;
 use crate::npmath::np_log;
 
@@ -399,9 +399,6 @@ pub fn build(
 ) -> Option<Result<Box<dyn Estimator>>> {
     if !est.class.module.starts_with("sklearn.") {
         return None;
-    }
-    fn boxed<T: Estimator + 'static>(r: Result<T>) -> Result<Box<dyn Estimator>> {
-        r.map(|t| Box::new(t) as Box<dyn Estimator>)
     }
     Some(match est.name() {
         "BaggingClassifier" | "BaggingRegressor" => boxed(Bagging::read(ctx, est, path, b)),

@@ -231,6 +231,11 @@ macro_rules! transformer_estimator {
 }
 pub(crate) use transformer_estimator;
 
+/// A family's built estimator as the dispatcher holds it.
+pub(crate) fn boxed<T: Estimator + 'static>(r: Result<T>) -> Result<Box<dyn Estimator>> {
+    r.map(|t| Box::new(t) as Box<dyn Estimator>)
+}
+
 /// An estimator or option native inference does not implement.
 pub(crate) fn unsupported(what: impl Into<String>, path: &str, hint: &str) -> NativeError {
     NativeError::Unsupported {

@@ -15,7 +15,7 @@ use crate::access::{mat_f64, Ctx, Obj};
 use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Mat, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{dense_in, unsupported, Estimator, Info};
+use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
 use crate::npmath::np_exp;
 
 enum Kernel {
@@ -216,5 +216,5 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
     if !est.class.module.starts_with("sklearn.") || est.name() != "GaussianProcessRegressor" {
         return None;
     }
-    Some(GaussianProcess::read(est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
+    Some(boxed(GaussianProcess::read(est, path)))
 }

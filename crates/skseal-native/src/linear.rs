@@ -48,7 +48,7 @@ use crate::access::{fortran_ordered, Ctx, Obj};
 use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{dense_in, unsupported, Estimator, Info};
+use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
 use crate::kernels::{expit, log_mat, row_sum, softmax_rows};
 use crate::npsum;
 
@@ -373,7 +373,7 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
     match est.name() {
         "LogisticRegression" | "LinearRegression" | "Ridge" | "RidgeClassifier" | "Lasso"
         | "ElasticNet" | "SGDClassifier" | "SGDRegressor" | "LinearSVC" | "LinearSVR"
-        | "Perceptron" => Some(Linear::read(est, path).map(|l| Box::new(l) as Box<dyn Estimator>)),
+        | "Perceptron" => Some(boxed(Linear::read(est, path))),
         // the same `X @ coef_.T + intercept_` (LinearModel._decision_function
         // or LinearClassifierMixin), whatever the fitting procedure was
         "LogisticRegressionCV"
@@ -396,9 +396,7 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
         | "ARDRegression"
         | "HuberRegressor"
         | "QuantileRegressor"
-        | "TheilSenRegressor" => {
-            Some(Linear::read(est, path).map(|l| Box::new(l) as Box<dyn Estimator>))
-        }
+        | "TheilSenRegressor" => Some(boxed(Linear::read(est, path))),
         _ => None,
     }
 }

@@ -32,7 +32,7 @@ use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, malformed, Result};
-use crate::estimator::{check_finite, unsupported, Builders, Estimator, Info};
+use crate::estimator::{boxed, check_finite, unsupported, Builders, Estimator, Info};
 use crate::npsum;
 
 fn fold_exact(parts: &[Box<dyn Estimator>], m: Method) -> Exactness {
@@ -875,9 +875,6 @@ pub fn build(
 ) -> Option<Result<Box<dyn Estimator>>> {
     if !est.class.module.starts_with("sklearn.") {
         return None;
-    }
-    fn boxed<T: Estimator + 'static>(r: Result<T>) -> Result<Box<dyn Estimator>> {
-        r.map(|t| Box::new(t) as Box<dyn Estimator>)
     }
     Some(match est.name() {
         "GridSearchCV" | "RandomizedSearchCV" | "HalvingGridSearchCV" | "HalvingRandomSearchCV" => {

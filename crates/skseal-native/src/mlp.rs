@@ -28,7 +28,7 @@ use crate::access::{Ctx, Obj};
 use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{dense_in, unsupported, Estimator, Info};
+use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
 use crate::kernels::{expit, log_mat, softmax_rows};
 use crate::npmath::np_exp;
 use crate::npsum;
@@ -300,9 +300,7 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
         return None;
     }
     match est.name() {
-        "MLPClassifier" | "MLPRegressor" => {
-            Some(Mlp::read(est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
-        }
+        "MLPClassifier" | "MLPRegressor" => Some(boxed(Mlp::read(est, path))),
         _ => None,
     }
 }

@@ -18,7 +18,7 @@ use crate::access::{mat_f64, vec_f64, Ctx, Obj};
 use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{dense_in, Estimator, Info};
+use crate::estimator::{boxed, dense_in, Estimator, Info};
 use crate::kernels::argmax_labels;
 use crate::npmath::{np_exp, np_log, numpy_svml_in_effect};
 use crate::npsum;
@@ -397,19 +397,15 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
         return None;
     }
     match est.name() {
-        "GaussianNB" => {
-            Some(GaussianNb::read(est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
-        }
-        "CategoricalNB" => {
-            Some(CategoricalNb::read(est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
-        }
+        "GaussianNB" => Some(boxed(GaussianNb::read(est, path))),
+        "CategoricalNB" => Some(boxed(CategoricalNb::read(est, path))),
         "MultinomialNB" | "ComplementNB" | "BernoulliNB" => {
             let kind = match est.name() {
                 "MultinomialNB" => Discrete::Multinomial,
                 "ComplementNB" => Discrete::Complement,
                 _ => Discrete::Bernoulli,
             };
-            Some(DiscreteNb::read(est, path, kind).map(|s| Box::new(s) as Box<dyn Estimator>))
+            Some(boxed(DiscreteNb::read(est, path, kind)))
         }
         _ => None,
     }

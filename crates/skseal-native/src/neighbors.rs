@@ -36,7 +36,7 @@ use crate::access::{mat_f64, Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{dense_in, unsupported, Estimator, Info};
+use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
 use crate::kernels::argmax_labels;
 use crate::npsum;
 
@@ -310,9 +310,7 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
         return None;
     }
     match est.name() {
-        "KNeighborsClassifier" | "KNeighborsRegressor" => {
-            Some(KNeighbors::read(est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
-        }
+        "KNeighborsClassifier" | "KNeighborsRegressor" => Some(boxed(KNeighbors::read(est, path))),
         _ => None,
     }
 }

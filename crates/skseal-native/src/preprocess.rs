@@ -62,7 +62,7 @@ mod values;
 
 use crate::access::{Ctx, Obj};
 use crate::error::Result;
-use crate::estimator::{Estimator, Transformer};
+use crate::estimator::{boxed, Estimator, Transformer};
 
 use bins::{Binarizer, KBins};
 use decompose::{KMeans, Nystroem, Pca};
@@ -136,7 +136,7 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
     }
     if est.class.module.starts_with("sklearn.") && est.name() == "LabelEncoder" {
         // transforms labels to int64 codes: a model of its own, not a step
-        return Some(label::LabelEnc::read(est, path).map(|t| Box::new(t) as Box<dyn Estimator>));
+        return Some(boxed(label::LabelEnc::read(est, path)));
     }
     transformer(est, path).map(|r| r.map(|t| t as Box<dyn Estimator>))
 }

@@ -31,7 +31,7 @@ use crate::access::{vec_f64, Ctx, Obj};
 use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{dense_in, unsupported, Estimator, Info};
+use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
 use crate::npmath;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -554,9 +554,7 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
         return None;
     }
     match est.name() {
-        "SVC" | "NuSVC" | "SVR" | "NuSVR" | "OneClassSVM" => {
-            Some(Svm::read(est, path).map(|s| Box::new(s) as Box<dyn Estimator>))
-        }
+        "SVC" | "NuSVC" | "SVR" | "NuSVR" | "OneClassSVM" => Some(boxed(Svm::read(est, path))),
         _ => None,
     }
 }

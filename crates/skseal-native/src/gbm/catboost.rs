@@ -43,10 +43,9 @@ use skseal_core::boosters::catboost::{
 use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
-use crate::blas::Exactness;
 use crate::data::{Column, Data, Labels, Mat, Method, Output};
 use crate::error::{input, malformed, NativeError, Result};
-use crate::estimator::{Estimator, Info};
+use crate::estimator::{boxed, Estimator, Info};
 
 mod cityhash;
 mod fastexp;
@@ -765,9 +764,6 @@ impl Estimator for CatBoost {
     fn classes(&self) -> Option<&Labels> {
         self.classes.as_ref()
     }
-    fn exactness(&self, _m: Method) -> Exactness {
-        Exactness::Bitwise
-    }
     fn supports(&self, m: Method) -> bool {
         if m == Method::PredictRaw {
             return true;
@@ -825,7 +821,7 @@ pub(super) fn build(
         (
             "catboost.core",
             "CatBoostClassifier" | "CatBoostRegressor" | "CatBoostRanker" | "CatBoost",
-        ) => Some(CatBoost::read(ctx, est, path).map(|s| Box::new(s) as Box<dyn Estimator>)),
+        ) => Some(boxed(CatBoost::read(ctx, est, path))),
         _ => None,
     }
 }

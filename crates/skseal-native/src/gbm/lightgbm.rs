@@ -25,13 +25,12 @@ use skseal_core::boosters::lightgbm::{parse, LgbModel, LgbTree};
 use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
-use crate::blas::Exactness;
 
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, NativeError, Result};
 
 use super::Unseen;
-use crate::estimator::{Estimator, Info};
+use crate::estimator::{boxed, Estimator, Info};
 use crate::kernels::argmax_labels;
 
 const K_ZERO: f64 = 1e-35f32 as f64;
@@ -714,9 +713,6 @@ impl Estimator for Lgbm {
     fn classes(&self) -> Option<&Labels> {
         self.classes.as_ref()
     }
-    fn exactness(&self, _m: Method) -> Exactness {
-        Exactness::Bitwise
-    }
     fn supports(&self, m: Method) -> bool {
         super::supports(self.classes.is_some(), m)
     }
@@ -787,7 +783,6 @@ pub(super) fn build(
     est: &Obj<'_, '_>,
     path: &str,
 ) -> Option<Result<Box<dyn Estimator>>> {
-    let boxed = |r: Result<Lgbm>| r.map(|s| Box::new(s) as Box<dyn Estimator>);
     match (est.class.module.as_str(), est.name()) {
         ("lightgbm.sklearn", "LGBMClassifier" | "LGBMRegressor" | "LGBMRanker") => {
             Some(boxed(Lgbm::read(ctx, est, path)))

@@ -29,10 +29,9 @@ use skseal_core::boosters::xgboost::{parse, Booster, Categories, XgbModel, XgbTr
 use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
-use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, NativeError, Result};
-use crate::estimator::{Estimator, Info};
+use crate::estimator::{boxed, Estimator, Info};
 
 use super::Unseen;
 
@@ -632,9 +631,6 @@ impl Estimator for Xgb {
     fn classes(&self) -> Option<&Labels> {
         self.classes.as_ref()
     }
-    fn exactness(&self, _m: Method) -> Exactness {
-        Exactness::Bitwise
-    }
     fn supports(&self, m: Method) -> bool {
         super::supports(self.n_classes.is_some(), m)
     }
@@ -684,7 +680,7 @@ pub(super) fn build(
         (
             "xgboost.sklearn",
             "XGBClassifier" | "XGBRegressor" | "XGBRanker" | "XGBRFClassifier" | "XGBRFRegressor",
-        ) => Some(Xgb::read(ctx, est, path).map(|s| Box::new(s) as Box<dyn Estimator>)),
+        ) => Some(boxed(Xgb::read(ctx, est, path))),
         _ => None,
     }
 }
