@@ -307,13 +307,7 @@ async fn compute(
     }
     let job = tokio::task::spawn_blocking(move || l.model.run(m, data));
     match tokio::time::timeout(s.timeout, job).await {
-        Err(_) => Err(ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            format!(
-                "the request took longer than {:?} (--timeout-ms)",
-                s.timeout
-            ),
-        )),
+        Err(_) => Err(timed_out(s)),
         Ok(Err(e)) => Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("internal error while computing (a bug; please report it): {e}"),
@@ -323,16 +317,21 @@ async fn compute(
     }
 }
 
+/// The answer to a request that ran past `--timeout-ms`.
+fn timed_out(s: &State) -> ApiError {
+    ApiError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        format!(
+            "the request took longer than {:?} (--timeout-ms)",
+            s.timeout
+        ),
+    )
+}
+
 /// The answer of a request queued for a batch, bounded by `--timeout-ms`.
 async fn batched(s: &State, answer: Pending, method: String) -> Result<Computed, ApiError> {
     match tokio::time::timeout(s.timeout, answer).await {
-        Err(_) => Err(ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            format!(
-                "the request took longer than {:?} (--timeout-ms)",
-                s.timeout
-            ),
-        )),
+        Err(_) => Err(timed_out(s)),
         Ok(Err(_)) => Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             BatchError::Dropped.to_string(),

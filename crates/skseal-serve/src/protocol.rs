@@ -150,9 +150,14 @@ fn rows_to_data(
             .map_err(|e| bad(e.to_string()));
     }
     let names = names.unwrap_or_else(|| (0..width).map(|j| j.to_string()).collect());
+    table(names, &cols)
+}
+
+/// A table of the named columns of JSON values.
+fn table(names: Vec<String>, cols: &[Vec<&Value>]) -> Result<Data, BadRequest> {
     let columns = names
         .iter()
-        .zip(&cols)
+        .zip(cols)
         .map(|(n, c)| column(n, c))
         .collect::<Result<Vec<_>, _>>()?;
     Table::new(names, columns)
@@ -188,14 +193,7 @@ fn records_to_data(recs: &[Value], what: &str) -> Result<Data, BadRequest> {
             );
         }
     }
-    let columns = names
-        .iter()
-        .zip(&cols)
-        .map(|(n, c)| column(n, c))
-        .collect::<Result<Vec<_>, _>>()?;
-    Table::new(names, columns)
-        .map(Data::Table)
-        .map_err(|e| bad(e.to_string()))
+    table(names, &cols)
 }
 
 /// `{col: [values]}`: a table.
