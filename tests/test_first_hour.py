@@ -6,6 +6,7 @@ once."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -299,9 +300,13 @@ def test_missing_folder_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError) as ei:
         skseal.dump(model, dest)
     assert ei.value.filename == str(dest) and "does not exist" in str(ei.value)
+    # the errno of the OS, not Rust's "(os error 2)" and "[Errno 0]"
+    assert ei.value.errno == errno.ENOENT
+    assert "os error" not in str(ei.value) and "[Errno 0]" not in str(ei.value), str(ei.value)
     with pytest.raises(FileNotFoundError) as ei:
         skseal.convert(tmp_path / "missing.joblib", tmp_path / "out.skseal")
     assert ei.value.filename == str(tmp_path / "missing.joblib")
+    assert ei.value.errno == errno.ENOENT and "os error" not in str(ei.value), str(ei.value)
 
 
 # ---------------------------------------------------- versions, compress, mmap
