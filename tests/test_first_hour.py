@@ -309,6 +309,24 @@ def test_missing_folder_names_the_path(tmp_path: Path) -> None:
     assert ei.value.errno == errno.ENOENT and "os error" not in str(ei.value), str(ei.value)
 
 
+def test_cli_io_errors_name_the_file_in_plain_words(cli: Path, forest: tuple[object, Path],
+                                                   tmp_path: Path) -> None:
+    """was: "cannot open m.skseal: No such file or directory (os error 2)",
+    Rust's rendering of an I/O error, in text and in --json failures."""
+    _, path = forest
+    missing = tmp_path / "nope" / "m.skseal"
+    for args in (("inspect", str(missing)), ("verify", str(missing)),
+                 ("convert", str(missing), str(tmp_path / "o.skseal")),
+                 ("predict", str(path), "--input", str(missing)),
+                 ("card", str(missing)), ("scan", str(missing)),
+                 ("inspect", "--json", str(missing)), ("verify", "--json", str(missing)),
+                 ("scan", "--json", str(missing))):
+        r = run(cli, *args)
+        said = r.stdout + r.stderr
+        assert r.returncode == 2 and str(missing) in said, (args, said)
+        assert "No such file or directory" in said and "os error" not in said, (args, said)
+
+
 # ---------------------------------------------------- versions, compress, mmap
 
 

@@ -58,14 +58,14 @@ fn run(cli: Cli) -> ExitCode {
         Cmd::Keygen { key } => match signing::keygen(&key) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("skseal: error: {e}");
+                crate::report::error(e);
                 ExitCode::from(2)
             }
         },
         Cmd::Sign { file, key } => match signing::sign(&file, &key) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("skseal: error: {e}");
+                crate::report::error(e);
                 ExitCode::from(2)
             }
         },
@@ -92,7 +92,7 @@ fn run(cli: Cli) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("skseal: error: {e}");
+                crate::report::error(e);
                 ExitCode::from(2)
             }
         },
@@ -147,7 +147,7 @@ fn run(cli: Cli) -> ExitCode {
             match res {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("skseal: error: {e}");
+                    crate::report::error(e);
                     ExitCode::from(2)
                 }
             }
@@ -201,7 +201,7 @@ fn run(cli: Cli) -> ExitCode {
             match res {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("skseal: error: {}", name_array_place(&e, &model));
+                    crate::report::error(name_array_place(&e, &model));
                     ExitCode::from(2)
                 }
             }
