@@ -524,6 +524,29 @@ def test_store_progress_on_a_terminal_only(cli: Path, big_forest: Path,
     assert code == 0 and shown == "", shown
 
 
+def test_scan_and_convert_progress_on_a_terminal_only(
+        cli: Path, forest: tuple[RandomForestClassifier, Path], tmp_path: Path) -> None:
+    model, path = forest
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for i in range(3):
+        shutil.copy(path, folder / f"m{i}.skseal")
+    code, shown = _on_terminal(cli, "scan", str(folder))
+    assert code == 0 and "scan [" in shown and "3/3" in shown, shown
+    code, shown = _on_terminal(cli, "scan", "--quiet", str(folder))
+    assert code == 0 and shown == "", shown
+    jb = tmp_path / "m.joblib"
+    joblib.dump(model, jb)
+    code, shown = _on_terminal(cli, "convert", str(jb), str(tmp_path / "t.skseal"))
+    # (long paths are cut to the terminal's width)
+    assert code == 0 and "checking " in shown and "writing " in shown, shown
+    code, shown = _on_terminal(cli, "convert", "--quiet", str(jb), str(tmp_path / "q.skseal"))
+    assert code == 0 and shown == "", shown
+    # piped: the result on stdout, nothing on stderr
+    r = run(cli, "convert", str(jb), str(tmp_path / "p.skseal"))
+    assert r.returncode == 0 and r.stderr == "" and r.stdout.startswith("wrote "), r.stderr
+
+
 def test_no_progress_output_when_piped(cli: Path, forest: tuple[object, Path],
                                        big_forest: Path, tmp_path: Path) -> None:
     _, path = forest
