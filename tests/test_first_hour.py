@@ -98,6 +98,42 @@ def test_closed_pipe_ends_quietly(cli: Path, forest: tuple[object, Path],
     assert (code, err) == (0, "")
 
 
+def test_closed_pipe_keeps_the_verdict_of_verify_and_scan(
+        cli: Path, compressed_forest: Path, tmp_path: Path) -> None:
+    """`skseal verify damaged.skseal | head -1` (or `scan`) under `set -o
+    pipefail`: the exit code is the answer, so a closed pipe stops the output,
+    not the check (it used to exit 0, "intact", at the first line)."""
+    info = skseal.inspect(compressed_forest)
+    data = bytearray(compressed_forest.read_bytes())
+    pack = info["packs"][0]
+    data[pack["offset"] + pack["stored"] // 2] ^= 0xFF
+    bad = tmp_path / "bad.skseal"
+    bad.write_bytes(bytes(data))
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copy(compressed_forest, folder / "a.skseal")
+    (folder / "z.pkl").write_bytes(b"cos\nsystem\n(S'echo'\ntR.")
+
+    def closed(*args: str) -> tuple[int, str]:
+        # the reader is gone before the first line: every write fails
+        r, w = os.pipe()
+        os.close(r)
+        try:
+            p = subprocess.run([str(cli), *args], stdout=w, stderr=subprocess.PIPE,
+                               timeout=120)
+        finally:
+            os.close(w)
+        return p.returncode, p.stderr.decode()
+
+    assert closed("verify", str(bad)) == (1, "")
+    assert closed("verify", "--json", str(bad)) == (1, "")
+    assert closed("verify", str(compressed_forest)) == (0, "")
+    assert closed("scan", str(folder)) == (1, "")
+    assert closed("scan", "--json", str(folder)) == (1, "")
+    # inspect has no verdict: a closed pipe still ends it quietly
+    assert closed("inspect", str(compressed_forest)) == (0, "")
+
+
 # --------------------------------------------------------- predict input
 
 

@@ -54,6 +54,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> ExitCode {
+    if matches!(
+        cli.cmd,
+        Cmd::Verify { .. } | Cmd::Scan { .. } | Cmd::Store(_)
+    ) {
+        out::finish_when_closed();
+    }
     match cli.cmd {
         Cmd::Keygen { key } => match signing::keygen(&key) {
             Ok(()) => ExitCode::SUCCESS,
