@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import warnings
@@ -497,6 +498,14 @@ def test_inspect_summary_and_legacy_files(cli: Path, forest: tuple[object, Path]
     r = run(cli, "inspect", str(jb))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("joblib file") and "RandomForestClassifier" in r.stdout
+    pk = tmp_path / "m.pkl"
+    pk.write_bytes(pickle.dumps(model, protocol=5))
+    r = run(cli, "inspect", str(pk))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("pickle file") and "RandomForestClassifier" in r.stdout
+    r = run(cli, "inspect", "--json", str(pk))
+    doc = json.loads(r.stdout)
+    assert (doc["schema_version"], doc["command"], doc["format"]) == (1, "inspect", "pickle")
 
 
 def test_shell_completions(cli: Path) -> None:
