@@ -221,3 +221,33 @@ def test_one_signature_object(files: dict[str, Path]) -> None:
     assert js("inspect", f["b.skseal"])["signature"] == unsigned
     assert js("verify", f["b.skseal"])["signature"] == unsigned
     assert skseal.inspect(files["b.skseal"])["signature"] == unsigned
+
+
+def test_readme_quick_start_is_two_commands_and_tells_the_first_hour() -> None:
+    """README (issue 20): the quick start is still exactly two commands, each
+    a script of the repository that sets itself up; installing into one's own
+    environment, joblib's calls mapped to skseal's and the version-drift story
+    are told."""
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", quick, re.S)
+    assert block, "no bash block in the quick start"
+    lines = [ln.split("#", 1)[0].strip() for ln in block.group(1).splitlines()]
+    cmds = [ln for ln in lines if ln]
+    assert cmds == ["./scripts/demo.sh", "./scripts/test.sh"], cmds
+    for c in cmds:
+        script = ROOT / c
+        assert script.is_file() and os.access(script, os.X_OK), c
+        assert "scripts/setup.sh" in script.read_text(), f"{c} does not set itself up"
+    assert "exactly two commands" in quick
+    heads = re.findall(r"^## (.+)$", readme, re.M)
+    for h in ("Install into your own environment", "From joblib to skseal",
+              "When scikit-learn versions differ"):
+        assert h in heads, h
+    table = readme.split("\n## From joblib to skseal\n", 1)[1].split("\n## ", 1)[0]
+    for call in ("joblib.dump(", "joblib.load(", "compress=", "mmap_mode=", "skseal.convert("):
+        assert call in table, call
+    drift = readme.split("\n## When scikit-learn versions differ\n", 1)[1].split("\n## ", 1)[0]
+    for word in ("InconsistentVersionWarning", "VersionMismatchWarning", "on_version_mismatch",
+                 "probe", "joblib"):
+        assert word in drift, word

@@ -6,8 +6,10 @@ once."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import warnings
@@ -95,6 +97,42 @@ def test_closed_pipe_ends_quietly(cli: Path, forest: tuple[object, Path],
     rows = b"\n".join(b"[5.1, 3.5, 1.4, 0.2]" for _ in range(200_000)) + b"\n"
     code, err = _read_then_close(cli, "predict", str(path), "--input", "-", stdin=rows)
     assert (code, err) == (0, "")
+
+
+def test_closed_pipe_keeps_the_verdict_of_verify_and_scan(
+        cli: Path, compressed_forest: Path, tmp_path: Path) -> None:
+    """`skseal verify damaged.skseal | head -1` (or `scan`) under `set -o
+    pipefail`: the exit code is the answer, so a closed pipe stops the output,
+    not the check (it used to exit 0, "intact", at the first line)."""
+    info = skseal.inspect(compressed_forest)
+    data = bytearray(compressed_forest.read_bytes())
+    pack = info["packs"][0]
+    data[pack["offset"] + pack["stored"] // 2] ^= 0xFF
+    bad = tmp_path / "bad.skseal"
+    bad.write_bytes(bytes(data))
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copy(compressed_forest, folder / "a.skseal")
+    (folder / "z.pkl").write_bytes(b"cos\nsystem\n(S'echo'\ntR.")
+
+    def closed(*args: str) -> tuple[int, str]:
+        # the reader is gone before the first line: every write fails
+        r, w = os.pipe()
+        os.close(r)
+        try:
+            p = subprocess.run([str(cli), *args], stdout=w, stderr=subprocess.PIPE,
+                               timeout=120)
+        finally:
+            os.close(w)
+        return p.returncode, p.stderr.decode()
+
+    assert closed("verify", str(bad)) == (1, "")
+    assert closed("verify", "--json", str(bad)) == (1, "")
+    assert closed("verify", str(compressed_forest)) == (0, "")
+    assert closed("scan", str(folder)) == (1, "")
+    assert closed("scan", "--json", str(folder)) == (1, "")
+    # inspect has no verdict: a closed pipe still ends it quietly
+    assert closed("inspect", str(compressed_forest)) == (0, "")
 
 
 # --------------------------------------------------------- predict input
@@ -299,9 +337,31 @@ def test_missing_folder_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError) as ei:
         skseal.dump(model, dest)
     assert ei.value.filename == str(dest) and "does not exist" in str(ei.value)
+    # the errno of the OS, not Rust's "(os error 2)" and "[Errno 0]"
+    assert ei.value.errno == errno.ENOENT
+    assert "os error" not in str(ei.value) and "[Errno 0]" not in str(ei.value), str(ei.value)
     with pytest.raises(FileNotFoundError) as ei:
         skseal.convert(tmp_path / "missing.joblib", tmp_path / "out.skseal")
     assert ei.value.filename == str(tmp_path / "missing.joblib")
+    assert ei.value.errno == errno.ENOENT and "os error" not in str(ei.value), str(ei.value)
+
+
+def test_cli_io_errors_name_the_file_in_plain_words(cli: Path, forest: tuple[object, Path],
+                                                   tmp_path: Path) -> None:
+    """was: "cannot open m.skseal: No such file or directory (os error 2)",
+    Rust's rendering of an I/O error, in text and in --json failures."""
+    _, path = forest
+    missing = tmp_path / "nope" / "m.skseal"
+    for args in (("inspect", str(missing)), ("verify", str(missing)),
+                 ("convert", str(missing), str(tmp_path / "o.skseal")),
+                 ("predict", str(path), "--input", str(missing)),
+                 ("card", str(missing)), ("scan", str(missing)),
+                 ("inspect", "--json", str(missing)), ("verify", "--json", str(missing)),
+                 ("scan", "--json", str(missing))):
+        r = run(cli, *args)
+        said = r.stdout + r.stderr
+        assert r.returncode == 2 and str(missing) in said, (args, said)
+        assert "No such file or directory" in said and "os error" not in said, (args, said)
 
 
 # ---------------------------------------------------- versions, compress, mmap
@@ -438,6 +498,14 @@ def test_inspect_summary_and_legacy_files(cli: Path, forest: tuple[object, Path]
     r = run(cli, "inspect", str(jb))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("joblib file") and "RandomForestClassifier" in r.stdout
+    pk = tmp_path / "m.pkl"
+    pk.write_bytes(pickle.dumps(model, protocol=5))
+    r = run(cli, "inspect", str(pk))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("pickle file") and "RandomForestClassifier" in r.stdout
+    r = run(cli, "inspect", "--json", str(pk))
+    doc = json.loads(r.stdout)
+    assert (doc["schema_version"], doc["command"], doc["format"]) == (1, "inspect", "pickle")
 
 
 def test_shell_completions(cli: Path) -> None:
@@ -499,6 +567,29 @@ def test_store_progress_on_a_terminal_only(cli: Path, big_forest: Path,
     skseal.dump(LogisticRegression(max_iter=300).fit(*load_iris(return_X_y=True)), small)
     code, shown = _on_terminal(cli, "store", "push", str(small), "small", "--store", store)
     assert code == 0 and shown == "", shown
+
+
+def test_scan_and_convert_progress_on_a_terminal_only(
+        cli: Path, forest: tuple[RandomForestClassifier, Path], tmp_path: Path) -> None:
+    model, path = forest
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for i in range(3):
+        shutil.copy(path, folder / f"m{i}.skseal")
+    code, shown = _on_terminal(cli, "scan", str(folder))
+    assert code == 0 and "scan [" in shown and "3/3" in shown, shown
+    code, shown = _on_terminal(cli, "scan", "--quiet", str(folder))
+    assert code == 0 and shown == "", shown
+    jb = tmp_path / "m.joblib"
+    joblib.dump(model, jb)
+    code, shown = _on_terminal(cli, "convert", str(jb), str(tmp_path / "t.skseal"))
+    # (long paths are cut to the terminal's width)
+    assert code == 0 and "checking " in shown and "writing " in shown, shown
+    code, shown = _on_terminal(cli, "convert", "--quiet", str(jb), str(tmp_path / "q.skseal"))
+    assert code == 0 and shown == "", shown
+    # piped: the result on stdout, nothing on stderr
+    r = run(cli, "convert", str(jb), str(tmp_path / "p.skseal"))
+    assert r.returncode == 0 and r.stderr == "" and r.stdout.startswith("wrote "), r.stderr
 
 
 def test_no_progress_output_when_piped(cli: Path, forest: tuple[object, Path],

@@ -3,6 +3,7 @@ skseal keygen / sign / verify commands."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -174,6 +175,33 @@ def test_verify_without_a_key_names_the_signer_and_says_it_was_not_checked(
     r = subprocess.run([str(cli), "verify", str(p), "--key", str(pub)], capture_output=True,
                        text=True)
     assert f"signature OK: signed by the trusted key (key ID {key_id})" in r.stdout
+
+
+def test_trusted_signer_over_damaged_arrays_is_not_signature_ok(
+        cli: Path, model: LogisticRegression, keys: tuple, tmp_path: Path) -> None:
+    """was: one flipped byte in a compressed pack, then the DAMAGED lines and
+    "signature OK": the signature covers the digests, which the damaged
+    arrays no longer match, so the file is not OK whoever signed it."""
+    priv, pub, _ = keys
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p, signing_key=priv, compress=True)
+    info = skseal.inspect(p)
+    blob = max([a for a in info["arrays"] if "pack" not in a] + info["packs"],
+               key=lambda a: a["stored"])
+    data = bytearray(p.read_bytes())
+    data[blob["offset"] + blob["stored"] // 2] ^= 0xFF
+    p.write_bytes(bytes(data))
+    key_id = pub.read_text().split()[-1][:16]
+    r = subprocess.run([str(cli), "verify", str(p), "--key", str(pub)], capture_output=True,
+                       text=True)
+    assert r.returncode == 1, r.stdout
+    assert "signature OK" not in r.stdout, r.stdout
+    assert len([line for line in r.stdout.splitlines() if "DAMAGED" in line]) == 1, r.stdout
+    last = r.stdout.splitlines()[-1]
+    assert f"trusted key (key ID {key_id})" in last and "do not match" in last, last
+    doc = json.loads(subprocess.run([str(cli), "verify", "--json", str(p), "--key", str(pub)],
+                                    capture_output=True, text=True).stdout)
+    assert doc["status"] == "damaged" and doc["signature"]["trusted_key_checked"] is True
 
 
 def test_legacy_key_files_still_work_with_a_deprecation_note(

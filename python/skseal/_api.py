@@ -208,9 +208,15 @@ def _naming(*paths: Any) -> Iterator[None]:
         )
         folder = os.path.dirname(os.path.abspath(culprit))
         why = str(e.strerror or e)
+        # Rust's io::Error text ends in "(os error N)": the errno, said once
+        code = e.errno
+        m = re.search(r"\s*\(os error (\d+)\)$", why)
+        if m:
+            why = why[: m.start()]
+            code = code or int(m.group(1))
         if not os.path.isdir(folder):
             why += f" (the folder {folder!r} does not exist)"
-        raise type(e)(e.errno or 0, why, culprit) from None
+        raise type(e)(code or 0, why, culprit) from None
 
 
 def _way_out(obj: Any, names: list[str], trusted: list[str]) -> str:

@@ -75,7 +75,7 @@ pub fn run(a: Args) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("skseal: error: {e}");
+            crate::report::error(e);
             ExitCode::from(2)
         }
     }

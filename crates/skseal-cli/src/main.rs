@@ -54,18 +54,24 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> ExitCode {
+    if matches!(
+        cli.cmd,
+        Cmd::Verify { .. } | Cmd::Scan { .. } | Cmd::Store(_)
+    ) {
+        out::finish_when_closed();
+    }
     match cli.cmd {
         Cmd::Keygen { key } => match signing::keygen(&key) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("skseal: error: {e}");
+                crate::report::error(e);
                 ExitCode::from(2)
             }
         },
         Cmd::Sign { file, key } => match signing::sign(&file, &key) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("skseal: error: {e}");
+                crate::report::error(e);
                 ExitCode::from(2)
             }
         },
@@ -92,7 +98,7 @@ fn run(cli: Cli) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("skseal: error: {e}");
+                crate::report::error(e);
                 ExitCode::from(2)
             }
         },
@@ -147,7 +153,7 @@ fn run(cli: Cli) -> ExitCode {
             match res {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("skseal: error: {e}");
+                    crate::report::error(e);
                     ExitCode::from(2)
                 }
             }
@@ -201,7 +207,7 @@ fn run(cli: Cli) -> ExitCode {
             match res {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("skseal: error: {}", name_array_place(&e, &model));
+                    crate::report::error(name_array_place(&e, &model));
                     ExitCode::from(2)
                 }
             }

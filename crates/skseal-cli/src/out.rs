@@ -1,9 +1,24 @@
 //! Every line the CLI prints to standard output goes through [`line`]: a
 //! closed pipe (`skseal inspect big.skseal | head`) ends the program quietly
 //! with exit 0, as `cat` or `grep` do, instead of a panic ("failed printing to
-//! stdout: Broken pipe").
+//! stdout: Broken pipe"). A command whose exit code is its verdict (`verify`,
+//! `scan`, `store`) calls [`finish_when_closed`] first: a closed pipe then
+//! stops its output, not its work, and the exit code still says what it found.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by [`finish_when_closed`]: a closed pipe silences, never exits.
+static FINISH: AtomicBool = AtomicBool::new(false);
+/// The reader of standard output went away: nothing more is written.
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// The exit code of this command is its answer (`skseal verify m.skseal |
+/// head -1` under `set -o pipefail` must still fail on a damaged file):
+/// on a closed pipe, stop printing but finish the work.
+pub fn finish_when_closed() {
+    FINISH.store(true, Ordering::Relaxed);
+}
 
 /// Whether an output error means the reader went away (nothing left to say).
 pub fn is_closed_pipe(e: &std::io::Error) -> bool {
@@ -17,10 +32,17 @@ pub fn closed_pipe() -> ! {
 
 /// Write one line to standard output.
 pub fn line(args: std::fmt::Arguments<'_>) {
+    if CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
     let mut out = std::io::stdout().lock();
     let res = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
     if let Err(e) = res.and_then(|()| out.flush()) {
         if is_closed_pipe(&e) {
+            if FINISH.load(Ordering::Relaxed) {
+                CLOSED.store(true, Ordering::Relaxed);
+                return;
+            }
             closed_pipe();
         }
         // Another output error (a full disk): say so on stderr and stop.

@@ -27,6 +27,32 @@ pub fn document(command: &str, body: Value) -> Value {
     Value::Object(m)
 }
 
+/// `message` without the " (os error N)" Rust appends to an I/O error: the
+/// system's own words ("No such file or directory") already say it.
+pub fn plain(message: &str) -> String {
+    const TAG: &str = " (os error ";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find(TAG) {
+        let after = &rest[at + TAG.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(')') {
+            out.push_str(&rest[..at]);
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str(&rest[..at + TAG.len()]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Print `message` as the command's error on stderr.
+pub fn error(message: impl std::fmt::Display) {
+    eprintln!("skseal: error: {}", plain(&message.to_string()));
+}
+
 pub fn print_json(d: &Value) {
     outln!("{}", serde_json::to_string_pretty(d).unwrap_or_default());
 }
@@ -40,11 +66,24 @@ pub fn fail(command: &str, as_json: bool, path: &Path, message: &str) -> ExitCod
             json!({
                 "path": path.display().to_string(),
                 "status": "error",
-                "error": message,
+                "error": plain(message),
             }),
         ));
     } else {
-        eprintln!("skseal: error: {message}");
+        error(message);
     }
     ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plain_drops_rust_os_error_codes() {
+        assert_eq!(
+            super::plain("cannot read m.skseal: No such file or directory (os error 2)"),
+            "cannot read m.skseal: No such file or directory"
+        );
+        assert_eq!(super::plain("a (os error x) b"), "a (os error x) b");
+        assert_eq!(super::plain("no error here"), "no error here");
+    }
 }

@@ -53,7 +53,8 @@ fn collect(paths: &[PathBuf], out: &mut Vec<PathBuf>) {
 
 /// Scan one file: Ok(report) or Err(message) when unreadable.
 fn scan_file(path: &Path, policy: &Policy) -> Result<Value, String> {
-    let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let data =
+        std::fs::read(path).map_err(|e| crate::report::plain(&format!("cannot read: {e}")))?;
     let (graph, format, compression, arrays, offsets) =
         if skseal_core::sniff::file_kind(&data).is_skseal() {
             let h = container::read_header(&data, data.len() as u64).map_err(|e| e.to_string())?;

@@ -212,10 +212,10 @@ pub fn run(a: StoreArgs) -> ExitCode {
             if json_out {
                 crate::report::print_json(&crate::report::document(
                     command,
-                    json!({"status": "error", "error": e}),
+                    json!({"status": "error", "error": crate::report::plain(&e.to_string())}),
                 ));
             } else {
-                eprintln!("skseal: error: {e}");
+                crate::report::error(e);
             }
             ExitCode::from(2)
         }

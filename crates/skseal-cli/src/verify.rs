@@ -101,8 +101,14 @@ pub fn verify(file: &Path, key: Option<&Path>, as_json: bool) -> Result<bool, St
     let signature = inspect::signature_json(&c.header, want.as_ref());
     let key_id = signature["key_id"].as_str().unwrap_or_default();
     match signature["status"].as_str() {
-        Some("valid") if want.is_some() => say(format!(
+        // The signature covers the header and its digests: with damaged
+        // arrays it is valid, but the file is not what was signed.
+        Some("valid") if want.is_some() && ok => say(format!(
             "  signature OK: signed by the trusted key (key ID {key_id})"
+        )),
+        Some("valid") if want.is_some() => say(format!(
+            "  signed by the trusted key (key ID {key_id}), but the arrays above do not \
+             match the digests it signed: the file is damaged, not as signed"
         )),
         Some("valid") => say(format!(
             "  signed by key ID {key_id}; the signature is valid over the header and its \
