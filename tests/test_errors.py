@@ -936,6 +936,52 @@ def craft_balltree_metric_weights(iris: tuple[np.ndarray, np.ndarray]) -> bytes:
     return f.to_bytes()
 
 
+def _metric_file() -> SkFile:
+    """A standalone Mahalanobis metric (held in a dict, not by a tree)."""
+    from sklearn.metrics import DistanceMetric
+
+    return SkFile.parse(skseal.dumps({"metric": DistanceMetric.get_metric(
+        "mahalanobis", VI=np.eye(3))}))
+
+
+def craft_metric_without_state(iris: tuple[np.ndarray, np.ndarray]) -> bytes:
+    """``newObj(MahalanobisDistance64)`` with no state: ``__setstate__`` never
+    runs, its buffer is never allocated, and every distance writes through a
+    null pointer (test_stateless_mahalanobis_segfaults_scikit_learn)."""
+    f = _metric_file()
+    [(_, node)] = f.root["dict"]
+    del node["state"]
+    return f.to_bytes()
+
+
+def craft_metric_not_square(iris: tuple[np.ndarray, np.ndarray]) -> bytes:
+    """A Mahalanobis matrix of shape (3, 1): ``__setstate__`` takes the size
+    from its 3 rows, and every distance reads ``mat[i, j]`` for j < 3 from
+    rows one element long, past the end of the array."""
+    f = _metric_file()
+    [(_, node)] = f.root["dict"]
+    i = node["state"]["tuple"][2]["array"]
+    f.set_array(i, np.ones((3, 1)))
+    return f.to_bytes()
+
+
+def test_stateless_mahalanobis_segfaults_scikit_learn() -> None:
+    """Why a metric without state is refused: built as a pickle would build
+    it (no file is read), scikit-learn's own distance crashes the process."""
+    code = textwrap.dedent("""
+        import numpy as np
+        from sklearn.metrics._dist_metrics import MahalanobisDistance64, newObj
+        m = newObj(MahalanobisDistance64)
+        print("built", flush=True)
+        m.pairwise(np.array([[0.0], [1.0]]))
+        print("survived", flush=True)
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120)
+    assert r.stdout.split() == ["built"], r.stdout
+    assert r.returncode == -11, (r.returncode, r.stderr[-300:])
+
+
 def _hgb_file(iris: tuple[np.ndarray, np.ndarray]) -> SkFile:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -1012,6 +1058,8 @@ VALIDATION_CASES: dict[str, tuple[Callable[[tuple[np.ndarray, np.ndarray]], byte
     "kdtree-as-object": (craft_kdtree_as_object, "KDTree"),
     "kdtree-sample-weight": (craft_kdtree_sample_weight, "KDTree"),
     "balltree-metric-weights": (craft_balltree_metric_weights, "Minkowski|BallTree"),
+    "metric-without-state": (craft_metric_without_state, "MahalanobisDistance64"),
+    "metric-not-square": (craft_metric_not_square, "MahalanobisDistance64"),
     "hgb-child": (craft_hgb_child, "TreePredictor"),
     "hgb-feature": (craft_hgb_feature, "TreePredictor"),
     "hgb-without-n-features": (craft_hgb_without_n_features, "TreePredictor"),

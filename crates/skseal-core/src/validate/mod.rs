@@ -330,6 +330,9 @@ pub fn validate_except<'a>(
         }
         if is_binary_tree(class) {
             v.binary_tree(id, state)?;
+        } else if class.module == "sklearn.metrics._dist_metrics" {
+            // a metric held outside a tree: checked on its own
+            v.metric(id, None, &format!("{} (node {id})", class.name))?;
         } else if class.module.starts_with("scipy.sparse.") {
             v.sparse(id, &class.name, state)?;
         }

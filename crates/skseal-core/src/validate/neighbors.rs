@@ -85,20 +85,38 @@ impl V<'_, '_> {
         }
         // The distance metric's weights/matrix must match the data dimension.
         if let Some(&m) = st.get(11) {
-            self.metric(m, d, ctx)?;
+            self.metric(m, Some(d), ctx)?;
         }
         Ok(())
     }
 
-    pub(super) fn metric(&self, m: NodeId, d: u64, ctx: &str) -> Result<(), ValidationError> {
+    /// A distance metric's state `(p, vec, mat, ...)`: within a KD/Ball
+    /// tree of `d`-dimensional data (`d` given) its weights and matrix
+    /// must fit `d`; anywhere, a Mahalanobis matrix must be square, since
+    /// `__setstate__` takes its size from the matrix's rows and the
+    /// compiled distance reads `mat[i, j]` for every `i, j < size` without
+    /// bounds checks.
+    pub(super) fn metric(
+        &self,
+        m: NodeId,
+        d: Option<u64>,
+        ctx: &str,
+    ) -> Result<(), ValidationError> {
         let Some(mn) = self.g.node(m) else {
             return Ok(());
         };
         let Some(class) = effective_class(self.g, mn) else {
             return Err(self.err(ctx, "dist_metric must be a DistanceMetric object"));
         };
+        let name = class.name.as_str();
+        // without a state `__setstate__` never runs, and a Mahalanobis
+        // metric's buffer is never allocated (its distance then writes
+        // through a null pointer); scikit-learn always saves the state
         let Some(st) = state_of(mn) else {
-            return Ok(());
+            return Err(self.err(
+                ctx,
+                format!("{name} has no state (p, vec, mat); scikit-learn always saves one"),
+            ));
         };
         let fields = match self.g.node(st) {
             Some(Node::Tuple(v)) if v.len() >= 3 => v.clone(),
@@ -106,11 +124,10 @@ impl V<'_, '_> {
         };
         let vec = self.array(fields[1], ctx, "dist_metric vec")?;
         let mat = self.array(fields[2], ctx, "dist_metric mat")?;
-        let name = class.name.as_str();
         let uses_vec = name.starts_with("Minkowski")
             || name.starts_with("WMinkowski")
             || name.starts_with("SEuclidean");
-        if uses_vec {
+        if let (true, Some(d)) = (uses_vec, d) {
             let ok = vec.count() == d || (name.starts_with("Minkowski") && vec.count() == 0);
             if !ok {
                 return Err(self.err(
@@ -122,12 +139,14 @@ impl V<'_, '_> {
                 ));
             }
         }
-        if name.starts_with("Mahalanobis") && mat.shape != [d, d] {
+        let square = mat.shape.len() == 2 && mat.shape[0] == mat.shape[1];
+        if name.starts_with("Mahalanobis") && (!square || d.is_some_and(|d| mat.shape[0] != d)) {
             return Err(self.err(
                 ctx,
                 format!(
-                    "{name} matrix has shape {:?}, expected ({d}, {d})",
-                    mat.shape
+                    "{name} matrix has shape {:?}, expected a square matrix{}",
+                    mat.shape,
+                    d.map(|d| format!(" ({d}, {d})")).unwrap_or_default()
                 ),
             ));
         }
