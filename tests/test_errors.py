@@ -982,6 +982,57 @@ def test_stateless_mahalanobis_segfaults_scikit_learn() -> None:
     assert r.returncode == -11, (r.returncode, r.stderr[-300:])
 
 
+def _newobj_pickle(module: str, name: str, state: Any) -> bytes:
+    """Protocol 2: ``module.name.__new__(module.name)`` (NEWOBJ with no
+    arguments), then BUILD with ``state`` unless it is None."""
+    body = b"\x80\x02c" + f"{module}\n{name}\n".encode() + b")\x81"
+    if state is not None:
+        body += pickle.dumps(state, protocol=2)[2:-1] + b"b"
+    return body + b"."
+
+
+@pytest.mark.parametrize("with_state", [True, False])
+@pytest.mark.parametrize("module,name", [
+    ("numpy.random._pcg64", "PCG64"), ("numpy.random._mt19937", "MT19937"),
+    ("numpy.random._philox", "Philox"), ("numpy.random._sfc64", "SFC64"),
+    ("numpy.random._pcg64", "PCG64DXSM"),
+])
+def test_bit_generator_as_object_is_refused(module: str, name: str, with_state: bool) -> None:
+    """A bit generator made with ``cls.__new__(cls)`` skips the Cython
+    ``__init__`` that allocates its state: setting the state (BUILD) then
+    writes through a null pointer, and skseal.load crashed on such a pickle.
+    Only numpy's own ``__bit_generator_ctor`` may make one."""
+    import importlib
+
+    cls = getattr(importlib.import_module(module), name)
+    data = _newobj_pickle(module, name, cls(1).state if with_state else None)
+    with pytest.raises(skseal.UntrustedTypeError, match=f"{name} is allowed, but not as a class"):
+        skseal.loads(data)
+    # numpy's own pickles of the same generators still load, with their state
+    g = np.random.Generator(cls(7))
+    g.random(3)
+    back = skseal.loads(pickle.dumps(g, protocol=5))
+    assert type(back.bit_generator) is cls
+    assert np.array_equal(back.random(5), g.random(5))
+
+
+def test_bit_generator_made_without_init_segfaults_numpy() -> None:
+    """Why: built the way such a pickle builds it (no file is read), numpy
+    crashes the process when the state is set."""
+    code = textwrap.dedent("""
+        from numpy.random import PCG64
+        st = PCG64(1).state
+        g = PCG64.__new__(PCG64)
+        print("built", flush=True)
+        g.state = st
+        print("survived", flush=True)
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120)
+    assert r.stdout.split() == ["built"], r.stdout
+    assert r.returncode == -11, (r.returncode, r.stderr[-300:])
+
+
 def _hgb_file(iris: tuple[np.ndarray, np.ndarray]) -> SkFile:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
