@@ -47,8 +47,11 @@ pub fn verify(file: &Path, key: Option<&Path>, as_json: bool) -> Result<bool, St
                     let mut buf = vec![0u8; n];
                     c.decode_into(i, &mut buf)
                 }
-                Err(_) => Err(skseal_core::ContainerError::Header(
-                    "array too large".into(),
+                Err(_) => Err(skseal_core::ContainerError::Overflow(
+                    skseal_core::SizeOverflow::ArraySize {
+                        array: i,
+                        nbytes: a.nbytes,
+                    },
                 )),
             }
         };

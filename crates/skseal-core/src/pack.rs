@@ -84,7 +84,7 @@ pub(crate) struct PackDe {
 
 impl PackDe {
     pub(crate) fn entry(&self, p: usize) -> Result<PackEntry, ContainerError> {
-        let err = |why: String| ContainerError::Header(format!("pack {p}: {why}"));
+        let err = |why: String| ContainerError::Pack { pack: p, why };
         let codec = match self.codec.as_str() {
             "lz4" => Codec::Lz4,
             "zstd" => Codec::Zstd(0),
@@ -123,10 +123,10 @@ pub(crate) fn check_members(
     let mut filled = vec![0u64; packs.len()];
     for (i, a) in arrays.iter().enumerate() {
         let Some((p, off)) = a.pack else { continue };
-        let err = |why: String| ContainerError::Header(format!("array {i}: {why}"));
+        let err = |why: String| ContainerError::ArrayEntry { index: i, why };
         let pe = packs
             .get(p as usize)
-            .ok_or_else(|| err(format!("pack {p} does not exist")))?;
+            .ok_or(ContainerError::MissingPack { array: i, pack: p })?;
         if pe.codec.name() != a.codec.name() {
             return Err(err(format!("codec differs from pack {p}'s")));
         }
@@ -143,10 +143,10 @@ pub(crate) fn check_members(
     }
     for (p, (pe, &f)) in packs.iter().zip(&filled).enumerate() {
         if f != pe.nbytes {
-            return Err(ContainerError::Header(format!(
-                "pack {p}: its members cover {f} of its {} bytes",
-                pe.nbytes
-            )));
+            return Err(ContainerError::Pack {
+                pack: p,
+                why: format!("its members cover {f} of its {} bytes", pe.nbytes),
+            });
         }
     }
     Ok(())
@@ -231,14 +231,15 @@ impl PackCache {
                 crate::ir::array_label(i, &a.dtype, &a.shape)
             ))
         };
-        let (p, off) = a
-            .pack
-            .ok_or_else(|| ContainerError::Header(format!("array {i} is not packed")))?;
-        let p = p as usize;
+        let (pack, off) = a.pack.ok_or_else(|| ContainerError::ArrayEntry {
+            index: i,
+            why: "not packed".into(),
+        })?;
+        let p = pack as usize;
         let (pe, slot) = packs
             .get(p)
             .zip(self.slots.get(p))
-            .ok_or_else(|| ContainerError::Header(format!("array {i}: no pack {p}")))?;
+            .ok_or(ContainerError::MissingPack { array: i, pack })?;
         let decoded = slot.get_or_init(|| {
             let s = stored(p, pe).map_err(|e| e.to_string())?;
             let mut d = vec![0u8; pe.nbytes as usize];
