@@ -112,6 +112,14 @@ pub enum ContainerError {
     /// The embedded signature does not hold, or not for the key asked.
     #[error("integrity check failed: {0}")]
     Signature(#[from] SignatureError),
+    /// Compressed bytes of an array, or of the pack holding it, that do not
+    /// decode (damaged or crafted). `label` names the array for messages.
+    #[error("integrity check failed: {label}: compressed data is damaged: {why}")]
+    Undecodable {
+        array: usize,
+        label: String,
+        why: Damage,
+    },
     /// A chunk of an array that does not compress or decode.
     #[error("codec error in array {array}: {source}")]
     Codec {
@@ -148,6 +156,27 @@ pub enum HeaderJsonError {
     /// The header bytes are not UTF-8.
     #[error("the header is not UTF-8")]
     NotUtf8,
+}
+
+/// Why an array's compressed bytes do not decode (see
+/// [`ContainerError::Undecodable`]).
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum Damage {
+    /// The array's own chunks.
+    #[error("{0}")]
+    Chunks(crate::codec::CodecError),
+    /// The pack the array is stored in (every member of it is lost).
+    #[error("pack {pack}: {source}")]
+    Pack {
+        pack: usize,
+        source: crate::codec::CodecError,
+    },
+    /// The pack's stored bytes could not be read (the reader's words).
+    #[error("{why}")]
+    PackUnread { pack: usize, why: String },
+    /// The array's bytes lie outside its decoded pack.
+    #[error("outside pack {0}")]
+    OutsidePack(usize),
 }
 
 /// A blob of a file's data region, for messages and matching.

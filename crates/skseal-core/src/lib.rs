@@ -25,6 +25,6 @@ pub mod versions;
 pub mod vm;
 
 pub use error::{
-    Blob, ContainerError, CoreError, EncodeError, HeaderJsonError, PickleError, SignatureError,
-    SizeOverflow, UntrustedError, ValidationError,
+    Blob, ContainerError, CoreError, Damage, EncodeError, HeaderJsonError, PickleError,
+    SignatureError, SizeOverflow, UntrustedError, ValidationError,
 };

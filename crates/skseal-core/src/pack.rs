@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use crate::codec::{self, Codec};
 use crate::container::format::{max_decoded, ArrayEntry};
-use crate::error::ContainerError;
+use crate::error::{ContainerError, Damage};
 
 /// Arrays below this many bytes go into packs when compression is on.
 pub const PACK_ARRAY_MAX: u64 = 64 << 10;
@@ -204,7 +204,7 @@ pub fn compress<'a>(
 /// Decoded packs of one open file, each decoded at most once, on first use
 /// (threads asking for the same pack wait for the one decoding it).
 pub struct PackCache {
-    slots: Vec<OnceLock<Result<Vec<u8>, String>>>,
+    slots: Vec<OnceLock<Result<Vec<u8>, Damage>>>,
 }
 
 impl PackCache {
@@ -225,11 +225,10 @@ impl PackCache {
         out: &mut [u8],
         stored: impl FnOnce(usize, &PackEntry) -> Result<Cow<'s, [u8]>, ContainerError>,
     ) -> Result<(), ContainerError> {
-        let damaged = |why: &str| {
-            ContainerError::Integrity(format!(
-                "{}: compressed data is damaged: {why}",
-                crate::ir::array_label(i, &a.dtype, &a.shape)
-            ))
+        let damaged = |why: Damage| ContainerError::Undecodable {
+            array: i,
+            label: crate::ir::array_label(i, &a.dtype, &a.shape),
+            why,
         };
         let (pack, off) = a.pack.ok_or_else(|| ContainerError::ArrayEntry {
             index: i,
@@ -241,17 +240,20 @@ impl PackCache {
             .zip(self.slots.get(p))
             .ok_or(ContainerError::MissingPack { array: i, pack })?;
         let decoded = slot.get_or_init(|| {
-            let s = stored(p, pe).map_err(|e| e.to_string())?;
+            let s = stored(p, pe).map_err(|e| Damage::PackUnread {
+                pack: p,
+                why: e.to_string(),
+            })?;
             let mut d = vec![0u8; pe.nbytes as usize];
             codec::decompress_chunk(&s, pe.codec, None, &mut d)
-                .map_err(|why| format!("pack {p}: {why}"))?;
+                .map_err(|source| Damage::Pack { pack: p, source })?;
             Ok(d)
         });
-        let decoded = decoded.as_ref().map_err(|why| damaged(why))?;
+        let decoded = decoded.as_ref().map_err(|why| damaged(why.clone()))?;
         let src = usize::try_from(off)
             .ok()
             .and_then(|o| decoded.get(o..o.checked_add(out.len())?))
-            .ok_or_else(|| damaged(&format!("outside pack {p}")))?;
+            .ok_or_else(|| damaged(Damage::OutsidePack(p)))?;
         if out.len() as u64 != a.nbytes {
             return Err(ContainerError::ArrayData {
                 array: i,

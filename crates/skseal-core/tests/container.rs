@@ -3,10 +3,11 @@
 use proptest::prelude::*;
 use serde_json::json;
 use skseal_core::codec::Codec;
+use skseal_core::codec::CodecError;
 use skseal_core::container::{self, Compression, Container, MAGIC, PREAMBLE};
 use skseal_core::graphjson;
 use skseal_core::ir::{ArraySource, ArraySpec, Dtype, GlobalName, Graph, Node, Order};
-use skseal_core::{Blob, ContainerError, HeaderJsonError, SignatureError, SizeOverflow};
+use skseal_core::{Blob, ContainerError, Damage, HeaderJsonError, SignatureError, SizeOverflow};
 
 fn sample_graph() -> (Graph, Vec<Vec<u8>>) {
     let a: Vec<u8> = (0..1000u32)
@@ -1071,4 +1072,65 @@ fn unknown_flags_and_misplaced_blobs_are_variants() {
         ),
         "{e:?}"
     );
+}
+
+#[test]
+fn compressed_bytes_that_do_not_decode_are_undecodable_not_text() {
+    // array 0 large enough for a blob of its own, arrays 1 and 2 packed
+    let (g, data) = arrays_graph(&[100_000, 2000, 3000]);
+    let bytes = write(&g, &data, COMPRESSIONS[2]);
+    let h = Container::parse(&bytes).expect("parses").header;
+    assert!(h.arrays[0].pack.is_none() && h.arrays[1].pack.is_some());
+    let zero = |start: u64, len: u64| {
+        let mut b = bytes.clone();
+        let s = (h.data_start + start) as usize;
+        b[s..s + len as usize].fill(0);
+        b
+    };
+    // the array's own chunk, zeroed: no zstd frame left
+    let a = &h.arrays[0];
+    let bad = zero(a.offset, a.length);
+    let c = Container::parse(&bad).expect("header intact");
+    let mut out = vec![0u8; data[0].len()];
+    let e = c.decode_into(0, &mut out).expect_err("refused");
+    assert!(
+        matches!(
+            &e,
+            ContainerError::Undecodable {
+                array: 0,
+                why: Damage::Chunks(CodecError::InChunk { chunk: 0, .. }),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("integrity check failed: array 0 ("),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains(": compressed data is damaged: chunk 0: "),
+        "{e}"
+    );
+    // the pack, zeroed: every member says which pack
+    let p = &h.packs[0];
+    let bad = zero(p.offset, p.length);
+    let c = Container::parse(&bad).expect("header intact");
+    for i in [1, 2] {
+        let mut out = vec![0u8; data[i].len()];
+        let e = c.decode_into(i, &mut out).expect_err("refused");
+        assert!(
+            matches!(
+                &e,
+                ContainerError::Undecodable {
+                    array,
+                    why: Damage::Pack { pack: 0, .. },
+                    ..
+                } if *array == i
+            ),
+            "{e:?}"
+        );
+    }
 }

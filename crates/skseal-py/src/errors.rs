@@ -118,6 +118,7 @@ pub fn to_pyerr(py: Python<'_>, e: CoreError) -> PyErr {
         CoreError::Container(c) => match c {
             ContainerError::Integrity(_)
             | ContainerError::Signature(_)
+            | ContainerError::Undecodable { .. }
             | ContainerError::Codec { .. }
             | ContainerError::ArrayData { .. } => raise(py, Exc::Integrity, &c.to_string()),
             ContainerError::Io(io) => PyErr::from(io),

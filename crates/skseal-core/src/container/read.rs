@@ -12,7 +12,7 @@ use super::format::{
 use super::sign::parse_trailer;
 use super::write::fingerprint_of;
 use crate::codec::{self, Codec};
-use crate::error::{Blob, ContainerError, HeaderJsonError, SizeOverflow};
+use crate::error::{Blob, ContainerError, Damage, HeaderJsonError, SizeOverflow};
 use crate::graphjson::{self, dtype_from_json, hex, unhex};
 use crate::ir::{ArraySource, ArraySpec, Dtype, Graph, Order};
 use crate::pack::{PackCache, PackEntry};
@@ -616,11 +616,10 @@ pub fn decode_stored(
             a.chunk as usize,
             out,
         )
-        .map_err(|why| {
-            ContainerError::Integrity(format!(
-                "{}: compressed data is damaged: {why}",
-                crate::ir::array_label(i, &a.dtype, &a.shape)
-            ))
+        .map_err(|why| ContainerError::Undecodable {
+            array: i,
+            label: crate::ir::array_label(i, &a.dtype, &a.shape),
+            why: Damage::Chunks(why),
         })?;
     }
     if blake3::hash(out).as_bytes() != &a.digest {
