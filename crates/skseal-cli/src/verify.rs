@@ -7,6 +7,7 @@ use serde_json::json;
 use skseal_core::codec::Codec;
 use skseal_core::container;
 use skseal_core::inspect;
+use skseal_core::Blob;
 
 use crate::out::outln;
 use crate::report::{document, print_json};
@@ -36,7 +37,7 @@ pub fn verify(file: &Path, key: Option<&Path>, as_json: bool) -> Result<bool, St
     };
     // One report per damaged region: an array stored on its own, or a pack
     // (one compressed frame of many small arrays, all lost together).
-    let mut damage: Vec<(String, Vec<usize>, String)> = Vec::new();
+    let mut damage: Vec<(Blob, Vec<usize>, String)> = Vec::new();
     let mut region_of_pack: std::collections::HashMap<u32, usize> = Default::default();
     for (i, a) in c.header.arrays.iter().enumerate() {
         let r = if a.codec == Codec::None {
@@ -47,8 +48,11 @@ pub fn verify(file: &Path, key: Option<&Path>, as_json: bool) -> Result<bool, St
                     let mut buf = vec![0u8; n];
                     c.decode_into(i, &mut buf)
                 }
-                Err(_) => Err(skseal_core::ContainerError::Header(
-                    "array too large".into(),
+                Err(_) => Err(skseal_core::ContainerError::Overflow(
+                    skseal_core::SizeOverflow::ArraySize {
+                        array: i,
+                        nbytes: a.nbytes,
+                    },
                 )),
             }
         };
@@ -58,15 +62,15 @@ pub fn verify(file: &Path, key: Option<&Path>, as_json: bool) -> Result<bool, St
                 Some(&k) => damage[k].1.push(i),
                 None => {
                     region_of_pack.insert(p, damage.len());
-                    damage.push((format!("pack {p}"), vec![i], e.to_string()));
+                    damage.push((Blob::Pack(p as usize), vec![i], e.to_string()));
                 }
             },
-            None => damage.push((format!("array {i}"), vec![i], e.to_string())),
+            None => damage.push((Blob::Array(i), vec![i], e.to_string())),
         }
     }
     let mut ok = damage.is_empty();
     for (region, arrays, why) in &damage {
-        if arrays.len() == 1 && region.starts_with("array") {
+        if arrays.len() == 1 && matches!(region, Blob::Array(_)) {
             say(format!("  {}: DAMAGED: {why}", place(arrays[0])));
         } else {
             let shown: Vec<String> = arrays.iter().take(3).map(|&i| place(i)).collect();
@@ -141,7 +145,7 @@ pub fn verify(file: &Path, key: Option<&Path>, as_json: bool) -> Result<bool, St
                 "fingerprint": c.header.fingerprint,
                 "arrays": c.header.arrays.len(),
                 "damage": damage.iter().map(|(region, arrays, why)| json!({
-                    "region": region,
+                    "region": region.to_string(),
                     "arrays": arrays,
                     "paths": arrays.iter().map(|&i| place(i)).collect::<Vec<_>>(),
                     "error": why,

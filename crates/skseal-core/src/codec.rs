@@ -14,7 +14,7 @@ pub enum CodecError {
     #[error("stored {stored} bytes, expected {expected}")]
     StoredSize { stored: usize, expected: usize },
     /// A chunk decoded to another size than its array says.
-    #[error("chunk decoded to {decoded} bytes, expected {expected}")]
+    #[error("decoded to {decoded} bytes, expected {expected}")]
     DecodedSize { decoded: usize, expected: usize },
     /// The array table lists another number of chunks than its size needs.
     #[error("{stored} chunks stored, {expected} expected")]

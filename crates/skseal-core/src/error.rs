@@ -52,8 +52,53 @@ pub enum ContainerError {
     UnknownVersion { found: u32, supported: u32 },
     #[error("truncated skseal file: {0}")]
     Truncated(String),
+    /// Flag bits this reader does not know (a newer writer, or damage).
+    #[error("malformed skseal header: unknown flags 0x{flags:08x}; written by a newer skseal?")]
+    UnknownFlags { flags: u32 },
+    /// The zstd-compressed header does not decode (damaged or crafted).
+    #[error("malformed skseal header: compressed header is damaged: {0}")]
+    CompressedHeader(crate::codec::CodecError),
+    /// The header's JSON is not what its format version defines, or
+    /// disagrees with the preamble.
     #[error("malformed skseal header: {0}")]
-    Header(String),
+    HeaderJson(#[from] HeaderJsonError),
+    /// An array-table entry that is invalid, or an array the table does not
+    /// hold the way it was asked for.
+    #[error("malformed skseal header: array {index}: {why}")]
+    ArrayEntry { index: usize, why: String },
+    /// A pack entry that is invalid, or whose members do not tile it.
+    #[error("malformed skseal header: pack {pack}: {why}")]
+    Pack { pack: usize, why: String },
+    /// An array placed in a pack the header does not list.
+    #[error("malformed skseal header: array {array}: pack {pack} does not exist")]
+    MissingPack { array: usize, pack: u32 },
+    /// A blob not where the layout rule (blobs in order, aligned, no
+    /// holes) puts it.
+    #[error(
+        "malformed skseal header: {blob} starts at {offset} but the layout puts it at {expected}"
+    )]
+    Misplaced {
+        blob: Blob,
+        offset: u64,
+        expected: u64,
+    },
+    /// Offsets or sizes of the header that overflow 64 bits, or an array
+    /// larger than this machine can address.
+    #[error("malformed skseal header: {0}")]
+    Overflow(SizeOverflow),
+    /// The header's graph member does not decode into a graph.
+    #[error("malformed skseal header: graph: {0}")]
+    Graph(String),
+    /// The writer could not produce a header for this graph.
+    #[error("{0}")]
+    Encode(EncodeError),
+    /// Reading part of a file failed (other than the file ending early,
+    /// which is [`ContainerError::Truncated`]).
+    #[error("i/o error reading {what}: {source}")]
+    FileIo {
+        what: String,
+        source: std::io::Error,
+    },
     /// A header over one of the reader's limits, refused before it is
     /// parsed further (a crafted file, or one from a newer writer).
     #[error("malformed skseal header: {what} is {found}, over the limit of {limit}")]
@@ -67,6 +112,14 @@ pub enum ContainerError {
     /// The embedded signature does not hold, or not for the key asked.
     #[error("integrity check failed: {0}")]
     Signature(#[from] SignatureError),
+    /// Compressed bytes of an array, or of the pack holding it, that do not
+    /// decode (damaged or crafted). `label` names the array for messages.
+    #[error("integrity check failed: {label}: compressed data is damaged: {why}")]
+    Undecodable {
+        array: usize,
+        label: String,
+        why: Damage,
+    },
     /// A chunk of an array that does not compress or decode.
     #[error("codec error in array {array}: {source}")]
     Codec {
@@ -78,6 +131,104 @@ pub enum ContainerError {
     ArrayData { array: usize, why: &'static str },
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Why a header's JSON is refused (see [`ContainerError::HeaderJson`]).
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum HeaderJsonError {
+    /// The header is not a JSON object (an array, a number, ...).
+    #[error("the header must be a JSON object")]
+    NotAnObject,
+    /// Not JSON, or JSON without the members (or with members of the wrong
+    /// type) that format version `version` defines; serde's words.
+    #[error("header is not valid JSON for format v{version}: {why}")]
+    Invalid { version: u32, why: String },
+    /// `format` is not "skseal", or `version` differs from the preamble's.
+    #[error("header.format must be \"skseal\" and header.version must match the preamble")]
+    Identity,
+    /// Flag bit 2 (packs) disagrees with the header's list of packs.
+    #[error(
+        "flag bit 2 (packs) must be set exactly when the header lists packs \
+         (the bit is {}, the header lists {packs} pack(s))",
+        if *flag_set { "set" } else { "clear" }
+    )]
+    PacksFlag { flag_set: bool, packs: usize },
+    /// The header bytes are not UTF-8.
+    #[error("the header is not UTF-8")]
+    NotUtf8,
+}
+
+/// Why an array's compressed bytes do not decode (see
+/// [`ContainerError::Undecodable`]).
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum Damage {
+    /// The array's own chunks.
+    #[error("{0}")]
+    Chunks(crate::codec::CodecError),
+    /// The pack the array is stored in (every member of it is lost).
+    #[error("pack {pack}: {source}")]
+    Pack {
+        pack: usize,
+        source: crate::codec::CodecError,
+    },
+    /// The pack's stored bytes could not be read (the reader's words).
+    #[error("{why}")]
+    PackUnread { pack: usize, why: String },
+    /// The array's bytes lie outside its decoded pack.
+    #[error("outside pack {0}")]
+    OutsidePack(usize),
+}
+
+/// A blob of a file's data region, for messages and matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blob {
+    Pack(usize),
+    Array(usize),
+}
+
+impl std::fmt::Display for Blob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Blob::Pack(p) => write!(f, "pack {p}"),
+            Blob::Array(i) => write!(f, "array {i}"),
+        }
+    }
+}
+
+/// Which offset or size overflows (see [`ContainerError::Overflow`]).
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum SizeOverflow {
+    /// The end of a blob (offset + length) overflows 64 bits.
+    #[error("the end of {0} overflows a 64-bit offset")]
+    BlobEnd(Blob),
+    /// The file length the array table implies overflows 64 bits.
+    #[error("the array table's total length overflows a 64-bit offset")]
+    TableEnd,
+    /// An array larger than this machine's address space.
+    #[error("array {array} holds {nbytes} bytes, more than this machine can address")]
+    ArraySize { array: usize, nbytes: u64 },
+}
+
+/// Why the writer could not produce a header (see [`ContainerError::Encode`]).
+#[derive(Debug, Error)]
+pub enum EncodeError {
+    /// The object's graph is nested deeper than a header may be.
+    #[error("the object is nested too deeply to store ({depth} JSON levels, limit {limit})")]
+    TooDeep { depth: usize, limit: usize },
+    /// The graph or header could not be serialised as JSON.
+    #[error("cannot write the skseal header: {what}: {source}")]
+    Json {
+        what: &'static str,
+        source: serde_json::Error,
+    },
+    /// zstd could not compress the header.
+    #[error("cannot write the skseal header: compressing it: {0}")]
+    Compress(std::io::Error),
+    /// A writer invariant that failed (a bug in skseal).
+    #[error(
+        "internal error writing the skseal header: {0}; this is a bug in skseal, please report it"
+    )]
+    Internal(&'static str),
 }
 
 /// Why a file's signature is refused (`Header::verify_signature`): callers

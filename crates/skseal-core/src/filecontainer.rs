@@ -18,7 +18,10 @@ fn io(what: &str, e: std::io::Error) -> ContainerError {
     if e.kind() == std::io::ErrorKind::UnexpectedEof {
         ContainerError::Truncated(format!("{what}: the file ends early"))
     } else {
-        ContainerError::Header(format!("{what}: {e}"))
+        ContainerError::FileIo {
+            what: what.to_string(),
+            source: e,
+        }
     }
 }
 
@@ -40,10 +43,13 @@ impl FileContainer {
     pub fn open(file: File) -> Result<FileContainer, ContainerError> {
         let len = file
             .metadata()
-            .map_err(|e| ContainerError::Header(format!("cannot stat the file: {e}")))?
+            .map_err(|e| ContainerError::FileIo {
+                what: "the file's metadata (its length)".into(),
+                source: e,
+            })?
             .len();
         let mut pre = vec![0u8; (PREAMBLE as u64).min(len) as usize];
-        read_at(&file, &mut pre, 0).map_err(|e| io("preamble", e))?;
+        read_at(&file, &mut pre, 0).map_err(|e| io("the preamble", e))?;
         let (header_len, _, _) = read_preamble(&pre)?;
         let want = (PREAMBLE as u64)
             .checked_add(header_len)
@@ -54,14 +60,14 @@ impl FileContainer {
                 ))
             })?;
         let mut prefix = vec![0u8; want as usize];
-        read_at(&file, &mut prefix, 0).map_err(|e| io("header", e))?;
+        read_at(&file, &mut prefix, 0).map_err(|e| io("the header", e))?;
         let mut header = read_header(&prefix, len)?;
         if header.signed {
             let start = len
                 .checked_sub(SIG_TRAILER)
                 .ok_or_else(|| ContainerError::Truncated("signature trailer missing".into()))?;
             let mut t = vec![0u8; SIG_TRAILER as usize];
-            read_at(&file, &mut t, start).map_err(|e| io("signature trailer", e))?;
+            read_at(&file, &mut t, start).map_err(|e| io("the signature trailer", e))?;
             header.signature = Some(parse_trailer(&t)?);
         }
         let packs = PackCache::new(header.packs.len());
@@ -118,7 +124,7 @@ impl FileContainer {
             return Ok(None);
         }
         let mut data = vec![0u8; len as usize];
-        read_at(&self.file, &mut data, start).map_err(|e| io("arrays", e))?;
+        read_at(&self.file, &mut data, start).map_err(|e| io("the arrays", e))?;
         Ok(Some(Blobs { data }))
     }
 
@@ -158,7 +164,7 @@ impl FileContainer {
                 continue;
             }
             let mut b = vec![0u8; (e - s) as usize];
-            read_at(&self.file, &mut b, s).map_err(|e| io("padding", e))?;
+            read_at(&self.file, &mut b, s).map_err(|e| io("the padding", e))?;
             if b.iter().any(|&x| x != 0) {
                 return Err(ContainerError::Integrity(format!(
                     "non-zero padding between bytes {s} and {e}"

@@ -25,5 +25,6 @@ pub mod versions;
 pub mod vm;
 
 pub use error::{
-    ContainerError, CoreError, PickleError, SignatureError, UntrustedError, ValidationError,
+    Blob, ContainerError, CoreError, Damage, EncodeError, HeaderJsonError, PickleError,
+    SignatureError, SizeOverflow, UntrustedError, ValidationError,
 };

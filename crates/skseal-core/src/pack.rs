@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use crate::codec::{self, Codec};
 use crate::container::format::{max_decoded, ArrayEntry};
-use crate::error::ContainerError;
+use crate::error::{ContainerError, Damage};
 
 /// Arrays below this many bytes go into packs when compression is on.
 pub const PACK_ARRAY_MAX: u64 = 64 << 10;
@@ -84,7 +84,7 @@ pub(crate) struct PackDe {
 
 impl PackDe {
     pub(crate) fn entry(&self, p: usize) -> Result<PackEntry, ContainerError> {
-        let err = |why: String| ContainerError::Header(format!("pack {p}: {why}"));
+        let err = |why: String| ContainerError::Pack { pack: p, why };
         let codec = match self.codec.as_str() {
             "lz4" => Codec::Lz4,
             "zstd" => Codec::Zstd(0),
@@ -123,10 +123,10 @@ pub(crate) fn check_members(
     let mut filled = vec![0u64; packs.len()];
     for (i, a) in arrays.iter().enumerate() {
         let Some((p, off)) = a.pack else { continue };
-        let err = |why: String| ContainerError::Header(format!("array {i}: {why}"));
+        let err = |why: String| ContainerError::ArrayEntry { index: i, why };
         let pe = packs
             .get(p as usize)
-            .ok_or_else(|| err(format!("pack {p} does not exist")))?;
+            .ok_or(ContainerError::MissingPack { array: i, pack: p })?;
         if pe.codec.name() != a.codec.name() {
             return Err(err(format!("codec differs from pack {p}'s")));
         }
@@ -143,10 +143,10 @@ pub(crate) fn check_members(
     }
     for (p, (pe, &f)) in packs.iter().zip(&filled).enumerate() {
         if f != pe.nbytes {
-            return Err(ContainerError::Header(format!(
-                "pack {p}: its members cover {f} of its {} bytes",
-                pe.nbytes
-            )));
+            return Err(ContainerError::Pack {
+                pack: p,
+                why: format!("its members cover {f} of its {} bytes", pe.nbytes),
+            });
         }
     }
     Ok(())
@@ -204,7 +204,7 @@ pub fn compress<'a>(
 /// Decoded packs of one open file, each decoded at most once, on first use
 /// (threads asking for the same pack wait for the one decoding it).
 pub struct PackCache {
-    slots: Vec<OnceLock<Result<Vec<u8>, String>>>,
+    slots: Vec<OnceLock<Result<Vec<u8>, Damage>>>,
 }
 
 impl PackCache {
@@ -225,32 +225,35 @@ impl PackCache {
         out: &mut [u8],
         stored: impl FnOnce(usize, &PackEntry) -> Result<Cow<'s, [u8]>, ContainerError>,
     ) -> Result<(), ContainerError> {
-        let damaged = |why: &str| {
-            ContainerError::Integrity(format!(
-                "{}: compressed data is damaged: {why}",
-                crate::ir::array_label(i, &a.dtype, &a.shape)
-            ))
+        let damaged = |why: Damage| ContainerError::Undecodable {
+            array: i,
+            label: crate::ir::array_label(i, &a.dtype, &a.shape),
+            why,
         };
-        let (p, off) = a
-            .pack
-            .ok_or_else(|| ContainerError::Header(format!("array {i} is not packed")))?;
-        let p = p as usize;
+        let (pack, off) = a.pack.ok_or_else(|| ContainerError::ArrayEntry {
+            index: i,
+            why: "not packed".into(),
+        })?;
+        let p = pack as usize;
         let (pe, slot) = packs
             .get(p)
             .zip(self.slots.get(p))
-            .ok_or_else(|| ContainerError::Header(format!("array {i}: no pack {p}")))?;
+            .ok_or(ContainerError::MissingPack { array: i, pack })?;
         let decoded = slot.get_or_init(|| {
-            let s = stored(p, pe).map_err(|e| e.to_string())?;
+            let s = stored(p, pe).map_err(|e| Damage::PackUnread {
+                pack: p,
+                why: e.to_string(),
+            })?;
             let mut d = vec![0u8; pe.nbytes as usize];
             codec::decompress_chunk(&s, pe.codec, None, &mut d)
-                .map_err(|why| format!("pack {p}: {why}"))?;
+                .map_err(|source| Damage::Pack { pack: p, source })?;
             Ok(d)
         });
-        let decoded = decoded.as_ref().map_err(|why| damaged(why))?;
+        let decoded = decoded.as_ref().map_err(|why| damaged(why.clone()))?;
         let src = usize::try_from(off)
             .ok()
             .and_then(|o| decoded.get(o..o.checked_add(out.len())?))
-            .ok_or_else(|| damaged(&format!("outside pack {p}")))?;
+            .ok_or_else(|| damaged(Damage::OutsidePack(p)))?;
         if out.len() as u64 != a.nbytes {
             return Err(ContainerError::ArrayData {
                 array: i,

@@ -3,10 +3,11 @@
 use proptest::prelude::*;
 use serde_json::json;
 use skseal_core::codec::Codec;
+use skseal_core::codec::CodecError;
 use skseal_core::container::{self, Compression, Container, MAGIC, PREAMBLE};
 use skseal_core::graphjson;
 use skseal_core::ir::{ArraySource, ArraySpec, Dtype, GlobalName, Graph, Node, Order};
-use skseal_core::{ContainerError, SignatureError};
+use skseal_core::{Blob, ContainerError, Damage, HeaderJsonError, SignatureError, SizeOverflow};
 
 fn sample_graph() -> (Graph, Vec<Vec<u8>>) {
     let a: Vec<u8> = (0..1000u32)
@@ -522,8 +523,9 @@ fn declared_sizes_beyond_what_the_codec_can_expand_to_are_refused() {
         v["packs"][0]["nbytes"] = json!(4u64 << 20);
         let e = Container::parse(&reseal(&bytes, &v))
             .err()
-            .expect("refused")
-            .to_string();
+            .expect("refused");
+        assert!(matches!(e, ContainerError::Pack { pack: 0, .. }), "{e:?}");
+        let e = e.to_string();
         assert!(e.contains("can expand to"), "{e}");
         let mut v = c.header.json();
         let stored = v["arrays"][0]["length"].as_u64().expect("length");
@@ -534,8 +536,12 @@ fn declared_sizes_beyond_what_the_codec_can_expand_to_are_refused() {
         v["arrays"][0]["chunks"] = json!([stored]);
         let e = Container::parse(&reseal(&bytes, &v))
             .err()
-            .expect("refused")
-            .to_string();
+            .expect("refused");
+        assert!(
+            matches!(e, ContainerError::ArrayEntry { index: 0, .. }),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(e.contains("can expand to"), "{e}");
     }
     // The densest real data stays readable: 64 MiB of zeros at zstd 19 and lz4.
@@ -709,63 +715,422 @@ fn malformed_packs_are_refused() {
     // the unmodified header, resealed, still parses (the test harness is sound)
     Container::parse(&reseal(&c.header.json())).expect("resealed original parses");
     type Edit = Box<dyn Fn(&mut serde_json::Value)>;
-    let cases: Vec<(&str, Edit)> = vec![
+    type Variant = fn(&ContainerError) -> bool;
+    let cases: Vec<(&str, Variant, Edit)> = vec![
         (
             "pack 7 does not exist",
+            |e| matches!(e, ContainerError::MissingPack { array: 1, pack: 7 }),
             Box::new(|v| v["arrays"][1]["pack"] = json!([7, 1000])),
         ),
         (
             "but its members before it end at",
+            |e| matches!(e, ContainerError::ArrayEntry { index: 1, .. }),
             Box::new(|v| v["arrays"][1]["pack"] = json!([0, 999])),
         ),
         (
             "its members cover",
+            |e| matches!(e, ContainerError::Pack { pack: 0, .. }),
             Box::new(|v| v["packs"][0]["nbytes"] = json!(6001)),
         ),
         (
             "extends beyond the end of pack",
+            |e| matches!(e, ContainerError::ArrayEntry { .. }),
             Box::new(|v| v["packs"][0]["nbytes"] = json!(5999)),
         ),
         (
             "codec differs",
+            |e| matches!(e, ContainerError::ArrayEntry { index: 2, .. }),
             Box::new(|v| v["arrays"][2]["codec"] = json!("lz4")),
         ),
         (
             "no offset, length or chunks",
+            |e| matches!(e, ContainerError::ArrayEntry { index: 0, .. }),
             Box::new(|v| v["arrays"][0]["offset"] = json!(0)),
         ),
         (
             "must be compressed",
+            |e| matches!(e, ContainerError::ArrayEntry { index: 0, .. }),
             Box::new(|v| v["arrays"][0]["codec"] = json!("none")),
         ),
         (
             "codec must be",
+            |e| matches!(e, ContainerError::Pack { pack: 0, .. }),
             Box::new(|v| v["packs"][0]["codec"] = json!("none")),
         ),
         (
             "a pack holds 1 to",
+            |e| matches!(e, ContainerError::Pack { pack: 0, .. }),
             Box::new(|v| v["packs"][0]["nbytes"] = json!(0)),
         ),
         (
             "pack 0 starts at",
+            |e| {
+                matches!(
+                    e,
+                    ContainerError::Misplaced {
+                        blob: Blob::Pack(0),
+                        offset: 16,
+                        ..
+                    }
+                )
+            },
             Box::new(|v| v["packs"][0]["offset"] = json!(16)),
         ),
         (
             "unknown field",
+            |e| {
+                matches!(
+                    e,
+                    ContainerError::HeaderJson(HeaderJsonError::Invalid { version: 1, .. })
+                )
+            },
             Box::new(|v| v["packs"][0]["extra"] = json!(1)),
         ),
         (
             "flag bit 2",
+            |e| {
+                matches!(
+                    e,
+                    ContainerError::HeaderJson(HeaderJsonError::PacksFlag {
+                        flag_set: true,
+                        packs: 0
+                    })
+                )
+            },
             Box::new(|v| {
                 v.as_object_mut().map(|m| m.remove("packs"));
             }),
         ),
     ];
-    for (want, edit) in cases {
+    for (want, variant, edit) in cases {
         let mut v = c.header.json();
         edit(&mut v);
-        let e = Container::parse(&reseal(&v)).err().map(|e| e.to_string());
+        let e = Container::parse(&reseal(&v)).err();
         let e = e.unwrap_or_else(|| panic!("{want}: accepted"));
+        assert!(variant(&e), "{want}: {e:?}");
+        let e = e.to_string();
         assert!(e.contains(want), "{want}: {e}");
+    }
+}
+
+/// `bytes` with its header replaced by `stored` (the header's stored form:
+/// JSON, or a zstd frame when `flags` has bit 0) and the preamble's length,
+/// flags and digest to match; the data region is kept.
+fn with_stored_header(bytes: &[u8], flags: u32, stored: &[u8]) -> Vec<u8> {
+    let c = Container::parse(bytes).expect("parses");
+    let mut m = Vec::new();
+    m.extend_from_slice(&bytes[..12]);
+    m.extend_from_slice(&flags.to_le_bytes());
+    m.extend_from_slice(&(stored.len() as u64).to_le_bytes());
+    m.extend_from_slice(blake3::hash(stored).as_bytes());
+    m.extend_from_slice(stored);
+    while m.len() % container::ALIGN as usize != 0 {
+        m.push(0);
+    }
+    m.extend_from_slice(&bytes[c.header.data_start as usize..]);
+    m
+}
+
+/// `bytes` with its header JSON edited (stored plain, same flags otherwise).
+fn with_header_edit(bytes: &[u8], edit: impl Fn(&mut serde_json::Value)) -> Vec<u8> {
+    let c = Container::parse(bytes).expect("parses");
+    let mut v = c.header.json();
+    edit(&mut v);
+    let flags = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
+    let text = serde_json::to_vec(&v).expect("json");
+    with_stored_header(bytes, flags & !container::FLAG_HEADER_ZSTD, &text)
+}
+
+#[test]
+fn a_truncated_array_table_names_the_entry() {
+    let (g, data) = sample_graph();
+    let plain = write(&g, &data, COMPRESSIONS[0]);
+    // the sound harness: the header resealed unchanged still parses
+    Container::parse(&with_header_edit(&plain, |_| {})).expect("resealed original parses");
+    // an entry cut short of its offset
+    let e = Container::parse(&with_header_edit(&plain, |v| {
+        v["arrays"][1].as_object_mut().map(|a| a.remove("offset"));
+    }))
+    .err()
+    .expect("refused");
+    assert!(
+        matches!(&e, ContainerError::ArrayEntry { index: 1, why } if why == "missing offset"),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "malformed skseal header: array 1: missing offset"
+    );
+    // a compressed array's chunk list cut short
+    let big: Vec<u8> = (0..1_000_000u32)
+        .flat_map(|x| (x as f64).sqrt().to_le_bytes())
+        .collect();
+    let (mut g2, mut data2) = (g.clone(), data.clone());
+    g2.arrays[0].shape = vec![1_000_000];
+    data2[0] = big;
+    let zstd = write(&g2, &data2, COMPRESSIONS[2]);
+    let chunks = Container::parse(&zstd).expect("parses").header.arrays[0]
+        .chunks
+        .len();
+    assert!(chunks > 1, "{chunks} chunk(s)");
+    let e = Container::parse(&with_header_edit(&zstd, |v| {
+        let cut: Vec<serde_json::Value> = v["arrays"][0]["chunks"]
+            .as_array()
+            .map(|c| c[..c.len() - 1].to_vec())
+            .unwrap_or_default();
+        v["arrays"][0]["chunks"] = json!(cut);
+    }))
+    .err()
+    .expect("refused");
+    assert!(
+        matches!(&e, ContainerError::ArrayEntry { index: 0, why } if why.contains("chunks listed")),
+        "{e:?}"
+    );
+    // a file cut inside the region its array table describes
+    let e = Container::parse(&plain[..plain.len() - 100])
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(&e, ContainerError::Truncated(m) if m.contains("array table")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_damaged_compressed_header_is_its_own_variant() {
+    let (g, data) = sample_graph();
+    let bytes = write(&g, &data, COMPRESSIONS[2]);
+    let flags = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
+    assert_ne!(
+        flags & container::FLAG_HEADER_ZSTD,
+        0,
+        "zstd files compress the header"
+    );
+    let c = Container::parse(&bytes).expect("parses");
+    let frame = zstd::bulk::compress(c.header.text.as_bytes(), 3).expect("zstd");
+    // the harness: a sound frame, resealed, parses
+    Container::parse(&with_stored_header(&bytes, flags, &frame)).expect("sound frame parses");
+    // a frame cut in half, under a matching digest: not an integrity failure
+    // (the digest holds) but a header that does not decode
+    let e = Container::parse(&with_stored_header(
+        &bytes,
+        flags,
+        &frame[..frame.len() / 2],
+    ))
+    .err()
+    .expect("refused");
+    assert!(matches!(&e, ContainerError::CompressedHeader(_)), "{e:?}");
+    assert!(
+        e.to_string()
+            .starts_with("malformed skseal header: compressed header is damaged: "),
+        "{e}"
+    );
+    // bytes that are no zstd frame at all
+    let e = Container::parse(&with_stored_header(&bytes, flags, b"{\"not\": \"zstd\"}"))
+        .err()
+        .expect("refused");
+    assert!(matches!(&e, ContainerError::CompressedHeader(_)), "{e:?}");
+}
+
+#[test]
+fn a_missing_pack_is_its_own_variant() {
+    let (g, data) = arrays_graph(&[1000, 2000, 3000]);
+    let bytes = write(&g, &data, COMPRESSIONS[2]);
+    let c = Container::parse(&bytes).expect("parses");
+    assert!(c.header.arrays[0].pack.is_some(), "array 0 is packed");
+    let e = Container::parse(&with_header_edit(&bytes, |v| {
+        v["arrays"][0]["pack"] = json!([3, 0]);
+    }))
+    .err()
+    .expect("refused");
+    assert!(
+        matches!(&e, ContainerError::MissingPack { array: 0, pack: 3 }),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "malformed skseal header: array 0: pack 3 does not exist"
+    );
+}
+
+#[test]
+fn a_header_not_valid_for_its_format_version_says_which_version() {
+    let (g, data) = sample_graph();
+    let plain = write(&g, &data, COMPRESSIONS[0]);
+    let c = Container::parse(&plain).expect("parses");
+    let flags = u32::from_le_bytes([plain[12], plain[13], plain[14], plain[15]])
+        & !container::FLAG_HEADER_ZSTD;
+    // a member format v1 requires, missing
+    let e = Container::parse(&with_header_edit(&plain, |v| {
+        v.as_object_mut().map(|m| m.remove("graph"));
+    }))
+    .err()
+    .expect("refused");
+    assert!(
+        matches!(
+            &e,
+            ContainerError::HeaderJson(HeaderJsonError::Invalid { version: 1, why })
+                if why.contains("missing field `graph`")
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("malformed skseal header: header is not valid JSON for format v1: "),
+        "{e}"
+    );
+    // a member of the wrong type
+    let e = Container::parse(&with_header_edit(&plain, |v| v["arrays"] = json!("none")))
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(
+            &e,
+            ContainerError::HeaderJson(HeaderJsonError::Invalid { version: 1, .. })
+        ),
+        "{e:?}"
+    );
+    // not JSON at all
+    let mut text = c.header.text.clone().into_bytes();
+    text.truncate(text.len() - 1);
+    let e = Container::parse(&with_stored_header(&plain, flags, &text))
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(
+            &e,
+            ContainerError::HeaderJson(HeaderJsonError::Invalid { version: 1, .. })
+        ),
+        "{e:?}"
+    );
+    // JSON, but not an object
+    let e = Container::parse(&with_stored_header(&plain, flags, b"[1, 2, 3]"))
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(&e, ContainerError::HeaderJson(HeaderJsonError::NotAnObject)),
+        "{e:?}"
+    );
+    // another format's name, or a version other than the preamble's
+    for (k, val) in [("format", json!("pickle")), ("version", json!(2))] {
+        let e = Container::parse(&with_header_edit(&plain, |v| v[k] = val.clone()))
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(&e, ContainerError::HeaderJson(HeaderJsonError::Identity)),
+            "{k}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn unknown_flags_and_misplaced_blobs_are_variants() {
+    let (g, data) = sample_graph();
+    let plain = write(&g, &data, COMPRESSIONS[0]);
+    let mut b = plain.clone();
+    b[12] |= 0x80;
+    let flags = u32::from_le_bytes([b[12], b[13], b[14], b[15]]);
+    let e = Container::parse(&b).err().expect("refused");
+    assert!(
+        matches!(&e, ContainerError::UnknownFlags { flags: f } if *f == flags),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!("malformed skseal header: unknown flags 0x{flags:08x}; written by a newer skseal?")
+    );
+    let e = Container::parse(&with_header_edit(&plain, |v| {
+        let o = v["arrays"][1]["offset"].as_u64().unwrap_or(0);
+        v["arrays"][1]["offset"] = json!(o + 8);
+    }))
+    .err()
+    .expect("refused");
+    assert!(
+        matches!(
+            &e,
+            ContainerError::Misplaced {
+                blob: Blob::Array(1),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // offsets past u64::MAX: refused as an overflow, never wrapped
+    let e = Container::parse(&with_header_edit(&plain, |v| {
+        v["arrays"][0]["length"] = json!(u64::MAX - 10);
+        v["arrays"][0]["nbytes"] = json!(u64::MAX - 10);
+        v["arrays"][0]["shape"] = json!([u64::MAX - 10]);
+        v["arrays"][0]["dtype"] = json!("|u1");
+        v["arrays"][1]["offset"] = json!(u64::MAX);
+    }))
+    .err()
+    .expect("refused");
+    assert!(
+        matches!(
+            &e,
+            ContainerError::Overflow(SizeOverflow::BlobEnd(Blob::Array(1)))
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn compressed_bytes_that_do_not_decode_are_undecodable_not_text() {
+    // array 0 large enough for a blob of its own, arrays 1 and 2 packed
+    let (g, data) = arrays_graph(&[100_000, 2000, 3000]);
+    let bytes = write(&g, &data, COMPRESSIONS[2]);
+    let h = Container::parse(&bytes).expect("parses").header;
+    assert!(h.arrays[0].pack.is_none() && h.arrays[1].pack.is_some());
+    let zero = |start: u64, len: u64| {
+        let mut b = bytes.clone();
+        let s = (h.data_start + start) as usize;
+        b[s..s + len as usize].fill(0);
+        b
+    };
+    // the array's own chunk, zeroed: no zstd frame left
+    let a = &h.arrays[0];
+    let bad = zero(a.offset, a.length);
+    let c = Container::parse(&bad).expect("header intact");
+    let mut out = vec![0u8; data[0].len()];
+    let e = c.decode_into(0, &mut out).expect_err("refused");
+    assert!(
+        matches!(
+            &e,
+            ContainerError::Undecodable {
+                array: 0,
+                why: Damage::Chunks(CodecError::InChunk { chunk: 0, .. }),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("integrity check failed: array 0 ("),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains(": compressed data is damaged: chunk 0: "),
+        "{e}"
+    );
+    // the pack, zeroed: every member says which pack
+    let p = &h.packs[0];
+    let bad = zero(p.offset, p.length);
+    let c = Container::parse(&bad).expect("header intact");
+    for i in [1, 2] {
+        let mut out = vec![0u8; data[i].len()];
+        let e = c.decode_into(i, &mut out).expect_err("refused");
+        assert!(
+            matches!(
+                &e,
+                ContainerError::Undecodable {
+                    array,
+                    why: Damage::Pack { pack: 0, .. },
+                    ..
+                } if *array == i
+            ),
+            "{e:?}"
+        );
     }
 }

@@ -157,7 +157,12 @@ type Cell = OnceLock<std::result::Result<Vec<u8>, ContainerError>>;
 
 fn array_len(fc: &FileContainer, i: usize) -> std::result::Result<usize, ContainerError> {
     let n = fc.header.entry(i)?.nbytes;
-    usize::try_from(n).map_err(|_| ContainerError::Header(format!("array {i}: {n} bytes")))
+    usize::try_from(n).map_err(|_| {
+        ContainerError::Overflow(skseal_core::SizeOverflow::ArraySize {
+            array: i,
+            nbytes: n,
+        })
+    })
 }
 
 fn read_array(fc: &FileContainer, i: u32) -> std::result::Result<Vec<u8>, ContainerError> {

@@ -118,10 +118,29 @@ pub fn to_pyerr(py: Python<'_>, e: CoreError) -> PyErr {
         CoreError::Container(c) => match c {
             ContainerError::Integrity(_)
             | ContainerError::Signature(_)
+            | ContainerError::Undecodable { .. }
             | ContainerError::Codec { .. }
             | ContainerError::ArrayData { .. } => raise(py, Exc::Integrity, &c.to_string()),
             ContainerError::Io(io) => PyErr::from(io),
-            other => raise(py, Exc::Format, &other.to_string()),
+            // A file that is not a readable .skseal file of this format
+            // version, a header the writer could not make, or a read of
+            // part of the file that failed: FormatError, as before these
+            // were told apart (no `_` arm: a new variant must choose).
+            ContainerError::NotSkseal(_)
+            | ContainerError::UnknownVersion { .. }
+            | ContainerError::Truncated(_)
+            | ContainerError::UnknownFlags { .. }
+            | ContainerError::CompressedHeader(_)
+            | ContainerError::HeaderJson(_)
+            | ContainerError::ArrayEntry { .. }
+            | ContainerError::Pack { .. }
+            | ContainerError::MissingPack { .. }
+            | ContainerError::Misplaced { .. }
+            | ContainerError::Overflow(_)
+            | ContainerError::Graph(_)
+            | ContainerError::HeaderLimit { .. }
+            | ContainerError::Encode(_)
+            | ContainerError::FileIo { .. } => raise(py, Exc::Format, &c.to_string()),
         },
         CoreError::Untrusted(u) => untrusted_error(py, &u, false),
         CoreError::Validation(v) => raise(

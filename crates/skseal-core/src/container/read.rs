@@ -12,14 +12,17 @@ use super::format::{
 use super::sign::parse_trailer;
 use super::write::fingerprint_of;
 use crate::codec::{self, Codec};
-use crate::error::ContainerError;
+use crate::error::{Blob, ContainerError, Damage, HeaderJsonError, SizeOverflow};
 use crate::graphjson::{self, dtype_from_json, hex, unhex};
 use crate::ir::{ArraySource, ArraySpec, Dtype, Graph, Order};
 use crate::pack::{PackCache, PackEntry};
 
 impl ArrayEntry {
     fn from_de(i: usize, a: &ArrayDe, dtypes: &mut DtypeCache) -> Result<Self, ContainerError> {
-        let err = |why: &str| ContainerError::Header(format!("array {i}: {why}"));
+        let err = |why: &str| ContainerError::ArrayEntry {
+            index: i,
+            why: why.to_string(),
+        };
         let dtype = dtypes.parse(a.dtype.get()).map_err(|e| err(&e))?;
         if dtype.has_object() {
             return Err(err("object dtype cannot be stored as raw bytes"));
@@ -277,33 +280,18 @@ struct HeaderDe<'a> {
 fn blob_layout<'h>(
     packs: &'h [PackEntry],
     arrays: &'h [ArrayEntry],
-) -> impl Iterator<Item = (BlobName, u64, u64)> + 'h {
+) -> impl Iterator<Item = (Blob, u64, u64)> + 'h {
     packs
         .iter()
         .enumerate()
-        .map(|(p, e)| (BlobName::Pack(p), e.offset, e.length))
+        .map(|(p, e)| (Blob::Pack(p), e.offset, e.length))
         .chain(
             arrays
                 .iter()
                 .enumerate()
                 .filter(|(_, a)| a.pack.is_none())
-                .map(|(i, a)| (BlobName::Array(i), a.offset, a.length)),
+                .map(|(i, a)| (Blob::Array(i), a.offset, a.length)),
         )
-}
-
-/// A blob, for messages.
-enum BlobName {
-    Pack(usize),
-    Array(usize),
-}
-
-impl std::fmt::Display for BlobName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BlobName::Pack(p) => write!(f, "pack {p}"),
-            BlobName::Array(i) => write!(f, "array {i}"),
-        }
-    }
 }
 
 /// Read the fixed preamble; returns (header_len, header_hash, flags).
@@ -344,9 +332,7 @@ pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32], u32), ContainerError
     }
     let flags = u32::from_le_bytes([data[12], data[13], data[14], data[15]]);
     if flags & !(FLAG_HEADER_ZSTD | FLAG_SIGNED | FLAG_PACKS) != 0 {
-        return Err(ContainerError::Header(format!(
-            "unknown flags 0x{flags:08x}; written by a newer skseal?"
-        )));
+        return Err(ContainerError::UnknownFlags { flags });
     }
     let mut l = [0u8; 8];
     l.copy_from_slice(&data[16..24]);
@@ -382,20 +368,23 @@ fn inflate_header(stored: &[u8]) -> Result<Vec<u8>, ContainerError> {
             d.decompress_to_buffer(stored, &mut out)
                 .map_err(|e| codec::CodecError::Library(e.to_string()))
         })
-        .map_err(|e| ContainerError::Header(format!("compressed header is damaged: {e}")))?;
+        .map_err(ContainerError::CompressedHeader)?;
         if got as u64 != n {
-            return Err(ContainerError::Header(
-                "compressed header size mismatch".into(),
+            return Err(ContainerError::CompressedHeader(
+                codec::CodecError::DecodedSize {
+                    decoded: got,
+                    expected: n as usize,
+                },
             ));
         }
         return Ok(out);
     }
     let dec = zstd::stream::read::Decoder::new(stored)
-        .map_err(|e| ContainerError::Header(format!("compressed header: {e}")))?;
+        .map_err(|e| ContainerError::CompressedHeader(codec::CodecError::Context(e.to_string())))?;
     let mut out = Vec::new();
     dec.take(MAX_HEADER_JSON + 1)
         .read_to_end(&mut out)
-        .map_err(|e| ContainerError::Header(format!("compressed header is damaged: {e}")))?;
+        .map_err(|e| ContainerError::CompressedHeader(codec::CodecError::Library(e.to_string())))?;
     if out.len() as u64 > MAX_HEADER_JSON {
         return Err(ContainerError::HeaderLimit {
             what: "the decompressed header's size in bytes",
@@ -439,21 +428,18 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
         });
     }
     if hbytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ContainerError::Header(
-            "the header must be a JSON object".into(),
-        ));
+        return Err(HeaderJsonError::NotAnObject.into());
     }
     let mut de = serde_json::Deserializer::from_slice(hbytes);
     de.disable_recursion_limit();
     let hd = <HeaderDe as serde::Deserialize>::deserialize(&mut de)
         .and_then(|h| de.end().map(|()| h))
-        .map_err(|e| {
-            ContainerError::Header(format!("header is not valid JSON for format v1: {e}"))
+        .map_err(|e| HeaderJsonError::Invalid {
+            version: VERSION,
+            why: e.to_string(),
         })?;
     if hd.format != "skseal" || hd.version != VERSION {
-        return Err(ContainerError::Header(
-            "header.format must be \"skseal\" and header.version must match the preamble".into(),
-        ));
+        return Err(HeaderJsonError::Identity.into());
     }
     let arrays_json = &hd.arrays;
     if arrays_json.len() > MAX_ARRAYS {
@@ -483,31 +469,35 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
         .map(|(p, d)| d.entry(p))
         .collect::<Result<_, _>>()?;
     if packs.is_empty() == (flags & FLAG_PACKS != 0) {
-        return Err(ContainerError::Header(
-            "flag bit 2 (packs) must be set exactly when the header lists packs".into(),
-        ));
+        return Err(HeaderJsonError::PacksFlag {
+            flag_set: flags & FLAG_PACKS != 0,
+            packs: packs.len(),
+        }
+        .into());
     }
     crate::pack::check_members(&arrays, &packs)?;
     let data_start = align(end);
     // Blobs in order (packs, then unpacked arrays), aligned, no overlap, no
     // holes beyond alignment padding.
     let mut cursor = 0u64;
-    for (what, offset, length) in blob_layout(&packs, &arrays) {
-        if offset != blob_offset(cursor, length) {
-            return Err(ContainerError::Header(format!(
-                "{what} starts at {offset} but the layout puts it at {}",
-                blob_offset(cursor, length)
-            )));
+    for (blob, offset, length) in blob_layout(&packs, &arrays) {
+        let expected = blob_offset(cursor, length);
+        if offset != expected {
+            return Err(ContainerError::Misplaced {
+                blob,
+                offset,
+                expected,
+            });
         }
         cursor = offset
             .checked_add(length)
-            .ok_or_else(|| ContainerError::Header("offset overflow".into()))?;
+            .ok_or(ContainerError::Overflow(SizeOverflow::BlobEnd(blob)))?;
     }
     let signed = flags & FLAG_SIGNED != 0;
     let expected_len = data_start
         .checked_add(cursor)
         .and_then(|l| l.checked_add(if signed { SIG_TRAILER } else { 0 }))
-        .ok_or_else(|| ContainerError::Header("array table overflows".into()))?;
+        .ok_or(ContainerError::Overflow(SizeOverflow::TableEnd))?;
     if file_len < expected_len {
         return Err(ContainerError::Truncated(format!(
             "the array table needs {expected_len} bytes but the file has {file_len}"
@@ -519,8 +509,8 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
             file_len - expected_len
         )));
     }
-    let mut graph = graphjson::decode_text(hd.graph.get(), arrays.len())
-        .map_err(|e| ContainerError::Header(format!("graph: {e}")))?;
+    let mut graph =
+        graphjson::decode_text(hd.graph.get(), arrays.len()).map_err(ContainerError::Graph)?;
     graph.arrays = arrays
         .iter()
         .enumerate()
@@ -543,7 +533,7 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
         ));
     }
     let text = std::str::from_utf8(hbytes)
-        .map_err(|_| ContainerError::Header("the header is not UTF-8".into()))?
+        .map_err(|_| ContainerError::from(HeaderJsonError::NotUtf8))?
         .to_owned();
     Ok(Header {
         version: VERSION,
@@ -566,7 +556,13 @@ impl Header {
     pub fn entry(&self, i: usize) -> Result<&ArrayEntry, ContainerError> {
         self.arrays
             .get(i)
-            .ok_or_else(|| ContainerError::Header(format!("no array {i}")))
+            .ok_or_else(|| ContainerError::ArrayEntry {
+                index: i,
+                why: format!(
+                    "not in the array table (it has {} arrays)",
+                    self.arrays.len()
+                ),
+            })
     }
 
     /// Length of the data region (every blob and the padding between them).
@@ -620,11 +616,10 @@ pub fn decode_stored(
             a.chunk as usize,
             out,
         )
-        .map_err(|why| {
-            ContainerError::Integrity(format!(
-                "{}: compressed data is damaged: {why}",
-                crate::ir::array_label(i, &a.dtype, &a.shape)
-            ))
+        .map_err(|why| ContainerError::Undecodable {
+            array: i,
+            label: crate::ir::array_label(i, &a.dtype, &a.shape),
+            why: Damage::Chunks(why),
         })?;
     }
     if blake3::hash(out).as_bytes() != &a.digest {
@@ -671,9 +666,10 @@ impl<'a> Container<'a> {
     pub fn stored(&self, i: usize) -> Result<&'a [u8], ContainerError> {
         let a = self.header.entry(i)?;
         if let Some((p, _)) = a.pack {
-            return Err(ContainerError::Header(format!(
-                "array {i} is stored in pack {p}, not on its own"
-            )));
+            return Err(ContainerError::ArrayEntry {
+                index: i,
+                why: format!("stored in pack {p}, not on its own"),
+            });
         }
         let start = self.header.data_start + a.offset;
         let end = start + a.length;

@@ -6,7 +6,7 @@ use std::io::Write;
 use super::format::{Signature, FLAG_SIGNED, SIG_MAGIC, SIG_TRAILER};
 use super::read::{Container, Header};
 use crate::codec::Codec;
-use crate::error::{ContainerError, SignatureError};
+use crate::error::{ContainerError, SignatureError, SizeOverflow};
 use crate::graphjson::unhex;
 
 /// Domain-separation prefix of the signed message.
@@ -114,8 +114,12 @@ pub fn sign_bytes(
         if a.codec != Codec::None {
             let mut buf = vec![
                 0u8;
-                usize::try_from(a.nbytes)
-                    .map_err(|_| ContainerError::Header("array too large".into()))?
+                usize::try_from(a.nbytes).map_err(|_| ContainerError::Overflow(
+                    SizeOverflow::ArraySize {
+                        array: i,
+                        nbytes: a.nbytes,
+                    }
+                ))?
             ];
             c.decode_into(i, &mut buf)?;
         }

@@ -16,7 +16,7 @@ use super::format::{
 use super::read::Header;
 use super::sign::{append_signature, with_signature};
 use crate::codec::{self, Codec};
-use crate::error::ContainerError;
+use crate::error::{ContainerError, EncodeError};
 use crate::graphjson::{self, dtype_to_json};
 use crate::ir::{ArraySource, ArraySpec, Dtype, Graph};
 use crate::pack::{self, PackEntry, PackJson};
@@ -29,21 +29,27 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
+fn compress_error(e: std::io::Error) -> ContainerError {
+    ContainerError::Encode(EncodeError::Compress(e))
+}
+
+/// A graph or header that serde_json could not write (`what`: which).
+fn json_error(what: &'static str) -> impl Fn(serde_json::Error) -> ContainerError {
+    move |source| ContainerError::Encode(EncodeError::Json { what, source })
+}
+
 /// Compress a header with a reused per-thread context (level 3).
 fn deflate_header(json: &[u8]) -> Result<Vec<u8>, ContainerError> {
     HEADER_CCTX.with(|c| {
         let mut c = c.borrow_mut();
         if c.is_none() {
-            *c = Some(
-                zstd::bulk::Compressor::new(3)
-                    .map_err(|e| ContainerError::Header(format!("compressing the header: {e}")))?,
-            );
+            *c = Some(zstd::bulk::Compressor::new(3).map_err(compress_error)?);
         }
         match c.as_mut() {
-            Some(c) => c
-                .compress(json)
-                .map_err(|e| ContainerError::Header(format!("compressing the header: {e}"))),
-            None => Err(ContainerError::Header("no compression context".into())),
+            Some(c) => c.compress(json).map_err(compress_error),
+            None => Err(ContainerError::Encode(EncodeError::Internal(
+                "no compression context",
+            ))),
         }
     })
 }
@@ -324,10 +330,10 @@ fn header_for(
     let dtypes = dtype_texts(entries);
     let fingerprint = fingerprint_with(graph_text, entries, &dtypes);
     let too_deep = |depth: usize| {
-        ContainerError::Header(format!(
-            "the object is nested too deeply to store ({depth} JSON levels, limit {})",
-            graphjson::MAX_JSON_DEPTH
-        ))
+        ContainerError::Encode(EncodeError::TooDeep {
+            depth,
+            limit: graphjson::MAX_JSON_DEPTH,
+        })
     };
     // the graph's depth is checked before it is read (the header's below)
     let depth = graphjson::text_depth(graph_text);
@@ -337,7 +343,7 @@ fn header_for(
     let mut de = serde_json::Deserializer::from_slice(graph_text);
     de.disable_recursion_limit();
     let graph = <&RawValue as serde::Deserialize>::deserialize(&mut de)
-        .map_err(|e| ContainerError::Header(format!("graph JSON: {e}")))?;
+        .map_err(json_error("the graph JSON, read back"))?;
     let header = HeaderJson {
         arrays: entries
             .iter()
@@ -351,8 +357,7 @@ fn header_for(
         packs: packs.iter().map(PackEntry::json).collect(),
         version: VERSION,
     };
-    let json_text =
-        serde_json::to_vec(&header).map_err(|e| ContainerError::Header(e.to_string()))?;
+    let json_text = serde_json::to_vec(&header).map_err(json_error("the header JSON"))?;
     let depth = graphjson::text_depth(&json_text);
     if depth > graphjson::MAX_JSON_DEPTH {
         return Err(too_deep(depth));
@@ -467,8 +472,7 @@ pub fn write<'a, W: Write>(
 ) -> Result<Header, ContainerError> {
     let p = plan(graph, data_of, compression, true)?;
     let graph_json = graphjson::encode(graph);
-    let graph_text =
-        serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+    let graph_text = serde_json::to_vec(&graph_json).map_err(json_error("the graph JSON"))?;
     let pack_entries: Vec<PackEntry> = p.packs.iter().map(|(e, _)| e.clone()).collect();
     let (json_text, stored, fingerprint) = header_for(
         &graph_text,
@@ -523,8 +527,7 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
     }
     let mut p = plan(graph, data_of, compression, false)?;
     let graph_json = graphjson::encode(graph);
-    let graph_text =
-        serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+    let graph_text = serde_json::to_vec(&graph_json).map_err(json_error("the graph JSON"))?;
     // Plain JSON with fixed-width hex digests: its length does not depend on them.
     let pack_entries: Vec<PackEntry> = p.packs.iter().map(|(e, _)| e.clone()).collect();
     let plain_header =
@@ -547,9 +550,9 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
     }
     let (json_text, stored, fingerprint) = plain_header(&p.entries)?;
     if stored.len() != placeholder.len() {
-        return Err(ContainerError::Header(
-            "internal: header length changed while writing".into(),
-        ));
+        return Err(ContainerError::Encode(EncodeError::Internal(
+            "the header's length changed while writing",
+        )));
     }
     out.seek(SeekFrom::Start(0))?;
     let start = write_front(out, &stored, false, signer.is_some(), !p.packs.is_empty())?;
@@ -604,8 +607,7 @@ pub fn write_file<'a>(
     let f: &std::fs::File = out.get_ref();
     let start_pos = out.stream_position()?;
     let graph_json = graphjson::encode(graph);
-    let graph_text =
-        serde_json::to_vec(&graph_json).map_err(|e| ContainerError::Header(e.to_string()))?;
+    let graph_text = serde_json::to_vec(&graph_json).map_err(json_error("the graph JSON"))?;
     let groups = pack::group(&sizes, compression.codec);
     let place = pack_places(&groups, &sizes);
     // An upper bound of the stored header: every number of the array table at
@@ -727,9 +729,9 @@ pub fn write_file<'a>(
         header_for(&graph_text, &entries, &packs, metadata, true)?;
     let data_start = align(PREAMBLE as u64 + stored.len() as u64);
     if start_pos + data_start > gap_start {
-        return Err(ContainerError::Header(
-            "internal: the header outgrew its reserved space".into(),
-        ));
+        return Err(ContainerError::Encode(EncodeError::Internal(
+            "the header outgrew its reserved space",
+        )));
     }
     // The header in front, then the blobs moved down (front to back: every
     // read is at or ahead of the write before it).
