@@ -814,9 +814,9 @@ def profile_rf_dump(a: CaseA, reps: int, pkg: str | None) -> str:
     model, tmp = a.model, a.tmpdir
     path, blob_path, pkl = (os.path.join(tmp, n) for n in ("prof.skseal", "prof.blob", "prof.pkl"))
     codec, level, shuffle = _api._codec(None)
-    meta = _meta.build_metadata(model, None)
+    meta = _meta.facts(model)
     stream, raws = _api._serialize(model, None)
-    blob = bytes(_native.save(stream, raws, None, meta, [], codec, level, shuffle))
+    blob = bytes(_native.save(stream, raws, None, meta, "null", [], codec, level, shuffle))
 
     def write_blob(sync: bool) -> None:
         with open(blob_path, "wb") as f:
@@ -833,13 +833,13 @@ def profile_rf_dump(a: CaseA, reps: int, pkg: str | None) -> str:
 
     steps: list[Step] = [
         ("skseal.dump(model, path)", lambda: skseal.dump(model, path)),
-        ("_meta.build_metadata", lambda: _meta.build_metadata(model, None)),
+        ("_meta.facts", lambda: _meta.facts(model)),
         ("_api._serialize (pickle.dumps protocol 5 + out-of-band buffers)",
          lambda: _api._serialize(model, None)),
         ("_native.save(dest=path): lift, policy, BLAKE3, write, fsync, rename",
-         lambda: _native.save(stream, raws, path, meta, [], codec, level, shuffle)),
+         lambda: _native.save(stream, raws, path, meta, "null", [], codec, level, shuffle)),
         ("_native.save(dest=None): the same into a new bytes object, no file",
-         lambda: _native.save(stream, raws, None, meta, [], codec, level, shuffle)),
+         lambda: _native.save(stream, raws, None, meta, "null", [], codec, level, shuffle)),
         ("Python: write the finished container bytes to a file", lambda: write_blob(False)),
         ("Python: the same + fsync", lambda: write_blob(True)),
         ("reference: pickle.dump to a file", lambda: _pickle_dump(model, pkl)),
@@ -865,7 +865,7 @@ def profile_rf_dump(a: CaseA, reps: int, pkg: str | None) -> str:
     ])
     text = (
         f"Steps of `skseal.dump` on the RF model, each timed alone with `time.perf_counter`, "
-        f"{reps} interleaved rep(s), medians. `skseal.dump` = build_metadata + _serialize + "
+        f"{reps} interleaved rep(s), medians. `skseal.dump` = _meta.facts + _serialize + "
         f"_native.save(dest=path).\n\n" + _phase_table(ph, failed) + "\n\n" + reading
         + "\n\n`cProfile` of one `skseal.dump` call (top entries by own time; the Rust "
         "`_native.save` is one opaque entry):\n\n```\n" + prof + "\n```"
@@ -1018,14 +1018,14 @@ def profile_small_load(b: CaseB, calls: int, pkg: str | None, tmpdir: str) -> st
 def profile_small_dump(b: CaseB, calls: int) -> str:
     pipe = b.pipe
     codec, level, shuffle = _api._codec(None)
-    meta = _meta.build_metadata(pipe, None)
+    meta = _meta.facts(pipe)
     stream, raws = _api._serialize(pipe, None)
     steps: list[Step] = [
         ("skseal.dumps(pipe)", lambda: skseal.dumps(pipe)),
-        ("_meta.build_metadata", lambda: _meta.build_metadata(pipe, None)),
+        ("_meta.facts", lambda: _meta.facts(pipe)),
         ("_api._serialize", lambda: _api._serialize(pipe, None)),
         ("_native.save(dest=None)",
-         lambda: _native.save(stream, raws, None, meta, [], codec, level, shuffle)),
+         lambda: _native.save(stream, raws, None, meta, "null", [], codec, level, shuffle)),
         ("reference: pickle.dumps", lambda: pickle.dumps(pipe, protocol=5)),
     ]
     batch = max(1, calls // 10)

@@ -247,11 +247,11 @@ def _save(obj: Any, dest: Any, compress: Compress, metadata: dict[str, Any] | No
           probe: Any, trusted: Iterable[str | type], signing_key: KeyLike | None = None) -> Any:
     trusted = normalize_trusted(trusted)
     codec, level, shuffle = _codec(compress)
-    meta_json = _meta.build_metadata(obj, metadata, trusted)
+    facts, user = _meta.facts(obj, trusted), _meta.user_json(metadata)
     stream, raws = _serialize(obj, probe)
     with _naming(dest, signing_key):
         try:
-            return _native.save(stream, raws, dest, meta_json, trusted, codec, level, shuffle,
+            return _native.save(stream, raws, dest, facts, user, trusted, codec, level, shuffle,
                                 _key_bytes(signing_key, "secret"))
         except UnsupportedObjectError as e:
             hint = _way_out(obj, getattr(e, "types", []), trusted)
@@ -774,9 +774,7 @@ def convert(
         The content fingerprint of the new file.
     """
     codec, level, shuffle = _codec(compress)
-    if metadata is not None and not isinstance(metadata, dict):
-        raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
-    user = json.dumps(metadata or {}, sort_keys=True, allow_nan=False)
+    user = _meta.user_json(metadata)
     names = normalize_trusted(trusted)
     stream: bytes | None = None
     raws: list[memoryview] = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import math
 import platform
 import sys
 import warnings
@@ -63,21 +62,6 @@ def installed_sklearn() -> str | None:
     return _version("scikit-learn", "sklearn")
 
 
-def _jsonable(x: Any) -> Any:
-    """Convert numpy values in metadata to plain JSON values."""
-    if hasattr(x, "tolist"):
-        return _jsonable(x.tolist())
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, float) and not math.isfinite(x):
-        return str(x)
-    if x is None or isinstance(x, bool | int | float | str):
-        return x
-    return str(x)
-
-
 def class_path(obj: Any) -> str:
     t = type(obj)
     return f"{t.__module__}.{t.__qualname__}"
@@ -95,18 +79,19 @@ def output_methods(obj: Any) -> list[str]:
 
 
 def estimator_info(obj: Any) -> dict[str, Any]:
+    """The live object's class, output methods and fitted attributes (those of
+    ``_native.ESTIMATOR_ATTRIBUTES`` that are present and not None), as they
+    are: ``skseal_core::metadata`` renders the values (numpy values through
+    ``tolist()``, NaN and infinities as text), as ``convert`` renders the same
+    attributes read from a legacy file."""
     info: dict[str, Any] = {"class": class_path(obj), "methods": output_methods(obj)}
-    for attr, key in (
-        ("n_features_in_", "n_features_in"),
-        ("feature_names_in_", "feature_names_in"),
-        ("classes_", "classes"),
-    ):
+    for attr, key in _native.ESTIMATOR_ATTRIBUTES:
         try:
             v = getattr(obj, attr, None)
         except Exception:
             v = None
         if v is not None:
-            info[key] = _jsonable(v)
+            info[key] = v
     return info
 
 
@@ -122,22 +107,23 @@ def _profile_versions(trusted: list[str]) -> dict[str, str]:
     return out
 
 
-def build_metadata(obj: Any, user: dict[str, Any] | None,
-                   trusted: Sequence[str] = ()) -> str:
-    """The facts of the live object for the file's metadata, as JSON: the
-    environment's library versions (also those of the libraries whose profiles
-    ``trusted`` names), the estimator's description and the user's metadata.
-    The metadata itself (skseal's version, the time) is assembled by
-    ``skseal_core::metadata``, the one builder that ``convert`` uses too."""
-    if user is not None and not isinstance(user, dict):
-        raise TypeError(f"metadata must be a dict, got {type(user).__name__}")
-    facts = {
-        "environment": {**environment(), **_profile_versions(list(trusted))},
+def facts(obj: Any, trusted: Sequence[str] = ()) -> dict[str, Any]:
+    """What only Python knows of the live object, for the file's metadata:
+    the environment's library versions, those of the libraries whose profiles
+    ``trusted`` names, and the estimator's description. ``skseal_core::metadata``
+    (through ``_native.save``) checks, renders, orders and stamps them."""
+    return {
+        "environment": environment(),
+        "libraries": _profile_versions(list(trusted)),
         "estimator": estimator_info(obj),
-        "user": user or {},
     }
+
+
+def user_json(user: Any) -> str:
+    """The user's ``metadata=`` as JSON text, the form ``dump`` and ``convert``
+    both hand to ``skseal_core::metadata`` (which requires a dict)."""
     try:
-        return json.dumps(facts, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return json.dumps(user, sort_keys=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as e:
         raise TypeError(
             f"metadata must be JSON-serializable (no NaN/inf, no arbitrary objects): {e}. "

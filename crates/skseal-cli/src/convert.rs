@@ -54,7 +54,13 @@ pub fn convert(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let meta = skseal_core::metadata::for_convert(&g, &info, &name, &data, Default::default());
+    let source = skseal_core::metadata::Source {
+        name: &name,
+        data: &data,
+        info: &info,
+    };
+    let meta = skseal_core::metadata::for_convert(&g, source, Default::default(), None)
+        .map_err(|e| format!("{}: {e}", src.display()))?;
     pb.set_message(format!("writing {}", dst.display()));
     let h = container::write_atomic(dst, |w| skseal_core::convert::write(w, &g, &meta, comp))
         .map_err(|e| format!("{}: {e}", dst.display()))?;

@@ -8,6 +8,7 @@
 mod build;
 mod card;
 mod errors;
+mod meta;
 mod native;
 mod store;
 
@@ -16,8 +17,7 @@ use std::path::PathBuf;
 
 use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple};
-use serde_json::Value;
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
 use skseal_core::codec::Codec;
 use skseal_core::container::{self, Compression, Container};
@@ -217,15 +217,19 @@ fn keygen(py: Python<'_>, path: std::path::PathBuf) -> PyResult<String> {
 }
 
 /// Save: lift, check, write. `dest` is a path (str), a binary file object, or None (return bytes).
+/// `facts` are what `skseal._meta.facts` gathered of the live object and
+/// `user_json` the user's metadata as JSON text; `meta::for_dump` builds the
+/// file's metadata from them.
 #[pyfunction]
-#[pyo3(signature = (stream, buffers, dest, metadata_json, trusted, codec, level, shuffle, signing_key=None))]
+#[pyo3(signature = (stream, buffers, dest, facts, user_json, trusted, codec, level, shuffle, signing_key=None))]
 #[allow(clippy::too_many_arguments)]
 fn save<'py>(
     py: Python<'py>,
     stream: &Bound<'py, PyAny>,
     buffers: Vec<Bound<'py, PyAny>>,
     dest: &Bound<'py, PyAny>,
-    metadata_json: &str,
+    facts: &Bound<'py, PyDict>,
+    user_json: &str,
     trusted: Vec<String>,
     codec: &str,
     level: Option<i32>,
@@ -246,11 +250,9 @@ fn save<'py>(
         let comp = parse_codec(py, codec, level, shuffle)?;
         let stream = Bytes::get(stream)?;
         let bufs: Vec<Bytes> = buffers.iter().map(Bytes::get).collect::<PyResult<_>>()?;
+        // the metadata's errors come first, as when Python checked the user's dict
+        let metadata = meta::for_dump(facts, user_json)?;
         let g = lift(py, stream.as_slice(), &bufs, &trusted)?;
-        let metadata = metadata::for_dump(metadata_json).map_err(|e| match e {
-            metadata::MetadataError::NotAnObject { .. } => raise(py, Exc::Type, &e.to_string()),
-            e => raise(py, Exc::Value, &e.to_string()),
-        })?;
         let slices: Vec<&[u8]> = g
             .arrays
             .iter()
@@ -655,9 +657,7 @@ fn convert<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     crate::errors::guard(py, move || {
         let comp = parse_codec(py, codec, level, shuffle)?;
-        let user: Value = serde_json::from_str(user_metadata_json)
-            .map_err(|e| raise(py, Exc::Value, &format!("metadata is not JSON: {e}")))?;
-        let user = metadata::user_object(user).map_err(|e| raise(py, Exc::Type, &e.to_string()))?;
+        let user = meta::user(py, user_metadata_json)?;
         let data = std::fs::read(&src)?;
         let policy = Policy::new(trusted);
         let (mut g, info) = match py
@@ -673,7 +673,7 @@ fn convert<'py>(
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let mut meta = metadata::for_convert(&g, &info, &name, &data, user);
+        let mut probe = None;
         if let Some(stream) = probe_stream {
             // a (None, probe) pair pickled by CPython (protocol 5), as `save` takes it
             let stream = Bytes::get(&stream)?;
@@ -685,10 +685,15 @@ fn convert<'py>(
             let slices: Vec<&[u8]> = bufs.iter().map(|b| b.as_slice()).collect();
             skseal_core::convert::attach_probe(&mut g, &pg, &slices)
                 .map_err(|e| to_pyerr(py, e))?;
-            if let Some(m) = meta.as_object_mut() {
-                m.insert("probe".into(), Value::from("skseal.native"));
-            }
+            probe = Some(metadata::NATIVE_PROBE);
         }
+        let source = metadata::Source {
+            name: &name,
+            data: &data,
+            info: &info,
+        };
+        let meta =
+            metadata::for_convert(&g, source, user, probe).map_err(|e| meta::to_pyerr(py, &e))?;
         let h = container::write_atomic(&dst, |w| {
             skseal_core::convert::write(w, &g, &meta, comp).map_err(|e| to_pyerr(py, e))
         })?;
@@ -744,5 +749,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PREAMBLE", container::PREAMBLE)?;
     m.add("SIG_TRAILER", container::SIG_TRAILER)?;
     m.add("DEFAULT_ZSTD_LEVEL", skseal_core::codec::DEFAULT_ZSTD_LEVEL)?;
+    m.add(
+        "ESTIMATOR_ATTRIBUTES",
+        metadata::ESTIMATOR_ATTRIBUTES.to_vec(),
+    )?;
     Ok(())
 }

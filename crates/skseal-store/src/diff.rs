@@ -61,7 +61,13 @@ pub fn to_skseal(
     };
     let (g, info) = skseal_core::convert::read_checked(data, &policy, cap)
         .map_err(|e| untrusted(file_name, e))?;
-    let meta = skseal_core::metadata::for_convert(&g, &info, file_name, data, Default::default());
+    let source = skseal_core::metadata::Source {
+        name: file_name,
+        data,
+        info: &info,
+    };
+    let meta = skseal_core::metadata::for_convert(&g, source, Default::default(), None)
+        .map_err(|e| bad(file_name, e))?;
     let data_of = |i: usize| match g.arrays.get(i).map(|a| &a.source) {
         Some(ArraySource::Inline(v)) => Some(v.as_slice()),
         _ => None,
