@@ -10,8 +10,11 @@ which native inference uses too, so nothing here depends on the CPU's SIMD
 level. XGBoost: float32 inputs, splits, sums and transforms (expf) as its CPU
 predictor computes them, binary, multiclass, regression, poisson, gamma,
 tweedie, logitraw, dart, random forests, ranking, early stopping, categorical
-splits on pandas category columns (enable_categorical); values are XGBoost's
-float32 results exactly (returned as float64). ``predict_raw`` against
+splits on pandas category columns (enable_categorical), gblinear (scikit-learn
+wrappers and bare boosters, NaN entries skipped), bare ``xgboost.train``
+boosters (``Booster.predict(DMatrix(X))``: every round, multi:softmax's class
+indices, feature names); values are XGBoost's float32 results exactly
+(returned as float64). ``predict_raw`` against
 LightGBM's ``predict(raw_score=True)`` and XGBoost's
 ``predict(output_margin=True)`` everywhere."""
 
@@ -244,6 +247,12 @@ XGB_CASES: dict[str, Callable[[], Any]] = {
         n_estimators=10, max_depth=4, n_jobs=1, random_state=0).fit(X, Y),
     "ranker": lambda: xgb.XGBRanker(**XQ).fit(X, Y3, qid=np.repeat(np.arange(10), 40)),
     "early stopping (best_iteration)": _early,
+    "gblinear regression": lambda: xgb.XGBRegressor(
+        booster="gblinear", n_estimators=20, n_jobs=1).fit(X, YR),
+    "gblinear binary": lambda: xgb.XGBClassifier(
+        booster="gblinear", n_estimators=20, n_jobs=1).fit(X, Y),
+    "gblinear multiclass": lambda: xgb.XGBClassifier(
+        booster="gblinear", n_estimators=20, n_jobs=1).fit(X, Y3),
 }
 
 
@@ -252,7 +261,8 @@ def xgb_rows(model: Any) -> np.ndarray:
     side, tiny, negative-zero and huge values."""
     import re
 
-    dump = "\n".join(model.get_booster().get_dump(dump_format="json"))
+    booster = model if isinstance(model, xgb.Booster) else model.get_booster()
+    dump = "\n".join(booster.get_dump(dump_format="json"))
     rows = [X]
     for t in [float(v) for v in re.findall(r'"split_condition":\s*([-0-9.eE+]+)', dump)][:300]:
         t32 = np.float32(t)
@@ -280,6 +290,100 @@ def test_native_xgboost_gives_xgboosts_float32_results(name: str) -> None:
             assert bitwise(want.astype(np.float64), got), f"{name}: {m}"
         else:
             assert bitwise(want, got), f"{name}: {m}"
+        for r in range(0, len(T), 97):
+            want = np.asarray(library(model, m, T[r:r + 1]))
+            want = want.astype(np.float64) if want.dtype.kind == "f" else want
+            assert bitwise(want, getattr(nm, m)(T[r:r + 1])), f"{name}: {m}, row {r}"
+
+
+def _train(params: dict[str, Any], y: np.ndarray, rounds: int = 30, **kw: Any) -> Any:
+    trees = {} if params.get("booster") == "gblinear" else {"max_depth": 4}
+    return xgb.train({**trees, "nthread": 1, "seed": 0, **params},
+                     xgb.DMatrix(X, y), rounds, **kw)
+
+
+def _train_early() -> Any:
+    b = xgb.train({"objective": "binary:logistic", "max_depth": 3, "nthread": 1},
+                  xgb.DMatrix(X[:300], Y[:300]), 200,
+                  evals=[(xgb.DMatrix(X[300:], Y[300:]), "valid")],
+                  early_stopping_rounds=5, verbose_eval=False)
+    assert b.best_iteration + 1 < b.num_boosted_rounds()
+    return b
+
+
+BOOSTER_CASES: dict[str, Callable[[], Any]] = {
+    "binary:logistic": lambda: _train({"objective": "binary:logistic"}, Y),
+    "multi:softprob": lambda: _train({"objective": "multi:softprob", "num_class": 3}, Y3),
+    "multi:softmax": lambda: _train({"objective": "multi:softmax", "num_class": 3}, Y3),
+    "reg:squarederror": lambda: _train({"objective": "reg:squarederror"}, YR),
+    "dart": lambda: _train({"booster": "dart", "rate_drop": 0.1, "objective": "reg:squarederror"},
+                           YR),
+    "early stopping": _train_early,
+    "gblinear reg:squarederror": lambda: _train(
+        {"booster": "gblinear", "objective": "reg:squarederror"}, YR),
+    "gblinear binary:logistic": lambda: _train(
+        {"booster": "gblinear", "objective": "binary:logistic"}, Y),
+    "gblinear multi:softprob": lambda: _train(
+        {"booster": "gblinear", "objective": "multi:softprob", "num_class": 3}, Y3),
+    "gblinear multi:softmax": lambda: _train(
+        {"booster": "gblinear", "objective": "multi:softmax", "num_class": 3}, Y3),
+    "gblinear count:poisson": lambda: _train(
+        {"booster": "gblinear", "objective": "count:poisson"}, np.abs(YR)),
+}
+
+
+def booster_library(b: Any, method: str, X: Any) -> np.ndarray:
+    """What a bare Booster gives for a native method: ``predict`` is
+    ``b.predict(DMatrix(X))``, ``predict_raw`` with ``output_margin=True``."""
+    out = b.predict(xgb.DMatrix(X), output_margin=method == "predict_raw")
+    assert out.dtype == np.float32
+    return out.astype(np.float64)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("name", list(BOOSTER_CASES))
+def test_native_xgboost_booster_gives_booster_predict(name: str) -> None:
+    """A bare ``xgboost.Booster`` saved with ``trusted=["xgboost"]``: its
+    predict is ``Booster.predict(DMatrix(X))`` bit for bit (every round even
+    after early stopping, as XGBoost 3.2 does; multi:softmax's class
+    indices as float32; gblinear with NaN entries skipped), one row at a
+    time too."""
+    b = BOOSTER_CASES[name]()
+    T = xgb_rows(b)
+    nm = skseal.native.loads(skseal.dumps(b, trusted=["xgboost"]), trusted=["xgboost"])
+    assert nm.methods == ["predict", "predict_raw"]
+    assert nm.classes_ is None
+    for m in nm.methods:
+        assert nm.exactness(m) == "bitwise"
+        assert bitwise(booster_library(b, m, T), getattr(nm, m)(T)), f"{name}: {m}"
+        for r in range(0, len(T), 97):
+            assert bitwise(booster_library(b, m, T[r:r + 1]), getattr(nm, m)(T[r:r + 1])), \
+                f"{name}: {m}, row {r}"
+    if name == "early stopping":
+        # every round, not best_iteration + 1
+        best = b.predict(xgb.DMatrix(X), iteration_range=(0, b.best_iteration + 1))
+        assert not bitwise(best.astype(np.float64), nm.predict(X))
+
+
+@pytest.mark.parametrize("booster", ["gbtree", "gblinear"])
+def test_native_xgboost_booster_trained_on_a_dataframe(booster: str) -> None:
+    """A booster trained on a DataFrame carries its feature names: native
+    inference takes tables with those columns and refuses a matrix without
+    names, as ``Booster.predict`` refuses a DMatrix without them."""
+    import pandas as pd
+
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    b = xgb.train({"booster": booster, "objective": "binary:logistic", "nthread": 1},
+                  xgb.DMatrix(df, Y), 20)
+    assert b.feature_names == list(df.columns)
+    nm = skseal.native.loads(skseal.dumps(b, trusted=["xgboost"]), trusted=["xgboost"])
+    assert list(nm.feature_names_in_) == list(df.columns)
+    for m in nm.methods:
+        assert bitwise(booster_library(b, m, df), getattr(nm, m)(df)), m
+        assert bitwise(booster_library(b, m, df.iloc[7:8]), getattr(nm, m)(df.iloc[7:8])), m
+    with pytest.raises(ValueError, match="did not contain feature names"):
+        b.predict(xgb.DMatrix(X))
+    with pytest.raises(ValueError, match="did not contain feature names"):
+        nm.predict(X)
 
 
 def test_xgboost_in_a_pipeline_and_what_it_refuses() -> None:
@@ -294,8 +398,8 @@ def test_xgboost_in_a_pipeline_and_what_it_refuses() -> None:
         assert bitwise(want.astype(np.float64) if want.dtype == np.float32 else want,
                        getattr(nm, m)(np.nan_to_num(X))), m
     refused = {
-        "gblinear": xgb.XGBRegressor(booster="gblinear", n_estimators=5).fit(
-            np.nan_to_num(X), YR),
+        'objective "multi:softmax"': xgb.XGBClassifier(
+            objective="multi:softmax", n_estimators=5).fit(X, Y3),
         "whose categories are not strings": xgb.XGBClassifier(
             n_estimators=5, enable_categorical=True, tree_method="hist").fit(
             pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice([10, 20], N))}), Y),

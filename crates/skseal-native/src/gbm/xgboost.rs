@@ -1,7 +1,8 @@
 //! XGBoost's scikit-learn models (`XGBClassifier`, `XGBRegressor`,
-//! `XGBRanker`, `XGBRFClassifier`, `XGBRFRegressor`; gbtree and dart),
-//! computed from the serialized booster `skseal_core::boosters::xgboost`
-//! parsed and checked.
+//! `XGBRanker`, `XGBRFClassifier`, `XGBRFRegressor`) and a bare
+//! `xgboost.Booster` (from `xgboost.train`); gbtree, dart and gblinear;
+//! computed from the serialized booster (the `handle` of a `Booster`'s
+//! pickled state) `skseal_core::boosters::xgboost` parsed and checked.
 //!
 //! As XGBoost 3.2's CPU predictor computes (`predict_fn.h`,
 //! `cpu_predictor.cc`, `math.h`):
@@ -16,21 +17,33 @@
 //!   link (`Logit` after clamping to [1e-6, 1 - 1e-6] for logistic
 //!   objectives, `log` for poisson / gamma / tweedie), and adds the leaf of
 //!   every tree of the group in tree order in float32 (dart, as its
-//!   in-place predict: `((base + leaf) - base) * weight_drop`);
+//!   in-place predict: `((base + leaf) - base) * weight_drop`; a bare
+//!   Booster's DMatrix predict: `leaf * weight_drop`);
 //! - the objective's transform: `Sigmoid(float)` (`1 / (expf(min(-x,
 //!   88.7)) + 1 + 1e-16)`), softmax (`fmaxf` maximum, `expf`, the sum in
 //!   double, divided as float), `expf`;
+//! - gblinear (`GBLinear::Pred`): per output group `psum = bias[gid] +
+//!   base_score(0)` (the first base score, for every group), then `psum +=
+//!   fvalue * weight[feature][gid]` over the row's present entries in
+//!   column order (a DMatrix drops NaN), float32 multiplies and adds, no
+//!   fused multiply-add; then the objective's transform;
 //! - the scikit-learn wrapper uses `best_iteration + 1` rounds when early
 //!   stopping set it, stacks `[1 - p, p]` for binary probabilities
 //!   (float32), predicts `p > 0.5` for binary and the first arg-max for
-//!   multiclass, as int64 class indices.
+//!   multiclass, as int64 class indices;
+//! - a bare `Booster`'s `predict` is `Booster.predict(DMatrix(X))`: every
+//!   round (`best_iteration` is not used), the transformed outputs
+//!   (multi:softmax: the first largest margin's index as float32,
+//!   `common::FindMaxIndex`); trained with feature names, it takes tables
+//!   with those columns and refuses a matrix without names, as XGBoost
+//!   refuses a DMatrix without them.
 
 use skseal_core::boosters::xgboost::{parse, Booster, Categories, XgbModel, XgbTree};
 use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
 use crate::data::{Data, Labels, Mat, Method, Output};
-use crate::error::{malformed, NativeError, Result};
+use crate::error::{input as bad_input, malformed, NativeError, Result};
 use crate::estimator::{boxed, Estimator, Info};
 
 use super::Unseen;
@@ -48,6 +61,9 @@ enum Transform {
     Sigmoid,
     Softmax,
     Exp,
+    /// `multi:softmax`: the index of the first largest margin, as float32
+    /// (`common::FindMaxIndex`); a bare `Booster`'s predict only
+    ArgMax,
 }
 
 fn objective(name: &str, path: &str) -> Result<(Link, Transform)> {
@@ -64,6 +80,7 @@ fn objective(name: &str, path: &str) -> Result<(Link, Transform)> {
         | "rank:map" => (Link::Identity, Transform::Identity),
         "count:poisson" | "reg:gamma" | "reg:tweedie" => (Link::Log, Transform::Exp),
         "multi:softprob" => (Link::Identity, Transform::Softmax),
+        "multi:softmax" => (Link::Identity, Transform::ArgMax),
         other => {
             return Err(NativeError::Unsupported {
                 what: format!("the XGBoost objective {other:?}"),
@@ -302,26 +319,35 @@ const ROWS: usize = 16;
 /// to overlap).
 const LANES: usize = 4;
 
-/// An XGBoost gbtree / dart booster ready to predict.
+/// Which prediction path of XGBoost's Python package is reproduced.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Via {
+    /// The scikit-learn wrappers: `inplace_predict` (gblinear: a DMatrix)
+    /// over `best_iteration + 1` rounds when the model records one.
+    Wrapper,
+    /// `Booster.predict(DMatrix(X))`: every round; dart adds `leaf *
+    /// weight` (`Dart::PredictBatchImpl`).
+    Booster,
+}
+
+/// An XGBoost gbtree / dart / gblinear booster ready to predict.
 struct Model {
+    via: Via,
     m: XgbModel,
     flat: Flat,
     groups: usize,
     trees_used: usize,
     base: Vec<f32>,
     transform: Transform,
+    /// gblinear's weights: `(num_feature + 1) x groups`, feature major, the
+    /// biases last (no trees then)
+    linear: Option<Vec<f32>>,
 }
 
 impl Model {
-    fn read(buf: &[u8], path: &str) -> Result<Model> {
+    /// The booster serialized in `buf`, predicting as `via`.
+    fn read(buf: &[u8], path: &str, via: Via) -> Result<Model> {
         let m = parse(buf).map_err(|e| malformed(path, e.to_string()))?;
-        if let Booster::GbLinear { .. } = m.booster {
-            return Err(NativeError::Unsupported {
-                what: "an XGBoost gblinear booster".into(),
-                path: path.into(),
-                hint: "load it with skseal.load".into(),
-            });
-        }
         let (link, transform) = objective(&m.objective, path)?;
         let groups = (m.num_output_group as usize).max(1);
         let mut base = m.base_score.clone();
@@ -344,7 +370,7 @@ impl Model {
                 }
             };
         }
-        let trees_used = match m.best_iteration {
+        let trees_used = match m.best_iteration.filter(|_| via == Via::Wrapper) {
             Some(b) if b >= 0 => m
                 .iteration_indptr
                 .get(b as usize + 1)
@@ -354,14 +380,72 @@ impl Model {
         }
         .min(m.trees.len());
         let flat = flatten(&m.trees, m.num_feature as usize, path)?;
+        let linear = match &m.booster {
+            Booster::GbLinear { weights, .. } => {
+                let want = (m.num_feature as usize + 1) * groups;
+                if weights.len() != want {
+                    return Err(malformed(
+                        path,
+                        format!(
+                            "{} gblinear weights for {} features and {groups} outputs",
+                            weights.len(),
+                            m.num_feature
+                        ),
+                    ));
+                }
+                Some(weights.clone())
+            }
+            _ => None,
+        };
         Ok(Model {
+            via,
             m,
             flat,
             groups,
             trees_used,
             base,
             transform,
+            linear,
         })
+    }
+
+    /// gblinear's margins of the rows of `x` into `out` (rows x groups), as
+    /// `GBLinear::Pred` computes them in float32: per output group, the
+    /// bias plus the first base score (`base_score(0)`, whatever the
+    /// group), then `psum += fvalue * weight` over the row's present
+    /// entries in column order (a DMatrix drops NaN; zeros stay). Plain
+    /// multiplies and adds, no fused multiply-add (measured: XGBoost's
+    /// results are these).
+    fn linear_scores(&self, w: &[f32], x: &Mat, out: &mut [f32]) {
+        let g = self.groups;
+        let nf = self.m.num_feature as usize;
+        let base = self.base.first().copied().unwrap_or(0.0);
+        let bias = w.get(nf * g..).unwrap_or(&[]);
+        for (row, o) in x.data.chunks_exact(x.cols).zip(out.chunks_exact_mut(g)) {
+            for (gid, slot) in o.iter_mut().enumerate() {
+                let mut psum = bias.get(gid).copied().unwrap_or(0.0) + base;
+                for (j, &v) in row.iter().enumerate().take(nf) {
+                    let v = v as f32;
+                    if v.is_nan() {
+                        continue;
+                    }
+                    psum += v * w.get(j * g + gid).copied().unwrap_or(0.0);
+                }
+                *slot = psum;
+            }
+        }
+    }
+
+    /// What dart adds for a leaf `v` of weight `w` in a group of base score
+    /// `base`: in-place predict predicts each tree alone from the base
+    /// score, takes the base off and weighs the difference; a DMatrix's
+    /// predict weighs the leaf.
+    #[inline]
+    fn dart(&self, base: f32, v: f32, w: f32) -> f32 {
+        match self.via {
+            Via::Wrapper => ((base + v) - base) * w,
+            Via::Booster => v * w,
+        }
     }
 
     /// Add tree `t`'s leaf value `v` to the outputs `o` of a row.
@@ -371,9 +455,7 @@ impl Model {
         let base = self.base.get(gid).copied().unwrap_or(0.0);
         if let Some(slot) = o.get_mut(gid) {
             match weights {
-                // dart's in-place predict: each tree predicted alone from the
-                // base score, the base taken off, times its weight
-                Some(w) => *slot += ((base + v) - base) * w.get(t).copied().unwrap_or(1.0),
+                Some(w) => *slot += self.dart(base, v, w.get(t).copied().unwrap_or(1.0)),
                 None => *slot += v,
             }
         }
@@ -413,6 +495,17 @@ impl Model {
         let g = self.groups;
         let cols = x.cols;
         let mut out = vec![0f32; x.rows * g];
+        if let Some(w) = &self.linear {
+            if cols > 0 {
+                self.linear_scores(w, x, &mut out);
+            }
+            if convert {
+                for row in out.chunks_exact_mut(g) {
+                    self.convert(row);
+                }
+            }
+            return out;
+        }
         let weights = match &self.m.booster {
             Booster::Dart { weight_drop } => Some(weight_drop),
             _ => None,
@@ -452,12 +545,10 @@ impl Model {
                 let base = self.base.get(gid).copied().unwrap_or(0.0);
                 let slots = o.iter_mut().skip(gid).step_by(g);
                 match weights {
-                    // dart's in-place predict: each tree predicted alone from the
-                    // base score, the base taken off, times its weight
                     Some(w) => {
                         let w = w.get(t).copied().unwrap_or(1.0);
                         for (slot, &v) in slots.zip(&vals[..nb]) {
-                            *slot += ((base + v) - base) * w;
+                            *slot += self.dart(base, v, w);
                         }
                     }
                     None => {
@@ -478,7 +569,8 @@ impl Model {
 
     fn convert(&self, o: &mut [f32]) {
         match self.transform {
-            Transform::Identity => {}
+            // the indices replace the rows in `Xgb::values`
+            Transform::Identity | Transform::ArgMax => {}
             Transform::Sigmoid => o.iter_mut().for_each(|v| *v = sigmoid(*v)),
             Transform::Exp => o.iter_mut().for_each(|v| *v = v.exp()),
             Transform::Softmax => {
@@ -518,7 +610,20 @@ fn categories(m: &XgbModel, path: &str) -> Result<Vec<Option<Vec<String>>>> {
         .collect()
 }
 
-/// The XGBoost scikit-learn estimators.
+/// The booster serialized in `b.handle` (a `Booster`'s pickled state, a
+/// bytearray), read as [`Model::read`] with `via`.
+fn handle(ctx: &Ctx<'_>, b: &Obj<'_, '_>, path: &str, via: Via) -> Result<Model> {
+    let handle = b.req("handle", path)?;
+    let Some(Node::ByteArray(buf)) = ctx.g.node(handle) else {
+        return Err(malformed(
+            path,
+            "handle is not XGBoost's serialized booster",
+        ));
+    };
+    Model::read(buf, &format!("{path}.handle"), via)
+}
+
+/// The XGBoost scikit-learn estimators, and a bare `xgboost.Booster`.
 pub struct Xgb {
     info: Info,
     model: Model,
@@ -528,9 +633,42 @@ pub struct Xgb {
     /// number of classes of a classifier
     n_classes: Option<usize>,
     classes: Option<Labels>,
+    /// a bare `Booster`: with feature names, input without column names is
+    /// refused, as `Booster.predict` refuses a DMatrix without them
+    bare: bool,
 }
 
 impl Xgb {
+    /// What the scikit-learn wrappers and a bare booster share: the info
+    /// (the booster's feature names, if any) and the category encoder.
+    fn of_model(class: &str, model: Model, path: &str, bare: bool) -> Result<Xgb> {
+        let categories = categories(&model.m, &format!("{path}.handle"))?;
+        let width = model.m.num_feature as usize;
+        let names = (!model.m.feature_names.is_empty()).then(|| model.m.feature_names.clone());
+        let info = Info {
+            class: class.to_string(),
+            n_features: Some(width),
+            feature_names: names,
+        };
+        Ok(Xgb {
+            info,
+            model,
+            categories,
+            n_classes: None,
+            classes: None,
+            bare,
+        })
+    }
+
+    /// A bare `xgboost.Booster` (from `xgboost.train`): `predict` is
+    /// `Booster.predict(DMatrix(X))` (every round, whatever
+    /// `best_iteration`; class indices as float32 for multi:softmax),
+    /// `predict_raw` its `output_margin=True`.
+    fn read_booster(ctx: &Ctx<'_>, b: &Obj<'_, '_>, path: &str) -> Result<Xgb> {
+        let model = handle(ctx, b, path, Via::Booster)?;
+        Xgb::of_model(&b.class.name, model, path, true)
+    }
+
     fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Result<Xgb> {
         if let Some(m) = est.opt("missing") {
             let nan = matches!(ctx.g.node(m), Some(Node::Float(f)) if f.is_nan());
@@ -544,23 +682,17 @@ impl Xgb {
         }
         let bpath = format!("{path}._Booster");
         let b = est.obj("_Booster", path)?;
-        let handle = b.req("handle", &bpath)?;
-        let Some(Node::ByteArray(buf)) = ctx.g.node(handle) else {
-            return Err(malformed(
-                &bpath,
-                "handle is not XGBoost's serialized booster",
-            ));
-        };
-        let model = Model::read(buf, &format!("{bpath}.handle"))?;
-        let categories = categories(&model.m, &format!("{bpath}.handle"))?;
-        let width = model.m.num_feature as usize;
-        let names = (!model.m.feature_names.is_empty()).then(|| model.m.feature_names.clone());
-        let info = Info {
-            class: est.class.name.clone(),
-            n_features: Some(width),
-            feature_names: names,
-        };
-        let (n_classes, classes) = if matches!(est.name(), "XGBClassifier" | "XGBRFClassifier") {
+        let model = handle(ctx, &b, &bpath, Via::Wrapper)?;
+        if model.transform == Transform::ArgMax {
+            return Err(NativeError::Unsupported {
+                what: "an XGBoost scikit-learn model with objective \"multi:softmax\"".into(),
+                path: path.into(),
+                hint: "load it with skseal.load (a bare Booster with it is native)".into(),
+            });
+        }
+        let mut xgb = Xgb::of_model(&est.class.name, model, &bpath, false)?;
+        if matches!(est.name(), "XGBClassifier" | "XGBRFClassifier") {
+            let model = &xgb.model;
             let n = est.usize("n_classes_", path)?;
             let ok = match model.transform {
                 Transform::Sigmoid => n == 2 && model.groups == 1,
@@ -577,17 +709,34 @@ impl Xgb {
                     hint: "load it with skseal.load".into(),
                 });
             }
-            (Some(n), Some(Labels::Int((0..n as i64).collect())))
-        } else {
-            (None, None)
-        };
-        Ok(Xgb {
-            info,
-            model,
-            categories,
-            n_classes,
-            classes,
-        })
+            xgb.n_classes = Some(n);
+            xgb.classes = Some(Labels::Int((0..n as i64).collect()));
+        }
+        Ok(xgb)
+    }
+
+    /// `predict` of a regressor, ranker or bare booster: the transformed
+    /// outputs, or for multi:softmax each row's first largest margin's
+    /// index as float32.
+    fn values(&self, x: &Mat) -> Output {
+        let s = self.model.scores(x, true);
+        if self.model.transform != Transform::ArgMax {
+            return self.outputs(x.rows, s);
+        }
+        let g = self.model.groups;
+        let idx = s
+            .chunks_exact(g)
+            .map(|row| {
+                let mut best = 0;
+                for (k, &v) in row.iter().enumerate() {
+                    if row.get(best).is_some_and(|&b| v > b) {
+                        best = k;
+                    }
+                }
+                best as f32 as f64
+            })
+            .collect();
+        Output::Vector(idx)
     }
 
     /// Float32 scores of `rows` rows as float64: a vector for one output
@@ -638,6 +787,14 @@ impl Estimator for Xgb {
         if !self.supports(m) {
             return Err(self.no_method(m));
         }
+        if let (true, Some(names), Data::Dense(_)) = (self.bare, &self.info.feature_names, &x) {
+            // XGBoost's words: a DMatrix of a numpy array has no names
+            return Err(bad_input(format!(
+                "data did not contain feature names, but the following fields are expected: \
+                 {} (this Booster was trained with feature names: give a table with them)",
+                names.join(", ")
+            )));
+        }
         // category columns re-coded by value as XGBoost does; an unseen
         // category is XGBoost's error too
         let x = super::codes(&self.info, x, &self.categories, false, Unseen::Refused)?;
@@ -665,7 +822,7 @@ impl Estimator for Xgb {
                     .collect();
                 Output::Labels(Labels::Int(idx))
             }
-            (None, _) => self.outputs(x.rows, self.model.scores(&x, true)),
+            (None, _) => self.values(&x),
         })
     }
 }
@@ -681,6 +838,7 @@ pub(super) fn build(
             "xgboost.sklearn",
             "XGBClassifier" | "XGBRegressor" | "XGBRanker" | "XGBRFClassifier" | "XGBRFRegressor",
         ) => Some(boxed(Xgb::read(ctx, est, path))),
+        ("xgboost.core", "Booster") => Some(boxed(Xgb::read_booster(ctx, est, path))),
         _ => None,
     }
 }
@@ -720,7 +878,7 @@ mod tests {
 
 #[cfg(test)]
 mod row_tests {
-    use super::Model;
+    use super::{Model, Via};
     use crate::gbm::row_independence::check;
 
     /// A 3-class XGBClassifier on iris with NaNs (8 rounds, depth 3).
@@ -728,11 +886,38 @@ mod row_tests {
 
     #[test]
     fn rows_computed_together_equal_rows_alone() {
-        let m = Model::read(MODEL, "xgb_iris").expect("fixture parses");
+        let m = Model::read(MODEL, "xgb_iris", Via::Wrapper).expect("fixture parses");
         assert_eq!(m.groups, 3);
         let cols = m.m.num_feature as usize;
         let f64s = |v: Vec<f32>| v.into_iter().map(f64::from).collect();
         check("xgboost margin", cols, |x| f64s(m.scores(x, false)));
         check("xgboost proba", cols, |x| f64s(m.scores(x, true)));
+    }
+
+    /// The same XGBClassifier with gblinear (8 rounds).
+    const LINEAR: &[u8] = include_bytes!("testdata/xgb_linear_iris.ubj");
+
+    #[test]
+    fn gblinear_rows_are_independent_and_skip_missing_entries() {
+        let m = Model::read(LINEAR, "xgb_linear_iris", Via::Wrapper).expect("fixture parses");
+        assert_eq!((m.groups, m.m.num_feature), (3, 4));
+        let w = m.linear.clone().expect("a gblinear booster");
+        assert_eq!(w.len(), 5 * 3);
+        let cols = m.m.num_feature as usize;
+        let f64s = |v: Vec<f32>| v.into_iter().map(f64::from).collect();
+        check("gblinear margin", cols, |x| f64s(m.scores(x, false)));
+        check("gblinear proba", cols, |x| f64s(m.scores(x, true)));
+        // one row by hand: bias + base_score(0), then the present entries
+        // in column order (the NaN skipped), in float32
+        let row = [5.1, f64::NAN, -1.5, 0.0];
+        let x = crate::data::Mat::new(1, 4, row.to_vec()).expect("a 1 x 4 matrix");
+        let got = m.scores(&x, false);
+        for (g, &v) in got.iter().enumerate() {
+            let mut want = w[4 * 3 + g] + m.base[0];
+            for j in [0, 2, 3] {
+                want += row[j] as f32 * w[j * 3 + g];
+            }
+            assert_eq!(v.to_bits(), want.to_bits(), "group {g}");
+        }
     }
 }
