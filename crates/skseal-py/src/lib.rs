@@ -708,6 +708,23 @@ fn max_decompressed(py: Python<'_>) -> PyResult<u64> {
     skseal_core::resources::configured_max_decompressed().map_err(|e| to_pyerr(py, e.into()))
 }
 
+/// The reviewed compiled classes (`skseal_core::validate::compiled`):
+/// `(module, names, "state-required" | "inert", how)` per entry.
+#[pyfunction]
+fn compiled_classes() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+    use skseal_core::validate::compiled::{Safety, COMPILED_CLASSES};
+    COMPILED_CLASSES
+        .iter()
+        .map(|c| {
+            let safety = match c.safety {
+                Safety::StateRequired => "state-required",
+                Safety::Inert => "inert",
+            };
+            (c.module, c.names, safety, c.how)
+        })
+        .collect()
+}
+
 /// Number of names in the default allow-list.
 #[pyfunction]
 fn allowlist_size() -> usize {
@@ -732,6 +749,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(survey, m)?)?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(allowlist_size, m)?)?;
+    m.add_function(wrap_pyfunction!(compiled_classes, m)?)?;
     m.add_function(wrap_pyfunction!(max_decompressed, m)?)?;
     m.add_function(wrap_pyfunction!(read_key, m)?)?;
     m.add_function(wrap_pyfunction!(write_file, m)?)?;

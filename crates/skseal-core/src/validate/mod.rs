@@ -4,6 +4,7 @@
 //! time. Every check here runs before any Python object is built.
 
 mod arrays;
+pub mod compiled;
 mod hgb;
 mod models;
 mod neighbors;
