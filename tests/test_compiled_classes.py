@@ -122,8 +122,10 @@ for part in qualname.split("."):
     cls = getattr(cls, part)
 obj = cls.__new__(cls)
 X = np.array([[0.0, 1.0], [1.0, 2.0]])
+X1 = np.array([[0.0], [1.0]])  # one column: the width a class made without __init__ has
 v = np.zeros(3)
-argsets = [(), (X,), (X, X), (0.5, 1.0), (v, v), (v, v, v), (v, v, v, v), (3,), (X, 1.0)]
+argsets = [(), (X1,), (X1, X1), (X,), (X, X), (0.5, 1.0), (v, v), (v, v, v), (v, v, v, v),
+           (3,), (X, 1.0), (X1, 1.0)]
 for name in sorted(dir(obj)):
     if name.startswith("_"):
         continue
@@ -154,6 +156,16 @@ def test_inert_classes_made_without_init_survive_their_methods(module: str, name
     assert r.returncode == 0 and r.stdout.strip() == "survived", (
         f"{module}.{name} made with cls.__new__(cls) crashed or hung: exit {r.returncode}, "
         f"{r.stderr[-400:]}")
+
+
+@pytest.mark.parametrize("module,name", [
+    ("sklearn.metrics._dist_metrics", "MahalanobisDistance64"), ("numpy.random._pcg64", "PCG64")])
+def test_the_probe_finds_the_crashes_fixed_by_this_review(module: str, name: str) -> None:
+    """The probe can fail: made without __init__, these two (refused by the
+    policy and the validators now) crash in it."""
+    r = subprocess.run([sys.executable, "-c", PROBE, module, name], capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == -11, (r.returncode, r.stdout[-200:], r.stderr[-300:])
 
 
 def test_the_review_is_the_one_security_md_points_to() -> None:
