@@ -485,7 +485,7 @@ def test_flipped_byte_in_compressed_array(codec: str, where: float) -> None:
     data = _flip(data, arr["offset"] + int(arr["stored"] * where))
     with pytest.raises(skseal.IntegrityError) as ei:
         skseal.loads(data)
-    assert "array 1 (" in str(ei.value)
+    assert 'array 1 at ["a"] (' in str(ei.value)
 
 
 def test_flipped_byte_in_header(plain_bytes: bytes) -> None:

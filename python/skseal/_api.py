@@ -24,7 +24,6 @@ from .errors import (
     FormatError,
     IntegrityError,
     ProbeMismatchError,
-    SkSealError,
     UnsupportedObjectError,
     ValidationError,
     VersionMismatchError,
@@ -525,9 +524,6 @@ def _finish_load(obj: Any, probe: Any, _unused: Any, saved: str | None, *,
     return obj
 
 
-_ARRAY_REF = re.compile(r"\barray (\d+) \(")
-
-
 @contextmanager
 def _naming_the_file(file: Any) -> Iterator[None]:
     """Errors about a file's content name the file and, for an array, its
@@ -538,15 +534,7 @@ def _naming_the_file(file: Any) -> Iterator[None]:
         if not isinstance(file, str | os.PathLike):
             raise
         path = os.fspath(file)
-        msg = str(e)
-        m = _ARRAY_REF.search(msg)
-        if m is not None:
-            try:
-                place = inspect(file)["arrays"][int(m.group(1))].get("path")
-            except (SkSealError, OSError, IndexError, KeyError):
-                place = None
-            if place:
-                msg = msg[: m.start()] + f"array {m.group(1)} at {place} (" + msg[m.end():]
+        msg = str(e)  # an array's place in the model is named by skseal-core
         if path not in msg:
             msg = f"{path}: {msg}"
         if msg == str(e):

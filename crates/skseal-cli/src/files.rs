@@ -6,7 +6,6 @@ use std::io::Read;
 use std::path::Path;
 
 use skseal_core::container::{self, PREAMBLE};
-use skseal_core::inspect;
 
 pub fn read_header(path: &Path) -> Result<container::Header, String> {
     let mut f = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
@@ -41,29 +40,6 @@ pub fn read_header(path: &Path) -> Result<container::Header, String> {
 pub fn legacy_error(data: &[u8], e: &skseal_core::PickleError) -> String {
     skseal_core::sniff::not_a_model(data, e)
         .unwrap_or_else(|| format!("pickle refused, nothing was run: {e}"))
-}
-
-/// A message about "array N (...)" of a .skseal file also names the
-/// array's place in the model: "array 459 at estimators_[114].tree_.nodes (...)".
-pub fn name_array_place(msg: &str, file: &Path) -> String {
-    let Some(at) = msg.find("array ") else {
-        return msg.to_string();
-    };
-    let rest = &msg[at + "array ".len()..];
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    let (Ok(i), true) = (
-        digits.parse::<usize>(),
-        rest[digits.len()..].starts_with(" ("),
-    ) else {
-        return msg.to_string();
-    };
-    let place = read_header(file)
-        .ok()
-        .and_then(|h| inspect::array_paths(&h.graph).get(i).cloned().flatten());
-    match place {
-        Some(p) => format!("{}array {i} at {p}{}", &msg[..at], &rest[digits.len()..]),
-        None => msg.to_string(),
-    }
 }
 
 /// The decompression cap: `SKSEAL_MAX_DECOMPRESSED` (parsed by skseal-core,

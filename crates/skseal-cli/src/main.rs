@@ -24,7 +24,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{Cli, Cmd};
-use files::name_array_place;
 use report::{fail, print_json};
 use signing::read_key;
 
@@ -207,7 +206,7 @@ fn run(cli: Cli) -> ExitCode {
             match res {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    crate::report::error(name_array_place(&e, &model));
+                    crate::report::error(e);
                     ExitCode::from(2)
                 }
             }

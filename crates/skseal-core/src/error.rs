@@ -117,8 +117,14 @@ pub enum ContainerError {
     #[error("integrity check failed: {label}: compressed data is damaged: {why}")]
     Undecodable {
         array: usize,
-        label: String,
+        label: Box<crate::ir::ArrayLabel>,
         why: Damage,
+    },
+    /// An array's bytes whose BLAKE3 digest is not the one in the header.
+    #[error("integrity check failed: {label}: BLAKE3 digest mismatch")]
+    Digest {
+        array: usize,
+        label: Box<crate::ir::ArrayLabel>,
     },
     /// A chunk of an array that does not compress or decode.
     #[error("codec error in array {array}: {source}")]
@@ -131,6 +137,38 @@ pub enum ContainerError {
     ArrayData { array: usize, why: &'static str },
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl ContainerError {
+    /// The array this error is about, if it is about one.
+    pub fn array(&self) -> Option<usize> {
+        match self {
+            ContainerError::Undecodable { array, .. }
+            | ContainerError::Digest { array, .. }
+            | ContainerError::Codec { array, .. }
+            | ContainerError::ArrayData { array, .. }
+            | ContainerError::MissingPack { array, .. } => Some(*array),
+            ContainerError::ArrayEntry { index, .. } => Some(*index),
+            _ => None,
+        }
+    }
+
+    /// Name the damaged array's place in the model (`estimators_[114].tree_.nodes`)
+    /// from the file's object graph, where this error labels an array.
+    pub fn locate(mut self, g: &crate::ir::Graph) -> Self {
+        if let ContainerError::Undecodable { array, label, .. }
+        | ContainerError::Digest { array, label } = &mut self
+        {
+            if label.place.is_none() {
+                label.place = crate::inspect::array_paths(g)
+                    .get(*array)
+                    .cloned()
+                    .flatten()
+                    .filter(|p| !p.is_empty());
+            }
+        }
+        self
+    }
 }
 
 /// Why a header's JSON is refused (see [`ContainerError::HeaderJson`]).

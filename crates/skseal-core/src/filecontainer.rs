@@ -83,6 +83,11 @@ impl FileContainer {
     /// compressed, and check its digest. A compressed array's stored bytes
     /// pass through one temporary buffer of their (compressed) size.
     pub fn read_array(&self, i: usize, out: &mut [u8]) -> Result<(), ContainerError> {
+        self.read_checked(i, out)
+            .map_err(|e| e.locate(&self.header.graph))
+    }
+
+    fn read_checked(&self, i: usize, out: &mut [u8]) -> Result<(), ContainerError> {
         let a = self.header.entry(i)?;
         if a.pack.is_some() {
             return self.packs.copy_out(&self.header.packs, a, i, out, |p, e| {
@@ -102,10 +107,10 @@ impl FileContainer {
             }
             read_at(&self.file, out, at).map_err(|e| io(&format!("array {i}"), e))?;
             if blake3::hash(out).as_bytes() != &a.digest {
-                return Err(ContainerError::Integrity(format!(
-                    "{}: BLAKE3 digest mismatch",
-                    crate::ir::array_label(i, &a.dtype, &a.shape)
-                )));
+                return Err(ContainerError::Digest {
+                    array: i,
+                    label: crate::ir::array_label(i, &a.dtype, &a.shape),
+                });
             }
             return Ok(());
         }
@@ -131,6 +136,16 @@ impl FileContainer {
     /// Like [`read_array`](Self::read_array), from the blob region read by
     /// [`blobs_if_small`](Self::blobs_if_small).
     pub fn array_from(
+        &self,
+        blobs: &Blobs,
+        i: usize,
+        out: &mut [u8],
+    ) -> Result<(), ContainerError> {
+        self.read_from_blobs(blobs, i, out)
+            .map_err(|e| e.locate(&self.header.graph))
+    }
+
+    fn read_from_blobs(
         &self,
         blobs: &Blobs,
         i: usize,

@@ -139,10 +139,37 @@ pub fn shape_str(shape: &[u64]) -> String {
     }
 }
 
-/// How messages name array `i` of the array table: its index, shape and dtype
-/// in numpy's spelling (`array 459 (shape (23,), dtype [('left_child', '<i8'), ...])`).
-pub fn array_label(i: usize, dtype: &Dtype, shape: &[u64]) -> String {
-    format!("array {i} (shape {}, dtype {dtype})", shape_str(shape))
+/// How messages name array `i` of the array table: its index, its place in
+/// the model once known ([`ArrayLabel::place`]), shape and dtype in numpy's
+/// spelling (`array 459 at estimators_[114].tree_.nodes (shape (23,), dtype
+/// [('left_child', '<i8'), ...])`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrayLabel {
+    pub index: usize,
+    /// The array's path in the object graph (`inspect::array_paths`).
+    pub place: Option<String>,
+    shape: String,
+    dtype: String,
+}
+
+impl std::fmt::Display for ArrayLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "array {}", self.index)?;
+        if let Some(p) = &self.place {
+            write!(f, " at {p}")?;
+        }
+        write!(f, " (shape {}, dtype {})", self.shape, self.dtype)
+    }
+}
+
+/// The label of array `i` (its place not yet known), boxed: errors carry it.
+pub fn array_label(i: usize, dtype: &Dtype, shape: &[u64]) -> Box<ArrayLabel> {
+    Box::new(ArrayLabel {
+        index: i,
+        place: None,
+        shape: shape_str(shape),
+        dtype: dtype.to_string(),
+    })
 }
 
 /// Item size of a simple dtype string, `None` if it is not well formed.
@@ -471,9 +498,16 @@ mod tests {
         assert_eq!(shape_str(&[23]), "(23,)");
         assert_eq!(shape_str(&[3, 4]), "(3, 4)");
         assert_eq!(shape_str(&[]), "()");
+        let mut label = array_label(459, &d, &[23]);
         assert_eq!(
-            array_label(459, &d, &[23]),
+            label.to_string(),
             "array 459 (shape (23,), dtype [('left_child', '<i8'), ('threshold', '<f8')])"
+        );
+        label.place = Some("estimators_[114].tree_.nodes".into());
+        assert_eq!(
+            label.to_string(),
+            "array 459 at estimators_[114].tree_.nodes (shape (23,), dtype \
+             [('left_child', '<i8'), ('threshold', '<f8')])"
         );
     }
 }

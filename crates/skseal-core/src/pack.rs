@@ -262,10 +262,10 @@ impl PackCache {
         }
         out.copy_from_slice(src);
         if blake3::hash(out).as_bytes() != &a.digest {
-            return Err(ContainerError::Integrity(format!(
-                "{}: BLAKE3 digest mismatch",
-                crate::ir::array_label(i, &a.dtype, &a.shape)
-            )));
+            return Err(ContainerError::Digest {
+                array: i,
+                label: crate::ir::array_label(i, &a.dtype, &a.shape),
+            });
         }
         Ok(())
     }

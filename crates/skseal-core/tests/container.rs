@@ -1106,7 +1106,7 @@ fn compressed_bytes_that_do_not_decode_are_undecodable_not_text() {
     );
     assert!(
         e.to_string()
-            .starts_with("integrity check failed: array 0 ("),
+            .starts_with("integrity check failed: array 0 at [0] ("),
         "{e}"
     );
     assert!(

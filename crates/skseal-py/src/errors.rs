@@ -119,6 +119,7 @@ pub fn to_pyerr(py: Python<'_>, e: CoreError) -> PyErr {
             ContainerError::Integrity(_)
             | ContainerError::Signature(_)
             | ContainerError::Undecodable { .. }
+            | ContainerError::Digest { .. }
             | ContainerError::Codec { .. }
             | ContainerError::ArrayData { .. } => raise(py, Exc::Integrity, &c.to_string()),
             ContainerError::Io(io) => PyErr::from(io),

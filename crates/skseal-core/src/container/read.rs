@@ -623,10 +623,10 @@ pub fn decode_stored(
         })?;
     }
     if blake3::hash(out).as_bytes() != &a.digest {
-        return Err(ContainerError::Integrity(format!(
-            "{}: BLAKE3 digest mismatch",
-            crate::ir::array_label(i, &a.dtype, &a.shape)
-        )));
+        return Err(ContainerError::Digest {
+            array: i,
+            label: crate::ir::array_label(i, &a.dtype, &a.shape),
+        });
     }
     Ok(())
 }
@@ -686,13 +686,17 @@ impl<'a> Container<'a> {
 
     /// Check the digest of an uncompressed array in place.
     pub fn verify_raw(&self, i: usize) -> Result<(), ContainerError> {
+        self.check_raw(i).map_err(|e| e.locate(&self.header.graph))
+    }
+
+    fn check_raw(&self, i: usize) -> Result<(), ContainerError> {
         let s = self.stored(i)?;
         let a = &self.header.arrays[i];
         if blake3::hash(s).as_bytes() != &a.digest {
-            return Err(ContainerError::Integrity(format!(
-                "{}: BLAKE3 digest mismatch",
-                crate::ir::array_label(i, &a.dtype, &a.shape)
-            )));
+            return Err(ContainerError::Digest {
+                array: i,
+                label: crate::ir::array_label(i, &a.dtype, &a.shape),
+            });
         }
         Ok(())
     }
@@ -713,6 +717,11 @@ impl<'a> Container<'a> {
 
     /// Decode array `i` into `out` (exactly `nbytes` long) and check its digest.
     pub fn decode_into(&self, i: usize, out: &mut [u8]) -> Result<(), ContainerError> {
+        self.decode(i, out)
+            .map_err(|e| e.locate(&self.header.graph))
+    }
+
+    fn decode(&self, i: usize, out: &mut [u8]) -> Result<(), ContainerError> {
         let a = self.header.entry(i)?;
         if a.pack.is_some() {
             return self.packs.copy_out(&self.header.packs, a, i, out, |p, e| {
