@@ -8,8 +8,12 @@ oblivious, depthwise and lossguide trees; binary, multiclass (softmax and
 one-vs-all), RMSE, MAE, quantile, Poisson, Tweedie and MultiRMSE; rankers;
 bare ``catboost.train`` models; int, float and string class labels; a
 changed scale and bias; inside a scikit-learn Pipeline; one-hot categorical
-features (CityHash64 of categories 0 to 100 bytes long, unseen categories).
-CTR categorical features, text and embedding features and a probability
+features (CityHash64 of categories 0 to 100 bytes long, unseen categories);
+CTR categorical features (Borders, Counter, Buckets and
+BinarizedTargetMeanValue CTRs over categorical features and their
+combinations with each other, with float splits and with one-hot values,
+from the model's CTR tables; unseen categories; integer categories). Text
+and embedding features and a probability
 threshold are refused by name, as is multiclass ``predict`` (CatBoost
 returns an ``(n, 1)`` column there). Multiclass probabilities and the
 Poisson and Tweedie outputs use CatBoost's fast exp (fmath's ``expd_v``),
@@ -238,13 +242,141 @@ def _cat_data() -> tuple[Any, Any]:
     return df, Y
 
 
-def test_ctr_features_are_refused_by_name() -> None:
-    df, y = _cat_data()
-    model = clf(cat_features=["color", "city"]).fit(df, y)
-    with pytest.raises(UnsupportedModelError, match="CatBoostClassifier with CTR categorical") as e:
-        native_of(model)
-    assert "native=False" in str(e.value)
-    # skseal.load still gives CatBoost's own answers
+def _ctr_data(n: int, seed: int) -> Any:
+    """Numbers and three categorical columns of 30, 6 and 3 categories."""
+    pd = pytest.importorskip("pandas")
+    r = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "a": r.normal(size=n),
+        "k": np.array([f"k{i}" for i in range(30)])[r.integers(0, 30, n)],
+        "b": r.normal(size=n),
+        "j": np.array(list("wxyzuv"))[r.integers(0, 6, n)],
+        "z": np.array(["p", "q", "r"])[r.integers(0, 3, n)],
+    })
+
+
+def _ctr_target(df: Any) -> np.ndarray:
+    r = np.random.default_rng(11)
+    h = {f"k{i}": r.normal() for i in range(30)}
+    g = {c: r.normal() for c in "wxyzuv"}
+    ks, js = df["k"], df["j"]
+    return np.array([h[a] * g[b] for a, b in zip(ks, js, strict=True)]) + 0.3 * df["a"].to_numpy()
+
+
+def ctr_cases() -> dict[str, Callable[[], tuple[Any, Any]]]:
+    def fit(est: Any, y: np.ndarray, cols: tuple[str, ...] = ("k", "j", "z")) -> tuple[Any, Any]:
+        df = _ctr_data(600, 5)
+        keep = [c for c in df.columns if c in cols or c in ("a", "b")]
+        return est.fit(df[keep], y), df[keep]
+
+    def s() -> np.ndarray:
+        return _ctr_target(_ctr_data(600, 5))
+
+    c3 = {"cat_features": ["k", "j", "z"]}
+    return {
+        "binary, one CTR feature": lambda: fit(clf(cat_features=["k"]), (s() > 0).astype(int),
+                                               ("k",)),
+        "binary, three CTR features": lambda: fit(clf(**c3), (s() > 0).astype(int)),
+        "binary, combinations": lambda: fit(clf(**c3, max_ctr_complexity=4),
+                                            (s() > 0).astype(int)),
+        "binary, CTR and one-hot": lambda: fit(
+            clf(**c3, max_ctr_complexity=4, one_hot_max_size=6), (s() > 0).astype(int)),
+        "regression, CTR features": lambda: fit(reg(**c3), s()),
+        "regression, combinations": lambda: fit(reg(**c3, max_ctr_complexity=4), s()),
+        "regression, Counter combinations": lambda: fit(
+            reg(**c3, max_ctr_complexity=3, combinations_ctr=["Counter", "Borders"]), s()),
+        "multiclass, CTR features": lambda: fit(clf(**c3), np.digitize(s(), [-0.5, 0.5])),
+        "multiclass, combinations": lambda: fit(clf(**c3, max_ctr_complexity=4),
+                                                np.digitize(s(), [-0.5, 0.5])),
+        "multiclass, Buckets and BinarizedTargetMeanValue": lambda: fit(
+            clf(**c3, max_ctr_complexity=3, simple_ctr=["Buckets", "BinarizedTargetMeanValue"]),
+            np.digitize(s(), [-0.5, 0.5])),
+        "binary, depthwise with CTRs": lambda: fit(
+            clf(**c3, grow_policy="Depthwise", max_ctr_complexity=2), (s() > 0).astype(int)),
+    }
+
+
+def _ctr_test_frames(cols: list[str]) -> list[Any]:
+    """Fresh rows, with unseen categories in every categorical column."""
+    test = _ctr_data(400, 9)[cols].copy()
+    for c, step in (("k", 7), ("j", 5), ("z", 3)):
+        if c in test:
+            test.loc[::step, c] = f"never seen {c}"
+    return [test]
+
+
+@pytest.mark.parametrize("name", list(ctr_cases()))
+def test_ctr_features_bitwise(name: str) -> None:
+    """CTR categorical features (Borders, Counter, Buckets,
+    BinarizedTargetMeanValue; over one categorical feature and combinations
+    with others, float splits and one-hot values) computed from the model's
+    CTR tables: every native method equals CatBoost's on the training rows,
+    on fresh rows with unseen categories, and one row at a time."""
+    model, df = ctr_cases()[name]()
+    native = native_of(model)
+    assert "predict_raw" in native.methods
+    for data in [df, *_ctr_test_frames(list(df.columns))]:
+        for m in native.methods:
+            assert same(library(model, m, data), getattr(native, m)(data)), (m, len(data))
+            assert native.exactness(m).startswith("bitwise")
+    for i in range(0, 40, 3):
+        row = df.iloc[i:i + 1]
+        for m in native.methods:
+            assert same(library(model, m, row), getattr(native, m)(row)), (m, i)
+
+
+def test_ctr_kinds_are_covered() -> None:
+    """The cases above hold what they claim: combinations with float splits
+    and with one-hot values, and the four CTR types CatBoost trains on CPU."""
+    import json
+    import tempfile
+
+    kinds: set[str] = set()
+    elements: set[tuple[str, ...]] = set()
+    for make in ctr_cases().values():
+        model, _ = make()
+        with tempfile.NamedTemporaryFile(suffix=".json") as f:
+            model.save_model(f.name, format="json")
+            ctrs = json.load(open(f.name))["features_info"]["ctrs"]
+        kinds |= {c["ctr_type"] for c in ctrs}
+        elements |= {tuple(sorted({e["combination_element"] for e in c["elements"]}))
+                     for c in ctrs if len(c["elements"]) > 1}
+    assert kinds == {"Borders", "Counter", "Buckets", "BinarizedTargetMeanValue"}, kinds
+    assert ("cat_feature_value", "float_feature") in elements, elements
+    assert any("cat_feature_exact_value" in e for e in elements), elements
+
+
+def test_ctr_integer_categories() -> None:
+    """Integer categories are hashed as CatBoost hashes them, as their
+    decimal strings; NaN and fractional numbers are refused."""
+    pd = pytest.importorskip("pandas")
+    df = _ctr_data(600, 5)
+    y = (_ctr_target(df) > 0).astype(int)
+    df["k"] = df["k"].str[1:].astype(int) * 1000 - 7000
+    model = clf(cat_features=["k", "j"], max_ctr_complexity=2).fit(df[["a", "k", "j"]], y)
+    native = native_of(model)
+    test = df[["a", "k", "j"]].copy()
+    test.loc[::4, "k"] = -123456789012
+    for m in native.methods:
+        assert same(library(model, m, test), getattr(native, m)(test)), m
+    as_str = test.astype({"k": str})
+    assert same(model.predict_proba(as_str), native.predict_proba(as_str))
+    for bad in (np.nan, 2.5):
+        t = test.astype({"k": float})
+        t.loc[3, "k"] = bad
+        with pytest.raises(Exception, match="strings or integers"):
+            native.predict_proba(t)
+    # CatBoost refuses missing categories too
+    missing = as_str.copy()
+    missing.loc[2, "k"] = None
+    with pytest.raises(Exception, match="missing category"):
+        native.predict_proba(missing)
+    assert pd is not None
+
+
+def test_ctr_models_load_with_catboost_too() -> None:
+    """skseal.load still gives CatBoost's own answers for CTR models."""
+    model, df = ctr_cases()["binary, combinations"]()
     got = skseal.loads(skseal.dumps(model, trusted=["catboost"]), trusted=["catboost"])
     assert np.array_equal(got.predict_proba(df), model.predict_proba(df))
 
@@ -287,9 +419,12 @@ def test_one_hot_input_errors() -> None:
     with pytest.raises(Exception, match="categorical"):
         native.predict(np.zeros((3, 3)))
     bad = df.drop(columns="tone").copy()
-    bad["kind"] = 1.0
-    with pytest.raises(Exception, match="as strings"):
+    bad["kind"] = 1.5
+    with pytest.raises(Exception, match="as strings or integers"):
         native.predict(bad)
+    # integers are categories, as CatBoost takes them (their decimal strings)
+    bad["kind"] = 7
+    assert same(model.predict(bad), native.predict(bad))
 
 
 def test_text_and_embedding_features_are_refused_by_name() -> None:

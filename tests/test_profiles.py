@@ -327,19 +327,57 @@ def test_xgboost_categorical_fields_are_checked(tmp_path: Path) -> None:
     assert np.array_equal(got.predict_proba(df), m.predict_proba(df))
 
 
-def test_native_inference_refuses_profile_models_by_name() -> None:
-    """What native inference does not compute of a profile's models (here a
-    CatBoost model with CTR categorical features) is refused by name."""
+def _ctr_model() -> Any:
     import catboost
     import pandas as pd
 
     df = pd.DataFrame(X, columns=list("abcde"))
     df["city"] = [f"c{2 * y + i % 3}" for i, y in enumerate(Y)]
-    m = catboost.CatBoostClassifier(iterations=20, depth=2, verbose=0, allow_writing_files=False,
-                                    thread_count=1, cat_features=["city"]).fit(df, Y)
+    return catboost.CatBoostClassifier(iterations=20, depth=2, verbose=0,
+                                       allow_writing_files=False, thread_count=1,
+                                       cat_features=["city"]).fit(df, Y), df
+
+
+def test_native_inference_refuses_profile_models_by_name() -> None:
+    """What native inference does not compute of a profile's models (here a
+    CatBoost model with text features) is refused by name; a model with CTR
+    categorical features is computed."""
+    import catboost
+    import pandas as pd
+
+    df = pd.DataFrame({"a": X[:, 0], "t": [("good", "bad film", "fine")[i % 3] for i in
+                                           range(len(Y))]})
+    m = catboost.CatBoostClassifier(iterations=5, verbose=0, allow_writing_files=False,
+                                    thread_count=1, text_features=["t"]).fit(df, Y)
     data = skseal.dumps(m, trusted=["catboost"])
-    with pytest.raises(UnsupportedModelError, match="CatBoostClassifier with CTR"):
+    with pytest.raises(UnsupportedModelError, match="CatBoostClassifier with text"):
         skseal.native.loads(data, trusted=["catboost"])
+    ctr, cdf = _ctr_model()
+    native = skseal.native.loads(skseal.dumps(ctr, trusted=["catboost"]), trusted=["catboost"])
+    assert np.array_equal(native.predict_proba(cdf), ctr.predict_proba(cdf))
+
+
+def test_catboost_ctr_tables_are_checked_before_catboost_reads_them(tmp_path: Path) -> None:
+    """The CTR value tables after the model core: counts bounded by the bytes
+    present, cut tables, refused with the place named on every load path."""
+    import catboost
+
+    m, df = _ctr_model()
+    good = m._serialize_model()
+    start = 8 + int.from_bytes(good[4:8], "little")
+    cases = {
+        "table count": (good[:start] + (10**6).to_bytes(4, "little") + good[start + 4:],
+                        "CtrData"),
+        "table size": (good[:start + 4] + (2**31 - 1).to_bytes(4, "little") + good[start + 8:],
+                       "CtrData table 0"),
+        "cut table": (good[:-9], "CtrData table"),
+        "no tables": (good[:start] + (0).to_bytes(4, "little"), "CtrFeatures[0]"),
+    }
+    for _name, (blob, where) in cases.items():
+        with payload(catboost.core.CatBoost, "__model", blob):
+            refused_everywhere(m, catboost.core.CatBoost, "catboost", where, tmp_path)
+    got = skseal.loads(skseal.dumps(m, trusted=["catboost"]), trusted=["catboost"])
+    assert np.array_equal(got.predict_proba(df), m.predict_proba(df))
 
 
 def test_cli_trust_takes_profiles(cli: Path, tmp_path: Path) -> None:

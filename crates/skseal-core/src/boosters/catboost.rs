@@ -10,13 +10,18 @@
 //! (float borders, estimated-feature borders, one-hot values, CTR borders,
 //! in that order), leaf values and weights against the tree sizes and the
 //! approx dimension, non-symmetric step nodes and their leaf ids, feature
-//! positions, NaN treatments, scale and bias. The trailing parts (CTR value
-//! tables and the like) are counted, not parsed. The same parse is used by
+//! positions, NaN treatments, scale and bias. The CTR features and, when
+//! the core lists the `static_provider_v1` part, the CTR value tables after
+//! the core are read and checked by `catboost/ctr.rs`; other trailing parts
+//! (text and embedding processing) are counted, not parsed. The same parse is used by
 //! the validator ([`check`]) and by native inference (`skseal-native`'s
 //! `gbm/catboost.rs`).
 
 mod check;
+mod ctr;
 mod fb;
+
+pub use ctr::{CtrBase, CtrFeature, CtrTable, CtrType, FloatSplit, OneHotSplit, CTR_PART};
 
 use super::{BoosterError, MAX_PAYLOAD};
 use check::{check_features, check_trees};
@@ -111,8 +116,12 @@ pub struct CbModel {
     pub text_features: Vec<OtherFeature>,
     pub embedding_features: Vec<OtherFeature>,
     pub one_hot_features: Vec<OneHotFeature>,
-    /// borders of each CTR feature (the CTR descriptions are not read)
+    /// borders of each CTR feature
     pub ctr_borders: Vec<usize>,
+    /// the CTR features (combination, type, prior, shift, scale, borders)
+    pub ctr_features: Vec<CtrFeature>,
+    /// the CTR value tables after the core (`static_provider_v1`)
+    pub ctr_tables: Vec<CtrTable>,
     /// borders of each estimated (text or embedding derived) feature
     pub estimated_borders: Vec<usize>,
     /// non-symmetric trees (empty for oblivious ones)
@@ -141,7 +150,11 @@ pub enum BinFeature {
         feature: usize,
         value: usize,
     },
-    Ctr,
+    /// CTR feature `feature` greater than its border `border`
+    Ctr {
+        feature: usize,
+        border: usize,
+    },
 }
 
 impl CbModel {
@@ -179,8 +192,13 @@ impl CbModel {
                 });
             }
         }
-        for &n in &self.ctr_borders {
-            out.extend(std::iter::repeat_n(BinFeature::Ctr, n));
+        for (f, &n) in self.ctr_borders.iter().enumerate() {
+            for b in 0..n {
+                out.push(BinFeature::Ctr {
+                    feature: f,
+                    border: b,
+                });
+            }
         }
         out
     }
@@ -373,7 +391,8 @@ pub fn parse(blob: &[u8]) -> Result<CbModel, BoosterError> {
     let cat_features = other_features(t, 4, "CatFeatures", 3)?;
     let float_features = float_features(t)?;
     let one_hot_features = one_hot_features(t)?;
-    let ctr_borders = border_counts(t, 7, "CtrFeatures", 1)?;
+    let ctr_features = ctr::ctr_features(t)?;
+    let ctr_borders = ctr_features.iter().map(|f| f.borders.len()).collect();
     let leaf_values = t
         .vector(8, 8, "LeafValues")?
         .map(|v| v.f64s())
@@ -452,6 +471,8 @@ pub fn parse(blob: &[u8]) -> Result<CbModel, BoosterError> {
         embedding_features,
         one_hot_features,
         ctr_borders,
+        ctr_features,
+        ctr_tables: Vec::new(),
         estimated_borders,
         step_nodes,
         node_to_leaf,
@@ -461,6 +482,8 @@ pub fn parse(blob: &[u8]) -> Result<CbModel, BoosterError> {
         model_parts,
     };
     check_features(&model)?;
+    let trailing = blob.get(8 + model.framing.core_size..).unwrap_or(&[]);
+    ctr::attach(&mut model, trailing)?;
     check_trees(&mut model, &splits, &sizes, &starts)?;
     Ok(model)
 }
@@ -474,6 +497,136 @@ mod tests {
     const BINARY: &[u8] = include_bytes!("catboost/testdata/binary.cbm");
     /// A 3-class classifier with depthwise (non-symmetric) trees.
     const DEPTHWISE: &[u8] = include_bytes!("catboost/testdata/depthwise3.cbm");
+
+    /// A binary classifier with CTR features (see `testdata/make_ctr.py`).
+    const CTR: &[u8] = include_bytes!("catboost/testdata/ctr_binary.cbm");
+
+    #[test]
+    fn reads_ctr_features_and_tables() {
+        let m = parse(CTR).unwrap();
+        assert_eq!(m.model_parts, vec![CTR_PART.to_string()]);
+        assert_eq!(m.ctr_features.len(), 8);
+        assert!(m.ctr_tables.len() >= 3);
+        let types: Vec<CtrType> = m.ctr_features.iter().map(|f| f.base.ctr_type).collect();
+        assert!(types.contains(&CtrType::Borders) && types.contains(&CtrType::Counter));
+        assert!(m
+            .ctr_features
+            .iter()
+            .any(|f| f.base.cat_features.len() == 2));
+        assert!(m
+            .ctr_features
+            .iter()
+            .any(|f| f.base.float_splits.len() == 2));
+        for f in &m.ctr_features {
+            let t = &m.ctr_tables[f.table];
+            assert!(t.base.same(&f.base));
+            assert!(t.buckets.len().is_power_of_two());
+            // every stored hash is found where the probe puts it
+            for &(h, row) in &t.buckets {
+                if h != u64::MAX {
+                    assert_eq!(t.row(h), Some(row));
+                }
+            }
+            assert_eq!(t.row(u64::MAX), None);
+        }
+        assert_eq!(
+            m.ctr_borders,
+            m.ctr_features
+                .iter()
+                .map(|f| f.borders.len())
+                .collect::<Vec<_>>()
+        );
+    }
+
+    /// The byte offset of the CTR data (after the core) in `CTR`.
+    fn ctr_start(blob: &[u8]) -> usize {
+        8 + u32::from_le_bytes([blob[4], blob[5], blob[6], blob[7]]) as usize
+    }
+
+    #[test]
+    fn hostile_ctr_data_is_refused_by_place() {
+        let start = ctr_start(CTR);
+        // a table count the bytes cannot hold
+        let mut b = CTR.to_vec();
+        b[start..start + 4].copy_from_slice(&1_000_000u32.to_le_bytes());
+        let e = parse(&b).unwrap_err();
+        assert!(
+            e.at.contains("CtrData") && e.why.contains("do not fit"),
+            "{e}"
+        );
+        // the 64-bit size form
+        let mut b = CTR.to_vec();
+        b[start..start + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(parse(&b).unwrap_err().at.contains("CtrData"));
+        // a table size past the end
+        let mut b = CTR.to_vec();
+        b[start + 4..start + 8].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+        let e = parse(&b).unwrap_err();
+        assert!(e.at.contains("CtrData table 0"), "{e}");
+        // cut CTR data
+        for cut in start..CTR.len() {
+            let e = parse(&CTR[..cut]).unwrap_err();
+            assert!(e.at.contains("Ctr"), "cut {cut}: {e}");
+        }
+        // the part listed, no CTR data at all
+        let e = parse(&CTR[..start]).unwrap_err();
+        assert!(e.at.contains("CtrData") && e.why.contains("ends"), "{e}");
+        // no tables: the features have none
+        let mut b = CTR[..start + 4].to_vec();
+        b[start..].copy_from_slice(&0u32.to_le_bytes());
+        let e = parse(&b).unwrap_err();
+        assert!(
+            e.at.contains("CtrFeatures[0]") && e.why.contains("CtrData"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn hostile_ctr_tables_are_refused() {
+        let m = parse(CTR).unwrap();
+        let mut t = m.ctr_tables[0].clone();
+        t.buckets.pop();
+        assert!(ctr::check_table(&t, "t")
+            .unwrap_err()
+            .why
+            .contains("power of two"));
+        let mut t = m.ctr_tables[0].clone();
+        for b in &mut t.buckets {
+            b.0 = 7;
+        }
+        assert!(ctr::check_table(&t, "t")
+            .unwrap_err()
+            .why
+            .contains("empty bucket"));
+        let mut t = m.ctr_tables[0].clone();
+        let k = t.buckets.iter().position(|b| b.0 != u64::MAX).unwrap();
+        t.buckets[k].1 = 1 << 30;
+        let e = ctr::check_table(&t, "t").unwrap_err();
+        assert!(
+            e.at.contains(&format!("bucket {k}")) && e.why.contains("rows"),
+            "{e}"
+        );
+        let mut t = m.ctr_tables[0].clone();
+        t.target_classes = -3;
+        assert!(ctr::check_table(&t, "t")
+            .unwrap_err()
+            .at
+            .contains("TargetClassesCount"));
+        // a CTR feature whose combination names what the model lacks
+        let mut bad = m.clone();
+        bad.ctr_features[0].base.cat_features = vec![77];
+        let e = ctr::attach(&mut bad, &CTR[ctr_start(CTR)..]).unwrap_err();
+        assert!(e.at.contains("CtrFeatures[0]") && e.why.contains("categorical feature 77"));
+        let mut bad = m.clone();
+        let f = bad
+            .ctr_features
+            .iter()
+            .position(|f| !f.base.float_splits.is_empty())
+            .unwrap();
+        bad.ctr_features[f].base.float_splits[0].border = 1234.5;
+        let e = ctr::attach(&mut bad, &CTR[ctr_start(CTR)..]).unwrap_err();
+        assert!(e.why.contains("float split"), "{e}");
+    }
 
     #[test]
     fn reads_a_binary_classifier() {
@@ -520,7 +673,7 @@ mod tests {
 
     #[test]
     fn every_cut_is_an_error() {
-        for blob in [BINARY, DEPTHWISE] {
+        for blob in [BINARY, DEPTHWISE, CTR] {
             let size = u32::from_le_bytes([blob[4], blob[5], blob[6], blob[7]]) as usize;
             for cut in 0..8 + size {
                 assert!(parse(&blob[..cut]).is_err(), "cut {cut}");
@@ -537,7 +690,7 @@ mod tests {
 
     #[test]
     fn corrupted_bytes_never_panic() {
-        for blob in [BINARY, DEPTHWISE] {
+        for blob in [BINARY, DEPTHWISE, CTR] {
             for at in 8..blob.len() {
                 for v in [0u8, 1, 0x7f, 0x80, 0xff] {
                     let mut b = blob.to_vec();
@@ -550,6 +703,14 @@ mod tests {
                             for (t, &size) in m.tree_sizes.iter().enumerate() {
                                 let end = m.first_leaf[t] + (1 << size) * m.approx_dimension;
                                 assert!(end <= m.leaf_values.len());
+                            }
+                        }
+                        for f in &m.ctr_features {
+                            let t = &m.ctr_tables[f.table];
+                            let rows = t.words.len() / t.row_words();
+                            assert!(t.buckets.iter().any(|b| b.0 == u64::MAX));
+                            for &(h, row) in &t.buckets {
+                                assert!(h == u64::MAX || (row as usize) < rows);
                             }
                         }
                     }

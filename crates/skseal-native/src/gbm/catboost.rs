@@ -31,14 +31,32 @@
 //! - one-hot categorical features: the category string's CityHash64, low
 //!   32 bits (`cityhash.rs`), compared with the feature's values, per
 //!   bucket of 254 values (the bucket holds the matching value's position
-//!   plus one); the split on value `k` holds when it equals `k % 254 + 1`.
+//!   plus one); the split on value `k` holds when it equals `k % 254 + 1`;
+//! - CTR features (`static_ctr_provider.cpp`, `ctr_provider.h`), after the
+//!   float and one-hot bins: the combination's hash starts at 0 and takes,
+//!   with `CalcHash(a, b) = M * (a + M * b)` (wrapping u64,
+//!   `M = 0x4906ba494954cb65`), each categorical hash (a signed 32-bit value
+//!   widened to 64 bits), then each float split (`bin >= k % 254 + 1`) and
+//!   each one-hot split (`bin == k % 254 + 1`) as 0 or 1; the model's table
+//!   of the CTR's base is probed linearly from `hash & (buckets - 1)`; the
+//!   row's statistics give `(num + prior_num) / (den + prior_denom)`, plus
+//!   shift, times scale, in float32 (`TModelCtr::Calc`): Borders with two
+//!   classes `(pos, neg + pos)`, with more `(classes above TargetBorderIdx,
+//!   all)`; Buckets `(class TargetBorderIdx, all)`; Counter and FeatureFreq
+//!   `(count, CounterDenominator)`; the mean-value types `(sum, count)`; an
+//!   unseen combination `(0, 0)` (Counter: `(0, CounterDenominator)`), the
+//!   integer sums wrapping as int32 before the conversion to float; the
+//!   value is quantized by its borders as a float feature is (`v > border`
+//!   per bucket of 254);
+//! - categorical columns hold strings, or integers sent as numbers (hashed
+//!   as their decimal strings, as CatBoost converts them); NaN, fractional
+//!   numbers, integers beyond 2^53 and missing values are refused.
 //!
-//! Refused, by name: CTR categorical features (they need CatBoost's CTR
-//! tables), text and embedding features, `RMSEWithUncertainty`, multiclass
-//! `predict` (CatBoost returns an `(n, 1)` column there).
+//! Refused, by name: text and embedding features, `RMSEWithUncertainty`,
+//! multiclass `predict` (CatBoost returns an `(n, 1)` column there).
 
 use skseal_core::boosters::catboost::{
-    parse, BinFeature, CbModel, NanTreatment, MAX_VALUES_PER_BIN,
+    parse, BinFeature, CbModel, CtrFeature, CtrTable, CtrType, NanTreatment, MAX_VALUES_PER_BIN,
 };
 use skseal_core::ir::Node;
 
@@ -56,6 +74,13 @@ fn unsupported(what: impl Into<String>, path: &str) -> NativeError {
         path: path.into(),
         hint: "load it with native=False (skseal.load), which lets CatBoost compute it".into(),
     }
+}
+
+/// An integer category sent as a number: its value when it is an integer
+/// a float64 holds exactly (|x| < 2^53), else None.
+fn integer_category(x: f64) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    (x.is_finite() && x.fract() == 0.0 && x.abs() < EXACT).then_some(x as i64)
 }
 
 /// One split, as the evaluator tests it.
@@ -76,6 +101,102 @@ struct OneHot {
     cat: usize,
     values: Vec<i32>,
     bucket: usize,
+}
+
+/// A CTR feature ready to compute: where its combination's parts are,
+/// its table and parameters, and its quantization.
+#[derive(Debug, Clone)]
+struct Ctr {
+    /// categorical hashes hashed, by slot (position in `cat_features`)
+    cats: Vec<usize>,
+    /// binary features hashed (float splits, then one-hot splits): bucket,
+    /// value, whether the bin must equal the value (one-hot) or reach it
+    bins: Vec<(usize, u8, bool)>,
+    /// index into the model's CTR tables
+    table: usize,
+    ctr_type: CtrType,
+    target_border_idx: i32,
+    prior_num: f32,
+    prior_denom: f32,
+    shift: f32,
+    scale: f32,
+    borders: Vec<f32>,
+    /// first bucket
+    bucket: usize,
+}
+
+/// CatBoost's hash step of a combination (`CalcHash(a, b)`, model/hash.h).
+fn mix(a: u64, b: u64) -> u64 {
+    const MAGIC: u64 = 0x4906_ba49_4954_cb65;
+    MAGIC.wrapping_mul(a.wrapping_add(MAGIC.wrapping_mul(b)))
+}
+
+impl Ctr {
+    /// `TModelCtr::Calc` in float32.
+    fn calc(&self, num: f32, den: f32) -> f32 {
+        let ctr = (num + self.prior_num) / (den + self.prior_denom);
+        (ctr + self.shift) * self.scale
+    }
+
+    /// The CTR value of a row whose float and one-hot bins are in `bins`
+    /// (`TStaticCtrProvider::CalcCtrs` for one document).
+    fn value(&self, tables: &[CtrTable], bins: &[u8], row_hashes: &[i32]) -> f32 {
+        let mut h = 0u64;
+        for &c in &self.cats {
+            // the hash as a signed 32-bit value widened to 64 bits
+            let v = row_hashes.get(c).copied().unwrap_or(0);
+            h = mix(h, v as i64 as u64);
+        }
+        for &(b, at, eq) in &self.bins {
+            let bin = bins.get(b).copied().unwrap_or(0);
+            let holds = if eq { bin == at } else { bin >= at };
+            h = mix(h, u64::from(holds));
+        }
+        let Some(t) = tables.get(self.table) else {
+            return self.calc(0.0, 0.0);
+        };
+        let row = t.row(h).map(|r| r as usize);
+        let w = |i: usize| t.words.get(i).copied().unwrap_or(0) as i32;
+        match self.ctr_type {
+            CtrType::BinarizedTargetMeanValue | CtrType::FloatTargetMeanValue => match row {
+                Some(r) => {
+                    let sum = f32::from_bits(w(2 * r) as u32);
+                    self.calc(sum, w(2 * r + 1) as f32)
+                }
+                None => self.calc(0.0, 0.0),
+            },
+            CtrType::Counter | CtrType::FeatureFreq => {
+                let den = t.counter_denominator as f32;
+                match row {
+                    Some(r) => self.calc(w(r) as f32, den),
+                    None => self.calc(0.0, den),
+                }
+            }
+            CtrType::Buckets => match row {
+                Some(r) => {
+                    let k = t.row_words();
+                    let good = w(r * k + self.target_border_idx.max(0) as usize);
+                    let total = (0..k).fold(0i32, |s, c| s.wrapping_add(w(r * k + c)));
+                    self.calc(good as f32, total as f32)
+                }
+                None => self.calc(0.0, 0.0),
+            },
+            CtrType::Borders => match row {
+                Some(r) if t.target_classes > 2 => {
+                    let k = t.row_words();
+                    let split = (self.target_border_idx.max(-1) + 1) as usize;
+                    let below = (0..split.min(k)).fold(0i32, |s, c| s.wrapping_add(w(r * k + c)));
+                    let good = (split..k).fold(0i32, |s, c| s.wrapping_add(w(r * k + c)));
+                    self.calc(good as f32, below.wrapping_add(good) as f32)
+                }
+                Some(r) => {
+                    let (neg, pos) = (w(2 * r), w(2 * r + 1));
+                    self.calc(pos as f32, neg.wrapping_add(pos) as f32)
+                }
+                None => self.calc(0.0, 0.0),
+            },
+        }
+    }
 }
 
 /// A float feature's quantization.
@@ -115,6 +236,7 @@ struct Booster {
     model: CbModel,
     quants: Vec<Quant>,
     one_hots: Vec<OneHot>,
+    ctrs: Vec<Ctr>,
     buckets: usize,
     /// the split at every position `i` of the model's `tree_splits` (the
     /// binary feature `tree_splits[i]` names; None for an index `parse`
@@ -125,15 +247,6 @@ struct Booster {
 impl Booster {
     fn read(blob: &[u8], class: &str, path: &str) -> Result<Booster> {
         let model = parse(blob).map_err(|e| malformed(path, e.to_string()))?;
-        if !model.ctr_borders.is_empty() {
-            return Err(unsupported(
-                format!(
-                    "a {class} with CTR categorical features (target statistics over \
-                     categories, computed from CatBoost's CTR tables)"
-                ),
-                path,
-            ));
-        }
         if !model.estimated_borders.is_empty()
             || model.text_features.iter().any(|f| f.used_in_model)
             || model.embedding_features.iter().any(|f| f.used_in_model)
@@ -182,6 +295,20 @@ impl Booster {
             });
             bucket += f.values.len().div_ceil(MAX_VALUES_PER_BIN);
         }
+        let mut first_ctr = Vec::new();
+        let mut ctrs = Vec::new();
+        for f in &model.ctr_features {
+            first_ctr.push(bucket);
+            ctrs.push(ctr_of(
+                &model,
+                f,
+                &first_bucket,
+                &first_one_hot,
+                bucket,
+                path,
+            )?);
+            bucket += f.borders.len().div_ceil(MAX_VALUES_PER_BIN);
+        }
         let bins = model.bin_features();
         let mut splits = Vec::with_capacity(bins.len());
         for b in bins {
@@ -196,6 +323,9 @@ impl Booster {
                     value,
                     true,
                 ),
+                BinFeature::Ctr { feature, border } => {
+                    (first_ctr.get(feature).copied().unwrap_or(0), border, false)
+                }
                 _ => {
                     return Err(malformed(
                         path,
@@ -218,6 +348,7 @@ impl Booster {
             model,
             quants,
             one_hots,
+            ctrs,
             buckets: bucket,
             flat,
         })
@@ -301,12 +432,23 @@ impl Booster {
                         }
                     }
                 }
-                (Column::F64(_), Some(_)) => {
-                    return Err(input(format!(
-                        "column {name:?} is a categorical feature of {}; give its values as \
-                         strings",
-                        info.class
-                    )))
+                (Column::F64(v), Some(c)) => {
+                    // integers, which CatBoost takes as their decimal strings
+                    for (i, &x) in v.iter().enumerate() {
+                        let Some(k) = integer_category(x) else {
+                            return Err(input(format!(
+                                "column {name:?} is a categorical feature of {} and holds \
+                                 {x}; CatBoost takes categories as strings or integers \
+                                 (NaN and other numbers are refused; integers beyond 2^53 \
+                                 cannot be told apart once sent as numbers: give them as \
+                                 strings)",
+                                info.class
+                            )));
+                        };
+                        if let Some(slot) = hashes.get_mut(i).and_then(|h| h.get_mut(c)) {
+                            *slot = cityhash::cat_hash(&k.to_string());
+                        }
+                    }
                 }
                 (Column::Str(_) | Column::Codes(_), None) => {
                     return Err(input(format!(
@@ -427,6 +569,16 @@ impl Booster {
                 }
             }
         }
+        // CTR values from the float and one-hot bins above, quantized as
+        // float features are (no NaN substitution)
+        for c in &self.ctrs {
+            let v = c.value(&self.model.ctr_tables, bins, row_hashes);
+            for (k, &b) in c.borders.iter().enumerate() {
+                if let Some(slot) = bins.get_mut(c.bucket + k / MAX_VALUES_PER_BIN) {
+                    *slot += u8::from(v > b);
+                }
+            }
+        }
     }
 
     /// The leaf (first value's index) of oblivious tree `t` for each row of
@@ -484,6 +636,85 @@ impl Booster {
         }
         m.node_to_leaf.get(node).copied().unwrap_or(0) as usize
     }
+}
+
+/// A CTR feature's combination resolved to hash slots and buckets, as
+/// `TStaticCtrProvider::SetupBinFeatureIndexes` maps them (a float split by
+/// its feature's `Index` and border, a one-hot split by its categorical
+/// feature's `Index` and value; the last equal border or value wins, as in
+/// CatBoost's map).
+fn ctr_of(
+    model: &CbModel,
+    f: &CtrFeature,
+    first_bucket: &[usize],
+    first_one_hot: &[usize],
+    bucket: usize,
+    path: &str,
+) -> Result<Ctr> {
+    let missing = || malformed(path, "a CTR combination naming a feature the model lacks");
+    let mut cats = Vec::new();
+    for &c in &f.base.cat_features {
+        let slot = model
+            .cat_features
+            .iter()
+            .position(|x| x.index as i64 == c as i64)
+            .ok_or_else(missing)?;
+        cats.push(slot);
+    }
+    let mut bins = Vec::new();
+    for s in &f.base.float_splits {
+        let (fi, k) = model
+            .float_features
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.index as i64 == s.index as i64)
+            .find_map(|(fi, x)| {
+                x.borders
+                    .iter()
+                    .rposition(|&b| b == s.border)
+                    .map(|k| (fi, k))
+            })
+            .ok_or_else(missing)?;
+        let first = first_bucket.get(fi).copied().ok_or_else(missing)?;
+        bins.push((
+            first + k / MAX_VALUES_PER_BIN,
+            (k % MAX_VALUES_PER_BIN + 1) as u8,
+            false,
+        ));
+    }
+    for s in &f.base.one_hot_splits {
+        let (oi, k) = model
+            .one_hot_features
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.cat_index as i64 == s.index as i64)
+            .find_map(|(oi, x)| {
+                x.values
+                    .iter()
+                    .rposition(|&v| v == s.value)
+                    .map(|k| (oi, k))
+            })
+            .ok_or_else(missing)?;
+        let first = first_one_hot.get(oi).copied().ok_or_else(missing)?;
+        bins.push((
+            first + k / MAX_VALUES_PER_BIN,
+            (k % MAX_VALUES_PER_BIN + 1) as u8,
+            true,
+        ));
+    }
+    Ok(Ctr {
+        cats,
+        bins,
+        table: f.table,
+        ctr_type: f.base.ctr_type,
+        target_border_idx: f.target_border_idx,
+        prior_num: f.prior_num,
+        prior_denom: f.prior_denom,
+        shift: f.shift,
+        scale: f.scale,
+        borders: f.borders.clone(),
+        bucket,
+    })
 }
 
 /// `ApplyScaleAndBias` on one document's values.

@@ -159,6 +159,12 @@ impl<'a> Table<'a> {
     pub fn u8(&self, i: usize, what: &str, default: u8) -> Result<u8, BoosterError> {
         Ok(self.scalar::<1>(i, what)?.map(|a| a[0]).unwrap_or(default))
     }
+    pub fn f32(&self, i: usize, what: &str, default: f32) -> Result<f32, BoosterError> {
+        Ok(self
+            .scalar::<4>(i, what)?
+            .map(f32::from_le_bytes)
+            .unwrap_or(default))
+    }
     pub fn f64(&self, i: usize, what: &str, default: f64) -> Result<f64, BoosterError> {
         Ok(self
             .scalar::<8>(i, what)?
@@ -242,6 +248,10 @@ impl<'a> Vector<'a> {
                 f64::from_le_bytes(a)
             })
             .collect()
+    }
+    /// The raw bytes of a `[ubyte]` vector.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.raw(1)
     }
     /// Structs of `n` bytes, each as its bytes.
     pub fn structs(&self, n: usize) -> Vec<&'a [u8]> {
