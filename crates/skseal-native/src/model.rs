@@ -26,6 +26,19 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
     if let Some(r) = gbm::build(ctx, &est, path) {
         return r;
     }
+    match (est.class.module.as_str(), est.name()) {
+        // imbalanced-learn: a RandomForestClassifier whose trees were fitted
+        // on resampled data; predict and predict_proba are the forest's
+        ("imblearn.ensemble._forest", "BalancedRandomForestClassifier") => {
+            return Ok(Box::new(tree::Forest::read(&est, path)?));
+        }
+        ("imblearn.pipeline", "Pipeline") => {
+            if let Some(r) = compose::build(ctx, &est, path, BUILDERS) {
+                return r;
+            }
+        }
+        _ => {}
+    }
     if !est.class.module.starts_with("sklearn.") {
         return Err(unsupported(&est, path));
     }

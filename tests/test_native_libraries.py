@@ -1,0 +1,162 @@
+"""Native inference of the imbalanced-learn, feature_engine and
+category_encoders models of the practitioners' zoo (issue 15), against the
+libraries' own outputs: every method native inference offers, on the whole
+input and one row at a time, bit for bit where the model claims bits on this
+machine (`exactness`), within the documented bound where it claims the bound
+(a linear model after a step that hands it a Fortran-ordered matrix).
+Loaded as practitioners load them: ``skseal.dumps(model, trusted=[profile])``
+then ``skseal.native.loads(..., trusted=[profile])``."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+from practitioner_zoo import SEED, _arrays
+from sklearn import ensemble, linear_model, preprocessing, tree
+from zoo import outputs_equal
+
+import skseal
+import skseal.native
+
+METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function", "transform")
+
+
+def _native(model: Any, profile: str) -> Any:
+    return skseal.native.loads(skseal.dumps(model, trusted=[profile]), trusted=[profile])
+
+
+def _want(model: Any, m: str, X: Any) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = getattr(model, m)(X)
+    if hasattr(w, "to_numpy"):  # a DataFrame from transform
+        w = w.to_numpy(dtype=np.float64)
+    return np.asarray(w)
+
+
+def _same(want: np.ndarray, got: np.ndarray, how: str) -> bool:
+    if want.dtype.kind in "UO":  # string labels come back as Python str objects
+        return want.shape == got.shape and all(map(str.__eq__, want.tolist(), got.tolist()))
+    if how.startswith("bitwise"):
+        if want.dtype.kind == "f":
+            want = want.astype(np.float64)
+        return outputs_equal(want, got)
+    if want.dtype.kind == "f" and want.shape == got.shape:
+        # the documented bound of a product on a Fortran-ordered matrix
+        return bool(np.allclose(got, want, rtol=1e-9, atol=1e-12))
+    return bool(np.array_equal(want, got))
+
+
+def check(model: Any, native: Any, X: Any, rows: int = 25) -> list[str]:
+    """Every native method against the model's, whole and row by row; the
+    methods compared."""
+    done = []
+    for m in native.methods:
+        if m not in METHODS or not hasattr(model, m):
+            continue
+        how = native.exactness(m)
+        want = _want(model, m, X)
+        got = getattr(native, m)(X)
+        assert _same(want, got, how), f"{m} ({how}) differs"
+        for i in range(min(rows, len(X))):
+            one = X.iloc[i:i + 1] if hasattr(X, "iloc") else X[i:i + 1]
+            w1 = _want(model, m, one)
+            assert _same(w1, getattr(native, m)(one), how), f"{m} ({how}) row {i} differs"
+        done.append(m)
+    assert done, "no method compared"
+    return done
+
+
+def bitwise(native: Any, methods: list[str]) -> None:
+    for m in methods:
+        assert native.exactness(m) == "bitwise", (m, native.exactness(m))
+
+
+# ------------------------------------------------------------ imbalanced-learn
+
+
+@pytest.fixture(scope="module")
+def arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    X, y, yr = _arrays()
+    return X, y, yr
+
+
+def test_imblearn_smote_logistic(arrays: Any) -> None:
+    from imblearn.over_sampling import SMOTE
+    from imblearn.pipeline import make_pipeline
+
+    X, y, _ = arrays
+    model = make_pipeline(SMOTE(random_state=SEED), preprocessing.StandardScaler(),
+                          linear_model.LogisticRegression()).fit(X, y)
+    native = _native(model, "imblearn")
+    assert check(model, native, X) == ["predict", "predict_proba", "predict_log_proba",
+                                       "decision_function"]
+    # binary: one output column, the product that is reproduced (C-ordered X)
+    yb = (y > 0).astype(int)
+    model = make_pipeline(SMOTE(random_state=SEED), preprocessing.StandardScaler(),
+                          linear_model.LogisticRegression()).fit(X, yb)
+    native = _native(model, "imblearn")
+    check(model, native, X)
+    assert native.exactness("predict_proba").startswith("bitwise")
+
+
+def test_imblearn_undersampling_hgb(arrays: Any) -> None:
+    from imblearn.pipeline import make_pipeline
+    from imblearn.under_sampling import RandomUnderSampler
+
+    X, y, _ = arrays
+    Xn = X.copy()
+    Xn[::5, 2] = np.nan
+    model = make_pipeline(RandomUnderSampler(random_state=SEED),
+                          ensemble.HistGradientBoostingClassifier(max_iter=10,
+                                                                  random_state=SEED)).fit(Xn, y)
+    native = _native(model, "imblearn")
+    bitwise(native, check(model, native, Xn))
+
+
+def test_imblearn_samplers_anywhere(arrays: Any) -> None:
+    """Samplers in any position are skipped; a Pipeline ending in a sampler
+    has no predict and is refused."""
+    from imblearn.combine import SMOTETomek
+    from imblearn.over_sampling import RandomOverSampler
+    from imblearn.pipeline import Pipeline
+
+    from skseal.errors import UnsupportedModelError
+
+    X, y, _ = arrays
+    model = Pipeline([
+        ("scale", preprocessing.MinMaxScaler()),
+        ("over", RandomOverSampler(random_state=SEED)),
+        ("combine", SMOTETomek(random_state=SEED)),
+        ("std", preprocessing.StandardScaler()),
+        ("tree", tree.DecisionTreeClassifier(max_depth=6, random_state=SEED)),
+    ]).fit(X, y)
+    native = _native(model, "imblearn")
+    bitwise(native, check(model, native, X))
+    ending = Pipeline([("scale", preprocessing.StandardScaler()),
+                       ("over", RandomOverSampler(random_state=SEED))])
+    ending.fit_resample(X, y)
+    with pytest.raises(UnsupportedModelError, match="ending in a sampler"):
+        _native(ending, "imblearn")
+
+
+@pytest.mark.parametrize("kw", [
+    {"sampling_strategy": "all", "replacement": True, "bootstrap": False},
+    {"sampling_strategy": "auto", "replacement": False, "bootstrap": True},
+], ids=["all-replacement", "auto-bootstrap"])
+def test_imblearn_balanced_random_forest(arrays: Any, kw: dict[str, Any]) -> None:
+    from imblearn.ensemble import BalancedRandomForestClassifier
+
+    X, y, _ = arrays
+    Xn = X.copy()
+    Xn[::6, 0] = np.nan
+    labels = np.array(["low", "mid", "high"])[y]
+    for XX, yy in ((X, y), (Xn, labels)):
+        model = BalancedRandomForestClassifier(n_estimators=12, random_state=SEED,
+                                               **kw).fit(XX, yy)
+        native = _native(model, "imblearn")
+        assert list(native.classes_) == list(model.classes_)
+        bitwise(native, check(model, native, XX))
