@@ -13,8 +13,9 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
-from practitioner_zoo import SEED, _arrays
+from practitioner_zoo import SEED, _arrays, _frame
 from sklearn import ensemble, linear_model, preprocessing, tree
 from zoo import outputs_equal
 
@@ -160,3 +161,117 @@ def test_imblearn_balanced_random_forest(arrays: Any, kw: dict[str, Any]) -> Non
         native = _native(model, "imblearn")
         assert list(native.classes_) == list(model.classes_)
         bitwise(native, check(model, native, XX))
+
+
+# ------------------------------------------------------------ feature_engine
+
+
+@pytest.fixture(scope="module")
+def frame() -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """The zoo's DataFrame, and a second one to predict on: NaN in the
+    numbers, categories never seen in fit, columns in another order."""
+    df, y, yr = _frame()
+    test = df.copy()
+    test.loc[::7, "income"] = np.nan
+    test.loc[::11, "age"] = np.nan
+    test.loc[3::13, "city"] = "rome"
+    test.loc[5::17, "plan"] = "gold"
+    test.loc[0, "income"] = 1e9  # beyond the winsorizer's cap
+    test.loc[1, "tenure"] = -1e9
+    return df, test[["plan", "tenure", "city", "income", "age"]], y, yr
+
+
+NUM, CAT = ["age", "income", "tenure"], ["city", "plan"]
+
+
+def _fe_transformers() -> dict[str, Any]:
+    from feature_engine import encoding, imputation, outliers, selection
+
+    return {
+        "median": imputation.MeanMedianImputer(variables=NUM),
+        "mean": imputation.MeanMedianImputer(imputation_method="mean"),
+        "arbitrary": imputation.ArbitraryNumberImputer(arbitrary_number=-7.25, variables=NUM),
+        "end tail": imputation.EndTailImputer(variables=NUM, tail="left"),
+        "drop constant": selection.DropConstantFeatures(tol=0.3, missing_values="ignore"),
+        "drop correlated": selection.DropCorrelatedFeatures(variables=NUM, threshold=0.01,
+                                                            missing_values="ignore"),
+        "winsorizer both": outliers.Winsorizer(variables=NUM, tail="both", fold=1.5,
+                                               capping_method="iqr", missing_values="ignore",
+                                               add_indicators=True),
+        "winsorizer quantiles": outliers.Winsorizer(variables=NUM, tail="left", fold=0.1,
+                                                    capping_method="quantiles",
+                                                    missing_values="ignore"),
+        "one-hot": encoding.OneHotEncoder(variables=CAT),
+        "one-hot top, drop last": encoding.OneHotEncoder(variables=CAT, top_categories=2,
+                                                         drop_last=True),
+        "ordinal encode": encoding.OrdinalEncoder(variables=CAT, encoding_method="ordered",
+                                                  unseen="encode"),
+        "ordinal ignore": encoding.OrdinalEncoder(variables=CAT, encoding_method="arbitrary"),
+        "count": encoding.CountFrequencyEncoder(variables=CAT, encoding_method="frequency",
+                                                unseen="encode"),
+        "mean encoder": encoding.MeanEncoder(variables=CAT, smoothing=2.0, unseen="encode"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_fe_transformers()))
+def test_feature_engine_transformer(frame: Any, name: str) -> None:
+    """Each transformer alone: transform bit for bit on the training frame and
+    on a frame with NaN, unseen categories and columns in another order (what
+    the library accepts there); refusals where the library refuses."""
+    from feature_engine.encoding import OrdinalEncoder
+    from sklearn.pipeline import make_pipeline
+
+    df, test, y, yr = frame
+    enc = _fe_transformers()[name]
+    if not type(enc).__module__.startswith("feature_engine.encoding"):
+        # native outputs are numbers: the string columns encoded after it
+        enc = make_pipeline(enc, OrdinalEncoder(unseen="encode"))
+    enc.fit(df, y)
+    native = _native(enc, "feature_engine")
+    check(enc, native, df)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            enc.transform(test)
+    except ValueError:
+        with pytest.raises(ValueError):
+            native.transform(test)
+        return
+    check(enc, native, test)
+
+
+def test_feature_engine_zoo_pipelines(frame: Any) -> None:
+    """The zoo's two pipelines: the steps before the model bit for bit; the
+    linear model after them within the bound it claims (scikit-learn takes
+    a DataFrame as a Fortran-ordered array); a forest after the same steps
+    bit for bit end to end."""
+    from feature_engine import encoding, imputation, outliers, selection
+    from sklearn.pipeline import make_pipeline
+
+    df, test, y, yr = frame
+    known = test.assign(city=df["city"], plan=df["plan"])  # OneHotEncoder refuses NaN only
+    fronts = [
+        ([imputation.MeanMedianImputer(variables=NUM), encoding.OneHotEncoder(variables=CAT)],
+         linear_model.LogisticRegression(max_iter=500), y),
+        ([selection.DropConstantFeatures(), outliers.Winsorizer(variables=NUM),
+          encoding.OrdinalEncoder(variables=CAT, encoding_method="arbitrary")],
+         linear_model.Ridge(), yr),
+    ]
+    for steps, last, target in fronts:
+        model = make_pipeline(*steps, last).fit(df, target)
+        native = _native(model, "feature_engine")
+        assert native.exactness(native.methods[0]).startswith("bounded")
+        check(model, native, df)
+        front = _native(model[:-1], "feature_engine")
+        bitwise(front, check(model[:-1], front, df))
+        grower = (ensemble.RandomForestClassifier if target is y
+                  else ensemble.RandomForestRegressor)
+        forest = make_pipeline(*steps, grower(n_estimators=5, random_state=SEED)).fit(df, target)
+        nf = _native(forest, "feature_engine")
+        bitwise(nf, check(forest, nf, df))
+    # NaN and unseen categories through the first pipeline: imputed, then zeros
+    model = make_pipeline(*fronts[0][0], ensemble.RandomForestClassifier(
+        n_estimators=5, random_state=SEED)).fit(df, y)
+    native = _native(model, "feature_engine")
+    bitwise(native, check(model, native, test[test.columns[::-1]]))
+    bitwise(native, check(model, native, known))
