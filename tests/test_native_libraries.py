@@ -275,3 +275,26 @@ def test_feature_engine_zoo_pipelines(frame: Any) -> None:
     native = _native(model, "feature_engine")
     bitwise(native, check(model, native, test[test.columns[::-1]]))
     bitwise(native, check(model, native, known))
+
+
+# ------------------------------------------------------------ category_encoders
+
+
+@pytest.mark.parametrize("name", ["TargetEncoder", "BinaryEncoder"])
+def test_category_encoders_refused(frame: Any, name: str) -> None:
+    """category_encoders' encoders are refused by name at load, with why:
+    their fitted mappings are pandas values native inference does not read;
+    the model still loads with skseal.load."""
+    import category_encoders as ce
+    from sklearn.pipeline import make_pipeline
+
+    from skseal.errors import UnsupportedModelError
+
+    df, _, y, _ = frame
+    model = make_pipeline(getattr(ce, name)(cols=CAT),
+                          linear_model.LogisticRegression(max_iter=500)).fit(df, y)
+    data = skseal.dumps(model, trusted=["category_encoders"])
+    with pytest.raises(UnsupportedModelError, match=f"category_encoders' {name}.*pandas values"):
+        skseal.native.loads(data, trusted=["category_encoders"])
+    back = skseal.loads(data, trusted=["category_encoders"])
+    assert outputs_equal(back.predict_proba(df), model.predict_proba(df))
