@@ -2,6 +2,8 @@
 //!
 //! - Pipeline: the steps before the last transform (`None` and
 //!   "passthrough" steps are skipped); the last step decides the methods.
+//!   imbalanced-learn's Pipeline is the same with its samplers skipped
+//!   (`_iter(filter_resample=True)`: they act at fit time only).
 //! - ColumnTransformer: every fitted entry of `transformers_` in order, its
 //!   input columns from `_transformer_to_input_indices` (so columns given by
 //!   name, index, boolean mask, slice or callable all work), selected by name
@@ -62,6 +64,46 @@ fn passthrough() -> Box<dyn Transformer> {
     })
 }
 
+/// The composition `est` is, by module and class: scikit-learn's Pipeline,
+/// ColumnTransformer, FeatureUnion, or imbalanced-learn's Pipeline (a
+/// scikit-learn Pipeline whose samplers are skipped at predict time).
+fn composition(est: &Obj<'_, '_>) -> Option<Kind> {
+    match (est.class.module.as_str(), est.name()) {
+        ("imblearn.pipeline", "Pipeline") => Some(Kind::Pipeline { resamples: true }),
+        (m, n) if m.starts_with("sklearn.") => match n {
+            "Pipeline" => Some(Kind::Pipeline { resamples: false }),
+            "ColumnTransformer" => Some(Kind::ColumnTransformer),
+            "FeatureUnion" => Some(Kind::FeatureUnion),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Pipeline { resamples: bool },
+    ColumnTransformer,
+    FeatureUnion,
+}
+
+/// Whether imbalanced-learn's Pipeline skips the step at `id` at predict
+/// and transform time: `_iter(filter_resample=True)` drops every step with
+/// a `fit_resample` method, i.e. imbalanced-learn's samplers (the
+/// over_sampling, under_sampling and combine modules, FunctionSampler; it
+/// refuses a Pipeline as an intermediate step).
+fn resampler(ctx: &Ctx<'_>, id: NodeId, path: &str) -> Result<bool> {
+    if step_word(ctx, id).is_some() {
+        return Ok(false);
+    }
+    let o = ctx.obj(id, path)?;
+    let m = o.class.module.as_str();
+    Ok(m.starts_with("imblearn.over_sampling.")
+        || m.starts_with("imblearn.under_sampling.")
+        || m.starts_with("imblearn.combine.")
+        || (m == "imblearn.base" && o.name() == "FunctionSampler"))
+}
+
 /// A step that must transform.
 fn any_transformer(
     ctx: &Ctx<'_>,
@@ -70,28 +112,26 @@ fn any_transformer(
     b: Builders,
 ) -> Result<Box<dyn Transformer>> {
     let est = ctx.obj(id, path)?;
-    if est.class.module.starts_with("sklearn.") {
-        if let Some(r) = (b.transformer)(&est, path) {
-            return r;
-        }
-        match est.name() {
-            "Pipeline" => {
-                let p = Pipeline::read(ctx, &est, path, b)?;
-                if matches!(p.last, Last::E(_)) {
-                    return Err(unsupported(
-                        "a Pipeline whose last step has no transform, used as a transformer",
-                        path,
-                        "",
-                    ));
-                }
-                return Ok(Box::new(p));
+    if let Some(r) = (b.transformer)(&est, path) {
+        return r;
+    }
+    match composition(&est) {
+        Some(Kind::Pipeline { resamples }) => {
+            let p = Pipeline::read(ctx, &est, path, b, resamples)?;
+            if matches!(p.last, Last::E(_)) {
+                return Err(unsupported(
+                    "a Pipeline whose last step has no transform, used as a transformer",
+                    path,
+                    "",
+                ));
             }
-            "ColumnTransformer" => {
-                return Ok(Box::new(ColumnTransformer::read(ctx, &est, path, b)?))
-            }
-            "FeatureUnion" => return Ok(Box::new(FeatureUnion::read(ctx, &est, path, b)?)),
-            _ => {}
+            return Ok(Box::new(p));
         }
+        Some(Kind::ColumnTransformer) => {
+            return Ok(Box::new(ColumnTransformer::read(ctx, &est, path, b)?))
+        }
+        Some(Kind::FeatureUnion) => return Ok(Box::new(FeatureUnion::read(ctx, &est, path, b)?)),
+        None => {}
     }
     // a model native inference knows but that does not transform, or an error
     let e = (b.estimator)(ctx, id, path)?;
@@ -242,7 +282,14 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str, b: Builders) -> Result<Pipeline> {
+    /// `resamples`: imbalanced-learn's Pipeline, whose samplers are skipped.
+    fn read(
+        ctx: &Ctx<'_>,
+        est: &Obj<'_, '_>,
+        path: &str,
+        b: Builders,
+        resamples: bool,
+    ) -> Result<Pipeline> {
         let sp = format!("{path}.steps");
         let items = ctx.seq(est.req("steps", path)?, &sp)?;
         let Some((last_id, first)) = items.split_last() else {
@@ -261,6 +308,9 @@ impl Pipeline {
                 }
                 continue;
             }
+            if resamples && resampler(ctx, t[1], &p)? {
+                continue;
+            }
             let tr = any_transformer(ctx, t[1], &p, b)?;
             if first_info.is_none() {
                 first_info = Some(tr.info().clone());
@@ -274,13 +324,24 @@ impl Pipeline {
         let mut last = match step_word(ctx, t[1]) {
             Some(w) if w == "passthrough" => Last::Passthrough,
             Some(w) => return Err(malformed(&p, format!("step {w:?}"))),
+            None if resamples && resampler(ctx, t[1], &p)? => {
+                return Err(unsupported(
+                    "an imbalanced-learn Pipeline ending in a sampler",
+                    &p,
+                    "Such a pipeline has neither predict nor transform.",
+                ));
+            }
             None => {
                 let o = ctx.obj(t[1], &p)?;
                 // RFE transforms and predicts: as the last step it predicts
-                let is_tr = o.class.module.starts_with("sklearn.")
-                    && !matches!(o.name(), "RFE" | "RFECV")
+                let rfe =
+                    o.class.module.starts_with("sklearn.") && matches!(o.name(), "RFE" | "RFECV");
+                let is_tr = !rfe
                     && ((b.transformer)(&o, &p).is_some()
-                        || matches!(o.name(), "ColumnTransformer" | "FeatureUnion"));
+                        || matches!(
+                            composition(&o),
+                            Some(Kind::ColumnTransformer | Kind::FeatureUnion)
+                        ));
                 if is_tr {
                     Last::T(any_transformer(ctx, t[1], &p, b)?)
                 } else {
@@ -698,13 +759,9 @@ pub fn build(
     path: &str,
     b: Builders,
 ) -> Option<Result<Box<dyn Estimator>>> {
-    if !est.class.module.starts_with("sklearn.") {
-        return None;
-    }
-    Some(match est.name() {
-        "Pipeline" => boxed(Pipeline::read(ctx, est, path, b)),
-        "ColumnTransformer" => boxed(ColumnTransformer::read(ctx, est, path, b)),
-        "FeatureUnion" => boxed(FeatureUnion::read(ctx, est, path, b)),
-        _ => return None,
+    Some(match composition(est)? {
+        Kind::Pipeline { resamples } => boxed(Pipeline::read(ctx, est, path, b, resamples)),
+        Kind::ColumnTransformer => boxed(ColumnTransformer::read(ctx, est, path, b)),
+        Kind::FeatureUnion => boxed(FeatureUnion::read(ctx, est, path, b)),
     })
 }

@@ -15,6 +15,7 @@ pub mod ensemble;
 pub mod error;
 pub mod estimator;
 mod fma;
+pub mod frames;
 pub mod gaussian_process;
 pub mod gbm;
 pub mod input;

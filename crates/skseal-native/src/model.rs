@@ -10,20 +10,45 @@ use crate::error::{input, NativeError, Result};
 use crate::estimator::{Builders, Estimator};
 use crate::probe::{verdict, ProbeReport, Verdict};
 use crate::{
-    calibration, compose, ensemble, gaussian_process, gbm, linear, meta, mlp, naive_bayes,
+    calibration, compose, ensemble, frames, gaussian_process, gbm, linear, meta, mlp, naive_bayes,
     neighbors, preprocess, svm, tree,
 };
 
 /// What compositions build their steps with.
 const BUILDERS: Builders = Builders {
     estimator: build,
-    transformer: preprocess::transformer,
+    transformer,
 };
+
+/// The transformer at `est`: scikit-learn's (`preprocess`) or a
+/// library's DataFrame transformer (`frames`).
+fn transformer(
+    est: &Obj<'_, '_>,
+    path: &str,
+) -> Option<Result<Box<dyn crate::estimator::Transformer>>> {
+    preprocess::transformer(est, path).or_else(|| frames::transformer(est, path))
+}
 
 /// Build the native implementation of the estimator at `id`.
 pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<Box<dyn Estimator>> {
     let est = ctx.obj(id, path)?;
     if let Some(r) = gbm::build(ctx, &est, path) {
+        return r;
+    }
+    match (est.class.module.as_str(), est.name()) {
+        // imbalanced-learn: a RandomForestClassifier whose trees were fitted
+        // on resampled data; predict and predict_proba are the forest's
+        ("imblearn.ensemble._forest", "BalancedRandomForestClassifier") => {
+            return Ok(Box::new(tree::Forest::read(&est, path)?));
+        }
+        ("imblearn.pipeline", "Pipeline") => {
+            if let Some(r) = compose::build(ctx, &est, path, BUILDERS) {
+                return r;
+            }
+        }
+        _ => {}
+    }
+    if let Some(r) = frames::build(&est, path) {
         return r;
     }
     if !est.class.module.starts_with("sklearn.") {
