@@ -679,16 +679,22 @@ def test_string_columns_sent_coded(tmp_path: Path, dtype: Any) -> None:
         return pd.DataFrame({"a": pd.Series(a, dtype=dtype), "b": pd.Series(b, dtype=dtype),
                              "n": n})
 
+    from skseal.native import _CODED_MIN_ROWS
+
     df = frame(["x", "y", None, "x", "z", "y"], ["p", "", "q", "q", "p", ""])
-    test = frame(["w", None, "z", "x"], ["", "r", "p", "q"])
+    reps = -(-_CODED_MIN_ROWS // 4)  # long enough to be sent coded
+    test = frame(["w", None, "z", "x"] * reps, ["", "r", "p", "q"] * reps)
     assert [c[1] for c in _input(test)[1]] == ["c", "c", "f"]
+    # a few rows go as strings (factorize would cost more than it saves)
+    assert [c[1] for c in _input(test.iloc[:4])[1]] == ["s", "s", "f"]
     imp = make_pipeline(SimpleImputer(missing_values="", strategy="constant", fill_value="E"),
                         OneHotEncoder(handle_unknown="ignore", sparse_output=False))
     ct = ColumnTransformer([("oh", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
                              ["a"]), ("imp", imp, ["b"]), ("num", StandardScaler(), ["n"])])
     model = make_pipeline(ct, LogisticRegression()).fit(df, [0, 1, 0, 1, 1, 0])
-    _exact(model, test, tmp_path)
-    _exact(ct, test, tmp_path)
-    m = _native(OneHotEncoder(handle_unknown="error").fit(df[["a"]]), tmp_path)
-    with pytest.raises(ValueError, match=r'\["w"\]'):
-        m.transform(test[["a"]])
+    for t in (test, test.iloc[:4]):
+        _exact(model, t, tmp_path)
+        _exact(ct, t, tmp_path)
+        m = _native(OneHotEncoder(handle_unknown="error").fit(df[["a"]]), tmp_path)
+        with pytest.raises(ValueError, match=r'\["w"\]'):
+            m.transform(t[["a"]])

@@ -124,10 +124,19 @@ def _floats(arr: np.ndarray) -> np.ndarray:
     return np.require(arr, dtype=np.float64, requirements=["C", "A"])
 
 
+# Below this many rows a string column goes as one string per row: pandas'
+# factorize costs 150-250 µs a call whatever the length, while a few rows'
+# strings cost tens of µs and the Rust side looks each one up anyway
+# (measured crossover between 512 and 2,048 rows; one-row requests are where
+# it matters).
+_CODED_MIN_ROWS = 256
+
+
 def _table_column(name: str, col: Any) -> tuple[str, str, Any]:
     """A column of a table: numbers, or strings sent coded when pandas can
-    code them (:func:`_coded`), else one string per row."""
-    coded = _coded(col)
+    code them (:func:`_coded`) and the column is long enough to gain from it,
+    else one string per row."""
+    coded = _coded(col) if len(col) >= _CODED_MIN_ROWS else None
     if coded is not None:
         return (name, "c", coded)
     return _column(name, col.to_numpy() if hasattr(col, "to_numpy") else col)
