@@ -280,21 +280,145 @@ def test_feature_engine_zoo_pipelines(frame: Any) -> None:
 # ------------------------------------------------------------ category_encoders
 
 
-@pytest.mark.parametrize("name", ["TargetEncoder", "BinaryEncoder"])
-def test_category_encoders_refused(frame: Any, name: str) -> None:
-    """category_encoders' encoders are refused by name at load, with why:
-    their fitted mappings are pandas values native inference does not read;
-    the model still loads with skseal.load."""
+@pytest.fixture(scope="module")
+def ce_frames(frame: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A training frame with missing categories (NaN and None, so NaN gets
+    its own ordinal code), and a frame to predict on: NaN in numbers and in
+    categories, categories never seen in fit."""
+    df, test, _, _ = frame
+    train = df.copy()
+    train.loc[4::9, "city"] = np.nan
+    unseen = test[df.columns].copy()
+    unseen.loc[2::6, "city"] = np.nan
+    unseen.loc[1::8, "plan"] = None
+    return train, unseen
+
+
+def _ce_encoders() -> dict[str, Any]:
+    import category_encoders as ce
+
+    return {
+        "ordinal": ce.OrdinalEncoder(cols=CAT),
+        "ordinal return_nan": ce.OrdinalEncoder(cols=CAT, handle_unknown="return_nan",
+                                                handle_missing="return_nan"),
+        "ordinal numbers": ce.OrdinalEncoder(cols=CAT, handle_unknown=-7, handle_missing=-9),
+        "target": ce.TargetEncoder(cols=CAT),
+        "target smoothing": ce.TargetEncoder(cols=CAT, smoothing=2.5, min_samples_leaf=3),
+        "target return_nan": ce.TargetEncoder(cols=CAT, handle_unknown="return_nan",
+                                              handle_missing="return_nan"),
+        "target all strings": ce.TargetEncoder(),
+        "binary": ce.BinaryEncoder(cols=CAT),
+        "binary return_nan": ce.BinaryEncoder(cols=CAT, handle_unknown="return_nan",
+                                              handle_missing="return_nan"),
+        "binary indicator": ce.BinaryEncoder(cols=CAT, handle_unknown="indicator"),
+        "base 1 drop_invariant": ce.BaseNEncoder(cols=CAT, base=1, drop_invariant=True),
+        "base 3": ce.BaseNEncoder(cols=CAT, base=3),
+    }
+
+
+@pytest.mark.parametrize("name", list(_ce_encoders()))
+@pytest.mark.parametrize("missing_in_fit", [False, True])
+def test_category_encoders_encoder(frame: Any, ce_frames: Any, name: str,
+                                   missing_in_fit: bool) -> None:
+    """Each encoder alone: transform bit for bit on the training frame and
+    on one with NaN, None and unseen categories, one row at a time too;
+    fitted with and without missing categories (a missing category then has
+    its own code and value)."""
+    df, _, y, yr = frame
+    train = ce_frames[0] if missing_in_fit else df
+    enc = _ce_encoders()[name]
+    enc.fit(train, yr if "smoothing" in name else y)
+    native = _native(enc, "category_encoders")
+    assert native.methods == ["transform"]
+    bitwise(native, check(enc, native, train))
+    bitwise(native, check(enc, native, ce_frames[1], rows=40))
+
+
+@pytest.mark.parametrize("name", ["TargetEncoder", "BinaryEncoder", "OrdinalEncoder"])
+def test_category_encoders_errors(frame: Any, ce_frames: Any, name: str) -> None:
+    """handle_unknown / handle_missing "error": refused where the library
+    raises, served where it does not."""
+    import category_encoders as ce
+
+    df, _, y, _ = frame
+    enc = getattr(ce, name)(cols=CAT, handle_unknown="error", handle_missing="error").fit(df, y)
+    native = _native(enc, "category_encoders")
+    bitwise(native, check(enc, native, df))
+    for bad in (ce_frames[1], df.assign(city="rome"), df.assign(plan=np.nan)):
+        with pytest.raises(ValueError):
+            enc.transform(bad)
+        with pytest.raises(ValueError):
+            native.transform(bad)
+
+
+def test_category_encoders_zoo_pipelines(frame: Any, ce_frames: Any) -> None:
+    """The zoo's two pipelines: the encoder bit for bit; the linear model
+    after it within the bound it claims (scikit-learn takes the encoder's
+    DataFrame as a Fortran-ordered array); a forest after the same encoder
+    bit for bit end to end, on unseen and missing categories too."""
+    import category_encoders as ce
+    from sklearn.pipeline import make_pipeline
+
+    df, _, y, yr = frame
+    unseen = ce_frames[1]
+    for enc, last, target in [
+        (ce.TargetEncoder(cols=CAT), linear_model.LogisticRegression(max_iter=500), y),
+        (ce.BinaryEncoder(cols=CAT), linear_model.Ridge(), yr),
+    ]:
+        model = make_pipeline(enc, last).fit(df, target)
+        native = _native(model, "category_encoders")
+        assert native.exactness(native.methods[0]).startswith("bounded")
+        check(model, native, df)
+        check(model, native, unseen.fillna({"age": 40.0, "income": 5e4}))
+        front = _native(model[:-1], "category_encoders")
+        bitwise(front, check(model[:-1], front, unseen))
+        grower = (ensemble.RandomForestClassifier if target is y
+                  else ensemble.RandomForestRegressor)
+        forest = make_pipeline(enc, grower(n_estimators=5, random_state=SEED)).fit(df, target)
+        nf = _native(forest, "category_encoders")
+        bitwise(nf, check(forest, nf, df))
+        bitwise(nf, check(forest, nf, unseen))
+
+
+def test_category_encoders_pickled(frame: Any, ce_frames: Any) -> None:
+    """A pickle of the encoders (pandas' own block layout of the DataFrames,
+    lowered by the reader) computes the same bits."""
+    import pickle
+
+    import category_encoders as ce
+
+    df, _, y, _ = frame
+    for enc in (ce.TargetEncoder(cols=CAT), ce.BinaryEncoder(cols=CAT),
+                ce.BaseNEncoder(cols=CAT, base=3)):
+        enc.fit(ce_frames[0], y)
+        native = skseal.native.loads(pickle.dumps(enc), trusted=["category_encoders"])
+        bitwise(native, check(enc, native, ce_frames[1]))
+
+
+def test_category_encoders_refused(frame: Any) -> None:
+    """What native inference does not implement is refused at load with
+    why; the model still loads with skseal.load."""
     import category_encoders as ce
     from sklearn.pipeline import make_pipeline
 
     from skseal.errors import UnsupportedModelError
 
     df, _, y, _ = frame
-    model = make_pipeline(getattr(ce, name)(cols=CAT),
-                          linear_model.LogisticRegression(max_iter=500)).fit(df, y)
-    data = skseal.dumps(model, trusted=["category_encoders"])
-    with pytest.raises(UnsupportedModelError, match=f"category_encoders' {name}.*pandas values"):
-        skseal.native.loads(data, trusted=["category_encoders"])
-    back = skseal.loads(data, trusted=["category_encoders"])
-    assert outputs_equal(back.predict_proba(df), model.predict_proba(df))
+    cases = [
+        (ce.OneHotEncoder(cols=CAT), "category_encoders' OneHotEncoder.*skseal.load"),
+        (ce.TargetEncoder(cols=CAT, min_group_size=40), "min_group_size"),
+        (ce.TargetEncoder(cols=["city", "plan"], composite_cols=[("city", "plan")]),
+         "composite_cols"),
+    ]
+    for enc, why in cases:
+        model = make_pipeline(enc, linear_model.LogisticRegression(max_iter=500)).fit(df, y)
+        data = skseal.dumps(model, trusted=["category_encoders"])
+        with pytest.raises(UnsupportedModelError, match=why):
+            skseal.native.loads(data, trusted=["category_encoders"])
+        back = skseal.loads(data, trusted=["category_encoders"])
+        assert outputs_equal(back.predict_proba(df), model.predict_proba(df))
+    # fitted on a matrix: integer column names
+    X = df[NUM].to_numpy()
+    enc = ce.OrdinalEncoder(cols=[0]).fit(X)
+    with pytest.raises(UnsupportedModelError, match="fitted on a matrix"):
+        _native(enc, "category_encoders")

@@ -1,12 +1,14 @@
 //! pandas DataFrame transformers of third-party libraries, loaded with
-//! their profiles: `feature_engine.rs` (feature_engine), by module and class
-//! name; category_encoders' encoders are refused by name (their fitted
-//! mappings are pandas Series and DataFrames, not read natively yet). They take and give tables: columns by name, in the order the
+//! their profiles: `feature_engine.rs` (feature_engine) and
+//! `category_encoders.rs` (category_encoders, whose fitted mappings are
+//! pandas Series and DataFrames read through `access.rs`), by module and
+//! class name. They take and give tables: columns by name, in the order the
 //! library's `transform` leaves them, which is what the next step sees.
 //! Their output reaches a later scikit-learn step as a DataFrame, which
 //! scikit-learn turns into a Fortran-ordered array
 //! ([`crate::estimator::Transformer::fortran_out`]).
 
+mod category_encoders;
 mod feature_engine;
 
 use std::collections::HashMap;
@@ -16,20 +18,12 @@ use skseal_core::ir::{Node, NodeId};
 use crate::access::{Ctx, Obj};
 use crate::data::{Column, Data, Table};
 use crate::error::{input, malformed, Result};
-use crate::estimator::{unsupported, Estimator, Info, Transformer};
+use crate::estimator::{Estimator, Info, Transformer};
 
 /// The transformer at `est` when this module has it.
 pub fn transformer(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Transformer>>> {
-    if est.class.module.starts_with("category_encoders.") {
-        return Some(Err(unsupported(
-            format!("category_encoders' {}", est.name()),
-            path,
-            "category_encoders' fitted mappings are pandas values (the inner \
-             OrdinalEncoder's `mapping` Series indexed by category with NaN, TargetEncoder's \
-             `mapping` Series indexed by ordinal code, BinaryEncoder's per-column DataFrames), \
-             which native inference does not read yet; load this model with skseal.load \
-             (native=False) to use category_encoders.",
-        )));
+    if let Some(t) = category_encoders::transformer(est, path) {
+        return Some(t);
     }
     feature_engine::transformer(est, path)
 }

@@ -8,7 +8,7 @@
 //! - *constructor*: called, after its argument schema is checked;
 //! - *reference*: may be held as a value (e.g. `numpy.log1p`, `sklearn.feature_selection.f_classif`).
 
-mod pandas;
+pub mod pandas;
 pub mod profiles;
 pub(crate) mod schema;
 mod stdlib;

@@ -40,8 +40,9 @@ fn node(g: &Graph, id: NodeId) -> Result<&Node, String> {
         .ok_or_else(|| format!("node {id} does not exist"))
 }
 
-/// The kind of a nested rebuild call, if `id` is one.
-fn kind_of(g: &Graph, id: NodeId) -> Option<&str> {
+/// The kind of a rebuild call (`"series"`, `"frame"`, `"index"`, ...), if
+/// `id` is one. Readers of checked graphs (native inference) use it too.
+pub fn kind_of(g: &Graph, id: NodeId) -> Option<&str> {
     match g.node(id)? {
         Node::Call { func, args, .. } if func.is(REBUILD.0, REBUILD.1) => {
             match g.node(*args.first()?)? {
@@ -126,8 +127,9 @@ fn values_ok(g: &Graph, values: NodeId, dtype: NodeId, what: &str) -> Result<(),
     }
 }
 
-/// The keys of `parts`, each exactly once, as (key, value).
-fn parts(g: &Graph, id: NodeId, keys: &[&str]) -> Result<Vec<NodeId>, String> {
+/// The values of `parts`' keys, each present exactly once, in `keys`' order.
+/// Readers of checked graphs (native inference) use it too.
+pub fn parts(g: &Graph, id: NodeId, keys: &[&str]) -> Result<Vec<NodeId>, String> {
     let Node::Dict(kv) = node(g, id)? else {
         return Err("parts must be a dict".into());
     };
