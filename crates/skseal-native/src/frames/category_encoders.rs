@@ -39,7 +39,9 @@ use skseal_core::ir::{Node, NodeId};
 use crate::access::{Ctx, Obj, PdValues};
 use crate::data::{Column, Data, Method, Output, Table};
 use crate::error::{input, malformed, Result};
-use crate::estimator::{data_output, unsupported, Estimator, Info, Transformer};
+use crate::estimator::{
+    data_output, transformer_estimator, unsupported, Estimator, Info, Transformer,
+};
 
 use super::{col, dict, has_missing, per_string, strings};
 
@@ -567,20 +569,7 @@ impl Ce {
     }
 }
 
-impl Estimator for Ce {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn supports(&self, m: Method) -> bool {
-        m == Method::Transform
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(self.no_method(m));
-        }
-        data_output(self.transform_data(x)?, &self.info.class)
-    }
-}
+transformer_estimator!(Ce);
 
 impl Transformer for Ce {
     fn transform_data(&self, x: Data) -> Result<Data> {

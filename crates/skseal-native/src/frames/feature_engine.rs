@@ -27,7 +27,9 @@
 use crate::access::Obj;
 use crate::data::{Column, Data, Method, Output, Table};
 use crate::error::{input, malformed, Result};
-use crate::estimator::{data_output, unsupported, Estimator, Info, Transformer};
+use crate::estimator::{
+    data_output, transformer_estimator, unsupported, Estimator, Info, Transformer,
+};
 
 use super::{
     col, dict, frame_in, has_missing, numbers, numbers_by_name, per_string, string_map, strings,
@@ -389,17 +391,4 @@ fn keep(t: Table, f: impl Fn(&String) -> bool) -> Result<Data> {
     Ok(Data::Table(Table::new(names, cols)?))
 }
 
-impl Estimator for Fe {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn supports(&self, m: Method) -> bool {
-        m == Method::Transform
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(self.no_method(m));
-        }
-        data_output(self.transform_data(x)?, &self.info.class)
-    }
-}
+transformer_estimator!(Fe);
