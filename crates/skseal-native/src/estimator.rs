@@ -144,7 +144,7 @@ pub trait Transformer: Estimator {
 pub fn after_fortran(e: Exactness) -> Exactness {
     match e {
         Exactness::BitwiseCOrdered => Exactness::Bounded(
-            "an earlier step leaves X Fortran-ordered (a selector's X[:, mask]) or sparse, whose products are not modelled"
+            "an earlier step leaves X Fortran-ordered (a selector's X[:, mask], or a DataFrame a transformer returns) or sparse, whose products are not modelled"
                 .into(),
         ),
         other => other,
