@@ -211,6 +211,46 @@ struct Quant {
     /// borders strictly ascending (as CatBoost writes them): a value's
     /// count of borders below it is a binary search, not a scan
     sorted: bool,
+    /// sorted and at most 255 borders: the borders in groups of 16, padded
+    /// with +inf (which no value exceeds), and each group's last border
+    /// (16 of them, padded too), for a count of the borders below a value
+    /// in two vectorised steps
+    groups: Option<Groups>,
+}
+
+/// Up to 255 sorted borders in groups of 16 (see [`Quant::groups`]).
+#[derive(Debug, Clone)]
+struct Groups {
+    last: [f32; 16],
+    groups: Vec<[f32; 16]>,
+}
+
+impl Groups {
+    fn of(borders: &[f32]) -> Option<Groups> {
+        if borders.len() > 255 || !borders.windows(2).all(|w| w[0] < w[1]) {
+            return None;
+        }
+        let mut groups = vec![[f32::INFINITY; 16]; (borders.len() + 1).div_ceil(16)];
+        for (k, &b) in borders.iter().enumerate() {
+            groups[k / 16][k % 16] = b;
+        }
+        let mut last = [f32::INFINITY; 16];
+        for (l, g) in last.iter_mut().zip(&groups) {
+            *l = g[15];
+        }
+        Some(Groups { last, groups })
+    }
+
+    /// How many borders `v` is greater than: the groups wholly below it
+    /// (their last border is), then the borders below it in the next group
+    /// (which exists: the last group ends with +inf), counted by compares
+    /// that the compiler vectorises, without data-dependent branches.
+    #[inline]
+    fn below(&self, v: f32) -> usize {
+        let count = |g: &[f32; 16]| g.iter().fold(0u32, |c, &b| c + u32::from(v > b)) as usize;
+        let g = count(&self.last);
+        16 * g + self.groups.get(g).map_or(0, count)
+    }
 }
 
 /// How the raw values become `predict`'s output.
@@ -230,6 +270,10 @@ enum Kind {
 
 /// Rows whose oblivious-tree leaves are found together.
 const BLOCK: usize = 64;
+
+/// Oblivious trees whose leaves a row adds in one pass (one output
+/// dimension, trees of up to 8 levels).
+const GROUP: usize = 4;
 
 /// A CatBoost model ready to predict.
 struct Booster {
@@ -275,6 +319,7 @@ impl Booster {
                 nan_as,
                 bucket,
                 sorted: f.borders.windows(2).all(|w| w[0] < w[1]),
+                groups: Groups::of(&f.borders),
             });
             bucket += f.borders.len().div_ceil(MAX_VALUES_PER_BIN);
         }
@@ -479,52 +524,121 @@ impl Booster {
         let dim = m.approx_dimension;
         let mut out = Mat::zeros(x.rows, dim);
         let mut bins = vec![0u8; self.buckets];
+        if !m.oblivious() {
+            for r in 0..x.rows {
+                self.bins_of(x.row(r), hashes.get(r).map(Vec::as_slice), &mut bins);
+                let o = &mut out.data[r * dim..(r + 1) * dim];
+                for t in 0..m.tree_sizes.len() {
+                    let leaf = self.non_symmetric_leaf(&bins, t);
+                    for (k, slot) in o.iter_mut().enumerate() {
+                        *slot += m.leaf_values.get(leaf + k).copied().unwrap_or(0.0);
+                    }
+                }
+                scale_and_bias(m.scale, &m.bias, o);
+            }
+            return out;
+        }
         // oblivious trees: rows in blocks, each block's bins by bucket, and
         // every tree's leaf index found for the whole block without
-        // branches (as CatBoost's evaluator does); the leaves are still
-        // added per row in tree order
+        // branches (as CatBoost's evaluator does), in byte lanes for trees
+        // of up to 8 levels; each row's sums start at 0 and add the leaves
+        // in tree order, in a block-sized buffer
         let mut block = vec![0u8; self.buckets * BLOCK];
-        let mut index = [0u32; BLOCK];
-        let mut leaf = [0usize; BLOCK];
+        let mut small = [0u8; BLOCK];
+        let mut wide = [0u32; BLOCK];
+        let mut group = [[0u8; BLOCK]; GROUP];
+        let mut acc = vec![0f64; BLOCK * dim];
         let mut r0 = 0;
         while r0 < x.rows {
             let n = BLOCK.min(x.rows - r0);
-            for i in 0..n {
-                let r = r0 + i;
-                self.bins_of(x.row(r), hashes.get(r).map(Vec::as_slice), &mut bins);
-                if m.oblivious() {
-                    for (b, &v) in bins.iter().enumerate() {
-                        if let Some(slot) = block.get_mut(b * BLOCK + i) {
-                            *slot = v;
-                        }
+            self.block_bins(x, hashes, r0, n, &mut bins, &mut block);
+            let acc = &mut acc[..n * dim];
+            acc.iter_mut().for_each(|v| *v = 0.0);
+            let trees = m.tree_sizes.len();
+            let leaves_of = |t: usize| {
+                let first = m.first_leaf.get(t).copied().unwrap_or(0);
+                m.leaf_values.get(first..).unwrap_or(&[])
+            };
+            let shallow = |t: usize| m.tree_sizes.get(t).is_some_and(|&s| s <= 8);
+            let mut t = 0;
+            while t < trees {
+                if dim == 1 && t + GROUP <= trees && (t..t + GROUP).all(shallow) {
+                    // GROUP trees' indices, then each row adds their leaves
+                    // in tree order (one pass over the sums, not GROUP)
+                    let mut leaves: [&[f64]; GROUP] = [&[]; GROUP];
+                    for (g, (idx, lv)) in group.iter_mut().zip(&mut leaves).enumerate() {
+                        self.oblivious_index(&block, t + g, &mut idx[..n]);
+                        *lv = leaves_of(t + g);
                     }
+                    for (i, a) in acc.iter_mut().enumerate() {
+                        let mut sum = *a;
+                        for (idx, lv) in group.iter().zip(leaves) {
+                            let v = idx.get(i).copied().unwrap_or(0);
+                            sum += lv.get(usize::from(v)).copied().unwrap_or(0.0);
+                        }
+                        *a = sum;
+                    }
+                    t += GROUP;
+                    continue;
+                }
+                if shallow(t) {
+                    self.oblivious_index(&block, t, &mut small[..n]);
+                    add_leaves(leaves_of(t), dim, &small[..n], acc);
                 } else {
-                    let o = &mut out.data[r * dim..(r + 1) * dim];
-                    for t in 0..m.tree_sizes.len() {
-                        let leaf = self.non_symmetric_leaf(&bins, t);
-                        for (k, slot) in o.iter_mut().enumerate() {
-                            *slot += m.leaf_values.get(leaf + k).copied().unwrap_or(0.0);
-                        }
-                    }
+                    self.oblivious_index(&block, t, &mut wide[..n]);
+                    add_leaves(leaves_of(t), dim, &wide[..n], acc);
                 }
+                t += 1;
             }
-            if m.oblivious() {
-                for t in 0..m.tree_sizes.len() {
-                    self.oblivious_leaves(&block, t, &mut index[..n], &mut leaf[..n]);
-                    for (i, &leaf) in leaf[..n].iter().enumerate() {
-                        let o = &mut out.data[(r0 + i) * dim..(r0 + i + 1) * dim];
-                        for (k, slot) in o.iter_mut().enumerate() {
-                            *slot += m.leaf_values.get(leaf + k).copied().unwrap_or(0.0);
-                        }
-                    }
-                }
-            }
-            for r in r0..r0 + n {
-                scale_and_bias(m.scale, &m.bias, &mut out.data[r * dim..(r + 1) * dim]);
+            let o = &mut out.data[r0 * dim..(r0 + n) * dim];
+            o.copy_from_slice(acc);
+            for row in o.chunks_exact_mut(dim.max(1)) {
+                scale_and_bias(m.scale, &m.bias, row);
             }
             r0 += n;
         }
         out
+    }
+
+    /// The bins of rows `r0..r0 + n` laid out by bucket
+    /// (`block[bucket * BLOCK + i]`): column by column when the model has
+    /// no CTR features, else row by row (a CTR value reads its row's bins).
+    fn block_bins(
+        &self,
+        x: &Mat,
+        hashes: &[Vec<i32>],
+        r0: usize,
+        n: usize,
+        bins: &mut [u8],
+        block: &mut [u8],
+    ) {
+        if self.ctrs.is_empty() {
+            block.iter_mut().for_each(|b| *b = 0);
+            for q in &self.quants {
+                for i in 0..n {
+                    let v = x.row(r0 + i).get(q.column).copied().unwrap_or(f64::NAN);
+                    float_bins(q, v, block, BLOCK, i);
+                }
+            }
+            for oh in &self.one_hots {
+                for i in 0..n {
+                    let row_hashes = hashes.get(r0 + i).map_or(&[][..], Vec::as_slice);
+                    if let Some(&h) = row_hashes.get(oh.cat) {
+                        one_hot_bins(oh, h, block, BLOCK, i);
+                    }
+                }
+            }
+            return;
+        }
+        for i in 0..n {
+            let r = r0 + i;
+            self.bins_of(x.row(r), hashes.get(r).map(Vec::as_slice), bins);
+            for (b, &v) in bins.iter().enumerate() {
+                if let Some(slot) = block.get_mut(b * BLOCK + i) {
+                    *slot = v;
+                }
+            }
+        }
     }
 
     /// One row's quantized bins: per float feature the count of its borders
@@ -533,41 +647,15 @@ impl Booster {
     fn bins_of(&self, row: &[f64], row_hashes: Option<&[i32]>, bins: &mut [u8]) {
         bins.iter_mut().for_each(|b| *b = 0);
         for q in &self.quants {
-            let mut v = row.get(q.column).copied().unwrap_or(f64::NAN) as f32;
-            if v.is_nan() {
-                if let Some(s) = q.nan_as {
-                    v = s;
-                }
-            }
-            if q.sorted {
-                // the borders below v are a prefix: bucket j counts
-                // those of its (up to) MAX_VALUES_PER_BIN borders
-                let below = q.borders.partition_point(|&b| v > b);
-                let n = q.borders.len().div_ceil(MAX_VALUES_PER_BIN);
-                for j in 0..n {
-                    let c = below.saturating_sub(j * MAX_VALUES_PER_BIN);
-                    if let Some(slot) = bins.get_mut(q.bucket + j) {
-                        *slot = c.min(MAX_VALUES_PER_BIN) as u8;
-                    }
-                }
-            } else {
-                for (k, &b) in q.borders.iter().enumerate() {
-                    if let Some(slot) = bins.get_mut(q.bucket + k / MAX_VALUES_PER_BIN) {
-                        *slot += u8::from(v > b);
-                    }
-                }
-            }
+            let v = row.get(q.column).copied().unwrap_or(f64::NAN);
+            float_bins(q, v, bins, 1, 0);
         }
         let row_hashes = row_hashes.unwrap_or(&[]);
         for oh in &self.one_hots {
             let Some(&h) = row_hashes.get(oh.cat) else {
                 continue;
             };
-            for (k, &value) in oh.values.iter().enumerate() {
-                if let Some(slot) = bins.get_mut(oh.bucket + k / MAX_VALUES_PER_BIN) {
-                    *slot |= u8::from(h == value) * (k % MAX_VALUES_PER_BIN + 1) as u8;
-                }
-            }
+            one_hot_bins(oh, h, bins, 1, 0);
         }
         // CTR values from the float and one-hot bins above, quantized as
         // float features are (no NaN substitution)
@@ -581,15 +669,16 @@ impl Booster {
         }
     }
 
-    /// The leaf (first value's index) of oblivious tree `t` for each row of
-    /// a block whose bins are laid out by bucket (`block[bucket * BLOCK + i]`).
-    /// The index is built in u32 lanes (a tree has at most 16 levels), which
-    /// the compiler vectorises four or eight to a register.
-    fn oblivious_leaves(&self, block: &[u8], t: usize, index: &mut [u32], leaf: &mut [usize]) {
+    /// The leaf index of oblivious tree `t` for each row of a block whose
+    /// bins are laid out by bucket (`block[bucket * BLOCK + i]`), built
+    /// without branches in lanes of `L` (bytes for trees of up to 8 levels,
+    /// which the compiler vectorises sixteen to a register; u32 for deeper
+    /// trees, of at most 16 levels).
+    fn oblivious_index<L: Lane>(&self, block: &[u8], t: usize, index: &mut [L]) {
         let m = &self.model;
         let start = m.tree_start_offsets.get(t).copied().unwrap_or(0);
         let size = m.tree_sizes.get(t).copied().unwrap_or(0);
-        index.iter_mut().for_each(|v| *v = 0);
+        index.iter_mut().for_each(|v| *v = L::default());
         for d in 0..size {
             // a split `parse` would have refused holds for no row
             let Some(s) = self.flat.get(start + d).copied().flatten() else {
@@ -598,20 +687,17 @@ impl Booster {
             let Some(col) = block.get(s.bucket * BLOCK..s.bucket * BLOCK + index.len()) else {
                 continue;
             };
-            let d = (d as u32) & 31;
+            let bit = L::bit(d as u32);
+            let at = s.at;
             if s.one_hot {
                 for (v, &b) in index.iter_mut().zip(col) {
-                    *v |= u32::from(b == s.at) << d;
+                    *v |= if b == at { bit } else { L::default() };
                 }
             } else {
                 for (v, &b) in index.iter_mut().zip(col) {
-                    *v |= u32::from(b >= s.at) << d;
+                    *v |= if b >= at { bit } else { L::default() };
                 }
             }
-        }
-        let first = m.first_leaf.get(t).copied().unwrap_or(0);
-        for (l, &v) in leaf.iter_mut().zip(index.iter()) {
-            *l = first + v as usize * m.approx_dimension;
         }
     }
 
@@ -715,6 +801,105 @@ fn ctr_of(
         borders: f.borders.clone(),
         bucket,
     })
+}
+
+/// A lane of oblivious leaf indices: a byte (trees of up to 8 levels) or
+/// a u32.
+trait Lane: Copy + Default + std::ops::BitOrAssign + Into<u32> {
+    /// bit `d` (of an index whose tree has more than `d` levels)
+    fn bit(d: u32) -> Self;
+}
+
+impl Lane for u8 {
+    fn bit(d: u32) -> u8 {
+        1u8.wrapping_shl(d)
+    }
+}
+
+impl Lane for u32 {
+    fn bit(d: u32) -> u32 {
+        1u32.wrapping_shl(d)
+    }
+}
+
+/// Add each row's leaf of a tree to its sums: `acc` holds `dim` values per
+/// row, `leaves` the model's leaf values from the tree's first leaf, `index`
+/// each row's leaf index.
+fn add_leaves<L: Lane>(leaves: &[f64], dim: usize, index: &[L], acc: &mut [f64]) {
+    if dim == 1 {
+        for (a, &v) in acc.iter_mut().zip(index) {
+            *a += leaves.get(v.into() as usize).copied().unwrap_or(0.0);
+        }
+        return;
+    }
+    for (o, &v) in acc.chunks_exact_mut(dim.max(1)).zip(index) {
+        let leaf = v.into() as usize * dim;
+        for (k, slot) in o.iter_mut().enumerate() {
+            *slot += leaves.get(leaf + k).copied().unwrap_or(0.0);
+        }
+    }
+}
+
+/// A float feature's bins for the value `x` (a float64 input), at
+/// `bins[(bucket + j) * stride + at]` for its buckets `j`, zero before:
+/// the count of its borders below the float32 value, per bucket of up to
+/// MAX_VALUES_PER_BIN borders.
+#[inline]
+fn float_bins(q: &Quant, x: f64, bins: &mut [u8], stride: usize, at: usize) {
+    let v = float_value(q, x);
+    if let Some(g) = &q.groups {
+        let below = g.below(v);
+        if q.borders.len() <= MAX_VALUES_PER_BIN {
+            // one bucket
+            if let Some(slot) = bins.get_mut(q.bucket * stride + at) {
+                *slot = below as u8;
+            }
+        } else {
+            sorted_bins(q, below, bins, stride, at);
+        }
+    } else if q.sorted {
+        sorted_bins(q, q.borders.partition_point(|&b| v > b), bins, stride, at);
+    } else {
+        for (k, &b) in q.borders.iter().enumerate() {
+            if let Some(slot) = bins.get_mut((q.bucket + k / MAX_VALUES_PER_BIN) * stride + at) {
+                *slot += u8::from(v > b);
+            }
+        }
+    }
+}
+
+/// The value a float feature's borders are compared with: the input as
+/// float32, a NaN replaced as the feature's `nan_mode` says.
+fn float_value(q: &Quant, x: f64) -> f32 {
+    let v = x as f32;
+    match q.nan_as {
+        Some(s) if v.is_nan() => s,
+        _ => v,
+    }
+}
+
+/// A float feature of sorted borders: its bins when `below` of its borders
+/// are below the value (a prefix of them), bucket `j` counting those of
+/// its (up to) MAX_VALUES_PER_BIN borders.
+fn sorted_bins(q: &Quant, below: usize, bins: &mut [u8], stride: usize, at: usize) {
+    let n = q.borders.len().div_ceil(MAX_VALUES_PER_BIN);
+    for j in 0..n {
+        let c = below.saturating_sub(j * MAX_VALUES_PER_BIN);
+        if let Some(slot) = bins.get_mut((q.bucket + j) * stride + at) {
+            *slot = c.min(MAX_VALUES_PER_BIN) as u8;
+        }
+    }
+}
+
+/// A one-hot feature's bins for the category hash `h`, at
+/// `bins[(bucket + j) * stride + at]`, zero before: the matching value's
+/// position in its bucket plus one.
+fn one_hot_bins(oh: &OneHot, h: i32, bins: &mut [u8], stride: usize, at: usize) {
+    for (k, &value) in oh.values.iter().enumerate() {
+        if let Some(slot) = bins.get_mut((oh.bucket + k / MAX_VALUES_PER_BIN) * stride + at) {
+            *slot |= u8::from(h == value) * (k % MAX_VALUES_PER_BIN + 1) as u8;
+        }
+    }
 }
 
 /// `ApplyScaleAndBias` on one document's values.
@@ -1059,12 +1244,32 @@ pub(super) fn build(
 
 #[cfg(test)]
 mod tests {
-    use super::{fastexp, Booster};
+    use super::{fastexp, Booster, Groups};
     use crate::gbm::row_independence::check;
 
     /// A 3-class CatBoostClassifier on iris with NaNs (8 oblivious trees,
     /// depth 3).
     const MODEL: &[u8] = include_bytes!("testdata/catboost_iris.cbm");
+
+    /// The grouped count of borders below a value equals the binary
+    /// search's, at every border, its float32 neighbours, infinities and NaN.
+    #[test]
+    fn grouped_border_counts_equal_the_binary_search() {
+        for n in [0usize, 1, 15, 16, 17, 31, 32, 100, 254, 255] {
+            let borders: Vec<f32> = (0..n).map(|k| k as f32 * 0.5 - 20.0).collect();
+            let g = Groups::of(&borders).expect("sorted, at most 255");
+            let mut probes = vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -0.0];
+            for &b in &borders {
+                probes.extend([b, b.next_up(), b.next_down()]);
+            }
+            for v in probes {
+                let want = borders.partition_point(|&b| v > b);
+                assert_eq!(g.below(v), want, "{n} borders, value {v}");
+            }
+        }
+        assert!(Groups::of(&[1.0, 1.0]).is_none());
+        assert!(Groups::of(&(0..256).map(|k| k as f32).collect::<Vec<_>>()).is_none());
+    }
 
     #[test]
     fn rows_computed_together_equal_rows_alone() {
