@@ -140,19 +140,6 @@ pub enum ContainerError {
 }
 
 impl ContainerError {
-    /// The array this error is about, if it is about one.
-    pub fn array(&self) -> Option<usize> {
-        match self {
-            ContainerError::Undecodable { array, .. }
-            | ContainerError::Digest { array, .. }
-            | ContainerError::Codec { array, .. }
-            | ContainerError::ArrayData { array, .. }
-            | ContainerError::MissingPack { array, .. } => Some(*array),
-            ContainerError::ArrayEntry { index, .. } => Some(*index),
-            _ => None,
-        }
-    }
-
     /// Name the damaged array's place in the model (`estimators_[114].tree_.nodes`)
     /// from the file's object graph, where this error labels an array.
     pub fn locate(mut self, g: &crate::ir::Graph) -> Self {
