@@ -301,10 +301,10 @@ def test_future_version(plain_bytes: bytes) -> None:
         assert "version 2" in msg and "Upgrade skseal" in msg
 
 
-@pytest.mark.parametrize("flags", [8, 0x80000000, 0xFFFFFFFF])
+@pytest.mark.parametrize("flags", [16, 0x80000000, 0xFFFFFFFF])
 def test_unknown_flags(flags: int, plain_bytes: bytes) -> None:
-    # bit 0: compressed header, bit 1: signature trailer, bit 2: packs; the
-    # others are refused
+    # bit 0: compressed header, bit 1: signature trailer, bit 2: packs, bit 3:
+    # native layouts (test_native_layout.py); the others are refused
     data = bytearray(plain_bytes)
     data[12:16] = struct.pack("<I", flags)
     with pytest.raises(skseal.FormatError, match=f"unknown flags 0x{flags:08x}"):

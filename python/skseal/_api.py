@@ -243,7 +243,8 @@ def _saves(obj: Any, trusted: list[str]) -> bool:
 
 
 def _save(obj: Any, dest: Any, compress: Compress, metadata: dict[str, Any] | None,
-          probe: Any, trusted: Iterable[str | type], signing_key: KeyLike | None = None) -> Any:
+          probe: Any, trusted: Iterable[str | type], signing_key: KeyLike | None = None,
+          native_layout: bool = False) -> Any:
     trusted = normalize_trusted(trusted)
     codec, level, shuffle = _codec(compress)
     facts, user = _meta.facts(obj, trusted), _meta.user_json(metadata)
@@ -251,7 +252,7 @@ def _save(obj: Any, dest: Any, compress: Compress, metadata: dict[str, Any] | No
     with _naming(dest, signing_key):
         try:
             return _native.save(stream, raws, dest, facts, user, trusted, codec, level, shuffle,
-                                _key_bytes(signing_key, "secret"))
+                                _key_bytes(signing_key, "secret"), bool(native_layout))
         except UnsupportedObjectError as e:
             hint = _way_out(obj, getattr(e, "types", []), trusted)
             if not hint:
@@ -268,6 +269,7 @@ def dump(
     probe: Any = None,
     trusted: Iterable[str | type] = (),
     signing_key: KeyLike | None = None,
+    native_layout: bool = False,
 ) -> str:
     """Save ``obj`` (an estimator, pipeline, or plain data) to ``file``.
 
@@ -286,6 +288,12 @@ def dump(
         signing_key: an Ed25519 private key (32 raw bytes, 64 hex digits, or the
             path of a key file made by ``skseal keygen``): the file is signed
             over its header and every array digest.
+        native_layout: also store every decision tree in the layout native
+            inference walks (16 bytes a node, docs/FORMAT.md §5.6):
+            :func:`skseal.native.load` and ``skseal serve`` then read those
+            and the trees' values instead of scikit-learn's 64-byte node
+            records, which they neither read nor convert. A forest's file
+            grows by about a fifth; :func:`skseal.load` is unchanged.
 
     Returns:
         The content fingerprint (BLAKE3 over the object graph and array digests).
@@ -295,14 +303,15 @@ def dump(
             loaded safely; the message names it and how to trust it.
     """
     dest = os.fspath(file) if isinstance(file, str | os.PathLike) else file
-    fp, _size = _save(obj, dest, compress, metadata, probe, trusted, signing_key)
+    fp, _size = _save(obj, dest, compress, metadata, probe, trusted, signing_key, native_layout)
     return str(fp)
 
 
 def dumps(obj: Any, **kw: Any) -> bytes:
     """Like :func:`dump`, returning the file's bytes."""
     return bytes(_save(obj, None, kw.pop("compress", None), kw.pop("metadata", None),
-                       kw.pop("probe", None), kw.pop("trusted", ()), kw.pop("signing_key", None)))
+                       kw.pop("probe", None), kw.pop("trusted", ()), kw.pop("signing_key", None),
+                       kw.pop("native_layout", False)))
 
 
 def _read_all(file: PathLike | IO[bytes] | bytes, mmap_mode: str | None) -> tuple[Any, bool]:
@@ -739,6 +748,7 @@ def convert(
     compress: Compress = None,
     metadata: dict[str, Any] | None = None,
     probe: Any = None,
+    native_layout: bool = False,
 ) -> str:
     """Convert a legacy ``.pkl``/``.joblib`` file to ``.skseal`` without building
     any Python object from it.
@@ -757,6 +767,8 @@ def convert(
             ``skseal.native.load(dst, verify=True)`` natively. Raises
             UnsupportedModelError when native inference does not implement the
             model.
+        native_layout: also store every decision tree in the layout native
+            inference walks, as :func:`dump` does.
 
     Returns:
         The content fingerprint of the new file.
@@ -770,7 +782,8 @@ def convert(
         stream, raws = _native_probe_stream(src, probe, names)
     with _naming(src, dst):
         fp, _size = _native.convert(os.fspath(src), os.fspath(dst), names, codec, level,
-                                    shuffle, user, _max_decompressed(), stream, raws)
+                                    shuffle, user, _max_decompressed(), stream, raws,
+                                    bool(native_layout))
     return str(fp)
 
 

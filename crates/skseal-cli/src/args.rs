@@ -67,6 +67,12 @@ pub enum Cmd {
         /// none, lz4, zstd or zstd:LEVEL.
         #[arg(long, default_value = "none")]
         compress: String,
+        /// Also store every decision tree in the layout native inference
+        /// walks (docs/FORMAT.md §5.6): `skseal serve` and `predict` then
+        /// load forests without reading or converting scikit-learn's node
+        /// records; the file grows by about a fifth.
+        #[arg(long)]
+        native_layout: bool,
         /// No progress display (it is drawn on a terminal only).
         #[arg(long, short)]
         quiet: bool,

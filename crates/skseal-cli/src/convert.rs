@@ -24,6 +24,7 @@ pub fn convert(
     dst: &Path,
     trusted: Vec<String>,
     compress: &str,
+    native_layout: bool,
     quiet: bool,
 ) -> Result<String, String> {
     let comp = parse_compress(compress)?;
@@ -36,7 +37,7 @@ pub fn convert(
         human(data.len() as u64)
     ));
     let policy = Policy::new(trusted);
-    let (g, info) = skseal_core::convert::read_checked(&data, &policy, max_decompressed()?)
+    let (mut g, info) = skseal_core::convert::read_checked(&data, &policy, max_decompressed()?)
         .map_err(|e| match e {
             skseal_core::CoreError::Untrusted(u) => format!(
                 "{}: refers to names that are not trusted: {} ({}); nothing was run. {}",
@@ -61,6 +62,9 @@ pub fn convert(
     };
     let meta = skseal_core::metadata::for_convert(&g, source, Default::default(), None)
         .map_err(|e| format!("{}: {e}", src.display()))?;
+    if native_layout {
+        skseal_core::convert::add_native_layout(&mut g);
+    }
     pb.set_message(format!("writing {}", dst.display()));
     let h = container::write_atomic(dst, |w| skseal_core::convert::write(w, &g, &meta, comp))
         .map_err(|e| format!("{}: {e}", dst.display()))?;

@@ -90,8 +90,9 @@ fn run(cli: Cli) -> ExitCode {
             dst,
             trusted,
             compress,
+            native_layout,
             quiet,
-        } => match convert::convert(&src, &dst, trusted, &compress, quiet) {
+        } => match convert::convert(&src, &dst, trusted, &compress, native_layout, quiet) {
             Ok(fp) => {
                 outln!("wrote {} (fingerprint {fp})", dst.display());
                 ExitCode::SUCCESS

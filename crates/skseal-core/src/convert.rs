@@ -50,6 +50,19 @@ pub fn write(
     )?)
 }
 
+/// Store the native layout of every tree of a converted graph (its arrays
+/// are inline): see [`crate::layout`]. Returns how many trees got one.
+pub fn add_native_layout(g: &mut Graph) -> usize {
+    let layouts = {
+        let bytes = |i: u32| match g.arrays.get(i as usize).map(|a| &a.source) {
+            Some(ArraySource::Inline(v)) => Some(v.as_slice()),
+            _ => None,
+        };
+        crate::layout::tree_layouts(g, &bytes)
+    };
+    crate::layout::attach(g, layouts)
+}
+
 /// Attach a probe to a converted graph: `probe` is a lifted graph whose
 /// `probe` is set (its root is ignored); its nodes and arrays are appended to
 /// `g`, and its out-of-band buffers (`buffers`) become inline array bytes.

@@ -178,6 +178,14 @@ pub enum HeaderJsonError {
         if *flag_set { "set" } else { "clear" }
     )]
     PacksFlag { flag_set: bool, packs: usize },
+    /// Flag bit 3 (native layouts) disagrees with the graph's `native` member.
+    #[error(
+        "flag bit 3 (native layouts) must be set exactly when the graph has a native member \
+         (the bit is {}, the member is {})",
+        if *flag_set { "set" } else { "clear" },
+        if *flag_set { "absent" } else { "present" }
+    )]
+    NativeFlag { flag_set: bool },
     /// The header bytes are not UTF-8.
     #[error("the header is not UTF-8")]
     NotUtf8,

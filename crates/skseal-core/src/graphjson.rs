@@ -288,6 +288,14 @@ pub fn encode(g: &Graph) -> Value {
     if !e.shared.is_empty() {
         m.insert("shared".into(), Value::Array(e.shared));
     }
+    if !g.native.is_empty() {
+        let trees: Vec<Value> = g
+            .native
+            .iter()
+            .map(|t| json!([t.nodes, t.layout]))
+            .collect();
+        m.insert("native".into(), json!({ "trees": trees }));
+    }
     Value::Object(m)
 }
 
@@ -770,6 +778,14 @@ mod stream {
         pub root: Option<NodeId>,
         pub probe: Option<NodeId>,
         pub shared_len: usize,
+        pub native: Option<NativeJson>,
+    }
+
+    /// The graph's `native` member (FORMAT.md §5.6).
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct NativeJson {
+        trees: Vec<(u32, u32)>,
     }
 
     #[derive(serde::Deserialize)]
@@ -778,6 +794,7 @@ mod stream {
         Root,
         Probe,
         Shared,
+        Native,
         #[serde(other)]
         Unknown,
     }
@@ -840,6 +857,7 @@ mod stream {
                 root: None,
                 probe: None,
                 shared_len: 0,
+                native: None,
             };
             while let Some(k) = map.next_key::<TopKey>()? {
                 match k {
@@ -858,6 +876,12 @@ mod stream {
                     TopKey::Shared => {
                         top.shared_len = map.next_value_seed(SharedSeed { st: &mut *self.st })?
                     }
+                    TopKey::Native if top.native.is_none() => {
+                        top.native = Some(map.next_value::<NativeJson>()?)
+                    }
+                    TopKey::Native => {
+                        return Err(de::Error::custom("duplicate key native in graph"))
+                    }
                     TopKey::Unknown => return Err(de::Error::custom("unknown key in graph")),
                 }
             }
@@ -870,11 +894,29 @@ mod stream {
             return Err(format!("ref {k} out of range"));
         }
         let root = top.root.ok_or("graph needs a root")?;
+        let native = match top.native {
+            None => Vec::new(),
+            Some(n) if n.trees.is_empty() => return Err("the native member lists no tree".into()),
+            Some(n) => n
+                .trees
+                .into_iter()
+                .map(|(nodes, layout)| {
+                    if nodes as usize >= st.n_arrays || layout as usize >= st.n_arrays {
+                        Err(format!(
+                            "native layout [{nodes}, {layout}]: array index out of range"
+                        ))
+                    } else {
+                        Ok(crate::layout::NativeTree { nodes, layout })
+                    }
+                })
+                .collect::<Result<_, String>>()?,
+        };
         Ok(Graph {
             nodes: st.nodes,
             arrays: Vec::new(),
             root,
             probe: top.probe,
+            native,
         })
     }
 }

@@ -365,6 +365,8 @@ pub struct Graph {
     pub root: NodeId,
     /// Optional probe (inputs and outputs recorded at save time).
     pub probe: Option<NodeId>,
+    /// Stored native layouts of trees (`layout.rs`, FORMAT.md §5.6).
+    pub native: Vec<crate::layout::NativeTree>,
 }
 
 impl Graph {

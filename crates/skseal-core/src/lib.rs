@@ -14,6 +14,7 @@ pub mod graphjson;
 pub mod inspect;
 pub mod ir;
 pub mod keys;
+pub mod layout;
 pub mod legacy;
 pub mod metadata;
 pub mod pack;

@@ -584,6 +584,7 @@ mod tests {
             }],
             root: 0,
             probe: None,
+            native: Vec::new(),
         };
         let info = LegacyInfo::default();
         let source = Source {

@@ -222,6 +222,7 @@ pub fn parse_report(data: &[u8], opts: &VmOptions) -> Result<(Graph, Report), Pi
         arrays: vm.arrays,
         root,
         probe: None,
+        native: Vec::new(),
     };
     pandas::lower(&mut graph);
     Ok((graph, stepped))

@@ -52,6 +52,7 @@ fn sample_graph() -> (Graph, Vec<Vec<u8>>) {
             arrays,
             root: 5,
             probe: None,
+            native: Vec::new(),
         },
         vec![a, b],
     )

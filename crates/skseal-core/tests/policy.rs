@@ -9,6 +9,7 @@ fn graph(nodes: Vec<Node>, root: u32) -> Graph {
         arrays: vec![],
         root,
         probe: None,
+        native: Vec::new(),
     }
 }
 
@@ -180,6 +181,7 @@ fn tree_constructor_schema() {
         arrays: vec![arr.clone()],
         root: 3,
         probe: None,
+        native: Vec::new(),
     };
     Policy::default().check(&ok).expect("valid schema");
     let bad = Graph {
@@ -196,6 +198,7 @@ fn tree_constructor_schema() {
         arrays: vec![arr],
         root: 3,
         probe: None,
+        native: Vec::new(),
     };
     let e = Policy::default().check(&bad).expect_err("bad schema");
     assert!(

@@ -52,6 +52,20 @@ pub trait TreeSource: Sync {
         tree: NodeId,
         read: &mut dyn FnMut(&Ctx<'_>) -> Result<()>,
     ) -> Result<()>;
+
+    /// The stored native layout of Tree node `tree` and its `values`, read
+    /// and digest-checked, when the file has one (docs/FORMAT.md §5.6);
+    /// `None` otherwise. scikit-learn's node records are then never read.
+    fn stored(&self, tree: NodeId, path: &str) -> Option<Result<StoredTree>>;
+}
+
+/// A tree as its stored native layout gives it: nodes still to be checked
+/// (`Tree::validated`), and `values` as read (node count x n_outputs x
+/// max_n_classes, C order).
+pub struct StoredTree {
+    pub nodes: Vec<skseal_core::layout::TreeNode16>,
+    pub values: Vec<f64>,
+    pub shape: [usize; 3],
 }
 
 /// An n-dimensional array read into logical C order.

@@ -2,7 +2,7 @@
 //! and validators as `skseal.load`, then the typed model. Nothing from the
 //! file is executed and no Python is involved.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -15,10 +15,13 @@ use skseal_core::ir::{ArraySource, Graph, Node, NodeId};
 use skseal_core::policy::Policy;
 use skseal_core::{convert, legacy, validate, ContainerError, CoreError, ValidationError};
 
-use crate::access::{Ctx, TreeSource};
+use crate::access::{Ctx, StoredTree, TreeSource};
 use crate::blas::Blas;
+use crate::error::malformed;
 use crate::error::Result;
 use crate::model::Model;
+use skseal_core::ir::{Dtype, Order};
+use skseal_core::layout::TreeNode16;
 
 /// How to read a file.
 #[derive(Debug, Clone)]
@@ -204,6 +207,8 @@ struct FileTrees<'f> {
     done: Vec<AtomicBool>,
     /// Arrays read (and digest-checked) by a tree, by array.
     read: Vec<AtomicBool>,
+    /// Stored native layouts: the layout array of each Tree `nodes` array.
+    layouts: HashMap<u32, u32>,
 }
 
 impl FileTrees<'_> {
@@ -256,6 +261,73 @@ impl TreeSource for FileTrees<'_> {
             });
         }
         outcome
+    }
+
+    fn stored(&self, tree: NodeId, path: &str) -> Option<Result<StoredTree>> {
+        let (ni, vi) = self.arrays(tree).filter(|(a, b)| a != b)?;
+        let li = *self.layouts.get(&ni)?;
+        Some(self.read_stored(tree, [ni, li, vi], path))
+    }
+}
+
+impl FileTrees<'_> {
+    /// Read a tree's layout (array `li`, which replaces its node records
+    /// `ni`) and its values (`vi`) straight into the native tree's buffers
+    /// (each array read and digest-checked on the thread that builds the
+    /// tree). scikit-learn's records are neither read nor validated
+    /// (docs/FORMAT.md §5.6).
+    fn read_stored(&self, tree: NodeId, [ni, li, vi]: [u32; 3], path: &str) -> Result<StoredTree> {
+        let g = &self.fc.header.graph;
+        let (Some(ls), Some(vs)) = (g.arrays.get(li as usize), g.arrays.get(vi as usize)) else {
+            return Err(malformed(
+                path,
+                "the layout or values array is not in the table",
+            ));
+        };
+        let count = ls.shape.first().map_or(0, |&n| n as usize);
+        let dims: Vec<usize> = vs.shape.iter().map(|&d| d as usize).collect();
+        let plain = matches!(&vs.dtype, Dtype::Simple(s) if s == "<f8")
+            && vs.order == Order::C
+            && vs.axes.is_none();
+        let shape = match dims[..] {
+            [n, o, k] if plain && n == count => [n, o, k],
+            _ => {
+                return Err(malformed(
+                    &format!("{path}.values"),
+                    format!(
+                        "expected float64 values of {count} nodes in C order, found {} {:?}",
+                        vs.dtype, vs.shape
+                    ),
+                ))
+            }
+        };
+        let nbytes = |i: u32| array_len(self.fc, i as usize).map_err(CoreError::from);
+        let (nodes_len, values_len) = (nbytes(li)?, nbytes(vi)?);
+        if !nodes_len.is_multiple_of(16) || !values_len.is_multiple_of(8) {
+            return Err(malformed(path, "the layout or values are not whole items"));
+        }
+        let mut nodes: Vec<TreeNode16> = bytemuck::zeroed_vec(nodes_len / 16);
+        let mut values = vec![0f64; values_len / 8];
+        self.fc
+            .read_array(li as usize, bytemuck::cast_slice_mut(&mut nodes))
+            .and_then(|()| {
+                self.fc
+                    .read_array(vi as usize, bytemuck::cast_slice_mut(&mut values))
+            })
+            .map_err(CoreError::from)?;
+        for i in [ni, li, vi] {
+            if let Some(r) = self.read.get(i as usize) {
+                r.store(true, Ordering::Relaxed);
+            }
+        }
+        if let Some(d) = self.done.get(tree as usize) {
+            d.store(true, Ordering::Relaxed);
+        }
+        Ok(StoredTree {
+            nodes,
+            values,
+            shape,
+        })
     }
 }
 
@@ -314,6 +386,7 @@ fn stream_file(fc: &FileContainer, opts: &LoadOptions) -> Result<Model> {
         read: (0..g.arrays.len())
             .map(|_| AtomicBool::new(false))
             .collect(),
+        layouts: g.native.iter().map(|t| (t.nodes, t.layout)).collect(),
     };
     let blas = opts.blas.clone().unwrap_or_else(Blas::detect);
     let (built, checked) = {

@@ -30,37 +30,13 @@ pub use forest::Forest;
 pub use hist::HistGradientBoosting;
 pub use isolation::IsolationForest;
 
-/// A split node in 16 bytes. The f64 threshold is stored as the largest f32
-/// not above it: for an f32 feature value `v` (not NaN),
-/// `(v as f64) <= threshold` holds exactly when `v <= floor_f32(threshold)`,
-/// so comparing in f32 gives scikit-learn's answer bit for bit.
-#[derive(Debug, Clone, Copy)]
-struct TNode {
-    left: u32,
-    right: u32,
-    /// feature index; the top bit is `missing_go_to_left`
-    feature: u32,
-    threshold: f32,
-}
+/// A split node in 16 bytes: skseal-core's one encoding, which files store
+/// as their native layout (`skseal_core::layout`). The f64 threshold is held
+/// as the largest f32 not above it, so comparing in f32 gives
+/// scikit-learn's answer bit for bit.
+type TNode = skseal_core::layout::TreeNode16;
 
-const MISSING_LEFT: u32 = 1 << 31;
-
-/// The largest f32 that is `<= t` (NaN stays NaN: every comparison is false).
-fn floor_f32(t: f64) -> f32 {
-    let f = t as f32;
-    if f64::from(f) > t {
-        // one f32 step down
-        if f == 0.0 {
-            -f32::from_bits(1)
-        } else if f > 0.0 {
-            f32::from_bits(f.to_bits() - 1)
-        } else {
-            f32::from_bits(f.to_bits() + 1)
-        }
-    } else {
-        f
-    }
-}
+use skseal_core::layout::MISSING_LEFT;
 
 /// Rows cast to f32 as scikit-learn's `check_array(X, dtype=np.float32)`
 /// does; small inputs use a stack buffer (the one-row path allocates nothing).
@@ -92,39 +68,11 @@ fn with_leaves<R>(n: usize, f: impl FnOnce(&mut [u32]) -> R) -> R {
 }
 
 /// Node `i` of `count` from its record's words (left, right, feature,
-/// threshold bits). A leaf points at itself, so walks may take extra steps
-/// safely; a split's children come after it, so traversal always ends.
+/// threshold bits); the ranges are checked again by [`Tree::validated`].
 #[inline(always)]
-fn tnode(
-    i: usize,
-    [l, r, f, thr]: [u64; 4],
-    missing_left: bool,
-    count: usize,
-    n_features: usize,
-    path: &str,
-) -> Result<TNode> {
-    let (l, r, f) = (l as i64, r as i64, f as i64);
-    if l == -1 && r == -1 {
-        return Ok(TNode {
-            left: i as u32,
-            right: i as u32,
-            feature: 0,
-            threshold: 0.0,
-        });
-    }
-    let ok = |c: i64| c > i as i64 && (c as usize) < count;
-    if !ok(l) || !ok(r) || f < 0 || f as usize >= n_features {
-        return Err(malformed(
-            path,
-            format!("node {i}: children ({l}, {r}) or feature {f} out of range"),
-        ));
-    }
-    Ok(TNode {
-        left: l as u32,
-        right: r as u32,
-        feature: f as u32 | if missing_left { MISSING_LEFT } else { 0 },
-        threshold: floor_f32(f64::from_bits(thr)),
-    })
+fn tnode(i: usize, words: [u64; 4], missing_left: bool, count: usize, path: &str) -> Result<TNode> {
+    skseal_core::layout::encode_node(i, words, missing_left, count)
+        .map_err(|why| malformed(path, why))
 }
 
 /// One fitted `sklearn.tree._tree.Tree`.
@@ -154,7 +102,8 @@ impl Tree {
     /// the same bits (the division is per element; the sum is numpy's).
     fn normalize_counts(&mut self) {
         let k = self.max_n_classes;
-        for node in self.values.chunks_mut(self.stride) {
+        let stride = self.stride;
+        for node in self.values.chunks_mut(stride) {
             let row = &mut node[..k];
             let s = npsum::sum(row);
             let s = if s == 0.0 { 1.0 } else { s };
@@ -173,6 +122,17 @@ impl Tree {
         let t = est.obj("tree_", &format!("{path}.tree_"))?;
         if !t.is("sklearn.tree._tree", "Tree") {
             return Tree::read_here(ctx, est, n_features, path);
+        }
+        if let Some(stored) = src.stored(t.id, &format!("{path}.tree_")) {
+            let s = stored?;
+            return Tree::validated(
+                s.nodes,
+                s.values,
+                s.shape[1] * s.shape[2],
+                s.shape[2],
+                n_features,
+                &format!("{path}.tree_ (native layout)"),
+            );
         }
         let est_id = est.id;
         let mut out = None;
@@ -261,7 +221,6 @@ impl Tree {
                     [l, r_, f, word(r, 24)],
                     has_missing && r[56] != 0,
                     count,
-                    n_features,
                     &np,
                 )?;
                 nodes.push(node);
@@ -270,7 +229,7 @@ impl Tree {
             for (i, r) in recs.chunks_exact(item).enumerate() {
                 let words = [left.get(r), right.get(r), feature.get(r), threshold.get(r)];
                 let miss = missing.as_ref().is_some_and(|m| m.get(r) != 0);
-                let node = tnode(i, words, miss, count, n_features, &np)?;
+                let node = tnode(i, words, miss, count, &np)?;
                 nodes.push(node);
             }
         }
@@ -278,77 +237,70 @@ impl Tree {
     }
 
     /// The tree, once its nodes are checked to hold what the unchecked walks
-    /// of `walk.rs` rely on: at least one node; a split's children and a
-    /// leaf's self-links are node indices, a split's children after it (so
-    /// every walk ends at a leaf), a leaf points at itself and nothing else
-    /// has equal children; a split's feature is below `n_features`; `values`
-    /// covers every node.
+    /// of `walk.rs` rely on ([`check_nodes`]), a split's feature is below
+    /// `n_features` and `values` covers every node.
     fn validated(
-        nodes: Vec<TNode>,
+        mut nodes: Vec<TNode>,
         values: Vec<f64>,
         stride: usize,
         max_n_classes: usize,
         n_features: usize,
         path: &str,
     ) -> Result<Tree> {
+        let checked = check_nodes(&mut nodes).map_err(|why| malformed(path, why))?;
+        Tree::from_checked(
+            nodes,
+            values,
+            checked,
+            stride,
+            max_n_classes,
+            n_features,
+            path,
+        )
+    }
+
+    /// The tree from nodes that passed [`check_nodes`].
+    fn from_checked(
+        nodes: Vec<TNode>,
+        values: Vec<f64>,
+        checked: CheckedNodes,
+        stride: usize,
+        max_n_classes: usize,
+        n_features: usize,
+        path: &str,
+    ) -> Result<Tree> {
         let count = nodes.len();
-        if count == 0 || count > u32::MAX as usize - 1 || n_features >= MISSING_LEFT as usize {
+        if count == 0
+            || count > u32::MAX as usize - 1
+            || n_features >= MISSING_LEFT as usize
+            || checked.missing.len() != count
+        {
             return Err(malformed(
                 path,
                 format!("{count} nodes, {n_features} features"),
             ));
         }
+        if checked.features > n_features {
+            return Err(malformed(
+                path,
+                format!(
+                    "a split uses feature {}, but the model has {n_features} features",
+                    checked.features - 1
+                ),
+            ));
+        }
         if max_n_classes > stride || count.checked_mul(stride) != Some(values.len()) {
             return Err(malformed(path, "the values do not match the nodes"));
         }
-        // `missing_go_to_left` moves to its own array: a walk without NaN
-        // reads the feature index as it is.
-        let mut missing = Vec::with_capacity(count);
-        // depth of every node (children come after parents): a walk is at
-        // its leaf after `depth` steps
-        let mut d = vec![0u32; count];
-        let mut depth = 0u32;
-        let mut nodes = nodes;
-        for (i, n) in nodes.iter_mut().enumerate() {
-            let (l, r) = (n.left as usize, n.right as usize);
-            let fine = if l == r {
-                l == i
-            } else {
-                l > i
-                    && r > i
-                    && l < count
-                    && r < count
-                    && ((n.feature & !MISSING_LEFT) as usize) < n_features
-            };
-            if !fine {
-                return Err(malformed(
-                    path,
-                    format!("node {i}: children ({l}, {r}) or feature out of range"),
-                ));
-            }
-            missing.push(l != r && n.feature & MISSING_LEFT != 0);
-            n.feature &= !MISSING_LEFT;
-            let di = d.get(i).copied().unwrap_or(0);
-            if l == r {
-                depth = depth.max(di);
-            } else {
-                for c in [l, r] {
-                    // the longest path, should a node have two parents
-                    if let Some(dc) = d.get_mut(c) {
-                        *dc = (*dc).max(di + 1);
-                    }
-                }
-            }
-        }
         Ok(Tree {
             nodes,
-            missing_left: missing.contains(&true),
-            missing,
+            missing_left: checked.missing.contains(&true),
+            missing: checked.missing,
             values,
             stride,
             max_n_classes,
             n_features,
-            depth,
+            depth: checked.depth,
         })
     }
 
@@ -356,6 +308,59 @@ impl Tree {
     fn value(&self, leaf: usize) -> &[f64] {
         &self.values[leaf * self.stride..leaf * self.stride + self.max_n_classes]
     }
+}
+
+/// What [`check_nodes`] found: per node, NaN goes left; steps from the
+/// root to the deepest leaf; one more than the largest feature a split uses
+/// (0 without splits).
+#[derive(Debug, Clone)]
+pub(crate) struct CheckedNodes {
+    pub missing: Vec<bool>,
+    pub depth: u32,
+    pub features: usize,
+}
+
+/// Check a tree's nodes for what the unchecked walks of `walk.rs` rely on:
+/// at least one node; a split's children and a leaf's self-links are node
+/// indices, a split's children after it (so every walk ends at a leaf), a
+/// leaf points at itself and nothing else has equal children. Moves each
+/// split's `missing_go_to_left` bit out of its feature (a walk without NaN
+/// reads the feature index as it is) and measures the depth (a walk is at
+/// its leaf after `depth` steps) and the features the splits use.
+pub(crate) fn check_nodes(nodes: &mut [TNode]) -> std::result::Result<CheckedNodes, String> {
+    let count = nodes.len();
+    if count == 0 || count > u32::MAX as usize - 1 {
+        return Err(format!("{count} nodes"));
+    }
+    let mut missing = vec![false; count];
+    // depth of every node (children come after parents). Branch-free per
+    // node, since leaves and splits alternate unpredictably: a leaf's
+    // children are itself, so its update changes nothing.
+    let mut d = vec![0u32; count];
+    let mut features = 0u32;
+    for i in 0..count {
+        let n = nodes[i];
+        let (l, r) = (n.left as usize, n.right as usize);
+        let leaf = l == r;
+        let split_ok = (l > i) & (r > i) & (l < count) & (r < count);
+        if !((leaf & (l == i)) | (!leaf & split_ok)) {
+            return Err(format!("node {i}: children ({l}, {r}) out of range"));
+        }
+        let f = n.feature & !MISSING_LEFT;
+        missing[i] = !leaf & (n.feature & MISSING_LEFT != 0);
+        nodes[i].feature = f;
+        features = features.max(u32::from(!leaf) * (f + 1));
+        let below = d[i] + u32::from(!leaf);
+        d[l] = d[l].max(below);
+        d[r] = d[r].max(below);
+    }
+    // every split has a deeper child, so the deepest node is a leaf
+    let depth = d.iter().copied().max().unwrap_or(0);
+    Ok(CheckedNodes {
+        missing,
+        depth,
+        features: features as usize,
+    })
 }
 
 /// sklearn's input check for trees: finite after the float32 cast, NaN only

@@ -221,7 +221,7 @@ fn keygen(py: Python<'_>, path: std::path::PathBuf) -> PyResult<String> {
 /// `user_json` the user's metadata as JSON text; `meta::for_dump` builds the
 /// file's metadata from them.
 #[pyfunction]
-#[pyo3(signature = (stream, buffers, dest, facts, user_json, trusted, codec, level, shuffle, signing_key=None))]
+#[pyo3(signature = (stream, buffers, dest, facts, user_json, trusted, codec, level, shuffle, signing_key=None, native_layout=false))]
 #[allow(clippy::too_many_arguments)]
 fn save<'py>(
     py: Python<'py>,
@@ -235,6 +235,7 @@ fn save<'py>(
     level: Option<i32>,
     shuffle: bool,
     signing_key: Option<Vec<u8>>,
+    native_layout: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     crate::errors::guard(py, move || {
         let signer = match &signing_key {
@@ -252,18 +253,15 @@ fn save<'py>(
         let bufs: Vec<Bytes> = buffers.iter().map(Bytes::get).collect::<PyResult<_>>()?;
         // the metadata's errors come first, as when Python checked the user's dict
         let metadata = meta::for_dump(facts, user_json)?;
-        let g = lift(py, stream.as_slice(), &bufs, &trusted)?;
-        let slices: Vec<&[u8]> = g
-            .arrays
-            .iter()
-            .map(|a| match &a.source {
-                skseal_core::ir::ArraySource::OutOfBand(i) => {
-                    bufs.get(*i as usize).map(|b| b.as_slice()).unwrap_or(&[])
-                }
-                skseal_core::ir::ArraySource::Inline(v) => v.as_slice(),
-                skseal_core::ir::ArraySource::Table(_) => &[],
-            })
-            .collect();
+        let mut g = lift(py, stream.as_slice(), &bufs, &trusted)?;
+        if native_layout {
+            let slices = array_slices(&g, &bufs);
+            let layouts =
+                skseal_core::layout::tree_layouts(&g, &|i| slices.get(i as usize).copied());
+            drop(slices);
+            skseal_core::layout::attach(&mut g, layouts);
+        }
+        let slices = array_slices(&g, &bufs);
         let data_of = |i: usize| slices.get(i).copied();
         if dest.is_none() {
             let mut out = Vec::new();
@@ -284,6 +282,21 @@ fn save<'py>(
         w.flush()?;
         Ok(header_summary(py, &h)?.into_any())
     })
+}
+
+/// The bytes of every array of a lifted graph: out-of-band buffers or
+/// inline bytes.
+fn array_slices<'a>(g: &'a skseal_core::ir::Graph, bufs: &'a [Bytes]) -> Vec<&'a [u8]> {
+    g.arrays
+        .iter()
+        .map(|a| match &a.source {
+            skseal_core::ir::ArraySource::OutOfBand(i) => {
+                bufs.get(*i as usize).map(|b| b.as_slice()).unwrap_or(&[])
+            }
+            skseal_core::ir::ArraySource::Inline(v) => v.as_slice(),
+            skseal_core::ir::ArraySource::Table(_) => &[],
+        })
+        .collect()
 }
 
 /// What both loaders check on the header before anything is read or built:
@@ -640,7 +653,7 @@ fn survey<'py>(
 /// `(None, probe)` pair to store as the file's probe. Returns (fingerprint,
 /// file size).
 #[pyfunction]
-#[pyo3(signature = (src, dst, trusted, codec, level, shuffle, user_metadata_json, max_decompressed, probe_stream=None, probe_buffers=Vec::new()))]
+#[pyo3(signature = (src, dst, trusted, codec, level, shuffle, user_metadata_json, max_decompressed, probe_stream=None, probe_buffers=Vec::new(), native_layout=false))]
 #[allow(clippy::too_many_arguments)]
 fn convert<'py>(
     py: Python<'py>,
@@ -654,6 +667,7 @@ fn convert<'py>(
     max_decompressed: u64,
     probe_stream: Option<Bound<'py, PyAny>>,
     probe_buffers: Vec<Bound<'py, PyAny>>,
+    native_layout: bool,
 ) -> PyResult<Bound<'py, PyTuple>> {
     crate::errors::guard(py, move || {
         let comp = parse_codec(py, codec, level, shuffle)?;
@@ -686,6 +700,9 @@ fn convert<'py>(
             skseal_core::convert::attach_probe(&mut g, &pg, &slices)
                 .map_err(|e| to_pyerr(py, e))?;
             probe = Some(metadata::NATIVE_PROBE);
+        }
+        if native_layout {
+            skseal_core::convert::add_native_layout(&mut g);
         }
         let source = metadata::Source {
             name: &name,

@@ -28,6 +28,10 @@ pub const FLAG_SIGNED: u32 = 2;
 /// starts with the packs' blobs (small arrays stored together, see
 /// [`crate::pack`]). Readers that predate packs refuse the file by this bit.
 pub const FLAG_PACKS: u32 = 4;
+/// Flag bit 3: the graph has a `native` member, stored native layouts of
+/// trees (FORMAT.md §5.6, [`crate::layout`]). Readers that predate it
+/// refuse the file by this bit.
+pub const FLAG_NATIVE: u32 = 8;
 /// Magic of the signature trailer.
 pub const SIG_MAGIC: [u8; 8] = *b"SKSIG\x001\x00";
 /// Trailer: magic (8) + public key (32) + signature (64).

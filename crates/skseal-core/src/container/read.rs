@@ -5,9 +5,9 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::format::{
-    align, blob_offset, max_decoded, ArrayEntry, Signature, FLAG_HEADER_ZSTD, FLAG_PACKS,
-    FLAG_SIGNED, MAGIC, MAX_ARRAYS, MAX_HEADER, MAX_HEADER_JSON, PARALLEL_MIN_BYTES, PREAMBLE,
-    SIG_TRAILER, VERSION,
+    align, blob_offset, max_decoded, ArrayEntry, Signature, FLAG_HEADER_ZSTD, FLAG_NATIVE,
+    FLAG_PACKS, FLAG_SIGNED, MAGIC, MAX_ARRAYS, MAX_HEADER, MAX_HEADER_JSON, PARALLEL_MIN_BYTES,
+    PREAMBLE, SIG_TRAILER, VERSION,
 };
 use super::sign::parse_trailer;
 use super::write::fingerprint_of;
@@ -331,7 +331,7 @@ pub fn read_preamble(data: &[u8]) -> Result<(u64, [u8; 32], u32), ContainerError
         });
     }
     let flags = u32::from_le_bytes([data[12], data[13], data[14], data[15]]);
-    if flags & !(FLAG_HEADER_ZSTD | FLAG_SIGNED | FLAG_PACKS) != 0 {
+    if flags & !(FLAG_HEADER_ZSTD | FLAG_SIGNED | FLAG_PACKS | FLAG_NATIVE) != 0 {
         return Err(ContainerError::UnknownFlags { flags });
     }
     let mut l = [0u8; 8];
@@ -522,6 +522,13 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
             source: ArraySource::Table(i as u32),
         })
         .collect();
+    if graph.native.is_empty() == (flags & FLAG_NATIVE != 0) {
+        return Err(HeaderJsonError::NativeFlag {
+            flag_set: flags & FLAG_NATIVE != 0,
+        }
+        .into());
+    }
+    crate::layout::check_table(&graph).map_err(ContainerError::Graph)?;
     let metadata_text = hd
         .metadata
         .map(|r| r.get().to_string())

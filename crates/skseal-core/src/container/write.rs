@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::fileio::{read_at, write_at};
 use super::format::{
     align, blob_offset, ArrayEntry, Compression, EntryJson, Signature, ALIGN, FLAG_HEADER_ZSTD,
-    FLAG_PACKS, FLAG_SIGNED, MAGIC, PARALLEL_MIN_BYTES, PREAMBLE, VERSION,
+    FLAG_NATIVE, FLAG_PACKS, FLAG_SIGNED, MAGIC, PARALLEL_MIN_BYTES, PREAMBLE, VERSION,
 };
 use super::read::Header;
 use super::sign::{append_signature, with_signature};
@@ -370,12 +370,23 @@ fn header_for(
     Ok((json_text, stored, fingerprint))
 }
 
+/// The flag bits that say what the header and data region hold: packs
+/// (bit 2) and stored native layouts (bit 3).
+fn layout_flags(packed: bool, graph: &Graph) -> u32 {
+    (if packed { FLAG_PACKS } else { 0 })
+        | if graph.native.is_empty() {
+            0
+        } else {
+            FLAG_NATIVE
+        }
+}
+
 fn write_front<W: Write>(
     out: &mut W,
     stored: &[u8],
     compressed: bool,
     signed: bool,
-    packed: bool,
+    layout: u32,
 ) -> Result<u64, ContainerError> {
     let hhash = blake3::hash(stored);
     let hend = PREAMBLE as u64 + stored.len() as u64;
@@ -384,7 +395,7 @@ fn write_front<W: Write>(
     out.write_all(&VERSION.to_le_bytes())?;
     let flags = if compressed { FLAG_HEADER_ZSTD } else { 0 }
         | if signed { FLAG_SIGNED } else { 0 }
-        | if packed { FLAG_PACKS } else { 0 };
+        | layout;
     out.write_all(&flags.to_le_bytes())?;
     out.write_all(&(stored.len() as u64).to_le_bytes())?;
     out.write_all(hhash.as_bytes())?;
@@ -486,7 +497,7 @@ pub fn write<'a, W: Write>(
         &stored,
         p.compress_header,
         signer.is_some(),
-        !p.packs.is_empty(),
+        layout_flags(!p.packs.is_empty(), graph),
     )?;
     let data_len = write_blobs(out, &p.packs, &p.blobs, &p.entries)?;
     let sig = append_signature(out, signer, &stored)?;
@@ -555,7 +566,13 @@ pub fn write_seekable<'a, W: Write + std::io::Seek + Send>(
         )));
     }
     out.seek(SeekFrom::Start(0))?;
-    let start = write_front(out, &stored, false, signer.is_some(), !p.packs.is_empty())?;
+    let start = write_front(
+        out,
+        &stored,
+        false,
+        signer.is_some(),
+        layout_flags(!p.packs.is_empty(), graph),
+    )?;
     debug_assert_eq!(start, data_start);
     out.seek(SeekFrom::Start(data_start + data_len))?;
     let sig = append_signature(out, signer, &stored)?;
@@ -741,7 +758,7 @@ pub fn write_file<'a>(
         &stored,
         true,
         signer.is_some(),
-        !packs.is_empty(),
+        layout_flags(!packs.is_empty(), graph),
     )?;
     write_at(f, &front, start_pos)?;
     let dst0 = start_pos + data_start;

@@ -349,6 +349,7 @@ mod tests {
             arrays: Vec::new(),
             root,
             probe: None,
+            native: Vec::new(),
         }
     }
 
