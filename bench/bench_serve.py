@@ -301,7 +301,8 @@ def save(case: Case, folder: Path) -> None:
     case.skseal_path = folder / f"{case.key}.skseal"
     case.joblib_path = folder / f"{case.key}.joblib"
     x = case.x[:5] if isinstance(case.x, np.ndarray) else case.x.iloc[:5]
-    skseal.dump(case.model, case.skseal_path, probe=x)
+    # native_layout: trees stored as the server walks them (FORMAT.md §5.6)
+    skseal.dump(case.model, case.skseal_path, probe=x, native_layout=True)
     joblib.dump(case.model, case.joblib_path)
 
 
@@ -763,8 +764,9 @@ def report(cfg: Config, mach: list[tuple[str, str]], cases: list[Case],
         "and socket errors in every wrk run.",
         f"- `uvicorn --workers {cfg.workers}` (one per core); skseal serve uses its default "
         "tokio runtime (one thread per core) and logs one JSON line per request to a file.",
-        "- Models are saved with `skseal.dump(..., probe=first 5 rows)` (checked natively "
-        "before the server is ready) and `joblib.dump`.",
+        "- Models are saved with `skseal.dump(..., probe=first 5 rows, native_layout=True)` "
+        "(the probe is checked natively before the server is ready; the trees are stored "
+        "in the layout the server walks, docs/FORMAT.md §5.6) and `joblib.dump`.",
     ]
     out += [f"- {n}" for n in notes]
     out += ["", "### One-row requests, 1,000-row requests, memory", ""]
