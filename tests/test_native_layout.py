@@ -233,8 +233,9 @@ def test_a_damaged_layout_is_an_integrity_error_everywhere(cli: Path, tmp_path: 
     bad, damaged = _damaged(tmp_path, 1)
     for load in (lambda: skseal.native.load(bad), lambda: skseal.native.loads(damaged),
                  lambda: skseal.load(bad)):
-        with pytest.raises(IntegrityError, match="digest mismatch"):
+        with pytest.raises(IntegrityError, match="digest mismatch") as e:
             load()
+        assert "estimators_[1].tree_.nodes (native layout)" in str(e.value)
     verify = subprocess.run([str(cli), "verify", str(bad)], capture_output=True, text=True)
     assert verify.returncode != 0 and "digest" in verify.stdout + verify.stderr
 
@@ -254,6 +255,21 @@ def test_records_replaced_by_a_layout_are_not_read_by_path_loads(cli: Path,
             load()
     verify = subprocess.run([str(cli), "verify", str(bad)], capture_output=True, text=True)
     assert verify.returncode != 0 and "digest" in verify.stdout + verify.stderr
+
+
+def test_inspect_names_the_layout(cli: Path, tmp_path: Path) -> None:
+    model, _ = MODELS["forest with NaN"]
+    path, f = _laid_file(tmp_path)
+    d = skseal.inspect(path)
+    assert d["native_layout_trees"] == len(model.estimators_)
+    nodes, layout = f.header["graph"]["native"]["trees"][3]
+    assert d["arrays"][nodes]["path"] == "estimators_[3].tree_.nodes"
+    assert d["arrays"][layout]["path"] == "estimators_[3].tree_.nodes (native layout)"
+    r = subprocess.run([str(cli), "inspect", str(path)], capture_output=True, text=True)
+    assert r.returncode == 0 and f"layout       {len(model.estimators_)} trees" in r.stdout
+    plain = tmp_path / "plain.skseal"
+    skseal.dump(model, plain)
+    assert skseal.inspect(plain)["native_layout_trees"] == 0
 
 
 def test_convert_stores_the_layout(cli: Path, tmp_path: Path) -> None:

@@ -93,6 +93,11 @@ pub fn print_text(d: &Value, summary: bool) {
         human(d["arrays_nbytes"].as_u64().unwrap_or(0)),
         human(d["arrays_stored"].as_u64().unwrap_or(0))
     );
+    if let Some(n) = d["native_layout_trees"].as_u64().filter(|&n| n > 0) {
+        outln!(
+            "layout       {n} trees also stored as native inference walks them (FORMAT.md §5.6)"
+        );
+    }
     print_globals(d);
     if !summary {
         outln!("\n{}", s(&d["outline"]).trim_end());

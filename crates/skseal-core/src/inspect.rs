@@ -322,6 +322,7 @@ pub fn describe(h: &Header) -> Value {
         "metadata": h.metadata(),
         "arrays": arrays,
         "packs": packs,
+        "native_layout_trees": h.graph.native.len(),
         "globals": globals_json(&h.graph),
         "outline": outline(&h.graph, Some(&h.arrays)),
     })
@@ -437,6 +438,16 @@ pub fn array_paths(g: &Graph) -> Vec<Option<String>> {
                 }
             }
             _ => {}
+        }
+    }
+    // a stored native layout (FORMAT.md §5.6) is named after the records it
+    // replaces: `estimators_[3].tree_.nodes (native layout)`
+    for t in &g.native {
+        let named = out.get(t.nodes as usize).cloned().flatten();
+        if let (Some(p), Some(slot)) = (named, out.get_mut(t.layout as usize)) {
+            if slot.is_none() {
+                *slot = Some(format!("{p} (native layout)"));
+            }
         }
     }
     out
