@@ -176,13 +176,31 @@ def test_lightgbm_on_pandas_category_columns() -> None:
             assert bitwise(library(m, meth, data), getattr(nm, meth)(data)), meth
 
 
-def test_what_native_lightgbm_refuses_names_the_reason() -> None:
+@pytest.mark.parametrize("values", [[10, 20, 30, 45], [0.5, -1.5, 2.25]])
+def test_lightgbm_on_numeric_pandas_category_columns(values: list[float]) -> None:
+    """Category columns of numbers are coded by value as LightGBM's Python
+    package codes them (pandas' ``set_categories``): the value's position in
+    the training categories, NaN for a missing or unseen value."""
     import pandas as pd
 
-    df = pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice([10, 20], N))})
-    m = lgb.LGBMClassifier(**Q).fit(df, Y)
-    with pytest.raises(UnsupportedModelError, match="categories that are not strings"):
-        skseal.native.loads(skseal.dumps(m, trusted=["lightgbm"]), trusted=["lightgbm"])
+    c = rng.choice(values, N)
+    df = pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(c)})
+    yy = ((df["a"] > 0) ^ (c == values[1])).astype(int)
+    m = lgb.LGBMClassifier(min_child_samples=5, **Q).fit(df, yy)
+    nm = skseal.native.loads(skseal.dumps(m, trusted=["lightgbm"]), trusted=["lightgbm"])
+    seen = list(reversed(values))
+    other = pd.DataFrame({
+        "a": [0.1, -0.2, 0.3, np.nan, 1.0, -1.0],
+        "c": pd.Categorical(seen[:2] + [None, 99.0] + seen[2:3] + [values[0]],
+                            categories=seen + [99.0])})
+    for data in (df, other):
+        for meth in ("predict", "predict_proba", "predict_raw"):
+            assert bitwise(library(m, meth, data), getattr(nm, meth)(data)), meth
+    with pytest.raises(ValueError, match="fitted on number categories"):
+        nm.predict(df.assign(c=df["c"].astype(str)))
+
+
+def test_what_native_lightgbm_refuses_names_the_reason() -> None:
     c = lgb.LGBMRegressor(objective=l2_objective, **Q).fit(X, YR)
     trusted = ["lightgbm", f"{__name__}.l2_objective"]
     with pytest.raises(UnsupportedModelError, match="custom objective"):
@@ -387,7 +405,6 @@ def test_native_xgboost_booster_trained_on_a_dataframe(booster: str) -> None:
 
 
 def test_xgboost_in_a_pipeline_and_what_it_refuses() -> None:
-    import pandas as pd
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -400,9 +417,6 @@ def test_xgboost_in_a_pipeline_and_what_it_refuses() -> None:
     refused = {
         'objective "multi:softmax"': xgb.XGBClassifier(
             objective="multi:softmax", n_estimators=5).fit(X, Y3),
-        "whose categories are not strings": xgb.XGBClassifier(
-            n_estimators=5, enable_categorical=True, tree_method="hist").fit(
-            pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(rng.choice([10, 20], N))}), Y),
         "missing value other than NaN": xgb.XGBRegressor(n_estimators=5, missing=0.0).fit(
             X, YR),
     }
@@ -500,3 +514,37 @@ def _trees(model: Any) -> list[dict[str, Any]]:
     raw = json.loads(model.get_booster().save_raw("json"))
     gb = raw["learner"]["gradient_booster"]
     return gb.get("gbtree", gb)["model"]["trees"]  # type: ignore[no-any-return]
+
+
+def test_native_xgboost_numeric_category_columns() -> None:
+    """A model fitted on a category column of integers (XGBoost refuses
+    float categories): the column re-coded by value, whatever its own
+    category order, a missing value missing, an unseen one refused."""
+    import pandas as pd
+
+    values = [3, 7, 10, 25, -4]
+    c = rng.choice(values, N)
+    df = pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(c)})
+    model = xgb.XGBClassifier(max_cat_to_onehot=1, **XCQ).fit(
+        df, ((c == 7) | (c == -4) ^ (df["a"] > 0)).astype(int))
+    assert any(1 in t.get("split_type", []) for t in _trees(model))
+    nm = skseal.native.loads(skseal.dumps(model, trusted=["xgboost"]), trusted=["xgboost"])
+    other = pd.DataFrame({"a": [0.1, -0.2, np.nan, 1.0, -1.0, 0.0],
+                          "c": pd.Categorical([25, 7, None, 3, -4, 10],
+                                              categories=[25, 10, 7, 3, -4])})
+    for data in (df, other):
+        for m in nm.methods:
+            want = np.asarray(library(model, m, data))
+            got = np.asarray(getattr(nm, m)(data))
+            assert bitwise(want.astype(np.float64) if want.dtype.kind == "f" else want, got), m
+    unseen = other.assign(c=pd.Categorical([25, 99, None, 3, -4, 10]))
+    with pytest.raises(Exception, match="not in the training set"):
+        model.predict(unseen)
+    with pytest.raises(ValueError, match=r'column "c" holds 99, a category'):
+        nm.predict(unseen)
+    # XGBoost 3.2 refuses only unseen numbers above the largest category and
+    # codes one in between silently (not as any training category); native
+    # inference refuses every unseen category rather than guess
+    between = other.assign(c=pd.Categorical([25, 8, None, 3, -4, 10]))
+    with pytest.raises(ValueError, match=r'column "c" holds 8, a category'):
+        nm.predict(between)

@@ -338,8 +338,8 @@ fn unsupported_categories(path: &str, why: &str) -> NativeError {
 /// The category lists of a model fitted on a DataFrame with category
 /// columns, by feature position: `pandas_categorical` holds one list per
 /// category column in column order, `[categorical_feature: i,j]` their
-/// positions. String categories only.
-fn pandas_categories(model: &LgbModel, path: &str) -> Result<Vec<Option<Vec<String>>>> {
+/// positions. Each list all strings or all numbers.
+fn pandas_categories(model: &LgbModel, path: &str) -> Result<Vec<Option<super::Cats>>> {
     let width = model.header.max_feature_idx + 1;
     let mut out = vec![None; width];
     let Some(text) = model.pandas_categorical.as_deref().map(str::trim) else {
@@ -367,14 +367,19 @@ fn pandas_categories(model: &LgbModel, path: &str) -> Result<Vec<Option<Vec<Stri
     }
     for (pos, list) in positions.into_iter().zip(lists) {
         let names: Option<Vec<String>> = list
-            .into_iter()
+            .iter()
             .map(|v| v.as_str().map(str::to_string))
             .collect();
-        let Some(names) = names else {
-            return Err(unsupported_categories(
-                path,
-                "categories that are not strings",
-            ));
+        let numbers: Option<Vec<f64>> = list.iter().map(serde_json::Value::as_f64).collect();
+        let names = match (names, numbers) {
+            (Some(n), _) => super::Cats::Names(n),
+            (None, Some(n)) if !list.is_empty() => super::Cats::Numbers(n),
+            _ => {
+                return Err(unsupported_categories(
+                    path,
+                    "categories that are neither all strings nor all numbers",
+                ))
+            }
         };
         match out.get_mut(pos) {
             Some(slot) => *slot = Some(names),
@@ -396,7 +401,7 @@ struct Booster {
     /// For a model fitted on pandas category columns: per feature, the
     /// categories whose positions are the codes LightGBM's Python package
     /// gives the values (`pandas_categorical`, `[categorical_feature: ...]`).
-    categories: Vec<Option<Vec<String>>>,
+    categories: Vec<Option<super::Cats>>,
     /// trees per iteration (outputs)
     k: usize,
     iterations: usize,

@@ -32,6 +32,26 @@ fn input(info: &Info, x: Data, infinities: bool) -> Result<Mat> {
     Ok(x)
 }
 
+/// A pandas category column's categories in training order: a value's
+/// position is the code the library gives the booster.
+#[derive(Debug, Clone, PartialEq)]
+enum Cats {
+    /// Strings.
+    Names(Vec<String>),
+    /// Numbers (integers, or LightGBM's float categories), compared by
+    /// value as pandas' `set_categories` compares them.
+    Numbers(Vec<f64>),
+}
+
+/// `-0.0` and `0.0` are one category, as `==` has them.
+fn number_key(x: f64) -> u64 {
+    if x == 0.0 {
+        0
+    } else {
+        x.to_bits()
+    }
+}
+
 /// What a category the model never saw becomes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Unseen {
@@ -42,15 +62,16 @@ enum Unseen {
 }
 
 /// The input as the library's Python package gives it to the booster, the
-/// one rule of LightGBM and XGBoost: a table's category columns (strings)
-/// become the positions of their values in the model's category lists
-/// (`cats`, per feature), NaN for a missing value and an `unseen` value as
-/// it says; a matrix (or a table when the model has no category lists) is
-/// taken as codes already, as the libraries take a numpy array.
+/// one rule of LightGBM and XGBoost: a table's category columns (strings,
+/// or numbers for a model fitted on number categories) become the positions
+/// of their values in the model's category lists (`cats`, per feature), NaN
+/// for a missing value and an `unseen` value as it says; a matrix (or a
+/// table when the model has no category lists) is taken as codes already,
+/// as the libraries take a numpy array.
 fn codes(
     info: &Info,
     x: Data,
-    cats: &[Option<Vec<String>>],
+    cats: &[Option<Cats>],
     infinities: bool,
     unseen: Unseen,
 ) -> Result<Mat> {
@@ -70,7 +91,35 @@ fn codes(
                     m.data[i * w + j] = x;
                 }
             }
-            (Column::Str(v), Some(names)) => {
+            (Column::F64(v), Some(Cats::Numbers(nums))) => {
+                let index: HashMap<u64, usize> = nums
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &c)| (number_key(c), k))
+                    .collect();
+                for (i, &x) in v.iter().enumerate() {
+                    m.data[i * w + j] = match (index.get(&number_key(x)), unseen) {
+                        _ if x.is_nan() => f64::NAN,
+                        (Some(&k), _) => k as f64,
+                        (None, Unseen::Missing) => f64::NAN,
+                        (None, Unseen::Refused) => {
+                            return Err(bad_input(format!(
+                                "column {name:?} holds {x}, a category {} did not see in \
+                                 training",
+                                info.class
+                            )))
+                        }
+                    };
+                }
+            }
+            (Column::Str(_) | Column::Codes(_), Some(Cats::Numbers(_))) => {
+                return Err(bad_input(format!(
+                    "column {name:?} holds strings, but {} was fitted on number categories \
+                     there",
+                    info.class
+                )))
+            }
+            (Column::Str(v), Some(Cats::Names(names))) => {
                 let index: HashMap<&str, usize> = names
                     .iter()
                     .enumerate()
@@ -91,7 +140,7 @@ fn codes(
                     };
                 }
             }
-            (Column::Codes(v), Some(names)) => {
+            (Column::Codes(v), Some(Cats::Names(names))) => {
                 let index: HashMap<&str, usize> = names
                     .iter()
                     .enumerate()
@@ -122,7 +171,7 @@ fn codes(
                     };
                 }
             }
-            (Column::F64(_), Some(_)) => {
+            (Column::F64(_), Some(Cats::Names(_))) => {
                 return Err(bad_input(format!(
                     "column {name:?} was a category column when {} was fitted; give its \
                      values as strings",

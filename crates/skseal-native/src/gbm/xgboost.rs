@@ -591,21 +591,27 @@ impl Model {
     }
 }
 
-/// The string categories of the model's category encoder, per feature
-/// (empty without one); numeric categories are refused.
-fn categories(m: &XgbModel, path: &str) -> Result<Vec<Option<Vec<String>>>> {
+/// The categories of the model's category encoder, per feature (empty
+/// without one): strings, or integers up to 2^53 in magnitude (compared as
+/// the float64 values a DataFrame column gives); others are refused.
+fn categories(m: &XgbModel, path: &str) -> Result<Vec<Option<super::Cats>>> {
+    const EXACT: i64 = 1 << 53;
+    let refuse = || NativeError::Unsupported {
+        what: "an XGBoost model fitted on pandas category columns whose categories are \
+               neither strings nor integers below 2^53"
+            .into(),
+        path: path.into(),
+        hint: "load it with skseal.load".into(),
+    };
     m.categories
         .iter()
         .map(|c| match c {
             None => Ok(None),
-            Some(Categories::Strings(s)) => Ok(Some(s.clone())),
-            Some(Categories::Numbers(_)) => Err(NativeError::Unsupported {
-                what: "an XGBoost model fitted on pandas category columns whose categories are \
-                       not strings"
-                    .into(),
-                path: path.into(),
-                hint: "load it with skseal.load".into(),
-            }),
+            Some(Categories::Strings(s)) => Ok(Some(super::Cats::Names(s.clone()))),
+            Some(Categories::Integers(v)) if v.iter().all(|n| n.abs() <= EXACT) => Ok(Some(
+                super::Cats::Numbers(v.iter().map(|&n| n as f64).collect()),
+            )),
+            Some(Categories::Integers(_) | Categories::Other(_)) => Err(refuse()),
         })
         .collect()
 }
@@ -629,7 +635,7 @@ pub struct Xgb {
     model: Model,
     /// per feature, the categories of a DataFrame's category column in
     /// training (their positions are the codes the splits hold)
-    categories: Vec<Option<Vec<String>>>,
+    categories: Vec<Option<super::Cats>>,
     /// number of classes of a classifier
     n_classes: Option<usize>,
     classes: Option<Labels>,

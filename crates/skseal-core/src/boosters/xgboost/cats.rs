@@ -12,8 +12,30 @@ use crate::boosters::ubjson::Value;
 pub enum Categories {
     /// String categories in training order (a value's position is its code).
     Strings(Vec<String>),
-    /// A typed array of `n` numeric categories (not kept).
-    Numbers(usize),
+    /// Integer categories in training order (pandas category columns of
+    /// integers; XGBoost refuses floating-point categories when it fits).
+    Integers(Vec<i64>),
+    /// An array of `n` categories of another type (not kept).
+    Other(usize),
+}
+
+/// The values of an integer category array, any integer width.
+fn integers(v: &Value) -> Option<Vec<i64>> {
+    Some(match v {
+        Value::I8s(x) => x.iter().map(|&n| i64::from(n)).collect(),
+        Value::U8s(x) => x.iter().map(|&n| i64::from(n)).collect(),
+        Value::I16s(x) => x.iter().map(|&n| i64::from(n)).collect(),
+        Value::I32s(x) => x.iter().map(|&n| i64::from(n)).collect(),
+        Value::I64s(x) => x.clone(),
+        Value::Array(a) => a
+            .iter()
+            .map(|e| match e {
+                Value::Int(n) => Some(*n),
+                _ => None,
+            })
+            .collect::<Option<_>>()?,
+        _ => return None,
+    })
 }
 
 /// The bytes of a `values` array of string categories (UTF-8 bytes as
@@ -113,11 +135,15 @@ pub(super) fn check_cats(c: &Value, at: &str, num_feature: u32) -> Res<Vec<Optio
             out.push(Some(Categories::Strings(names)));
         } else {
             int_value(field(col, &ca, "type")?, &format!("{ca}.type"))?;
-            let n = field(col, &ca, "values")?
+            let values = field(col, &ca, "values")?;
+            let n = values
                 .array_len()
                 .ok_or_else(|| bad(format!("{ca}.values"), "an array was expected"))?;
             counts.push(n as i64);
-            out.push((n > 0).then_some(Categories::Numbers(n)));
+            out.push((n > 0).then(|| match integers(values) {
+                Some(v) => Categories::Integers(v),
+                None => Categories::Other(n),
+            }));
         }
     }
     let sa = format!("{at}.feature_segments");
