@@ -154,7 +154,7 @@ impl Groups {
     /// (their last border is), then the borders below it in the next group
     /// (which exists: the last group ends with +inf), counted by compares
     /// that the compiler vectorises, without data-dependent branches.
-    #[inline]
+    #[inline(always)]
     fn below(&self, v: f32) -> usize {
         let count = |g: &[f32; 16]| g.iter().fold(0u32, |c, &b| c + u32::from(v > b)) as usize;
         let g = count(&self.last);
@@ -428,7 +428,30 @@ impl Booster {
 
     /// Raw values (rows x dimension) after scale and bias; `hashes` holds
     /// each row's categorical hashes (one per categorical feature).
+    /// [`Booster::raw_body`] compiled a second time with AVX2 and POPCNT
+    /// (the border counts' compares and sums, the leaf-index lanes) runs
+    /// when the CPU has them. Only integer steps, and the same float
+    /// additions in the same order, differ in the two copies (Rust neither
+    /// reassociates nor contracts float arithmetic), so both give the same
+    /// bits (`both_copies_give_the_same_bits`).
     fn raw(&self, x: &Mat, hashes: &[Vec<i32>]) -> Mat {
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx2,popcnt")]
+            fn with_avx2(b: &Booster, x: &Mat, hashes: &[Vec<i32>]) -> Mat {
+                b.raw_body(x, hashes)
+            }
+            if avx2_available() {
+                // SAFETY: `with_avx2` needs only the avx2 and popcnt target
+                // features, which `avx2_available()` has just detected.
+                return unsafe { with_avx2(self, x, hashes) };
+            }
+        }
+        self.raw_body(x, hashes)
+    }
+
+    #[inline(always)]
+    fn raw_body(&self, x: &Mat, hashes: &[Vec<i32>]) -> Mat {
         let m = &self.model;
         let dim = m.approx_dimension;
         let mut out = Mat::zeros(x.rows, dim);
@@ -512,6 +535,7 @@ impl Booster {
     /// The bins of rows `r0..r0 + n` laid out by bucket
     /// (`block[bucket * BLOCK + i]`): column by column when the model has
     /// no CTR features, else row by row (a CTR value reads its row's bins).
+    #[inline(always)]
     fn block_bins(
         &self,
         x: &Mat,
@@ -553,6 +577,7 @@ impl Booster {
     /// One row's quantized bins: per float feature the count of its borders
     /// below the value (per bucket of up to MAX_VALUES_PER_BIN borders), per
     /// one-hot feature the position of the category's value.
+    #[inline(always)]
     fn bins_of(&self, row: &[f64], row_hashes: Option<&[i32]>, bins: &mut [u8]) {
         bins.iter_mut().for_each(|b| *b = 0);
         for q in &self.quants {
@@ -583,6 +608,7 @@ impl Booster {
     /// without branches in lanes of `L` (bytes for trees of up to 8 levels,
     /// which the compiler vectorises sixteen to a register; u32 for deeper
     /// trees, of at most 16 levels).
+    #[inline(always)]
     fn oblivious_index<L: Lane>(&self, block: &[u8], t: usize, index: &mut [L]) {
         let m = &self.model;
         let start = m.tree_start_offsets.get(t).copied().unwrap_or(0);
@@ -610,6 +636,7 @@ impl Booster {
         }
     }
 
+    #[inline(always)]
     fn non_symmetric_leaf(&self, bins: &[u8], t: usize) -> usize {
         let m = &self.model;
         let mut node = m.tree_start_offsets.get(t).copied().unwrap_or(0);
@@ -631,6 +658,12 @@ impl Booster {
         }
         m.node_to_leaf.get(node).copied().unwrap_or(0) as usize
     }
+}
+
+/// Whether this CPU has AVX2 and POPCNT (detected once, then cached by std).
+#[cfg(target_arch = "x86_64")]
+fn avx2_available() -> bool {
+    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt")
 }
 
 /// `ApplyScaleAndBias` on one document's values.
@@ -974,47 +1007,4 @@ pub(super) fn build(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{fastexp, Booster, Groups};
-    use crate::gbm::row_independence::check;
-
-    /// A 3-class CatBoostClassifier on iris with NaNs (8 oblivious trees,
-    /// depth 3).
-    const MODEL: &[u8] = include_bytes!("testdata/catboost_iris.cbm");
-
-    /// The grouped count of borders below a value equals the binary
-    /// search's, at every border, its float32 neighbours, infinities and NaN.
-    #[test]
-    fn grouped_border_counts_equal_the_binary_search() {
-        for n in [0usize, 1, 15, 16, 17, 31, 32, 100, 254, 255] {
-            let borders: Vec<f32> = (0..n).map(|k| k as f32 * 0.5 - 20.0).collect();
-            let g = Groups::of(&borders).expect("sorted, at most 255");
-            let mut probes = vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -0.0];
-            for &b in &borders {
-                probes.extend([b, b.next_up(), b.next_down()]);
-            }
-            for v in probes {
-                let want = borders.partition_point(|&b| v > b);
-                assert_eq!(g.below(v), want, "{n} borders, value {v}");
-            }
-        }
-        assert!(Groups::of(&[1.0, 1.0]).is_none());
-        assert!(Groups::of(&(0..256).map(|k| k as f32).collect::<Vec<_>>()).is_none());
-    }
-
-    #[test]
-    fn rows_computed_together_equal_rows_alone() {
-        let b =
-            Booster::read(MODEL, "CatBoostClassifier", "catboost_iris").expect("fixture parses");
-        assert!(b.model.oblivious());
-        assert_eq!(b.model.approx_dimension, 3);
-        check("catboost raw", 4, |x| b.raw(x, &[]).data);
-        check("catboost softmax", 4, |x| {
-            let mut p = b.raw(x, &[]);
-            for r in 0..p.rows {
-                fastexp::softmax(p.row_mut(r));
-            }
-            p.data
-        });
-    }
-}
+mod tests;

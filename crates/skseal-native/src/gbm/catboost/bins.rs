@@ -25,6 +25,7 @@ impl Lane for u32 {
 /// Add each row's leaf of a tree to its sums: `acc` holds `dim` values per
 /// row, `leaves` the model's leaf values from the tree's first leaf, `index`
 /// each row's leaf index.
+#[inline(always)]
 pub(super) fn add_leaves<L: Lane>(leaves: &[f64], dim: usize, index: &[L], acc: &mut [f64]) {
     if dim == 1 {
         for (a, &v) in acc.iter_mut().zip(index) {
@@ -44,7 +45,7 @@ pub(super) fn add_leaves<L: Lane>(leaves: &[f64], dim: usize, index: &[L], acc: 
 /// `bins[(bucket + j) * stride + at]` for its buckets `j`, zero before:
 /// the count of its borders below the float32 value, per bucket of up to
 /// MAX_VALUES_PER_BIN borders.
-#[inline]
+#[inline(always)]
 pub(super) fn float_bins(q: &Quant, x: f64, bins: &mut [u8], stride: usize, at: usize) {
     let v = float_value(q, x);
     if let Some(g) = &q.groups {
@@ -70,6 +71,7 @@ pub(super) fn float_bins(q: &Quant, x: f64, bins: &mut [u8], stride: usize, at: 
 
 /// The value a float feature's borders are compared with: the input as
 /// float32, a NaN replaced as the feature's `nan_mode` says.
+#[inline(always)]
 pub(super) fn float_value(q: &Quant, x: f64) -> f32 {
     let v = x as f32;
     match q.nan_as {
@@ -81,6 +83,7 @@ pub(super) fn float_value(q: &Quant, x: f64) -> f32 {
 /// A float feature of sorted borders: its bins when `below` of its borders
 /// are below the value (a prefix of them), bucket `j` counting those of
 /// its (up to) MAX_VALUES_PER_BIN borders.
+#[inline(always)]
 pub(super) fn sorted_bins(q: &Quant, below: usize, bins: &mut [u8], stride: usize, at: usize) {
     let n = q.borders.len().div_ceil(MAX_VALUES_PER_BIN);
     for j in 0..n {
@@ -94,6 +97,7 @@ pub(super) fn sorted_bins(q: &Quant, below: usize, bins: &mut [u8], stride: usiz
 /// A one-hot feature's bins for the category hash `h`, at
 /// `bins[(bucket + j) * stride + at]`, zero before: the matching value's
 /// position in its bucket plus one.
+#[inline(always)]
 pub(super) fn one_hot_bins(oh: &OneHot, h: i32, bins: &mut [u8], stride: usize, at: usize) {
     for (k, &value) in oh.values.iter().enumerate() {
         if let Some(slot) = bins.get_mut((oh.bucket + k / MAX_VALUES_PER_BIN) * stride + at) {
