@@ -186,7 +186,7 @@ pub fn run_graph_json(data: &[u8]) {
 /// on three rows of the width it expects (finite values, zeros and a NaN
 /// row): errors are fine, panics are not.
 pub fn run_native(data: &[u8]) {
-    use skseal_native::{Blas, Core, Data, LoadOptions, Mat, Method};
+    use skseal_native::{Blas, Core, LoadOptions};
     let opts = LoadOptions {
         max_decompressed: MAX_DECOMPRESSED,
         blas: Some(Blas::new(Core::Haswell, 1)),
@@ -194,9 +194,25 @@ pub fn run_native(data: &[u8]) {
         trusted: vec!["lightgbm".into(), "xgboost".into()],
         ..LoadOptions::default()
     };
-    let Ok(model) = skseal_native::load_bytes(data, &opts) else {
-        return;
-    };
+    if let Ok(model) = skseal_native::load_bytes(data, &opts) {
+        exercise(&model);
+    }
+    // a .skseal file also through the path loader, which reads it array by
+    // array and takes trees from their stored native layouts (FORMAT.md §5.6)
+    if skseal_core::sniff::file_kind(data).is_skseal() {
+        let path = std::env::temp_dir().join(format!("skseal-fuzz-{}.skseal", std::process::id()));
+        if std::fs::write(&path, data).is_ok() {
+            if let Ok(model) = skseal_native::load_path(&path, &opts) {
+                exercise(&model);
+            }
+        }
+    }
+}
+
+/// Every method the model has on three rows (numbers, zeros, NaN), then its
+/// stored probe.
+fn exercise(model: &skseal_native::Model) {
+    use skseal_native::{Data, Mat, Method};
     let d = model.n_features_in().unwrap_or(3).min(4096);
     let mut rows = Vec::with_capacity(3 * d);
     for i in 0..d {
