@@ -635,14 +635,6 @@ pub struct Field {
 }
 
 impl Field {
-    /// A little-endian 8-byte field at byte `off` of each record.
-    pub fn is_le8_at(&self, off: usize) -> bool {
-        self.off == off && self.size == 8 && !self.big
-    }
-    /// A one-byte field at byte `off` of each record.
-    pub fn is_byte_at(&self, off: usize) -> bool {
-        self.off == off && self.size == 1
-    }
     /// The field's bits as a sign-less word (the caller casts: `as i64`,
     /// `f64::from_bits`). `rec` is one record of the layout checked by
     /// [`field_at`], so the range is inside it.

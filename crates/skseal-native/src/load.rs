@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use skseal_core::container::{self, Container};
 use skseal_core::filecontainer::FileContainer;
-use skseal_core::ir::{ArraySource, Graph, Node, NodeId};
+use skseal_core::ir::{ArraySource, Graph, NodeId};
 use skseal_core::policy::Policy;
 use skseal_core::{convert, legacy, validate, ContainerError, CoreError, ValidationError};
 
@@ -211,24 +211,6 @@ struct FileTrees<'f> {
     layouts: HashMap<u32, u32>,
 }
 
-impl FileTrees<'_> {
-    /// The `nodes` and `values` arrays of Tree node `tree`.
-    fn arrays(&self, tree: NodeId) -> Option<(u32, u32)> {
-        let g = &self.fc.header.graph;
-        let Some(Node::Call {
-            state: Some(st), ..
-        }) = g.node(tree)
-        else {
-            return None;
-        };
-        let arr = |k: &str| match g.dict_get(*st, k).and_then(|n| g.node(n)) {
-            Some(Node::Array(i)) => Some(*i),
-            _ => None,
-        };
-        Some((arr("nodes")?, arr("values")?))
-    }
-}
-
 impl TreeSource for FileTrees<'_> {
     fn with_tree(
         &self,
@@ -236,7 +218,7 @@ impl TreeSource for FileTrees<'_> {
         tree: NodeId,
         read: &mut dyn FnMut(&Ctx<'_>) -> Result<()>,
     ) -> Result<()> {
-        let Some((ni, vi)) = self.arrays(tree).filter(|(a, b)| a != b) else {
+        let Some((ni, vi)) = skseal_core::layout::tree_arrays(&self.fc.header.graph, tree) else {
             // not the usual layout: read as any other array, checked below
             return read(&Ctx::new(ctx.g, ctx.bytes, ctx.blas.clone()));
         };
@@ -264,7 +246,7 @@ impl TreeSource for FileTrees<'_> {
     }
 
     fn stored(&self, tree: NodeId, path: &str) -> Option<Result<StoredTree>> {
-        let (ni, vi) = self.arrays(tree).filter(|(a, b)| a != b)?;
+        let (ni, vi) = skseal_core::layout::tree_arrays(&self.fc.header.graph, tree)?;
         let li = *self.layouts.get(&ni)?;
         Some(self.read_stored(tree, [ni, li, vi], path))
     }

@@ -193,46 +193,24 @@ impl Tree {
         if count == 0 || count > u32::MAX as usize - 1 {
             return Err(malformed(&np, format!("{count} nodes")));
         }
-        let mut nodes = Vec::with_capacity(count);
         if n_features >= MISSING_LEFT as usize {
             return Err(malformed(&np, "too many features"));
         }
-        // One pass over the records, each field read where it lies.
-        let le8 = |f: &crate::access::Field, off: usize| f.is_le8_at(off);
-        let standard = le8(&left, 0)
-            && le8(&right, 8)
-            && le8(&feature, 16)
-            && le8(&threshold, 24)
-            && missing.as_ref().is_none_or(|m| m.is_byte_at(56))
-            && item >= 64;
-        if standard {
-            // scikit-learn's NODE_DTYPE: fixed offsets, no per-field dispatch
-            let word = |r: &[u8], o: usize| {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(&r[o..o + 8]);
-                u64::from_le_bytes(w)
-            };
-            let has_missing = missing.is_some();
-            for (i, r) in recs.chunks_exact(item).enumerate() {
-                let r = &r[..64];
-                let (l, r_, f) = (word(r, 0), word(r, 8), word(r, 16));
-                let node = tnode(
-                    i,
-                    [l, r_, f, word(r, 24)],
-                    has_missing && r[56] != 0,
-                    count,
-                    &np,
-                )?;
-                nodes.push(node);
-            }
+        // scikit-learn's NODE_DTYPE: skseal-core's one encoding of its
+        // records (fixed offsets, no per-field dispatch); any other record
+        // layout field by field
+        let nodes = if let Some(has_missing) = skseal_core::layout::standard_node_dtype(&dtype) {
+            skseal_core::layout::encode_standard(&recs, item, has_missing)
+                .map_err(|why| malformed(&np, why))?
         } else {
+            let mut nodes = Vec::with_capacity(count);
             for (i, r) in recs.chunks_exact(item).enumerate() {
                 let words = [left.get(r), right.get(r), feature.get(r), threshold.get(r)];
                 let miss = missing.as_ref().is_some_and(|m| m.get(r) != 0);
-                let node = tnode(i, words, miss, count, &np)?;
-                nodes.push(node);
+                nodes.push(tnode(i, words, miss, count, &np)?);
             }
-        }
+            nodes
+        };
         Tree::validated(nodes, vals.data, stride, vals.shape[2], n_features, &np)
     }
 
