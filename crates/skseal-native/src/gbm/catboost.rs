@@ -70,7 +70,7 @@ mod cityhash;
 mod ctr;
 mod fastexp;
 
-use bins::{add_leaves, float_bins, one_hot_bins, Lane};
+use bins::{add_leaves, float_bins, one_hot_bins, Groups, Lane};
 use ctr::{ctr_of, Ctr};
 
 fn unsupported(what: impl Into<String>, path: &str) -> NativeError {
@@ -125,41 +125,6 @@ struct Quant {
     /// (16 of them, padded too), for a count of the borders below a value
     /// in two vectorised steps
     groups: Option<Groups>,
-}
-
-/// Up to 255 sorted borders in groups of 16 (see [`Quant::groups`]).
-#[derive(Debug, Clone)]
-struct Groups {
-    last: [f32; 16],
-    groups: Vec<[f32; 16]>,
-}
-
-impl Groups {
-    fn of(borders: &[f32]) -> Option<Groups> {
-        if borders.len() > 255 || !borders.windows(2).all(|w| w[0] < w[1]) {
-            return None;
-        }
-        let mut groups = vec![[f32::INFINITY; 16]; (borders.len() + 1).div_ceil(16)];
-        for (k, &b) in borders.iter().enumerate() {
-            groups[k / 16][k % 16] = b;
-        }
-        let mut last = [f32::INFINITY; 16];
-        for (l, g) in last.iter_mut().zip(&groups) {
-            *l = g[15];
-        }
-        Some(Groups { last, groups })
-    }
-
-    /// How many borders `v` is greater than: the groups wholly below it
-    /// (their last border is), then the borders below it in the next group
-    /// (which exists: the last group ends with +inf), counted by compares
-    /// that the compiler vectorises, without data-dependent branches.
-    #[inline(always)]
-    fn below(&self, v: f32) -> usize {
-        let count = |g: &[f32; 16]| g.iter().fold(0u32, |c, &b| c + u32::from(v > b)) as usize;
-        let g = count(&self.last);
-        16 * g + self.groups.get(g).map_or(0, count)
-    }
 }
 
 /// How the raw values become `predict`'s output.

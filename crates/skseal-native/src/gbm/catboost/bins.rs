@@ -3,6 +3,41 @@
 
 use super::*;
 
+/// Up to 255 sorted borders in groups of 16 (see [`Quant::groups`]).
+#[derive(Debug, Clone)]
+pub(super) struct Groups {
+    last: [f32; 16],
+    groups: Vec<[f32; 16]>,
+}
+
+impl Groups {
+    pub(super) fn of(borders: &[f32]) -> Option<Groups> {
+        if borders.len() > 255 || !borders.windows(2).all(|w| w[0] < w[1]) {
+            return None;
+        }
+        let mut groups = vec![[f32::INFINITY; 16]; (borders.len() + 1).div_ceil(16)];
+        for (k, &b) in borders.iter().enumerate() {
+            groups[k / 16][k % 16] = b;
+        }
+        let mut last = [f32::INFINITY; 16];
+        for (l, g) in last.iter_mut().zip(&groups) {
+            *l = g[15];
+        }
+        Some(Groups { last, groups })
+    }
+
+    /// How many borders `v` is greater than: the groups wholly below it
+    /// (their last border is), then the borders below it in the next group
+    /// (which exists: the last group ends with +inf), counted by compares
+    /// that the compiler vectorises, without data-dependent branches.
+    #[inline(always)]
+    pub(super) fn below(&self, v: f32) -> usize {
+        let count = |g: &[f32; 16]| g.iter().fold(0u32, |c, &b| c + u32::from(v > b)) as usize;
+        let g = count(&self.last);
+        16 * g + self.groups.get(g).map_or(0, count)
+    }
+}
+
 /// A lane of oblivious leaf indices: a byte (trees of up to 8 levels) or
 /// a u32.
 pub(super) trait Lane: Copy + Default + std::ops::BitOrAssign + Into<u32> {
