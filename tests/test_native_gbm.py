@@ -201,6 +201,14 @@ def test_lightgbm_on_numeric_pandas_category_columns(values: list[float]) -> Non
 
 
 def test_what_native_lightgbm_refuses_names_the_reason() -> None:
+    import pandas as pd
+
+    # a category column mixing numbers and strings (pandas keeps [1, 2, "x"])
+    mixed = pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(
+        list(rng.choice(np.array(["x", 1, 2], dtype=object), N)))})
+    m = lgb.LGBMClassifier(**Q).fit(mixed, Y)
+    with pytest.raises(UnsupportedModelError, match="neither all strings nor all numbers"):
+        skseal.native.loads(skseal.dumps(m, trusted=["lightgbm"]), trusted=["lightgbm"])
     c = lgb.LGBMRegressor(objective=l2_objective, **Q).fit(X, YR)
     trusted = ["lightgbm", f"{__name__}.l2_objective"]
     with pytest.raises(UnsupportedModelError, match="custom objective"):
@@ -405,6 +413,7 @@ def test_native_xgboost_booster_trained_on_a_dataframe(booster: str) -> None:
 
 
 def test_xgboost_in_a_pipeline_and_what_it_refuses() -> None:
+    import pandas as pd
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -420,6 +429,12 @@ def test_xgboost_in_a_pipeline_and_what_it_refuses() -> None:
         "missing value other than NaN": xgb.XGBRegressor(n_estimators=5, missing=0.0).fit(
             X, YR),
     }
+    # integer categories float64 cannot hold exactly (native inference
+    # receives a DataFrame's numbers as float64)
+    big = pd.DataFrame({"a": X[:, 0],
+                        "c": pd.Categorical(rng.choice([2**60, 2**60 + 1, 3], N))})
+    refused["integers below 2\\^53"] = xgb.XGBClassifier(
+        n_estimators=5, enable_categorical=True, tree_method="hist").fit(big, Y)
     for what, m in refused.items():
         with pytest.raises(UnsupportedModelError, match=what):
             skseal.native.loads(skseal.dumps(m, trusted=["xgboost"]), trusted=["xgboost"])

@@ -215,6 +215,46 @@ def test_a_bad_native_member_is_refused_by_every_reader(case: str, message: str,
             load()
 
 
+def test_values_of_another_dtype_are_refused_by_path_loads(tmp_path: Path) -> None:
+    """A path load takes a laid-out tree's values straight into the native
+    tree and refuses any but float64 ones; the tree then counts as not read,
+    so the loader's validation of the rest of the graph checks that Tree and
+    reports it, as loading does."""
+    path, f = _laid_file(tmp_path)
+    nodes, _layout = f.header["graph"]["native"]["trees"][1]
+    tree = next(n for n in f.nodes() if "call" in n and n["call"].endswith(":Tree")
+                and any(v == {"array": nodes} for _k, v in n["state"]["dict"]))
+    values = next(v["array"] for k, v in tree["state"]["dict"] if k == "values")
+    raw = f.array(values).astype("<f4")
+    f.header["arrays"][values]["dtype"] = "<f4"
+    f.set_array(values, raw)
+    bad = _rewritten(f, tmp_path)
+    for load in (lambda: skseal.native.load(bad), lambda: skseal.load(bad)):
+        with pytest.raises(ValidationError, match="values must be float64"):
+            load()
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda g: g["native"]["trees"].clear(), "lists no tree"),
+    (None, "duplicate key native"),
+])
+def test_a_native_member_listing_nothing_or_twice_is_refused(edit: Any, message: str,
+                                                            tmp_path: Path) -> None:
+    path, f = _laid_file(tmp_path)
+    if edit is not None:
+        edit(f.header["graph"])
+        data = f.to_bytes()
+    else:
+        text = json.dumps(f.header, separators=(",", ":"))
+        member = '"native":' + json.dumps(f.header["graph"]["native"], separators=(",", ":"))
+        assert text.count(member) == 1
+        data = f.with_header_bytes(text.replace(member, member + "," + member).encode())
+    for load in (lambda: skseal.native.loads(data), lambda: skseal.loads(data),
+                 lambda: skseal.inspect(data)):
+        with pytest.raises(FormatError, match=message):
+            load()
+
+
 def _damaged(tmp_path: Path, column: int) -> tuple[Path, bytes]:
     """The laid-out forest with one byte flipped in tree 1's node records
     (column 0) or in its layout (column 1), digests left as written."""
