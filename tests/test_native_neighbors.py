@@ -5,8 +5,9 @@ training row natively, by the tree walk in scikit-learn); on data without
 ties the answers are scikit-learn's bit for bit, which is what these tests
 assert: binary and multiclass (int and string labels), k from 1 to 25,
 one row at a time and in parallel batches, inside a Pipeline; distance
-weights also with queries on training rows (zero distances). Brute force,
-callable weights, other metrics and several outputs are refused by name."""
+weights also with queries on training rows (zero distances). Callable
+weights, other metrics and several outputs are refused by name. Brute force:
+tests/test_native_brute_neighbors.py."""
 
 from __future__ import annotations
 
@@ -103,11 +104,10 @@ def test_nan_and_width_are_refused() -> None:
 
 
 @pytest.mark.parametrize("model", [
-    KNeighborsClassifier(5, algorithm="brute"),
     KNeighborsClassifier(5, p=3, algorithm="kd_tree"),
     KNeighborsClassifier(5, metric="chebyshev"),
     KNeighborsRegressor(5, algorithm="kd_tree"),  # two outputs
-], ids=["brute", "minkowski p=3", "chebyshev", "two outputs"])
+], ids=["minkowski p=3", "chebyshev", "two outputs"])
 def test_refused_by_name(model: Any) -> None:
     y = np.column_stack([YR, -YR]) if isinstance(model, KNeighborsRegressor) else Y2
     model.fit(X, y)

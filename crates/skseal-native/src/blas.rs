@@ -258,7 +258,7 @@ impl Blas {
         }
         if c_fortran && k > 1 && d > 1 && (n == 1 || k >= 4) {
             let blocks = k_blocks(d, self.params().q, None);
-            par_rows(&mut out, d, |i, row| {
+            par_rows(&mut out.data, k, d, |i, row| {
                 for (j, o) in row.iter_mut().enumerate() {
                     *o = blocked(x.row(i), c.row(j), &blocks, false);
                 }
@@ -331,13 +331,33 @@ impl Blas {
 
     /// `cblas_dgemm` for `X @ C.T` with X n x d and C k x d, both C-ordered.
     fn gemm(&self, x: &Mat, c: &Mat, out: &mut Mat) {
-        let (n, d, k) = (x.rows, x.cols, c.rows);
+        self.gemm_rows(&x.data, &c.data, x.rows, c.rows, x.cols, &mut out.data);
+    }
+
+    /// `dgemm` called directly, not through numpy's matmul (whose dispatch
+    /// sends one row or one column to dgemv): `X @ C.T` (n x k, row-major)
+    /// for row-major X n x d and C k x d, as `dgemm(T, N, M = k, N = n, K =
+    /// d)` computes it with alpha 1 and beta 0 on `self.threads` threads.
+    /// scikit-learn's `_gemm` (RowMajor, NoTrans, Trans) is this call; its
+    /// alpha of -2 scales each K block's sum exactly, so callers multiply.
+    pub(crate) fn dgemm_nt(&self, x: &[f64], c: &[f64], n: usize, k: usize, d: usize) -> Vec<f64> {
+        let mut out = vec![0.0; n * k];
+        if n == 0 || k == 0 || d == 0 || x.len() != n * d || c.len() != k * d {
+            return out;
+        }
+        self.gemm_rows(x, c, n, k, d, &mut out);
+        out
+    }
+
+    fn gemm_rows(&self, x: &[f64], c: &[f64], n: usize, k: usize, d: usize, out: &mut [f64]) {
+        let xrow = |i: usize| &x[i * d..(i + 1) * d];
+        let crow = |j: usize| &c[j * d..(j + 1) * d];
         if self.core == Core::SkylakeX && small_tn_permit(k, n, d) {
-            for i in 0..n {
-                let xr = x.row(i);
+            for (i, orow) in out.chunks_mut(k).enumerate() {
+                let xr = xrow(i);
                 let pair_reduce = i >= n & !3;
-                for (j, o) in out.row_mut(i).iter_mut().enumerate() {
-                    let lanes = lanes8(c.row(j), xr);
+                for (j, o) in orow.iter_mut().enumerate() {
+                    let lanes = lanes8(crow(j), xr);
                     // coef rows in a group of 4, or samples in a group of 4:
                     // REDUCE_4; otherwise _mm512_reduce_add_pd
                     *o = if j < k & !3 || !pair_reduce {
@@ -364,10 +384,30 @@ impl Blas {
         // with four accumulators for rows in a group of four (KERNEL4x1).
         let haswell = self.core != Core::SkylakeX;
         let four = k & !3;
-        par_rows(out, d, |i, row| {
+        // C's rows packed eight at a time (lane u of step t: row 8g + u,
+        // element t), so eight elements of a row advance together: each
+        // lane keeps its own chain, in the same order as `blocked`.
+        let groups = if n >= 4 { k / 8 } else { 0 };
+        let mut panel = vec![0.0; groups * 8 * d];
+        for (g, p) in panel.chunks_mut(8 * d.max(1)).enumerate().take(groups) {
+            for u in 0..8 {
+                for (t, v) in crow(8 * g + u).iter().enumerate() {
+                    p[t * 8 + u] = *v;
+                }
+            }
+        }
+        par_rows(out, k, d, |i, row| {
             let single = haswell && plan.single_column(i);
-            for (j, o) in row.iter_mut().enumerate() {
-                *o = blocked(x.row(i), c.row(j), &blocks, single && j < four);
+            let xr = xrow(i);
+            let mut from = 0;
+            if !single {
+                for (g, p) in panel.chunks(8 * d).enumerate().take(groups) {
+                    row[8 * g..8 * g + 8].copy_from_slice(&blocked8(xr, p, &blocks));
+                }
+                from = 8 * groups;
+            }
+            for (j, o) in row.iter_mut().enumerate().skip(from) {
+                *o = blocked(xr, crow(j), &blocks, single && j < four);
             }
         });
     }
@@ -490,20 +530,14 @@ impl GemmPlan {
 /// depends only on its row and column, so the split does not change results.
 /// `depth`: multiply-adds per element (the inner dimension); below about a
 /// million in all, one thread is faster than splitting.
-fn par_rows(out: &mut Mat, depth: usize, f: impl Fn(usize, &mut [f64]) + Sync) {
-    let k = out.cols.max(1);
-    if out
-        .rows
-        .saturating_mul(out.cols)
-        .saturating_mul(depth.max(1))
-        < 1 << 20
-    {
-        for (i, row) in out.data.chunks_mut(k).enumerate() {
+fn par_rows(out: &mut [f64], cols: usize, depth: usize, f: impl Fn(usize, &mut [f64]) + Sync) {
+    let k = cols.max(1);
+    if out.len().saturating_mul(depth.max(1)) < 1 << 20 {
+        for (i, row) in out.chunks_mut(k).enumerate() {
             f(i, row);
         }
     } else {
-        out.data
-            .par_chunks_mut(k)
+        out.par_chunks_mut(k)
             .enumerate()
             .for_each(|(i, row)| f(i, row));
     }
@@ -552,6 +586,31 @@ fn blocked_any(a: &[f64], b: &[f64], blocks: &[(usize, usize)], four: bool) -> f
 
 fma_dispatch! {
     fn blocked(a: &[f64], b: &[f64], blocks: &[(usize, usize)], four: bool) -> f64 = blocked_any;
+}
+
+/// [`blocked_any`] (without `four`) for eight rows of C at once, packed as
+/// `panel[t * 8 + u]` = row u's element t: lane u is row u's own chain of
+/// fused multiply-adds, so each result is `blocked`'s bit for bit.
+#[inline(always)]
+fn blocked8_any(a: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [f64; 8] {
+    let mut c = [0.0f64; 8];
+    for &(s, l) in blocks {
+        let mut acc = [0.0f64; 8];
+        for (t, &av) in a.iter().enumerate().skip(s).take(l) {
+            let p = &panel[t * 8..t * 8 + 8];
+            for u in 0..8 {
+                acc[u] = av.mul_add(p[u], acc[u]);
+            }
+        }
+        for u in 0..8 {
+            c[u] += acc[u];
+        }
+    }
+    c
+}
+
+fma_dispatch! {
+    fn blocked8(a: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [f64; 8] = blocked8_any;
 }
 
 /// dgemm_kernel_4x8_haswell's KERNEL4x1: the first `len & !7` products go

@@ -28,9 +28,19 @@
 //! distance weighs those neighbours 1.0 and the others 0.0
 //! (`_get_weights`).
 //!
-//! Refused: a callable `weights`, `_fit_method` "brute" (its distances
-//! come from a matrix product, `||x||^2 - 2 x.y + ||y||^2`), other metrics,
-//! several outputs.
+//! Brute force (`_fit_method` "brute", which scikit-learn picks for more
+//! than 15 features): [`brute`] reproduces its chunked matrix-product
+//! distances and heaps, so the neighbours, their order and distances are
+//! scikit-learn's; exact ties follow scikit-learn's order when its strategy
+//! and OpenMP thread count are those assumed here (`BRUTE_TIES`).
+//! A classifier with uniform weights on the manhattan metric goes through
+//! `ArgKminClassMode` ("parallel_on_X"); everything else through
+//! `kneighbors` ("auto"; scikit-learn 1.9 keeps euclidean out of
+//! `ArgKminClassMode`).
+//!
+//! Refused: a callable `weights`, other metrics, several outputs.
+
+mod brute;
 
 use crate::access::{mat_f64, Ctx, Obj};
 use crate::blas::Exactness;
@@ -40,16 +50,25 @@ use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
 use crate::kernels::argmax_labels;
 use crate::npsum;
 
+use brute::{Brute, Kind, Strategy};
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Metric {
     Euclidean,
     Manhattan,
 }
 
+enum Search {
+    /// KD or ball tree: every training row measured, ties by row
+    Tree,
+    Brute(Brute),
+}
+
 pub struct KNeighbors {
     info: Info,
     fit_x: Mat,
     metric: Metric,
+    search: Search,
     k: usize,
     /// weights="distance"
     distance: bool,
@@ -63,6 +82,11 @@ const EXACT_TIES: &str = "neighbours at exactly the same distance are ordered by
                           natively and by the KD / ball tree walk in scikit-learn (a ball tree \
                           also bounds rows through rounded centroid distances); otherwise \
                           bitwise";
+
+const BRUTE_TIES: &str = "neighbours at exactly the same distance come out in scikit-learn's \
+                          order when it splits the work as assumed here (its parallel_on_X \
+                          strategy, or parallel_on_Y with OMP_NUM_THREADS or all CPUs); \
+                          otherwise bitwise where numpy's OpenBLAS core is reproduced";
 
 impl KNeighbors {
     pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<KNeighbors> {
@@ -80,12 +104,11 @@ impl KNeighbors {
             }
         };
         let fm = est.str("_fit_method", path)?;
-        if !matches!(fm, "kd_tree" | "ball_tree") {
+        if !matches!(fm, "kd_tree" | "ball_tree" | "brute") {
             return Err(unsupported(
                 format!("k-nearest neighbours fitted with algorithm {fm:?}"),
                 &format!("{path}._fit_method"),
-                "The KD-tree and ball-tree queries are implemented (their distances are \
-                 computed per pair); brute force computes them with a matrix product.",
+                "The KD-tree, ball-tree and brute-force queries are implemented.",
             ));
         }
         let metric = match est.str("effective_metric_", path)? {
@@ -100,6 +123,15 @@ impl KNeighbors {
             }
         };
         let fit_x = mat_f64(est, "_fit_X", path)?;
+        let search = if fm == "brute" {
+            let kind = match metric {
+                Metric::Euclidean => Kind::Euclidean,
+                Metric::Manhattan => Kind::Manhattan,
+            };
+            Search::Brute(Brute::new(kind, &est.ctx.blas, &fit_x))
+        } else {
+            Search::Tree
+        };
         let k = est.usize("n_neighbors", path)?;
         if k == 0 || k > fit_x.rows {
             return Err(malformed(
@@ -147,6 +179,7 @@ impl KNeighbors {
             info,
             fit_x,
             metric,
+            search,
             k,
             distance,
             clf,
@@ -154,8 +187,34 @@ impl KNeighbors {
         })
     }
 
+    /// The k nearest training rows of every row of `x`, nearest first, as
+    /// (reduced distance, training row): k per row. `class_mode`: as
+    /// `ArgKminClassMode` walks them (brute force only).
+    fn neighbours(&self, x: &Mat, class_mode: bool) -> Vec<(f64, usize)> {
+        match &self.search {
+            Search::Brute(b) => {
+                // scikit-learn 1.9 excludes euclidean from ArgKminClassMode
+                let strategy = if class_mode && self.metric == Metric::Manhattan {
+                    Strategy::OnX
+                } else {
+                    Strategy::Auto
+                };
+                b.argkmin(&self.fit_x, x, self.k, strategy)
+            }
+            Search::Tree => {
+                let mut out = Vec::with_capacity(x.rows * self.k);
+                let mut d = Vec::with_capacity(self.fit_x.rows);
+                for i in 0..x.rows {
+                    self.tree_neighbours(x.row(i), &mut d);
+                    out.extend_from_slice(&d);
+                }
+                out
+            }
+        }
+    }
+
     /// The k nearest training rows of `x`, nearest first (ties by row).
-    fn neighbours(&self, x: &[f64], d: &mut Vec<(f64, usize)>) {
+    fn tree_neighbours(&self, x: &[f64], d: &mut Vec<(f64, usize)>) {
         d.clear();
         for r in 0..self.fit_x.rows {
             let p = self.fit_x.row(r);
@@ -192,9 +251,10 @@ impl KNeighbors {
             return;
         }
         w.extend(d.iter().map(|&(r, _)| {
-            let dist = match self.metric {
-                Metric::Euclidean => r.sqrt(),
-                Metric::Manhattan => r,
+            let dist = match (&self.search, self.metric) {
+                (Search::Brute(b), _) => b.distance(r),
+                (Search::Tree, Metric::Euclidean) => r.sqrt(),
+                (Search::Tree, Metric::Manhattan) => r,
             };
             1.0 / dist
         }));
@@ -211,11 +271,11 @@ impl KNeighbors {
         };
         let nc = classes.len();
         let mut out = Mat::zeros(x.rows, nc);
-        let mut d = Vec::with_capacity(self.fit_x.rows);
+        // uniform weights: ArgKminClassMode for brute force
+        let all = self.neighbours(x, !self.distance);
         let mut w = Vec::with_capacity(self.k);
-        for i in 0..x.rows {
-            self.neighbours(x.row(i), &mut d);
-            self.weights(&d, &mut w);
+        for (i, d) in all.chunks(self.k).enumerate() {
+            self.weights(d, &mut w);
             let row = out.row_mut(i);
             for (&(_, r), &wi) in d.iter().zip(&w) {
                 row[idx[r]] += wi;
@@ -244,7 +304,10 @@ impl Estimator for KNeighbors {
         }
     }
     fn exactness(&self, _m: Method) -> Exactness {
-        Exactness::Bounded(EXACT_TIES.into())
+        match &self.search {
+            Search::Tree => Exactness::Bounded(EXACT_TIES.into()),
+            Search::Brute(b) => b.exactness(BRUTE_TIES),
+        }
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         let x = dense_in(&self.info, x, false)?;
@@ -255,12 +318,13 @@ impl Estimator for KNeighbors {
             }
             (Method::Predict, Some((idx, classes))) => {
                 // weighted_mode: per class in sorted order, the first strictly greatest
-                let (mut d, mut w) = (Vec::new(), Vec::new());
+                let all = self.neighbours(&x, false);
+                let mut w = Vec::new();
                 let mut template = vec![0.0; self.k];
-                let modes: Vec<usize> = (0..x.rows)
-                    .map(|i| {
-                        self.neighbours(x.row(i), &mut d);
-                        self.weights(&d, &mut w);
+                let modes: Vec<usize> = all
+                    .chunks(self.k)
+                    .map(|d| {
+                        self.weights(d, &mut w);
                         let (mut best, mut most) = (0usize, 0.0f64);
                         for c in 0..classes.len() {
                             if !d.iter().any(|&(_, r)| idx[r] == c) {
@@ -281,18 +345,18 @@ impl Estimator for KNeighbors {
                 Ok(Output::Labels(classes.take(&modes)))
             }
             (Method::Predict, None) => {
-                let mut d = Vec::with_capacity(self.fit_x.rows);
+                let all = self.neighbours(&x, false);
                 let mut vals = Vec::with_capacity(self.k);
                 let mut w = Vec::with_capacity(self.k);
-                let out = (0..x.rows)
-                    .map(|i| {
-                        self.neighbours(x.row(i), &mut d);
+                let out = all
+                    .chunks(self.k)
+                    .map(|d| {
                         vals.clear();
                         if !self.distance {
                             vals.extend(d.iter().map(|&(_, r)| self.y[r]));
                             return npsum::sum(&vals) / self.k as f64;
                         }
-                        self.weights(&d, &mut w);
+                        self.weights(d, &mut w);
                         vals.extend(d.iter().zip(&w).map(|(&(_, r), &wi)| self.y[r] * wi));
                         npsum::sum(&vals) / npsum::sum(&w)
                     })

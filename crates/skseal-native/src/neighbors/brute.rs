@@ -1,0 +1,380 @@
+//! Brute-force neighbour search as scikit-learn 1.9's `ArgKmin` /
+//! `ArgKminClassMode` (sklearn/metrics/_pairwise_distances_reduction)
+//! computes it for a C-ordered float64 X and `_fit_X`.
+//!
+//! Euclidean: the rank-preserving value of query i and training row j is
+//! `(||x_i||^2 + m_ij) + ||y_j||^2`, the norms by `ddot` of each row with
+//! itself and `m_ij` the `-2 * X_c @ Y_c.T` that `_gemm` asks scipy's
+//! OpenBLAS for, one `dgemm(T, N)` per pair of chunks of 256 rows (X chunk
+//! by Y chunk, on one BLAS thread); the distance is `sqrt(max(v, 0))`.
+//! Manhattan: the value is `DistanceMetric.rdist` (`sum_j |x_j - y_j|` in
+//! feature order), which is also the distance.
+//!
+//! The k smallest values are kept by `heap_push` (a fixed-size max-heap that
+//! rejects a value not strictly below its root) fed in the order of the
+//! strategy, then ordered by `simultaneous_sort` (an introsort, not stable):
+//! both are reproduced, so exact ties come out as scikit-learn orders them
+//! when the strategy and its thread count are the same (see [`Strategy`]).
+
+use rayon::prelude::*;
+
+use crate::blas::{Blas, Exactness};
+use crate::data::Mat;
+
+/// `pairwise_dist_chunk_size`, scikit-learn's default.
+const CHUNK: usize = 256;
+
+/// How the reduction walks the chunks. The values do not depend on it;
+/// the order in which equal values meet the heaps does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Strategy {
+    /// "parallel_on_X": each query chunk meets the training chunks in order
+    /// (`ArgKminClassMode` always; `ArgKmin` for many queries).
+    OnX,
+    /// "auto" as `kneighbors` asks: parallel on X when there are more
+    /// queries than training rows or more than `4 * 256 * threads`; else
+    /// "parallel_on_Y": the training chunks dealt to the threads in
+    /// contiguous blocks (OpenMP's static schedule), a heap per thread,
+    /// merged into the row's heap thread by thread.
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    Euclidean,
+    Manhattan,
+}
+
+pub struct Brute {
+    kind: Kind,
+    /// one BLAS thread, as under `threadpool_limits(1, "blas")`
+    blas: Blas,
+    /// `||y_j||^2` by ddot (euclidean)
+    fit_norms: Vec<f64>,
+    /// `_openmp_effective_n_threads()`
+    threads: usize,
+}
+
+/// OpenMP's thread count as scikit-learn takes it: `OMP_NUM_THREADS` when
+/// set, else the CPUs this process may use, never more than those.
+fn omp_threads() -> usize {
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    std::env::var("OMP_NUM_THREADS")
+        .ok()
+        .and_then(|s| s.split(',').next()?.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(cpus)
+        .min(cpus)
+}
+
+impl Brute {
+    pub fn new(kind: Kind, blas: &Blas, fit: &Mat) -> Brute {
+        let blas = Blas::new(blas.core.clone(), 1);
+        let fit_norms = match kind {
+            Kind::Euclidean => (0..fit.rows)
+                .map(|r| blas.ddot(fit.row(r), fit.row(r)))
+                .collect(),
+            Kind::Manhattan => Vec::new(),
+        };
+        Brute {
+            kind,
+            blas,
+            fit_norms,
+            threads: omp_threads(),
+        }
+    }
+
+    /// The rank-preserving values of one query chunk (rows `x`) against one
+    /// training chunk starting at row `y0`, row-major.
+    fn values(&self, fit: &Mat, x: &[f64], x_norms: &[f64], y0: usize, y1: usize) -> Vec<f64> {
+        let d = fit.cols;
+        let n = x_norms.len();
+        let yc = &fit.data[y0 * d..y1 * d];
+        let k = y1 - y0;
+        match self.kind {
+            Kind::Euclidean => {
+                let mut m = self.blas.dgemm_nt(x, yc, n, k, d);
+                for (i, row) in m.chunks_mut(k.max(1)).enumerate() {
+                    for (j, v) in row.iter_mut().enumerate() {
+                        *v = (x_norms[i] + -2.0 * *v) + self.fit_norms[y0 + j];
+                    }
+                }
+                m
+            }
+            Kind::Manhattan => {
+                let mut m = Vec::with_capacity(n * k);
+                for xr in x.chunks(d.max(1)) {
+                    for yr in yc.chunks(d.max(1)) {
+                        let mut s = 0.0;
+                        for (a, b) in xr.iter().zip(yr) {
+                            s += (a - b).abs();
+                        }
+                        m.push(s);
+                    }
+                }
+                m
+            }
+        }
+    }
+
+    /// The k nearest training rows of every row of `x`: per row k pairs
+    /// (value, training row), ascending as `simultaneous_sort` leaves them.
+    /// Values are the reduced distances; [`Brute::distance`] turns one into
+    /// the distance.
+    pub fn argkmin(&self, fit: &Mat, x: &Mat, k: usize, strategy: Strategy) -> Vec<(f64, usize)> {
+        let (n_x, n_y, d) = (x.rows, fit.rows, fit.cols);
+        let mut out = vec![(f64::MAX, 0usize); n_x * k];
+        if n_x == 0 || n_y == 0 || k == 0 {
+            return out;
+        }
+        let x_chunk = n_x.min(CHUNK);
+        let y_chunk = n_y.min(CHUNK);
+        let y_chunks: Vec<(usize, usize)> = (0..n_y.div_ceil(y_chunk))
+            .map(|c| (c * y_chunk, ((c + 1) * y_chunk).min(n_y)))
+            .collect();
+        let on_y = strategy == Strategy::Auto && n_y >= n_x && 4 * CHUNK * self.threads >= n_x;
+        let threads = y_chunks.len().min(self.threads).max(1);
+        out.par_chunks_mut(x_chunk * k)
+            .enumerate()
+            .for_each(|(c, heaps)| {
+                let x0 = c * x_chunk;
+                let rows = heaps.len() / k;
+                let xc = &x.data[x0 * d..(x0 + rows) * d];
+                let x_norms: Vec<f64> = match self.kind {
+                    Kind::Euclidean => xc.chunks(d.max(1)).map(|r| self.blas.ddot(r, r)).collect(),
+                    Kind::Manhattan => vec![0.0; rows],
+                };
+                let push_chunk = |heaps: &mut [(f64, usize)], &(y0, y1): &(usize, usize)| {
+                    let v = self.values(fit, xc, &x_norms, y0, y1);
+                    for (i, row) in v.chunks((y1 - y0).max(1)).enumerate() {
+                        let heap = &mut heaps[i * k..(i + 1) * k];
+                        for (j, &val) in row.iter().enumerate() {
+                            heap_push(heap, val, y0 + j);
+                        }
+                    }
+                };
+                if !on_y {
+                    for yc in &y_chunks {
+                        push_chunk(heaps, yc);
+                    }
+                } else {
+                    // one heap per thread over its static block of chunks,
+                    // then merged into the row's heap in thread order
+                    let (q, r) = (y_chunks.len() / threads, y_chunks.len() % threads);
+                    let mut from = 0;
+                    for t in 0..threads {
+                        let take = q + usize::from(t < r);
+                        let mut th = vec![(f64::MAX, usize::MAX); rows * k];
+                        for yc in &y_chunks[from..from + take] {
+                            push_chunk(&mut th, yc);
+                        }
+                        from += take;
+                        for (heap, tr) in heaps.chunks_mut(k).zip(th.chunks(k)) {
+                            for &(val, j) in tr {
+                                heap_push(heap, val, j);
+                            }
+                        }
+                    }
+                }
+                for heap in heaps.chunks_mut(k) {
+                    simultaneous_sort(heap);
+                }
+            });
+        out
+    }
+
+    /// What these neighbours guarantee: bounded by ties (`ties` says how);
+    /// for euclidean, also by the matrix product where numpy's OpenBLAS core
+    /// is not reproduced.
+    pub fn exactness(&self, ties: &str) -> Exactness {
+        match (self.kind, self.blas.exactness(false)) {
+            (Kind::Euclidean, Exactness::Bounded(why)) => Exactness::Bounded(why),
+            _ => Exactness::Bounded(ties.into()),
+        }
+    }
+
+    /// The distance of a reduced value: `sqrt(max(v, 0))` (euclidean) or
+    /// the value (manhattan).
+    pub fn distance(&self, v: f64) -> f64 {
+        match self.kind {
+            Kind::Euclidean => v.max(0.0).sqrt(),
+            Kind::Manhattan => v,
+        }
+    }
+}
+
+/// sklearn/utils/_heap.pyx `heap_push`: a fixed-size max-heap of (value,
+/// index) that takes `val` only when it is strictly below the root.
+fn heap_push(heap: &mut [(f64, usize)], val: f64, idx: usize) {
+    let size = heap.len();
+    if size == 0 || val >= heap[0].0 {
+        return;
+    }
+    let mut cur = 0;
+    loop {
+        let left = 2 * cur + 1;
+        let right = left + 1;
+        let swap = if left >= size {
+            break;
+        } else if right >= size || heap[left].0 >= heap[right].0 {
+            // only a left child, or the left one is the larger
+            if val < heap[left].0 {
+                left
+            } else {
+                break;
+            }
+        } else if val < heap[right].0 {
+            right
+        } else {
+            break;
+        };
+        heap[cur] = heap[swap];
+        cur = swap;
+    }
+    heap[cur] = (val, idx);
+}
+
+/// sklearn/utils/_sorting.pyx `simultaneous_sort` as scikit-learn 1.9 has
+/// it (two-way partition): introsort, ascending by value, not stable.
+fn simultaneous_sort(v: &mut [(f64, usize)]) {
+    if v.is_empty() {
+        return;
+    }
+    let maxd = 2 * ((v.len() as f64).log2() as isize);
+    introsort(v, maxd);
+}
+
+fn introsort(mut v: &mut [(f64, usize)], mut maxd: isize) {
+    while v.len() > 15 {
+        if maxd <= 0 {
+            heapsort(v);
+            return;
+        }
+        maxd -= 1;
+        let n = v.len();
+        let pivot = median3(v);
+        // median3 leaves v[0] <= pivot and v[n - 1] the pivot
+        let (mut i, mut j) = (1usize, n - 2);
+        loop {
+            while i <= j && v[i].0 < pivot {
+                i += 1;
+            }
+            while i <= j && v[j].0 > pivot {
+                j -= 1;
+            }
+            if i >= j {
+                break;
+            }
+            v.swap(i, j);
+            i += 1;
+            j -= 1;
+        }
+        v.swap(i, n - 1);
+        let (left, rest) = v.split_at_mut(i);
+        introsort(left, maxd);
+        v = &mut rest[1..];
+    }
+    insertion_sort(v);
+}
+
+/// `inplace_median3`: the smallest of the first, middle and last to the
+/// front, the median to the end (returned), the largest to the middle.
+fn median3(v: &mut [(f64, usize)]) -> f64 {
+    let n = v.len();
+    let mid = n / 2;
+    if v[0].0 > v[n - 1].0 {
+        v.swap(0, n - 1);
+    }
+    if v[n - 1].0 > v[mid].0 {
+        v.swap(n - 1, mid);
+        if v[0].0 > v[n - 1].0 {
+            v.swap(0, n - 1);
+        }
+    }
+    v[n - 1].0
+}
+
+fn insertion_sort(v: &mut [(f64, usize)]) {
+    for i in 1..v.len() {
+        let t = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1].0 > t.0 {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = t;
+    }
+}
+
+fn heapsort(v: &mut [(f64, usize)]) {
+    let n = v.len();
+    if n < 2 {
+        return;
+    }
+    let mut start = (n - 2) / 2;
+    loop {
+        sift_down(v, start, n);
+        if start == 0 {
+            break;
+        }
+        start -= 1;
+    }
+    let mut end = n - 1;
+    while end > 0 {
+        v.swap(0, end);
+        sift_down(v, 0, end);
+        end -= 1;
+    }
+}
+
+fn sift_down(v: &mut [(f64, usize)], start: usize, end: usize) {
+    let mut root = start;
+    loop {
+        let child = root * 2 + 1;
+        let mut max = root;
+        if child < end && v[max].0 < v[child].0 {
+            max = child;
+        }
+        if child + 1 < end && v[max].0 < v[child + 1].0 {
+            max = child + 1;
+        }
+        if max == root {
+            break;
+        }
+        v.swap(root, max);
+        root = max;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heap_keeps_the_k_smallest_as_scikit_learn_orders_them() {
+        let mut h = vec![(f64::MAX, 0usize); 3];
+        for (j, v) in [5.0, 1.0, 4.0, 1.0, 3.0, 4.0].into_iter().enumerate() {
+            heap_push(&mut h, v, j);
+        }
+        // worked by hand through heap_push: [(3, 4), (1, 3), (1, 1)]; the
+        // second 4.0 is refused (not below the root); insertion sort keeps
+        // the two 1.0 in heap order
+        assert_eq!(h, vec![(3.0, 4), (1.0, 3), (1.0, 1)]);
+        simultaneous_sort(&mut h);
+        assert_eq!(h, vec![(1.0, 3), (1.0, 1), (3.0, 4)]);
+    }
+
+    #[test]
+    fn sort_orders_any_length() {
+        for n in 0..40usize {
+            let mut v: Vec<(f64, usize)> = (0..n).map(|i| (((i * 7919) % 13) as f64, i)).collect();
+            simultaneous_sort(&mut v);
+            assert!(v.windows(2).all(|w| w[0].0 <= w[1].0), "n = {n}");
+            let mut idx: Vec<usize> = v.iter().map(|p| p.1).collect();
+            idx.sort_unstable();
+            assert_eq!(idx, (0..n).collect::<Vec<_>>());
+        }
+    }
+}

@@ -1,0 +1,119 @@
+"""Native brute-force k-nearest neighbours (issue 15): what scikit-learn picks
+for more than 15 features (``algorithm="auto"``), or when asked. Its
+distances come from a chunked matrix product (``||x||^2 - 2 x.y + ||y||^2``
+through scipy's OpenBLAS dgemm, 256 rows a chunk) and its heaps; native
+inference reproduces both, so neighbours, their order and distances are
+scikit-learn's bit for bit on the reproduced OpenBLAS cores (SkylakeX and
+Haswell: the file is replayed on the AVX2 path), including exact ties when
+the work is split as scikit-learn splits it. Checked: binary, multiclass and
+string labels, uniform and distance weights, k from 1 to 30, feature counts
+that take each dgemm kernel path (1, 20, 33 (SkylakeX's small-matrix kernel
+for one row), 300 and 800 (K cut into blocks)), query counts around the
+chunk size and both parallel strategies (1 to 3,000 rows), one row at a time,
+duplicated training rows (exact ties), a Pipeline, manhattan, regressors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import skseal
+import skseal.native
+from tests.avx2_path import replay_on_avx2
+
+
+def _same(want: Any, got: Any) -> None:
+    want, got = np.asarray(want), np.asarray(got)
+    assert want.shape == got.shape
+    if want.dtype.kind in "fiu":  # string labels come back as Python str (object)
+        assert want.dtype == got.dtype
+    if want.dtype.kind == "f":
+        bad = np.flatnonzero((want != got).ravel() & ~(np.isnan(want) & np.isnan(got)).ravel())
+        assert want.tobytes() == got.tobytes(), f"{bad.size} values differ, first at {bad[:5]}"
+    else:
+        assert np.array_equal(want, got), f"{int((want != got).sum())} values differ"
+
+
+def _data(n: int, d: int, seed: int, classes: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10.0, d)
+    y = (X[:, 0] > 0).astype(int) + (X[:, -1] > 1).astype(int)
+    return X, y % classes
+
+
+def _check(m: Any, Q: np.ndarray, methods: tuple[str, ...] = ("predict", "predict_proba")) -> None:
+    native = skseal.native.loads(skseal.dumps(m))
+    assert native.exactness("predict").startswith("bounded")
+    for meth in methods:
+        if hasattr(m, meth):
+            _same(getattr(m, meth)(Q), getattr(native, meth)(Q))
+
+
+@pytest.mark.parametrize("d", [1, 20, 33, 300, 800])
+def test_feature_counts(d: int) -> None:
+    X, y = _data(700, d, seed=d)
+    Q, _ = _data(300, d, seed=d + 1)
+    for weights in ("uniform", "distance"):
+        m = KNeighborsClassifier(5, weights=weights, algorithm="brute").fit(X, y)
+        assert m._fit_method == "brute"
+        _check(m, Q)
+        for i in range(3):
+            _check(m, Q[i:i + 1])
+
+
+@pytest.mark.parametrize("rows", [1, 2, 5, 255, 256, 257, 700, 2049, 3000])
+def test_query_counts_and_strategies(rows: int) -> None:
+    # 600 training rows: fewer queries take parallel_on_Y in kneighbors
+    # (distance weights, regressors), more take parallel_on_X
+    X, y = _data(600, 24, seed=3)
+    Q, _ = _data(rows, 24, seed=4)
+    clf = KNeighborsClassifier(7, weights="distance").fit(X, y)
+    assert clf._fit_method == "brute"  # 24 features: scikit-learn's own choice
+    _check(clf, Q)
+    _check(KNeighborsClassifier(6).fit(X, y), Q)
+    _check(KNeighborsRegressor(4).fit(X, X[:, 0] * 3 + y), Q, ("predict",))
+    _check(KNeighborsRegressor(9, weights="distance").fit(X, X[:, 1] - y), Q, ("predict",))
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 30])
+def test_ties_from_duplicated_rows(k: int) -> None:
+    # every training row three times, labels differing between the copies:
+    # exact ties in distance decide the neighbours and their order
+    base, _ = _data(200, 18, seed=k)
+    X = np.vstack([base, base, base])
+    rng = np.random.default_rng(k)
+    y = rng.integers(0, 3, len(X))
+    yr = rng.normal(size=len(X))
+    Q = np.vstack([base[:40], _data(300, 18, seed=k + 9)[0]])
+    for weights in ("uniform", "distance"):
+        _check(KNeighborsClassifier(k, weights=weights, algorithm="brute").fit(X, y), Q)
+        _check(KNeighborsRegressor(k, weights=weights, algorithm="brute").fit(X, yr), Q,
+               ("predict",))
+    big = np.tile(Q, (8, 1))  # parallel_on_X for kneighbors too
+    _check(KNeighborsRegressor(k, algorithm="brute").fit(X, yr), big, ("predict",))
+
+
+def test_strings_pipeline_and_manhattan() -> None:
+    X, y = _data(900, 40, seed=8)
+    labels = np.array(["low", "mid", "high"])[y]
+    Q, _ = _data(500, 40, seed=9)
+    _check(make_pipeline(StandardScaler(), KNeighborsClassifier(11)).fit(X, labels), Q)
+    _check(KNeighborsClassifier(5, p=1, algorithm="brute").fit(X, labels), Q)
+    _check(KNeighborsRegressor(5, metric="manhattan", weights="distance",
+                               algorithm="brute").fit(X, X[:, 2]), Q, ("predict",))
+
+
+def test_zero_distances() -> None:
+    # queries on training rows: distance weights give those neighbours all the weight
+    X, y = _data(500, 20, seed=11)
+    _check(KNeighborsClassifier(5, weights="distance").fit(X, y), X[:300])
+    _check(KNeighborsRegressor(5, weights="distance").fit(X, X[:, 3]), X[:300], ("predict",))
+
+
+def test_without_avx512_too() -> None:
+    replay_on_avx2("tests/test_native_brute_neighbors.py")
