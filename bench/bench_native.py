@@ -2,13 +2,18 @@
 
 skseal.native loads a .skseal file into a Rust model that predicts without scikit-learn.
 It is compared with scikit-learn itself, with ONNX Runtime (after skl2onnx) and with
-treelite's GTIL (tree ensembles only), on three models fitted with fixed random_state:
+treelite's GTIL (tree ensembles only), on seven models fitted with fixed random_state:
 
 (1) RandomForestClassifier(n_estimators=100) on make_classification (20 features,
     10 informative, 2 classes, 20k training rows);
 (2) HistGradientBoostingClassifier (default parameters, max_iter=100) on the same data;
 (3) ColumnTransformer(StandardScaler on 3 numeric columns, OneHotEncoder(handle_unknown=
-    "ignore") on 2 string columns) + LogisticRegression, on a pandas DataFrame of 20k rows.
+    "ignore") on 2 string columns) + LogisticRegression, on a pandas DataFrame of 20k rows;
+(4) SVC(kernel="rbf", probability=True) on the first 5k training rows of (1)'s data;
+(5) KNeighborsClassifier() with default parameters (brute force: 20 features) on (1)'s data;
+(6) TfidfVectorizer + LogisticRegression(max_iter=1000) on 20k generated short documents
+    (a 1-D object array of str; ONNX Runtime gets them as a (n, 1) string tensor);
+(7) StandardScaler + MLPClassifier(hidden_layer_sizes=(64,), max_iter=300) on (1)'s data.
 
 For each model and engine, with predict_proba: the latency of one call on one row (the
 same row every call, timed alone with time.perf_counter_ns) and the time of one call on a
@@ -70,14 +75,19 @@ from native_cases import (
     main_cases,
 )
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.pipeline import Pipeline
 
 import skseal
+from skseal.errors import UnsupportedModelError
 
 T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 BEGIN = "<!-- native-inference:begin -->"
 END = "<!-- native-inference:end -->"
+# The locale ONNX Runtime's StringNormalizer gets when its default (en_US.UTF-8) is absent.
+LOCALE = "C.UTF-8"
 
 SKLEARN, SKSEAL, ONNX, TREELITE = "sklearn", "skseal", "onnx", "treelite"
 ENGINE_KEYS = (SKLEARN, SKSEAL, ONNX, TREELITE)
@@ -107,7 +117,8 @@ class Config(Sizes):
 def parse_args(argv: Sequence[str] | None = None) -> Config:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--quick", action="store_true",
-                   help="smoke run: 4k training rows, 2k-row batch, 200 one-row calls, 3 reps")
+                   help="smoke run: 4k training rows (1k for SVC), 2k-row batch, 200 one-row "
+                        "calls, 3 reps")
     p.add_argument("--out", type=Path, default=REPO / "docs" / "BENCHMARKS.md",
                    help="markdown file whose native-inference section is (re)written "
                         "(default: docs/BENCHMARKS.md)")
@@ -130,6 +141,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         call_rounds=4 if a.quick else 10,
         batch_reps=3 if a.quick else 9,
         adv_rows=3_000 if a.quick else 10_000,
+        svc_rows=1_000 if a.quick else 5_000,
     )
 
 
@@ -212,16 +224,40 @@ def build_skseal(case: Case, tmpdir: str) -> Runner:
     return Runner(lambda X: X, native.predict_proba, time.perf_counter() - t0, native)
 
 
-def build_onnx(case: Case, tmpdir: str) -> Runner:
+def _onnx_session(case: Case, options: dict[int, dict[str, Any]]) -> Any:
     import onnxruntime as ort
     from skl2onnx import convert_sklearn
 
-    t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         onx = convert_sklearn(case.model, initial_types=case.onnx_types(),
-                              options={id(case.model): {"zipmap": False}})
-    sess = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+                              options={id(case.model): {"zipmap": False}, **options})
+    return ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+def _text_vectorizers(model: Any) -> list[Any]:
+    steps = [s for _, s in model.steps] if isinstance(model, Pipeline) else [model]
+    return [s for s in steps if isinstance(s, CountVectorizer)]  # TfidfVectorizer too
+
+
+def build_onnx(case: Case, tmpdir: str) -> Runner:
+    t0 = time.perf_counter()
+    try:
+        sess = _onnx_session(case, {})
+    except Exception as e:
+        # skl2onnx leaves the StringNormalizer's locale unset and ONNX Runtime then asks
+        # the C++ library for en_US.UTF-8, which a minimal system lacks. Say so, and
+        # convert again with the C.UTF-8 locale (present wherever glibc >= 2.35 is).
+        vectorizers = _text_vectorizers(case.model)
+        if not vectorizers or "locale" not in str(e):
+            raise
+        sess = _onnx_session(case, {id(v): {"locale": LOCALE} for v in vectorizers})
+        case.notes[ONNX] = (
+            "with skl2onnx's default options the session failed to start "
+            f"({code(error_text(e, 200))}): ONNX Runtime's StringNormalizer wants the "
+            f"en_US.UTF-8 locale, not installed on this machine; converted again with "
+            f"`options={{id(vectorizer): {{\"locale\": \"{LOCALE}\"}}}}` (the setup time "
+            "counts both conversions)")
     names = [o.name for o in sess.get_outputs()]
     out = ["probabilities" if "probabilities" in names else names[-1]]
 
@@ -233,7 +269,8 @@ def build_onnx(case: Case, tmpdir: str) -> Runner:
 
 def build_treelite(case: Case, tmpdir: str) -> Runner:
     if not isinstance(case.model, RandomForestClassifier | HistGradientBoostingClassifier):
-        raise NotApplicable("treelite imports tree ensembles only, not pipelines")
+        what = "pipelines" if isinstance(case.model, Pipeline) else type(case.model).__name__
+        raise NotApplicable(f"treelite imports tree ensembles only, not {what}")
     import treelite.gtil
     import treelite.sklearn
 
@@ -272,8 +309,10 @@ def setup_engines(case: Case, engines: Sequence[str], tmpdir: str) -> None:
             case.skipped[eng] = str(e)
             continue
         except Exception as e:  # recorded in the report
-            case.errors[eng] = f"setup failed: {error_text(e)}"
-            print(f"  {case.key} {eng}: setup failed: {error_text(e, 150)}", flush=True)
+            # A model skseal.native has no implementation for is refused, by design.
+            what = "refused" if isinstance(e, UnsupportedModelError) else "setup failed"
+            case.errors[eng] = f"{what}: {error_text(e)}"
+            print(f"  {case.key} {eng}: {what}: {error_text(e, 150)}", flush=True)
             continue
         try:
             got = runner.proba(runner.prepare(case.X_test))
@@ -284,8 +323,8 @@ def setup_engines(case: Case, engines: Sequence[str], tmpdir: str) -> None:
             continue
         got = np.asarray(got)
         if got.shape != case.ref.shape:
-            case.errors[eng] = f"predict_proba returned shape {got.shape}, expected " \
-                               f"{case.ref.shape}"
+            case.errors[eng] = f"wrong output: predict_proba returned shape {got.shape}, " \
+                               f"expected {case.ref.shape}"
             continue
         diff = np.abs(got.astype(np.float64) - case.ref)
         flipped = got.argmax(axis=1) != ref_label
@@ -486,7 +525,8 @@ class Target:
 
 def _why_missing(case: Case, eng: str) -> str:
     if eng in case.errors:
-        return f"{ENGINE_NAMES[eng]} failed on this model"
+        verb = "refused" if case.errors[eng].startswith("refused") else "failed on"
+        return f"{ENGINE_NAMES[eng]} {verb} this model"
     if eng in case.skipped:
         return f"{ENGINE_NAMES[eng]} does not apply"
     return f"{ENGINE_NAMES[eng]} not run (--engines)"
@@ -599,7 +639,7 @@ def exact_table(cases: Sequence[Case], engines: Sequence[str], with_setup: bool 
                 row = [c.title, ENGINE_NAMES[e], x.dtype, f"{x.max_abs:.3g}",
                        x.flips_text(c.n_rows), "yes" if x.bitwise else "no"]
             else:
-                why = ("failed (see errors)" if e in c.errors
+                why = (f"{c.errors[e].split(':', 1)[0]} (see errors)" if e in c.errors
                        else f"n/a: {c.skipped[e]}" if e in c.skipped else "not run")
                 setup = "-"
                 row = [c.title, ENGINE_NAMES[e], why, "-", "-", "-"]
@@ -638,20 +678,28 @@ def render(cfg: Config, machine: list[tuple[str, str]], cases: list[Case], adv: 
         "timed alone with `time.perf_counter_ns`, on the same single row (the first test "
         "row), prepared before the timer in the type the engine wants: a 1 x n float64 array "
         "(scikit-learn, skseal.native, treelite), a float32 array (ONNX Runtime), a 1-row "
-        "DataFrame (scikit-learn and skseal.native on the pipeline), one (1, 1) array per "
-        "column (ONNX Runtime on the pipeline: float32 for numbers, object for strings).",
+        "DataFrame (scikit-learn and skseal.native on the column pipeline), one (1, 1) array "
+        "per column (ONNX Runtime on the column pipeline: float32 for numbers, object for "
+        "strings); for the text pipeline a 1-element object array holding one str "
+        "(scikit-learn, skseal.native) or a (1, 1) object array (ONNX Runtime).",
         f"- Batch: {cfg.batch_reps} interleaved reps of one `predict_proba` call on the "
         f"{cfg.batch_rows:,}-row test batch, timed with `time.perf_counter`. The input is "
         "converted to the engine's type before the timer (that time is shown apart).",
         "- `gc.collect()` runs before each engine's turn, outside the timer; the garbage "
         "collector stays enabled.",
         "- Threads: every engine at its defaults. scikit-learn's forests predict with "
-        "`n_jobs=1` (fit with `n_jobs=-1`), HistGradientBoosting and treelite use OpenMP "
-        "threads, ONNX Runtime its default intra-op thread pool "
+        "`n_jobs=1` (fit with `n_jobs=-1`), HistGradientBoosting, KNeighbors' brute-force "
+        "distances and treelite use OpenMP threads, the matrix products (linear models, "
+        "MLP) OpenBLAS's, ONNX Runtime its default intra-op thread pool "
         "(`CPUExecutionProvider`).",
         "- ONNX: `skl2onnx.convert_sklearn` with default options plus `options={id(model): "
         "{\"zipmap\": False}}` (probabilities as a float32 tensor), float32 inputs as "
-        "skl2onnx requires; for the pipeline one input per column. treelite: "
+        "skl2onnx requires; for the column pipeline one input per column, for the text "
+        "pipeline one `StringTensorType([None, 1])` input of shape (n, 1) (skl2onnx "
+        "tokenizes with `[a-zA-Z0-9_]+` in place of scikit-learn's `(?u)\\b\\w\\w+\\b`: "
+        "the same terms on this corpus, ASCII words of 4 letters or more; its "
+        "StringNormalizer lowercases under the C++ locale en_US.UTF-8 unless a note below "
+        "says otherwise). treelite: "
         "`treelite.sklearn.import_model`, then `treelite.gtil.predict` on float64 input; for a "
         "binary HistGradientBoostingClassifier GTIL returns P(class 1), and the benchmark "
         "stacks 1 - p beside it (inside the timer). skseal.native: `skseal.dump` to a file, "
@@ -663,8 +711,8 @@ def render(cfg: Config, machine: list[tuple[str, str]], cases: list[Case], adv: 
         "probabilities are equal (say 50 of 100 trees each way): scikit-learn then picks the "
         "first class, and a sum that lands a hair off 0.5 picks the other.",
         "- On a busy 2-core machine the OpenMP thread teams (scikit-learn's "
-        "HistGradientBoosting, treelite) wait for a descheduled thread now and then: see their "
-        "p95 and the load averages in the machine table.",
+        "HistGradientBoosting and KNeighbors, treelite) wait for a descheduled thread now and "
+        "then: see their p95 and the load averages in the machine table.",
         "",
         "### Models",
         "",
@@ -703,6 +751,10 @@ def render(cfg: Config, machine: list[tuple[str, str]], cases: list[Case], adv: 
         out += ["### skseal.native: other outputs against scikit-learn", "",
                 md_table(["model", "output", "result"], [[c.title, n, r] for c, n, r in api],
                          "lll"), ""]
+    notes = [(c, e, msg) for c in cases + adv for e, msg in c.notes.items()]
+    if notes:
+        out += ["### Converter and engine notes", ""]
+        out += [f"- {c.title}, {ENGINE_NAMES[e]}: {msg}" for c, e, msg in notes] + [""]
     errors = [(c, e, msg) for c in cases + adv for e, msg in c.errors.items()]
     out += ["### Converter and engine errors", ""]
     if errors:
@@ -763,6 +815,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\nexactness\n" + exact_table(cases, cfg.engines))
     print("\nadversarial\n" + exact_table(adv, cfg.engines, with_setup=False) + "\n")
     for c in cases + adv:
+        for e, msg in c.notes.items():
+            print(f"note: {c.title}, {ENGINE_NAMES[e]}: {msg}")
         for e, msg in c.errors.items():
             print(f"error: {c.title}, {ENGINE_NAMES[e]}: {msg[:300]}")
     for t in targets:

@@ -9,7 +9,8 @@ engines, timings and exactness.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -18,9 +19,14 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 T = TypeVar("T")
@@ -34,6 +40,9 @@ PLANS = ["basic", "plus", "pro", "team"]
 # float32 holds only every 2nd (then 4th, 8th) integer, so casts round across thresholds.
 ADV_BASES = (2**24 + 1, 2**25 + 3, 2**26 - 2000)
 ADV_WIDTH = 4000
+# The text corpus: made-up words (consonant-vowel syllables), 3 to 30 per document.
+TEXT_VOCAB = 4000
+TEXT_WORDS = (3, 30)
 
 
 # ---------------------------------------------------------------- cases
@@ -43,10 +52,11 @@ ADV_WIDTH = 4000
 class Sizes:
     """How much data the cases get (bench_native's Config extends this)."""
 
-    train_rows: int
-    batch_rows: int
+    train_rows: int  # also the number of training documents of the text pipeline
+    batch_rows: int  # the test batch of every main case (rows or documents)
     rf_trees: int
     adv_rows: int
+    svc_rows: int  # SVC's training rows (its fit is quadratic in them)
 
 
 @dataclass
@@ -83,6 +93,7 @@ class Case:
     ref: np.ndarray = field(default_factory=lambda: np.empty(0))
     runners: dict[str, Runner] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)  # engine -> how it was made to run
     skipped: dict[str, str] = field(default_factory=dict)  # engine -> why not applicable
     exact: dict[str, Exact] = field(default_factory=dict)
     latency_ns: dict[str, list[int]] = field(default_factory=dict)
@@ -126,6 +137,16 @@ def _frame_feed(df: Data) -> dict[str, np.ndarray]:
     feed = {c: df[c].to_numpy(dtype=np.float32).reshape(-1, 1) for c in NUMERIC}
     feed.update({c: df[c].to_numpy(dtype=object).reshape(-1, 1) for c in STRINGS})
     return feed
+
+
+def _text_types() -> list[tuple[str, Any]]:
+    from skl2onnx.common.data_types import StringTensorType
+
+    return [("text", StringTensorType([None, 1]))]
+
+
+def _text_feed(docs: Data) -> dict[str, np.ndarray]:
+    return {"text": np.asarray(docs, dtype=object).reshape(-1, 1)}
 
 
 def _fit(model: T, X: Data, y: np.ndarray) -> tuple[T, float]:
@@ -210,6 +231,107 @@ def main_cases(cfg: Sizes) -> list[Case]:
                       f"{', '.join(STRINGS)} (pandas dtype {df_test['city'].dtype}, "
                       "OneHotEncoder); 1% of test rows hold an unseen city, 0.5% an unseen "
                       "plan"))
+
+    cases += model_zoo_cases(cfg, X_train, y_train, X_test)
+    return cases
+
+
+def make_vocabulary(n: int, seed: int) -> list[str]:
+    """``n`` distinct made-up lowercase words of 2 to 4 consonant-vowel syllables."""
+    rng = np.random.default_rng(seed)
+    cons = np.array(list("bdfgklmnprstvz"))
+    vows = np.array(list("aeiouy"))
+    words: dict[str, None] = {}
+    while len(words) < n:
+        k = int(rng.integers(2, 5))
+        syl = np.char.add(rng.choice(cons, k), rng.choice(vows, k))
+        words.setdefault("".join(syl.tolist()))
+    return list(words)
+
+
+def make_corpus(n: int, seed: int, vocab: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` short documents (a 1-D object array of str) and binary labels.
+
+    Words are drawn with Zipf-like frequencies; the first is capitalized and a full stop
+    ends the document. One word in ten carries a fixed weight (the same for every corpus
+    made from ``vocab``); the label is the sign of the document's mean weight plus noise.
+    """
+    rng = np.random.default_rng(seed)
+    v = len(vocab)
+    wrng = np.random.default_rng(777)
+    weight = np.where(wrng.random(v) < 0.1, wrng.normal(0.0, 2.0, v), 0.0)
+    freq = 1.0 / (np.arange(v) + 10.0)
+    lengths = rng.integers(TEXT_WORDS[0], TEXT_WORDS[1] + 1, n)
+    picks = np.split(rng.choice(v, int(lengths.sum()), p=freq / freq.sum()),
+                     np.cumsum(lengths)[:-1])
+    docs = np.empty(n, dtype=object)
+    score = np.empty(n)
+    for i, ws in enumerate(picks):
+        words = [vocab[j] for j in ws]
+        words[0] = words[0].capitalize()
+        docs[i] = " ".join(words) + "."
+        score[i] = weight[ws].sum() / np.sqrt(len(ws))
+    y = (score + rng.logistic(0.0, 0.5, n) > 0).astype(np.int64)
+    return docs, y
+
+
+def model_zoo_cases(cfg: Sizes, X_train: np.ndarray, y_train: np.ndarray,
+                    X_test: np.ndarray) -> list[Case]:
+    """SVC, KNeighborsClassifier, a TF-IDF text pipeline and an MLP (issue 15)."""
+    n, m, d = len(X_train), len(X_test), X_train.shape[1]
+    cases = []
+
+    ns = min(cfg.svc_rows, n)
+    print(f"fitting SVC(rbf, probability=True) on {ns:,} x {d} ...", flush=True)
+    with warnings.catch_warnings():
+        # scikit-learn 1.9 deprecates probability=True (for CalibratedClassifierCV); the
+        # benchmark times the probabilities libsvm computes, as fitted models still have them.
+        warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
+        svc, t = _fit(SVC(kernel="rbf", probability=True, random_state=0), X_train[:ns],
+                      y_train[:ns])
+    cases.append(Case("svc", "SVC(rbf, probability=True)", svc, X_test, t, _array_types(d),
+                      _array_feed,
+                      f"{ns:,} x {d} (fewer rows: the fit is quadratic in them), "
+                      f"{int(svc.n_support_.sum()):,} support vectors; probabilities by "
+                      "libsvm's Platt scaling (5-fold internal CV; `probability=True` is "
+                      "deprecated since scikit-learn 1.9)"))
+
+    print(f"fitting KNeighborsClassifier() on {n:,} x {d} ...", flush=True)
+    knn, t = _fit(KNeighborsClassifier(), X_train, y_train)
+    cases.append(Case("knn", "KNeighborsClassifier()", knn, X_test, t, _array_types(d),
+                      _array_feed,
+                      f"{n:,} x {d}, default parameters: k=5, uniform weights, euclidean, "
+                      f"algorithm 'auto' (scikit-learn chose {knn._fit_method!r})"))
+
+    print(f"fitting TfidfVectorizer + LogisticRegression on {n:,} documents ...", flush=True)
+    vocab = make_vocabulary(TEXT_VOCAB, seed=5)
+    docs_train, yt = make_corpus(n, seed=6, vocab=vocab)
+    docs_test, _ = make_corpus(m, seed=7, vocab=vocab)
+    text = Pipeline([("tfidf", TfidfVectorizer()), ("clf", LogisticRegression(max_iter=1000))])
+    text, t = _fit(text, docs_train, yt)
+    cases.append(Case("text", "TfidfVectorizer + LogisticRegression", text, docs_test, t,
+                      _text_types, _text_feed,
+                      f"{n:,} made-up documents of {TEXT_WORDS[0]} to {TEXT_WORDS[1]} words "
+                      f"from {TEXT_VOCAB:,} words (Zipf-like frequencies), "
+                      f"{len(text[0].vocabulary_):,} terms; input a 1-D object array of str "
+                      "(ONNX Runtime: shape (n, 1))"))
+
+    print(f"fitting StandardScaler + MLPClassifier((64,), relu) on {n:,} x {d} ...",
+          flush=True)
+    mlp = Pipeline([("scale", StandardScaler()),
+                    ("mlp", MLPClassifier(hidden_layer_sizes=(64,), random_state=0,
+                                          max_iter=300))])
+    with warnings.catch_warnings():
+        # Reported in the model's description instead (n_iter_ == max_iter).
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp, t = _fit(mlp, X_train, y_train)
+    net = mlp[-1]
+    stop = (f"stopped at max_iter={net.max_iter} before the loss settled (tol {net.tol:g})"
+            if net.n_iter_ >= net.max_iter else "converged")
+    cases.append(Case("mlp", "StandardScaler + MLPClassifier((64,), relu)", mlp, X_test, t,
+                      _array_types(d), _array_feed,
+                      f"{n:,} x {d} (feature standard deviations 1 to 4, hence the scaler), "
+                      f"adam, {net.n_iter_} epochs, {stop}"))
     return cases
 
 
