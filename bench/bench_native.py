@@ -801,7 +801,12 @@ def render(cfg: Config, machine: list[tuple[str, str]], cases: list[Case], adv: 
 
 def write_section(path: Path, body: str, begin: str = BEGIN, end: str = END) -> None:
     """Put ``body`` between the markers ``begin`` and ``end`` in ``path``; append the
-    markers if absent."""
+    markers if absent.
+
+    Everything between the markers is replaced, hand-written lines included: a note put
+    there by hand about the old figures (say, that they were not re-run after a change)
+    goes away with them.
+    """
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     nb, ne = text.count(begin), text.count(end)
     block = f"{begin}\n{body.rstrip()}\n{end}"
