@@ -258,11 +258,19 @@ impl Blas {
         }
         if c_fortran && k > 1 && d > 1 && (n == 1 || k >= 4) {
             let blocks = k_blocks(d, self.params().q, None);
-            par_rows(&mut out.data, k, d, |i, row| {
-                for (j, o) in row.iter_mut().enumerate() {
-                    *o = blocked(x.row(i), c.row(j), &blocks, false);
-                }
-            });
+            let panel = if n >= 4 {
+                pack8(&c.data, k, d)
+            } else {
+                Vec::new()
+            };
+            blocked_rows(
+                (&x.data, &c.data, &panel),
+                (n, k, d),
+                &blocks,
+                |_| false,
+                0,
+                &mut out.data,
+            );
             return out;
         }
         if d == 1 {
@@ -331,7 +339,13 @@ impl Blas {
 
     /// `cblas_dgemm` for `X @ C.T` with X n x d and C k x d, both C-ordered.
     fn gemm(&self, x: &Mat, c: &Mat, out: &mut Mat) {
-        self.gemm_rows(&x.data, &c.data, x.rows, c.rows, x.cols, &mut out.data);
+        self.gemm_rows(
+            &x.data,
+            &c.data,
+            None,
+            (x.rows, c.rows, x.cols),
+            &mut out.data,
+        );
     }
 
     /// `dgemm` called directly, not through numpy's matmul (whose dispatch
@@ -340,16 +354,31 @@ impl Blas {
     /// d)` computes it with alpha 1 and beta 0 on `self.threads` threads.
     /// scikit-learn's `_gemm` (RowMajor, NoTrans, Trans) is this call; its
     /// alpha of -2 scales each K block's sum exactly, so callers multiply.
-    pub(crate) fn dgemm_nt(&self, x: &[f64], c: &[f64], n: usize, k: usize, d: usize) -> Vec<f64> {
+    /// `panel`: `pack8(c, k, d)` made once by a caller that multiplies by
+    /// the same C many times.
+    pub(crate) fn dgemm_nt(
+        &self,
+        x: &[f64],
+        c: &[f64],
+        panel: Option<&[f64]>,
+        (n, k, d): (usize, usize, usize),
+    ) -> Vec<f64> {
         let mut out = vec![0.0; n * k];
         if n == 0 || k == 0 || d == 0 || x.len() != n * d || c.len() != k * d {
             return out;
         }
-        self.gemm_rows(x, c, n, k, d, &mut out);
+        self.gemm_rows(x, c, panel, (n, k, d), &mut out);
         out
     }
 
-    fn gemm_rows(&self, x: &[f64], c: &[f64], n: usize, k: usize, d: usize, out: &mut [f64]) {
+    fn gemm_rows(
+        &self,
+        x: &[f64],
+        c: &[f64],
+        panel: Option<&[f64]>,
+        (n, k, d): (usize, usize, usize),
+        out: &mut [f64],
+    ) {
         let xrow = |i: usize| &x[i * d..(i + 1) * d];
         let crow = |j: usize| &c[j * d..(j + 1) * d];
         if self.core == Core::SkylakeX && small_tn_permit(k, n, d) {
@@ -384,32 +413,22 @@ impl Blas {
         // with four accumulators for rows in a group of four (KERNEL4x1).
         let haswell = self.core != Core::SkylakeX;
         let four = k & !3;
-        // C's rows packed eight at a time (lane u of step t: row 8g + u,
-        // element t), so eight elements of a row advance together: each
-        // lane keeps its own chain, in the same order as `blocked`.
-        let groups = if n >= 4 { k / 8 } else { 0 };
-        let mut panel = vec![0.0; groups * 8 * d];
-        for (g, p) in panel.chunks_mut(8 * d.max(1)).enumerate().take(groups) {
-            for u in 0..8 {
-                for (t, v) in crow(8 * g + u).iter().enumerate() {
-                    p[t * 8 + u] = *v;
-                }
+        let own;
+        let panel = match panel {
+            Some(p) => p,
+            None => {
+                own = if n >= 4 { pack8(c, k, d) } else { Vec::new() };
+                &own
             }
-        }
-        par_rows(out, k, d, |i, row| {
-            let single = haswell && plan.single_column(i);
-            let xr = xrow(i);
-            let mut from = 0;
-            if !single {
-                for (g, p) in panel.chunks(8 * d).enumerate().take(groups) {
-                    row[8 * g..8 * g + 8].copy_from_slice(&blocked8(xr, p, &blocks));
-                }
-                from = 8 * groups;
-            }
-            for (j, o) in row.iter_mut().enumerate().skip(from) {
-                *o = blocked(xr, crow(j), &blocks, single && j < four);
-            }
-        });
+        };
+        blocked_rows(
+            (x, c, panel),
+            (n, k, d),
+            &blocks,
+            |i| haswell && plan.single_column(i),
+            four,
+            out,
+        );
     }
 
     /// How the driver splits an `M = k, N = n, K = d` product (interface/gemm.c,
@@ -541,6 +560,57 @@ fn par_rows(out: &mut [f64], cols: usize, depth: usize, f: impl Fn(usize, &mut [
             .enumerate()
             .for_each(|(i, row)| f(i, row));
     }
+}
+
+/// C's rows packed eight at a time for [`blocked8`]: group g holds rows
+/// `8g..8g + 8`, lane u of step t being row `8g + u`'s element t (the
+/// last rows, fewer than eight, are left out).
+pub(crate) fn pack8(c: &[f64], k: usize, d: usize) -> Vec<f64> {
+    let groups = k / 8;
+    let mut panel = vec![0.0; groups * 8 * d];
+    for (g, p) in panel.chunks_mut(8 * d.max(1)).enumerate() {
+        for u in 0..8 {
+            let row = &c[(8 * g + u) * d..(8 * g + u + 1) * d];
+            for (t, v) in row.iter().enumerate() {
+                p[t * 8 + u] = *v;
+            }
+        }
+    }
+    panel
+}
+
+/// Every element `blocked(x_i, c_j, blocks, single(i) && j < four)` of the
+/// n x k output, eight of a row at a time through `panel` (from [`pack8`],
+/// or empty) where `single(i)` is false: each lane keeps its own chain in
+/// `blocked`'s order, so the values are the same.
+fn blocked_rows(
+    (x, c, panel): (&[f64], &[f64], &[f64]),
+    (n, k, d): (usize, usize, usize),
+    blocks: &[(usize, usize)],
+    single: impl Fn(usize) -> bool + Sync,
+    four: usize,
+    out: &mut [f64],
+) {
+    let groups = if d > 0 && panel.len() == (k / 8) * 8 * d {
+        k / 8
+    } else {
+        0
+    };
+    par_rows(out, k, d, |i, row| {
+        let single = single(i);
+        let xr = &x[i * d..(i + 1) * d];
+        let mut from = 0;
+        if !single {
+            for (g, p) in panel.chunks(8 * d.max(1)).enumerate().take(groups) {
+                row[8 * g..8 * g + 8].copy_from_slice(&blocked8(xr, p, blocks));
+            }
+            from = 8 * groups;
+        }
+        for (j, o) in row.iter_mut().enumerate().skip(from) {
+            *o = blocked(xr, &c[j * d..(j + 1) * d], blocks, single && j < four);
+        }
+    });
+    debug_assert!(n == 0 || out.len() == n * k);
 }
 
 /// The K blocks of the blocked driver: `q` while at least `2q` remain, then

@@ -18,7 +18,7 @@
 
 use rayon::prelude::*;
 
-use crate::blas::{Blas, Exactness};
+use crate::blas::{pack8, Blas, Exactness};
 use crate::data::Mat;
 
 /// `pairwise_dist_chunk_size`, scikit-learn's default.
@@ -51,6 +51,8 @@ pub struct Brute {
     blas: Blas,
     /// `||y_j||^2` by ddot (euclidean)
     fit_norms: Vec<f64>,
+    /// each 256-row training chunk packed for the product (euclidean)
+    panels: Vec<Vec<f64>>,
     /// `_openmp_effective_n_threads()`
     threads: usize,
 }
@@ -72,16 +74,23 @@ fn omp_threads() -> usize {
 impl Brute {
     pub fn new(kind: Kind, blas: &Blas, fit: &Mat) -> Brute {
         let blas = Blas::new(blas.core.clone(), 1);
-        let fit_norms = match kind {
-            Kind::Euclidean => (0..fit.rows)
-                .map(|r| blas.ddot(fit.row(r), fit.row(r)))
-                .collect(),
-            Kind::Manhattan => Vec::new(),
+        let (fit_norms, panels) = match kind {
+            Kind::Euclidean => (
+                (0..fit.rows)
+                    .map(|r| blas.ddot(fit.row(r), fit.row(r)))
+                    .collect(),
+                fit.data
+                    .chunks(CHUNK * fit.cols.max(1))
+                    .map(|c| pack8(c, c.len() / fit.cols.max(1), fit.cols))
+                    .collect(),
+            ),
+            Kind::Manhattan => (Vec::new(), Vec::new()),
         };
         Brute {
             kind,
             blas,
             fit_norms,
+            panels,
             threads: omp_threads(),
         }
     }
@@ -95,7 +104,9 @@ impl Brute {
         let k = y1 - y0;
         match self.kind {
             Kind::Euclidean => {
-                let mut m = self.blas.dgemm_nt(x, yc, n, k, d);
+                // chunks start at multiples of 256, as the panels do
+                let panel = self.panels.get(y0 / CHUNK).map(|p| p.as_slice());
+                let mut m = self.blas.dgemm_nt(x, yc, panel, (n, k, d));
                 for (i, row) in m.chunks_mut(k.max(1)).enumerate() {
                     for (j, v) in row.iter_mut().enumerate() {
                         *v = (x_norms[i] + -2.0 * *v) + self.fit_norms[y0 + j];
