@@ -37,6 +37,7 @@ import os
 import pickle
 import platform
 import pstats
+import re
 import resource
 import shutil
 import signal
@@ -1216,13 +1217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         machine.append(("native module", build.note()))
         report = render(cfg, machine, a, b, targets, profiles)
     cfg.out.parent.mkdir(parents=True, exist_ok=True)
-    # Sections other benchmarks own (between their marker lines) are kept.
+    # This report is the file's head: everything from the first section another
+    # benchmark owns (its begin marker) to the end, hand-written notes included,
+    # is kept as it is.
     if cfg.out.exists():
         old = cfg.out.read_text(encoding="utf-8")
-        begin, end = "<!-- native-inference:begin -->", "<!-- native-inference:end -->"
-        if begin in old and end in old:
-            kept = old[old.index(begin) : old.index(end) + len(end)]
-            report = report.rstrip("\n") + "\n\n" + kept + "\n"
+        first = re.search(r"^<!-- [\w-]+:begin -->$", old, flags=re.MULTILINE)
+        if first:
+            report = report.rstrip("\n") + "\n\n" + old[first.start():]
     cfg.out.write_text(report, encoding="utf-8")
     for title, body in profiles:
         print(f"\n### {title}\n\n{body}")
