@@ -117,3 +117,16 @@ def test_zero_distances() -> None:
 
 def test_without_avx512_too() -> None:
     replay_on_avx2("tests/test_native_brute_neighbors.py")
+
+
+def test_ties_in_large_batches() -> None:
+    # 2,400 queries against 3,000 training rows: scikit-learn walks them
+    # parallel on X; batches of 1,024 rows would take parallel_on_Y and meet
+    # the tied copies in another order, so brute force runs in one piece
+    base, _ = _data(1000, 17, seed=21)
+    X = np.vstack([base, base, base])
+    rng = np.random.default_rng(21)
+    yr = rng.normal(size=len(X))
+    Q = np.vstack([base[:1200], _data(1200, 17, seed=22)[0]])
+    for k in (2, 5, 16):
+        _check(KNeighborsRegressor(k, algorithm="brute").fit(X, yr), Q, ("predict",))

@@ -303,6 +303,12 @@ impl Estimator for KNeighbors {
             _ => false,
         }
     }
+    /// Brute force chunks the queries and picks its strategy from their
+    /// count, as scikit-learn does, so it runs in one piece (in parallel
+    /// over query chunks itself); the tree path is row by row.
+    fn batchable(&self) -> bool {
+        matches!(self.search, Search::Tree)
+    }
     fn exactness(&self, _m: Method) -> Exactness {
         match &self.search {
             Search::Tree => Exactness::Bounded(EXACT_TIES.into()),
