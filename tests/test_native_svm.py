@@ -41,6 +41,18 @@ def test_svc(tmp_path: Path, kw: dict[str, Any], k: int, shape: str) -> None:
     _check(SVC(decision_function_shape=shape, **kw).fit(X, y), X, tmp_path)
 
 
+@pytest.mark.parametrize("d", [17, 20, 40])
+def test_svc_wide(tmp_path: Path, d: int) -> None:
+    # 16 and 32 features and more take ddot's vector loops (support vectors
+    # are computed eight at a time natively, each its own ddot)
+    rng = np.random.default_rng(d)
+    X = rng.normal(size=(300, d))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int) + (X[:, 3] > 1)
+    for kw in KERNELS[:4]:
+        _check(SVC(**kw).fit(X, y), X, tmp_path)
+    _check(SVR().fit(X, X[:, 0] - X[:, 4]), X, tmp_path)
+
+
 @pytest.mark.parametrize("k", [2, 3])
 def test_nusvc_and_string_classes(tmp_path: Path, k: int) -> None:
     X, y = _clf_data(10 + k, k=k, n=120)

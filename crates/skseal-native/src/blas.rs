@@ -26,9 +26,12 @@ use rayon::prelude::*;
 
 use crate::data::Mat;
 
+mod ddot;
 #[cfg(test)]
 mod fma;
 use crate::fma::fma_dispatch;
+pub(crate) use ddot::L8;
+use ddot::{ddot_haswell, ddot_skylakex};
 
 /// The OpenBLAS kernel family ("core") numpy's OpenBLAS runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -313,6 +316,18 @@ impl Blas {
             cpu += 1;
         }
         dot
+    }
+
+    /// Eight [`Blas::ddot`]s at once, lane u being `ddot(a_u, b_u)`; None
+    /// where ddot would split the work over threads (then call it per pair).
+    pub(crate) fn ddot8(&self, a: &[L8], b: &[L8]) -> Option<L8> {
+        if a.len().min(b.len()) > DDOT_THREAD_MIN && self.threads > 1 {
+            return None;
+        }
+        Some(match self.core {
+            Core::SkylakeX => ddot::ddot8_skylakex(a, b),
+            _ => ddot::ddot8_haswell(a, b),
+        })
     }
 
     /// `cblas_dgemv(ColMajor, Trans)` with beta 0 as OpenBLAS runs it: the
@@ -713,100 +728,6 @@ fn fma_dot_any(a: &[f64], b: &[f64]) -> f64 {
 fma_dispatch! {
     /// [`fma_dot_any`] for other modules.
     pub(crate) fn fma_dot(a: &[f64], b: &[f64]) -> f64 = fma_dot_any;
-}
-
-/// Both ddot micro-kernels' main loop: elements `from..to` (a multiple of
-/// 16 apart) in steps of 16, element `16s + 4r + l` fused into `acc[r][l]`.
-#[inline(always)]
-fn fma16(a: &[f64], b: &[f64], from: usize, to: usize, acc: &mut [[f64; 4]; 4]) {
-    let mut i = from;
-    while i < to {
-        for (r, ar) in acc.iter_mut().enumerate() {
-            let o = i + 4 * r;
-            for (l, al) in ar.iter_mut().enumerate() {
-                *al = a[o + l].mul_add(b[o + l], *al);
-            }
-        }
-        i += 16;
-    }
-}
-
-/// `ddot_k_SKYLAKEX` single-threaded (ddot_microk_skylakex-2.c): the first
-/// `n & !15` elements go to four 4-lane FMA accumulators (16 per step;
-/// before that, while 32 remain, four 8-lane accumulators, each folded to 4
-/// lanes as `lo + hi`), reduced as `((a0 + a1) + a2) + a3` per lane, then
-/// `(l0 + l2) + (l1 + l3)`; the rest is added with one FMA each in order.
-#[inline(always)]
-fn ddot_skylakex_any(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let n16 = n & !15;
-    let mut dot = 0.0f64;
-    if n16 > 0 {
-        let mut acc = [[0.0f64; 4]; 4];
-        let mut i = 0;
-        if n16 >= 32 {
-            let n32 = n & !31;
-            let mut z = [[0.0f64; 8]; 4];
-            while i < n32 {
-                for (r, zr) in z.iter_mut().enumerate() {
-                    let o = i + 8 * r;
-                    for (l, zl) in zr.iter_mut().enumerate() {
-                        *zl = a[o + l].mul_add(b[o + l], *zl);
-                    }
-                }
-                i += 32;
-            }
-            for (ar, zr) in acc.iter_mut().zip(&z) {
-                for (l, al) in ar.iter_mut().enumerate() {
-                    *al = zr[l] + zr[l + 4];
-                }
-            }
-        }
-        fma16(a, b, i, n16, &mut acc);
-        let mut v = [0.0f64; 4];
-        for (l, vl) in v.iter_mut().enumerate() {
-            *vl = ((acc[1][l] + acc[0][l]) + acc[2][l]) + acc[3][l];
-        }
-        dot = (v[0] + v[2]) + (v[1] + v[3]);
-    }
-    for i in n16..n {
-        dot = a[i].mul_add(b[i], dot);
-    }
-    dot
-}
-
-fma_dispatch! {
-    fn ddot_skylakex(a: &[f64], b: &[f64]) -> f64 = ddot_skylakex_any;
-}
-
-/// `ddot_k_HASWELL` single-threaded (ddot_microk_haswell-2.c): the first
-/// `n & !15` elements go to four 4-lane FMA accumulators (elements `16s +
-/// 4r + l` to accumulator r, lane l); each is folded `lo + hi` to two
-/// lanes, then `(r0 + r1) + (r2 + r3)`, then `lane0 + lane1`; the rest is
-/// added in order, each product rounded before the addition.
-#[inline(always)]
-fn ddot_haswell_any(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let n16 = n & !15;
-    let mut dot = 0.0f64;
-    if n16 > 0 {
-        let mut acc = [[0.0f64; 4]; 4];
-        fma16(a, b, 0, n16, &mut acc);
-        let f: Vec<[f64; 2]> = acc.iter().map(|r| [r[0] + r[2], r[1] + r[3]]).collect();
-        let s01 = [f[0][0] + f[1][0], f[0][1] + f[1][1]];
-        let s23 = [f[2][0] + f[3][0], f[2][1] + f[3][1]];
-        let s = [s01[0] + s23[0], s01[1] + s23[1]];
-        dot = s[0] + s[1];
-    }
-    // measured: the C tail is not contracted to FMA in the Haswell build
-    for i in n16..n {
-        dot += a[i] * b[i];
-    }
-    dot
-}
-
-fma_dispatch! {
-    fn ddot_haswell(a: &[f64], b: &[f64]) -> f64 = ddot_haswell_any;
 }
 
 /// One `dgemv_t` call (one thread): `y[j] += a_j . x` for the `y.len()`

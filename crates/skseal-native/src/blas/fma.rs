@@ -1,9 +1,9 @@
 //! The hardware-FMA copies of the kernels ([`crate::fma`]) against the
 //! portable ones, bit for bit.
 
+use super::ddot::{ddot_haswell, ddot_haswell_any, ddot_skylakex, ddot_skylakex_any};
 use super::{
-    blocked, blocked_any, ddot_haswell, ddot_haswell_any, ddot_skylakex, ddot_skylakex_any,
-    fma_dot, fma_dot_any, gemv_t, gemv_t_any, k_blocks, lanes8, lanes8_any,
+    blocked, blocked_any, fma_dot, fma_dot_any, gemv_t, gemv_t_any, k_blocks, lanes8, lanes8_any,
 };
 
 /// Values over many binades, both signs (a fixed LCG, no dependency).
