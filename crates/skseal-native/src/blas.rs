@@ -564,16 +564,16 @@ impl GemmPlan {
 /// depends only on its row and column, so the split does not change results.
 /// `depth`: multiply-adds per element (the inner dimension); below about a
 /// million in all, one thread is faster than splitting.
-fn par_rows(out: &mut [f64], cols: usize, depth: usize, f: impl Fn(usize, &mut [f64]) + Sync) {
-    let k = cols.max(1);
+fn par_rows(out: &mut [f64], chunk: usize, depth: usize, f: impl Fn(usize, &mut [f64]) + Sync) {
+    let chunk = chunk.max(1);
     if out.len().saturating_mul(depth.max(1)) < 1 << 20 {
-        for (i, row) in out.chunks_mut(k).enumerate() {
-            f(i, row);
+        for (i, rows) in out.chunks_mut(chunk).enumerate() {
+            f(i, rows);
         }
     } else {
-        out.par_chunks_mut(k)
+        out.par_chunks_mut(chunk)
             .enumerate()
-            .for_each(|(i, row)| f(i, row));
+            .for_each(|(i, rows)| f(i, rows));
     }
 }
 
@@ -611,9 +611,10 @@ fn blocked_rows(
     } else {
         0
     };
-    par_rows(out, k, d, |i, row| {
+    let xrow = |i: usize| &x[i * d..(i + 1) * d];
+    let one_row = |i: usize, row: &mut [f64]| {
         let single = single(i);
-        let xr = &x[i * d..(i + 1) * d];
+        let xr = xrow(i);
         let mut from = 0;
         if !single {
             for (g, p) in panel.chunks(8 * d.max(1)).enumerate().take(groups) {
@@ -623,6 +624,30 @@ fn blocked_rows(
         }
         for (j, o) in row.iter_mut().enumerate().skip(from) {
             *o = blocked(xr, &c[j * d..(j + 1) * d], blocks, single && j < four);
+        }
+    };
+    // four rows at a time where none takes the single-column kernel: four
+    // independent chains per panel step keep the FMA units busy
+    par_rows(out, 4 * k, d, |q, quad| {
+        let i0 = 4 * q;
+        let rows = quad.len() / k.max(1);
+        if rows == 4 && groups > 0 && !(0..4).any(|r| single(i0 + r)) {
+            let xs = [xrow(i0), xrow(i0 + 1), xrow(i0 + 2), xrow(i0 + 3)];
+            for (g, p) in panel.chunks(8 * d).enumerate().take(groups) {
+                let v = blocked8x4(xs, p, blocks);
+                for (r, vr) in v.iter().enumerate() {
+                    quad[r * k + 8 * g..r * k + 8 * g + 8].copy_from_slice(vr);
+                }
+            }
+            for (r, xr) in xs.iter().enumerate() {
+                for j in 8 * groups..k {
+                    quad[r * k + j] = blocked(xr, &c[j * d..(j + 1) * d], blocks, false);
+                }
+            }
+        } else {
+            for (r, row) in quad.chunks_mut(k.max(1)).enumerate() {
+                one_row(i0 + r, row);
+            }
         }
     });
     debug_assert!(n == 0 || out.len() == n * k);
@@ -696,6 +721,35 @@ fn blocked8_any(a: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [f64; 8]
 
 fma_dispatch! {
     fn blocked8(a: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [f64; 8] = blocked8_any;
+}
+
+/// [`blocked8_any`] for four rows of X at once (the same panel): 32
+/// independent chains, each `blocked`'s bit for bit.
+#[inline(always)]
+fn blocked8x4_any(a: [&[f64]; 4], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] {
+    let mut c = [[0.0f64; 8]; 4];
+    for &(s, l) in blocks {
+        let mut acc = [[0.0f64; 8]; 4];
+        for t in s..s + l {
+            let p = &panel[t * 8..t * 8 + 8];
+            for (r, ar) in acc.iter_mut().enumerate() {
+                let av = a[r][t];
+                for u in 0..8 {
+                    ar[u] = av.mul_add(p[u], ar[u]);
+                }
+            }
+        }
+        for (cr, ar) in c.iter_mut().zip(&acc) {
+            for u in 0..8 {
+                cr[u] += ar[u];
+            }
+        }
+    }
+    c
+}
+
+fma_dispatch! {
+    fn blocked8x4(a: [&[f64]; 4], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] = blocked8x4_any;
 }
 
 /// dgemm_kernel_4x8_haswell's KERNEL4x1: the first `len & !7` products go
