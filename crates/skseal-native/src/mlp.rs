@@ -229,11 +229,11 @@ fn apply(a: Act, z: &mut Mat) {
         Act::Identity => {}
         Act::Logistic => z.data.iter_mut().for_each(|v| *v = expit(*v)),
         // np.maximum(X, 0): NaN propagates, -0.0 stays (0 is not greater)
-        Act::Relu => z.data.iter_mut().for_each(|v| {
-            if !v.is_nan() && *v < 0.0 {
-                *v = 0.0;
-            }
-        }),
+        // (a select, not a branch: signs are random, so a branch mispredicts)
+        Act::Relu => z
+            .data
+            .iter_mut()
+            .for_each(|v| *v = if *v < 0.0 { 0.0 } else { *v }),
         Act::Softmax => softmax_rows(z),
         Act::Exp => z.data.iter_mut().for_each(|v| *v = np_exp(*v)),
     }
