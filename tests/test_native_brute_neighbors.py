@@ -10,7 +10,8 @@ string labels, uniform and distance weights, k from 1 to 30, feature counts
 that take each dgemm kernel path (1, 20, 33 (SkylakeX's small-matrix kernel
 for one row), 300 and 800 (K cut into blocks)), query counts around the
 chunk size and both parallel strategies (1 to 3,000 rows), one row at a time,
-duplicated training rows (exact ties), a Pipeline, manhattan, regressors."""
+duplicated training rows (exact ties), a Pipeline, manhattan, regressors.
+NearestCentroid's predict is the same search with k = 1 over its centroids."""
 
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor, NearestCentroid
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skseal
 import skseal.native
+from skseal.errors import UnsupportedModelError
 from tests.avx2_path import replay_on_avx2
 
 
@@ -130,3 +132,30 @@ def test_ties_in_large_batches() -> None:
     Q = np.vstack([base[:1200], _data(1200, 17, seed=22)[0]])
     for k in (2, 5, 16):
         _check(KNeighborsRegressor(k, algorithm="brute").fit(X, yr), Q, ("predict",))
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
+@pytest.mark.parametrize("d", [3, 40])
+def test_nearest_centroid(metric: str, d: int) -> None:
+    # predict is pairwise_distances_argmin: ArgKmin with k = 1 over the centroids
+    X, y = _data(800, d, seed=d)
+    labels = np.array(["a", "b", "c"])[y]
+    Q, _ = _data(1000, d, seed=d + 1)
+    for shrink in (None, 0.2):
+        m = NearestCentroid(metric=metric, shrink_threshold=shrink).fit(X, labels)
+        native = skseal.native.loads(skseal.dumps(m))
+        assert native.methods == ["predict"]
+        _check(m, Q, ("predict",))
+        _check(m, Q[:1], ("predict",))
+    # a query exactly as far from two centroids: the first one, as numpy's argmin
+    pts = np.array([[0.0, 0.0], [2.0, 0.0], [5.0, 5.0]])  # the centroids
+    tie = NearestCentroid().fit(np.vstack([pts - 0.5, pts + 0.5]), [0, 1, 2, 0, 1, 2])
+    assert np.array_equal(tie.centroids_, pts)
+    _check(tie, np.array([[1.0, 0.0], [1.0, 3.0], [3.5, 2.5]]), ("predict",))
+
+
+def test_nearest_centroid_with_empirical_priors_is_refused() -> None:
+    X, y = _data(300, 4, seed=1)
+    m = NearestCentroid(priors="empirical").fit(X, y)
+    with pytest.raises(UnsupportedModelError, match="priors"):
+        skseal.native.loads(skseal.dumps(m))

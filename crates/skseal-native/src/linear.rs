@@ -44,11 +44,13 @@
 //! SGDClassifier with log_loss uses `_predict_proba_lr` (expit, OvR
 //! normalisation), with modified_huber `(clip(d, -1, 1) + 1) / 2`.
 
-use crate::access::{fortran_ordered, Ctx, Obj};
+use crate::access::{fortran_ordered, mat_f64, vec_f64, Ctx, Obj};
 use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
+use crate::estimator::{
+    boxed, data_output, dense_in, transformer_estimator, unsupported, Estimator, Info, Transformer,
+};
 use crate::kernels::{expit, log_mat, row_sum, softmax_rows};
 use crate::npsum;
 
@@ -73,6 +75,9 @@ pub struct Linear {
     coef_f: bool,
     classes: Option<Labels>,
     proba: Proba,
+    /// LinearDiscriminantAnalysis: predict_log_proba adds the smallest
+    /// normal float to zero probabilities before `np.log`
+    log_floor: bool,
     blas: Blas,
     /// X is the CSR matrix of a text vectorizer: scipy's `csr_matvec(s)`
     sparse: bool,
@@ -146,6 +151,7 @@ impl Linear {
                 | "SGDClassifier"
                 | "LinearSVC"
                 | "Perceptron"
+                | "LinearDiscriminantAnalysis"
         );
         let (classes, proba) = if is_clf {
             let c = est.labels("classes_", path)?;
@@ -170,7 +176,9 @@ impl Linear {
                 }
             }
             let proba = match name {
-                "LogisticRegression" | "LogisticRegressionCV" => {
+                // LinearDiscriminantAnalysis: `[1 - expit(d), expit(d)]`
+                // for two classes, `softmax` otherwise, as LogisticRegression
+                "LogisticRegression" | "LogisticRegressionCV" | "LinearDiscriminantAnalysis" => {
                     if c.len() <= 2 {
                         Proba::Lr
                     } else {
@@ -199,6 +207,7 @@ impl Linear {
             coef_f,
             classes,
             proba,
+            log_floor: name == "LinearDiscriminantAnalysis",
             blas: est.ctx.blas.clone(),
             sparse: false,
         })
@@ -364,6 +373,12 @@ impl Estimator for Linear {
             (Method::PredictProba, _) => Ok(Output::Matrix(self.proba(s))),
             (Method::PredictLogProba, _) => {
                 let mut p = self.proba(s);
+                if self.log_floor {
+                    // `prediction[prediction == 0.0] += smallest_normal`
+                    for v in p.data.iter_mut().filter(|v| **v == 0.0) {
+                        *v += f64::MIN_POSITIVE;
+                    }
+                }
                 // np.log of exact zeros (modified_huber) gives -inf, as in numpy
                 p = log_mat(p);
                 Ok(Output::Matrix(p))
@@ -371,6 +386,146 @@ impl Estimator for Linear {
             _ => Err(self.no_method(m)),
         }
     }
+}
+
+/// LinearDiscriminantAnalysis.transform: `(X - xbar_) @ scalings_` (solver
+/// "svd") or `X @ scalings_` ("eigen"), then the first `_max_components`
+/// columns; the product is computed whole, as numpy does, and sliced after.
+/// "lsqr" has no transform (scikit-learn raises): refused as a Pipeline's
+/// transforming step, not offered by the model.
+pub struct LdaProjection {
+    info: Info,
+    /// `scalings_.T`: r x d
+    comps: Mat,
+    /// numpy's C for `X @ scalings_` is Fortran-ordered (scalings_ C-ordered)
+    comps_f: bool,
+    xbar: Option<Vec<f64>>,
+    keep: usize,
+    blas: Blas,
+}
+
+impl LdaProjection {
+    pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<LdaProjection> {
+        let info = Info::read(est, path)?;
+        let solver = est.str("solver", path)?;
+        if !matches!(solver, "svd" | "eigen") {
+            return Err(unsupported(
+                format!("LinearDiscriminantAnalysis.transform with solver {solver:?}"),
+                &format!("{path}.solver"),
+                "scikit-learn implements transform for the \"svd\" and \"eigen\" solvers only.",
+            ));
+        }
+        let sc = mat_f64(est, "scalings_", path)?;
+        let (d, r) = (sc.rows, sc.cols);
+        if info.n_features.is_some_and(|n| n != d) {
+            return Err(malformed(path, "scalings_ does not match n_features_in_"));
+        }
+        let keep = est.usize("_max_components", path)?.min(r);
+        let mut comps = Mat::zeros(r, d);
+        for j in 0..d {
+            for c in 0..r {
+                comps.data[c * d + j] = sc.data[j * r + c];
+            }
+        }
+        let xbar = if solver == "svd" {
+            Some(vec_f64(est, "xbar_", path, Some(d))?)
+        } else {
+            None
+        };
+        let mut info = info;
+        info.n_features = Some(d);
+        Ok(LdaProjection {
+            info,
+            comps,
+            comps_f: r > 1 && !fortran_ordered(est, "scalings_"),
+            xbar,
+            keep,
+            blas: est.ctx.blas.clone(),
+        })
+    }
+}
+
+impl Transformer for LdaProjection {
+    fn transform_data(&self, x: Data) -> Result<Data> {
+        let mut x = dense_in(&self.info, x, false)?;
+        if let Some(xbar) = &self.xbar {
+            for i in 0..x.rows {
+                for (v, m) in x.row_mut(i).iter_mut().zip(xbar) {
+                    *v -= m;
+                }
+            }
+        }
+        let full = self.blas.matmul_t(&x, &self.comps, self.comps_f);
+        let r = full.cols;
+        let mut out = Mat::zeros(full.rows, self.keep);
+        for i in 0..full.rows {
+            out.row_mut(i)
+                .copy_from_slice(&full.data[i * r..i * r + self.keep]);
+        }
+        Ok(Data::Dense(out))
+    }
+}
+transformer_estimator!(
+    LdaProjection,
+    |s: &LdaProjection| s.blas.exactness(s.comps_f),
+    |_: &LdaProjection| false
+);
+
+/// LinearDiscriminantAnalysis as a model or a Pipeline's last step: the
+/// classifier's methods ([`Linear`]) and, for "svd" and "eigen", transform.
+pub struct Lda {
+    clf: Linear,
+    proj: Option<LdaProjection>,
+}
+
+impl Lda {
+    fn read(est: &Obj<'_, '_>, path: &str) -> Result<Lda> {
+        let clf = Linear::read(est, path)?;
+        let proj = match est.str("solver", path)? {
+            "svd" | "eigen" => Some(LdaProjection::read(est, path)?),
+            _ => None,
+        };
+        Ok(Lda { clf, proj })
+    }
+}
+
+impl Estimator for Lda {
+    fn info(&self) -> &Info {
+        self.clf.info()
+    }
+    fn classes(&self) -> Option<&Labels> {
+        self.clf.classes()
+    }
+    fn exactness(&self, m: Method) -> Exactness {
+        match (m, &self.proj) {
+            (Method::Transform, Some(p)) => p.exactness(m),
+            _ => self.clf.exactness(m),
+        }
+    }
+    fn batchable(&self) -> bool {
+        false
+    }
+    fn supports(&self, m: Method) -> bool {
+        if m == Method::Transform {
+            return self.proj.is_some();
+        }
+        self.clf.supports(m)
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        match (m, &self.proj) {
+            (Method::Transform, Some(p)) => p.run(m, x),
+            _ => self.clf.run(m, x),
+        }
+    }
+}
+
+/// The transformer at `est` when this module has one (LDA's projection, as a
+/// Pipeline's step).
+pub fn transformer(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Transformer>>> {
+    if !est.class.module.starts_with("sklearn.") || est.name() != "LinearDiscriminantAnalysis" {
+        return None;
+    }
+    Some(LdaProjection::read(est, path).map(|t| Box::new(t) as Box<dyn Transformer>))
 }
 
 /// The implementation of `est` when this module has it.
@@ -382,6 +537,7 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
         "LogisticRegression" | "LinearRegression" | "Ridge" | "RidgeClassifier" | "Lasso"
         | "ElasticNet" | "SGDClassifier" | "SGDRegressor" | "LinearSVC" | "LinearSVR"
         | "Perceptron" => Some(boxed(Linear::read(est, path))),
+        "LinearDiscriminantAnalysis" => Some(boxed(Lda::read(est, path))),
         // the same `X @ coef_.T + intercept_` (LinearModel._decision_function
         // or LinearClassifierMixin), whatever the fitting procedure was
         "LogisticRegressionCV"

@@ -26,7 +26,9 @@ fn transformer(
     est: &Obj<'_, '_>,
     path: &str,
 ) -> Option<Result<Box<dyn crate::estimator::Transformer>>> {
-    preprocess::transformer(est, path).or_else(|| frames::transformer(est, path))
+    preprocess::transformer(est, path)
+        .or_else(|| linear::transformer(est, path))
+        .or_else(|| frames::transformer(est, path))
 }
 
 /// Build the native implementation of the estimator at `id`.

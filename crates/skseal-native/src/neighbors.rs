@@ -42,7 +42,7 @@
 
 mod brute;
 
-use crate::access::{mat_f64, Ctx, Obj};
+use crate::access::{fortran_ordered, mat_f64, Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
@@ -374,6 +374,100 @@ impl Estimator for KNeighbors {
     }
 }
 
+/// NearestCentroid.predict with uniform class priors (the default):
+/// `classes_[pairwise_distances_argmin(X, centroids_, metric)]`, which is
+/// `ArgKmin` with k = 1 ([`brute`]). Other priors take the discriminant
+/// scores (`pairwise_distances`' other formula): refused, as are
+/// decision_function and predict_proba.
+pub struct NearestCentroid {
+    info: Info,
+    centroids: Mat,
+    search: Brute,
+    classes: Labels,
+}
+
+impl NearestCentroid {
+    pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<NearestCentroid> {
+        let info = Info::read(est, path)?;
+        let kind = match est.str("metric", path)? {
+            "euclidean" => Kind::Euclidean,
+            "manhattan" => Kind::Manhattan,
+            other => {
+                return Err(unsupported(
+                    format!("NearestCentroid with the metric {other:?}"),
+                    &format!("{path}.metric"),
+                    "The euclidean and manhattan metrics are implemented.",
+                ))
+            }
+        };
+        let centroids = mat_f64(est, "centroids_", path)?;
+        let classes = est.labels("classes_", path)?;
+        if centroids.rows != classes.len() || centroids.rows == 0 {
+            return Err(malformed(path, "centroids_ does not match classes_"));
+        }
+        if info.n_features.is_some_and(|n| n != centroids.cols) {
+            return Err(malformed(path, "centroids_ does not match n_features_in_"));
+        }
+        let prior = crate::access::vec_f64(est, "class_prior_", path, Some(classes.len()))?;
+        let k = classes.len() as f64;
+        // np.isclose(class_prior_, 1 / k).all(): |a - b| <= 1e-8 + 1e-5 * |b|
+        if !prior
+            .iter()
+            .all(|&p| (p - 1.0 / k).abs() <= 1e-8 + 1e-5 / k)
+        {
+            return Err(unsupported(
+                "NearestCentroid with class priors that are not uniform",
+                &format!("{path}.class_prior_"),
+                "scikit-learn then predicts from discriminant scores, which are not implemented.",
+            ));
+        }
+        if centroids.rows > 1 && centroids.cols > 1 && fortran_ordered(est, "centroids_") {
+            return Err(unsupported(
+                "NearestCentroid with Fortran-ordered centroids_",
+                &format!("{path}.centroids_"),
+                "scikit-learn then measures distances another way.",
+            ));
+        }
+        let search = Brute::new(kind, &est.ctx.blas, &centroids);
+        Ok(NearestCentroid {
+            info,
+            centroids,
+            search,
+            classes,
+        })
+    }
+}
+
+impl Estimator for NearestCentroid {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn classes(&self) -> Option<&Labels> {
+        Some(&self.classes)
+    }
+    fn supports(&self, m: Method) -> bool {
+        m == Method::Predict
+    }
+    fn batchable(&self) -> bool {
+        false
+    }
+    fn exactness(&self, _m: Method) -> Exactness {
+        self.search.exactness(
+            "a row at exactly the same distance from two centroids goes to the one \
+             scikit-learn's heap keeps when it splits the work as assumed here",
+        )
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if m != Method::Predict {
+            return Err(self.no_method(m));
+        }
+        let x = dense_in(&self.info, x, false)?;
+        let nearest = self.search.argkmin(&self.centroids, &x, 1, Strategy::Auto);
+        let idx: Vec<usize> = nearest.iter().map(|&(_, c)| c).collect();
+        Ok(Output::Labels(self.classes.take(&idx)))
+    }
+}
+
 /// The implementation of `est` when this module has it.
 pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
     if !est.class.module.starts_with("sklearn.") {
@@ -381,6 +475,7 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
     }
     match est.name() {
         "KNeighborsClassifier" | "KNeighborsRegressor" => Some(boxed(KNeighbors::read(est, path))),
+        "NearestCentroid" => Some(boxed(NearestCentroid::read(est, path))),
         _ => None,
     }
 }
