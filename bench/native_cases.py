@@ -99,6 +99,7 @@ class Case:
     latency_ns: dict[str, list[int]] = field(default_factory=dict)
     batch_s: dict[str, list[float]] = field(default_factory=dict)
     prep_s: dict[str, list[float]] = field(default_factory=dict)
+    row_prep_ns: dict[str, list[int]] = field(default_factory=dict)  # one-row input, untimed
     api: list[tuple[str, str]] = field(default_factory=list)  # skseal.native API checks
 
     @property
