@@ -42,10 +42,12 @@ from sklearn.linear_model import (
     SGDClassifier,
 )
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
-from sklearn.multiclass import OneVsRestClassifier
+from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier
 from sklearn.multioutput import MultiOutputRegressor
+from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
+from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from test_native_linear import _data, _methods, _native
 
@@ -301,6 +303,23 @@ def test_one_vs_rest(tmp_path: Path, k: int) -> None:
         model = OneVsRestClassifier(base).fit(X, y)
         for Xs in _rows(X):
             _exact(model, Xs, tmp_path)
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_one_vs_one(tmp_path: Path, k: int) -> None:
+    # votes and confidences of every pair (_ovr_decision_function), string labels too
+    X, y = _clf_data(16, k=k)
+    names = np.array(["ant", "bee", "cat", "dog", "eel"])[y]
+    for base in (
+        LogisticRegression(),
+        DecisionTreeClassifier(max_depth=3, random_state=0),  # predict_proba's column
+        LinearSVC(),
+        GaussianNB(),
+    ):
+        model = OneVsOneClassifier(base).fit(X, y)
+        for Xs in _rows(X):
+            _exact(model, Xs, tmp_path)
+    _exact(OneVsOneClassifier(LogisticRegression()).fit(X, names), X, tmp_path)
 
 
 def test_one_vs_rest_multilabel_refused(tmp_path: Path) -> None:

@@ -104,6 +104,38 @@ pub fn numpy_unary(name: &str) -> std::result::Result<fn(f64) -> f64, String> {
     }
 }
 
+/// scikit-learn's `_ovr_decision_function(predictions, confidences,
+/// n_classes)` for one row: the pairs (i, j), i < j, in order; pair p votes
+/// for j where `second(p)` (its prediction is 1) and for i otherwise, and
+/// its confidence is subtracted from i's sum and added to j's, in pair
+/// order; the result is `votes + soc / (3 * (|soc| + 1))`.
+pub(crate) fn ovr_decision_row(
+    second: impl Fn(usize) -> bool,
+    confidence: impl Fn(usize) -> f64,
+    out: &mut [f64],
+) {
+    let k = out.len();
+    let mut votes = vec![0.0f64; k];
+    let mut soc = vec![0.0f64; k];
+    let mut p = 0;
+    for i in 0..k {
+        for j in i + 1..k {
+            let conf = confidence(p);
+            soc[i] -= conf;
+            soc[j] += conf;
+            if second(p) {
+                votes[j] += 1.0;
+            } else {
+                votes[i] += 1.0;
+            }
+            p += 1;
+        }
+    }
+    for (o, (v, s)) in out.iter_mut().zip(votes.iter().zip(&soc)) {
+        *o = v + s / (3.0 * (s.abs() + 1.0));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,8 @@ use crate::error::{input, malformed, Result};
 use crate::estimator::{boxed, check_finite, unsupported, Builders, Estimator, Info};
 use crate::npsum;
 
+mod multiclass;
+
 fn fold_exact(parts: &[Box<dyn Estimator>], m: Method) -> Exactness {
     parts
         .iter()
@@ -576,216 +578,6 @@ impl Estimator for MultiOutput {
     }
 }
 
-// ---------------------------------------------------------------- OneVsRestClassifier
-
-struct OneVsRest {
-    info: Info,
-    estimators: Vec<Box<dyn Estimator>>,
-    classes: Labels,
-}
-
-impl OneVsRest {
-    fn read(ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str, b: Builders) -> Result<OneVsRest> {
-        let lb = est.obj("label_binarizer_", path)?;
-        let lbp = format!("{path}.label_binarizer_");
-        let y_type = lb.str("y_type_", &lbp)?;
-        if !matches!(y_type, "multiclass" | "binary") {
-            return Err(unsupported(
-                format!("a OneVsRestClassifier on a {y_type} target"),
-                path,
-                "Only multiclass and binary targets are implemented (a multilabel prediction is a sparse indicator matrix).",
-            ));
-        }
-        let estimators = b.built_list(ctx, est, "estimators_", path)?;
-        let classes = est.labels("classes_", path)?;
-        let want = if y_type == "binary" { 1 } else { classes.len() };
-        if estimators.len() != want {
-            return Err(malformed(
-                path,
-                format!(
-                    "{} estimators for {} classes",
-                    estimators.len(),
-                    classes.len()
-                ),
-            ));
-        }
-        for (k, e) in estimators.iter().enumerate() {
-            let p = format!("{path}.estimators_[{k}]");
-            if let Some(c) = e.classes() {
-                if c.len() != 2 {
-                    return Err(malformed(&p, "expected a binary classifier"));
-                }
-                if !e.supports(Method::DecisionFunction) && !e.supports(Method::PredictProba) {
-                    return Err(unsupported(
-                        format!(
-                            "{} in a OneVsRestClassifier (no decision_function or predict_proba)",
-                            e.info().class
-                        ),
-                        &p,
-                        "",
-                    ));
-                }
-            }
-        }
-        let first = estimators[0].info().clone();
-        Ok(OneVsRest {
-            info: info_with(est, path, &first)?,
-            estimators,
-            classes,
-        })
-    }
-
-    /// `_predict_binary`: the score of one class.
-    fn score(e: &dyn Estimator, x: &Data) -> Result<Vec<f64>> {
-        let who = &e.info().class;
-        if e.classes().is_none() {
-            return vector(e.run(Method::Predict, x.clone())?, who);
-        }
-        if e.supports(Method::DecisionFunction) {
-            return vector(e.run(Method::DecisionFunction, x.clone())?, who);
-        }
-        Self::positive_proba(e, x)
-    }
-
-    fn positive_proba(e: &dyn Estimator, x: &Data) -> Result<Vec<f64>> {
-        let p = matrix(e.run(Method::PredictProba, x.clone())?, &e.info().class)?;
-        if p.cols != 2 {
-            return Err(input(
-                "a binary estimator returned other than two probabilities",
-            ));
-        }
-        Ok((0..p.rows).map(|i| p.get(i, 1)).collect())
-    }
-
-    fn all(&self, m: Method) -> bool {
-        self.estimators.iter().all(|e| e.supports(m))
-    }
-}
-
-impl Estimator for OneVsRest {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn classes(&self) -> Option<&Labels> {
-        Some(&self.classes)
-    }
-    fn supports(&self, m: Method) -> bool {
-        match m {
-            Method::Predict => true,
-            Method::PredictProba | Method::DecisionFunction => self.all(m),
-            _ => false,
-        }
-    }
-    fn exactness(&self, m: Method) -> Exactness {
-        let e0 = &self.estimators[0];
-        let inner = match m {
-            Method::Predict if e0.classes().is_none() => Method::Predict,
-            Method::Predict if e0.supports(Method::DecisionFunction) => Method::DecisionFunction,
-            Method::Predict => Method::PredictProba,
-            other => other,
-        };
-        fold_exact(&self.estimators, inner)
-    }
-    fn batchable(&self) -> bool {
-        // predict_proba's row sums reduce one row differently from several
-        false
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if !self.supports(m) {
-            return Err(self.no_method(m));
-        }
-        let rows = x.rows();
-        let n = self.estimators.len();
-        match m {
-            Method::Predict if n == 1 => {
-                let e = &self.estimators[0];
-                let thresh = if e.classes().is_some() && e.supports(Method::DecisionFunction) {
-                    0.0
-                } else {
-                    0.5
-                };
-                let s = Self::score(e.as_ref(), &x)?;
-                let idx: Vec<usize> = s.iter().map(|&v| usize::from(v > thresh)).collect();
-                Ok(Output::Labels(self.classes.take(&idx)))
-            }
-            Method::Predict => {
-                let mut maxima = vec![f64::NEG_INFINITY; rows];
-                let mut arg = vec![0usize; rows];
-                for (i, e) in self.estimators.iter().rev().enumerate() {
-                    let pred = Self::score(e.as_ref(), &x)?;
-                    if pred.len() != rows {
-                        return Err(input("an estimator returned another number of rows"));
-                    }
-                    for r in 0..rows {
-                        let (a, p) = (maxima[r], pred[r]);
-                        // np.maximum: NaN propagates
-                        maxima[r] = if a.is_nan() || p.is_nan() {
-                            f64::NAN
-                        } else if p > a {
-                            p
-                        } else {
-                            a
-                        };
-                        if maxima[r] == p {
-                            arg[r] = n - i - 1;
-                        }
-                    }
-                }
-                Ok(Output::Labels(self.classes.take(&arg)))
-            }
-            Method::DecisionFunction if n == 1 => {
-                self.estimators[0].run(Method::DecisionFunction, x)
-            }
-            Method::DecisionFunction => {
-                let cols: Vec<Mat> = self
-                    .estimators
-                    .iter()
-                    .map(|e| {
-                        let v =
-                            vector(e.run(Method::DecisionFunction, x.clone())?, &e.info().class)?;
-                        Ok(Mat {
-                            rows,
-                            cols: 1,
-                            data: v,
-                        })
-                    })
-                    .collect::<Result<_>>()?;
-                Ok(Output::Matrix(Mat::hstack(&cols, rows)))
-            }
-            Method::PredictProba => {
-                let mut cols: Vec<Vec<f64>> = self
-                    .estimators
-                    .iter()
-                    .map(|e| Self::positive_proba(e.as_ref(), &x))
-                    .collect::<Result<_>>()?;
-                let sums = if n == 1 {
-                    let y = cols.remove(0);
-                    let neg: Vec<f64> = y.iter().map(|v| 1.0 - v).collect();
-                    let s = neg
-                        .iter()
-                        .zip(&y)
-                        .map(|(a, b)| npsum::sum(&[*a, *b]))
-                        .collect();
-                    cols = vec![neg, y];
-                    s
-                } else {
-                    fortran_row_sums(&cols, rows)
-                };
-                let k = cols.len();
-                let mut out = Mat::zeros(rows, k);
-                for (j, c) in cols.iter().enumerate() {
-                    for (i, &v) in c.iter().enumerate() {
-                        let s = sums[i];
-                        out.data[i * k + j] = if s != 0.0 { v / s } else { v };
-                    }
-                }
-                Ok(Output::Matrix(out))
-            }
-            _ => Err(self.no_method(m)),
-        }
-    }
-}
-
 // ---------------------------------------------------------------- RFE
 
 /// RFE / RFECV used as an estimator: `support_` selects columns, then `estimator_`.
@@ -890,7 +682,8 @@ pub fn build(
                 estimators,
             }) as Box<dyn Estimator>)
         })(),
-        "OneVsRestClassifier" => boxed(OneVsRest::read(ctx, est, path, b)),
+        "OneVsRestClassifier" => boxed(multiclass::OneVsRest::read(ctx, est, path, b)),
+        "OneVsOneClassifier" => boxed(multiclass::OneVsOne::read(ctx, est, path, b)),
         "RFE" | "RFECV" => boxed(Rfe::read(ctx, est, path, b)),
         _ => return None,
     })

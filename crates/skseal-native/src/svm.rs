@@ -32,6 +32,7 @@ use crate::blas::{Blas, Exactness, L8};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
+use crate::kernels::ovr_decision_row;
 use crate::npmath;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -369,28 +370,11 @@ impl Svm {
         if !self.ovr {
             return Output::Matrix(dec);
         }
+        // _ovr_decision_function(dec < 0, -dec, k)
         let mut out = Mat::zeros(dec.rows, k);
         for r in 0..dec.rows {
             let d = dec.row(r);
-            let mut votes = vec![0.0f64; k];
-            let mut soc = vec![0.0f64; k];
-            let mut p = 0;
-            for i in 0..k {
-                for j in i + 1..k {
-                    let conf = -d[p];
-                    soc[i] -= conf;
-                    soc[j] += conf;
-                    if d[p] < 0.0 {
-                        votes[j] += 1.0;
-                    } else {
-                        votes[i] += 1.0;
-                    }
-                    p += 1;
-                }
-            }
-            for (o, (v, s)) in out.row_mut(r).iter_mut().zip(votes.iter().zip(&soc)) {
-                *o = v + s / (3.0 * (s.abs() + 1.0));
-            }
+            ovr_decision_row(|p| d[p] < 0.0, |p| -d[p], out.row_mut(r));
         }
         Output::Matrix(out)
     }
