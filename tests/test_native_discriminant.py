@@ -4,7 +4,8 @@ intercept_` as the linear family computes it, then expit / softmax and the
 smallest-normal floor of predict_log_proba) for the three solvers, binary
 and multiclass, string labels; and as a Pipeline step that transforms
 (`(X - xbar_) @ scalings_` for "svd", `X @ scalings_` for "eigen", then the
-first `_max_components` columns) before another model. Bitwise where the
+first `_max_components` columns) before another model; and
+QuadraticDiscriminantAnalysis (bounded: its np.dot is not modelled). Bitwise where the
 model claims bits, within the documented bound where it claims the bound;
 replayed on the AVX2 path."""
 
@@ -16,7 +17,10 @@ from typing import Any
 import numpy as np
 import pytest
 from avx2_path import replay_on_avx2
-from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.discriminant_analysis import (
+    LinearDiscriminantAnalysis,
+    QuadraticDiscriminantAnalysis,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -71,6 +75,20 @@ def test_as_a_transforming_step(tmp_path: Path, solver: str, n_components: int |
     for last in (LogisticRegression(max_iter=500), KNeighborsClassifier(7)):
         pipe = make_pipeline(StandardScaler(), lda, last).fit(X, y)
         _check(pipe, X, tmp_path)
+
+
+@pytest.mark.parametrize("k", [2, 3, 9])
+@pytest.mark.parametrize("reg", [0.0, 0.3])
+def test_quadratic(tmp_path: Path, k: int, reg: float) -> None:
+    # the claim is the bound (np.dot with a matrix is not modelled); labels,
+    # the argmax of the scores, are compared exactly on this data
+    X, y = _data(k, 6, seed=10 + k)
+    m = QuadraticDiscriminantAnalysis(reg_param=reg).fit(X, y)
+    native = skseal.native.loads(skseal.dumps(m))
+    assert native.exactness("predict").startswith("bounded")
+    _check(m, X, tmp_path)
+    names = np.array([f"c{i}" for i in range(k)])[y]
+    _check(QuadraticDiscriminantAnalysis(reg_param=reg).fit(X, names), X, tmp_path)
 
 
 def test_without_avx512_too() -> None:

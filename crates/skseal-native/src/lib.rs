@@ -11,6 +11,7 @@ pub mod blas;
 pub mod calibration;
 pub mod compose;
 pub mod data;
+pub mod discriminant;
 pub mod ensemble;
 pub mod error;
 pub mod estimator;

@@ -10,8 +10,8 @@ use crate::error::{input, NativeError, Result};
 use crate::estimator::{Builders, Estimator};
 use crate::probe::{verdict, ProbeReport, Verdict};
 use crate::{
-    calibration, compose, ensemble, frames, gaussian_process, gbm, linear, meta, mlp, naive_bayes,
-    neighbors, preprocess, svm, tree,
+    calibration, compose, discriminant, ensemble, frames, gaussian_process, gbm, linear, meta, mlp,
+    naive_bayes, neighbors, preprocess, svm, tree,
 };
 
 /// What compositions build their steps with.
@@ -86,6 +86,8 @@ pub fn build(ctx: &Ctx<'_>, id: skseal_core::ir::NodeId, path: &str) -> Result<B
             } else if let Some(r) = naive_bayes::build(ctx, &est, path) {
                 r?
             } else if let Some(r) = neighbors::build(ctx, &est, path) {
+                r?
+            } else if let Some(r) = discriminant::build(ctx, &est, path) {
                 r?
             } else if let Some(r) = gaussian_process::build(ctx, &est, path) {
                 r?
