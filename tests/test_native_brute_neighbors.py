@@ -159,3 +159,16 @@ def test_nearest_centroid_with_empirical_priors_is_refused() -> None:
     m = NearestCentroid(priors="empirical").fit(X, y)
     with pytest.raises(UnsupportedModelError, match="priors"):
         skseal.native.loads(skseal.dumps(m))
+
+
+def test_ties_when_omp_num_threads_changed_after_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Dask's nanny sets OMP_NUM_THREADS=1 in the process that starts its
+    # workers, after scikit-learn's OpenMP runtime has read it: native
+    # inference asks scikit-learn for its thread count instead of the variable
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    base, _ = _data(200, 18, seed=4)
+    X = np.vstack([base, base, base])
+    yr = np.random.default_rng(4).normal(size=len(X))
+    Q = np.vstack([base[:40], _data(300, 18, seed=13)[0]])
+    for k in (4, 30):
+        _check(KNeighborsRegressor(k, algorithm="brute").fit(X, yr), Q, ("predict",))

@@ -21,6 +21,7 @@ import functools
 import itertools
 import math
 import os
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -43,6 +44,22 @@ def _numpy_svml() -> bool:
     """
     x = np.linspace(-5.0, 5.0, 1001)
     return bool(np.exp(x).tobytes() != np.array([math.exp(v) for v in x]).tobytes())
+
+
+def _openmp_threads() -> int:
+    """The OpenMP thread count scikit-learn's compiled code uses in this process
+    (``_openmp_effective_n_threads()``), or 0 when scikit-learn is not imported
+    (importing it here would cost a native load half a second). Brute-force
+    neighbour searches split their work by it, which decides the order of
+    neighbours at exactly the same distance; its runtime read
+    ``OMP_NUM_THREADS`` when it started, so the variable alone can be stale."""
+    if "sklearn" not in sys.modules:
+        return 0
+    try:
+        from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+    except ImportError:  # pragma: no cover - another scikit-learn layout
+        return 0
+    return int(_openmp_effective_n_threads())
 
 
 #: whether native exp/log/power follow numpy's SVML routines in this process
@@ -398,6 +415,7 @@ def loads(
         :func:`skseal.load`; UnsupportedModelError when a step has no native
         implementation; ProbeMismatchError (``verify=True``).
     """
+    _native.set_openmp_threads(_openmp_threads())
     model = NativeModel(
         _native.native_load(
             data,
@@ -458,6 +476,7 @@ def load(
     with open(file, "rb") as f:  # a missing file raises here, naming it
         head = f.read(len(_native.MAGIC))
     # Rust reads the file: a .skseal file array by array, never whole
+    _native.set_openmp_threads(_openmp_threads())
     model = NativeModel(
         _native.native_load_path(
             os.fspath(file),

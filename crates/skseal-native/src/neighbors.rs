@@ -50,6 +50,7 @@ use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
 use crate::kernels::argmax_labels;
 use crate::npsum;
 
+pub use brute::set_openmp_threads;
 use brute::{Brute, Kind, Strategy};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -85,7 +86,8 @@ const EXACT_TIES: &str = "neighbours at exactly the same distance are ordered by
 
 const BRUTE_TIES: &str = "neighbours at exactly the same distance come out in scikit-learn's \
                           order when it splits the work as assumed here (its parallel_on_X \
-                          strategy, or parallel_on_Y with OMP_NUM_THREADS or all CPUs); \
+                          strategy, or parallel_on_Y with scikit-learn's OpenMP thread count, \
+                          OMP_NUM_THREADS or all CPUs); \
                           otherwise bitwise where numpy's OpenBLAS core is reproduced";
 
 impl KNeighbors {

@@ -775,6 +775,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(native::native_load_path, m)?)?;
     m.add_function(wrap_pyfunction!(card::card, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_numpy_svml, m)?)?;
+    m.add_function(wrap_pyfunction!(native::set_openmp_threads, m)?)?;
     m.add_class::<native::NativeModel>()?;
     m.add_class::<store::Store>()?;
     m.add("FORMAT_VERSION", container::VERSION)?;

@@ -37,6 +37,13 @@ pub fn set_numpy_svml(uses: bool) -> bool {
     skseal_native::npmath::set_numpy_svml(uses)
 }
 
+/// scikit-learn's OpenMP thread count in this process, which brute-force
+/// neighbour searches loaded from now on split their work by (0: unknown).
+#[pyfunction]
+pub fn set_openmp_threads(n: usize) {
+    skseal_native::neighbors::set_openmp_threads(n)
+}
+
 /// The options both native loaders take from Python.
 fn load_options(
     py: Python<'_>,

@@ -16,6 +16,8 @@
 //! both are reproduced, so exact ties come out as scikit-learn orders them
 //! when the strategy and its thread count are the same (see [`Strategy`]).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use crate::blas::{pack8, Blas, Exactness};
@@ -57,9 +59,25 @@ pub struct Brute {
     threads: usize,
 }
 
-/// OpenMP's thread count as scikit-learn takes it: `OMP_NUM_THREADS` when
-/// set, else the CPUs this process may use, never more than those.
+/// The OpenMP thread count scikit-learn reports in this process
+/// (`_openmp_effective_n_threads()`), when Python has said (0: not said).
+static OPENMP_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Record scikit-learn's OpenMP thread count (from Python, before a load):
+/// its runtime read `OMP_NUM_THREADS` when it started, and the variable
+/// may have changed since (Dask's nanny sets it to 1 in its own process).
+pub fn set_openmp_threads(n: usize) {
+    OPENMP_THREADS.store(n, Ordering::Relaxed);
+}
+
+/// OpenMP's thread count as scikit-learn takes it: what Python reported,
+/// else `OMP_NUM_THREADS` when set, else the CPUs this process may use,
+/// never more than those.
 fn omp_threads() -> usize {
+    let said = OPENMP_THREADS.load(Ordering::Relaxed);
+    if said > 0 {
+        return said;
+    }
     let cpus = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
