@@ -47,7 +47,7 @@ from sklearn.multioutput import MultiOutputRegressor
 from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
-from sklearn.svm import LinearSVC
+from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from test_native_linear import _data, _methods, _native
 
@@ -320,6 +320,13 @@ def test_one_vs_one(tmp_path: Path, k: int) -> None:
         for Xs in _rows(X):
             _exact(model, Xs, tmp_path)
     _exact(OneVsOneClassifier(LogisticRegression()).fit(X, names), X, tmp_path)
+
+
+def test_one_vs_one_refusals(tmp_path: Path) -> None:
+    X, y = _clf_data(17, k=3)
+    _refused(OneVsOneClassifier(SVC(kernel="precomputed")).fit(X @ X.T, y), tmp_path,
+             "precomputed kernel")
+    _refused(OneVsOneClassifier(Ridge()).fit(X, y), tmp_path, "regressor")
 
 
 def test_one_vs_rest_multilabel_refused(tmp_path: Path) -> None:
