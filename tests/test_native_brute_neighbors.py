@@ -161,6 +161,27 @@ def test_nearest_centroid_with_empirical_priors_is_refused() -> None:
         skseal.native.loads(skseal.dumps(m))
 
 
+def test_fortran_ordered_fitted_arrays_are_refused() -> None:
+    # scikit-learn stores _fit_X and centroids_ C-ordered; a file holding them
+    # Fortran-ordered would make scikit-learn leave ArgKmin (C-ordered input
+    # only) for pairwise_distances_chunked, whose arithmetic is not modelled
+    X, y = _data(300, 20, seed=2)
+    knn = KNeighborsClassifier(3).fit(X, y)
+    assert knn._fit_method == "brute"
+    knn._fit_X = np.asfortranarray(knn._fit_X)
+    with pytest.raises(UnsupportedModelError, match="Fortran-ordered _fit_X"):
+        skseal.native.loads(skseal.dumps(knn))
+    nc = NearestCentroid().fit(X, y)
+    nc.centroids_ = np.asfortranarray(nc.centroids_)
+    with pytest.raises(UnsupportedModelError, match="Fortran-ordered centroids_"):
+        skseal.native.loads(skseal.dumps(nc))
+    # a KD tree measures every row alone: the order of _fit_X does not matter
+    tree = KNeighborsClassifier(3, algorithm="kd_tree").fit(X[:, :5], y)
+    tree._fit_X = np.asfortranarray(tree._fit_X)
+    Q, _ = _data(50, 5, seed=3)
+    assert np.array_equal(skseal.native.loads(skseal.dumps(tree)).predict(Q), tree.predict(Q))
+
+
 def test_ties_when_omp_num_threads_changed_after_start(monkeypatch: pytest.MonkeyPatch) -> None:
     # Dask's nanny sets OMP_NUM_THREADS=1 in the process that starts its
     # workers, after scikit-learn's OpenMP runtime has read it: native

@@ -126,6 +126,15 @@ impl KNeighbors {
         };
         let fit_x = mat_f64(est, "_fit_X", path)?;
         let search = if fm == "brute" {
+            if fit_x.rows > 1 && fit_x.cols > 1 && fortran_ordered(est, "_fit_X") {
+                // ArgKmin takes C-ordered arrays only; scikit-learn (which
+                // never stores one so) would use pairwise_distances_chunked
+                return Err(unsupported(
+                    "brute-force k-nearest neighbours with a Fortran-ordered _fit_X",
+                    &format!("{path}._fit_X"),
+                    "scikit-learn then measures distances another way; refit, or save a model whose _fit_X is C-ordered.",
+                ));
+            }
             let kind = match metric {
                 Metric::Euclidean => Kind::Euclidean,
                 Metric::Manhattan => Kind::Manhattan,
