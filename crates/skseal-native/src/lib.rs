@@ -21,6 +21,7 @@ pub mod gaussian_process;
 pub mod gbm;
 pub mod input;
 pub mod kernels;
+pub mod libm_exp;
 pub mod linear;
 pub mod load;
 pub mod meta;

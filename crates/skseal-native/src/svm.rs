@@ -33,6 +33,7 @@ use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
 use crate::kernels::ovr_decision_row;
+use crate::libm_exp;
 use crate::npmath;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -271,9 +272,12 @@ impl Svm {
             let Some(dots) = dots else {
                 break; // a threaded ddot: the scalar loop below does them all
             };
-            for (u, &dot) in dots.0.iter().enumerate() {
-                debug_assert_eq!(out.len(), 8 * g + u);
-                out.push(self.kernel_of(dot));
+            debug_assert_eq!(out.len(), 8 * g);
+            if self.kernel == Kernel::Rbf {
+                // eight C-library exps at once (bit for bit the same)
+                out.extend(libm_exp::exp8(L8(dots.0.map(|d| -self.gamma * d))).0);
+            } else {
+                out.extend(dots.0.map(|d| self.kernel_of(d)));
             }
         }
         for i in out.len()..self.sv.rows {
