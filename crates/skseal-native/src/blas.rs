@@ -318,15 +318,16 @@ impl Blas {
         dot
     }
 
-    /// Eight [`Blas::ddot`]s at once, lane u being `ddot(a_u, b_u)`; None
-    /// where ddot would split the work over threads (then call it per pair).
-    pub(crate) fn ddot8(&self, a: &[L8], b: &[L8]) -> Option<L8> {
-        if a.len().min(b.len()) > DDOT_THREAD_MIN && self.threads > 1 {
+    /// Eight [`Blas::ddot`]s of one row `x` with eight rows `rows` (lane u
+    /// of `rows[i]` is row u's element i): `ddot(x, row_u)`, or with `diff`
+    /// `ddot(x - row_u, x - row_u)`; None where ddot would use threads.
+    pub(crate) fn ddot8_rows(&self, x: &[f64], rows: &[L8], diff: bool) -> Option<L8> {
+        if x.len().min(rows.len()) > DDOT_THREAD_MIN && self.threads > 1 {
             return None;
         }
         Some(match self.core {
-            Core::SkylakeX => ddot::ddot8_skylakex(a, b),
-            _ => ddot::ddot8_haswell(a, b),
+            Core::SkylakeX => ddot::rows8_skylakex(x, rows, diff),
+            _ => ddot::rows8_haswell(x, rows, diff),
         })
     }
 

@@ -47,6 +47,35 @@ macro_rules! fma_dispatch {
 }
 pub(crate) use fma_dispatch;
 
+/// [`fma_dispatch!`] with a third copy compiled for AVX-512 (whose 32
+/// vector registers hold the ddot kernels' sixteen eight-lane accumulators),
+/// run when the CPU has it: the same operations, so the same bits, on every
+/// path.
+macro_rules! wide_dispatch {
+    ($(#[$m:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $body:ident;) => {
+        $(#[$m])*
+        $vis fn $name($($arg: $ty),*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,fma")]
+                fn with_avx512($($arg: $ty),*) -> $ret {
+                    $body($($arg),*)
+                }
+                if std::is_x86_feature_detected!("avx512f") && crate::fma::available() {
+                    // SAFETY: `with_avx512` needs the avx512f and fma target
+                    // features, both just detected on this CPU.
+                    return unsafe { with_avx512($($arg),*) };
+                }
+            }
+            $crate::fma::fma_dispatch! {
+                fn portable($($arg: $ty),*) -> $ret = $body;
+            }
+            portable($($arg),*)
+        }
+    };
+}
+pub(crate) use wide_dispatch;
+
 #[cfg(test)]
 mod tests {
     #[test]

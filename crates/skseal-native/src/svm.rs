@@ -254,21 +254,14 @@ impl Svm {
     /// libsvm's `Kernel::k_function` (dense) for row `x` and every SV.
     /// Support vectors go eight at a time where they can ([`Blas::ddot8`]:
     /// each lane is its own ddot, so the values are the same).
-    fn kvalues(&self, x: &[f64], buf: &mut Vec<f64>, lanes: &mut Vec<L8>, out: &mut Vec<f64>) {
+    fn kvalues(&self, x: &[f64], buf: &mut Vec<f64>, out: &mut Vec<f64>) {
         out.clear();
         let d = x.len();
         for (g, group) in self.sv8.chunks(d.max(1)).enumerate() {
             if d == 0 {
                 break;
             }
-            lanes.clear();
-            let dots = if self.kernel == Kernel::Rbf {
-                lanes.extend(group.iter().zip(x).map(|(s, &xv)| L8(s.0.map(|v| xv - v))));
-                self.blas.ddot8(lanes, lanes)
-            } else {
-                lanes.extend(x.iter().map(|&v| L8([v; 8])));
-                self.blas.ddot8(lanes, group)
-            };
+            let dots = self.blas.ddot8_rows(x, group, self.kernel == Kernel::Rbf);
             let Some(dots) = dots else {
                 break; // a threaded ddot: the scalar loop below does them all
             };
@@ -311,9 +304,9 @@ impl Svm {
         let nd = self.intercept.len();
         let mut dec = Mat::zeros(x.rows, nd);
         let mut votes_idx = Vec::with_capacity(x.rows);
-        let (mut buf, mut lanes, mut kv) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut buf, mut kv) = (Vec::new(), Vec::new());
         for r in 0..x.rows {
-            self.kvalues(x.row(r), &mut buf, &mut lanes, &mut kv);
+            self.kvalues(x.row(r), &mut buf, &mut kv);
             if self.kind != Kind::Classifier {
                 let c = self.coef.row(0);
                 let mut sum = 0.0;

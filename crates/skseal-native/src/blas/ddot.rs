@@ -4,7 +4,7 @@
 //! pair (the kernels' order does not depend on the data), so each lane's
 //! result is the scalar kernel's bit for bit.
 
-use crate::fma::fma_dispatch;
+use crate::fma::{fma_dispatch, wide_dispatch};
 
 /// The arithmetic the kernels use, on one value or on eight lanes.
 pub(crate) trait Lane: Copy {
@@ -53,14 +53,16 @@ impl Lane for L8 {
 
 /// Both ddot micro-kernels' main loop: elements `from..to` (a multiple of
 /// 16 apart) in steps of 16, element `16s + 4r + l` fused into `acc[r][l]`.
+/// `ld(i)` gives the pair of element i.
 #[inline(always)]
-fn fma16<T: Lane>(a: &[T], b: &[T], from: usize, to: usize, acc: &mut [[T; 4]; 4]) {
+fn fma16<T: Lane>(ld: &impl Fn(usize) -> (T, T), from: usize, to: usize, acc: &mut [[T; 4]; 4]) {
     let mut i = from;
     while i < to {
         for (r, ar) in acc.iter_mut().enumerate() {
             let o = i + 4 * r;
             for (l, al) in ar.iter_mut().enumerate() {
-                *al = T::fma(a[o + l], b[o + l], *al);
+                let (a, b) = ld(o + l);
+                *al = T::fma(a, b, *al);
             }
         }
         i += 16;
@@ -74,7 +76,12 @@ fn fma16<T: Lane>(a: &[T], b: &[T], from: usize, to: usize, acc: &mut [[T; 4]; 4
 /// `(l0 + l2) + (l1 + l3)`; the rest is added with one FMA each in order.
 #[inline(always)]
 pub(crate) fn ddot_skylakex_any<T: Lane>(a: &[T], b: &[T]) -> T {
-    let n = a.len().min(b.len());
+    ddot_skylakex_by(a.len().min(b.len()), |i| (a[i], b[i]))
+}
+
+/// [`ddot_skylakex_any`] of `n` pairs, element i's pair given by `ld(i)`.
+#[inline(always)]
+fn ddot_skylakex_by<T: Lane>(n: usize, ld: impl Fn(usize) -> (T, T)) -> T {
     let n16 = n & !15;
     let mut dot = T::ZERO;
     if n16 > 0 {
@@ -87,7 +94,8 @@ pub(crate) fn ddot_skylakex_any<T: Lane>(a: &[T], b: &[T]) -> T {
                 for (r, zr) in z.iter_mut().enumerate() {
                     let o = i + 8 * r;
                     for (l, zl) in zr.iter_mut().enumerate() {
-                        *zl = T::fma(a[o + l], b[o + l], *zl);
+                        let (a, b) = ld(o + l);
+                        *zl = T::fma(a, b, *zl);
                     }
                 }
                 i += 32;
@@ -98,7 +106,7 @@ pub(crate) fn ddot_skylakex_any<T: Lane>(a: &[T], b: &[T]) -> T {
                 }
             }
         }
-        fma16(a, b, i, n16, &mut acc);
+        fma16(&ld, i, n16, &mut acc);
         let mut v = [T::ZERO; 4];
         for (l, vl) in v.iter_mut().enumerate() {
             *vl = T::add(T::add(T::add(acc[1][l], acc[0][l]), acc[2][l]), acc[3][l]);
@@ -106,7 +114,8 @@ pub(crate) fn ddot_skylakex_any<T: Lane>(a: &[T], b: &[T]) -> T {
         dot = T::add(T::add(v[0], v[2]), T::add(v[1], v[3]));
     }
     for i in n16..n {
-        dot = T::fma(a[i], b[i], dot);
+        let (a, b) = ld(i);
+        dot = T::fma(a, b, dot);
     }
     dot
 }
@@ -118,12 +127,17 @@ pub(crate) fn ddot_skylakex_any<T: Lane>(a: &[T], b: &[T]) -> T {
 /// added in order, each product rounded before the addition.
 #[inline(always)]
 pub(crate) fn ddot_haswell_any<T: Lane>(a: &[T], b: &[T]) -> T {
-    let n = a.len().min(b.len());
+    ddot_haswell_by(a.len().min(b.len()), |i| (a[i], b[i]))
+}
+
+/// [`ddot_haswell_any`] of `n` pairs, element i's pair given by `ld(i)`.
+#[inline(always)]
+fn ddot_haswell_by<T: Lane>(n: usize, ld: impl Fn(usize) -> (T, T)) -> T {
     let n16 = n & !15;
     let mut dot = T::ZERO;
     if n16 > 0 {
         let mut acc = [[T::ZERO; 4]; 4];
-        fma16(a, b, 0, n16, &mut acc);
+        fma16(&ld, 0, n16, &mut acc);
         let f = acc.map(|r| [T::add(r[0], r[2]), T::add(r[1], r[3])]);
         let s01 = [T::add(f[0][0], f[1][0]), T::add(f[0][1], f[1][1])];
         let s23 = [T::add(f[2][0], f[3][0]), T::add(f[2][1], f[3][1])];
@@ -132,7 +146,8 @@ pub(crate) fn ddot_haswell_any<T: Lane>(a: &[T], b: &[T]) -> T {
     }
     // measured: the C tail is not contracted to FMA in the Haswell build
     for i in n16..n {
-        dot = T::add(dot, T::mul(a[i], b[i]));
+        let (a, b) = ld(i);
+        dot = T::add(dot, T::mul(a, b));
     }
     dot
 }
@@ -145,14 +160,53 @@ fma_dispatch! {
     pub(crate) fn ddot_haswell(a: &[f64], b: &[f64]) -> f64 = ddot_haswell_any;
 }
 
+#[cfg(test)]
 fma_dispatch! {
     /// Eight SkylakeX dots at once (lane u: `ddot_skylakex(a_u, b_u)`).
     pub(crate) fn ddot8_skylakex(a: &[L8], b: &[L8]) -> L8 = ddot_skylakex_any;
 }
 
+#[cfg(test)]
 fma_dispatch! {
     /// Eight Haswell dots at once (lane u: `ddot_haswell(a_u, b_u)`).
     pub(crate) fn ddot8_haswell(a: &[L8], b: &[L8]) -> L8 = ddot_haswell_any;
+}
+
+/// The eight pairs of element i for one row `x` against eight rows `rows`:
+/// `(x_i, row_i)` lane by lane, or with `diff` the difference `x_i - row_i`
+/// twice (libsvm's rbf: the dot of `x - sv` with itself), each difference
+/// computed as the materialized vector would hold it.
+#[inline(always)]
+fn row_pairs<'a>(x: &'a [f64], rows: &'a [L8], diff: bool) -> impl Fn(usize) -> (L8, L8) + 'a {
+    move |i| {
+        let (xv, r) = (x[i], rows[i]);
+        if diff {
+            let d = L8(r.0.map(|v| xv - v));
+            (d, d)
+        } else {
+            (L8([xv; 8]), r)
+        }
+    }
+}
+
+#[inline(always)]
+fn rows8_sx(x: &[f64], rows: &[L8], diff: bool) -> L8 {
+    ddot_skylakex_by(x.len().min(rows.len()), row_pairs(x, rows, diff))
+}
+
+#[inline(always)]
+fn rows8_hw(x: &[f64], rows: &[L8], diff: bool) -> L8 {
+    ddot_haswell_by(x.len().min(rows.len()), row_pairs(x, rows, diff))
+}
+
+wide_dispatch! {
+    /// Eight SkylakeX dots of `x` with eight rows (see [`row_pairs`]).
+    pub(crate) fn rows8_skylakex(x: &[f64], rows: &[L8], diff: bool) -> L8 = rows8_sx;
+}
+
+wide_dispatch! {
+    /// Eight Haswell dots of `x` with eight rows (see [`row_pairs`]).
+    pub(crate) fn rows8_haswell(x: &[f64], rows: &[L8], diff: bool) -> L8 = rows8_hw;
 }
 
 #[cfg(test)]
@@ -185,6 +239,18 @@ mod tests {
                     "n {n}"
                 );
                 assert_eq!(hw.0[u].to_bits(), ddot_haswell(&au, &bu).to_bits(), "n {n}");
+                // one row against eight: broadcast and difference forms
+                let x = &au;
+                let bcast: Vec<L8> = x.iter().map(|&v| L8([v; 8])).collect();
+                let diff: Vec<L8> = lb
+                    .iter()
+                    .zip(x)
+                    .map(|(r, &v)| L8(r.0.map(|w| v - w)))
+                    .collect();
+                assert_eq!(rows8_skylakex(x, &lb, false), ddot8_skylakex(&bcast, &lb));
+                assert_eq!(rows8_haswell(x, &lb, false), ddot8_haswell(&bcast, &lb));
+                assert_eq!(rows8_skylakex(x, &lb, true), ddot8_skylakex(&diff, &diff));
+                assert_eq!(rows8_haswell(x, &lb, true), ddot8_haswell(&diff, &diff));
                 assert_eq!(
                     ddot_skylakex(&au, &bu).to_bits(),
                     ddot_skylakex_any(&au, &bu).to_bits()
