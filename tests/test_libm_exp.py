@@ -18,8 +18,8 @@ def test_table_is_the_derived_one() -> None:
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
     src = (ROOT / "crates/skseal-native/src/libm_exp.rs").read_text()
-    body = re.search(r"static TAB: \[u64; 256\] = \[\n(.*?)\];", src, re.S)
+    body = re.search(r"static TAB: \[u64; 256\] = \[(.*?)\];", src, re.S)
     assert body is not None
-    assert body.group(1) == gen.rust_body()
     t = gen.table()
+    assert [int(v, 16) for v in re.findall(r"0x[0-9a-f_]+", body.group(1))] == t
     assert len(t) == 256 and t[0] == 0 and t[1] == 0x3FF0000000000000  # 2^0 = 1, no tail

@@ -26,10 +26,12 @@ use rayon::prelude::*;
 
 use crate::data::Mat;
 
+#[cfg(test)]
+mod blocked_tests;
 mod ddot;
 #[cfg(test)]
 mod fma;
-use crate::fma::fma_dispatch;
+use crate::fma::{fma_dispatch, wide_dispatch};
 pub(crate) use ddot::L8;
 use ddot::{ddot_haswell, ddot_skylakex};
 
@@ -627,23 +629,46 @@ fn blocked_rows(
             *o = blocked(xr, &c[j * d..(j + 1) * d], blocks, single && j < four);
         }
     };
-    // four rows at a time where none takes the single-column kernel: four
-    // independent chains per panel step keep the FMA units busy
-    par_rows(out, 4 * k, d, |q, quad| {
-        let i0 = 4 * q;
-        let rows = quad.len() / k.max(1);
-        if rows == 4 && groups > 0 && !(0..4).any(|r| single(i0 + r)) {
-            let xs = [xrow(i0), xrow(i0 + 1), xrow(i0 + 2), xrow(i0 + 3)];
-            for (g, p) in panel.chunks(8 * d).enumerate().take(groups) {
-                let v = blocked8x4(xs, p, blocks);
+    // R rows at a time where none takes the single-column kernel: R
+    // independent chains per panel step keep the FMA units busy (eight with
+    // AVX-512's 32 registers, four otherwise)
+    fn rows_r<const R: usize>(
+        quad: &mut [f64],
+        i0: usize,
+        (k, d, groups): (usize, usize, usize),
+        (x, c, panel): (&[f64], &[f64], &[f64]),
+        blocks: &[(usize, usize)],
+    ) {
+        let xs: [&[f64]; R] = std::array::from_fn(|r| &x[(i0 + r) * d..(i0 + r + 1) * d]);
+        for (g, p) in panel.chunks(8 * d).enumerate().take(groups) {
+            let mut store = |v: &[[f64; 8]]| {
                 for (r, vr) in v.iter().enumerate() {
                     quad[r * k + 8 * g..r * k + 8 * g + 8].copy_from_slice(vr);
                 }
+            };
+            if R == 8 {
+                store(&blocked8x8(&xs, p, blocks));
+            } else {
+                store(&blocked8x4(&xs, p, blocks));
             }
-            for (r, xr) in xs.iter().enumerate() {
-                for j in 8 * groups..k {
-                    quad[r * k + j] = blocked(xr, &c[j * d..(j + 1) * d], blocks, false);
-                }
+        }
+        for (r, xr) in xs.iter().enumerate() {
+            for j in 8 * groups..k {
+                quad[r * k + j] = blocked(xr, &c[j * d..(j + 1) * d], blocks, false);
+            }
+        }
+    }
+    let wide = crate::fma::wide_available();
+    let rr = if wide { 8 } else { 4 };
+    par_rows(out, rr * k, d, |q, quad| {
+        let i0 = rr * q;
+        let rows = quad.len() / k.max(1);
+        if rows == rr && groups > 0 && !(0..rr).any(|r| single(i0 + r)) {
+            let dims = (k, d, groups);
+            if wide {
+                rows_r::<8>(quad, i0, dims, (x, c, panel), blocks);
+            } else {
+                rows_r::<4>(quad, i0, dims, (x, c, panel), blocks);
             }
         } else {
             for (r, row) in quad.chunks_mut(k.max(1)).enumerate() {
@@ -720,17 +745,21 @@ fn blocked8_any(a: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [f64; 8]
     c
 }
 
-fma_dispatch! {
+wide_dispatch! {
     fn blocked8(a: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [f64; 8] = blocked8_any;
 }
 
-/// [`blocked8_any`] for four rows of X at once (the same panel): 32
-/// independent chains, each `blocked`'s bit for bit.
+/// [`blocked8_any`] for R rows of X at once (the same panel): 8R
+/// independent chains, each `blocked`'s bit for bit. `a` holds R rows.
 #[inline(always)]
-fn blocked8x4_any(a: [&[f64]; 4], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] {
-    let mut c = [[0.0f64; 8]; 4];
+fn blocked8xr_any<const R: usize>(
+    a: &[&[f64]],
+    panel: &[f64],
+    blocks: &[(usize, usize)],
+) -> [[f64; 8]; R] {
+    let mut c = [[0.0f64; 8]; R];
     for &(s, l) in blocks {
-        let mut acc = [[0.0f64; 8]; 4];
+        let mut acc = [[0.0f64; 8]; R];
         for t in s..s + l {
             let p = &panel[t * 8..t * 8 + 8];
             for (r, ar) in acc.iter_mut().enumerate() {
@@ -749,8 +778,22 @@ fn blocked8x4_any(a: [&[f64]; 4], panel: &[f64], blocks: &[(usize, usize)]) -> [
     c
 }
 
-fma_dispatch! {
-    fn blocked8x4(a: [&[f64]; 4], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] = blocked8x4_any;
+#[inline(always)]
+fn blocked8x4_any(a: &[&[f64]], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] {
+    blocked8xr_any::<4>(a, panel, blocks)
+}
+
+#[inline(always)]
+fn blocked8x8_any(a: &[&[f64]], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 8] {
+    blocked8xr_any::<8>(a, panel, blocks)
+}
+
+wide_dispatch! {
+    fn blocked8x4(a: &[&[f64]], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] = blocked8x4_any;
+}
+
+wide_dispatch! {
+    fn blocked8x8(a: &[&[f64]], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 8] = blocked8x8_any;
 }
 
 /// dgemm_kernel_4x8_haswell's KERNEL4x1: the first `len & !7` products go

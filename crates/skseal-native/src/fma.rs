@@ -22,6 +22,19 @@ pub(crate) fn available() -> bool {
     }
 }
 
+/// Whether [`wide_dispatch!`] runs its AVX-512 copy on this CPU.
+#[inline]
+pub(crate) fn wide_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f") && available()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// `fn name(args) -> ret` running `body(args)` (an `#[inline(always)]`
 /// function, so it is compiled into each copy) with hardware FMA when
 /// [`available`], else portably.
@@ -52,23 +65,23 @@ pub(crate) use fma_dispatch;
 /// run when the CPU has it: the same operations, so the same bits, on every
 /// path.
 macro_rules! wide_dispatch {
-    ($(#[$m:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $body:ident;) => {
+    ($(#[$m:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)? = $body:ident;) => {
         $(#[$m])*
-        $vis fn $name($($arg: $ty),*) -> $ret {
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,fma")]
-                fn with_avx512($($arg: $ty),*) -> $ret {
+                fn with_avx512($($arg: $ty),*) $(-> $ret)? {
                     $body($($arg),*)
                 }
-                if std::is_x86_feature_detected!("avx512f") && crate::fma::available() {
+                if $crate::fma::wide_available() {
                     // SAFETY: `with_avx512` needs the avx512f and fma target
                     // features, both just detected on this CPU.
                     return unsafe { with_avx512($($arg),*) };
                 }
             }
             $crate::fma::fma_dispatch! {
-                fn portable($($arg: $ty),*) -> $ret = $body;
+                fn portable($($arg: $ty),*) $(-> $ret)? = $body;
             }
             portable($($arg),*)
         }

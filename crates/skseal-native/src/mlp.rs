@@ -22,14 +22,17 @@
 //! (28% of normal inputs differ from the C library's tanh), not ported.
 //! Multilabel classifiers are refused.
 
+use rayon::prelude::*;
 use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
-use crate::blas::{Blas, Exactness};
+use crate::blas::{Blas, Exactness, L8};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
+use crate::fma::wide_dispatch;
 use crate::kernels::{expit, log_mat, softmax_rows};
+use crate::libm_exp;
 use crate::npmath::np_exp;
 use crate::npsum;
 
@@ -199,12 +202,21 @@ impl Mlp {
         for (k, l) in self.layers.iter().enumerate() {
             let src = if k == 0 { x } else { &a };
             let mut z = self.blas.matmul_t(src, &l.w, l.w_f);
-            for i in 0..z.rows {
-                for (o, b) in z.row_mut(i).iter_mut().zip(&l.b) {
-                    *o += b;
-                }
+            let act = if k == last { self.out } else { self.hidden };
+            // `+= intercepts_[i]` then the activation, elementwise, in row
+            // chunks over the cores for large outputs (the split changes
+            // nothing); softmax, a row operation, afterwards
+            let w = z.cols.max(1);
+            let bias_act = |rows: &mut [f64]| bias_and_activation(rows, w, &l.b, act);
+            let chunk = w * 1024;
+            if z.data.len() >= 2 * chunk {
+                z.data.par_chunks_mut(chunk).for_each(bias_act);
+            } else {
+                bias_act(&mut z.data);
             }
-            apply(if k == last { self.out } else { self.hidden }, &mut z);
+            if act == Act::Softmax {
+                softmax_rows(&mut z);
+            }
             a = z;
         }
         a
@@ -224,18 +236,41 @@ impl Mlp {
     }
 }
 
-fn apply(a: Act, z: &mut Mat) {
+/// Rows of width `w`: `+= b`, then the elementwise activation.
+#[inline(always)]
+fn bias_and_activation_any(rows: &mut [f64], w: usize, b: &[f64], act: Act) {
+    for row in rows.chunks_exact_mut(w.max(1)) {
+        row.iter_mut().zip(b).for_each(|(o, b)| *o += b);
+    }
+    apply(act, rows);
+}
+
+wide_dispatch! {
+    fn bias_and_activation(rows: &mut [f64], w: usize, b: &[f64], act: Act) = bias_and_activation_any;
+}
+
+/// The elementwise activations (softmax: see [`Mlp::forward`]).
+#[inline(always)]
+fn apply(a: Act, z: &mut [f64]) {
     match a {
-        Act::Identity => {}
-        Act::Logistic => z.data.iter_mut().for_each(|v| *v = expit(*v)),
+        Act::Identity | Act::Softmax => {}
+        Act::Logistic => {
+            // expit, eight C-library exps at once (bit for bit the same)
+            let mut c = z.chunks_exact_mut(8);
+            for g in &mut c {
+                let e = libm_exp::exp8(L8(std::array::from_fn(|u| -g[u])));
+                g.iter_mut()
+                    .zip(e.0)
+                    .for_each(|(v, e)| *v = 1.0 / (1.0 + e));
+            }
+            c.into_remainder().iter_mut().for_each(|v| *v = expit(*v));
+        }
         // np.maximum(X, 0): NaN propagates, -0.0 stays (0 is not greater)
         // (a select, not a branch: signs are random, so a branch mispredicts)
         Act::Relu => z
-            .data
             .iter_mut()
             .for_each(|v| *v = if *v < 0.0 { 0.0 } else { *v }),
-        Act::Softmax => softmax_rows(z),
-        Act::Exp => z.data.iter_mut().for_each(|v| *v = np_exp(*v)),
+        Act::Exp => z.iter_mut().for_each(|v| *v = np_exp(*v)),
     }
 }
 

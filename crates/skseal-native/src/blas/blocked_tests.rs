@@ -1,0 +1,46 @@
+//! The packed product kernels against the one-element kernel they batch:
+//! every lane of [`super::blocked8`], [`super::blocked8x4`] and
+//! [`super::blocked8x8`] is `blocked`'s value bit for bit (the AVX-512 copy
+//! runs where the CPU has it, the FMA copy otherwise).
+
+use super::{blocked, blocked8, blocked8x4, blocked8x8, k_blocks, pack8};
+
+fn values(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 2f64.powi(((s >> 5) % 20) as i32 - 10)
+        })
+        .collect()
+}
+
+#[test]
+fn packed_kernels_are_the_element_kernel() {
+    for d in [1usize, 7, 20, 64, 300] {
+        let k = 16;
+        let c = values(k * d, d as u64);
+        let x = values(8 * d, 99 + d as u64);
+        let panel = pack8(&c, k, d);
+        let blocks = k_blocks(d, 128, None);
+        let rows: Vec<&[f64]> = x.chunks(d).collect();
+        let want = |r: usize, j: usize| blocked(rows[r], &c[j * d..(j + 1) * d], &blocks, false);
+        for (g, p) in panel.chunks(8 * d).enumerate() {
+            let one = blocked8(rows[0], p, &blocks);
+            let four = blocked8x4(&rows[..4], p, &blocks);
+            let eight = blocked8x8(&rows, p, &blocks);
+            for u in 0..8 {
+                let j = 8 * g + u;
+                assert_eq!(one[u].to_bits(), want(0, j).to_bits(), "d {d}");
+                for r in 0..8 {
+                    if r < 4 {
+                        assert_eq!(four[r][u].to_bits(), want(r, j).to_bits(), "d {d}");
+                    }
+                    assert_eq!(eight[r][u].to_bits(), want(r, j).to_bits(), "d {d}");
+                }
+            }
+        }
+    }
+}
