@@ -126,8 +126,16 @@ impl Transformer for Scaler {
         // numpy's passes one after the other, row by row (each operation
         // still rounded on its own), rows split over the cores for large
         // inputs (elementwise: the split changes nothing)
-        let apply = |rows: &mut [f64]| scale_rows(rows, w, &self.ops);
-        let chunk = w.max(1) * 2048;
+        let w1 = w.max(1);
+        let tile = w1 * (256 / w1).max(1).min(x.rows.max(1));
+        let tiles: Vec<(Op, Vec<f64>)> = self
+            .ops
+            .iter()
+            .map(|(op, v)| (*op, v.iter().copied().cycle().take(tile).collect()))
+            .collect();
+        let apply = |rows: &mut [f64]| scale_rows(rows, tile, &tiles);
+        // cheap per value: threads pay off only for large inputs
+        let chunk = tile * 512;
         if x.data.len() >= 2 * chunk {
             x.data.par_chunks_mut(chunk).for_each(apply);
         } else {
@@ -143,12 +151,14 @@ impl Transformer for Scaler {
 }
 transformer_estimator!(Scaler);
 
-/// The scaler's operations on whole rows of width `w`, in order.
+/// The scaler's operations on whole rows, in order: `tiles` holds each
+/// operation's vector repeated over `tile` values (a whole number of rows),
+/// so that narrow rows are processed many at a time.
 #[inline(always)]
-fn scale_rows_any(rows: &mut [f64], w: usize, ops: &[(Op, Vec<f64>)]) {
-    for row in rows.chunks_exact_mut(w.max(1)) {
-        for (op, v) in ops {
-            let pairs = row.iter_mut().zip(v);
+fn scale_rows_any(rows: &mut [f64], tile: usize, tiles: &[(Op, Vec<f64>)]) {
+    for part in rows.chunks_mut(tile.max(1)) {
+        for (op, v) in tiles {
+            let pairs = part.iter_mut().zip(v);
             match op {
                 Op::Sub => pairs.for_each(|(a, b)| *a -= b),
                 Op::Div => pairs.for_each(|(a, b)| *a /= b),
@@ -160,7 +170,7 @@ fn scale_rows_any(rows: &mut [f64], w: usize, ops: &[(Op, Vec<f64>)]) {
 }
 
 wide_dispatch! {
-    fn scale_rows(rows: &mut [f64], w: usize, ops: &[(Op, Vec<f64>)]) = scale_rows_any;
+    fn scale_rows(rows: &mut [f64], tile: usize, tiles: &[(Op, Vec<f64>)]) = scale_rows_any;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
