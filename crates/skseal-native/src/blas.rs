@@ -640,6 +640,7 @@ fn blocked_rows(
         blocks: &[(usize, usize)],
     ) {
         let xs: [&[f64]; R] = std::array::from_fn(|r| &x[(i0 + r) * d..(i0 + r + 1) * d]);
+        let xp = pack_rows(&xs, d);
         for (g, p) in panel.chunks(8 * d).enumerate().take(groups) {
             let mut store = |v: &[[f64; 8]]| {
                 for (r, vr) in v.iter().enumerate() {
@@ -647,9 +648,9 @@ fn blocked_rows(
                 }
             };
             if R == 8 {
-                store(&blocked8x8(&xs, p, blocks));
+                store(&blocked8x8(&xp, p, blocks));
             } else {
-                store(&blocked8x4(&xs, p, blocks));
+                store(&blocked8x4(&xp, p, blocks));
             }
         }
         for (r, xr) in xs.iter().enumerate() {
@@ -749,21 +750,34 @@ wide_dispatch! {
     fn blocked8(a: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [f64; 8] = blocked8_any;
 }
 
-/// [`blocked8_any`] for R rows of X at once (the same panel): 8R
-/// independent chains, each `blocked`'s bit for bit. `a` holds R rows.
+/// R rows of X packed for [`blocked8xr_any`]: `xp[t * R + r]` = row r's
+/// element t, so that a step reads its R values from one place.
+pub(crate) fn pack_rows(rows: &[&[f64]], d: usize) -> Vec<f64> {
+    let r_n = rows.len();
+    let mut xp = vec![0.0; r_n * d];
+    for (r, row) in rows.iter().enumerate() {
+        for (t, v) in row.iter().take(d).enumerate() {
+            xp[t * r_n + r] = *v;
+        }
+    }
+    xp
+}
+
+/// [`blocked8_any`] for R rows of X at once (the same panel), the rows
+/// packed by [`pack_rows`]: 8R independent chains, each `blocked`'s bit for
+/// bit.
 #[inline(always)]
 fn blocked8xr_any<const R: usize>(
-    a: &[&[f64]],
+    xp: &[f64],
     panel: &[f64],
     blocks: &[(usize, usize)],
 ) -> [[f64; 8]; R] {
     let mut c = [[0.0f64; 8]; R];
     for &(s, l) in blocks {
         let mut acc = [[0.0f64; 8]; R];
-        for t in s..s + l {
-            let p = &panel[t * 8..t * 8 + 8];
-            for (r, ar) in acc.iter_mut().enumerate() {
-                let av = a[r][t];
+        let (xs, ps) = (&xp[s * R..(s + l) * R], &panel[s * 8..(s + l) * 8]);
+        for (xa, p) in xs.chunks_exact(R).zip(ps.chunks_exact(8)) {
+            for (ar, &av) in acc.iter_mut().zip(xa) {
                 for u in 0..8 {
                     ar[u] = av.mul_add(p[u], ar[u]);
                 }
@@ -779,21 +793,21 @@ fn blocked8xr_any<const R: usize>(
 }
 
 #[inline(always)]
-fn blocked8x4_any(a: &[&[f64]], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] {
-    blocked8xr_any::<4>(a, panel, blocks)
+fn blocked8x4_any(xp: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] {
+    blocked8xr_any::<4>(xp, panel, blocks)
 }
 
 #[inline(always)]
-fn blocked8x8_any(a: &[&[f64]], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 8] {
-    blocked8xr_any::<8>(a, panel, blocks)
+fn blocked8x8_any(xp: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 8] {
+    blocked8xr_any::<8>(xp, panel, blocks)
 }
 
 wide_dispatch! {
-    fn blocked8x4(a: &[&[f64]], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] = blocked8x4_any;
+    fn blocked8x4(xp: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] = blocked8x4_any;
 }
 
 wide_dispatch! {
-    fn blocked8x8(a: &[&[f64]], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 8] = blocked8x8_any;
+    fn blocked8x8(xp: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 8] = blocked8x8_any;
 }
 
 /// dgemm_kernel_4x8_haswell's KERNEL4x1: the first `len & !7` products go

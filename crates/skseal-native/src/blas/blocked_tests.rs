@@ -3,7 +3,7 @@
 //! [`super::blocked8x8`] is `blocked`'s value bit for bit (the AVX-512 copy
 //! runs where the CPU has it, the FMA copy otherwise).
 
-use super::{blocked, blocked8, blocked8x4, blocked8x8, k_blocks, pack8};
+use super::{blocked, blocked8, blocked8x4, blocked8x8, k_blocks, pack8, pack_rows};
 
 fn values(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed;
@@ -29,8 +29,8 @@ fn packed_kernels_are_the_element_kernel() {
         let want = |r: usize, j: usize| blocked(rows[r], &c[j * d..(j + 1) * d], &blocks, false);
         for (g, p) in panel.chunks(8 * d).enumerate() {
             let one = blocked8(rows[0], p, &blocks);
-            let four = blocked8x4(&rows[..4], p, &blocks);
-            let eight = blocked8x8(&rows, p, &blocks);
+            let four = blocked8x4(&pack_rows(&rows[..4], d), p, &blocks);
+            let eight = blocked8x8(&pack_rows(&rows, d), p, &blocks);
             for u in 0..8 {
                 let j = 8 * g + u;
                 assert_eq!(one[u].to_bits(), want(0, j).to_bits(), "d {d}");
