@@ -377,12 +377,14 @@ impl Vectorizer {
             Analyzer::Char => analyze::char_ngrams(doc, self.ngram)?,
             Analyzer::CharWb => analyze::char_wb_ngrams(doc, self.ngram)?,
         };
-        let mut acc: HashMap<usize, f64> = HashMap::new();
+        // (column, +-1) per term; sorted and summed per column below (sums
+        // of +-1: exact in any order)
+        let mut hits: Vec<(usize, f64)> = Vec::with_capacity(terms.len());
         match &self.kind {
             Kind::Count { vocab, .. } => {
                 for t in &terms {
                     if let Some(&j) = vocab.get(t) {
-                        *acc.entry(j).or_insert(0.0) += 1.0;
+                        hits.push((j, 1.0));
                     }
                 }
             }
@@ -399,12 +401,18 @@ impl Vectorizer {
                         u64::from(h.unsigned_abs()) % nf
                     } as usize;
                     let v = if *alternate_sign && h < 0 { -1.0 } else { 1.0 };
-                    *acc.entry(j).or_insert(0.0) += v;
+                    hits.push((j, v));
                 }
             }
         }
-        let mut row: Vec<(usize, f64)> = acc.into_iter().collect();
-        row.sort_unstable_by_key(|&(j, _)| j);
+        hits.sort_unstable_by_key(|&(j, _)| j);
+        let mut row: Vec<(usize, f64)> = Vec::with_capacity(hits.len());
+        for (j, v) in hits {
+            match row.last_mut() {
+                Some((lj, lv)) if *lj == j => *lv += v,
+                _ => row.push((j, v)),
+            }
+        }
         if self.binary {
             for (_, v) in row.iter_mut() {
                 *v = 1.0;
