@@ -3,19 +3,8 @@
 //! [`super::blocked8x8`] is `blocked`'s value bit for bit (the AVX-512 copy
 //! runs where the CPU has it, the FMA copy otherwise).
 
+use super::fma::values;
 use super::{blocked, blocked8, blocked8x4, blocked8x8, k_blocks, pack8, pack_rows};
-
-fn values(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 2f64.powi(((s >> 5) % 20) as i32 - 10)
-        })
-        .collect()
-}
 
 #[test]
 fn packed_kernels_are_the_element_kernel() {

@@ -7,7 +7,7 @@ use super::{
 };
 
 /// Values over many binades, both signs (a fixed LCG, no dependency).
-fn values(n: usize, seed: u64) -> Vec<f64> {
+pub(super) fn values(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed;
     (0..n)
         .map(|_| {
