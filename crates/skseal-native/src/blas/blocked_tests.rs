@@ -4,7 +4,8 @@
 //! runs where the CPU has it, the FMA copy otherwise).
 
 use super::fma::values;
-use super::{blocked, blocked8, blocked8x4, blocked8x8, k_blocks, pack8, pack_rows};
+use super::packed::{blocked8, blocked8x4, blocked8x8, pack8, pack_rows};
+use super::{blocked, k_blocks};
 
 #[test]
 fn packed_kernels_are_the_element_kernel() {
