@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from skseal import _native
+
 # numpy 2.4 honours the group name X86_V4 (single names such as AVX512F are
-# ignored with a warning and SVML stays on)
+# ignored with a warning and SVML stays on); skseal's own kernels leave their
+# AVX-512 copies for the FMA ones an AVX2-only machine runs
 AVX2_ENV = {"NPY_DISABLE_CPU_FEATURES": "X86_V4", "OPENBLAS_CORETYPE": "Haswell",
-            "OPENBLAS_NUM_THREADS": "1"}
+            "OPENBLAS_NUM_THREADS": "1", _native.NATIVE_NO_AVX512_ENV: "1"}
 CHILD = "SKSEAL_AVX2_CHILD"
 
 

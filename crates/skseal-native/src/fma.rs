@@ -22,17 +22,38 @@ pub(crate) fn available() -> bool {
     }
 }
 
+/// The environment variable that keeps [`wide_dispatch!`] off AVX-512 (read
+/// once): the tests' AVX2 replay sets it, so that an AVX-512 machine runs
+/// the copies an AVX2-only machine runs.
+pub const NO_AVX512_ENV: &str = "SKSEAL_NATIVE_NO_AVX512";
+
 /// Whether [`wide_dispatch!`] runs its AVX-512 copy on this CPU.
 #[inline]
 pub(crate) fn wide_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::is_x86_feature_detected!("avx512f") && available()
+        static WIDE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *WIDE.get_or_init(|| {
+            std::env::var_os(NO_AVX512_ENV).is_none_or(|v| v.is_empty() || v == "0")
+                && std::is_x86_feature_detected!("avx512f")
+                && available()
+        })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
         false
     }
+}
+
+/// The instruction paths this process's kernels take: hardware FMA, the
+/// AVX-512 copies of [`wide_dispatch!`], and the eight-lane C-library exp
+/// ([`crate::libm_exp`], after its check against `f64::exp`).
+pub fn cpu_paths() -> [(&'static str, bool); 3] {
+    [
+        ("fma", available()),
+        ("avx512", wide_available()),
+        ("libm_exp8", crate::libm_exp::fast_path_ok()),
+    ]
 }
 
 /// `fn name(args) -> ret` running `body(args)` (an `#[inline(always)]`

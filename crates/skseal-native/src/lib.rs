@@ -40,6 +40,7 @@ pub use blas::{Blas, Core, Exactness};
 pub use data::{Codes, Column, Data, Labels, Mat, Method, Output, Table, MISSING_CODE};
 pub use error::{NativeError, Result};
 pub use estimator::Estimator;
+pub use fma::{cpu_paths, NO_AVX512_ENV};
 pub use load::{load_bytes, load_path, with_checked_graph, LoadOptions};
 pub use model::Model;
 pub use probe::{ProbeReport, Verdict};

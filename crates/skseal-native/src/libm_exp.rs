@@ -230,7 +230,7 @@ pub(crate) fn exp8(x: L8) -> L8 {
 }
 
 /// Whether [`exp8_fma`] is this process's `exp` (checked once).
-fn fast_path_ok() -> bool {
+pub(crate) fn fast_path_ok() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(|| crate::fma::available() && mismatches(&probes()).is_empty())
 }

@@ -776,6 +776,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(card::card, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_numpy_svml, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_openmp_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(native::native_cpu_paths, m)?)?;
     m.add_class::<native::NativeModel>()?;
     m.add_class::<store::Store>()?;
     m.add("FORMAT_VERSION", container::VERSION)?;
@@ -785,6 +786,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PREAMBLE", container::PREAMBLE)?;
     m.add("SIG_TRAILER", container::SIG_TRAILER)?;
     m.add("DEFAULT_ZSTD_LEVEL", skseal_core::codec::DEFAULT_ZSTD_LEVEL)?;
+    m.add("NATIVE_NO_AVX512_ENV", skseal_native::NO_AVX512_ENV)?;
     m.add(
         "ESTIMATOR_ATTRIBUTES",
         metadata::ESTIMATOR_ATTRIBUTES.to_vec(),

@@ -44,6 +44,13 @@ pub fn set_openmp_threads(n: usize) {
     skseal_native::neighbors::set_openmp_threads(n)
 }
 
+/// The instruction paths native inference takes in this process, by name
+/// (fma, avx512, libm_exp8): for diagnostics and the tests' AVX2 replay.
+#[pyfunction]
+pub fn native_cpu_paths() -> Vec<(&'static str, bool)> {
+    skseal_native::cpu_paths().to_vec()
+}
+
 /// The options both native loaders take from Python.
 fn load_options(
     py: Python<'_>,
