@@ -24,7 +24,12 @@ enum Op {
 /// Elementwise per-column operations applied in order, then an optional clip.
 pub(super) struct Scaler {
     info: Info,
+    /// the fitted vectors' length (the columns)
+    width: usize,
+    /// each operation with its vector repeated over whole rows, `tile`
+    /// values long, so that narrow rows are processed many at a time
     ops: Vec<(Op, Vec<f64>)>,
+    tile: usize,
     clip: Option<(f64, f64)>,
     allow_nan: bool,
 }
@@ -88,9 +93,17 @@ impl Scaler {
         if info.n_features.is_none() {
             info.n_features = w;
         }
+        let width = w.unwrap_or(0);
+        let tile = width.max(1) * (256 / width.max(1)).max(1);
+        let ops = ops
+            .into_iter()
+            .map(|(op, v)| (op, v.iter().copied().cycle().take(tile).collect()))
+            .collect();
         Ok(Scaler {
             info,
+            width,
             ops,
+            tile,
             clip,
             allow_nan: true,
         })
@@ -114,28 +127,18 @@ impl Transformer for Scaler {
     fn transform_data(&self, x: Data) -> Result<Data> {
         let mut x = dense_in(&self.info, x, self.allow_nan)?;
         let w = x.cols;
-        for (_, v) in &self.ops {
-            if v.len() != w {
-                return Err(input(format!(
-                    "X has {w} features, but {} is expecting {}",
-                    self.info.class,
-                    v.len()
-                )));
-            }
+        if !self.ops.is_empty() && self.width != w {
+            return Err(input(format!(
+                "X has {w} features, but {} is expecting {}",
+                self.info.class, self.width
+            )));
         }
         // numpy's passes one after the other, row by row (each operation
-        // still rounded on its own), rows split over the cores for large
-        // inputs (elementwise: the split changes nothing)
-        let w1 = w.max(1);
-        let tile = w1 * (256 / w1).max(1).min(x.rows.max(1));
-        let tiles: Vec<(Op, Vec<f64>)> = self
-            .ops
-            .iter()
-            .map(|(op, v)| (*op, v.iter().copied().cycle().take(tile).collect()))
-            .collect();
-        let apply = |rows: &mut [f64]| scale_rows(rows, tile, &tiles);
-        // cheap per value: threads pay off only for large inputs
-        let chunk = tile * 512;
+        // still rounded on its own; a part shorter than a tile uses its
+        // start), rows split over the cores for large inputs (elementwise:
+        // the split changes nothing; cheap per value, so only when large)
+        let apply = |rows: &mut [f64]| scale_rows(rows, self.tile, &self.ops);
+        let chunk = self.tile * 512;
         if x.data.len() >= 2 * chunk {
             x.data.par_chunks_mut(chunk).for_each(apply);
         } else {
@@ -152,8 +155,7 @@ impl Transformer for Scaler {
 transformer_estimator!(Scaler);
 
 /// The scaler's operations on whole rows, in order: `tiles` holds each
-/// operation's vector repeated over `tile` values (a whole number of rows),
-/// so that narrow rows are processed many at a time.
+/// operation's vector repeated over `tile` values (a whole number of rows).
 #[inline(always)]
 fn scale_rows_any(rows: &mut [f64], tile: usize, tiles: &[(Op, Vec<f64>)]) {
     for part in rows.chunks_mut(tile.max(1)) {
