@@ -63,6 +63,24 @@ fn vector(o: Output, who: &str) -> Result<Vec<f64>> {
     }
 }
 
+/// Each estimator's method `m` on `x` (one number per row), side by side as
+/// the columns of a matrix.
+fn stacked(estimators: &[Box<dyn Estimator>], m: Method, x: &Data) -> Result<Mat> {
+    let rows = x.rows();
+    let cols: Vec<Mat> = estimators
+        .iter()
+        .map(|e| {
+            let v = vector(e.run(m, x.clone())?, &e.info().class)?;
+            Ok(Mat {
+                rows,
+                cols: 1,
+                data: v,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Mat::hstack(&cols, rows))
+}
+
 fn matrix(o: Output, who: &str) -> Result<Mat> {
     match o {
         Output::Matrix(m) => Ok(m),
@@ -561,20 +579,11 @@ impl Estimator for MultiOutput {
         if m != Method::Predict {
             return Err(self.no_method(m));
         }
-        let rows = x.rows();
-        let cols: Vec<Mat> = self
-            .estimators
-            .iter()
-            .map(|e| {
-                let v = vector(e.run(Method::Predict, x.clone())?, &e.info().class)?;
-                Ok(Mat {
-                    rows,
-                    cols: 1,
-                    data: v,
-                })
-            })
-            .collect::<Result<_>>()?;
-        Ok(Output::Matrix(Mat::hstack(&cols, rows)))
+        Ok(Output::Matrix(stacked(
+            &self.estimators,
+            Method::Predict,
+            &x,
+        )?))
     }
 }
 

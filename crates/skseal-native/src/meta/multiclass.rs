@@ -1,6 +1,6 @@
 //! OneVsRestClassifier and OneVsOneClassifier over binary estimators.
 
-use super::{fold_exact, fortran_row_sums, info_with, matrix, vector};
+use super::{fold_exact, fortran_row_sums, info_with, matrix, stacked, vector};
 use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
@@ -175,20 +175,8 @@ impl Estimator for OneVsRest {
                 self.estimators[0].run(Method::DecisionFunction, x)
             }
             Method::DecisionFunction => {
-                let cols: Vec<Mat> = self
-                    .estimators
-                    .iter()
-                    .map(|e| {
-                        let v =
-                            vector(e.run(Method::DecisionFunction, x.clone())?, &e.info().class)?;
-                        Ok(Mat {
-                            rows,
-                            cols: 1,
-                            data: v,
-                        })
-                    })
-                    .collect::<Result<_>>()?;
-                Ok(Output::Matrix(Mat::hstack(&cols, rows)))
+                let m = stacked(&self.estimators, Method::DecisionFunction, &x)?;
+                Ok(Output::Matrix(m))
             }
             Method::PredictProba => {
                 let mut cols: Vec<Vec<f64>> = self
