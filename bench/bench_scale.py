@@ -59,11 +59,14 @@ MMAP = 'skseal mmap_mode="r"'
 NATIVE = "skseal.native.load (uncompressed)"
 #: a file written with native_layout=True (docs/FORMAT.md §5.6), loaded natively
 LAYOUT = "skseal.native.load (native_layout=True)"
-METHODS = [PICKLE, JOBLIB0, JOBLIB3, SKSEAL, ZSTD, MMAP, NATIVE, LAYOUT]
+#: the same file loaded natively with mmap_mode="r": the native layouts used in place
+LAYOUT_MMAP = 'skseal.native.load (native_layout=True, mmap_mode="r")'
+METHODS = [PICKLE, JOBLIB0, JOBLIB3, SKSEAL, ZSTD, MMAP, NATIVE, LAYOUT, LAYOUT_MMAP]
 #: methods that load a file another method wrote (no dump of their own)
-SAME_FILE = (MMAP, NATIVE)
+SAME_FILE = (MMAP, NATIVE, LAYOUT_MMAP)
 FILE_OF = {PICKLE: "m.pkl", JOBLIB0: "m.j0", JOBLIB3: "m.j3", SKSEAL: "m.sks",
-           ZSTD: "m.zst.sks", MMAP: "m.sks", NATIVE: "m.sks", LAYOUT: "m.nl.sks"}
+           ZSTD: "m.zst.sks", MMAP: "m.sks", NATIVE: "m.sks", LAYOUT: "m.nl.sks",
+           LAYOUT_MMAP: "m.nl.sks"}
 
 
 # ---------------------------------------------------------------- child side
@@ -149,6 +152,8 @@ def _load(method: str, path: str) -> Any:
         return skseal.load(path, mmap_mode="r")
     if method in (NATIVE, LAYOUT):
         return skseal.native.load(path)
+    if method == LAYOUT_MMAP:
+        return skseal.native.load(path, mmap_mode="r")
     raise ValueError(method)
 
 
@@ -293,6 +298,8 @@ def measure(case: Case, model: Any, x100: np.ndarray, tmp: Path) -> None:
             case.res[m]["load"].append(res)
             print(f"  [{case.key} r{r}] load {m:30s} {res['secs']:8.3f} s", flush=True)
     case.sizes[MMAP] = case.sizes[NATIVE] = case.sizes[SKSEAL]
+    if LAYOUT in case.sizes:
+        case.sizes[LAYOUT_MMAP] = case.sizes[LAYOUT]
     case.wall_s = time.perf_counter() - t_start
     shutil.rmtree(d)
 
@@ -572,11 +579,11 @@ def targets(c: Case) -> list[tuple[str, str, bool]]:
         ('mmap_mode="r" load <= 0.05x pickle load',
          f"{ml:.4f} s vs {pl:.3f} s ({ml / pl:.4f}x)", ml / pl <= 0.05),
     ]
-    for m in (NATIVE, LAYOUT):
+    for m in (NATIVE, LAYOUT, LAYOUT_MMAP):
         nl = med(c, m, "load", "secs")
         rows.append((f"{m} (fresh process) <= 0.1x pickle load",
                      f"{nl:.3f} s vs {pl:.3f} s ({nl / pl:.3f}x)", nl / pl <= 0.1))
-    for m in (SKSEAL, ZSTD, MMAP, NATIVE, LAYOUT):
+    for m in (SKSEAL, ZSTD, MMAP, NATIVE, LAYOUT, LAYOUT_MMAP):
         dl = med(c, m, "load", "delta")
         rows.append((f"{m}: peak load memory delta <= 1.1x in-memory size",
                      f"{fmt_b(dl)} vs {fmt_b(c.mem_bytes)} ({dl / c.mem_bytes:.2f}x)",

@@ -457,7 +457,7 @@ def _load_buffer(data: Any, zero_copy: bool, *, trusted: Iterable[str | type],
         return obj
     # Mapped arrays are not hashed (nothing is read until touched), unless a
     # signature is asked for: then every byte it covers is checked.
-    verify_digests = mmap_mode is None or public_key is not None
+    verify_digests = mmap_mode is None or _native.mapped_digests_checked(public_key is not None)
     # No cyclic garbage collection while the graph is built: every object made
     # is kept, so a collection would only walk them (3-10% of a forest's load).
     gc_was_on = gc.isenabled()

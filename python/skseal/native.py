@@ -62,6 +62,14 @@ def _openmp_threads() -> int:
     return int(_openmp_effective_n_threads())
 
 
+def _report_openmp_threads() -> None:
+    """After a load: tell Rust scikit-learn's OpenMP thread count once a
+    brute-force neighbour search exists (asking starts the OpenMP runtime,
+    about 3 ms in a fresh process, which other models never need)."""
+    if _native.openmp_threads_wanted():
+        _native.set_openmp_threads(_openmp_threads())
+
+
 #: whether native exp/log/power follow numpy's SVML routines in this process
 NUMPY_SVML: bool = _native.set_numpy_svml(_numpy_svml())
 
@@ -495,7 +503,6 @@ def loads(
         :func:`skseal.load`; UnsupportedModelError when a step has no native
         implementation; ProbeMismatchError (``verify=True``).
     """
-    _native.set_openmp_threads(_openmp_threads())
     model = NativeModel(
         _native.native_load(
             data,
@@ -505,6 +512,7 @@ def loads(
             blas=numpy_blas(),
         )
     )
+    _report_openmp_threads()
     if verify:
         _verify_probe(model, data)
     return model
@@ -539,15 +547,36 @@ def load(
     public_key: KeyLike | None = None,
     verify: bool = False,
     store: Any = None,
+    mmap_mode: str | None = None,
 ) -> NativeModel:
     """Build a native model from a file path; see :func:`loads`.
 
     With ``store`` (a URI or :class:`skseal.store.Store`), ``file`` is a
     reference ``NAME``, ``NAME@VERSION`` or ``NAME@ALIAS`` pulled through the
     store's checks.
+
+    ``mmap_mode="r"`` maps the file read-only and uses the trees stored in
+    their native layout (``skseal.dump(..., native_layout=True)``) in place,
+    in the file's page-cache pages, instead of copying them into fresh
+    memory: a large forest loads several times faster in a fresh process
+    and processes serving the same file share its memory. As with
+    :func:`skseal.load`, the digests of the mapped arrays are then checked
+    only when ``public_key`` is given. The file must not be truncated while
+    the model lives (reading a lost page raises SIGBUS, as for any mapped
+    file); replacing it by a rename, as skseal and the store write files,
+    is safe. See docs/NATIVE.md, "Mapped loads".
     """
     trusted = normalize_trusted(trusted)
+    if mmap_mode not in (None, "r"):
+        raise ValueError(
+            f"mmap_mode={mmap_mode!r}: a native model only reads its file; use None or 'r'"
+        )
     if store is not None:
+        if mmap_mode is not None:
+            raise ValueError(
+                "mmap_mode='r' maps a file: pull the model to a path first "
+                "(skseal store pull), or load from the store without mmap_mode"
+            )
         from .store import Store
 
         st = store if isinstance(store, Store) else Store(store)
@@ -556,7 +585,6 @@ def load(
     with open(file, "rb") as f:  # a missing file raises here, naming it
         head = f.read(len(_native.MAGIC))
     # Rust reads the file: a .skseal file array by array, never whole
-    _native.set_openmp_threads(_openmp_threads())
     model = NativeModel(
         _native.native_load_path(
             os.fspath(file),
@@ -564,8 +592,10 @@ def load(
             _key_bytes(public_key, "public"),
             _native.max_decompressed(),
             blas=numpy_blas(),
+            mmap=mmap_mode is not None,
         )
     )
+    _report_openmp_threads()
     if verify:
         _verify_probe(model, head)
     return model

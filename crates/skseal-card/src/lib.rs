@@ -202,6 +202,7 @@ fn gather(path: &Path, opts: &Options) -> Result<Facts, CardError> {
             .max_decompressed
             .unwrap_or(skseal_core::legacy::DEFAULT_MAX_DECOMPRESSED),
         blas: None,
+        mmap: false,
     };
     let policy = Policy::new(opts.trusted.clone());
     let file_name = path

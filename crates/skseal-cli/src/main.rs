@@ -134,6 +134,7 @@ fn run(cli: Cli) -> ExitCode {
                     max_decompressed: skseal_core::resources::configured_max_decompressed()
                         .map_err(|e| e.to_string())?,
                     blas: None,
+                    mmap: false,
                 };
                 skseal_serve::serve_blocking(skseal_serve::Config {
                     models,

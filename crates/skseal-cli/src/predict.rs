@@ -520,6 +520,7 @@ pub fn run(mut a: Args<'_>) -> Result<(), String> {
         max_decompressed: skseal_core::resources::configured_max_decompressed()
             .map_err(|e| e.to_string())?,
         blas: None,
+        mmap: false,
     };
     let model = skseal_native::load_path(a.model, &opts).map_err(|e| match &e {
         skseal_native::NativeError::Core(skseal_core::CoreError::Untrusted(u)) => format!(

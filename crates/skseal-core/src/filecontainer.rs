@@ -25,6 +25,57 @@ fn io(what: &str, e: std::io::Error) -> ContainerError {
     }
 }
 
+/// Are the digests of arrays that a load maps (uses in place, not read) to
+/// be checked? Mapping exists so that a load does not read every page of the
+/// file, which hashing would; but a load that asks for a signature checks
+/// every byte the signature covers. The one rule of `skseal.load(mmap_mode=)`
+/// (Python asks it through `_native.mapped_digests_checked`) and of native
+/// mapped loads (docs/SECURITY.md §7).
+pub fn mapped_digests_checked(key_given: bool) -> bool {
+    key_given
+}
+
+/// A read-only, private mapping of a whole `.skseal` file, whose
+/// uncompressed arrays are used in place ([`FileContainer::mapped_array`]).
+///
+/// The bytes are the file's page-cache pages, so a load maps them instead of
+/// copying them into fresh memory. What the mapping cannot stop: another
+/// process that rewrites the file in place changes what is mapped (readers
+/// must stay memory-safe whatever the bytes become after their checks), and
+/// one that truncates it makes a read of the lost pages raise SIGBUS. Files
+/// replaced by a rename (atomic writes, `skseal` itself, the model store)
+/// leave a mapping of the old file intact.
+pub struct FileMap {
+    map: memmap2::Mmap,
+}
+
+impl FileMap {
+    /// Map `file` whole, read-only and private.
+    pub fn of(file: &File) -> Result<FileMap, ContainerError> {
+        // SAFETY: memmap2 marks mapping a file unsafe because the file can
+        // change while mapped. The mapping is private and read-only (nothing
+        // here writes through it), and the file's bytes are treated as
+        // untrusted input that may change after any check: users of a mapped
+        // array (native trees) bound every index they read by a length fixed
+        // when it was mapped, never by the bytes. Truncation (SIGBUS) is the
+        // documented limit of mapped loads (docs/SECURITY.md §7).
+        let map = unsafe { memmap2::MmapOptions::new().map_copy_read_only(file) }
+            .map_err(|e| io("a memory mapping of the file", e))?;
+        Ok(FileMap { map })
+    }
+
+    /// Map the file at `path` (see [`FileMap::of`]).
+    pub fn open(path: &std::path::Path) -> Result<FileMap, ContainerError> {
+        let file = File::open(path).map_err(|e| io("the file", e))?;
+        FileMap::of(&file)
+    }
+
+    /// The mapped bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+}
+
 /// The blob region of a small file, read at once.
 pub struct Blobs {
     data: Vec<u8>,
@@ -117,6 +168,52 @@ impl FileContainer {
         let mut stored = vec![0u8; a.length as usize];
         read_at(&self.file, &mut stored, at).map_err(|e| io(&format!("array {i}"), e))?;
         decode_stored(a, i, &stored, out)
+    }
+
+    /// Map the whole file read-only (see [`FileMap`]).
+    pub fn map(&self) -> Result<FileMap, ContainerError> {
+        FileMap::of(&self.file)
+    }
+
+    /// The bytes of array `i` in `map` when they are stored as they are
+    /// used (uncompressed, outside any pack, inside the file); `None` when it
+    /// must be read and decoded ([`read_array`](Self::read_array)). The
+    /// digest is checked when `check_digest`
+    /// ([`mapped_digests_checked`]).
+    pub fn mapped_array<'m>(
+        &self,
+        map: &'m FileMap,
+        i: usize,
+        check_digest: bool,
+    ) -> Result<Option<&'m [u8]>, ContainerError> {
+        let a = self.header.entry(i)?;
+        if a.pack.is_some() || a.codec != crate::codec::Codec::None {
+            return Ok(None);
+        }
+        let at = self.header.data_start.checked_add(a.offset);
+        let end = at.and_then(|s| s.checked_add(a.nbytes));
+        let bytes = match (at, end) {
+            (Some(s), Some(e)) if a.length == a.nbytes => {
+                usize::try_from(s).ok().zip(usize::try_from(e).ok())
+            }
+            _ => None,
+        }
+        .and_then(|(s, e)| map.bytes().get(s..e));
+        let Some(bytes) = bytes else {
+            return Err(ContainerError::Truncated(format!(
+                "array {i}: its {} bytes lie beyond the end of the file",
+                a.nbytes
+            ))
+            .locate(&self.header.graph));
+        };
+        if check_digest && blake3::hash(bytes).as_bytes() != &a.digest {
+            return Err(ContainerError::Digest {
+                array: i,
+                label: crate::ir::array_label(i, &a.dtype, &a.shape),
+            }
+            .locate(&self.header.graph));
+        }
+        Ok(Some(bytes))
     }
 
     /// The whole blob region (every array's stored bytes, padding included)

@@ -63,8 +63,8 @@ pub trait TreeSource: Sync {
 /// (`Tree::validated`), and `values` as read (node count x n_outputs x
 /// max_n_classes, C order).
 pub struct StoredTree {
-    pub nodes: Vec<skseal_core::layout::TreeNode16>,
-    pub values: Vec<f64>,
+    pub nodes: crate::slab::Slab<skseal_core::layout::TreeNode16>,
+    pub values: crate::slab::Slab<f64>,
     pub shape: [usize; 3],
 }
 

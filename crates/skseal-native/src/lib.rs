@@ -33,6 +33,7 @@ pub mod npmath;
 pub mod npsum;
 pub mod preprocess;
 pub mod probe;
+pub mod slab;
 pub mod svm;
 pub mod tree;
 

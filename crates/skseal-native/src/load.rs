@@ -5,12 +5,12 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
 use skseal_core::container::{self, Container};
-use skseal_core::filecontainer::FileContainer;
+use skseal_core::filecontainer::{mapped_digests_checked, FileContainer, FileMap};
 use skseal_core::ir::{ArraySource, Graph, NodeId};
 use skseal_core::policy::Policy;
 use skseal_core::{convert, legacy, validate, ContainerError, CoreError, ValidationError};
@@ -20,6 +20,7 @@ use crate::blas::Blas;
 use crate::error::malformed;
 use crate::error::Result;
 use crate::model::Model;
+use crate::slab::Slab;
 use skseal_core::ir::{Dtype, Order};
 use skseal_core::layout::TreeNode16;
 
@@ -35,6 +36,12 @@ pub struct LoadOptions {
     /// numpy's OpenBLAS whose results to reproduce; `None`: [`Blas::detect`]
     /// (Python passes what the loaded OpenBLAS reports).
     pub blas: Option<Blas>,
+    /// [`load_path`]: use the file's mapped pages in place for what is
+    /// stored as native inference reads it (the native layouts of trees and
+    /// their values, docs/FORMAT.md §5.6) instead of copying it into fresh
+    /// memory; their digests are then checked only when `public_key` is set
+    /// (`skseal_core::filecontainer::mapped_digests_checked`).
+    pub mmap: bool,
 }
 
 impl Default for LoadOptions {
@@ -44,6 +51,7 @@ impl Default for LoadOptions {
             public_key: None,
             max_decompressed: legacy::DEFAULT_MAX_DECOMPRESSED,
             blas: None,
+            mmap: false,
         }
     }
 }
@@ -209,6 +217,9 @@ struct FileTrees<'f> {
     read: Vec<AtomicBool>,
     /// Stored native layouts: the layout array of each Tree `nodes` array.
     layouts: HashMap<u32, u32>,
+    /// A mapped load: the file's mapping, and whether mapped arrays' digests
+    /// are checked.
+    map: Option<(Arc<FileMap>, bool)>,
 }
 
 impl TreeSource for FileTrees<'_> {
@@ -288,15 +299,8 @@ impl FileTrees<'_> {
         if !nodes_len.is_multiple_of(16) || !values_len.is_multiple_of(8) {
             return Err(malformed(path, "the layout or values are not whole items"));
         }
-        let mut nodes: Vec<TreeNode16> = bytemuck::zeroed_vec(nodes_len / 16);
-        let mut values = vec![0f64; values_len / 8];
-        self.fc
-            .read_array(li as usize, bytemuck::cast_slice_mut(&mut nodes))
-            .and_then(|()| {
-                self.fc
-                    .read_array(vi as usize, bytemuck::cast_slice_mut(&mut values))
-            })
-            .map_err(CoreError::from)?;
+        let nodes: Slab<TreeNode16> = self.slab(li, nodes_len / 16)?;
+        let values: Slab<f64> = self.slab(vi, values_len / 8)?;
         for i in [ni, li, vi] {
             if let Some(r) = self.read.get(i as usize) {
                 r.store(true, Ordering::Relaxed);
@@ -314,6 +318,26 @@ impl FileTrees<'_> {
 }
 
 impl FileTrees<'_> {
+    /// Array `i` of `n` items: a view of the mapped file when the load is
+    /// mapped and the array is stored as it is used, else read into memory
+    /// of its own (digest-checked).
+    fn slab<T: bytemuck::Pod>(&self, i: u32, n: usize) -> Result<Slab<T>> {
+        if let Some((map, check)) = &self.map {
+            let bytes = self
+                .fc
+                .mapped_array(map, i as usize, *check)
+                .map_err(CoreError::from)?;
+            if let Some(s) = bytes.and_then(|b| Slab::mapped(map, b)) {
+                return Ok(s);
+            }
+        }
+        let mut v: Vec<T> = bytemuck::zeroed_vec(n);
+        self.fc
+            .read_array(i as usize, bytemuck::cast_slice_mut(&mut v))
+            .map_err(CoreError::from)?;
+        Ok(Slab::from(v))
+    }
+
     /// Validate and convert one tree whose arrays were read into `nodes` and
     /// `values`.
     #[allow(clippy::too_many_arguments)]
@@ -369,6 +393,13 @@ fn stream_file(fc: &FileContainer, opts: &LoadOptions) -> Result<Model> {
             .map(|_| AtomicBool::new(false))
             .collect(),
         layouts: g.native.iter().map(|t| (t.nodes, t.layout)).collect(),
+        map: match opts.mmap && !g.native.is_empty() {
+            true => Some((
+                Arc::new(fc.map().map_err(CoreError::from)?),
+                mapped_digests_checked(opts.public_key.is_some()),
+            )),
+            false => None,
+        },
     };
     let blas = opts.blas.clone().unwrap_or_else(Blas::detect);
     let (built, checked) = {

@@ -50,7 +50,7 @@ use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
 use crate::kernels::argmax_labels;
 use crate::npsum;
 
-pub use brute::set_openmp_threads;
+pub use brute::{openmp_threads_wanted, set_openmp_threads};
 use brute::{Brute, Kind, Strategy};
 
 #[derive(Debug, Clone, Copy, PartialEq)]

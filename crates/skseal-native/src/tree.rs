@@ -16,6 +16,7 @@ use crate::access::{field_at, field_kind, Ctx, Obj};
 use crate::data::Mat;
 use crate::error::{input, malformed, NativeError, Result};
 use crate::npsum;
+use crate::slab::Slab;
 
 mod boosting;
 mod forest;
@@ -78,12 +79,18 @@ fn tnode(i: usize, words: [u64; 4], missing_left: bool, count: usize, path: &str
 /// One fitted `sklearn.tree._tree.Tree`.
 #[derive(Debug, Clone)]
 pub struct Tree {
-    /// The nodes; `feature` without the `missing_go_to_left` bit.
-    nodes: Vec<TNode>,
-    /// Per node: NaN goes left (`missing_go_to_left` of a split).
-    missing: Vec<bool>,
+    /// The nodes as skseal-core encodes them: a split's `feature` carries
+    /// [`MISSING_LEFT`] when NaN goes left. Possibly a view of a mapped file
+    /// (whose bytes may change after the checks: walks bound every index by
+    /// `last` and `feature_cap`, fixed here, so they stay in bounds whatever
+    /// the bytes hold).
+    nodes: Slab<TNode>,
     /// `value` flattened: node_count x n_outputs x max_n_classes.
-    values: Vec<f64>,
+    values: Slab<f64>,
+    /// Index of the last node (`nodes.len() - 1`).
+    last: u32,
+    /// The largest feature index a walk may read: `max(n_features, 1) - 1`.
+    feature_cap: u32,
     /// Values per node (n_outputs x max_n_classes).
     stride: usize,
     max_n_classes: usize,
@@ -103,7 +110,7 @@ impl Tree {
     fn normalize_counts(&mut self) {
         let k = self.max_n_classes;
         let stride = self.stride;
-        for node in self.values.chunks_mut(stride) {
+        for node in self.values.to_mut().chunks_mut(stride) {
             let row = &mut node[..k];
             let s = npsum::sum(row);
             let s = if s == 0.0 { 1.0 } else { s };
@@ -218,14 +225,15 @@ impl Tree {
     /// of `walk.rs` rely on ([`check_nodes`]), a split's feature is below
     /// `n_features` and `values` covers every node.
     fn validated(
-        mut nodes: Vec<TNode>,
-        values: Vec<f64>,
+        nodes: impl Into<Slab<TNode>>,
+        values: impl Into<Slab<f64>>,
         stride: usize,
         max_n_classes: usize,
         n_features: usize,
         path: &str,
     ) -> Result<Tree> {
-        let checked = check_nodes(&mut nodes).map_err(|why| malformed(path, why))?;
+        let (nodes, values) = (nodes.into(), values.into());
+        let checked = check_nodes(&nodes).map_err(|why| malformed(path, why))?;
         Tree::from_checked(
             nodes,
             values,
@@ -239,8 +247,8 @@ impl Tree {
 
     /// The tree from nodes that passed [`check_nodes`].
     fn from_checked(
-        nodes: Vec<TNode>,
-        values: Vec<f64>,
+        nodes: Slab<TNode>,
+        values: Slab<f64>,
         checked: CheckedNodes,
         stride: usize,
         max_n_classes: usize,
@@ -248,11 +256,7 @@ impl Tree {
         path: &str,
     ) -> Result<Tree> {
         let count = nodes.len();
-        if count == 0
-            || count > u32::MAX as usize - 1
-            || n_features >= MISSING_LEFT as usize
-            || checked.missing.len() != count
-        {
+        if count == 0 || count > u32::MAX as usize - 1 || n_features >= MISSING_LEFT as usize {
             return Err(malformed(
                 path,
                 format!("{count} nodes, {n_features} features"),
@@ -271,9 +275,10 @@ impl Tree {
             return Err(malformed(path, "the values do not match the nodes"));
         }
         Ok(Tree {
+            last: (count - 1) as u32,
+            feature_cap: (n_features.max(1) - 1) as u32,
             nodes,
-            missing_left: checked.missing.contains(&true),
-            missing: checked.missing,
+            missing_left: checked.missing_left,
             values,
             stride,
             max_n_classes,
@@ -288,29 +293,28 @@ impl Tree {
     }
 }
 
-/// What [`check_nodes`] found: per node, NaN goes left; steps from the
+/// What [`check_nodes`] found: some split sends NaN left; steps from the
 /// root to the deepest leaf; one more than the largest feature a split uses
 /// (0 without splits).
 #[derive(Debug, Clone)]
 pub(crate) struct CheckedNodes {
-    pub missing: Vec<bool>,
+    pub missing_left: bool,
     pub depth: u32,
     pub features: usize,
 }
 
-/// Check a tree's nodes for what the unchecked walks of `walk.rs` rely on:
-/// at least one node; a split's children and a leaf's self-links are node
-/// indices, a split's children after it (so every walk ends at a leaf), a
-/// leaf points at itself and nothing else has equal children. Moves each
-/// split's `missing_go_to_left` bit out of its feature (a walk without NaN
-/// reads the feature index as it is) and measures the depth (a walk is at
-/// its leaf after `depth` steps) and the features the splits use.
-pub(crate) fn check_nodes(nodes: &mut [TNode]) -> std::result::Result<CheckedNodes, String> {
+/// Check a tree's nodes for what the walks of `walk.rs` rely on to give
+/// scikit-learn's leaf: at least one node; a split's children and a leaf's
+/// self-links are node indices, a split's children after it (so every walk
+/// ends at a leaf), a leaf points at itself and nothing else has equal
+/// children. Measures the depth (a walk is at its leaf after `depth` steps),
+/// the features the splits use and whether any split sends NaN left.
+pub(crate) fn check_nodes(nodes: &[TNode]) -> std::result::Result<CheckedNodes, String> {
     let count = nodes.len();
     if count == 0 || count > u32::MAX as usize - 1 {
         return Err(format!("{count} nodes"));
     }
-    let mut missing = vec![false; count];
+    let mut missing_left = false;
     // depth of every node (children come after parents). Branch-free per
     // node, since leaves and splits alternate unpredictably: a leaf's
     // children are itself, so its update changes nothing.
@@ -325,8 +329,7 @@ pub(crate) fn check_nodes(nodes: &mut [TNode]) -> std::result::Result<CheckedNod
             return Err(format!("node {i}: children ({l}, {r}) out of range"));
         }
         let f = n.feature & !MISSING_LEFT;
-        missing[i] = !leaf & (n.feature & MISSING_LEFT != 0);
-        nodes[i].feature = f;
+        missing_left |= !leaf & (n.feature & MISSING_LEFT != 0);
         features = features.max(u32::from(!leaf) * (f + 1));
         let below = d[i] + u32::from(!leaf);
         d[l] = d[l].max(below);
@@ -335,7 +338,7 @@ pub(crate) fn check_nodes(nodes: &mut [TNode]) -> std::result::Result<CheckedNod
     // every split has a deeper child, so the deepest node is a leaf
     let depth = d.iter().copied().max().unwrap_or(0);
     Ok(CheckedNodes {
-        missing,
+        missing_left,
         depth,
         features: features as usize,
     })

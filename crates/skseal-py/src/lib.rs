@@ -598,6 +598,14 @@ fn profiles() -> Vec<(
         .collect()
 }
 
+/// Are the digests of arrays a load maps (uses in place) checked? Only when
+/// a signature is asked for (`skseal_core::filecontainer::mapped_digests_checked`,
+/// the one rule of `load(mmap_mode=)` and of native mapped loads).
+#[pyfunction]
+fn mapped_digests_checked(key_given: bool) -> bool {
+    skseal_core::filecontainer::mapped_digests_checked(key_given)
+}
+
 /// What a file is from its first bytes (`skseal_core::sniff::file_kind`):
 /// (kind, detail) with kind one of empty, skseal, damaged, foreign,
 /// compressed, pickle; detail describes a foreign format or names the codec.
@@ -759,6 +767,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inspect_pickle, m)?)?;
     m.add_function(wrap_pyfunction!(header_len, m)?)?;
     m.add_function(wrap_pyfunction!(file_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(mapped_digests_checked, m)?)?;
     m.add_function(wrap_pyfunction!(check_trust_entry, m)?)?;
     m.add_function(wrap_pyfunction!(profiles, m)?)?;
     m.add_function(wrap_pyfunction!(errors::exception_names, m)?)?;
@@ -776,6 +785,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(card::card, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_numpy_svml, m)?)?;
     m.add_function(wrap_pyfunction!(native::set_openmp_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(native::openmp_threads_wanted, m)?)?;
     m.add_function(wrap_pyfunction!(native::native_cpu_paths, m)?)?;
     m.add_class::<native::NativeModel>()?;
     m.add_class::<store::Store>()?;

@@ -38,10 +38,17 @@ pub fn set_numpy_svml(uses: bool) -> bool {
 }
 
 /// scikit-learn's OpenMP thread count in this process, which brute-force
-/// neighbour searches loaded from now on split their work by (0: unknown).
+/// neighbour searches split their work by when they run (0: unknown).
 #[pyfunction]
 pub fn set_openmp_threads(n: usize) {
     skseal_native::neighbors::set_openmp_threads(n)
+}
+
+/// Has a brute-force neighbour search been built in this process (then its
+/// OpenMP thread count is worth asking scikit-learn for)?
+#[pyfunction]
+pub fn openmp_threads_wanted() -> bool {
+    skseal_native::neighbors::openmp_threads_wanted()
 }
 
 /// The instruction paths native inference takes in this process, by name
@@ -73,6 +80,7 @@ fn load_options(
         public_key,
         max_decompressed,
         blas: blas.map(|(core, threads)| Blas::new(Core::from_name(&core), threads)),
+        mmap: false,
     })
 }
 
@@ -102,9 +110,10 @@ pub fn native_load(
 
 /// Build a native model from a file path: a `.skseal` file is read array by
 /// array (`skseal_native::load_path`), never whole; the checks are those of
-/// `native_load`.
+/// `native_load`. `mmap`: trees stored in their native layout are used in
+/// place in a mapping of the file (`LoadOptions::mmap`).
 #[pyfunction]
-#[pyo3(signature = (path, trusted, public_key, max_decompressed, blas=None))]
+#[pyo3(signature = (path, trusted, public_key, max_decompressed, blas=None, mmap=false))]
 pub fn native_load_path(
     py: Python<'_>,
     path: std::path::PathBuf,
@@ -112,9 +121,11 @@ pub fn native_load_path(
     public_key: Option<Vec<u8>>,
     max_decompressed: u64,
     blas: Option<(String, usize)>,
+    mmap: bool,
 ) -> PyResult<NativeModel> {
     crate::errors::guard(py, move || {
-        let opts = load_options(py, trusted, public_key, max_decompressed, blas)?;
+        let mut opts = load_options(py, trusted, public_key, max_decompressed, blas)?;
+        opts.mmap = mmap;
         let model = py
             .detach(|| skseal_native::load_path(&path, &opts))
             .map_err(|e| native_err(py, e))?;

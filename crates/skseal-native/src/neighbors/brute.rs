@@ -16,7 +16,7 @@
 //! both are reproduced, so exact ties come out as scikit-learn orders them
 //! when the strategy and its thread count are the same (see [`Strategy`]).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -55,19 +55,28 @@ pub struct Brute {
     fit_norms: Vec<f64>,
     /// each 256-row training chunk packed for the product (euclidean)
     panels: Vec<Vec<f64>>,
-    /// `_openmp_effective_n_threads()`
-    threads: usize,
 }
 
 /// The OpenMP thread count scikit-learn reports in this process
 /// (`_openmp_effective_n_threads()`), when Python has said (0: not said).
 static OPENMP_THREADS: AtomicUsize = AtomicUsize::new(0);
 
-/// Record scikit-learn's OpenMP thread count (from Python, before a load):
-/// its runtime read `OMP_NUM_THREADS` when it started, and the variable
-/// may have changed since (Dask's nanny sets it to 1 in its own process).
+/// A brute-force search was built in this process: the thread count matters.
+static WANTED: AtomicBool = AtomicBool::new(false);
+
+/// Record scikit-learn's OpenMP thread count (from Python): its runtime read
+/// `OMP_NUM_THREADS` when it started, and the variable may have changed
+/// since (Dask's nanny sets it to 1 in its own process). Read by every
+/// search when it runs.
 pub fn set_openmp_threads(n: usize) {
     OPENMP_THREADS.store(n, Ordering::Relaxed);
+}
+
+/// Has a brute-force search been built in this process? Python asks after
+/// a load and only then reports the thread count, whose first query starts
+/// scikit-learn's OpenMP runtime (about 3 ms in a fresh process).
+pub fn openmp_threads_wanted() -> bool {
+    WANTED.load(Ordering::Relaxed)
 }
 
 /// OpenMP's thread count as scikit-learn takes it: what Python reported,
@@ -91,6 +100,7 @@ fn omp_threads() -> usize {
 
 impl Brute {
     pub fn new(kind: Kind, blas: &Blas, fit: &Mat) -> Brute {
+        WANTED.store(true, Ordering::Relaxed);
         let blas = Blas::new(blas.core.clone(), 1);
         let (fit_norms, panels) = match kind {
             Kind::Euclidean => (
@@ -109,7 +119,6 @@ impl Brute {
             blas,
             fit_norms,
             panels,
-            threads: omp_threads(),
         }
     }
 
@@ -163,8 +172,9 @@ impl Brute {
         let y_chunks: Vec<(usize, usize)> = (0..n_y.div_ceil(y_chunk))
             .map(|c| (c * y_chunk, ((c + 1) * y_chunk).min(n_y)))
             .collect();
-        let on_y = strategy == Strategy::Auto && n_y >= n_x && 4 * CHUNK * self.threads >= n_x;
-        let threads = y_chunks.len().min(self.threads).max(1);
+        let omp = omp_threads();
+        let on_y = strategy == Strategy::Auto && n_y >= n_x && 4 * CHUNK * omp >= n_x;
+        let threads = y_chunks.len().min(omp).max(1);
         out.par_chunks_mut(x_chunk * k)
             .enumerate()
             .for_each(|(c, heaps)| {

@@ -10,7 +10,7 @@
 //!
 //! One row: [`walk_all`] walks [`LANES`] trees at once.
 
-use super::{TNode, Tree};
+use super::{TNode, Tree, MISSING_LEFT};
 
 /// Walks done together on the one-row path (trees) and by histogram
 /// gradient boosting.
@@ -31,29 +31,30 @@ const SHALLOW: u32 = 2 * STEPS as u32;
 impl Tree {
     /// One step from node `n` for the f32 row `x`, without a branch on the
     /// outcome (a leaf steps to itself). NaN follows `missing_go_to_left`.
+    /// The child is bounded by the last node (see [`Tree::step_at`]).
     #[inline(always)]
-    fn step(n: &TNode, missing_left: bool, x: &[f32]) -> u32 {
-        let v = x.get(n.feature as usize).copied().unwrap_or(f32::NAN);
-        let go_left = (v <= n.threshold) | (v.is_nan() & missing_left);
-        if go_left {
-            n.left
-        } else {
-            n.right
-        }
+    fn step(&self, n: &TNode, x: &[f32]) -> u32 {
+        let v = x
+            .get((n.feature & !MISSING_LEFT) as usize)
+            .copied()
+            .unwrap_or(f32::NAN);
+        let go_left = (v <= n.threshold) | (v.is_nan() & (n.feature & MISSING_LEFT != 0));
+        if go_left { n.left } else { n.right }.min(self.last)
     }
 
-    /// Leaf reached by one f32 row (NaN follows `missing_go_to_left`).
+    /// Leaf reached by one f32 row (NaN follows `missing_go_to_left`); a
+    /// node index whatever the nodes hold, after at most `depth + 1` steps.
     #[inline]
     pub(super) fn leaf(&self, x: &[f32]) -> usize {
         let mut i = 0usize;
-        loop {
-            let Some(n) = self.nodes.get(i) else { return i };
+        for _ in 0..=self.depth {
+            let Some(n) = self.nodes.get(i) else { break };
             if n.left == n.right {
-                return i;
+                break;
             }
-            let miss = self.missing.get(i).copied().unwrap_or(false);
-            i = Self::step(n, miss, x) as usize;
+            i = self.step(n, x) as usize;
         }
+        i.min(self.last as usize)
     }
 
     /// Leaf of one row as gradient boosting's `predict_stages` finds it (no
@@ -62,14 +63,18 @@ impl Tree {
     #[inline]
     pub(super) fn leaf_gb(&self, x: &[f32]) -> usize {
         let mut i = 0usize;
-        loop {
-            let Some(n) = self.nodes.get(i) else { return i };
+        for _ in 0..=self.depth {
+            let Some(n) = self.nodes.get(i) else { break };
             if n.left == n.right {
-                return i;
+                break;
             }
-            let v = x.get(n.feature as usize).copied().unwrap_or(f32::NAN);
-            i = if v <= n.threshold { n.left } else { n.right } as usize;
+            let v = x
+                .get((n.feature & !MISSING_LEFT) as usize)
+                .copied()
+                .unwrap_or(f32::NAN);
+            i = if v <= n.threshold { n.left } else { n.right }.min(self.last) as usize;
         }
+        i.min(self.last as usize)
     }
 
     /// Leaves of the rows of `xf` (row-major, `cols` values per row), one
@@ -119,31 +124,31 @@ impl Tree {
     /// Precondition (checked by [`Tree::leaves`] before any call):
     /// `base + cols <= xf.len()` with `cols >= max(n_features, 1)`, and `i`
     /// is 0 or a node index returned by an earlier step.
+    ///
+    /// The indices read are bounded by `last` and `feature_cap`, fixed when
+    /// the tree was made, not by the nodes' contents: a mapped file rewritten
+    /// under a running model gives wrong leaves, never a read out of bounds.
+    /// For the checked nodes of an unchanged file both bounds change nothing
+    /// ([`Tree::validated`]: children are node indices, features below
+    /// `n_features`).
     #[inline(always)]
     fn step_at<const NAN: bool>(&self, xf: &[f32], base: usize, i: u32) -> u32 {
-        // SAFETY: `Tree::validated` (the only way a Tree is made) checked
-        // that `nodes` is not empty and that every node's children are
-        // indices into `nodes` (a leaf's are its own index), so the root 0
-        // and every index a step returns are in bounds.
+        // SAFETY: `nodes` is not empty and `last = nodes.len() - 1`
+        // (`Tree::from_checked`, the only way a Tree is made; a Slab's
+        // length never changes); the root 0 and every index a step returns
+        // (bounded by `last` below) are in bounds.
         let n = unsafe { self.nodes.get_unchecked(i as usize) };
-        let f = n.feature as usize;
-        // SAFETY: `validated` checked `f < n_features` for splits (leaves
-        // name feature 0), and the caller's precondition gives
+        let f = (n.feature & !MISSING_LEFT).min(self.feature_cap) as usize;
+        // SAFETY: `f <= feature_cap = max(n_features, 1) - 1`, and the
+        // caller's precondition gives
         // `base + f < base + max(n_features, 1) <= base + cols <= xf.len()`.
         let v = unsafe { *xf.get_unchecked(base + f) };
         let go_left = if NAN {
-            // SAFETY: `validated` made `missing` as long as `nodes`, and `i`
-            // indexes `nodes` (above).
-            let miss = unsafe { *self.missing.get_unchecked(i as usize) };
-            (v <= n.threshold) | (v.is_nan() & miss)
+            (v <= n.threshold) | (v.is_nan() & (n.feature & MISSING_LEFT != 0))
         } else {
             v <= n.threshold
         };
-        if go_left {
-            n.left
-        } else {
-            n.right
-        }
+        if go_left { n.left } else { n.right }.min(self.last)
     }
 
     /// Leaves of [`ROWS`] rows (at offsets `base` of `xf`); same
@@ -160,6 +165,7 @@ impl Tree {
             }
             return cur;
         }
+        let mut taken = 0usize;
         loop {
             for _ in 0..STEPS - 1 {
                 for (c, &b) in cur.iter_mut().zip(base) {
@@ -170,9 +176,12 @@ impl Tree {
             for (c, &b) in cur.iter_mut().zip(base) {
                 *c = self.step_at::<NAN>(xf, b, *c);
             }
+            taken += STEPS;
             // A split always moves to a child, so no walk moved: all are at
-            // leaves (and children come after parents: this ends).
-            if before == cur {
+            // leaves (and children come after parents: this ends). After
+            // `depth` steps every walk of checked nodes is at its leaf; the
+            // bound ends the walk whatever a mapped file now holds.
+            if before == cur || taken > self.depth as usize {
                 return cur;
             }
         }
@@ -190,13 +199,14 @@ impl Tree {
             }
             return i;
         }
-        loop {
+        for _ in 0..=self.depth {
             let next = self.step_at::<NAN>(xf, base, i);
             if next == i {
-                return i;
+                break;
             }
             i = next;
         }
+        i
     }
 }
 
@@ -224,6 +234,9 @@ pub(super) fn walk_all(trees: &[Tree], x: &[f32], nan: bool, leaves: &mut [u32])
 fn walk_all_in<const NAN: bool>(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
     let mut lane_tree = [usize::MAX; LANES];
     let mut cur = [0u32; LANES];
+    // steps each lane took in its tree: checked nodes reach their leaf in at
+    // most `depth`; the bound ends a walk whatever a mapped file now holds
+    let mut taken = [0u32; LANES];
     let mut next = 0usize;
     for slot in lane_tree.iter_mut() {
         if next < trees.len() {
@@ -233,11 +246,13 @@ fn walk_all_in<const NAN: bool>(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
     }
     let mut active = trees.len().min(LANES);
     while active > 0 {
-        for (c, ti) in cur.iter_mut().zip(lane_tree.iter_mut()) {
+        for ((c, ti), n) in cur.iter_mut().zip(lane_tree.iter_mut()).zip(&mut taken) {
             let Some(t) = trees.get(*ti) else { continue };
             // a leaf steps to itself, a split to a child after it
             let to = t.step_at::<NAN>(x, 0, *c);
-            if to == *c {
+            *n += 1;
+            if to == *c || *n > t.depth {
+                *n = 0;
                 if let Some(l) = leaves.get_mut(*ti) {
                     *l = *c;
                 }
@@ -353,7 +368,7 @@ mod tests {
                     let mut k = 0usize;
                     while t.nodes[k].left != t.nodes[k].right {
                         let nd = t.nodes[k];
-                        let v = x[i * cols + nd.feature as usize];
+                        let v = x[i * cols + (nd.feature & !MISSING_LEFT) as usize];
                         k = if v <= nd.threshold { nd.left } else { nd.right } as usize;
                     }
                     assert_eq!(g as usize, k, "row {i}");
