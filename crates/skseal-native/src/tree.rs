@@ -98,8 +98,9 @@ pub struct Tree {
     n_features: usize,
     /// Some split sends NaN left.
     missing_left: bool,
-    /// Steps from the root to the deepest leaf.
-    depth: u32,
+    /// Every walk is at its leaf after this many steps: the depth of a small
+    /// tree, the node count of a larger one ([`check_nodes`]).
+    steps: u32,
 }
 
 impl Tree {
@@ -283,7 +284,7 @@ impl Tree {
             stride,
             max_n_classes,
             n_features,
-            depth: checked.depth,
+            steps: checked.steps,
         })
     }
 
@@ -293,53 +294,76 @@ impl Tree {
     }
 }
 
-/// What [`check_nodes`] found: some split sends NaN left; steps from the
-/// root to the deepest leaf; one more than the largest feature a split uses
-/// (0 without splits).
+/// What [`check_nodes`] found: some split sends NaN left; a number of
+/// steps after which every walk is at its leaf; one more than the largest
+/// feature a split uses (0 without splits).
 #[derive(Debug, Clone)]
 pub(crate) struct CheckedNodes {
     pub missing_left: bool,
-    pub depth: u32,
+    pub steps: u32,
     pub features: usize,
 }
+
+/// Trees of at most this many nodes get their exact depth measured (a tree
+/// of depth <= `walk::SHALLOW` has at most this many nodes, and is walked
+/// in exactly that many steps); a larger tree's walks are bounded by its node
+/// count (indices only grow along a walk), which costs no pass over a
+/// per-node depth array at load.
+const EXACT_DEPTH_NODES: usize = (1 << (walk::SHALLOW + 1)) - 1;
 
 /// Check a tree's nodes for what the walks of `walk.rs` rely on to give
 /// scikit-learn's leaf: at least one node; a split's children and a leaf's
 /// self-links are node indices, a split's children after it (so every walk
 /// ends at a leaf), a leaf points at itself and nothing else has equal
-/// children. Measures the depth (a walk is at its leaf after `depth` steps),
-/// the features the splits use and whether any split sends NaN left.
+/// children. Measures the steps a walk takes at most, the features the
+/// splits use and whether any split sends NaN left. One branch-free pass
+/// (leaves and splits alternate unpredictably); a second finds the node to
+/// name when the first fails.
 pub(crate) fn check_nodes(nodes: &[TNode]) -> std::result::Result<CheckedNodes, String> {
     let count = nodes.len();
     if count == 0 || count > u32::MAX as usize - 1 {
         return Err(format!("{count} nodes"));
     }
-    let mut missing_left = false;
-    // depth of every node (children come after parents). Branch-free per
-    // node, since leaves and splits alternate unpredictably: a leaf's
-    // children are itself, so its update changes nothing.
-    let mut d = vec![0u32; count];
-    let mut features = 0u32;
-    for i in 0..count {
-        let n = nodes[i];
+    let node_ok = |i: usize, n: &TNode| {
         let (l, r) = (n.left as usize, n.right as usize);
         let leaf = l == r;
         let split_ok = (l > i) & (r > i) & (l < count) & (r < count);
-        if !((leaf & (l == i)) | (!leaf & split_ok)) {
-            return Err(format!("node {i}: children ({l}, {r}) out of range"));
-        }
-        let f = n.feature & !MISSING_LEFT;
-        missing_left |= !leaf & (n.feature & MISSING_LEFT != 0);
-        features = features.max(u32::from(!leaf) * (f + 1));
-        let below = d[i] + u32::from(!leaf);
-        d[l] = d[l].max(below);
-        d[r] = d[r].max(below);
+        (leaf & (l == i)) | (!leaf & split_ok)
+    };
+    let mut all_ok = true;
+    let mut missing_left = false;
+    let mut features = 0u32;
+    for (i, n) in nodes.iter().enumerate() {
+        all_ok &= node_ok(i, n);
+        let split = n.left != n.right;
+        missing_left |= split & (n.feature & MISSING_LEFT != 0);
+        features = features.max(u32::from(split) * ((n.feature & !MISSING_LEFT) + 1));
     }
-    // every split has a deeper child, so the deepest node is a leaf
-    let depth = d.iter().copied().max().unwrap_or(0);
+    if !all_ok {
+        let bad = nodes.iter().enumerate().find(|(i, n)| !node_ok(*i, n));
+        return Err(bad.map_or_else(
+            || "a node's children are out of range".to_string(),
+            |(i, n)| format!("node {i}: children ({}, {}) out of range", n.left, n.right),
+        ));
+    }
+    let steps = if count <= EXACT_DEPTH_NODES {
+        // depth of every node (children come after parents); a leaf's
+        // children are itself, so its update changes nothing
+        let mut d = [0u32; EXACT_DEPTH_NODES];
+        for (i, n) in nodes.iter().enumerate() {
+            let (l, r) = (n.left as usize, n.right as usize);
+            let below = d[i] + u32::from(l != r);
+            d[l] = d[l].max(below);
+            d[r] = d[r].max(below);
+        }
+        // every split has a deeper child, so the deepest node is a leaf
+        d.iter().copied().max().unwrap_or(0)
+    } else {
+        (count - 1) as u32
+    };
     Ok(CheckedNodes {
         missing_left,
-        depth,
+        steps,
         features: features as usize,
     })
 }

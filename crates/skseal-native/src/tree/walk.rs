@@ -25,8 +25,8 @@ const ROWS: usize = 16;
 const STEPS: usize = 3;
 
 /// Trees this deep or shallower (gradient boosting's) are walked in exactly
-/// `depth` steps, without checks.
-const SHALLOW: u32 = 2 * STEPS as u32;
+/// `steps` steps (their depth), without checks.
+pub(super) const SHALLOW: u32 = 2 * STEPS as u32;
 
 impl Tree {
     /// One step from node `n` for the f32 row `x`, without a branch on the
@@ -43,11 +43,11 @@ impl Tree {
     }
 
     /// Leaf reached by one f32 row (NaN follows `missing_go_to_left`); a
-    /// node index whatever the nodes hold, after at most `depth + 1` steps.
+    /// node index whatever the nodes hold, after at most `steps + 1` steps.
     #[inline]
     pub(super) fn leaf(&self, x: &[f32]) -> usize {
         let mut i = 0usize;
-        for _ in 0..=self.depth {
+        for _ in 0..=self.steps {
             let Some(n) = self.nodes.get(i) else { break };
             if n.left == n.right {
                 break;
@@ -63,7 +63,7 @@ impl Tree {
     #[inline]
     pub(super) fn leaf_gb(&self, x: &[f32]) -> usize {
         let mut i = 0usize;
-        for _ in 0..=self.depth {
+        for _ in 0..=self.steps {
             let Some(n) = self.nodes.get(i) else { break };
             if n.left == n.right {
                 break;
@@ -156,9 +156,9 @@ impl Tree {
     #[inline(always)]
     fn lanes<const NAN: bool>(&self, xf: &[f32], base: &[usize; ROWS]) -> [u32; ROWS] {
         let mut cur = [0u32; ROWS];
-        if self.depth <= SHALLOW {
-            // every walk is at its leaf after `depth` steps
-            for _ in 0..self.depth {
+        if self.steps <= SHALLOW {
+            // every walk is at its leaf after `steps` steps
+            for _ in 0..self.steps {
                 for (c, &b) in cur.iter_mut().zip(base) {
                     *c = self.step_at::<NAN>(xf, b, *c);
                 }
@@ -179,9 +179,9 @@ impl Tree {
             taken += STEPS;
             // A split always moves to a child, so no walk moved: all are at
             // leaves (and children come after parents: this ends). After
-            // `depth` steps every walk of checked nodes is at its leaf; the
+            // `steps` steps every walk of checked nodes is at its leaf; the
             // bound ends the walk whatever a mapped file now holds.
-            if before == cur || taken > self.depth as usize {
+            if before == cur || taken > self.steps as usize {
                 return cur;
             }
         }
@@ -192,14 +192,14 @@ impl Tree {
     #[inline]
     fn leaf_at<const NAN: bool>(&self, xf: &[f32], base: usize) -> u32 {
         let mut i = 0u32;
-        if self.depth <= SHALLOW {
-            // at the leaf after `depth` steps: no test per step
-            for _ in 0..self.depth {
+        if self.steps <= SHALLOW {
+            // at the leaf after `steps` steps: no test per step
+            for _ in 0..self.steps {
                 i = self.step_at::<NAN>(xf, base, i);
             }
             return i;
         }
-        for _ in 0..=self.depth {
+        for _ in 0..=self.steps {
             let next = self.step_at::<NAN>(xf, base, i);
             if next == i {
                 break;
@@ -235,7 +235,7 @@ fn walk_all_in<const NAN: bool>(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
     let mut lane_tree = [usize::MAX; LANES];
     let mut cur = [0u32; LANES];
     // steps each lane took in its tree: checked nodes reach their leaf in at
-    // most `depth`; the bound ends a walk whatever a mapped file now holds
+    // most `steps`; the bound ends a walk whatever a mapped file now holds
     let mut taken = [0u32; LANES];
     let mut next = 0usize;
     for slot in lane_tree.iter_mut() {
@@ -251,7 +251,7 @@ fn walk_all_in<const NAN: bool>(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
             // a leaf steps to itself, a split to a child after it
             let to = t.step_at::<NAN>(x, 0, *c);
             *n += 1;
-            if to == *c || *n > t.depth {
+            if to == *c || *n > t.steps {
                 *n = 0;
                 if let Some(l) = leaves.get_mut(*ti) {
                     *l = *c;
