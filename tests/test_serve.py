@@ -299,16 +299,31 @@ def test_errors_are_clear(server: Server, models: dict[str, Any]) -> None:
     assert 'code="413"' in text and 'code="400"' in text
 
 
-def test_hot_reload_under_load(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mapped", [False, True])
+def test_hot_reload_under_load(mapped: bool, tmp_path: Path) -> None:
+    """Replacements by rename are picked up under load; a damaged one is
+    refused. Mapped (`--mmap`, trees used in place in the file's mapping):
+    requests in flight keep the old file's mapping; signed files and
+    `--require-key`, since a mapped load checks mapped digests only when a
+    signature is asked for."""
     X, y = load_iris(return_X_y=True)
     a = RandomForestClassifier(n_estimators=10, random_state=1).fit(X, y)
     b = RandomForestClassifier(n_estimators=10, random_state=2).fit(X, y)
     assert not np.array_equal(a.predict_proba(X), b.predict_proba(X))
     path = tmp_path / "m.skseal"
-    skseal.dump(a, path)
-    s = Server(str(path), "--reload-ms", "50")
+    dump_kw: dict[str, Any] = {}
+    args = ["--reload-ms", "50"]
+    if mapped:
+        key = tmp_path / "k"
+        skseal.keygen(key)
+        dump_kw = {"native_layout": True, "signing_key": key}
+        args += ["--mmap", "--require-key", f"{key}.pub"]
+    skseal.dump(a, path, **dump_kw)
+    s = Server(str(path), *args)
     try:
         s.wait_ready()
+        maps = Path(f"/proc/{s.proc.pid}/maps").read_text()
+        assert (str(path.resolve()) in maps) == mapped
         want_a = a.predict_proba(X).tolist()
         want_b = b.predict_proba(X).tolist()
         body = {"instances": X.tolist(), "params": {"method": "predict_proba"}}
@@ -333,7 +348,7 @@ def test_hot_reload_under_load(tmp_path: Path) -> None:
             t.start()
         time.sleep(0.5)
         tmp = tmp_path / "m.new"
-        skseal.dump(b, tmp)
+        skseal.dump(b, tmp, **dump_kw)
         os.replace(tmp, path)  # atomic replacement
         end = time.monotonic() + 10
         while time.monotonic() < end and seen["b"] < 20:

@@ -125,6 +125,13 @@ pub enum Cmd {
         /// Micro-batching: a batch is computed as soon as it has this many rows.
         #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         max_batch_rows: u64,
+        /// Use trees stored in their native layout (dump(native_layout=True),
+        /// convert --native-layout) in place, in a read-only mapping of the
+        /// model file: faster start, memory shared with other processes
+        /// mapping the file. Replace model files by a rename, never rewrite
+        /// or truncate them in place (a truncated mapped file stops the server).
+        #[arg(long)]
+        mmap: bool,
     },
     /// Compute a model's predictions on CSV or JSON-lines input (native
     /// inference, bit-identical to scikit-learn; no Python).

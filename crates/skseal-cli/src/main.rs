@@ -116,6 +116,7 @@ fn run(cli: Cli) -> ExitCode {
             reload_ms,
             batch_wait_us,
             max_batch_rows,
+            mmap,
         } => {
             let res = (|| {
                 let store = match store
@@ -134,7 +135,7 @@ fn run(cli: Cli) -> ExitCode {
                     max_decompressed: skseal_core::resources::configured_max_decompressed()
                         .map_err(|e| e.to_string())?,
                     blas: None,
-                    mmap: false,
+                    mmap,
                 };
                 skseal_serve::serve_blocking(skseal_serve::Config {
                     models,
