@@ -39,8 +39,11 @@
 //! `ArgKminClassMode`).
 //!
 //! Refused: a callable `weights`, other metrics, several outputs.
+//!
+//! RadiusNeighborsClassifier / RadiusNeighborsRegressor: [`radius`].
 
 mod brute;
+mod radius;
 
 use crate::access::{fortran_ordered, mat_f64, Ctx, Obj};
 use crate::blas::Exactness;
@@ -487,6 +490,9 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
     match est.name() {
         "KNeighborsClassifier" | "KNeighborsRegressor" => Some(boxed(KNeighbors::read(est, path))),
         "NearestCentroid" => Some(boxed(NearestCentroid::read(est, path))),
+        "RadiusNeighborsClassifier" | "RadiusNeighborsRegressor" => {
+            Some(boxed(radius::RadiusNeighbors::read(est, path)))
+        }
         _ => None,
     }
 }

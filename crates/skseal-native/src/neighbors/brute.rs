@@ -224,6 +224,61 @@ impl Brute {
         out
     }
 
+    /// The training rows within a radius of every row of `x`, as
+    /// scikit-learn 1.9's `RadiusNeighbors` (and `RadiusNeighborsClassMode`)
+    /// finds them: per row, ascending by training row (each strategy merges
+    /// its chunks in training order), the pairs (value, training row) whose
+    /// value is at most `reduced` (the radius squared for euclidean, whose
+    /// values are first clamped at zero as `max(0., v)`; the radius for
+    /// manhattan).
+    pub fn within(&self, fit: &Mat, x: &Mat, reduced: f64) -> Vec<Vec<(f64, usize)>> {
+        let (n_x, n_y, d) = (x.rows, fit.rows, fit.cols);
+        let mut out: Vec<Vec<(f64, usize)>> = vec![Vec::new(); n_x];
+        if n_x == 0 || n_y == 0 {
+            return out;
+        }
+        let x_chunk = n_x.min(CHUNK);
+        let y_chunk = n_y.min(CHUNK);
+        out.par_chunks_mut(x_chunk)
+            .enumerate()
+            .for_each(|(c, rows_out)| {
+                let x0 = c * x_chunk;
+                let rows = rows_out.len();
+                let xc = &x.data[x0 * d..(x0 + rows) * d];
+                let x_norms: Vec<f64> = match self.kind {
+                    Kind::Euclidean => xc.chunks(d.max(1)).map(|r| self.blas.ddot(r, r)).collect(),
+                    Kind::Manhattan => vec![0.0; rows],
+                };
+                for y0 in (0..n_y).step_by(y_chunk) {
+                    let y1 = (y0 + y_chunk).min(n_y);
+                    let v = self.values(fit, xc, &x_norms, y0, y1);
+                    for (row, found) in v.chunks((y1 - y0).max(1)).zip(rows_out.iter_mut()) {
+                        for (j, &val) in row.iter().enumerate() {
+                            // Cython's max(0., v): 0. unless v is greater
+                            let val = match self.kind {
+                                Kind::Euclidean if val > 0.0 => val,
+                                Kind::Euclidean => 0.0,
+                                Kind::Manhattan => val,
+                            };
+                            if val <= reduced {
+                                found.push((val, y0 + j));
+                            }
+                        }
+                    }
+                }
+            });
+        out
+    }
+
+    /// What values and distances guarantee without ties: bitwise, for
+    /// euclidean where numpy's OpenBLAS core is reproduced.
+    pub fn product_exactness(&self) -> Exactness {
+        match self.kind {
+            Kind::Euclidean => self.blas.exactness(false),
+            Kind::Manhattan => Exactness::Bitwise,
+        }
+    }
+
     /// What these neighbours guarantee: bounded by ties (`ties` says how);
     /// for euclidean, also by the matrix product where numpy's OpenBLAS core
     /// is not reproduced.
