@@ -144,7 +144,11 @@ def test_nearest_centroid(metric: str, d: int) -> None:
     for shrink in (None, 0.2):
         m = NearestCentroid(metric=metric, shrink_threshold=shrink).fit(X, labels)
         native = skseal.native.loads(skseal.dumps(m))
-        assert native.methods == ["predict"]
+        if metric == "euclidean":
+            assert sorted(native.methods) == ["decision_function", "predict",
+                                              "predict_log_proba", "predict_proba"]
+        else:
+            assert native.methods == ["predict"]
         _check(m, Q, ("predict",))
         _check(m, Q[:1], ("predict",))
     # a query exactly as far from two centroids: the first one, as numpy's argmin
@@ -154,9 +158,35 @@ def test_nearest_centroid(metric: str, d: int) -> None:
     _check(tie, np.array([[1.0, 0.0], [1.0, 3.0], [3.5, 2.5]]), ("predict",))
 
 
-def test_nearest_centroid_with_empirical_priors_is_refused() -> None:
+@pytest.mark.parametrize("classes", [2, 3, 9])
+@pytest.mark.parametrize("priors", ["uniform", "empirical", "given"])
+def test_nearest_centroid_discriminant_scores(classes: int, priors: str) -> None:
+    """decision_function, predict_log_proba, predict_proba (euclidean) and
+    predict with other priors: scikit-learn 1.9's `_decision_function`
+    (standardised distances through `_euclidean_distances`, numpy's gemv and
+    einsum row norms, `2 * log(prior)`) and the discriminant mixin, bit for
+    bit. 9 classes: the mixin's row sum is numpy's pairwise sum."""
+    rng = np.random.default_rng(classes)
+    X = rng.normal(size=(600, 7)) * rng.uniform(0.1, 10.0, 7)
+    X[:, 3] = 1.5  # a feature with zero within-class deviation
+    y = rng.integers(0, classes, 600)
+    y[y == 0] = rng.integers(0, classes, (y == 0).sum())  # uneven class counts
+    kw: dict[str, Any] = {"priors": priors}
+    if priors == "given":
+        p = rng.uniform(0.5, 2.0, classes)
+        kw["priors"] = (p / p.sum()).tolist()  # a list: an array trips its own check
+    m = NearestCentroid(**kw).fit(X, y)
+    Q = rng.normal(size=(300, 7)) * 3
+    native = skseal.native.loads(skseal.dumps(m))
+    assert native.exactness("decision_function").startswith("bitwise")
+    for meth in ("decision_function", "predict_log_proba", "predict_proba", "predict"):
+        _same(getattr(m, meth)(Q), getattr(native, meth)(Q))
+        _same(getattr(m, meth)(Q[:1]), getattr(native, meth)(Q[:1]))
+
+
+def test_nearest_centroid_with_other_priors_on_manhattan_is_refused() -> None:
     X, y = _data(300, 4, seed=1)
-    m = NearestCentroid(priors="empirical").fit(X, y)
+    m = NearestCentroid(priors="empirical", metric="manhattan").fit(X, y)
     with pytest.raises(UnsupportedModelError, match="priors"):
         skseal.native.loads(skseal.dumps(m))
 

@@ -15,6 +15,7 @@ use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::estimator::{boxed, dense_in, Estimator, Info};
+use crate::kernels::discriminant_log_proba;
 use crate::npmath::{np_exp, np_log, np_pow_scalar_exponent};
 use crate::npsum;
 
@@ -122,28 +123,6 @@ impl Qda {
         }
         out
     }
-
-    fn log_proba(&self, s: &Mat) -> Mat {
-        let mut out = Mat::zeros(s.rows, s.cols);
-        for i in 0..s.rows {
-            let row = s.row(i);
-            let max = npsum::max(row);
-            let o = out.row_mut(i);
-            for (v, r) in o.iter_mut().zip(row) {
-                *v = r - max;
-            }
-            // column by column: the sum runs along a Fortran-ordered axis
-            let mut sum = 0.0;
-            for v in o.iter() {
-                sum += np_exp(*v);
-            }
-            let l = np_log(sum);
-            for v in o.iter_mut() {
-                *v -= l;
-            }
-        }
-        out
-    }
 }
 
 impl Estimator for Qda {
@@ -183,9 +162,9 @@ impl Estimator for Qda {
                 let idx: Vec<usize> = (0..s.rows).map(|i| npsum::argmax(s.row(i))).collect();
                 Ok(Output::Labels(self.classes.take(&idx)))
             }
-            Method::PredictLogProba => Ok(Output::Matrix(self.log_proba(&s))),
+            Method::PredictLogProba => Ok(Output::Matrix(discriminant_log_proba(&s, false))),
             _ => {
-                let mut p = self.log_proba(&s);
+                let mut p = discriminant_log_proba(&s, false);
                 for v in &mut p.data {
                     *v = np_exp(*v);
                 }

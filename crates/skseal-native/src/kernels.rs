@@ -21,6 +21,38 @@ pub fn log_mat(mut p: Mat) -> Mat {
     p
 }
 
+/// `DiscriminantAnalysisPredictionMixin.predict_log_proba` from the scores
+/// `s` (QuadraticDiscriminantAnalysis, NearestCentroid): `ll = s -
+/// s.max(axis=1)`, then `ll - np.log(np.exp(ll).sum(axis=1))`. `pairwise`:
+/// the scores are C-ordered, so each row's sum is numpy's pairwise sum of a
+/// contiguous row; otherwise the sum runs along a Fortran-ordered axis,
+/// element after element.
+pub fn discriminant_log_proba(s: &Mat, pairwise: bool) -> Mat {
+    let mut out = Mat::zeros(s.rows, s.cols);
+    let mut e = vec![0.0; s.cols];
+    for i in 0..s.rows {
+        let row = s.row(i);
+        let max = npsum::max(row);
+        let o = out.row_mut(i);
+        for (v, r) in o.iter_mut().zip(row) {
+            *v = r - max;
+        }
+        for (x, v) in e.iter_mut().zip(o.iter()) {
+            *x = npmath::np_exp(*v);
+        }
+        let sum = if pairwise {
+            npsum::sum(&e)
+        } else {
+            e.iter().fold(0.0, |a, &x| a + x)
+        };
+        let l = npmath::np_log(sum);
+        for v in o.iter_mut() {
+            *v -= l;
+        }
+    }
+    out
+}
+
 /// scipy.special.expit: `1 / (1 + exp(-x))` with the C library's exp.
 pub fn expit(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
