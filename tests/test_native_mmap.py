@@ -160,3 +160,21 @@ def test_a_file_rewritten_under_a_mapped_model_never_crashes_or_hangs(seed: int,
     r = subprocess.run([sys.executable, "-c", REWRITE, str(path), str(seed), str(xs)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.startswith("ok"), r.stdout + r.stderr
+
+
+def test_cli_predict_mmap_gives_the_same_output(cli: Path, tmp_path: Path) -> None:
+    """`skseal predict --mmap` maps the file and gives the output of a copied
+    load, which is scikit-learn's."""
+    model, x = MODELS["forest with NaN"]
+    path = tmp_path / "m.skseal"
+    skseal.dump(model, path, native_layout=True)
+    rows = tmp_path / "rows.csv"
+    np.savetxt(rows, x[:40], delimiter=",")
+    outs = []
+    for extra in ([], ["--mmap"]):
+        r = subprocess.run([str(cli), "predict", str(path), "--input", str(rows),
+                            "--method", "predict_proba", "--no-header", *extra],
+                           capture_output=True, text=True, timeout=120)
+        outs.append(r.stdout)
+        assert r.returncode == 0, r.stderr
+    assert outs[0] == outs[1] and outs[0].count("\n") >= 40

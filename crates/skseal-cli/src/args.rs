@@ -180,6 +180,11 @@ pub enum Cmd {
         /// scikit-learn's on this machine or within a bound (docs/NATIVE.md).
         #[arg(long)]
         explain: bool,
+        /// Use trees stored in their native layout in place, in a read-only
+        /// mapping of the model file, instead of copying them (a faster start
+        /// for large forests; the file must not be truncated meanwhile).
+        #[arg(long)]
+        mmap: bool,
     },
     /// The model store: versions, aliases with history, a signed policy, on
     /// a folder or S3 (docs/STORE.md).

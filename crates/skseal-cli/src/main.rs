@@ -173,6 +173,7 @@ fn run(cli: Cli) -> ExitCode {
             trusted,
             key,
             explain,
+            mmap,
         } => {
             let res = (|| {
                 let fi = input_format
@@ -204,6 +205,7 @@ fn run(cli: Cli) -> ExitCode {
                     trusted,
                     key,
                     explain,
+                    mmap,
                 })
             })();
             match res {

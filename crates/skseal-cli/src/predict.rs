@@ -447,6 +447,8 @@ pub struct Args<'a> {
     pub key: Option<[u8; 32]>,
     /// Print to stderr whether the results are bitwise or bounded on this machine.
     pub explain: bool,
+    /// `LoadOptions::mmap`: stored native tree layouts used in place.
+    pub mmap: bool,
 }
 
 /// Read the whole input (a file, or stdin for "-") in the format given, else
@@ -520,7 +522,7 @@ pub fn run(mut a: Args<'_>) -> Result<(), String> {
         max_decompressed: skseal_core::resources::configured_max_decompressed()
             .map_err(|e| e.to_string())?,
         blas: None,
-        mmap: false,
+        mmap: a.mmap,
     };
     let model = skseal_native::load_path(a.model, &opts).map_err(|e| match &e {
         skseal_native::NativeError::Core(skseal_core::CoreError::Untrusted(u)) => format!(
