@@ -282,17 +282,47 @@ def test_dataframe_input_checks_feature_names(tmp_path: Path) -> None:
 
 
 def test_unsupported_models_are_refused_at_load_naming_the_step(tmp_path: Path) -> None:
-    from sklearn.neighbors import RadiusNeighborsClassifier
+    from sklearn.semi_supervised import LabelSpreading
 
     X, y = _data("random")
-    p = tmp_path / "rnn.skseal"
-    skseal.dump(RadiusNeighborsClassifier(radius=50.0).fit(X, y), p)
-    with pytest.raises(UnsupportedModelError, match="RadiusNeighborsClassifier"):
+    p = tmp_path / "ls.skseal"
+    skseal.dump(LabelSpreading().fit(X, y), p)
+    with pytest.raises(UnsupportedModelError, match="LabelSpreading"):
         skseal.native.load(p)
     multi = DecisionTreeClassifier().fit(X, np.column_stack([y, y]))
     skseal.dump(multi, p)
     with pytest.raises(UnsupportedModelError, match="2 outputs"):
         skseal.native.load(p)
+
+
+@pytest.mark.parametrize("cls", [DecisionTreeRegressor, RandomForestRegressor,
+                                 ExtraTreesRegressor])
+@pytest.mark.parametrize("stored", ["records", "native layout", "mapped"])
+def test_multi_output_regression_trees(cls: Any, stored: str, tmp_path: Path) -> None:
+    """Several outputs: each node holds one value per output; a forest adds
+    the trees' (n, n_outputs) predictions in tree order and divides once, as
+    scikit-learn does. Bitwise, one row and batches, NaN routed."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(500, 6))
+    Y = np.column_stack([X[:, 0] * 2 + X[:, 1], np.sin(X[:, 2]), X[:, 3] ** 2])
+    kw: dict[str, Any] = {} if cls is DecisionTreeRegressor else {"n_estimators": 7}
+    if cls is not ExtraTreesRegressor:
+        X[::9, 1] = np.nan  # fitted with missing values: NaN follows each split
+    m = cls(random_state=0, max_depth=9, **kw).fit(X, Y)
+    assert m.n_outputs_ == 3
+    p = tmp_path / "m.skseal"
+    skseal.dump(m, p, native_layout=stored != "records", probe=X[:5])
+    native = skseal.native.load(p, mmap_mode="r" if stored == "mapped" else None, verify=True)
+    Q = rng.normal(size=(300, 6))
+    if cls is not ExtraTreesRegressor:
+        Q[::4, 1] = np.nan
+    for rows in (Q, Q[:1], Q[7:8], Q[:40]):
+        want, got = m.predict(rows), native.predict(rows)
+        assert got.shape == want.shape == (len(rows), 3)
+        assert got.tobytes() == want.tobytes()
+    clf = DecisionTreeClassifier().fit(X[:, 2:], np.column_stack([X[:, 2] > 0, X[:, 3] > 0]))
+    with pytest.raises(UnsupportedModelError, match="2 outputs"):
+        skseal.native.loads(skseal.dumps(clf))
 
 
 def test_missing_method_is_an_attribute_error(tmp_path: Path) -> None:

@@ -288,6 +288,13 @@ impl Tree {
         })
     }
 
+    /// Every value of node `leaf`: n_outputs x max_n_classes (a regressor's
+    /// outputs).
+    #[inline]
+    fn node_values(&self, leaf: usize) -> &[f64] {
+        &self.values[leaf * self.stride..(leaf + 1) * self.stride]
+    }
+
     #[inline]
     fn value(&self, leaf: usize) -> &[f64] {
         &self.values[leaf * self.stride..leaf * self.stride + self.max_n_classes]
@@ -414,16 +421,22 @@ fn stores_counts(est: &Obj<'_, '_>, path: &str) -> Result<bool> {
     }
 }
 
-fn n_outputs_one(est: &Obj<'_, '_>, path: &str) -> Result<()> {
-    if let Some(v) = est.opt("n_outputs_") {
-        let n = est.ctx.usize(v, &format!("{path}.n_outputs_"))?;
-        if n != 1 {
-            return Err(NativeError::Unsupported {
-                what: format!("{} with {n} outputs", est.class),
-                path: path.into(),
-                hint: "Only single-output models are implemented.".into(),
-            });
-        }
+/// `n_outputs_` (1 when absent). Several are refused unless `many` (the
+/// regressors of `forest.rs`: one value per output in every node).
+fn n_outputs(est: &Obj<'_, '_>, path: &str, many: bool) -> Result<usize> {
+    let Some(v) = est.opt("n_outputs_") else {
+        return Ok(1);
+    };
+    let n = est.ctx.usize(v, &format!("{path}.n_outputs_"))?;
+    if n != 1 && !many {
+        return Err(NativeError::Unsupported {
+            what: format!("{} with {n} outputs", est.class),
+            path: path.into(),
+            hint: "Only single-output classifiers are implemented (multi-output regression trees and forests are).".into(),
+        });
     }
-    Ok(())
+    if n == 0 {
+        return Err(malformed(&format!("{path}.n_outputs_"), "0 outputs"));
+    }
+    Ok(n)
 }

@@ -17,6 +17,8 @@ pub struct Forest {
     classes: Option<Labels>,
     /// True for a single tree estimator (no averaging).
     single: bool,
+    /// Regressors: `n_outputs_` (each node holds one value per output).
+    n_outputs: usize,
     allow_nan: bool,
 }
 
@@ -24,12 +26,12 @@ impl Forest {
     pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<Forest> {
         let ctx = est.ctx;
         let info = Info::read(est, path)?;
-        n_outputs_one(est, path)?;
+        let is_clf = est.name().ends_with("Classifier");
+        let n_outputs = n_outputs(est, path, !is_clf)?;
         let nf = info
             .n_features
             .ok_or_else(|| malformed(path, "n_features_in_ missing"))?;
         let name = est.name();
-        let is_clf = name.ends_with("Classifier");
         let single = name.starts_with("DecisionTree")
             || name.starts_with("ExtraTree") && !name.starts_with("ExtraTrees");
         let (mut trees, first) = if single {
@@ -75,10 +77,10 @@ impl Forest {
             Some(c)
         } else {
             for t in &trees {
-                if t.max_n_classes != 1 {
+                if t.max_n_classes != 1 || t.stride != n_outputs {
                     return Err(malformed(
                         path,
-                        "a regression tree must hold one value per node",
+                        format!("a regression tree must hold {n_outputs} value(s) per node"),
                     ));
                 }
             }
@@ -96,12 +98,23 @@ impl Forest {
             trees,
             classes,
             single,
+            n_outputs,
             allow_nan,
         })
     }
 
     fn proba(&self, x: &Mat) -> Result<Mat> {
-        let k = self.classes.as_ref().map_or(1, Labels::len);
+        let k = self.classes.as_ref().map_or(self.n_outputs, Labels::len);
+        // a classifier's class fractions, or a regressor's outputs
+        let clf = self.classes.is_some();
+        fn pick(t: &Tree, leaf: usize, clf: bool) -> &[f64] {
+            if clf {
+                t.value(leaf)
+            } else {
+                t.node_values(leaf)
+            }
+        }
+        let value = |t, leaf| pick(t, leaf, clf);
         let mut out = Mat::zeros(x.rows, k);
         if k == 0 {
             return Ok(out);
@@ -123,7 +136,7 @@ impl Forest {
                 walk_all(&self.trees, xf, nan, all);
                 let o = out.row_mut(0);
                 for (t, &leaf) in self.trees.iter().zip(all.iter()) {
-                    for (a, b) in o.iter_mut().zip(t.value(leaf as usize)) {
+                    for (a, b) in o.iter_mut().zip(value(t, leaf as usize)) {
                         *a += *b;
                     }
                 }
@@ -139,7 +152,7 @@ impl Forest {
                         for t in &self.trees {
                             t.leaves(&xf[r0 * cols..r1 * cols], cols, nan, lv);
                             for (o, &leaf) in ob.chunks_exact_mut(k).zip(lv.iter()) {
-                                let v = t.value(leaf as usize);
+                                let v = value(t, leaf as usize);
                                 if self.single {
                                     o.copy_from_slice(&v[..k]);
                                 } else {
@@ -189,7 +202,8 @@ impl Estimator for Forest {
             (Method::PredictProba, Some(_)) => Ok(Output::Matrix(p)),
             (Method::PredictLogProba, Some(_)) => Ok(Output::Matrix(log_mat(p))),
             (Method::Predict, Some(c)) => Ok(Output::Labels(argmax_labels(&p, c))),
-            (Method::Predict, None) => Ok(Output::Vector(p.data)),
+            (Method::Predict, None) if self.n_outputs == 1 => Ok(Output::Vector(p.data)),
+            (Method::Predict, None) => Ok(Output::Matrix(p)),
             _ => Err(self.no_method(m)),
         }
     }
