@@ -220,7 +220,6 @@ impl FileContainer {
             ))
             .locate(&self.header.graph));
         };
-        map.populate(bytes);
         if check_digest && blake3::hash(bytes).as_bytes() != &a.digest {
             return Err(ContainerError::Digest {
                 array: i,
