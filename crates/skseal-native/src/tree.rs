@@ -24,7 +24,7 @@ mod hist;
 mod isolation;
 mod walk;
 
-use walk::{walk_all, LANES};
+use walk::{any_mapped, walk_all, LANES};
 
 pub use boosting::GradientBoosting;
 pub use forest::Forest;
@@ -85,6 +85,10 @@ pub struct Tree {
     /// `last` and `feature_cap`, fixed here, so they stay in bounds whatever
     /// the bytes hold).
     nodes: Slab<TNode>,
+    /// Owned nodes only (empty for mapped ones): per node, NaN goes left;
+    /// owned nodes have that bit moved out of `feature`, and leaves' feature
+    /// set to 0, at load (`from_checked`), for the unchecked walks.
+    missing: Vec<bool>,
     /// `value` flattened: node_count x n_outputs x max_n_classes.
     values: Slab<f64>,
     /// Index of the last node (`nodes.len() - 1`).
@@ -275,7 +279,14 @@ impl Tree {
         if max_n_classes > stride || count.checked_mul(stride) != Some(values.len()) {
             return Err(malformed(path, "the values do not match the nodes"));
         }
+        let mut nodes = nodes;
+        let missing = if nodes.is_mapped() {
+            Vec::new()
+        } else {
+            strip_missing(nodes.to_mut())
+        };
         Ok(Tree {
+            missing,
             last: (count - 1) as u32,
             feature_cap: (n_features.max(1) - 1) as u32,
             nodes,
@@ -373,6 +384,21 @@ pub(crate) fn check_nodes(nodes: &[TNode]) -> std::result::Result<CheckedNodes, 
         steps,
         features: features as usize,
     })
+}
+
+/// For owned, checked nodes: move each split's NaN bit out of its feature
+/// into the returned vector, and set leaves' features to 0 (a leaf steps to
+/// itself whatever it names; 0 is in bounds for the unchecked walks).
+fn strip_missing(nodes: &mut [TNode]) -> Vec<bool> {
+    nodes
+        .iter_mut()
+        .map(|n| {
+            let split = n.left != n.right;
+            let miss = split & (n.feature & MISSING_LEFT != 0);
+            n.feature = if split { n.feature & !MISSING_LEFT } else { 0 };
+            miss
+        })
+        .collect()
 }
 
 /// sklearn's input check for trees: finite after the float32 cast, NaN only

@@ -19,6 +19,8 @@ pub struct Forest {
     single: bool,
     /// Regressors: `n_outputs_` (each node holds one value per output).
     n_outputs: usize,
+    /// Some tree's nodes lie in a mapped file (walked with bounds).
+    mapped: bool,
     allow_nan: bool,
 }
 
@@ -95,6 +97,7 @@ impl Forest {
         };
         Ok(Forest {
             info,
+            mapped: any_mapped(&trees),
             trees,
             classes,
             single,
@@ -133,7 +136,7 @@ impl Forest {
                     on_heap.resize(self.trees.len(), 0);
                     &mut on_heap
                 };
-                walk_all(&self.trees, xf, nan, all);
+                walk_all(&self.trees, xf, nan, self.mapped, all);
                 let o = out.row_mut(0);
                 for (t, &leaf) in self.trees.iter().zip(all.iter()) {
                     for (a, b) in o.iter_mut().zip(value(t, leaf as usize)) {

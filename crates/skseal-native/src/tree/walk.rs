@@ -33,12 +33,14 @@ impl Tree {
     /// outcome (a leaf steps to itself). NaN follows `missing_go_to_left`.
     /// The child is bounded by the last node (see [`Tree::step_at`]).
     #[inline(always)]
-    fn step(&self, n: &TNode, x: &[f32]) -> u32 {
+    fn step(&self, i: usize, n: &TNode, x: &[f32]) -> u32 {
         let v = x
             .get((n.feature & !MISSING_LEFT) as usize)
             .copied()
             .unwrap_or(f32::NAN);
-        let go_left = (v <= n.threshold) | (v.is_nan() & (n.feature & MISSING_LEFT != 0));
+        // the NaN bit: in the feature (mapped nodes) or in `missing` (owned)
+        let miss = (n.feature & MISSING_LEFT != 0) | self.missing.get(i).copied().unwrap_or(false);
+        let go_left = (v <= n.threshold) | (v.is_nan() & miss);
         if go_left { n.left } else { n.right }.min(self.last)
     }
 
@@ -52,7 +54,7 @@ impl Tree {
             if n.left == n.right {
                 break;
             }
-            i = self.step(n, x) as usize;
+            i = self.step(i, n, x) as usize;
         }
         i.min(self.last as usize)
     }
@@ -62,17 +64,30 @@ impl Tree {
     /// where a call per tree costs more than the unchecked walk saves.
     #[inline]
     pub(super) fn leaf_gb(&self, x: &[f32]) -> usize {
+        if self.nodes.is_mapped() {
+            self.leaf_gb_in::<true>(x)
+        } else {
+            self.leaf_gb_in::<false>(x)
+        }
+    }
+
+    /// [`Tree::leaf_gb`]; `M`: the nodes are mapped (features carry the NaN
+    /// bit; owned nodes had it moved out at load).
+    #[inline(always)]
+    fn leaf_gb_in<const M: bool>(&self, x: &[f32]) -> usize {
         let mut i = 0usize;
         for _ in 0..=self.steps {
             let Some(n) = self.nodes.get(i) else { break };
             if n.left == n.right {
                 break;
             }
-            let v = x
-                .get((n.feature & !MISSING_LEFT) as usize)
-                .copied()
-                .unwrap_or(f32::NAN);
-            i = if v <= n.threshold { n.left } else { n.right }.min(self.last) as usize;
+            let f = if M {
+                n.feature & !MISSING_LEFT
+            } else {
+                n.feature
+            };
+            let v = x.get(f as usize).copied().unwrap_or(f32::NAN);
+            i = if v <= n.threshold { n.left } else { n.right } as usize;
         }
         i.min(self.last as usize)
     }
@@ -103,18 +118,20 @@ impl Tree {
             for (l, b) in base.iter_mut().enumerate() {
                 *b = (g * ROWS + l) * cols;
             }
-            let got = if nan {
-                self.lanes::<true>(xf, &base)
-            } else {
-                self.lanes::<false>(xf, &base)
+            let got = match (nan, self.nodes.is_mapped()) {
+                (true, true) => self.lanes::<true, true>(xf, &base),
+                (true, false) => self.lanes::<true, false>(xf, &base),
+                (false, true) => self.lanes::<false, true>(xf, &base),
+                (false, false) => self.lanes::<false, false>(xf, &base),
             };
             out.copy_from_slice(&got);
         }
         for (i, l) in leaves.iter_mut().enumerate().skip(full) {
-            *l = if nan {
-                self.leaf_at::<true>(xf, i * cols)
-            } else {
-                self.leaf_at::<false>(xf, i * cols)
+            *l = match (nan, self.nodes.is_mapped()) {
+                (true, true) => self.leaf_at::<true, true>(xf, i * cols),
+                (true, false) => self.leaf_at::<true, false>(xf, i * cols),
+                (false, true) => self.leaf_at::<false, true>(xf, i * cols),
+                (false, false) => self.leaf_at::<false, false>(xf, i * cols),
             };
         }
     }
@@ -125,14 +142,42 @@ impl Tree {
     /// `base + cols <= xf.len()` with `cols >= max(n_features, 1)`, and `i`
     /// is 0 or a node index returned by an earlier step.
     ///
-    /// The indices read are bounded by `last` and `feature_cap`, fixed when
-    /// the tree was made, not by the nodes' contents: a mapped file rewritten
-    /// under a running model gives wrong leaves, never a read out of bounds.
-    /// For the checked nodes of an unchanged file both bounds change nothing
-    /// ([`Tree::validated`]: children are node indices, features below
-    /// `n_features`).
+    /// `M` false: the nodes are the tree's own memory, checked at load and
+    /// immutable since (`Tree::from_checked` moved the NaN bit into
+    /// `missing` and set leaves' features to 0): read without bounds, as
+    /// fast as the walk can go.
+    ///
+    /// `M` true: the nodes lie in a mapped file, whose bytes may change
+    /// after the checks. The indices read are bounded by `last` and
+    /// `feature_cap`, fixed when the tree was made, not by the nodes'
+    /// contents: a file rewritten under a running model gives wrong leaves,
+    /// never a read out of bounds. For the checked nodes of an unchanged
+    /// file both bounds change nothing (children are node indices, split
+    /// features below `n_features`).
     #[inline(always)]
-    fn step_at<const NAN: bool>(&self, xf: &[f32], base: usize, i: u32) -> u32 {
+    fn step_at<const NAN: bool, const M: bool>(&self, xf: &[f32], base: usize, i: u32) -> u32 {
+        if !M {
+            // SAFETY: owned nodes (`M` false: `is_mapped()` is false, so
+            // `nodes` is a Vec only this tree holds, never written after
+            // `from_checked`): `check_nodes` found every child an index into
+            // `nodes`, so the root 0 and every index a step returns are in
+            // bounds.
+            let n = unsafe { self.nodes.get_unchecked(i as usize) };
+            let f = n.feature as usize;
+            // SAFETY: split features are below `n_features` (`from_checked`)
+            // and leaves' were set to 0, so with the caller's precondition
+            // `base + f < base + max(n_features, 1) <= base + cols <= xf.len()`.
+            let v = unsafe { *xf.get_unchecked(base + f) };
+            let go_left = if NAN {
+                // SAFETY: `missing` is as long as owned `nodes`
+                // (`from_checked`), and `i` indexes `nodes` (above).
+                let miss = unsafe { *self.missing.get_unchecked(i as usize) };
+                (v <= n.threshold) | (v.is_nan() & miss)
+            } else {
+                v <= n.threshold
+            };
+            return if go_left { n.left } else { n.right };
+        }
         // SAFETY: `nodes` is not empty and `last = nodes.len() - 1`
         // (`Tree::from_checked`, the only way a Tree is made; a Slab's
         // length never changes); the root 0 and every index a step returns
@@ -154,13 +199,17 @@ impl Tree {
     /// Leaves of [`ROWS`] rows (at offsets `base` of `xf`); same
     /// precondition as [`Tree::step_at`] for every offset.
     #[inline(always)]
-    fn lanes<const NAN: bool>(&self, xf: &[f32], base: &[usize; ROWS]) -> [u32; ROWS] {
+    fn lanes<const NAN: bool, const M: bool>(
+        &self,
+        xf: &[f32],
+        base: &[usize; ROWS],
+    ) -> [u32; ROWS] {
         let mut cur = [0u32; ROWS];
         if self.steps <= SHALLOW {
             // every walk is at its leaf after `steps` steps
             for _ in 0..self.steps {
                 for (c, &b) in cur.iter_mut().zip(base) {
-                    *c = self.step_at::<NAN>(xf, b, *c);
+                    *c = self.step_at::<NAN, M>(xf, b, *c);
                 }
             }
             return cur;
@@ -169,12 +218,12 @@ impl Tree {
         loop {
             for _ in 0..STEPS - 1 {
                 for (c, &b) in cur.iter_mut().zip(base) {
-                    *c = self.step_at::<NAN>(xf, b, *c);
+                    *c = self.step_at::<NAN, M>(xf, b, *c);
                 }
             }
             let before = cur;
             for (c, &b) in cur.iter_mut().zip(base) {
-                *c = self.step_at::<NAN>(xf, b, *c);
+                *c = self.step_at::<NAN, M>(xf, b, *c);
             }
             taken += STEPS;
             // A split always moves to a child, so no walk moved: all are at
@@ -190,17 +239,17 @@ impl Tree {
     /// Leaf of one row (at offset `base` of `xf`); same precondition as
     /// [`Tree::step_at`].
     #[inline]
-    fn leaf_at<const NAN: bool>(&self, xf: &[f32], base: usize) -> u32 {
+    fn leaf_at<const NAN: bool, const M: bool>(&self, xf: &[f32], base: usize) -> u32 {
         let mut i = 0u32;
         if self.steps <= SHALLOW {
             // at the leaf after `steps` steps: no test per step
             for _ in 0..self.steps {
-                i = self.step_at::<NAN>(xf, base, i);
+                i = self.step_at::<NAN, M>(xf, base, i);
             }
             return i;
         }
         for _ in 0..=self.steps {
-            let next = self.step_at::<NAN>(xf, base, i);
+            let next = self.step_at::<NAN, M>(xf, base, i);
             if next == i {
                 break;
             }
@@ -214,7 +263,9 @@ impl Tree {
 /// once, and a lane that reaches a leaf takes the next tree at once, so no
 /// step is spent waiting for the deepest walk of a group. `nan`: `x` may
 /// hold NaN.
-pub(super) fn walk_all(trees: &[Tree], x: &[f32], nan: bool, leaves: &mut [u32]) {
+/// `mapped`: some tree's nodes are mapped ([`any_mapped`], asked once at
+/// load, not per row).
+pub(super) fn walk_all(trees: &[Tree], x: &[f32], nan: bool, mapped: bool, leaves: &mut [u32]) {
     // The unchecked steps' precondition, once: the row holds every feature
     // of every tree (`Tree::step_at` with base 0 and cols = x.len()).
     if leaves.len() < trees.len() || trees.iter().any(|t| x.len() < t.n_features.max(1)) {
@@ -223,15 +274,21 @@ pub(super) fn walk_all(trees: &[Tree], x: &[f32], nan: bool, leaves: &mut [u32])
         }
         return;
     }
-    if nan {
-        walk_all_in::<true>(trees, x, leaves)
-    } else {
-        walk_all_in::<false>(trees, x, leaves)
+    match (nan, mapped) {
+        (true, true) => walk_all_in::<true, true>(trees, x, leaves),
+        (true, false) => walk_all_in::<true, false>(trees, x, leaves),
+        (false, true) => walk_all_in::<false, true>(trees, x, leaves),
+        (false, false) => walk_all_in::<false, false>(trees, x, leaves),
     }
 }
 
+/// Does any of these trees walk mapped nodes?
+pub(super) fn any_mapped(trees: &[Tree]) -> bool {
+    trees.iter().any(|t| t.nodes.is_mapped())
+}
+
 /// [`walk_all`] once its precondition holds.
-fn walk_all_in<const NAN: bool>(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
+fn walk_all_in<const NAN: bool, const M: bool>(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
     let mut lane_tree = [usize::MAX; LANES];
     let mut cur = [0u32; LANES];
     // steps each lane took in its tree: checked nodes reach their leaf in at
@@ -249,9 +306,17 @@ fn walk_all_in<const NAN: bool>(trees: &[Tree], x: &[f32], leaves: &mut [u32]) {
         for ((c, ti), n) in cur.iter_mut().zip(lane_tree.iter_mut()).zip(&mut taken) {
             let Some(t) = trees.get(*ti) else { continue };
             // a leaf steps to itself, a split to a child after it
-            let to = t.step_at::<NAN>(x, 0, *c);
-            *n += 1;
-            if to == *c || *n > t.steps {
+            // `M`: some tree is mapped; a forest may mix mapped trees with
+            // owned ones (a layout stored compressed), each walked its way
+            let to = if M && t.nodes.is_mapped() {
+                t.step_at::<NAN, true>(x, 0, *c)
+            } else {
+                t.step_at::<NAN, false>(x, 0, *c)
+            };
+            if M {
+                *n += 1;
+            }
+            if to == *c || (M && *n > t.steps) {
                 *n = 0;
                 if let Some(l) = leaves.get_mut(*ti) {
                     *l = *c;
@@ -384,7 +449,7 @@ mod tests {
             for cols in [5, 7, 3] {
                 let x = rows(1, cols, nan, seed);
                 let mut got = vec![u32::MAX; trees.len()];
-                walk_all(&trees, &x, nan, &mut got);
+                walk_all(&trees, &x, nan, false, &mut got);
                 for (t, &g) in trees.iter().zip(&got) {
                     assert_eq!(g as usize, t.leaf(&x), "cols {cols}, nan {nan}");
                 }
@@ -443,7 +508,7 @@ mod tests {
             assert!(got.iter().all(|&g| g == want), "{got:?}");
             assert_eq!(t.leaf(&x[..2]), want as usize);
             let mut one = [0u32];
-            walk_all(std::slice::from_ref(&t), &x[..2], true, &mut one);
+            walk_all(std::slice::from_ref(&t), &x[..2], true, false, &mut one);
             assert_eq!(one[0], want);
         }
         // values must cover every node
