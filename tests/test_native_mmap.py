@@ -178,3 +178,25 @@ def test_cli_predict_mmap_gives_the_same_output(cli: Path, tmp_path: Path) -> No
         outs.append(r.stdout)
         assert r.returncode == 0, r.stderr
     assert outs[0] == outs[1] and outs[0].count("\n") >= 40
+
+
+def test_a_leaf_naming_any_feature_is_harmless(tmp_path: Path) -> None:
+    """A leaf steps to itself whatever feature it names, and the walks never
+    read the row at it: a stored layout whose leaves name feature 10**6
+    (digests recomputed, so only the walk could notice) gives scikit-learn's
+    answers, copied and mapped."""
+    model, x = MODELS["forest with NaN"]
+    path, f = _laid_file(tmp_path)
+    for _nodes, layout in f.header["graph"]["native"]["trees"]:
+        arr = f.array(layout)
+        leaves = arr[:, 0] == arr[:, 1]
+        assert leaves.any()
+        arr[leaves, 2] = 10**6
+        f.set_array(layout, arr)
+    odd = tmp_path / "odd.skseal"
+    odd.write_bytes(f.to_bytes())
+    want = model.predict_proba(x)
+    for mode in (None, "r"):
+        m = skseal.native.load(odd, mmap_mode=mode)
+        assert _same(m.predict_proba(x), want)
+        assert _same(m.predict_proba(x[:1]), want[:1])
