@@ -69,6 +69,148 @@ enum Search {
     Brute(Brute),
 }
 
+/// What k-nearest and radius neighbours read alike: the weights
+/// (true: "distance"), the metric, `_fit_X` and how it is searched.
+struct Fitted {
+    distance: bool,
+    metric: Metric,
+    fit_x: Mat,
+    search: Search,
+    /// `_y`: one target (or class index) per training row
+    y: Vec<f64>,
+}
+
+/// Read [`Fitted`]; `what` names the estimator family in refusals.
+fn read_fitted(est: &Obj<'_, '_>, info: &Info, path: &str, what: &str) -> Result<Fitted> {
+    let distance = match est.opt_str("weights", path)? {
+        Some("uniform") | None => false,
+        Some("distance") => true,
+        _ => {
+            return Err(unsupported(
+                format!("{what} with weights other than \"uniform\" or \"distance\""),
+                &format!("{path}.weights"),
+                "",
+            ))
+        }
+    };
+    let fm = est.str("_fit_method", path)?;
+    if !matches!(fm, "kd_tree" | "ball_tree" | "brute") {
+        return Err(unsupported(
+            format!("{what} fitted with algorithm {fm:?}"),
+            &format!("{path}._fit_method"),
+            "The KD-tree, ball-tree and brute-force queries are implemented.",
+        ));
+    }
+    let metric = match est.str("effective_metric_", path)? {
+        "euclidean" => Metric::Euclidean,
+        "manhattan" | "cityblock" | "l1" => Metric::Manhattan,
+        other => {
+            return Err(unsupported(
+                format!("{what} with the metric {other:?}"),
+                &format!("{path}.effective_metric_"),
+                "The euclidean and manhattan metrics are implemented.",
+            ))
+        }
+    };
+    let fit_x = mat_f64(est, "_fit_X", path)?;
+    let search = if fm == "brute" {
+        if fit_x.rows > 1 && fit_x.cols > 1 && fortran_ordered(est, "_fit_X") {
+            // the reductions take C-ordered arrays only; scikit-learn (which
+            // never stores one so) would use pairwise_distances_chunked
+            return Err(unsupported(
+                format!("brute-force {what} with a Fortran-ordered _fit_X"),
+                &format!("{path}._fit_X"),
+                "scikit-learn then measures distances another way; refit, or save a model whose _fit_X is C-ordered.",
+            ));
+        }
+        let kind = match metric {
+            Metric::Euclidean => Kind::Euclidean,
+            Metric::Manhattan => Kind::Manhattan,
+        };
+        Search::Brute(Brute::new(kind, &est.ctx.blas, &fit_x))
+    } else {
+        Search::Tree
+    };
+    if info.n_features.is_some_and(|n| n != fit_x.cols) {
+        return Err(malformed(path, "_fit_X does not match n_features_in_"));
+    }
+    let ya = est.arr_f64("_y", path)?;
+    if ya.shape.len() != 1 || ya.data.len() != fit_x.rows {
+        return Err(unsupported(
+            format!("{what} with several outputs"),
+            &format!("{path}._y"),
+            "",
+        ));
+    }
+    Ok(Fitted {
+        distance,
+        metric,
+        fit_x,
+        search,
+        y: ya.data,
+    })
+}
+
+/// The distance of a reduced value as the search returns it: brute force's
+/// `sqrt(max(v, 0))` or the value; a tree's `sqrt(rdist)` or the value.
+fn distance(search: &Search, metric: Metric, v: f64) -> f64 {
+    match (search, metric) {
+        (Search::Brute(b), _) => b.distance(v),
+        (Search::Tree, Metric::Euclidean) => v.sqrt(),
+        (Search::Tree, Metric::Manhattan) => v,
+    }
+}
+
+/// `DistanceMetric.rdist` of two rows: `sum_j (a_j - b_j)^2` or
+/// `sum_j |a_j - b_j|`, in feature order.
+fn rdist(metric: Metric, a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    match metric {
+        Metric::Euclidean => {
+            for (x, y) in a.iter().zip(b) {
+                let t = x - y;
+                s += t * t;
+            }
+        }
+        Metric::Manhattan => {
+            for (x, y) in a.iter().zip(b) {
+                s += (x - y).abs();
+            }
+        }
+    }
+    s
+}
+
+/// A classifier's `_y` as class indices into `classes_` (one output; `what`
+/// names the family when there are several).
+fn class_indices(
+    est: &Obj<'_, '_>,
+    y: &[f64],
+    path: &str,
+    what: &str,
+) -> Result<(Vec<usize>, Labels)> {
+    if est.opt("outputs_2d_").is_some() && est.bool("outputs_2d_", path)? {
+        return Err(unsupported(
+            format!("{what} with several outputs"),
+            &format!("{path}.outputs_2d_"),
+            "",
+        ));
+    }
+    let classes = est.labels("classes_", path)?;
+    let nc = classes.len();
+    let idx = y
+        .iter()
+        .map(|&v| {
+            if v >= 0.0 && v.fract() == 0.0 && (v as usize) < nc {
+                Ok(v as usize)
+            } else {
+                Err(malformed(&format!("{path}._y"), "class index out of range"))
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((idx, classes))
+}
+
 pub struct KNeighbors {
     info: Info,
     fit_x: Mat,
@@ -98,55 +240,13 @@ impl KNeighbors {
     pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<KNeighbors> {
         let info = Info::read(est, path)?;
         let is_clf = est.name() == "KNeighborsClassifier";
-        let distance = match est.opt_str("weights", path)? {
-            Some("uniform") | None => false,
-            Some("distance") => true,
-            _ => {
-                return Err(unsupported(
-                    "k-nearest neighbours with weights other than \"uniform\" or \"distance\"",
-                    &format!("{path}.weights"),
-                    "",
-                ))
-            }
-        };
-        let fm = est.str("_fit_method", path)?;
-        if !matches!(fm, "kd_tree" | "ball_tree" | "brute") {
-            return Err(unsupported(
-                format!("k-nearest neighbours fitted with algorithm {fm:?}"),
-                &format!("{path}._fit_method"),
-                "The KD-tree, ball-tree and brute-force queries are implemented.",
-            ));
-        }
-        let metric = match est.str("effective_metric_", path)? {
-            "euclidean" => Metric::Euclidean,
-            "manhattan" | "cityblock" | "l1" => Metric::Manhattan,
-            other => {
-                return Err(unsupported(
-                    format!("k-nearest neighbours with the metric {other:?}"),
-                    &format!("{path}.effective_metric_"),
-                    "The euclidean and manhattan metrics are implemented.",
-                ))
-            }
-        };
-        let fit_x = mat_f64(est, "_fit_X", path)?;
-        let search = if fm == "brute" {
-            if fit_x.rows > 1 && fit_x.cols > 1 && fortran_ordered(est, "_fit_X") {
-                // ArgKmin takes C-ordered arrays only; scikit-learn (which
-                // never stores one so) would use pairwise_distances_chunked
-                return Err(unsupported(
-                    "brute-force k-nearest neighbours with a Fortran-ordered _fit_X",
-                    &format!("{path}._fit_X"),
-                    "scikit-learn then measures distances another way; refit, or save a model whose _fit_X is C-ordered.",
-                ));
-            }
-            let kind = match metric {
-                Metric::Euclidean => Kind::Euclidean,
-                Metric::Manhattan => Kind::Manhattan,
-            };
-            Search::Brute(Brute::new(kind, &est.ctx.blas, &fit_x))
-        } else {
-            Search::Tree
-        };
+        let Fitted {
+            distance,
+            metric,
+            fit_x,
+            search,
+            y,
+        } = read_fitted(est, &info, path, "k-nearest neighbours")?;
         let k = est.usize("n_neighbors", path)?;
         if k == 0 || k > fit_x.rows {
             return Err(malformed(
@@ -154,39 +254,8 @@ impl KNeighbors {
                 format!("n_neighbors {k} with {} training rows", fit_x.rows),
             ));
         }
-        if info.n_features.is_some_and(|n| n != fit_x.cols) {
-            return Err(malformed(path, "_fit_X does not match n_features_in_"));
-        }
-        let ya = est.arr_f64("_y", path)?;
-        if ya.shape.len() != 1 || ya.data.len() != fit_x.rows {
-            return Err(unsupported(
-                "k-nearest neighbours with several outputs",
-                &format!("{path}._y"),
-                "",
-            ));
-        }
         let clf = if is_clf {
-            if est.opt("outputs_2d_").is_some() && est.bool("outputs_2d_", path)? {
-                return Err(unsupported(
-                    "k-nearest neighbours with several outputs",
-                    &format!("{path}.outputs_2d_"),
-                    "",
-                ));
-            }
-            let classes = est.labels("classes_", path)?;
-            let nc = classes.len();
-            let idx = ya
-                .data
-                .iter()
-                .map(|&v| {
-                    if v >= 0.0 && v.fract() == 0.0 && (v as usize) < nc {
-                        Ok(v as usize)
-                    } else {
-                        Err(malformed(&format!("{path}._y"), "class index out of range"))
-                    }
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Some((idx, classes))
+            Some(class_indices(est, &y, path, "k-nearest neighbours")?)
         } else {
             None
         };
@@ -198,7 +267,7 @@ impl KNeighbors {
             k,
             distance,
             clf,
-            y: ya.data,
+            y,
         })
     }
 
@@ -232,22 +301,7 @@ impl KNeighbors {
     fn tree_neighbours(&self, x: &[f64], d: &mut Vec<(f64, usize)>) {
         d.clear();
         for r in 0..self.fit_x.rows {
-            let p = self.fit_x.row(r);
-            let mut s = 0.0;
-            match self.metric {
-                Metric::Euclidean => {
-                    for (a, b) in x.iter().zip(p) {
-                        let t = a - b;
-                        s += t * t;
-                    }
-                }
-                Metric::Manhattan => {
-                    for (a, b) in x.iter().zip(p) {
-                        s += (a - b).abs();
-                    }
-                }
-            }
-            d.push((s, r));
+            d.push((rdist(self.metric, x, self.fit_x.row(r)), r));
         }
         let k = self.k;
         let cmp = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
@@ -265,14 +319,10 @@ impl KNeighbors {
             w.resize(d.len(), 1.0);
             return;
         }
-        w.extend(d.iter().map(|&(r, _)| {
-            let dist = match (&self.search, self.metric) {
-                (Search::Brute(b), _) => b.distance(r),
-                (Search::Tree, Metric::Euclidean) => r.sqrt(),
-                (Search::Tree, Metric::Manhattan) => r,
-            };
-            1.0 / dist
-        }));
+        w.extend(
+            d.iter()
+                .map(|&(r, _)| 1.0 / distance(&self.search, self.metric, r)),
+        );
         if w.iter().any(|v| v.is_infinite()) {
             for v in w.iter_mut() {
                 *v = if v.is_infinite() { 1.0 } else { 0.0 };

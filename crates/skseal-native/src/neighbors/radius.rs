@@ -42,9 +42,8 @@
 //! that is not a class (scikit-learn then predicts a label outside
 //! `classes_`).
 
-use super::brute::{Brute, Kind};
-use super::Metric;
-use crate::access::{fortran_ordered, mat_f64, Obj};
+use super::{class_indices, distance, rdist, read_fitted, Fitted, Metric, Search};
+use crate::access::Obj;
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, malformed, Result};
@@ -56,12 +55,6 @@ const TREE_BOUND: &str = "a KD / ball tree takes whole nodes whose bound lies in
                           (a training row within rounding of the radius may count differently) \
                           and orders neighbours by its walk, which distance-weighted sums and \
                           means add in another order; otherwise bitwise";
-
-enum Search {
-    /// KD or ball tree: every training row measured, kept in row order
-    Tree,
-    Brute(Brute),
-}
 
 /// The classifier's side: class index per training row, the classes, and
 /// how a query without neighbours is scored.
@@ -91,36 +84,13 @@ impl RadiusNeighbors {
     pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<RadiusNeighbors> {
         let info = Info::read(est, path)?;
         let is_clf = est.name() == "RadiusNeighborsClassifier";
-        let distance = match est.opt_str("weights", path)? {
-            Some("uniform") | None => false,
-            Some("distance") => true,
-            _ => {
-                return Err(unsupported(
-                    "radius neighbours with weights other than \"uniform\" or \"distance\"",
-                    &format!("{path}.weights"),
-                    "",
-                ))
-            }
-        };
-        let fm = est.str("_fit_method", path)?;
-        if !matches!(fm, "kd_tree" | "ball_tree" | "brute") {
-            return Err(unsupported(
-                format!("radius neighbours fitted with algorithm {fm:?}"),
-                &format!("{path}._fit_method"),
-                "The KD-tree, ball-tree and brute-force queries are implemented.",
-            ));
-        }
-        let metric = match est.str("effective_metric_", path)? {
-            "euclidean" => Metric::Euclidean,
-            "manhattan" | "cityblock" | "l1" => Metric::Manhattan,
-            other => {
-                return Err(unsupported(
-                    format!("radius neighbours with the metric {other:?}"),
-                    &format!("{path}.effective_metric_"),
-                    "The euclidean and manhattan metrics are implemented.",
-                ))
-            }
-        };
+        let Fitted {
+            distance,
+            metric,
+            fit_x,
+            search,
+            y,
+        } = read_fitted(est, &info, path, "radius neighbours")?;
         let radius = est.f64("radius", path)?;
         if !(radius.is_finite() && radius >= 0.0) {
             return Err(malformed(
@@ -133,36 +103,8 @@ impl RadiusNeighbors {
             Metric::Euclidean => radius * radius,
             Metric::Manhattan => radius,
         };
-        let fit_x = mat_f64(est, "_fit_X", path)?;
-        if info.n_features.is_some_and(|n| n != fit_x.cols) {
-            return Err(malformed(path, "_fit_X does not match n_features_in_"));
-        }
-        let search = if fm == "brute" {
-            if fit_x.rows > 1 && fit_x.cols > 1 && fortran_ordered(est, "_fit_X") {
-                return Err(unsupported(
-                    "brute-force radius neighbours with a Fortran-ordered _fit_X",
-                    &format!("{path}._fit_X"),
-                    "scikit-learn then measures distances another way; refit, or save a model whose _fit_X is C-ordered.",
-                ));
-            }
-            let kind = match metric {
-                Metric::Euclidean => Kind::Euclidean,
-                Metric::Manhattan => Kind::Manhattan,
-            };
-            Search::Brute(Brute::new(kind, &est.ctx.blas, &fit_x))
-        } else {
-            Search::Tree
-        };
-        let ya = est.arr_f64("_y", path)?;
-        if ya.shape.len() != 1 || ya.data.len() != fit_x.rows {
-            return Err(unsupported(
-                "radius neighbours with several outputs",
-                &format!("{path}._y"),
-                "",
-            ));
-        }
         let clf = if is_clf {
-            Some(read_classes(est, &ya.data, path)?)
+            Some(read_classes(est, &y, path)?)
         } else {
             None
         };
@@ -174,7 +116,7 @@ impl RadiusNeighbors {
             reduced,
             distance,
             clf,
-            y: ya.data,
+            y,
         })
     }
 
@@ -188,21 +130,7 @@ impl RadiusNeighbors {
                     let q = x.row(i);
                     let mut found = Vec::new();
                     for r in 0..self.fit_x.rows {
-                        let p = self.fit_x.row(r);
-                        let mut s = 0.0;
-                        match self.metric {
-                            Metric::Euclidean => {
-                                for (a, b) in q.iter().zip(p) {
-                                    let t = a - b;
-                                    s += t * t;
-                                }
-                            }
-                            Metric::Manhattan => {
-                                for (a, b) in q.iter().zip(p) {
-                                    s += (a - b).abs();
-                                }
-                            }
-                        }
+                        let s = rdist(self.metric, q, self.fit_x.row(r));
                         if s <= self.reduced {
                             found.push((s, r));
                         }
@@ -216,11 +144,7 @@ impl RadiusNeighbors {
     /// The distance of a reduced value (`_rdist_to_dist`; brute force
     /// clamps at zero first).
     fn dist(&self, v: f64) -> f64 {
-        match (&self.search, self.metric) {
-            (Search::Brute(b), _) => b.distance(v),
-            (Search::Tree, Metric::Euclidean) => v.sqrt(),
-            (Search::Tree, Metric::Manhattan) => v,
-        }
+        distance(&self.search, self.metric, v)
     }
 
     /// `_get_weights(neigh_dist, "distance")` for one query's neighbours.
@@ -307,25 +231,8 @@ impl RadiusNeighbors {
 /// The classifier's classes, its `_y` as class indices, and its outlier
 /// labels as indices.
 fn read_classes(est: &Obj<'_, '_>, y: &[f64], path: &str) -> Result<Classes> {
-    if est.opt("outputs_2d_").is_some() && est.bool("outputs_2d_", path)? {
-        return Err(unsupported(
-            "radius neighbours with several outputs",
-            &format!("{path}.outputs_2d_"),
-            "",
-        ));
-    }
-    let labels = est.labels("classes_", path)?;
+    let (idx, labels) = class_indices(est, y, path, "radius neighbours")?;
     let nc = labels.len();
-    let idx = y
-        .iter()
-        .map(|&v| {
-            if v >= 0.0 && v.fract() == 0.0 && (v as usize) < nc {
-                Ok(v as usize)
-            } else {
-                Err(malformed(&format!("{path}._y"), "class index out of range"))
-            }
-        })
-        .collect::<Result<Vec<_>>>()?;
     let lp = format!("{path}.outlier_label");
     let ctx = est.ctx;
     let raw = est.opt("outlier_label").filter(|&id| !ctx.is_none(id));
