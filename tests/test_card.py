@@ -338,17 +338,17 @@ def test_card_of_a_model_native_inference_cannot_run(tmp_path: Path) -> None:
     """A legacy joblib file of a model without native inference still gets a
     card (identity, security, hyperparameters); evaluation says why not."""
     import joblib
-    from sklearn.neighbors import RadiusNeighborsClassifier
+    from sklearn.semi_supervised import LabelSpreading
 
     X, y = load_iris(return_X_y=True)
-    path = tmp_path / "rnn.joblib"
-    joblib.dump(RadiusNeighborsClassifier(radius=7.0).fit(X, y), path)
+    path = tmp_path / "ls.joblib"
+    joblib.dump(LabelSpreading(alpha=0.3).fit(X, y), path)
     card = skseal.card(path)
     s = card.summary
-    assert s["native"]["ok"] is False and "RadiusNeighborsClassifier" in s["native"]["error"]
+    assert s["native"]["ok"] is False and "LabelSpreading" in s["native"]["error"]
     assert s["fingerprint"] is None and s["signature"] is None
     assert s["format"].startswith("pickle / joblib")
-    assert s["hyperparameters"]["radius"] == "7.0"
+    assert s["hyperparameters"]["alpha"] == "0.3"
     assert "native inference: no" in card.html
     csv = tmp_path / "d.csv"
     pd.DataFrame(X, columns=list("abcd")).assign(y=y).to_csv(csv, index=False)
