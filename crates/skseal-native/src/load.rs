@@ -208,9 +208,6 @@ fn read_array_into(
     fc.read_array(i as usize, buf)
 }
 
-/// Map the pages of mapped tree values at load too (else on first use).
-const POPULATE_VALUES: bool = false;
-
 /// Trees read one at a time from the file (see [`TreeSource`]).
 struct FileTrees<'f> {
     fc: &'f FileContainer,
@@ -302,8 +299,13 @@ impl FileTrees<'_> {
         if !nodes_len.is_multiple_of(16) || !values_len.is_multiple_of(8) {
             return Err(malformed(path, "the layout or values are not whole items"));
         }
-        let nodes: Slab<TreeNode16> = self.slab(li, nodes_len / 16, true)?;
-        let values: Slab<f64> = self.slab(vi, values_len / 8, POPULATE_VALUES)?;
+        let nodes: Slab<TreeNode16> = self.slab(li, nodes_len / 16)?;
+        if let Some((map, _)) = &self.map {
+            // the checks read the whole layout now: map its pages in one call
+            // (the values fault in as walks reach them)
+            map.populate(bytemuck::cast_slice(&nodes));
+        }
+        let values: Slab<f64> = self.slab(vi, values_len / 8)?;
         for i in [ni, li, vi] {
             if let Some(r) = self.read.get(i as usize) {
                 r.store(true, Ordering::Relaxed);
@@ -323,22 +325,15 @@ impl FileTrees<'_> {
 impl FileTrees<'_> {
     /// Array `i` of `n` items: a view of the mapped file when the load is
     /// mapped and the array is stored as it is used, else read into memory
-    /// of its own (digest-checked). `populate`: map its pages now, in one
-    /// call (the node layout, which the checks read whole); the values are
-    /// left to fault in as walks reach them.
-    fn slab<T: bytemuck::Pod>(&self, i: u32, n: usize, populate: bool) -> Result<Slab<T>> {
+    /// of its own (digest-checked).
+    fn slab<T: bytemuck::Pod>(&self, i: u32, n: usize) -> Result<Slab<T>> {
         if let Some((map, check)) = &self.map {
             let bytes = self
                 .fc
                 .mapped_array(map, i as usize, *check)
                 .map_err(CoreError::from)?;
-            if let Some(b) = bytes {
-                if populate {
-                    map.populate(b);
-                }
-                if let Some(s) = Slab::mapped(map, b) {
-                    return Ok(s);
-                }
+            if let Some(s) = bytes.and_then(|b| Slab::mapped(map, b)) {
+                return Ok(s);
             }
         }
         let mut v: Vec<T> = bytemuck::zeroed_vec(n);
