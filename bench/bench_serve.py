@@ -18,20 +18,22 @@ DataFrame, sent as ``{"dataframe_records": [{...}]}``; both with
 ``"params": {"method": "predict_proba"}``.
 
 Load comes from ``wrk`` (Debian: ``apt-get install -y wrk``) with a Lua script that posts
-the body. Measured per server and model:
+the body, and from ``oha`` (``cargo install oha --locked --version 1.16.0``) where a fixed
+rate is needed. Measured per server and model:
 
 - peak requests/s of one-row requests over rising concurrency (``wrk -c 1, 4, 16, 64``);
-- p50/p99 latency at about half of that server's own peak: wrk 4 has no rate option, so
-  the Lua script's ``delay()`` holds every connection idle between requests, with the
-  number of connections and the delay chosen to give half the peak (corrected once
-  from a first run); the rate reached is reported;
+- p50/p99 latency at half of that server's own peak: ``oha -q RATE`` sends requests at
+  that constant rate over 16 connections (an open loop, as wrk2 does; wrk 4 has no rate
+  option), with ``--latency-correction``: a request's latency counts from the moment the
+  schedule meant to send it, so a stall of the server or of the machine is not hidden
+  (coordinated omission);
 - requests/s of 1,000-row requests;
 - resident memory (VmRSS of the server process and its children) after the load;
 - that answers are bit-identical to scikit-learn's ``predict_proba`` (one-row requests
   for 200 distinct rows and one 1,000-row request, parsed with ``json.loads``), and that
   no request under load failed (wrk's non-2xx and socket error counts).
 
-Start-up: time from process start to the first 200 answer (polled every 2 ms) for a
+Start-up: time from process start to the first 200 answer (polled every 0.5 ms) for a
 100-tree iris forest, and for a 200-tree forest on 100k x 20 compared with the time of
 ``pickle.load`` of that forest (median of 3, warm page cache).
 
@@ -60,7 +62,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata as im
@@ -84,6 +86,8 @@ CLI = REPO / "target" / "release" / "skseal"
 BEGIN = "<!-- serve:begin -->"
 END = "<!-- serve:end -->"
 HOST = "127.0.0.1"
+OHA_VERSION = "1.16.0"
+HALF_CONNS = 16  # oha connections of the half-peak run (the rate is fixed; see half_peak)
 
 NUMERIC = ["age", "income", "tenure"]
 CITIES = ["Lyon", "Oslo", "Porto", "Turin", "Ghent", "Graz", "Brno", "Cork"]
@@ -96,18 +100,12 @@ SERVER_NAMES = {
 }
 
 LUA = """\
--- POST the body in $BENCH_BODY; with $BENCH_DELAY_MS, wait that long between requests
+-- POST the body in $BENCH_BODY
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
 wrk.body = f:read("*a")
 f:close()
-local d = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
-if d > 0 then
-  function delay()
-    return d
-  end
-end
 """
 
 
@@ -362,7 +360,7 @@ def first_answer(r: Running, body: bytes, timeout: float = 120.0) -> float:
         if r.proc.poll() is not None:
             tail = r.log_path.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"{r.kind} exited {r.proc.returncode}: {tail}")
-        time.sleep(0.002)
+        time.sleep(0.0005)
     raise RuntimeError(f"{r.kind}: no 200 answer within {timeout} s")
 
 
@@ -440,7 +438,7 @@ class Wrk:
     p50: float | None  # seconds
     p99: float | None
     errors: int  # non-2xx answers + socket errors
-    delay_ms: int = 0
+    rate: float = 0.0  # requests/s asked of oha (0: wrk, as fast as answers come)
     text: str = ""
 
 
@@ -454,9 +452,8 @@ def parse_dur(s: str) -> float:
     return float(m.group(1)) * UNITS[m.group(2)]
 
 
-def run_wrk(url: str, body: Path, lua: Path, conns: int, seconds: int,
-            delay_ms: int = 0) -> Wrk:
-    env = dict(os.environ, BENCH_BODY=str(body), BENCH_DELAY_MS=str(delay_ms))
+def run_wrk(url: str, body: Path, lua: Path, conns: int, seconds: int) -> Wrk:
+    env = dict(os.environ, BENCH_BODY=str(body))
     threads = min(2, conns)
     args = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s",
             "--timeout", "30s", "--latency", "-s", str(lua), url]
@@ -479,25 +476,42 @@ def run_wrk(url: str, body: Path, lua: Path, conns: int, seconds: int,
     return Wrk(conns, rps,
                parse_dur(pct["50"]) if "50" in pct else None,
                parse_dur(pct["99"]) if "99" in pct else None,
-               errors, delay_ms, text)
+               errors, 0.0, text)
 
 
-def half_peak(url: str, body: Path, lua: Path, peak: float, lat1: float,
-              seconds: int) -> Wrk:
-    """A run at about half of ``peak`` req/s: ``c`` connections, each idle ``d`` ms
-    between requests (wrk's Lua ``delay()``); ``d`` corrected once from a first run."""
-    target = peak / 2
-    lat_ms = lat1 * 1e3
-    period = max(10.0, 2 * lat_ms)  # ms per request per connection
-    c = max(1, round(target * period / 1e3))
-    d = max(1, round(c * 1e3 / target - lat_ms))
-    w = run_wrk(url, body, lua, c, max(3, seconds // 2), d)
-    if w.rps > 0:
-        overhead = c * 1e3 / w.rps - d  # ms a connection spends per request beyond d
-        d2 = max(1, round(c * 1e3 / target - overhead))
-        if abs(w.rps - target) / target > 0.1 and d2 != d:
-            d = d2
-    return run_wrk(url, body, lua, c, seconds, d)
+def oha_path() -> str | None:
+    """The ``oha`` load generator: on PATH, else where ``cargo install`` puts it."""
+    found = shutil.which("oha")
+    cargo = Path.home() / ".cargo" / "bin" / "oha"
+    return found or (str(cargo) if cargo.exists() else None)
+
+
+def run_oha(url: str, body: Path, conns: int, seconds: int, rate: float) -> Wrk:
+    """``rate`` requests/s for ``seconds`` over ``conns`` connections (an open loop),
+    latencies corrected for coordinated omission; requests in flight at the end are
+    waited for (``-w``), so none is counted as failed for being cut off."""
+    oha = oha_path()
+    if oha is None:
+        raise RuntimeError(f"oha is not installed: cargo install oha --locked "
+                           f"--version {OHA_VERSION}")
+    args = [oha, "-q", f"{rate:.0f}", "-c", str(conns), "-z", f"{seconds}s", "-w",
+            "--latency-correction", "--no-tui", "--output-format", "json",
+            "-m", "POST", "-T", "application/json", "-D", str(body), url]
+    p = subprocess.run(args, capture_output=True, text=True, check=False)
+    if p.returncode != 0:
+        raise RuntimeError(f"oha failed ({p.returncode}): {p.stdout[-2000:]} {p.stderr[-2000:]}")
+    out = json.loads(p.stdout)
+    codes = out.get("statusCodeDistribution") or {}
+    errors = sum(n for code, n in codes.items() if not str(code).startswith("2"))
+    errors += sum((out.get("errorDistribution") or {}).values())
+    pct = out.get("latencyPercentiles") or {}
+    return Wrk(conns, float(out["summary"]["requestsPerSec"]), pct.get("p50"), pct.get("p99"),
+               errors, rate, p.stdout)
+
+
+def half_peak(url: str, body: Path, peak: float, seconds: int) -> Wrk:
+    """Requests at half of ``peak`` req/s, at a constant rate (``oha -q``)."""
+    return run_oha(url, body, HALF_CONNS, seconds, peak / 2)
 
 
 @dataclass
@@ -554,7 +568,7 @@ def parse_answer(code: int, out: bytes, fmt: str) -> np.ndarray:
     return np.asarray(v["predictions"], dtype=np.float64)
 
 
-def perf_stat(pid: int, url: str, body: Path, lua: Path, w: Wrk, seconds: int) -> str:
+def perf_stat(pid: int, drive: Callable[[], Wrk], seconds: int) -> str:
     """CPU time and context switches per request of the server during a half-peak run."""
     if not shutil.which("perf"):
         return ""
@@ -564,7 +578,7 @@ def perf_stat(pid: int, url: str, body: Path, lua: Path, w: Wrk, seconds: int) -
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(0.3)
-        ww = run_wrk(url, body, lua, w.conns, seconds, w.delay_ms)
+        ww = drive()
     finally:
         ps.send_signal(signal.SIGINT)
         ps.wait(timeout=10)
@@ -584,18 +598,18 @@ def perf_stat(pid: int, url: str, body: Path, lua: Path, w: Wrk, seconds: int) -
             f"{vals['task-clock'] * 1e3 / n:.1f} us of server CPU per request, "
             f"{vals.get('context-switches', 0) / n:.2f} context switches per request, "
             f"p50 {fmt_ms(ww.p50)} ms, p99 {fmt_ms(ww.p99)} ms")
-    top = perf_top(pid, url, body, lua, w, seconds)
+    top = perf_top(pid, drive, seconds)
     return text + (f"; `perf record` (999 Hz, server only), top symbols: {top}" if top else "")
 
 
-def perf_top(pid: int, url: str, body: Path, lua: Path, w: Wrk, seconds: int) -> str:
+def perf_top(pid: int, drive: Callable[[], Wrk], seconds: int) -> str:
     """The server's hottest symbols (self time) during a half-peak run."""
     data = Path(tempfile.mktemp(suffix=".perf.data"))
     ps = subprocess.Popen(["perf", "record", "-F", "999", "-p", str(pid), "-o", str(data),
                            "--", "sleep", str(max(1, seconds - 1))],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        run_wrk(url, body, lua, w.conns, seconds, w.delay_ms)
+        drive()
     finally:
         ps.wait(timeout=30)
     rep = cmd_out(["perf", "report", "-i", str(data), "--stdio", "--no-children",
@@ -625,13 +639,12 @@ def bench_server(kind: str, case: Case, cfg: Config, tmp: Path, lua: Path) -> Re
                 log(f"  c={c}: {w.rps:,.0f} req/s p50 {fmt_ms(w.p50)} ms "
                     f"p99 {fmt_ms(w.p99)} ms errors {w.errors}")
                 res.levels.append(w)
-            peak, lat1 = res.peak, res.levels[0].p50
+            peak = res.peak
             assert peak is not None
-            res.half = half_peak(r.url, one, lua, peak.rps, lat1 or 1 / res.levels[0].rps,
-                                 cfg.duration)
-            log(f"  half peak: c={res.half.conns} delay {res.half.delay_ms} ms: "
+            res.half = half_peak(r.url, one, peak.rps, cfg.duration)
+            log(f"  half peak: {res.half.rate:,.0f} req/s asked, c={res.half.conns}: "
                 f"{res.half.rps:,.0f} req/s p50 {fmt_ms(res.half.p50)} ms "
-                f"p99 {fmt_ms(res.half.p99)} ms")
+                f"p99 {fmt_ms(res.half.p99)} ms errors {res.half.errors}")
             for c in (1, cfg.workers * 2):
                 w = run_wrk(r.url, thousand, lua, c, cfg.duration)
                 log(f"  1000 rows c={c}: {w.rps:,.1f} req/s")
@@ -642,7 +655,11 @@ def bench_server(kind: str, case: Case, cfg: Config, tmp: Path, lua: Path) -> Re
                 res.load_ms = next((float(e["load_ms"]) for e in r.events()
                                     if e.get("event") == "loaded"), None)
                 if res.half.p99 is None or res.half.p99 > 1e-3:
-                    res.perf = perf_stat(r.proc.pid, r.url, one, lua, res.half, cfg.duration)
+                    rate = res.half.rate
+                    res.perf = perf_stat(
+                        r.proc.pid,
+                        lambda: run_oha(r.url, one, HALF_CONNS, cfg.duration, rate),
+                        cfg.duration)
     except Exception as e:  # noqa: BLE001 - reported in the table, the run goes on
         res.failure = f"{type(e).__name__}: {' '.join(str(e).split())[:400]}"
         log(f"  FAILED: {res.failure}")
@@ -732,6 +749,7 @@ def machine(cfg: Config, load_start: str) -> list[tuple[str, str]]:
         ("skseal", f"{version('skseal')}; git {git}{' (dirty)' if dirty else ''}; "
                    f"CLI {cmd_out([str(CLI), '--version'])} (release build)"),
         ("wrk", cmd_out(["sh", "-c", "wrk -v 2>&1 | head -1"]).split("Copyright")[0].strip()),
+        ("oha", cmd_out([oha_path() or "oha", "--version"]).strip()),
         ("date", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("load average at start / end", f"{load_start} / {load_avg()}"),
     ]
@@ -754,7 +772,8 @@ def report(cfg: Config, mach: list[tuple[str, str]], cases: list[Case],
            "### How it was measured", ""]
     out += [
         f"- Every server listens on 127.0.0.1 and is started and stopped by the script. "
-        f"Load: `wrk` (C, epoll) with a Lua script posting a fixed body; wrk runs on the same "
+        f"Load: `wrk` (C, epoll) with a Lua script posting a fixed body, and `oha` "
+        f"{OHA_VERSION} for the half-peak runs; both run on the same "
         f"{os.cpu_count()} cores as the server, so server and load generator share the CPU "
         f"(both figures are lower than on separate machines).",
         "- Bodies are MLflow's JSON: `{\"instances\": [[20 numbers]]}` for the forest, "
@@ -763,14 +782,16 @@ def report(cfg: Config, mach: list[tuple[str, str]], cases: list[Case],
         "Inference Protocol v2 tensors (one input per column for the pipeline).",
         f"- Peak: the best of `wrk -c {', '.join(map(str, cfg.conns))}` (-t 2, or 1 for one "
         f"connection), {cfg.duration} s each, one-row requests.",
-        "- Half peak: wrk 4 has no rate option, so every connection waits a fixed delay "
-        "(Lua `delay()`) between requests; connections and delay are chosen for half the "
-        "server's peak and corrected once; the rate reached is in the table. Latency is "
-        "wrk's `--latency` percentiles (time from sending a request to its full answer).",
+        f"- Half peak: `oha -q RATE -c {HALF_CONNS} --latency-correction` sends one-row "
+        "requests at half the server's peak, at a constant rate (an open loop, as wrk2 "
+        "does; wrk 4 has no rate option); a request's latency counts from the moment the "
+        "schedule meant to send it to its full answer, so a stall of the server or of the "
+        "machine is counted, not hidden (coordinated omission); the rate reached is in "
+        "the table.",
         "- 1,000 rows: the best of 1 and "
         f"{cfg.workers * 2} connections, the same 1,000 rows every request.",
         "- First answer: time from `Popen` to the first 200 answer to a one-row inference "
-        "request, polled every 2 ms.",
+        "request, polled every 0.5 ms.",
         "- RSS: VmRSS of the server process plus its children (uvicorn's workers), read "
         "from /proc after the load.",
         f"- Bit-identical: {cfg.check_rows} one-row requests (distinct rows) and one 1,000-row "
@@ -798,8 +819,7 @@ def report(cfg: Config, mach: list[tuple[str, str]], cases: list[Case],
             rows.append([
                 case.title, SERVER_NAMES[r.server],
                 f"{fmt_rate(pk.rps if pk else None)} (c={pk.conns if pk else '-'})",
-                f"{fmt_rate(h.rps if h else None)} (c={h.conns if h else '-'}, "
-                f"{h.delay_ms if h else '-'} ms)",
+                f"{fmt_rate(h.rps if h else None)} (c={h.conns if h else '-'})",
                 fmt_ms(h.p50 if h else None), fmt_ms(h.p99 if h else None),
                 f"{b.rps:,.1f}" if b else "-",
                 f"{b.rps * 1000:,.0f}" if b else "-",
@@ -808,7 +828,7 @@ def report(cfg: Config, mach: list[tuple[str, str]], cases: list[Case],
                 r.exact + (f"; {r.errors} failed requests" if r.errors else ""),
             ])
     out.append(md_table(["model", "server", "peak req/s (conns)",
-                         "half-peak req/s (conns, delay)", "p50 ms", "p99 ms",
+                         "half-peak req/s (conns)", "p50 ms", "p99 ms",
                          "1,000-row req/s", "rows/s", "first answer ms", "RSS MiB",
                          "bit-identical"], rows))
     out += ["", "Requests/s at each concurrency (one-row requests; p99 ms in brackets):", ""]
@@ -902,6 +922,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not shutil.which("wrk"):
         print("wrk is not installed. On Debian/Ubuntu, as root: "
               "apt-get update && apt-get install -y wrk", file=sys.stderr)
+        return 2
+    if oha_path() is None:
+        print(f"oha is not installed (the half-peak runs need a rate-limited load "
+              f"generator): cargo install oha --locked --version {OHA_VERSION}",
+              file=sys.stderr)
         return 2
     if not (Path(sys.executable).parent / "uvicorn").exists():
         print("uvicorn is not installed in this Python: "
