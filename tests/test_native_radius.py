@@ -169,3 +169,18 @@ def test_in_a_pipeline_and_refusals() -> None:
 
 def test_the_avx2_path_gives_the_same_bits() -> None:
     replay_on_avx2(__file__)
+
+
+@pytest.mark.parametrize("radius", [float("nan"), -1.0, float("inf")])
+def test_a_radius_that_is_not_a_radius_is_refused_at_load(radius: float) -> None:
+    """A file whose radius is NaN, negative or infinite (set after fitting, which
+    scikit-learn does not check) is refused at load, naming the attribute."""
+    X, y = _data(60, 20, 7)
+    m = RadiusNeighborsClassifier(radius=3.0, algorithm="brute").fit(X, y)
+    m.radius = radius
+    with pytest.raises(skseal.errors.ValidationError, match=r"\.radius: .* is not a radius"):
+        _native(m)
+    r = RadiusNeighborsRegressor(radius=3.0, algorithm="brute").fit(X, y.astype(float))
+    r.radius = radius
+    with pytest.raises(skseal.errors.ValidationError, match=r"\.radius: .* is not a radius"):
+        _native(r)
