@@ -396,12 +396,35 @@ def test_text_without_avx512(tmp_path: Path) -> None:
 
 def test_many_documents_in_batches(tmp_path: Path) -> None:
     """More rows than one batch: the text is split into batches (each a
-    dense rows x vocabulary block) with the same bits."""
+    CSR block, as the vectorizer hands it to the next step) with the same
+    bits."""
     docs = _random_texts(7, n=5000) + TRICKY
     for model in (make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression()),
                   make_pipeline(CountVectorizer(), MultinomialNB())):
         model.fit(FIT, YS)
         _exact(model, docs, tmp_path)
+
+
+def test_default_hashing_width_then_a_linear_model(tmp_path: Path) -> None:
+    """HashingVectorizer's default 2**20 columns into LogisticRegression and
+    MultinomialNB: the vectorizer's output stays CSR between the steps (as a
+    dense matrix, 3,000 documents would be 25 GB)."""
+    docs = _random_texts(11, n=3000) + TRICKY
+    for est in (LogisticRegression(max_iter=500), MultinomialNB()):
+        vec = HashingVectorizer(alternate_sign=not isinstance(est, MultinomialNB))
+        _exact(make_pipeline(vec, est).fit(FIT, YS), docs, tmp_path)
+
+
+def test_binarize_below_zero_after_text_is_refused_as_scikit_learn_refuses_it(
+        tmp_path: Path) -> None:
+    """BernoulliNB on a vectorizer's CSR output binarizes the stored values
+    only, so scikit-learn refuses a negative threshold; so does native."""
+    model = make_pipeline(CountVectorizer(), BernoulliNB()).fit(FIT, YS)
+    model[-1].binarize = -0.5
+    with pytest.raises(ValueError, match="Cannot binarize a sparse matrix with threshold < 0"):
+        model.predict(ALL)
+    with pytest.raises(ValueError, match="Cannot binarize a sparse matrix with threshold < 0"):
+        _load(model, tmp_path).predict(ALL)
 
 
 CLI = Path(__file__).parent.parent / "target" / "debug" / "skseal"

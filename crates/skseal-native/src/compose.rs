@@ -234,12 +234,21 @@ fn hstack(parts: Vec<Data>, rows: usize) -> Result<Data> {
             )));
         }
     }
+    // a part's CSR (refused at load, as scikit-learn's sparse stacking is
+    // not modelled) would be its dense matrix
+    let parts: Vec<Data> = parts
+        .into_iter()
+        .map(|p| match p {
+            Data::Csr(c) => Data::Dense(c.to_dense()),
+            p => p,
+        })
+        .collect();
     if parts.iter().all(|p| matches!(p, Data::Dense(_))) {
         let mats: Vec<Mat> = parts
             .into_iter()
             .filter_map(|p| match p {
                 Data::Dense(m) => Some(m),
-                Data::Table(_) => None,
+                _ => None,
             })
             .collect();
         return Ok(Data::Dense(Mat::hstack(&mats, rows)));
@@ -256,6 +265,7 @@ fn hstack(parts: Vec<Data>, rows: usize) -> Result<Data> {
                     ));
                 }
             }
+            Data::Csr(_) => {}
             Data::Table(t) => {
                 for c in t.columns {
                     names.push(format!("x{}", names.len()));
@@ -579,6 +589,7 @@ impl ColumnTransformer {
 fn select(x: &Data, idx: &[usize], names: Option<&[String]>) -> Result<Data> {
     match x {
         Data::Dense(m) => Ok(Data::Dense(m.select(idx))),
+        Data::Csr(c) => Ok(Data::Dense(c.to_dense().select(idx))),
         Data::Table(t) => {
             let pos: Vec<usize> = match names {
                 Some(ns) => ns

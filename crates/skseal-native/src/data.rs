@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use crate::csr::Csr;
 use crate::error::{input, Result};
 
 /// A dense row-major matrix of f64.
@@ -212,6 +213,9 @@ impl Table {
 pub enum Data {
     Dense(Mat),
     Table(Table),
+    /// A text vectorizer's scipy CSR matrix (read as it is by the steps that
+    /// compute on CSR, densified for the others).
+    Csr(Csr),
 }
 
 impl Data {
@@ -219,18 +223,21 @@ impl Data {
         match self {
             Data::Dense(m) => m.rows,
             Data::Table(t) => t.rows,
+            Data::Csr(c) => c.rows,
         }
     }
     pub fn cols(&self) -> usize {
         match self {
             Data::Dense(m) => m.cols,
             Data::Table(t) => t.columns.len(),
+            Data::Csr(c) => c.cols,
         }
     }
     /// The numbers, for steps that take numbers only.
     pub fn into_dense(self, step: &str) -> Result<Mat> {
         match self {
             Data::Dense(m) => Ok(m),
+            Data::Csr(c) => Ok(c.to_dense()),
             Data::Table(t) => {
                 let mut data = vec![0.0; t.rows * t.columns.len()];
                 let w = t.columns.len();
@@ -259,7 +266,7 @@ impl Data {
     }
     pub fn names(&self) -> Option<&[String]> {
         match self {
-            Data::Dense(_) => None,
+            Data::Dense(_) | Data::Csr(_) => None,
             Data::Table(t) => Some(&t.names),
         }
     }
@@ -278,6 +285,7 @@ impl Data {
                 })
             }
             Data::Table(t) => Data::Table(t.take_rows(rows)),
+            Data::Csr(c) => Data::Csr(c.take_rows(rows)),
         }
     }
     /// The rows of `parts` one after the other (a server's batch of
@@ -287,6 +295,16 @@ impl Data {
     /// so each row reaches the model exactly as it would alone.
     pub fn stack(parts: &[&Data]) -> Option<Data> {
         match parts.first()? {
+            Data::Csr(_) => {
+                let all: Option<Vec<&Csr>> = parts
+                    .iter()
+                    .map(|p| match p {
+                        Data::Csr(c) => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                Csr::stack(all?).map(Data::Csr)
+            }
             Data::Dense(m0) => {
                 let mut data =
                     Vec::with_capacity(parts.iter().map(|p| p.rows()).sum::<usize>() * m0.cols);

@@ -8,6 +8,7 @@ use skseal_core::ir::NodeId;
 
 use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
+use crate::csr::Csr;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, NativeError, Result};
 
@@ -187,6 +188,32 @@ pub(crate) fn dense_in(info: &Info, x: Data, allow_nan: bool) -> Result<Mat> {
     check_width(info, &x)?;
     check_finite(&x, allow_nan, &info.class)?;
     Ok(x)
+}
+
+/// The input of a step that computes on CSR as scikit-learn does (after a
+/// text vectorizer): the vectorizer's CSR matrix as it is (a dense input's
+/// non-zero entries otherwise), of the fitted width, every stored value
+/// finite (scikit-learn's `check_array` on `X.data`).
+pub(crate) fn csr_in(info: &Info, x: Data) -> Result<Csr> {
+    let c = match x {
+        Data::Csr(c) => c,
+        x => Csr::from_dense(&x.into_dense(&info.class)?),
+    };
+    check_cols(info, c.cols)?;
+    if c.values().iter().all(|v| v.is_finite()) {
+        return Ok(c);
+    }
+    for i in 0..c.rows {
+        let (idx, val) = c.row(i);
+        if let Some((j, v)) = idx.iter().zip(val).find(|(_, v)| !v.is_finite()) {
+            let what = if v.is_nan() { "NaN" } else { "infinity" };
+            return Err(input(format!(
+                "Input X contains {what} (row {i}, column {j}); {} does not accept it",
+                info.class
+            )));
+        }
+    }
+    Ok(c)
 }
 
 pub(crate) fn check_cols(info: &Info, n: usize) -> Result<()> {

@@ -10,6 +10,7 @@ pub mod access;
 pub mod blas;
 pub mod calibration;
 pub mod compose;
+pub mod csr;
 pub mod data;
 pub mod discriminant;
 pub mod ensemble;

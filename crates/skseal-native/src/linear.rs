@@ -37,7 +37,8 @@
 //!
 //! After a text vectorizer X is a scipy CSR matrix and scikit-learn's
 //! `X @ coef_.T` is scipy's `csr_matvec(s)`: a sequential sum over the
-//! row's stored entries in column order ([`csr_matmul_t`]), bitwise.
+//! row's stored entries in column order ([`crate::csr::Csr::matmul_t`]),
+//! bitwise.
 //!
 //! predict_proba: LogisticRegression uses expit + `[1 - p, p]` for two
 //! classes and softmax otherwise (scikit-learn 1.9.1 has no OvR mode);
@@ -49,7 +50,8 @@ use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::estimator::{
-    boxed, data_output, dense_in, transformer_estimator, unsupported, Estimator, Info, Transformer,
+    boxed, csr_in, data_output, dense_in, transformer_estimator, unsupported, Estimator, Info,
+    Transformer,
 };
 use crate::kernels::{expit, log_mat, row_sum, softmax_rows};
 use crate::npsum;
@@ -214,18 +216,19 @@ impl Linear {
     }
 
     /// Scores: n x k.
-    fn scores(&self, x: &Mat) -> Mat {
+    fn scores(&self, x: Data) -> Result<Mat> {
         let mut out = if self.sparse {
-            csr_matmul_t(x, &self.coef)
+            csr_in(&self.info, x)?.matmul_t(&self.coef)
         } else {
-            self.blas.matmul_t(x, &self.coef, self.coef_f)
+            let x = dense_in(&self.info, x, false)?;
+            self.blas.matmul_t(&x, &self.coef, self.coef_f)
         };
         for i in 0..out.rows {
             for (o, b) in out.row_mut(i).iter_mut().zip(&self.intercept) {
                 *o += b;
             }
         }
-        out
+        Ok(out)
     }
 
     fn proba(&self, s: Mat) -> Mat {
@@ -275,35 +278,6 @@ impl Linear {
     }
 }
 
-/// `X @ W.T` for the CSR matrix X holds (its non-zero entries): scipy's
-/// `csr_matvec` / `csr_matvecs`, per row and output `y += x_j * w_j` over
-/// the stored entries in column order, starting from 0 (an explicitly
-/// stored zero adds a zero, which changes no sum).
-pub(crate) fn csr_matmul_t(x: &Mat, w: &Mat) -> Mat {
-    let k = w.rows;
-    let mut out = Mat::zeros(x.rows, k);
-    for i in 0..x.rows {
-        let xr = x.row(i);
-        let o = out.row_mut(i);
-        // a vectorizer's row is mostly zeros: blocks of 16 without an entry
-        // are passed over with one branch-free test each
-        for (b, block) in xr.chunks(16).enumerate() {
-            if !block.iter().fold(false, |any, &a| any | (a != 0.0)) {
-                continue;
-            }
-            for (t, &a) in block.iter().enumerate() {
-                if a != 0.0 {
-                    let j = 16 * b + t;
-                    for (c, y) in o.iter_mut().enumerate() {
-                        *y += a * w.data[c * w.cols + j];
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
 fn clip1(x: f64) -> f64 {
     if x.is_nan() {
         x
@@ -345,8 +319,7 @@ impl Estimator for Linear {
         if !self.supports(m) {
             return Err(self.no_method(m));
         }
-        let x = dense_in(&self.info, x, false)?;
-        let s = self.scores(&x);
+        let s = self.scores(x)?;
         match (m, &self.classes) {
             (Method::Predict, None) => Ok(if self.flat {
                 Output::Vector(s.data)

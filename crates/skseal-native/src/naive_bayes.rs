@@ -17,8 +17,8 @@
 use crate::access::{mat_f64, vec_f64, Ctx, Obj};
 use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
-use crate::error::{malformed, Result};
-use crate::estimator::{boxed, dense_in, Estimator, Info};
+use crate::error::{input, malformed, Result};
+use crate::estimator::{boxed, csr_in, dense_in, Estimator, Info};
 use crate::kernels::argmax_labels;
 use crate::npmath::{np_exp, np_log, numpy_svml_in_effect};
 use crate::npsum;
@@ -74,6 +74,10 @@ impl GaussianNb {
             jointi,
             nij,
         })
+    }
+
+    fn jll_in(&self, x: Data) -> Result<Mat> {
+        self.jll(dense_in(&self.info, x, false)?)
     }
 
     fn jll(&self, x: Mat) -> Result<Mat> {
@@ -160,8 +164,7 @@ macro_rules! nb_methods {
             if !self.supports(m) {
                 return Err(self.no_method(m));
             }
-            let x = dense_in(&self.info, x, false)?;
-            Ok(nb_output(m, self.jll(x)?, &self.classes))
+            Ok(nb_output(m, self.jll_in(x)?, &self.classes))
         }
     };
 }
@@ -195,7 +198,7 @@ enum Discrete {
 /// neg_prob.sum(axis=1)` after binarizing X at `binarize`); the bias is
 /// `class_log_prior_` for MultinomialNB, and for ComplementNB only with a
 /// single class. On a text vectorizer's CSR output the product is scipy's
-/// (bitwise, `linear::csr_matmul_t`); on dense X numpy's BLAS (as the
+/// (bitwise, [`crate::csr::Csr::matmul_t`]); on dense X numpy's BLAS (as the
 /// linear models: `Blas::matmul_t` and its claim).
 pub struct DiscreteNb {
     info: Info,
@@ -257,15 +260,29 @@ impl DiscreteNb {
         })
     }
 
-    fn jll(&self, mut x: Mat) -> Result<Mat> {
-        if let Some(t) = self.binarize {
-            for v in &mut x.data {
-                *v = if *v > t { 1.0 } else { 0.0 };
-            }
-        }
+    fn jll_in(&self, x: Data) -> Result<Mat> {
         let mut j = if self.sparse {
-            crate::linear::csr_matmul_t(&x, &self.w)
+            let mut c = csr_in(&self.info, x)?;
+            if let Some(t) = self.binarize {
+                // sklearn.preprocessing.binarize on CSR: stored values only
+                if t < 0.0 {
+                    return Err(input(format!(
+                        "Cannot binarize a sparse matrix with threshold < 0 ({} binarize={t})",
+                        self.info.class
+                    )));
+                }
+                for v in c.values_mut() {
+                    *v = if *v > t { 1.0 } else { 0.0 };
+                }
+            }
+            c.matmul_t(&self.w)
         } else {
+            let mut x = dense_in(&self.info, x, false)?;
+            if let Some(t) = self.binarize {
+                for v in &mut x.data {
+                    *v = if *v > t { 1.0 } else { 0.0 };
+                }
+            }
             self.blas.matmul_t(&x, &self.w, false)
         };
         if let Some(b) = &self.bias {
@@ -351,6 +368,10 @@ impl CategoricalNb {
             flp,
             clp,
         })
+    }
+
+    fn jll_in(&self, x: Data) -> Result<Mat> {
+        self.jll(dense_in(&self.info, x, false)?)
     }
 
     fn jll(&self, x: Mat) -> Result<Mat> {

@@ -212,6 +212,8 @@ fn admit(l: &Loaded, data: Data) -> Result<(Data, Layout), Data> {
             );
             Ok((Data::Table(t), layout))
         }
+        // requests are parsed as matrices or tables; anything else runs alone
+        other @ Data::Csr(_) => Err(other),
     }
 }
 

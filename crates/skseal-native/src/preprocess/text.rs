@@ -40,10 +40,11 @@ use std::collections::{HashMap, HashSet};
 use skseal_core::ir::Node;
 
 use crate::access::Obj;
-use crate::data::{Data, Mat, Method, Output, TEXT_INPUT};
+use crate::csr::Csr;
+use crate::data::{Data, Method, Output, TEXT_INPUT};
 use crate::error::{input, malformed, Result};
 use crate::estimator::{
-    data_output, dense_in, transformer_estimator, unsupported, Estimator, Info, Transformer,
+    csr_in, data_output, transformer_estimator, unsupported, Estimator, Info, Transformer,
 };
 use crate::npmath::np_log;
 
@@ -442,8 +443,7 @@ fn documents<'d>(x: &'d Data, who: &str) -> Result<Cow<'d, [Option<String>]>> {
 impl Transformer for Vectorizer {
     fn transform_data(&self, x: Data) -> Result<Data> {
         let docs = documents(&x, &self.info.class)?;
-        let w = self.width();
-        let mut m = Mat::zeros(docs.len(), w);
+        let mut m = Csr::new(self.width());
         for (i, d) in docs.iter().enumerate() {
             let Some(d) = d else {
                 return Err(input(format!(
@@ -451,12 +451,9 @@ impl Transformer for Vectorizer {
                     self.info.class
                 )));
             };
-            let out = m.row_mut(i);
-            for (j, v) in self.row(d)? {
-                out[j] = v;
-            }
+            m.push_row(&self.row(d)?);
         }
-        Ok(Data::Dense(m))
+        Ok(Data::Csr(m))
     }
     fn sparse_out(&self) -> bool {
         true
@@ -489,24 +486,20 @@ impl TfidfTransformer {
 
 impl Transformer for TfidfTransformer {
     fn transform_data(&self, x: Data) -> Result<Data> {
-        // scikit-learn converts a dense X to CSR: the non-zero entries
-        let mut m = dense_in(&self.info, x, false)?;
+        // scikit-learn converts a dense X to CSR (its non-zero entries) and
+        // computes on the stored entries
+        let mut m = csr_in(&self.info, x)?;
         let mut row = Vec::new();
         for i in 0..m.rows {
-            let r = m.row_mut(i);
+            let (idx, val) = m.row_values_mut(i);
             row.clear();
-            row.extend(
-                r.iter()
-                    .enumerate()
-                    .filter(|(_, v)| **v != 0.0)
-                    .map(|(j, v)| (j, *v)),
-            );
+            row.extend(idx.iter().copied().zip(val.iter().copied()));
             self.tfidf.apply(&mut row);
-            for &(j, v) in &row {
-                r[j] = v;
+            for (v, &(_, t)) in val.iter_mut().zip(&row) {
+                *v = t;
             }
         }
-        Ok(Data::Dense(m))
+        Ok(Data::Csr(m))
     }
     fn sparse_out(&self) -> bool {
         true

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use skseal_core::ir::{Node, NodeId};
 
 use crate::access::Ctx;
-use crate::data::{Codes, Column, Data, Labels};
+use crate::data::{Codes, Column, Data, Labels, Mat};
 use crate::error::{malformed, Result};
 
 /// One column of input, numbers or strings.
@@ -18,13 +18,17 @@ pub(super) enum ColView<'a> {
 }
 
 pub(super) fn column_views(x: &Data) -> Vec<(String, ColView<'_>)> {
-    match x {
-        Data::Dense(m) => (0..m.cols)
+    let dense = |m: &Mat| -> Vec<(String, ColView<'static>)> {
+        (0..m.cols)
             .map(|j| {
                 let v: Vec<f64> = (0..m.rows).map(|i| m.data[i * m.cols + j]).collect();
                 (j.to_string(), ColView::F(Cow::Owned(v)))
             })
-            .collect(),
+            .collect()
+    };
+    match x {
+        Data::Dense(m) => dense(m),
+        Data::Csr(c) => dense(&c.to_dense()),
         Data::Table(t) => t
             .names
             .iter()
