@@ -920,13 +920,13 @@ def write_section(path: Path, section: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     cfg = parse_args(argv)
     if not shutil.which("wrk"):
-        print("wrk is not installed. On Debian/Ubuntu, as root: "
-              "apt-get update && apt-get install -y wrk", file=sys.stderr)
+        print("wrk is not installed: bash scripts/bench-setup.sh (or, on Debian/Ubuntu as "
+              "root: apt-get update && apt-get install -y wrk)", file=sys.stderr)
         return 2
     if oha_path() is None:
         print(f"oha is not installed (the half-peak runs need a rate-limited load "
-              f"generator): cargo install oha --locked --version {OHA_VERSION}",
-              file=sys.stderr)
+              f"generator): bash scripts/bench-setup.sh (or cargo install oha --locked "
+              f"--version {OHA_VERSION})", file=sys.stderr)
         return 2
     if not (Path(sys.executable).parent / "uvicorn").exists():
         print("uvicorn is not installed in this Python: "
