@@ -497,3 +497,40 @@ def test_probe_of_documents(tmp_path: Path, form: str) -> None:
     ok, what = skseal.native.load(p).check_probe()
     assert ok, what
     assert what.count("bitwise equal") == 4, what
+
+
+@pytest.mark.parametrize("vec", [0, 3, 4])
+def test_truncated_svd_after_text(tmp_path: Path, vec: int) -> None:
+    """Latent semantic analysis: a vectorizer, TruncatedSVD (scipy's CSR
+    product, bitwise), then a model on its dense output (exact as that model
+    is on dense input: each method's claim); and TruncatedSVD alone on dense
+    numbers (numpy's BLAS, as PCA)."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.svm import SVC
+
+    lsa = make_pipeline(VECTORIZERS[vec](), TruncatedSVD(n_components=5, random_state=0))
+    lsa.fit(FIT)
+    _same_transform(lsa, ALL, tmp_path)
+    for last in (LogisticRegression(max_iter=500), SVC(probability=True, random_state=0)):
+        model = make_pipeline(VECTORIZERS[vec](), TruncatedSVD(n_components=12, random_state=0),
+                              last).fit(FIT, Y3)
+        m = _load(model, tmp_path)
+        for meth in ("predict_proba", "decision_function", "predict"):
+            want, got = getattr(model, meth)(ALL), getattr(m, meth)(ALL)
+            claim = m.exactness(meth)
+            if claim.startswith("bitwise"):
+                assert np.array_equal(got, want), (meth, claim)
+            elif meth == "predict":
+                # within the bound a label can differ only at a near tie
+                p = np.sort(model.predict_proba(ALL), axis=1)
+                near = p[:, -1] - p[:, -2] < 1e-9
+                assert np.array_equal(got[~near], want[~near]), claim
+            else:
+                assert np.allclose(got, want, rtol=1e-12, atol=1e-14), (meth, claim)
+    X = np.random.default_rng(3).normal(size=(300, 9))
+    svd = TruncatedSVD(n_components=4, random_state=0).fit(X)
+    m = _load(svd, tmp_path)
+    if m.exactness("transform").startswith("bitwise"):
+        assert m.transform(X).tobytes() == svd.transform(X).tobytes()
+    else:
+        assert np.allclose(m.transform(X), svd.transform(X), rtol=1e-12, atol=1e-14)

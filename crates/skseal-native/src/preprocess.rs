@@ -65,7 +65,7 @@ use crate::error::Result;
 use crate::estimator::{boxed, Estimator, Transformer};
 
 use bins::{Binarizer, KBins};
-use decompose::{KMeans, Nystroem, Pca};
+use decompose::{KMeans, Nystroem, Pca, TruncatedSvd};
 use encode::{OneHot, Ordinal};
 use impute::Imputer;
 use poly::Poly;
@@ -101,6 +101,7 @@ pub fn transformer(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Trans
         "QuantileTransformer" => boxed(Quantile::read(est, path)),
         "PowerTransformer" => boxed(Power::read(est, path)),
         "PCA" => boxed(Pca::read(est, path)),
+        "TruncatedSVD" => boxed(TruncatedSvd::read(est, path)),
         "Nystroem" => boxed(Nystroem::read(est, path)),
         "KMeans" | "MiniBatchKMeans" => boxed(KMeans::read(est, path)),
         "KBinsDiscretizer" => boxed(KBins::read(est, path)),

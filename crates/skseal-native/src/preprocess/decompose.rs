@@ -1,12 +1,13 @@
-//! PCA.transform and KMeans (transform, predict): matrix products through
-//! [`crate::blas`].
+//! PCA.transform, TruncatedSVD.transform and KMeans (transform, predict):
+//! matrix products through [`crate::blas`] (TruncatedSVD after a text
+//! vectorizer: scipy's CSR product).
 
 use crate::access::{fortran_ordered, mat_f64, vec_f64, Obj};
 use crate::blas::{Blas, Exactness};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::estimator::{
-    data_output, dense_in, transformer_estimator, Estimator, Info, Transformer,
+    csr_in, data_output, dense_in, transformer_estimator, Estimator, Info, Transformer,
 };
 use crate::kernels::einsum_sq;
 
@@ -95,6 +96,77 @@ impl Transformer for Pca {
     }
 }
 transformer_estimator!(Pca, |s: &Pca| s.blas.exactness(s.comp_f), |_: &Pca| false);
+
+/// TruncatedSVD.transform: `safe_sparse_dot(X, components_.T)`. After a text
+/// vectorizer X is CSR and the product is scipy's `csr_matvecs` (bitwise,
+/// [`crate::csr::Csr::matmul_t`], as the linear models after text); on a
+/// dense X it is numpy's BLAS, as PCA's. The result is dense either way.
+pub(super) struct TruncatedSvd {
+    info: Info,
+    components: Mat,
+    comp_f: bool,
+    blas: Blas,
+    sparse: bool,
+}
+
+impl TruncatedSvd {
+    pub(super) fn read(est: &Obj<'_, '_>, path: &str) -> Result<TruncatedSvd> {
+        let mut info = Info::read(est, path)?;
+        let components = mat_f64(est, "components_", path)?;
+        if info.n_features.is_some_and(|n| n != components.cols) {
+            return Err(malformed(path, "components_ does not match n_features_in_"));
+        }
+        info.n_features = Some(components.cols);
+        Ok(TruncatedSvd {
+            info,
+            comp_f: fortran_ordered(est, "components_"),
+            components,
+            blas: est.ctx.blas.clone(),
+            sparse: false,
+        })
+    }
+}
+
+impl Transformer for TruncatedSvd {
+    fn transform_data(&self, x: Data) -> Result<Data> {
+        Ok(Data::Dense(if self.sparse {
+            csr_in(&self.info, x)?.matmul_t(&self.components)
+        } else {
+            let x = dense_in(&self.info, x, false)?;
+            self.blas.matmul_t(&x, &self.components, self.comp_f)
+        }))
+    }
+}
+
+impl Estimator for TruncatedSvd {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn supports(&self, m: Method) -> bool {
+        m == Method::Transform
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if m != Method::Transform {
+            return Err(self.no_method(m));
+        }
+        data_output(self.transform_data(x)?, &self.info.class)
+    }
+    fn exactness(&self, _m: Method) -> Exactness {
+        if self.sparse {
+            Exactness::Bitwise
+        } else {
+            self.blas.exactness(self.comp_f)
+        }
+    }
+    fn batchable(&self) -> bool {
+        // scipy's CSR product is per row; numpy's BLAS is not
+        self.sparse
+    }
+    fn take_sparse(&mut self) -> bool {
+        self.sparse = true;
+        true
+    }
+}
 
 pub(super) struct KMeans {
     info: Info,
