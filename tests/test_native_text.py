@@ -534,3 +534,19 @@ def test_truncated_svd_after_text(tmp_path: Path, vec: int) -> None:
         assert m.transform(X).tobytes() == svd.transform(X).tobytes()
     else:
         assert np.allclose(m.transform(X), svd.transform(X), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("vec", [0, 3, 5])
+def test_feature_selection_after_text(tmp_path: Path, vec: int) -> None:
+    """A selector between a vectorizer and the model keeps the CSR entries of
+    its columns (scikit-learn's `X[:, mask]`), bitwise through to the model;
+    alone after a vectorizer its transform is the selected columns."""
+    from sklearn.feature_selection import SelectKBest, SelectPercentile, VarianceThreshold, chi2
+
+    selectors = [lambda: SelectKBest(chi2, k=15), lambda: SelectPercentile(chi2, percentile=40),
+                 lambda: VarianceThreshold(0.01)]
+    for sel in selectors:
+        for last in (LogisticRegression(max_iter=500), MultinomialNB()):
+            model = make_pipeline(VECTORIZERS[vec](), sel(), last).fit(FIT, Y3)
+            _exact(model, ALL, tmp_path)
+        _same_transform(make_pipeline(VECTORIZERS[vec](), sel()).fit(FIT, Y3), ALL, tmp_path)

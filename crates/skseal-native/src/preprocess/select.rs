@@ -17,16 +17,18 @@
 //! estimator's importances at transform time, which is not reproduced.
 
 use crate::access::{vec_f64, Obj};
+use crate::csr::Csr;
 use crate::data::{Data, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{
-    data_output, dense_in, transformer_estimator, unsupported, Estimator, Info, Transformer,
-};
+use crate::estimator::{csr_in, data_output, dense_in, unsupported, Estimator, Info, Transformer};
 
 pub(super) struct Select {
     info: Info,
     keep: Vec<usize>,
     allow_nan: bool,
+    /// After a text vectorizer: X and the result are CSR (`X[:, mask]`
+    /// keeps each row's stored entries of the kept columns, in order).
+    sparse: bool,
 }
 
 /// numpy's `np.percentile(sorted, pct)` with the default "linear" method.
@@ -210,20 +212,64 @@ impl Select {
             info,
             keep,
             allow_nan,
+            sparse: false,
         })
     }
 }
 
 impl Transformer for Select {
     fn transform_data(&self, x: Data) -> Result<Data> {
+        if self.sparse {
+            let c = csr_in(&self.info, x)?;
+            // old column -> new column of the kept ones (in order)
+            let mut to = vec![usize::MAX; c.cols];
+            for (new, &old) in self.keep.iter().enumerate() {
+                if let Some(t) = to.get_mut(old) {
+                    *t = new;
+                }
+            }
+            let mut out = Csr::new(self.keep.len());
+            let mut row = Vec::new();
+            for i in 0..c.rows {
+                let (idx, val) = c.row(i);
+                row.clear();
+                row.extend(idx.iter().zip(val).filter_map(|(&j, &v)| {
+                    to.get(j).filter(|&&t| t != usize::MAX).map(|&t| (t, v))
+                }));
+                out.push_row(&row);
+            }
+            return Ok(Data::Csr(out));
+        }
         let m = dense_in(&self.info, x, self.allow_nan)?;
         Ok(Data::Dense(m.select(&self.keep)))
     }
     fn fortran_out(&self) -> bool {
+        // numpy's `X[:, mask]` of a C-ordered X; a CSR result has no order
+        !self.sparse
+    }
+    fn sparse_out(&self) -> bool {
+        self.sparse
+    }
+}
+
+impl Estimator for Select {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn supports(&self, m: Method) -> bool {
+        m == Method::Transform
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if m != Method::Transform {
+            return Err(self.no_method(m));
+        }
+        data_output(self.transform_data(x)?, &self.info.class)
+    }
+    fn take_sparse(&mut self) -> bool {
+        self.sparse = true;
         true
     }
 }
-transformer_estimator!(Select);
 
 #[cfg(test)]
 mod tests {
