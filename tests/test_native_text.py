@@ -351,12 +351,12 @@ def test_refused_options(tmp_path: Path, case: int) -> None:
 
 
 def test_refused_next_steps(tmp_path: Path) -> None:
-    from sklearn.preprocessing import MaxAbsScaler
+    from sklearn.preprocessing import Normalizer
     from sklearn.tree import DecisionTreeClassifier
 
     for model, words in (
-        (make_pipeline(TfidfVectorizer(), MaxAbsScaler(), LogisticRegression()),
-         "MaxAbsScaler after"),
+        (make_pipeline(TfidfVectorizer(), Normalizer(), LogisticRegression()),
+         "Normalizer after"),
         (make_pipeline(CountVectorizer(), DecisionTreeClassifier()),
          "DecisionTreeClassifier after"),
     ):
@@ -550,3 +550,21 @@ def test_feature_selection_after_text(tmp_path: Path, vec: int) -> None:
             model = make_pipeline(VECTORIZERS[vec](), sel(), last).fit(FIT, Y3)
             _exact(model, ALL, tmp_path)
         _same_transform(make_pipeline(VECTORIZERS[vec](), sel()).fit(FIT, Y3), ALL, tmp_path)
+
+
+@pytest.mark.parametrize("vec", [0, 3, 5])
+def test_scalers_after_text(tmp_path: Path, vec: int) -> None:
+    """MaxAbsScaler (clip or not), StandardScaler(with_mean=False) and
+    RobustScaler(with_centering=False) on a vectorizer's CSR output: each
+    stored value times its column's `1 / scale_` (scikit-learn's
+    `inplace_column_scale`, not the dense path's division), still CSR for
+    the model after it."""
+    from sklearn.preprocessing import MaxAbsScaler, RobustScaler, StandardScaler
+
+    scalers = [lambda: MaxAbsScaler(), lambda: MaxAbsScaler(clip=True),
+               lambda: StandardScaler(with_mean=False),
+               lambda: RobustScaler(with_centering=False, quantile_range=(5.0, 95.0))]
+    for sc in scalers:
+        model = make_pipeline(VECTORIZERS[vec](), sc(), LogisticRegression(max_iter=500))
+        _exact(model.fit(FIT, Y3), ALL, tmp_path)
+        _same_transform(make_pipeline(VECTORIZERS[vec](), sc()).fit(FIT), ALL, tmp_path)

@@ -7,7 +7,7 @@ use crate::access::{vec_f64, Obj};
 use crate::data::{Data, Method, Output};
 use crate::error::{input, malformed, Result};
 use crate::estimator::{
-    data_output, dense_in, transformer_estimator, unsupported, Estimator, Info, Transformer,
+    csr_in, data_output, dense_in, transformer_estimator, unsupported, Estimator, Info, Transformer,
 };
 use crate::fma::wide_dispatch;
 use crate::kernels::{einsum_sq, row_sum};
@@ -32,6 +32,13 @@ pub(super) struct Scaler {
     tile: usize,
     clip: Option<(f64, f64)>,
     allow_nan: bool,
+    /// On CSR input (after a text vectorizer), where scikit-learn accepts
+    /// it: `inplace_column_scale(X, 1 / scale_)`, each stored value times
+    /// its column's reciprocal (`None`: no scaling); `None` outside: the
+    /// scaler refuses CSR as scikit-learn does (it centers, or MinMaxScaler).
+    csr_scale: Option<Option<Vec<f64>>>,
+    /// The input is CSR (set by `take_sparse`).
+    sparse: bool,
 }
 
 impl Scaler {
@@ -46,16 +53,19 @@ impl Scaler {
         };
         let mut ops = Vec::new();
         let mut clip = None;
+        let mut centers = false;
         match est.name() {
             "StandardScaler" => {
                 if flag("with_mean", true)? {
                     ops.push((Op::Sub, vec_f64(est, "mean_", path, n)?));
+                    centers = true;
                 }
                 if flag("with_std", true)? {
                     ops.push((Op::Div, vec_f64(est, "scale_", path, n)?));
                 }
             }
             "MinMaxScaler" => {
+                centers = true;
                 ops.push((Op::Mul, vec_f64(est, "scale_", path, n)?));
                 ops.push((Op::Add, vec_f64(est, "min_", path, n)?));
                 if flag("clip", false)? {
@@ -79,6 +89,7 @@ impl Scaler {
                 // RobustScaler
                 if flag("with_centering", true)? {
                     ops.push((Op::Sub, vec_f64(est, "center_", path, n)?));
+                    centers = true;
                 }
                 if flag("with_scaling", true)? {
                     ops.push((Op::Div, vec_f64(est, "scale_", path, n)?));
@@ -94,6 +105,12 @@ impl Scaler {
             info.n_features = w;
         }
         let width = w.unwrap_or(0);
+        // `1 / scale_` (numpy's elementwise division), for CSR input
+        let csr_scale = (!centers).then(|| {
+            ops.iter()
+                .find(|(op, _)| *op == Op::Div)
+                .map(|(_, v)| v.iter().map(|s| 1.0 / s).collect::<Vec<f64>>())
+        });
         let tile = width.max(1) * (256 / width.max(1)).max(1);
         let ops = ops
             .into_iter()
@@ -106,6 +123,8 @@ impl Scaler {
             tile,
             clip,
             allow_nan: true,
+            csr_scale,
+            sparse: false,
         })
     }
 }
@@ -125,6 +144,23 @@ fn np_clip(x: f64, lo: f64, hi: f64) -> f64 {
 
 impl Transformer for Scaler {
     fn transform_data(&self, x: Data) -> Result<Data> {
+        if let (true, Some(scale)) = (self.sparse, &self.csr_scale) {
+            let mut c = csr_in(&self.info, x)?;
+            if let Some(r) = scale {
+                for i in 0..c.rows {
+                    let (idx, val) = c.row_values_mut(i);
+                    for (v, &j) in val.iter_mut().zip(idx) {
+                        *v *= r.get(j).copied().unwrap_or(1.0);
+                    }
+                }
+            }
+            if let Some((lo, hi)) = self.clip {
+                for v in c.values_mut() {
+                    *v = np_clip(*v, lo, hi);
+                }
+            }
+            return Ok(Data::Csr(c));
+        }
         let mut x = dense_in(&self.info, x, self.allow_nan)?;
         let w = x.cols;
         if !self.ops.is_empty() && self.width != w {
@@ -151,8 +187,29 @@ impl Transformer for Scaler {
         }
         Ok(Data::Dense(x))
     }
+    fn sparse_out(&self) -> bool {
+        self.sparse
+    }
 }
-transformer_estimator!(Scaler);
+
+impl Estimator for Scaler {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn supports(&self, m: Method) -> bool {
+        m == Method::Transform
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if m != Method::Transform {
+            return Err(self.no_method(m));
+        }
+        data_output(self.transform_data(x)?, &self.info.class)
+    }
+    fn take_sparse(&mut self) -> bool {
+        self.sparse = self.csr_scale.is_some();
+        self.sparse
+    }
+}
 
 /// The scaler's operations on whole rows, in order: `tiles` holds each
 /// operation's vector repeated over `tile` values (a whole number of rows).
