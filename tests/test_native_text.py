@@ -355,7 +355,7 @@ def test_refused_next_steps(tmp_path: Path) -> None:
     from sklearn.tree import DecisionTreeClassifier
 
     for model, words in (
-        (make_pipeline(TfidfVectorizer(), Normalizer(), LogisticRegression()),
+        (make_pipeline(TfidfVectorizer(), Normalizer("max"), LogisticRegression()),
          "Normalizer after"),
         (make_pipeline(CountVectorizer(), DecisionTreeClassifier()),
          "DecisionTreeClassifier after"),
@@ -557,11 +557,12 @@ def test_scalers_after_text(tmp_path: Path, vec: int) -> None:
     """MaxAbsScaler (clip or not), StandardScaler(with_mean=False) and
     RobustScaler(with_centering=False) on a vectorizer's CSR output: each
     stored value times its column's `1 / scale_` (scikit-learn's
-    `inplace_column_scale`, not the dense path's division), still CSR for
-    the model after it."""
-    from sklearn.preprocessing import MaxAbsScaler, RobustScaler, StandardScaler
+    `inplace_column_scale`, not the dense path's division); Normalizer l2 /
+    l1 as `inplace_csr_row_normalize_*`; still CSR for the model after it."""
+    from sklearn.preprocessing import MaxAbsScaler, Normalizer, RobustScaler, StandardScaler
 
     scalers = [lambda: MaxAbsScaler(), lambda: MaxAbsScaler(clip=True),
+               lambda: Normalizer(), lambda: Normalizer("l1"),
                lambda: StandardScaler(with_mean=False),
                lambda: RobustScaler(with_centering=False, quantile_range=(5.0, 95.0))]
     for sc in scalers:

@@ -159,6 +159,23 @@ impl Csr {
     }
 }
 
+/// The divisor scikit-learn's `inplace_csr_row_normalize_l1` (`l2` false:
+/// the sum of absolute values) or `_l2` (the square root of the sum of
+/// squares) divides one row's stored values by, summed in stored order;
+/// `None` when the sum is 0 (the row is left as it is).
+pub fn row_norm(values: impl Iterator<Item = f64>, l2: bool) -> Option<f64> {
+    let s = if l2 {
+        values.fold(0.0, |s, v| s + v * v)
+    } else {
+        values.fold(0.0, |s, v| s + v.abs())
+    };
+    match (s == 0.0, l2) {
+        (true, _) => None,
+        (false, true) => Some(s.sqrt()),
+        (false, false) => Some(s),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

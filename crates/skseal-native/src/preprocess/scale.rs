@@ -242,10 +242,25 @@ enum Norm {
 pub(super) struct Normalizer {
     info: Info,
     norm: Norm,
+    /// The input is CSR (after a text vectorizer; l1 and l2 only):
+    /// `inplace_csr_row_normalize_l1/_l2`, not the dense path's row norms.
+    sparse: bool,
 }
 
 impl Transformer for Normalizer {
     fn transform_data(&self, x: Data) -> Result<Data> {
+        if self.sparse {
+            let mut c = csr_in(&self.info, x)?;
+            for i in 0..c.rows {
+                let (_, val) = c.row_values_mut(i);
+                if let Some(s) = crate::csr::row_norm(val.iter().copied(), self.norm == Norm::L2) {
+                    for v in val.iter_mut() {
+                        *v /= s;
+                    }
+                }
+            }
+            return Ok(Data::Csr(c));
+        }
         let mut x = dense_in(&self.info, x, false)?;
         let w = x.cols;
         if w == 0 {
@@ -276,8 +291,30 @@ impl Transformer for Normalizer {
         }
         Ok(Data::Dense(x))
     }
+    fn sparse_out(&self) -> bool {
+        self.sparse
+    }
 }
-transformer_estimator!(Normalizer);
+
+impl Estimator for Normalizer {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn supports(&self, m: Method) -> bool {
+        m == Method::Transform
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if m != Method::Transform {
+            return Err(self.no_method(m));
+        }
+        data_output(self.transform_data(x)?, &self.info.class)
+    }
+    fn take_sparse(&mut self) -> bool {
+        // "max" on CSR (`min_max_axis` with the implicit zeros) is not modelled
+        self.sparse = self.norm != Norm::Max;
+        self.sparse
+    }
+}
 
 /// FunctionTransformer: the identity (`func=None`), the float64 cast
 /// `functools.partial(check_array, dtype=[np.float64], ensure_all_finite=False)`
@@ -327,7 +364,11 @@ impl Normalizer {
                 ))
             }
         };
-        Ok(Normalizer { info, norm })
+        Ok(Normalizer {
+            info,
+            norm,
+            sparse: false,
+        })
     }
 }
 

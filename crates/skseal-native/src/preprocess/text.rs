@@ -121,15 +121,10 @@ impl Tfidf {
 
 /// scikit-learn's `inplace_csr_row_normalize_l1` / `_l2` on one row.
 fn normalize(row: &mut [(usize, f64)], norm: Option<Norm>) {
-    let s = match norm {
-        None => return,
-        Some(Norm::L1) => row.iter().fold(0.0, |s, (_, v)| s + v.abs()),
-        Some(Norm::L2) => row.iter().fold(0.0, |s, (_, v)| s + v * v),
-    };
-    if s == 0.0 {
+    let Some(norm) = norm else { return };
+    let Some(s) = crate::csr::row_norm(row.iter().map(|(_, v)| *v), norm == Norm::L2) else {
         return;
-    }
-    let s = if norm == Some(Norm::L2) { s.sqrt() } else { s };
+    };
     for (_, v) in row.iter_mut() {
         *v /= s;
     }
