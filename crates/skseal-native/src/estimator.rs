@@ -237,6 +237,17 @@ macro_rules! transformer_estimator {
     ($t:ty) => {
         $crate::estimator::transformer_estimator!($t, via info);
     };
+    // a transformer that also computes on a text vectorizer's CSR output
+    // when `$take` (its `take_sparse`) says so
+    ($t:ty, sparse $take:expr) => {
+        $crate::estimator::transformer_estimator!(
+            $t,
+            |_: &$t| $crate::blas::Exactness::Bitwise,
+            |_: &$t| true,
+            via info,
+            sparse $take
+        );
+    };
     ($t:ty, via $($info:ident).+) => {
         $crate::estimator::transformer_estimator!(
             $t,
@@ -248,8 +259,16 @@ macro_rules! transformer_estimator {
     ($t:ty, $exact:expr, $batchable:expr) => {
         $crate::estimator::transformer_estimator!($t, $exact, $batchable, via info);
     };
-    ($t:ty, $exact:expr, $batchable:expr, via $($info:ident).+) => {
+    ($t:ty, $exact:expr, $batchable:expr, sparse $take:expr) => {
+        $crate::estimator::transformer_estimator!($t, $exact, $batchable, via info, sparse $take);
+    };
+    ($t:ty, $exact:expr, $batchable:expr, via $($info:ident).+ $(, sparse $take:expr)?) => {
         impl Estimator for $t {
+            $(
+                fn take_sparse(&mut self) -> bool {
+                    ($take)(self)
+                }
+            )?
             fn exactness(&self, _m: Method) -> $crate::blas::Exactness {
                 ($exact)(self)
             }

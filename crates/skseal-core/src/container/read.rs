@@ -549,21 +549,15 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
         || read_table(&hd, end, flags, file_len),
         || graphjson::decode_text(hd.graph.get(), hd.arrays.len()),
     );
-    let Table {
-        arrays,
-        packs,
-        data_start,
-        signed,
-        expected_len,
-        fingerprint_ok,
-    } = table?;
+    let t = table?;
     let mut graph = graph.map_err(ContainerError::Graph)?;
-    if !fingerprint_ok {
+    if !t.fingerprint_ok {
         return Err(ContainerError::Integrity(
             "the content fingerprint does not match the graph and array table".into(),
         ));
     }
-    graph.arrays = arrays
+    graph.arrays = t
+        .arrays
         .iter()
         .enumerate()
         .map(|(i, a)| ArraySpec {
@@ -594,14 +588,14 @@ pub fn read_header(prefix: &[u8], file_len: u64) -> Result<Header, ContainerErro
         metadata_text,
         fingerprint,
         graph,
-        arrays,
-        packs,
-        data_start,
-        file_len: expected_len,
+        arrays: t.arrays,
+        packs: t.packs,
+        data_start: t.data_start,
+        file_len: t.expected_len,
         header_hash: hex(&want),
         text,
         signature: None,
-        signed,
+        signed: t.signed,
     })
 }
 

@@ -138,35 +138,17 @@ impl Transformer for TruncatedSvd {
     }
 }
 
-impl Estimator for TruncatedSvd {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn supports(&self, m: Method) -> bool {
-        m == Method::Transform
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(self.no_method(m));
-        }
-        data_output(self.transform_data(x)?, &self.info.class)
-    }
-    fn exactness(&self, _m: Method) -> Exactness {
-        if self.sparse {
-            Exactness::Bitwise
-        } else {
-            self.blas.exactness(self.comp_f)
-        }
-    }
-    fn batchable(&self) -> bool {
-        // scipy's CSR product is per row; numpy's BLAS is not
-        self.sparse
-    }
-    fn take_sparse(&mut self) -> bool {
-        self.sparse = true;
+// after text: scipy's CSR product, bitwise and per row; on dense X numpy's
+// BLAS, which is not
+transformer_estimator!(
+    TruncatedSvd,
+    |s: &TruncatedSvd| if s.sparse { Exactness::Bitwise } else { s.blas.exactness(s.comp_f) },
+    |s: &TruncatedSvd| s.sparse,
+    sparse |s: &mut TruncatedSvd| {
+        s.sparse = true;
         true
     }
-}
+);
 
 pub(super) struct KMeans {
     info: Info,

@@ -192,24 +192,10 @@ impl Transformer for Scaler {
     }
 }
 
-impl Estimator for Scaler {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn supports(&self, m: Method) -> bool {
-        m == Method::Transform
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(self.no_method(m));
-        }
-        data_output(self.transform_data(x)?, &self.info.class)
-    }
-    fn take_sparse(&mut self) -> bool {
-        self.sparse = self.csr_scale.is_some();
-        self.sparse
-    }
-}
+transformer_estimator!(Scaler, sparse |s: &mut Scaler| {
+    s.sparse = s.csr_scale.is_some();
+    s.sparse
+});
 
 /// The scaler's operations on whole rows, in order: `tiles` holds each
 /// operation's vector repeated over `tile` values (a whole number of rows).
@@ -296,25 +282,11 @@ impl Transformer for Normalizer {
     }
 }
 
-impl Estimator for Normalizer {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn supports(&self, m: Method) -> bool {
-        m == Method::Transform
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(self.no_method(m));
-        }
-        data_output(self.transform_data(x)?, &self.info.class)
-    }
-    fn take_sparse(&mut self) -> bool {
-        // "max" on CSR (`min_max_axis` with the implicit zeros) is not modelled
-        self.sparse = self.norm != Norm::Max;
-        self.sparse
-    }
-}
+// "max" on CSR (`min_max_axis` with the implicit zeros) is not modelled
+transformer_estimator!(Normalizer, sparse |s: &mut Normalizer| {
+    s.sparse = s.norm != Norm::Max;
+    s.sparse
+});
 
 /// FunctionTransformer: the identity (`func=None`), the float64 cast
 /// `functools.partial(check_array, dtype=[np.float64], ensure_all_finite=False)`

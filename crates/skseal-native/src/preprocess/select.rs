@@ -20,7 +20,9 @@ use crate::access::{vec_f64, Obj};
 use crate::csr::Csr;
 use crate::data::{Data, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{csr_in, data_output, dense_in, unsupported, Estimator, Info, Transformer};
+use crate::estimator::{
+    csr_in, data_output, dense_in, transformer_estimator, unsupported, Estimator, Info, Transformer,
+};
 
 pub(super) struct Select {
     info: Info,
@@ -252,24 +254,10 @@ impl Transformer for Select {
     }
 }
 
-impl Estimator for Select {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn supports(&self, m: Method) -> bool {
-        m == Method::Transform
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(self.no_method(m));
-        }
-        data_output(self.transform_data(x)?, &self.info.class)
-    }
-    fn take_sparse(&mut self) -> bool {
-        self.sparse = true;
-        true
-    }
-}
+transformer_estimator!(Select, sparse |s: &mut Select| {
+    s.sparse = true;
+    true
+});
 
 #[cfg(test)]
 mod tests {
