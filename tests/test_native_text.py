@@ -569,3 +569,39 @@ def test_scalers_after_text(tmp_path: Path, vec: int) -> None:
         model = make_pipeline(VECTORIZERS[vec](), sc(), LogisticRegression(max_iter=500))
         _exact(model.fit(FIT, Y3), ALL, tmp_path)
         _same_transform(make_pipeline(VECTORIZERS[vec](), sc()).fit(FIT), ALL, tmp_path)
+
+
+def test_meta_estimators_after_text(tmp_path: Path) -> None:
+    """Calibration, one-vs-rest, one-vs-one, voting and a search after a
+    vectorizer hand its CSR output to each inner estimator, as scikit-learn
+    does, bitwise."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier
+
+    metas = [
+        lambda: CalibratedClassifierCV(LinearSVC(), cv=3),
+        lambda: CalibratedClassifierCV(LogisticRegression(max_iter=500), cv=3,
+                                       method="isotonic"),
+        lambda: OneVsRestClassifier(LogisticRegression(max_iter=500)),
+        lambda: OneVsOneClassifier(LinearSVC()),
+        lambda: VotingClassifier([("lr", LogisticRegression(max_iter=500)),
+                                  ("nb", MultinomialNB())], voting="soft"),
+        lambda: VotingClassifier([("svc", LinearSVC()), ("nb", MultinomialNB())]),
+        lambda: GridSearchCV(LogisticRegression(max_iter=500), {"C": [0.5, 2.0]}, cv=3),
+    ]
+    for meta in metas:
+        model = make_pipeline(TfidfVectorizer(), meta()).fit(FIT, Y3)
+        m = _load(model, tmp_path)
+        # VotingClassifier's transform is not native (docs/NATIVE.md)
+        for meth in [k for k in _methods(model) if k != "transform"]:
+            want, got = np.asarray(getattr(model, meth)(ALL)), getattr(m, meth)(ALL)
+            claim = m.exactness(meth)
+            assert got.shape == want.shape, (meta, meth)
+            if want.dtype.kind in "OUSb" or claim.startswith("bitwise"):
+                assert np.array_equal(got, want), (meta, meth, claim)
+            else:
+                # only _logsumexp's SVML log1p (MultinomialNB's probabilities)
+                assert "log1p" in claim, claim
+                assert np.allclose(got, want, rtol=1e-13, atol=0), (meta, meth)

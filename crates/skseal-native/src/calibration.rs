@@ -347,6 +347,10 @@ impl CalibratedCv {
 }
 
 impl Estimator for CalibratedCv {
+    fn take_sparse(&mut self) -> bool {
+        // each calibrated classifier's estimator is given X as it comes
+        self.parts.iter_mut().all(|p| p.estimator.take_sparse())
+    }
     fn info(&self) -> &Info {
         &self.info
     }

@@ -114,6 +114,10 @@ impl Delegate {
 }
 
 impl Estimator for Delegate {
+    fn take_sparse(&mut self) -> bool {
+        // `best_estimator_.predict(X)`: X as it comes
+        self.inner.take_sparse()
+    }
     fn info(&self) -> &Info {
         &self.info
     }
@@ -461,6 +465,10 @@ impl Voting {
 }
 
 impl Estimator for Voting {
+    fn take_sparse(&mut self) -> bool {
+        // each estimator is given X as it comes (no validation of its own)
+        self.estimators.iter_mut().all(|e| e.take_sparse())
+    }
     fn info(&self) -> &Info {
         &self.info
     }

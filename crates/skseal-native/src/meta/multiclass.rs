@@ -101,6 +101,10 @@ impl OneVsRest {
 }
 
 impl Estimator for OneVsRest {
+    fn take_sparse(&mut self) -> bool {
+        // each binary estimator is given X as it comes
+        self.estimators.iter_mut().all(|e| e.take_sparse())
+    }
     fn info(&self) -> &Info {
         &self.info
     }
@@ -325,6 +329,11 @@ fn is_second(pred: &Labels, classes: &Labels) -> Vec<bool> {
 }
 
 impl Estimator for OneVsOne {
+    fn take_sparse(&mut self) -> bool {
+        // `validate_data(accept_sparse=True)` keeps the CSR matrix for each
+        // pair's estimator
+        self.estimators.iter_mut().all(|e| e.take_sparse())
+    }
     fn info(&self) -> &Info {
         &self.info
     }
