@@ -605,3 +605,20 @@ def test_meta_estimators_after_text(tmp_path: Path) -> None:
                 # only _logsumexp's SVML log1p (MultinomialNB's probabilities)
                 assert "log1p" in claim, claim
                 assert np.allclose(got, want, rtol=1e-13, atol=0), (meta, meth)
+
+
+def test_non_finite_csr_values_are_refused_by_the_next_step(tmp_path: Path) -> None:
+    """sublinear_tf set after fitting, on signed hashes: np.log of a negative
+    count is NaN (of a cancelled one -inf); scikit-learn's LogisticRegression
+    refuses that CSR input, and so does native, naming the row and column."""
+    from sklearn.feature_extraction.text import TfidfTransformer as Tfidf
+
+    model = make_pipeline(HashingVectorizer(n_features=2, norm=None),
+                          Tfidf(norm=None, use_idf=False),
+                          LogisticRegression(max_iter=500)).fit(FIT, YS)
+    model[1].sublinear_tf = True
+    with pytest.raises(ValueError, match="NaN"), np.errstate(all="ignore"):
+        model.predict(ALL)
+    located = r"Input X contains (NaN|infinity) \(row \d+, column \d+\)"
+    with pytest.raises(ValueError, match=located):
+        _load(model, tmp_path).predict(ALL)
