@@ -622,3 +622,23 @@ def test_non_finite_csr_values_are_refused_by_the_next_step(tmp_path: Path) -> N
     located = r"Input X contains (NaN|infinity) \(row \d+, column \d+\)"
     with pytest.raises(ValueError, match=located):
         _load(model, tmp_path).predict(ALL)
+
+
+def test_nested_pipeline_after_text_passes_csr_along(tmp_path: Path) -> None:
+    """A Pipeline nested after a vectorizer hands the CSR matrix from its first
+    step to the next, as scikit-learn does: the inner scaler's CSR output
+    reaches the model, which computes scipy's product (bitwise; the dense
+    product it took before was only within the bound)."""
+    from sklearn.feature_selection import SelectKBest, chi2
+    from sklearn.preprocessing import MaxAbsScaler
+
+    inners = [
+        lambda: make_pipeline(MaxAbsScaler(), LogisticRegression(max_iter=500)),
+        lambda: make_pipeline(SelectKBest(chi2, k=20), MaxAbsScaler(), MultinomialNB()),
+        lambda: make_pipeline(make_pipeline(MaxAbsScaler()), LinearSVC()),
+    ]
+    for inner in inners:
+        model = make_pipeline(TfidfVectorizer(), inner()).fit(FIT, Y3)
+        m = _load(model, tmp_path)
+        assert m.exactness("predict").startswith("bitwise"), m.exactness("predict")
+        _exact(model, ALL, tmp_path)

@@ -279,6 +279,27 @@ fn hstack(parts: Vec<Data>, rows: usize) -> Result<Data> {
 
 // ---------------------------------------------------------------- Pipeline
 
+/// Each CSR-producing step tells the next one (refused when it cannot), in
+/// order, so a step switched to CSR passes it on: at build (after a text
+/// vectorizer) and when the pipeline itself is given CSR ([`Estimator::take_sparse`]).
+fn chain_sparse(steps: &mut [Box<dyn Transformer>], last: &mut Last, path: &str) -> Result<()> {
+    for k in 0..steps.len() {
+        if steps[k].sparse_out() {
+            let (done, rest) = steps.split_at_mut(k + 1);
+            let prev = done[k].as_ref();
+            match rest.first_mut() {
+                Some(next) => take_sparse(next.as_mut(), prev, path)?,
+                None => match last {
+                    Last::Passthrough => {}
+                    Last::T(t) => take_sparse(t.as_mut(), prev, path)?,
+                    Last::E(e) => take_sparse(e.as_mut(), prev, path)?,
+                },
+            }
+        }
+    }
+    Ok(())
+}
+
 enum Last {
     Passthrough,
     T(Box<dyn Transformer>),
@@ -366,21 +387,7 @@ impl Pipeline {
                 Last::E(e) => Some(e.info().clone()),
             };
         }
-        // a CSR-producing step tells the next one (refused when it cannot)
-        for k in 0..steps.len() {
-            if steps[k].sparse_out() {
-                let (done, rest) = steps.split_at_mut(k + 1);
-                let prev = done[k].as_ref();
-                match rest.first_mut() {
-                    Some(next) => take_sparse(next.as_mut(), prev, path)?,
-                    None => match &mut last {
-                        Last::Passthrough => {}
-                        Last::T(t) => take_sparse(t.as_mut(), prev, path)?,
-                        Last::E(e) => take_sparse(e.as_mut(), prev, path)?,
-                    },
-                }
-            }
-        }
+        chain_sparse(&mut steps, &mut last, path)?;
         let fi = first_info.unwrap_or_default();
         let own = Info::read(est, path)?;
         let info = Info {
@@ -442,14 +449,16 @@ impl Estimator for Pipeline {
         }
     }
     fn take_sparse(&mut self) -> bool {
-        match self.steps.first_mut() {
+        let first = match self.steps.first_mut() {
             Some(s) => s.take_sparse(),
             None => match &mut self.last {
                 Last::Passthrough => false,
                 Last::T(t) => t.take_sparse(),
                 Last::E(e) => e.take_sparse(),
             },
-        }
+        };
+        // the first step's output may now be CSR: tell the steps after it
+        first && chain_sparse(&mut self.steps, &mut self.last, &self.info.class).is_ok()
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         if !self.supports(m) {
