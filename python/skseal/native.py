@@ -374,7 +374,29 @@ def _is_string_dtype(dtype: Any) -> bool:
     return cls is not None and isinstance(dtype, cls)
 
 
+def _sparse_input(X: Any) -> tuple[Any, ...]:
+    """A scipy sparse matrix as CSR arrays, in the form scikit-learn's
+    ``check_array(accept_sparse="csr")`` gives it (another format through
+    scipy's own ``asformat("csr")``). The Rust side checks the arrays
+    (``Csr::from_parts``: canonical rows, indices in range)."""
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-D sparse matrix, got {X.ndim}-D")
+    if X.format != "csr":
+        X = X.asformat("csr")
+    if X.dtype.kind not in "biuf" or (X.dtype.kind == "f" and X.dtype != np.float64):
+        raise ValueError(
+            f"a sparse matrix of {X.dtype} values: native inference takes float64, integer or "
+            "bool values (scikit-learn computes some steps in float32 on float32 sparse input, "
+            "which native inference does not model); give X.astype(np.float64)"
+        )
+    data = np.ascontiguousarray(X.data, dtype=np.float64)
+    indices, indptr = np.ascontiguousarray(X.indices), np.ascontiguousarray(X.indptr)
+    return ("csr", data, indices, indptr, X.shape[0], X.shape[1])
+
+
 def _input(X: Any) -> tuple[Any, ...]:
+    if type(X).__module__.startswith("scipy.sparse"):
+        return _sparse_input(X)
     columns = getattr(X, "columns", None)
     if columns is not None and hasattr(X, "iloc"):
         return ("table", _frame_columns(X))
@@ -415,6 +437,8 @@ class NativeModel:
         self.methods: list[str] = list(inner.methods)
         #: ``(core, threads)`` of the OpenBLAS whose products this model reproduces.
         self.blas: tuple[str, int] = tuple(inner.blas)  # type: ignore[assignment]
+        #: True when loaded with ``sparse=True``: X is then a scipy sparse matrix.
+        self.sparse: bool = bool(inner.sparse)
 
     def check_probe(self) -> tuple[bool, str]:
         """Re-run the probe stored in the file natively (no scikit-learn).
@@ -489,8 +513,18 @@ def loads(
     trusted: Iterable[str | type] = (),
     public_key: KeyLike | None = None,
     verify: bool = False,
+    sparse: bool = False,
 ) -> NativeModel:
     """Build a native model from file bytes (``.skseal``, pickle or joblib).
+
+    ``sparse=True`` makes the model take scipy sparse matrices (a model
+    fitted on sparse input, such as a classifier trained on a vectorizer's
+    output outside it) and compute on them as scikit-learn does on sparse
+    input: scipy's CSR products, CSR kept between steps, bitwise. Such a
+    model is given sparse matrices only, since scikit-learn computes a dense
+    array with other arithmetic; a model with a step that would compute
+    differently on sparse input is refused (UnsupportedModelError, naming
+    it). docs/NATIVE.md, "Sparse input", lists what takes it.
 
     ``verify=True`` recomputes the probe stored in a ``.skseal`` file (by
     :func:`skseal.dump` or ``skseal.convert(..., probe=X)``) with the native
@@ -510,6 +544,7 @@ def loads(
             _key_bytes(public_key, "public"),
             _native.max_decompressed(),
             blas=numpy_blas(),
+            sparse=sparse,
         )
     )
     _report_openmp_threads()
@@ -548,6 +583,7 @@ def load(
     verify: bool = False,
     store: Any = None,
     mmap_mode: str | None = None,
+    sparse: bool = False,
 ) -> NativeModel:
     """Build a native model from a file path; see :func:`loads`.
 
@@ -565,6 +601,8 @@ def load(
     the model lives (reading a lost page raises SIGBUS, as for any mapped
     file); replacing it by a rename, as skseal and the store write files,
     is safe. See docs/NATIVE.md, "Mapped loads".
+
+    ``sparse=True``: the model takes scipy sparse matrices (see :func:`loads`).
     """
     trusted = normalize_trusted(trusted)
     if mmap_mode not in (None, "r"):
@@ -581,7 +619,7 @@ def load(
 
         st = store if isinstance(store, Store) else Store(store)
         _, data = st.pull_bytes(os.fspath(file))
-        return loads(data, trusted=trusted, public_key=public_key, verify=verify)
+        return loads(data, trusted=trusted, public_key=public_key, verify=verify, sparse=sparse)
     with open(file, "rb") as f:  # a missing file raises here, naming it
         head = f.read(len(_native.MAGIC))
     # Rust reads the file: a .skseal file array by array, never whole
@@ -593,6 +631,7 @@ def load(
             _native.max_decompressed(),
             blas=numpy_blas(),
             mmap=mmap_mode is not None,
+            sparse=sparse,
         )
     )
     _report_openmp_threads()

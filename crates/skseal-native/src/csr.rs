@@ -32,6 +32,71 @@ impl Csr {
         }
     }
 
+    /// A scipy CSR matrix given as its arrays (`indptr`, `indices`, `data`
+    /// of a matrix `rows x cols`), in canonical form: every row's columns
+    /// strictly ascending. The error says what is wrong and where; an
+    /// unsorted row or a duplicate entry is refused rather than computed in
+    /// another order than scikit-learn's (`X.sum_duplicates()` makes the
+    /// matrix canonical).
+    pub fn from_parts(
+        (rows, cols): (usize, usize),
+        indptr: Vec<usize>,
+        indices: Vec<usize>,
+        data: Vec<f64>,
+    ) -> Result<Csr, String> {
+        if indptr.len() != rows.saturating_add(1) {
+            return Err(format!(
+                "a sparse matrix of {rows} rows has {} row pointers (indptr), not {}",
+                indptr.len(),
+                rows.saturating_add(1)
+            ));
+        }
+        if indices.len() != data.len() {
+            return Err(format!(
+                "a sparse matrix has {} column indices and {} values",
+                indices.len(),
+                data.len()
+            ));
+        }
+        if indptr.first() != Some(&0) || indptr.last() != Some(&data.len()) {
+            return Err(format!(
+                "a sparse matrix's row pointers (indptr) must run from 0 to its {} stored entries",
+                data.len()
+            ));
+        }
+        for (i, w) in indptr.windows(2).enumerate() {
+            let (a, b) = (w[0], w[1]);
+            let Some(row) = indices.get(a..b) else {
+                return Err(format!(
+                    "a sparse matrix's row pointers (indptr) at row {i} ({a}..{b}) decrease or \
+                     pass its {} stored entries",
+                    indices.len()
+                ));
+            };
+            if let Some(&j) = row.iter().find(|&&j| j >= cols) {
+                return Err(format!(
+                    "row {i} of a sparse matrix {cols} columns wide has an entry in column {j}"
+                ));
+            }
+            if let Some(k) = row.windows(2).position(|p| p[0] >= p[1]) {
+                return Err(format!(
+                    "row {i} of a sparse matrix has its columns unsorted or repeated \
+                     (column {} then {}); call X.sum_duplicates() first, which sorts them and \
+                     adds repeated entries",
+                    row[k],
+                    row[k + 1]
+                ));
+            }
+        }
+        Ok(Csr {
+            rows,
+            cols,
+            indptr,
+            indices,
+            data,
+        })
+    }
+
     /// The non-zero entries of a dense matrix (`sp.csr_matrix(X)`).
     pub fn from_dense(m: &Mat) -> Csr {
         let mut c = Csr::new(m.cols);
@@ -204,6 +269,32 @@ mod tests {
         assert_eq!(s.to_dense().row(4), d.row(0));
         assert!(Csr::stack([&c, &Csr::new(4)]).is_none());
         assert_eq!(c.row(7), (&[][..], &[][..]));
+    }
+
+    #[test]
+    fn from_parts_takes_canonical_matrices_and_says_what_is_wrong_otherwise() {
+        let ok = Csr::from_parts(
+            (3, 5),
+            vec![0, 2, 2, 4],
+            vec![0, 3, 1, 4],
+            vec![1.5, -2.0, 0.0, 0.25],
+        );
+        assert_eq!(ok, Ok(sample()));
+        let bad = |shape, p: Vec<usize>, i: Vec<usize>, n: usize| {
+            Csr::from_parts(shape, p, i, vec![1.0; n])
+                .err()
+                .unwrap_or_default()
+        };
+        assert!(bad((2, 5), vec![0, 1], vec![0], 1).contains("2 row pointers"));
+        assert!(bad((1, 5), vec![0, 2], vec![0], 1).contains("from 0 to its 1"));
+        assert!(bad((1, 5), vec![1, 1], vec![0], 1).contains("from 0"));
+        assert!(bad((2, 5), vec![0, 2, 1], vec![0], 1).contains("at row 0 (0..2)"));
+        assert!(bad((3, 5), vec![0, 1, 0, 1], vec![0], 1).contains("at row 1 (1..0) decrease"));
+        assert!(bad((1, 5), vec![0, 1], vec![5], 1).contains("column 5"));
+        assert!(bad((1, 5), vec![0, 2], vec![3, 1], 2).contains("unsorted or repeated"));
+        assert!(bad((1, 5), vec![0, 2], vec![2, 2], 2).contains("column 2 then 2"));
+        let r = Csr::from_parts((1, 5), vec![0, 1], vec![0, 1], vec![1.0]);
+        assert!(r.is_err_and(|e| e.contains("2 column indices and 1 values")));
     }
 
     #[test]

@@ -134,6 +134,9 @@ pub struct Model {
     blas: crate::blas::Blas,
     /// The file's probe, when it has one (or why it cannot be read natively).
     probe: Option<std::result::Result<crate::probe::Probe, String>>,
+    /// Given scipy CSR matrices, computed as scikit-learn computes on them
+    /// ([`Model::take_sparse`]); dense input is then refused.
+    sparse: bool,
 }
 
 impl Model {
@@ -142,7 +145,35 @@ impl Model {
             root: build(ctx, ctx.g.root, "model")?,
             blas: ctx.blas.clone(),
             probe: ctx.g.probe.map(|p| crate::probe::read(ctx, p)),
+            sparse: false,
         })
+    }
+    /// Make the model take scipy CSR matrices (a model fitted on sparse
+    /// input, such as a classifier after a vectorizer that is not part of
+    /// it) and compute on them as scikit-learn does: scipy's CSR products,
+    /// CSR kept between steps. Refused, naming the root, when a step would
+    /// compute differently on CSR (or not take it at all). Such a model is
+    /// then given CSR only: the same numbers as a dense matrix take other
+    /// arithmetic in scikit-learn.
+    pub fn take_sparse(&mut self) -> Result<()> {
+        if !self.sparse && !self.root.take_sparse() {
+            return Err(crate::estimator::unsupported(
+                format!("{} given a sparse matrix", self.class()),
+                "model",
+                "Native inference takes CSR input for the linear models, MultinomialNB / \
+                 ComplementNB / BernoulliNB, TfidfTransformer, MaxAbsScaler, \
+                 StandardScaler(with_mean=False), RobustScaler(with_centering=False), \
+                 Normalizer (l1, l2), the feature selectors, TruncatedSVD, and Pipelines and \
+                 meta-estimators of them; load without sparse=True and give a dense array, \
+                 or use skseal.load.",
+            ));
+        }
+        self.sparse = true;
+        Ok(())
+    }
+    /// Whether the model was made to take CSR input ([`Model::take_sparse`]).
+    pub fn sparse(&self) -> bool {
+        self.sparse
     }
     pub fn class(&self) -> &str {
         &self.root.info().class
@@ -315,6 +346,25 @@ impl Model {
             return Err(self.root.no_method(m));
         }
         let x = self.align(x)?;
+        match (&x, self.sparse) {
+            (Data::Csr(_), false) => {
+                return Err(input(format!(
+                    "{} was loaded for dense input and was given a sparse matrix; \
+                     load it with sparse=True to compute as scikit-learn does on sparse input, \
+                     or give X.toarray()",
+                    self.class()
+                )))
+            }
+            (Data::Csr(_), true) | (_, false) => {}
+            (_, true) => {
+                return Err(input(format!(
+                    "{} was loaded with sparse=True and takes a scipy sparse matrix only \
+                     (scikit-learn computes a dense array differently); give \
+                     scipy.sparse.csr_matrix(X), or load it without sparse=True",
+                    self.class()
+                )))
+            }
+        }
         let n = x.rows();
         // Tables with string columns run in one piece: splitting them would
         // copy every string, which costs more than the parallel part saves.
@@ -340,7 +390,7 @@ impl Model {
 
     /// The dense, one-row fast path (no batching).
     pub fn run_dense(&self, m: Method, x: Mat) -> Result<Output> {
-        if x.rows < 2 * BATCH {
+        if x.rows < 2 * BATCH && !self.sparse {
             if !self.supports(m) {
                 return Err(self.root.no_method(m));
             }
@@ -360,6 +410,11 @@ impl Model {
             Some(Err(why)) => return ProbeReport::NotChecked(why.clone()),
             Some(Ok(p)) => p,
         };
+        if self.sparse && !matches!(probe.input, Data::Csr(_)) {
+            return ProbeReport::NotChecked(
+                "the probe's rows are dense and this model was loaded for sparse input".into(),
+            );
+        }
         let mut out = Vec::new();
         for (m, want) in &probe.outputs {
             if !self.supports(*m) {

@@ -6,6 +6,7 @@ use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
+use skseal_native::csr::Csr;
 use skseal_native::{
     Blas, Codes, Column, Core, Data, Labels, LoadOptions, Mat, Method, Model, NativeError, Output,
     Table, MISSING_CODE,
@@ -87,8 +88,16 @@ fn load_options(
 /// Load a native model from file bytes (.skseal, pickle or joblib).
 /// `blas`: `(core name, threads)` of numpy's OpenBLAS as it reports them;
 /// None detects them as OpenBLAS would.
+/// The loaded model, made to take CSR input when `sparse`.
+fn native_model(py: Python<'_>, mut model: Model, sparse: bool) -> PyResult<NativeModel> {
+    if sparse {
+        model.take_sparse().map_err(|e| native_err(py, e))?;
+    }
+    Ok(NativeModel { model })
+}
+
 #[pyfunction]
-#[pyo3(signature = (data, trusted=Vec::new(), public_key=None, max_decompressed=skseal_core::legacy::DEFAULT_MAX_DECOMPRESSED, blas=None))]
+#[pyo3(signature = (data, trusted=Vec::new(), public_key=None, max_decompressed=skseal_core::legacy::DEFAULT_MAX_DECOMPRESSED, blas=None, sparse=false))]
 pub fn native_load(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
@@ -96,6 +105,7 @@ pub fn native_load(
     public_key: Option<Vec<u8>>,
     max_decompressed: u64,
     blas: Option<(String, usize)>,
+    sparse: bool,
 ) -> PyResult<NativeModel> {
     crate::errors::guard(py, move || {
         let bytes = Bytes::get(data)?;
@@ -104,7 +114,7 @@ pub fn native_load(
         let model = py
             .detach(|| skseal_native::load_bytes(slice, &opts))
             .map_err(|e| native_err(py, e))?;
-        Ok(NativeModel { model })
+        native_model(py, model, sparse)
     })
 }
 
@@ -113,7 +123,8 @@ pub fn native_load(
 /// `native_load`. `mmap`: trees stored in their native layout are used in
 /// place in a mapping of the file (`LoadOptions::mmap`).
 #[pyfunction]
-#[pyo3(signature = (path, trusted, public_key, max_decompressed, blas=None, mmap=false))]
+#[pyo3(signature = (path, trusted, public_key, max_decompressed, blas=None, mmap=false, sparse=false))]
+#[allow(clippy::too_many_arguments)]
 pub fn native_load_path(
     py: Python<'_>,
     path: std::path::PathBuf,
@@ -122,6 +133,7 @@ pub fn native_load_path(
     max_decompressed: u64,
     blas: Option<(String, usize)>,
     mmap: bool,
+    sparse: bool,
 ) -> PyResult<NativeModel> {
     crate::errors::guard(py, move || {
         let mut opts = load_options(py, trusted, public_key, max_decompressed, blas)?;
@@ -129,7 +141,7 @@ pub fn native_load_path(
         let model = py
             .detach(|| skseal_native::load_path(&path, &opts))
             .map_err(|e| native_err(py, e))?;
-        Ok(NativeModel { model })
+        native_model(py, model, sparse)
     })
 }
 
@@ -141,6 +153,29 @@ fn f64_vec(obj: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
 /// A coded string column: `(values, codes)`, the distinct strings and an
 /// int64 buffer of one index into them per row, -1 for a missing value
 /// (pandas' `factorize`).
+/// A buffer of non-negative int32 or int64 indices (a scipy matrix's
+/// `indices` or `indptr`).
+fn index_vec(py: Python<'_>, obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<usize>> {
+    let raw: Vec<i64> = match PyBuffer::<i64>::get(obj) {
+        Ok(b) => b.to_vec(py)?,
+        Err(_) => PyBuffer::<i32>::get(obj)?
+            .to_vec(py)?
+            .into_iter()
+            .map(i64::from)
+            .collect(),
+    };
+    raw.into_iter()
+        .map(|v| usize::try_from(v).ok())
+        .collect::<Option<Vec<usize>>>()
+        .ok_or_else(|| {
+            raise(
+                py,
+                Exc::Value,
+                &format!("a sparse matrix's {what} has a negative entry"),
+            )
+        })
+}
+
 fn codes_column(py: Python<'_>, payload: &Bound<'_, PyAny>) -> PyResult<Column> {
     let values: Vec<String> = payload.get_item(0)?.extract()?;
     let raw = PyBuffer::<i64>::get(&payload.get_item(1)?)?.to_vec(py)?;
@@ -202,8 +237,8 @@ fn output_array<'py>(py: Python<'py>, out: Output) -> PyResult<Bound<'py, PyAny>
 
 #[pymethods]
 impl NativeModel {
-    /// Compute `method` on X. X is either ("dense", buffer of float64, rows, cols)
-    /// or ("table", [(name, "f", float64 buffer) | (name, "s", [str | None])
+    /// Compute `method` on X. X is ("dense", buffer of float64, rows, cols),
+    /// ("csr", float64 data, int32 or int64 indices, indptr, rows, cols) or ("table", [(name, "f", float64 buffer) | (name, "s", [str | None])
     /// | (name, "c", ([str], int64 buffer of codes, -1 missing))]).
     /// Returns a numpy array: float64 (2-D, or 1-D for one output) or labels.
     fn run<'py>(
@@ -222,6 +257,17 @@ impl NativeModel {
                     let rows: usize = x.get_item(2)?.extract()?;
                     let cols: usize = x.get_item(3)?.extract()?;
                     Data::Dense(Mat::new(rows, cols, v).map_err(|e| native_err(py, e))?)
+                }
+                "csr" => {
+                    let data = f64_vec(&x.get_item(1)?)?;
+                    let indices = index_vec(py, &x.get_item(2)?, "indices")?;
+                    let indptr = index_vec(py, &x.get_item(3)?, "indptr")?;
+                    let shape: (usize, usize) =
+                        (x.get_item(4)?.extract()?, x.get_item(5)?.extract()?);
+                    Data::Csr(
+                        Csr::from_parts(shape, indptr, indices, data)
+                            .map_err(|why| raise(py, Exc::Value, &why))?,
+                    )
                 }
                 "table" => {
                     let cols = x.get_item(1)?;
@@ -330,6 +376,12 @@ impl NativeModel {
     fn blas(&self) -> (String, usize) {
         let b = self.model.blas();
         (b.core.name().to_string(), b.threads)
+    }
+
+    /// Whether the model takes scipy sparse matrices (loaded with sparse=True).
+    #[getter]
+    fn sparse(&self) -> bool {
+        self.model.sparse()
     }
 
     #[getter]

@@ -1,0 +1,215 @@
+"""Sparse input: a model fitted on a scipy sparse matrix (a classifier trained
+on a vectorizer's output outside it, a pipeline starting with
+TfidfTransformer on counts) loaded with ``skseal.native.load(..., sparse=True)``
+computes on CSR input as scikit-learn does, bitwise: scipy's CSR products,
+CSR kept between steps. Everything else is refused with a clear message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from avx2_path import replay_on_avx2
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.decomposition import TruncatedSVD
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.feature_selection import SelectKBest, VarianceThreshold, chi2
+from sklearn.linear_model import (
+    LinearRegression,
+    LogisticRegression,
+    Ridge,
+    RidgeClassifier,
+    SGDClassifier,
+    SGDRegressor,
+)
+from sklearn.model_selection import GridSearchCV
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.naive_bayes import BernoulliNB, ComplementNB, MultinomialNB
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MaxAbsScaler, Normalizer, StandardScaler
+from sklearn.svm import LinearSVC
+from test_native_linear import _methods
+
+import skseal
+import skseal.native
+from skseal.errors import UnsupportedModelError
+
+ROWS, COLS = 400, 60
+
+
+def _counts(seed: int, rows: int = ROWS) -> sp.csr_matrix:
+    """Non-negative sparse counts (what a vectorizer gives), int64."""
+    m = sp.random(rows, COLS, density=0.08, format="csr", random_state=seed,
+                  data_rvs=lambda n: np.random.default_rng(seed).integers(1, 6, n))
+    return m.astype(np.int64)
+
+
+def _reals(seed: int, rows: int = ROWS) -> sp.csr_matrix:
+    """Signed sparse float64 values."""
+    return sp.random(rows, COLS, density=0.1, format="csr", random_state=seed,
+                     data_rvs=lambda n: np.random.default_rng(seed).normal(size=n))
+
+
+X_FIT = _counts(0)
+Y3 = np.arange(ROWS) % 3
+YR = np.linspace(-1.0, 2.0, ROWS)
+# new rows, in every form scikit-learn converts to CSR as scipy does
+X_NEW = _counts(1)
+FORMS = [X_NEW, X_NEW.tocsc(), X_NEW.tocoo(), sp.csr_array(X_NEW), X_NEW[:1], X_NEW[5:9],
+         X_NEW.astype(np.float64), X_NEW.astype(np.int32)]
+
+
+def _load(model: Any, tmp_path: Path, sparse: bool = True) -> skseal.native.NativeModel:
+    p = tmp_path / "m.skseal"
+    skseal.dump(model, p)
+    return skseal.native.load(p, sparse=sparse)
+
+
+def _exact(model: Any, tmp_path: Path, forms: list[Any] = FORMS) -> None:
+    m = _load(model, tmp_path)
+    assert m.sparse
+    meths = [k for k in _methods(model) if k in m.methods]
+    assert meths, model
+    for meth in meths:
+        claim = m.exactness(meth)
+        for X in forms:
+            want = getattr(model, meth)(X)
+            want = np.asarray(want.toarray() if sp.issparse(want) else want)
+            got = getattr(m, meth)(X)
+            assert got.shape == want.shape, (meth, type(X))
+            if want.dtype.kind in "OUSb" or claim.startswith("bitwise"):
+                assert np.array_equal(got, want), (model, meth, type(X), claim)
+            else:
+                # only _logsumexp's SVML log1p (naive Bayes probabilities)
+                assert "log1p" in claim, claim
+                assert np.allclose(got, want, rtol=1e-13, atol=0), (model, meth)
+
+
+LINEAR = [
+    lambda: LogisticRegression(max_iter=1000),
+    lambda: SGDClassifier(random_state=0),
+    lambda: SGDClassifier(loss="log_loss", random_state=0),
+    lambda: LinearSVC(),
+    lambda: RidgeClassifier(),
+]
+
+
+@pytest.mark.parametrize("est", range(len(LINEAR)))
+@pytest.mark.parametrize("y", ["binary", "multi", "strings"])
+def test_linear_classifiers(tmp_path: Path, est: int, y: str) -> None:
+    target = {"binary": Y3 % 2, "multi": Y3, "strings": np.array(["a", "b", "c"])[Y3]}[y]
+    _exact(LINEAR[est]().fit(X_FIT, target), tmp_path)
+
+
+@pytest.mark.parametrize("reg", [LinearRegression, Ridge, lambda: SGDRegressor(random_state=0)])
+def test_linear_regressors(tmp_path: Path, reg: Any) -> None:
+    _exact(reg().fit(_reals(2), YR), tmp_path, [_reals(3), _reals(3).tocsc(), _reals(3)[:1]])
+
+
+@pytest.mark.parametrize("nb", [lambda: MultinomialNB(), lambda: ComplementNB(),
+                                lambda: ComplementNB(norm=True), lambda: BernoulliNB(),
+                                lambda: BernoulliNB(binarize=2.5)])
+def test_naive_bayes(tmp_path: Path, nb: Any) -> None:
+    _exact(nb().fit(X_FIT, Y3), tmp_path)
+
+
+PIPELINES = [
+    lambda: make_pipeline(TfidfTransformer(), LogisticRegression(max_iter=1000)),
+    lambda: make_pipeline(TfidfTransformer(sublinear_tf=True), MaxAbsScaler(), LinearSVC()),
+    lambda: make_pipeline(MaxAbsScaler(), SelectKBest(chi2, k=25), MultinomialNB()),
+    lambda: make_pipeline(VarianceThreshold(0.1), Normalizer(), SGDClassifier(random_state=0)),
+    lambda: make_pipeline(StandardScaler(with_mean=False), LogisticRegression(max_iter=1000)),
+    lambda: make_pipeline(TfidfTransformer(), TruncatedSVD(8, random_state=0),
+                          LogisticRegression(max_iter=1000)),
+    lambda: make_pipeline(TfidfTransformer(), make_pipeline(MaxAbsScaler(), RidgeClassifier())),
+    lambda: make_pipeline(TfidfTransformer(), CalibratedClassifierCV(LinearSVC(), cv=3)),
+    lambda: OneVsRestClassifier(make_pipeline(MaxAbsScaler(), LogisticRegression(max_iter=500))),
+    lambda: GridSearchCV(make_pipeline(TfidfTransformer(), LogisticRegression(max_iter=500)),
+                         {"logisticregression__C": [0.5, 2.0]}, cv=3),
+]
+
+
+@pytest.mark.parametrize("pipe", range(len(PIPELINES)))
+def test_pipelines_and_meta_estimators(tmp_path: Path, pipe: int) -> None:
+    """Each step takes the CSR matrix the step before it gives, as in
+    scikit-learn. After TruncatedSVD's dense output the model computes as on
+    dense input: a binary target keeps its product bitwise (a multinomial
+    coefficient matrix is Fortran-ordered, within the bound)."""
+    model = PIPELINES[pipe]()
+    _exact(model.fit(X_FIT, Y3 % 2 if "truncatedsvd" in model.get_params() else Y3), tmp_path)
+
+
+def test_transformers_alone(tmp_path: Path) -> None:
+    for tr in [TfidfTransformer(), MaxAbsScaler(), Normalizer("l1"), SelectKBest(chi2, k=9),
+               TruncatedSVD(5, random_state=0)]:
+        _exact(tr.fit(X_FIT, Y3), tmp_path)
+
+
+def test_large_input_in_parallel_batches(tmp_path: Path) -> None:
+    """Above two batches of rows a batchable model runs them on all cores;
+    every row the same bits."""
+    big = _counts(7, rows=5000)
+    _exact(make_pipeline(TfidfTransformer(), LogisticRegression(max_iter=500)).fit(X_FIT, Y3),
+           tmp_path, [big])
+
+
+def test_models_that_compute_otherwise_on_sparse_input_are_refused(tmp_path: Path) -> None:
+    forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(X_FIT, Y3)
+    with pytest.raises(UnsupportedModelError, match="RandomForestClassifier given a sparse"):
+        _load(forest, tmp_path)
+    dense_first = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_FIT.toarray(), Y3)
+    with pytest.raises(UnsupportedModelError, match="Pipeline given a sparse matrix"):
+        _load(dense_first, tmp_path)
+    # the same file loads for dense input
+    assert not _load(forest, tmp_path, sparse=False).sparse
+
+
+def test_input_that_does_not_match_the_load_is_refused(tmp_path: Path) -> None:
+    model = LogisticRegression(max_iter=1000).fit(X_FIT, Y3)
+    sparse_model = _load(model, tmp_path)
+    with pytest.raises(ValueError, match="loaded with sparse=True"):
+        sparse_model.predict(X_NEW.toarray())
+    dense_model = _load(model, tmp_path, sparse=False)
+    with pytest.raises(ValueError, match="loaded for dense input"):
+        dense_model.predict(X_NEW)
+    # a dense model keeps the dense arithmetic, as scikit-learn on a dense array
+    assert np.array_equal(dense_model.predict(X_NEW.toarray()), model.predict(X_NEW.toarray()))
+
+
+def test_bad_sparse_input_is_refused_with_what_and_where(tmp_path: Path) -> None:
+    m = _load(LogisticRegression(max_iter=1000).fit(X_FIT, Y3), tmp_path)
+    with pytest.raises(ValueError, match="float32 values"):
+        m.predict(X_NEW.astype(np.float32))
+    with pytest.raises(ValueError, match="expecting 60|60 features|has 59"):
+        m.predict(X_NEW[:, :59])
+    nan = X_NEW.astype(np.float64)
+    nan.data[3] = np.nan
+    row = int(np.searchsorted(nan.indptr, 3, side="right") - 1)
+    with pytest.raises(ValueError, match=rf"NaN \(row {row}, column {nan.indices[3]}\)"):
+        m.predict(nan)
+    # scikit-learn computes on an unsorted or repeated row in its stored
+    # order; native inference refuses it rather than guess
+    unsorted = sp.csr_matrix((np.array([1.0, 2.0]), np.array([5, 2]), np.array([0, 2])),
+                             shape=(1, COLS))
+    with pytest.raises(ValueError, match=r"row 0 .* unsorted or repeated \(column 5 then 2\)"):
+        m.predict(unsorted)
+    unsorted.sum_duplicates()
+    assert np.array_equal(m.predict_proba(unsorted), m.predict_proba(unsorted.tocsr()))
+
+
+def test_probe_of_dense_rows_is_not_checked_on_a_sparse_load(tmp_path: Path) -> None:
+    model = LogisticRegression(max_iter=1000).fit(X_FIT.toarray(), Y3)
+    p = tmp_path / "probe.skseal"
+    skseal.dump(model, p, probe=X_FIT.toarray()[:4])
+    passed, text = skseal.native.load(p, sparse=True).check_probe()
+    assert passed and "dense" in text, text
+    passed, text = skseal.native.load(p).check_probe()
+    assert passed and "not checked" not in text, text
+
+
+def test_sparse_input_without_avx512() -> None:
+    replay_on_avx2(__file__)
