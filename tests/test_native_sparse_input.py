@@ -15,7 +15,13 @@ import scipy.sparse as sp
 from avx2_path import replay_on_avx2
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.decomposition import TruncatedSVD
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.feature_selection import SelectKBest, VarianceThreshold, chi2
 from sklearn.linear_model import (
@@ -29,9 +35,11 @@ from sklearn.linear_model import (
 from sklearn.model_selection import GridSearchCV
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import BernoulliNB, ComplementNB, MultinomialNB
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, Normalizer, StandardScaler
 from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from test_native_linear import _methods
 
 import skseal
@@ -157,15 +165,59 @@ def test_large_input_in_parallel_batches(tmp_path: Path) -> None:
            tmp_path, [big])
 
 
+TREES = [
+    lambda: DecisionTreeClassifier(random_state=0),
+    lambda: RandomForestClassifier(n_estimators=15, random_state=0),
+    lambda: ExtraTreesClassifier(n_estimators=15, random_state=0),
+    lambda: GradientBoostingClassifier(n_estimators=20, random_state=0),
+    lambda: DecisionTreeRegressor(random_state=0),
+    lambda: RandomForestRegressor(n_estimators=15, random_state=0),
+    lambda: GradientBoostingRegressor(n_estimators=20, random_state=0),
+    lambda: make_pipeline(TfidfTransformer(), MaxAbsScaler(),
+                          RandomForestClassifier(n_estimators=10, random_state=0)),
+]
+
+
+@pytest.mark.parametrize("tree", range(len(TREES)))
+def test_trees(tmp_path: Path, tree: int) -> None:
+    """`_apply_sparse_csr` and the sparse boosting stages read a row's stored
+    values (float32) and 0 elsewhere: the walk of the dense numbers."""
+    model = TREES[tree]()
+    regressor = "Regressor" in type(model).__name__
+    _exact(model.fit(_reals(4) if regressor else X_FIT, YR if regressor else Y3), tmp_path,
+           [_reals(5), _reals(5).tocsc(), _reals(5)[:1]] if regressor else FORMS)
+
+
+def test_trees_refuse_nan_and_values_beyond_float32_in_sparse_input(tmp_path: Path) -> None:
+    """A forest that routes missing values in a dense array refuses NaN in a
+    sparse one, as scikit-learn does."""
+    dense = X_FIT.toarray().astype(np.float64)
+    dense[::7, 3] = np.nan
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(dense, Y3)
+    with pytest.raises(ValueError, match="NaN"):
+        forest.predict(sp.csr_matrix(dense))
+    m = _load(forest, tmp_path)
+    with pytest.raises(ValueError, match=r"row 0, column 3: NaN"):
+        m.predict(sp.csr_matrix(dense))
+    big = X_NEW.astype(np.float64)
+    big.data[0] = 1e300
+    with pytest.raises(ValueError, match="too large for float32"):
+        m.predict(big)
+
+
 def test_models_that_compute_otherwise_on_sparse_input_are_refused(tmp_path: Path) -> None:
-    forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(X_FIT, Y3)
-    with pytest.raises(UnsupportedModelError, match="RandomForestClassifier given a sparse"):
-        _load(forest, tmp_path)
+    knn = KNeighborsClassifier(3).fit(X_FIT.toarray(), Y3)
+    with pytest.raises(UnsupportedModelError, match="KNeighborsClassifier given a sparse"):
+        _load(knn, tmp_path)
+    # fitted on sparse input, it keeps CSR training rows: refused with or without sparse=True
+    for sparse in (True, False):
+        with pytest.raises(UnsupportedModelError, match=r"fitted scipy sparse matrix .*model._fit_X"):
+            _load(KNeighborsClassifier(3).fit(X_FIT, Y3), tmp_path, sparse=sparse)
     dense_first = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_FIT.toarray(), Y3)
     with pytest.raises(UnsupportedModelError, match="Pipeline given a sparse matrix"):
         _load(dense_first, tmp_path)
     # the same file loads for dense input
-    assert not _load(forest, tmp_path, sparse=False).sparse
+    assert not _load(knn, tmp_path, sparse=False).sparse
 
 
 def test_input_that_does_not_match_the_load_is_refused(tmp_path: Path) -> None:

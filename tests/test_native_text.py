@@ -351,14 +351,17 @@ def test_refused_options(tmp_path: Path, case: int) -> None:
 
 
 def test_refused_next_steps(tmp_path: Path) -> None:
-    from sklearn.preprocessing import Normalizer
-    from sklearn.tree import DecisionTreeClassifier
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import Binarizer, Normalizer
 
     for model, words in (
         (make_pipeline(TfidfVectorizer(), Normalizer("max"), LogisticRegression()),
          "Normalizer after"),
-        (make_pipeline(CountVectorizer(), DecisionTreeClassifier()),
-         "DecisionTreeClassifier after"),
+        (make_pipeline(CountVectorizer(), Binarizer(), LogisticRegression()),
+         "Binarizer after"),
+        # a model that keeps its CSR training rows
+        (make_pipeline(CountVectorizer(), KNeighborsClassifier(3)),
+         r"fitted scipy sparse matrix \(csr_matrix\)"),
     ):
         model.fit(FIT, YS)
         p = tmp_path / "r.skseal"
@@ -642,3 +645,17 @@ def test_nested_pipeline_after_text_passes_csr_along(tmp_path: Path) -> None:
         m = _load(model, tmp_path)
         assert m.exactness("predict").startswith("bitwise"), m.exactness("predict")
         _exact(model, ALL, tmp_path)
+
+
+def test_trees_after_text(tmp_path: Path) -> None:
+    """Trees, forests and gradient boosting after a vectorizer walk the
+    float32 of its stored values and 0 elsewhere, as `_apply_sparse_csr`
+    does, bitwise."""
+    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    for last in (DecisionTreeClassifier(random_state=0),
+                 RandomForestClassifier(n_estimators=10, random_state=0),
+                 GradientBoostingClassifier(n_estimators=10, random_state=0)):
+        for vec in (0, 3, 4):
+            _exact(make_pipeline(VECTORIZERS[vec](), last).fit(FIT, YS), ALL, tmp_path)

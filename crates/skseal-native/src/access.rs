@@ -212,6 +212,17 @@ impl<'a> Ctx<'a> {
                 Ok((spec.dtype.clone(), shape, data))
             }
             Node::Scalar { dtype, data } => Ok((dtype.clone(), vec![], Cow::Borrowed(data))),
+            Node::Object { class, .. } | Node::Call { func: class, .. }
+                if class.module.starts_with("scipy.sparse") =>
+            {
+                Err(crate::estimator::unsupported(
+                    format!("a fitted scipy sparse matrix ({})", class.name),
+                    path,
+                    "The model was fitted on sparse input and keeps it (training rows or \
+                     support vectors); native inference reads dense fitted arrays only. \
+                     Load it with skseal.load, or fit it on X.toarray().",
+                ))
+            }
             n => Err(malformed(
                 path,
                 format!("expected an array, found {}", n.kind_name()),

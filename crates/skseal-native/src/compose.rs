@@ -26,7 +26,7 @@ use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, malformed, Result};
 use crate::estimator::{
     after_fortran, boxed, check_width, data_output, unsupported, Builders, Estimator, Info,
-    Transformer,
+    Transformer, SPARSE_STEPS,
 };
 
 /// The identity, for "passthrough".
@@ -171,8 +171,7 @@ fn take_sparse(next: &mut dyn Estimator, prev: &dyn Transformer, path: &str) -> 
             prev.info().class
         ),
         path,
-        "After a text vectorizer native inference implements TfidfTransformer, the linear \
-         models and MultinomialNB / ComplementNB / BernoulliNB.",
+        &format!("After a text vectorizer native inference implements {SPARSE_STEPS}."),
     ))
 }
 

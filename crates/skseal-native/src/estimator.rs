@@ -190,6 +190,14 @@ pub(crate) fn dense_in(info: &Info, x: Data, allow_nan: bool) -> Result<Mat> {
     Ok(x)
 }
 
+/// What computes on a scipy sparse matrix as scikit-learn does (the
+/// estimators whose [`Estimator::take_sparse`] says yes), for messages.
+pub const SPARSE_STEPS: &str = "TfidfTransformer, MaxAbsScaler, \
+     StandardScaler(with_mean=False), RobustScaler(with_centering=False), Normalizer (l1, l2), \
+     the feature selectors, TruncatedSVD, the linear models, MultinomialNB / ComplementNB / \
+     BernoulliNB, decision trees, random forests, extra trees, GradientBoosting, and Pipelines \
+     and meta-estimators (calibration, one-vs-rest, one-vs-one, voting, searches) of them";
+
 /// The input of a step that computes on CSR as scikit-learn does (after a
 /// text vectorizer): the vectorizer's CSR matrix as it is (a dense input's
 /// non-zero entries otherwise), of the fitted width, every stored value

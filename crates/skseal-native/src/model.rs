@@ -7,7 +7,7 @@ use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{input, NativeError, Result};
-use crate::estimator::{Builders, Estimator};
+use crate::estimator::{Builders, Estimator, SPARSE_STEPS};
 use crate::probe::{verdict, ProbeReport, Verdict};
 use crate::{
     calibration, compose, discriminant, ensemble, frames, gaussian_process, gbm, linear, meta, mlp,
@@ -160,12 +160,10 @@ impl Model {
             return Err(crate::estimator::unsupported(
                 format!("{} given a sparse matrix", self.class()),
                 "model",
-                "Native inference takes CSR input for the linear models, MultinomialNB / \
-                 ComplementNB / BernoulliNB, TfidfTransformer, MaxAbsScaler, \
-                 StandardScaler(with_mean=False), RobustScaler(with_centering=False), \
-                 Normalizer (l1, l2), the feature selectors, TruncatedSVD, and Pipelines and \
-                 meta-estimators of them; load without sparse=True and give a dense array, \
-                 or use skseal.load.",
+                &format!(
+                    "Native inference takes sparse input for {SPARSE_STEPS}; load without \
+                     sparse=True and give a dense array, or use skseal.load."
+                ),
             ));
         }
         self.sparse = true;

@@ -295,6 +295,10 @@ impl Estimator for GradientBoosting {
     fn supports(&self, m: Method) -> bool {
         boosted_supports(self.classes.is_some(), m)
     }
+    fn take_sparse(&mut self) -> bool {
+        // `predict_stages` on CSR reads a row's stored values and 0 elsewhere
+        true
+    }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         let x = x.into_dense(&self.info.class)?;
         check_width(&self.info, &x)?;

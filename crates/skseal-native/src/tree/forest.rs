@@ -196,10 +196,18 @@ impl Estimator for Forest {
             _ => false,
         }
     }
+    fn take_sparse(&mut self) -> bool {
+        // `_apply_sparse_csr` reads a row's stored values and 0 elsewhere:
+        // the dense walk of the same numbers
+        true
+    }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
+        // trees route missing values for dense input only: scikit-learn
+        // refuses NaN in a sparse matrix (`_support_missing_values`)
+        let allow_nan = self.allow_nan && !matches!(x, Data::Csr(_));
         let x = x.into_dense(&self.info.class)?;
         check_width(&self.info, &x)?;
-        check_f32(&x, self.allow_nan, &self.info.class)?;
+        check_f32(&x, allow_nan, &self.info.class)?;
         let p = self.proba(&x)?;
         match (m, &self.classes) {
             (Method::PredictProba, Some(_)) => Ok(Output::Matrix(p)),
