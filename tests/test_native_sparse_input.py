@@ -211,7 +211,7 @@ def test_models_that_compute_otherwise_on_sparse_input_are_refused(tmp_path: Pat
         _load(knn, tmp_path)
     # fitted on sparse input, it keeps CSR training rows: refused with or without sparse=True
     for sparse in (True, False):
-        with pytest.raises(UnsupportedModelError, match=r"fitted scipy sparse matrix .*model._fit_X"):
+        with pytest.raises(UnsupportedModelError, match=r"fitted scipy sparse .*model._fit_X"):
             _load(KNeighborsClassifier(3).fit(X_FIT, Y3), tmp_path, sparse=sparse)
     dense_first = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_FIT.toarray(), Y3)
     with pytest.raises(UnsupportedModelError, match="Pipeline given a sparse matrix"):
