@@ -141,3 +141,19 @@ def test_native_probe_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert not passed and "predict_proba(): 25 of 25 rows differ" in text, text
     skseal.dump(model, tmp_path / "none.skseal")
     assert skseal.native.load(tmp_path / "none.skseal").check_probe() == (True, "no probe")
+
+
+def test_fortran_ordered_object_array_probe_is_read_in_logical_order(tmp_path: Path) -> None:
+    """numpy pickles an object array's items in logical order whatever its
+    memory order; the native probe reader read an F-ordered one column by
+    column, which gave the model other rows than the recorded ones."""
+    from sklearn.preprocessing import OrdinalEncoder
+
+    import skseal.native
+
+    X = np.asfortranarray(np.array([["a", "x"], ["b", "y"], ["c", "x"]], dtype=object))
+    assert X.flags["F_CONTIGUOUS"] and not X.flags["C_CONTIGUOUS"]
+    p = tmp_path / "f.skseal"
+    skseal.dump(OrdinalEncoder().fit(X), p, probe=X)
+    passed, text = skseal.native.load(p).check_probe()
+    assert passed and "transform(): bitwise equal" in text, text

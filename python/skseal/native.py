@@ -464,26 +464,37 @@ class NativeModel:
     def __repr__(self) -> str:
         return f"<skseal.native model {self.class_name}: {', '.join(self.methods)}>"
 
-    def _run(self, method: str, X: Any) -> np.ndarray:
+    def _run(self, method: str, X: Any) -> Any:
+        out = None
         if type(X) is np.ndarray and X.flags.aligned:
             # the fast path takes C-contiguous 2-D float64 as it is; anything
             # else is a TypeError from it and goes the general way
             try:
-                return self._m.run_array(method, X)  # type: ignore[no-any-return]
+                out = self._m.run_array(method, X)
             except TypeError:
                 pass
-        return self._m.run(method, _input(X))  # type: ignore[no-any-return]
+        if out is None:
+            out = self._m.run(method, _input(X))
+        if isinstance(out, tuple):
+            # a classifier with several outputs: one label column each, as
+            # scikit-learn's n x n_outputs array (of the first output's dtype)
+            return np.stack(out, axis=1)
+        return out
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predicted labels (classifiers) or values (regressors)."""
+        """Predicted labels (classifiers) or values (regressors); n x n_outputs
+        for a model with several outputs."""
         return self._run("predict", X)
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, columns in the order of ``classes_``."""
+    def predict_proba(self, X: Any) -> Any:
+        """Class probabilities, columns in the order of ``classes_`` (a list of
+        one array per output for a classifier with several outputs, as
+        scikit-learn's)."""
         return self._run("predict_proba", X)
 
-    def predict_log_proba(self, X: Any) -> np.ndarray:
-        """Logarithm of the class probabilities."""
+    def predict_log_proba(self, X: Any) -> Any:
+        """Logarithm of the class probabilities (a list per output, as
+        :meth:`predict_proba`)."""
         return self._run("predict_log_proba", X)
 
     def decision_function(self, X: Any) -> np.ndarray:

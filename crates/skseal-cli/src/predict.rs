@@ -349,6 +349,37 @@ fn output_columns(out: Output, method: Method, classes: Option<&Labels>) -> Tabl
             rows: l.len(),
             cell: Box::new(move |i, _| label_json(&l, i)),
         },
+        // a classifier with several outputs: a column per output ...
+        Output::LabelColumns(c) => Table2 {
+            names: (0..c.len())
+                .map(|k| format!("{}{k}", method.name()))
+                .collect(),
+            labelled: false,
+            rows: c.first().map_or(0, Labels::len),
+            cell: Box::new(move |i, k| label_json(&c[k], i)),
+        },
+        // ... and its probabilities: output k's class j as `{method}{k}_{j}`
+        Output::Matrices(ms) => {
+            let names = ms
+                .iter()
+                .enumerate()
+                .flat_map(|(k, m)| (0..m.cols).map(move |j| format!("{}{k}_{j}", method.name())))
+                .collect();
+            let at: Vec<(usize, usize)> = ms
+                .iter()
+                .enumerate()
+                .flat_map(|(k, m)| (0..m.cols).map(move |j| (k, j)))
+                .collect();
+            Table2 {
+                names,
+                labelled: false,
+                rows: ms.first().map_or(0, |m| m.rows),
+                cell: Box::new(move |i, c| {
+                    let (k, j) = at[c];
+                    json_num(ms[k].row(i)[j])
+                }),
+            }
+        }
     }
 }
 
@@ -377,7 +408,7 @@ fn write_out(
     w: &mut dyn Write,
 ) -> Result<(), String> {
     let io = |e: std::io::Error| format!("output: {e}");
-    let is_matrix = matches!(out, Output::Matrix(_));
+    let is_matrix = !matches!(out, Output::Vector(_) | Output::Labels(_));
     let t = output_columns(out, method, classes);
     let width = t.names.len();
     match fmt {

@@ -306,7 +306,9 @@ impl CalibratedCv {
                     }
                 }
                 Output::Matrix(m) => m,
-                Output::Labels(_) => return Err(input("the calibrated estimator returned labels")),
+                Output::Labels(_) | Output::LabelColumns(_) | Output::Matrices(_) => {
+                    return Err(input("the calibrated estimator returned labels"))
+                }
             };
             if preds.rows != n || preds.cols < part.calibrators.len() {
                 return Err(input("the calibrated estimator returned the wrong shape"));

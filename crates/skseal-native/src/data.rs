@@ -403,6 +403,11 @@ impl Labels {
             Labels::Str(v) => v[i].clone(),
         }
     }
+    /// Whether `other` holds labels of the same type (scikit-learn gives a
+    /// multi-output prediction the first output's dtype).
+    pub fn same_kind(&self, other: &Labels) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
     /// Concatenation (for batches).
     pub fn concat(parts: Vec<Labels>) -> Option<Labels> {
         let mut it = parts.into_iter();
@@ -430,6 +435,12 @@ pub enum Output {
     Vector(Vec<f64>),
     /// Predicted class labels.
     Labels(Labels),
+    /// A classifier with several outputs: its labels, one column per output
+    /// (scikit-learn's n x n_outputs array), each of the same kind.
+    LabelColumns(Vec<Labels>),
+    /// A classifier with several outputs: its class probabilities, one
+    /// matrix per output (scikit-learn's list of arrays).
+    Matrices(Vec<Mat>),
 }
 
 impl Output {
@@ -438,6 +449,8 @@ impl Output {
             Output::Matrix(m) => m.rows,
             Output::Vector(v) => v.len(),
             Output::Labels(l) => l.len(),
+            Output::LabelColumns(c) => c.first().map_or(0, Labels::len),
+            Output::Matrices(ms) => ms.first().map_or(0, |m| m.rows),
         }
     }
     /// Rows `start..start + len` (`None` when out of range).
@@ -454,6 +467,21 @@ impl Output {
             }),
             Output::Vector(v) => Output::Vector(v.get(start..end)?.to_vec()),
             Output::Labels(l) => Output::Labels(l.take(&(start..end).collect::<Vec<_>>())),
+            Output::LabelColumns(c) => {
+                let rows: Vec<usize> = (start..end).collect();
+                Output::LabelColumns(c.iter().map(|l| l.take(&rows)).collect())
+            }
+            Output::Matrices(ms) => Output::Matrices(
+                ms.iter()
+                    .map(|m| {
+                        Some(Mat {
+                            rows: len,
+                            cols: m.cols,
+                            data: m.data.get(start * m.cols..end * m.cols)?.to_vec(),
+                        })
+                    })
+                    .collect::<Option<Vec<Mat>>>()?,
+            ),
         })
     }
     /// Concatenation of batch results along rows.
@@ -488,6 +516,41 @@ impl Output {
                     ls.push(l);
                 }
                 Labels::concat(ls).map(Output::Labels)
+            }
+            Output::LabelColumns(c0) => {
+                let mut cols: Vec<Vec<Labels>> = (0..c0.len()).map(|_| Vec::new()).collect();
+                for p in parts {
+                    let Output::LabelColumns(c) = p else {
+                        return None;
+                    };
+                    if c.len() != cols.len() {
+                        return None;
+                    }
+                    cols.iter_mut().zip(c).for_each(|(all, l)| all.push(l));
+                }
+                cols.into_iter()
+                    .map(Labels::concat)
+                    .collect::<Option<Vec<Labels>>>()
+                    .map(Output::LabelColumns)
+            }
+            Output::Matrices(m0) => {
+                let mut each: Vec<Vec<Output>> = (0..m0.len()).map(|_| Vec::new()).collect();
+                for p in parts {
+                    let Output::Matrices(ms) = p else { return None };
+                    if ms.len() != each.len() {
+                        return None;
+                    }
+                    each.iter_mut()
+                        .zip(ms)
+                        .for_each(|(all, m)| all.push(Output::Matrix(m)));
+                }
+                each.into_iter()
+                    .map(|ms| match Output::concat(ms)? {
+                        Output::Matrix(m) => Some(m),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<Mat>>>()
+                    .map(Output::Matrices)
             }
         }
     }
@@ -625,5 +688,43 @@ mod tests {
             Output::Vector(vec![1.0, 2.0]).slice_rows(0, 1),
             Some(Output::Vector(vec![1.0]))
         );
+    }
+
+    #[test]
+    fn several_outputs_slice_and_concatenate_by_rows() {
+        let cols = Output::LabelColumns(vec![
+            Labels::Int(vec![1, 2, 3]),
+            Labels::Str(vec!["a".into(), "b".into(), "c".into()]),
+        ]);
+        assert_eq!(cols.rows(), 3);
+        let (a, b) = (cols.slice_rows(0, 1), cols.slice_rows(1, 2));
+        assert_eq!(
+            b,
+            Some(Output::LabelColumns(vec![
+                Labels::Int(vec![2, 3]),
+                Labels::Str(vec!["b".into(), "c".into()]),
+            ]))
+        );
+        let parts: Vec<Output> = [a, b].into_iter().flatten().collect();
+        assert_eq!(Output::concat(parts), Some(cols.clone()));
+        assert_eq!(cols.slice_rows(2, 2), None);
+        let m = |rows, cols, data: Vec<f64>| Mat { rows, cols, data };
+        let ms = Output::Matrices(vec![
+            m(2, 2, vec![0.5, 0.5, 1.0, 0.0]),
+            m(2, 3, vec![0.1, 0.2, 0.7, 0.0, 0.0, 1.0]),
+        ]);
+        assert_eq!(ms.rows(), 2);
+        let one = ms.slice_rows(1, 1);
+        assert_eq!(
+            one,
+            Some(Output::Matrices(vec![
+                m(1, 2, vec![1.0, 0.0]),
+                m(1, 3, vec![0.0, 0.0, 1.0])
+            ]))
+        );
+        let parts: Vec<Output> = [ms.slice_rows(0, 1), one].into_iter().flatten().collect();
+        assert_eq!(Output::concat(parts), Some(ms.clone()));
+        // parts of different kinds or widths do not concatenate
+        assert_eq!(Output::concat(vec![ms, cols]), None);
     }
 }

@@ -535,7 +535,7 @@ impl Stacking {
                     cols: 1,
                     data: v,
                 },
-                Output::Labels(_) => {
+                Output::Labels(_) | Output::LabelColumns(_) | Output::Matrices(_) => {
                     return Err(input(format!(
                         "{who} predicted labels that are not numbers"
                     )))
@@ -747,7 +747,9 @@ impl AdaBoost {
                 m.data.iter_mut().for_each(|v| *v /= km1);
                 m
             }
-            Output::Labels(_) => return Err(input("unexpected labels")),
+            Output::Labels(_) | Output::LabelColumns(_) | Output::Matrices(_) => {
+                return Err(input("unexpected labels"))
+            }
         };
         crate::kernels::softmax_rows(&mut m);
         Ok(m)
@@ -790,7 +792,9 @@ impl Estimator for AdaBoost {
                     self.classes.take(&idx)
                 }
                 Output::Matrix(d) => argmax_labels(&d, &self.classes),
-                Output::Labels(_) => return Err(input("unexpected labels")),
+                Output::Labels(_) | Output::LabelColumns(_) | Output::Matrices(_) => {
+                    return Err(input("unexpected labels"))
+                }
             })),
             Method::PredictProba => Ok(Output::Matrix(self.proba(&x)?)),
             _ => {

@@ -258,7 +258,9 @@ impl Estimator for TargetRegressor {
                 data: v,
             },
             Output::Matrix(m) => m,
-            Output::Labels(_) => return Err(input("the regressor returned labels")),
+            Output::Labels(_) | Output::LabelColumns(_) | Output::Matrices(_) => {
+                return Err(input("the regressor returned labels"))
+            }
         };
         match &self.inverse {
             Inverse::Func(f, validate) => {
@@ -595,6 +597,81 @@ impl Estimator for MultiOutput {
     }
 }
 
+// ---------------------------------------------------------------- MultiOutputClassifier
+
+/// `MultiOutputClassifier`: `np.asarray([e.predict(X) for e in estimators_]).T`
+/// (a label column per output, of one kind) and the list of their
+/// `predict_proba`.
+struct MultiOutputClf {
+    info: Info,
+    estimators: Vec<Box<dyn Estimator>>,
+}
+
+impl MultiOutputClf {
+    fn new(info: Info, estimators: Vec<Box<dyn Estimator>>, path: &str) -> Result<Self> {
+        let kinds: Vec<&Labels> = estimators.iter().filter_map(|e| e.classes()).collect();
+        if kinds.len() != estimators.len() {
+            return Err(malformed(path, "every estimator must be a classifier"));
+        }
+        if kinds.iter().any(|c| !c.same_kind(kinds[0])) {
+            return Err(crate::estimator::unsupported(
+                "MultiOutputClassifier whose outputs have classes of different types",
+                path,
+                "numpy gives the stacked labels one common type (strings and numbers become \
+                 objects, integers and floats floats); native inference predicts outputs whose \
+                 classes are all numbers of one type or all strings. Load it with skseal.load.",
+            ));
+        }
+        Ok(MultiOutputClf { info, estimators })
+    }
+}
+
+impl Estimator for MultiOutputClf {
+    fn info(&self) -> &Info {
+        &self.info
+    }
+    fn supports(&self, m: Method) -> bool {
+        match m {
+            Method::Predict => true,
+            Method::PredictProba => self.estimators.iter().all(|e| e.supports(m)),
+            _ => false,
+        }
+    }
+    fn exactness(&self, m: Method) -> Exactness {
+        fold_exact(&self.estimators, m)
+    }
+    fn batchable(&self) -> bool {
+        self.estimators.iter().all(|e| e.batchable())
+    }
+    fn take_sparse(&mut self) -> bool {
+        // each estimator is given X as it comes
+        self.estimators.iter_mut().all(|e| e.take_sparse())
+    }
+    fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if !self.supports(m) {
+            return Err(self.no_method(m));
+        }
+        let mut labels = Vec::new();
+        let mut probas = Vec::new();
+        for e in &self.estimators {
+            match (m, e.run(m, x.clone())?) {
+                (Method::Predict, Output::Labels(l)) => labels.push(l),
+                (Method::PredictProba, Output::Matrix(p)) => probas.push(p),
+                _ => {
+                    return Err(input(
+                        "an output's estimator returned another kind of result",
+                    ))
+                }
+            }
+        }
+        Ok(if m == Method::Predict {
+            Output::LabelColumns(labels)
+        } else {
+            Output::Matrices(probas)
+        })
+    }
+}
+
 // ---------------------------------------------------------------- RFE
 
 /// RFE / RFECV used as an estimator: `support_` selects columns, then `estimator_`.
@@ -691,6 +768,15 @@ pub fn build(
         }
         "TransformedTargetRegressor" => boxed(TargetRegressor::read(ctx, est, path, b)),
         "VotingClassifier" | "VotingRegressor" => boxed(Voting::read(ctx, est, path, b)),
+        "MultiOutputClassifier" => (|| {
+            let estimators = b.built_list(ctx, est, "estimators_", path)?;
+            let first = estimators[0].info().clone();
+            Ok(Box::new(MultiOutputClf::new(
+                info_with(est, path, &first)?,
+                estimators,
+                path,
+            )?) as Box<dyn Estimator>)
+        })(),
         "MultiOutputRegressor" => (|| {
             let estimators = b.built_list(ctx, est, "estimators_", path)?;
             let first = estimators[0].info().clone();

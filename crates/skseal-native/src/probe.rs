@@ -9,7 +9,7 @@
 //! label arrays, and DataFrame outputs (`{"kind": "frame", "values": ...}`).
 //! Anything else is reported as not checked, with the reason.
 
-use skseal_core::ir::{Node, NodeId, Order};
+use skseal_core::ir::{Node, NodeId};
 
 use crate::access::Ctx;
 use crate::blas::Exactness;
@@ -122,11 +122,7 @@ pub(crate) fn read(ctx: &Ctx<'_>, id: NodeId) -> std::result::Result<Probe, Stri
     let input = match kind {
         _ if text.is_some() => text.ok_or("text input")?,
         "array" => match ctx.g.node(data) {
-            Some(Node::ObjectArray {
-                shape,
-                order,
-                items,
-            }) => object_table(ctx, shape, *order, items)?,
+            Some(Node::ObjectArray { shape, items, .. }) => object_table(ctx, shape, items)?,
             _ => Data::Dense(matrix(ctx, data).map_err(|e| e.to_string())?),
         },
         "frame2d" => {
@@ -214,7 +210,6 @@ fn matrix(ctx: &Ctx<'_>, id: NodeId) -> Result<Mat> {
 fn object_table(
     ctx: &Ctx<'_>,
     shape: &[u64],
-    order: Order,
     items: &[NodeId],
 ) -> std::result::Result<Data, String> {
     let [n, d] = shape else {
@@ -224,10 +219,9 @@ fn object_table(
     if n.checked_mul(d) != Some(items.len()) {
         return Err("an object array whose items do not match its shape".into());
     }
-    let at = |i: usize, j: usize| match order {
-        Order::F => items[j * n + i],
-        _ => items[i * d + j],
-    };
+    // items in logical (C) order whatever the memory order: numpy pickles
+    // an object array so (`_getlist_pkl`), and the IR keeps them so
+    let at = |i: usize, j: usize| items[i * d + j];
     let mut names = Vec::with_capacity(d);
     let mut cols = Vec::with_capacity(d);
     for j in 0..d {
@@ -286,7 +280,51 @@ fn column(ctx: &Ctx<'_>, id: NodeId) -> std::result::Result<Column, String> {
     Ok(Column::F64(a.data))
 }
 
+/// A 2-D object array of labels (a classifier with several outputs, string
+/// classes): one column of labels per output, read in the array's order.
+fn label_columns(ctx: &Ctx<'_>, id: NodeId) -> Option<Vec<Labels>> {
+    let Some(Node::ObjectArray { shape, items, .. }) = ctx.g.node(id) else {
+        return None;
+    };
+    let [n, k] = shape.as_slice() else {
+        return None;
+    };
+    let (n, k) = (usize::try_from(*n).ok()?, usize::try_from(*k).ok()?);
+    if n.checked_mul(k)? != items.len() {
+        return None;
+    }
+    // items in logical (C) order, as in `object_table`
+    let at = |i: usize, j: usize| items[i * k + j];
+    (0..k)
+        .map(|j| {
+            let col: Vec<&Node> = (0..n)
+                .map(|i| ctx.g.node(at(i, j)))
+                .collect::<Option<_>>()?;
+            if let Some(v) = col
+                .iter()
+                .map(|x| match x {
+                    Node::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<String>>>()
+            {
+                return Some(Labels::Str(v));
+            }
+            col.iter()
+                .map(|x| match x {
+                    Node::Int(v) => Some(*v),
+                    _ => None,
+                })
+                .collect::<Option<Vec<i64>>>()
+                .map(Labels::Int)
+        })
+        .collect()
+}
+
 fn output(ctx: &Ctx<'_>, id: NodeId) -> Result<Output> {
+    if let Some(c) = label_columns(ctx, id) {
+        return Ok(Output::LabelColumns(c));
+    }
     if let Ok(l) = ctx.labels(id, "probe.outputs") {
         return Ok(match l {
             Labels::Float(v) => Output::Vector(v),
@@ -311,7 +349,15 @@ pub(crate) fn verdict(got: &Output, want: &Output, exact: &Exactness) -> Verdict
             Output::Matrix(m) => Some((m.data.clone(), m.cols.max(1))),
             Output::Vector(v) => Some((v.clone(), 1)),
             Output::Labels(Labels::Float(v)) => Some((v.clone(), 1)),
-            Output::Labels(_) => None,
+            // numeric labels of several outputs, as the 2-D array numpy
+            // records (read as numbers)
+            Output::LabelColumns(c) => {
+                let cols: Vec<Vec<f64>> = c.iter().map(numeric_labels).collect::<Option<_>>()?;
+                let n = cols.first().map_or(0, Vec::len);
+                let flat = (0..n).flat_map(|i| cols.iter().map(move |col| col[i]));
+                Some((flat.collect(), cols.len().max(1)))
+            }
+            Output::Labels(_) | Output::Matrices(_) => None,
         }
     };
     match (floats(got), floats(want)) {
@@ -349,6 +395,14 @@ pub(crate) fn verdict(got: &Output, want: &Output, exact: &Exactness) -> Verdict
                     (Output::Labels(a), Output::Labels(b)) if a.len() == b.len() => {
                         (0..a.len()).filter(|&i| a.text(i) != b.text(i)).count()
                     }
+                    (Output::LabelColumns(a), Output::LabelColumns(b))
+                        if a.len() == b.len()
+                            && a.iter().zip(b).all(|(x, y)| x.len() == y.len()) =>
+                    {
+                        (0..rows)
+                            .filter(|&i| a.iter().zip(b).any(|(x, y)| x.text(i) != y.text(i)))
+                            .count()
+                    }
                     _ => rows,
                 };
                 if differ == 0 {
@@ -362,5 +416,16 @@ pub(crate) fn verdict(got: &Output, want: &Output, exact: &Exactness) -> Verdict
                 }
             }
         }
+    }
+}
+
+/// Numeric labels as numbers (None for strings).
+fn numeric_labels(l: &Labels) -> Option<Vec<f64>> {
+    match l {
+        Labels::Int(v) => Some(v.iter().map(|&x| x as f64).collect()),
+        Labels::Int32(v) => Some(v.iter().map(|&x| f64::from(x)).collect()),
+        Labels::Float(v) => Some(v.clone()),
+        Labels::Bool(v) => Some(v.iter().map(|&x| f64::from(u8::from(x))).collect()),
+        Labels::Str(_) => None,
     }
 }

@@ -14,7 +14,7 @@
 
 use crate::access::{field_at, field_kind, Ctx, Obj};
 use crate::data::Mat;
-use crate::error::{input, malformed, NativeError, Result};
+use crate::error::{input, malformed, Result};
 use crate::npsum;
 use crate::slab::Slab;
 
@@ -447,20 +447,12 @@ fn stores_counts(est: &Obj<'_, '_>, path: &str) -> Result<bool> {
     }
 }
 
-/// `n_outputs_` (1 when absent). Several are refused unless `many` (the
-/// regressors of `forest.rs`: one value per output in every node).
-fn n_outputs(est: &Obj<'_, '_>, path: &str, many: bool) -> Result<usize> {
+/// `n_outputs_` (1 when absent): each node holds values for every output.
+fn n_outputs(est: &Obj<'_, '_>, path: &str) -> Result<usize> {
     let Some(v) = est.opt("n_outputs_") else {
         return Ok(1);
     };
     let n = est.ctx.usize(v, &format!("{path}.n_outputs_"))?;
-    if n != 1 && !many {
-        return Err(NativeError::Unsupported {
-            what: format!("{} with {n} outputs", est.class),
-            path: path.into(),
-            hint: "Only single-output classifiers are implemented (multi-output regression trees and forests are).".into(),
-        });
-    }
     if n == 0 {
         return Err(malformed(&format!("{path}.n_outputs_"), "0 outputs"));
     }

@@ -232,6 +232,20 @@ fn output_array<'py>(py: Python<'py>, out: Output) -> PyResult<Bound<'py, PyAny>
             .into_any(),
         Output::Vector(v) => v.into_pyarray(py).into_any(),
         Output::Labels(l) => labels_array(py, l),
+        // a classifier with several outputs: its label columns as a tuple
+        // (Python stacks them into scikit-learn's n x n_outputs array) ...
+        Output::LabelColumns(c) => {
+            let cols: Vec<Bound<'py, PyAny>> = c.into_iter().map(|l| labels_array(py, l)).collect();
+            PyTuple::new(py, cols)?.into_any()
+        }
+        // ... and its probabilities as scikit-learn's list of arrays
+        Output::Matrices(ms) => {
+            let arrays = ms
+                .into_iter()
+                .map(|m| output_array(py, Output::Matrix(m)))
+                .collect::<PyResult<Vec<_>>>()?;
+            pyo3::types::PyList::new(py, arrays)?.into_any()
+        }
     })
 }
 

@@ -401,7 +401,7 @@ async fn infer(
         let c = compute(&s, &name, m, data).await?;
         batch = c.batch;
         let mut resp =
-            json!({ "model_name": name, "outputs": [protocol::v2_output(&c.method, &c.out)] });
+            json!({ "model_name": name, "outputs": protocol::v2_outputs(&c.method, &c.out) });
         if let Some(id) = v.get("id") {
             resp["id"] = id.clone();
         }

@@ -296,14 +296,24 @@ pub fn csv_body(body: &[u8]) -> Result<Data, BadRequest> {
         .map_err(|e| bad(e.to_string()))
 }
 
-/// MLflow's response: `{"predictions": [...]}` (rows of lists for 2-D outputs).
+fn row(m: &Mat, i: usize) -> Value {
+    Value::Array(m.row(i).iter().map(|&x| num(x)).collect())
+}
+
+/// MLflow's response: `{"predictions": [...]}`, one item per row: a number
+/// or a label, a list for 2-D outputs (a classifier with several outputs:
+/// its labels, or a list of each output's probabilities).
 pub fn mlflow_response(out: &Output) -> Value {
     let preds: Vec<Value> = match out {
-        Output::Matrix(m) => (0..m.rows)
-            .map(|i| Value::Array(m.row(i).iter().map(|&x| num(x)).collect()))
-            .collect(),
+        Output::Matrix(m) => (0..m.rows).map(|i| row(m, i)).collect(),
         Output::Vector(v) => v.iter().map(|&x| num(x)).collect(),
         Output::Labels(l) => (0..l.len()).map(|i| label(l, i)).collect(),
+        Output::LabelColumns(c) => (0..out.rows())
+            .map(|i| Value::Array(c.iter().map(|l| label(l, i)).collect()))
+            .collect(),
+        Output::Matrices(ms) => (0..out.rows())
+            .map(|i| Value::Array(ms.iter().map(|m| row(m, i)).collect()))
+            .collect(),
     };
     json!({ "predictions": preds })
 }
@@ -438,8 +448,32 @@ fn check_dtype(name: &str, dt: &str) -> Result<(), BadRequest> {
     }
 }
 
-/// One v2 output tensor named after the method.
-pub fn v2_output(method: &str, out: &Output) -> Value {
+fn labels_dtype(l: &Labels) -> &'static str {
+    match l {
+        Labels::Int(_) => "INT64",
+        Labels::Int32(_) => "INT32",
+        Labels::Float(_) => "FP64",
+        Labels::Bool(_) => "BOOL",
+        Labels::Str(_) => "BYTES",
+    }
+}
+
+/// The v2 output tensors: one named after the method, or for a
+/// classifier's probabilities of several outputs one per output
+/// (`{method}_{k}`, as scikit-learn's list).
+pub fn v2_outputs(method: &str, out: &Output) -> Vec<Value> {
+    if let Output::Matrices(ms) = out {
+        return ms
+            .iter()
+            .enumerate()
+            .map(|(k, m)| v2_output(&format!("{method}_{k}"), &Output::Matrix(m.clone())))
+            .collect();
+    }
+    vec![v2_output(method, out)]
+}
+
+/// One v2 output tensor named `name`.
+fn v2_output(name: &str, out: &Output) -> Value {
     let (shape, datatype, data): (Vec<usize>, &str, Vec<Value>) = match out {
         Output::Matrix(m) => (
             vec![m.rows, m.cols],
@@ -447,22 +481,33 @@ pub fn v2_output(method: &str, out: &Output) -> Value {
             m.data.iter().map(|&x| num(x)).collect(),
         ),
         Output::Vector(v) => (vec![v.len()], "FP64", v.iter().map(|&x| num(x)).collect()),
-        Output::Labels(l) => {
-            let dt = match l {
-                Labels::Int(_) => "INT64",
-                Labels::Int32(_) => "INT32",
-                Labels::Float(_) => "FP64",
-                Labels::Bool(_) => "BOOL",
-                Labels::Str(_) => "BYTES",
-            };
+        Output::Labels(l) => (
+            vec![l.len()],
+            labels_dtype(l),
+            (0..l.len()).map(|i| label(l, i)).collect(),
+        ),
+        Output::LabelColumns(c) => {
+            let n = out.rows();
             (
-                vec![l.len()],
-                dt,
-                (0..l.len()).map(|i| label(l, i)).collect(),
+                vec![n, c.len()],
+                c.first().map_or("INT64", labels_dtype),
+                (0..n)
+                    .flat_map(|i| c.iter().map(move |l| label(l, i)))
+                    .collect(),
             )
         }
+        Output::Matrices(ms) => (
+            vec![out.rows(), ms.iter().map(|m| m.cols).sum()],
+            "FP64",
+            (0..out.rows())
+                .flat_map(|i| {
+                    ms.iter()
+                        .flat_map(move |m| m.row(i).iter().map(|&x| num(x)))
+                })
+                .collect(),
+        ),
     };
-    json!({ "name": method, "shape": shape, "datatype": datatype, "data": data })
+    json!({ "name": name, "shape": shape, "datatype": datatype, "data": data })
 }
 
 #[cfg(test)]

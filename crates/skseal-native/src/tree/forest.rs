@@ -13,8 +13,11 @@ use rayon::prelude::*;
 pub struct Forest {
     info: Info,
     trees: Vec<Tree>,
-    /// `classes_` for classifiers.
+    /// `classes_` for classifiers with one output.
     classes: Option<Labels>,
+    /// `classes_[k]` per output for classifiers with several (each node
+    /// holds n_outputs x max_n_classes fractions); empty otherwise.
+    outputs: Vec<Labels>,
     /// True for a single tree estimator (no averaging).
     single: bool,
     /// Regressors: `n_outputs_` (each node holds one value per output).
@@ -29,7 +32,7 @@ impl Forest {
         let ctx = est.ctx;
         let info = Info::read(est, path)?;
         let is_clf = est.name().ends_with("Classifier");
-        let n_outputs = n_outputs(est, path, !is_clf)?;
+        let n_outputs = n_outputs(est, path)?;
         let nf = info
             .n_features
             .ok_or_else(|| malformed(path, "n_features_in_ missing"))?;
@@ -61,12 +64,31 @@ impl Forest {
                 .collect::<Result<Vec<Tree>>>()?;
             (trees, ctx.obj(list[0], &format!("{path}.estimators_[0]"))?)
         };
+        let multi = is_clf && n_outputs > 1;
         if is_clf && stores_counts(est, path)? {
+            if multi {
+                return Err(crate::estimator::unsupported(
+                    format!(
+                        "{} with {n_outputs} outputs saved by scikit-learn < 1.4",
+                        est.class
+                    ),
+                    path,
+                    "Its trees hold class counts per output; native inference reads the \
+                     fractions scikit-learn 1.4 and later store. Load it with skseal.load.",
+                ));
+            }
             for t in &mut trees {
                 t.normalize_counts();
             }
         }
-        let classes = if is_clf {
+        let outputs = if multi {
+            multi_output_classes(est, &trees, n_outputs, path)?
+        } else {
+            Vec::new()
+        };
+        let classes = if multi {
+            None
+        } else if is_clf {
             let c = est.labels("classes_", path)?;
             for t in &trees {
                 if t.max_n_classes < c.len() {
@@ -100,6 +122,7 @@ impl Forest {
             mapped: any_mapped(&trees),
             trees,
             classes,
+            outputs,
             single,
             n_outputs,
             allow_nan,
@@ -107,8 +130,13 @@ impl Forest {
     }
 
     fn proba(&self, x: &Mat) -> Result<Mat> {
-        let k = self.classes.as_ref().map_or(self.n_outputs, Labels::len);
-        // a classifier's class fractions, or a regressor's outputs
+        // a classifier's class fractions (of every output when several), or
+        // a regressor's outputs
+        let k = match (&self.classes, self.trees.first()) {
+            (Some(c), _) => c.len(),
+            (None, Some(t)) if !self.outputs.is_empty() => t.stride,
+            _ => self.n_outputs,
+        };
         let clf = self.classes.is_some();
         fn pick(t: &Tree, leaf: usize, clf: bool) -> &[f64] {
             if clf {
@@ -192,7 +220,9 @@ impl Estimator for Forest {
     fn supports(&self, m: Method) -> bool {
         match m {
             Method::Predict => true,
-            Method::PredictProba | Method::PredictLogProba => self.classes.is_some(),
+            Method::PredictProba | Method::PredictLogProba => {
+                self.classes.is_some() || !self.outputs.is_empty()
+            }
             _ => false,
         }
     }
@@ -209,6 +239,9 @@ impl Estimator for Forest {
         check_width(&self.info, &x)?;
         check_f32(&x, allow_nan, &self.info.class)?;
         let p = self.proba(&x)?;
+        if !self.outputs.is_empty() {
+            return self.multi_output(m, &p);
+        }
         match (m, &self.classes) {
             (Method::PredictProba, Some(_)) => Ok(Output::Matrix(p)),
             (Method::PredictLogProba, Some(_)) => Ok(Output::Matrix(log_mat(p))),
@@ -218,4 +251,86 @@ impl Estimator for Forest {
             _ => Err(self.no_method(m)),
         }
     }
+}
+
+impl Forest {
+    /// A classifier with several outputs, from the n x (n_outputs x
+    /// max_n_classes) averages: predict_proba is scikit-learn's list of
+    /// `proba[:, k, :n_classes_[k]]` (log for predict_log_proba); predict
+    /// takes `classes_[k]` at each output's first largest fraction, one
+    /// column per output.
+    fn multi_output(&self, m: Method, p: &Mat) -> Result<Output> {
+        let per = p.cols / self.outputs.len().max(1);
+        let part = |k: usize, nk: usize| {
+            let mut out = Mat::zeros(p.rows, nk);
+            for i in 0..p.rows {
+                out.row_mut(i)
+                    .copy_from_slice(&p.row(i)[k * per..k * per + nk]);
+            }
+            out
+        };
+        let parts = self
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(k, c)| (c, part(k, c.len())));
+        match m {
+            Method::PredictProba => Ok(Output::Matrices(parts.map(|(_, q)| q).collect())),
+            Method::PredictLogProba => {
+                Ok(Output::Matrices(parts.map(|(_, q)| log_mat(q)).collect()))
+            }
+            Method::Predict => Ok(Output::LabelColumns(
+                parts.map(|(c, q)| argmax_labels(&q, c)).collect(),
+            )),
+            _ => Err(self.no_method(m)),
+        }
+    }
+}
+
+/// `classes_` of a classifier with `n` outputs (a list of arrays), checked
+/// against its trees: each holds n x max_n_classes values per node, at
+/// least as many classes as every output has, and every output's labels
+/// are of one kind (scikit-learn's prediction takes the first output's
+/// dtype).
+fn multi_output_classes(
+    est: &Obj<'_, '_>,
+    trees: &[Tree],
+    n: usize,
+    path: &str,
+) -> Result<Vec<Labels>> {
+    let cp = format!("{path}.classes_");
+    let items = est.ctx.seq(est.req("classes_", path)?, &cp)?;
+    if items.len() != n {
+        return Err(malformed(
+            &cp,
+            format!("{} arrays of classes for {n} outputs", items.len()),
+        ));
+    }
+    let outputs = items
+        .iter()
+        .enumerate()
+        .map(|(k, &id)| est.ctx.labels(id, &format!("{cp}[{k}]")))
+        .collect::<Result<Vec<Labels>>>()?;
+    if outputs.iter().any(|c| !c.same_kind(&outputs[0])) {
+        return Err(crate::estimator::unsupported(
+            "a classifier whose outputs have classes of different types",
+            path,
+            "scikit-learn casts every output's labels to the first output's type; \
+             native inference predicts outputs whose classes are all numbers of one type \
+             or all strings. Load it with skseal.load.",
+        ));
+    }
+    let widest = outputs.iter().map(Labels::len).max().unwrap_or(0);
+    for t in trees {
+        if t.stride != n * t.max_n_classes
+            || t.max_n_classes < widest
+            || t.stride != trees[0].stride
+        {
+            return Err(malformed(
+                path,
+                format!("a tree must hold {n} outputs x at least {widest} class values per node"),
+            ));
+        }
+    }
+    Ok(outputs)
 }
