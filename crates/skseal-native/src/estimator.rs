@@ -171,15 +171,19 @@ pub(crate) fn check_finite(x: &Mat, allow_nan: bool, who: &str) -> Result<()> {
     }
     for (k, &v) in x.data.iter().enumerate() {
         if v.is_infinite() || (v.is_nan() && !allow_nan) {
-            let what = if v.is_nan() { "NaN" } else { "infinity" };
-            return Err(input(format!(
-                "Input X contains {what} (row {}, column {}); {who} does not accept it",
-                k / x.cols.max(1),
-                k % x.cols.max(1)
-            )));
+            return Err(not_finite(v, k / x.cols.max(1), k % x.cols.max(1), who));
         }
     }
     Ok(())
+}
+
+/// The error for NaN or infinity `v` at (`row`, `col`), the one message of
+/// both finiteness checks (dense and CSR).
+fn not_finite(v: f64, row: usize, col: usize, who: &str) -> crate::error::NativeError {
+    let what = if v.is_nan() { "NaN" } else { "infinity" };
+    input(format!(
+        "Input X contains {what} (row {row}, column {col}); {who} does not accept it"
+    ))
 }
 
 /// Numbers only, right width, finite (NaN allowed when `allow_nan`).
@@ -213,12 +217,8 @@ pub(crate) fn csr_in(info: &Info, x: Data) -> Result<Csr> {
     }
     for i in 0..c.rows {
         let (idx, val) = c.row(i);
-        if let Some((j, v)) = idx.iter().zip(val).find(|(_, v)| !v.is_finite()) {
-            let what = if v.is_nan() { "NaN" } else { "infinity" };
-            return Err(input(format!(
-                "Input X contains {what} (row {i}, column {j}); {} does not accept it",
-                info.class
-            )));
+        if let Some((&j, &v)) = idx.iter().zip(val).find(|(_, v)| !v.is_finite()) {
+            return Err(not_finite(v, i, j, &info.class));
         }
     }
     Ok(c)

@@ -37,13 +37,10 @@ pub fn build(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>
 /// make it: a matrix becomes a table named `x0, x1, ...`; the width must be
 /// `n_features_in_`, and the columns are put in the fitted order by name.
 fn frame_in(info: &Info, x: Data) -> Result<Table> {
-    let x = match x {
-        Data::Csr(c) => Data::Dense(c.to_dense()),
-        x => x,
-    };
     let t = match x {
         Data::Table(t) => t,
-        // made dense above
+        // these steps do not take CSR (no `take_sparse`): a Pipeline refuses
+        // them after a vectorizer, and a model is not loaded for it
         Data::Csr(_) => return Err(input("a sparse matrix where a table was expected")),
         Data::Dense(m) => {
             let names = (0..m.cols).map(|j| format!("x{j}")).collect();

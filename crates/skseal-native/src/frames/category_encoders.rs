@@ -454,13 +454,9 @@ fn key(x: f64) -> Option<i64> {
 impl Ce {
     fn frame(&self, x: Data) -> Result<Table> {
         let who = self.info.class.as_str();
-        let x = match x {
-            Data::Csr(c) => Data::Dense(c.to_dense()),
-            x => x,
-        };
         let t = match x {
             Data::Table(t) => t,
-            // made dense above
+            // not a CSR-taking step (see `frames::frame_in`)
             Data::Csr(_) => return Err(input("a sparse matrix where a table was expected")),
             Data::Dense(m) => {
                 let names = self.info.feature_names.clone().unwrap_or_default();
