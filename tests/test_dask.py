@@ -290,3 +290,22 @@ def test_docs_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     exec(compile(code, "INTEGRATIONS.md", "exec"), {"__name__": "__main__"})
     assert "predict_proba_True" in capsys.readouterr().out
     assert (tmp_path / "forest.skseal").exists()
+
+
+def test_classifier_with_several_outputs(client: Any) -> None:
+    """predict gives a column per output (`predict_0`, ...); predict_proba
+    the outputs' probabilities side by side, as np.hstack of scikit-learn's
+    list; natively, bitwise."""
+    rng = np.random.default_rng(6)
+    X = pd.DataFrame(rng.normal(size=(400, 3)), columns=["a", "b", "c"])
+    Y = np.column_stack([np.where(X["a"] > 0, "up", "down"),
+                         np.where(X["b"] > 0.5, "hi", np.where(X["b"] < -0.5, "lo", "mid"))])
+    forest = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, Y)
+    ddf = dd.from_pandas(X, npartitions=3)
+    blob = skseal.dumps(forest)
+    labels = skseal.dask.predict(ddf, blob).compute()
+    assert list(labels.columns) == ["predict_0", "predict_1"]
+    assert labels.to_numpy().tolist() == forest.predict(X).tolist()
+    proba = skseal.dask.predict(ddf, blob, method="predict_proba").compute()
+    assert proba.shape == (400, 5)
+    assert proba.to_numpy().tobytes() == np.hstack(forest.predict_proba(X)).tobytes()

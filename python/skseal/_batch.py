@@ -332,6 +332,10 @@ def run(loaded: Loaded, method: str, frame: Any) -> np.ndarray:
         # float64 as native inference gives it (XGBoost's float32 margins exactly)
         return np.asarray(raw(frame), dtype=np.float64)
     out = getattr(loaded.model, method)(frame)
+    if isinstance(out, list):
+        # a classifier with several outputs: its list of per-output
+        # probabilities side by side (output 0's classes, then output 1's, ...)
+        return np.hstack(out)
     return np.asarray(out)
 
 
