@@ -111,6 +111,37 @@ def test_multi_output_classifier(tmp_path: Path, est: Any, y: str) -> None:
         assert m.predict(part)[~near].tolist() == model.predict(part)[~near].tolist()
 
 
+@pytest.mark.parametrize("kw", [{}, {"weights": "distance"}, {"algorithm": "brute"},
+                                {"algorithm": "brute", "metric": "manhattan"},
+                                {"algorithm": "brute", "weights": "distance"},
+                                {"algorithm": "ball_tree", "n_neighbors": 7}])
+@pytest.mark.parametrize("y", ["int", "str"])
+def test_k_nearest_neighbours(tmp_path: Path, kw: dict[str, Any], y: str) -> None:
+    """Each output voted from the same neighbours: kneighbors (not
+    ArgKminClassMode, as scikit-learn does with several outputs), then
+    `_mode` / `weighted_mode` per output and its class fractions."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    model = KNeighborsClassifier(**kw).fit(XC, Y_INT if y == "int" else Y_STR)
+    m = _load(model, tmp_path)
+    for part in (np.nan_to_num(X_NEW), XC[:1], XC[5:9]):
+        want, got = model.predict(part), m.predict(part)
+        assert got.shape == want.shape and got.tolist() == want.tolist(), kw
+        w, g = model.predict_proba(part), m.predict_proba(part)
+        assert isinstance(g, list) and len(g) == len(w) == 3
+        for gk, wk in zip(g, w, strict=True):
+            assert gk.shape == wk.shape and gk.tobytes() == wk.tobytes(), kw
+
+
+def test_neighbour_regressors_with_several_outputs_are_refused(tmp_path: Path) -> None:
+    from sklearn.neighbors import KNeighborsRegressor, RadiusNeighborsClassifier
+
+    for model in (KNeighborsRegressor().fit(XC, Y_INT.astype(float)),
+                  RadiusNeighborsClassifier(radius=3.0).fit(XC, Y_INT)):
+        with pytest.raises(UnsupportedModelError, match="several outputs"):
+            _load(model, tmp_path)
+
+
 def test_outputs_of_different_types_are_refused(tmp_path: Path) -> None:
     """scikit-learn does not fit such targets; a file can still hold them
     (numpy would stack them as objects): refused, not cast."""

@@ -6,7 +6,8 @@ ties the answers are scikit-learn's bit for bit, which is what these tests
 assert: binary and multiclass (int and string labels), k from 1 to 25,
 one row at a time and in parallel batches, inside a Pipeline; distance
 weights also with queries on training rows (zero distances). Callable
-weights, other metrics and several outputs are refused by name. Brute force:
+weights, other metrics and a regressor with several outputs are refused by name (a
+classifier with several outputs: tests/test_native_multi_output.py). Brute force:
 tests/test_native_brute_neighbors.py."""
 
 from __future__ import annotations

@@ -38,7 +38,11 @@
 //! `kneighbors` ("auto"; scikit-learn 1.9 keeps euclidean out of
 //! `ArgKminClassMode`).
 //!
-//! Refused: a callable `weights`, other metrics, several outputs.
+//! Several outputs (a classifier's `outputs_2d_`): each output voted as
+//! above from the same neighbours (kneighbors, not ArgKminClassMode, as
+//! scikit-learn does then); predict gives a column per output, predict_proba
+//! a list. Refused: a callable `weights`, other metrics, a regressor with
+//! several outputs.
 //!
 //! RadiusNeighborsClassifier / RadiusNeighborsRegressor: [`radius`].
 
@@ -76,8 +80,11 @@ struct Fitted {
     metric: Metric,
     fit_x: Mat,
     search: Search,
-    /// `_y`: one target (or class index) per training row
+    /// `_y`: one target (or class index) per training row and output,
+    /// row-major
     y: Vec<f64>,
+    /// Columns of `_y` (1 when it is 1-D).
+    outputs: usize,
 }
 
 /// Read [`Fitted`]; `what` names the estimator family in refusals.
@@ -135,20 +142,38 @@ fn read_fitted(est: &Obj<'_, '_>, info: &Info, path: &str, what: &str) -> Result
         return Err(malformed(path, "_fit_X does not match n_features_in_"));
     }
     let ya = est.arr_f64("_y", path)?;
-    if ya.shape.len() != 1 || ya.data.len() != fit_x.rows {
-        return Err(unsupported(
-            format!("{what} with several outputs"),
-            &format!("{path}._y"),
-            "",
-        ));
-    }
+    let outputs = match ya.shape.as_slice() {
+        [n] if *n == fit_x.rows => 1,
+        [n, o] if *n == fit_x.rows && *o > 0 => *o,
+        s => {
+            return Err(malformed(
+                &format!("{path}._y"),
+                format!("shape {s:?} for {} training rows", fit_x.rows),
+            ))
+        }
+    };
     Ok(Fitted {
         distance,
         metric,
         fit_x,
         search,
         y: ya.data,
+        outputs,
     })
+}
+
+impl Fitted {
+    /// Refuse several outputs where `what` computes one.
+    fn one_output(&self, path: &str, what: &str) -> Result<()> {
+        if self.outputs == 1 {
+            return Ok(());
+        }
+        Err(unsupported(
+            format!("{what} with several outputs"),
+            &format!("{path}._y"),
+            "Native inference implements several outputs for KNeighborsClassifier.",
+        ))
+    }
 }
 
 /// The distance of a reduced value as the search returns it: brute force's
@@ -211,6 +236,64 @@ fn class_indices(
     Ok((idx, classes))
 }
 
+/// A k-nearest-neighbours classifier's `_y` as class indices per output
+/// (`outputs_2d_`: `classes_` a list of one array per output, `_y` n x
+/// outputs), with each output's classes.
+fn class_indices_per_output(
+    est: &Obj<'_, '_>,
+    f: &Fitted,
+    path: &str,
+) -> Result<Vec<(Vec<usize>, Labels)>> {
+    let two_d = est.opt("outputs_2d_").is_some() && est.bool("outputs_2d_", path)?;
+    if !two_d {
+        f.one_output(path, "k-nearest neighbours")?;
+        return Ok(vec![class_indices(
+            est,
+            &f.y,
+            path,
+            "k-nearest neighbours",
+        )?]);
+    }
+    let cp = format!("{path}.classes_");
+    let lists = est.ctx.seq(est.req("classes_", path)?, &cp)?;
+    if lists.len() != f.outputs {
+        return Err(malformed(
+            &cp,
+            format!("{} arrays for {} outputs", lists.len(), f.outputs),
+        ));
+    }
+    let mut out = Vec::with_capacity(f.outputs);
+    for (j, &id) in lists.iter().enumerate() {
+        let classes = est.ctx.labels(id, &format!("{cp}[{j}]"))?;
+        if !classes.same_kind(
+            out.first()
+                .map_or(&classes, |(_, c): &(Vec<usize>, Labels)| c),
+        ) {
+            return Err(unsupported(
+                "a classifier whose outputs have classes of different types",
+                path,
+                "scikit-learn casts every output's labels to the first output's type; load it \
+                 with skseal.load.",
+            ));
+        }
+        let nc = classes.len();
+        let idx =
+            f.y.iter()
+                .skip(j)
+                .step_by(f.outputs)
+                .map(|&v| {
+                    if v >= 0.0 && v.fract() == 0.0 && (v as usize) < nc {
+                        Ok(v as usize)
+                    } else {
+                        Err(malformed(&format!("{path}._y"), "class index out of range"))
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+        out.push((idx, classes));
+    }
+    Ok(out)
+}
+
 pub struct KNeighbors {
     info: Info,
     fit_x: Mat,
@@ -219,8 +302,11 @@ pub struct KNeighbors {
     k: usize,
     /// weights="distance"
     distance: bool,
-    /// classifier: class index per training row, and the classes
-    clf: Option<(Vec<usize>, Labels)>,
+    /// classifier: per output, the class index of every training row and
+    /// the classes (one output unless `multi`)
+    clf: Option<Vec<(Vec<usize>, Labels)>>,
+    /// `outputs_2d_`: predict gives a column per output, predict_proba a list
+    multi: bool,
     /// regressor: the target per training row
     y: Vec<f64>,
 }
@@ -240,13 +326,23 @@ impl KNeighbors {
     pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<KNeighbors> {
         let info = Info::read(est, path)?;
         let is_clf = est.name() == "KNeighborsClassifier";
+        let fitted = read_fitted(est, &info, path, "k-nearest neighbours")?;
+        let clf = if is_clf {
+            Some(class_indices_per_output(est, &fitted, path)?)
+        } else {
+            fitted.one_output(path, "k-nearest neighbours regression")?;
+            None
+        };
+        let multi = clf.as_ref().is_some_and(|c| c.len() > 1)
+            || est.opt("outputs_2d_").is_some() && est.bool("outputs_2d_", path)?;
         let Fitted {
             distance,
             metric,
             fit_x,
             search,
             y,
-        } = read_fitted(est, &info, path, "k-nearest neighbours")?;
+            ..
+        } = fitted;
         let k = est.usize("n_neighbors", path)?;
         if k == 0 || k > fit_x.rows {
             return Err(malformed(
@@ -254,11 +350,6 @@ impl KNeighbors {
                 format!("n_neighbors {k} with {} training rows", fit_x.rows),
             ));
         }
-        let clf = if is_clf {
-            Some(class_indices(est, &y, path, "k-nearest neighbours")?)
-        } else {
-            None
-        };
         Ok(KNeighbors {
             info,
             fit_x,
@@ -267,6 +358,7 @@ impl KNeighbors {
             k,
             distance,
             clf,
+            multi,
             y,
         })
     }
@@ -330,14 +422,19 @@ impl KNeighbors {
         }
     }
 
-    fn proba(&self, x: &Mat) -> Mat {
-        let Some((idx, classes)) = &self.clf else {
-            return Mat::zeros(x.rows, 0);
+    /// Every output's class probabilities from the neighbours `all` of `rows`
+    /// rows (weighted counts per class, divided by their sum).
+    fn probas(&self, all: &[(f64, usize)], rows: usize) -> Vec<Mat> {
+        let Some(per) = &self.clf else {
+            return Vec::new();
         };
-        let nc = classes.len();
-        let mut out = Mat::zeros(x.rows, nc);
-        // uniform weights: ArgKminClassMode for brute force
-        let all = self.neighbours(x, !self.distance);
+        per.iter()
+            .map(|(idx, classes)| self.proba_of(all, rows, idx, classes.len()))
+            .collect()
+    }
+
+    fn proba_of(&self, all: &[(f64, usize)], rows: usize, idx: &[usize], nc: usize) -> Mat {
+        let mut out = Mat::zeros(rows, nc);
         let mut w = Vec::with_capacity(self.k);
         for (i, d) in all.chunks(self.k).enumerate() {
             self.weights(d, &mut w);
@@ -352,6 +449,40 @@ impl KNeighbors {
         }
         out
     }
+
+    /// The neighbours of `x` as the class votes search them: uniform
+    /// weights with one output take ArgKminClassMode's strategy (brute
+    /// force); several outputs and distance weights take kneighbors.
+    fn votes(&self, x: &Mat) -> Vec<(f64, usize)> {
+        self.neighbours(x, !self.distance && !self.multi)
+    }
+
+    /// `weighted_mode` of one output: per class in sorted order, the first
+    /// strictly greatest sum of weights.
+    fn weighted_modes(&self, all: &[(f64, usize)], idx: &[usize], nc: usize) -> Vec<usize> {
+        let mut w = Vec::new();
+        let mut template = vec![0.0; self.k];
+        all.chunks(self.k)
+            .map(|d| {
+                self.weights(d, &mut w);
+                let (mut best, mut most) = (0usize, 0.0f64);
+                for c in 0..nc {
+                    if !d.iter().any(|&(_, r)| idx[r] == c) {
+                        continue;
+                    }
+                    for (t, (&(_, r), &wi)) in template.iter_mut().zip(d.iter().zip(&w)) {
+                        *t = if idx[r] == c { wi } else { 0.0 };
+                    }
+                    let counts = npsum::sum(&template[..d.len()]);
+                    if counts > most {
+                        best = c;
+                    }
+                    most = most.max(counts);
+                }
+                best
+            })
+            .collect()
+    }
 }
 
 impl Estimator for KNeighbors {
@@ -359,7 +490,10 @@ impl Estimator for KNeighbors {
         &self.info
     }
     fn classes(&self) -> Option<&Labels> {
-        self.clf.as_ref().map(|c| &c.1)
+        match &self.clf {
+            Some(per) if !self.multi => per.first().map(|c| &c.1),
+            _ => None,
+        }
     }
     fn supports(&self, m: Method) -> bool {
         match m {
@@ -383,37 +517,33 @@ impl Estimator for KNeighbors {
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         let x = dense_in(&self.info, x, false)?;
         match (m, &self.clf) {
-            (Method::PredictProba, Some(_)) => Ok(Output::Matrix(self.proba(&x))),
-            (Method::Predict, Some((_, classes))) if !self.distance => {
-                Ok(Output::Labels(argmax_labels(&self.proba(&x), classes)))
+            (Method::PredictProba, Some(_)) => {
+                let mut p = self.probas(&self.votes(&x), x.rows);
+                Ok(if self.multi || p.len() != 1 {
+                    Output::Matrices(p)
+                } else {
+                    Output::Matrix(p.remove(0))
+                })
             }
-            (Method::Predict, Some((idx, classes))) => {
-                // weighted_mode: per class in sorted order, the first strictly greatest
-                let all = self.neighbours(&x, false);
-                let mut w = Vec::new();
-                let mut template = vec![0.0; self.k];
-                let modes: Vec<usize> = all
-                    .chunks(self.k)
-                    .map(|d| {
-                        self.weights(d, &mut w);
-                        let (mut best, mut most) = (0usize, 0.0f64);
-                        for c in 0..classes.len() {
-                            if !d.iter().any(|&(_, r)| idx[r] == c) {
-                                continue;
-                            }
-                            for (t, (&(_, r), &wi)) in template.iter_mut().zip(d.iter().zip(&w)) {
-                                *t = if idx[r] == c { wi } else { 0.0 };
-                            }
-                            let counts = npsum::sum(&template[..d.len()]);
-                            if counts > most {
-                                best = c;
-                            }
-                            most = most.max(counts);
-                        }
-                        best
-                    })
-                    .collect();
-                Ok(Output::Labels(classes.take(&modes)))
+            (Method::Predict, Some(per)) => {
+                let all = self.votes(&x);
+                let mut cols: Vec<Labels> = if self.distance {
+                    per.iter()
+                        .map(|(idx, c)| c.take(&self.weighted_modes(&all, idx, c.len())))
+                        .collect()
+                } else {
+                    // `_mode` (the smallest most frequent class) is the first
+                    // arg-max of the counts
+                    per.iter()
+                        .zip(self.probas(&all, x.rows))
+                        .map(|((_, c), p)| argmax_labels(&p, c))
+                        .collect()
+                };
+                Ok(if !self.multi && cols.len() == 1 {
+                    Output::Labels(cols.remove(0))
+                } else {
+                    Output::LabelColumns(cols)
+                })
             }
             (Method::Predict, None) => {
                 let all = self.neighbours(&x, false);

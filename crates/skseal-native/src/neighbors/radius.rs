@@ -84,13 +84,16 @@ impl RadiusNeighbors {
     pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<RadiusNeighbors> {
         let info = Info::read(est, path)?;
         let is_clf = est.name() == "RadiusNeighborsClassifier";
+        let fitted = read_fitted(est, &info, path, "radius neighbours")?;
+        fitted.one_output(path, "radius neighbours")?;
         let Fitted {
             distance,
             metric,
             fit_x,
             search,
             y,
-        } = read_fitted(est, &info, path, "radius neighbours")?;
+            ..
+        } = fitted;
         let radius = est.f64("radius", path)?;
         if !(radius.is_finite() && radius >= 0.0) {
             return Err(malformed(
