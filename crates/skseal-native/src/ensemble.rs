@@ -760,6 +760,10 @@ impl Estimator for AdaBoost {
     fn info(&self) -> &Info {
         &self.info
     }
+    fn take_sparse(&mut self) -> bool {
+        // `_check_X` keeps CSR, and each estimator predicts on X as it comes
+        self.estimators.iter_mut().all(|e| e.take_sparse())
+    }
     fn classes(&self) -> Option<&Labels> {
         Some(&self.classes)
     }

@@ -200,7 +200,8 @@ pub const SPARSE_STEPS: &str = "TfidfTransformer, MaxAbsScaler, \
      StandardScaler(with_mean=False), RobustScaler(with_centering=False), Normalizer (l1, l2), \
      the feature selectors, TruncatedSVD, the linear models, MultinomialNB / ComplementNB / \
      BernoulliNB, decision trees, random forests, extra trees, GradientBoosting, and Pipelines \
-     and meta-estimators (calibration, one-vs-rest, one-vs-one, voting, searches) of them";
+     and meta-estimators (calibration, one-vs-rest, one-vs-one, voting, searches, AdaBoost, \
+     MultiOutputClassifier) of them";
 
 /// The input of a step that computes on CSR as scikit-learn does (after a
 /// text vectorizer): the vectorizer's CSR matrix as it is (a dense input's
