@@ -276,3 +276,24 @@ def test_probe_of_dense_rows_is_not_checked_on_a_sparse_load(tmp_path: Path) -> 
 
 def test_sparse_input_without_avx512() -> None:
     replay_on_avx2(__file__)
+
+
+def test_sparse_probe_is_checked_on_a_sparse_load(tmp_path: Path) -> None:
+    """A probe of CSR rows (float64 or integer values) is re-run natively on
+    a model loaded with sparse=True; a dense load reports it not checked
+    (as `skseal serve` then does), and so does another sparse format."""
+    model = make_pipeline(TfidfTransformer(), LogisticRegression(max_iter=1000)).fit(X_FIT, Y3)
+    p = tmp_path / "probe.skseal"
+    for probe in (X_NEW[:6], X_NEW[:6].astype(np.float64)):
+        skseal.dump(model, p, probe=probe)
+        passed, text = skseal.native.load(p, sparse=True).check_probe()
+        assert passed and "predict_proba(): bitwise equal" in text, text
+        skseal.native.load(p, sparse=True, verify=True)
+        passed, text = skseal.native.load(p).check_probe()
+        assert passed and "load the model with sparse=True" in text, text
+    skseal.dump(model, p, probe=X_NEW[:6].tocsc())
+    passed, text = skseal.native.load(p, sparse=True).check_probe()
+    assert passed and "only CSR" in text, text
+    skseal.dump(model, p, probe=X_NEW[:6].astype(np.float32))
+    passed, text = skseal.native.load(p, sparse=True).check_probe()
+    assert passed and "not float64 or integers" in text, text

@@ -408,10 +408,22 @@ impl Model {
             Some(Err(why)) => return ProbeReport::NotChecked(why.clone()),
             Some(Ok(p)) => p,
         };
-        if self.sparse && !matches!(probe.input, Data::Csr(_)) {
-            return ProbeReport::NotChecked(
-                "the probe's rows are dense and this model was loaded for sparse input".into(),
-            );
+        // scikit-learn computed the probe's outputs on dense or sparse rows:
+        // they are checked on a model loaded for the same kind of input
+        match (self.sparse, matches!(probe.input, Data::Csr(_))) {
+            (true, false) => {
+                return ProbeReport::NotChecked(
+                    "the probe's rows are dense and this model was loaded for sparse input".into(),
+                )
+            }
+            (false, true) => {
+                return ProbeReport::NotChecked(
+                    "the probe's rows are a sparse matrix: load the model with sparse=True to \
+                     check them"
+                        .into(),
+                )
+            }
+            _ => {}
         }
         let mut out = Vec::new();
         for (m, want) in &probe.outputs {
