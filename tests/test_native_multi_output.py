@@ -46,6 +46,9 @@ def _load(model: Any, tmp_path: Path) -> skseal.native.NativeModel:
 
 
 def _same(model: Any, m: skseal.native.NativeModel, x: np.ndarray) -> None:
+    # classes_: one array per output, as scikit-learn's list
+    assert isinstance(m.classes_, list)
+    assert [c.tolist() for c in m.classes_] == [c.tolist() for c in model.classes_]
     want, got = model.predict(x), m.predict(x)
     assert got.shape == want.shape == (len(x), want.shape[1])
     assert got.tolist() == want.tolist()
@@ -124,6 +127,7 @@ def test_k_nearest_neighbours(tmp_path: Path, kw: dict[str, Any], y: str) -> Non
 
     model = KNeighborsClassifier(**kw).fit(XC, Y_INT if y == "int" else Y_STR)
     m = _load(model, tmp_path)
+    assert [c.tolist() for c in m.classes_] == [c.tolist() for c in model.classes_]
     for part in (np.nan_to_num(X_NEW), XC[:1], XC[5:9]):
         want, got = model.predict(part), m.predict(part)
         assert got.shape == want.shape and got.tolist() == want.tolist(), kw

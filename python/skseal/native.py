@@ -422,8 +422,10 @@ class NativeModel:
     def __init__(self, inner: Any) -> None:
         self._m = inner
         c = inner.classes()
-        #: ``classes_`` of a classifier (None otherwise).
-        self.classes_: np.ndarray | None = c
+        per_output = list(inner.output_classes())
+        #: ``classes_`` of a classifier (None otherwise); for a classifier with
+        #: several outputs, as in scikit-learn, a list of one array per output.
+        self.classes_: Any = per_output if c is None and per_output else c
         #: class name of the root estimator.
         self.class_name: str = inner.class_name
         #: ``n_features_in_`` when known.

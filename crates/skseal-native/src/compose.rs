@@ -416,6 +416,13 @@ impl Estimator for Pipeline {
             Last::E(e) => e.classes(),
         }
     }
+    fn output_classes(&self) -> Vec<&Labels> {
+        match &self.last {
+            Last::Passthrough => Vec::new(),
+            Last::T(t) => t.output_classes(),
+            Last::E(e) => e.output_classes(),
+        }
+    }
     fn exactness(&self, m: Method) -> Exactness {
         // once a step leaves X Fortran-ordered, later products are bounded
         let mut fortran = false;

@@ -38,6 +38,11 @@ pub trait Estimator: Send + Sync {
     fn classes(&self) -> Option<&Labels> {
         None
     }
+    /// A classifier with several outputs: `classes_`, one array per output
+    /// (empty otherwise; [`Estimator::classes`] is then None).
+    fn output_classes(&self) -> Vec<&Labels> {
+        Vec::new()
+    }
     fn supports(&self, m: Method) -> bool;
     /// Compute method `m` on `x` (the caller checked `supports`).
     fn run(&self, m: Method, x: Data) -> Result<Output>;

@@ -630,6 +630,9 @@ impl Estimator for MultiOutputClf {
     fn info(&self) -> &Info {
         &self.info
     }
+    fn output_classes(&self) -> Vec<&Labels> {
+        self.estimators.iter().filter_map(|e| e.classes()).collect()
+    }
     fn supports(&self, m: Method) -> bool {
         match m {
             Method::Predict => true,

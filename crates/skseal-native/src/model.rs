@@ -179,6 +179,10 @@ impl Model {
     pub fn classes(&self) -> Option<&Labels> {
         self.root.classes()
     }
+    /// A classifier with several outputs: `classes_` per output (else empty).
+    pub fn output_classes(&self) -> Vec<&Labels> {
+        self.root.output_classes()
+    }
     pub fn n_features_in(&self) -> Option<usize> {
         self.root.info().n_features
     }

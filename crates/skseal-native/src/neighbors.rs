@@ -495,6 +495,12 @@ impl Estimator for KNeighbors {
             _ => None,
         }
     }
+    fn output_classes(&self) -> Vec<&Labels> {
+        match &self.clf {
+            Some(per) if self.multi => per.iter().map(|c| &c.1).collect(),
+            _ => Vec::new(),
+        }
+    }
     fn supports(&self, m: Method) -> bool {
         match m {
             Method::Predict => true,

@@ -356,6 +356,16 @@ impl NativeModel {
         self.model.classes().map(|c| labels_array(py, c.clone()))
     }
 
+    /// A classifier with several outputs: `classes_` as a list of numpy
+    /// arrays, one per output (empty otherwise).
+    fn output_classes<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
+        self.model
+            .output_classes()
+            .into_iter()
+            .map(|c| labels_array(py, c.clone()))
+            .collect()
+    }
+
     #[getter]
     fn class_name(&self) -> String {
         self.model.class().to_string()

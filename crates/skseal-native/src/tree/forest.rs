@@ -217,6 +217,9 @@ impl Estimator for Forest {
     fn classes(&self) -> Option<&Labels> {
         self.classes.as_ref()
     }
+    fn output_classes(&self) -> Vec<&Labels> {
+        self.outputs.iter().collect()
+    }
     fn supports(&self, m: Method) -> bool {
         match m {
             Method::Predict => true,
