@@ -137,10 +137,27 @@ def test_k_nearest_neighbours(tmp_path: Path, kw: dict[str, Any], y: str) -> Non
             assert gk.shape == wk.shape and gk.tobytes() == wk.tobytes(), kw
 
 
-def test_neighbour_regressors_with_several_outputs_are_refused(tmp_path: Path) -> None:
-    from sklearn.neighbors import KNeighborsRegressor, RadiusNeighborsClassifier
+@pytest.mark.parametrize("kw", [{}, {"n_neighbors": 12}, {"weights": "distance"},
+                                {"algorithm": "brute", "n_neighbors": 9},
+                                {"algorithm": "brute", "weights": "distance", "n_neighbors": 11}])
+def test_k_nearest_neighbours_regression(tmp_path: Path, kw: dict[str, Any]) -> None:
+    """`np.mean(_y[neigh_ind], axis=1)` over the neighbour axis (each
+    neighbour's outputs added in order; 12 neighbours would tell a pairwise
+    sum apart), or per output the weighted sums over the weights' sum."""
+    from sklearn.neighbors import KNeighborsRegressor
 
-    for model in (KNeighborsRegressor().fit(XC, Y_INT.astype(float)),
+    Y = np.column_stack([np.sin(XC[:, 0] * 3) * 1e3, XC[:, 1] / 7, np.exp(XC[:, 2]), -XC[:, 3]])
+    model = KNeighborsRegressor(**kw).fit(XC, Y)
+    m = _load(model, tmp_path)
+    for part in (np.nan_to_num(X_NEW), XC[:1], XC):
+        want, got = model.predict(part), m.predict(part)
+        assert got.shape == want.shape and got.tobytes() == want.tobytes(), kw
+
+
+def test_radius_neighbours_with_several_outputs_are_refused(tmp_path: Path) -> None:
+    from sklearn.neighbors import RadiusNeighborsClassifier, RadiusNeighborsRegressor
+
+    for model in (RadiusNeighborsRegressor(radius=3.0).fit(XC, Y_INT.astype(float)),
                   RadiusNeighborsClassifier(radius=3.0).fit(XC, Y_INT)):
         with pytest.raises(UnsupportedModelError, match="several outputs"):
             _load(model, tmp_path)

@@ -6,8 +6,8 @@ ties the answers are scikit-learn's bit for bit, which is what these tests
 assert: binary and multiclass (int and string labels), k from 1 to 25,
 one row at a time and in parallel batches, inside a Pipeline; distance
 weights also with queries on training rows (zero distances). Callable
-weights, other metrics and a regressor with several outputs are refused by name (a
-classifier with several outputs: tests/test_native_multi_output.py). Brute force:
+weights and other metrics are refused by name (several outputs:
+tests/test_native_multi_output.py). Brute force:
 tests/test_native_brute_neighbors.py."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor, RadiusNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -107,10 +107,10 @@ def test_nan_and_width_are_refused() -> None:
 @pytest.mark.parametrize("model", [
     KNeighborsClassifier(5, p=3, algorithm="kd_tree"),
     KNeighborsClassifier(5, metric="chebyshev"),
-    KNeighborsRegressor(5, algorithm="kd_tree"),  # two outputs
+    RadiusNeighborsRegressor(3.0),  # two outputs
 ], ids=["minkowski p=3", "chebyshev", "two outputs"])
 def test_refused_by_name(model: Any) -> None:
-    y = np.column_stack([YR, -YR]) if isinstance(model, KNeighborsRegressor) else Y2
+    y = np.column_stack([YR, -YR]) if isinstance(model, RadiusNeighborsRegressor) else Y2
     model.fit(X, y)
     with pytest.raises(UnsupportedModelError, match="neighbours"):
         skseal.native.loads(skseal.dumps(model))

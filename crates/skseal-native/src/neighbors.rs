@@ -41,8 +41,8 @@
 //! Several outputs (a classifier's `outputs_2d_`): each output voted as
 //! above from the same neighbours (kneighbors, not ArgKminClassMode, as
 //! scikit-learn does then); predict gives a column per output, predict_proba
-//! a list. Refused: a callable `weights`, other metrics, a regressor with
-//! several outputs.
+//! a list. A regressor with several outputs: see `KNeighbors::regress`.
+//! Refused: a callable `weights`, other metrics.
 //!
 //! RadiusNeighborsClassifier / RadiusNeighborsRegressor: [`radius`].
 
@@ -307,8 +307,10 @@ pub struct KNeighbors {
     clf: Option<Vec<(Vec<usize>, Labels)>>,
     /// `outputs_2d_`: predict gives a column per output, predict_proba a list
     multi: bool,
-    /// regressor: the target per training row
+    /// regressor: the target per training row and output, row-major
     y: Vec<f64>,
+    /// regressor: columns of `_y`
+    outputs: usize,
 }
 
 const EXACT_TIES: &str = "neighbours at exactly the same distance are ordered by training row \
@@ -330,7 +332,6 @@ impl KNeighbors {
         let clf = if is_clf {
             Some(class_indices_per_output(est, &fitted, path)?)
         } else {
-            fitted.one_output(path, "k-nearest neighbours regression")?;
             None
         };
         let multi = clf.as_ref().is_some_and(|c| c.len() > 1)
@@ -341,7 +342,7 @@ impl KNeighbors {
             fit_x,
             search,
             y,
-            ..
+            outputs,
         } = fitted;
         let k = est.usize("n_neighbors", path)?;
         if k == 0 || k > fit_x.rows {
@@ -360,6 +361,7 @@ impl KNeighbors {
             clf,
             multi,
             y,
+            outputs,
         })
     }
 
@@ -445,6 +447,48 @@ impl KNeighbors {
             let norm = npsum::sum(row);
             for v in row.iter_mut() {
                 *v /= norm;
+            }
+        }
+        out
+    }
+
+    /// A regressor with several outputs (`_y` n x outputs), as
+    /// KNeighborsRegressor.predict computes it: uniform, `np.mean(_y[neigh_ind],
+    /// axis=1)`, which numpy reduces over the neighbour axis (not the
+    /// innermost) by adding each neighbour's row of outputs in neighbour
+    /// order, then divides by k; distance weights, per output `np.sum(_y[neigh_ind,
+    /// j] * weights, axis=1)` (a contiguous row: pairwise) over `np.sum(weights,
+    /// axis=1)`.
+    fn regress(&self, x: &Mat) -> Mat {
+        let o = self.outputs;
+        let all = self.neighbours(x, false);
+        let mut out = Mat::zeros(x.rows, o);
+        let (mut w, mut vals) = (Vec::with_capacity(self.k), Vec::with_capacity(self.k));
+        for (i, d) in all.chunks(self.k).enumerate() {
+            let row = out.row_mut(i);
+            if !self.distance {
+                // the reduction starts from the first neighbour's row
+                for (n, &(_, r)) in d.iter().enumerate() {
+                    let yr = &self.y[r * o..(r + 1) * o];
+                    if n == 0 {
+                        row.copy_from_slice(yr);
+                    } else {
+                        row.iter_mut().zip(yr).for_each(|(a, v)| *a += v);
+                    }
+                }
+                row.iter_mut().for_each(|a| *a /= self.k as f64);
+                continue;
+            }
+            self.weights(d, &mut w);
+            let denom = npsum::sum(&w);
+            for (j, a) in row.iter_mut().enumerate() {
+                vals.clear();
+                vals.extend(
+                    d.iter()
+                        .zip(&w)
+                        .map(|(&(_, r), &wi)| self.y[r * o + j] * wi),
+                );
+                *a = npsum::sum(&vals) / denom;
             }
         }
         out
@@ -551,6 +595,7 @@ impl Estimator for KNeighbors {
                     Output::LabelColumns(cols)
                 })
             }
+            (Method::Predict, None) if self.outputs > 1 => Ok(Output::Matrix(self.regress(&x))),
             (Method::Predict, None) => {
                 let all = self.neighbours(&x, false);
                 let mut vals = Vec::with_capacity(self.k);
