@@ -215,6 +215,9 @@ def test_cli_and_server_answers(tmp_path: Path) -> None:
     s = Server(str(p))
     try:
         s.wait_ready()
+        code, meta = s.get("/v2/models/mo")
+        assert code == 200
+        assert meta["parameters"]["classes"] == [c.tolist() for c in model.classes_]
         body = {"instances": rows.tolist()}
         code, r = s.post("/invocations", body)
         assert code == 200 and r["predictions"] == model.predict(rows).tolist()

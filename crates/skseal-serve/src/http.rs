@@ -169,16 +169,23 @@ async fn model_meta(AxState(s): St, Path(name): Path<String>) -> Result<Json<Val
             )
         })
         .collect();
-    let classes: Option<Vec<Value>> = m.classes().map(|c| {
-        let o = Output::Labels(c.clone());
-        match protocol::mlflow_response(&o) {
+    let labels =
+        |c: &skseal_native::Labels| match protocol::mlflow_response(&Output::Labels(c.clone())) {
             Value::Object(mut x) => match x.remove("predictions") {
                 Some(Value::Array(v)) => v,
                 _ => Vec::new(),
             },
             _ => Vec::new(),
-        }
-    });
+        };
+    // a classifier with several outputs: one list of classes per output
+    let per_output = m.output_classes();
+    let classes: Option<Value> = match m.classes() {
+        Some(c) => Some(Value::Array(labels(c))),
+        None if !per_output.is_empty() => Some(Value::Array(
+            per_output.iter().map(|c| Value::Array(labels(c))).collect(),
+        )),
+        None => None,
+    };
     Ok(Json(json!({
         "name": name,
         "versions": [],
