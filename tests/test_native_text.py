@@ -7,6 +7,7 @@ against Python on every code point."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -659,3 +660,34 @@ def test_trees_after_text(tmp_path: Path) -> None:
                  GradientBoostingClassifier(n_estimators=10, random_state=0)):
         for vec in (0, 3, 4):
             _exact(make_pipeline(VECTORIZERS[vec](), last).fit(FIT, YS), ALL, tmp_path)
+
+
+def test_trees_after_a_wide_hashing_vectorizer_stay_small(tmp_path: Path) -> None:
+    """HashingVectorizer's default 2**20 columns before a forest: rows are
+    made dense a few at a time (`Csr::dense_chunks`), not 32 documents x 2**20
+    floats per batch (400 MB with the float32 copy). Peak memory of a fresh
+    process that loads the model and scores 300 documents stays far below."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    model = make_pipeline(HashingVectorizer(), RandomForestClassifier(n_estimators=5,
+                                                                      random_state=0))
+    model.fit(FIT, YS)
+    p = tmp_path / "wide.skseal"
+    skseal.dump(model, p)
+    docs = (ALL * 3)[:300]
+    np.save(tmp_path / "docs.npy", np.array(docs, dtype=object), allow_pickle=True)
+    script = (
+        "import resource, sys, numpy as np, skseal.native\n"
+        "docs = np.load(sys.argv[2], allow_pickle=True)\n"  # the test's own file
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "m = skseal.native.load(sys.argv[1])\n"
+        "np.save(sys.argv[3], m.predict_proba(docs))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
+    )
+    out = tmp_path / "proba.npy"
+    r = subprocess.run([sys.executable, "-c", script, str(p), str(tmp_path / "docs.npy"),
+                        str(out)], capture_output=True, text=True, check=True)
+    grown_mib = int(r.stdout.split()[-1]) / 1024
+    # by hand: 196 MiB before dense_chunks, 0 after (the imports peak higher)
+    assert grown_mib < 100, f"peak memory grew by {grown_mib:.0f} MiB"
+    assert np.load(out).tobytes() == model.predict_proba(docs).tobytes()

@@ -6,7 +6,12 @@
 //! scikit-learn does read it as it is ([`Csr::matmul_t`]); any other step
 //! gets the dense matrix ([`Csr::to_dense`], the same numbers).
 
-use crate::data::Mat;
+use crate::data::{Mat, Output};
+use crate::error::input;
+
+/// At most this many values of a CSR matrix are made dense at once
+/// ([`Csr::dense_chunks`]): 32 MiB of float64.
+const DENSE_CHUNK: usize = 1 << 22;
 
 /// Rows of stored (column, value) entries, columns ascending in each row.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,6 +161,26 @@ impl Csr {
     }
 
     /// The dense matrix (`X.toarray()`).
+    /// `f` on the rows made dense a few at a time (at most [`DENSE_CHUNK`]
+    /// values, at least one row, each time), the outputs stacked: what a
+    /// step that reads dense rows (a tree walk) takes of a wide matrix, such
+    /// as HashingVectorizer's 2**20 columns, without making it dense whole.
+    pub fn dense_chunks(
+        &self,
+        f: impl Fn(Mat) -> crate::error::Result<Output>,
+    ) -> crate::error::Result<Output> {
+        let per = (DENSE_CHUNK / self.cols.max(1)).max(1);
+        if self.rows <= per {
+            return f(self.to_dense());
+        }
+        let rows: Vec<usize> = (0..self.rows).collect();
+        let parts = rows
+            .chunks(per)
+            .map(|r| f(self.take_rows(r).to_dense()))
+            .collect::<crate::error::Result<Vec<Output>>>()?;
+        Output::concat(parts).ok_or_else(|| input("row chunks gave results of different shapes"))
+    }
+
     pub fn to_dense(&self) -> Mat {
         let mut m = Mat::zeros(self.rows, self.cols);
         for i in 0..self.rows {

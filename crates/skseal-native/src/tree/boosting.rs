@@ -300,7 +300,19 @@ impl Estimator for GradientBoosting {
         true
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
-        let x = x.into_dense(&self.info.class)?;
+        match x {
+            // a wide sparse matrix is made dense a few rows at a time
+            Data::Csr(c) => {
+                crate::estimator::check_cols(&self.info, c.cols)?;
+                c.dense_chunks(|d| self.run_dense(m, d))
+            }
+            x => self.run_dense(m, x.into_dense(&self.info.class)?),
+        }
+    }
+}
+
+impl GradientBoosting {
+    fn run_dense(&self, m: Method, x: Mat) -> Result<Output> {
         check_width(&self.info, &x)?;
         // GradientBoosting* validates X with ensure_all_finite=True: no NaN.
         check_f32(&x, false, &self.info.class)?;

@@ -235,10 +235,20 @@ impl Estimator for Forest {
         true
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
-        // trees route missing values for dense input only: scikit-learn
-        // refuses NaN in a sparse matrix (`_support_missing_values`)
-        let allow_nan = self.allow_nan && !matches!(x, Data::Csr(_));
-        let x = x.into_dense(&self.info.class)?;
+        match x {
+            // trees route missing values for dense input only: scikit-learn
+            // refuses NaN in a sparse matrix (`_support_missing_values`)
+            Data::Csr(c) => {
+                crate::estimator::check_cols(&self.info, c.cols)?;
+                c.dense_chunks(|d| self.run_dense(m, d, false))
+            }
+            x => self.run_dense(m, x.into_dense(&self.info.class)?, self.allow_nan),
+        }
+    }
+}
+
+impl Forest {
+    fn run_dense(&self, m: Method, x: Mat, allow_nan: bool) -> Result<Output> {
         check_width(&self.info, &x)?;
         check_f32(&x, allow_nan, &self.info.class)?;
         let p = self.proba(&x)?;
