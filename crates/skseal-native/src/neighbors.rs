@@ -222,18 +222,20 @@ fn class_indices(
         ));
     }
     let classes = est.labels("classes_", path)?;
-    let nc = classes.len();
-    let idx = y
-        .iter()
-        .map(|&v| {
-            if v >= 0.0 && v.fract() == 0.0 && (v as usize) < nc {
-                Ok(v as usize)
-            } else {
-                Err(malformed(&format!("{path}._y"), "class index out of range"))
-            }
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let idx = indices_below(y.iter().copied(), classes.len(), path)?;
     Ok((idx, classes))
+}
+
+/// `_y`'s values as indices into `nc` classes (whole numbers below `nc`).
+fn indices_below(y: impl Iterator<Item = f64>, nc: usize, path: &str) -> Result<Vec<usize>> {
+    y.map(|v| {
+        if v >= 0.0 && v.fract() == 0.0 && (v as usize) < nc {
+            Ok(v as usize)
+        } else {
+            Err(malformed(&format!("{path}._y"), "class index out of range"))
+        }
+    })
+    .collect()
 }
 
 /// A k-nearest-neighbours classifier's `_y` as class indices per output
@@ -276,19 +278,8 @@ fn class_indices_per_output(
                  with skseal.load.",
             ));
         }
-        let nc = classes.len();
-        let idx =
-            f.y.iter()
-                .skip(j)
-                .step_by(f.outputs)
-                .map(|&v| {
-                    if v >= 0.0 && v.fract() == 0.0 && (v as usize) < nc {
-                        Ok(v as usize)
-                    } else {
-                        Err(malformed(&format!("{path}._y"), "class index out of range"))
-                    }
-                })
-                .collect::<Result<Vec<_>>>()?;
+        let column = f.y.iter().skip(j).step_by(f.outputs).copied();
+        let idx = indices_below(column, classes.len(), path)?;
         out.push((idx, classes));
     }
     Ok(out)
