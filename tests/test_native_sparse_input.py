@@ -17,6 +17,8 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.decomposition import TruncatedSVD
 from sklearn.ensemble import (
     AdaBoostClassifier,
+    BaggingClassifier,
+    BaggingRegressor,
     ExtraTreesClassifier,
     GradientBoostingClassifier,
     GradientBoostingRegressor,
@@ -41,7 +43,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, Normalizer, StandardScaler
 from sklearn.svm import LinearSVC
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier
 from test_native_linear import _methods
 
 import skseal
@@ -297,3 +299,38 @@ def test_sparse_probe_is_checked_on_a_sparse_load(tmp_path: Path) -> None:
     skseal.dump(model, p, probe=X_NEW[:6].astype(np.float32))
     passed, text = skseal.native.load(p, sparse=True).check_probe()
     assert passed and "not float64 or integers" in text, text
+
+
+@pytest.mark.parametrize("bag", [
+    lambda: BaggingClassifier(DecisionTreeClassifier(random_state=0), n_estimators=8,
+                              max_features=0.6, random_state=0),
+    lambda: BaggingClassifier(ExtraTreeClassifier(random_state=0), n_estimators=6,
+                              max_features=0.7, bootstrap_features=True, random_state=0),
+    lambda: BaggingRegressor(DecisionTreeRegressor(random_state=0), n_estimators=6,
+                             random_state=0),
+])
+def test_bagging(tmp_path: Path, bag: Any) -> None:
+    """Bagged trees walk the numbers of `X[:, features]`, bitwise. A bagged
+    linear model is refused: scipy's `X[:, features]` keeps each row's
+    entries in the original column order, so its product adds them in an
+    order native inference does not model (measured: 1 ulp apart)."""
+    model = bag()
+    regressor = isinstance(model, BaggingRegressor)
+    model.fit(_reals(4) if regressor else X_FIT, YR if regressor else Y3)
+    m = _load(model, tmp_path)
+    forms = [_reals(5), _reals(5)[:1]] if regressor else [X_NEW, X_NEW.tocsc(), X_NEW[:1]]
+    for meth in [k for k in _methods(model) if k in m.methods]:
+        for X in forms:
+            want, got = getattr(model, meth)(X), getattr(m, meth)(X)
+            assert np.asarray(got).tolist() == np.asarray(want).tolist(), (meth, type(X))
+    nan = X_NEW.astype(np.float64)
+    nan.data[0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        m.predict(nan)
+
+
+def test_bagged_linear_models_refuse_sparse_input(tmp_path: Path) -> None:
+    model = BaggingClassifier(LogisticRegression(max_iter=500), n_estimators=3,
+                              max_features=0.7, random_state=0).fit(X_FIT, Y3)
+    with pytest.raises(UnsupportedModelError, match="BaggingClassifier given a sparse matrix"):
+        _load(model, tmp_path)

@@ -359,11 +359,45 @@ impl Estimator for Bagging {
             m == Method::Predict
         }
     }
+    fn take_sparse(&mut self) -> bool {
+        // `X[:, features]` of a CSR matrix is CSR with each row's entries in
+        // the original column order, not the features' order: trees read the
+        // same numbers, but a product would add them in another order (not
+        // modelled), so only bagged trees take it
+        let tree = |e: &dyn Estimator| {
+            matches!(
+                e.info().class.rsplit('.').next(),
+                Some(
+                    "DecisionTreeClassifier"
+                        | "DecisionTreeRegressor"
+                        | "ExtraTreeClassifier"
+                        | "ExtraTreeRegressor"
+                )
+            )
+        };
+        self.estimators
+            .iter_mut()
+            .all(|e| tree(e.as_ref()) && e.take_sparse())
+    }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         if !self.supports(m) {
             return Err(self.no_method(m));
         }
-        let x = x.into_dense(&self.info.class)?;
+        match x {
+            // every estimator that takes CSR refuses NaN and infinity in it
+            // (trees route NaN in dense input only); rows made dense a few
+            // at a time: the same numbers for each estimator's columns
+            Data::Csr(c) => {
+                let c = crate::estimator::csr_in(&self.info, Data::Csr(c))?;
+                c.dense_chunks(|d| self.run_dense(m, d))
+            }
+            x => self.run_dense(m, x.into_dense(&self.info.class)?),
+        }
+    }
+}
+
+impl Bagging {
+    fn run_dense(&self, m: Method, x: Mat) -> Result<Output> {
         check_width(&self.info, &x)?;
         match (m, &self.classes) {
             (Method::Predict, None) => self.summed(&x, m),
