@@ -199,6 +199,29 @@ pub(crate) fn dense_in(info: &Info, x: Data, allow_nan: bool) -> Result<Mat> {
     Ok(x)
 }
 
+/// A classifier with several outputs predicts them as one array of the
+/// first output's type in scikit-learn (numpy's common type for
+/// MultiOutputClassifier): native inference takes outputs whose classes are
+/// all of one type, and refuses others rather than cast them.
+pub(crate) fn one_label_type<'l>(
+    mut classes: impl Iterator<Item = &'l Labels>,
+    path: &str,
+) -> Result<()> {
+    let Some(first) = classes.next() else {
+        return Ok(());
+    };
+    if classes.all(|c| c.same_kind(first)) {
+        return Ok(());
+    }
+    Err(unsupported(
+        "a classifier whose outputs have classes of different types",
+        path,
+        "scikit-learn casts every output's labels to one type; native inference predicts \
+         outputs whose classes are all numbers of one type or all strings. Load it with \
+         skseal.load.",
+    ))
+}
+
 /// What computes on a scipy sparse matrix as scikit-learn does (the
 /// estimators whose [`Estimator::take_sparse`] says yes), for messages.
 pub const SPARSE_STEPS: &str = "TfidfTransformer, MaxAbsScaler, \

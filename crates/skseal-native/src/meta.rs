@@ -613,15 +613,7 @@ impl MultiOutputClf {
         if kinds.len() != estimators.len() {
             return Err(malformed(path, "every estimator must be a classifier"));
         }
-        if kinds.iter().any(|c| !c.same_kind(kinds[0])) {
-            return Err(crate::estimator::unsupported(
-                "MultiOutputClassifier whose outputs have classes of different types",
-                path,
-                "numpy gives the stacked labels one common type (strings and numbers become \
-                 objects, integers and floats floats); native inference predicts outputs whose \
-                 classes are all numbers of one type or all strings. Load it with skseal.load.",
-            ));
-        }
+        crate::estimator::one_label_type(kinds.into_iter(), path)?;
         Ok(MultiOutputClf { info, estimators })
     }
 }

@@ -267,21 +267,11 @@ fn class_indices_per_output(
     let mut out = Vec::with_capacity(f.outputs);
     for (j, &id) in lists.iter().enumerate() {
         let classes = est.ctx.labels(id, &format!("{cp}[{j}]"))?;
-        if !classes.same_kind(
-            out.first()
-                .map_or(&classes, |(_, c): &(Vec<usize>, Labels)| c),
-        ) {
-            return Err(unsupported(
-                "a classifier whose outputs have classes of different types",
-                path,
-                "scikit-learn casts every output's labels to the first output's type; load it \
-                 with skseal.load.",
-            ));
-        }
         let column = f.y.iter().skip(j).step_by(f.outputs).copied();
         let idx = indices_below(column, classes.len(), path)?;
         out.push((idx, classes));
     }
+    crate::estimator::one_label_type(out.iter().map(|(_, c)| c), path)?;
     Ok(out)
 }
 

@@ -324,15 +324,7 @@ fn multi_output_classes(
         .enumerate()
         .map(|(k, &id)| est.ctx.labels(id, &format!("{cp}[{k}]")))
         .collect::<Result<Vec<Labels>>>()?;
-    if outputs.iter().any(|c| !c.same_kind(&outputs[0])) {
-        return Err(crate::estimator::unsupported(
-            "a classifier whose outputs have classes of different types",
-            path,
-            "scikit-learn casts every output's labels to the first output's type; \
-             native inference predicts outputs whose classes are all numbers of one type \
-             or all strings. Load it with skseal.load.",
-        ));
-    }
+    crate::estimator::one_label_type(outputs.iter(), path)?;
     let widest = outputs.iter().map(Labels::len).max().unwrap_or(0);
     for t in trees {
         if t.stride != n * t.max_n_classes
