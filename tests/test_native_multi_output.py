@@ -258,3 +258,40 @@ def test_probes_of_several_outputs_are_checked(tmp_path: Path, y: str) -> None:
         passed, text = skseal.native.load(p).check_probe()
         assert passed and "predict(): bitwise equal" in text, text
         skseal.native.load(p, verify=True)
+
+
+def test_malformed_or_old_multi_output_files_are_refused(tmp_path: Path) -> None:
+    """Files scikit-learn would not write, or an old one, are refused at
+    load naming what is wrong (crafted here by editing fitted models)."""
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.tree import DecisionTreeRegressor
+
+    from skseal.errors import ValidationError
+
+    knn = KNeighborsClassifier(3).fit(XC, Y_INT)
+    knn.classes_[1] = np.array(["a", "b", "c"], dtype=object)
+    with pytest.raises(UnsupportedModelError, match="classes of different types"):
+        _load(knn, tmp_path)
+    knn = KNeighborsClassifier(3).fit(XC, Y_INT)
+    knn._y = knn._y[:, :, None]
+    with pytest.raises(ValidationError, match=r"_y.*shape"):
+        _load(knn, tmp_path)
+    # a pickle whose recorded scikit-learn version reads 1.3.2 (same length:
+    # the pickle stays well formed), read by native inference, not unpickled
+    import pickle
+
+    import sklearn
+
+    old = pickle.dumps(RandomForestClassifier(n_estimators=2, random_state=0).fit(X, Y_INT))
+    assert len(sklearn.__version__) == 5 and old.count(sklearn.__version__.encode()) >= 1
+    old = old.replace(sklearn.__version__.encode(), b"1.3.2")
+    with pytest.raises(UnsupportedModelError, match="3 outputs saved by scikit-learn < 1.4"):
+        skseal.native.loads(old)
+    wide = RandomForestClassifier(n_estimators=2, random_state=0).fit(X, Y_INT)
+    wide.classes_[0] = np.arange(9)
+    with pytest.raises(ValidationError, match="at least 9 class values"):
+        _load(wide, tmp_path)
+    moc = MultiOutputClassifier(DecisionTreeClassifier(random_state=0)).fit(XC, Y_INT)
+    moc.estimators_[1] = DecisionTreeRegressor(random_state=0).fit(XC, Y_INT[:, 1])
+    with pytest.raises(ValidationError, match="every estimator must be a classifier"):
+        _load(moc, tmp_path)

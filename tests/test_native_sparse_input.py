@@ -334,3 +334,21 @@ def test_bagged_linear_models_refuse_sparse_input(tmp_path: Path) -> None:
                               max_features=0.7, random_state=0).fit(X_FIT, Y3)
     with pytest.raises(UnsupportedModelError, match="BaggingClassifier given a sparse matrix"):
         _load(model, tmp_path)
+
+
+def test_index_arrays_of_either_width_and_bad_ones(tmp_path: Path) -> None:
+    """scipy's int32 or int64 index arrays are both read; a negative index
+    (which scipy itself would refuse) and a 1-D sparse array are refused
+    with what is wrong."""
+    model = LogisticRegression(max_iter=1000).fit(X_FIT, Y3)
+    m = _load(model, tmp_path)
+    wide = X_NEW.copy()
+    wide.indices, wide.indptr = wide.indices.astype(np.int64), wide.indptr.astype(np.int64)
+    assert wide.indices.dtype == np.int64
+    assert m.predict_proba(wide).tobytes() == model.predict_proba(X_NEW).tobytes()
+    bad = ("csr", np.array([1.0]), np.array([-1], dtype=np.int64),
+           np.array([0, 1], dtype=np.int64), 1, COLS)
+    with pytest.raises(ValueError, match="indices has a negative entry"):
+        m._m.run("predict", bad)
+    with pytest.raises(ValueError, match="Expected a 2-D sparse matrix, got 1-D"):
+        m.predict(sp.coo_array(np.array([1.0, 0.0, 2.0])))
