@@ -646,12 +646,14 @@ impl Estimator for MultiOutputClf {
         if !self.supports(m) {
             return Err(self.no_method(m));
         }
+        let n = x.rows();
         let mut labels = Vec::new();
         let mut probas = Vec::new();
+        // one result per row from every output: the writers index them by row
         for e in &self.estimators {
             match (m, e.run(m, x.clone())?) {
-                (Method::Predict, Output::Labels(l)) => labels.push(l),
-                (Method::PredictProba, Output::Matrix(p)) => probas.push(p),
+                (Method::Predict, Output::Labels(l)) if l.len() == n => labels.push(l),
+                (Method::PredictProba, Output::Matrix(p)) if p.rows == n => probas.push(p),
                 _ => {
                     return Err(input(
                         "an output's estimator returned another kind of result",
