@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use skseal_core::ir::{ArraySpec, Dtype, GlobalName, Graph, Node, NodeId, Order};
 
 use crate::blas::Blas;
+use crate::csr::Csr;
 use crate::data::{Labels, Mat};
 use crate::error::{malformed, Result};
 
@@ -334,6 +335,60 @@ impl<'a> Ctx<'a> {
             return Err(malformed(path, "expected a 1-D structured array"));
         }
         Ok((dtype, shape[0], b))
+    }
+
+    /// A scipy CSR matrix (or array) of float64, integer or bool values:
+    /// its `indptr`, `indices`, `data` and `_shape`, checked as Python's
+    /// sparse input is ([`Csr::from_parts`]: row pointers, column range,
+    /// strictly ascending columns per row). Other formats and float32
+    /// values (which scikit-learn may keep in float32) are refused.
+    pub fn csr(&self, id: NodeId, path: &str) -> Result<Csr> {
+        let o = self.obj(id, path)?;
+        if !(o.class.module.starts_with("scipy.sparse")
+            && matches!(o.class.name.as_str(), "csr_matrix" | "csr_array"))
+        {
+            return Err(malformed(
+                path,
+                format!(
+                    "a sparse matrix of class {} (only CSR is read natively)",
+                    o.class.name
+                ),
+            ));
+        }
+        let data = o.req("data", path)?;
+        let ok_dtype = match self.g.node(data) {
+            Some(Node::Array(i)) => self.g.arrays.get(*i as usize).is_some_and(|a| {
+                matches!(&a.dtype, Dtype::Simple(s)
+                    if s == "<f8" || s.starts_with("<i") || s.starts_with("<u") || s == "|b1")
+            }),
+            _ => false,
+        };
+        if !ok_dtype {
+            return Err(malformed(
+                &format!("{path}.data"),
+                "a sparse matrix whose values are not float64 or integers",
+            ));
+        }
+        let ints = |key: &str| -> Result<Vec<usize>> {
+            let p = format!("{path}.{key}");
+            let a = o.arr_i64(key, path)?;
+            a.data
+                .iter()
+                .map(|&v| usize::try_from(v).map_err(|_| malformed(&p, "a negative entry")))
+                .collect()
+        };
+        let dims = self.seq(o.req("_shape", path)?, &format!("{path}._shape"))?;
+        let [r, c] = dims else {
+            return Err(malformed(
+                &format!("{path}._shape"),
+                "a sparse matrix that is not 2-D",
+            ));
+        };
+        let rows = self.usize(*r, &format!("{path}._shape"))?;
+        let cols = self.usize(*c, &format!("{path}._shape"))?;
+        let values = self.arr_f64(data, &format!("{path}.data"))?.data;
+        Csr::from_parts((rows, cols), ints("indptr")?, ints("indices")?, values)
+            .map_err(|e| malformed(path, e))
     }
 }
 

@@ -13,7 +13,6 @@ use skseal_core::ir::{Node, NodeId};
 
 use crate::access::Ctx;
 use crate::blas::Exactness;
-use crate::csr::Csr;
 use crate::data::{Column, Data, Labels, Mat, Method, Output, Table};
 use crate::error::{malformed, Result};
 
@@ -428,46 +427,10 @@ fn numeric_labels(l: &Labels) -> Option<Vec<f64>> {
     }
 }
 
-/// A scipy CSR matrix (or array) of float64 or integer values stored as the
-/// probe's rows: its `indptr`, `indices`, `data` and `_shape`, checked as
-/// Python's sparse input is (`Csr::from_parts`). Other formats and float32
-/// values (which scikit-learn may keep in float32) are not read.
+/// A scipy CSR matrix (or array) stored as the probe's rows
+/// ([`Ctx::csr`]: checked as Python's sparse input is).
 fn sparse_input(ctx: &Ctx<'_>, id: NodeId) -> std::result::Result<Data, String> {
-    let path = "probe.input";
-    let o = ctx.obj(id, path).map_err(|e| e.to_string())?;
-    if !(o.class.module.starts_with("scipy.sparse")
-        && matches!(o.class.name.as_str(), "csr_matrix" | "csr_array"))
-    {
-        return Err(format!(
-            "a sparse probe of class {} (only CSR is read natively)",
-            o.class.name
-        ));
-    }
-    let data = o.req("data", path).map_err(|e| e.to_string())?;
-    let ok_dtype = match ctx.g.node(data) {
-        Some(Node::Array(i)) => ctx.g.arrays.get(*i as usize).is_some_and(|a| {
-            matches!(&a.dtype, skseal_core::ir::Dtype::Simple(s)
-                if s == "<f8" || s.starts_with("<i") || s.starts_with("<u") || s == "|b1")
-        }),
-        _ => false,
-    };
-    if !ok_dtype {
-        return Err("a sparse probe whose values are not float64 or integers".into());
-    }
-    let ints = |key: &str| -> std::result::Result<Vec<usize>, String> {
-        let a = o.arr_i64(key, path).map_err(|e| e.to_string())?;
-        a.data
-            .iter()
-            .map(|&v| usize::try_from(v).map_err(|_| format!("a negative {key} entry")))
-            .collect()
-    };
-    let shape = o.req("_shape", path).map_err(|e| e.to_string())?;
-    let dims = ctx.seq(shape, path).map_err(|e| e.to_string())?;
-    let [r, c] = dims else {
-        return Err("a sparse probe that is not 2-D".into());
-    };
-    let rows = ctx.usize(*r, path).map_err(|e| e.to_string())?;
-    let cols = ctx.usize(*c, path).map_err(|e| e.to_string())?;
-    let values = ctx.arr_f64(data, path).map_err(|e| e.to_string())?.data;
-    Csr::from_parts((rows, cols), ints("indptr")?, ints("indices")?, values).map(Data::Csr)
+    ctx.csr(id, "probe.input")
+        .map(Data::Csr)
+        .map_err(|e| e.to_string())
 }

@@ -1,4 +1,4 @@
-//! libsvm models fitted on dense data: SVC, NuSVC, SVR, NuSVR, OneClassSVM.
+//! libsvm models: SVC, NuSVC, SVR, NuSVR, OneClassSVM.
 //!
 //! scikit-learn predicts through its bundled libsvm (`svm.cpp` compiled
 //! with `_DENSE_REP`): for each row, `k_function(x, SV_i)` per support
@@ -22,16 +22,25 @@
 //! method 2), all plain C double arithmetic (no FMA in scikit-learn's
 //! baseline x86-64 build); predict_log_proba is `np.log` of it.
 //!
-//! Refused: a precomputed or callable kernel, a model fitted on sparse data.
+//! A model fitted on sparse X keeps its support vectors as a CSR matrix,
+//! and scikit-learn predicts through libsvm compiled without `_DENSE_REP`
+//! (`libsvm_sparse`), on X as CSR (a dense X is converted with
+//! `csr_array(X)`, dropping its zeros): `dot` adds `x_j * sv_j` over the
+//! columns both rows store, rbf merges the two rows' columns in ascending
+//! order and adds `(x_j - sv_j)^2`, `x_j^2` or `sv_j^2` as it goes: plain
+//! C double loops, no BLAS, so the results are bitwise on every machine.
+//!
+//! Refused: a precomputed or callable kernel.
 
 // libsvm's loops are kept index for index, so that the order is visibly theirs.
 #![allow(clippy::needless_range_loop)]
 
 use crate::access::{vec_f64, Ctx, Obj};
 use crate::blas::{Blas, Exactness, L8};
+use crate::csr::Csr;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
+use crate::estimator::{boxed, csr_in, dense_in, unsupported, Estimator, Info};
 use crate::kernels::ovr_decision_row;
 use crate::libm_exp;
 use crate::npmath;
@@ -53,7 +62,26 @@ enum Kind {
     OneClass,
 }
 
-/// A fitted libsvm model (dense).
+/// The support vectors, as the model was fitted.
+enum Svs {
+    /// fitted on dense X: l x d, and the support vectors in groups of
+    /// eight, lane u of feature t being SV `8g + u`'s value: d per group
+    /// (the last `l % 8` are left out)
+    Dense { sv: Mat, sv8: Vec<L8> },
+    /// fitted on sparse X: l rows of `support_vectors_` as stored
+    Sparse(Csr),
+}
+
+impl Svs {
+    fn len(&self) -> usize {
+        match self {
+            Svs::Dense { sv, .. } => sv.rows,
+            Svs::Sparse(c) => c.rows,
+        }
+    }
+}
+
+/// A fitted libsvm model.
 pub struct Svm {
     info: Info,
     kind: Kind,
@@ -61,11 +89,7 @@ pub struct Svm {
     gamma: f64,
     degree: i32,
     coef0: f64,
-    /// l x d support vectors
-    sv: Mat,
-    /// the support vectors in groups of eight, lane u of feature t being
-    /// SV `8g + u`'s value: d per group (the last `l % 8` are left out)
-    sv8: Vec<L8>,
+    svs: Svs,
     /// libsvm's sv_coef: (n_class - 1) x l
     coef: Mat,
     /// `_intercept_` (libsvm's rho is its negation)
@@ -88,13 +112,7 @@ impl Svm {
             "SVR" | "NuSVR" => Kind::Regressor,
             _ => Kind::OneClass,
         };
-        if est.opt("_sparse").is_some() && est.bool("_sparse", path)? {
-            return Err(unsupported(
-                format!("{} fitted on sparse data", est.name()),
-                path,
-                "Only models fitted on dense X are implemented (libsvm's sparse path sums in another order).",
-            ));
-        }
+        let sparse = est.opt("_sparse").is_some() && est.bool("_sparse", path)?;
         let kid = est.req("kernel", path)?;
         let kname = match est.ctx.node(kid, &format!("{path}.kernel"))? {
             skseal_core::ir::Node::Str(s) => s.as_str(),
@@ -126,29 +144,47 @@ impl Svm {
         )
         .map_err(|_| malformed(&format!("{path}.degree"), "degree out of range"))?;
         let coef0 = est.f64("coef0", path)?;
-        let sva = est.arr_f64("support_vectors_", path)?;
-        let sv = match sva.shape.as_slice() {
-            [l, d] => Mat {
-                rows: *l,
-                cols: *d,
-                data: sva.data,
-            },
-            s => {
-                return Err(malformed(
-                    &format!("{path}.support_vectors_"),
-                    format!("expected a 2-D array, found shape {s:?}"),
-                ))
+        let svp = format!("{path}.support_vectors_");
+        let svs = if sparse {
+            Svs::Sparse(est.ctx.csr(est.req("support_vectors_", path)?, &svp)?)
+        } else {
+            let sva = est.arr_f64("support_vectors_", path)?;
+            match sva.shape.as_slice() {
+                [l, d] => {
+                    let sv = Mat {
+                        rows: *l,
+                        cols: *d,
+                        data: sva.data,
+                    };
+                    let sv8 = (0..sv.rows / 8)
+                        .flat_map(|g| (0..sv.cols).map(move |t| (g, t)))
+                        .map(|(g, t)| {
+                            L8(std::array::from_fn(|u| sv.data[(8 * g + u) * sv.cols + t]))
+                        })
+                        .collect();
+                    Svs::Dense { sv, sv8 }
+                }
+                s => {
+                    return Err(malformed(
+                        &svp,
+                        format!("expected a 2-D array, found shape {s:?}"),
+                    ))
+                }
             }
         };
+        let (n_sv, width) = match &svs {
+            Svs::Dense { sv, .. } => (sv.rows, sv.cols),
+            Svs::Sparse(c) => (c.rows, c.cols),
+        };
         if let Some(n) = info.n_features {
-            if n != sv.cols {
+            if n != width {
                 return Err(malformed(
-                    &format!("{path}.support_vectors_"),
-                    format!("{} features, n_features_in_ is {n}", sv.cols),
+                    &svp,
+                    format!("{width} features, n_features_in_ is {n}"),
                 ));
             }
         }
-        info.n_features = Some(sv.cols);
+        info.n_features = Some(width);
         let ns = est.arr_i64("_n_support", path)?;
         let n_support = ns
             .data
@@ -156,18 +192,22 @@ impl Svm {
             .map(|&v| usize::try_from(v))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|_| malformed(&format!("{path}._n_support"), "negative count"))?;
-        let dca = est.arr_f64("_dual_coef_", path)?;
-        let coef = match dca.shape.as_slice() {
-            [r, l] if *l == sv.rows => Mat {
-                rows: *r,
-                cols: *l,
-                data: dca.data,
-            },
-            s => {
-                return Err(malformed(
-                    &format!("{path}._dual_coef_"),
-                    format!("shape {s:?} for {} support vectors", sv.rows),
-                ))
+        let coef = if sparse {
+            dual_coef_csr(est, n_sv, path)?
+        } else {
+            let dca = est.arr_f64("_dual_coef_", path)?;
+            match dca.shape.as_slice() {
+                [r, l] if *l == n_sv => Mat {
+                    rows: *r,
+                    cols: *l,
+                    data: dca.data,
+                },
+                s => {
+                    return Err(malformed(
+                        &format!("{path}._dual_coef_"),
+                        format!("shape {s:?} for {n_sv} support vectors"),
+                    ))
+                }
             }
         };
         let intercept = vec_f64(est, "_intercept_", path, None)?;
@@ -176,7 +216,7 @@ impl Svm {
             let k = c.len();
             if k < 2
                 || n_support.len() != k
-                || n_support.iter().try_fold(0usize, |a, &b| a.checked_add(b)) != Some(sv.rows)
+                || n_support.iter().try_fold(0usize, |a, &b| a.checked_add(b)) != Some(n_sv)
                 || coef.rows != k - 1
                 || intercept.len() != k * (k - 1) / 2
             {
@@ -225,11 +265,6 @@ impl Svm {
         } else {
             0.0
         };
-        let d = sv.cols;
-        let sv8 = (0..sv.rows / 8)
-            .flat_map(|g| (0..d).map(move |t| (g, t)))
-            .map(|(g, t)| L8(std::array::from_fn(|u| sv.data[(8 * g + u) * d + t])))
-            .collect();
         Ok(Svm {
             info,
             kind,
@@ -237,8 +272,7 @@ impl Svm {
             gamma,
             degree,
             coef0,
-            sv,
-            sv8,
+            svs,
             coef,
             intercept,
             n_support,
@@ -254,10 +288,10 @@ impl Svm {
     /// libsvm's `Kernel::k_function` (dense) for row `x` and every SV.
     /// Support vectors go eight at a time where they can ([`Blas::ddot8`]:
     /// each lane is its own ddot, so the values are the same).
-    fn kvalues(&self, x: &[f64], buf: &mut Vec<f64>, out: &mut Vec<f64>) {
+    fn kvalues(&self, sv: &Mat, sv8: &[L8], x: &[f64], buf: &mut Vec<f64>, out: &mut Vec<f64>) {
         out.clear();
         let d = x.len();
-        for (g, group) in self.sv8.chunks(d.max(1)).enumerate() {
+        for (g, group) in sv8.chunks(d.max(1)).enumerate() {
             if d == 0 {
                 break;
             }
@@ -273,14 +307,29 @@ impl Svm {
                 out.extend(dots.0.map(|d| self.kernel_of(d)));
             }
         }
-        for i in out.len()..self.sv.rows {
-            let s = self.sv.row(i);
+        for i in out.len()..sv.rows {
+            let s = sv.row(i);
             let dot = if self.kernel == Kernel::Rbf {
                 buf.clear();
                 buf.extend(x.iter().zip(s).map(|(a, b)| a - b));
                 self.blas.ddot(buf, buf)
             } else {
                 self.blas.ddot(x, s)
+            };
+            out.push(self.kernel_of(dot));
+        }
+    }
+
+    /// libsvm's `Kernel::k_function` (sparse) for row `x` (its stored
+    /// columns and values) and every SV.
+    fn kvalues_sparse(&self, sv: &Csr, (xi, xv): (&[usize], &[f64]), out: &mut Vec<f64>) {
+        out.clear();
+        for i in 0..sv.rows {
+            let s = sv.row(i);
+            let dot = if self.kernel == Kernel::Rbf {
+                sparse_sq_dist((xi, xv), s)
+            } else {
+                sparse_dot((xi, xv), s)
             };
             out.push(self.kernel_of(dot));
         }
@@ -300,13 +349,24 @@ impl Svm {
 
     /// libsvm's dec_values per row (k(k-1)/2 for classifiers, 1 otherwise)
     /// and, for classifiers, the voted class index.
-    fn raw(&self, x: &Mat) -> (Mat, Vec<usize>) {
+    fn raw(&self, x: &Data) -> (Mat, Vec<usize>) {
+        let rows = x.rows();
         let nd = self.intercept.len();
-        let mut dec = Mat::zeros(x.rows, nd);
-        let mut votes_idx = Vec::with_capacity(x.rows);
+        let mut dec = Mat::zeros(rows, nd);
+        let mut votes_idx = Vec::with_capacity(rows);
         let (mut buf, mut kv) = (Vec::new(), Vec::new());
-        for r in 0..x.rows {
-            self.kvalues(x.row(r), &mut buf, &mut kv);
+        for r in 0..rows {
+            match (&self.svs, x) {
+                (Svs::Sparse(sv), Data::Csr(c)) => self.kvalues_sparse(sv, c.row(r), &mut kv),
+                (Svs::Dense { sv, sv8 }, Data::Dense(m)) => {
+                    self.kvalues(sv, sv8, m.row(r), &mut buf, &mut kv)
+                }
+                // run() gives each model the form it was fitted on
+                _ => kv.clear(),
+            }
+            if kv.len() != self.svs.len() {
+                kv.resize(self.svs.len(), f64::NAN);
+            }
             if self.kind != Kind::Classifier {
                 let c = self.coef.row(0);
                 let mut sum = 0.0;
@@ -399,6 +459,75 @@ impl Svm {
         }
         out
     }
+}
+
+/// libsvm's sparse `Kernel::dot`: `x_j * sv_j` added over the columns both
+/// rows store, merging the two index lists.
+fn sparse_dot((xi, xv): (&[usize], &[f64]), (si, sv): (&[usize], &[f64])) -> f64 {
+    let (mut a, mut b, mut sum) = (0, 0, 0.0);
+    while a < xi.len() && b < si.len() {
+        if xi[a] == si[b] {
+            sum += xv[a] * sv[b];
+            a += 1;
+            b += 1;
+        } else if xi[a] > si[b] {
+            b += 1;
+        } else {
+            a += 1;
+        }
+    }
+    sum
+}
+
+/// libsvm's sparse rbf sum: `(x_j - sv_j)^2` where both rows store column
+/// j, `x_j^2` or `sv_j^2` where one does, in the merged column order, then
+/// the rest of whichever row is left.
+fn sparse_sq_dist((xi, xv): (&[usize], &[f64]), (si, sv): (&[usize], &[f64])) -> f64 {
+    let (mut a, mut b, mut sum) = (0, 0, 0.0);
+    while a < xi.len() && b < si.len() {
+        if xi[a] == si[b] {
+            let d = xv[a] - sv[b];
+            sum += d * d;
+            a += 1;
+            b += 1;
+        } else if xi[a] > si[b] {
+            sum += sv[b] * sv[b];
+            b += 1;
+        } else {
+            sum += xv[a] * xv[a];
+            a += 1;
+        }
+    }
+    for v in &xv[a.min(xv.len())..] {
+        sum += v * v;
+    }
+    for v in &sv[b.min(sv.len())..] {
+        sum += v * v;
+    }
+    sum
+}
+
+/// `_dual_coef_` of a model fitted on sparse X: a CSR matrix whose `data`
+/// scikit-learn hands to libsvm as the dense (n_class - 1) x l sv_coef, so
+/// every row must store all l columns.
+fn dual_coef_csr(est: &Obj<'_, '_>, n_sv: usize, path: &str) -> Result<Mat> {
+    let p = format!("{path}._dual_coef_");
+    let c = est.ctx.csr(est.req("_dual_coef_", path)?, &p)?;
+    let full = c.cols == n_sv && (0..c.rows).all(|i| c.row(i).0.len() == n_sv);
+    if !full {
+        return Err(malformed(
+            &p,
+            format!(
+                "a {} x {} sparse matrix not storing every coefficient of {n_sv} support vectors",
+                c.rows, c.cols
+            ),
+        ));
+    }
+    Ok(Mat {
+        rows: c.rows,
+        cols: n_sv,
+        data: c.values().to_vec(),
+    })
 }
 
 /// libsvm's `powi`.
@@ -498,11 +627,15 @@ impl Estimator for Svm {
         self.classes.as_ref()
     }
     fn exactness(&self, _m: Method) -> Exactness {
-        if self.blas.reproduced() {
+        if matches!(self.svs, Svs::Sparse(_)) || self.blas.reproduced() {
             Exactness::Bitwise
         } else {
             self.blas.exactness(false)
         }
+    }
+    fn take_sparse(&mut self) -> bool {
+        // scikit-learn refuses sparse X for a model fitted on dense X
+        matches!(self.svs, Svs::Sparse(_))
     }
     fn supports(&self, m: Method) -> bool {
         match self.kind {
@@ -522,7 +655,11 @@ impl Estimator for Svm {
         if !self.supports(m) {
             return Err(self.no_method(m));
         }
-        let x = dense_in(&self.info, x, false)?;
+        let x = match self.svs {
+            // scikit-learn: `csr_array(X)` of a dense X, then libsvm_sparse
+            Svs::Sparse(_) => Data::Csr(csr_in(&self.info, x)?),
+            Svs::Dense { .. } => Data::Dense(dense_in(&self.info, x, false)?),
+        };
         let (dec, voted) = self.raw(&x);
         match self.kind {
             Kind::Regressor => Ok(Output::Vector(dec.data)),

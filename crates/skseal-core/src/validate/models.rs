@@ -258,11 +258,14 @@ impl V<'_, '_> {
                         }
                         _ => Vec::new(),
                     };
-                if shape.first() != Some(&(n_sv as i64)) {
+                let cols_ok = nf.is_none_or(|f| shape.get(1) == Some(&f));
+                if shape.len() != 2 || shape[0] != n_sv as i64 || !cols_ok {
                     return Err(self.err(
                         ctx,
                         format!(
-                            "sparse support_vectors_ has shape {shape:?}, expected {n_sv} rows"
+                            "sparse support_vectors_ has shape {shape:?}, expected ({n_sv}, {}) \
+                             (support_ has {n_sv} entries)",
+                            nf.unwrap_or(-1)
                         ),
                     ));
                 }
@@ -321,6 +324,20 @@ impl V<'_, '_> {
             (1, 1)
         };
         for key in ["_dual_coef_", "dual_coef_"] {
+            if let Some((s, nnz)) = self.sparse_state_shape(st, key, ctx)? {
+                // fitted on sparse X: libsvm_sparse reads `.data` as the
+                // dense (rows, n_sv) coefficients, by count
+                if s != [rows as i64, n_sv as i64] || nnz != rows.saturating_mul(n_sv) {
+                    return Err(self.err(
+                        ctx,
+                        format!(
+                            "sparse {key} has shape {s:?} and {nnz} stored values, expected \
+                             ({rows}, {n_sv}) with every value stored"
+                        ),
+                    ));
+                }
+                continue;
+            }
             if let Some(s) = self.shape_of(st, key, ctx)? {
                 if s != [rows, n_sv] {
                     return Err(self.err(
@@ -350,6 +367,34 @@ impl V<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// The `_shape` and number of stored values (`data`) of a scipy sparse
+    /// matrix held at `key` (None when `key` holds something else; the
+    /// matrix's own structure is checked where every sparse object is).
+    fn sparse_state_shape(
+        &self,
+        st: NodeId,
+        key: &str,
+        ctx: &str,
+    ) -> Result<Option<(Vec<i64>, u64)>, ValidationError> {
+        let Some(Node::Object {
+            class,
+            state: Some(s),
+            ..
+        }) = self.g.dict_get(st, key).and_then(|x| self.g.node(x))
+        else {
+            return Ok(None);
+        };
+        if !class.module.starts_with("scipy.sparse") {
+            return Ok(None);
+        }
+        let shape = match self.g.dict_get(*s, "_shape").and_then(|x| self.g.node(x)) {
+            Some(Node::Tuple(v)) => v.iter().map(|&x| self.g.as_int(x).unwrap_or(-1)).collect(),
+            _ => return Err(self.err(ctx, format!("sparse {key} has no _shape tuple"))),
+        };
+        let data = self.array(self.get(*s, "data", ctx)?, ctx, &format!("{key}.data"))?;
+        Ok(Some((shape, data.count())))
     }
 
     /// `_k_means_lloyd` / `_k_means_elkan` / `_labels_inertia` read
