@@ -273,6 +273,13 @@ XGB_CASES: dict[str, Callable[[], Any]] = {
         n_estimators=10, max_depth=4, n_jobs=1, random_state=0).fit(X, Y),
     "ranker": lambda: xgb.XGBRanker(**XQ).fit(X, Y3, qid=np.repeat(np.arange(10), 40)),
     "early stopping (best_iteration)": _early,
+    # trees of depth up to 8 are walked as complete binary trees in a batch,
+    # deeper ones linked: a model with both, leaves at every level
+    "deep and uneven trees": lambda: xgb.XGBRegressor(
+        n_estimators=12, max_depth=0, max_leaves=40, grow_policy="lossguide", n_jobs=1,
+        random_state=0).fit(X, YR),
+    "depth 8 multiclass": lambda: xgb.XGBClassifier(
+        n_estimators=8, max_depth=8, min_child_weight=0, n_jobs=1, random_state=0).fit(X, Y3),
     "gblinear regression": lambda: xgb.XGBRegressor(
         booster="gblinear", n_estimators=20, n_jobs=1).fit(X, YR),
     "gblinear binary": lambda: xgb.XGBClassifier(

@@ -48,6 +48,9 @@ use crate::estimator::{boxed, Estimator, Info};
 
 use super::Unseen;
 
+mod complete;
+use complete::{complete, Complete};
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Link {
     Identity,
@@ -335,6 +338,8 @@ struct Model {
     via: Via,
     m: XgbModel,
     flat: Flat,
+    /// the trees that qualify, stored complete for the batch walk
+    complete: Complete,
     groups: usize,
     trees_used: usize,
     base: Vec<f32>,
@@ -380,6 +385,7 @@ impl Model {
         }
         .min(m.trees.len());
         let flat = flatten(&m.trees, m.num_feature as usize, path)?;
+        let complete = complete(&flat, m.num_feature as usize);
         let linear = match &m.booster {
             Booster::GbLinear { weights, .. } => {
                 let want = (m.num_feature as usize + 1) * groups;
@@ -401,6 +407,7 @@ impl Model {
             via,
             m,
             flat,
+            complete,
             groups,
             trees_used,
             base,
@@ -540,8 +547,10 @@ impl Model {
                 if gid >= g {
                     continue;
                 }
-                let nodes = self.flat.nodes.get(first..first + len).unwrap_or(&[]);
-                leaves(nodes, &self.flat.words, depth, &xs, cols, &mut vals[..nb]);
+                if !self.complete.leaves(t, &xs, cols, &mut vals[..nb]) {
+                    let nodes = self.flat.nodes.get(first..first + len).unwrap_or(&[]);
+                    leaves(nodes, &self.flat.words, depth, &xs, cols, &mut vals[..nb]);
+                }
                 let base = self.base.get(gid).copied().unwrap_or(0.0);
                 let slots = o.iter_mut().skip(gid).step_by(g);
                 match weights {
