@@ -468,9 +468,17 @@ impl Model {
         }
     }
 
-    /// Add the used trees to the outputs `o` of one row: `LANES` trees
-    /// walked in lockstep, their leaves added in tree order.
+    /// Add the used trees to the outputs `o` of one row, their leaves added
+    /// in tree order: all trees at once when they are stored complete
+    /// ([`Complete::row_leaves`]), else `LANES` trees walked in lockstep.
     fn row_scores(&self, x: &[f32], o: &mut [f32], weights: Option<&Vec<f32>>) {
+        let mut leaves = vec![0f32; self.trees_used];
+        if self.complete.row_leaves(x, &mut leaves) {
+            for (t, &v) in leaves.iter().enumerate() {
+                self.add(t, v, o, weights);
+            }
+            return;
+        }
         let used = self.flat.trees.get(..self.trees_used).unwrap_or(&[]);
         for (g, group) in used.chunks(LANES).enumerate() {
             let mut trees: [&[XNode]; LANES] = [&[]; LANES];

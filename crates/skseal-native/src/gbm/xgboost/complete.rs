@@ -43,7 +43,23 @@ pub(super) struct Complete {
     trees: Vec<Option<(usize, usize, usize)>>,
     /// the model's feature count: every split's feature is below it
     width: usize,
+    /// for one row's walk through all trees at once, when every tree is
+    /// stored complete
+    row: Option<RowMeta>,
 }
+
+/// Per tree, padded with leaf-only trees to a multiple of [`TREES`]: where
+/// its splits start (in i32 units of `splits`: twice the split index), its
+/// depth, and its first leaf minus its split count (a walk that ends at
+/// place k reads leaf `leaf + k`).
+struct RowMeta {
+    sbase: Vec<i32>,
+    depth: Vec<i32>,
+    leaf: Vec<i32>,
+}
+
+/// Trees walked together for one row: four registers of eight.
+const TREES: usize = 32;
 
 /// Store the trees of `flat` (split features below `width`, checked when
 /// it was flattened) complete where they qualify.
@@ -53,6 +69,7 @@ pub(super) fn complete(flat: &Flat, width: usize) -> Complete {
         leaves: Vec::new(),
         trees: Vec::with_capacity(flat.trees.len()),
         width,
+        row: None,
     };
     for &(first, len, depth) in &flat.trees {
         let nodes = flat.nodes.get(first..first + len).unwrap_or(&[]);
@@ -91,7 +108,28 @@ pub(super) fn complete(flat: &Flat, width: usize) -> Complete {
         }
         c.trees.push(Some((s0, l0, depth)));
     }
+    c.row = row_meta(&c);
     c
+}
+
+/// [`RowMeta`] when every tree is complete and the offsets fit an i32.
+fn row_meta(c: &Complete) -> Option<RowMeta> {
+    if c.trees.is_empty() || c.splits.len().checked_mul(2)? >= i32::MAX as usize {
+        return None;
+    }
+    let n = c.trees.len().div_ceil(TREES) * TREES;
+    let mut m = RowMeta {
+        sbase: vec![0; n],
+        depth: vec![0; n],
+        leaf: vec![0; n],
+    };
+    for (t, tree) in c.trees.iter().enumerate() {
+        let (s0, l0, d) = (*tree)?;
+        m.sbase[t] = i32::try_from(2 * s0).ok()?;
+        m.depth[t] = d as i32;
+        m.leaf[t] = i32::try_from(l0).ok()? - ((1i32 << d) - 1);
+    }
+    Some(m)
 }
 
 impl Complete {
@@ -119,6 +157,33 @@ impl Complete {
         }
         scalar(splits, leafv, depth, xs, cols, out);
         true
+    }
+}
+
+impl Complete {
+    /// The leaf value of each of the first `out.len()` trees for one row
+    /// `x` (of `cols` floats), or false when some tree is walked linked
+    /// or the CPU has no AVX2.
+    pub(super) fn row_leaves(&self, x: &[f32], out: &mut [f32]) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(m) = &self.row {
+            if std::is_x86_feature_detected!("avx2")
+                && !x.is_empty()
+                && self.width <= x.len()
+                && out.len() <= self.trees.len()
+            {
+                // SAFETY: AVX2 is present; `m` was built from this model's
+                // trees (every one complete: its splits at `sbase / 2`, 2^depth
+                // - 1 of them, features below `self.width <= x.len()`, its
+                // leaves at `leaf + k` for the places k a walk of `depth`
+                // steps ends at), padded with leaf-only trees to a multiple
+                // of 32; `out` covers no more than the model's trees.
+                unsafe { gather_row::row(&self.splits, &self.leaves, m, x, out) };
+                return true;
+            }
+        }
+        let _ = (x, out);
+        false
     }
 }
 
@@ -230,6 +295,75 @@ mod gather {
                 if let Some(o) = out.get_mut(8 * g + l) {
                     *o = leafv.get((i - first) as usize).copied().unwrap_or(0.0);
                 }
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod gather_row {
+    use std::arch::x86_64::*;
+
+    use super::{CNode, RowMeta, FEATURE, TREES};
+
+    /// One row through every tree, [`TREES`] trees at a time, eight to a
+    /// register: a lane whose tree has reached its depth stops stepping
+    /// (its gathers masked off).
+    ///
+    /// # Safety
+    /// See `Complete::row_leaves`, which checks what this relies on.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn row(
+        splits: &[CNode],
+        leaves: &[f32],
+        m: &RowMeta,
+        x: &[f32],
+        out: &mut [f32],
+    ) {
+        let sp = splits.as_ptr().cast::<i32>();
+        let xp = x.as_ptr();
+        let mask = _mm256_set1_epi32(FEATURE as i32);
+        let two = _mm256_set1_epi32(2);
+        let zero = _mm256_setzero_si256();
+        for (c, chunk) in out.chunks_mut(TREES).enumerate() {
+            let t0 = c * TREES;
+            let (Some(sb), Some(dp), Some(lf)) = (
+                m.sbase.get(t0..t0 + TREES),
+                m.depth.get(t0..t0 + TREES),
+                m.leaf.get(t0..t0 + TREES),
+            ) else {
+                return;
+            };
+            let load = |v: &[i32], j: usize| _mm256_loadu_si256(v[8 * j..].as_ptr().cast());
+            let base: [__m256i; 4] = std::array::from_fn(|j| load(sb, j));
+            let depth: [__m256i; 4] = std::array::from_fn(|j| load(dp, j));
+            let steps = dp.iter().copied().max().unwrap_or(0);
+            let mut k = [zero; 4];
+            for s in 0..steps {
+                let sv = _mm256_set1_epi32(s);
+                for ((kj, bj), dj) in k.iter_mut().zip(&base).zip(&depth) {
+                    let active = _mm256_cmpgt_epi32(*dj, sv);
+                    let k2 = _mm256_add_epi32(*kj, *kj);
+                    let at = _mm256_add_epi32(*bj, k2);
+                    let t =
+                        _mm256_castsi256_ps(_mm256_mask_i32gather_epi32::<4>(zero, sp, at, active));
+                    let f = _mm256_mask_i32gather_epi32::<4>(zero, sp.add(1), at, active);
+                    // an inactive lane's feature is 0: x[0] exists
+                    let v = _mm256_i32gather_ps::<4>(xp, _mm256_and_si256(f, mask));
+                    let lt = _mm256_cmp_ps::<_CMP_LT_OQ>(v, t);
+                    let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(v, v);
+                    let dl = _mm256_castsi256_ps(_mm256_srai_epi32::<31>(f));
+                    let left = _mm256_castps_si256(_mm256_or_ps(lt, _mm256_and_ps(nan, dl)));
+                    let next = _mm256_add_epi32(_mm256_add_epi32(k2, two), left);
+                    *kj = _mm256_blendv_epi8(*kj, next, active);
+                }
+            }
+            let mut places = [0i32; TREES];
+            for (j, kj) in k.iter().enumerate() {
+                _mm256_storeu_si256(places[8 * j..].as_mut_ptr().cast(), *kj);
+            }
+            for ((o, &p), &l) in chunk.iter_mut().zip(&places).zip(lf) {
+                *o = leaves.get((l + p) as usize).copied().unwrap_or(0.0);
             }
         }
     }
@@ -363,6 +497,52 @@ mod tests {
     }
 
     #[test]
+    fn one_row_through_all_trees_equals_the_linked_walks() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let width = 4;
+        // 70 trees of depths 0-8 (not a multiple of 32: padding)
+        let trees: Vec<Vec<XNode>> = (0..70).map(|t| tree(&mut seed, t % 9, width)).collect();
+        // children are numbered within each tree, as `flatten` stores them
+        let mut spans = Vec::new();
+        let mut start = 0;
+        for t in &trees {
+            spans.push((start, t.len(), flat_of(t).trees[0].2));
+            start += t.len();
+        }
+        let flat = Flat {
+            nodes: trees.iter().flatten().copied().collect(),
+            trees: spans,
+            words: vec![],
+        };
+        let c = complete(&flat, width);
+        let pick = [
+            -4.0f32,
+            -0.0,
+            0.5,
+            1.0,
+            3.875,
+            f32::NAN,
+            f32::INFINITY,
+            -1e30,
+            2.25,
+        ];
+        for r in 0..40usize {
+            let x: Vec<f32> = (0..width)
+                .map(|j| pick[(r * 7 + j * 3 + r / 9) % pick.len()])
+                .collect();
+            let want: Vec<f32> = trees.iter().map(|t| linked(t, &x)).collect();
+            for used in [70, 33, 32, 1] {
+                let mut got = vec![f32::NAN; used];
+                if c.row_leaves(&x, &mut got) {
+                    assert_eq!(want[..used], got[..], "row {r}, {used} trees");
+                } else {
+                    assert!(!std::is_x86_feature_detected!("avx2"));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn deep_or_categorical_trees_stay_linked() {
         let mut seed = 7u64;
         let deep = tree(&mut seed, COMPLETE_DEPTH + 2, 3);
@@ -371,6 +551,7 @@ mod tests {
         for nodes in [deep, cat] {
             let c = complete(&flat_of(&nodes), 3);
             assert!(!c.leaves(0, &[0.0; 3], 3, &mut [0.0]));
+            assert!(!c.row_leaves(&[0.0; 3], &mut [0.0]));
         }
     }
 }
