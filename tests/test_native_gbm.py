@@ -130,6 +130,11 @@ def test_native_lightgbm_is_bitwise(name: str) -> None:
             warnings.simplefilter("ignore")
             want = library(model, m, T)
         assert bitwise(want, getattr(nm, m)(T)), f"{name}: {m}"
+        # one to three rows a call: the one-row walk (all trees at once)
+        got = [getattr(nm, m)(T[r:r + 1 + r % 3]) for r in range(0, len(T), 4)]
+        rows = np.concatenate([np.arange(r, min(r + 1 + r % 3, len(T)))
+                               for r in range(0, len(T), 4)])
+        assert bitwise(np.asarray(want)[rows], np.concatenate(got)), f"{name}: {m}, few rows"
     # a joblib file of it too (the legacy path), and one row at a time
     for r in range(0, len(T), 97):
         with warnings.catch_warnings():

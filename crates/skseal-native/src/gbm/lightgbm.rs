@@ -33,6 +33,9 @@ use super::Unseen;
 use crate::estimator::{boxed, Estimator, Info};
 use crate::kernels::argmax_labels;
 
+mod row;
+use row::RowWalk;
+
 const K_ZERO: f64 = 1e-35f32 as f64;
 
 /// How the raw scores become outputs.
@@ -398,6 +401,8 @@ fn pandas_categories(model: &LgbModel, path: &str) -> Result<Vec<Option<super::C
 struct Booster {
     model: LgbModel,
     flat: Flat,
+    /// one row through all trees at once, when every tree is flattened
+    row: Option<RowWalk>,
     /// For a model fitted on pandas category columns: per feature, the
     /// categories whose positions are the codes LightGBM's Python package
     /// gives the values (`pandas_categorical`, `[categorical_feature: ...]`).
@@ -422,9 +427,11 @@ impl Booster {
         let objective = model.header.objective.clone().unwrap_or_default();
         let transform = transform_of(&objective, path)?;
         let flat = flatten(&model.trees, model.header.max_feature_idx + 1);
+        let row = RowWalk::new(&flat, model.header.max_feature_idx + 1);
         Ok(Booster {
             model,
             flat,
+            row,
             categories,
             k,
             iterations,
@@ -434,11 +441,23 @@ impl Booster {
     fn width(&self) -> usize {
         self.model.header.max_feature_idx + 1
     }
-    /// Add the trees `..used` to the outputs `o` of one row: `LANES` trees
-    /// walked in lockstep (one row alone has no other walks to overlap),
-    /// their leaves added in tree order.
+    /// Add the trees `..used` to the outputs `o` of one row, their leaves
+    /// added in tree order: all trees at once ([`RowWalk`]) when they are
+    /// all flattened and the CPU has AVX2, else `LANES` trees walked in
+    /// lockstep (one row alone has no other walks to overlap).
     fn row_scores(&self, x: &[f64], o: &mut [f64], used: usize) {
         let k = self.k;
+        if let Some(rw) = &self.row {
+            let mut leaves = vec![0.0; self.flat.walks.len()];
+            if rw.leaves(x, &mut leaves) {
+                for (t, v) in leaves.into_iter().enumerate().take(used) {
+                    if let Some(slot) = o.get_mut(t % k) {
+                        *slot += v;
+                    }
+                }
+                return;
+            }
+        }
         let mut t = 0;
         while t < used {
             let n = LANES.min(used - t);
@@ -799,7 +818,7 @@ pub(super) fn build(
 
 #[cfg(test)]
 mod tests {
-    use super::Booster;
+    use super::{flat_predict, Booster, RowWalk, Walk, DEFAULT_LEFT, K_ZERO};
     use crate::gbm::row_independence::check;
 
     /// A 3-class LGBMClassifier on iris with NaNs (8 iterations, 7 leaves).
@@ -811,5 +830,64 @@ mod tests {
         assert_eq!(b.k, 3);
         check("lightgbm raw", b.width(), |x| b.scores(x, false).data);
         check("lightgbm proba", b.width(), |x| b.scores(x, true).data);
+    }
+
+    /// The one-row walk through all trees at once gives each tree's leaf
+    /// as the tree's own walk does, for every missing type and direction
+    /// (the fixture's splits re-typed), on zeros, tiny values, NaN and
+    /// infinities.
+    #[test]
+    fn one_row_walk_equals_each_trees_walk() {
+        let mut b = Booster::read(MODEL, -1, "lgbm_iris").expect("fixture parses");
+        let values = [
+            0.0,
+            -0.0,
+            1e-36,
+            -1e-36,
+            1e-34,
+            f64::NAN,
+            f64::INFINITY,
+            -1.5,
+            0.2,
+            3.0,
+        ];
+        for missing in [0u32, 1, 2, 1 | DEFAULT_LEFT, 2 | DEFAULT_LEFT, 3] {
+            for n in b.flat.nodes.iter_mut() {
+                if n.children[0] != n.children[1] {
+                    n.missing = missing;
+                }
+            }
+            let Some(rw) = RowWalk::new(&b.flat, b.width()) else {
+                panic!("every fixture tree is flattened");
+            };
+            for r in 0..200usize {
+                let x: Vec<f64> = (0..b.width())
+                    .map(|f| {
+                        let v = values[(r * 7 + f * 3 + r / 10) % values.len()];
+                        if (-K_ZERO..=K_ZERO).contains(&v) {
+                            0.0
+                        } else {
+                            v
+                        }
+                    })
+                    .collect();
+                let mut got = vec![f64::NAN; b.flat.walks.len()];
+                if !rw.leaves(&x, &mut got) {
+                    assert!(!std::is_x86_feature_detected!("avx2"));
+                    return;
+                }
+                for (t, walk) in b.flat.walks.iter().enumerate() {
+                    let Walk::Flat { first, len, splits } = *walk else {
+                        unreachable!()
+                    };
+                    let want = flat_predict(&b.flat.nodes[first..first + len], splits, &x);
+                    assert_eq!(
+                        want.to_bits(),
+                        got[t].to_bits(),
+                        "missing {missing}, row {r}, tree {t}"
+                    );
+                }
+            }
+        }
     }
 }
