@@ -149,6 +149,10 @@ const BLOCK: usize = 64;
 /// dimension, trees of up to 8 levels).
 const GROUP: usize = 4;
 
+/// Fewer rows than this are computed row by row (the block path's set-up
+/// per tree costs more than a row's splits).
+const ROW_BY_ROW: usize = 4;
+
 /// A CatBoost model ready to predict.
 struct Booster {
     model: CbModel,
@@ -435,6 +439,25 @@ impl Booster {
             }
             return out;
         }
+        if x.rows < ROW_BY_ROW {
+            // a few rows: each row's bins, then each tree's leaf index from
+            // its splits, the leaves added in tree order from 0 (the sums
+            // the block path makes)
+            for r in 0..x.rows {
+                self.bins_of(x.row(r), hashes.get(r).map(Vec::as_slice), &mut bins);
+                let o = &mut out.data[r * dim..(r + 1) * dim];
+                for t in 0..m.tree_sizes.len() {
+                    let leaf = self.oblivious_leaf(&bins, t);
+                    let first = m.first_leaf.get(t).copied().unwrap_or(0);
+                    let lv = m.leaf_values.get(first + leaf * dim..).unwrap_or(&[]);
+                    for (slot, v) in o.iter_mut().zip(lv) {
+                        *slot += v;
+                    }
+                }
+                scale_and_bias(m.scale, &m.bias, o);
+            }
+            return out;
+        }
         // oblivious trees: rows in blocks, each block's bins by bucket, and
         // every tree's leaf index found for the whole block without
         // branches (as CatBoost's evaluator does), in byte lanes for trees
@@ -599,6 +622,25 @@ impl Booster {
                 }
             }
         }
+    }
+
+    /// The leaf index of oblivious tree `t` for one row's bins: bit `d`
+    /// set when its split `d` holds.
+    #[inline(always)]
+    fn oblivious_leaf(&self, bins: &[u8], t: usize) -> usize {
+        let m = &self.model;
+        let start = m.tree_start_offsets.get(t).copied().unwrap_or(0);
+        let size = m.tree_sizes.get(t).copied().unwrap_or(0);
+        let mut leaf = 0usize;
+        for d in 0..size {
+            let Some(s) = self.flat.get(start + d).copied().flatten() else {
+                continue;
+            };
+            let b = bins.get(s.bucket).copied().unwrap_or(0);
+            let holds = if s.one_hot { b == s.at } else { b >= s.at };
+            leaf |= usize::from(holds) << d;
+        }
+        leaf
     }
 
     #[inline(always)]
