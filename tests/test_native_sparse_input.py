@@ -352,3 +352,25 @@ def test_index_arrays_of_either_width_and_bad_ones(tmp_path: Path) -> None:
         m._m.run("predict", bad)
     with pytest.raises(ValueError, match="Expected a 2-D sparse matrix, got 1-D"):
         m.predict(sp.coo_array(np.array([1.0, 0.0, 2.0])))
+
+
+@pytest.mark.parametrize("max_features", [1.0, 0.5])
+def test_isolation_forest(tmp_path: Path, max_features: float) -> None:
+    """IsolationForest scores CSR input with `tree.apply` on it (after
+    `X[:, features]` when it draws features): a row's stored values as
+    float32 and 0 elsewhere, the walk of the dense numbers. NaN, which a
+    dense walk and a sparse one send different ways, is refused."""
+    from sklearn.ensemble import IsolationForest
+
+    model = IsolationForest(n_estimators=30, max_features=max_features, random_state=0)
+    model.fit(_reals(6))
+    forms = [_reals(7), _reals(7).tocsc(), sp.csr_array(_reals(7))[:3], X_NEW.astype(np.float64)]
+    m = _load(model, tmp_path)
+    for meth in ("predict", "score_samples", "decision_function"):
+        assert meth in m.methods and m.exactness(meth).startswith("bitwise")
+        for X in forms:
+            assert np.array_equal(getattr(m, meth)(X), getattr(model, meth)(X)), (meth, type(X))
+    bad = _reals(7).astype(np.float64)
+    bad.data[2] = np.nan
+    with pytest.raises(ValueError, match=r"row \d+, column \d+: NaN in a sparse matrix"):
+        m.score_samples(bad)

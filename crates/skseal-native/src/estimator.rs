@@ -227,7 +227,7 @@ pub(crate) fn one_label_type<'l>(
 pub const SPARSE_STEPS: &str = "TfidfTransformer, MaxAbsScaler, \
      StandardScaler(with_mean=False), RobustScaler(with_centering=False), Normalizer (l1, l2), \
      the feature selectors, TruncatedSVD, the linear models, MultinomialNB / ComplementNB / \
-     BernoulliNB, SVC / NuSVC / SVR / NuSVR / OneClassSVM fitted on sparse data, decision trees, random forests, extra trees, GradientBoosting, bagged trees, and Pipelines \
+     BernoulliNB, SVC / NuSVC / SVR / NuSVR / OneClassSVM fitted on sparse data, decision trees, random forests, extra trees, GradientBoosting, bagged trees, IsolationForest, and Pipelines \
      and meta-estimators (calibration, one-vs-rest, one-vs-one, voting, searches, AdaBoost, \
      MultiOutputClassifier) of them";
 

@@ -159,10 +159,38 @@ impl Estimator for IsolationForest {
             Method::Predict | Method::ScoreSamples | Method::DecisionFunction
         )
     }
+    fn take_sparse(&mut self) -> bool {
+        // `tree.apply` on CSR (`_apply_sparse_csr`) reads a row's stored
+        // values, as float32, and 0 elsewhere: the dense walk of the same
+        // numbers
+        true
+    }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
+        if let Data::Csr(c) = x {
+            crate::estimator::check_cols(&self.info, c.cols)?;
+            // the dense walk sends NaN by `missing_go_to_left`, the sparse
+            // one right: refused rather than guessed
+            for i in 0..c.rows {
+                let (idx, val) = c.row(i);
+                if let Some((&j, _)) = idx.iter().zip(val).find(|(_, v)| v.is_nan()) {
+                    return Err(crate::error::input(format!(
+                        "row {i}, column {j}: NaN in a sparse matrix, which {} computes \
+                         otherwise than in a dense one; give a dense array",
+                        self.info.class
+                    )));
+                }
+            }
+            return c.dense_chunks(|d| self.run_dense(m, &d));
+        }
         let x = x.into_dense(&self.info.class)?;
-        check_width(&self.info, &x)?;
-        let s = self.scores(&x);
+        self.run_dense(m, &x)
+    }
+}
+
+impl IsolationForest {
+    fn run_dense(&self, m: Method, x: &Mat) -> Result<Output> {
+        check_width(&self.info, x)?;
+        let s = self.scores(x);
         Ok(match m {
             Method::ScoreSamples => Output::Vector(s),
             Method::DecisionFunction => {
