@@ -162,9 +162,46 @@ def test_in_a_pipeline_and_refusals() -> None:
     bad = RadiusNeighborsClassifier(radius=6.0, metric="chebyshev").fit(X, y)
     with pytest.raises(UnsupportedModelError, match="chebyshev"):
         _native(bad)
-    multi = RadiusNeighborsRegressor(radius=6.0).fit(X, np.c_[X[:, 0], X[:, 1]])
-    with pytest.raises(UnsupportedModelError, match="several outputs"):
+    multi = RadiusNeighborsClassifier(radius=6.0, outlier_label="most_frequent").fit(
+        X, np.c_[y, y % 2])
+    with pytest.raises(UnsupportedModelError, match="RadiusNeighborsClassifier with several"):
         _native(multi)
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
+@pytest.mark.parametrize("outputs", [2, 5])
+def test_regressor_with_several_outputs(weights: str, metric: str, outputs: int) -> None:
+    """`np.mean(_y[ind, :], axis=0)` / `np.average(..., axis=0, weights=w)`:
+    each neighbour's row of outputs added in neighbour order, over the
+    count or the weights' (pairwise) sum; NaN rows without neighbours;
+    queries on training rows (distance 0); one row at a time too."""
+    X, _ = _data(800, 18, seed=13)
+    T = X[:, :outputs] * np.linspace(1, 3, outputs) + X[:, -1:] ** 2
+    T[::7, 0] = -0.0
+    Q, _ = _data(300, 18, seed=14)
+    Q[:3] = X[:3]
+    Q[3:6] = 40.0  # no neighbours: NaN
+    m = RadiusNeighborsRegressor(radius=5.5 if metric == "euclidean" else 17.0,
+                                 weights=weights, metric=metric).fit(X, T)
+    assert m._fit_method == "brute"
+    n = _native(m)
+    assert n.exactness("predict").startswith("bitwise")
+    want = _sk(m, "predict", Q)
+    assert want.shape == (300, outputs) and np.isnan(want).any()
+    counts = [len(i) for i in m.radius_neighbors(Q, return_distance=False)]
+    assert max(counts) >= 9
+    _bits(want, n.predict(Q))
+    for i in (0, 3, 10):
+        _bits(_sk(m, "predict", Q[i:i + 1]), n.predict(Q[i:i + 1]))
+    # a KD tree: the documented bound
+    t = RadiusNeighborsRegressor(radius=1.2, algorithm="kd_tree", weights=weights,
+                                 metric=metric).fit(X[:, :4], T)
+    nt = _native(t)
+    assert nt.exactness("predict").startswith("bounded")
+    w, g = _sk(t, "predict", Q[:, :4]), nt.predict(Q[:, :4])
+    np.testing.assert_allclose(g, w, rtol=1e-13, atol=1e-15)
+    assert np.array_equal(np.isnan(g), np.isnan(w))
 
 
 def test_the_avx2_path_gives_the_same_bits() -> None:

@@ -38,7 +38,10 @@
 //! neighbour order, divided by the count), or `np.average` with the weights
 //! (sum of `y * w` over sum of `w`); NaN without neighbours.
 //!
-//! Refused: other weights and metrics, several outputs, an `outlier_label`
+//! A regressor with several outputs: see `RadiusNeighbors::regress_outputs`.
+//!
+//! Refused: other weights and metrics, a classifier with several outputs,
+//! an `outlier_label`
 //! that is not a class (scikit-learn then predicts a label outside
 //! `classes_`).
 
@@ -77,7 +80,10 @@ pub struct RadiusNeighbors {
     reduced: f64,
     distance: bool,
     clf: Option<Classes>,
+    /// `_y`: one value per training row, or `outputs` (a regressor's
+    /// several outputs, row by row)
     y: Vec<f64>,
+    outputs: usize,
 }
 
 impl RadiusNeighbors {
@@ -85,14 +91,16 @@ impl RadiusNeighbors {
         let info = Info::read(est, path)?;
         let is_clf = est.name() == "RadiusNeighborsClassifier";
         let fitted = read_fitted(est, &info, path, "radius neighbours")?;
-        fitted.one_output(path, "radius neighbours")?;
+        if is_clf {
+            fitted.one_output(path, "RadiusNeighborsClassifier")?;
+        }
         let Fitted {
             distance,
             metric,
             fit_x,
             search,
             y,
-            ..
+            outputs,
         } = fitted;
         let radius = est.f64("radius", path)?;
         if !(radius.is_finite() && radius >= 0.0) {
@@ -120,6 +128,7 @@ impl RadiusNeighbors {
             distance,
             clf,
             y,
+            outputs,
         })
     }
 
@@ -207,6 +216,45 @@ impl RadiusNeighbors {
             }
         }
         Ok(out)
+    }
+
+    /// A regressor with several outputs, as RadiusNeighborsRegressor.predict
+    /// computes it: uniform, `np.mean(_y[ind, :], axis=0)`, which numpy
+    /// reduces by adding each neighbour's row of outputs in neighbour order
+    /// (from the first neighbour's row), then divides by the count;
+    /// distance weights, `np.average(_y[ind, :], axis=0, weights=w)`: the
+    /// rows times their weight added the same way, over the weights' sum
+    /// (one contiguous column: pairwise); NaN without neighbours.
+    fn regress_outputs(&self, x: &Mat) -> Mat {
+        let o = self.outputs;
+        let all = self.neighbours(x);
+        let mut out = Mat::zeros(x.rows, o);
+        let mut w = Vec::new();
+        for (i, d) in all.iter().enumerate() {
+            let row = out.row_mut(i);
+            if d.is_empty() {
+                row.iter_mut().for_each(|a| *a = f64::NAN);
+                continue;
+            }
+            if self.distance {
+                self.weights(d, &mut w);
+            }
+            for (n, &(_, r)) in d.iter().enumerate() {
+                let yr = self.y.get(r * o..(r + 1) * o).unwrap_or(&[]);
+                let wi = w.get(n).copied().unwrap_or(1.0);
+                for (a, &v) in row.iter_mut().zip(yr) {
+                    let t = if self.distance { v * wi } else { v };
+                    *a = if n == 0 { t } else { *a + t };
+                }
+            }
+            let denom = if self.distance {
+                npsum::sum(&w)
+            } else {
+                d.len() as f64
+            };
+            row.iter_mut().for_each(|a| *a /= denom);
+        }
+        out
     }
 
     fn regress(&self, x: &Mat) -> Vec<f64> {
@@ -355,6 +403,9 @@ impl Estimator for RadiusNeighbors {
                     idx.push(best);
                 }
                 Ok(Output::Labels(c.labels.take(&idx)))
+            }
+            (Method::Predict, None) if self.outputs > 1 => {
+                Ok(Output::Matrix(self.regress_outputs(&x)))
             }
             (Method::Predict, None) => Ok(Output::Vector(self.regress(&x))),
             _ => Err(self.no_method(m)),
