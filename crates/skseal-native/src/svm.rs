@@ -348,25 +348,23 @@ impl Svm {
     }
 
     /// libsvm's dec_values per row (k(k-1)/2 for classifiers, 1 otherwise)
-    /// and, for classifiers, the voted class index.
-    fn raw(&self, x: &Data) -> (Mat, Vec<usize>) {
-        let rows = x.rows();
+    /// and, for classifiers, the voted class index. `kvalues(r, kv, buf)`
+    /// writes row `r`'s kernel value with every support vector into `kv`
+    /// (`buf` is its scratch space).
+    fn raw(
+        &self,
+        rows: usize,
+        mut kvalues: impl FnMut(usize, &mut Vec<f64>, &mut Vec<f64>),
+    ) -> (Mat, Vec<usize>) {
         let nd = self.intercept.len();
         let mut dec = Mat::zeros(rows, nd);
         let mut votes_idx = Vec::with_capacity(rows);
         let (mut buf, mut kv) = (Vec::new(), Vec::new());
         for r in 0..rows {
-            match (&self.svs, x) {
-                (Svs::Sparse(sv), Data::Csr(c)) => self.kvalues_sparse(sv, c.row(r), &mut kv),
-                (Svs::Dense { sv, sv8 }, Data::Dense(m)) => {
-                    self.kvalues(sv, sv8, m.row(r), &mut buf, &mut kv)
-                }
-                // run() gives each model the form it was fitted on
-                _ => kv.clear(),
-            }
-            if kv.len() != self.svs.len() {
-                kv.resize(self.svs.len(), f64::NAN);
-            }
+            kvalues(r, &mut kv, &mut buf);
+            // one kernel value per support vector; `read` checked that the
+            // classes' support counts add up to them
+            debug_assert_eq!(kv.len(), self.svs.len());
             if self.kind != Kind::Classifier {
                 let c = self.coef.row(0);
                 let mut sum = 0.0;
@@ -655,12 +653,19 @@ impl Estimator for Svm {
         if !self.supports(m) {
             return Err(self.no_method(m));
         }
-        let x = match self.svs {
+        let (dec, voted) = match &self.svs {
             // scikit-learn: `csr_array(X)` of a dense X, then libsvm_sparse
-            Svs::Sparse(_) => Data::Csr(csr_in(&self.info, x)?),
-            Svs::Dense { .. } => Data::Dense(dense_in(&self.info, x, false)?),
+            Svs::Sparse(sv) => {
+                let c = csr_in(&self.info, x)?;
+                self.raw(c.rows, |r, kv, _| self.kvalues_sparse(sv, c.row(r), kv))
+            }
+            Svs::Dense { sv, sv8 } => {
+                let m = dense_in(&self.info, x, false)?;
+                self.raw(m.rows, |r, kv, buf| {
+                    self.kvalues(sv, sv8, m.row(r), buf, kv)
+                })
+            }
         };
-        let (dec, voted) = self.raw(&x);
         match self.kind {
             Kind::Regressor => Ok(Output::Vector(dec.data)),
             Kind::OneClass => Ok(match m {
