@@ -329,6 +329,62 @@ pub(crate) struct CheckedNodes {
 /// per-node depth array at load.
 const EXACT_DEPTH_NODES: usize = (1 << (walk::SHALLOW + 1)) - 1;
 
+/// 1 when node `i` of `n` is as [`check_nodes`] requires: a leaf points at
+/// itself; a split's children are after it and in range. In u32 lanes, so
+/// the scan over all nodes vectorizes.
+#[inline(always)]
+fn node_ok(i: u32, n: u32, nd: &TNode) -> u32 {
+    let (l, r) = (nd.left, nd.right);
+    let split = u32::from(l != r);
+    let split_ok = u32::from(l > i) & u32::from(r > i) & u32::from(l < n) & u32::from(r < n);
+    (split & split_ok) | ((split ^ 1) & u32::from(l == i))
+}
+
+/// What one pass over a tree's nodes found (see [`check_nodes`]).
+struct Scan {
+    all_ok: bool,
+    missing_left: bool,
+    features: usize,
+}
+
+/// The one pass of [`check_nodes`]: every node checked, the NaN bits and
+/// the largest feature gathered, in u32 lanes without a branch. Compiled a
+/// second time with AVX2, chosen at run time; integers only, so both
+/// copies give the same answer (`scan_copies_agree`).
+fn scan_nodes(nodes: &[TNode]) -> Scan {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        fn with_avx2(nodes: &[TNode]) -> Scan {
+            scan_body(nodes)
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: `with_avx2` needs only the avx2 target feature, which
+            // has just been detected.
+            return unsafe { with_avx2(nodes) };
+        }
+    }
+    scan_body(nodes)
+}
+
+#[inline(always)]
+fn scan_body(nodes: &[TNode]) -> Scan {
+    // callers hold at most u32::MAX - 1 nodes
+    let n = nodes.len() as u32;
+    let (mut ok, mut miss, mut feat) = (1u32, 0u32, 0u32);
+    for (i, nd) in nodes.iter().enumerate() {
+        let split = u32::from(nd.left != nd.right);
+        ok &= node_ok(i as u32, n, nd);
+        miss |= split & (nd.feature >> 31);
+        feat = feat.max(split * ((nd.feature & !MISSING_LEFT) + 1));
+    }
+    Scan {
+        all_ok: ok == 1,
+        missing_left: miss == 1,
+        features: feat as usize,
+    }
+}
+
 /// Check a tree's nodes for what the walks of `walk.rs` rely on to give
 /// scikit-learn's leaf: at least one node; a split's children and a leaf's
 /// self-links are node indices, a split's children after it (so every walk
@@ -342,28 +398,19 @@ pub(crate) fn check_nodes(nodes: &[TNode]) -> std::result::Result<CheckedNodes, 
     if count == 0 || count > u32::MAX as usize - 1 {
         return Err(format!("{count} nodes"));
     }
-    let node_ok = |i: usize, n: &TNode| {
-        let (l, r) = (n.left as usize, n.right as usize);
-        let leaf = l == r;
-        let split_ok = (l > i) & (r > i) & (l < count) & (r < count);
-        (leaf & (l == i)) | (!leaf & split_ok)
-    };
-    let mut all_ok = true;
-    let mut missing_left = false;
-    let mut features = 0u32;
-    for (i, n) in nodes.iter().enumerate() {
-        all_ok &= node_ok(i, n);
-        let split = n.left != n.right;
-        missing_left |= split & (n.feature & MISSING_LEFT != 0);
-        features = features.max(u32::from(split) * ((n.feature & !MISSING_LEFT) + 1));
-    }
-    if !all_ok {
-        let bad = nodes.iter().enumerate().find(|(i, n)| !node_ok(*i, n));
+    let scan = scan_nodes(nodes);
+    if !scan.all_ok {
+        let n = count as u32;
+        let bad = nodes
+            .iter()
+            .enumerate()
+            .find(|&(i, nd)| node_ok(i as u32, n, nd) == 0);
         return Err(bad.map_or_else(
             || "a node's children are out of range".to_string(),
             |(i, n)| format!("node {i}: children ({}, {}) out of range", n.left, n.right),
         ));
     }
+    let (missing_left, features) = (scan.missing_left, scan.features);
     let steps = if count <= EXACT_DEPTH_NODES {
         // depth of every node (children come after parents); a leaf's
         // children are itself, so its update changes nothing
@@ -382,7 +429,7 @@ pub(crate) fn check_nodes(nodes: &[TNode]) -> std::result::Result<CheckedNodes, 
     Ok(CheckedNodes {
         missing_left,
         steps,
-        features: features as usize,
+        features,
     })
 }
 
@@ -458,3 +505,6 @@ fn n_outputs(est: &Obj<'_, '_>, path: &str) -> Result<usize> {
     }
     Ok(n)
 }
+
+#[cfg(test)]
+mod check_tests;
