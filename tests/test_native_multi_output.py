@@ -154,14 +154,18 @@ def test_k_nearest_neighbours_regression(tmp_path: Path, kw: dict[str, Any]) -> 
         assert got.shape == want.shape and got.tobytes() == want.tobytes(), kw
 
 
-def test_radius_neighbours_classifier_with_several_outputs_is_refused(tmp_path: Path) -> None:
-    """The regressor with several outputs is computed (tests/test_native_radius.py);
-    the classifier is refused, naming what is implemented."""
+def test_radius_neighbours_classifier_with_several_outputs(tmp_path: Path) -> None:
+    """Computed as the k-nearest classifier is: a label column per output
+    (more cases in tests/test_native_radius.py)."""
     from sklearn.neighbors import RadiusNeighborsClassifier
 
-    model = RadiusNeighborsClassifier(radius=3.0).fit(XC, Y_INT)
-    with pytest.raises(UnsupportedModelError, match="several outputs.*RadiusNeighborsRegressor"):
-        _load(model, tmp_path)
+    model = RadiusNeighborsClassifier(radius=3.0, outlier_label="most_frequent").fit(XC, Y_INT)
+    m = _load(model, tmp_path)
+    for part in (XC[:1], XC):
+        want, got = model.predict(part), m.predict(part)
+        assert got.shape == want.shape and np.array_equal(got, want)
+        for w, g in zip(model.predict_proba(part), m.predict_proba(part), strict=True):
+            assert g.tobytes() == w.tobytes()
 
 
 def test_outputs_of_different_types_are_refused(tmp_path: Path) -> None:

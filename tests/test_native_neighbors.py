@@ -111,10 +111,11 @@ def test_nan_and_width_are_refused() -> None:
 @pytest.mark.parametrize("model", [
     KNeighborsClassifier(5, p=3, algorithm="kd_tree"),
     KNeighborsClassifier(5, metric="chebyshev"),
-    RadiusNeighborsClassifier(3.0, outlier_label="most_frequent"),  # two outputs
-], ids=["minkowski p=3", "chebyshev", "two outputs"])
+    RadiusNeighborsClassifier(3.0, outlier_label=[0, 7]),  # two outputs, 7 not a class
+], ids=["minkowski p=3", "chebyshev", "outlier label not a class"])
 def test_refused_by_name(model: Any) -> None:
     y = np.column_stack([Y2, 1 - Y2]) if isinstance(model, RadiusNeighborsClassifier) else Y2
     model.fit(X, y)
-    with pytest.raises(UnsupportedModelError, match="neighbours|Neighbors.* with several outputs"):
+    with pytest.raises(UnsupportedModelError,
+                       match="k-nearest neighbours|outlier_label is not one of classes_"):
         skseal.native.loads(skseal.dumps(model))

@@ -8,7 +8,8 @@ euclidean and manhattan, query counts around the 256-row chunk (both
 strategies), one row at a time, queries on training rows (distance 0),
 string and integer classes, outlier labels (None refused with scikit-learn's
 message, "most_frequent", a class label; the index comparison
-``RadiusNeighborsClassMode`` makes), regressors with and without neighbours
+``RadiusNeighborsClassMode`` makes), classifiers with several outputs (a
+label per output), regressors with and without neighbours
 (NaN). KD / ball trees: every training row measured and kept in row order;
 same neighbours except within rounding of the radius, sums in another order
 (the documented bound, checked here). Replayed on the AVX2 path."""
@@ -162,9 +163,13 @@ def test_in_a_pipeline_and_refusals() -> None:
     bad = RadiusNeighborsClassifier(radius=6.0, metric="chebyshev").fit(X, y)
     with pytest.raises(UnsupportedModelError, match="chebyshev"):
         _native(bad)
-    multi = RadiusNeighborsClassifier(radius=6.0, outlier_label="most_frequent").fit(
-        X, np.c_[y, y % 2])
-    with pytest.raises(UnsupportedModelError, match="RadiusNeighborsClassifier with several"):
+    # several outputs: an outlier label per output, one of them not a class
+    multi = RadiusNeighborsClassifier(radius=6.0, outlier_label=[0, 5]).fit(X, np.c_[y, y % 2])
+    with pytest.raises(UnsupportedModelError, match=r"not one of classes_ \(at model.outlier_label\[1\]\)"):
+        _native(multi)
+    # as many labels as outputs, or refused at load
+    multi.outlier_label = [0, 1, 1]
+    with pytest.raises(Exception, match="3 labels for 2 outputs"):
         _native(multi)
 
 
@@ -202,6 +207,63 @@ def test_regressor_with_several_outputs(weights: str, metric: str, outputs: int)
     w, g = _sk(t, "predict", Q[:, :4]), nt.predict(Q[:, :4])
     np.testing.assert_allclose(g, w, rtol=1e-13, atol=1e-15)
     assert np.array_equal(np.isnan(g), np.isnan(w))
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
+@pytest.mark.parametrize("outlier", ["most_frequent", "one label", "a label per output"])
+def test_classifier_with_several_outputs(weights: str, metric: str, outlier: str) -> None:
+    """`outputs_2d_`: every output through `radius_neighbors` (never
+    RadiusNeighborsClassMode), its classes counted and normalised on their
+    own; predict a label column per output, predict_proba a list; integer
+    and string outputs; queries without neighbours scored for each output's
+    outlier label; queries on training rows (distance 0); one row at a time."""
+    X, y = _data(700, 18, seed=21)
+    Y = np.c_[y, (X[:, 1] > 0.3).astype(int) * 2 + 1, (X[:, 2] > -0.5).astype(int)]
+    label = {"most_frequent": "most_frequent", "one label": 1,
+             "a label per output": [2, 3, 0]}[outlier]
+    Q, _ = _data(300, 18, seed=22)
+    Q[:3] = X[:3]
+    Q[3:6] = 40.0  # no neighbours
+    m = RadiusNeighborsClassifier(radius=5.5 if metric == "euclidean" else 17.0,
+                                  weights=weights, metric=metric,
+                                  outlier_label=label).fit(X, Y)
+    assert m.outputs_2d_ and m._fit_method == "brute"
+    n = _native(m)
+    assert n.exactness("predict_proba").startswith("bitwise")
+    counts = [len(i) for i in m.radius_neighbors(Q, return_distance=False)]
+    assert max(counts) >= 9 and min(counts) == 0
+    want_p, got_p = _sk(m, "predict_proba", Q), n.predict_proba(Q)
+    assert isinstance(got_p, list) and len(got_p) == 3
+    for w, g in zip(want_p, got_p, strict=True):
+        _bits(w, g)
+    want = _sk(m, "predict", Q)
+    assert want.shape == (300, 3)
+    _bits(want, n.predict(Q))
+    for i in (0, 3, 10):
+        _bits(_sk(m, "predict", Q[i:i + 1]), n.predict(Q[i:i + 1]))
+    # string classes in every output
+    S = np.array(["no", "yes", "maybe"], dtype=object)[Y % 3]
+    s_label = {"most_frequent": "most_frequent", "one label": "yes",
+               "a label per output": ["maybe", "no", "yes"]}[outlier]
+    ms = RadiusNeighborsClassifier(radius=m.radius, weights=weights, metric=metric,
+                                   outlier_label=s_label).fit(X, S)
+    ns = _native(ms)
+    _bits(_sk(ms, "predict", Q), ns.predict(Q))
+    for w, g in zip(_sk(ms, "predict_proba", Q), ns.predict_proba(Q), strict=True):
+        _bits(w, g)
+
+
+def test_classifier_with_several_outputs_needs_an_outlier_label_for_outliers() -> None:
+    X, y = _data(300, 18, seed=23)
+    m = RadiusNeighborsClassifier(radius=5.5).fit(X, np.c_[y, 1 - y])
+    n = _native(m)
+    Q = np.vstack([X[:2], np.full((1, 18), 40.0)])
+    with pytest.raises(ValueError, match=r"No neighbors found for test samples \D*2\D"):
+        m.predict(Q)
+    with pytest.raises(ValueError, match=r"No neighbors found for test samples \D*2\D"):
+        n.predict(Q)
+    _bits(m.predict(Q[:2]), n.predict(Q[:2]))
 
 
 def test_the_avx2_path_gives_the_same_bits() -> None:

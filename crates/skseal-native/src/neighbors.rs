@@ -171,7 +171,7 @@ impl Fitted {
         Err(unsupported(
             format!("{what} with several outputs"),
             &format!("{path}._y"),
-            "Native inference implements several outputs for KNeighborsClassifier, KNeighborsRegressor and RadiusNeighborsRegressor.",
+            "Native inference implements several outputs for KNeighborsClassifier, KNeighborsRegressor, RadiusNeighborsClassifier and RadiusNeighborsRegressor.",
         ))
     }
 }

@@ -1,5 +1,5 @@
-//! RadiusNeighborsClassifier and RadiusNeighborsRegressor (one output),
-//! uniform or distance weights, euclidean or manhattan, fitted by brute
+//! RadiusNeighborsClassifier and RadiusNeighborsRegressor (one output or
+//! several), uniform or distance weights, euclidean or manhattan, fitted by brute
 //! force or with a KD / ball tree.
 //!
 //! The neighbours of a query are the training rows whose reduced distance
@@ -40,34 +40,49 @@
 //!
 //! A regressor with several outputs: see `RadiusNeighbors::regress_outputs`.
 //!
-//! Refused: other weights and metrics, a classifier with several outputs,
-//! an `outlier_label`
-//! that is not a class (scikit-learn then predicts a label outside
+//! A classifier with several outputs (`outputs_2d_`) goes through
+//! `radius_neighbors` for every output (never `RadiusNeighborsClassMode`):
+//! the same neighbours and weights, each output's classes counted and
+//! normalised on their own; `predict` gives a label column per output,
+//! `predict_proba` a list of matrices. `outlier_label` is one label for all
+//! outputs, a list of one per output, or `"most_frequent"` per output.
+//!
+//! Refused: other weights and metrics, an `outlier_label` that is not a
+//! class of its output (scikit-learn then predicts a label outside
 //! `classes_`).
 
-use super::{class_indices, distance, rdist, read_fitted, Fitted, Metric, Search};
+use super::{class_indices_per_output, distance, rdist, read_fitted, Fitted, Metric, Search};
 use crate::access::Obj;
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, malformed, Result};
 use crate::estimator::{dense_in, unsupported, Estimator, Info};
 use crate::npsum;
-use skseal_core::ir::Node;
+use skseal_core::ir::{Node, NodeId};
 
 const TREE_BOUND: &str = "a KD / ball tree takes whole nodes whose bound lies inside the radius \
                           (a training row within rounding of the radius may count differently) \
                           and orders neighbours by its walk, which distance-weighted sums and \
                           means add in another order; otherwise bitwise";
 
-/// The classifier's side: class index per training row, the classes, and
-/// how a query without neighbours is scored.
-struct Classes {
+/// One output of the classifier: the class index of every training row,
+/// the classes, and `outlier_label_` for this output as a class index
+/// (None: no outlier label).
+struct OutputClasses {
     idx: Vec<usize>,
     labels: Labels,
-    /// `outlier_label_` as a class index (None: no outlier label)
     outlier: Option<usize>,
+}
+
+/// The classifier's side: its outputs (one unless `outputs_2d_`), and how
+/// `RadiusNeighborsClassMode` scores a query without neighbours.
+struct Classes {
+    per: Vec<OutputClasses>,
+    /// `outputs_2d_`: predict gives a column per output, predict_proba a list
+    multi: bool,
     /// the class index `RadiusNeighborsClassMode` scores 1.0 for a query
-    /// without neighbours: the index equal to the raw `outlier_label`
+    /// without neighbours: the index equal to the raw `outlier_label` (one
+    /// output only)
     class_mode_outlier: Option<usize>,
 }
 
@@ -91,9 +106,11 @@ impl RadiusNeighbors {
         let info = Info::read(est, path)?;
         let is_clf = est.name() == "RadiusNeighborsClassifier";
         let fitted = read_fitted(est, &info, path, "radius neighbours")?;
-        if is_clf {
-            fitted.one_output(path, "RadiusNeighborsClassifier")?;
-        }
+        let clf = if is_clf {
+            Some(read_classes(est, &fitted, path)?)
+        } else {
+            None
+        };
         let Fitted {
             distance,
             metric,
@@ -113,11 +130,6 @@ impl RadiusNeighbors {
         let reduced = match metric {
             Metric::Euclidean => radius * radius,
             Metric::Manhattan => radius,
-        };
-        let clf = if is_clf {
-            Some(read_classes(est, &y, path)?)
-        } else {
-            None
         };
         Ok(RadiusNeighbors {
             info,
@@ -170,50 +182,65 @@ impl RadiusNeighbors {
         }
     }
 
-    fn proba(&self, x: &Mat, c: &Classes) -> Result<Mat> {
-        let nc = c.labels.len();
+    /// `predict_proba`: one matrix per output.
+    fn probas(&self, x: &Mat, c: &Classes) -> Result<Vec<Mat>> {
         let all = self.neighbours(x);
         let outliers: Vec<usize> = (0..all.len()).filter(|&i| all[i].is_empty()).collect();
-        if !outliers.is_empty() && c.outlier.is_none() {
+        if !outliers.is_empty() && c.per.iter().any(|o| o.outlier.is_none()) {
             return Err(input(format!(
                 "No neighbors found for test samples {outliers:?}, you can try using larger \
                  radius, giving a label for outliers, or considering removing them from your \
                  dataset (scikit-learn raises the same)"
             )));
         }
-        // RadiusNeighborsClassMode: uniform, brute force, and not euclidean
-        // (scikit-learn 1.9 keeps euclidean out of it)
-        let class_mode = !self.distance
+        // RadiusNeighborsClassMode: one output, uniform, brute force, and
+        // not euclidean (scikit-learn 1.9 keeps euclidean out of it)
+        let class_mode = !c.multi
+            && !self.distance
             && matches!(self.search, Search::Brute(_))
             && self.metric != Metric::Euclidean;
-        let mut out = Mat::zeros(x.rows, nc);
-        let mut w = Vec::new();
-        for (i, d) in all.iter().enumerate() {
-            let row = out.row_mut(i);
-            if d.is_empty() {
-                let at = if class_mode {
-                    c.class_mode_outlier
+        // `_get_weights` once for all outputs
+        let weights: Vec<Vec<f64>> = if self.distance {
+            all.iter()
+                .map(|d| {
+                    let mut w = Vec::new();
+                    self.weights(d, &mut w);
+                    w
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut out = Vec::with_capacity(c.per.len());
+        for o in &c.per {
+            let mut p = Mat::zeros(x.rows, o.labels.len());
+            for (i, d) in all.iter().enumerate() {
+                let row = p.row_mut(i);
+                if d.is_empty() {
+                    let at = if class_mode {
+                        c.class_mode_outlier
+                    } else {
+                        o.outlier
+                    };
+                    if let Some(k) = at {
+                        row[k] = 1.0;
+                    }
+                } else if let Some(w) = weights.get(i) {
+                    for (&(_, r), &wi) in d.iter().zip(w) {
+                        row[o.idx[r]] += wi;
+                    }
                 } else {
-                    c.outlier
-                };
-                if let Some(k) = at {
-                    row[k] = 1.0;
+                    for &(_, r) in d {
+                        row[o.idx[r]] += 1.0;
+                    }
                 }
-            } else if self.distance {
-                self.weights(d, &mut w);
-                for (&(_, r), &wi) in d.iter().zip(&w) {
-                    row[c.idx[r]] += wi;
-                }
-            } else {
-                for &(_, r) in d {
-                    row[c.idx[r]] += 1.0;
+                let norm = npsum::sum(row);
+                let norm = if norm == 0.0 { 1.0 } else { norm };
+                for v in row.iter_mut() {
+                    *v /= norm;
                 }
             }
-            let norm = npsum::sum(row);
-            let norm = if norm == 0.0 { 1.0 } else { norm };
-            for v in row.iter_mut() {
-                *v /= norm;
-            }
+            out.push(p);
         }
         Ok(out)
     }
@@ -279,80 +306,127 @@ impl RadiusNeighbors {
     }
 }
 
-/// The classifier's classes, its `_y` as class indices, and its outlier
-/// labels as indices.
-fn read_classes(est: &Obj<'_, '_>, y: &[f64], path: &str) -> Result<Classes> {
-    let (idx, labels) = class_indices(est, y, path, "radius neighbours")?;
-    let nc = labels.len();
+/// The classifier's outputs (their classes, `_y` as class indices, and
+/// `outlier_label_` as class indices).
+fn read_classes(est: &Obj<'_, '_>, f: &Fitted, path: &str) -> Result<Classes> {
+    let per = class_indices_per_output(est, f, path)?;
+    let multi = per.len() > 1;
     let lp = format!("{path}.outlier_label");
     let ctx = est.ctx;
     let raw = est.opt("outlier_label").filter(|&id| !ctx.is_none(id));
-    let (outlier, class_mode_outlier) = match raw {
-        None => (None, None),
+    // one label per output: a list or tuple of them when there are several
+    // outputs, else the one label repeated (as `fit` makes outlier_label_)
+    let labels: Vec<Option<(NodeId, String)>> = match raw {
+        None => vec![None; per.len()],
         Some(id) => match ctx.g.node(id) {
-            Some(Node::Str(s)) if s == "most_frequent" => {
-                // classes_[np.bincount(_y).argmax()]: the first most frequent
-                let mut counts = vec![0usize; nc];
-                for &k in &idx {
-                    counts[k] += 1;
+            Some(Node::List(v) | Node::Tuple(v)) if multi => {
+                if v.len() != per.len() {
+                    return Err(malformed(
+                        &lp,
+                        format!("{} labels for {} outputs", v.len(), per.len()),
+                    ));
                 }
-                let most = counts
-                    .iter()
+                v.iter()
                     .enumerate()
-                    .fold(
-                        (0usize, 0usize),
-                        |(bi, bc), (i, &c)| {
-                            if c > bc {
-                                (i, c)
-                            } else {
-                                (bi, bc)
-                            }
-                        },
-                    )
-                    .0;
-                (Some(most), None)
+                    .map(|(k, &i)| Some((i, format!("{lp}[{k}]"))))
+                    .collect()
             }
-            Some(Node::Str(s)) => {
-                let at = match &labels {
-                    Labels::Str(v) => v.iter().position(|l| l == s),
-                    _ => None,
-                };
-                (at, None)
-            }
-            Some(Node::Int(_) | Node::Float(_) | Node::Bool(_) | Node::Scalar { .. }) => {
-                let v = ctx.f64(id, &lp)?;
-                let at = match &labels {
-                    Labels::Int(c) => c.iter().position(|&l| l as f64 == v),
-                    Labels::Int32(c) => c.iter().position(|&l| f64::from(l) == v),
-                    Labels::Float(c) => c.iter().position(|&l| l == v),
-                    Labels::Bool(c) => c.iter().position(|&l| f64::from(u8::from(l)) == v),
-                    Labels::Str(_) => None,
-                };
-                // RadiusNeighborsClassMode compares class *indices* with it
-                let cm = (0..nc).find(|&i| i as f64 == v);
-                (at, cm)
-            }
-            _ => {
-                return Err(unsupported(
-                    "RadiusNeighborsClassifier with this outlier_label",
-                    &lp,
-                    "None, \"most_frequent\" or one class label are implemented.",
-                ))
-            }
+            _ => vec![Some((id, lp.clone())); per.len()],
         },
     };
-    if raw.is_some() && outlier.is_none() {
-        return Err(unsupported(
-            "RadiusNeighborsClassifier whose outlier_label is not one of classes_",
-            &lp,
-            "scikit-learn then predicts a label outside classes_ for queries without neighbours; use a label of classes_ or \"most_frequent\".",
-        ));
+    let mut class_mode_outlier = None;
+    let mut out = Vec::with_capacity(per.len());
+    for ((idx, classes), label) in per.into_iter().zip(labels) {
+        let outlier = match &label {
+            None => None,
+            Some((id, at)) => {
+                let (i, cm) = outlier_index(est, *id, &idx, &classes, at)?;
+                class_mode_outlier = cm;
+                if i.is_none() {
+                    return Err(unsupported(
+                        "RadiusNeighborsClassifier whose outlier_label is not one of classes_",
+                        at,
+                        "scikit-learn then predicts a label outside classes_ for queries without neighbours; use a label of classes_ or \"most_frequent\".",
+                    ));
+                }
+                i
+            }
+        };
+        out.push(OutputClasses {
+            idx,
+            labels: classes,
+            outlier,
+        });
     }
     Ok(Classes {
-        idx,
-        labels,
-        outlier,
+        per: out,
+        multi,
         class_mode_outlier,
+    })
+}
+
+/// One output's outlier label (node `id`, at `lp`) as an index into its
+/// classes (None when it is not one of them), and the class index
+/// `RadiusNeighborsClassMode` compares a number with.
+fn outlier_index(
+    est: &Obj<'_, '_>,
+    id: NodeId,
+    idx: &[usize],
+    labels: &Labels,
+    lp: &str,
+) -> Result<(Option<usize>, Option<usize>)> {
+    let ctx = est.ctx;
+    let nc = labels.len();
+    Ok(match ctx.g.node(id) {
+        Some(Node::Str(s)) if s == "most_frequent" => {
+            // classes_[np.bincount(_y).argmax()]: the first most frequent
+            let mut counts = vec![0usize; nc];
+            for &k in idx {
+                counts[k] += 1;
+            }
+            let most = counts
+                .iter()
+                .enumerate()
+                .fold(
+                    (0usize, 0usize),
+                    |(bi, bc), (i, &c)| {
+                        if c > bc {
+                            (i, c)
+                        } else {
+                            (bi, bc)
+                        }
+                    },
+                )
+                .0;
+            (Some(most), None)
+        }
+        Some(Node::Str(s)) => {
+            let at = match labels {
+                Labels::Str(v) => v.iter().position(|l| l == s),
+                _ => None,
+            };
+            (at, None)
+        }
+        Some(Node::Int(_) | Node::Float(_) | Node::Bool(_) | Node::Scalar { .. }) => {
+            let v = ctx.f64(id, lp)?;
+            let at = match labels {
+                Labels::Int(c) => c.iter().position(|&l| l as f64 == v),
+                Labels::Int32(c) => c.iter().position(|&l| f64::from(l) == v),
+                Labels::Float(c) => c.iter().position(|&l| l == v),
+                Labels::Bool(c) => c.iter().position(|&l| f64::from(u8::from(l)) == v),
+                Labels::Str(_) => None,
+            };
+            // RadiusNeighborsClassMode compares class *indices* with it
+            let cm = (0..nc).find(|&i| i as f64 == v);
+            (at, cm)
+        }
+        _ => {
+            return Err(unsupported(
+                "RadiusNeighborsClassifier with this outlier_label",
+                lp,
+                "None, \"most_frequent\" or one class label (per output) are implemented.",
+            ))
+        }
     })
 }
 
@@ -361,7 +435,10 @@ impl Estimator for RadiusNeighbors {
         &self.info
     }
     fn classes(&self) -> Option<&Labels> {
-        self.clf.as_ref().map(|c| &c.labels)
+        match &self.clf {
+            Some(c) if !c.multi => c.per.first().map(|o| &o.labels),
+            _ => None,
+        }
     }
     fn supports(&self, m: Method) -> bool {
         match m {
@@ -383,26 +460,46 @@ impl Estimator for RadiusNeighbors {
     fn run(&self, m: Method, x: Data) -> Result<Output> {
         let x = dense_in(&self.info, x, false)?;
         match (m, &self.clf) {
-            (Method::PredictProba, Some(c)) => Ok(Output::Matrix(self.proba(&x, c)?)),
+            (Method::PredictProba, Some(c)) => {
+                let mut p = self.probas(&x, c)?;
+                Ok(if c.multi || p.len() != 1 {
+                    Output::Matrices(p)
+                } else {
+                    Output::Matrix(p.remove(0))
+                })
+            }
             (Method::Predict, Some(c)) => {
-                let p = self.proba(&x, c)?;
-                let mut idx = Vec::with_capacity(x.rows);
-                for i in 0..p.rows {
-                    let row = p.row(i);
-                    if row.iter().all(|&v| v == 0.0) {
-                        // outliers: outlier_label_ (checked present above)
-                        idx.push(c.outlier.unwrap_or(0));
-                        continue;
-                    }
-                    let mut best = 0;
-                    for (k, &v) in row.iter().enumerate() {
-                        if v > row[best] {
-                            best = k;
-                        }
-                    }
-                    idx.push(best);
-                }
-                Ok(Output::Labels(c.labels.take(&idx)))
+                let probas = self.probas(&x, c)?;
+                let mut cols: Vec<Labels> = c
+                    .per
+                    .iter()
+                    .zip(&probas)
+                    .map(|(o, p)| {
+                        let idx: Vec<usize> = (0..p.rows)
+                            .map(|i| {
+                                let row = p.row(i);
+                                if row.iter().all(|&v| v == 0.0) {
+                                    // outliers: outlier_label_ (checked
+                                    // present above)
+                                    return o.outlier.unwrap_or(0);
+                                }
+                                let mut best = 0;
+                                for (k, &v) in row.iter().enumerate() {
+                                    if v > row[best] {
+                                        best = k;
+                                    }
+                                }
+                                best
+                            })
+                            .collect();
+                        o.labels.take(&idx)
+                    })
+                    .collect();
+                Ok(if !c.multi && cols.len() == 1 {
+                    Output::Labels(cols.remove(0))
+                } else {
+                    Output::LabelColumns(cols)
+                })
             }
             (Method::Predict, None) if self.outputs > 1 => {
                 Ok(Output::Matrix(self.regress_outputs(&x)))
