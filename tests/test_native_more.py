@@ -21,6 +21,9 @@ from test_native_compose import test_function_transformer_numpy as _function_tra
 from test_native_compose import test_transformed_target as _transformed_target
 from test_native_linear import _data
 
+import skseal
+import skseal.native
+
 
 def _check(model: Any, X: np.ndarray, tmp_path: Path) -> list[str]:
     claims = []
@@ -75,6 +78,51 @@ def test_mlp_regressor(
     claims = _check(model, X, tmp_path)
     if hidden == (1,) and targets == 1:
         assert all(c.startswith("bitwise") for c in claims), claims
+
+
+@pytest.mark.parametrize("shape", [
+    ("binary", (64,)), ("five classes", (32, 16)), ("regressor", (64,)),
+], ids=lambda s: s[0])
+def test_mlp_large_batches_by_rows(tmp_path: Path, shape: tuple[str, tuple[int, ...]]) -> None:
+    """Many rows go through the layers in blocks of 128 rows on all cores
+    where every product splits by rows (layers of 4 units or more, or one
+    output unit); each block's products are those rows of numpy's whole
+    products (the one-unit output layer's dgemv_t is threaded above 460,800
+    elements, and its thread parts cut across blocks), so the answers stay
+    bit-identical. Row counts around the block size and beyond the
+    threading threshold."""
+    kind, hidden = shape
+    X, y = _clf_data(20, k=5 if kind == "five classes" else 2, n=400)
+    X = X / np.std(X, axis=0)
+    if kind == "regressor":
+        est: Any = MLPRegressor(hidden_layer_sizes=hidden, max_iter=30, random_state=0)
+        model = _fit(est, X, X[:, 0] + X[:, 1])
+    else:
+        model = _fit(MLPClassifier(hidden_layer_sizes=hidden, max_iter=30, random_state=0), X, y)
+    rng = np.random.default_rng(5)
+    big = rng.normal(size=(10_001, X.shape[1]))
+    if kind == "five classes":
+        # every layer is a Fortran-ordered product of 4 units or more, which
+        # numpy runs as dgemm NN: not modelled bit for bit on every core (the
+        # claim is a bound), but its rows do not depend on the row count, so
+        # the blocks must give what calls of fewer rows (computed whole) give
+        m = skseal.native.loads(skseal.dumps(model))
+        assert m.exactness("predict_proba").startswith("bounded")
+        for meth in m.methods:
+            whole = getattr(m, meth)(big)
+            parts = np.concatenate([getattr(m, meth)(big[i:i + 200])
+                                    for i in range(0, len(big), 200)])
+            assert whole.tobytes() == parts.tobytes(), meth
+            want = np.asarray(getattr(model, meth)(big))
+            if want.dtype.kind == "f":
+                np.testing.assert_allclose(whole, want, rtol=1e-12, atol=1e-14)
+        return
+    m = _exact(model, big, tmp_path)
+    for n in (255, 256, 257, 300, 7_300):
+        for meth in m.methods:
+            want = np.asarray(getattr(model, meth)(big[:n]))
+            got = getattr(m, meth)(big[:n])
+            assert got.shape == want.shape and got.tobytes() == want.tobytes(), (meth, n)
 
 
 def test_mlp_string_classes(tmp_path: Path) -> None:

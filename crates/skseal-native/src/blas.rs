@@ -30,6 +30,8 @@ mod ddot;
 #[cfg(test)]
 mod fma;
 mod packed;
+#[cfg(test)]
+mod rows_tests;
 use crate::fma::fma_dispatch;
 pub(crate) use ddot::L8;
 use ddot::{ddot_haswell, ddot_skylakex};
@@ -298,6 +300,87 @@ impl Blas {
         out
     }
 
+    /// Whether [`Blas::matmul_t_rows`] computes the rows of an n-row `X @
+    /// C.T` (C k x d) block by block: the Fortran-ordered kernels, `d == 1`
+    /// and the matrix-vector product (`k == 1`), whose values per row
+    /// depend only on where the row sits in the whole call. The general
+    /// dgemm (`k > 1` C-ordered) and one-row products are computed whole.
+    pub fn splits_by_rows(&self, n: usize, k: usize, d: usize, c_fortran: bool) -> bool {
+        n > 1 && k > 0 && d > 0 && (Self::fortran_kernel(n, k, d, c_fortran) || d == 1 || k == 1)
+    }
+
+    /// The branch of [`Blas::matmul_t`] for a Fortran-ordered C.
+    fn fortran_kernel(n: usize, k: usize, d: usize, c_fortran: bool) -> bool {
+        c_fortran && k > 1 && d > 1 && (n == 1 || k >= 4)
+    }
+
+    /// Rows `row0..row0 + rows` of [`Blas::matmul_t`] of an `n`-row X, from
+    /// those rows of X (`x`, row-major, `rows x d`): the same values, bit
+    /// for bit, as those rows of the whole product, where
+    /// [`Blas::splits_by_rows`] holds (None otherwise). Lets a caller carry
+    /// a block of rows through several products while it is in cache.
+    /// `panel`: `pack8(c)` made once by a caller that multiplies by the
+    /// same C block after block.
+    pub fn matmul_t_rows(
+        &self,
+        x: &[f64],
+        (c, panel): (&Mat, Option<&[f64]>),
+        c_fortran: bool,
+        n: usize,
+        row0: usize,
+    ) -> Option<Mat> {
+        let (k, d) = (c.rows, c.cols);
+        if d == 0 || !x.len().is_multiple_of(d) || !self.splits_by_rows(n, k, d, c_fortran) {
+            return None;
+        }
+        let rows = x.len() / d;
+        if row0.checked_add(rows).is_none_or(|end| end > n) {
+            return None;
+        }
+        let mut out = Mat::zeros(rows, k);
+        if Self::fortran_kernel(n, k, d, c_fortran) {
+            let blocks = k_blocks(d, self.params().q, None);
+            let own;
+            let panel = match panel {
+                Some(p) => p,
+                None => {
+                    own = pack8(&c.data, k, d);
+                    &own
+                }
+            };
+            blocked_rows(
+                (x, &c.data, panel),
+                (rows, k, d),
+                &blocks,
+                |_| false,
+                0,
+                &mut out.data,
+            );
+        } else if d == 1 {
+            for (o, &xi) in out.data.chunks_mut(k).zip(x) {
+                for (o, cc) in o.iter_mut().zip(&c.data) {
+                    *o = 0.0 + xi * cc;
+                }
+            }
+        } else {
+            // k == 1: the columns of the whole call's thread parts that
+            // fall in this block, each with its place in its part
+            for (from, w) in self.gemv_parts(d, n) {
+                let (lo, hi) = (from.max(row0), (from + w).min(row0 + rows));
+                if lo < hi {
+                    gemv_t(
+                        &x[(lo - row0) * d..(hi - row0) * d],
+                        &c.data,
+                        &mut out.data[lo - row0..hi - row0],
+                        lo - from,
+                        w,
+                    );
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// `cblas_ddot(a, b)`: split over the threads above 10,000 elements
     /// (`ceil(rest / threads_left)` each, partial results added in order
     /// to 0), each part by the core's kernel.
@@ -340,20 +423,34 @@ impl Blas {
     fn gemv_t_threaded(&self, a: &[f64], x: &[f64], y: &mut [f64]) {
         y.fill(0.0);
         let m = x.len();
-        let n = y.len();
-        if m.saturating_mul(n) < GEMV_THREAD_MIN || self.threads <= 1 {
-            gemv_t(a, x, y);
-            return;
+        for (from, w) in self.gemv_parts(m, y.len()) {
+            gemv_t(
+                &a[from * m..(from + w) * m],
+                x,
+                &mut y[from..from + w],
+                0,
+                w,
+            );
         }
-        let (mut from, mut left, mut cpu) = (0usize, n, 0usize);
+    }
+
+    /// The parts (first column, width) `dgemv_t` of `ncol` columns of
+    /// length `m` is cut into, one per thread (gemv_thread.c), or one.
+    fn gemv_parts(&self, m: usize, ncol: usize) -> Vec<(usize, usize)> {
+        if m.saturating_mul(ncol) < GEMV_THREAD_MIN || self.threads <= 1 {
+            return vec![(0, ncol)];
+        }
+        let (mut from, mut left, mut cpu) = (0usize, ncol, 0usize);
+        let mut parts = Vec::with_capacity(self.threads);
         while left > 0 {
             let threads_left = self.threads.saturating_sub(cpu).max(1);
             let w = left.div_ceil(threads_left).max(4).min(left);
-            gemv_t(&a[from * m..(from + w) * m], x, &mut y[from..from + w]);
+            parts.push((from, w));
             from += w;
             left -= w;
             cpu += 1;
         }
+        parts
     }
 
     /// `cblas_dgemm` for `X @ C.T` with X n x d and C k x d, both C-ordered.
@@ -641,8 +738,10 @@ fma_dispatch! {
     pub(crate) fn fma_dot(a: &[f64], b: &[f64]) -> f64 = fma_dot_any;
 }
 
-/// One `dgemv_t` call (one thread): `y[j] += a_j . x` for the `y.len()`
-/// rows `a_j` of `a` (row length `x.len()`), `y` zeroed by the caller.
+/// One `dgemv_t` call (one thread) of `ncol` columns, of which `y` holds
+/// columns `j0..j0 + y.len()`: `y[j] += a_j . x` for the `y.len()` rows
+/// `a_j` of `a` (row length `x.len()`), `y` zeroed by the caller. A
+/// column's kernel depends on its place `j0 + j` among the `ncol`.
 ///
 /// The dot is cut into blocks of up to 2048 elements (a multiple of 4);
 /// per block, the columns go four at a time to the 4x4 micro-kernel (4
@@ -654,9 +753,8 @@ fma_dispatch! {
 /// `y = fma(a0, x0, y)`, `y + fma(a0, x0, a1 * x1)` or
 /// `y + fma(a2, x2, fma(a0, x0, a1 * x1))`.
 #[inline(always)]
-fn gemv_t_any(a: &[f64], x: &[f64], y: &mut [f64]) {
+fn gemv_t_any(a: &[f64], x: &[f64], y: &mut [f64], j0: usize, ncol: usize) {
     let m = x.len();
-    let ncol = y.len();
     let m3 = m & 3;
     let main = m - m3;
     let g4 = ncol & !3;
@@ -667,7 +765,8 @@ fn gemv_t_any(a: &[f64], x: &[f64], y: &mut [f64]) {
         let xs = &x[start..start + nb];
         for (j, yj) in y.iter_mut().enumerate() {
             let col = &a[j * m + start..j * m + start + nb];
-            let t = if j < g4 {
+            let at = j0 + j;
+            let t = if at < g4 {
                 let mut acc = [0.0f64; 4];
                 for (ac, xc) in col.chunks_exact(4).zip(xs.chunks_exact(4)) {
                     for l in 0..4 {
@@ -675,7 +774,7 @@ fn gemv_t_any(a: &[f64], x: &[f64], y: &mut [f64]) {
                     }
                 }
                 (acc[0] + acc[2]) + (acc[1] + acc[3])
-            } else if j < g2 {
+            } else if at < g2 {
                 let mut acc = [0.0f64; 2];
                 for (ac, xc) in col.chunks_exact(2).zip(xs.chunks_exact(2)) {
                     for l in 0..2 {
@@ -711,7 +810,7 @@ fn gemv_t_any(a: &[f64], x: &[f64], y: &mut [f64]) {
 }
 
 fma_dispatch! {
-    fn gemv_t(a: &[f64], x: &[f64], y: &mut [f64]) = gemv_t_any;
+    fn gemv_t(a: &[f64], x: &[f64], y: &mut [f64], j0: usize, ncol: usize) = gemv_t_any;
 }
 
 /// `dgemm_small_matrix_permit_SKYLAKEX` for transa = T, transb = N (what

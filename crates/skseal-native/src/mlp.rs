@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
-use crate::blas::{Blas, Exactness, L8};
+use crate::blas::{pack8, Blas, Exactness, L8};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
@@ -52,6 +52,8 @@ struct Layer {
     b: Vec<f64>,
     /// numpy sees `coefs_[i].T` as Fortran-ordered (`coefs_[i]` C-ordered)
     w_f: bool,
+    /// `w` packed for the products of [`Mlp::forward_by_rows`] (`pack8`)
+    panel: Vec<f64>,
 }
 
 /// A fitted MLPClassifier or MLPRegressor.
@@ -63,6 +65,10 @@ pub struct Mlp {
     classes: Option<Labels>,
     blas: Blas,
 }
+
+/// Rows per block of [`Mlp::forward_by_rows`]: a block's widest hidden
+/// layer of 64 units is 64 KiB, in cache and below malloc's mmap threshold.
+const ROW_BLOCK: usize = 128;
 
 fn act(name: &str, path: &str) -> Result<Act> {
     match name {
@@ -134,6 +140,7 @@ impl Mlp {
                 ));
             }
             layers.push(Layer {
+                panel: pack8(&w.data, dout, din),
                 w,
                 b: b.data,
                 w_f: !stored_f && dout > 1 && din > 1,
@@ -197,6 +204,17 @@ impl Mlp {
     }
 
     fn forward(&self, x: &Mat) -> Mat {
+        let n = x.rows;
+        let by_rows = n >= 2 * ROW_BLOCK
+            && self
+                .layers
+                .iter()
+                .all(|l| self.blas.splits_by_rows(n, l.w.rows, l.w.cols, l.w_f));
+        if by_rows {
+            if let Some(out) = self.forward_by_rows(x) {
+                return out;
+            }
+        }
         let last = self.layers.len() - 1;
         let mut a = Mat::zeros(0, 0);
         for (k, l) in self.layers.iter().enumerate() {
@@ -220,6 +238,50 @@ impl Mlp {
             a = z;
         }
         a
+    }
+
+    /// [`Mlp::forward`] for many rows: blocks of [`ROW_BLOCK`] rows, on all
+    /// cores, each carried through every layer while it is in cache (the
+    /// layer-by-layer order wrote and read each hidden layer for all rows
+    /// through memory). Each block's products are the rows of the whole
+    /// products ([`Blas::matmul_t_rows`]) and the rest is elementwise or per
+    /// row, so the values are the same bit for bit. None if a product
+    /// cannot be split (checked by the caller first).
+    fn forward_by_rows(&self, x: &Mat) -> Option<Mat> {
+        let (n, d) = (x.rows, x.cols.max(1));
+        let last = self.layers.len() - 1;
+        let width = self.layers[last].w.rows;
+        let mut out = Mat::zeros(n, width);
+        let ok = out
+            .data
+            .par_chunks_mut(ROW_BLOCK * width)
+            .zip(x.data.par_chunks(ROW_BLOCK * d))
+            .enumerate()
+            .all(|(b, (o, xb))| {
+                let row0 = b * ROW_BLOCK;
+                let mut a: Option<Mat> = None;
+                for (k, l) in self.layers.iter().enumerate() {
+                    let src = a.as_ref().map_or(xb, |m| &m.data[..]);
+                    let product = (&l.w, Some(&l.panel[..]));
+                    let Some(mut z) = self.blas.matmul_t_rows(src, product, l.w_f, n, row0) else {
+                        return false;
+                    };
+                    let act = if k == last { self.out } else { self.hidden };
+                    bias_and_activation(&mut z.data, z.cols.max(1), &l.b, act);
+                    if act == Act::Softmax {
+                        softmax_rows(&mut z);
+                    }
+                    a = Some(z);
+                }
+                match a {
+                    Some(z) if z.data.len() == o.len() => {
+                        o.copy_from_slice(&z.data);
+                        true
+                    }
+                    _ => false,
+                }
+            });
+        ok.then_some(out)
     }
 
     fn proba(&self, x: &Mat) -> Mat {

@@ -48,8 +48,8 @@ fn dispatched_kernels_match_the_portable_ones_bitwise() {
         for ncol in 1..=9 {
             let a = values(m * ncol, seed + 200);
             let (mut y1, mut y2) = (vec![0.0; ncol], vec![0.0; ncol]);
-            gemv_t(&a, &x, &mut y1);
-            gemv_t_any(&a, &x, &mut y2);
+            gemv_t(&a, &x, &mut y1, 0, ncol);
+            gemv_t_any(&a, &x, &mut y2, 0, ncol);
             assert_eq!(bits(&y1), bits(&y2), "gemv_t m={m} ncol={ncol}");
         }
         let d = |f: f64, g: f64| assert_eq!(f.to_bits(), g.to_bits(), "m={m}");
