@@ -188,10 +188,7 @@ impl Brute {
                 let push_chunk = |heaps: &mut [(f64, usize)], &(y0, y1): &(usize, usize)| {
                     let v = self.values(fit, xc, &x_norms, y0, y1);
                     for (i, row) in v.chunks((y1 - y0).max(1)).enumerate() {
-                        let heap = &mut heaps[i * k..(i + 1) * k];
-                        for (j, &val) in row.iter().enumerate() {
-                            heap_push(heap, val, y0 + j);
-                        }
+                        push_row(&mut heaps[i * k..(i + 1) * k], row, y0);
                     }
                 };
                 if !on_y {
@@ -296,6 +293,40 @@ impl Brute {
             Kind::Euclidean => v.max(0.0).sqrt(),
             Kind::Manhattan => v,
         }
+    }
+}
+
+/// [`heap_push`] of every value of `row` in order (training rows `y0..`):
+/// eight values at a time are first compared with the root together, and
+/// skipped when none can enter (`heap_push` would return at once for each:
+/// the root does not change while nothing enters); a block where one can
+/// goes through `heap_push` value by value. Same heap, same order.
+// `!(v >= root)` is the test heap_push makes, NaN included (NaN goes on)
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+fn push_row(heap: &mut [(f64, usize)], row: &[f64], y0: usize) {
+    const LANES: usize = 8;
+    let Some(&(first, _)) = heap.first() else {
+        return;
+    };
+    let mut root = first;
+    let mut blocks = row.chunks_exact(LANES);
+    let mut at = y0;
+    for block in &mut blocks {
+        // `!(v >= root)`: heap_push's test for going on (NaN goes on)
+        let mut any = false;
+        for &v in block {
+            any |= !(v >= root);
+        }
+        if any {
+            for (j, &v) in block.iter().enumerate() {
+                heap_push(heap, v, at + j);
+            }
+            root = heap[0].0;
+        }
+        at += LANES;
+    }
+    for (j, &v) in blocks.remainder().iter().enumerate() {
+        heap_push(heap, v, at + j);
     }
 }
 
@@ -458,6 +489,37 @@ mod tests {
         assert_eq!(h, vec![(3.0, 4), (1.0, 3), (1.0, 1)]);
         simultaneous_sort(&mut h);
         assert_eq!(h, vec![(1.0, 3), (1.0, 1), (3.0, 4)]);
+    }
+
+    #[test]
+    fn a_row_pushed_in_blocks_is_the_row_pushed_value_by_value() {
+        // values with many ties, NaN (which heap_push lets in, also as
+        // the root), rows of every length around the block of eight
+        let mut seed = 17u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (seed >> 33) as u32
+        };
+        for round in 0..4000 {
+            let len = round % 41;
+            let row: Vec<f64> = (0..len)
+                .map(|_| match next() % 50 {
+                    0 => f64::NAN,
+                    1 => f64::INFINITY,
+                    v => f64::from(v % 9),
+                })
+                .collect();
+            let k = 1 + round % 7;
+            let mut a = vec![(f64::MAX, usize::MAX); k];
+            let mut b = a.clone();
+            push_row(&mut a, &row, 100);
+            for (j, &v) in row.iter().enumerate() {
+                heap_push(&mut b, v, 100 + j);
+            }
+            let bits =
+                |h: &[(f64, usize)]| h.iter().map(|p| (p.0.to_bits(), p.1)).collect::<Vec<_>>();
+            assert_eq!(bits(&a), bits(&b), "round {round}: {row:?}");
+        }
     }
 
     #[test]
