@@ -165,7 +165,8 @@ def test_in_a_pipeline_and_refusals() -> None:
         _native(bad)
     # several outputs: an outlier label per output, one of them not a class
     multi = RadiusNeighborsClassifier(radius=6.0, outlier_label=[0, 5]).fit(X, np.c_[y, y % 2])
-    with pytest.raises(UnsupportedModelError, match=r"not one of classes_ \(at model.outlier_label\[1\]\)"):
+    refusal = r"not one of classes_ \(at model.outlier_label\[1\]\)"
+    with pytest.raises(UnsupportedModelError, match=refusal):
         _native(multi)
     # as many labels as outputs, or refused at load
     multi.outlier_label = [0, 1, 1]
