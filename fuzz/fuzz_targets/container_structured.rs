@@ -570,7 +570,7 @@ fn fix_arrays(text: &mut Vec<u8>, arrays: &[Vec<u8>], plan: &Plan) -> Option<Vec
             m.remove("shuffle");
         } else {
             let chunk = if plan.chunk_items > 0 {
-                plan.chunk_items as usize * item
+                (plan.chunk_items as usize).saturating_mul(item)
             } else {
                 codec::chunk_size(item)
             };
