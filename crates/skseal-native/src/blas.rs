@@ -264,7 +264,7 @@ impl Blas {
         if n == 0 || k == 0 || d == 0 || c.cols != d {
             return out;
         }
-        if c_fortran && k > 1 && d > 1 && (n == 1 || k >= 4) {
+        if Self::fortran_kernel(n, k, d, c_fortran) {
             let blocks = k_blocks(d, self.params().q, None);
             let panel = if n >= 4 {
                 pack8(&c.data, k, d)
