@@ -37,6 +37,7 @@ pub(crate) use ddot::L8;
 use ddot::{ddot_haswell, ddot_skylakex};
 use packed::blocked_rows;
 pub(crate) use packed::pack8;
+pub(crate) use packed::Post;
 
 /// The OpenBLAS kernel family ("core") numpy's OpenBLAS runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,8 +276,8 @@ impl Blas {
                 (&x.data, &c.data, &panel),
                 (n, k, d),
                 &blocks,
-                |_| false,
-                0,
+                (|_| false, 0),
+                Post::default(),
                 &mut out.data,
             );
             return out;
@@ -329,15 +330,35 @@ impl Blas {
         n: usize,
         row0: usize,
     ) -> Option<Mat> {
+        let d = c.cols.max(1);
+        let mut out = Mat::zeros(x.len() / d, c.rows);
+        let at = (n, row0);
+        self.matmul_t_rows_into(x, (c, panel), c_fortran, at, Post::default(), &mut out.data)
+            .then_some(out)
+    }
+
+    /// [`Blas::matmul_t_rows`] into `out` (`rows x k`, every element
+    /// written, so it need not be zeroed), each value through `post` (the
+    /// same as applying it afterwards). False, with `out` unspecified,
+    /// where the product does not split or the sizes do not fit.
+    pub(crate) fn matmul_t_rows_into(
+        &self,
+        x: &[f64],
+        (c, panel): (&Mat, Option<&[f64]>),
+        c_fortran: bool,
+        (n, row0): (usize, usize),
+        post: Post<'_>,
+        out: &mut [f64],
+    ) -> bool {
         let (k, d) = (c.rows, c.cols);
         if d == 0 || !x.len().is_multiple_of(d) || !self.splits_by_rows(n, k, d, c_fortran) {
-            return None;
+            return false;
         }
         let rows = x.len() / d;
-        if row0.checked_add(rows).is_none_or(|end| end > n) {
-            return None;
+        let fits = row0.checked_add(rows).is_some_and(|end| end <= n);
+        if !fits || out.len() != rows * k || post.bias.is_some_and(|b| b.len() != k) {
+            return false;
         }
-        let mut out = Mat::zeros(rows, k);
         if Self::fortran_kernel(n, k, d, c_fortran) {
             let blocks = k_blocks(d, self.params().q, None);
             let own;
@@ -348,16 +369,19 @@ impl Blas {
                     &own
                 }
             };
+            let dims = (rows, k, d);
             blocked_rows(
                 (x, &c.data, panel),
-                (rows, k, d),
+                dims,
                 &blocks,
-                |_| false,
-                0,
-                &mut out.data,
+                (|_| false, 0),
+                post,
+                out,
             );
-        } else if d == 1 {
-            for (o, &xi) in out.data.chunks_mut(k).zip(x) {
+            return true;
+        }
+        if d == 1 {
+            for (o, &xi) in out.chunks_mut(k).zip(x) {
                 for (o, cc) in o.iter_mut().zip(&c.data) {
                     *o = 0.0 + xi * cc;
                 }
@@ -365,20 +389,26 @@ impl Blas {
         } else {
             // k == 1: the columns of the whole call's thread parts that
             // fall in this block, each with its place in its part
+            out.fill(0.0);
             for (from, w) in self.gemv_parts(d, n) {
                 let (lo, hi) = (from.max(row0), (from + w).min(row0 + rows));
                 if lo < hi {
                     gemv_t(
                         &x[(lo - row0) * d..(hi - row0) * d],
                         &c.data,
-                        &mut out.data[lo - row0..hi - row0],
+                        &mut out[lo - row0..hi - row0],
                         lo - from,
                         w,
                     );
                 }
             }
         }
-        Some(out)
+        for row in out.chunks_mut(k) {
+            row.iter_mut()
+                .enumerate()
+                .for_each(|(j, v)| *v = post.one(j, *v));
+        }
+        true
     }
 
     /// `cblas_ddot(a, b)`: split over the threads above 10,000 elements
@@ -541,8 +571,8 @@ impl Blas {
             (x, c, panel),
             (n, k, d),
             &blocks,
-            |i| haswell && plan.single_column(i),
-            four,
+            (|i| haswell && plan.single_column(i), four),
+            Post::default(),
             out,
         );
     }

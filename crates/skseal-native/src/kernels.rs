@@ -71,15 +71,19 @@ pub fn logit(x: f64) -> f64 {
 /// sklearn.utils.extmath.softmax on each row, in place.
 pub fn softmax_rows(p: &mut Mat) {
     for i in 0..p.rows {
-        let r = p.row_mut(i);
-        let m = npsum::max(r);
-        for v in r.iter_mut() {
-            *v = npmath::np_exp(*v - m);
-        }
-        let s = npsum::sum(r);
-        for v in r.iter_mut() {
-            *v /= s;
-        }
+        softmax_row(p.row_mut(i));
+    }
+}
+
+/// [`softmax_rows`] for one row.
+pub fn softmax_row(r: &mut [f64]) {
+    let m = npsum::max(r);
+    for v in r.iter_mut() {
+        *v = npmath::np_exp(*v - m);
+    }
+    let s = npsum::sum(r);
+    for v in r.iter_mut() {
+        *v /= s;
     }
 }
 

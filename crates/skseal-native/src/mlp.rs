@@ -26,12 +26,12 @@ use rayon::prelude::*;
 use skseal_core::ir::Node;
 
 use crate::access::{Ctx, Obj};
-use crate::blas::{pack8, Blas, Exactness, L8};
+use crate::blas::{pack8, Blas, Exactness, Post, L8};
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
 use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
 use crate::fma::wide_dispatch;
-use crate::kernels::{expit, log_mat, softmax_rows};
+use crate::kernels::{expit, log_mat, softmax_row, softmax_rows};
 use crate::libm_exp;
 use crate::npmath::np_exp;
 use crate::npsum;
@@ -243,45 +243,60 @@ impl Mlp {
     /// [`Mlp::forward`] for many rows: blocks of [`ROW_BLOCK`] rows, on all
     /// cores, each carried through every layer while it is in cache (the
     /// layer-by-layer order wrote and read each hidden layer for all rows
-    /// through memory). Each block's products are the rows of the whole
-    /// products ([`Blas::matmul_t_rows`]) and the rest is elementwise or per
-    /// row, so the values are the same bit for bit. None if a product
-    /// cannot be split (checked by the caller first).
+    /// through memory), in two buffers per thread reused block after block.
+    /// Each block's products are the rows of the whole products
+    /// ([`Blas::matmul_t_rows_into`]), the intercept and a relu are added
+    /// as the product is stored, and the rest is elementwise or per row, so
+    /// the values are the same bit for bit. None if a product cannot be
+    /// split (checked by the caller first).
     fn forward_by_rows(&self, x: &Mat) -> Option<Mat> {
         let (n, d) = (x.rows, x.cols.max(1));
         let last = self.layers.len() - 1;
         let width = self.layers[last].w.rows;
+        let widest = self.layers.iter().map(|l| l.w.rows).max().unwrap_or(1);
         let mut out = Mat::zeros(n, width);
         let ok = out
             .data
             .par_chunks_mut(ROW_BLOCK * width)
             .zip(x.data.par_chunks(ROW_BLOCK * d))
             .enumerate()
-            .all(|(b, (o, xb))| {
-                let row0 = b * ROW_BLOCK;
-                let mut a: Option<Mat> = None;
-                for (k, l) in self.layers.iter().enumerate() {
-                    let src = a.as_ref().map_or(xb, |m| &m.data[..]);
-                    let product = (&l.w, Some(&l.panel[..]));
-                    let Some(mut z) = self.blas.matmul_t_rows(src, product, l.w_f, n, row0) else {
-                        return false;
-                    };
-                    let act = if k == last { self.out } else { self.hidden };
-                    bias_and_activation(&mut z.data, z.cols.max(1), &l.b, act);
-                    if act == Act::Softmax {
-                        softmax_rows(&mut z);
+            .try_for_each_init(
+                || (vec![0.0; ROW_BLOCK * widest], vec![0.0; ROW_BLOCK * widest]),
+                |(cur, next), (b, (o, xb))| {
+                    let rows = xb.len() / d;
+                    let at = (n, b * ROW_BLOCK);
+                    for (k, l) in self.layers.iter().enumerate() {
+                        let act = if k == last { self.out } else { self.hidden };
+                        let (post, rest) = fused(act, &l.b);
+                        let src = match k.checked_sub(1) {
+                            None => xb,
+                            Some(p) => cur.get(..rows * self.layers[p].w.rows).ok_or(())?,
+                        };
+                        let z: &mut [f64] = if k == last {
+                            &mut *o
+                        } else {
+                            next.get_mut(..rows * l.w.rows).ok_or(())?
+                        };
+                        let product = (&l.w, Some(&l.panel[..]));
+                        if !self
+                            .blas
+                            .matmul_t_rows_into(src, product, l.w_f, at, post, z)
+                        {
+                            return Err(());
+                        }
+                        let w = l.w.rows.max(1);
+                        if let Some(act) = rest {
+                            bias_and_activation(z, w, &l.b, act);
+                        }
+                        if act == Act::Softmax {
+                            z.chunks_exact_mut(w).for_each(softmax_row);
+                        }
+                        std::mem::swap(cur, next);
                     }
-                    a = Some(z);
-                }
-                match a {
-                    Some(z) if z.data.len() == o.len() => {
-                        o.copy_from_slice(&z.data);
-                        true
-                    }
-                    _ => false,
-                }
-            });
-        ok.then_some(out)
+                    Ok(())
+                },
+            );
+        ok.ok().map(|()| out)
     }
 
     fn proba(&self, x: &Mat) -> Mat {
@@ -295,6 +310,28 @@ impl Mlp {
             p.data[2 * i + 1] = v;
         }
         p
+    }
+}
+
+/// What the product's store does for `act` ([`Post`]: the intercept, and
+/// relu), and the pass left afterwards (`+= b` and `act`), if any.
+fn fused(act: Act, b: &[f64]) -> (Post<'_>, Option<Act>) {
+    match act {
+        Act::Identity | Act::Softmax => (
+            Post {
+                bias: Some(b),
+                relu: false,
+            },
+            None,
+        ),
+        Act::Relu => (
+            Post {
+                bias: Some(b),
+                relu: true,
+            },
+            None,
+        ),
+        Act::Logistic | Act::Exp => (Post::default(), Some(act)),
     }
 }
 

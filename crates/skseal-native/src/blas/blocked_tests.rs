@@ -4,7 +4,7 @@
 //! runs where the CPU has it, the FMA copy otherwise).
 
 use super::fma::values;
-use super::packed::{blocked8, blocked8x4, blocked8x8, pack8, pack_rows};
+use super::packed::{blocked8, blocked8x4, blocked8x8, pack8, Post8};
 use super::{blocked, k_blocks};
 
 #[test]
@@ -19,8 +19,16 @@ fn packed_kernels_are_the_element_kernel() {
         let want = |r: usize, j: usize| blocked(rows[r], &c[j * d..(j + 1) * d], &blocks, false);
         for (g, p) in panel.chunks(8 * d).enumerate() {
             let one = blocked8(rows[0], p, &blocks);
-            let four = blocked8x4(&pack_rows(&rows[..4], d), p, &blocks);
-            let eight = blocked8x8(&pack_rows(&rows, d), p, &blocks);
+            let (mut four, mut eight) = ([[0.0; 8]; 4], [[0.0; 8]; 8]);
+            let none = Post8::default();
+            blocked8x4(
+                (&x[..4 * d], d),
+                p,
+                &blocks,
+                (four.as_flattened_mut(), 8),
+                none,
+            );
+            blocked8x8((&x, d), p, &blocks, (eight.as_flattened_mut(), 8), none);
             for u in 0..8 {
                 let j = 8 * g + u;
                 assert_eq!(one[u].to_bits(), want(0, j).to_bits(), "d {d}");

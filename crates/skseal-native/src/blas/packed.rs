@@ -1,5 +1,5 @@
 //! Products through packed panels: C's rows eight at a time ([`pack8`]),
-//! X's rows four or eight at a time ([`pack_rows`]), each lane its own chain
+//! X's rows four or eight at a time, read where they are, each lane its own chain
 //! of fused multiply-adds in `blocked`'s order, so every element is the
 //! one-element kernel's bit for bit; rows split over the cores for large
 //! products ([`par_rows`]).
@@ -31,6 +31,71 @@ pub(super) fn par_rows(
     }
 }
 
+/// What [`blocked_rows`] does to each value as it stores it: `+= bias[j]`
+/// for column j, then relu (`np.maximum(v, 0)`: NaN stays, -0.0 stays), or
+/// nothing. The same operations as a pass over the stored product
+/// afterwards (scikit-learn's `activation += intercepts_[i]` and its
+/// activation), done while the values are still in registers.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Post<'a> {
+    /// one value per column of the product, or none
+    pub bias: Option<&'a [f64]>,
+    pub relu: bool,
+}
+
+impl Post<'_> {
+    #[inline(always)]
+    pub(super) fn one(&self, j: usize, v: f64) -> f64 {
+        let v = match self.bias {
+            Some(b) => v + b[j],
+            None => v,
+        };
+        relu_if(self.relu, v)
+    }
+
+    /// The eight columns `8g..8g + 8` for the kernels.
+    #[inline(always)]
+    fn eight(&self, g: usize) -> Post8 {
+        let mut bias = [0.0; 8];
+        if let Some(b) = self.bias {
+            bias.copy_from_slice(&b[8 * g..8 * g + 8]);
+        }
+        Post8 {
+            bias,
+            add: self.bias.is_some(),
+            relu: self.relu,
+        }
+    }
+}
+
+/// [`Post`] for eight columns, by value for the kernels.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Post8 {
+    bias: [f64; 8],
+    add: bool,
+    relu: bool,
+}
+
+impl Post8 {
+    #[inline(always)]
+    fn apply(&self, v: &[f64; 8], out: &mut [f64]) {
+        for u in 0..8 {
+            let w = if self.add { v[u] + self.bias[u] } else { v[u] };
+            out[u] = relu_if(self.relu, w);
+        }
+    }
+}
+
+/// `np.maximum(v, 0)` where `on` (a select, not a branch: signs are random).
+#[inline(always)]
+fn relu_if(on: bool, v: f64) -> f64 {
+    if on && v < 0.0 {
+        0.0
+    } else {
+        v
+    }
+}
+
 /// C's rows packed eight at a time for [`blocked8`]: group g holds rows
 /// `8g..8g + 8`, lane u of step t being row `8g + u`'s element t (the
 /// last rows, fewer than eight, are left out).
@@ -48,16 +113,21 @@ pub(crate) fn pack8(c: &[f64], k: usize, d: usize) -> Vec<f64> {
     panel
 }
 
-/// Every element `blocked(x_i, c_j, blocks, single(i) && j < four)` of the
-/// n x k output, eight of a row at a time through `panel` (from [`pack8`],
-/// or empty) where `single(i)` is false: each lane keeps its own chain in
-/// `blocked`'s order, so the values are the same.
+/// Rows of the output per task of [`blocked_rows`]: 16 groups of eight or
+/// four.
+const GROUPS_PER_TASK: usize = 16;
+
+/// Every element `post(blocked(x_i, c_j, blocks, single(i) && j < four))`
+/// of the n x k output, eight of a row at a time through `panel` (from
+/// [`pack8`], or empty) where `single(i)` is false: each lane keeps its own
+/// chain in `blocked`'s order, so the values are the same. Every element of
+/// `out` is written.
 pub(super) fn blocked_rows(
     (x, c, panel): (&[f64], &[f64], &[f64]),
     (n, k, d): (usize, usize, usize),
     blocks: &[(usize, usize)],
-    single: impl Fn(usize) -> bool + Sync,
-    four: usize,
+    (single, four): (impl Fn(usize) -> bool + Sync, usize),
+    post: Post<'_>,
     out: &mut [f64],
 ) {
     let groups = if d > 0 && panel.len() == (k / 8) * 8 * d {
@@ -72,59 +142,50 @@ pub(super) fn blocked_rows(
         let mut from = 0;
         if !single {
             for (g, p) in panel.chunks(8 * d.max(1)).enumerate().take(groups) {
-                row[8 * g..8 * g + 8].copy_from_slice(&blocked8(xr, p, blocks));
+                post.eight(g)
+                    .apply(&blocked8(xr, p, blocks), &mut row[8 * g..8 * g + 8]);
             }
             from = 8 * groups;
         }
         for (j, o) in row.iter_mut().enumerate().skip(from) {
-            *o = blocked(xr, &c[j * d..(j + 1) * d], blocks, single && j < four);
+            *o = post.one(
+                j,
+                blocked(xr, &c[j * d..(j + 1) * d], blocks, single && j < four),
+            );
         }
     };
     // R rows at a time where none takes the single-column kernel: R
     // independent chains per panel step keep the FMA units busy (eight with
     // AVX-512's 32 registers, four otherwise)
-    fn rows_r<const R: usize>(
-        quad: &mut [f64],
-        i0: usize,
-        (k, d, groups): (usize, usize, usize),
-        (x, c, panel): (&[f64], &[f64], &[f64]),
-        blocks: &[(usize, usize)],
-    ) {
-        let xs: [&[f64]; R] = std::array::from_fn(|r| &x[(i0 + r) * d..(i0 + r + 1) * d]);
-        let xp = pack_rows(&xs, d);
+    let r_rows = |r_n: usize, rows: &mut [f64], i0: usize| {
+        let xr = (&x[i0 * d..(i0 + r_n) * d], d);
         for (g, p) in panel.chunks(8 * d).enumerate().take(groups) {
-            let mut store = |v: &[[f64; 8]]| {
-                for (r, vr) in v.iter().enumerate() {
-                    quad[r * k + 8 * g..r * k + 8 * g + 8].copy_from_slice(vr);
-                }
-            };
-            if R == 8 {
-                store(&blocked8x8(&xp, p, blocks));
+            let dst = (&mut rows[8 * g..], k);
+            if r_n == 8 {
+                blocked8x8(xr, p, blocks, dst, post.eight(g));
             } else {
-                store(&blocked8x4(&xp, p, blocks));
+                blocked8x4(xr, p, blocks, dst, post.eight(g));
             }
         }
-        for (r, xr) in xs.iter().enumerate() {
+        for r in 0..r_n {
+            let xr = xrow(i0 + r);
             for j in 8 * groups..k {
-                quad[r * k + j] = blocked(xr, &c[j * d..(j + 1) * d], blocks, false);
+                rows[r * k + j] = post.one(j, blocked(xr, &c[j * d..(j + 1) * d], blocks, false));
             }
         }
-    }
-    let wide = crate::fma::wide_available();
-    let rr = if wide { 8 } else { 4 };
-    par_rows(out, rr * k, d, |q, quad| {
-        let i0 = rr * q;
-        let rows = quad.len() / k.max(1);
-        if rows == rr && groups > 0 && !(0..rr).any(|r| single(i0 + r)) {
-            let dims = (k, d, groups);
-            if wide {
-                rows_r::<8>(quad, i0, dims, (x, c, panel), blocks);
+    };
+    let rr = if crate::fma::wide_available() { 8 } else { 4 };
+    let task = rr * GROUPS_PER_TASK;
+    par_rows(out, task * k, d, |t, rows| {
+        for (q, quad) in rows.chunks_mut(rr * k.max(1)).enumerate() {
+            let i0 = t * task + q * rr;
+            let r_n = quad.len() / k.max(1);
+            if r_n == rr && groups > 0 && !(0..rr).any(|r| single(i0 + r)) {
+                r_rows(rr, quad, i0);
             } else {
-                rows_r::<4>(quad, i0, dims, (x, c, panel), blocks);
-            }
-        } else {
-            for (r, row) in quad.chunks_mut(k.max(1)).enumerate() {
-                one_row(i0 + r, row);
+                for (r, row) in quad.chunks_mut(k.max(1)).enumerate() {
+                    one_row(i0 + r, row);
+                }
             }
         }
     });
@@ -156,34 +217,27 @@ wide_dispatch! {
     pub(super) fn blocked8(a: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [f64; 8] = blocked8_any;
 }
 
-/// R rows of X packed for [`blocked8xr_any`]: `xp[t * R + r]` = row r's
-/// element t, so that a step reads its R values from one place.
-pub(crate) fn pack_rows(rows: &[&[f64]], d: usize) -> Vec<f64> {
-    let r_n = rows.len();
-    let mut xp = vec![0.0; r_n * d];
-    for (r, row) in rows.iter().enumerate() {
-        for (t, v) in row.iter().take(d).enumerate() {
-            xp[t * r_n + r] = *v;
-        }
-    }
-    xp
-}
-
 /// [`blocked8_any`] for R rows of X at once (the same panel), the rows
-/// packed by [`pack_rows`]: 8R independent chains, each `blocked`'s bit for
-/// bit.
+/// read where they are (`x`: R rows of length `d`, row-major): 8R
+/// independent chains, each `blocked`'s bit for bit, stored through `post`
+/// at `out[r * stride..r * stride + 8]`.
 #[inline(always)]
 fn blocked8xr_any<const R: usize>(
-    xp: &[f64],
+    (x, d): (&[f64], usize),
     panel: &[f64],
     blocks: &[(usize, usize)],
-) -> [[f64; 8]; R] {
+    (out, stride): (&mut [f64], usize),
+    post: Post8,
+) {
     let mut c = [[0.0f64; 8]; R];
     for &(s, l) in blocks {
         let mut acc = [[0.0f64; 8]; R];
-        let (xs, ps) = (&xp[s * R..(s + l) * R], &panel[s * 8..(s + l) * 8]);
-        for (xa, p) in xs.chunks_exact(R).zip(ps.chunks_exact(8)) {
-            for (ar, &av) in acc.iter_mut().zip(xa) {
+        let xs: [&[f64]; R] = std::array::from_fn(|r| &x[r * d + s..r * d + s + l]);
+        let ps = &panel[s * 8..(s + l) * 8];
+        for t in 0..l {
+            let p = &ps[t * 8..t * 8 + 8];
+            for (ar, xr) in acc.iter_mut().zip(&xs) {
+                let av = xr[t];
                 for u in 0..8 {
                     ar[u] = av.mul_add(p[u], ar[u]);
                 }
@@ -195,23 +249,37 @@ fn blocked8xr_any<const R: usize>(
             }
         }
     }
-    c
+    for (r, cr) in c.iter().enumerate() {
+        post.apply(cr, &mut out[r * stride..r * stride + 8]);
+    }
 }
 
 #[inline(always)]
-fn blocked8x4_any(xp: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] {
-    blocked8xr_any::<4>(xp, panel, blocks)
+fn blocked8x4_any(
+    x: (&[f64], usize),
+    panel: &[f64],
+    blocks: &[(usize, usize)],
+    out: (&mut [f64], usize),
+    post: Post8,
+) {
+    blocked8xr_any::<4>(x, panel, blocks, out, post)
 }
 
 #[inline(always)]
-fn blocked8x8_any(xp: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 8] {
-    blocked8xr_any::<8>(xp, panel, blocks)
+fn blocked8x8_any(
+    x: (&[f64], usize),
+    panel: &[f64],
+    blocks: &[(usize, usize)],
+    out: (&mut [f64], usize),
+    post: Post8,
+) {
+    blocked8xr_any::<8>(x, panel, blocks, out, post)
 }
 
 wide_dispatch! {
-    pub(super) fn blocked8x4(xp: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 4] = blocked8x4_any;
+    pub(super) fn blocked8x4(x: (&[f64], usize), panel: &[f64], blocks: &[(usize, usize)], out: (&mut [f64], usize), post: Post8) = blocked8x4_any;
 }
 
 wide_dispatch! {
-    pub(super) fn blocked8x8(xp: &[f64], panel: &[f64], blocks: &[(usize, usize)]) -> [[f64; 8]; 8] = blocked8x8_any;
+    pub(super) fn blocked8x8(x: (&[f64], usize), panel: &[f64], blocks: &[(usize, usize)], out: (&mut [f64], usize), post: Post8) = blocked8x8_any;
 }
