@@ -171,7 +171,10 @@ fn take_sparse(next: &mut dyn Estimator, prev: &dyn Transformer, path: &str) -> 
             prev.info().class
         ),
         path,
-        &format!("After a text vectorizer native inference implements {SPARSE_STEPS}."),
+        &format!(
+            "After a step whose output is a scipy sparse matrix (a text vectorizer, \
+             SplineTransformer(sparse_output=True)) native inference implements {SPARSE_STEPS}."
+        ),
     ))
 }
 

@@ -14,8 +14,9 @@
 //! as the loop's variable does), "error" (NaN output refused),
 //! include_bias=False dropping each feature's last spline. Bitwise: plain
 //! double operations, no FMA (scipy's x86-64 build has none to contract to).
-//! sparse_output=True (its periodic columns are summed after
-//! `design_matrix`) and degree 0 are refused.
+//! sparse_output=True: `spline/sparse.rs`. degree 0 is refused.
+
+mod sparse;
 
 use crate::access::Obj;
 use crate::data::{Data, Mat, Method, Output};
@@ -32,6 +33,18 @@ enum Extrap {
     Linear,
     Continue,
     Periodic,
+}
+
+impl Extrap {
+    fn name(self) -> &'static str {
+        match self {
+            Extrap::Error => "error",
+            Extrap::Constant => "constant",
+            Extrap::Linear => "linear",
+            Extrap::Continue => "continue",
+            Extrap::Periodic => "periodic",
+        }
+    }
 }
 
 /// One fitted `scipy.interpolate.BSpline` of `bsplines_`.
@@ -56,6 +69,8 @@ pub(super) struct Spline {
     /// order="F": the result is Fortran-ordered, which changes a later
     /// matrix product
     fortran: bool,
+    /// sparse_output=True: a CSR result (`sparse.rs`)
+    sparse: bool,
 }
 
 /// `_find_interval`: the interval `l` with `t[l] <= x < t[l+1]` in
@@ -160,13 +175,7 @@ impl Spline {
                 ))
             }
         };
-        if est.opt("sparse_output").is_some() && est.bool("sparse_output", path)? {
-            return Err(unsupported(
-                "SplineTransformer(sparse_output=True)",
-                &format!("{path}.sparse_output"),
-                "The dense output (sparse_output=False) is implemented.",
-            ));
-        }
+        let sparse = est.opt("sparse_output").is_some() && est.bool("sparse_output", path)?;
         let degree = est.usize("degree", path)?;
         if degree == 0 {
             return Err(unsupported(
@@ -230,6 +239,15 @@ impl Spline {
             if *m.get_or_insert(mc) != mc {
                 return Err(malformed(&p, "B-splines with different numbers of splines"));
             }
+            // the design matrix has a column per basis function: the
+            // coefficients' (periodic: `degree` fewer, summed in)
+            let wrapped = if extrap == Extrap::Periodic { k } else { 0 };
+            if sparse && nt - k - 1 != mc + wrapped {
+                return Err(malformed(
+                    &p,
+                    format!("{nt} knots of degree {k} do not give {mc} splines"),
+                ));
+            }
             if t.data
                 .windows(2)
                 .any(|w| w[0] > w[1] || w[0].is_nan() || w[1].is_nan())
@@ -253,13 +271,68 @@ impl Spline {
             include_bias,
             zeros,
             fortran,
+            sparse,
+        })
+    }
+}
+
+/// The "constant" and "linear" branches' boundaries of one feature: the
+/// spline values `fa`, `fb` at `xmin = t[deg]` and `xmax = t[-deg - 1]`,
+/// for "linear" the derivatives there (`slopes`), and the number `deg` of
+/// first and last splines continued past them.
+struct Bounds {
+    xmin: f64,
+    xmax: f64,
+    fa: Vec<f64>,
+    fb: Vec<f64>,
+    slopes: Option<(Vec<f64>, Vec<f64>)>,
+    deg: usize,
+}
+
+impl Spline {
+    /// [`Bounds`] of spline `s` for the transform's `degree` variable, which
+    /// the linear branch raises from 1 to 2 for this feature and all later
+    /// ones, as scikit-learn's loop variable is.
+    fn bounds(&self, s: &Spl, degree: &mut usize, wrk: &mut [f64]) -> Result<Bounds> {
+        let (m, tl) = (self.m, s.t.len());
+        if *degree + 1 > tl || m < *degree {
+            return Err(input("the spline degree exceeds its knots"));
+        }
+        let (xmin, xmax) = (s.t[*degree], s.t[tl - *degree - 1]);
+        let (mut fa, mut fb) = (vec![0.0; m], vec![0.0; m]);
+        s.eval(xmin, 0, m, &mut fa, wrk);
+        s.eval(xmax, 0, m, &mut fb, wrk);
+        let slopes = if self.extrap == Extrap::Linear {
+            let (mut da, mut db) = (vec![0.0; m], vec![0.0; m]);
+            s.eval(xmin, 1, m, &mut da, wrk);
+            s.eval(xmax, 1, m, &mut db, wrk);
+            if *degree <= 1 {
+                *degree += 1;
+            }
+            if *degree > m {
+                return Err(input("the spline degree exceeds its splines"));
+            }
+            Some((da, db))
+        } else {
+            None
+        };
+        Ok(Bounds {
+            xmin,
+            xmax,
+            fa,
+            fb,
+            slopes,
+            deg: *degree,
         })
     }
 }
 
 impl Transformer for Spline {
     fn fortran_out(&self) -> bool {
-        self.fortran
+        self.fortran && !self.sparse
+    }
+    fn sparse_out(&self) -> bool {
+        self.sparse
     }
     fn transform_data(&self, x: Data) -> Result<Data> {
         let x = x.into_dense(&self.info.class)?;
@@ -267,10 +340,12 @@ impl Transformer for Spline {
         if !self.zeros {
             check_finite(&x, false, &self.info.class)?;
         }
+        if self.sparse {
+            return Ok(Data::Csr(self.transform_sparse(&x)?));
+        }
         let (rows, nf, m) = (x.rows, x.cols, self.m);
         let mut xbs = Mat::zeros(rows, nf * m);
         let mut wrk = vec![0.0; 2 * self.degree + 2];
-        let (mut fa, mut fb) = (vec![0.0; m], vec![0.0; m]);
         let mut degree = self.degree;
         for (f, s) in self.spl.iter().enumerate() {
             let col = |i: usize| x.data[i * nf + f];
@@ -307,13 +382,8 @@ impl Transformer for Spline {
                     }
                 }
                 Extrap::Constant | Extrap::Linear => {
-                    let tl = s.t.len();
-                    if degree + 1 > tl || m < degree {
-                        return Err(input("the spline degree exceeds its knots"));
-                    }
-                    let (xmin, xmax) = (s.t[degree], s.t[tl - degree - 1]);
-                    s.eval(xmin, 0, m, &mut fa, &mut wrk);
-                    s.eval(xmax, 0, m, &mut fb, &mut wrk);
+                    let bd = self.bounds(s, &mut degree, &mut wrk)?;
+                    let (xmin, xmax, deg) = (bd.xmin, bd.xmax, bd.deg);
                     for i in 0..rows {
                         let v = col(i);
                         if xmin <= v && v <= xmax {
@@ -321,40 +391,33 @@ impl Transformer for Spline {
                             s.eval(v, 0, m, &mut xbs.data[r], &mut wrk);
                         }
                     }
-                    if self.extrap == Extrap::Constant {
-                        for i in 0..rows {
-                            let v = col(i);
-                            let r = block(i);
-                            let out = &mut xbs.data[r];
-                            if v < xmin {
-                                out[..degree].copy_from_slice(&fa[..degree]);
-                            }
-                            if v > xmax {
-                                out[m - degree..].copy_from_slice(&fb[m - degree..]);
-                            }
-                        }
-                    } else {
-                        let (mut da, mut db) = (vec![0.0; m], vec![0.0; m]);
-                        s.eval(xmin, 1, m, &mut da, &mut wrk);
-                        s.eval(xmax, 1, m, &mut db, &mut wrk);
-                        if degree <= 1 {
-                            // scikit-learn's loop variable: kept for later features
-                            degree += 1;
-                        }
-                        if degree > m {
-                            return Err(input("the spline degree exceeds its splines"));
-                        }
-                        for j in 0..degree {
+                    match &bd.slopes {
+                        None => {
                             for i in 0..rows {
                                 let v = col(i);
                                 let r = block(i);
                                 let out = &mut xbs.data[r];
                                 if v < xmin {
-                                    out[j] = fa[j] + (v - xmin) * da[j];
+                                    out[..deg].copy_from_slice(&bd.fa[..deg]);
                                 }
                                 if v > xmax {
-                                    let kk = m - 1 - j;
-                                    out[kk] = fb[kk] + (v - xmax) * db[kk];
+                                    out[m - deg..].copy_from_slice(&bd.fb[m - deg..]);
+                                }
+                            }
+                        }
+                        Some((da, db)) => {
+                            for j in 0..deg {
+                                for i in 0..rows {
+                                    let v = col(i);
+                                    let r = block(i);
+                                    let out = &mut xbs.data[r];
+                                    if v < xmin {
+                                        out[j] = bd.fa[j] + (v - xmin) * da[j];
+                                    }
+                                    if v > xmax {
+                                        let kk = m - 1 - j;
+                                        out[kk] = bd.fb[kk] + (v - xmax) * db[kk];
+                                    }
                                 }
                             }
                         }
