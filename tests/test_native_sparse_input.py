@@ -27,6 +27,7 @@ from sklearn.ensemble import (
 )
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.feature_selection import SelectKBest, VarianceThreshold, chi2
+from sklearn.kernel_approximation import Nystroem
 from sklearn.linear_model import (
     LinearRegression,
     LogisticRegression,
@@ -219,13 +220,27 @@ def test_trees_refuse_nan_and_values_beyond_float32_in_sparse_input(tmp_path: Pa
 
 
 def test_models_that_compute_otherwise_on_sparse_input_are_refused(tmp_path: Path) -> None:
-    knn = KNeighborsClassifier(3).fit(X_FIT.toarray(), Y3)
+    knn = KNeighborsClassifier(3).fit(X_FIT.toarray().astype(np.float64), Y3)
     with pytest.raises(UnsupportedModelError, match="KNeighborsClassifier given a sparse"):
         _load(knn, tmp_path)
-    # fitted on sparse input, it keeps CSR training rows: refused with or without sparse=True
+    # fitted on sparse input, it keeps CSR training rows: sparse queries refused (scikit-learn's
+    # sparse-sparse search orders ties by the CPU's argpartition), dense ones as scikit-learn
+    # computes them (tests/test_native_neighbors_sparse.py)
+    on_sparse = KNeighborsClassifier(3).fit(X_FIT.astype(np.float64), Y3)
+    with pytest.raises(UnsupportedModelError, match="KNeighborsClassifier given a sparse"):
+        _load(on_sparse, tmp_path, sparse=True)
+    # int64 counts kept as they are: scikit-learn's reductions refuse them and it falls back on
+    # np.argpartition, not reproduced
+    with pytest.raises(UnsupportedModelError, match=r"_fit_X is of dtype <i8"):
+        _load(KNeighborsClassifier(3).fit(X_FIT, Y3), tmp_path, sparse=False)
+    dense_q = X_NEW.toarray().astype(np.float64)
+    assert np.array_equal(_load(on_sparse, tmp_path, sparse=False).predict_proba(dense_q),
+                          on_sparse.predict_proba(dense_q))
+    # a fitted sparse matrix native inference does not read is named, with or without sparse=True
+    nystroem = Nystroem(n_components=5, random_state=0).fit(X_FIT)
     for sparse in (True, False):
-        with pytest.raises(UnsupportedModelError, match=r"fitted scipy sparse .*model._fit_X"):
-            _load(KNeighborsClassifier(3).fit(X_FIT, Y3), tmp_path, sparse=sparse)
+        with pytest.raises(UnsupportedModelError, match=r"fitted scipy sparse .*model.components_"):
+            _load(nystroem, tmp_path, sparse=sparse)
     dense_first = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_FIT.toarray(), Y3)
     with pytest.raises(UnsupportedModelError, match="Pipeline given a sparse matrix"):
         _load(dense_first, tmp_path)

@@ -337,6 +337,18 @@ impl<'a> Ctx<'a> {
         Ok((dtype, shape[0], b))
     }
 
+    /// The numpy dtype string (`"<f8"`, `"<i4"`, ...) of an array node, or
+    /// None for anything else (a structured dtype, a scalar, an object).
+    pub fn dtype_str(&self, id: NodeId) -> Option<&'a str> {
+        match self.g.node(id)? {
+            Node::Array(i) => match &self.g.arrays.get(*i as usize)?.dtype {
+                Dtype::Simple(s) => Some(s.as_str()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// A scipy CSR matrix (or array) of float64, integer or bool values:
     /// its `indptr`, `indices`, `data` and `_shape`, checked as Python's
     /// sparse input is ([`Csr::from_parts`]: row pointers, column range,

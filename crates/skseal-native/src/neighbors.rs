@@ -59,7 +59,7 @@ use crate::npmath::{np_exp, np_log};
 use crate::npsum;
 
 pub use brute::{openmp_threads_wanted, set_openmp_threads};
-use brute::{Brute, Kind, Strategy};
+use brute::{Brute, FitRows, Kind, Strategy};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Metric {
@@ -68,23 +68,87 @@ enum Metric {
 }
 
 enum Search {
-    /// KD or ball tree: every training row measured, ties by row
-    Tree,
-    Brute(Brute),
+    /// KD or ball tree: every training row of `_fit_X` measured, ties by row
+    Tree(Mat),
+    /// brute force over `_fit_X`, dense or sparse
+    Brute(Brute, FitRows),
+}
+
+impl Search {
+    /// The training rows.
+    fn rows(&self) -> usize {
+        match self {
+            Search::Tree(fit) => fit.rows,
+            Search::Brute(_, fit) => fit.rows(),
+        }
+    }
 }
 
 /// What k-nearest and radius neighbours read alike: the weights
-/// (true: "distance"), the metric, `_fit_X` and how it is searched.
+/// (true: "distance"), the metric, and `_fit_X` with how it is searched.
 struct Fitted {
     distance: bool,
     metric: Metric,
-    fit_x: Mat,
     search: Search,
     /// `_y`: one target (or class index) per training row and output,
     /// row-major
     y: Vec<f64>,
     /// Columns of `_y` (1 when it is 1-D).
     outputs: usize,
+}
+
+/// Whether the node is a scipy sparse matrix (a model fitted on sparse X).
+fn is_sparse(est: &Obj<'_, '_>, id: skseal_core::ir::NodeId) -> bool {
+    use skseal_core::ir::Node;
+    matches!(est.ctx.g.node(id),
+        Some(Node::Object { class, .. } | Node::Call { func: class, .. })
+            if class.module.starts_with("scipy.sparse"))
+}
+
+/// Refuses a brute-force `_fit_X` that scikit-learn's reductions
+/// (`BaseDistancesReductionDispatcher.is_usable_for`) do not take for a
+/// float64 query: integer or float32 values (fitting keeps X's dtype), or
+/// a CSR matrix without stored entries or with int64 indices. scikit-learn
+/// then measures with `pairwise_distances_chunked` and picks neighbours by
+/// `np.argpartition`, whose order of ties depends on the CPU's sort
+/// kernels, not reproduced.
+fn brute_reduction_usable(
+    est: &Obj<'_, '_>,
+    fit_id: skseal_core::ir::NodeId,
+    fit_path: &str,
+    what: &str,
+) -> Result<()> {
+    let ctx = est.ctx;
+    let (data_dtype, csr_ok) = if is_sparse(est, fit_id) {
+        let o = ctx.obj(fit_id, fit_path)?;
+        let dt = |key: &str| o.opt(key).and_then(|id| ctx.dtype_str(id));
+        let nnz = o.opt("data").and_then(|id| match ctx.g.node(id) {
+            Some(skseal_core::ir::Node::Array(i)) => ctx.g.arrays.get(*i as usize),
+            _ => None,
+        });
+        let stored = nnz.is_some_and(|a| a.shape.iter().product::<u64>() > 0);
+        let int32 = dt("indices") == Some("<i4") && dt("indptr") == Some("<i4");
+        (dt("data"), stored && int32)
+    } else {
+        (ctx.dtype_str(fit_id), true)
+    };
+    if data_dtype == Some("<f8") && csr_ok {
+        return Ok(());
+    }
+    Err(unsupported(
+        format!(
+            "brute-force {what} whose _fit_X is {}",
+            if csr_ok {
+                format!("of dtype {}", data_dtype.unwrap_or("unknown"))
+            } else {
+                "a CSR matrix without stored entries or with int64 indices".to_string()
+            }
+        ),
+        fit_path,
+        "scikit-learn then measures distances with pairwise_distances_chunked and orders ties \
+         by np.argpartition, which depends on the CPU; refit on float64 X (X.astype(np.float64)), \
+         or load it with skseal.load.",
+    ))
 }
 
 /// Read [`Fitted`]; `what` names the estimator family in refusals.
@@ -119,43 +183,77 @@ fn read_fitted(est: &Obj<'_, '_>, info: &Info, path: &str, what: &str) -> Result
             ))
         }
     };
-    let fit_x = mat_f64(est, "_fit_X", path)?;
-    let search = if fm == "brute" {
-        if fit_x.rows > 1 && fit_x.cols > 1 && fortran_ordered(est, "_fit_X") {
-            // the reductions take C-ordered arrays only; scikit-learn (which
-            // never stores one so) would use pairwise_distances_chunked
+    let fit_id = est.req("_fit_X", path)?;
+    let fit_path = format!("{path}._fit_X");
+    if fm == "brute" {
+        brute_reduction_usable(est, fit_id, &fit_path, what)?;
+    }
+    let search = if is_sparse(est, fit_id) {
+        // scikit-learn searches a sparse fit by brute force
+        if fm != "brute" || metric != Metric::Euclidean {
             return Err(unsupported(
-                format!("brute-force {what} with a Fortran-ordered _fit_X"),
-                &format!("{path}._fit_X"),
-                "scikit-learn then measures distances another way; refit, or save a model whose _fit_X is C-ordered.",
+                format!("{what} fitted on sparse X with the metric {metric:?}"),
+                &fit_path,
+                "For a model fitted on sparse X native inference implements the euclidean \
+                 metric (scikit-learn's sparse-dense ArgKmin); load it with skseal.load.",
             ));
         }
-        let kind = match metric {
-            Metric::Euclidean => Kind::Euclidean,
-            Metric::Manhattan => Kind::Manhattan,
-        };
-        Search::Brute(Brute::new(kind, &est.ctx.blas, &fit_x))
+        // the checks on load have made the matrix safe to read; what the
+        // reader may still refuse is a legitimate state it does not take,
+        // such as the unsorted columns a text vectorizer leaves
+        let csr = est.ctx.csr(fit_id, &fit_path).map_err(|e| {
+            unsupported(
+                format!("{what} fitted on a sparse matrix read as it is stored ({e})"),
+                &fit_path,
+                "Native inference reads canonical CSR training rows; fit on X.sorted_indices() \
+                 (or X after X.sum_duplicates()), or load it with skseal.load.",
+            )
+        })?;
+        let fit = FitRows::Sparse(csr);
+        Search::Brute(Brute::new(Kind::Euclidean, &est.ctx.blas, &fit), fit)
     } else {
-        Search::Tree
+        let fit_x = mat_f64(est, "_fit_X", path)?;
+        if fm == "brute" {
+            if fit_x.rows > 1 && fit_x.cols > 1 && fortran_ordered(est, "_fit_X") {
+                // the reductions take C-ordered arrays only; scikit-learn (which
+                // never stores one so) would use pairwise_distances_chunked
+                return Err(unsupported(
+                    format!("brute-force {what} with a Fortran-ordered _fit_X"),
+                    &fit_path,
+                    "scikit-learn then measures distances another way; refit, or save a model whose _fit_X is C-ordered.",
+                ));
+            }
+            let kind = match metric {
+                Metric::Euclidean => Kind::Euclidean,
+                Metric::Manhattan => Kind::Manhattan,
+            };
+            let fit = FitRows::Dense(fit_x);
+            Search::Brute(Brute::new(kind, &est.ctx.blas, &fit), fit)
+        } else {
+            Search::Tree(fit_x)
+        }
     };
-    if info.n_features.is_some_and(|n| n != fit_x.cols) {
+    let (rows, cols) = match &search {
+        Search::Tree(fit) => (fit.rows, fit.cols),
+        Search::Brute(_, fit) => (fit.rows(), fit.cols()),
+    };
+    if info.n_features.is_some_and(|n| n != cols) {
         return Err(malformed(path, "_fit_X does not match n_features_in_"));
     }
     let ya = est.arr_f64("_y", path)?;
     let outputs = match ya.shape.as_slice() {
-        [n] if *n == fit_x.rows => 1,
-        [n, o] if *n == fit_x.rows && *o > 0 => *o,
+        [n] if *n == rows => 1,
+        [n, o] if *n == rows && *o > 0 => *o,
         s => {
             return Err(malformed(
                 &format!("{path}._y"),
-                format!("shape {s:?} for {} training rows", fit_x.rows),
+                format!("shape {s:?} for {rows} training rows"),
             ))
         }
     };
     Ok(Fitted {
         distance,
         metric,
-        fit_x,
         search,
         y: ya.data,
         outputs,
@@ -180,9 +278,9 @@ impl Fitted {
 /// `sqrt(max(v, 0))` or the value; a tree's `sqrt(rdist)` or the value.
 fn distance(search: &Search, metric: Metric, v: f64) -> f64 {
     match (search, metric) {
-        (Search::Brute(b), _) => b.distance(v),
-        (Search::Tree, Metric::Euclidean) => v.sqrt(),
-        (Search::Tree, Metric::Manhattan) => v,
+        (Search::Brute(b, _), _) => b.distance(v),
+        (Search::Tree(_), Metric::Euclidean) => v.sqrt(),
+        (Search::Tree(_), Metric::Manhattan) => v,
     }
 }
 
@@ -277,7 +375,6 @@ fn class_indices_per_output(
 
 pub struct KNeighbors {
     info: Info,
-    fit_x: Mat,
     metric: Metric,
     search: Search,
     k: usize,
@@ -320,21 +417,19 @@ impl KNeighbors {
         let Fitted {
             distance,
             metric,
-            fit_x,
             search,
             y,
             outputs,
         } = fitted;
         let k = est.usize("n_neighbors", path)?;
-        if k == 0 || k > fit_x.rows {
+        if k == 0 || k > search.rows() {
             return Err(malformed(
                 path,
-                format!("n_neighbors {k} with {} training rows", fit_x.rows),
+                format!("n_neighbors {k} with {} training rows", search.rows()),
             ));
         }
         Ok(KNeighbors {
             info,
-            fit_x,
             metric,
             search,
             k,
@@ -351,20 +446,20 @@ impl KNeighbors {
     /// `ArgKminClassMode` walks them (brute force only).
     fn neighbours(&self, x: &Mat, class_mode: bool) -> Vec<(f64, usize)> {
         match &self.search {
-            Search::Brute(b) => {
+            Search::Brute(b, fit) => {
                 // scikit-learn 1.9 excludes euclidean from ArgKminClassMode
                 let strategy = if class_mode && self.metric == Metric::Manhattan {
                     Strategy::OnX
                 } else {
                     Strategy::Auto
                 };
-                b.argkmin(&self.fit_x, x, self.k, strategy)
+                b.argkmin(fit, x, self.k, strategy)
             }
-            Search::Tree => {
+            Search::Tree(fit) => {
                 let mut out = Vec::with_capacity(x.rows * self.k);
-                let mut d = Vec::with_capacity(self.fit_x.rows);
+                let mut d = Vec::with_capacity(fit.rows);
                 for i in 0..x.rows {
-                    self.tree_neighbours(x.row(i), &mut d);
+                    self.tree_neighbours(fit, x.row(i), &mut d);
                     out.extend_from_slice(&d);
                 }
                 out
@@ -373,10 +468,10 @@ impl KNeighbors {
     }
 
     /// The k nearest training rows of `x`, nearest first (ties by row).
-    fn tree_neighbours(&self, x: &[f64], d: &mut Vec<(f64, usize)>) {
+    fn tree_neighbours(&self, fit: &Mat, x: &[f64], d: &mut Vec<(f64, usize)>) {
         d.clear();
-        for r in 0..self.fit_x.rows {
-            d.push((rdist(self.metric, x, self.fit_x.row(r)), r));
+        for r in 0..fit.rows {
+            d.push((rdist(self.metric, x, fit.row(r)), r));
         }
         let k = self.k;
         let cmp = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
@@ -537,12 +632,12 @@ impl Estimator for KNeighbors {
     /// count, as scikit-learn does, so it runs in one piece (in parallel
     /// over query chunks itself); the tree path is row by row.
     fn batchable(&self) -> bool {
-        matches!(self.search, Search::Tree)
+        matches!(self.search, Search::Tree(_))
     }
     fn exactness(&self, _m: Method) -> Exactness {
         match &self.search {
-            Search::Tree => Exactness::Bounded(EXACT_TIES.into()),
-            Search::Brute(b) => b.exactness(BRUTE_TIES),
+            Search::Tree(_) => Exactness::Bounded(EXACT_TIES.into()),
+            Search::Brute(b, _) => b.exactness(BRUTE_TIES),
         }
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
@@ -616,7 +711,7 @@ impl Estimator for KNeighbors {
 /// priors (scipy's cdist) is refused.
 pub struct NearestCentroid {
     info: Info,
-    centroids: Mat,
+    centroids: FitRows,
     search: Brute,
     classes: Labels,
     /// the priors are uniform (np.isclose): predict is the nearest centroid
@@ -703,6 +798,7 @@ impl NearestCentroid {
         } else {
             None
         };
+        let centroids = FitRows::Dense(centroids);
         let search = Brute::new(kind, &est.ctx.blas, &centroids);
         Ok(NearestCentroid {
             info,

@@ -7,6 +7,11 @@
 //! itself and `m_ij` the `-2 * X_c @ Y_c.T` that `_gemm` asks scipy's
 //! OpenBLAS for, one `dgemm(T, N)` per pair of chunks of 256 rows (X chunk
 //! by Y chunk, on one BLAS thread); the distance is `sqrt(max(v, 0))`.
+//! A model fitted on sparse X keeps `_fit_X` as a CSR matrix ([`FitRows`]),
+//! and a dense query meets it through scikit-learn's sparse-dense middle
+//! term (`_middle_term_sparse_dense_64`): `m_ij` is `+= -2 * y_jc * x_ic`
+//! over training row j's stored entries in order from 0, and `||y_j||^2`
+//! (`_sqeuclidean_row_norms64_sparse`) `+= v * v` over them from 0.
 //! Manhattan: the value is `DistanceMetric.rdist` (`sum_j |x_j - y_j|` in
 //! feature order), which is also the distance.
 //!
@@ -21,6 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::blas::{pack8, Blas, Exactness};
+use crate::csr::Csr;
 use crate::data::Mat;
 
 /// `pairwise_dist_chunk_size`, scikit-learn's default.
@@ -39,6 +45,29 @@ pub enum Strategy {
     /// contiguous blocks (OpenMP's static schedule), a heap per thread,
     /// merged into the row's heap thread by thread.
     Auto,
+}
+
+/// The training rows a search measures: `_fit_X` as the model keeps it,
+/// dense, or the CSR matrix of a model fitted on sparse X (searched by
+/// brute force, as scikit-learn does; euclidean only, see the module docs).
+pub enum FitRows {
+    Dense(Mat),
+    Sparse(Csr),
+}
+
+impl FitRows {
+    pub fn rows(&self) -> usize {
+        match self {
+            FitRows::Dense(m) => m.rows,
+            FitRows::Sparse(c) => c.rows,
+        }
+    }
+    pub fn cols(&self) -> usize {
+        match self {
+            FitRows::Dense(m) => m.cols,
+            FitRows::Sparse(c) => c.cols,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -99,11 +128,11 @@ fn omp_threads() -> usize {
 }
 
 impl Brute {
-    pub fn new(kind: Kind, blas: &Blas, fit: &Mat) -> Brute {
+    pub fn new(kind: Kind, blas: &Blas, fit: &FitRows) -> Brute {
         WANTED.store(true, Ordering::Relaxed);
         let blas = Blas::new(blas.core.clone(), 1);
-        let (fit_norms, panels) = match kind {
-            Kind::Euclidean => (
+        let (fit_norms, panels) = match (kind, fit) {
+            (Kind::Euclidean, FitRows::Dense(fit)) => (
                 (0..fit.rows)
                     .map(|r| blas.ddot(fit.row(r), fit.row(r)))
                     .collect(),
@@ -112,7 +141,13 @@ impl Brute {
                     .map(|c| pack8(c, c.len() / fit.cols.max(1), fit.cols))
                     .collect(),
             ),
-            Kind::Manhattan => (Vec::new(), Vec::new()),
+            (Kind::Euclidean, FitRows::Sparse(fit)) => (
+                (0..fit.rows)
+                    .map(|r| fit.row(r).1.iter().fold(0.0, |s, v| s + v * v))
+                    .collect(),
+                Vec::new(),
+            ),
+            (Kind::Manhattan, _) => (Vec::new(), Vec::new()),
         };
         Brute {
             kind,
@@ -124,11 +159,15 @@ impl Brute {
 
     /// The rank-preserving values of one query chunk (rows `x`) against one
     /// training chunk starting at row `y0`, row-major.
-    fn values(&self, fit: &Mat, x: &[f64], x_norms: &[f64], y0: usize, y1: usize) -> Vec<f64> {
-        let d = fit.cols;
+    fn values(&self, fit: &FitRows, x: &[f64], x_norms: &[f64], y0: usize, y1: usize) -> Vec<f64> {
+        let d = fit.cols();
         let n = x_norms.len();
-        let yc = &fit.data[y0 * d..y1 * d];
         let k = y1 - y0;
+        let fit = match fit {
+            FitRows::Dense(fit) => fit,
+            FitRows::Sparse(fit) => return self.values_sparse(fit, x, x_norms, y0, y1),
+        };
+        let yc = &fit.data[y0 * d..y1 * d];
         match self.kind {
             Kind::Euclidean => {
                 // chunks start at multiples of 256, as the panels do
@@ -157,12 +196,59 @@ impl Brute {
         }
     }
 
+    /// [`Brute::values`] against a sparse fit: the euclidean values through
+    /// the sparse-dense middle term (module docs). The manhattan values,
+    /// which native inference does not take for a sparse fit, are the
+    /// densified rows' (`sum_j |x_j - y_j|` in feature order).
+    fn values_sparse(
+        &self,
+        fit: &Csr,
+        x: &[f64],
+        x_norms: &[f64],
+        y0: usize,
+        y1: usize,
+    ) -> Vec<f64> {
+        let d = fit.cols.max(1);
+        let mut m = Vec::with_capacity(x_norms.len() * (y1 - y0));
+        for (xr, &xn) in x.chunks(d).zip(x_norms) {
+            for j in y0..y1 {
+                let (idx, val) = fit.row(j);
+                let at = |c: usize| xr.get(c).copied().unwrap_or(0.0);
+                m.push(match self.kind {
+                    Kind::Euclidean => {
+                        let mid = idx
+                            .iter()
+                            .zip(val)
+                            .fold(0.0, |t, (&c, &v)| t + -2.0 * v * at(c));
+                        (xn + mid) + self.fit_norms.get(j).copied().unwrap_or(0.0)
+                    }
+                    Kind::Manhattan => {
+                        let mut row = vec![0.0; d];
+                        for (&c, &v) in idx.iter().zip(val) {
+                            if let Some(r) = row.get_mut(c) {
+                                *r = v;
+                            }
+                        }
+                        xr.iter().zip(&row).fold(0.0, |s, (a, b)| s + (a - b).abs())
+                    }
+                });
+            }
+        }
+        m
+    }
+
     /// The k nearest training rows of every row of `x`: per row k pairs
     /// (value, training row), ascending as `simultaneous_sort` leaves them.
     /// Values are the reduced distances; [`Brute::distance`] turns one into
     /// the distance.
-    pub fn argkmin(&self, fit: &Mat, x: &Mat, k: usize, strategy: Strategy) -> Vec<(f64, usize)> {
-        let (n_x, n_y, d) = (x.rows, fit.rows, fit.cols);
+    pub fn argkmin(
+        &self,
+        fit: &FitRows,
+        x: &Mat,
+        k: usize,
+        strategy: Strategy,
+    ) -> Vec<(f64, usize)> {
+        let (n_x, n_y, d) = (x.rows, fit.rows(), fit.cols());
         let mut out = vec![(f64::MAX, 0usize); n_x * k];
         if n_x == 0 || n_y == 0 || k == 0 {
             return out;
@@ -228,8 +314,8 @@ impl Brute {
     /// value is at most `reduced` (the radius squared for euclidean, whose
     /// values are first clamped at zero as `max(0., v)`; the radius for
     /// manhattan).
-    pub fn within(&self, fit: &Mat, x: &Mat, reduced: f64) -> Vec<Vec<(f64, usize)>> {
-        let (n_x, n_y, d) = (x.rows, fit.rows, fit.cols);
+    pub fn within(&self, fit: &FitRows, x: &Mat, reduced: f64) -> Vec<Vec<(f64, usize)>> {
+        let (n_x, n_y, d) = (x.rows, fit.rows(), fit.cols());
         let mut out: Vec<Vec<(f64, usize)>> = vec![Vec::new(); n_x];
         if n_x == 0 || n_y == 0 {
             return out;

@@ -88,7 +88,6 @@ struct Classes {
 
 pub struct RadiusNeighbors {
     info: Info,
-    fit_x: Mat,
     metric: Metric,
     search: Search,
     /// the reduced radius: `radius**2` (euclidean) or `radius`
@@ -114,7 +113,6 @@ impl RadiusNeighbors {
         let Fitted {
             distance,
             metric,
-            fit_x,
             search,
             y,
             outputs,
@@ -133,7 +131,6 @@ impl RadiusNeighbors {
         };
         Ok(RadiusNeighbors {
             info,
-            fit_x,
             metric,
             search,
             reduced,
@@ -148,13 +145,13 @@ impl RadiusNeighbors {
     /// ascending by row.
     fn neighbours(&self, x: &Mat) -> Vec<Vec<(f64, usize)>> {
         match &self.search {
-            Search::Brute(b) => b.within(&self.fit_x, x, self.reduced),
-            Search::Tree => (0..x.rows)
+            Search::Brute(b, fit) => b.within(fit, x, self.reduced),
+            Search::Tree(fit) => (0..x.rows)
                 .map(|i| {
                     let q = x.row(i);
                     let mut found = Vec::new();
-                    for r in 0..self.fit_x.rows {
-                        let s = rdist(self.metric, q, self.fit_x.row(r));
+                    for r in 0..fit.rows {
+                        let s = rdist(self.metric, q, fit.row(r));
                         if s <= self.reduced {
                             found.push((s, r));
                         }
@@ -197,7 +194,7 @@ impl RadiusNeighbors {
         // not euclidean (scikit-learn 1.9 keeps euclidean out of it)
         let class_mode = !c.multi
             && !self.distance
-            && matches!(self.search, Search::Brute(_))
+            && matches!(self.search, Search::Brute(..))
             && self.metric != Metric::Euclidean;
         // `_get_weights` once for all outputs
         let weights: Vec<Vec<f64>> = if self.distance {
@@ -453,8 +450,8 @@ impl Estimator for RadiusNeighbors {
     }
     fn exactness(&self, _m: Method) -> Exactness {
         match &self.search {
-            Search::Tree => Exactness::Bounded(TREE_BOUND.into()),
-            Search::Brute(b) => b.product_exactness(),
+            Search::Tree(_) => Exactness::Bounded(TREE_BOUND.into()),
+            Search::Brute(b, _) => b.product_exactness(),
         }
     }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
