@@ -42,7 +42,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 import skseal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_serve import LUA, fmt_ms, run_wrk  # noqa: E402  (one wrk driver for both serving benchmarks)
+from serve_load import LUA, fmt_ms, run_wrk  # noqa: E402  (one wrk driver for both serving benchmarks)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,7 @@
 # release build of the extension and CLI (scripts/setup.sh with
 # SKSEAL_RELEASE=1), the pinned benchmark dependencies (requirements/bench.txt:
 # ONNX Runtime, skl2onnx, treelite, FastAPI and uvicorn, ...), Debian's wrk and
-# the oha load generator (bench/bench_serve.py). Idempotent.
+# the oha load generator (bench/bench_serve.py; its load drivers are in bench/serve_load.py). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec </dev/null
@@ -27,7 +27,7 @@ if ! command -v wrk >/dev/null 2>&1; then
   fi
 fi
 
-OHA_VERSION=$(sed -n 's/^OHA_VERSION = "\(.*\)"$/\1/p' bench/bench_serve.py)
+OHA_VERSION=$(sed -n 's/^OHA_VERSION = "\(.*\)"$/\1/p' bench/serve_load.py)
 if ! command -v oha >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/oha" ]; then
   echo "==> building oha $OHA_VERSION (cargo install; a few minutes)"
   cargo install --quiet --locked oha --version "$OHA_VERSION"
