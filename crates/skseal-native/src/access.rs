@@ -213,9 +213,7 @@ impl<'a> Ctx<'a> {
                 Ok((spec.dtype.clone(), shape, data))
             }
             Node::Scalar { dtype, data } => Ok((dtype.clone(), vec![], Cow::Borrowed(data))),
-            Node::Object { class, .. } | Node::Call { func: class, .. }
-                if class.module.starts_with("scipy.sparse") =>
-            {
+            Node::Object { class, .. } | Node::Call { func: class, .. } if sparse_class(class) => {
                 Err(crate::estimator::unsupported(
                     format!("a fitted scipy sparse matrix ({})", class.name),
                     path,
@@ -337,6 +335,13 @@ impl<'a> Ctx<'a> {
         Ok((dtype, shape[0], b))
     }
 
+    /// Whether the node is a scipy sparse matrix (of a model fitted on
+    /// sparse X).
+    pub fn is_sparse(&self, id: NodeId) -> bool {
+        matches!(self.g.node(id),
+            Some(Node::Object { class, .. } | Node::Call { func: class, .. }) if sparse_class(class))
+    }
+
     /// The numpy dtype string (`"<f8"`, `"<i4"`, ...) of an array node, or
     /// None for anything else (a structured dtype, a scalar, an object).
     pub fn dtype_str(&self, id: NodeId) -> Option<&'a str> {
@@ -356,9 +361,7 @@ impl<'a> Ctx<'a> {
     /// values (which scikit-learn may keep in float32) are refused.
     pub fn csr(&self, id: NodeId, path: &str) -> Result<Csr> {
         let o = self.obj(id, path)?;
-        if !(o.class.module.starts_with("scipy.sparse")
-            && matches!(o.class.name.as_str(), "csr_matrix" | "csr_array"))
-        {
+        if !(sparse_class(o.class) && matches!(o.class.name.as_str(), "csr_matrix" | "csr_array")) {
             return Err(malformed(
                 path,
                 format!(
@@ -779,6 +782,11 @@ pub(crate) fn vec_f64(
         }
     }
     Ok(a.data)
+}
+
+/// A class of scipy's sparse matrices and arrays.
+fn sparse_class(class: &GlobalName) -> bool {
+    class.module.starts_with("scipy.sparse")
 }
 
 /// A 2-D float attribute: (rows, cols, data).

@@ -97,14 +97,6 @@ struct Fitted {
     outputs: usize,
 }
 
-/// Whether the node is a scipy sparse matrix (a model fitted on sparse X).
-fn is_sparse(est: &Obj<'_, '_>, id: skseal_core::ir::NodeId) -> bool {
-    use skseal_core::ir::Node;
-    matches!(est.ctx.g.node(id),
-        Some(Node::Object { class, .. } | Node::Call { func: class, .. })
-            if class.module.starts_with("scipy.sparse"))
-}
-
 /// Refuses a brute-force `_fit_X` that scikit-learn's reductions
 /// (`BaseDistancesReductionDispatcher.is_usable_for`) do not take for a
 /// float64 query: integer or float32 values (fitting keeps X's dtype), or
@@ -119,7 +111,7 @@ fn brute_reduction_usable(
     what: &str,
 ) -> Result<()> {
     let ctx = est.ctx;
-    let (data_dtype, csr_ok) = if is_sparse(est, fit_id) {
+    let (data_dtype, csr_ok) = if est.ctx.is_sparse(fit_id) {
         let o = ctx.obj(fit_id, fit_path)?;
         let dt = |key: &str| o.opt(key).and_then(|id| ctx.dtype_str(id));
         let nnz = o.opt("data").and_then(|id| match ctx.g.node(id) {
@@ -188,7 +180,7 @@ fn read_fitted(est: &Obj<'_, '_>, info: &Info, path: &str, what: &str) -> Result
     if fm == "brute" {
         brute_reduction_usable(est, fit_id, &fit_path, what)?;
     }
-    let search = if is_sparse(est, fit_id) {
+    let search = if est.ctx.is_sparse(fit_id) {
         // scikit-learn searches a sparse fit by brute force
         if fm != "brute" || metric != Metric::Euclidean {
             return Err(unsupported(
