@@ -25,7 +25,7 @@ from test_native_spline import CASES, X, Y, _probe, _same
 
 import skseal
 import skseal.native
-from skseal.errors import UnsupportedModelError
+from skseal.errors import UnsupportedModelError, ValidationError
 
 
 def _sparse(name: str) -> SplineTransformer:
@@ -149,3 +149,23 @@ def test_a_next_step_without_sparse_input_is_refused() -> None:
 def test_without_avx512() -> None:
     """The same tests on numpy's AVX2 path and OpenBLAS's Haswell kernels."""
     replay_on_avx2(__file__)
+
+
+def test_splines_that_do_not_fit_their_knots_are_refused() -> None:
+    """What the sparse branch reads beyond the dense one: a design matrix
+    column per basis function (``len(t) - k - 1``), the coefficients' columns
+    (periodic: ``degree`` fewer); and a periodic spline needs at least
+    ``degree`` of them to wrap."""
+    from scipy.interpolate import BSpline
+
+    s = _sparse("default (constant, degree 3, 5 knots)")
+    for spl in s.bsplines_:
+        spl.c = np.hstack([spl.c, np.zeros((spl.c.shape[0], 1))])
+    with pytest.raises(ValidationError, match="11 knots of degree 3 do not give 8 splines"):
+        skseal.native.loads(skseal.dumps(s))
+    p = _sparse("periodic, degree 3")
+    t = np.arange(9.0)
+    p.bsplines_ = [BSpline(t, np.zeros((5, 2)), 3, extrapolate=True) for _ in p.bsplines_]
+    native = skseal.native.loads(skseal.dumps(p))
+    with pytest.raises(ValueError, match="periodic spline has too few splines"):
+        native.transform(np.full((2, 3), 4.0))
