@@ -11,9 +11,10 @@ several outputs, radius neighbours, query counts on both sides of the
 parallel strategies' switch and the 256-row chunks, duplicated training
 rows and integer values (exact ties), rows with no stored entry, wide
 rows, inside a Pipeline. Refused: other metrics on a sparse fit (scikit-learn
-then runs ``dist_csr``), and sparse queries (scikit-learn's sparse-sparse
-euclidean search falls back to ``argpartition``, whose order of ties
-depends on the CPU's sort kernels)."""
+then runs ``dist_csr``), and dense queries to a fit its reductions do not take
+(integer values, int64 indices, no stored entry). Sparse queries, and
+training rows with unsorted columns, are tested in
+``test_native_neighbors_sparse_queries.py``."""
 
 from __future__ import annotations
 
@@ -135,21 +136,15 @@ def test_refusals() -> None:
     empty = KNeighborsClassifier(n_neighbors=3).fit(sp.csr_matrix((30, 10)), np.arange(30) % 2)
     dense_int = KNeighborsClassifier(n_neighbors=3, algorithm="brute").fit(
         np.arange(300).reshape(30, 10), np.arange(30) % 2)
+    with pytest.raises(UnsupportedModelError, match="of dtype <i8"):
+        skseal.native.loads(skseal.dumps(dense_int))
+    # a sparse fit loads (sparse queries take scikit-learn's other road for every
+    # sparse fit: tests/test_native_neighbors_sparse_queries.py) and refuses dense ones
     for m, said in ((KNeighborsClassifier(n_neighbors=3).fit(X.astype(np.int64), y),
-                     "of dtype <i8"), (wide, "int64 indices"), (empty, "without stored entries"),
-                    (dense_int, "of dtype <i8")):
-        with pytest.raises(UnsupportedModelError, match=said):
-            skseal.native.loads(skseal.dumps(m))
-    unsorted = X.copy()
-    r = int(np.flatnonzero(np.diff(X.indptr) >= 2)[0])  # a row with two entries: swap them
-    a = X.indptr[r]
-    unsorted.indices[a:a + 2] = X.indices[a:a + 2][::-1]
-    unsorted.data[a:a + 2] = X.data[a:a + 2][::-1]
-    unsorted.has_sorted_indices = False
-    knn = KNeighborsClassifier().fit(unsorted, y)
-    assert knn._fit_X.indices[a] > knn._fit_X.indices[a + 1]
-    with pytest.raises(UnsupportedModelError, match="read as it is stored .*unsorted"):
-        skseal.native.loads(skseal.dumps(knn))
+                     "of dtype <i8"), (wide, "int64 indices"), (empty, "without stored entries")):
+        native = skseal.native.loads(skseal.dumps(m))
+        with pytest.raises(UnsupportedModelError, match="dense queries .*" + said):
+            native.predict(np.zeros((2, X.shape[1])))
     m = KNeighborsClassifier(metric="manhattan").fit(X, y)
     with pytest.raises(UnsupportedModelError, match="fitted on sparse X with the metric"):
         skseal.native.loads(skseal.dumps(m))

@@ -46,6 +46,7 @@ from sklearn.preprocessing import MaxAbsScaler, Normalizer, StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier
 from test_native_linear import _methods
+from test_native_neighbors_sparse_queries import _ties_by_row
 
 import skseal
 import skseal.native
@@ -223,16 +224,19 @@ def test_models_that_compute_otherwise_on_sparse_input_are_refused(tmp_path: Pat
     knn = KNeighborsClassifier(3).fit(X_FIT.toarray().astype(np.float64), Y3)
     with pytest.raises(UnsupportedModelError, match="KNeighborsClassifier given a sparse"):
         _load(knn, tmp_path)
-    # fitted on sparse input, it keeps CSR training rows: sparse queries refused (scikit-learn's
-    # sparse-sparse search orders ties by the CPU's argpartition), dense ones as scikit-learn
-    # computes them (tests/test_native_neighbors_sparse.py)
+    # fitted on sparse input, it keeps CSR training rows: sparse queries as scikit-learn's
+    # sparse-sparse fallback measures them, ties by training row (scikit-learn orders them by
+    # the CPU's argpartition: tests/test_native_neighbors_sparse_queries.py), dense ones as
+    # scikit-learn computes them (tests/test_native_neighbors_sparse.py)
     on_sparse = KNeighborsClassifier(3).fit(X_FIT.astype(np.float64), Y3)
-    with pytest.raises(UnsupportedModelError, match="KNeighborsClassifier given a sparse"):
-        _load(on_sparse, tmp_path, sparse=True)
-    # int64 counts kept as they are: scikit-learn's reductions refuse them and it falls back on
-    # np.argpartition, not reproduced
-    with pytest.raises(UnsupportedModelError, match=r"_fit_X is of dtype <i8"):
-        _load(KNeighborsClassifier(3).fit(X_FIT, Y3), tmp_path, sparse=False)
+    q = X_NEW.astype(np.float64).tocsr()
+    assert np.array_equal(_load(on_sparse, tmp_path, sparse=True).predict_proba(q),
+                          _ties_by_row(on_sparse, q, "predict_proba"))
+    # int64 counts kept as they are: scikit-learn's reductions refuse them for dense queries
+    # and it falls back on np.argpartition, not reproduced; refused when they come
+    ints = _load(KNeighborsClassifier(3).fit(X_FIT, Y3), tmp_path, sparse=False)
+    with pytest.raises(UnsupportedModelError, match=r"dense queries .*_fit_X is of dtype <i8"):
+        ints.predict(X_NEW.toarray().astype(np.float64))
     dense_q = X_NEW.toarray().astype(np.float64)
     assert np.array_equal(_load(on_sparse, tmp_path, sparse=False).predict_proba(dense_q),
                           on_sparse.predict_proba(dense_q))

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use skseal_core::ir::{ArraySpec, Dtype, GlobalName, Graph, Node, NodeId, Order};
 
 use crate::blas::Blas;
-use crate::csr::Csr;
+use crate::csr::{Csr, StoredCsr};
 use crate::data::{Labels, Mat};
 use crate::error::{malformed, Result};
 
@@ -360,6 +360,24 @@ impl<'a> Ctx<'a> {
     /// strictly ascending columns per row). Other formats and float32
     /// values (which scikit-learn may keep in float32) are refused.
     pub fn csr(&self, id: NodeId, path: &str) -> Result<Csr> {
+        let (shape, indptr, indices, data) = self.csr_parts(id, path)?;
+        Csr::from_parts(shape, indptr, indices, data).map_err(|e| malformed(path, e))
+    }
+
+    /// [`Ctx::csr`] read as it is stored: a row's columns may be unsorted or
+    /// repeated (for readers that follow scipy's stored order).
+    pub fn csr_stored(&self, id: NodeId, path: &str) -> Result<StoredCsr> {
+        let (shape, indptr, indices, data) = self.csr_parts(id, path)?;
+        StoredCsr::from_parts(shape, indptr, indices, data).map_err(|e| malformed(path, e))
+    }
+
+    /// A CSR matrix's shape, `indptr`, `indices` and `data`, unchecked.
+    #[allow(clippy::type_complexity)]
+    fn csr_parts(
+        &self,
+        id: NodeId,
+        path: &str,
+    ) -> Result<((usize, usize), Vec<usize>, Vec<usize>, Vec<f64>)> {
         let o = self.obj(id, path)?;
         if !(sparse_class(o.class) && matches!(o.class.name.as_str(), "csr_matrix" | "csr_array")) {
             return Err(malformed(
@@ -402,8 +420,7 @@ impl<'a> Ctx<'a> {
         let rows = self.usize(*r, &format!("{path}._shape"))?;
         let cols = self.usize(*c, &format!("{path}._shape"))?;
         let values = self.arr_f64(data, &format!("{path}.data"))?.data;
-        Csr::from_parts((rows, cols), ints("indptr")?, ints("indices")?, values)
-            .map_err(|e| malformed(path, e))
+        Ok(((rows, cols), ints("indptr")?, ints("indices")?, values))
     }
 }
 

@@ -44,10 +44,22 @@ impl Csr {
     /// another order than scikit-learn's (`X.sum_duplicates()` makes the
     /// matrix canonical).
     pub fn from_parts(
+        shape: (usize, usize),
+        indptr: Vec<usize>,
+        indices: Vec<usize>,
+        data: Vec<f64>,
+    ) -> Result<Csr, String> {
+        Csr::checked(shape, indptr, indices, data, true)
+    }
+
+    /// [`Csr::from_parts`]'s checks; `canonical`: also every row's columns
+    /// strictly ascending.
+    fn checked(
         (rows, cols): (usize, usize),
         indptr: Vec<usize>,
         indices: Vec<usize>,
         data: Vec<f64>,
+        canonical: bool,
     ) -> Result<Csr, String> {
         if indptr.len() != rows.saturating_add(1) {
             return Err(format!(
@@ -83,7 +95,8 @@ impl Csr {
                     "row {i} of a sparse matrix {cols} columns wide has an entry in column {j}"
                 ));
             }
-            if let Some(k) = row.windows(2).position(|p| p[0] >= p[1]) {
+            let unsorted = || row.windows(2).position(|p| p[0] >= p[1]);
+            if let Some(k) = canonical.then(unsorted).flatten() {
                 return Err(format!(
                     "row {i} of a sparse matrix has its columns unsorted or repeated \
                      (column {} then {}); call X.sum_duplicates() first, which sorts them and \
@@ -246,6 +259,55 @@ impl Csr {
             }
         }
         out
+    }
+}
+
+/// A scipy CSR matrix read as it is stored, for the readers that follow
+/// scipy's stored order and nothing else: a row's columns may be unsorted
+/// (as `CountVectorizer.fit_transform` leaves a model's `_fit_X`) or
+/// repeated; the bounds are checked as [`Csr::from_parts`] checks them. It
+/// offers the rows as stored, never a [`Csr`], whose readers rely on
+/// ascending columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCsr(Csr);
+
+impl StoredCsr {
+    /// [`Csr::from_parts`] without the order check.
+    pub fn from_parts(
+        shape: (usize, usize),
+        indptr: Vec<usize>,
+        indices: Vec<usize>,
+        data: Vec<f64>,
+    ) -> Result<StoredCsr, String> {
+        Csr::checked(shape, indptr, indices, data, false).map(StoredCsr)
+    }
+
+    /// A canonical matrix, read the same way.
+    pub fn from_csr(c: Csr) -> StoredCsr {
+        StoredCsr(c)
+    }
+
+    pub fn rows(&self) -> usize {
+        self.0.rows
+    }
+
+    pub fn cols(&self) -> usize {
+        self.0.cols
+    }
+
+    /// Row `i`'s columns and values in stored order (empty past the last
+    /// row).
+    pub fn row(&self, i: usize) -> (&[usize], &[f64]) {
+        self.0.row(i)
+    }
+
+    /// Every stored entry as (row, column, value), row by row in stored
+    /// order.
+    pub fn entries(&self) -> impl Iterator<Item = (usize, usize, f64)> + '_ {
+        (0..self.0.rows).flat_map(move |i| {
+            let (idx, val) = self.0.row(i);
+            idx.iter().zip(val).map(move |(&j, &v)| (i, j, v))
+        })
     }
 }
 

@@ -47,19 +47,22 @@
 //! RadiusNeighborsClassifier / RadiusNeighborsRegressor: [`radius`].
 
 mod brute;
+mod centroid;
 mod radius;
+mod sparse;
 
 use crate::access::{fortran_ordered, mat_f64, Ctx, Obj};
 use crate::blas::Exactness;
+use crate::csr::Csr;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{malformed, Result};
-use crate::estimator::{boxed, dense_in, unsupported, Estimator, Info};
-use crate::kernels::{argmax_labels, discriminant_log_proba, einsum_sq};
-use crate::npmath::{np_exp, np_log};
+use crate::estimator::{boxed, csr_in, dense_in, unsupported, Estimator, Info};
+use crate::kernels::argmax_labels;
 use crate::npsum;
 
 pub use brute::{openmp_threads_wanted, set_openmp_threads};
 use brute::{Brute, FitRows, Kind, Strategy};
+use sparse::{SparseQueries, SPARSE_TIES};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Metric {
@@ -84,6 +87,47 @@ impl Search {
     }
 }
 
+/// One call's queries as the search takes them: dense rows, or the CSR
+/// rows a model fitted on sparse X takes once it is handed sparse input
+/// ([`Estimator::take_sparse`]).
+enum Queries<'m> {
+    Dense(Mat),
+    Sparse(&'m SparseQueries, Csr),
+}
+
+impl<'m> Queries<'m> {
+    /// A call's input: CSR rows when `sparse` (the model takes them), else
+    /// dense rows (a dense array for a sparse fit is scikit-learn's
+    /// sparse-dense search, [`brute`]).
+    fn read(
+        info: &Info,
+        (sparse, refusal): (Option<&'m SparseQueries>, Option<&DenseRefusal>),
+        x: Data,
+    ) -> Result<Queries<'m>> {
+        match (x, sparse, refusal) {
+            (Data::Csr(c), Some(sq), _) => Ok(Queries::Sparse(sq, csr_in(info, Data::Csr(c))?)),
+            (_, _, Some(r)) => Err(r.error()),
+            (x, _, None) => Ok(Queries::Dense(dense_in(info, x, false)?)),
+        }
+    }
+
+    fn rows(&self) -> usize {
+        match self {
+            Queries::Dense(m) => m.rows,
+            Queries::Sparse(_, c) => c.rows,
+        }
+    }
+}
+
+/// The arrangement of a sparse fit for sparse queries, when `search` is
+/// one (what `take_sparse` answers).
+fn sparse_queries(search: &Search) -> Option<SparseQueries> {
+    match search {
+        Search::Brute(_, FitRows::Sparse(fit)) => Some(SparseQueries::new(fit)),
+        _ => None,
+    }
+}
+
 /// What k-nearest and radius neighbours read alike: the weights
 /// (true: "distance"), the metric, and `_fit_X` with how it is searched.
 struct Fitted {
@@ -95,6 +139,33 @@ struct Fitted {
     y: Vec<f64>,
     /// Columns of `_y` (1 when it is 1-D).
     outputs: usize,
+    /// Why dense queries are refused, when they are (see [`DenseRefusal`]).
+    dense_refusal: Option<DenseRefusal>,
+}
+
+/// A brute-force model fitted on a sparse matrix that scikit-learn's
+/// reductions do not take (integer values, int64 indices, no stored entry):
+/// a dense query then leaves for `pairwise_distances_chunked` and
+/// `np.argpartition`, not reproduced, and is refused when it comes; sparse
+/// queries take that road for every sparse fit and are answered
+/// ([`sparse`]).
+struct DenseRefusal {
+    path: String,
+    why: String,
+}
+
+impl DenseRefusal {
+    fn error(&self) -> crate::error::NativeError {
+        unsupported(
+            "dense queries to this model",
+            &self.path,
+            &format!(
+                "{} Sparse queries are implemented for it: load it with sparse=True and give \
+                 a scipy sparse matrix.",
+                self.why
+            ),
+        )
+    }
 }
 
 /// Refuses a brute-force `_fit_X` that scikit-learn's reductions
@@ -177,10 +248,13 @@ fn read_fitted(est: &Obj<'_, '_>, info: &Info, path: &str, what: &str) -> Result
     };
     let fit_id = est.req("_fit_X", path)?;
     let fit_path = format!("{path}._fit_X");
-    if fm == "brute" {
-        brute_reduction_usable(est, fit_id, &fit_path, what)?;
-    }
-    let search = if est.ctx.is_sparse(fit_id) {
+    let refusal = if fm == "brute" {
+        brute_reduction_usable(est, fit_id, &fit_path, what).err()
+    } else {
+        None
+    };
+    let sparse_fit = est.ctx.is_sparse(fit_id);
+    let search = if sparse_fit {
         // scikit-learn searches a sparse fit by brute force
         if fm != "brute" || metric != Metric::Euclidean {
             return Err(unsupported(
@@ -190,20 +264,19 @@ fn read_fitted(est: &Obj<'_, '_>, info: &Info, path: &str, what: &str) -> Result
                  metric (scikit-learn's sparse-dense ArgKmin); load it with skseal.load.",
             ));
         }
-        // the checks on load have made the matrix safe to read; what the
-        // reader may still refuse is a legitimate state it does not take,
-        // such as the unsorted columns a text vectorizer leaves
-        let csr = est.ctx.csr(fit_id, &fit_path).map_err(|e| {
-            unsupported(
-                format!("{what} fitted on a sparse matrix read as it is stored ({e})"),
-                &fit_path,
-                "Native inference reads canonical CSR training rows; fit on X.sorted_indices() \
-                 (or X after X.sum_duplicates()), or load it with skseal.load.",
-            )
-        })?;
+        // read in stored order: `CountVectorizer.fit_transform` leaves a
+        // row's columns unsorted, and every sum over a training row (its
+        // norm, the sparse-dense middle term) follows the stored order
+        let csr = match est.ctx.csr_stored(fit_id, &fit_path) {
+            Ok(c) => c,
+            Err(e) => return Err(refusal.unwrap_or(e)),
+        };
         let fit = FitRows::Sparse(csr);
         Search::Brute(Brute::new(Kind::Euclidean, &est.ctx.blas, &fit), fit)
     } else {
+        if let Some(e) = refusal {
+            return Err(e);
+        }
         let fit_x = mat_f64(est, "_fit_X", path)?;
         if fm == "brute" {
             if fit_x.rows > 1 && fit_x.cols > 1 && fortran_ordered(est, "_fit_X") {
@@ -249,6 +322,12 @@ fn read_fitted(est: &Obj<'_, '_>, info: &Info, path: &str, what: &str) -> Result
         search,
         y: ya.data,
         outputs,
+        // a sparse fit whose dense queries scikit-learn measures otherwise
+        // still answers sparse queries, measured the same way for every dtype
+        dense_refusal: refusal.filter(|_| sparse_fit).map(|e| DenseRefusal {
+            path: fit_path,
+            why: e.to_string(),
+        }),
     })
 }
 
@@ -381,6 +460,9 @@ pub struct KNeighbors {
     y: Vec<f64>,
     /// regressor: columns of `_y`
     outputs: usize,
+    /// sparse queries (a sparse fit handed sparse input)
+    sparse: Option<SparseQueries>,
+    dense_refusal: Option<DenseRefusal>,
 }
 
 const EXACT_TIES: &str = "neighbours at exactly the same distance are ordered by training row \
@@ -412,6 +494,7 @@ impl KNeighbors {
             search,
             y,
             outputs,
+            dense_refusal,
         } = fitted;
         let k = est.usize("n_neighbors", path)?;
         if k == 0 || k > search.rows() {
@@ -430,13 +513,19 @@ impl KNeighbors {
             multi,
             y,
             outputs,
+            sparse: None,
+            dense_refusal,
         })
     }
 
     /// The k nearest training rows of every row of `x`, nearest first, as
     /// (reduced distance, training row): k per row. `class_mode`: as
     /// `ArgKminClassMode` walks them (brute force only).
-    fn neighbours(&self, x: &Mat, class_mode: bool) -> Vec<(f64, usize)> {
+    fn neighbours(&self, x: &Queries<'_>, class_mode: bool) -> Vec<(f64, usize)> {
+        let x = match x {
+            Queries::Sparse(sq, c) => return sq.argkmin(c, self.k),
+            Queries::Dense(x) => x,
+        };
         match &self.search {
             Search::Brute(b, fit) => {
                 // scikit-learn 1.9 excludes euclidean from ArgKminClassMode
@@ -527,10 +616,10 @@ impl KNeighbors {
     /// order, then divides by k; distance weights, per output `np.sum(_y[neigh_ind,
     /// j] * weights, axis=1)` (a contiguous row: pairwise) over `np.sum(weights,
     /// axis=1)`.
-    fn regress(&self, x: &Mat) -> Mat {
+    fn regress(&self, x: &Queries<'_>) -> Mat {
         let o = self.outputs;
         let all = self.neighbours(x, false);
-        let mut out = Mat::zeros(x.rows, o);
+        let mut out = Mat::zeros(x.rows(), o);
         let (mut w, mut vals) = (Vec::with_capacity(self.k), Vec::with_capacity(self.k));
         for (i, d) in all.chunks(self.k).enumerate() {
             let row = out.row_mut(i);
@@ -565,7 +654,7 @@ impl KNeighbors {
     /// The neighbours of `x` as the class votes search them: uniform
     /// weights with one output take ArgKminClassMode's strategy (brute
     /// force); several outputs and distance weights take kneighbors.
-    fn votes(&self, x: &Mat) -> Vec<(f64, usize)> {
+    fn votes(&self, x: &Queries<'_>) -> Vec<(f64, usize)> {
         self.neighbours(x, !self.distance && !self.multi)
     }
 
@@ -628,15 +717,24 @@ impl Estimator for KNeighbors {
     }
     fn exactness(&self, _m: Method) -> Exactness {
         match &self.search {
+            _ if self.sparse.is_some() => Exactness::Bounded(SPARSE_TIES.into()),
             Search::Tree(_) => Exactness::Bounded(EXACT_TIES.into()),
             Search::Brute(b, _) => b.exactness(BRUTE_TIES),
         }
     }
+    fn take_sparse(&mut self) -> bool {
+        self.sparse = sparse_queries(&self.search);
+        self.sparse.is_some()
+    }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
-        let x = dense_in(&self.info, x, false)?;
+        let x = Queries::read(
+            &self.info,
+            (self.sparse.as_ref(), self.dense_refusal.as_ref()),
+            x,
+        )?;
         match (m, &self.clf) {
             (Method::PredictProba, Some(_)) => {
-                let mut p = self.probas(&self.votes(&x), x.rows);
+                let mut p = self.probas(&self.votes(&x), x.rows());
                 Ok(if self.multi || p.len() != 1 {
                     Output::Matrices(p)
                 } else {
@@ -653,7 +751,7 @@ impl Estimator for KNeighbors {
                     // `_mode` (the smallest most frequent class) is the first
                     // arg-max of the counts
                     per.iter()
-                        .zip(self.probas(&all, x.rows))
+                        .zip(self.probas(&all, x.rows()))
                         .map(|((_, c), p)| argmax_labels(&p, c))
                         .collect()
                 };
@@ -688,212 +786,6 @@ impl Estimator for KNeighbors {
     }
 }
 
-/// NearestCentroid. predict with uniform class priors (the default):
-/// `classes_[pairwise_distances_argmin(X, centroids_, metric)]`, which is
-/// `ArgKmin` with k = 1 ([`brute`]).
-///
-/// Euclidean: `_decision_function` as scikit-learn 1.9 writes it: X and the
-/// centroids divided by `within_class_std_dev_` where it is not zero, then
-/// per class `pairwise_distances` (`_euclidean_distances`: `-2 * X @ c.T`
-/// (numpy's gemv), `+= ||x||^2`, `+= ||c||^2` (einsum row norms),
-/// `maximum(., 0)`, `sqrt`), squared again (`**= 2`), and `-d + 2.0 *
-/// np.log(class_prior_)`. decision_function is that (column 1 minus column
-/// 0 for two classes), predict_log_proba / predict_proba the discriminant
-/// mixin's, and predict with other priors its arg-max. Manhattan with other
-/// priors (scipy's cdist) is refused.
-pub struct NearestCentroid {
-    info: Info,
-    centroids: FitRows,
-    search: Brute,
-    classes: Labels,
-    /// the priors are uniform (np.isclose): predict is the nearest centroid
-    uniform: bool,
-    /// euclidean: what the discriminant scores need
-    scores: Option<Discriminant>,
-    blas: crate::blas::Blas,
-}
-
-struct Discriminant {
-    /// `within_class_std_dev_` where it is not zero (else None: untouched)
-    std: Vec<Option<f64>>,
-    /// each normalised centroid as a one-row matrix
-    centroids: Vec<Mat>,
-    /// `||c||^2` of each normalised centroid (einsum)
-    norms: Vec<f64>,
-    /// `2.0 * np.log(class_prior_[c])`
-    log_priors: Vec<f64>,
-}
-
-impl NearestCentroid {
-    pub fn read(est: &Obj<'_, '_>, path: &str) -> Result<NearestCentroid> {
-        let info = Info::read(est, path)?;
-        let kind = match est.str("metric", path)? {
-            "euclidean" => Kind::Euclidean,
-            "manhattan" => Kind::Manhattan,
-            other => {
-                return Err(unsupported(
-                    format!("NearestCentroid with the metric {other:?}"),
-                    &format!("{path}.metric"),
-                    "The euclidean and manhattan metrics are implemented.",
-                ))
-            }
-        };
-        let centroids = mat_f64(est, "centroids_", path)?;
-        let classes = est.labels("classes_", path)?;
-        if centroids.rows != classes.len() || centroids.rows == 0 {
-            return Err(malformed(path, "centroids_ does not match classes_"));
-        }
-        if info.n_features.is_some_and(|n| n != centroids.cols) {
-            return Err(malformed(path, "centroids_ does not match n_features_in_"));
-        }
-        let prior = crate::access::vec_f64(est, "class_prior_", path, Some(classes.len()))?;
-        let k = classes.len() as f64;
-        // np.isclose(class_prior_, 1 / k).all(): |a - b| <= 1e-8 + 1e-5 * |b|
-        let uniform = prior
-            .iter()
-            .all(|&p| (p - 1.0 / k).abs() <= 1e-8 + 1e-5 / k);
-        if !uniform && kind == Kind::Manhattan {
-            return Err(unsupported(
-                "NearestCentroid on the manhattan metric with class priors that are not uniform",
-                &format!("{path}.class_prior_"),
-                "scikit-learn then predicts from manhattan discriminant scores (scipy's cdist), which are not implemented.",
-            ));
-        }
-        if centroids.rows > 1 && centroids.cols > 1 && fortran_ordered(est, "centroids_") {
-            return Err(unsupported(
-                "NearestCentroid with Fortran-ordered centroids_",
-                &format!("{path}.centroids_"),
-                "scikit-learn then measures distances another way.",
-            ));
-        }
-        let scores = if kind == Kind::Euclidean {
-            let std =
-                crate::access::vec_f64(est, "within_class_std_dev_", path, Some(centroids.cols))?;
-            let std: Vec<Option<f64>> = std.into_iter().map(|s| (s != 0.0).then_some(s)).collect();
-            let mut cents = Vec::with_capacity(centroids.rows);
-            let mut norms = Vec::with_capacity(centroids.rows);
-            for c in 0..centroids.rows {
-                let mut row = Mat::zeros(1, centroids.cols);
-                for ((o, &v), s) in row.data.iter_mut().zip(centroids.row(c)).zip(&std) {
-                    *o = s.map_or(v, |s| v / s);
-                }
-                norms.push(einsum_sq(&row.data));
-                cents.push(row);
-            }
-            let log_priors = prior.iter().map(|&p| 2.0 * np_log(p)).collect();
-            Some(Discriminant {
-                std,
-                centroids: cents,
-                norms,
-                log_priors,
-            })
-        } else {
-            None
-        };
-        let centroids = FitRows::Dense(centroids);
-        let search = Brute::new(kind, &est.ctx.blas, &centroids);
-        Ok(NearestCentroid {
-            info,
-            centroids,
-            search,
-            classes,
-            uniform,
-            scores,
-            blas: est.ctx.blas.clone(),
-        })
-    }
-
-    /// `_decision_function` (euclidean): n x classes, C-ordered.
-    fn scores(&self, d: &Discriminant, x: &Mat) -> Mat {
-        let mut xn = x.clone();
-        for i in 0..xn.rows {
-            for (v, s) in xn.row_mut(i).iter_mut().zip(&d.std) {
-                if let Some(s) = s {
-                    *v /= s;
-                }
-            }
-        }
-        let xx: Vec<f64> = (0..xn.rows).map(|i| einsum_sq(xn.row(i))).collect();
-        let k = d.centroids.len();
-        let mut out = Mat::zeros(x.rows, k);
-        for (c, cent) in d.centroids.iter().enumerate() {
-            let dot = self.blas.matmul_t(&xn, cent, false);
-            for (i, &xi) in xx.iter().enumerate() {
-                let mut v = -2.0 * dot.data[i];
-                v += xi;
-                v += d.norms[c];
-                // np.maximum(v, 0): NaN stays NaN
-                let v = if v < 0.0 { 0.0 } else { v };
-                let dist = v.sqrt();
-                let sq = dist * dist;
-                out.data[i * k + c] = -sq + d.log_priors[c];
-            }
-        }
-        out
-    }
-}
-
-impl Estimator for NearestCentroid {
-    fn info(&self) -> &Info {
-        &self.info
-    }
-    fn classes(&self) -> Option<&Labels> {
-        Some(&self.classes)
-    }
-    fn supports(&self, m: Method) -> bool {
-        match m {
-            Method::Predict => true,
-            Method::DecisionFunction | Method::PredictProba | Method::PredictLogProba => {
-                self.scores.is_some()
-            }
-            _ => false,
-        }
-    }
-    fn batchable(&self) -> bool {
-        false
-    }
-    fn exactness(&self, m: Method) -> Exactness {
-        if m == Method::Predict && self.uniform {
-            return self.search.exactness(
-                "a row at exactly the same distance from two centroids goes to the one \
-                 scikit-learn's heap keeps when it splits the work as assumed here",
-            );
-        }
-        self.blas.exactness(false)
-    }
-    fn run(&self, m: Method, x: Data) -> Result<Output> {
-        if !self.supports(m) {
-            return Err(self.no_method(m));
-        }
-        let x = dense_in(&self.info, x, false)?;
-        let d = match (&self.scores, m) {
-            (_, Method::Predict) if self.uniform => {
-                let nearest = self.search.argkmin(&self.centroids, &x, 1, Strategy::Auto);
-                let idx: Vec<usize> = nearest.iter().map(|&(_, c)| c).collect();
-                return Ok(Output::Labels(self.classes.take(&idx)));
-            }
-            (Some(d), _) => d,
-            (None, _) => return Err(self.no_method(m)),
-        };
-        let s = self.scores(d, &x);
-        match m {
-            Method::Predict => Ok(Output::Labels(argmax_labels(&s, &self.classes))),
-            Method::DecisionFunction if s.cols == 2 => Ok(Output::Vector(
-                (0..s.rows).map(|i| s.get(i, 1) - s.get(i, 0)).collect(),
-            )),
-            Method::DecisionFunction => Ok(Output::Matrix(s)),
-            Method::PredictLogProba => Ok(Output::Matrix(discriminant_log_proba(&s, true))),
-            _ => {
-                let mut p = discriminant_log_proba(&s, true);
-                for v in &mut p.data {
-                    *v = np_exp(*v);
-                }
-                Ok(Output::Matrix(p))
-            }
-        }
-    }
-}
-
 /// The implementation of `est` when this module has it.
 pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Estimator>>> {
     if !est.class.module.starts_with("sklearn.") {
@@ -901,7 +793,7 @@ pub fn build(_ctx: &Ctx<'_>, est: &Obj<'_, '_>, path: &str) -> Option<Result<Box
     }
     match est.name() {
         "KNeighborsClassifier" | "KNeighborsRegressor" => Some(boxed(KNeighbors::read(est, path))),
-        "NearestCentroid" => Some(boxed(NearestCentroid::read(est, path))),
+        "NearestCentroid" => Some(boxed(centroid::NearestCentroid::read(est, path))),
         "RadiusNeighborsClassifier" | "RadiusNeighborsRegressor" => {
             Some(boxed(radius::RadiusNeighbors::read(est, path)))
         }

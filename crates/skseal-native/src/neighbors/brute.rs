@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::blas::{pack8, Blas, Exactness};
-use crate::csr::Csr;
+use crate::csr::StoredCsr;
 use crate::data::Mat;
 
 /// `pairwise_dist_chunk_size`, scikit-learn's default.
@@ -52,20 +52,20 @@ pub enum Strategy {
 /// brute force, as scikit-learn does; euclidean only, see the module docs).
 pub enum FitRows {
     Dense(Mat),
-    Sparse(Csr),
+    Sparse(StoredCsr),
 }
 
 impl FitRows {
     pub fn rows(&self) -> usize {
         match self {
             FitRows::Dense(m) => m.rows,
-            FitRows::Sparse(c) => c.rows,
+            FitRows::Sparse(c) => c.rows(),
         }
     }
     pub fn cols(&self) -> usize {
         match self {
             FitRows::Dense(m) => m.cols,
-            FitRows::Sparse(c) => c.cols,
+            FitRows::Sparse(c) => c.cols(),
         }
     }
 }
@@ -142,7 +142,7 @@ impl Brute {
                     .collect(),
             ),
             (Kind::Euclidean, FitRows::Sparse(fit)) => (
-                (0..fit.rows)
+                (0..fit.rows())
                     .map(|r| fit.row(r).1.iter().fold(0.0, |s, v| s + v * v))
                     .collect(),
                 Vec::new(),
@@ -202,13 +202,13 @@ impl Brute {
     /// densified rows' (`sum_j |x_j - y_j|` in feature order).
     fn values_sparse(
         &self,
-        fit: &Csr,
+        fit: &StoredCsr,
         x: &[f64],
         x_norms: &[f64],
         y0: usize,
         y1: usize,
     ) -> Vec<f64> {
-        let d = fit.cols.max(1);
+        let d = fit.cols().max(1);
         let mut m = Vec::with_capacity(x_norms.len() * (y1 - y0));
         for (xr, &xn) in x.chunks(d).zip(x_norms) {
             for j in y0..y1 {

@@ -51,12 +51,16 @@
 //! class of its output (scikit-learn then predicts a label outside
 //! `classes_`).
 
-use super::{class_indices_per_output, distance, rdist, read_fitted, Fitted, Metric, Search};
+use super::sparse::SparseQueries;
+use super::{
+    class_indices_per_output, distance, rdist, read_fitted, sparse_queries, DenseRefusal, Fitted,
+    Metric, Queries, Search,
+};
 use crate::access::Obj;
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, malformed, Result};
-use crate::estimator::{dense_in, unsupported, Estimator, Info};
+use crate::estimator::{unsupported, Estimator, Info};
 use crate::npsum;
 use skseal_core::ir::{Node, NodeId};
 
@@ -98,6 +102,9 @@ pub struct RadiusNeighbors {
     /// several outputs, row by row)
     y: Vec<f64>,
     outputs: usize,
+    /// sparse queries (a sparse fit handed sparse input)
+    sparse: Option<SparseQueries>,
+    dense_refusal: Option<DenseRefusal>,
 }
 
 impl RadiusNeighbors {
@@ -116,6 +123,7 @@ impl RadiusNeighbors {
             search,
             y,
             outputs,
+            dense_refusal,
         } = fitted;
         let radius = est.f64("radius", path)?;
         if !(radius.is_finite() && radius >= 0.0) {
@@ -138,12 +146,18 @@ impl RadiusNeighbors {
             clf,
             y,
             outputs,
+            sparse: None,
+            dense_refusal,
         })
     }
 
     /// The neighbours of every row of `x`: (reduced value, training row),
     /// ascending by row.
-    fn neighbours(&self, x: &Mat) -> Vec<Vec<(f64, usize)>> {
+    fn neighbours(&self, x: &Queries<'_>) -> Vec<Vec<(f64, usize)>> {
+        let x = match x {
+            Queries::Sparse(sq, c) => return sq.within(c, self.reduced),
+            Queries::Dense(x) => x,
+        };
         match &self.search {
             Search::Brute(b, fit) => b.within(fit, x, self.reduced),
             Search::Tree(fit) => (0..x.rows)
@@ -180,7 +194,7 @@ impl RadiusNeighbors {
     }
 
     /// `predict_proba`: one matrix per output.
-    fn probas(&self, x: &Mat, c: &Classes) -> Result<Vec<Mat>> {
+    fn probas(&self, x: &Queries<'_>, c: &Classes) -> Result<Vec<Mat>> {
         let all = self.neighbours(x);
         let outliers: Vec<usize> = (0..all.len()).filter(|&i| all[i].is_empty()).collect();
         if !outliers.is_empty() && c.per.iter().any(|o| o.outlier.is_none()) {
@@ -210,7 +224,7 @@ impl RadiusNeighbors {
         };
         let mut out = Vec::with_capacity(c.per.len());
         for o in &c.per {
-            let mut p = Mat::zeros(x.rows, o.labels.len());
+            let mut p = Mat::zeros(x.rows(), o.labels.len());
             for (i, d) in all.iter().enumerate() {
                 let row = p.row_mut(i);
                 if d.is_empty() {
@@ -249,10 +263,10 @@ impl RadiusNeighbors {
     /// distance weights, `np.average(_y[ind, :], axis=0, weights=w)`: the
     /// rows times their weight added the same way, over the weights' sum
     /// (one contiguous column: pairwise); NaN without neighbours.
-    fn regress_outputs(&self, x: &Mat) -> Mat {
+    fn regress_outputs(&self, x: &Queries<'_>) -> Mat {
         let o = self.outputs;
         let all = self.neighbours(x);
-        let mut out = Mat::zeros(x.rows, o);
+        let mut out = Mat::zeros(x.rows(), o);
         let mut w = Vec::new();
         for (i, d) in all.iter().enumerate() {
             let row = out.row_mut(i);
@@ -281,7 +295,7 @@ impl RadiusNeighbors {
         out
     }
 
-    fn regress(&self, x: &Mat) -> Vec<f64> {
+    fn regress(&self, x: &Queries<'_>) -> Vec<f64> {
         let all = self.neighbours(x);
         let mut vals = Vec::new();
         let mut w = Vec::new();
@@ -450,12 +464,22 @@ impl Estimator for RadiusNeighbors {
     }
     fn exactness(&self, _m: Method) -> Exactness {
         match &self.search {
+            // `np.where` over values computed as scikit-learn computes them
+            _ if self.sparse.is_some() => Exactness::Bitwise,
             Search::Tree(_) => Exactness::Bounded(TREE_BOUND.into()),
             Search::Brute(b, _) => b.product_exactness(),
         }
     }
+    fn take_sparse(&mut self) -> bool {
+        self.sparse = sparse_queries(&self.search);
+        self.sparse.is_some()
+    }
     fn run(&self, m: Method, x: Data) -> Result<Output> {
-        let x = dense_in(&self.info, x, false)?;
+        let x = Queries::read(
+            &self.info,
+            (self.sparse.as_ref(), self.dense_refusal.as_ref()),
+            x,
+        )?;
         match (m, &self.clf) {
             (Method::PredictProba, Some(c)) => {
                 let mut p = self.probas(&x, c)?;
