@@ -32,6 +32,7 @@ mod fma;
 mod packed;
 #[cfg(test)]
 mod rows_tests;
+mod wide;
 use crate::fma::fma_dispatch;
 pub(crate) use ddot::L8;
 use ddot::{ddot_haswell, ddot_skylakex};
@@ -153,6 +154,11 @@ struct GemmParams {
     switch_ratio: usize,
     /// GEMM_R: columns per outer step (13824 for both, measured default).
     r: usize,
+    /// DGEMM_DEFAULT_P: rows of A per M block.
+    p: usize,
+    /// The rounding of the threaded partitions when M is split (measured:
+    /// [`wide::calls`]).
+    preferred: usize,
 }
 
 const SKYLAKEX: GemmParams = GemmParams {
@@ -161,6 +167,8 @@ const SKYLAKEX: GemmParams = GemmParams {
     unroll_n: 2,
     switch_ratio: 8,
     r: 13_824,
+    p: 192,
+    preferred: 16,
 };
 const HASWELL: GemmParams = GemmParams {
     q: 256,
@@ -168,6 +176,8 @@ const HASWELL: GemmParams = GemmParams {
     unroll_n: 8,
     switch_ratio: 4,
     r: 13_824,
+    p: 512,
+    preferred: 8,
 };
 
 impl Blas {
@@ -571,10 +581,27 @@ impl Blas {
             (x, c, panel),
             (n, k, d),
             &blocks,
-            (|i| haswell && plan.single_column(i), four),
+            (
+                |i| haswell && plan.singles.is_none() && plan.single_column(i),
+                four,
+            ),
             Post::default(),
             out,
         );
+        for &((j0, j1), i) in plan.singles.iter().flatten() {
+            if i < n {
+                for j in j0..j1.min(k) {
+                    out[i * k + j] = blocked(xrow(i), crow(j), &blocks, true);
+                }
+            }
+        }
+        for cell in &plan.split {
+            for i in cell.cols.0..cell.cols.1.min(n) {
+                for j in cell.rows.0..cell.rows.1.min(k) {
+                    out[i * k + j] = wide::element(xrow(i), crow(j), &blocks, cell.split);
+                }
+            }
+        }
     }
 
     /// How the driver splits an `M = k, N = n, K = d` product (interface/gemm.c,
@@ -667,8 +694,31 @@ impl Blas {
                 js += step;
             }
         }
+        let layout = wide::Layout {
+            m,
+            n,
+            ntm: if threaded { ntm } else { 1 },
+            threads: if threaded { ntm * ntn } else { 1 },
+            switch_ratio: sr,
+            r: p.r,
+            p: p.p,
+            unroll_m: p.unroll_m,
+            unroll_n: p.unroll_n,
+            preferred: p.preferred,
+        };
+        let split = if self.core == Core::SkylakeX {
+            wide::split_cells(&layout)
+        } else {
+            Vec::new()
+        };
+        // Haswell with M split over threads: the single-column cells per
+        // call (the chunk ends below assume one set of calls for all rows)
+        let singles = (self.core != Core::SkylakeX && threaded && ntm > 1)
+            .then(|| wide::single_cells(&layout));
         GemmPlan {
             threaded,
+            split,
+            singles,
             ends: chunks
                 .into_iter()
                 .filter(|&(_, w)| w % 2 == 1)
@@ -681,6 +731,11 @@ impl Blas {
 /// The driver's decisions for one dgemm call.
 struct GemmPlan {
     threaded: bool,
+    /// SkylakeX: the cells its kernel computes with split chains
+    split: Vec<wide::Cells>,
+    /// Haswell with M split over threads: (rows, column) cells of the
+    /// single-column kernel, replacing `ends`
+    singles: Option<Vec<((usize, usize), usize)>>,
     /// Columns (samples) that are the last of an odd-width chunk, ascending.
     ends: Vec<usize>,
 }
@@ -909,46 +964,4 @@ fn cpu_features() -> (bool, bool) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn k_blocks_follow_the_drivers() {
-        assert_eq!(k_blocks(300, 256, None), vec![(0, 150), (150, 150)]);
-        assert_eq!(k_blocks(301, 256, None), vec![(0, 151), (151, 150)]);
-        assert_eq!(k_blocks(301, 256, Some(4)), vec![(0, 152), (152, 149)]);
-        assert_eq!(
-            k_blocks(600, 256, None),
-            vec![(0, 256), (256, 172), (428, 172)]
-        );
-        assert_eq!(k_blocks(10, 256, Some(4)), vec![(0, 10)]);
-    }
-
-    #[test]
-    fn gemm_plan_marks_the_last_column_of_odd_chunks() {
-        let b = Blas::new(Core::Haswell, 1);
-        // serial: 24, 24, 8, 5 -> the last column of the 5-wide chunk
-        let plan = b.gemm_plan(2, 61, 10);
-        assert!(!plan.threaded);
-        assert_eq!(plan.ends, vec![60]);
-        let b2 = Blas::new(Core::Haswell, 2);
-        assert!(b2.gemm_plan(2, 2000, 300).threaded);
-        assert!(!b2.gemm_plan(2, 3, 300).threaded);
-    }
-
-    #[test]
-    fn core_names() {
-        assert_eq!(Core::from_name("HASWELL"), Core::Haswell);
-        assert_eq!(Core::from_name("SkylakeX"), Core::SkylakeX);
-        assert_eq!(Core::from_name("Zen").name(), "Zen");
-        assert!(!Blas::new(Core::from_name("Zen"), 2).reproduced());
-    }
-
-    #[test]
-    fn one_element_products() {
-        let b = Blas::new(Core::Haswell, 2);
-        let x = Mat::new(1, 2, vec![1.0, 2.0]).unwrap();
-        let c = Mat::new(1, 2, vec![3.0, 4.0]).unwrap();
-        assert_eq!(b.matmul_t(&x, &c, false).data, vec![11.0]);
-    }
-}
+mod tests;
