@@ -12,6 +12,9 @@
 //!   number / string `missing_values`, all-missing columns dropped unless
 //!   `keep_empty_features`); `add_indicator=True` is refused. For string
 //!   columns a missing value is `None` or NaN whichever `missing_values` is.
+//! - KNNImputer (`knn_impute.rs`): `nan_euclidean_distances` through the
+//!   modelled products, the k nearest donors per column, their (weighted)
+//!   average; bounded by exactly tied distances.
 //! - OneHotEncoder (numeric or string `categories_`, handle_unknown
 //!   error/ignore/infrequent_if_exist/warn, every `drop`, infrequent
 //!   categories from min_frequency/max_categories). The output is always a
@@ -50,6 +53,7 @@ mod bins;
 mod decompose;
 mod encode;
 mod impute;
+mod knn_impute;
 mod label;
 mod poly;
 mod quantile;
@@ -68,6 +72,7 @@ use bins::{Binarizer, KBins};
 use decompose::{KMeans, Nystroem, Pca, TruncatedSvd};
 use encode::{OneHot, Ordinal};
 use impute::Imputer;
+use knn_impute::KnnImputer;
 use poly::Poly;
 use quantile::{Power, Quantile};
 use scale::{Identity, Normalizer, Scaler};
@@ -93,6 +98,7 @@ pub fn transformer(est: &Obj<'_, '_>, path: &str) -> Option<Result<Box<dyn Trans
         "Normalizer" => boxed(Normalizer::read(est, path)),
         "FunctionTransformer" => boxed(Identity::read(est, path)),
         "SimpleImputer" => boxed(Imputer::read(est, path)),
+        "KNNImputer" => boxed(KnnImputer::read(est, path)),
         "OneHotEncoder" => boxed(OneHot::read(est, path)),
         "OrdinalEncoder" => boxed(Ordinal::read(est, path)),
         "TargetEncoder" => boxed(Target::read(est, path)),
