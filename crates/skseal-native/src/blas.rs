@@ -641,19 +641,7 @@ impl Blas {
         // chunk ends: (start, len) of each column chunk the kernel is called on
         let mut chunks: Vec<(usize, usize)> = Vec::new();
         let cut = |from: usize, to: usize, chunks: &mut Vec<(usize, usize)>| {
-            let mut j = from;
-            while j < to {
-                let rest = to - j;
-                let w = if rest >= 3 * p.unroll_n {
-                    3 * p.unroll_n
-                } else if rest > p.unroll_n {
-                    p.unroll_n
-                } else {
-                    rest
-                };
-                chunks.push((j, w));
-                j += w;
-            }
+            chunks.extend(wide::narrow_chunks(from, to, p.unroll_n));
         };
         if !threaded {
             let mut js = 0;

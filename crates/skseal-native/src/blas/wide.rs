@@ -107,18 +107,8 @@ pub(super) fn single_cells(l: &Layout) -> Vec<((usize, usize), usize)> {
 pub(super) fn calls(l: &Layout) -> Vec<Call> {
     let mut out = Vec::new();
     let narrow = |js: usize, je: usize, out: &mut Vec<Call>, m: (usize, usize)| {
-        let mut j = js;
-        while j < je {
-            let rest = je - j;
-            let w = if rest >= 3 * l.unroll_n {
-                3 * l.unroll_n
-            } else if rest > l.unroll_n {
-                l.unroll_n
-            } else {
-                rest
-            };
-            out.push(Call { m, n: (j, w) });
-            j += w;
+        for n in narrow_chunks(js, je, l.unroll_n) {
+            out.push(Call { m, n });
         }
     };
     if l.threads <= 1 {
@@ -173,6 +163,28 @@ pub(super) fn calls(l: &Layout) -> Vec<Call> {
             }
         }
         js += step;
+    }
+    out
+}
+
+/// The column chunks (start, width) the driver hands the kernel where it
+/// packs B, over columns `from..to`: `min_jj` of the generic driver,
+/// 3 x GEMM_UNROLL_N while that many remain, else GEMM_UNROLL_N, else the
+/// rest.
+pub(super) fn narrow_chunks(from: usize, to: usize, unroll_n: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut j = from;
+    while j < to {
+        let rest = to - j;
+        let w = if rest >= 3 * unroll_n {
+            3 * unroll_n
+        } else if rest > unroll_n {
+            unroll_n
+        } else {
+            rest
+        };
+        out.push((j, w));
+        j += w;
     }
     out
 }
