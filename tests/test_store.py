@@ -47,11 +47,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[dict[str, str]]:
-    """moto's S3 server on 127.0.0.1 (stopped at the end of the session)."""
+    """moto's S3 server on 127.0.0.1 (stopped at the end of the session), with
+    S3's atomic conditional writes (tests/moto_s3_server.py)."""
     port = _free_port()
     log = open(os.devnull, "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, str(Path(__file__).parent / "moto_s3_server.py"), "127.0.0.1",
+         str(port)],
         stdout=log, stderr=log,
     )
     env = {
