@@ -25,7 +25,7 @@ from sklearn.pipeline import make_pipeline
 
 import skseal
 import skseal.native
-from skseal.errors import UnsupportedModelError
+from skseal.errors import UnsupportedModelError, ValidationError
 
 
 def _data(n: int, d: int, p: float, seed: int) -> np.ndarray:
@@ -132,3 +132,21 @@ def test_refusals() -> None:
 def test_without_avx512() -> None:
     """The same tests on numpy's AVX2 path and OpenBLAS's Haswell kernels."""
     replay_on_avx2(__file__, also_skip="refusals")
+
+
+def test_malformed_fitted_states() -> None:
+    """A fitted state no fit leaves is refused at load, naming what is wrong."""
+    X = _data(60, 4, 0.2, seed=6)
+    cases = []
+    zero = KNNImputer().fit(X)
+    zero.n_neighbors = 0
+    cases.append((zero, "n_neighbors is 0"))
+    mask = KNNImputer().fit(X)
+    mask._valid_mask = ~mask._valid_mask
+    cases.append((mask, "_valid_mask"))
+    inf = KNNImputer().fit(X)
+    inf._fit_X[0, 0] = np.inf
+    cases.append((inf, "infinite"))
+    for imp, said in cases:
+        with pytest.raises(ValidationError, match=said):
+            skseal.native.loads(skseal.dumps(imp))
