@@ -27,6 +27,7 @@ import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_iris
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -144,7 +145,13 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
     pipe = make_pipeline(ct, LogisticRegression()).fit(df, yd)
     skseal.dump(pipe, d / "pipe.skseal", probe=df.iloc[:10])
-    return {**iris, "dir": d, "df": df, "pipe": pipe}
+    skseal.dump(pipe, d / "bare.skseal")  # no probe
+    size = np.where(df["a"] > 0, "big", "small")
+    docs = np.array([f"{c} item {w} number {i % 7}" for i, (c, w) in
+                     enumerate(zip(df["c"], size, strict=True))], dtype=object)
+    text = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(docs, yd)
+    skseal.dump(text, d / "text.skseal", probe=docs[:5])
+    return {**iris, "dir": d, "df": df, "pipe": pipe, "docs": docs, "text": text}
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +187,50 @@ def test_health_metadata_and_metrics(server: Server) -> None:
     code, text = server.get("/metrics")
     assert code == 200 and "skseal_model_load_seconds" in text
     assert 'skseal_model_load_seconds{model="hgb"}' in text
+
+
+def test_metadata_gives_each_column_its_datatype(server: Server, models: dict[str, Any]) -> None:
+    """The stored probe tells string columns from numbers: a client that builds its
+    request from the metadata alone gets scikit-learn's answer."""
+    code, meta = server.get("/v2/models/pipe")
+    assert code == 200
+    assert [(i["name"], i["datatype"], i["shape"]) for i in meta["inputs"]] == [
+        ("a", "FP64", [-1]), ("b", "FP64", [-1]), ("c", "BYTES", [-1])]
+    outs = {o["name"]: o["datatype"] for o in meta["outputs"]}
+    assert outs["predict"] == "BYTES" and outs["predict_proba"] == "FP64"
+    df = models["df"]
+    body = {
+        "inputs": [{"name": i["name"], "shape": [len(df)], "datatype": i["datatype"],
+                    "data": df[i["name"]].tolist()} for i in meta["inputs"]],
+        "parameters": {"method": "predict_proba"},
+    }
+    code, out = server.post("/v2/models/pipe/infer", body)
+    assert code == 200, out
+    t = out["outputs"][0]
+    got = np.array(t["data"], dtype=np.float64).reshape(t["shape"])
+    assert np.array_equal(got, models["pipe"].predict_proba(df))
+    code, meta = server.get("/v2/models/forest")
+    assert {o["name"]: o["datatype"] for o in meta["outputs"]}["predict"] == "INT64"
+    # without a probe the columns' kinds are unknown: numbers, with a note
+    code, meta = server.get("/v2/models/bare")
+    assert [i["datatype"] for i in meta["inputs"]] == ["FP64"] * 3
+    assert all("send strings as BYTES" in i["parameters"]["note"] for i in meta["inputs"])
+    # a text pipeline takes one string per row
+    code, meta = server.get("/v2/models/text")
+    assert meta["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
+    docs = models["docs"]
+    body = {"inputs": [{"name": "text", "shape": [len(docs)], "datatype": "BYTES",
+                        "data": docs.tolist()}], "parameters": {"method": "predict_proba"}}
+    code, out = server.post("/v2/models/text/infer", body)
+    assert code == 200, out
+    t = out["outputs"][0]
+    got = np.array(t["data"], dtype=np.float64).reshape(t["shape"])
+    assert np.array_equal(got, models["text"].predict_proba(docs))
+    # MLflow's protocol: the documents as instances
+    code, out = server.post("/models/text/invocations",
+                            {"instances": docs.tolist(), "params": {"method": "predict_proba"}})
+    assert code == 200, out
+    assert np.array_equal(np.array(out["predictions"]), models["text"].predict_proba(docs))
 
 
 @pytest.mark.parametrize(

@@ -198,6 +198,10 @@ impl Table {
     pub fn position(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n == name)
     }
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.position(name).and_then(|i| self.columns.get(i))
+    }
     /// Some rows of every column.
     pub fn take_rows(&self, rows: &[usize]) -> Table {
         Table {

@@ -144,21 +144,50 @@ async fn model_ready(AxState(s): St, Path(name): Path<String>) -> Response {
 async fn model_meta(AxState(s): St, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
     let l = loaded(&s, &name)?;
     let m = &l.model;
+    // the stored probe's rows tell which columns hold strings
+    let probe_table = match m.probe() {
+        Some(Ok(p)) => match &p.input {
+            Data::Table(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    };
     let inputs: Vec<Value> = match (m.feature_names_in(), m.n_features_in()) {
         (Some(names), _) => names
             .iter()
-            .map(|n| {
-                json!({ "name": n, "datatype": "FP64", "shape": [-1],
-                             "parameters": { "note": "string columns are sent as BYTES" } })
+            .map(|n| match probe_table.and_then(|t| t.column(n)) {
+                Some(c) => {
+                    json!({ "name": n, "datatype": protocol::column_dtype(c), "shape": [-1] })
+                }
+                None => json!({ "name": n, "datatype": "FP64", "shape": [-1],
+                    "parameters": { "note": "the file has no probe to tell string columns \
+                        from numbers: send strings as BYTES" } }),
             })
             .collect(),
         (None, Some(d)) => vec![json!({ "name": "input", "datatype": "FP64", "shape": [-1, d] })],
-        (None, None) => vec![json!({ "name": "input", "datatype": "FP64", "shape": [-1, -1] })],
+        (None, None) => match probe_table.map(|t| t.columns.as_slice()) {
+            // a text pipeline: one string per row
+            Some([c]) if protocol::column_dtype(c) == "BYTES" => {
+                vec![json!({ "name": "text", "datatype": "BYTES", "shape": [-1] })]
+            }
+            _ => vec![json!({ "name": "input", "datatype": "FP64", "shape": [-1, -1] })],
+        },
     };
     let methods = m.methods();
+    let predict_dtype = match (m.classes(), m.output_classes().first().copied()) {
+        (Some(c), _) | (None, Some(c)) => protocol::labels_dtype(c),
+        (None, None) => "FP64",
+    };
     let outputs: Vec<Value> = methods
         .iter()
-        .map(|k| json!({ "name": k.name(), "datatype": "FP64", "shape": [-1, -1] }))
+        .map(|k| {
+            let dt = if *k == Method::Predict {
+                predict_dtype
+            } else {
+                "FP64"
+            };
+            json!({ "name": k.name(), "datatype": dt, "shape": [-1, -1] })
+        })
         .collect();
     let exact: serde_json::Map<String, Value> = methods
         .iter()
@@ -287,6 +316,17 @@ async fn compute(
             ),
         ));
     }
+    // a table as the model takes it (`skseal predict`'s rule): one string
+    // column for a text pipeline is its documents
+    let data = match data {
+        Data::Table(t) => {
+            l.model
+                .take_table(t, true)
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?
+                .0
+        }
+        d => d,
+    };
     let (l, data) = match &s.batcher {
         Some(b) => match b.enqueue(name, l, m, data) {
             Ok(answer) => return batched(s, answer, method_name).await,

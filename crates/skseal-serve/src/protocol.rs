@@ -267,6 +267,16 @@ pub fn mlflow_json(body: &Value) -> Result<(Data, Option<String>), BadRequest> {
             Value::Array(items) if items.first().is_some_and(Value::is_object) => {
                 records_to_data(items, "instances")?
             }
+            // a 1-D list of strings: one document per row (a text pipeline)
+            Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
+                let docs = items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect();
+                Table::new(vec!["text".into()], vec![Column::Str(docs)])
+                    .map(Data::Table)
+                    .map_err(|e| bad(e.to_string()))?
+            }
             Value::Array(items) => rows_to_data(items, None, "instances")?,
             Value::Object(cols) => columns_to_data(cols, "inputs")?,
             v => {
@@ -448,7 +458,16 @@ fn check_dtype(name: &str, dt: &str) -> Result<(), BadRequest> {
     }
 }
 
-fn labels_dtype(l: &Labels) -> &'static str {
+/// The v2 datatype a column of a table travels as: BYTES for strings.
+pub fn column_dtype(c: &Column) -> &'static str {
+    match c {
+        Column::F64(_) => "FP64",
+        Column::Str(_) | Column::Codes(_) => "BYTES",
+    }
+}
+
+/// The v2 datatype of class labels.
+pub fn labels_dtype(l: &Labels) -> &'static str {
     match l {
         Labels::Int(_) => "INT64",
         Labels::Int32(_) => "INT32",
@@ -524,6 +543,13 @@ mod tests {
             mlflow_json(&json!({"instances": [[1, 2], [3, 4]]})).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(d, Data::Dense(m) if m.data == vec![1.0, 2.0, 3.0, 4.0]));
         assert!(mlflow_json(&json!({"instances": [[1, 2], [3]]})).is_err());
+        // a list of documents is one string column
+        let (d, _) =
+            mlflow_json(&json!({"instances": ["a b", "c"]})).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(d, Data::Table(ref t) if t.rows == 2 && matches!(t.columns[..], [Column::Str(_)]))
+        );
+        assert!(mlflow_json(&json!({"instances": ["a", 1]})).is_err());
         assert!(mlflow_json(&json!({"nothing": 1})).is_err());
         assert!(mlflow_json(&json!({"dataframe_records": [{"a": 1}, {"b": 2}]})).is_err());
     }
