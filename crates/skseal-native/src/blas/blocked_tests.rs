@@ -42,3 +42,29 @@ fn packed_kernels_are_the_element_kernel() {
         }
     }
 }
+
+/// The AVX copy of the 4-row kernel against the portable code, bit for bit,
+/// also where the CPU has AVX-512 and the dispatch would not pick it; K
+/// split in blocks and not, widths that are not multiples of anything.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn avx_four_row_kernel_is_the_portable_one() {
+    use super::packed::{avx_fma, blocked8x4_any, blocked8x4_avx};
+    if !avx_fma() {
+        return;
+    }
+    for d in [1usize, 3, 20, 129, 300] {
+        let c = values(8 * d, 7 + d as u64);
+        let x = values(4 * d + 5, 31 + d as u64);
+        let panel = pack8(&c, 8, d);
+        for blocks in [k_blocks(d, 128, None), k_blocks(d, 16, None)] {
+            let (mut a, mut b) = ([0.0; 40], [0.0; 40]);
+            let none = Post8::default();
+            blocked8x4_any((&x, d), &panel, &blocks, (&mut a, 10), none);
+            // SAFETY: avx and fma detected just above.
+            unsafe { blocked8x4_avx((&x, d), &panel, &blocks, (&mut b, 10), none) };
+            let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a), bits(&b), "d {d}, {} blocks", blocks.len());
+        }
+    }
+}
