@@ -168,7 +168,9 @@ async fn model_meta(AxState(s): St, Path(name): Path<String>) -> Result<Json<Val
         (None, None) => match probe_table.map(|t| t.columns.as_slice()) {
             // a text pipeline: one string per row
             Some([c]) if protocol::column_dtype(c) == "BYTES" => {
-                vec![json!({ "name": "text", "datatype": "BYTES", "shape": [-1] })]
+                vec![
+                    json!({ "name": protocol::TEXT_INPUT_NAME, "datatype": "BYTES", "shape": [-1] }),
+                ]
             }
             _ => vec![json!({ "name": "input", "datatype": "FP64", "shape": [-1, -1] })],
         },

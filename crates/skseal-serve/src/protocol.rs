@@ -273,7 +273,7 @@ pub fn mlflow_json(body: &Value) -> Result<(Data, Option<String>), BadRequest> {
                     .iter()
                     .map(|v| v.as_str().map(str::to_string))
                     .collect();
-                Table::new(vec!["text".into()], vec![Column::Str(docs)])
+                Table::new(vec![TEXT_INPUT_NAME.into()], vec![Column::Str(docs)])
                     .map(Data::Table)
                     .map_err(|e| bad(e.to_string()))?
             }
@@ -457,6 +457,10 @@ fn check_dtype(name: &str, dt: &str) -> Result<(), BadRequest> {
         ))),
     }
 }
+
+/// The name of a text pipeline's one input (its documents), in the v2
+/// metadata and for MLflow's `{"instances": ["doc", ...]}`.
+pub const TEXT_INPUT_NAME: &str = "text";
 
 /// The v2 datatype a column of a table travels as: BYTES for strings.
 pub fn column_dtype(c: &Column) -> &'static str {
