@@ -53,10 +53,9 @@ read_header: Callable[[bytes, int], str] = skseal._native.read_header  # type: i
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and rename")
 
 
-# Seconds before the watchdog aborts a test. The kill test starts a fresh
-# Python writer (numpy, skseal, 40 MB of payload) for each of its 50-60
-# trials, so its time grows with the machine's load: 120 s was exceeded once
-# with four other builds running on 2 cores (a slow run, not a hang).
+# Seconds before the watchdog aborts a test. The kill test runs 50 to 400
+# trials, more only while an outcome is still missing and within its 90 s
+# budget; on a loaded 2-core machine each trial can take a second.
 WATCHDOG_S = {"test_sigkill_during_dump": 360}
 
 
@@ -474,20 +473,6 @@ def which_payload(obj: Any, n: int, candidates: list[npt.NDArray[np.float64]]) -
     raise AssertionError(f"loaded array is neither payload (starts {obj[:4]})")
 
 
-KILL_WRITER = PAYLOAD_SRC + """
-import sys
-import numpy as np
-import skseal
-path, first, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-objs = [payload(0, n), payload(1, n)]
-print("ready", flush=True)
-i = 0
-while True:
-    skseal.dump(objs[(first + i) % 2], path)
-    i += 1
-    print("done", i, flush=True)
-"""
-
 REPLACE_WRITER = PAYLOAD_SRC + """
 import sys, time
 import numpy as np
@@ -507,21 +492,6 @@ print("dumps", i, flush=True)
 """
 
 
-def start_writer(code: str, *args: object) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], 60)
-    line = proc.stdout.readline() if ready else ""
-    if line.strip() != "ready":
-        proc.kill()
-        _, err = proc.communicate()
-        raise AssertionError(f"writer did not start: {line!r}\n{err}")
-    return proc
-
-
 def read_rest(stream: IO[str] | None) -> str:
     assert stream is not None
     return stream.read()
@@ -535,9 +505,105 @@ def temp_files(directory: Path, name: str) -> list[str]:
     return [e for e in entries if pattern.fullmatch(e)]
 
 
+# The kill test's writer: a fork server. It imports numpy and skseal and
+# builds both payloads once; for each trial it forks a child that announces
+# itself ("go PID") and dumps in a loop ("done I SECONDS" after each dump,
+# timed from its start), until the test SIGKILLs it. The server then reports
+# how the child ended ("exit STATUS"). A fresh Python per trial took 1.5-1.7 s
+# (imports, payloads), which left room for only 50 trials in 80-90 s; a fork
+# takes milliseconds, so the trials can go on until every outcome was seen.
+KILL_SERVER = PAYLOAD_SRC + """
+import os
+import sys
+import time
+import numpy as np
+import skseal
+path, n = sys.argv[1], int(sys.argv[2])
+objs = [payload(0, n), payload(1, n)]
+print("ready", flush=True)
+for line in sys.stdin:
+    first = int(line)
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            print("go", os.getpid(), flush=True)
+            start = time.perf_counter()
+            i = 0
+            while True:
+                skseal.dump(objs[(first + i) % 2], path)
+                i += 1
+                print("done", i, time.perf_counter() - start, flush=True)
+        except BaseException as e:
+            print("error", repr(e), file=sys.stderr, flush=True)
+        os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    print("exit", status, flush=True)
+"""
+
 KILL_N = 2_500_000  # 20 MB of float64
-KILL_TRIALS = 60
-KILL_BUDGET_S = 20.0  # more than 50 trials only while within this budget
+KILL_MIN_TRIALS = 50
+KILL_MAX_TRIALS = 400
+KILL_BUDGET_S = 90.0  # trials beyond the first 50 only within this budget
+
+
+def start_writer(code: str, *args: object) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # no BLAS threads in a process that forks
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+    )
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], 60)
+    line = proc.stdout.readline() if ready else ""
+    if line.strip() != "ready":
+        proc.kill()
+        _, err = proc.communicate()
+        raise AssertionError(f"writer did not start: {line!r}\n{err}")
+    return proc
+
+
+def read_line(proc: subprocess.Popen[str], timeout: float = 60.0) -> str:
+    """The writer's next line of output, or AssertionError with its stderr."""
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    line = proc.stdout.readline() if ready else ""
+    if not line:
+        proc.kill()
+        _, err = proc.communicate()
+        raise AssertionError(f"writer stopped answering:\n{err}")
+    return line.strip()
+
+
+def kill_trial(server: subprocess.Popen[str], first: int,
+               delay: float | Callable[[], float]) -> tuple[list[float], int]:
+    """One child of the fork server dumps from ``first`` on and is SIGKILLed
+    ``delay`` seconds after it announced itself (or, when ``delay`` is a
+    callable, once its first dump is done). Returns the times of its finished
+    dumps and its wait status."""
+    assert server.stdin is not None
+    server.stdin.write(f"{first}\n")
+    server.stdin.flush()
+    go = read_line(server).split()
+    assert go[0] == "go", go
+    pid = int(go[1])
+    if callable(delay):
+        line = read_line(server)
+        assert line.startswith("done 1 "), line
+        os.kill(pid, signal.SIGKILL)
+        lines = [line]
+    else:
+        time.sleep(delay)
+        os.kill(pid, signal.SIGKILL)
+        lines = []
+    while not (line := read_line(server)).startswith("exit "):
+        lines.append(line)
+    status = int(line.split()[1])
+    done = [float(w.split()[2]) for w in lines if w.startswith("done ")]
+    others = [w for w in lines if not w.startswith("done ")]
+    assert not others, others
+    return done, status
 
 
 def test_sigkill_during_dump(tmp_path: Path) -> None:
@@ -545,21 +611,26 @@ def test_sigkill_during_dump(tmp_path: Path) -> None:
     dest = tmp_path / name
     objs = [payload(0, KILL_N), payload(1, KILL_N)]
     skseal.dump(objs[0], dest)
-    # calibrate: how long after "ready" does a fresh writer finish its first
-    # dump (the first one is slower than later ones in a warm process)?
-    times = []
+    server = start_writer(KILL_SERVER, dest, KILL_N)
+    try:
+        run_kill_trials(tmp_path, name, dest, objs, server)
+    finally:
+        server.kill()
+        server.communicate()
+
+
+def run_kill_trials(tmp_path: Path, name: str, dest: Path,
+                    objs: list[npt.NDArray[np.float64]], server: subprocess.Popen[str]) -> None:
+    # calibrate: how long does a child's first dump take? Every trial that
+    # finishes a dump adds to the estimate, so a machine that slows down
+    # during the test moves the kills with it.
+    first_dumps: list[float] = []
     for i in range(3):
-        proc = start_writer(KILL_WRITER, dest, i % 2, KILL_N)
-        t = time.perf_counter()
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        times.append(time.perf_counter() - t)
-        proc.kill()
-        proc.communicate()
-        assert line.startswith("done"), line
+        done, status = kill_trial(server, i % 2, lambda: 0.0)
+        first_dumps.append(done[0])
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status
     for tmp in temp_files(tmp_path, name):  # a kill may land in the second dump
         (tmp_path / tmp).unlink()
-    dump_s = float(np.median(times))
     skseal.dump(objs[0], dest)
     current = 0
     rng = np.random.default_rng(20240607)
@@ -567,16 +638,29 @@ def test_sigkill_during_dump(tmp_path: Path) -> None:
     strays = completed = 0
     t0 = time.perf_counter()
     trials = 0
-    while trials < KILL_TRIALS and (trials < 50 or time.perf_counter() - t0 < KILL_BUDGET_S):
+
+    def every_outcome_seen() -> bool:
+        return min(counts["old version"], counts["new version"],
+                   counts["mid-write (temp file present)"]) > 0
+
+    while trials < KILL_MAX_TRIALS and (
+            trials < KILL_MIN_TRIALS
+            or (not every_outcome_seen() and time.perf_counter() - t0 < KILL_BUDGET_S)):
         trials += 1
-        first = 1 - current  # the writer's first dump replaces the current content
-        proc = start_writer(KILL_WRITER, dest, first, KILL_N)
-        time.sleep(float(rng.uniform(0.0, 1.25 * dump_s)))
-        os.kill(proc.pid, signal.SIGKILL)
-        rc = proc.wait(30)
-        out, err = read_rest(proc.stdout), read_rest(proc.stderr)
-        assert rc == -signal.SIGKILL, f"writer exited with {rc} before the kill:\n{err}"
-        done = sum(1 for line in out.splitlines() if line.startswith("done"))
+        dump_s = float(np.median(first_dumps))
+        # half the kills uniform over the first dump and a bit beyond, half
+        # around its end, where the rename is (the renamed-but-unacknowledged
+        # window is a directory fsync long)
+        if trials % 2:
+            delay = float(rng.uniform(0.0, 1.25 * dump_s))
+        else:
+            delay = float(rng.uniform(0.8 * dump_s, 1.2 * dump_s))
+        first = 1 - current  # the child's first dump replaces the current content
+        done_at, status = kill_trial(server, first, delay)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
+            f"writer ended with status {status} before the kill")
+        first_dumps.extend(done_at[:1])
+        done = len(done_at)
         completed += done
         # Dump k (k >= 1) writes objs[(first + k - 1) % 2]; "version 0" is the
         # content before the trial. The last acknowledged version is `done`;
@@ -602,9 +686,9 @@ def test_sigkill_during_dump(tmp_path: Path) -> None:
             (tmp_path / tmp).unlink()
     elapsed = time.perf_counter() - t0
     print(f"\nSIGKILL during dump: {trials} trials in {elapsed:.1f} s; one dump of "
-          f"{KILL_N * 8 / 1e6:.0f} MB in a fresh writer takes {dump_s * 1e3:.0f} ms, kills "
-          f"uniform over "
-          f"[0, {1.25 * dump_s * 1e3:.0f}] ms after the writer is ready")
+          f"{KILL_N * 8 / 1e6:.0f} MB in a forked writer takes "
+          f"{np.median(first_dumps) * 1e3:.0f} ms (median of {len(first_dumps)}); kills "
+          f"uniform over the first dump and around its end")
     print(f"  destination = old version (the interrupted dump had not renamed): "
           f"{counts['old version']}, new version (renamed, not yet acknowledged): "
           f"{counts['new version']}; different from before the trial: "
@@ -612,7 +696,7 @@ def test_sigkill_during_dump(tmp_path: Path) -> None:
     print(f"  kills mid-write (temp file present): "
           f"{counts['mid-write (temp file present)']}; stray temp files: {strays}; "
           f"dumps completed before the kill: {completed}")
-    assert trials >= 50
+    assert trials >= KILL_MIN_TRIALS
     assert counts["old version"] + counts["new version"] == trials
     # the sampling did hit both outcomes and the write window
     assert counts["old version"] > 0 and counts["new version"] > 0
