@@ -32,6 +32,7 @@ pub mod naive_bayes;
 pub mod neighbors;
 pub mod npmath;
 pub mod npsum;
+pub mod par;
 pub mod preprocess;
 pub mod probe;
 pub mod slab;

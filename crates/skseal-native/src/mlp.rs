@@ -22,6 +22,8 @@
 //! (28% of normal inputs differ from the C library's tanh), not ported.
 //! Multilabel classifiers are refused.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 use skseal_core::ir::Node;
 
@@ -255,48 +257,66 @@ impl Mlp {
         let width = self.layers[last].w.rows;
         let widest = self.layers.iter().map(|l| l.w.rows).max().unwrap_or(1);
         let mut out = Mat::zeros(n, width);
-        let ok = out
-            .data
-            .par_chunks_mut(ROW_BLOCK * width)
-            .zip(x.data.par_chunks(ROW_BLOCK * d))
-            .enumerate()
-            .try_for_each_init(
-                || (vec![0.0; ROW_BLOCK * widest], vec![0.0; ROW_BLOCK * widest]),
-                |(cur, next), (b, (o, xb))| {
-                    let rows = xb.len() / d;
-                    let at = (n, b * ROW_BLOCK);
-                    for (k, l) in self.layers.iter().enumerate() {
-                        let act = if k == last { self.out } else { self.hidden };
-                        let (post, rest) = fused(act, &l.b);
-                        let src = match k.checked_sub(1) {
-                            None => xb,
-                            Some(p) => cur.get(..rows * self.layers[p].w.rows).ok_or(())?,
-                        };
-                        let z: &mut [f64] = if k == last {
-                            &mut *o
-                        } else {
-                            next.get_mut(..rows * l.w.rows).ok_or(())?
-                        };
-                        let product = (&l.w, Some(&l.panel[..]));
-                        if !self
-                            .blas
-                            .matmul_t_rows_into(src, product, l.w_f, at, post, z)
-                        {
-                            return Err(());
-                        }
-                        let w = l.w.rows.max(1);
-                        if let Some(act) = rest {
-                            bias_and_activation(z, w, &l.b, act);
-                        }
-                        if act == Act::Softmax {
-                            z.chunks_exact_mut(w).for_each(softmax_row);
-                        }
-                        std::mem::swap(cur, next);
-                    }
-                    Ok(())
-                },
-            );
-        ok.ok().map(|()| out)
+        let failed = AtomicBool::new(false);
+        crate::par::for_chunks_mut(
+            &mut out.data,
+            ROW_BLOCK * width,
+            || (vec![0.0; ROW_BLOCK * widest], vec![0.0; ROW_BLOCK * widest]),
+            |(cur, next), b, o| {
+                let from = (b * ROW_BLOCK * d).min(x.data.len());
+                let xb = &x.data[from..(from + ROW_BLOCK * d).min(x.data.len())];
+                if self
+                    .block_by_rows((xb, d), (n, b * ROW_BLOCK), (cur, next), o)
+                    .is_none()
+                {
+                    failed.store(true, Ordering::Relaxed);
+                }
+            },
+        );
+        (!failed.into_inner()).then_some(out)
+    }
+
+    /// One block of [`Mlp::forward_by_rows`]: `xb`'s rows of `d` values
+    /// (starting at row `at.1` of `at.0`) through every layer into `o`. None if a product
+    /// cannot be split.
+    fn block_by_rows(
+        &self,
+        (xb, d): (&[f64], usize),
+        at: (usize, usize),
+        (cur, next): (&mut Vec<f64>, &mut Vec<f64>),
+        o: &mut [f64],
+    ) -> Option<()> {
+        let last = self.layers.len() - 1;
+        let rows = xb.len() / d.max(1);
+        for (k, l) in self.layers.iter().enumerate() {
+            let act = if k == last { self.out } else { self.hidden };
+            let (post, rest) = fused(act, &l.b);
+            let src = match k.checked_sub(1) {
+                None => xb,
+                Some(p) => cur.get(..rows * self.layers[p].w.rows)?,
+            };
+            let z: &mut [f64] = if k == last {
+                &mut *o
+            } else {
+                next.get_mut(..rows * l.w.rows)?
+            };
+            let product = (&l.w, Some(&l.panel[..]));
+            if !self
+                .blas
+                .matmul_t_rows_into(src, product, l.w_f, at, post, z)
+            {
+                return None;
+            }
+            let w = l.w.rows.max(1);
+            if let Some(act) = rest {
+                bias_and_activation(z, w, &l.b, act);
+            }
+            if act == Act::Softmax {
+                z.chunks_exact_mut(w).for_each(softmax_row);
+            }
+            std::mem::swap(cur, next);
+        }
+        Some(())
     }
 
     fn proba(&self, x: &Mat) -> Mat {

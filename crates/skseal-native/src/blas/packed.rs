@@ -4,8 +4,6 @@
 //! one-element kernel's bit for bit; rows split over the cores for large
 //! products ([`par_rows`]).
 
-use rayon::prelude::*;
-
 use super::blocked;
 use crate::fma::wide_dispatch;
 
@@ -25,9 +23,7 @@ pub(super) fn par_rows(
             f(i, rows);
         }
     } else {
-        out.par_chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(i, rows)| f(i, rows));
+        crate::par::for_chunks_mut(out, chunk, || (), |_, i, rows| f(i, rows));
     }
 }
 

@@ -1,8 +1,6 @@
 //! Scalers (Standard, MinMax, MaxAbs, Robust), Normalizer and the
 //! identity FunctionTransformer.
 
-use rayon::prelude::*;
-
 use crate::access::{vec_f64, Obj};
 use crate::data::{Data, Method, Output};
 use crate::error::{input, malformed, Result};
@@ -176,7 +174,7 @@ impl Transformer for Scaler {
         let apply = |rows: &mut [f64]| scale_rows(rows, self.tile, &self.ops);
         let chunk = self.tile * 512;
         if x.data.len() >= 2 * chunk {
-            x.data.par_chunks_mut(chunk).for_each(apply);
+            crate::par::for_chunks_mut(&mut x.data, chunk, || (), |_, _, rows| apply(rows));
         } else {
             apply(&mut x.data);
         }
