@@ -404,13 +404,6 @@ def test_rfe(tmp_path: Path) -> None:
             _exact(model, Xs, tmp_path)
 
 
-def test_select_from_model_refused(tmp_path: Path) -> None:
-    from sklearn.feature_selection import SelectFromModel
-
-    X, y = _clf_data(19, k=2)
-    _refused(SelectFromModel(LogisticRegression()).fit(X, y), tmp_path, "importances")
-
-
 @pytest.mark.parametrize("encode", ["ordinal", "onehot", "onehot-dense"])
 @pytest.mark.parametrize("strategy", ["uniform", "quantile", "kmeans"])
 def test_kbins(tmp_path: Path, encode: str, strategy: str) -> None:

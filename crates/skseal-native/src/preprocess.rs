@@ -38,7 +38,8 @@
 //!   TfidfTransformer on a 1-D list of strings (their CSR output as dense).
 //! - Feature selectors (`select.rs`): VarianceThreshold, SelectKBest,
 //!   SelectPercentile, SelectFpr/Fwe/Fdr, GenericUnivariateSelect, RFE/RFECV
-//!   as transformers (their fitted masks); SelectFromModel is refused.
+//!   as transformers (their fitted masks); SelectFromModel (its mask from
+//!   the fitted estimator, `preprocess/from_model.rs`).
 //! - PCA.transform and KMeans.transform use `X @ components_.T` /
 //!   `X @ cluster_centers_.T`, which numpy hands to OpenBLAS; `Blas::matmul_t`
 //!   reproduces the bundled OpenBLAS's kernels for a C-ordered X (bitwise on
@@ -52,6 +53,7 @@
 mod bins;
 mod decompose;
 mod encode;
+mod from_model;
 mod impute;
 mod knn_impute;
 mod label;

@@ -13,8 +13,9 @@
 //!   p-values) and GenericUnivariateSelect (its `mode` and `param`).
 //! - RFE / RFECV used as a transformer: `support_`.
 //!
-//! SelectFromModel is refused: its threshold is computed from the fitted
-//! estimator's importances at transform time, which is not reproduced.
+//! - SelectFromModel: the mask scikit-learn computes from the fitted
+//!   estimator's `coef_` or importances at transform time
+//!   (`from_model.rs`).
 
 use crate::access::{vec_f64, Obj};
 use crate::csr::Csr;
@@ -146,7 +147,11 @@ impl Select {
                 .iter()
                 .map(|&v| v != 0)
                 .collect(),
-            "SelectKBest" | "SelectPercentile" | "SelectFpr" | "SelectFwe" | "SelectFdr"
+            "SelectKBest"
+            | "SelectPercentile"
+            | "SelectFpr"
+            | "SelectFwe"
+            | "SelectFdr"
             | "GenericUnivariateSelect" => {
                 let (mode, pkey) = match name {
                     "SelectKBest" => ("k_best", "k"),
@@ -191,11 +196,12 @@ impl Select {
                     }
                 }
             }
+            "SelectFromModel" => super::from_model::support_mask(est, path, n)?,
             _ => {
                 return Err(unsupported(
                     format!("{}", est.class),
                     path,
-                    "Its mask is computed from the fitted estimator's importances at transform time, which native inference does not reproduce.",
+                    "Not a feature selector native inference knows.",
                 ))
             }
         };
