@@ -89,3 +89,39 @@ def test_names_and_arrays() -> None:
         )
     assert sn._block_arrays(df, 5) is None  # a count that does not match
     assert sn._block_arrays(np.zeros((2, 2)), 2) is None  # not a frame
+
+
+def test_column_transformer_layout_decides_the_claim(tmp_path: Any) -> None:
+    """numpy's hstack of a ColumnTransformer's parts is C-ordered when one
+    part is (an encoder's or a product's result), else Fortran-ordered when
+    the numeric parts are (a DataFrame's columns): the next product's bits
+    then differ from the C-ordered product's, so the claim is a bound."""
+    from sklearn.preprocessing import OrdinalEncoder
+
+    df = _frame(300, 7, string_dtype=None)
+    y = (df["age"] + (df["plan"] == "pro") * 5 > 42).to_numpy().astype(int)
+    num = ["age", "income"]
+    cases = [
+        (ColumnTransformer([("n", StandardScaler(), num), ("c", OrdinalEncoder(), ["plan"])]),
+         True),
+        (ColumnTransformer([("n", "passthrough", num), ("c", OrdinalEncoder(), ["plan"])]),
+         True),
+        (ColumnTransformer([("n", StandardScaler(), num)]), True),
+        (ColumnTransformer([("n", StandardScaler(), num), ("c", OneHotEncoder(), ["plan"])]),
+         False),
+    ]
+    p = tmp_path / "m.skseal"
+    for ct, fortran in cases:
+        model = Pipeline([("ct", ct), ("lr", LogisticRegression())]).fit(df, y)
+        out = model[0].transform(df)
+        assert (out.flags.f_contiguous and not out.flags.c_contiguous) == fortran
+        skseal.dump(model, p)
+        m = sn.load(p)
+        claim = m.exactness("predict_proba")
+        got, want = m.predict_proba(df), model.predict_proba(df)
+        if fortran:
+            assert claim.startswith("bounded"), claim
+            assert np.allclose(got, want, rtol=1e-12, atol=0)
+        else:
+            assert claim.startswith("bitwise"), claim
+            assert np.array_equal(got, want)

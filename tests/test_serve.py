@@ -24,10 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_iris
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -146,12 +148,23 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     pipe = make_pipeline(ct, LogisticRegression()).fit(df, yd)
     skseal.dump(pipe, d / "pipe.skseal", probe=df.iloc[:10])
     skseal.dump(pipe, d / "bare.skseal")  # no probe
+    # no probe either: the string column goes through an imputer and an
+    # encoder inside a calibrated classifier
+    strings = make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder())
+    wrapped = CalibratedClassifierCV(make_pipeline(
+        ColumnTransformer([("num", "passthrough", ["a", "b"]), ("cat", strings, ["c"])]),
+        LogisticRegression()), cv=3).fit(df, yd)
+    skseal.dump(wrapped, d / "wrapped.skseal")
+    numeric = LogisticRegression().fit(df[["a", "b"]], yd)
+    skseal.dump(numeric, d / "numeric.skseal")
     size = np.where(df["a"] > 0, "big", "small")
     docs = np.array([f"{c} item {w} number {i % 7}" for i, (c, w) in
                      enumerate(zip(df["c"], size, strict=True))], dtype=object)
     text = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(docs, yd)
     skseal.dump(text, d / "text.skseal", probe=docs[:5])
-    return {**iris, "dir": d, "df": df, "pipe": pipe, "docs": docs, "text": text}
+    skseal.dump(text, d / "baretext.skseal")
+    return {**iris, "dir": d, "df": df, "pipe": pipe, "docs": docs, "text": text,
+            "wrapped": wrapped, "numeric": numeric}
 
 
 @pytest.fixture(scope="module")
@@ -211,13 +224,31 @@ def test_metadata_gives_each_column_its_datatype(server: Server, models: dict[st
     assert np.array_equal(got, models["pipe"].predict_proba(df))
     code, meta = server.get("/v2/models/forest")
     assert {o["name"]: o["datatype"] for o in meta["outputs"]}["predict"] == "INT64"
-    # without a probe the columns' kinds are unknown: numbers, with a note
-    code, meta = server.get("/v2/models/bare")
-    assert [i["datatype"] for i in meta["inputs"]] == ["FP64"] * 3
-    assert all("send strings as BYTES" in i["parameters"]["note"] for i in meta["inputs"])
-    # a text pipeline takes one string per row
-    code, meta = server.get("/v2/models/text")
-    assert meta["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
+    # without a probe the model's encoders tell: their categories are strings
+    code, meta = server.get("/v2/models/numeric")
+    assert [(i["name"], i["datatype"]) for i in meta["inputs"]] == [("a", "FP64"), ("b", "FP64")]
+    assert "parameters" not in meta["inputs"][0]
+    for name in ("bare", "wrapped"):
+        code, meta = server.get(f"/v2/models/{name}")
+        assert code == 200, meta
+        assert [i["datatype"] for i in meta["inputs"]] == ["FP64", "FP64", "BYTES"], name
+        body = {
+            "inputs": [{"name": i["name"], "shape": [len(df)], "datatype": i["datatype"],
+                        "data": df[i["name"]].tolist()} for i in meta["inputs"]],
+            "parameters": {"method": "predict_proba"},
+        }
+        code, out = server.post(f"/v2/models/{name}/infer", body)
+        assert code == 200, out
+        t = out["outputs"][0]
+        got = np.array(t["data"], dtype=np.float64).reshape(t["shape"])
+        model = models["pipe" if name == "bare" else name]
+        cols = [i["name"] for i in meta["inputs"]]
+        assert meta["parameters"]["exactness"]["predict_proba"].startswith("bitwise"), name
+        assert np.array_equal(got, model.predict_proba(df[cols])), name
+    # a text pipeline takes one string per row, with a probe or without
+    for name in ("text", "baretext"):
+        code, meta = server.get(f"/v2/models/{name}")
+        assert meta["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}], name
     docs = models["docs"]
     body = {"inputs": [{"name": "text", "shape": [len(docs)], "datatype": "BYTES",
                         "data": docs.tolist()}], "parameters": {"method": "predict_proba"}}

@@ -349,6 +349,9 @@ impl CalibratedCv {
 }
 
 impl Estimator for CalibratedCv {
+    fn text_inputs(&self) -> Option<Vec<bool>> {
+        crate::estimator::union_text(self.parts.iter().map(|p| p.estimator.text_inputs()))
+    }
     fn take_sparse(&mut self) -> bool {
         // each calibrated classifier's estimator is given X as it comes
         self.parts.iter_mut().all(|p| p.estimator.take_sparse())

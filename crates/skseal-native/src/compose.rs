@@ -457,6 +457,14 @@ impl Estimator for Pipeline {
             Last::E(e) => e.supports(m),
         }
     }
+    fn text_inputs(&self) -> Option<Vec<bool>> {
+        match (self.steps.first(), &self.last) {
+            (Some(s), _) => s.text_inputs(),
+            (None, Last::T(t)) => t.text_inputs(),
+            (None, Last::E(e)) => e.text_inputs(),
+            (None, Last::Passthrough) => None,
+        }
+    }
     fn take_sparse(&mut self) -> bool {
         let first = match self.steps.first_mut() {
             Some(s) => s.take_sparse(),
@@ -494,6 +502,13 @@ impl Transformer for Pipeline {
     fn fortran_out(&self) -> bool {
         self.steps.iter().any(|s| s.fortran_out())
             || matches!(&self.last, Last::T(t) if t.fortran_out())
+    }
+    fn c_ordered_out(&self) -> bool {
+        match &self.last {
+            Last::T(t) => t.c_ordered_out(),
+            Last::Passthrough => self.steps.last().is_some_and(|s| s.c_ordered_out()),
+            Last::E(_) => false,
+        }
     }
     fn sparse_out(&self) -> bool {
         match &self.last {
@@ -656,6 +671,31 @@ impl Transformer for ColumnTransformer {
             out.push(weighted(r, p.weight, &p.name)?);
         }
         hstack(out, rows)
+    }
+    fn fortran_out(&self) -> bool {
+        // `np.hstack` of the parts' results: C-ordered when one part's is
+        // (numpy's layout vote, C wins), else Fortran-ordered when the
+        // numeric parts are (a DataFrame's columns, `X[:, columns]`); what
+        // cannot be told is taken as Fortran-ordered, so a later product
+        // claims its bound, never a wrong bitwise
+        !self.parts.iter().any(|p| p.tr.c_ordered_out())
+    }
+    fn c_ordered_out(&self) -> bool {
+        !self.fortran_out()
+    }
+    fn input_text(&self) -> Option<Vec<bool>> {
+        let mut out = vec![false; self.info.n_features?];
+        for p in &self.parts {
+            let Some(text) = p.tr.text_inputs() else {
+                continue;
+            };
+            for (&col, &t) in p.idx.iter().zip(&text) {
+                if let Some(o) = out.get_mut(col) {
+                    *o |= t;
+                }
+            }
+        }
+        out.contains(&true).then_some(out)
     }
 }
 

@@ -601,6 +601,9 @@ fn cols(p: &Mat, idx: &[usize]) -> Mat {
 }
 
 impl Estimator for Stacking {
+    fn text_inputs(&self) -> Option<Vec<bool>> {
+        crate::estimator::union_text(self.estimators.iter().map(|(e, _)| e.text_inputs()))
+    }
     fn info(&self) -> &Info {
         &self.info
     }

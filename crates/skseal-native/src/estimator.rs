@@ -64,6 +64,15 @@ pub trait Estimator: Send + Sync {
     fn take_sparse(&mut self) -> bool {
         false
     }
+    /// Which columns of a table input this model takes as strings, one flag
+    /// per input column, when its fitted state says so (encoders whose
+    /// categories are strings, an imputer that fills strings, and what
+    /// routes columns to them); None when it takes numbers only or cannot
+    /// tell. What a server tells clients about a model saved without a
+    /// probe.
+    fn text_inputs(&self) -> Option<Vec<bool>> {
+        None
+    }
     /// The error for a method this model does not have.
     fn no_method(&self, m: Method) -> NativeError {
         let have: Vec<&str> = Method::ALL
@@ -143,6 +152,20 @@ pub trait Transformer: Estimator {
     /// [`Estimator::take_sparse`].
     fn sparse_out(&self) -> bool {
         false
+    }
+    /// Whether scikit-learn's dense result is C-ordered with two columns or
+    /// more whatever the input's layout (an encoder or a matrix product
+    /// fills an array it allocates). In a ColumnTransformer, numpy's
+    /// `hstack` gives a C-ordered result when one part is such (C order wins
+    /// its layout vote), and otherwise may not: every numeric part of a
+    /// DataFrame, or of `X[:, columns]`, comes out Fortran-ordered.
+    fn c_ordered_out(&self) -> bool {
+        false
+    }
+    /// [`Estimator::text_inputs`] of a transformer whose `Estimator` impl
+    /// is [`transformer_estimator!`]'s.
+    fn input_text(&self) -> Option<Vec<bool>> {
+        None
     }
 }
 
@@ -327,6 +350,9 @@ macro_rules! transformer_estimator {
             fn info(&self) -> &Info {
                 &self.$($info).+
             }
+            fn text_inputs(&self) -> Option<Vec<bool>> {
+                $crate::estimator::Transformer::input_text(self)
+            }
             fn supports(&self, m: Method) -> bool {
                 m == Method::Transform
             }
@@ -340,6 +366,24 @@ macro_rules! transformer_estimator {
     };
 }
 pub(crate) use transformer_estimator;
+
+/// [`Estimator::text_inputs`] of estimators that all take the same input:
+/// a column any of them takes as strings.
+pub(crate) fn union_text(each: impl Iterator<Item = Option<Vec<bool>>>) -> Option<Vec<bool>> {
+    let mut out: Option<Vec<bool>> = None;
+    for t in each.flatten() {
+        match out.as_mut() {
+            None => out = Some(t),
+            Some(o) => {
+                if o.len() < t.len() {
+                    o.resize(t.len(), false);
+                }
+                o.iter_mut().zip(&t).for_each(|(a, b)| *a |= b);
+            }
+        }
+    }
+    out
+}
 
 /// A family's built estimator as the dispatcher holds it.
 pub(crate) fn boxed<T: Estimator + 'static>(r: Result<T>) -> Result<Box<dyn Estimator>> {

@@ -32,7 +32,7 @@ use crate::access::{Ctx, Obj};
 use crate::blas::Exactness;
 use crate::data::{Data, Labels, Mat, Method, Output};
 use crate::error::{input, malformed, Result};
-use crate::estimator::{boxed, check_finite, unsupported, Builders, Estimator, Info};
+use crate::estimator::{boxed, check_finite, union_text, unsupported, Builders, Estimator, Info};
 use crate::npsum;
 
 mod multiclass;
@@ -114,6 +114,9 @@ impl Delegate {
 }
 
 impl Estimator for Delegate {
+    fn text_inputs(&self) -> Option<Vec<bool>> {
+        self.inner.text_inputs()
+    }
     fn take_sparse(&mut self) -> bool {
         // `best_estimator_.predict(X)`: X as it comes
         self.inner.take_sparse()
@@ -235,6 +238,9 @@ impl TargetRegressor {
 }
 
 impl Estimator for TargetRegressor {
+    fn text_inputs(&self) -> Option<Vec<bool>> {
+        self.inner.text_inputs()
+    }
     fn info(&self) -> &Info {
         &self.info
     }
@@ -467,6 +473,11 @@ impl Voting {
 }
 
 impl Estimator for Voting {
+    fn text_inputs(&self) -> Option<Vec<bool>> {
+        // every estimator takes the same X: a column any of them takes as
+        // strings is strings
+        union_text(self.estimators.iter().map(|e| e.text_inputs()))
+    }
     fn take_sparse(&mut self) -> bool {
         // each estimator is given X as it comes (no validation of its own)
         self.estimators.iter_mut().all(|e| e.take_sparse())

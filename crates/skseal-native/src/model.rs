@@ -189,6 +189,13 @@ impl Model {
     pub fn feature_names_in(&self) -> Option<&[String]> {
         self.root.info().feature_names.as_deref()
     }
+    /// Which input columns the model takes as strings, as its fitted state
+    /// tells ([`Estimator::text_inputs`]): one flag per column of a table,
+    /// or `[true]` for a text pipeline's one column of documents; None when
+    /// it takes numbers only or cannot tell.
+    pub fn text_inputs(&self) -> Option<Vec<bool>> {
+        self.root.text_inputs()
+    }
     /// A table read from text (CSV, JSON lines) as the model takes it, the
     /// one rule of `skseal predict` and the card's evaluation. `named`: the
     /// column names came from the input (a header), not from positions.

@@ -152,28 +152,36 @@ async fn model_meta(AxState(s): St, Path(name): Path<String>) -> Result<Json<Val
         },
         _ => None,
     };
+    // without a probe, the model's own encoders tell (categories that are
+    // strings, and the columns routed to them)
+    let text = m.text_inputs();
     let inputs: Vec<Value> = match (m.feature_names_in(), m.n_features_in()) {
         (Some(names), _) => names
             .iter()
-            .map(|n| match probe_table.and_then(|t| t.column(n)) {
+            .enumerate()
+            .map(|(j, n)| match probe_table.and_then(|t| t.column(n)) {
                 Some(c) => {
                     json!({ "name": n, "datatype": protocol::column_dtype(c), "shape": [-1] })
                 }
-                None => json!({ "name": n, "datatype": "FP64", "shape": [-1],
-                    "parameters": { "note": "the file has no probe to tell string columns \
-                        from numbers: send strings as BYTES" } }),
+                None if text.as_ref().is_some_and(|t| t.get(j) == Some(&true)) => {
+                    json!({ "name": n, "datatype": "BYTES", "shape": [-1] })
+                }
+                None => json!({ "name": n, "datatype": "FP64", "shape": [-1] }),
             })
             .collect(),
         (None, Some(d)) => vec![json!({ "name": "input", "datatype": "FP64", "shape": [-1, d] })],
-        (None, None) => match probe_table.map(|t| t.columns.as_slice()) {
-            // a text pipeline: one string per row
-            Some([c]) if protocol::column_dtype(c) == "BYTES" => {
+        (None, None) => {
+            let probe_text = matches!(probe_table.map(|t| t.columns.as_slice()),
+                Some([c]) if protocol::column_dtype(c) == "BYTES");
+            if probe_text || text.as_deref() == Some(&[true][..]) {
+                // a text pipeline: one string per row
                 vec![
                     json!({ "name": protocol::TEXT_INPUT_NAME, "datatype": "BYTES", "shape": [-1] }),
                 ]
+            } else {
+                vec![json!({ "name": "input", "datatype": "FP64", "shape": [-1, -1] })]
             }
-            _ => vec![json!({ "name": "input", "datatype": "FP64", "shape": [-1, -1] })],
-        },
+        }
     };
     let methods = m.methods();
     let predict_dtype = match (m.classes(), m.output_classes().first().copied()) {

@@ -80,6 +80,10 @@ impl Pca {
 }
 
 impl Transformer for Pca {
+    fn c_ordered_out(&self) -> bool {
+        // a matrix product's result (numpy allocates it C-ordered)
+        self.components.rows >= 2
+    }
     fn transform_data(&self, x: Data) -> Result<Data> {
         let x = dense_in(&self.info, x, false)?;
         let mut out = self.blas.matmul_t(&x, &self.components, self.comp_f);
@@ -128,6 +132,10 @@ impl TruncatedSvd {
 }
 
 impl Transformer for TruncatedSvd {
+    fn c_ordered_out(&self) -> bool {
+        // a matrix product's result (numpy allocates it C-ordered)
+        self.components.rows >= 2
+    }
     fn transform_data(&self, x: Data) -> Result<Data> {
         Ok(Data::Dense(if self.sparse {
             csr_in(&self.info, x)?.matmul_t(&self.components)
@@ -188,6 +196,10 @@ impl KMeans {
 }
 
 impl Transformer for KMeans {
+    fn c_ordered_out(&self) -> bool {
+        // a matrix product's result (numpy allocates it C-ordered)
+        self.centers.rows >= 2
+    }
     fn transform_data(&self, x: Data) -> Result<Data> {
         // euclidean_distances: -2 X.C^T, += ||x||^2, += ||c||^2, max(0), sqrt
         let x = dense_in(&self.info, x, false)?;
@@ -320,6 +332,10 @@ impl Nystroem {
 }
 
 impl Transformer for Nystroem {
+    fn c_ordered_out(&self) -> bool {
+        // a matrix product's result (numpy allocates it C-ordered)
+        self.components.rows >= 2
+    }
     fn transform_data(&self, x: Data) -> Result<Data> {
         let x = dense_in(&self.info, x, false)?;
         let mut k = self.blas.matmul_t(&x, &self.components, self.comp_f);

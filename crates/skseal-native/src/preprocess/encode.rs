@@ -137,6 +137,11 @@ pub(super) enum Unknown {
 }
 
 impl Encoder {
+    /// The features whose fitted categories include strings.
+    pub(super) fn text_inputs(&self) -> Option<Vec<bool>> {
+        let t: Vec<bool> = self.cats.iter().map(|c| !c.strs.is_empty()).collect();
+        t.contains(&true).then_some(t)
+    }
     pub(super) fn read(est: &Obj<'_, '_>, path: &str) -> Result<Encoder> {
         let hu = est.str("handle_unknown", path)?;
         let unknown = match hu {
@@ -409,6 +414,13 @@ impl OneHot {
 }
 
 impl Transformer for OneHot {
+    fn c_ordered_out(&self) -> bool {
+        // np.zeros((n, width)), or a CSR matrix that hstack makes dense
+        self.width >= 2
+    }
+    fn input_text(&self) -> Option<Vec<bool>> {
+        self.enc.text_inputs()
+    }
     fn transform_data(&self, x: Data) -> Result<Data> {
         let rows = x.rows();
         let (code, known) = self.enc.codes(&x, &HashMap::new())?;
@@ -501,6 +513,13 @@ impl Ordinal {
 }
 
 impl Transformer for Ordinal {
+    fn c_ordered_out(&self) -> bool {
+        // X_int = np.zeros((n, n_features)), then astype
+        self.enc.cats.len() >= 2
+    }
+    fn input_text(&self) -> Option<Vec<bool>> {
+        self.enc.text_inputs()
+    }
     fn transform_data(&self, x: Data) -> Result<Data> {
         let rows = x.rows();
         let (code, known) = self.enc.codes(&x, &self.missing)?;

@@ -138,6 +138,14 @@ impl Imputer {
 }
 
 impl Transformer for Imputer {
+    fn input_text(&self) -> Option<Vec<bool>> {
+        let t: Vec<bool> = self
+            .fill
+            .iter()
+            .map(|f| matches!(f, Some(Val::Str(_))))
+            .collect();
+        t.contains(&true).then_some(t)
+    }
     fn transform_data(&self, x: Data) -> Result<Data> {
         if !self.object {
             let x = x.into_dense(&self.info.class)?;

@@ -95,6 +95,9 @@ impl Target {
 }
 
 impl Transformer for Target {
+    fn input_text(&self) -> Option<Vec<bool>> {
+        self.enc.text_inputs()
+    }
     fn transform_data(&self, x: Data) -> Result<Data> {
         let rows = x.rows();
         let (code, known) = self.enc.codes(&x, &HashMap::new())?;

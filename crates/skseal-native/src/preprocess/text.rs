@@ -436,6 +436,10 @@ fn documents<'d>(x: &'d Data, who: &str) -> Result<Cow<'d, [Option<String>]>> {
 }
 
 impl Transformer for Vectorizer {
+    /// One column of documents.
+    fn input_text(&self) -> Option<Vec<bool>> {
+        Some(vec![true])
+    }
     fn transform_data(&self, x: Data) -> Result<Data> {
         let docs = documents(&x, &self.info.class)?;
         let mut m = Csr::new(self.width());
