@@ -215,3 +215,32 @@ def test_refusals(tmp_path: Path) -> None:
                              importance_getter=getter).fit(X, y), tmp_path, getter)
     _refused(SelectFromModel(LogisticRegression(), norm_order=3).fit(X, y), tmp_path,
              "norm_order=3")
+
+
+@pytest.mark.parametrize(("threshold", "words"), [
+    ("2*mode", 'unknown reference "mode"'),
+    ("1*2*mean", "more than one"),
+    ("x*mean", 'the scale "x"'),
+    ("largest", "expected threshold='mean' or threshold='median'"),
+])
+def test_bad_thresholds_are_refused_as_scikit_learn_refuses_them(
+        tmp_path: Path, threshold: str, words: str) -> None:
+    """A threshold scikit-learn rejects only at transform time (fit takes it)."""
+    X, y = _clf_data(60, k=2)
+    sel = SelectFromModel(LogisticRegression(), threshold=threshold).fit(X, y)
+    with pytest.raises(ValueError):
+        sel.transform(X)
+    p = tmp_path / "t.skseal"
+    skseal.dump(sel, p)
+    with pytest.raises(skseal.errors.SkSealError, match=words):
+        skseal.native.load(p)
+
+
+def test_l1_ratio_none_default_threshold_is_refused(tmp_path: Path) -> None:
+    """np.isclose(None, 1.0) raises in scikit-learn's default threshold."""
+    X, y = _clf_data(61, k=2)
+    sel = SelectFromModel(LogisticRegression()).fit(X, y)
+    sel.estimator_.l1_ratio = None
+    with pytest.raises(TypeError):
+        sel.transform(X)
+    _refused(sel, tmp_path, "l1_ratio=None")

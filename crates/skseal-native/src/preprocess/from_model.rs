@@ -127,7 +127,7 @@ fn scores(sel: &Obj<'_, '_>, e: &Obj<'_, '_>, epath: &str, n: Option<usize>) -> 
         None => n.ok_or_else(|| malformed(epath, "n_features_in_ is missing"))?,
     };
     if is_tree {
-        return tree_importances(e, nf, epath);
+        return Ok(tree_importances(e, nf, epath)?.1);
     }
     if is_forest {
         let ids = e.ctx.seq(
@@ -139,9 +139,11 @@ fn scores(sel: &Obj<'_, '_>, e: &Obj<'_, '_>, epath: &str, n: Option<usize>) -> 
         for (t, &id) in ids.iter().enumerate() {
             let tpath = format!("{epath}.estimators_[{t}]");
             let tree = e.ctx.obj(id, &tpath)?;
-            let Some(imp) = tree_importances_if_split(&tree, nf, &tpath)? else {
+            // trees of one node are left out of the mean
+            let (count, imp) = tree_importances(&tree, nf, &tpath)?;
+            if count <= 1 {
                 continue;
-            };
+            }
             used += 1;
             rows.extend_from_slice(&imp);
         }
@@ -258,25 +260,14 @@ fn add_reduce_rows(a: &[f64], rows: usize, cols: usize, fortran: bool) -> Vec<f6
         .collect()
 }
 
-/// A tree estimator's `feature_importances_`, or None when its tree has a
-/// single node (a forest leaves those out of the mean).
-fn tree_importances_if_split(t: &Obj<'_, '_>, nf: usize, path: &str) -> Result<Option<Vec<f64>>> {
+/// A tree estimator's `feature_importances_` and its node count.
+fn tree_importances(t: &Obj<'_, '_>, nf: usize, path: &str) -> Result<(usize, Vec<f64>)> {
     let mut out = None;
     with_tree_ctx(t, path, &mut |ctx, tree_id| {
-        out = node_importances(ctx, tree_id, nf, path)?;
+        out = Some(node_importances(ctx, tree_id, nf, path)?);
         Ok(())
     })?;
-    Ok(out.filter(|(count, _)| *count > 1).map(|(_, v)| v))
-}
-
-fn tree_importances(t: &Obj<'_, '_>, nf: usize, path: &str) -> Result<Vec<f64>> {
-    let mut out = None;
-    with_tree_ctx(t, path, &mut |ctx, tree_id| {
-        out = node_importances(ctx, tree_id, nf, path)?;
-        Ok(())
-    })?;
-    out.map(|(_, v)| v)
-        .ok_or_else(|| malformed(path, "the tree was not read"))
+    out.ok_or_else(|| malformed(path, "the tree was not read"))
 }
 
 /// Runs `read` with a context that sees the `tree_` of estimator `t` (the
@@ -302,7 +293,7 @@ fn node_importances(
     tree_id: NodeId,
     nf: usize,
     path: &str,
-) -> Result<Option<(usize, Vec<f64>)>> {
+) -> Result<(usize, Vec<f64>)> {
     let tpath = format!("{path}.tree_");
     let tree = ctx.obj(tree_id, &tpath)?;
     if !tree.is("sklearn.tree._tree", "Tree") {
@@ -375,7 +366,7 @@ fn node_importances(
     if normalizer > 0.0 {
         out.iter_mut().for_each(|v| *v /= normalizer);
     }
-    Ok(Some((count, out)))
+    Ok((count, out))
 }
 
 /// `_calculate_threshold(estimator, scores, self.threshold)`.
@@ -452,8 +443,9 @@ fn l1_penalized(e: &Obj<'_, '_>, path: &str) -> Result<bool> {
         e.opt(key)
             .is_some_and(|id| matches!(e.ctx.g.node(id), Some(Node::Str(s)) if s == want))
     };
+    // `hasattr(estimator, key)`: present, None included
     let ratio = |key: &str| -> Result<Option<Vec<f64>>> {
-        match e.opt(key) {
+        match e.get(key) {
             None => Ok(None),
             Some(id) if e.ctx.is_none(id) => Err(unsupported(
                 format!("SelectFromModel's default threshold over {name} with {key}=None"),
